@@ -1,0 +1,202 @@
+//! `songjiao demo`: a small, realistic district in its own database, built through
+//! the same spreadsheet import a coordinator uses, so the files double as examples.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::Args;
+
+use super::import::{import_file, ImportArgs};
+use super::output::print_table;
+use super::Context;
+use crate::domain::calendar::SchoolYear;
+use crate::import::records::Kind;
+use crate::store::{people, plans, Store};
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the demo's database and spreadsheets (replaced on every run).
+    #[arg(long, default_value = "data/demo")]
+    pub dir: PathBuf,
+}
+
+const SCHOOLS: [&str; 3] = ["城关小学", "东山镇中心小学", "河西镇九年一贯制学校"];
+const TEACHERS: [(&str, &str); 8] = [
+    ("王芳", "Mon-AM Mon-PM Tue-AM Wed-PM Thu-AM Fri-AM"),
+    ("李娜", "Mon-PM Tue-AM Tue-PM Wed-AM Thu-PM Fri-PM"),
+    ("张伟", "Mon-AM Tue-PM Wed-AM Wed-PM Thu-AM Fri-AM"),
+    ("刘洋", "Mon-AM Mon-PM Tue-AM Thu-AM Thu-PM Fri-PM"),
+    ("陈静", "Tue-AM Tue-PM Wed-AM Thu-PM Fri-AM Fri-PM"),
+    ("杨丽", "Mon-PM Tue-AM Wed-AM Wed-PM Thu-AM Fri-AM"),
+    ("赵敏", "Mon-AM Tue-PM Wed-PM Thu-AM Thu-PM Fri-AM"),
+    ("黄磊", "Mon-AM Mon-PM Wed-AM Thu-PM Fri-AM Fri-PM"),
+];
+const SURNAMES: [&str; 10] = ["李", "王", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
+const GIVEN: [&str; 12] = ["小明", "欣怡", "子涵", "浩然", "雨桐", "宇轩", "梓萱", "俊杰", "诗琪", "博文", "可馨", "天佑"];
+const GUARDIANS: [&str; 6] = ["建国", "秀英", "志强", "丽华", "国强", "桂芳"];
+const DISABILITIES: [&str; 6] = ["智力残疾", "孤独症", "肢体残疾", "多重残疾", "精神残疾", "视力残疾"];
+const STREETS: [&str; 5] = ["幸福路", "建设街", "和平巷", "东风路", "河滨路"];
+const FAMILY_SLOTS: [&str; 6] = [
+    "Mon-AM Wed-AM Fri-AM",
+    "Tue-PM Thu-PM Fri-PM",
+    "Mon-PM Wed-PM Thu-AM",
+    "Mon-AM Tue-AM Thu-AM Fri-AM",
+    "Tue-AM Wed-PM Fri-AM",
+    "周一下午 周三上午 周四下午",
+];
+const GOALS: [&str; 8] = [
+    "认识数字1-10并能点数",
+    "能独立穿脱外套",
+    "能用完整句子表达需求",
+    "练习握笔，描写自己的名字",
+    "能安坐参与活动15分钟",
+    "认识常见的交通标志",
+    "能完成简单的家务（摆碗筷）",
+    "手指精细动作训练：串珠、扣纽扣",
+];
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+}
+
+fn csv(header: &str, rows: &[Vec<String>]) -> String {
+    let mut text = format!("{header}\n");
+    for row in rows {
+        let _ = writeln!(text, "{}", row.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
+    }
+    text
+}
+
+/// The demo district as three spreadsheets: teachers, students, plans.
+fn district(year: SchoolYear, second_term: Option<NaiveDate>) -> [(Kind, &'static str, String); 3] {
+    let teachers: Vec<Vec<String>> = TEACHERS
+        .iter()
+        .enumerate()
+        .map(|(i, (name, slots))| {
+            vec![format!("T{:02}", i + 1), name.to_string(), format!("t{:02}@example.org", i + 1), SCHOOLS[i % 3].into(), slots.to_string(), String::new()]
+        })
+        .collect();
+    let mut students = Vec::new();
+    let mut plans = Vec::new();
+    for i in 0..30usize {
+        let school = i % 3;
+        let surname = SURNAMES[(i * 7) % SURNAMES.len()];
+        let id = format!("S{:03}", i + 1);
+        students.push(vec![
+            id.clone(),
+            format!("{surname}{}", GIVEN[i % GIVEN.len()]),
+            if i % 2 == 0 { "男".into() } else { "女".into() },
+            format!("{}-{:02}-{:02}", 2012 + (i % 8), 1 + (i % 12), 1 + (i * 3) % 28),
+            DISABILITIES[i % DISABILITIES.len()].into(),
+            format!("{surname}{}", GUARDIANS[i % GUARDIANS.len()]),
+            format!("139{:08}", 10_000_000 + i * 7_919),
+            format!("{}镇{}{}号", ["城关", "东山", "河西"][school], STREETS[i % STREETS.len()], 3 + i * 2),
+            SCHOOLS[school].into(),
+            FAMILY_SLOTS[i % FAMILY_SLOTS.len()].into(),
+        ]);
+        // Teachers of the same school: T01/T04/T07 for the first, and so on.
+        let same_school: Vec<usize> = (0..TEACHERS.len()).filter(|t| t % 3 == school).collect();
+        let teacher = same_school[(i / 3) % same_school.len()];
+        let backup = same_school[(i / 3 + 1) % same_school.len()];
+        let goals = [GOALS[i % GOALS.len()], GOALS[(i + 3) % GOALS.len()]].join("；");
+        // Two children join with the second term: their targets are pro-rated.
+        let start = match second_term {
+            Some(day) if i >= 28 => day.to_string(),
+            _ => String::new(),
+        };
+        plans.push(vec![
+            id,
+            year.to_string(),
+            format!("T{:02}", teacher + 1),
+            format!("T{:02}", backup + 1),
+            String::new(),
+            String::new(),
+            String::new(),
+            start,
+            String::new(),
+            goals,
+        ]);
+    }
+    [
+        (Kind::Teachers, "teachers.csv", csv("teacher_id,name,email,school,available,max_visits_per_day", &teachers)),
+        (Kind::Students, "students.csv", csv("student_id,name,gender,birth_date,disability,guardian_name,guardian_phone,address,school,available", &students)),
+        (Kind::Plans, "plans.csv", csv("student_id,school_year,teacher_id,backup_teacher_id,visits_per_week,periods_per_visit,annual_target,start_date,end_date,goals", &plans)),
+    ]
+}
+
+pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
+    let year = SchoolYear::containing(context.today());
+    let calendar = context.settings.calendar(year).map_err(anyhow::Error::msg)?;
+    std::fs::create_dir_all(&args.dir)?;
+    let database = args.dir.join("songjiao.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let file = PathBuf::from(format!("{}{suffix}", database.display()));
+        if file.exists() {
+            std::fs::remove_file(&file)?;
+        }
+    }
+    let mut settings = context.settings.clone();
+    settings.database.url = format!("sqlite://{}", database.display());
+    settings.mail.dir = args.dir.join("mail");
+    let demo = Context { settings, now: context.now, actor: context.actor.clone() };
+
+    let store = Store::open(&demo.settings.database, true).await?;
+    store.migrate().await?;
+    println!("songjiao demo: a district of {} schools for the school year {year}, as of {}.\n", SCHOOLS.len(), demo.today());
+    for (kind, name, text) in district(year, calendar.terms.get(1).map(|t| t.start)) {
+        let file = args.dir.join(name);
+        std::fs::write(&file, text)?;
+        let report = import_file(&demo, &store, &ImportArgs { file: file.clone(), kind, dry_run: false }).await?;
+        println!("Imported {} {:?} from {}", report.created, kind, file.display());
+    }
+
+    let mut tx = store.read().await?;
+    let teachers = people::teachers(&mut tx, None).await?;
+    let students = people::students(&mut tx, None).await?;
+    let year_plans = plans::active_plans(&mut tx, Some(year), None).await?;
+    tx.rollback().await?;
+    store.close().await;
+
+    let mut out = std::io::stdout().lock();
+    println!("\nTeachers:");
+    let rows: Vec<Vec<String>> = teachers
+        .iter()
+        .map(|t| {
+            let count = year_plans.iter().filter(|p| p.terms.teacher_id == t.teacher_id).count();
+            vec![t.teacher_id.clone(), t.name.clone(), t.school.clone(), count.to_string(), crate::domain::slot::format_weekly_slots(&t.available)]
+        })
+        .collect();
+    print_table(&["teacher_id", "name", "school", "students", "available"].map(String::from), &rows, &mut out)?;
+    println!("\nStudents and their plans ({year}):");
+    let rows: Vec<Vec<String>> = year_plans
+        .iter()
+        .filter_map(|p| {
+            let s = students.iter().find(|s| s.student_id == p.student_id)?;
+            let target = p.terms.target(&calendar, demo.settings.defaults.prorate_target);
+            Some(vec![
+                s.student_id.clone(),
+                s.name.clone(),
+                s.school.clone(),
+                p.terms.teacher_id.clone(),
+                format!("{}×{}", p.terms.visits_per_week, p.terms.periods_per_visit),
+                target.to_string(),
+                p.terms.start_date.to_string(),
+                crate::domain::slot::format_weekly_slots(&s.available),
+            ])
+        })
+        .collect();
+    print_table(
+        &["student_id", "name", "school", "teacher", "visits×periods", "target", "from", "family available"].map(String::from),
+        &rows,
+        &mut out,
+    )?;
+    let url = &demo.settings.database.url;
+    println!(
+        "\nThe demo's spreadsheets are in {dir}: copy them as templates for your own.\n\
+         Look around:\n  songjiao --database {url} plan show S001\n  songjiao --database {url} student list\n  \
+         songjiao --database {url} plan history S001\n  songjiao calendar show --year {year}",
+        dir = args.dir.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! The command line: parse, load the settings, call one command.
+
+mod calendar;
+mod demo;
+mod import;
+pub mod output;
+mod people;
+mod plan;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::store::{Actor, Store};
+
+const ABOUT: &str = "songjiao (送教上门): plans, tracks and guards home-teaching visits for children \
+who cannot attend school: 2 visits a week, 3 class periods each, at least 216 periods a school year, \
+one plan per student per year (一人一案).";
+
+#[derive(Debug, Parser)]
+#[command(name = "songjiao", version, about = ABOUT, after_help = "Start with:\n  songjiao demo\n  songjiao --help\n  songjiao COMMAND --help")]
+pub struct Cli {
+    /// A settings file layered over the built-in defaults (config/default.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The database: sqlite://data/songjiao.db (default) or postgres://user@host/db.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+    /// Act as if today were this date (or an RFC 3339 time), e.g. to replay a school
+    /// year. Also SONGJIAO_NOW.
+    #[arg(long, global = true, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the database, or upgrade it to this version (safe to run again).
+    #[command(after_help = "Example:\n  songjiao init\n  songjiao --database postgres://songjiao@db.example.org/songjiao init")]
+    Init,
+    /// Build a small demo district in its own database and show it.
+    #[command(after_help = "Example:\n  songjiao demo\n  songjiao demo --dir /tmp/songjiao-demo")]
+    Demo(demo::DemoArgs),
+    /// Show the settings in force.
+    #[command(subcommand)]
+    Config(calendar::ConfigCommand),
+    /// The school calendar: terms, holidays, make-up workdays, teaching days.
+    #[command(subcommand)]
+    Calendar(calendar::CalendarCommand),
+    /// Register, list and show teachers; record their leave.
+    #[command(subcommand)]
+    Teacher(people::TeacherCommand),
+    /// Register, list and show students; record pauses.
+    #[command(subcommand)]
+    Student(people::StudentCommand),
+    /// Each student's plan for a school year (一人一案): set, revise, show, history.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
+    /// Import teachers, students or plans from a CSV or XLSX spreadsheet.
+    Import(import::ImportArgs),
+}
+
+/// What every command gets: the settings, "now", and who acts.
+pub struct Context {
+    pub settings: Settings,
+    pub now: DateTime<Utc>,
+    pub actor: Actor,
+}
+
+impl Context {
+    /// Today in the configured time zone.
+    pub fn today(&self) -> NaiveDate {
+        self.now.with_timezone(&self.settings.time_zone).date_naive()
+    }
+
+    /// Opens the database, which `init` must have created.
+    pub async fn store(&self) -> anyhow::Result<Store> {
+        let store = Store::open(&self.settings.database, false).await?;
+        store.check_schema().await?;
+        Ok(store)
+    }
+}
+
+/// "Now": `--as-of` or SONGJIAO_NOW (a date means 09:00 that day in the configured
+/// zone), else the clock. The only place the command line reads the clock.
+fn resolve_now(as_of: Option<&str>, settings: &Settings) -> anyhow::Result<DateTime<Utc>> {
+    let from_env = std::env::var("SONGJIAO_NOW").ok().filter(|v| !v.is_empty());
+    let Some(text) = as_of.map(str::to_string).or(from_env) else {
+        return Ok(Utc::now());
+    };
+    if let Ok(time) = DateTime::parse_from_rfc3339(&text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    let day = NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .map_err(|_| anyhow::anyhow!("--as-of `{text}` is not a date like 2026-11-30 (or an RFC 3339 time)"))?;
+    let nine = day.and_time(NaiveTime::from_hms_opt(9, 0, 0).expect("09:00 exists"));
+    settings
+        .time_zone
+        .from_local_datetime(&nine)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| anyhow::anyhow!("{text} 09:00 does not exist in {}", settings.time_zone))
+}
+
+fn actor() -> Actor {
+    let name = std::env::var("SONGJIAO_ACTOR")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "unknown".into());
+    Actor(format!("cli:{name}"))
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut settings = Settings::load(cli.config.as_deref(), std::env::vars())?;
+    if let Some(url) = cli.database {
+        settings.database.url = url;
+    }
+    let now = resolve_now(cli.as_of.as_deref(), &settings)?;
+    let context = Context { settings, now, actor: actor() };
+    match cli.command {
+        Command::Init => init(&context).await,
+        Command::Demo(args) => demo::run(&context, args).await,
+        Command::Config(command) => calendar::config(&context, command),
+        Command::Calendar(command) => calendar::run(&context, command),
+        Command::Teacher(command) => people::teacher(&context, command).await,
+        Command::Student(command) => people::student(&context, command).await,
+        Command::Plan(command) => plan::run(&context, command).await,
+        Command::Import(args) => import::run(&context, args).await,
+    }
+}
+
+async fn init(context: &Context) -> anyhow::Result<()> {
+    let store = Store::open(&context.settings.database, true).await?;
+    store.migrate().await?;
+    println!(
+        "The database is ready: {}",
+        crate::config::url_without_password(&context.settings.database.url)
+    );
+    store.close().await;
+    Ok(())
+}

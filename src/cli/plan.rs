@@ -1,0 +1,233 @@
+//! `plan set|show|history`: one plan per student per school year (一人一案).
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::output::{print_record, print_rows, Format};
+use super::Context;
+use crate::domain::calendar::SchoolYear;
+use crate::domain::plan::{default_dates, PlanTerms};
+use crate::import::records::parse_day;
+use crate::store::{people, plans, Tx};
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Create a student's plan for a school year, or with --revise change it (a new
+    /// revision; the old one is kept).
+    #[command(after_help = "Examples:\n  songjiao plan set S0001 --year 2026-2027 --teacher T01 --backup T02 \\\n      --goal \"认识数字1-10\" --goal \"能自己穿衣\"\n  songjiao plan set S0001 --year 2026-2027 --revise --teacher T03 --reason \"王老师调岗\"")]
+    Set(SetArgs),
+    /// Show a student's plan: teacher, rhythm, target, dates, goals.
+    #[command(after_help = "Example:\n  songjiao plan show S0001 --year 2026-2027")]
+    Show {
+        student_id: String,
+        /// Default: the school year containing today.
+        #[arg(long)]
+        year: Option<SchoolYear>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Every revision of a student's plans, oldest first.
+    #[command(after_help = "Example:\n  songjiao plan history S0001 --format csv")]
+    History {
+        student_id: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    student_id: String,
+    /// Default: the school year containing today.
+    #[arg(long)]
+    year: Option<SchoolYear>,
+    /// Change the existing plan instead of creating one.
+    #[arg(long)]
+    revise: bool,
+    /// The responsible teacher (needed to create a plan).
+    #[arg(long)]
+    teacher: Option<String>,
+    /// A backup teacher who may make visits when the responsible one cannot.
+    #[arg(long, conflicts_with = "no_backup")]
+    backup: Option<String>,
+    /// Remove the backup teacher.
+    #[arg(long)]
+    no_backup: bool,
+    #[arg(long)]
+    visits_per_week: Option<u32>,
+    #[arg(long)]
+    periods_per_visit: Option<u32>,
+    /// Periods to deliver in the year (before pro-rating for a late start).
+    #[arg(long)]
+    target: Option<u32>,
+    /// First day of the plan; default: the year's first teaching day.
+    #[arg(long, value_parser = parse_day)]
+    start: Option<NaiveDate>,
+    /// Last day of the plan; default: the year's last teaching day.
+    #[arg(long, value_parser = parse_day)]
+    end: Option<NaiveDate>,
+    /// A goal of the plan; repeat for several. With --revise, replaces all goals.
+    #[arg(long = "goal")]
+    goals: Vec<String>,
+    /// Why the plan is set or changed; kept in the history.
+    #[arg(long, default_value = "")]
+    reason: String,
+}
+
+/// A plan as `plan show` presents it.
+#[derive(Serialize)]
+struct PlanView {
+    #[serde(flatten)]
+    plan: plans::Plan,
+    student_name: String,
+    /// Periods owed after pro-rating for a plan shorter than the year.
+    target: u32,
+    teaching_days: usize,
+}
+
+#[derive(Serialize)]
+struct RevisionRow {
+    plan_id: i64,
+    school_year: String,
+    revision: i64,
+    teacher_id: String,
+    backup_teacher_id: Option<String>,
+    visits_per_week: i64,
+    periods_per_visit: i64,
+    annual_target: i64,
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    goals: Vec<String>,
+    reason: String,
+    changed_by: String,
+    changed_at: String,
+}
+
+pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> {
+    let store = context.store().await?;
+    let today_year = SchoolYear::containing(context.today());
+    let mut out = std::io::stdout().lock();
+    match command {
+        PlanCommand::Set(args) => {
+            let mut tx = store.write(&context.actor, context.now).await?;
+            let message = set(context, &mut tx, args.year.unwrap_or(today_year), &args).await?;
+            tx.commit().await?;
+            println!("{message}");
+        }
+        PlanCommand::Show { student_id, year, format } => {
+            let year = year.unwrap_or(today_year);
+            let mut tx = store.read().await?;
+            let student = people::student(&mut tx, &student_id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no student {student_id} is registered"))?;
+            let plan = plans::active_plan(&mut tx, &student_id, year).await?.ok_or_else(|| {
+                anyhow::anyhow!("student {student_id} has no plan for {year}; create one with: songjiao plan set {student_id} --year {year} --teacher TEACHER_ID")
+            })?;
+            let calendar = context.settings.calendar(year).map_err(anyhow::Error::msg)?;
+            let view = PlanView {
+                target: plan.terms.target(&calendar, context.settings.defaults.prorate_target),
+                teaching_days: calendar.teaching_days_between(plan.terms.start_date, plan.terms.end_date).len(),
+                student_name: student.name,
+                plan,
+            };
+            print_record(&view, format, &mut out)?;
+        }
+        PlanCommand::History { student_id, format } => {
+            let mut tx = store.read().await?;
+            let rows: Vec<RevisionRow> = plans::history(&mut tx, &student_id)
+                .await?
+                .into_iter()
+                .map(|r| RevisionRow {
+                    goals: serde_json::from_str(&r.goals).unwrap_or_default(),
+                    changed_at: r.changed_at.with_timezone(&context.settings.time_zone).format("%Y-%m-%d %H:%M").to_string(),
+                    plan_id: r.plan_id,
+                    school_year: r.school_year,
+                    revision: r.revision,
+                    teacher_id: r.teacher_id,
+                    backup_teacher_id: r.backup_teacher_id,
+                    visits_per_week: r.visits_per_week,
+                    periods_per_visit: r.periods_per_visit,
+                    annual_target: r.annual_target,
+                    start_date: r.start_date,
+                    end_date: r.end_date,
+                    reason: r.reason,
+                    changed_by: r.changed_by,
+                })
+                .collect();
+            if rows.is_empty() && people::student(&mut tx, &student_id).await?.is_none() {
+                anyhow::bail!("no student {student_id} is registered");
+            }
+            print_rows(&rows, format, &mut out)?;
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn set(context: &Context, tx: &mut Tx, year: SchoolYear, args: &SetArgs) -> anyhow::Result<String> {
+    let defaults = &context.settings.defaults;
+    let calendar = context.settings.calendar(year).map_err(anyhow::Error::msg)?;
+    let student = &args.student_id;
+    people::student(tx, student).await?.ok_or_else(|| anyhow::anyhow!("no student {student} is registered"))?;
+    let existing = plans::active_plan(tx, student, year).await?;
+    let base = match (&existing, args.revise) {
+        (Some(plan), true) => plan.terms.clone(),
+        (Some(plan), false) => {
+            return Err(plans::PlanError::AlreadyExists {
+                student_id: student.clone(),
+                school_year: year.to_string(),
+                plan_id: plan.plan_id,
+            }
+            .into())
+        }
+        (None, true) => anyhow::bail!(
+            "student {student} has no plan for {year} to revise; create it with: songjiao plan set {student} --year {year} --teacher TEACHER_ID"
+        ),
+        (None, false) => {
+            let teacher = args.teacher.clone().ok_or_else(|| anyhow::anyhow!("--teacher is needed to create a plan"))?;
+            let (start, end) = default_dates(&calendar).ok_or_else(|| anyhow::anyhow!("{year} has no teaching day"))?;
+            PlanTerms {
+                teacher_id: teacher,
+                backup_teacher_id: None,
+                visits_per_week: defaults.visits_per_week,
+                periods_per_visit: defaults.periods_per_visit,
+                annual_target: defaults.annual_target,
+                start_date: start,
+                end_date: end,
+                goals: Vec::new(),
+            }
+        }
+    };
+    let terms = PlanTerms {
+        teacher_id: args.teacher.clone().unwrap_or(base.teacher_id),
+        backup_teacher_id: if args.no_backup { None } else { args.backup.clone().or(base.backup_teacher_id) },
+        visits_per_week: args.visits_per_week.unwrap_or(base.visits_per_week),
+        periods_per_visit: args.periods_per_visit.unwrap_or(base.periods_per_visit),
+        annual_target: args.target.unwrap_or(base.annual_target),
+        start_date: args.start.unwrap_or(base.start_date),
+        end_date: args.end.unwrap_or(base.end_date),
+        goals: if args.goals.is_empty() { base.goals } else { args.goals.clone() },
+    };
+    terms
+        .check(&calendar, defaults.max_visits_per_week)
+        .map_err(|(field, reason)| anyhow::anyhow!("{field}: {reason}; nothing was saved"))?;
+    for teacher in std::iter::once(&terms.teacher_id).chain(&terms.backup_teacher_id) {
+        if people::teacher(tx, teacher).await?.is_none() {
+            anyhow::bail!("no teacher {teacher} is registered (see `songjiao teacher list`); nothing was saved");
+        }
+    }
+    Ok(match existing {
+        Some(plan) => {
+            if plans::revise_plan(tx, &plan, &terms, &args.reason).await? {
+                format!("Plan #{} of {student} for {year} is now at revision {}.", plan.plan_id, plan.revision + 1)
+            } else {
+                format!("Plan #{} of {student} for {year} already says this; nothing changed.", plan.plan_id)
+            }
+        }
+        None => {
+            let id = plans::create_plan(tx, student, year, &terms, &args.reason).await?;
+            format!("Created plan #{id} of {student} for {year}: teacher {}, {} visits a week.", terms.teacher_id, terms.visits_per_week)
+        }
+    })
+}

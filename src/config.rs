@@ -1,0 +1,557 @@
+//! Layered settings: the built-in `config/default.toml`, then the file given with
+//! `--config`, then `SONGJIAO_*` environment variables. Every key a layer sets must
+//! exist in the defaults, so a typo is an error naming the key and where it came from.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::domain::calendar::{SchoolCalendar, SchoolYear};
+use crate::domain::slot::{Slot, SlotTable};
+
+/// The defaults, built in so that the program runs from any folder.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+const DEFAULT_ORIGIN: &str = "config/default.toml (built in)";
+const ENV_PREFIX: &str = "SONGJIAO_";
+/// `SONGJIAO_*` variables that are not settings (read elsewhere).
+const ENV_NOT_SETTINGS: &[&str] = &["NOW", "TEST_POSTGRES_URL", "ACTOR", "TEST_LOG"];
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub time_zone: Tz,
+    pub locale: Locale,
+    pub database: DatabaseSettings,
+    pub calendar: CalendarSettings,
+    pub slots: Vec<SlotSetting>,
+    pub defaults: PlanDefaults,
+    pub records: RecordSettings,
+    pub mail: MailSettings,
+    pub smtp: SmtpSettings,
+    pub alerts: AlertSettings,
+    pub jobs: JobSettings,
+    pub web: WebSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Locale {
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+}
+
+#[derive(Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    #[serde(serialize_with = "serialize_url_without_password")]
+    pub url: String,
+    pub busy_timeout_seconds: u64,
+    pub max_connections: u32,
+}
+
+impl fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &url_without_password(&self.url))
+            .field("busy_timeout_seconds", &self.busy_timeout_seconds)
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSettings {
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotSetting {
+    pub name: String,
+    #[serde(deserialize_with = "hour_minute", serialize_with = "serialize_hour_minute")]
+    pub start: NaiveTime,
+    #[serde(deserialize_with = "hour_minute", serialize_with = "serialize_hour_minute")]
+    pub end: NaiveTime,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanDefaults {
+    pub visits_per_week: u32,
+    pub periods_per_visit: u32,
+    pub annual_target: u32,
+    pub max_visits_per_week: u32,
+    pub max_visits_per_day: u32,
+    pub prorate_target: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordSettings {
+    pub lock_after_days: u32,
+    pub unrecorded_after_hours: u32,
+    pub escalate_after_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    pub dir: PathBuf,
+    pub from: String,
+    pub operators: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    Starttls,
+    Tls,
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: String,
+    pub password: Secret,
+    pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSettings {
+    pub repeat_interval_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSettings {
+    pub plan_week: String,
+    pub check_pace: String,
+    pub digest: String,
+    pub remind_unrecorded: String,
+    pub drain_outbox: String,
+    pub catch_up_hours: u32,
+    pub grace_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    pub listen: String,
+    pub public_url: String,
+}
+
+/// A secret never printed: `Debug` and `Serialize` show whether it is set, not what it is.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    fn shown(&self) -> &'static str {
+        if self.0.is_empty() {
+            ""
+        } else {
+            "(hidden)"
+        }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.shown())
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.shown())
+    }
+}
+
+fn hour_minute<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveTime, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    NaiveTime::parse_from_str(&text, "%H:%M")
+        .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a time like 08:30")))
+}
+
+fn serialize_hour_minute<S: Serializer>(time: &NaiveTime, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&time.format("%H:%M").to_string())
+}
+
+fn serialize_url_without_password<S: Serializer>(url: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&url_without_password(url))
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:(hidden)@host/db`.
+pub fn url_without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:(hidden)@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{origin} is not valid TOML: {message}")]
+    Syntax { origin: String, message: String },
+    #[error("unknown setting `{key}` in {origin} (see config/default.toml for every setting)")]
+    UnknownKey { key: String, origin: String },
+    #[error("bad value for `{key}` in {origin}: {message}")]
+    BadValue { key: String, origin: String, message: String },
+}
+
+/// Where each leaf setting got its value, for error messages.
+type Origins = BTreeMap<String, String>;
+
+impl Settings {
+    /// The built-in defaults alone.
+    pub fn defaults() -> Self {
+        Self::load(None, std::iter::empty()).expect("the built-in config/default.toml is valid")
+    }
+
+    /// Layers the defaults, `file` and the `SONGJIAO_*` entries of `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let defaults = parse_toml(DEFAULT_TOML, DEFAULT_ORIGIN)?;
+        let mut merged = defaults.clone();
+        let mut origins = Origins::new();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let origin = path.display().to_string();
+            let layer = parse_toml(&text, &origin)?;
+            merge_layer(&defaults, &mut merged, &layer, "", &origin, &mut origins)?;
+        }
+        let leaves = leaf_paths(&defaults, "");
+        let mut env: Vec<(String, String)> = env
+            .into_iter()
+            .filter(|(name, _)| name.starts_with(ENV_PREFIX))
+            .collect();
+        env.sort();
+        for (name, raw) in env {
+            let short = &name[ENV_PREFIX.len()..];
+            if ENV_NOT_SETTINGS.contains(&short) {
+                continue;
+            }
+            let origin = format!("environment variable {name}");
+            let wanted = short.to_ascii_lowercase();
+            let Some(path) = leaves.iter().find(|p| p.replace('.', "_") == wanted) else {
+                return Err(ConfigError::UnknownKey { key: name.clone(), origin });
+            };
+            let value = env_value(lookup(&defaults, path), &raw).map_err(|message| {
+                ConfigError::BadValue { key: path.clone(), origin: origin.clone(), message }
+            })?;
+            set_path(&mut merged, path, value);
+            origins.insert(path.clone(), origin);
+        }
+        let origin_of = |key: &str| origin_of(&origins, key);
+        let settings: Settings = serde_path_to_error::deserialize(toml::Value::Table(merged))
+            .map_err(|error| {
+                let key = error.path().to_string();
+                ConfigError::BadValue {
+                    origin: origin_of(&key),
+                    message: error.into_inner().message().to_string(),
+                    key,
+                }
+            })?;
+        settings.validate().map_err(|(key, message)| ConfigError::BadValue {
+            origin: origin_of(key),
+            key: key.to_string(),
+            message,
+        })?;
+        Ok(settings)
+    }
+
+    /// The rules serde cannot express: returns the offending key and why.
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        let d = &self.defaults;
+        if d.visits_per_week == 0 || d.periods_per_visit == 0 || d.max_visits_per_day == 0 {
+            return Err(("defaults", "visits and periods must be at least 1".into()));
+        }
+        if d.max_visits_per_week < d.visits_per_week {
+            return Err((
+                "defaults.max_visits_per_week",
+                format!("must be at least visits_per_week ({})", d.visits_per_week),
+            ));
+        }
+        if d.max_visits_per_week > 7 {
+            return Err(("defaults.max_visits_per_week", "a week has 7 days".into()));
+        }
+        self.slot_table().map_err(|message| ("slots", message))?;
+        if !self.database.url.starts_with("sqlite:") && !self.database.url.starts_with("postgres") {
+            return Err((
+                "database.url",
+                "must start with sqlite:// or postgres://".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The configured slots as the domain's type.
+    pub fn slot_table(&self) -> Result<SlotTable, String> {
+        SlotTable::new(
+            self.slots
+                .iter()
+                .map(|s| Slot {
+                    name: s.name.clone(),
+                    start: s.start,
+                    end: s.end,
+                    aliases: s.aliases.clone(),
+                })
+                .collect(),
+        )
+    }
+
+    /// The school calendar of `year`, from `calendar.dir/<year>.toml`.
+    pub fn calendar(&self, year: SchoolYear) -> Result<SchoolCalendar, String> {
+        let path = self.calendar.dir.join(format!("{year}.toml"));
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            format!(
+                "no school calendar for {year}: cannot read {} ({e}); add the year's file there or set calendar.dir",
+                path.display()
+            )
+        })?;
+        let calendar = SchoolCalendar::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        if calendar.year != year {
+            return Err(format!("{} says year = \"{}\", not {year}", path.display(), calendar.year));
+        }
+        Ok(calendar)
+    }
+
+    /// The effective settings as TOML, secrets hidden.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot show settings: {e}"))
+    }
+}
+
+fn parse_toml(text: &str, origin: &str) -> Result<toml::Table, ConfigError> {
+    text.parse::<toml::Table>().map_err(|e| ConfigError::Syntax {
+        origin: origin.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Copies `layer` over `merged`, refusing keys the defaults do not have.
+/// Arrays and values replace whole; tables merge key by key.
+fn merge_layer(
+    defaults: &toml::Table,
+    merged: &mut toml::Table,
+    layer: &toml::Table,
+    prefix: &str,
+    origin: &str,
+    origins: &mut Origins,
+) -> Result<(), ConfigError> {
+    for (key, value) in layer {
+        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        let Some(default) = defaults.get(key) else {
+            return Err(ConfigError::UnknownKey { key: path, origin: origin.to_string() });
+        };
+        match (default, value) {
+            (toml::Value::Table(default_table), toml::Value::Table(layer_table)) => {
+                let Some(toml::Value::Table(merged_table)) = merged.get_mut(key) else {
+                    unreachable!("merged starts as a copy of the defaults");
+                };
+                merge_layer(default_table, merged_table, layer_table, &path, origin, origins)?;
+            }
+            _ => {
+                merged.insert(key.clone(), value.clone());
+                origins.insert(path, origin.to_string());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn leaf_paths(table: &toml::Table, prefix: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    for (key, value) in table {
+        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        match value {
+            toml::Value::Table(inner) => paths.extend(leaf_paths(inner, &path)),
+            _ => paths.push(path),
+        }
+    }
+    paths
+}
+
+fn lookup<'a>(table: &'a toml::Table, path: &str) -> &'a toml::Value {
+    let mut parts = path.split('.').peekable();
+    let mut current = table;
+    loop {
+        let part = parts.next().expect("a leaf path has at least one part");
+        let value = &current[part];
+        match (parts.peek(), value) {
+            (None, _) => return value,
+            (Some(_), toml::Value::Table(inner)) => current = inner,
+            _ => unreachable!("leaf paths come from the same table"),
+        }
+    }
+}
+
+fn set_path(table: &mut toml::Table, path: &str, value: toml::Value) {
+    match path.split_once('.') {
+        None => {
+            table.insert(path.to_string(), value);
+        }
+        Some((head, rest)) => {
+            if let Some(toml::Value::Table(inner)) = table.get_mut(head) {
+                set_path(inner, rest, value);
+            }
+        }
+    }
+}
+
+/// An environment value takes the type of the default it replaces: text stays text,
+/// anything else is read as a TOML value (`3`, `true`, `["a@b.org"]`).
+fn env_value(default: &toml::Value, raw: &str) -> Result<toml::Value, String> {
+    if default.is_str() {
+        return Ok(toml::Value::String(raw.to_string()));
+    }
+    format!("value = {raw}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("value"))
+        .ok_or_else(|| format!("`{raw}` is not a valid value (expected {})", default.type_str()))
+}
+
+fn origin_of(origins: &Origins, key: &str) -> String {
+    let mut key = key;
+    loop {
+        if let Some(origin) = origins.get(key) {
+            return origin.clone();
+        }
+        match key.rfind(['.', '[']) {
+            Some(cut) => key = &key[..cut],
+            None => return DEFAULT_ORIGIN.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        file
+    }
+
+    #[test]
+    fn the_built_in_defaults_carry_the_district_rule() {
+        let settings = Settings::defaults();
+        assert_eq!(settings.defaults.visits_per_week, 2);
+        assert_eq!(settings.defaults.periods_per_visit, 3);
+        assert_eq!(settings.defaults.annual_target, 216);
+        assert_eq!(settings.time_zone, chrono_tz::Asia::Shanghai);
+        assert_eq!(settings.locale, Locale::ZhCn);
+    }
+
+    #[test]
+    fn a_file_overrides_only_the_keys_it_names() {
+        let file = write("[defaults]\nannual_target = 180\n");
+        let settings = Settings::load(Some(file.path()), []).unwrap();
+        assert_eq!(settings.defaults.annual_target, 180);
+        assert_eq!(settings.defaults.visits_per_week, 2);
+    }
+
+    #[test]
+    fn the_environment_wins_over_the_file() {
+        let file = write("[defaults]\nannual_target = 180\n");
+        let env = [("SONGJIAO_DEFAULTS_ANNUAL_TARGET".to_string(), "200".to_string())];
+        let settings = Settings::load(Some(file.path()), env).unwrap();
+        assert_eq!(settings.defaults.annual_target, 200);
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_with_its_file() {
+        let file = write("[defaults]\nanual_target = 180\n");
+        let error = Settings::load(Some(file.path()), []).unwrap_err().to_string();
+        assert!(error.contains("`defaults.anual_target`"), "{error}");
+        assert!(error.contains(&file.path().display().to_string()), "{error}");
+    }
+
+    #[test]
+    fn a_bad_value_is_named_with_its_file() {
+        let file = write("time_zone = \"Mars/Olympus\"\n");
+        let error = Settings::load(Some(file.path()), []).unwrap_err().to_string();
+        assert!(error.contains("`time_zone`"), "{error}");
+        assert!(error.contains(&file.path().display().to_string()), "{error}");
+
+        let file = write("[[slots]]\nname = \"AM\"\nstart = \"8.30\"\nend = \"11:00\"\n");
+        let error = Settings::load(Some(file.path()), []).unwrap_err().to_string();
+        assert!(error.contains("`slots[0].start`"), "{error}");
+    }
+
+    #[test]
+    fn a_bad_environment_value_names_the_variable() {
+        let env = [("SONGJIAO_DEFAULTS_ANNUAL_TARGET".to_string(), "lots".to_string())];
+        let error = Settings::load(None, env).unwrap_err().to_string();
+        assert!(error.contains("SONGJIAO_DEFAULTS_ANNUAL_TARGET"), "{error}");
+        let env = [("SONGJIAO_DEFAULTS_ANUAL_TARGET".to_string(), "1".to_string())];
+        let error = Settings::load(None, env).unwrap_err().to_string();
+        assert!(error.contains("unknown setting `SONGJIAO_DEFAULTS_ANUAL_TARGET`"), "{error}");
+    }
+
+    #[test]
+    fn every_setting_has_one_environment_name() {
+        let defaults = parse_toml(DEFAULT_TOML, DEFAULT_ORIGIN).unwrap();
+        let mut names: Vec<String> =
+            leaf_paths(&defaults, "").iter().map(|p| p.replace('.', "_")).collect();
+        let count = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), count);
+    }
+
+    #[test]
+    fn secrets_are_never_shown() {
+        let env = [
+            ("SONGJIAO_SMTP_PASSWORD".to_string(), "hunter2".to_string()),
+            (
+                "SONGJIAO_DATABASE_URL".to_string(),
+                "postgres://songjiao:s3cret@db/songjiao".to_string(),
+            ),
+        ];
+        let settings = Settings::load(None, env).unwrap();
+        assert_eq!(settings.smtp.password.expose(), "hunter2");
+        let shown = format!("{}{:?}", settings.to_toml(), settings);
+        assert!(!shown.contains("hunter2") && !shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("postgres://songjiao:(hidden)@db/songjiao"));
+    }
+}

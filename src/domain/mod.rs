@@ -1,0 +1,6 @@
+//! Types and rules of home teaching. Pure: no clock, no I/O, no database.
+
+pub mod calendar;
+pub mod plan;
+pub mod slot;
+pub mod student;

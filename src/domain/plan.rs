@@ -1,0 +1,128 @@
+//! The individual plan (一人一案): one per student per school year.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::calendar::{SchoolCalendar, SchoolYear};
+
+/// What a plan says, as one revision of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanTerms {
+    pub teacher_id: String,
+    pub backup_teacher_id: Option<String>,
+    pub visits_per_week: u32,
+    pub periods_per_visit: u32,
+    pub annual_target: u32,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub goals: Vec<String>,
+}
+
+impl PlanTerms {
+    /// Checks the plan against its year's calendar and the most visits a week allowed.
+    /// Returns the field at fault and why.
+    pub fn check(&self, calendar: &SchoolCalendar, max_visits_per_week: u32) -> Result<(), (&'static str, String)> {
+        let year = calendar.year;
+        if self.backup_teacher_id.as_deref() == Some(self.teacher_id.as_str()) {
+            return Err(("backup_teacher_id", "the backup teacher must be someone else than the responsible teacher".into()));
+        }
+        if self.visits_per_week == 0 || self.visits_per_week > max_visits_per_week {
+            return Err(("visits_per_week", format!("must be from 1 to {max_visits_per_week}")));
+        }
+        if !(1..=8).contains(&self.periods_per_visit) {
+            return Err(("periods_per_visit", "must be from 1 to 8".into()));
+        }
+        if self.annual_target == 0 {
+            return Err(("annual_target", "must be at least 1".into()));
+        }
+        for (field, date) in [("start_date", self.start_date), ("end_date", self.end_date)] {
+            if !year.contains(date) {
+                return Err((field, format!("{date} is outside the school year {year}")));
+            }
+        }
+        if self.start_date > self.end_date {
+            return Err(("end_date", format!("{} is before the start date {}", self.end_date, self.start_date)));
+        }
+        if calendar.teaching_days_between(self.start_date, self.end_date).is_empty() {
+            return Err(("start_date", "the plan covers no teaching day".into()));
+        }
+        Ok(())
+    }
+
+    /// The periods this plan owes: the annual target, pro-rated by the share of the
+    /// year's teaching days the plan covers when `prorate` is set (DESIGN.md, "Rules").
+    /// Rounded up: a child is never owed less than the share.
+    pub fn target(&self, calendar: &SchoolCalendar, prorate: bool) -> u32 {
+        if !prorate {
+            return self.annual_target;
+        }
+        let year_days = calendar.teaching_days().len() as u64;
+        let plan_days = calendar.teaching_days_between(self.start_date, self.end_date).len() as u64;
+        if year_days == 0 {
+            return self.annual_target;
+        }
+        (u64::from(self.annual_target) * plan_days).div_ceil(year_days) as u32
+    }
+}
+
+/// A plan's first and last possible days when the spreadsheet leaves them empty:
+/// the school year's first and last teaching days.
+pub fn default_dates(calendar: &SchoolCalendar) -> Option<(NaiveDate, NaiveDate)> {
+    Some((calendar.first_teaching_day()?, calendar.last_teaching_day()?))
+}
+
+/// A school year's name for messages, e.g. "2026-2027".
+pub fn year_label(year: SchoolYear) -> String {
+    year.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::calendar::tests::day;
+
+    fn calendar() -> SchoolCalendar {
+        let path = format!("{}/config/calendar/2026-2027.toml", env!("CARGO_MANIFEST_DIR"));
+        SchoolCalendar::from_toml(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn plan(start: &str, end: &str) -> PlanTerms {
+        PlanTerms {
+            teacher_id: "T1".into(),
+            backup_teacher_id: None,
+            visits_per_week: 2,
+            periods_per_visit: 3,
+            annual_target: 216,
+            start_date: day(start),
+            end_date: day(end),
+            goals: vec![],
+        }
+    }
+
+    #[test]
+    fn a_full_year_plan_owes_the_full_target() {
+        let calendar = calendar();
+        let (start, end) = default_dates(&calendar).unwrap();
+        let full = PlanTerms { start_date: start, end_date: end, ..plan("2026-09-01", "2027-07-02") };
+        assert_eq!(full.target(&calendar, true), 216);
+    }
+
+    #[test]
+    fn a_plan_starting_with_the_spring_term_owes_its_share() {
+        let calendar = calendar();
+        let spring = plan("2027-02-22", "2027-07-02");
+        let share = spring.target(&calendar, true);
+        assert!(share > 80 && share < 120, "{share}");
+        assert_eq!(spring.target(&calendar, false), 216);
+    }
+
+    #[test]
+    fn plans_outside_their_year_or_backwards_are_refused() {
+        let calendar = calendar();
+        assert_eq!(plan("2026-09-01", "2027-08-02").check(&calendar, 3).unwrap_err().0, "end_date");
+        assert_eq!(plan("2026-12-01", "2026-11-01").check(&calendar, 3).unwrap_err().0, "end_date");
+        let mut same = plan("2026-09-01", "2027-07-02");
+        same.backup_teacher_id = Some("T1".into());
+        assert_eq!(same.check(&calendar, 3).unwrap_err().0, "backup_teacher_id");
+    }
+}

@@ -1,0 +1,138 @@
+//! Students, teachers and the words a coordinator's spreadsheet uses for them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Declares a closed list of codes, each with the words accepted for it.
+macro_rules! coded {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident = $code:literal [$($alias:literal),*]),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(text: &str) -> Result<Self, String> {
+                let text = text.trim();
+                $(
+                    if text.eq_ignore_ascii_case($code) $(|| text.eq_ignore_ascii_case($alias))* {
+                        return Ok($name::$variant);
+                    }
+                )+
+                let codes: Vec<&str> = Self::ALL.iter().map(|v| v.code()).collect();
+                Err(format!("`{text}` is not a {}: use one of {}", $what, codes.join(", ")))
+            }
+        }
+    };
+}
+
+coded!(Gender, "gender" {
+    Female = "female" ["f", "女"],
+    Male = "male" ["m", "男"],
+});
+
+coded!(
+    /// The categories of China's disability classification (GB/T 26341), plus autism,
+    /// which districts usually count apart for teaching purposes.
+    Disability, "disability category" {
+    Visual = "visual" ["视力", "视力残疾"],
+    Hearing = "hearing" ["听力", "听力残疾"],
+    Speech = "speech" ["言语", "言语残疾"],
+    Physical = "physical" ["肢体", "肢体残疾"],
+    Intellectual = "intellectual" ["智力", "智力残疾"],
+    Mental = "mental" ["精神", "精神残疾"],
+    Autism = "autism" ["孤独症", "自闭症"],
+    Multiple = "multiple" ["多重", "多重残疾"],
+    Other = "other" ["其他"],
+});
+
+coded!(StudentStatus, "student status" {
+    Active = "active" ["在册"],
+    Paused = "paused" ["暂停"],
+    Left = "left" ["离开", "退出"],
+});
+
+coded!(StaffRole, "role" {
+    Teacher = "teacher" ["教师", "送教教师"],
+    Coordinator = "coordinator" ["特教专干", "专干"],
+    Supervisor = "supervisor" ["督导"],
+});
+
+/// A phone number as families write it: digits with optional +, spaces and dashes.
+pub fn check_phone(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    let allowed = text.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '));
+    if !allowed || !(7..=15).contains(&digits) {
+        return Err(format!("`{text}` is not a phone number"));
+    }
+    Ok(text.to_string())
+}
+
+/// An email address good enough to send to: one @, a local part and a dotted domain.
+pub fn check_email(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let valid = match text.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !text.contains(char::is_whitespace)
+        }
+        None => false,
+    };
+    if valid { Ok(text.to_string()) } else { Err(format!("`{text}` is not an email address")) }
+}
+
+/// An identifier from the district's spreadsheets, e.g. `S0001` or `T01`.
+pub fn check_id(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("is empty".into());
+    }
+    if text.len() > 64 || text.contains(char::is_whitespace) {
+        return Err(format!("`{text}` is not an id: one word, at most 64 characters"));
+    }
+    Ok(text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_words_read_as_codes() {
+        assert_eq!("女".parse::<Gender>(), Ok(Gender::Female));
+        assert_eq!("智力残疾".parse::<Disability>(), Ok(Disability::Intellectual));
+        assert_eq!("孤独症".parse::<Disability>(), Ok(Disability::Autism));
+        let error = "blue".parse::<Disability>().unwrap_err();
+        assert!(error.contains("visual, hearing"), "{error}");
+    }
+
+    #[test]
+    fn phones_and_emails_are_checked() {
+        assert!(check_phone("138-0013-8000").is_ok());
+        assert!(check_phone("call me").is_err());
+        assert!(check_email("li.wei@school.cn").is_ok());
+        assert!(check_email("li.wei@school").is_err());
+        assert!(check_email("li wei@school.cn").is_err());
+    }
+}

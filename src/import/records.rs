@@ -1,0 +1,311 @@
+//! The spreadsheet columns of each kind, their Chinese aliases, and turning a row
+//! into a record. `teacher add` and `student add` use the same rules.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use crate::config::PlanDefaults;
+use crate::domain::calendar::{SchoolCalendar, SchoolYear};
+use crate::domain::plan::{PlanTerms, default_dates};
+use crate::domain::slot::{SlotTable, parse_weekly_slots};
+use crate::domain::student::{StudentStatus, check_email, check_id, check_phone};
+use crate::store::people::{Student, Teacher};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    Teachers,
+    Students,
+    Plans,
+}
+
+pub struct Column {
+    pub name: &'static str,
+    pub required: bool,
+    /// Other headers accepted for this column, as coordinators write them.
+    pub aliases: &'static [&'static str],
+}
+
+const fn col(name: &'static str, required: bool, aliases: &'static [&'static str]) -> Column {
+    Column { name, required, aliases }
+}
+
+pub const TEACHER_COLUMNS: &[Column] = &[
+    col("teacher_id", true, &["教师编号", "教师工号", "工号", "教师ID"]),
+    col("name", true, &["姓名", "教师姓名"]),
+    col("email", true, &["邮箱", "电子邮箱", "电子邮件", "email地址"]),
+    col("school", true, &["学校", "所在学校", "单位"]),
+    col("available", false, &["可用时段", "可送教时段", "空闲时段"]),
+    col("max_visits_per_day", false, &["每日最多送教次数", "每天最多次数", "每日最多次数"]),
+];
+
+pub const STUDENT_COLUMNS: &[Column] = &[
+    col("student_id", true, &["学生编号", "学籍号", "学号", "学生ID"]),
+    col("name", true, &["姓名", "学生姓名"]),
+    col("gender", false, &["性别"]),
+    col("birth_date", false, &["出生日期", "生日"]),
+    col("disability", false, &["残疾类别", "残疾类型"]),
+    col("guardian_name", false, &["监护人", "监护人姓名", "家长姓名"]),
+    col("guardian_phone", false, &["监护人电话", "联系电话", "家长电话"]),
+    col("address", false, &["家庭住址", "住址", "地址"]),
+    col("school", true, &["学校", "学籍学校", "就读学校"]),
+    col("available", false, &["可上门时段", "家庭可用时段", "可用时段"]),
+    col("status", false, &["状态"]),
+];
+
+pub const PLAN_COLUMNS: &[Column] = &[
+    col("student_id", true, &["学生编号", "学籍号", "学号", "学生ID"]),
+    col("school_year", true, &["学年"]),
+    col("teacher_id", true, &["送教教师", "负责教师", "教师编号"]),
+    col("backup_teacher_id", false, &["备用教师", "后备教师", "备岗教师"]),
+    col("visits_per_week", false, &["每周次数", "每周送教次数"]),
+    col("periods_per_visit", false, &["每次课时", "每次课时数"]),
+    col("annual_target", false, &["年度目标课时", "全年目标课时", "目标课时"]),
+    col("start_date", false, &["开始日期"]),
+    col("end_date", false, &["结束日期"]),
+    col("goals", false, &["目标", "教学目标", "个别化目标"]),
+];
+
+impl Kind {
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            Kind::Teachers => TEACHER_COLUMNS,
+            Kind::Students => STUDENT_COLUMNS,
+            Kind::Plans => PLAN_COLUMNS,
+        }
+    }
+}
+
+/// A problem with one cell (or, for column "-", a whole row or the file).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CellError {
+    pub line: usize,
+    pub column: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for CellError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}, column {}: {}", self.line, self.column, self.reason)
+    }
+}
+
+/// One row's values by column name, collecting every error rather than stopping at the first.
+pub struct Fields<'a> {
+    line: usize,
+    values: HashMap<&'static str, &'a str>,
+    pub errors: Vec<CellError>,
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(line: usize, values: HashMap<&'static str, &'a str>) -> Self {
+        Self { line, values, errors: Vec::new() }
+    }
+
+    fn error(&mut self, column: &str, reason: impl Into<String>) {
+        self.errors.push(CellError { line: self.line, column: column.to_string(), reason: reason.into() });
+    }
+
+    /// The cell's text, None when empty or absent.
+    pub fn text(&self, column: &'static str) -> Option<String> {
+        self.values.get(column).map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_string)
+    }
+
+    pub fn required(&mut self, column: &'static str) -> String {
+        self.text(column).unwrap_or_else(|| {
+            self.error(column, "is empty but required");
+            String::new()
+        })
+    }
+
+    /// Parses the cell when it is filled; None when empty or bad (bad is recorded).
+    pub fn parse<T>(&mut self, column: &'static str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        let text = self.text(column)?;
+        match parse(&text) {
+            Ok(value) => Some(value),
+            Err(reason) => {
+                self.error(column, reason);
+                None
+            }
+        }
+    }
+
+    pub fn parse_required<T>(&mut self, column: &'static str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        if self.text(column).is_none() {
+            self.required(column);
+            return None;
+        }
+        self.parse(column, parse)
+    }
+
+    pub fn line(&self) -> usize {
+        self.line
+    }
+}
+
+/// Reads dates as written in Chinese offices: 2026-09-01, 2026/9/1, 2026.9.1, 2026年9月1日.
+pub fn parse_day(text: &str) -> Result<NaiveDate, String> {
+    let normalized: String = text
+        .trim()
+        .trim_end_matches('日')
+        .chars()
+        .map(|c| if matches!(c, '/' | '.' | '年' | '月') { '-' } else { c })
+        .collect();
+    NaiveDate::parse_from_str(&normalized, "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a date like 2026-09-01"))
+}
+
+fn count(text: &str, min: u32, max: u32) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("`{text}` is not a whole number from {min} to {max}")),
+    }
+}
+
+fn text_limit(max: usize) -> impl Fn(&str) -> Result<String, String> {
+    move |text: &str| {
+        if text.chars().count() > max {
+            Err(format!("is longer than {max} characters"))
+        } else {
+            Ok(text.to_string())
+        }
+    }
+}
+
+pub fn teacher(fields: &mut Fields, slots: &SlotTable) -> Option<Teacher> {
+    let teacher_id = fields.parse_required("teacher_id", check_id);
+    let name = fields.parse_required("name", text_limit(100));
+    let email = fields.parse_required("email", check_email);
+    let school = fields.parse_required("school", text_limit(200));
+    let available = fields.parse("available", |t| parse_weekly_slots(t, slots)).unwrap_or_default();
+    let max_visits_per_day = fields.parse("max_visits_per_day", |t| count(t, 1, 8));
+    if !fields.errors.is_empty() {
+        return None;
+    }
+    Some(Teacher {
+        teacher_id: teacher_id?,
+        name: name?,
+        email: email?,
+        school: school?,
+        available,
+        max_visits_per_day,
+    })
+}
+
+pub fn student(fields: &mut Fields, slots: &SlotTable) -> Option<Student> {
+    let student_id = fields.parse_required("student_id", check_id);
+    let name = fields.parse_required("name", text_limit(100));
+    let gender = fields.parse("gender", str::parse);
+    let birth_date = fields.parse("birth_date", parse_day);
+    let disability = fields.parse("disability", str::parse);
+    let guardian_name = fields.parse("guardian_name", text_limit(100));
+    let guardian_phone = fields.parse("guardian_phone", check_phone);
+    let address = fields.parse("address", text_limit(300));
+    let school = fields.parse_required("school", text_limit(200));
+    let available = fields.parse("available", |t| parse_weekly_slots(t, slots)).unwrap_or_default();
+    let status = fields.parse("status", str::parse).unwrap_or(StudentStatus::Active);
+    if !fields.errors.is_empty() {
+        return None;
+    }
+    Some(Student {
+        student_id: student_id?,
+        name: name?,
+        gender,
+        birth_date,
+        disability,
+        guardian_name,
+        guardian_phone,
+        address,
+        school: school?,
+        available,
+        status,
+    })
+}
+
+/// A plan row, its empty cells filled from the defaults and the year's calendar.
+#[derive(Debug, Clone)]
+pub struct PlanInput {
+    pub line: usize,
+    pub student_id: String,
+    pub school_year: SchoolYear,
+    pub terms: PlanTerms,
+}
+
+/// Splits a goals cell: one goal per line, or separated by `;`, `；` or `|`.
+pub fn split_goals(text: &str) -> Vec<String> {
+    text.split(['\n', ';', '；', '|']).map(str::trim).filter(|g| !g.is_empty()).map(str::to_string).collect()
+}
+
+pub fn plan(
+    fields: &mut Fields,
+    defaults: &PlanDefaults,
+    calendar: &mut impl FnMut(SchoolYear) -> Result<SchoolCalendar, String>,
+) -> Option<PlanInput> {
+    let student_id = fields.parse_required("student_id", check_id);
+    let year: Option<SchoolYear> = fields.parse_required("school_year", str::parse);
+    let teacher_id = fields.parse_required("teacher_id", check_id);
+    let backup_teacher_id = fields.parse("backup_teacher_id", check_id);
+    let visits_per_week = fields.parse("visits_per_week", |t| count(t, 1, defaults.max_visits_per_week));
+    let periods_per_visit = fields.parse("periods_per_visit", |t| count(t, 1, 8));
+    let annual_target = fields.parse("annual_target", |t| count(t, 1, 2000));
+    let start_date = fields.parse("start_date", parse_day);
+    let end_date = fields.parse("end_date", parse_day);
+    let goals = fields.text("goals").map(|g| split_goals(&g)).unwrap_or_default();
+    let year = year?;
+    let calendar = match calendar(year) {
+        Ok(calendar) => calendar,
+        Err(reason) => {
+            fields.error("school_year", reason);
+            return None;
+        }
+    };
+    if !fields.errors.is_empty() {
+        return None;
+    }
+    let (first, last) = default_dates(&calendar)?;
+    let terms = PlanTerms {
+        teacher_id: teacher_id?,
+        backup_teacher_id,
+        visits_per_week: visits_per_week.unwrap_or(defaults.visits_per_week),
+        periods_per_visit: periods_per_visit.unwrap_or(defaults.periods_per_visit),
+        annual_target: annual_target.unwrap_or(defaults.annual_target),
+        start_date: start_date.unwrap_or(first),
+        end_date: end_date.unwrap_or(last),
+        goals,
+    };
+    if let Err((column, reason)) = terms.check(&calendar, defaults.max_visits_per_week) {
+        fields.error(column, reason);
+        return None;
+    }
+    Some(PlanInput { line: fields.line(), student_id: student_id?, school_year: year, terms })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_in_every_office_style() {
+        let expected = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+        for text in ["2026-09-01", "2026/9/1", "2026.9.1", "2026年9月1日"] {
+            assert_eq!(parse_day(text), Ok(expected), "{text}");
+        }
+        assert!(parse_day("2026-02-30").is_err());
+    }
+
+    #[test]
+    fn every_error_of_a_row_is_reported() {
+        let slots = crate::config::Settings::defaults().slot_table().unwrap();
+        let values = HashMap::from([("teacher_id", "T1"), ("email", "nope"), ("available", "Mon-EVE")]);
+        let mut fields = Fields::new(7, values);
+        assert!(teacher(&mut fields, &slots).is_none());
+        let columns: Vec<&str> = fields.errors.iter().map(|e| e.column.as_str()).collect();
+        assert_eq!(columns, ["name", "email", "school", "available"]);
+        assert!(fields.errors.iter().all(|e| e.line == 7));
+    }
+
+    #[test]
+    fn goals_split_on_lines_and_semicolons() {
+        assert_eq!(split_goals("认识数字1-10；能自己穿衣\n 练习握笔 "), ["认识数字1-10", "能自己穿衣", "练习握笔"]);
+    }
+}

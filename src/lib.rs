@@ -1,0 +1,8 @@
+//! songjiao (送教): plans, tracks and guards home-teaching visits for children with
+//! disabilities who cannot attend school. See DESIGN.md for the shared picture.
+
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod import;
+pub mod store;

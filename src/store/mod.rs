@@ -1,0 +1,293 @@
+//! Storage on SQLite (the embedded default) and PostgreSQL, behind one small API.
+//!
+//! sqlx's `Any` driver cannot carry dates, so each query is written once in portable
+//! SQL (`$1` placeholders, `RETURNING`, `ON CONFLICT`) and run through [`Tx`], which
+//! binds [`Arg`]s to whichever of the two pools the URL chose at start.
+
+pub mod audit;
+pub mod people;
+pub mod plans;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::migrate::Migrator;
+use sqlx::{FromRow, PgPool, Postgres, SqlSafeStr, Sqlite, SqlitePool};
+
+use crate::config::DatabaseSettings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {url}: {source}")]
+    Open { url: String, source: sqlx::Error },
+    #[error("cannot create or upgrade the database schema: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the database {0} is not set up yet: run `songjiao init` first")]
+    NotInitialised(String),
+    #[error("the database {0} is older than this program: run `songjiao init` to upgrade it")]
+    Outdated(String),
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The database, chosen once from the URL scheme.
+#[derive(Clone)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// One bound value of a query.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Date(Option<NaiveDate>),
+    Time(DateTime<Utc>),
+    Bool(bool),
+}
+
+macro_rules! arg_from {
+    ($($ty:ty => $variant:ident($convert:expr)),+ $(,)?) => {
+        $(impl From<$ty> for Arg {
+            fn from(value: $ty) -> Self {
+                Arg::$variant($convert(value))
+            }
+        })+
+    };
+}
+
+arg_from! {
+    &str => Text(|v: &str| Some(v.to_string())),
+    String => Text(Some),
+    &String => Text(|v: &String| Some(v.clone())),
+    Option<String> => Text(|v| v),
+    Option<&str> => Text(|v: Option<&str>| v.map(str::to_string)),
+    i64 => Int(Some),
+    u32 => Int(|v| Some(i64::from(v))),
+    Option<i64> => Int(|v| v),
+    Option<u32> => Int(|v: Option<u32>| v.map(i64::from)),
+    NaiveDate => Date(Some),
+    Option<NaiveDate> => Date(|v| v),
+    DateTime<Utc> => Time(|v| v),
+    bool => Bool(|v| v),
+}
+
+/// `args![a, b, c]`: the values of a query's `$1, $2, $3`.
+#[macro_export]
+macro_rules! args {
+    ($($value:expr),* $(,)?) => { vec![$($crate::store::Arg::from($value)),*] };
+}
+
+/// Who makes a change, for the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor(pub String);
+
+/// A transaction on either database, with who acts and when, for audit rows.
+pub struct Tx {
+    inner: TxInner,
+    pub actor: Actor,
+    pub now: DateTime<Utc>,
+}
+
+enum TxInner {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// A row type readable from both databases.
+pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                Arg::Text(v) => query.bind(v),
+                Arg::Int(v) => query.bind(v),
+                Arg::Date(v) => query.bind(v),
+                Arg::Time(v) => query.bind(v),
+                Arg::Bool(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+
+impl Tx {
+    pub async fn execute(&mut self, sql: impl SqlSafeStr, args: Vec<Arg>) -> StoreResult<u64> {
+        let sql = sql.into_sql_str();
+        Ok(match &mut self.inner {
+            TxInner::Sqlite(tx) => bind_args!(sqlx::query(sql), args).execute(&mut **tx).await?.rows_affected(),
+            TxInner::Postgres(tx) => bind_args!(sqlx::query(sql), args).execute(&mut **tx).await?.rows_affected(),
+        })
+    }
+
+    pub async fn fetch_all<T: Row>(&mut self, sql: impl SqlSafeStr, args: Vec<Arg>) -> StoreResult<Vec<T>> {
+        let sql = sql.into_sql_str();
+        Ok(match &mut self.inner {
+            TxInner::Sqlite(tx) => bind_args!(sqlx::query_as(sql), args).fetch_all(&mut **tx).await?,
+            TxInner::Postgres(tx) => bind_args!(sqlx::query_as(sql), args).fetch_all(&mut **tx).await?,
+        })
+    }
+
+    pub async fn fetch_optional<T: Row>(&mut self, sql: impl SqlSafeStr, args: Vec<Arg>) -> StoreResult<Option<T>> {
+        let sql = sql.into_sql_str();
+        Ok(match &mut self.inner {
+            TxInner::Sqlite(tx) => bind_args!(sqlx::query_as(sql), args).fetch_optional(&mut **tx).await?,
+            TxInner::Postgres(tx) => bind_args!(sqlx::query_as(sql), args).fetch_optional(&mut **tx).await?,
+        })
+    }
+
+    pub async fn fetch_one<T: Row>(&mut self, sql: impl SqlSafeStr, args: Vec<Arg>) -> StoreResult<T> {
+        let sql = sql.into_sql_str();
+        Ok(match &mut self.inner {
+            TxInner::Sqlite(tx) => bind_args!(sqlx::query_as(sql), args).fetch_one(&mut **tx).await?,
+            TxInner::Postgres(tx) => bind_args!(sqlx::query_as(sql), args).fetch_one(&mut **tx).await?,
+        })
+    }
+
+    pub async fn commit(self) -> StoreResult<()> {
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.commit().await?,
+            TxInner::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> StoreResult<()> {
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.rollback().await?,
+            TxInner::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.inner, TxInner::Postgres(_))
+    }
+}
+
+impl Store {
+    /// Opens the database named by the settings' URL; with `create`, a missing
+    /// SQLite file (and its folder) is created. Does not touch the schema: see
+    /// [`Store::migrate`].
+    pub async fn open(settings: &DatabaseSettings, create: bool) -> StoreResult<Self> {
+        let url = settings.url.as_str();
+        let open_error = |source| StoreError::Open { url: crate::config::url_without_password(url), source };
+        if url.starts_with("postgres") {
+            let options = PgConnectOptions::from_str(url).map_err(open_error)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(settings.max_connections)
+                .acquire_timeout(Duration::from_secs(settings.busy_timeout_seconds))
+                .connect_with(options)
+                .await
+                .map_err(open_error)?;
+            return Ok(Store::Postgres(pool));
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(open_error)?
+            .create_if_missing(create)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(settings.busy_timeout_seconds))
+            .foreign_keys(true);
+        if !create && !options.get_filename().exists() {
+            return Err(StoreError::NotInitialised(url.to_string()));
+        }
+        if let Some(parent) = options.get_filename().parent() {
+            if create && !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| open_error(sqlx::Error::Io(e)))?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(Duration::from_secs(settings.busy_timeout_seconds))
+            .connect_with(options)
+            .await
+            .map_err(open_error)?;
+        Ok(Store::Sqlite(pool))
+    }
+
+    fn migrator(&self) -> Migrator {
+        match self {
+            Store::Sqlite(_) => sqlx::migrate!("migrations/sqlite"),
+            Store::Postgres(_) => sqlx::migrate!("migrations/postgres"),
+        }
+    }
+
+    /// Creates or upgrades the schema; running it again changes nothing. On
+    /// PostgreSQL sqlx holds an advisory lock meanwhile, so daemons starting
+    /// together do not race.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        let migrator = self.migrator();
+        match self {
+            Store::Sqlite(pool) => migrator.run(pool).await?,
+            Store::Postgres(pool) => migrator.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Refuses a database that `init` has not set up, or not for this version.
+    pub async fn check_schema(&self) -> StoreResult<()> {
+        #[derive(sqlx::FromRow)]
+        struct Applied {
+            applied: i64,
+        }
+        let expected = self.migrator().iter().count() as i64;
+        let url = match self {
+            Store::Sqlite(pool) => pool.connect_options().get_filename().display().to_string(),
+            Store::Postgres(pool) => pool.connect_options().get_database().unwrap_or("").to_string(),
+        };
+        let mut tx = self.read().await?;
+        let applied: Result<Applied, _> =
+            tx.fetch_one("SELECT COUNT(*) AS applied FROM _sqlx_migrations WHERE success", args![]).await;
+        match applied {
+            Err(_) => Err(StoreError::NotInitialised(url)),
+            Ok(row) if row.applied < expected => Err(StoreError::Outdated(url)),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    /// A transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a second writer waits for the busy timeout instead of
+    /// failing with "database is locked" when it tries to upgrade a read lock.
+    pub async fn write(&self, actor: &Actor, now: DateTime<Utc>) -> StoreResult<Tx> {
+        let inner = match self {
+            Store::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { inner, actor: actor.clone(), now })
+    }
+
+    /// A transaction that only reads: one consistent view of the data.
+    pub async fn read(&self) -> StoreResult<Tx> {
+        let inner = match self {
+            Store::Sqlite(pool) => TxInner::Sqlite(pool.begin().await?),
+            Store::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { inner, actor: Actor("reader".into()), now: DateTime::<Utc>::MIN_UTC })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite(pool) => pool.close().await,
+            Store::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Whether an error is a unique-constraint violation, the one database error a
+/// user's input can cause and that callers turn into a message.
+pub fn is_unique_violation(error: &StoreError) -> bool {
+    match error {
+        StoreError::Sqlx(sqlx::Error::Database(e)) => e.kind() == sqlx::error::ErrorKind::UniqueViolation,
+        _ => false,
+    }
+}

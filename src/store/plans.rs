@@ -1,0 +1,296 @@
+//! Plans (一人一案), their revisions and goals.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::{audit, is_unique_violation, StoreError, StoreResult, Tx};
+use crate::args;
+use crate::domain::calendar::SchoolYear;
+use crate::domain::plan::PlanTerms;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Goal {
+    pub goal_id: i64,
+    pub text: String,
+}
+
+/// A plan as it stands now: its current revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub plan_id: i64,
+    pub student_id: String,
+    pub school_year: String,
+    pub status: String,
+    pub revision: i64,
+    #[serde(flatten)]
+    pub terms: PlanTerms,
+    pub goal_ids: Vec<i64>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Revision {
+    pub plan_id: i64,
+    pub school_year: String,
+    pub revision: i64,
+    pub teacher_id: String,
+    pub backup_teacher_id: Option<String>,
+    pub visits_per_week: i64,
+    pub periods_per_visit: i64,
+    pub annual_target: i64,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    /// JSON array of the goals' texts.
+    pub goals: String,
+    pub reason: String,
+    pub changed_by: String,
+    pub changed_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PlanRow {
+    id: i64,
+    student_id: String,
+    school_year: String,
+    status: String,
+    revision: i64,
+    teacher_id: String,
+    backup_teacher_id: Option<String>,
+    visits_per_week: i64,
+    periods_per_visit: i64,
+    annual_target: i64,
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct GoalRow {
+    id: i64,
+    plan_id: i64,
+    text: String,
+}
+
+/// Refusal of a second active plan for the same student and year (一人一案).
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(
+        "student {student_id} already has plan #{plan_id} for {school_year} (one student, one plan). \
+         To change it, revise it: songjiao plan set {student_id} --year {school_year} --revise [--teacher … --goal …]"
+    )]
+    AlreadyExists { student_id: String, school_year: String, plan_id: i64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn plan_from_row(row: PlanRow, goals: Vec<GoalRow>) -> Plan {
+    Plan {
+        plan_id: row.id,
+        student_id: row.student_id,
+        school_year: row.school_year,
+        status: row.status,
+        revision: row.revision,
+        terms: PlanTerms {
+            teacher_id: row.teacher_id,
+            backup_teacher_id: row.backup_teacher_id,
+            visits_per_week: row.visits_per_week as u32,
+            periods_per_visit: row.periods_per_visit as u32,
+            annual_target: row.annual_target as u32,
+            start_date: row.start_date,
+            end_date: row.end_date,
+            goals: goals.iter().map(|g| g.text.clone()).collect(),
+        },
+        goal_ids: goals.iter().map(|g| g.id).collect(),
+        updated_at: row.updated_at,
+    }
+}
+
+/// The active plans of a school year (or of every year), optionally of one student.
+pub async fn active_plans(tx: &mut Tx, year: Option<SchoolYear>, student_id: Option<&str>) -> StoreResult<Vec<Plan>> {
+    let filter = args![year.map(|y| y.to_string()), student_id];
+    let rows: Vec<PlanRow> = tx
+        .fetch_all(
+            "SELECT id, student_id, school_year, status, revision, teacher_id, backup_teacher_id,
+                    visits_per_week, periods_per_visit, annual_target, start_date, end_date, updated_at
+             FROM plans WHERE status = 'active' AND ($1 IS NULL OR school_year = $1)
+             AND ($2 IS NULL OR student_id = $2) ORDER BY student_id, school_year",
+            filter.clone(),
+        )
+        .await?;
+    let goals: Vec<GoalRow> = tx
+        .fetch_all(
+            "SELECT g.id, g.plan_id, g.text FROM plan_goals g JOIN plans p ON p.id = g.plan_id
+             WHERE p.status = 'active' AND ($1 IS NULL OR p.school_year = $1) AND ($2 IS NULL OR p.student_id = $2)
+               AND g.removed_in_revision IS NULL ORDER BY g.plan_id, g.position",
+            filter,
+        )
+        .await?;
+    let mut goals_by_plan: HashMap<i64, Vec<GoalRow>> = HashMap::new();
+    for goal in goals {
+        goals_by_plan.entry(goal.plan_id).or_default().push(goal);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let goals = goals_by_plan.remove(&row.id).unwrap_or_default();
+            plan_from_row(row, goals)
+        })
+        .collect())
+}
+
+pub async fn active_plan(tx: &mut Tx, student_id: &str, year: SchoolYear) -> StoreResult<Option<Plan>> {
+    Ok(active_plans(tx, Some(year), Some(student_id)).await?.pop())
+}
+
+/// Creates the year's plan as revision 1. A second active plan for the same student
+/// and year is refused, by this check and, under a race, by the database's unique index.
+pub async fn create_plan(
+    tx: &mut Tx,
+    student_id: &str,
+    year: SchoolYear,
+    terms: &PlanTerms,
+    reason: &str,
+) -> Result<i64, PlanError> {
+    if let Some(existing) = active_plan(tx, student_id, year).await? {
+        return Err(already_exists(student_id, year, existing.plan_id));
+    }
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        id: i64,
+    }
+    let now = tx.now;
+    let inserted: Result<Id, StoreError> = tx
+        .fetch_one(
+            "INSERT INTO plans (student_id, school_year, status, revision, teacher_id, backup_teacher_id,
+                 visits_per_week, periods_per_visit, annual_target, start_date, end_date, created_at, updated_at)
+             VALUES ($1, $2, 'active', 1, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+            args![
+                student_id,
+                year.to_string(),
+                &terms.teacher_id,
+                terms.backup_teacher_id.clone(),
+                terms.visits_per_week,
+                terms.periods_per_visit,
+                terms.annual_target,
+                terms.start_date,
+                terms.end_date,
+                now,
+            ],
+        )
+        .await;
+    let plan_id = match inserted {
+        Ok(row) => row.id,
+        Err(e) if is_unique_violation(&e) => return Err(already_exists(student_id, year, 0)),
+        Err(e) => return Err(e.into()),
+    };
+    replace_goals(tx, plan_id, 1, &[], &terms.goals).await?;
+    write_revision(tx, plan_id, 1, terms, reason).await?;
+    let detail = serde_json::json!({ "student_id": student_id, "school_year": year.to_string(), "new": terms });
+    audit::record(tx, "create", "plan", &plan_id.to_string(), detail).await?;
+    Ok(plan_id)
+}
+
+fn already_exists(student_id: &str, year: SchoolYear, plan_id: i64) -> PlanError {
+    PlanError::AlreadyExists { student_id: student_id.to_string(), school_year: year.to_string(), plan_id }
+}
+
+/// Makes `terms` the plan's next revision, keeping the old one in the history.
+/// Returns false (and writes nothing) when nothing changes.
+pub async fn revise_plan(tx: &mut Tx, plan: &Plan, terms: &PlanTerms, reason: &str) -> StoreResult<bool> {
+    if &plan.terms == terms {
+        return Ok(false);
+    }
+    let revision = plan.revision + 1;
+    let now = tx.now;
+    tx.execute(
+        "UPDATE plans SET revision = $2, teacher_id = $3, backup_teacher_id = $4, visits_per_week = $5,
+             periods_per_visit = $6, annual_target = $7, start_date = $8, end_date = $9, updated_at = $10
+         WHERE id = $1",
+        args![
+            plan.plan_id,
+            revision,
+            &terms.teacher_id,
+            terms.backup_teacher_id.clone(),
+            terms.visits_per_week,
+            terms.periods_per_visit,
+            terms.annual_target,
+            terms.start_date,
+            terms.end_date,
+            now,
+        ],
+    )
+    .await?;
+    let current: Vec<Goal> =
+        plan.goal_ids.iter().zip(&plan.terms.goals).map(|(id, text)| Goal { goal_id: *id, text: text.clone() }).collect();
+    replace_goals(tx, plan.plan_id, revision, &current, &terms.goals).await?;
+    write_revision(tx, plan.plan_id, revision, terms, reason).await?;
+    let detail = serde_json::json!({ "revision": revision, "old": plan.terms, "new": terms, "reason": reason });
+    audit::record(tx, "revise", "plan", &plan.plan_id.to_string(), detail).await?;
+    Ok(true)
+}
+
+/// A goal whose text stays keeps its id (visit notes refer to it); others are
+/// retired or added.
+async fn replace_goals(tx: &mut Tx, plan_id: i64, revision: i64, current: &[Goal], wanted: &[String]) -> StoreResult<()> {
+    for goal in current.iter().filter(|g| !wanted.contains(&g.text)) {
+        tx.execute("UPDATE plan_goals SET removed_in_revision = $2 WHERE id = $1", args![goal.goal_id, revision]).await?;
+    }
+    for (position, text) in wanted.iter().enumerate() {
+        let position = position as i64;
+        match current.iter().find(|g| &g.text == text) {
+            Some(goal) => {
+                tx.execute("UPDATE plan_goals SET position = $2 WHERE id = $1", args![goal.goal_id, position]).await?;
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO plan_goals (plan_id, position, text, added_in_revision) VALUES ($1, $2, $3, $4)",
+                    args![plan_id, position, text, revision],
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn write_revision(tx: &mut Tx, plan_id: i64, revision: i64, terms: &PlanTerms, reason: &str) -> StoreResult<()> {
+    let (now, actor) = (tx.now, tx.actor.0.clone());
+    let goals = serde_json::to_string(&terms.goals).unwrap_or_else(|_| "[]".into());
+    tx.execute(
+        "INSERT INTO plan_revisions (plan_id, revision, teacher_id, backup_teacher_id, visits_per_week,
+             periods_per_visit, annual_target, start_date, end_date, goals, reason, changed_by, changed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        args![
+            plan_id,
+            revision,
+            &terms.teacher_id,
+            terms.backup_teacher_id.clone(),
+            terms.visits_per_week,
+            terms.periods_per_visit,
+            terms.annual_target,
+            terms.start_date,
+            terms.end_date,
+            goals,
+            reason,
+            actor,
+            now,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Every revision of every plan of a student, oldest first.
+pub async fn history(tx: &mut Tx, student_id: &str) -> StoreResult<Vec<Revision>> {
+    tx.fetch_all(
+        "SELECT r.plan_id, p.school_year, r.revision, r.teacher_id, r.backup_teacher_id, r.visits_per_week,
+                r.periods_per_visit, r.annual_target, r.start_date, r.end_date, r.goals, r.reason,
+                r.changed_by, r.changed_at
+         FROM plan_revisions r JOIN plans p ON p.id = r.plan_id
+         WHERE p.student_id = $1 ORDER BY p.school_year, r.plan_id, r.revision",
+        args![student_id],
+    )
+    .await
+}
