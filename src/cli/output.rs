@@ -14,12 +14,17 @@ pub enum Format {
     Json,
 }
 
-/// A cell as text: lists joined with spaces, nothing for null.
+/// A cell as text, nothing for null. Lists of single words (slots like `Mon-AM`)
+/// are joined with spaces, other lists (goals) with `; `, as import reads them back.
 fn cell(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join(" "),
+        Value::Array(items) => {
+            let texts: Vec<String> = items.iter().map(cell).collect();
+            let words = texts.iter().all(|t| t.is_ascii() && !t.contains(char::is_whitespace));
+            texts.join(if words { " " } else { "; " })
+        }
         other => other.to_string(),
     }
 }

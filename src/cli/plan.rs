@@ -211,7 +211,17 @@ async fn set(context: &Context, tx: &mut Tx, year: SchoolYear, args: &SetArgs) -
     };
     terms
         .check(&calendar, defaults.max_visits_per_week)
-        .map_err(|(field, reason)| anyhow::anyhow!("{field}: {reason}; nothing was saved"))?;
+        .map_err(|(field, reason)| {
+            let flag = match field {
+                "teacher_id" => "teacher",
+                "backup_teacher_id" => "backup (or --no-backup)",
+                "annual_target" => "target",
+                "start_date" => "start",
+                "end_date" => "end",
+                other => other,
+            };
+            anyhow::anyhow!("--{}: {reason}; nothing was saved", flag.replace('_', "-"))
+        })?;
     for teacher in std::iter::once(&terms.teacher_id).chain(&terms.backup_teacher_id) {
         if people::teacher(tx, teacher).await?.is_none() {
             anyhow::bail!("no teacher {teacher} is registered (see `songjiao teacher list`); nothing was saved");

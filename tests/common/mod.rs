@@ -1,0 +1,142 @@
+//! Test helpers: a fresh database per test (a SQLite file, or a PostgreSQL database
+//! when SONGJIAO_TEST_POSTGRES_URL is set), and the real `songjiao` binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tempfile::TempDir;
+
+pub struct TestDb {
+    pub url: String,
+    pub dir: TempDir,
+    postgres: Option<(String, String)>,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime")
+}
+
+impl TestDb {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("songjiao.db").display());
+        Self { url, dir, postgres: None }
+    }
+
+    /// A new, empty PostgreSQL database; None (the test is skipped) without the variable.
+    pub fn postgres() -> Option<Self> {
+        let admin_url = std::env::var("SONGJIAO_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
+        let name = format!(
+            "songjiao_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            chrono::Utc::now().timestamp_subsec_nanos()
+        );
+        runtime().block_on(async {
+            use sqlx::Connection;
+            let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to SONGJIAO_TEST_POSTGRES_URL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.expect("create a test database");
+        });
+        let base = admin_url.rsplit_once('/').map(|(base, _)| base.to_string()).unwrap_or(admin_url.clone());
+        let url = format!("{base}/{name}");
+        Some(Self { url, dir: tempfile::tempdir().expect("a temporary folder"), postgres: Some((admin_url, name)) })
+    }
+
+    /// Runs `songjiao --database URL ARGS…` from the crate's folder (so config/calendar is found).
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with_env(args, &[])
+    }
+
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_songjiao"));
+        command
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("SONGJIAO_NOW")
+            .env_remove("SONGJIAO_DATABASE_URL")
+            .env("SONGJIAO_ACTOR", "test")
+            .args(["--database", &self.url])
+            .args(args);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        command.output().expect("run songjiao")
+    }
+
+    /// Runs and expects success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(output.status.success(), "songjiao {args:?} failed:\n{}", stderr(&output));
+        String::from_utf8(output.stdout).expect("stdout is UTF-8")
+    }
+
+    /// Runs and expects failure; returns stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(!output.status.success(), "songjiao {args:?} should have failed:\n{}", String::from_utf8_lossy(&output.stdout));
+        stderr(&output)
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        serde_json::from_str(&self.ok(args)).expect("the output is JSON")
+    }
+
+    /// Writes a file into the test's folder and returns its path.
+    pub fn file(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write a test file");
+        path
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.postgres.take() {
+            runtime().block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                        .execute(&mut admin)
+                        .await;
+                }
+            });
+        }
+    }
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn path(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
+}
+
+/// Declares each named test function twice: on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name(&$crate::common::TestDb::sqlite());
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                match $crate::common::TestDb::postgres() {
+                    Some(db) => super::$name(&db),
+                    None => eprintln!("skipped: set SONGJIAO_TEST_POSTGRES_URL to run {} on PostgreSQL", stringify!($name)),
+                }
+            })*
+        }
+    };
+}
