@@ -74,9 +74,15 @@ pub struct CalendarSettings {
 #[serde(deny_unknown_fields)]
 pub struct SlotSetting {
     pub name: String,
-    #[serde(deserialize_with = "hour_minute", serialize_with = "serialize_hour_minute")]
+    #[serde(
+        deserialize_with = "hour_minute",
+        serialize_with = "serialize_hour_minute"
+    )]
     pub start: NaiveTime,
-    #[serde(deserialize_with = "hour_minute", serialize_with = "serialize_hour_minute")]
+    #[serde(
+        deserialize_with = "hour_minute",
+        serialize_with = "serialize_hour_minute"
+    )]
     pub end: NaiveTime,
     #[serde(default)]
     pub aliases: Vec<String>,
@@ -171,11 +177,7 @@ impl Secret {
         &self.0
     }
     fn shown(&self) -> &'static str {
-        if self.0.is_empty() {
-            ""
-        } else {
-            "(hidden)"
-        }
+        if self.0.is_empty() { "" } else { "(hidden)" }
     }
 }
 
@@ -197,11 +199,17 @@ fn hour_minute<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveTime, 
         .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a time like 08:30")))
 }
 
-fn serialize_hour_minute<S: Serializer>(time: &NaiveTime, serializer: S) -> Result<S::Ok, S::Error> {
+fn serialize_hour_minute<S: Serializer>(
+    time: &NaiveTime,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&time.format("%H:%M").to_string())
 }
 
-fn serialize_url_without_password<S: Serializer>(url: &str, serializer: S) -> Result<S::Ok, S::Error> {
+fn serialize_url_without_password<S: Serializer>(
+    url: &str,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&url_without_password(url))
 }
 
@@ -222,13 +230,20 @@ pub fn url_without_password(url: &str) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the configuration file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{origin} is not valid TOML: {message}")]
     Syntax { origin: String, message: String },
     #[error("unknown setting `{key}` in {origin} (see config/default.toml for every setting)")]
     UnknownKey { key: String, origin: String },
     #[error("bad value for `{key}` in {origin}: {message}")]
-    BadValue { key: String, origin: String, message: String },
+    BadValue {
+        key: String,
+        origin: String,
+        message: String,
+    },
 }
 
 /// Where each leaf setting got its value, for error messages.
@@ -271,10 +286,17 @@ impl Settings {
             let origin = format!("environment variable {name}");
             let wanted = short.to_ascii_lowercase();
             let Some(path) = leaves.iter().find(|p| p.replace('.', "_") == wanted) else {
-                return Err(ConfigError::UnknownKey { key: name.clone(), origin });
+                return Err(ConfigError::UnknownKey {
+                    key: name.clone(),
+                    origin,
+                });
             };
             let value = env_value(lookup(&defaults, path), &raw).map_err(|message| {
-                ConfigError::BadValue { key: path.clone(), origin: origin.clone(), message }
+                ConfigError::BadValue {
+                    key: path.clone(),
+                    origin: origin.clone(),
+                    message,
+                }
             })?;
             set_path(&mut merged, path, value);
             origins.insert(path.clone(), origin);
@@ -289,11 +311,13 @@ impl Settings {
                     key,
                 }
             })?;
-        settings.validate().map_err(|(key, message)| ConfigError::BadValue {
-            origin: origin_of(key),
-            key: key.to_string(),
-            message,
-        })?;
+        settings
+            .validate()
+            .map_err(|(key, message)| ConfigError::BadValue {
+                origin: origin_of(key),
+                key: key.to_string(),
+                message,
+            })?;
         Ok(settings)
     }
 
@@ -346,9 +370,14 @@ impl Settings {
                 path.display()
             )
         })?;
-        let calendar = SchoolCalendar::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let calendar =
+            SchoolCalendar::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         if calendar.year != year {
-            return Err(format!("{} says year = \"{}\", not {year}", path.display(), calendar.year));
+            return Err(format!(
+                "{} says year = \"{}\", not {year}",
+                path.display(),
+                calendar.year
+            ));
         }
         Ok(calendar)
     }
@@ -360,10 +389,11 @@ impl Settings {
 }
 
 fn parse_toml(text: &str, origin: &str) -> Result<toml::Table, ConfigError> {
-    text.parse::<toml::Table>().map_err(|e| ConfigError::Syntax {
-        origin: origin.to_string(),
-        message: e.to_string(),
-    })
+    text.parse::<toml::Table>()
+        .map_err(|e| ConfigError::Syntax {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })
 }
 
 /// Copies `layer` over `merged`, refusing keys the defaults do not have.
@@ -377,16 +407,30 @@ fn merge_layer(
     origins: &mut Origins,
 ) -> Result<(), ConfigError> {
     for (key, value) in layer {
-        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
         let Some(default) = defaults.get(key) else {
-            return Err(ConfigError::UnknownKey { key: path, origin: origin.to_string() });
+            return Err(ConfigError::UnknownKey {
+                key: path,
+                origin: origin.to_string(),
+            });
         };
         match (default, value) {
             (toml::Value::Table(default_table), toml::Value::Table(layer_table)) => {
                 let Some(toml::Value::Table(merged_table)) = merged.get_mut(key) else {
                     unreachable!("merged starts as a copy of the defaults");
                 };
-                merge_layer(default_table, merged_table, layer_table, &path, origin, origins)?;
+                merge_layer(
+                    default_table,
+                    merged_table,
+                    layer_table,
+                    &path,
+                    origin,
+                    origins,
+                )?;
             }
             _ => {
                 merged.insert(key.clone(), value.clone());
@@ -400,7 +444,11 @@ fn merge_layer(
 fn leaf_paths(table: &toml::Table, prefix: &str) -> Vec<String> {
     let mut paths = Vec::new();
     for (key, value) in table {
-        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
         match value {
             toml::Value::Table(inner) => paths.extend(leaf_paths(inner, &path)),
             _ => paths.push(path),
@@ -446,7 +494,12 @@ fn env_value(default: &toml::Value, raw: &str) -> Result<toml::Value, String> {
         .parse::<toml::Table>()
         .ok()
         .and_then(|mut t| t.remove("value"))
-        .ok_or_else(|| format!("`{raw}` is not a valid value (expected {})", default.type_str()))
+        .ok_or_else(|| {
+            format!(
+                "`{raw}` is not a valid value (expected {})",
+                default.type_str()
+            )
+        })
 }
 
 fn origin_of(origins: &Origins, key: &str) -> String {
@@ -493,7 +546,10 @@ mod tests {
     #[test]
     fn the_environment_wins_over_the_file() {
         let file = write("[defaults]\nannual_target = 180\n");
-        let env = [("SONGJIAO_DEFAULTS_ANNUAL_TARGET".to_string(), "200".to_string())];
+        let env = [(
+            "SONGJIAO_DEFAULTS_ANNUAL_TARGET".to_string(),
+            "200".to_string(),
+        )];
         let settings = Settings::load(Some(file.path()), env).unwrap();
         assert_eq!(settings.defaults.annual_target, 200);
     }
@@ -501,38 +557,61 @@ mod tests {
     #[test]
     fn an_unknown_key_is_named_with_its_file() {
         let file = write("[defaults]\nanual_target = 180\n");
-        let error = Settings::load(Some(file.path()), []).unwrap_err().to_string();
+        let error = Settings::load(Some(file.path()), [])
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("`defaults.anual_target`"), "{error}");
-        assert!(error.contains(&file.path().display().to_string()), "{error}");
+        assert!(
+            error.contains(&file.path().display().to_string()),
+            "{error}"
+        );
     }
 
     #[test]
     fn a_bad_value_is_named_with_its_file() {
         let file = write("time_zone = \"Mars/Olympus\"\n");
-        let error = Settings::load(Some(file.path()), []).unwrap_err().to_string();
+        let error = Settings::load(Some(file.path()), [])
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("`time_zone`"), "{error}");
-        assert!(error.contains(&file.path().display().to_string()), "{error}");
+        assert!(
+            error.contains(&file.path().display().to_string()),
+            "{error}"
+        );
 
         let file = write("[[slots]]\nname = \"AM\"\nstart = \"8.30\"\nend = \"11:00\"\n");
-        let error = Settings::load(Some(file.path()), []).unwrap_err().to_string();
+        let error = Settings::load(Some(file.path()), [])
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("`slots[0].start`"), "{error}");
     }
 
     #[test]
     fn a_bad_environment_value_names_the_variable() {
-        let env = [("SONGJIAO_DEFAULTS_ANNUAL_TARGET".to_string(), "lots".to_string())];
+        let env = [(
+            "SONGJIAO_DEFAULTS_ANNUAL_TARGET".to_string(),
+            "lots".to_string(),
+        )];
         let error = Settings::load(None, env).unwrap_err().to_string();
         assert!(error.contains("SONGJIAO_DEFAULTS_ANNUAL_TARGET"), "{error}");
-        let env = [("SONGJIAO_DEFAULTS_ANUAL_TARGET".to_string(), "1".to_string())];
+        let env = [(
+            "SONGJIAO_DEFAULTS_ANUAL_TARGET".to_string(),
+            "1".to_string(),
+        )];
         let error = Settings::load(None, env).unwrap_err().to_string();
-        assert!(error.contains("unknown setting `SONGJIAO_DEFAULTS_ANUAL_TARGET`"), "{error}");
+        assert!(
+            error.contains("unknown setting `SONGJIAO_DEFAULTS_ANUAL_TARGET`"),
+            "{error}"
+        );
     }
 
     #[test]
     fn every_setting_has_one_environment_name() {
         let defaults = parse_toml(DEFAULT_TOML, DEFAULT_ORIGIN).unwrap();
-        let mut names: Vec<String> =
-            leaf_paths(&defaults, "").iter().map(|p| p.replace('.', "_")).collect();
+        let mut names: Vec<String> = leaf_paths(&defaults, "")
+            .iter()
+            .map(|p| p.replace('.', "_"))
+            .collect();
         let count = names.len();
         names.sort();
         names.dedup();
@@ -551,7 +630,10 @@ mod tests {
         let settings = Settings::load(None, env).unwrap();
         assert_eq!(settings.smtp.password.expose(), "hunter2");
         let shown = format!("{}{:?}", settings.to_toml(), settings);
-        assert!(!shown.contains("hunter2") && !shown.contains("s3cret"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("s3cret"),
+            "{shown}"
+        );
         assert!(shown.contains("postgres://songjiao:(hidden)@db/songjiao"));
     }
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{path, TestDb};
+use common::{TestDb, path};
 
 const TEACHERS: &str = "\
 teacher_id,name,email,school,available,max_visits_per_day
@@ -25,7 +25,11 @@ S002,2026-2027,T02,,2,3,216,2027-02-22,,能用完整句子表达需求
 
 fn district(db: &TestDb) {
     db.ok(&["init"]);
-    for (kind, text) in [("teachers", TEACHERS), ("students", STUDENTS), ("plans", PLANS)] {
+    for (kind, text) in [
+        ("teachers", TEACHERS),
+        ("students", STUDENTS),
+        ("plans", PLANS),
+    ] {
         let file = db.file(&format!("{kind}.csv"), text);
         db.ok(&["import", path(&file), "--kind", kind]);
     }
@@ -36,15 +40,24 @@ fn init_is_idempotent_and_required(db: &TestDb) {
     assert!(error.contains("songjiao init"), "{error}");
     db.ok(&["init"]);
     db.ok(&["init"]);
-    assert_eq!(db.json(&["student", "list", "--format", "json"]), serde_json::json!([]));
+    assert_eq!(
+        db.json(&["student", "list", "--format", "json"]),
+        serde_json::json!([])
+    );
 }
 
 fn a_district_loads_from_its_spreadsheets(db: &TestDb) {
     district(db);
     let teachers = db.json(&["teacher", "list", "--format", "json"]);
     assert_eq!(teachers[0]["teacher_id"], "T01");
-    assert_eq!(teachers[0]["available"], serde_json::json!(["Mon-AM", "Tue-PM", "Thu-AM"]));
-    assert_eq!(teachers[1]["available"], serde_json::json!(["Mon-PM", "Wed-AM"]));
+    assert_eq!(
+        teachers[0]["available"],
+        serde_json::json!(["Mon-AM", "Tue-PM", "Thu-AM"])
+    );
+    assert_eq!(
+        teachers[1]["available"],
+        serde_json::json!(["Mon-PM", "Wed-AM"])
+    );
     assert_eq!(teachers[1]["max_visits_per_day"], serde_json::Value::Null);
 
     let students = db.json(&["student", "list", "--format", "json"]);
@@ -53,18 +66,40 @@ fn a_district_loads_from_its_spreadsheets(db: &TestDb) {
     assert_eq!(students[0]["disability"], "intellectual");
     assert_eq!(students[0]["guardian_name"], "李强");
 
-    let plan = db.json(&["plan", "show", "S001", "--year", "2026-2027", "--format", "json"]);
+    let plan = db.json(&[
+        "plan",
+        "show",
+        "S001",
+        "--year",
+        "2026-2027",
+        "--format",
+        "json",
+    ]);
     assert_eq!(plan["teacher_id"], "T01");
     assert_eq!(plan["backup_teacher_id"], "T02");
     assert_eq!(plan["visits_per_week"], 2);
     assert_eq!(plan["periods_per_visit"], 3);
     assert_eq!(plan["target"], 216);
-    assert_eq!(plan["start_date"], "2026-09-01", "empty start_date means the first teaching day");
+    assert_eq!(
+        plan["start_date"], "2026-09-01",
+        "empty start_date means the first teaching day"
+    );
     assert_eq!(plan["end_date"], "2027-07-02");
-    assert_eq!(plan["goals"], serde_json::json!(["认识数字1-10", "能自己穿衣"]));
+    assert_eq!(
+        plan["goals"],
+        serde_json::json!(["认识数字1-10", "能自己穿衣"])
+    );
 
     // S002 joins with the spring term: the target is pro-rated to its share.
-    let late = db.json(&["plan", "show", "S002", "--year", "2026-2027", "--format", "json"]);
+    let late = db.json(&[
+        "plan",
+        "show",
+        "S002",
+        "--year",
+        "2026-2027",
+        "--format",
+        "json",
+    ]);
     let target = late["target"].as_u64().unwrap();
     assert!(target > 90 && target < 120, "{target}");
 
@@ -82,13 +117,26 @@ fn importing_the_same_file_twice_updates_rather_than_duplicates(db: &TestDb) {
     let file = db.file("students2.csv", changed);
     let output = db.ok(&["import", path(&file), "--kind", "students"]);
     assert!(output.contains("0 new, 1 updated, 1 unchanged"), "{output}");
-    assert_eq!(db.json(&["student", "list", "--format", "json"]).as_array().unwrap().len(), 2);
+    assert_eq!(
+        db.json(&["student", "list", "--format", "json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 
-    let plans = db.file("plans2.csv", PLANS.replace("T01,T02,,,,,,", "T01,T02,3,,,,,"));
+    let plans = db.file(
+        "plans2.csv",
+        PLANS.replace("T01,T02,,,,,,", "T01,T02,3,,,,,"),
+    );
     let output = db.ok(&["import", path(&plans), "--kind", "plans"]);
     assert!(output.contains("0 new, 1 updated, 1 unchanged"), "{output}");
     let history = db.json(&["plan", "history", "S001", "--format", "json"]);
-    assert_eq!(history.as_array().unwrap().len(), 2, "the old revision is kept");
+    assert_eq!(
+        history.as_array().unwrap().len(),
+        2,
+        "the old revision is kept"
+    );
     assert_eq!(history[1]["visits_per_week"], 3);
 }
 
@@ -112,25 +160,49 @@ S001,李小明,男,2015-03-02,智力残疾,李强,13800138000,城关镇幸福路
         "line 5, column student_id: S001 appears a second time (first on line 2)",
         "nothing was imported",
     ] {
-        assert!(error.contains(expected), "missing `{expected}` in:\n{error}");
+        assert!(
+            error.contains(expected),
+            "missing `{expected}` in:\n{error}"
+        );
     }
-    assert_eq!(db.json(&["student", "list", "--format", "json"]), serde_json::json!([]));
+    assert_eq!(
+        db.json(&["student", "list", "--format", "json"]),
+        serde_json::json!([])
+    );
 }
 
 fn plans_must_name_registered_people(db: &TestDb) {
     district(db);
-    let file = db.file("plans.csv", PLANS.replace("S002,2026-2027,T02", "S999,2026-2027,T09"));
+    let file = db.file(
+        "plans.csv",
+        PLANS.replace("S002,2026-2027,T02", "S999,2026-2027,T09"),
+    );
     let error = db.fails(&["import", path(&file), "--kind", "plans"]);
-    assert!(error.contains("line 3, column student_id: no student S999"), "{error}");
-    assert!(error.contains("line 3, column teacher_id: no teacher T09"), "{error}");
+    assert!(
+        error.contains("line 3, column student_id: no student S999"),
+        "{error}"
+    );
+    assert!(
+        error.contains("line 3, column teacher_id: no teacher T09"),
+        "{error}"
+    );
 
     let file = db.file("plans3.csv", PLANS.replace("2027-02-22", "2028-02-22"));
     let error = db.fails(&["import", path(&file), "--kind", "plans"]);
-    assert!(error.contains("line 3, column start_date: 2028-02-22 is outside the school year 2026-2027"), "{error}");
+    assert!(
+        error
+            .contains("line 3, column start_date: 2028-02-22 is outside the school year 2026-2027"),
+        "{error}"
+    );
 
     let file = db.file("headers.csv", "student_id,teacher_id\nS001,T01\n");
     let error = db.fails(&["import", path(&file), "--kind", "plans"]);
-    assert!(error.contains("line 1, column school_year: the header row has no column school_year (or 学年)"), "{error}");
+    assert!(
+        error.contains(
+            "line 1, column school_year: the header row has no column school_year (or 学年)"
+        ),
+        "{error}"
+    );
 }
 
 fn chinese_headers_gbk_and_bom_files_import(db: &TestDb) {
@@ -140,14 +212,24 @@ fn chinese_headers_gbk_and_bom_files_import(db: &TestDb) {
     let file = db.file("教师.csv", gbk);
     db.ok(&["import", path(&file), "--kind", "teachers"]);
 
-    let students = "学生编号,姓名,监护人,学校,可上门时段,序号\nS001,李小明,李强,城关小学,周一上午,1\n";
-    let file = db.file("学生.csv", [b"\xEF\xBB\xBF".as_slice(), students.as_bytes()].concat());
+    let students =
+        "学生编号,姓名,监护人,学校,可上门时段,序号\nS001,李小明,李强,城关小学,周一上午,1\n";
+    let file = db.file(
+        "学生.csv",
+        [b"\xEF\xBB\xBF".as_slice(), students.as_bytes()].concat(),
+    );
     let output = db.ok(&["import", path(&file), "--kind", "students"]);
-    assert!(output.contains("Columns not read (not part of this kind): 序号"), "{output}");
+    assert!(
+        output.contains("Columns not read (not part of this kind): 序号"),
+        "{output}"
+    );
 
     let teacher = db.json(&["teacher", "show", "T01", "--format", "json"]);
     assert_eq!(teacher["name"], "王芳");
-    assert_eq!(teacher["available"], serde_json::json!(["Mon-AM", "Thu-PM"]));
+    assert_eq!(
+        teacher["available"],
+        serde_json::json!(["Mon-AM", "Thu-PM"])
+    );
     let student = db.json(&["student", "show", "S001", "--format", "json"]);
     assert_eq!(student["guardian_name"], "李强");
 }
@@ -157,7 +239,14 @@ fn xlsx_files_import(db: &TestDb) {
     let path_buf = db.dir.path().join("students.xlsx");
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
-    let headers = ["学生编号", "姓名", "出生日期", "监护人电话", "学校", "可上门时段"];
+    let headers = [
+        "学生编号",
+        "姓名",
+        "出生日期",
+        "监护人电话",
+        "学校",
+        "可上门时段",
+    ];
     for (column, header) in headers.iter().enumerate() {
         sheet.write_string(0, column as u16, *header).unwrap();
     }
@@ -165,7 +254,9 @@ fn xlsx_files_import(db: &TestDb) {
     sheet.write_string(1, 1, "李小明").unwrap();
     let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2015, 3, 2).unwrap();
     let format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
-    sheet.write_datetime_with_format(1, 2, &date, &format).unwrap();
+    sheet
+        .write_datetime_with_format(1, 2, &date, &format)
+        .unwrap();
     sheet.write_number(1, 3, 13800138000.0).unwrap();
     sheet.write_string(1, 4, "城关小学").unwrap();
     sheet.write_string(1, 5, "Mon-AM Wed-PM").unwrap();
@@ -181,22 +272,60 @@ fn a_dry_run_changes_nothing(db: &TestDb) {
     db.ok(&["init"]);
     let file = db.file("teachers.csv", TEACHERS);
     let output = db.ok(&["import", path(&file), "--kind", "teachers", "--dry-run"]);
-    assert!(output.contains("Would import 2 row(s)") && output.contains("2 new"), "{output}");
-    assert_eq!(db.json(&["teacher", "list", "--format", "json"]), serde_json::json!([]));
+    assert!(
+        output.contains("Would import 2 row(s)") && output.contains("2 new"),
+        "{output}"
+    );
+    assert_eq!(
+        db.json(&["teacher", "list", "--format", "json"]),
+        serde_json::json!([])
+    );
 }
 
 fn a_second_plan_is_refused_and_revising_keeps_history(db: &TestDb) {
     district(db);
-    let error = db.fails(&["plan", "set", "S001", "--year", "2026-2027", "--teacher", "T02"]);
+    let error = db.fails(&[
+        "plan",
+        "set",
+        "S001",
+        "--year",
+        "2026-2027",
+        "--teacher",
+        "T02",
+    ]);
     assert!(error.contains("already has plan #"), "{error}");
-    assert!(error.contains("songjiao plan set S001 --year 2026-2027 --revise"), "{error}");
+    assert!(
+        error.contains("songjiao plan set S001 --year 2026-2027 --revise"),
+        "{error}"
+    );
 
     let output = db.ok(&[
-        "plan", "set", "S001", "--year", "2026-2027", "--revise", "--teacher", "T02", "--no-backup",
-        "--goal", "能自己穿衣", "--goal", "认识颜色", "--reason", "王老师调岗",
+        "plan",
+        "set",
+        "S001",
+        "--year",
+        "2026-2027",
+        "--revise",
+        "--teacher",
+        "T02",
+        "--no-backup",
+        "--goal",
+        "能自己穿衣",
+        "--goal",
+        "认识颜色",
+        "--reason",
+        "王老师调岗",
     ]);
     assert!(output.contains("revision 2"), "{output}");
-    let plan = db.json(&["plan", "show", "S001", "--year", "2026-2027", "--format", "json"]);
+    let plan = db.json(&[
+        "plan",
+        "show",
+        "S001",
+        "--year",
+        "2026-2027",
+        "--format",
+        "json",
+    ]);
     assert_eq!(plan["teacher_id"], "T02");
     assert_eq!(plan["backup_teacher_id"], serde_json::Value::Null);
     assert_eq!(plan["goals"], serde_json::json!(["能自己穿衣", "认识颜色"]));
@@ -205,35 +334,170 @@ fn a_second_plan_is_refused_and_revising_keeps_history(db: &TestDb) {
     assert_eq!(history[1]["reason"], "王老师调岗");
     assert_eq!(history[1]["changed_by"], "cli:test");
 
-    let error = db.fails(&["plan", "set", "S002", "--year", "2026-2027", "--revise", "--end", "2026-08-15"]);
-    assert!(error.contains("--end") && error.contains("nothing was saved"), "{error}");
-    let error = db.fails(&["plan", "set", "S001", "--year", "2025-2026", "--teacher", "T09"]);
+    let error = db.fails(&[
+        "plan",
+        "set",
+        "S002",
+        "--year",
+        "2026-2027",
+        "--revise",
+        "--end",
+        "2026-08-15",
+    ]);
+    assert!(
+        error.contains("--end") && error.contains("nothing was saved"),
+        "{error}"
+    );
+    let error = db.fails(&[
+        "plan",
+        "set",
+        "S001",
+        "--year",
+        "2025-2026",
+        "--teacher",
+        "T09",
+    ]);
     assert!(error.contains("no teacher T09"), "{error}");
 }
 
 fn students_and_teachers_are_added_one_by_one(db: &TestDb) {
     db.ok(&["init"]);
-    db.ok(&["teacher", "add", "--id", "T01", "--name", "王芳", "--email", "wf@example.org", "--school", "城关小学", "--available", "Mon-AM Tue-AM"]);
-    let error = db.fails(&["teacher", "add", "--id", "T01", "--name", "王芳", "--email", "wf@example.org", "--school", "城关小学"]);
+    db.ok(&[
+        "teacher",
+        "add",
+        "--id",
+        "T01",
+        "--name",
+        "王芳",
+        "--email",
+        "wf@example.org",
+        "--school",
+        "城关小学",
+        "--available",
+        "Mon-AM Tue-AM",
+    ]);
+    let error = db.fails(&[
+        "teacher",
+        "add",
+        "--id",
+        "T01",
+        "--name",
+        "王芳",
+        "--email",
+        "wf@example.org",
+        "--school",
+        "城关小学",
+    ]);
     assert!(error.contains("already registered"), "{error}");
-    let error = db.fails(&["teacher", "add", "--id", "T02", "--name", "李娜", "--email", "not-an-email", "--school", "城关小学", "--max-visits-per-day", "0"]);
-    assert!(error.contains("--email: `not-an-email` is not an email address"), "{error}");
+    let error = db.fails(&[
+        "teacher",
+        "add",
+        "--id",
+        "T02",
+        "--name",
+        "李娜",
+        "--email",
+        "not-an-email",
+        "--school",
+        "城关小学",
+        "--max-visits-per-day",
+        "0",
+    ]);
+    assert!(
+        error.contains("--email: `not-an-email` is not an email address"),
+        "{error}"
+    );
     assert!(error.contains("--max-visits-per-day"), "{error}");
 
-    db.ok(&["student", "add", "--id", "S001", "--name", "李小明", "--school", "城关小学", "--gender", "男", "--available", "周一上午"]);
-    db.ok(&["plan", "set", "S001", "--year", "2026-2027", "--teacher", "T01", "--goal", "认识数字"]);
+    db.ok(&[
+        "student",
+        "add",
+        "--id",
+        "S001",
+        "--name",
+        "李小明",
+        "--school",
+        "城关小学",
+        "--gender",
+        "男",
+        "--available",
+        "周一上午",
+    ]);
+    db.ok(&[
+        "plan",
+        "set",
+        "S001",
+        "--year",
+        "2026-2027",
+        "--teacher",
+        "T01",
+        "--goal",
+        "认识数字",
+    ]);
 
-    db.ok(&["teacher", "leave", "add", "T01", "--from", "2026-12-07", "--to", "2026-12-11", "--reason", "培训"]);
-    db.ok(&["student", "pause", "S001", "--from", "2026-12-01", "--to", "2026-12-20", "--reason", "住院"]);
-    let error = db.fails(&["student", "pause", "S001", "--from", "2026-12-20", "--to", "2026-12-01"]);
+    db.ok(&[
+        "teacher",
+        "leave",
+        "add",
+        "T01",
+        "--from",
+        "2026-12-07",
+        "--to",
+        "2026-12-11",
+        "--reason",
+        "培训",
+    ]);
+    db.ok(&[
+        "student",
+        "pause",
+        "S001",
+        "--from",
+        "2026-12-01",
+        "--to",
+        "2026-12-20",
+        "--reason",
+        "住院",
+    ]);
+    let error = db.fails(&[
+        "student",
+        "pause",
+        "S001",
+        "--from",
+        "2026-12-20",
+        "--to",
+        "2026-12-01",
+    ]);
     assert!(error.contains("before --from"), "{error}");
-    let error = db.fails(&["teacher", "leave", "add", "T09", "--from", "2026-12-07", "--to", "2026-12-11"]);
+    let error = db.fails(&[
+        "teacher",
+        "leave",
+        "add",
+        "T09",
+        "--from",
+        "2026-12-07",
+        "--to",
+        "2026-12-11",
+    ]);
     assert!(error.contains("no teacher T09"), "{error}");
 
     let teacher = db.json(&["teacher", "show", "T01", "--format", "json"]);
-    assert_eq!(teacher["leave"], serde_json::json!(["2026-12-07..2026-12-11 (培训)"]));
-    let student = db.json(&["student", "show", "S001", "--format", "json", "--as-of", "2026-11-30"]);
-    assert_eq!(student["pauses"], serde_json::json!(["2026-12-01..2026-12-20 (住院)"]));
+    assert_eq!(
+        teacher["leave"],
+        serde_json::json!(["2026-12-07..2026-12-11 (培训)"])
+    );
+    let student = db.json(&[
+        "student",
+        "show",
+        "S001",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-11-30",
+    ]);
+    assert_eq!(
+        student["pauses"],
+        serde_json::json!(["2026-12-01..2026-12-20 (住院)"])
+    );
     assert!(student["plan"].as_str().unwrap().contains("teacher T01"));
 }
 

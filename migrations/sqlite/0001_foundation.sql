@@ -118,6 +118,7 @@ CREATE TABLE plan_goals (
     added_in_revision   INTEGER NOT NULL,
     removed_in_revision INTEGER
 );
+CREATE INDEX plan_goals_by_plan ON plan_goals (plan_id);
 
 CREATE TABLE visits (
     id                    INTEGER PRIMARY KEY,
@@ -144,6 +145,7 @@ CREATE TABLE visits (
 CREATE UNIQUE INDEX visits_one_per_teacher_slot
     ON visits (teacher_id, day, slot) WHERE status = 'planned';
 CREATE INDEX visits_by_plan ON visits (plan_id, day);
+CREATE INDEX plans_by_teacher ON plans (teacher_id);
 
 CREATE TABLE audit_log (
     id        INTEGER PRIMARY KEY,

@@ -4,8 +4,8 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use serde::Serialize;
 
-use super::output::{print_table, Format};
 use super::Context;
+use super::output::{Format, print_table};
 use crate::domain::calendar::{ProvisionalEntry, SchoolYear, Term};
 use crate::domain::slot::weekday_name;
 
@@ -19,7 +19,9 @@ pub enum ConfigCommand {
 #[derive(Debug, Subcommand)]
 pub enum CalendarCommand {
     /// Show a school year's terms, holidays, make-up workdays and teaching days.
-    #[command(after_help = "Example:\n  songjiao calendar show --year 2026-2027\n  songjiao calendar show --format json")]
+    #[command(
+        after_help = "Example:\n  songjiao calendar show --year 2026-2027\n  songjiao calendar show --format json"
+    )]
     Show {
         /// The school year, like 2026-2027; default: the one containing today.
         #[arg(long)]
@@ -50,7 +52,10 @@ struct CalendarJson {
 pub fn run(context: &Context, command: CalendarCommand) -> anyhow::Result<()> {
     let CalendarCommand::Show { year, format } = command;
     let year = year.unwrap_or_else(|| SchoolYear::containing(context.today()));
-    let calendar = context.settings.calendar(year).map_err(anyhow::Error::msg)?;
+    let calendar = context
+        .settings
+        .calendar(year)
+        .map_err(anyhow::Error::msg)?;
     let provisional = calendar.provisional();
     for entry in &provisional {
         eprintln!(
@@ -80,28 +85,61 @@ pub fn run(context: &Context, command: CalendarCommand) -> anyhow::Result<()> {
         Format::Table | Format::Csv => {
             use std::io::Write;
             let days = calendar.teaching_days();
-            writeln!(out, "School year {year}: {} teaching days in {} teaching weeks", days.len(), calendar.teaching_weeks())?;
+            writeln!(
+                out,
+                "School year {year}: {} teaching days in {} teaching weeks",
+                days.len(),
+                calendar.teaching_weeks()
+            )?;
             let mut rows = Vec::new();
             for term in &calendar.terms {
                 let count = calendar.teaching_days_between(term.start, term.end).len();
-                rows.push(vec!["term".into(), term.name.clone(), term.start.to_string(), term.end.to_string(), format!("{count} teaching days")]);
+                rows.push(vec![
+                    "term".into(),
+                    term.name.clone(),
+                    term.start.to_string(),
+                    term.end.to_string(),
+                    format!("{count} teaching days"),
+                ]);
             }
             for holiday in &calendar.holidays {
-                let note = if holiday.provisional { "provisional" } else { "" };
-                rows.push(vec!["holiday".into(), holiday.name.clone(), holiday.start.to_string(), holiday.end.to_string(), note.into()]);
+                let note = if holiday.provisional {
+                    "provisional"
+                } else {
+                    ""
+                };
+                rows.push(vec![
+                    "holiday".into(),
+                    holiday.name.clone(),
+                    holiday.start.to_string(),
+                    holiday.end.to_string(),
+                    note.into(),
+                ]);
             }
             for day in &calendar.make_up_workdays {
-                let mut note = format!("{} workday, {}'s timetable", weekday_name(day.date.weekday()), weekday_name(day.follows));
+                let mut note = format!(
+                    "{} workday, {}'s timetable",
+                    weekday_name(day.date.weekday()),
+                    weekday_name(day.follows)
+                );
                 if !calendar.in_term(day.date) {
                     note.push_str(", outside term");
                 }
                 if day.provisional {
                     note.push_str(", provisional");
                 }
-                rows.push(vec!["make-up workday".into(), day.name.clone(), day.date.to_string(), day.date.to_string(), note]);
+                rows.push(vec![
+                    "make-up workday".into(),
+                    day.name.clone(),
+                    day.date.to_string(),
+                    day.date.to_string(),
+                    note,
+                ]);
             }
             rows.sort_by(|a, b| a[2].cmp(&b[2]));
-            let headers: Vec<String> = ["kind", "name", "from", "to", "note"].map(String::from).to_vec();
+            let headers: Vec<String> = ["kind", "name", "from", "to", "note"]
+                .map(String::from)
+                .to_vec();
             print_table(&headers, &rows, &mut out)?;
         }
     }

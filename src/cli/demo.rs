@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::import::{import_file, ImportArgs};
-use super::output::print_table;
 use super::Context;
+use super::import::{ImportArgs, import_file};
+use super::output::print_table;
 use crate::domain::calendar::SchoolYear;
 use crate::import::records::Kind;
-use crate::store::{people, plans, Store};
+use crate::store::{Store, people, plans};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -33,9 +33,18 @@ const TEACHERS: [(&str, &str); 8] = [
     ("黄磊", "Mon-AM Mon-PM Wed-AM Thu-PM Fri-AM Fri-PM"),
 ];
 const SURNAMES: [&str; 10] = ["李", "王", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
-const GIVEN: [&str; 12] = ["小明", "欣怡", "子涵", "浩然", "雨桐", "宇轩", "梓萱", "俊杰", "诗琪", "博文", "可馨", "天佑"];
+const GIVEN: [&str; 12] = [
+    "小明", "欣怡", "子涵", "浩然", "雨桐", "宇轩", "梓萱", "俊杰", "诗琪", "博文", "可馨", "天佑",
+];
 const GUARDIANS: [&str; 6] = ["建国", "秀英", "志强", "丽华", "国强", "桂芳"];
-const DISABILITIES: [&str; 6] = ["智力残疾", "孤独症", "肢体残疾", "多重残疾", "精神残疾", "视力残疾"];
+const DISABILITIES: [&str; 6] = [
+    "智力残疾",
+    "孤独症",
+    "肢体残疾",
+    "多重残疾",
+    "精神残疾",
+    "视力残疾",
+];
 const STREETS: [&str; 5] = ["幸福路", "建设街", "和平巷", "东风路", "河滨路"];
 const FAMILY_SLOTS: [&str; 6] = [
     "Mon-AM Wed-AM Fri-AM",
@@ -57,13 +66,24 @@ const GOALS: [&str; 8] = [
 ];
 
 fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
 }
 
 fn csv(header: &str, rows: &[Vec<String>]) -> String {
     let mut text = format!("{header}\n");
     for row in rows {
-        let _ = writeln!(text, "{}", row.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
+        let _ = writeln!(
+            text,
+            "{}",
+            row.iter()
+                .map(|c| csv_field(c))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
     }
     text
 }
@@ -74,7 +94,14 @@ fn district(year: SchoolYear, second_term: Option<NaiveDate>) -> [(Kind, &'stati
         .iter()
         .enumerate()
         .map(|(i, (name, slots))| {
-            vec![format!("T{:02}", i + 1), name.to_string(), format!("t{:02}@example.org", i + 1), SCHOOLS[i % 3].into(), slots.to_string(), String::new()]
+            vec![
+                format!("T{:02}", i + 1),
+                name.to_string(),
+                format!("t{:02}@example.org", i + 1),
+                SCHOOLS[i % 3].into(),
+                slots.to_string(),
+                String::new(),
+            ]
         })
         .collect();
     let mut students = Vec::new();
@@ -86,12 +113,26 @@ fn district(year: SchoolYear, second_term: Option<NaiveDate>) -> [(Kind, &'stati
         students.push(vec![
             id.clone(),
             format!("{surname}{}", GIVEN[i % GIVEN.len()]),
-            if i % 2 == 0 { "男".into() } else { "女".into() },
-            format!("{}-{:02}-{:02}", 2012 + (i % 8), 1 + (i % 12), 1 + (i * 3) % 28),
+            if i % 2 == 0 {
+                "男".into()
+            } else {
+                "女".into()
+            },
+            format!(
+                "{}-{:02}-{:02}",
+                2012 + (i % 8),
+                1 + (i % 12),
+                1 + (i * 3) % 28
+            ),
             DISABILITIES[i % DISABILITIES.len()].into(),
             format!("{surname}{}", GUARDIANS[i % GUARDIANS.len()]),
             format!("139{:08}", 10_000_000 + i * 7_919),
-            format!("{}镇{}{}号", ["城关", "东山", "河西"][school], STREETS[i % STREETS.len()], 3 + i * 2),
+            format!(
+                "{}镇{}{}号",
+                ["城关", "东山", "河西"][school],
+                STREETS[i % STREETS.len()],
+                3 + i * 2
+            ),
             SCHOOLS[school].into(),
             FAMILY_SLOTS[i % FAMILY_SLOTS.len()].into(),
         ]);
@@ -119,15 +160,39 @@ fn district(year: SchoolYear, second_term: Option<NaiveDate>) -> [(Kind, &'stati
         ]);
     }
     [
-        (Kind::Teachers, "teachers.csv", csv("teacher_id,name,email,school,available,max_visits_per_day", &teachers)),
-        (Kind::Students, "students.csv", csv("student_id,name,gender,birth_date,disability,guardian_name,guardian_phone,address,school,available", &students)),
-        (Kind::Plans, "plans.csv", csv("student_id,school_year,teacher_id,backup_teacher_id,visits_per_week,periods_per_visit,annual_target,start_date,end_date,goals", &plans)),
+        (
+            Kind::Teachers,
+            "teachers.csv",
+            csv(
+                "teacher_id,name,email,school,available,max_visits_per_day",
+                &teachers,
+            ),
+        ),
+        (
+            Kind::Students,
+            "students.csv",
+            csv(
+                "student_id,name,gender,birth_date,disability,guardian_name,guardian_phone,address,school,available",
+                &students,
+            ),
+        ),
+        (
+            Kind::Plans,
+            "plans.csv",
+            csv(
+                "student_id,school_year,teacher_id,backup_teacher_id,visits_per_week,periods_per_visit,annual_target,start_date,end_date,goals",
+                &plans,
+            ),
+        ),
     ]
 }
 
 pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     let year = SchoolYear::containing(context.today());
-    let calendar = context.settings.calendar(year).map_err(anyhow::Error::msg)?;
+    let calendar = context
+        .settings
+        .calendar(year)
+        .map_err(anyhow::Error::msg)?;
     std::fs::create_dir_all(&args.dir)?;
     let database = args.dir.join("songjiao.db");
     for suffix in ["", "-wal", "-shm"] {
@@ -139,16 +204,38 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     let mut settings = context.settings.clone();
     settings.database.url = format!("sqlite://{}", database.display());
     settings.mail.dir = args.dir.join("mail");
-    let demo = Context { settings, now: context.now, actor: context.actor.clone() };
+    let demo = Context {
+        settings,
+        now: context.now,
+        actor: context.actor.clone(),
+    };
 
     let store = Store::open(&demo.settings.database, true).await?;
     store.migrate().await?;
-    println!("songjiao demo: a district of {} schools for the school year {year}, as of {}.\n", SCHOOLS.len(), demo.today());
+    println!(
+        "songjiao demo: a district of {} schools for the school year {year}, as of {}.\n",
+        SCHOOLS.len(),
+        demo.today()
+    );
     for (kind, name, text) in district(year, calendar.terms.get(1).map(|t| t.start)) {
         let file = args.dir.join(name);
         std::fs::write(&file, text)?;
-        let report = import_file(&demo, &store, &ImportArgs { file: file.clone(), kind, dry_run: false }).await?;
-        println!("Imported {} {:?} from {}", report.created, kind, file.display());
+        let report = import_file(
+            &demo,
+            &store,
+            &ImportArgs {
+                file: file.clone(),
+                kind,
+                dry_run: false,
+            },
+        )
+        .await?;
+        println!(
+            "Imported {} {:?} from {}",
+            report.created,
+            kind,
+            file.display()
+        );
     }
 
     let mut tx = store.read().await?;
@@ -163,17 +250,32 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     let rows: Vec<Vec<String>> = teachers
         .iter()
         .map(|t| {
-            let count = year_plans.iter().filter(|p| p.terms.teacher_id == t.teacher_id).count();
-            vec![t.teacher_id.clone(), t.name.clone(), t.school.clone(), count.to_string(), crate::domain::slot::format_weekly_slots(&t.available)]
+            let count = year_plans
+                .iter()
+                .filter(|p| p.terms.teacher_id == t.teacher_id)
+                .count();
+            vec![
+                t.teacher_id.clone(),
+                t.name.clone(),
+                t.school.clone(),
+                count.to_string(),
+                crate::domain::slot::format_weekly_slots(&t.available),
+            ]
         })
         .collect();
-    print_table(&["teacher_id", "name", "school", "students", "available"].map(String::from), &rows, &mut out)?;
+    print_table(
+        &["teacher_id", "name", "school", "students", "available"].map(String::from),
+        &rows,
+        &mut out,
+    )?;
     println!("\nStudents and their plans ({year}):");
     let rows: Vec<Vec<String>> = year_plans
         .iter()
         .filter_map(|p| {
             let s = students.iter().find(|s| s.student_id == p.student_id)?;
-            let target = p.terms.target(&calendar, demo.settings.defaults.prorate_target);
+            let target = p
+                .terms
+                .target(&calendar, demo.settings.defaults.prorate_target);
             Some(vec![
                 s.student_id.clone(),
                 s.name.clone(),
@@ -187,7 +289,17 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
         })
         .collect();
     print_table(
-        &["student_id", "name", "school", "teacher", "visits×periods", "target", "from", "family available"].map(String::from),
+        &[
+            "student_id",
+            "name",
+            "school",
+            "teacher",
+            "visits×periods",
+            "target",
+            "from",
+            "family available",
+        ]
+        .map(String::from),
         &rows,
         &mut out,
     )?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Context;
-use crate::import::{import, records::Kind, ImportReport};
+use crate::import::{ImportReport, import, records::Kind};
 use crate::store::Store;
 
 #[derive(Debug, Args)]
@@ -35,7 +35,11 @@ pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
     let report = import_file(context, &store, &args).await;
     store.close().await;
     let report = report?;
-    let verb = if args.dry_run { "Would import" } else { "Imported" };
+    let verb = if args.dry_run {
+        "Would import"
+    } else {
+        "Imported"
+    };
     println!(
         "{verb} {} row(s) of {:?}: {} new, {} updated, {} unchanged.{}",
         report.rows,
@@ -43,16 +47,27 @@ pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
         report.created,
         report.updated,
         report.unchanged,
-        if args.dry_run { " (dry run: nothing was changed)" } else { "" }
+        if args.dry_run {
+            " (dry run: nothing was changed)"
+        } else {
+            ""
+        }
     );
     if !report.ignored_columns.is_empty() {
-        println!("Columns not read (not part of this kind): {}", report.ignored_columns.join(", "));
+        println!(
+            "Columns not read (not part of this kind): {}",
+            report.ignored_columns.join(", ")
+        );
     }
     Ok(())
 }
 
 /// Everything in one transaction: committed only when every row is good and this is no dry run.
-pub async fn import_file(context: &Context, store: &Store, args: &ImportArgs) -> anyhow::Result<ImportReport> {
+pub async fn import_file(
+    context: &Context,
+    store: &Store,
+    args: &ImportArgs,
+) -> anyhow::Result<ImportReport> {
     let mut tx = store.write(&context.actor, context.now).await?;
     match import(&mut tx, &args.file, args.kind, &context.settings).await {
         Ok(report) if args.dry_run => {

@@ -39,7 +39,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create the database, or upgrade it to this version (safe to run again).
-    #[command(after_help = "Example:\n  songjiao init\n  songjiao --database postgres://songjiao@db.example.org/songjiao init")]
+    #[command(
+        after_help = "Example:\n  songjiao init\n  songjiao --database postgres://songjiao@db.example.org/songjiao init"
+    )]
     Init,
     /// Build a small demo district in its own database and show it.
     #[command(after_help = "Example:\n  songjiao demo\n  songjiao demo --dir /tmp/songjiao-demo")]
@@ -73,7 +75,9 @@ pub struct Context {
 impl Context {
     /// Today in the configured time zone.
     pub fn today(&self) -> NaiveDate {
-        self.now.with_timezone(&self.settings.time_zone).date_naive()
+        self.now
+            .with_timezone(&self.settings.time_zone)
+            .date_naive()
     }
 
     /// Opens the database, which `init` must have created.
@@ -94,8 +98,9 @@ fn resolve_now(as_of: Option<&str>, settings: &Settings) -> anyhow::Result<DateT
     if let Ok(time) = DateTime::parse_from_rfc3339(&text) {
         return Ok(time.with_timezone(&Utc));
     }
-    let day = NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-        .map_err(|_| anyhow::anyhow!("--as-of `{text}` is not a date like 2026-11-30 (or an RFC 3339 time)"))?;
+    let day = NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+        anyhow::anyhow!("--as-of `{text}` is not a date like 2026-11-30 (or an RFC 3339 time)")
+    })?;
     let nine = day.and_time(NaiveTime::from_hms_opt(9, 0, 0).expect("09:00 exists"));
     settings
         .time_zone
@@ -118,7 +123,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         settings.database.url = url;
     }
     let now = resolve_now(cli.as_of.as_deref(), &settings)?;
-    let context = Context { settings, now, actor: actor() };
+    let context = Context {
+        settings,
+        now,
+        actor: actor(),
+    };
     match cli.command {
         Command::Init => init(&context).await,
         Command::Demo(args) => demo::run(&context, args).await,

@@ -22,7 +22,9 @@ fn cell(value: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Array(items) => {
             let texts: Vec<String> = items.iter().map(cell).collect();
-            let words = texts.iter().all(|t| t.is_ascii() && !t.contains(char::is_whitespace));
+            let words = texts
+                .iter()
+                .all(|t| t.is_ascii() && !t.contains(char::is_whitespace));
             texts.join(if words { " " } else { "; " })
         }
         other => other.to_string(),
@@ -39,7 +41,11 @@ fn to_objects<T: Serialize>(rows: &[T]) -> anyhow::Result<Vec<serde_json::Map<St
 }
 
 /// Prints rows in the format asked; columns are the rows' field names, in order.
-pub fn print_rows<T: Serialize>(rows: &[T], format: Format, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn print_rows<T: Serialize>(
+    rows: &[T],
+    format: Format,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, rows)?;
@@ -63,7 +69,10 @@ pub fn print_rows<T: Serialize>(rows: &[T], format: Format, out: &mut impl Write
                 return Ok(());
             };
             let headers: Vec<String> = first.keys().cloned().collect();
-            let cells: Vec<Vec<String>> = objects.iter().map(|o| o.values().map(cell).collect()).collect();
+            let cells: Vec<Vec<String>> = objects
+                .iter()
+                .map(|o| o.values().map(cell).collect())
+                .collect();
             print_table(&headers, &cells, out)?;
         }
     }
@@ -71,7 +80,11 @@ pub fn print_rows<T: Serialize>(rows: &[T], format: Format, out: &mut impl Write
 }
 
 /// Aligned columns, measured in display width so that Chinese text lines up.
-pub fn print_table(headers: &[String], rows: &[Vec<String>], out: &mut impl Write) -> anyhow::Result<()> {
+pub fn print_table(
+    headers: &[String],
+    rows: &[Vec<String>],
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
     for row in rows {
         for (i, value) in row.iter().enumerate() {
@@ -91,7 +104,11 @@ pub fn print_table(headers: &[String], rows: &[Vec<String>], out: &mut impl Writ
         text
     };
     writeln!(out, "{}", line(headers))?;
-    writeln!(out, "{}", line(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>()))?;
+    writeln!(
+        out,
+        "{}",
+        line(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>())
+    )?;
     for row in rows {
         writeln!(out, "{}", line(row))?;
     }
@@ -99,13 +116,22 @@ pub fn print_table(headers: &[String], rows: &[Vec<String>], out: &mut impl Writ
 }
 
 /// Prints one record: as `field  value` lines, or as JSON.
-pub fn print_record<T: Serialize>(record: &T, format: Format, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn print_record<T: Serialize>(
+    record: &T,
+    format: Format,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     match format {
         Format::Table => {
             let object = to_objects(std::slice::from_ref(record))?.remove(0);
             let width = object.keys().map(|k| k.width()).max().unwrap_or(0);
             for (key, value) in &object {
-                writeln!(out, "{key}{}  {}", " ".repeat(width - key.width()), cell(value))?;
+                writeln!(
+                    out,
+                    "{key}{}  {}",
+                    " ".repeat(width - key.width()),
+                    cell(value)
+                )?;
             }
             Ok(())
         }

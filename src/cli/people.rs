@@ -6,21 +6,25 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::output::{print_record, print_rows, Format};
 use super::Context;
+use super::output::{Format, print_record, print_rows};
 use crate::domain::calendar::SchoolYear;
 use crate::domain::student::StudentStatus;
-use crate::import::records::{self, parse_day, CellError, Fields};
+use crate::import::records::{self, CellError, Fields, parse_day};
 use crate::store::people::{self, Absence};
-use crate::store::{plans, Store};
+use crate::store::{Store, plans};
 
 #[derive(Debug, Subcommand)]
 pub enum TeacherCommand {
     /// Register a teacher.
-    #[command(after_help = "Example:\n  songjiao teacher add --id T01 --name 王芳 --email wangfang@example.org \\\n      --school 城关小学 --available \"Mon-AM Mon-PM Wed-AM Thu-PM\"")]
+    #[command(
+        after_help = "Example:\n  songjiao teacher add --id T01 --name 王芳 --email wangfang@example.org \\\n      --school 城关小学 --available \"Mon-AM Mon-PM Wed-AM Thu-PM\""
+    )]
     Add(TeacherArgs),
     /// List teachers.
-    #[command(after_help = "Example:\n  songjiao teacher list --school 城关小学 --format csv > teachers.csv")]
+    #[command(
+        after_help = "Example:\n  songjiao teacher list --school 城关小学 --format csv > teachers.csv"
+    )]
     List {
         /// Only this school's teachers.
         #[arg(long)]
@@ -43,7 +47,9 @@ pub enum TeacherCommand {
 #[derive(Debug, Subcommand)]
 pub enum LeaveCommand {
     /// Record a leave from one date to another, both included.
-    #[command(after_help = "Example:\n  songjiao teacher leave add T01 --from 2026-12-07 --to 2026-12-11 --reason 培训")]
+    #[command(
+        after_help = "Example:\n  songjiao teacher leave add T01 --from 2026-12-07 --to 2026-12-11 --reason 培训"
+    )]
     Add(AbsenceArgs),
 }
 
@@ -82,8 +88,10 @@ pub struct TeacherArgs {
 #[derive(Debug, Subcommand)]
 pub enum StudentCommand {
     /// Register a student.
-    #[command(after_help = "Example:\n  songjiao student add --id S0001 --name 李小明 --school 城关小学 --gender 男 \\\n      --birth-date 2015-03-02 --disability intellectual --guardian-name 李强 \\\n      --guardian-phone 13800138000 --address \"城关镇幸福路1号\" --available \"Mon-AM Wed-PM Fri-AM\"")]
-    Add(StudentArgs),
+    #[command(
+        after_help = "Example:\n  songjiao student add --id S0001 --name 李小明 --school 城关小学 --gender 男 \\\n      --birth-date 2015-03-02 --disability intellectual --guardian-name 李强 \\\n      --guardian-phone 13800138000 --address \"城关镇幸福路1号\" --available \"Mon-AM Wed-PM Fri-AM\""
+    )]
+    Add(Box<StudentArgs>),
     /// List students.
     #[command(after_help = "Example:\n  songjiao student list --status active --format json")]
     List {
@@ -102,7 +110,9 @@ pub enum StudentCommand {
         format: Format,
     },
     /// Record a pause (hospital stay, family away): no visits from one date to another.
-    #[command(after_help = "Example:\n  songjiao student pause S0001 --from 2026-12-01 --to 2026-12-20 --reason 住院")]
+    #[command(
+        after_help = "Example:\n  songjiao student pause S0001 --from 2026-12-01 --to 2026-12-20 --reason 住院"
+    )]
     Pause(AbsenceArgs),
 }
 
@@ -138,12 +148,18 @@ pub struct StudentArgs {
 
 /// Command-line flags go through the spreadsheet's rules; errors name the flag.
 fn flag_errors(errors: Vec<CellError>) -> anyhow::Error {
-    let lines: Vec<String> = errors.iter().map(|e| format!("  --{}: {}", e.column.replace('_', "-"), e.reason)).collect();
+    let lines: Vec<String> = errors
+        .iter()
+        .map(|e| format!("  --{}: {}", e.column.replace('_', "-"), e.reason))
+        .collect();
     anyhow::anyhow!("nothing was saved:\n{}", lines.join("\n"))
 }
 
 fn fields_from<'a>(pairs: Vec<(&'static str, Option<&'a str>)>) -> Fields<'a> {
-    let values: HashMap<&'static str, &'a str> = pairs.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
+    let values: HashMap<&'static str, &'a str> = pairs
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
     Fields::new(0, values)
 }
 
@@ -164,7 +180,13 @@ struct TeacherDetail {
 fn ranges(absences: &[Absence]) -> Vec<String> {
     absences
         .iter()
-        .map(|a| if a.reason.is_empty() { format!("{}..{}", a.start_date, a.end_date) } else { format!("{}..{} ({})", a.start_date, a.end_date, a.reason) })
+        .map(|a| {
+            if a.reason.is_empty() {
+                format!("{}..{}", a.start_date, a.end_date)
+            } else {
+                format!("{}..{} ({})", a.start_date, a.end_date, a.reason)
+            }
+        })
         .collect()
 }
 
@@ -186,15 +208,21 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
                 return Err(flag_errors(fields.errors));
             };
             let mut tx = store.write(&context.actor, context.now).await?;
-            if people::teacher(&mut tx, &teacher.teacher_id).await?.is_some() {
+            if people::teacher(&mut tx, &teacher.teacher_id)
+                .await?
+                .is_some()
+            {
                 anyhow::bail!(
                     "teacher {} is already registered; to change their details, import a spreadsheet row with the same teacher_id",
                     teacher.teacher_id
                 );
             }
-            people::save_teacher(&mut tx, &teacher, None).await?;
+            people::save_teachers(&mut tx, std::slice::from_ref(&teacher), &HashMap::new()).await?;
             tx.commit().await?;
-            println!("Registered teacher {} {} ({}).", teacher.teacher_id, teacher.name, teacher.school);
+            println!(
+                "Registered teacher {} {} ({}).",
+                teacher.teacher_id, teacher.name, teacher.school
+            );
         }
         TeacherCommand::List { school, format } => {
             let mut tx = store.read().await?;
@@ -204,17 +232,24 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
         }
         TeacherCommand::Show { teacher_id, format } => {
             let mut tx = store.read().await?;
-            let teacher = people::teacher(&mut tx, &teacher_id).await?.ok_or_else(|| unknown("teacher", &teacher_id))?;
+            let teacher = people::teacher(&mut tx, &teacher_id)
+                .await?
+                .ok_or_else(|| unknown("teacher", &teacher_id))?;
             let leave = ranges(&people::teacher_leaves(&mut tx, Some(&teacher_id)).await?);
             print_record(&TeacherDetail { teacher, leave }, format, &mut out)?;
         }
         TeacherCommand::Leave(LeaveCommand::Add(args)) => {
             check_range(&args)?;
             let mut tx = store.write(&context.actor, context.now).await?;
-            people::teacher(&mut tx, &args.id).await?.ok_or_else(|| unknown("teacher", &args.id))?;
+            people::teacher(&mut tx, &args.id)
+                .await?
+                .ok_or_else(|| unknown("teacher", &args.id))?;
             people::add_teacher_leave(&mut tx, &args.id, args.from, args.to, &args.reason).await?;
             tx.commit().await?;
-            println!("Teacher {} is on leave from {} to {}: no visits will be planned for them then.", args.id, args.from, args.to);
+            println!(
+                "Teacher {} is on leave from {} to {}: no visits will be planned for them then.",
+                args.id, args.from, args.to
+            );
         }
     }
     store.close().await;
@@ -256,43 +291,71 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
                 return Err(flag_errors(fields.errors));
             };
             let mut tx = store.write(&context.actor, context.now).await?;
-            if people::student(&mut tx, &student.student_id).await?.is_some() {
+            if people::student(&mut tx, &student.student_id)
+                .await?
+                .is_some()
+            {
                 anyhow::bail!(
                     "student {} is already registered; to change their details, import a spreadsheet row with the same student_id",
                     student.student_id
                 );
             }
-            people::save_student(&mut tx, &student, None).await?;
+            people::save_students(&mut tx, std::slice::from_ref(&student), &HashMap::new()).await?;
             tx.commit().await?;
             println!(
                 "Registered student {} {} ({}). Next: songjiao plan set {} --teacher TEACHER_ID",
                 student.student_id, student.name, student.school, student.student_id
             );
         }
-        StudentCommand::List { school, status, format } => {
+        StudentCommand::List {
+            school,
+            status,
+            format,
+        } => {
             let mut tx = store.read().await?;
             let mut students = people::students(&mut tx, None).await?;
-            students.retain(|s| school.as_ref().is_none_or(|x| &s.school == x) && status.is_none_or(|x| s.status == x));
+            students.retain(|s| {
+                school.as_ref().is_none_or(|x| &s.school == x)
+                    && status.is_none_or(|x| s.status == x)
+            });
             print_rows(&students, format, &mut out)?;
         }
         StudentCommand::Show { student_id, format } => {
             let mut tx = store.read().await?;
-            let student = people::student(&mut tx, &student_id).await?.ok_or_else(|| unknown("student", &student_id))?;
+            let student = people::student(&mut tx, &student_id)
+                .await?
+                .ok_or_else(|| unknown("student", &student_id))?;
             let pauses = ranges(&people::student_pauses(&mut tx, Some(&student_id)).await?);
             let year = SchoolYear::containing(context.today());
             let plan = match plans::active_plan(&mut tx, &student_id, year).await? {
-                Some(p) => format!("#{} {year}, teacher {}, revision {}", p.plan_id, p.terms.teacher_id, p.revision),
+                Some(p) => format!(
+                    "#{} {year}, teacher {}, revision {}",
+                    p.plan_id, p.terms.teacher_id, p.revision
+                ),
                 None => format!("none for {year}"),
             };
-            print_record(&StudentDetail { student, pauses, plan }, format, &mut out)?;
+            print_record(
+                &StudentDetail {
+                    student,
+                    pauses,
+                    plan,
+                },
+                format,
+                &mut out,
+            )?;
         }
         StudentCommand::Pause(args) => {
             check_range(&args)?;
             let mut tx = store.write(&context.actor, context.now).await?;
-            people::student(&mut tx, &args.id).await?.ok_or_else(|| unknown("student", &args.id))?;
+            people::student(&mut tx, &args.id)
+                .await?
+                .ok_or_else(|| unknown("student", &args.id))?;
             people::add_student_pause(&mut tx, &args.id, args.from, args.to, &args.reason).await?;
             tx.commit().await?;
-            println!("Student {} is paused from {} to {}: no visits will be planned then.", args.id, args.from, args.to);
+            println!(
+                "Student {} is paused from {} to {}: no visits will be planned then.",
+                args.id, args.from, args.to
+            );
         }
     }
     store.close().await;

@@ -4,18 +4,20 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::output::{print_record, print_rows, Format};
 use super::Context;
+use super::output::{Format, print_record, print_rows};
 use crate::domain::calendar::SchoolYear;
-use crate::domain::plan::{default_dates, PlanTerms};
+use crate::domain::plan::{PlanTerms, default_dates};
 use crate::import::records::parse_day;
-use crate::store::{people, plans, Tx};
+use crate::store::{Tx, people, plans};
 
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {
     /// Create a student's plan for a school year, or with --revise change it (a new
     /// revision; the old one is kept).
-    #[command(after_help = "Examples:\n  songjiao plan set S0001 --year 2026-2027 --teacher T01 --backup T02 \\\n      --goal \"认识数字1-10\" --goal \"能自己穿衣\"\n  songjiao plan set S0001 --year 2026-2027 --revise --teacher T03 --reason \"王老师调岗\"")]
+    #[command(
+        after_help = "Examples:\n  songjiao plan set S0001 --year 2026-2027 --teacher T01 --backup T02 \\\n      --goal \"认识数字1-10\" --goal \"能自己穿衣\"\n  songjiao plan set S0001 --year 2026-2027 --revise --teacher T03 --reason \"王老师调岗\""
+    )]
     Set(SetArgs),
     /// Show a student's plan: teacher, rhythm, target, dates, goals.
     #[command(after_help = "Example:\n  songjiao plan show S0001 --year 2026-2027")]
@@ -115,7 +117,11 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
             tx.commit().await?;
             println!("{message}");
         }
-        PlanCommand::Show { student_id, year, format } => {
+        PlanCommand::Show {
+            student_id,
+            year,
+            format,
+        } => {
             let year = year.unwrap_or(today_year);
             let mut tx = store.read().await?;
             let student = people::student(&mut tx, &student_id)
@@ -124,10 +130,17 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
             let plan = plans::active_plan(&mut tx, &student_id, year).await?.ok_or_else(|| {
                 anyhow::anyhow!("student {student_id} has no plan for {year}; create one with: songjiao plan set {student_id} --year {year} --teacher TEACHER_ID")
             })?;
-            let calendar = context.settings.calendar(year).map_err(anyhow::Error::msg)?;
+            let calendar = context
+                .settings
+                .calendar(year)
+                .map_err(anyhow::Error::msg)?;
             let view = PlanView {
-                target: plan.terms.target(&calendar, context.settings.defaults.prorate_target),
-                teaching_days: calendar.teaching_days_between(plan.terms.start_date, plan.terms.end_date).len(),
+                target: plan
+                    .terms
+                    .target(&calendar, context.settings.defaults.prorate_target),
+                teaching_days: calendar
+                    .teaching_days_between(plan.terms.start_date, plan.terms.end_date)
+                    .len(),
                 student_name: student.name,
                 plan,
             };
@@ -140,7 +153,11 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
                 .into_iter()
                 .map(|r| RevisionRow {
                     goals: serde_json::from_str(&r.goals).unwrap_or_default(),
-                    changed_at: r.changed_at.with_timezone(&context.settings.time_zone).format("%Y-%m-%d %H:%M").to_string(),
+                    changed_at: r
+                        .changed_at
+                        .with_timezone(&context.settings.time_zone)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
                     plan_id: r.plan_id,
                     school_year: r.school_year,
                     revision: r.revision,
@@ -165,11 +182,21 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
     Ok(())
 }
 
-async fn set(context: &Context, tx: &mut Tx, year: SchoolYear, args: &SetArgs) -> anyhow::Result<String> {
+async fn set(
+    context: &Context,
+    tx: &mut Tx,
+    year: SchoolYear,
+    args: &SetArgs,
+) -> anyhow::Result<String> {
     let defaults = &context.settings.defaults;
-    let calendar = context.settings.calendar(year).map_err(anyhow::Error::msg)?;
+    let calendar = context
+        .settings
+        .calendar(year)
+        .map_err(anyhow::Error::msg)?;
     let student = &args.student_id;
-    people::student(tx, student).await?.ok_or_else(|| anyhow::anyhow!("no student {student} is registered"))?;
+    people::student(tx, student)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no student {student} is registered"))?;
     let existing = plans::active_plan(tx, student, year).await?;
     let base = match (&existing, args.revise) {
         (Some(plan), true) => plan.terms.clone(),
@@ -179,14 +206,18 @@ async fn set(context: &Context, tx: &mut Tx, year: SchoolYear, args: &SetArgs) -
                 school_year: year.to_string(),
                 plan_id: plan.plan_id,
             }
-            .into())
+            .into());
         }
         (None, true) => anyhow::bail!(
             "student {student} has no plan for {year} to revise; create it with: songjiao plan set {student} --year {year} --teacher TEACHER_ID"
         ),
         (None, false) => {
-            let teacher = args.teacher.clone().ok_or_else(|| anyhow::anyhow!("--teacher is needed to create a plan"))?;
-            let (start, end) = default_dates(&calendar).ok_or_else(|| anyhow::anyhow!("{year} has no teaching day"))?;
+            let teacher = args
+                .teacher
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("--teacher is needed to create a plan"))?;
+            let (start, end) = default_dates(&calendar)
+                .ok_or_else(|| anyhow::anyhow!("{year} has no teaching day"))?;
             PlanTerms {
                 teacher_id: teacher,
                 backup_teacher_id: None,
@@ -201,13 +232,21 @@ async fn set(context: &Context, tx: &mut Tx, year: SchoolYear, args: &SetArgs) -
     };
     let terms = PlanTerms {
         teacher_id: args.teacher.clone().unwrap_or(base.teacher_id),
-        backup_teacher_id: if args.no_backup { None } else { args.backup.clone().or(base.backup_teacher_id) },
+        backup_teacher_id: if args.no_backup {
+            None
+        } else {
+            args.backup.clone().or(base.backup_teacher_id)
+        },
         visits_per_week: args.visits_per_week.unwrap_or(base.visits_per_week),
         periods_per_visit: args.periods_per_visit.unwrap_or(base.periods_per_visit),
         annual_target: args.target.unwrap_or(base.annual_target),
         start_date: args.start.unwrap_or(base.start_date),
         end_date: args.end.unwrap_or(base.end_date),
-        goals: if args.goals.is_empty() { base.goals } else { args.goals.clone() },
+        goals: if args.goals.is_empty() {
+            base.goals
+        } else {
+            args.goals.clone()
+        },
     };
     terms
         .check(&calendar, defaults.max_visits_per_week)
@@ -224,20 +263,32 @@ async fn set(context: &Context, tx: &mut Tx, year: SchoolYear, args: &SetArgs) -
         })?;
     for teacher in std::iter::once(&terms.teacher_id).chain(&terms.backup_teacher_id) {
         if people::teacher(tx, teacher).await?.is_none() {
-            anyhow::bail!("no teacher {teacher} is registered (see `songjiao teacher list`); nothing was saved");
+            anyhow::bail!(
+                "no teacher {teacher} is registered (see `songjiao teacher list`); nothing was saved"
+            );
         }
     }
     Ok(match existing {
         Some(plan) => {
             if plans::revise_plan(tx, &plan, &terms, &args.reason).await? {
-                format!("Plan #{} of {student} for {year} is now at revision {}.", plan.plan_id, plan.revision + 1)
+                format!(
+                    "Plan #{} of {student} for {year} is now at revision {}.",
+                    plan.plan_id,
+                    plan.revision + 1
+                )
             } else {
-                format!("Plan #{} of {student} for {year} already says this; nothing changed.", plan.plan_id)
+                format!(
+                    "Plan #{} of {student} for {year} already says this; nothing changed.",
+                    plan.plan_id
+                )
             }
         }
         None => {
             let id = plans::create_plan(tx, student, year, &terms, &args.reason).await?;
-            format!("Created plan #{id} of {student} for {year}: teacher {}, {} visits a week.", terms.teacher_id, terms.visits_per_week)
+            format!(
+                "Created plan #{id} of {student} for {year}: teacher {}, {} visits a week.",
+                terms.teacher_id, terms.visits_per_week
+            )
         }
     })
 }

@@ -22,7 +22,11 @@ impl SchoolYear {
 
     /// The school year a date belongs to: August starts the new year.
     pub fn containing(date: NaiveDate) -> Self {
-        let first = if date.month() >= 8 { date.year() } else { date.year() - 1 };
+        let first = if date.month() >= 8 {
+            date.year()
+        } else {
+            date.year() - 1
+        };
         Self { first }
     }
 
@@ -67,7 +71,9 @@ impl Serialize for SchoolYear {
 
 impl<'de> Deserialize<'de> for SchoolYear {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -188,17 +194,25 @@ impl SchoolCalendar {
                 ));
             }
             if matches!(day.follows, Weekday::Sat | Weekday::Sun) {
-                return Err(format!("make-up workday {} must follow a weekday's timetable (Mon to Fri)", day.date));
+                return Err(format!(
+                    "make-up workday {} must follow a weekday's timetable (Mon to Fri)",
+                    day.date
+                ));
             }
             if self.holiday_on(day.date).is_some() {
-                return Err(format!("make-up workday {} falls inside a holiday", day.date));
+                return Err(format!(
+                    "make-up workday {} falls inside a holiday",
+                    day.date
+                ));
             }
         }
         Ok(())
     }
 
     pub fn holiday_on(&self, day: NaiveDate) -> Option<&Holiday> {
-        self.holidays.iter().find(|h| h.start <= day && day <= h.end)
+        self.holidays
+            .iter()
+            .find(|h| h.start <= day && day <= h.end)
     }
 
     pub fn make_up_workday(&self, day: NaiveDate) -> Option<&MakeUpWorkday> {
@@ -265,16 +279,28 @@ impl SchoolCalendar {
 
     /// Entries not yet officially announced, which the district should check later.
     pub fn provisional(&self) -> Vec<ProvisionalEntry> {
-        let holidays = self.holidays.iter().filter(|h| h.provisional).map(|h| ProvisionalEntry {
-            name: h.name.clone(),
-            start: h.start,
-            end: h.end,
-        });
-        let workdays = self.make_up_workdays.iter().filter(|w| w.provisional).map(|w| ProvisionalEntry {
-            name: if w.name.is_empty() { "调休上班日".into() } else { w.name.clone() },
-            start: w.date,
-            end: w.date,
-        });
+        let holidays = self
+            .holidays
+            .iter()
+            .filter(|h| h.provisional)
+            .map(|h| ProvisionalEntry {
+                name: h.name.clone(),
+                start: h.start,
+                end: h.end,
+            });
+        let workdays = self
+            .make_up_workdays
+            .iter()
+            .filter(|w| w.provisional)
+            .map(|w| ProvisionalEntry {
+                name: if w.name.is_empty() {
+                    "调休上班日".into()
+                } else {
+                    w.name.clone()
+                },
+                start: w.date,
+                end: w.date,
+            });
         holidays.chain(workdays).collect()
     }
 }
@@ -294,8 +320,14 @@ pub(crate) mod tests {
 
     #[test]
     fn school_years_turn_in_august() {
-        assert_eq!(SchoolYear::containing(day("2026-07-31")).to_string(), "2025-2026");
-        assert_eq!(SchoolYear::containing(day("2026-08-01")).to_string(), "2026-2027");
+        assert_eq!(
+            SchoolYear::containing(day("2026-07-31")).to_string(),
+            "2025-2026"
+        );
+        assert_eq!(
+            SchoolYear::containing(day("2026-08-01")).to_string(),
+            "2026-2027"
+        );
         assert!("2026-2028".parse::<SchoolYear>().is_err());
         assert!("2026".parse::<SchoolYear>().is_err());
     }
@@ -306,7 +338,10 @@ pub(crate) mod tests {
         // 国庆、中秋 1–8 October 2025; 28 September (Sun) and 11 October (Sat) are workdays.
         assert!(calendar.is_teaching_day(day("2025-09-28")));
         assert!(calendar.is_teaching_day(day("2025-10-11")));
-        assert_eq!(calendar.timetable_weekday(day("2025-10-11")), Some(Weekday::Wed));
+        assert_eq!(
+            calendar.timetable_weekday(day("2025-10-11")),
+            Some(Weekday::Wed)
+        );
         for d in 1..=8 {
             assert!(!calendar.is_teaching_day(day(&format!("2025-10-0{d}"))));
         }
@@ -350,7 +385,12 @@ pub(crate) mod tests {
 
     #[test]
     fn a_term_outside_its_year_is_refused() {
-        let text = "year = \"2026-2027\"\n[[terms]]\nstart = \"2027-09-01\"\nend = \"2027-12-01\"\n";
-        assert!(SchoolCalendar::from_toml(text).unwrap_err().contains("outside the school year"));
+        let text =
+            "year = \"2026-2027\"\n[[terms]]\nstart = \"2027-09-01\"\nend = \"2027-12-01\"\n";
+        assert!(
+            SchoolCalendar::from_toml(text)
+                .unwrap_err()
+                .contains("outside the school year")
+        );
     }
 }

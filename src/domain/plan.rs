@@ -21,13 +21,23 @@ pub struct PlanTerms {
 impl PlanTerms {
     /// Checks the plan against its year's calendar and the most visits a week allowed.
     /// Returns the field at fault and why.
-    pub fn check(&self, calendar: &SchoolCalendar, max_visits_per_week: u32) -> Result<(), (&'static str, String)> {
+    pub fn check(
+        &self,
+        calendar: &SchoolCalendar,
+        max_visits_per_week: u32,
+    ) -> Result<(), (&'static str, String)> {
         let year = calendar.year;
         if self.backup_teacher_id.as_deref() == Some(self.teacher_id.as_str()) {
-            return Err(("backup_teacher_id", "the backup teacher must be someone else than the responsible teacher".into()));
+            return Err((
+                "backup_teacher_id",
+                "the backup teacher must be someone else than the responsible teacher".into(),
+            ));
         }
         if self.visits_per_week == 0 || self.visits_per_week > max_visits_per_week {
-            return Err(("visits_per_week", format!("must be from 1 to {max_visits_per_week}")));
+            return Err((
+                "visits_per_week",
+                format!("must be from 1 to {max_visits_per_week}"),
+            ));
         }
         if !(1..=8).contains(&self.periods_per_visit) {
             return Err(("periods_per_visit", "must be from 1 to 8".into()));
@@ -41,9 +51,18 @@ impl PlanTerms {
             }
         }
         if self.start_date > self.end_date {
-            return Err(("end_date", format!("{} is before the start date {}", self.end_date, self.start_date)));
+            return Err((
+                "end_date",
+                format!(
+                    "{} is before the start date {}",
+                    self.end_date, self.start_date
+                ),
+            ));
         }
-        if calendar.teaching_days_between(self.start_date, self.end_date).is_empty() {
+        if calendar
+            .teaching_days_between(self.start_date, self.end_date)
+            .is_empty()
+        {
             return Err(("start_date", "the plan covers no teaching day".into()));
         }
         Ok(())
@@ -57,7 +76,9 @@ impl PlanTerms {
             return self.annual_target;
         }
         let year_days = calendar.teaching_days().len() as u64;
-        let plan_days = calendar.teaching_days_between(self.start_date, self.end_date).len() as u64;
+        let plan_days = calendar
+            .teaching_days_between(self.start_date, self.end_date)
+            .len() as u64;
         if year_days == 0 {
             return self.annual_target;
         }
@@ -68,7 +89,10 @@ impl PlanTerms {
 /// A plan's first and last possible days when the spreadsheet leaves them empty:
 /// the school year's first and last teaching days.
 pub fn default_dates(calendar: &SchoolCalendar) -> Option<(NaiveDate, NaiveDate)> {
-    Some((calendar.first_teaching_day()?, calendar.last_teaching_day()?))
+    Some((
+        calendar.first_teaching_day()?,
+        calendar.last_teaching_day()?,
+    ))
 }
 
 /// A school year's name for messages, e.g. "2026-2027".
@@ -82,7 +106,10 @@ mod tests {
     use crate::domain::calendar::tests::day;
 
     fn calendar() -> SchoolCalendar {
-        let path = format!("{}/config/calendar/2026-2027.toml", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/config/calendar/2026-2027.toml",
+            env!("CARGO_MANIFEST_DIR")
+        );
         SchoolCalendar::from_toml(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
 
@@ -103,7 +130,11 @@ mod tests {
     fn a_full_year_plan_owes_the_full_target() {
         let calendar = calendar();
         let (start, end) = default_dates(&calendar).unwrap();
-        let full = PlanTerms { start_date: start, end_date: end, ..plan("2026-09-01", "2027-07-02") };
+        let full = PlanTerms {
+            start_date: start,
+            end_date: end,
+            ..plan("2026-09-01", "2027-07-02")
+        };
         assert_eq!(full.target(&calendar, true), 216);
     }
 
@@ -119,8 +150,20 @@ mod tests {
     #[test]
     fn plans_outside_their_year_or_backwards_are_refused() {
         let calendar = calendar();
-        assert_eq!(plan("2026-09-01", "2027-08-02").check(&calendar, 3).unwrap_err().0, "end_date");
-        assert_eq!(plan("2026-12-01", "2026-11-01").check(&calendar, 3).unwrap_err().0, "end_date");
+        assert_eq!(
+            plan("2026-09-01", "2027-08-02")
+                .check(&calendar, 3)
+                .unwrap_err()
+                .0,
+            "end_date"
+        );
+        assert_eq!(
+            plan("2026-12-01", "2026-11-01")
+                .check(&calendar, 3)
+                .unwrap_err()
+                .0,
+            "end_date"
+        );
         let mut same = plan("2026-09-01", "2027-07-02");
         same.backup_teacher_id = Some("T1".into());
         assert_eq!(same.check(&calendar, 3).unwrap_err().0, "backup_teacher_id");

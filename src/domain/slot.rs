@@ -64,7 +64,8 @@ impl SlotTable {
     pub fn resolve(&self, word: &str) -> Option<&Slot> {
         let word = word.trim();
         self.slots.iter().find(|s| {
-            s.name.eq_ignore_ascii_case(word) || s.aliases.iter().any(|a| a.eq_ignore_ascii_case(word))
+            s.name.eq_ignore_ascii_case(word)
+                || s.aliases.iter().any(|a| a.eq_ignore_ascii_case(word))
         })
     }
 
@@ -118,7 +119,15 @@ fn split_weekday(text: &str) -> Option<(Weekday, &str)> {
     let lower = text.to_ascii_lowercase();
     for (i, day) in WEEKDAYS.iter().enumerate() {
         let english_short = &["mon", "tue", "wed", "thu", "fri", "sat", "sun"][i];
-        let english_long = &["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"][i];
+        let english_long = &[
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ][i];
         let mut names: Vec<String> = vec![english_long.to_string(), english_short.to_string()];
         for prefix in ["周", "星期", "礼拜"] {
             names.push(format!("{prefix}{}", CHINESE[i]));
@@ -148,25 +157,39 @@ pub fn parse_weekly_slots(text: &str, slots: &SlotTable) -> Result<Vec<WeeklySlo
         })?;
         let slot_word = rest.trim_start_matches(['-', ':', '：', '_']);
         let slot = slots.resolve(slot_word).ok_or_else(|| {
-            format!("`{token}`: unknown slot `{slot_word}` (slots are {})", slots.names().join(", "))
+            format!(
+                "`{token}`: unknown slot `{slot_word}` (slots are {})",
+                slots.names().join(", ")
+            )
         })?;
-        let entry = WeeklySlot { weekday, slot: slot.name.clone() };
+        let entry = WeeklySlot {
+            weekday,
+            slot: slot.name.clone(),
+        };
         if !found.contains(&entry) {
             found.push(entry);
         }
     }
-    found.sort_by_key(|w| (w.weekday.num_days_from_monday(), slots.slots().iter().position(|s| s.name == w.slot)));
+    found.sort_by_key(|w| {
+        (
+            w.weekday.num_days_from_monday(),
+            slots.slots().iter().position(|s| s.name == w.slot),
+        )
+    });
     Ok(found)
 }
 
 pub fn format_weekly_slots(slots: &[WeeklySlot]) -> String {
-    slots.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" ")
+    slots
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub mod weekday_short {
     use chrono::Weekday;
     use serde::{Deserialize, Deserializer, Serializer};
-
 
     pub fn serialize<S: Serializer>(weekday: &Weekday, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(super::weekday_name(*weekday))
@@ -186,8 +209,18 @@ pub(crate) mod tests {
     pub(crate) fn am_pm() -> SlotTable {
         let time = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
         SlotTable::new(vec![
-            Slot { name: "AM".into(), start: time(8, 30), end: time(11, 0), aliases: vec!["上午".into()] },
-            Slot { name: "PM".into(), start: time(14, 30), end: time(17, 0), aliases: vec!["下午".into()] },
+            Slot {
+                name: "AM".into(),
+                start: time(8, 30),
+                end: time(11, 0),
+                aliases: vec!["上午".into()],
+            },
+            Slot {
+                name: "PM".into(),
+                start: time(14, 30),
+                end: time(17, 0),
+                aliases: vec!["下午".into()],
+            },
         ])
         .unwrap()
     }
@@ -204,7 +237,10 @@ pub(crate) mod tests {
     #[test]
     fn an_unknown_slot_says_which_slots_exist() {
         let error = parse_weekly_slots("Mon-EVE", &am_pm()).unwrap_err();
-        assert!(error.contains("unknown slot `EVE`") && error.contains("AM, PM"), "{error}");
+        assert!(
+            error.contains("unknown slot `EVE`") && error.contains("AM, PM"),
+            "{error}"
+        );
         assert!(parse_weekly_slots("Someday-AM", &am_pm()).is_err());
     }
 

@@ -78,7 +78,9 @@ coded!(StaffRole, "role" {
 pub fn check_phone(text: &str) -> Result<String, String> {
     let text = text.trim();
     let digits = text.chars().filter(char::is_ascii_digit).count();
-    let allowed = text.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '));
+    let allowed = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '));
     if !allowed || !(7..=15).contains(&digits) {
         return Err(format!("`{text}` is not a phone number"));
     }
@@ -99,7 +101,11 @@ pub fn check_email(text: &str) -> Result<String, String> {
         }
         None => false,
     };
-    if valid { Ok(text.to_string()) } else { Err(format!("`{text}` is not an email address")) }
+    if valid {
+        Ok(text.to_string())
+    } else {
+        Err(format!("`{text}` is not an email address"))
+    }
 }
 
 /// An identifier from the district's spreadsheets, e.g. `S0001` or `T01`.
@@ -109,7 +115,9 @@ pub fn check_id(text: &str) -> Result<String, String> {
         return Err("is empty".into());
     }
     if text.len() > 64 || text.contains(char::is_whitespace) {
-        return Err(format!("`{text}` is not an id: one word, at most 64 characters"));
+        return Err(format!(
+            "`{text}` is not an id: one word, at most 64 characters"
+        ));
     }
     Ok(text.to_string())
 }
@@ -121,7 +129,10 @@ mod tests {
     #[test]
     fn chinese_words_read_as_codes() {
         assert_eq!("女".parse::<Gender>(), Ok(Gender::Female));
-        assert_eq!("智力残疾".parse::<Disability>(), Ok(Disability::Intellectual));
+        assert_eq!(
+            "智力残疾".parse::<Disability>(),
+            Ok(Disability::Intellectual)
+        );
         assert_eq!("孤独症".parse::<Disability>(), Ok(Disability::Autism));
         let error = "blue".parse::<Disability>().unwrap_err();
         assert!(error.contains("visual, hearing"), "{error}");

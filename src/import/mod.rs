@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::store::people::{self, Change};
-use crate::store::{plans, Tx};
+use crate::store::{Tx, plans};
 use records::{CellError, Column, Fields, Kind};
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -44,7 +44,11 @@ pub enum ImportError {
 }
 
 fn list(errors: &[CellError]) -> String {
-    errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n")
+    errors
+        .iter()
+        .map(|e| format!("  {e}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl From<crate::store::StoreError> for ImportError {
@@ -53,21 +57,33 @@ impl From<crate::store::StoreError> for ImportError {
     }
 }
 
+/// The column each header names (None: not read), and the headers not read.
+type HeaderColumns = (Vec<Option<&'static str>>, Vec<String>);
+
 /// Which column each header names: a column's name or one of its aliases, any case.
-fn map_headers(headers: &[String], columns: &'static [Column]) -> Result<(Vec<Option<&'static str>>, Vec<String>), Vec<CellError>> {
+fn map_headers(
+    headers: &[String],
+    columns: &'static [Column],
+) -> Result<HeaderColumns, Vec<CellError>> {
     let mut mapped = Vec::new();
     let mut ignored = Vec::new();
     let mut errors = Vec::new();
-    let header_error = |column: &str, reason: String| CellError { line: 1, column: column.to_string(), reason };
+    let header_error = |column: &str, reason: String| CellError {
+        line: 1,
+        column: column.to_string(),
+        reason,
+    };
     for header in headers {
         let word = header.trim();
-        let column = columns
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(word) || c.aliases.iter().any(|a| a.eq_ignore_ascii_case(word)));
+        let column = columns.iter().find(|c| {
+            c.name.eq_ignore_ascii_case(word)
+                || c.aliases.iter().any(|a| a.eq_ignore_ascii_case(word))
+        });
         match column {
-            Some(c) if mapped.contains(&Some(c.name)) => {
-                errors.push(header_error(c.name, format!("header `{word}` names column {} a second time", c.name)))
-            }
+            Some(c) if mapped.contains(&Some(c.name)) => errors.push(header_error(
+                c.name,
+                format!("header `{word}` names column {} a second time", c.name),
+            )),
             Some(c) => mapped.push(Some(c.name)),
             None => {
                 mapped.push(None);
@@ -77,21 +93,46 @@ fn map_headers(headers: &[String], columns: &'static [Column]) -> Result<(Vec<Op
             }
         }
     }
-    for column in columns.iter().filter(|c| c.required && !mapped.contains(&Some(c.name))) {
-        let also = if column.aliases.is_empty() { String::new() } else { format!(" (or {})", column.aliases.join(", ")) };
-        errors.push(header_error(column.name, format!("the header row has no column {}{also}", column.name)));
+    for column in columns
+        .iter()
+        .filter(|c| c.required && !mapped.contains(&Some(c.name)))
+    {
+        let also = if column.aliases.is_empty() {
+            String::new()
+        } else {
+            format!(" (or {})", column.aliases.join(", "))
+        };
+        errors.push(header_error(
+            column.name,
+            format!("the header row has no column {}{also}", column.name),
+        ));
     }
-    if errors.is_empty() { Ok((mapped, ignored)) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok((mapped, ignored))
+    } else {
+        Err(errors)
+    }
 }
 
 /// Reads, checks and writes `path` in `tx`. The caller commits (or, for a dry run,
 /// rolls back); on any error nothing must be committed.
-pub async fn import(tx: &mut Tx, path: &Path, kind: Kind, settings: &Settings) -> Result<ImportReport, ImportError> {
+pub async fn import(
+    tx: &mut Tx,
+    path: &Path,
+    kind: Kind,
+    settings: &Settings,
+) -> Result<ImportReport, ImportError> {
     let sheet = sheet::read(path)?;
-    let (mapped, ignored_columns) = map_headers(&sheet.headers, kind.columns()).map_err(ImportError::Invalid)?;
+    let (mapped, ignored_columns) =
+        map_headers(&sheet.headers, kind.columns()).map_err(ImportError::Invalid)?;
     let slots = settings.slot_table().map_err(anyhow::Error::msg)?;
     let mut calendars: HashMap<SchoolYear, Result<SchoolCalendar, String>> = HashMap::new();
-    let mut calendar = |year: SchoolYear| calendars.entry(year).or_insert_with(|| settings.calendar(year)).clone();
+    let mut calendar = |year: SchoolYear| {
+        calendars
+            .entry(year)
+            .or_insert_with(|| settings.calendar(year))
+            .clone()
+    };
 
     let mut errors = Vec::new();
     let mut first_seen: HashMap<String, usize> = HashMap::new();
@@ -99,7 +140,11 @@ pub async fn import(tx: &mut Tx, path: &Path, kind: Kind, settings: &Settings) -
     let mut students = Vec::new();
     let mut plan_inputs = Vec::new();
     for row in &sheet.rows {
-        let values = mapped.iter().zip(&row.cells).filter_map(|(c, v)| c.map(|c| (c, v.as_str()))).collect();
+        let values = mapped
+            .iter()
+            .zip(&row.cells)
+            .filter_map(|(c, v)| c.map(|c| (c, v.as_str())))
+            .collect();
         let mut fields = Fields::new(row.line, values);
         let key = match kind {
             Kind::Teachers => records::teacher(&mut fields, &slots).map(|t| {
@@ -119,14 +164,14 @@ pub async fn import(tx: &mut Tx, path: &Path, kind: Kind, settings: &Settings) -
             }),
         };
         errors.append(&mut fields.errors);
-        if let Some((column, key)) = key {
-            if let Some(first) = first_seen.insert(key.clone(), row.line) {
-                errors.push(CellError {
-                    line: row.line,
-                    column: column.into(),
-                    reason: format!("{key} appears a second time (first on line {first})"),
-                });
-            }
+        if let Some((column, key)) = key
+            && let Some(first) = first_seen.insert(key.clone(), row.line)
+        {
+            errors.push(CellError {
+                line: row.line,
+                column: column.into(),
+                reason: format!("{key} appears a second time (first on line {first})"),
+            });
         }
     }
 
@@ -138,52 +183,85 @@ pub async fn import(tx: &mut Tx, path: &Path, kind: Kind, settings: &Settings) -
         return Err(ImportError::Invalid(errors));
     }
 
-    let mut report = ImportReport { rows: sheet.rows.len(), ignored_columns, ..Default::default() };
+    let mut report = ImportReport {
+        rows: sheet.rows.len(),
+        ignored_columns,
+        ..Default::default()
+    };
     match kind {
         Kind::Teachers => {
-            let existing: HashMap<String, people::Teacher> =
-                people::teachers(tx, None).await?.into_iter().map(|t| (t.teacher_id.clone(), t)).collect();
-            for teacher in &teachers {
-                report.count(people::save_teacher(tx, teacher, existing.get(&teacher.teacher_id)).await?);
-            }
-        }
-        Kind::Students => {
-            let existing: HashMap<String, people::Student> =
-                people::students(tx, None).await?.into_iter().map(|s| (s.student_id.clone(), s)).collect();
-            for student in &students {
-                report.count(people::save_student(tx, student, existing.get(&student.student_id)).await?);
-            }
-        }
-        Kind::Plans => {
-            let mut existing: HashMap<(String, String), plans::Plan> = plans::active_plans(tx, None, None)
+            let existing: HashMap<String, people::Teacher> = people::teachers(tx, None)
                 .await?
                 .into_iter()
-                .map(|p| ((p.student_id.clone(), p.school_year.clone()), p))
+                .map(|t| (t.teacher_id.clone(), t))
                 .collect();
+            people::save_teachers(tx, &teachers, &existing)
+                .await?
+                .into_iter()
+                .for_each(|c| report.count(c));
+        }
+        Kind::Students => {
+            let existing: HashMap<String, people::Student> = people::students(tx, None)
+                .await?
+                .into_iter()
+                .map(|s| (s.student_id.clone(), s))
+                .collect();
+            people::save_students(tx, &students, &existing)
+                .await?
+                .into_iter()
+                .for_each(|c| report.count(c));
+        }
+        Kind::Plans => {
+            let mut existing: HashMap<(String, String), plans::Plan> =
+                plans::active_plans(tx, None, None)
+                    .await?
+                    .into_iter()
+                    .map(|p| ((p.student_id.clone(), p.school_year.clone()), p))
+                    .collect();
             let reason = format!("import {}", path.display());
+            let mut new_plans = Vec::new();
             for input in &plan_inputs {
                 let key = (input.student_id.clone(), input.school_year.to_string());
                 let change = match existing.remove(&key) {
-                    Some(plan) if plans::revise_plan(tx, &plan, &input.terms, &reason).await? => Change::Updated,
+                    Some(plan) if plans::revise_plan(tx, &plan, &input.terms, &reason).await? => {
+                        Change::Updated
+                    }
                     Some(_) => Change::Unchanged,
                     None => {
-                        plans::create_plan(tx, &input.student_id, input.school_year, &input.terms, &reason)
-                            .await
-                            .map_err(anyhow::Error::from)?;
+                        new_plans.push(plans::NewPlan {
+                            student_id: input.student_id.clone(),
+                            school_year: input.school_year,
+                            terms: input.terms.clone(),
+                        });
                         Change::Created
                     }
                 };
                 report.count(change);
             }
+            plans::create_plans(tx, &new_plans, &reason)
+                .await
+                .map_err(anyhow::Error::from)?;
         }
     }
     Ok(report)
 }
 
 /// A plan must name a registered student and registered teachers.
-async fn check_plan_references(tx: &mut Tx, inputs: &[records::PlanInput], errors: &mut Vec<CellError>) -> Result<(), ImportError> {
-    let teacher_ids: HashSet<String> = people::teachers(tx, None).await?.into_iter().map(|t| t.teacher_id).collect();
-    let student_ids: HashSet<String> = people::students(tx, None).await?.into_iter().map(|s| s.student_id).collect();
+async fn check_plan_references(
+    tx: &mut Tx,
+    inputs: &[records::PlanInput],
+    errors: &mut Vec<CellError>,
+) -> Result<(), ImportError> {
+    let teacher_ids: HashSet<String> = people::teachers(tx, None)
+        .await?
+        .into_iter()
+        .map(|t| t.teacher_id)
+        .collect();
+    let student_ids: HashSet<String> = people::students(tx, None)
+        .await?
+        .into_iter()
+        .map(|s| s.student_id)
+        .collect();
     for input in inputs {
         let mut missing = |column: &str, id: &str, what: &str| {
             errors.push(CellError {
@@ -198,10 +276,10 @@ async fn check_plan_references(tx: &mut Tx, inputs: &[records::PlanInput], error
         if !teacher_ids.contains(&input.terms.teacher_id) {
             missing("teacher_id", &input.terms.teacher_id, "teacher");
         }
-        if let Some(backup) = &input.terms.backup_teacher_id {
-            if !teacher_ids.contains(backup) {
-                missing("backup_teacher_id", backup, "teacher");
-            }
+        if let Some(backup) = &input.terms.backup_teacher_id
+            && !teacher_ids.contains(backup)
+        {
+            missing("backup_teacher_id", backup, "teacher");
         }
     }
     Ok(())

@@ -27,40 +27,84 @@ pub struct Column {
 }
 
 const fn col(name: &'static str, required: bool, aliases: &'static [&'static str]) -> Column {
-    Column { name, required, aliases }
+    Column {
+        name,
+        required,
+        aliases,
+    }
 }
 
 pub const TEACHER_COLUMNS: &[Column] = &[
-    col("teacher_id", true, &["教师编号", "教师工号", "工号", "教师ID"]),
+    col(
+        "teacher_id",
+        true,
+        &["教师编号", "教师工号", "工号", "教师ID"],
+    ),
     col("name", true, &["姓名", "教师姓名"]),
-    col("email", true, &["邮箱", "电子邮箱", "电子邮件", "email地址"]),
+    col(
+        "email",
+        true,
+        &["邮箱", "电子邮箱", "电子邮件", "email地址"],
+    ),
     col("school", true, &["学校", "所在学校", "单位"]),
     col("available", false, &["可用时段", "可送教时段", "空闲时段"]),
-    col("max_visits_per_day", false, &["每日最多送教次数", "每天最多次数", "每日最多次数"]),
+    col(
+        "max_visits_per_day",
+        false,
+        &["每日最多送教次数", "每天最多次数", "每日最多次数"],
+    ),
 ];
 
 pub const STUDENT_COLUMNS: &[Column] = &[
-    col("student_id", true, &["学生编号", "学籍号", "学号", "学生ID"]),
+    col(
+        "student_id",
+        true,
+        &["学生编号", "学籍号", "学号", "学生ID"],
+    ),
     col("name", true, &["姓名", "学生姓名"]),
     col("gender", false, &["性别"]),
     col("birth_date", false, &["出生日期", "生日"]),
     col("disability", false, &["残疾类别", "残疾类型"]),
-    col("guardian_name", false, &["监护人", "监护人姓名", "家长姓名"]),
-    col("guardian_phone", false, &["监护人电话", "联系电话", "家长电话"]),
+    col(
+        "guardian_name",
+        false,
+        &["监护人", "监护人姓名", "家长姓名"],
+    ),
+    col(
+        "guardian_phone",
+        false,
+        &["监护人电话", "联系电话", "家长电话"],
+    ),
     col("address", false, &["家庭住址", "住址", "地址"]),
     col("school", true, &["学校", "学籍学校", "就读学校"]),
-    col("available", false, &["可上门时段", "家庭可用时段", "可用时段"]),
+    col(
+        "available",
+        false,
+        &["可上门时段", "家庭可用时段", "可用时段"],
+    ),
     col("status", false, &["状态"]),
 ];
 
 pub const PLAN_COLUMNS: &[Column] = &[
-    col("student_id", true, &["学生编号", "学籍号", "学号", "学生ID"]),
+    col(
+        "student_id",
+        true,
+        &["学生编号", "学籍号", "学号", "学生ID"],
+    ),
     col("school_year", true, &["学年"]),
     col("teacher_id", true, &["送教教师", "负责教师", "教师编号"]),
-    col("backup_teacher_id", false, &["备用教师", "后备教师", "备岗教师"]),
+    col(
+        "backup_teacher_id",
+        false,
+        &["备用教师", "后备教师", "备岗教师"],
+    ),
     col("visits_per_week", false, &["每周次数", "每周送教次数"]),
     col("periods_per_visit", false, &["每次课时", "每次课时数"]),
-    col("annual_target", false, &["年度目标课时", "全年目标课时", "目标课时"]),
+    col(
+        "annual_target",
+        false,
+        &["年度目标课时", "全年目标课时", "目标课时"],
+    ),
     col("start_date", false, &["开始日期"]),
     col("end_date", false, &["结束日期"]),
     col("goals", false, &["目标", "教学目标", "个别化目标"]),
@@ -86,7 +130,11 @@ pub struct CellError {
 
 impl std::fmt::Display for CellError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.column, self.reason)
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.reason
+        )
     }
 }
 
@@ -99,16 +147,28 @@ pub struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     pub fn new(line: usize, values: HashMap<&'static str, &'a str>) -> Self {
-        Self { line, values, errors: Vec::new() }
+        Self {
+            line,
+            values,
+            errors: Vec::new(),
+        }
     }
 
     fn error(&mut self, column: &str, reason: impl Into<String>) {
-        self.errors.push(CellError { line: self.line, column: column.to_string(), reason: reason.into() });
+        self.errors.push(CellError {
+            line: self.line,
+            column: column.to_string(),
+            reason: reason.into(),
+        });
     }
 
     /// The cell's text, None when empty or absent.
     pub fn text(&self, column: &'static str) -> Option<String> {
-        self.values.get(column).map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_string)
+        self.values
+            .get(column)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
     }
 
     pub fn required(&mut self, column: &'static str) -> String {
@@ -119,7 +179,11 @@ impl<'a> Fields<'a> {
     }
 
     /// Parses the cell when it is filled; None when empty or bad (bad is recorded).
-    pub fn parse<T>(&mut self, column: &'static str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+    pub fn parse<T>(
+        &mut self,
+        column: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
         let text = self.text(column)?;
         match parse(&text) {
             Ok(value) => Some(value),
@@ -130,7 +194,11 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn parse_required<T>(&mut self, column: &'static str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+    pub fn parse_required<T>(
+        &mut self,
+        column: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
         if self.text(column).is_none() {
             self.required(column);
             return None;
@@ -149,7 +217,13 @@ pub fn parse_day(text: &str) -> Result<NaiveDate, String> {
         .trim()
         .trim_end_matches('日')
         .chars()
-        .map(|c| if matches!(c, '/' | '.' | '年' | '月') { '-' } else { c })
+        .map(|c| {
+            if matches!(c, '/' | '.' | '年' | '月') {
+                '-'
+            } else {
+                c
+            }
+        })
         .collect();
     NaiveDate::parse_from_str(&normalized, "%Y-%m-%d")
         .map_err(|_| format!("`{text}` is not a date like 2026-09-01"))
@@ -158,7 +232,9 @@ pub fn parse_day(text: &str) -> Result<NaiveDate, String> {
 fn count(text: &str, min: u32, max: u32) -> Result<u32, String> {
     match text.trim().parse::<u32>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(format!("`{text}` is not a whole number from {min} to {max}")),
+        _ => Err(format!(
+            "`{text}` is not a whole number from {min} to {max}"
+        )),
     }
 }
 
@@ -177,7 +253,9 @@ pub fn teacher(fields: &mut Fields, slots: &SlotTable) -> Option<Teacher> {
     let name = fields.parse_required("name", text_limit(100));
     let email = fields.parse_required("email", check_email);
     let school = fields.parse_required("school", text_limit(200));
-    let available = fields.parse("available", |t| parse_weekly_slots(t, slots)).unwrap_or_default();
+    let available = fields
+        .parse("available", |t| parse_weekly_slots(t, slots))
+        .unwrap_or_default();
     let max_visits_per_day = fields.parse("max_visits_per_day", |t| count(t, 1, 8));
     if !fields.errors.is_empty() {
         return None;
@@ -202,8 +280,12 @@ pub fn student(fields: &mut Fields, slots: &SlotTable) -> Option<Student> {
     let guardian_phone = fields.parse("guardian_phone", check_phone);
     let address = fields.parse("address", text_limit(300));
     let school = fields.parse_required("school", text_limit(200));
-    let available = fields.parse("available", |t| parse_weekly_slots(t, slots)).unwrap_or_default();
-    let status = fields.parse("status", str::parse).unwrap_or(StudentStatus::Active);
+    let available = fields
+        .parse("available", |t| parse_weekly_slots(t, slots))
+        .unwrap_or_default();
+    let status = fields
+        .parse("status", str::parse)
+        .unwrap_or(StudentStatus::Active);
     if !fields.errors.is_empty() {
         return None;
     }
@@ -233,7 +315,11 @@ pub struct PlanInput {
 
 /// Splits a goals cell: one goal per line, or separated by `;`, `；` or `|`.
 pub fn split_goals(text: &str) -> Vec<String> {
-    text.split(['\n', ';', '；', '|']).map(str::trim).filter(|g| !g.is_empty()).map(str::to_string).collect()
+    text.split(['\n', ';', '；', '|'])
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 pub fn plan(
@@ -245,12 +331,17 @@ pub fn plan(
     let year: Option<SchoolYear> = fields.parse_required("school_year", str::parse);
     let teacher_id = fields.parse_required("teacher_id", check_id);
     let backup_teacher_id = fields.parse("backup_teacher_id", check_id);
-    let visits_per_week = fields.parse("visits_per_week", |t| count(t, 1, defaults.max_visits_per_week));
+    let visits_per_week = fields.parse("visits_per_week", |t| {
+        count(t, 1, defaults.max_visits_per_week)
+    });
     let periods_per_visit = fields.parse("periods_per_visit", |t| count(t, 1, 8));
     let annual_target = fields.parse("annual_target", |t| count(t, 1, 2000));
     let start_date = fields.parse("start_date", parse_day);
     let end_date = fields.parse("end_date", parse_day);
-    let goals = fields.text("goals").map(|g| split_goals(&g)).unwrap_or_default();
+    let goals = fields
+        .text("goals")
+        .map(|g| split_goals(&g))
+        .unwrap_or_default();
     let year = year?;
     let calendar = match calendar(year) {
         Ok(calendar) => calendar,
@@ -277,7 +368,12 @@ pub fn plan(
         fields.error(column, reason);
         return None;
     }
-    Some(PlanInput { line: fields.line(), student_id: student_id?, school_year: year, terms })
+    Some(PlanInput {
+        line: fields.line(),
+        student_id: student_id?,
+        school_year: year,
+        terms,
+    })
 }
 
 #[cfg(test)]
@@ -296,7 +392,11 @@ mod tests {
     #[test]
     fn every_error_of_a_row_is_reported() {
         let slots = crate::config::Settings::defaults().slot_table().unwrap();
-        let values = HashMap::from([("teacher_id", "T1"), ("email", "nope"), ("available", "Mon-EVE")]);
+        let values = HashMap::from([
+            ("teacher_id", "T1"),
+            ("email", "nope"),
+            ("available", "Mon-EVE"),
+        ]);
         let mut fields = Fields::new(7, values);
         assert!(teacher(&mut fields, &slots).is_none());
         let columns: Vec<&str> = fields.errors.iter().map(|e| e.column.as_str()).collect();
@@ -306,6 +406,9 @@ mod tests {
 
     #[test]
     fn goals_split_on_lines_and_semicolons() {
-        assert_eq!(split_goals("认识数字1-10；能自己穿衣\n 练习握笔 "), ["认识数字1-10", "能自己穿衣", "练习握笔"]);
+        assert_eq!(
+            split_goals("认识数字1-10；能自己穿衣\n 练习握笔 "),
+            ["认识数字1-10", "能自己穿衣", "练习握笔"]
+        );
     }
 }

@@ -19,11 +19,16 @@ pub struct SheetRow {
 }
 
 pub fn read(path: &Path) -> anyhow::Result<Sheet> {
-    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     match extension.as_str() {
         "xlsx" | "xlsm" | "xls" | "ods" => read_workbook(path),
         _ => {
-            let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+            let bytes = std::fs::read(path)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
             read_csv(&decode(&bytes)?)
         }
     }
@@ -38,25 +43,48 @@ pub fn decode(bytes: &[u8]) -> anyhow::Result<String> {
     }
     let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
     if had_errors {
-        anyhow::bail!("the file is neither UTF-8 nor GBK text: save it as \"CSV UTF-8\" or as .xlsx");
+        anyhow::bail!(
+            "the file is neither UTF-8 nor GBK text: save it as \"CSV UTF-8\" or as .xlsx"
+        );
     }
     Ok(text.into_owned())
 }
 
 fn read_csv(text: &str) -> anyhow::Result<Sheet> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut records = Vec::new();
+    // The reader's own line count skips blank lines; count newlines up to each
+    // record's first byte so the number matches what the person sees.
+    let (mut counted_to, mut line) = (0, 1);
     for record in reader.records() {
         let record = record.map_err(|e| anyhow::anyhow!("the CSV cannot be read: {e}"))?;
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-        records.push(SheetRow { line, cells: record.iter().map(|c| c.trim().to_string()).collect() });
+        let mut start = record
+            .position()
+            .map(|p| p.byte() as usize)
+            .unwrap_or(0)
+            .min(text.len());
+        while matches!(text.as_bytes().get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        line += text.as_bytes()[counted_to..start.max(counted_to)]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        counted_to = counted_to.max(start);
+        records.push(SheetRow {
+            line,
+            cells: record.iter().map(|c| c.trim().to_string()).collect(),
+        });
     }
     into_sheet(records)
 }
 
 fn read_workbook(path: &Path) -> anyhow::Result<Sheet> {
-    let mut workbook =
-        calamine::open_workbook_auto(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    let mut workbook = calamine::open_workbook_auto(path)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
     let range = workbook
         .worksheet_range_at(0)
         .ok_or_else(|| anyhow::anyhow!("{} has no sheet", path.display()))?
@@ -65,7 +93,10 @@ fn read_workbook(path: &Path) -> anyhow::Result<Sheet> {
     let records = range
         .rows()
         .enumerate()
-        .map(|(i, cells)| SheetRow { line: first_row + i + 1, cells: cells.iter().map(cell_text).collect() })
+        .map(|(i, cells)| SheetRow {
+            line: first_row + i + 1,
+            cells: cells.iter().map(cell_text).collect(),
+        })
         .collect();
     into_sheet(records)
 }
@@ -91,9 +122,16 @@ fn cell_text(data: &Data) -> String {
 
 /// The first non-empty row is the header; empty rows are skipped.
 fn into_sheet(records: Vec<SheetRow>) -> anyhow::Result<Sheet> {
-    let mut rows = records.into_iter().filter(|r| r.cells.iter().any(|c| !c.is_empty()));
-    let header = rows.next().ok_or_else(|| anyhow::anyhow!("the file is empty: it needs a header row"))?;
-    Ok(Sheet { headers: header.cells, rows: rows.collect() })
+    let mut rows = records
+        .into_iter()
+        .filter(|r| r.cells.iter().any(|c| !c.is_empty()));
+    let header = rows
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("the file is empty: it needs a header row"))?;
+    Ok(Sheet {
+        headers: header.cells,
+        rows: rows.collect(),
+    })
 }
 
 #[cfg(test)]
@@ -113,6 +151,9 @@ mod tests {
     fn lines_count_from_the_header() {
         let sheet = read_csv("a,b\n1,2\n\n3,4\n").unwrap();
         assert_eq!(sheet.headers, ["a", "b"]);
-        assert_eq!(sheet.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4]);
+        assert_eq!(
+            sheet.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+            [2, 4]
+        );
     }
 }

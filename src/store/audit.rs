@@ -15,8 +15,47 @@ pub struct AuditRow {
     pub detail: String,
 }
 
+/// One change to record.
+pub struct Entry {
+    pub action: &'static str,
+    pub entity: &'static str,
+    pub entity_id: String,
+    pub detail: serde_json::Value,
+}
+
+/// Records many changes at once (an import).
+pub async fn record_many(tx: &mut Tx, entries: Vec<Entry>) -> StoreResult<()> {
+    let (at, actor) = (tx.now, tx.actor.0.clone());
+    let rows = entries
+        .into_iter()
+        .map(|e| {
+            args![
+                at,
+                actor.clone(),
+                e.action,
+                e.entity,
+                e.entity_id,
+                e.detail.to_string()
+            ]
+        })
+        .collect();
+    tx.insert_many(
+        "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail)",
+        6,
+        rows,
+        "",
+    )
+    .await
+}
+
 /// Records one change. `detail` holds what changed (old and new values where both exist).
-pub async fn record(tx: &mut Tx, action: &str, entity: &str, entity_id: &str, detail: serde_json::Value) -> StoreResult<()> {
+pub async fn record(
+    tx: &mut Tx,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    detail: serde_json::Value,
+) -> StoreResult<()> {
     let (at, actor) = (tx.now, tx.actor.0.clone());
     tx.execute(
         "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",

@@ -12,9 +12,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{FromRow, PgPool, Postgres, SqlSafeStr, Sqlite, SqlitePool};
 
 use crate::config::DatabaseSettings;
@@ -84,6 +86,45 @@ macro_rules! args {
     ($($value:expr),* $(,)?) => { vec![$($crate::store::Arg::from($value)),*] };
 }
 
+/// `head VALUES ($1, $2), ($3, $4) … tail`, split to stay under the databases'
+/// limits on bound values (SQLite 32,766 a statement, PostgreSQL 65,535).
+/// SQLite gets anonymous `?` placeholders: it looks each `$N` name up in a list
+/// while parsing, which turns a statement of thousands of values quadratic.
+fn multi_row_statements(
+    head: &str,
+    width: usize,
+    rows: Vec<Vec<Arg>>,
+    tail: &str,
+    numbered: bool,
+) -> Vec<(sqlx::AssertSqlSafe<String>, Vec<Arg>)> {
+    const MAX_VALUES: usize = 30_000;
+    let per_statement = (MAX_VALUES / width.max(1)).max(1);
+    let mut statements = Vec::new();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per_statement).collect();
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let placeholders: Vec<String> = (1..=width)
+                    .map(|c| {
+                        if numbered {
+                            format!("${}", r * width + c)
+                        } else {
+                            "?".to_string()
+                        }
+                    })
+                    .collect();
+                format!("({})", placeholders.join(", "))
+            })
+            .collect();
+        // Built only from static fragments and numbered placeholders: values are bound.
+        let sql = sqlx::AssertSqlSafe(format!("{head} VALUES {} {tail}", tuples.join(", ")));
+        debug_assert!(chunk.iter().all(|row| row.len() == width));
+        statements.push((sql, chunk.into_iter().flatten().collect()));
+    }
+    statements
+}
+
 /// Who makes a change, for the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor(pub String);
@@ -102,7 +143,8 @@ enum TxInner {
 
 /// A row type readable from both databases.
 pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{}
 
 macro_rules! bind_args {
     ($query:expr, $args:expr) => {{
@@ -124,33 +166,106 @@ impl Tx {
     pub async fn execute(&mut self, sql: impl SqlSafeStr, args: Vec<Arg>) -> StoreResult<u64> {
         let sql = sql.into_sql_str();
         Ok(match &mut self.inner {
-            TxInner::Sqlite(tx) => bind_args!(sqlx::query(sql), args).execute(&mut **tx).await?.rows_affected(),
-            TxInner::Postgres(tx) => bind_args!(sqlx::query(sql), args).execute(&mut **tx).await?.rows_affected(),
+            TxInner::Sqlite(tx) => bind_args!(sqlx::query(sql), args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+            TxInner::Postgres(tx) => bind_args!(sqlx::query(sql), args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
         })
     }
 
-    pub async fn fetch_all<T: Row>(&mut self, sql: impl SqlSafeStr, args: Vec<Arg>) -> StoreResult<Vec<T>> {
+    pub async fn fetch_all<T: Row>(
+        &mut self,
+        sql: impl SqlSafeStr,
+        args: Vec<Arg>,
+    ) -> StoreResult<Vec<T>> {
         let sql = sql.into_sql_str();
         Ok(match &mut self.inner {
-            TxInner::Sqlite(tx) => bind_args!(sqlx::query_as(sql), args).fetch_all(&mut **tx).await?,
-            TxInner::Postgres(tx) => bind_args!(sqlx::query_as(sql), args).fetch_all(&mut **tx).await?,
+            TxInner::Sqlite(tx) => {
+                bind_args!(sqlx::query_as(sql), args)
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
+            TxInner::Postgres(tx) => {
+                bind_args!(sqlx::query_as(sql), args)
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
         })
     }
 
-    pub async fn fetch_optional<T: Row>(&mut self, sql: impl SqlSafeStr, args: Vec<Arg>) -> StoreResult<Option<T>> {
+    pub async fn fetch_optional<T: Row>(
+        &mut self,
+        sql: impl SqlSafeStr,
+        args: Vec<Arg>,
+    ) -> StoreResult<Option<T>> {
         let sql = sql.into_sql_str();
         Ok(match &mut self.inner {
-            TxInner::Sqlite(tx) => bind_args!(sqlx::query_as(sql), args).fetch_optional(&mut **tx).await?,
-            TxInner::Postgres(tx) => bind_args!(sqlx::query_as(sql), args).fetch_optional(&mut **tx).await?,
+            TxInner::Sqlite(tx) => {
+                bind_args!(sqlx::query_as(sql), args)
+                    .fetch_optional(&mut **tx)
+                    .await?
+            }
+            TxInner::Postgres(tx) => {
+                bind_args!(sqlx::query_as(sql), args)
+                    .fetch_optional(&mut **tx)
+                    .await?
+            }
         })
     }
 
-    pub async fn fetch_one<T: Row>(&mut self, sql: impl SqlSafeStr, args: Vec<Arg>) -> StoreResult<T> {
+    pub async fn fetch_one<T: Row>(
+        &mut self,
+        sql: impl SqlSafeStr,
+        args: Vec<Arg>,
+    ) -> StoreResult<T> {
         let sql = sql.into_sql_str();
         Ok(match &mut self.inner {
-            TxInner::Sqlite(tx) => bind_args!(sqlx::query_as(sql), args).fetch_one(&mut **tx).await?,
-            TxInner::Postgres(tx) => bind_args!(sqlx::query_as(sql), args).fetch_one(&mut **tx).await?,
+            TxInner::Sqlite(tx) => {
+                bind_args!(sqlx::query_as(sql), args)
+                    .fetch_one(&mut **tx)
+                    .await?
+            }
+            TxInner::Postgres(tx) => {
+                bind_args!(sqlx::query_as(sql), args)
+                    .fetch_one(&mut **tx)
+                    .await?
+            }
         })
+    }
+
+    /// Inserts many rows with as few statements as the databases' limits on bound
+    /// values allow. `head` is `INSERT INTO t (a, b)`; every row has `width` values.
+    /// `tail` may hold an `ON CONFLICT …` clause.
+    pub async fn insert_many(
+        &mut self,
+        head: &'static str,
+        width: usize,
+        rows: Vec<Vec<Arg>>,
+        tail: &'static str,
+    ) -> StoreResult<()> {
+        for (sql, args) in multi_row_statements(head, width, rows, tail, self.is_postgres()) {
+            self.execute(sql, args).await?;
+        }
+        Ok(())
+    }
+
+    /// [`Tx::insert_many`] with a `RETURNING …` clause; returns every returned row.
+    pub async fn insert_many_returning<T: Row>(
+        &mut self,
+        head: &'static str,
+        width: usize,
+        rows: Vec<Vec<Arg>>,
+        returning: &'static str,
+    ) -> StoreResult<Vec<T>> {
+        let mut returned = Vec::new();
+        for (sql, args) in multi_row_statements(head, width, rows, returning, self.is_postgres()) {
+            returned.extend(self.fetch_all::<T>(sql, args).await?);
+        }
+        Ok(returned)
     }
 
     pub async fn commit(self) -> StoreResult<()> {
@@ -180,7 +295,10 @@ impl Store {
     /// [`Store::migrate`].
     pub async fn open(settings: &DatabaseSettings, create: bool) -> StoreResult<Self> {
         let url = settings.url.as_str();
-        let open_error = |source| StoreError::Open { url: crate::config::url_without_password(url), source };
+        let open_error = |source| StoreError::Open {
+            url: crate::config::url_without_password(url),
+            source,
+        };
         if url.starts_with("postgres") {
             let options = PgConnectOptions::from_str(url).map_err(open_error)?;
             let pool = PgPoolOptions::new()
@@ -201,10 +319,11 @@ impl Store {
         if !create && !options.get_filename().exists() {
             return Err(StoreError::NotInitialised(url.to_string()));
         }
-        if let Some(parent) = options.get_filename().parent() {
-            if create && !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| open_error(sqlx::Error::Io(e)))?;
-            }
+        if let Some(parent) = options.get_filename().parent()
+            && create
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| open_error(sqlx::Error::Io(e)))?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(settings.max_connections)
@@ -243,11 +362,19 @@ impl Store {
         let expected = self.migrator().iter().count() as i64;
         let url = match self {
             Store::Sqlite(pool) => pool.connect_options().get_filename().display().to_string(),
-            Store::Postgres(pool) => pool.connect_options().get_database().unwrap_or("").to_string(),
+            Store::Postgres(pool) => pool
+                .connect_options()
+                .get_database()
+                .unwrap_or("")
+                .to_string(),
         };
         let mut tx = self.read().await?;
-        let applied: Result<Applied, _> =
-            tx.fetch_one("SELECT COUNT(*) AS applied FROM _sqlx_migrations WHERE success", args![]).await;
+        let applied: Result<Applied, _> = tx
+            .fetch_one(
+                "SELECT COUNT(*) AS applied FROM _sqlx_migrations WHERE success",
+                args![],
+            )
+            .await;
         match applied {
             Err(_) => Err(StoreError::NotInitialised(url)),
             Ok(row) if row.applied < expected => Err(StoreError::Outdated(url)),
@@ -263,7 +390,11 @@ impl Store {
             Store::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Store::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
-        Ok(Tx { inner, actor: actor.clone(), now })
+        Ok(Tx {
+            inner,
+            actor: actor.clone(),
+            now,
+        })
     }
 
     /// A transaction that only reads: one consistent view of the data.
@@ -272,7 +403,11 @@ impl Store {
             Store::Sqlite(pool) => TxInner::Sqlite(pool.begin().await?),
             Store::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
-        Ok(Tx { inner, actor: Actor("reader".into()), now: DateTime::<Utc>::MIN_UTC })
+        Ok(Tx {
+            inner,
+            actor: Actor("reader".into()),
+            now: DateTime::<Utc>::MIN_UTC,
+        })
     }
 
     pub async fn close(&self) {
@@ -287,7 +422,9 @@ impl Store {
 /// user's input can cause and that callers turn into a message.
 pub fn is_unique_violation(error: &StoreError) -> bool {
     match error {
-        StoreError::Sqlx(sqlx::Error::Database(e)) => e.kind() == sqlx::error::ErrorKind::UniqueViolation,
+        StoreError::Sqlx(sqlx::Error::Database(e)) => {
+            e.kind() == sqlx::error::ErrorKind::UniqueViolation
+        }
         _ => false,
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Weekday};
 use serde::Serialize;
 
-use super::{audit, StoreResult, Tx};
+use super::{StoreResult, Tx, audit};
 use crate::args;
 use crate::domain::slot::WeeklySlot;
 use crate::domain::student::{Disability, Gender, StudentStatus};
@@ -84,36 +84,60 @@ struct AvailabilityRow {
     slot: String,
 }
 
-const WEEKDAYS: [Weekday; 7] =
-    [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
+const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+    Weekday::Sat,
+    Weekday::Sun,
+];
 
 fn iso_weekday(weekday: Weekday) -> i64 {
     i64::from(weekday.number_from_monday())
 }
 
-async fn availability(tx: &mut Tx, sql: &'static str, owner: Option<&str>) -> StoreResult<HashMap<String, Vec<WeeklySlot>>> {
+async fn availability(
+    tx: &mut Tx,
+    sql: &'static str,
+    owner: Option<&str>,
+) -> StoreResult<HashMap<String, Vec<WeeklySlot>>> {
     let rows: Vec<AvailabilityRow> = tx.fetch_all(sql, args![owner]).await?;
     let mut by_owner: HashMap<String, Vec<WeeklySlot>> = HashMap::new();
     for row in rows {
         let weekday = WEEKDAYS[(row.weekday.clamp(1, 7) - 1) as usize];
-        by_owner.entry(row.owner).or_default().push(WeeklySlot { weekday, slot: row.slot });
+        by_owner.entry(row.owner).or_default().push(WeeklySlot {
+            weekday,
+            slot: row.slot,
+        });
     }
     Ok(by_owner)
 }
 
-/// The school's id, creating it on first mention.
-pub async fn school_id(tx: &mut Tx, name: &str) -> StoreResult<i64> {
+/// The schools' ids by name, creating those mentioned for the first time.
+pub async fn school_ids<'a>(
+    tx: &mut Tx,
+    names: impl IntoIterator<Item = &'a str>,
+) -> StoreResult<HashMap<String, i64>> {
     #[derive(sqlx::FromRow)]
-    struct Id {
+    struct School {
         id: i64,
+        name: String,
     }
-    let row: Id = tx
-        .fetch_one(
-            "INSERT INTO schools (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
-            args![name],
+    let mut names: Vec<&str> = names.into_iter().collect();
+    names.sort_unstable();
+    names.dedup();
+    let rows = names.into_iter().map(|n| args![n]).collect();
+    let schools: Vec<School> = tx
+        .insert_many_returning(
+            "INSERT INTO schools (name)",
+            1,
+            rows,
+            "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id, name",
         )
         .await?;
-    Ok(row.id)
+    Ok(schools.into_iter().map(|s| (s.name, s.id)).collect())
 }
 
 pub async fn teachers(tx: &mut Tx, only: Option<&str>) -> StoreResult<Vec<Teacher>> {
@@ -149,36 +173,108 @@ pub async fn teacher(tx: &mut Tx, id: &str) -> StoreResult<Option<Teacher>> {
     Ok(teachers(tx, Some(id)).await?.pop())
 }
 
-/// Creates or updates a teacher; unchanged data writes nothing.
-pub async fn save_teacher(tx: &mut Tx, teacher: &Teacher, existing: Option<&Teacher>) -> StoreResult<Change> {
-    if existing == Some(teacher) {
-        return Ok(Change::Unchanged);
+/// What saving a record changes, and the audit detail of it.
+fn classify<T: PartialEq>(new: &T, old: Option<&T>) -> Change {
+    match old {
+        None => Change::Created,
+        Some(old) if old == new => Change::Unchanged,
+        Some(_) => Change::Updated,
     }
-    let school = school_id(tx, &teacher.school).await?;
+}
+
+/// Replaces the weekly availability of the records whose availability changed.
+async fn replace_availability(
+    tx: &mut Tx,
+    delete: &'static str,
+    insert: &'static str,
+    changed: Vec<(&str, &[WeeklySlot], bool)>,
+) -> StoreResult<()> {
+    let mut rows = Vec::new();
+    for (owner, slots, existed) in changed {
+        if existed {
+            tx.execute(delete, args![owner]).await?;
+        }
+        rows.extend(
+            slots
+                .iter()
+                .map(|s| args![owner, iso_weekday(s.weekday), &s.slot]),
+        );
+    }
+    tx.insert_many(insert, 3, rows, "").await
+}
+
+/// Creates or updates teachers (`existing` holds the stored ones by id); unchanged
+/// records write nothing. Returns what happened to each, in order.
+pub async fn save_teachers(
+    tx: &mut Tx,
+    teachers: &[Teacher],
+    existing: &HashMap<String, Teacher>,
+) -> StoreResult<Vec<Change>> {
+    let changes: Vec<Change> = teachers
+        .iter()
+        .map(|t| classify(t, existing.get(&t.teacher_id)))
+        .collect();
+    let changed: Vec<&Teacher> = teachers
+        .iter()
+        .zip(&changes)
+        .filter(|(_, c)| **c != Change::Unchanged)
+        .map(|(t, _)| t)
+        .collect();
+    if changed.is_empty() {
+        return Ok(changes);
+    }
+    let schools = school_ids(tx, changed.iter().map(|t| t.school.as_str())).await?;
     let now = tx.now;
-    tx.execute(
-        "INSERT INTO staff (id, name, email, role, school_id, max_visits_per_day, created_at, updated_at)
-         VALUES ($1, $2, $3, 'teacher', $4, $5, $6, $6)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, school_id = excluded.school_id,
+    let rows = changed
+        .iter()
+        .map(|t| {
+            args![
+                &t.teacher_id,
+                &t.name,
+                &t.email,
+                "teacher",
+                schools[&t.school],
+                t.max_visits_per_day,
+                now,
+                now
+            ]
+        })
+        .collect();
+    tx.insert_many(
+        "INSERT INTO staff (id, name, email, role, school_id, max_visits_per_day, created_at, updated_at)",
+        8,
+        rows,
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, school_id = excluded.school_id,
              max_visits_per_day = excluded.max_visits_per_day, updated_at = excluded.updated_at",
-        args![&teacher.teacher_id, &teacher.name, &teacher.email, school, teacher.max_visits_per_day, now],
     )
     .await?;
-    if existing.map(|e| &e.available) != Some(&teacher.available) {
-        tx.execute("DELETE FROM teacher_availability WHERE teacher_id = $1", args![&teacher.teacher_id]).await?;
-        for slot in &teacher.available {
-            tx.execute(
-                "INSERT INTO teacher_availability (teacher_id, weekday, slot) VALUES ($1, $2, $3)",
-                args![&teacher.teacher_id, iso_weekday(slot.weekday), &slot.slot],
-            )
-            .await?;
-        }
-    }
-    let change = if existing.is_some() { Change::Updated } else { Change::Created };
-    let detail = serde_json::json!({ "old": existing, "new": teacher });
-    let action = if existing.is_some() { "update" } else { "create" };
-    audit::record(tx, action, "teacher", &teacher.teacher_id, detail).await?;
-    Ok(change)
+    let availability = changed
+        .iter()
+        .map(|t| (t, existing.get(&t.teacher_id)))
+        .filter(|(t, old)| old.map(|o| &o.available) != Some(&t.available))
+        .map(|(t, old)| (t.teacher_id.as_str(), t.available.as_slice(), old.is_some()))
+        .collect();
+    replace_availability(
+        tx,
+        "DELETE FROM teacher_availability WHERE teacher_id = $1",
+        "INSERT INTO teacher_availability (teacher_id, weekday, slot)",
+        availability,
+    )
+    .await?;
+    let entries = changed
+        .iter()
+        .map(|t| {
+            let old = existing.get(&t.teacher_id);
+            audit::Entry {
+                action: if old.is_some() { "update" } else { "create" },
+                entity: "teacher",
+                entity_id: t.teacher_id.clone(),
+                detail: serde_json::json!({ "old": old, "new": t }),
+            }
+        })
+        .collect();
+    audit::record_many(tx, entries).await?;
+    Ok(changes)
 }
 
 pub async fn students(tx: &mut Tx, only: Option<&str>) -> StoreResult<Vec<Student>> {
@@ -220,75 +316,157 @@ pub async fn student(tx: &mut Tx, id: &str) -> StoreResult<Option<Student>> {
     Ok(students(tx, Some(id)).await?.pop())
 }
 
-/// Creates or updates a student; unchanged data writes nothing. The audit row
-/// names the fields that changed but never copies personal details into the log.
-pub async fn save_student(tx: &mut Tx, student: &Student, existing: Option<&Student>) -> StoreResult<Change> {
-    if existing == Some(student) {
-        return Ok(Change::Unchanged);
+/// Creates or updates students, like [`save_teachers`]. The audit rows name the
+/// fields that changed but never copy personal details (phone, address) into the log.
+pub async fn save_students(
+    tx: &mut Tx,
+    students: &[Student],
+    existing: &HashMap<String, Student>,
+) -> StoreResult<Vec<Change>> {
+    let changes: Vec<Change> = students
+        .iter()
+        .map(|s| classify(s, existing.get(&s.student_id)))
+        .collect();
+    let changed: Vec<&Student> = students
+        .iter()
+        .zip(&changes)
+        .filter(|(_, c)| **c != Change::Unchanged)
+        .map(|(s, _)| s)
+        .collect();
+    if changed.is_empty() {
+        return Ok(changes);
     }
-    let school = school_id(tx, &student.school).await?;
+    let schools = school_ids(tx, changed.iter().map(|s| s.school.as_str())).await?;
     let now = tx.now;
-    let s = student;
-    tx.execute(
+    let rows = changed
+        .iter()
+        .map(|s| {
+            args![
+                &s.student_id,
+                &s.name,
+                s.gender.map(|g| g.code()),
+                s.birth_date,
+                s.disability.map(|d| d.code()),
+                s.guardian_name.clone(),
+                s.guardian_phone.clone(),
+                s.address.clone(),
+                schools[&s.school],
+                s.status.code(),
+                now,
+                now,
+            ]
+        })
+        .collect();
+    tx.insert_many(
         "INSERT INTO students (id, name, gender, birth_date, disability, guardian_name, guardian_phone, address,
-                               school_id, status, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, gender = excluded.gender,
+                               school_id, status, created_at, updated_at)",
+        12,
+        rows,
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, gender = excluded.gender,
              birth_date = excluded.birth_date, disability = excluded.disability,
              guardian_name = excluded.guardian_name, guardian_phone = excluded.guardian_phone,
              address = excluded.address, school_id = excluded.school_id, status = excluded.status,
              updated_at = excluded.updated_at",
-        args![
-            &s.student_id,
-            &s.name,
-            s.gender.map(|g| g.code()),
-            s.birth_date,
-            s.disability.map(|d| d.code()),
-            s.guardian_name.clone(),
-            s.guardian_phone.clone(),
-            s.address.clone(),
-            school,
-            s.status.code(),
-            now,
-        ],
     )
     .await?;
-    if existing.map(|e| &e.available) != Some(&s.available) {
-        tx.execute("DELETE FROM family_availability WHERE student_id = $1", args![&s.student_id]).await?;
-        for slot in &s.available {
-            tx.execute(
-                "INSERT INTO family_availability (student_id, weekday, slot) VALUES ($1, $2, $3)",
-                args![&s.student_id, iso_weekday(slot.weekday), &slot.slot],
-            )
-            .await?;
-        }
-    }
-    let (action, detail) = match existing {
-        None => ("create", serde_json::json!({ "name": s.name, "school": s.school })),
-        Some(old) => ("update", serde_json::json!({ "changed": changed_student_fields(old, s) })),
-    };
-    audit::record(tx, action, "student", &s.student_id, detail).await?;
-    Ok(if existing.is_some() { Change::Updated } else { Change::Created })
+    let availability = changed
+        .iter()
+        .map(|s| (s, existing.get(&s.student_id)))
+        .filter(|(s, old)| old.map(|o| &o.available) != Some(&s.available))
+        .map(|(s, old)| (s.student_id.as_str(), s.available.as_slice(), old.is_some()))
+        .collect();
+    replace_availability(
+        tx,
+        "DELETE FROM family_availability WHERE student_id = $1",
+        "INSERT INTO family_availability (student_id, weekday, slot)",
+        availability,
+    )
+    .await?;
+    let entries = changed
+        .iter()
+        .map(|s| {
+            let (action, detail) = match existing.get(&s.student_id) {
+                None => (
+                    "create",
+                    serde_json::json!({ "name": s.name, "school": s.school }),
+                ),
+                Some(old) => (
+                    "update",
+                    serde_json::json!({ "changed": changed_student_fields(old, s) }),
+                ),
+            };
+            audit::Entry {
+                action,
+                entity: "student",
+                entity_id: s.student_id.clone(),
+                detail,
+            }
+        })
+        .collect();
+    audit::record_many(tx, entries).await?;
+    Ok(changes)
 }
 
 fn changed_student_fields(old: &Student, new: &Student) -> Vec<&'static str> {
     let old = serde_json::to_value(old).unwrap_or_default();
     let new = serde_json::to_value(new).unwrap_or_default();
     const FIELDS: [&str; 11] = [
-        "name", "gender", "birth_date", "disability", "guardian_name", "guardian_phone", "address", "school",
-        "available", "status", "student_id",
+        "name",
+        "gender",
+        "birth_date",
+        "disability",
+        "guardian_name",
+        "guardian_phone",
+        "address",
+        "school",
+        "available",
+        "status",
+        "student_id",
     ];
-    FIELDS.into_iter().filter(|f| old.get(f) != new.get(f)).collect()
+    FIELDS
+        .into_iter()
+        .filter(|f| old.get(f) != new.get(f))
+        .collect()
 }
 
-pub async fn add_teacher_leave(tx: &mut Tx, teacher_id: &str, start: NaiveDate, end: NaiveDate, reason: &str) -> StoreResult<i64> {
-    add_absence(tx, "INSERT INTO teacher_leaves (teacher_id, start_date, end_date, reason, created_at)
-                     VALUES ($1, $2, $3, $4, $5) RETURNING id", "teacher_leave", teacher_id, start, end, reason).await
+pub async fn add_teacher_leave(
+    tx: &mut Tx,
+    teacher_id: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+    reason: &str,
+) -> StoreResult<i64> {
+    add_absence(
+        tx,
+        "INSERT INTO teacher_leaves (teacher_id, start_date, end_date, reason, created_at)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "teacher_leave",
+        teacher_id,
+        start,
+        end,
+        reason,
+    )
+    .await
 }
 
-pub async fn add_student_pause(tx: &mut Tx, student_id: &str, start: NaiveDate, end: NaiveDate, reason: &str) -> StoreResult<i64> {
-    add_absence(tx, "INSERT INTO student_pauses (student_id, start_date, end_date, reason, created_at)
-                     VALUES ($1, $2, $3, $4, $5) RETURNING id", "student_pause", student_id, start, end, reason).await
+pub async fn add_student_pause(
+    tx: &mut Tx,
+    student_id: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+    reason: &str,
+) -> StoreResult<i64> {
+    add_absence(
+        tx,
+        "INSERT INTO student_pauses (student_id, start_date, end_date, reason, created_at)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "student_pause",
+        student_id,
+        start,
+        end,
+        reason,
+    )
+    .await
 }
 
 async fn add_absence(
@@ -305,8 +483,11 @@ async fn add_absence(
         id: i64,
     }
     let now = tx.now;
-    let row: Id = tx.fetch_one(sql, args![person, start, end, reason, now]).await?;
-    let detail = serde_json::json!({ "person": person, "start": start, "end": end, "reason": reason });
+    let row: Id = tx
+        .fetch_one(sql, args![person, start, end, reason, now])
+        .await?;
+    let detail =
+        serde_json::json!({ "person": person, "start": start, "end": end, "reason": reason });
     audit::record(tx, "create", entity, &row.id.to_string(), detail).await?;
     Ok(row.id)
 }

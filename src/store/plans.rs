@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::{audit, is_unique_violation, StoreError, StoreResult, Tx};
+use super::{StoreError, StoreResult, Tx, audit, is_unique_violation};
 use crate::args;
 use crate::domain::calendar::SchoolYear;
 use crate::domain::plan::PlanTerms;
@@ -80,7 +80,11 @@ pub enum PlanError {
         "student {student_id} already has plan #{plan_id} for {school_year} (one student, one plan). \
          To change it, revise it: songjiao plan set {student_id} --year {school_year} --revise [--teacher … --goal …]"
     )]
-    AlreadyExists { student_id: String, school_year: String, plan_id: i64 },
+    AlreadyExists {
+        student_id: String,
+        school_year: String,
+        plan_id: i64,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -108,7 +112,11 @@ fn plan_from_row(row: PlanRow, goals: Vec<GoalRow>) -> Plan {
 }
 
 /// The active plans of a school year (or of every year), optionally of one student.
-pub async fn active_plans(tx: &mut Tx, year: Option<SchoolYear>, student_id: Option<&str>) -> StoreResult<Vec<Plan>> {
+pub async fn active_plans(
+    tx: &mut Tx,
+    year: Option<SchoolYear>,
+    student_id: Option<&str>,
+) -> StoreResult<Vec<Plan>> {
     let filter = args![year.map(|y| y.to_string()), student_id];
     let rows: Vec<PlanRow> = tx
         .fetch_all(
@@ -140,8 +148,20 @@ pub async fn active_plans(tx: &mut Tx, year: Option<SchoolYear>, student_id: Opt
         .collect())
 }
 
-pub async fn active_plan(tx: &mut Tx, student_id: &str, year: SchoolYear) -> StoreResult<Option<Plan>> {
+pub async fn active_plan(
+    tx: &mut Tx,
+    student_id: &str,
+    year: SchoolYear,
+) -> StoreResult<Option<Plan>> {
     Ok(active_plans(tx, Some(year), Some(student_id)).await?.pop())
+}
+
+/// A plan to create.
+#[derive(Debug, Clone)]
+pub struct NewPlan {
+    pub student_id: String,
+    pub school_year: SchoolYear,
+    pub terms: PlanTerms,
 }
 
 /// Creates the year's plan as revision 1. A second active plan for the same student
@@ -156,49 +176,129 @@ pub async fn create_plan(
     if let Some(existing) = active_plan(tx, student_id, year).await? {
         return Err(already_exists(student_id, year, existing.plan_id));
     }
+    let plan = NewPlan {
+        student_id: student_id.to_string(),
+        school_year: year,
+        terms: terms.clone(),
+    };
+    let ids = create_plans(tx, std::slice::from_ref(&plan), reason).await?;
+    Ok(ids[0])
+}
+
+/// Creates many plans at once (an import), each as revision 1; returns their ids in
+/// order. The caller has checked that none exists; the unique index still guards.
+pub async fn create_plans(
+    tx: &mut Tx,
+    new: &[NewPlan],
+    reason: &str,
+) -> Result<Vec<i64>, PlanError> {
     #[derive(sqlx::FromRow)]
-    struct Id {
+    struct Created {
         id: i64,
+        student_id: String,
+        school_year: String,
     }
     let now = tx.now;
-    let inserted: Result<Id, StoreError> = tx
-        .fetch_one(
-            "INSERT INTO plans (student_id, school_year, status, revision, teacher_id, backup_teacher_id,
-                 visits_per_week, periods_per_visit, annual_target, start_date, end_date, created_at, updated_at)
-             VALUES ($1, $2, 'active', 1, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    let rows = new
+        .iter()
+        .map(|p| {
+            let t = &p.terms;
             args![
-                student_id,
-                year.to_string(),
-                &terms.teacher_id,
-                terms.backup_teacher_id.clone(),
-                terms.visits_per_week,
-                terms.periods_per_visit,
-                terms.annual_target,
-                terms.start_date,
-                terms.end_date,
+                &p.student_id,
+                p.school_year.to_string(),
+                "active",
+                1i64,
+                &t.teacher_id,
+                t.backup_teacher_id.clone(),
+                t.visits_per_week,
+                t.periods_per_visit,
+                t.annual_target,
+                t.start_date,
+                t.end_date,
                 now,
-            ],
+                now,
+            ]
+        })
+        .collect();
+    let inserted: Result<Vec<Created>, StoreError> = tx
+        .insert_many_returning(
+            "INSERT INTO plans (student_id, school_year, status, revision, teacher_id, backup_teacher_id,
+                 visits_per_week, periods_per_visit, annual_target, start_date, end_date, created_at, updated_at)",
+            13,
+            rows,
+            "RETURNING id, student_id, school_year",
         )
         .await;
-    let plan_id = match inserted {
-        Ok(row) => row.id,
-        Err(e) if is_unique_violation(&e) => return Err(already_exists(student_id, year, 0)),
+    let created = match inserted {
+        Ok(created) => created,
+        Err(e) if is_unique_violation(&e) => {
+            let first = &new[0];
+            return Err(already_exists(&first.student_id, first.school_year, 0));
+        }
         Err(e) => return Err(e.into()),
     };
-    replace_goals(tx, plan_id, 1, &[], &terms.goals).await?;
-    write_revision(tx, plan_id, 1, terms, reason).await?;
-    let detail = serde_json::json!({ "student_id": student_id, "school_year": year.to_string(), "new": terms });
-    audit::record(tx, "create", "plan", &plan_id.to_string(), detail).await?;
-    Ok(plan_id)
+    let ids: HashMap<(String, String), i64> = created
+        .into_iter()
+        .map(|c| ((c.student_id, c.school_year), c.id))
+        .collect();
+    let ids: Vec<i64> = new
+        .iter()
+        .map(|p| ids[&(p.student_id.clone(), p.school_year.to_string())])
+        .collect();
+    let goals = new
+        .iter()
+        .zip(&ids)
+        .flat_map(|(p, id)| {
+            p.terms
+                .goals
+                .iter()
+                .enumerate()
+                .map(move |(i, g)| args![*id, i as i64, g, 1i64])
+        })
+        .collect();
+    tx.insert_many(
+        "INSERT INTO plan_goals (plan_id, position, text, added_in_revision)",
+        4,
+        goals,
+        "",
+    )
+    .await?;
+    let revisions = new
+        .iter()
+        .zip(&ids)
+        .map(|(p, id)| (*id, 1, &p.terms))
+        .collect();
+    write_revisions(tx, revisions, reason).await?;
+    let entries = new
+        .iter()
+        .zip(&ids)
+        .map(|(p, id)| audit::Entry {
+            action: "create",
+            entity: "plan",
+            entity_id: id.to_string(),
+            detail: serde_json::json!({ "student_id": p.student_id, "school_year": p.school_year.to_string(), "new": p.terms }),
+        })
+        .collect();
+    audit::record_many(tx, entries).await?;
+    Ok(ids)
 }
 
 fn already_exists(student_id: &str, year: SchoolYear, plan_id: i64) -> PlanError {
-    PlanError::AlreadyExists { student_id: student_id.to_string(), school_year: year.to_string(), plan_id }
+    PlanError::AlreadyExists {
+        student_id: student_id.to_string(),
+        school_year: year.to_string(),
+        plan_id,
+    }
 }
 
 /// Makes `terms` the plan's next revision, keeping the old one in the history.
 /// Returns false (and writes nothing) when nothing changes.
-pub async fn revise_plan(tx: &mut Tx, plan: &Plan, terms: &PlanTerms, reason: &str) -> StoreResult<bool> {
+pub async fn revise_plan(
+    tx: &mut Tx,
+    plan: &Plan,
+    terms: &PlanTerms,
+    reason: &str,
+) -> StoreResult<bool> {
     if &plan.terms == terms {
         return Ok(false);
     }
@@ -222,10 +322,17 @@ pub async fn revise_plan(tx: &mut Tx, plan: &Plan, terms: &PlanTerms, reason: &s
         ],
     )
     .await?;
-    let current: Vec<Goal> =
-        plan.goal_ids.iter().zip(&plan.terms.goals).map(|(id, text)| Goal { goal_id: *id, text: text.clone() }).collect();
+    let current: Vec<Goal> = plan
+        .goal_ids
+        .iter()
+        .zip(&plan.terms.goals)
+        .map(|(id, text)| Goal {
+            goal_id: *id,
+            text: text.clone(),
+        })
+        .collect();
     replace_goals(tx, plan.plan_id, revision, &current, &terms.goals).await?;
-    write_revision(tx, plan.plan_id, revision, terms, reason).await?;
+    write_revisions(tx, vec![(plan.plan_id, revision, terms)], reason).await?;
     let detail = serde_json::json!({ "revision": revision, "old": plan.terms, "new": terms, "reason": reason });
     audit::record(tx, "revise", "plan", &plan.plan_id.to_string(), detail).await?;
     Ok(true)
@@ -233,15 +340,29 @@ pub async fn revise_plan(tx: &mut Tx, plan: &Plan, terms: &PlanTerms, reason: &s
 
 /// A goal whose text stays keeps its id (visit notes refer to it); others are
 /// retired or added.
-async fn replace_goals(tx: &mut Tx, plan_id: i64, revision: i64, current: &[Goal], wanted: &[String]) -> StoreResult<()> {
+async fn replace_goals(
+    tx: &mut Tx,
+    plan_id: i64,
+    revision: i64,
+    current: &[Goal],
+    wanted: &[String],
+) -> StoreResult<()> {
     for goal in current.iter().filter(|g| !wanted.contains(&g.text)) {
-        tx.execute("UPDATE plan_goals SET removed_in_revision = $2 WHERE id = $1", args![goal.goal_id, revision]).await?;
+        tx.execute(
+            "UPDATE plan_goals SET removed_in_revision = $2 WHERE id = $1",
+            args![goal.goal_id, revision],
+        )
+        .await?;
     }
     for (position, text) in wanted.iter().enumerate() {
         let position = position as i64;
         match current.iter().find(|g| &g.text == text) {
             Some(goal) => {
-                tx.execute("UPDATE plan_goals SET position = $2 WHERE id = $1", args![goal.goal_id, position]).await?;
+                tx.execute(
+                    "UPDATE plan_goals SET position = $2 WHERE id = $1",
+                    args![goal.goal_id, position],
+                )
+                .await?;
             }
             None => {
                 tx.execute(
@@ -255,31 +376,41 @@ async fn replace_goals(tx: &mut Tx, plan_id: i64, revision: i64, current: &[Goal
     Ok(())
 }
 
-async fn write_revision(tx: &mut Tx, plan_id: i64, revision: i64, terms: &PlanTerms, reason: &str) -> StoreResult<()> {
+async fn write_revisions(
+    tx: &mut Tx,
+    revisions: Vec<(i64, i64, &PlanTerms)>,
+    reason: &str,
+) -> StoreResult<()> {
     let (now, actor) = (tx.now, tx.actor.0.clone());
-    let goals = serde_json::to_string(&terms.goals).unwrap_or_else(|_| "[]".into());
-    tx.execute(
+    let rows = revisions
+        .into_iter()
+        .map(|(plan_id, revision, t)| {
+            let goals = serde_json::to_string(&t.goals).unwrap_or_else(|_| "[]".into());
+            args![
+                plan_id,
+                revision,
+                &t.teacher_id,
+                t.backup_teacher_id.clone(),
+                t.visits_per_week,
+                t.periods_per_visit,
+                t.annual_target,
+                t.start_date,
+                t.end_date,
+                goals,
+                reason,
+                actor.clone(),
+                now,
+            ]
+        })
+        .collect();
+    tx.insert_many(
         "INSERT INTO plan_revisions (plan_id, revision, teacher_id, backup_teacher_id, visits_per_week,
-             periods_per_visit, annual_target, start_date, end_date, goals, reason, changed_by, changed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        args![
-            plan_id,
-            revision,
-            &terms.teacher_id,
-            terms.backup_teacher_id.clone(),
-            terms.visits_per_week,
-            terms.periods_per_visit,
-            terms.annual_target,
-            terms.start_date,
-            terms.end_date,
-            goals,
-            reason,
-            actor,
-            now,
-        ],
+             periods_per_visit, annual_target, start_date, end_date, goals, reason, changed_by, changed_at)",
+        13,
+        rows,
+        "",
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Every revision of every plan of a student, oldest first.

@@ -17,19 +17,37 @@ pub struct TestDb {
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
 }
 
 impl TestDb {
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let url = format!("sqlite://{}", dir.path().join("songjiao.db").display());
-        Self { url, dir, postgres: None }
+        Self {
+            url,
+            dir,
+            postgres: None,
+        }
+    }
+
+    /// An existing SQLite database file, e.g. the demo's.
+    pub fn sqlite_at(file: &Path) -> Self {
+        Self {
+            url: format!("sqlite://{}", file.display()),
+            dir: tempfile::tempdir().expect("a temporary folder"),
+            postgres: None,
+        }
     }
 
     /// A new, empty PostgreSQL database; None (the test is skipped) without the variable.
     pub fn postgres() -> Option<Self> {
-        let admin_url = std::env::var("SONGJIAO_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
+        let admin_url = std::env::var("SONGJIAO_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())?;
         let name = format!(
             "songjiao_test_{}_{}_{}",
             std::process::id(),
@@ -38,12 +56,24 @@ impl TestDb {
         );
         runtime().block_on(async {
             use sqlx::Connection;
-            let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to SONGJIAO_TEST_POSTGRES_URL");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.expect("create a test database");
+            let mut admin = sqlx::PgConnection::connect(&admin_url)
+                .await
+                .expect("connect to SONGJIAO_TEST_POSTGRES_URL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut admin)
+                .await
+                .expect("create a test database");
         });
-        let base = admin_url.rsplit_once('/').map(|(base, _)| base.to_string()).unwrap_or(admin_url.clone());
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(base, _)| base.to_string())
+            .unwrap_or(admin_url.clone());
         let url = format!("{base}/{name}");
-        Some(Self { url, dir: tempfile::tempdir().expect("a temporary folder"), postgres: Some((admin_url, name)) })
+        Some(Self {
+            url,
+            dir: tempfile::tempdir().expect("a temporary folder"),
+            postgres: Some((admin_url, name)),
+        })
     }
 
     /// Runs `songjiao --database URL ARGS…` from the crate's folder (so config/calendar is found).
@@ -69,14 +99,22 @@ impl TestDb {
     /// Runs and expects success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let output = self.run(args);
-        assert!(output.status.success(), "songjiao {args:?} failed:\n{}", stderr(&output));
+        assert!(
+            output.status.success(),
+            "songjiao {args:?} failed:\n{}",
+            stderr(&output)
+        );
         String::from_utf8(output.stdout).expect("stdout is UTF-8")
     }
 
     /// Runs and expects failure; returns stderr.
     pub fn fails(&self, args: &[&str]) -> String {
         let output = self.run(args);
-        assert!(!output.status.success(), "songjiao {args:?} should have failed:\n{}", String::from_utf8_lossy(&output.stdout));
+        assert!(
+            !output.status.success(),
+            "songjiao {args:?} should have failed:\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
         stderr(&output)
     }
 
@@ -102,9 +140,11 @@ impl Drop for TestDb {
             runtime().block_on(async {
                 use sqlx::Connection;
                 if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                        .execute(&mut admin)
-                        .await;
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut admin)
+                    .await;
                 }
             });
         }

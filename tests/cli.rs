@@ -1,0 +1,194 @@
+//! The command line as a coordinator meets it: settings, the calendar, help, the demo.
+
+mod common;
+
+use common::{TestDb, path, stderr};
+
+#[test]
+fn an_unknown_setting_is_named_with_its_file() {
+    let db = TestDb::sqlite();
+    let file = db.file("district.toml", "[defaults]\nanual_target = 180\n");
+    let error = db.fails(&["--config", path(&file), "config", "show"]);
+    assert!(
+        error.contains("unknown setting `defaults.anual_target`"),
+        "{error}"
+    );
+    assert!(error.contains(path(&file)), "{error}");
+
+    let file = db.file("bad.toml", "[records]\nlock_after_days = \"thirty\"\n");
+    let error = db.fails(&["--config", path(&file), "config", "show"]);
+    assert!(
+        error.contains("bad value for `records.lock_after_days`") && error.contains(path(&file)),
+        "{error}"
+    );
+
+    let output = db.run_with_env(
+        &["config", "show"],
+        &[("SONGJIAO_DEFAULTS_VISITS_PER_WEEK", "two")],
+    );
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("SONGJIAO_DEFAULTS_VISITS_PER_WEEK"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn config_show_layers_file_and_environment_and_hides_secrets() {
+    let db = TestDb::sqlite();
+    let file = db.file(
+        "district.toml",
+        "locale = \"en\"\n[defaults]\nannual_target = 180\n[smtp]\npassword = \"in-a-file\"\n",
+    );
+    let output = db.run_with_env(
+        &["--config", path(&file), "config", "show"],
+        &[
+            ("SONGJIAO_DEFAULTS_ANNUAL_TARGET", "200"),
+            ("SONGJIAO_SMTP_PASSWORD", "hunter2"),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let shown = String::from_utf8(output.stdout).unwrap();
+    assert!(shown.contains("locale = \"en\""), "{shown}");
+    assert!(shown.contains("annual_target = 200"), "{shown}");
+    assert!(shown.contains("password = \"(hidden)\""), "{shown}");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("in-a-file"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn calendar_show_gives_teaching_days_and_warns_of_provisional_dates() {
+    let db = TestDb::sqlite();
+    let calendar = db.json(&[
+        "calendar",
+        "show",
+        "--year",
+        "2025-2026",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(calendar["year"], "2025-2026");
+    assert_eq!(calendar["terms"][0]["start"], "2025-09-01");
+    let days: Vec<&str> = calendar["teaching_days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert_eq!(days[0], "2025-09-01");
+    assert!(
+        days.contains(&"2025-09-28"),
+        "a make-up Sunday is a teaching day"
+    );
+    assert!(!days.contains(&"2025-10-08"), "National Day holiday");
+    assert!(calendar["teaching_weeks"].as_u64().unwrap() >= 36);
+    assert_eq!(calendar["provisional"], serde_json::json!([]));
+
+    let output = db.run(&["calendar", "show", "--year", "2026-2027"]);
+    assert!(output.status.success());
+    let warnings = stderr(&output);
+    assert!(
+        warnings.contains("warning: 春节 (2027-02-05 to 2027-02-13) is provisional"),
+        "{warnings}"
+    );
+    let table = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        table.contains("国庆节调休上班  2026-10-10") && table.contains("Wed's timetable"),
+        "{table}"
+    );
+
+    let error = db.fails(&["calendar", "show", "--year", "2031-2032"]);
+    assert!(
+        error.contains("no school calendar for 2031-2032"),
+        "{error}"
+    );
+}
+
+#[test]
+fn as_of_sets_today() {
+    let db = TestDb::sqlite();
+    let calendar = db.json(&[
+        "--as-of",
+        "2026-03-10",
+        "calendar",
+        "show",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(calendar["year"], "2025-2026");
+    let output = db.run_with_env(
+        &["calendar", "show", "--format", "json"],
+        &[("SONGJIAO_NOW", "2026-10-01")],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["year"], "2026-2027");
+    let error = db.fails(&["--as-of", "tomorrow", "calendar", "show"]);
+    assert!(
+        error.contains("--as-of `tomorrow` is not a date"),
+        "{error}"
+    );
+}
+
+#[test]
+fn every_command_explains_itself_with_an_example() {
+    let db = TestDb::sqlite();
+    let commands: &[&[&str]] = &[
+        &["init"],
+        &["demo"],
+        &["config", "show"],
+        &["calendar", "show"],
+        &["teacher", "add"],
+        &["teacher", "list"],
+        &["teacher", "show"],
+        &["teacher", "leave", "add"],
+        &["student", "add"],
+        &["student", "list"],
+        &["student", "show"],
+        &["student", "pause"],
+        &["plan", "set"],
+        &["plan", "show"],
+        &["plan", "history"],
+        &["import"],
+    ];
+    for command in commands {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let help = db.ok(&args);
+        assert!(
+            help.contains("Example"),
+            "{command:?} --help has no example:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn the_demo_builds_a_district_in_its_own_database() {
+    let db = TestDb::sqlite();
+    let dir = db.dir.path().join("demo");
+    let output = db.ok(&["--as-of", "2026-11-30", "demo", "--dir", path(&dir)]);
+    assert!(
+        output.contains("Imported 8 Teachers") && output.contains("Imported 30 Students"),
+        "{output}"
+    );
+    assert!(output.contains("Imported 30 Plans"), "{output}");
+    let demo = TestDb::sqlite_at(&dir.join("songjiao.db"));
+    let plans = demo.json(&[
+        "plan",
+        "show",
+        "S001",
+        "--year",
+        "2026-2027",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(plans["target"], 216);
+    assert!(
+        dir.join("students.csv").exists(),
+        "the demo leaves its spreadsheets as templates"
+    );
+    // A second run starts afresh rather than failing on the first one's data.
+    db.ok(&["--as-of", "2026-11-30", "demo", "--dir", path(&dir)]);
+}
