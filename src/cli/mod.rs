@@ -63,6 +63,13 @@ pub enum Command {
     Plan(plan::PlanCommand),
     /// Import teachers, students or plans from a CSV or XLSX spreadsheet.
     Import(import::ImportArgs),
+    /// The weekly planner alone: a planning problem file (JSON) in, a schedule
+    /// (JSON) out. No database; see README "The planning problem file".
+    #[command(after_help = "Example:\n  songjiao solve week.json > schedule.json")]
+    Solve {
+        /// The problem file (v1), or - for standard input.
+        problem: PathBuf,
+    },
 }
 
 /// What every command gets: the settings, "now", and who acts.
@@ -137,7 +144,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Student(command) => people::student(&context, command).await,
         Command::Plan(command) => plan::run(&context, command).await,
         Command::Import(args) => import::run(&context, args).await,
+        Command::Solve { problem } => solve(&problem),
     }
+}
+
+fn solve(path: &std::path::Path) -> anyhow::Result<()> {
+    let text = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?
+    };
+    let problem = crate::planner::Problem::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let schedule = crate::planner::solve(&problem)?;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, &schedule)?;
+    std::io::Write::write_all(&mut out, b"\n")?;
+    Ok(())
 }
 
 async fn init(context: &Context) -> anyhow::Result<()> {

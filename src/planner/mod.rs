@@ -1,0 +1,253 @@
+//! The weekly planner (pure): a planning problem in, a schedule out.
+//!
+//! Coverage comes first and is exact: visits are a flow from students through
+//! student-days (one visit a day) and teacher-slots (one home at a time) to
+//! teacher-days (the daily limit). Priorities are served from the most urgent down;
+//! an augmenting path never takes a visit from a student already served, so each
+//! level's count is the maximum given the levels above it. Before each level's
+//! maximum flow, visits are pre-placed greedily by the soft goals (responsible
+//! teacher, days apart, last week's slots), so the flow only changes what it must.
+
+mod flow;
+pub mod problem;
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use flow::FlowGraph;
+pub use problem::{DaySlot, PreviousSlot, Problem, ProblemError, StudentNeed, TeacherOffer};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Visit {
+    pub student: String,
+    pub teacher: String,
+    pub day: NaiveDate,
+    pub slot: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unplaced {
+    pub student: String,
+    pub missing: u32,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PriorityStats {
+    pub priority: i64,
+    pub students: usize,
+    pub needed: u64,
+    pub placed: u64,
+    /// The most visits this priority can get once every more urgent one has its
+    /// most: the maximum flow, so `placed` equals it.
+    pub maximum: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub visits_needed: u64,
+    pub visits_placed: u64,
+    pub by_priority: Vec<PriorityStats>,
+    pub backup_teacher_visits: u64,
+    pub consecutive_day_pairs: u64,
+    pub previous_slots_kept: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Schedule {
+    pub visits: Vec<Visit>,
+    pub unplaced: Vec<Unplaced>,
+    pub stats: Stats,
+}
+
+/// One way to place a visit: a student-day → teacher-slot edge and the path around it.
+struct Candidate {
+    day: usize,
+    slot: usize,
+    teacher: usize,
+    backup: bool,
+    previous: bool,
+    edge: usize,
+    student_day_edge: usize,
+    slot_edge: usize,
+    day_edge: usize,
+}
+
+/// Solves a checked problem. Deterministic: the same problem gives the same schedule.
+pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
+    let index = problem.index()?;
+    let (days, slots, teachers) = (problem.days.len(), problem.slots.len(), problem.teachers.len());
+    // Nodes 0 and 1 are the source and sink, 2.. the students; the rest come as needed.
+    let mut graph = FlowGraph::new(2 + problem.students.len());
+    let (source, sink) = (0, 1);
+    let mut teacher_slot_node: Vec<Option<(usize, usize)>> = vec![None; teachers * days * slots];
+    let mut teacher_day_node: Vec<Option<(usize, usize)>> = vec![None; teachers * days];
+
+    // Candidates of each student, preferred first.
+    let mut candidates: Vec<Vec<Candidate>> = Vec::with_capacity(problem.students.len());
+    for (i, student) in problem.students.iter().enumerate() {
+        let node = i + 2;
+        let mut mine = Vec::new();
+        let mut student_day_nodes: Vec<Option<(usize, usize)>> = vec![None; days];
+        let helpers = [(index.student_teacher[i], false), (index.student_backup[i], true)];
+        for &(d, s) in &index.student_available[i] {
+            for &(teacher, backup) in &helpers {
+                let Some(t) = teacher else { continue };
+                if !index.teacher_available[(t * days + d) * slots + s] {
+                    continue;
+                }
+                let (student_day, student_day_edge) = *student_day_nodes[d].get_or_insert_with(|| {
+                    let n = graph.add_node();
+                    (n, graph.add_edge(node, n, 1))
+                });
+                let (day_node, day_edge) = *teacher_day_node[t * days + d].get_or_insert_with(|| {
+                    let n = graph.add_node();
+                    (n, graph.add_edge(n, sink, problem.teachers[t].max_visits_per_day as i32))
+                });
+                let (slot_node, slot_edge) = *teacher_slot_node[(t * days + d) * slots + s].get_or_insert_with(|| {
+                    let n = graph.add_node();
+                    (n, graph.add_edge(n, day_node, 1))
+                });
+                let previous = student.previous.iter().any(|p| {
+                    p.weekday == problem.days[d].weekday() && p.slot == problem.slots[s]
+                });
+                let edge = graph.add_edge(student_day, slot_node, 1);
+                mine.push(Candidate { day: d, slot: s, teacher: t, backup, previous, edge, student_day_edge, slot_edge, day_edge });
+            }
+        }
+        candidates.push(mine);
+    }
+
+    // Most urgent first; within a level, the least flexible first.
+    let mut levels: BTreeMap<std::cmp::Reverse<i64>, Vec<usize>> = BTreeMap::new();
+    for (i, student) in problem.students.iter().enumerate() {
+        levels.entry(std::cmp::Reverse(student.priority)).or_default().push(i);
+    }
+    let mut source_edges: Vec<Option<usize>> = vec![None; problem.students.len()];
+    let mut by_priority = Vec::new();
+    for (std::cmp::Reverse(priority), mut members) in levels {
+        members.sort_by_key(|&i| (distinct_days(&candidates[i]), &problem.students[i].id));
+        for &i in &members {
+            let needed = problem.students[i].visits_needed as i32;
+            if needed > 0 {
+                source_edges[i] = Some(graph.add_edge(source, i + 2, needed));
+            }
+        }
+        for &i in &members {
+            if let Some(edge) = source_edges[i] {
+                place_greedily(&mut graph, edge, &candidates[i], &problem.days);
+            }
+        }
+        graph.max_flow(source, sink);
+        let placed: u64 = members.iter().filter_map(|&i| source_edges[i]).map(|e| graph.flow(e) as u64).sum();
+        by_priority.push(PriorityStats {
+            priority,
+            students: members.len(),
+            needed: members.iter().map(|&i| u64::from(problem.students[i].visits_needed)).sum(),
+            placed,
+            maximum: placed,
+        });
+    }
+
+    let mut visits = Vec::new();
+    let mut unplaced = Vec::new();
+    let mut stats = Stats {
+        visits_needed: 0,
+        visits_placed: 0,
+        by_priority,
+        backup_teacher_visits: 0,
+        consecutive_day_pairs: 0,
+        previous_slots_kept: 0,
+    };
+    for (i, student) in problem.students.iter().enumerate() {
+        let mut mine: Vec<&Candidate> = candidates[i].iter().filter(|c| graph.flow(c.edge) > 0).collect();
+        mine.sort_by_key(|c| (c.day, c.slot));
+        for pair in mine.windows(2) {
+            if (problem.days[pair[1].day] - problem.days[pair[0].day]).num_days() == 1 {
+                stats.consecutive_day_pairs += 1;
+            }
+        }
+        for c in &mine {
+            stats.backup_teacher_visits += u64::from(c.backup);
+            stats.previous_slots_kept += u64::from(c.previous);
+            visits.push(Visit {
+                student: student.id.clone(),
+                teacher: problem.teachers[c.teacher].id.clone(),
+                day: problem.days[c.day],
+                slot: problem.slots[c.slot].clone(),
+            });
+        }
+        stats.visits_needed += u64::from(student.visits_needed);
+        stats.visits_placed += mine.len() as u64;
+        let missing = student.visits_needed.saturating_sub(mine.len() as u32);
+        if missing > 0 {
+            unplaced.push(Unplaced { student: student.id.clone(), missing, reason: reason(problem, &index, i, &candidates[i]) });
+        }
+    }
+    visits.sort_by(|a, b| (a.day, &a.slot, &a.teacher, &a.student).cmp(&(b.day, &b.slot, &b.teacher, &b.student)));
+    Ok(Schedule { visits, unplaced, stats })
+}
+
+fn distinct_days(candidates: &[Candidate]) -> usize {
+    let mut days: Vec<usize> = candidates.iter().map(|c| c.day).collect();
+    days.dedup();
+    days.len()
+}
+
+/// Places a student's visits one by one where the soft goals like them best,
+/// using only what is still free.
+fn place_greedily(graph: &mut FlowGraph, source_edge: usize, candidates: &[Candidate], days: &[NaiveDate]) {
+    let mut chosen: Vec<usize> = Vec::new();
+    while graph.residual(source_edge) > 0 {
+        let best = candidates
+            .iter()
+            .filter(|c| {
+                graph.residual(c.edge) > 0
+                    && graph.residual(c.student_day_edge) > 0
+                    && graph.residual(c.slot_edge) > 0
+                    && graph.residual(c.day_edge) > 0
+            })
+            .min_by_key(|c| {
+                let next_to_chosen = chosen.iter().any(|&d| (days[d] - days[c.day]).num_days().abs() == 1);
+                (c.backup, next_to_chosen, !c.previous, c.day, c.slot)
+            });
+        let Some(c) = best else { break };
+        for edge in [source_edge, c.student_day_edge, c.edge, c.slot_edge, c.day_edge] {
+            graph.push(edge, 1);
+        }
+        chosen.push(c.day);
+    }
+}
+
+/// Why a student could not get all their visits, in words a coordinator can act on.
+fn reason(problem: &Problem, index: &problem::Index, i: usize, candidates: &[Candidate]) -> String {
+    let student = &problem.students[i];
+    let teachers = match &student.backup_teacher {
+        Some(backup) => format!("teacher {} or backup {backup}", student.teacher),
+        None => format!("teacher {} (no backup teacher)", student.teacher),
+    };
+    if index.student_available[i].is_empty() {
+        return "the family has no available slot on this week's teaching days".into();
+    }
+    if candidates.is_empty() {
+        return format!("no slot this week suits both the family and {teachers}");
+    }
+    let days = distinct_days(candidates);
+    if (days as u32) < student.visits_needed {
+        return format!(
+            "only {days} day(s) this week have a slot that suits both the family and {teachers}; a child gets at most one visit a day"
+        );
+    }
+    format!("the slots that suit the family are taken by other students' visits of {teachers}, or their daily limit is reached")
+}
+
+/// Counts of visits per teacher and day, for checks.
+pub fn visits_per_teacher_day(visits: &[Visit]) -> HashMap<(&str, NaiveDate), usize> {
+    let mut counts = HashMap::new();
+    for v in visits {
+        *counts.entry((v.teacher.as_str(), v.day)).or_default() += 1;
+    }
+    counts
+}

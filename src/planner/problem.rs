@@ -1,0 +1,153 @@
+//! The planning problem file (v1), DESIGN.md "The planning problem file".
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Problem {
+    /// The ISO week, e.g. 2026-W49; informative.
+    pub week: String,
+    /// The week's teaching days.
+    pub days: Vec<NaiveDate>,
+    pub slots: Vec<String>,
+    pub teachers: Vec<TeacherOffer>,
+    pub students: Vec<StudentNeed>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaySlot {
+    pub day: NaiveDate,
+    pub slot: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeacherOffer {
+    pub id: String,
+    pub max_visits_per_day: u32,
+    pub available: Vec<DaySlot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviousSlot {
+    #[serde(with = "crate::domain::slot::weekday_short")]
+    pub weekday: Weekday,
+    pub slot: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudentNeed {
+    pub id: String,
+    pub teacher: String,
+    #[serde(default)]
+    pub backup_teacher: Option<String>,
+    pub visits_needed: u32,
+    /// Larger is more urgent: how far behind pace.
+    #[serde(default)]
+    pub priority: i64,
+    pub available: Vec<DaySlot>,
+    #[serde(default)]
+    pub previous: Vec<PreviousSlot>,
+}
+
+/// A problem that cannot be solved as written: the field at fault and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{field}`: {reason}")]
+pub struct ProblemError {
+    pub field: String,
+    pub reason: String,
+}
+
+/// The problem with names turned into indices.
+pub(crate) struct Index {
+    pub teacher_available: Vec<bool>,
+    pub student_available: Vec<Vec<(usize, usize)>>,
+    pub student_teacher: Vec<Option<usize>>,
+    pub student_backup: Vec<Option<usize>>,
+}
+
+fn error(field: String, reason: impl Into<String>) -> ProblemError {
+    ProblemError { field, reason: reason.into() }
+}
+
+impl Problem {
+    /// Reads a problem file's text; errors name the field (`students[3].teacher`).
+    pub fn from_json(text: &str) -> Result<Self, ProblemError> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let problem: Problem = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { "(file)".to_string() } else { path };
+            error(field, e.into_inner().to_string())
+        })?;
+        problem.index()?;
+        Ok(problem)
+    }
+
+    pub(crate) fn index(&self) -> Result<Index, ProblemError> {
+        let days: HashMap<NaiveDate, usize> = self.days.iter().enumerate().map(|(i, d)| (*d, i)).collect();
+        if days.len() != self.days.len() {
+            return Err(error("days".into(), "a day is listed twice"));
+        }
+        let slots: HashMap<&str, usize> = self.slots.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+        if slots.len() != self.slots.len() {
+            return Err(error("slots".into(), "a slot is listed twice"));
+        }
+        let day_slot = |field: String, entry: &DaySlot| -> Result<(usize, usize), ProblemError> {
+            let d = *days.get(&entry.day).ok_or_else(|| error(format!("{field}.day"), format!("{} is not one of the week's days", entry.day)))?;
+            let s = *slots.get(entry.slot.as_str()).ok_or_else(|| error(format!("{field}.slot"), format!("`{}` is not one of the slots", entry.slot)))?;
+            Ok((d, s))
+        };
+        let mut teacher_ids = HashMap::new();
+        let mut teacher_available = vec![false; self.teachers.len() * self.days.len() * self.slots.len()];
+        for (t, teacher) in self.teachers.iter().enumerate() {
+            if teacher_ids.insert(teacher.id.as_str(), t).is_some() {
+                return Err(error(format!("teachers[{t}].id"), format!("teacher {} is listed twice", teacher.id)));
+            }
+            for (k, entry) in teacher.available.iter().enumerate() {
+                let (d, s) = day_slot(format!("teachers[{t}].available[{k}]"), entry)?;
+                teacher_available[(t * self.days.len() + d) * self.slots.len() + s] = true;
+            }
+        }
+        let mut student_ids = HashMap::new();
+        let mut index = Index {
+            teacher_available,
+            student_available: Vec::with_capacity(self.students.len()),
+            student_teacher: Vec::with_capacity(self.students.len()),
+            student_backup: Vec::with_capacity(self.students.len()),
+        };
+        for (i, student) in self.students.iter().enumerate() {
+            if student_ids.insert(student.id.as_str(), i).is_some() {
+                return Err(error(format!("students[{i}].id"), format!("student {} is listed twice", student.id)));
+            }
+            let teacher = |field: &str, id: &str| {
+                teacher_ids.get(id).copied().ok_or_else(|| error(format!("students[{i}].{field}"), format!("no teacher `{id}` in `teachers`")))
+            };
+            index.student_teacher.push(Some(teacher("teacher", &student.teacher)?));
+            let backup = match &student.backup_teacher {
+                Some(id) if id == &student.teacher => None,
+                Some(id) => Some(teacher("backup_teacher", id)?),
+                None => None,
+            };
+            index.student_backup.push(backup);
+            let mut available = Vec::with_capacity(student.available.len());
+            for (k, entry) in student.available.iter().enumerate() {
+                available.push(day_slot(format!("students[{i}].available[{k}]"), entry)?);
+            }
+            available.sort_unstable();
+            available.dedup();
+            index.student_available.push(available);
+            for (k, previous) in student.previous.iter().enumerate() {
+                if !slots.contains_key(previous.slot.as_str()) {
+                    return Err(error(format!("students[{i}].previous[{k}].slot"), format!("`{}` is not one of the slots", previous.slot)));
+                }
+            }
+        }
+        Ok(index)
+    }
+}
