@@ -5,21 +5,40 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 use proptest::prelude::*;
-use songjiao::planner::{solve, DaySlot, PreviousSlot, Problem, Schedule, StudentNeed, TeacherOffer};
+use songjiao::planner::{
+    DaySlot, PreviousSlot, Problem, Schedule, StudentNeed, TeacherOffer, solve,
+};
 
 fn day(n: usize) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 30).unwrap() + chrono::Duration::days(n as i64)
 }
 
 fn slots_of(cells: &[(usize, usize)]) -> Vec<DaySlot> {
-    cells.iter().map(|&(d, s)| DaySlot { day: day(d), slot: ["AM", "PM"][s].into() }).collect()
+    cells
+        .iter()
+        .map(|&(d, s)| DaySlot {
+            day: day(d),
+            slot: ["AM", "PM"][s].into(),
+        })
+        .collect()
 }
 
 fn teacher(id: &str, per_day: u32, cells: &[(usize, usize)]) -> TeacherOffer {
-    TeacherOffer { id: id.into(), max_visits_per_day: per_day, available: slots_of(cells) }
+    TeacherOffer {
+        id: id.into(),
+        max_visits_per_day: per_day,
+        available: slots_of(cells),
+    }
 }
 
-fn student(id: &str, teacher: &str, backup: Option<&str>, needed: u32, priority: i64, cells: &[(usize, usize)]) -> StudentNeed {
+fn student(
+    id: &str,
+    teacher: &str,
+    backup: Option<&str>,
+    needed: u32,
+    priority: i64,
+    cells: &[(usize, usize)],
+) -> StudentNeed {
     StudentNeed {
         id: id.into(),
         teacher: teacher.into(),
@@ -32,7 +51,13 @@ fn student(id: &str, teacher: &str, backup: Option<&str>, needed: u32, priority:
 }
 
 fn problem(days: usize, teachers: Vec<TeacherOffer>, students: Vec<StudentNeed>) -> Problem {
-    Problem { week: "2026-W49".into(), days: (0..days).map(day).collect(), slots: vec!["AM".into(), "PM".into()], teachers, students }
+    Problem {
+        week: "2026-W49".into(),
+        days: (0..days).map(day).collect(),
+        slots: vec!["AM".into(), "PM".into()],
+        teachers,
+        students,
+    }
 }
 
 /// Every hard rule of DESIGN.md, checked on a schedule.
@@ -42,24 +67,59 @@ fn assert_hard_rules(problem: &Problem, schedule: &Schedule) {
     let mut student_days = HashSet::new();
     let mut student_visits: HashMap<&str, u32> = HashMap::new();
     for v in &schedule.visits {
-        let s = problem.students.iter().find(|s| s.id == v.student).expect("a known student");
-        let t = problem.teachers.iter().find(|t| t.id == v.teacher).expect("a known teacher");
-        assert!(v.teacher == s.teacher || Some(&v.teacher) == s.backup_teacher.as_ref(), "{v:?}: not the student's teacher");
-        let cell = DaySlot { day: v.day, slot: v.slot.clone() };
-        assert!(s.available.contains(&cell) && t.available.contains(&cell), "{v:?}: a slot not available to both");
-        assert!(teacher_slots.insert((v.teacher.as_str(), v.day, v.slot.as_str())), "{v:?}: teacher double-booked");
+        let s = problem
+            .students
+            .iter()
+            .find(|s| s.id == v.student)
+            .expect("a known student");
+        let t = problem
+            .teachers
+            .iter()
+            .find(|t| t.id == v.teacher)
+            .expect("a known teacher");
+        assert!(
+            v.teacher == s.teacher || Some(&v.teacher) == s.backup_teacher.as_ref(),
+            "{v:?}: not the student's teacher"
+        );
+        let cell = DaySlot {
+            day: v.day,
+            slot: v.slot.clone(),
+        };
+        assert!(
+            s.available.contains(&cell) && t.available.contains(&cell),
+            "{v:?}: a slot not available to both"
+        );
+        assert!(
+            teacher_slots.insert((v.teacher.as_str(), v.day, v.slot.as_str())),
+            "{v:?}: teacher double-booked"
+        );
         let per_day = teacher_days.entry((v.teacher.as_str(), v.day)).or_default();
         *per_day += 1;
-        assert!(*per_day <= t.max_visits_per_day, "{v:?}: over the teacher's daily limit");
-        assert!(student_days.insert((v.student.as_str(), v.day)), "{v:?}: two visits a day");
+        assert!(
+            *per_day <= t.max_visits_per_day,
+            "{v:?}: over the teacher's daily limit"
+        );
+        assert!(
+            student_days.insert((v.student.as_str(), v.day)),
+            "{v:?}: two visits a day"
+        );
         let count = student_visits.entry(v.student.as_str()).or_default();
         *count += 1;
         assert!(*count <= s.visits_needed, "{v:?}: more visits than needed");
     }
     let missing: u32 = schedule.unplaced.iter().map(|u| u.missing).sum();
     let needed: u32 = problem.students.iter().map(|s| s.visits_needed).sum();
-    assert_eq!(schedule.visits.len() as u32 + missing, needed, "placed + unplaced = needed");
+    assert_eq!(
+        schedule.visits.len() as u32 + missing,
+        needed,
+        "placed + unplaced = needed"
+    );
 }
+
+/// A visit on one day: the slot's index and the teacher; None for no visit.
+type DayChoice<'a> = Option<(usize, &'a str)>;
+/// For each student and day, the choices open.
+type Options<'a> = Vec<Vec<Vec<DayChoice<'a>>>>;
 
 /// The best placed-count per priority (most urgent first) by trying every schedule.
 fn exhaustive_best(problem: &Problem) -> Vec<u64> {
@@ -70,7 +130,7 @@ fn exhaustive_best(problem: &Problem) -> Vec<u64> {
         p
     };
     // Each student: for each day, no visit or one (slot, teacher) option.
-    let options: Vec<Vec<Vec<Option<(usize, &str)>>>> = problem
+    let options: Options = problem
         .students
         .iter()
         .map(|s| {
@@ -80,7 +140,10 @@ fn exhaustive_best(problem: &Problem) -> Vec<u64> {
                 .map(|&d| {
                     let mut choices = vec![None];
                     for (k, slot) in problem.slots.iter().enumerate() {
-                        let cell = DaySlot { day: d, slot: slot.clone() };
+                        let cell = DaySlot {
+                            day: d,
+                            slot: slot.clone(),
+                        };
                         for t in std::iter::once(&s.teacher).chain(&s.backup_teacher) {
                             let teacher = problem.teachers.iter().find(|x| &x.id == t).unwrap();
                             if s.available.contains(&cell) && teacher.available.contains(&cell) {
@@ -94,18 +157,27 @@ fn exhaustive_best(problem: &Problem) -> Vec<u64> {
         })
         .collect();
     let mut best = vec![0u64; priorities.len()];
-    let mut current: Vec<Vec<Option<(usize, &str)>>> = vec![vec![None; problem.days.len()]; problem.students.len()];
-    search(problem, &options, &priorities, 0, 0, &mut current, &mut best);
+    let mut current: Vec<Vec<DayChoice>> =
+        vec![vec![None; problem.days.len()]; problem.students.len()];
+    search(
+        problem,
+        &options,
+        &priorities,
+        0,
+        0,
+        &mut current,
+        &mut best,
+    );
     best
 }
 
 fn search<'a>(
     problem: &Problem,
-    options: &[Vec<Vec<Option<(usize, &'a str)>>>],
+    options: &Options<'a>,
     priorities: &[i64],
     student: usize,
     d: usize,
-    current: &mut Vec<Vec<Option<(usize, &'a str)>>>,
+    current: &mut Vec<Vec<DayChoice<'a>>>,
     best: &mut Vec<u64>,
 ) {
     if student == problem.students.len() {
@@ -119,17 +191,29 @@ fn search<'a>(
         }
         return;
     }
-    let (next_student, next_day) = if d + 1 == problem.days.len() { (student + 1, 0) } else { (student, d + 1) };
+    let (next_student, next_day) = if d + 1 == problem.days.len() {
+        (student + 1, 0)
+    } else {
+        (student, d + 1)
+    };
     for choice in &options[student][d] {
         current[student][d] = *choice;
         if feasible(problem, current, student) {
-            search(problem, options, priorities, next_student, next_day, current, best);
+            search(
+                problem,
+                options,
+                priorities,
+                next_student,
+                next_day,
+                current,
+                best,
+            );
         }
     }
     current[student][d] = None;
 }
 
-fn feasible(problem: &Problem, current: &[Vec<Option<(usize, &str)>>], student: usize) -> bool {
+fn feasible(problem: &Problem, current: &[Vec<DayChoice>], student: usize) -> bool {
     let count = current[student].iter().filter(|c| c.is_some()).count() as u32;
     if count > problem.students[student].visits_needed {
         return false;
@@ -144,7 +228,14 @@ fn feasible(problem: &Problem, current: &[Vec<Option<(usize, &str)>>], student: 
                 }
                 let n = per_day.entry((*t, d)).or_default();
                 *n += 1;
-                if *n > problem.teachers.iter().find(|x| x.id == *t).unwrap().max_visits_per_day {
+                if *n
+                    > problem
+                        .teachers
+                        .iter()
+                        .find(|x| x.id == *t)
+                        .unwrap()
+                        .max_visits_per_day
+                {
                     return false;
                 }
             }
@@ -156,17 +247,36 @@ fn feasible(problem: &Problem, current: &[Vec<Option<(usize, &str)>>], student: 
 fn small_problem() -> impl Strategy<Value = Problem> {
     let cells = proptest::collection::vec((0usize..3, 0usize..2), 0..5);
     let teachers = proptest::collection::vec((1u32..3, cells.clone()), 1..3);
-    let students = proptest::collection::vec((0usize..2, proptest::option::of(0usize..2), 0u32..3, 0i64..3, cells), 1..4);
+    let students = proptest::collection::vec(
+        (
+            0usize..2,
+            proptest::option::of(0usize..2),
+            0u32..3,
+            0i64..3,
+            cells,
+        ),
+        1..4,
+    );
     (teachers, students).prop_map(|(teachers, students)| {
-        let teachers: Vec<TeacherOffer> =
-            teachers.iter().enumerate().map(|(t, (per_day, cells))| teacher(&format!("t{t}"), *per_day, cells)).collect();
+        let teachers: Vec<TeacherOffer> = teachers
+            .iter()
+            .enumerate()
+            .map(|(t, (per_day, cells))| teacher(&format!("t{t}"), *per_day, cells))
+            .collect();
         let count = teachers.len();
         let students = students
             .iter()
             .enumerate()
             .map(|(i, (t, backup, needed, priority, cells))| {
                 let backup = backup.map(|b| format!("t{}", b % count));
-                student(&format!("s{i}"), &format!("t{}", t % count), backup.as_deref(), *needed, *priority, cells)
+                student(
+                    &format!("s{i}"),
+                    &format!("t{}", t % count),
+                    backup.as_deref(),
+                    *needed,
+                    *priority,
+                    cells,
+                )
             })
             .collect();
         problem(3, teachers, students)
@@ -200,7 +310,10 @@ fn a_flexible_student_does_not_take_the_only_slot_of_an_inflexible_one() {
     let p = problem(
         2,
         vec![teacher("t", 1, &[(0, 0), (1, 0)])],
-        vec![student("a", "t", None, 1, 0, &[(0, 0), (1, 0)]), student("b", "t", None, 1, 0, &[(0, 0)])],
+        vec![
+            student("a", "t", None, 1, 0, &[(0, 0), (1, 0)]),
+            student("b", "t", None, 1, 0, &[(0, 0)]),
+        ],
     );
     let schedule = solve(&p).unwrap();
     assert_eq!(schedule.visits.len(), 2, "{schedule:?}");
@@ -212,8 +325,14 @@ fn a_backup_teacher_is_used_when_needed_and_only_then() {
     // t1 can make one visit on Monday; two students need a visit then; t2 backs up "b".
     let p = problem(
         1,
-        vec![teacher("t1", 1, &[(0, 0), (0, 1)]), teacher("t2", 1, &[(0, 1)])],
-        vec![student("a", "t1", None, 1, 0, &[(0, 1)]), student("b", "t1", Some("t2"), 1, 0, &[(0, 0), (0, 1)])],
+        vec![
+            teacher("t1", 1, &[(0, 0), (0, 1)]),
+            teacher("t2", 1, &[(0, 1)]),
+        ],
+        vec![
+            student("a", "t1", None, 1, 0, &[(0, 1)]),
+            student("b", "t1", Some("t2"), 1, 0, &[(0, 0), (0, 1)]),
+        ],
     );
     let schedule = solve(&p).unwrap();
     assert_eq!(schedule.visits.len(), 2, "{schedule:?}");
@@ -221,7 +340,10 @@ fn a_backup_teacher_is_used_when_needed_and_only_then() {
 
     let alone = problem(1, p.teachers.clone(), vec![p.students[1].clone()]);
     let schedule = solve(&alone).unwrap();
-    assert_eq!(schedule.visits[0].teacher, "t1", "the responsible teacher when free");
+    assert_eq!(
+        schedule.visits[0].teacher, "t1",
+        "the responsible teacher when free"
+    );
 }
 
 #[test]
@@ -229,23 +351,42 @@ fn the_most_urgent_child_is_served_first() {
     let p = problem(
         1,
         vec![teacher("t", 1, &[(0, 0)])],
-        vec![student("calm", "t", None, 1, 0, &[(0, 0)]), student("behind", "t", None, 1, 5, &[(0, 0)])],
+        vec![
+            student("calm", "t", None, 1, 0, &[(0, 0)]),
+            student("behind", "t", None, 1, 5, &[(0, 0)]),
+        ],
     );
     let schedule = solve(&p).unwrap();
     assert_eq!(schedule.visits[0].student, "behind");
     assert_eq!(schedule.unplaced[0].student, "calm");
-    assert!(schedule.unplaced[0].reason.contains("taken by other students"), "{}", schedule.unplaced[0].reason);
+    assert!(
+        schedule.unplaced[0]
+            .reason
+            .contains("taken by other students"),
+        "{}",
+        schedule.unplaced[0].reason
+    );
 }
 
 #[test]
 fn visits_are_spread_apart_and_keep_last_weeks_slots() {
     let all: Vec<(usize, usize)> = (0..5).flat_map(|d| [(d, 0), (d, 1)]).collect();
     let mut s = student("s", "t", None, 2, 0, &all);
-    s.previous = vec![PreviousSlot { weekday: chrono::Weekday::Tue, slot: "PM".into() }];
+    s.previous = vec![PreviousSlot {
+        weekday: chrono::Weekday::Tue,
+        slot: "PM".into(),
+    }];
     let schedule = solve(&problem(5, vec![teacher("t", 2, &all)], vec![s])).unwrap();
     let days: Vec<NaiveDate> = schedule.visits.iter().map(|v| v.day).collect();
     assert_eq!(schedule.stats.consecutive_day_pairs, 0, "{days:?}");
-    assert!(schedule.visits.iter().any(|v| v.day.weekday() == chrono::Weekday::Tue && v.slot == "PM"), "{:?}", schedule.visits);
+    assert!(
+        schedule
+            .visits
+            .iter()
+            .any(|v| v.day.weekday() == chrono::Weekday::Tue && v.slot == "PM"),
+        "{:?}",
+        schedule.visits
+    );
 }
 
 #[test]
@@ -259,9 +400,20 @@ fn why_a_visit_could_not_be_placed_is_said_plainly() {
             student("one-day", "t", None, 2, 0, &[(0, 0)]),
         ],
     );
-    let reasons: BTreeMap<String, String> = solve(&p).unwrap().unplaced.into_iter().map(|u| (u.student, u.reason)).collect();
-    assert!(reasons["nothing"].contains("the family has no available slot"), "{reasons:?}");
-    assert!(reasons["mismatch"].contains("no slot this week suits both the family and teacher t"), "{reasons:?}");
+    let reasons: BTreeMap<String, String> = solve(&p)
+        .unwrap()
+        .unplaced
+        .into_iter()
+        .map(|u| (u.student, u.reason))
+        .collect();
+    assert!(
+        reasons["nothing"].contains("the family has no available slot"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons["mismatch"].contains("no slot this week suits both the family and teacher t"),
+        "{reasons:?}"
+    );
     assert!(reasons["one-day"].contains("only 1 day(s)"), "{reasons:?}");
 }
 
@@ -269,7 +421,10 @@ fn why_a_visit_could_not_be_placed_is_said_plainly() {
 fn a_malformed_problem_names_the_field() {
     let error = Problem::from_json(r#"{"week":"W","days":["2026-11-30"],"slots":["AM"],"teachers":[],"students":[{"id":"s","teacher":"x","visits_needed":2,"available":[]}]}"#).unwrap_err();
     assert_eq!(error.field, "students[0].teacher");
-    let error = Problem::from_json(r#"{"week":"W","days":["2026-13-30"],"slots":[],"teachers":[],"students":[]}"#).unwrap_err();
+    let error = Problem::from_json(
+        r#"{"week":"W","days":["2026-13-30"],"slots":[],"teachers":[],"students":[]}"#,
+    )
+    .unwrap_err();
     assert_eq!(error.field, "days[0]");
     let error = Problem::from_json(r#"{"week":"W","days":[],"slots":[],"teachers":[{"id":"t","max_visits_per_day":"two","available":[]}],"students":[]}"#).unwrap_err();
     assert_eq!(error.field, "teachers[0].max_visits_per_day");

@@ -152,9 +152,11 @@ fn solve(path: &std::path::Path) -> anyhow::Result<()> {
     let text = if path.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin())?
     } else {
-        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?
+        std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?
     };
-    let problem = crate::planner::Problem::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let problem = crate::planner::Problem::from_json(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let schedule = crate::planner::solve(&problem)?;
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(&mut out, &schedule)?;

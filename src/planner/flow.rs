@@ -1,63 +1,116 @@
-//! Dinic's maximum flow on an explicit graph, able to continue from a given flow
-//! (the planner pre-places visits greedily, then proves and completes coverage).
+//! Dinic's maximum flow, able to continue from a given flow (the planner pre-places
+//! visits greedily, then proves and completes coverage).
+//!
+//! Edges are added first, then [`FlowGraph::freeze`] lays them out by node in flat
+//! arrays: a district week has millions of arcs, and following linked lists through
+//! them costs a cache miss per arc.
 
 use std::collections::VecDeque;
 
+/// An edge as [`FlowGraph::add_edge`] returned it.
+pub type EdgeId = usize;
+
+#[derive(Default)]
 pub struct FlowGraph {
-    head: Vec<u32>,
-    next: Vec<u32>,
+    nodes: usize,
+    // While building: arcs in the order added (edge k is arcs 2k and 2k+1).
+    from: Vec<u32>,
+    // After freezing: arcs grouped by node, `start[n]..start[n+1]`.
+    start: Vec<u32>,
     to: Vec<u32>,
     cap: Vec<i32>,
+    rev: Vec<u32>,
+    /// Where each added arc ended up.
+    position: Vec<u32>,
     level: Vec<i32>,
     cursor: Vec<u32>,
 }
 
-const NONE: u32 = u32::MAX;
-
 impl FlowGraph {
     pub fn new(nodes: usize) -> Self {
-        Self { head: vec![NONE; nodes], next: Vec::new(), to: Vec::new(), cap: Vec::new(), level: Vec::new(), cursor: Vec::new() }
+        Self {
+            nodes,
+            ..Self::default()
+        }
     }
 
     pub fn add_node(&mut self) -> usize {
-        self.head.push(NONE);
-        self.head.len() - 1
+        self.nodes += 1;
+        self.nodes - 1
     }
 
-    /// Adds an edge and its reverse; returns the edge's id. Edges out of a node are
-    /// tried in the reverse order of adding, so add the preferred ones last.
-    pub fn add_edge(&mut self, from: usize, to: usize, capacity: i32) -> usize {
-        let id = self.to.len();
-        for (a, b, c) in [(from, to, capacity), (to, from, 0)] {
-            self.to.push(b as u32);
-            self.cap.push(c);
-            self.next.push(self.head[a]);
-            self.head[a] = self.to.len() as u32 - 1;
-        }
+    /// Adds an edge and its reverse. Arcs out of a node are tried in the order added.
+    pub fn add_edge(&mut self, from: usize, to: usize, capacity: i32) -> EdgeId {
+        debug_assert!(self.start.is_empty(), "edges are added before freezing");
+        let id = self.from.len() / 2;
+        self.from.extend([from as u32, to as u32]);
+        self.to.extend([to as u32, from as u32]);
+        self.cap.extend([capacity, 0]);
         id
     }
 
-    pub fn flow(&self, edge: usize) -> i32 {
-        self.cap[edge ^ 1]
+    /// Lays the arcs out by node; no edge can be added afterwards.
+    pub fn freeze(&mut self) {
+        let arcs = self.from.len();
+        let mut start = vec![0u32; self.nodes + 1];
+        for &f in &self.from {
+            start[f as usize + 1] += 1;
+        }
+        for n in 0..self.nodes {
+            start[n + 1] += start[n];
+        }
+        let mut fill = start.clone();
+        let mut position = vec![0u32; arcs];
+        for (arc, &f) in self.from.iter().enumerate() {
+            position[arc] = fill[f as usize];
+            fill[f as usize] += 1;
+        }
+        let (mut to, mut cap, mut rev) = (vec![0u32; arcs], vec![0i32; arcs], vec![0u32; arcs]);
+        for arc in 0..arcs {
+            let p = position[arc] as usize;
+            to[p] = self.to[arc];
+            cap[p] = self.cap[arc];
+            rev[p] = position[arc ^ 1];
+        }
+        self.from = Vec::new();
+        (self.start, self.to, self.cap, self.rev, self.position) = (start, to, cap, rev, position);
     }
 
-    pub fn residual(&self, edge: usize) -> i32 {
-        self.cap[edge]
+    fn arc(&self, edge: EdgeId) -> usize {
+        self.position[2 * edge] as usize
+    }
+
+    pub fn flow(&self, edge: EdgeId) -> i32 {
+        self.cap[self.rev[self.arc(edge)] as usize]
+    }
+
+    pub fn residual(&self, edge: EdgeId) -> i32 {
+        self.cap[self.arc(edge)]
+    }
+
+    pub fn set_capacity(&mut self, edge: EdgeId, capacity: i32) {
+        let arc = self.arc(edge);
+        self.cap[arc] = capacity - self.flow(edge);
     }
 
     /// Sends `amount` along an edge (for a pre-placed flow).
-    pub fn push(&mut self, edge: usize, amount: i32) {
-        self.cap[edge] -= amount;
-        self.cap[edge ^ 1] += amount;
+    pub fn push(&mut self, edge: EdgeId, amount: i32) {
+        let arc = self.arc(edge);
+        self.push_arc(arc, amount);
+    }
+
+    fn push_arc(&mut self, arc: usize, amount: i32) {
+        self.cap[arc] -= amount;
+        self.cap[self.rev[arc] as usize] += amount;
     }
 
     /// Augments the current flow to a maximum; returns how much was added.
     pub fn max_flow(&mut self, source: usize, sink: usize) -> i64 {
         let mut added = 0i64;
         while self.bfs(source, sink) {
-            self.cursor = self.head.clone();
+            self.cursor = self.start[..self.nodes].to_vec();
             loop {
-                let pushed = self.dfs(source, sink, i32::MAX);
+                let pushed = self.augment(source, sink);
                 if pushed == 0 {
                     break;
                 }
@@ -68,55 +121,59 @@ impl FlowGraph {
     }
 
     fn bfs(&mut self, source: usize, sink: usize) -> bool {
-        self.level = vec![-1; self.head.len()];
+        self.level.clear();
+        self.level.resize(self.nodes, -1);
         self.level[source] = 0;
         let mut queue = VecDeque::from([source as u32]);
         while let Some(node) = queue.pop_front() {
-            let mut edge = self.head[node as usize];
-            while edge != NONE {
-                let e = edge as usize;
-                let to = self.to[e] as usize;
-                if self.cap[e] > 0 && self.level[to] < 0 {
-                    self.level[to] = self.level[node as usize] + 1;
+            let node = node as usize;
+            // Nodes beyond the sink's level lie on no shortest path.
+            if self.level[sink] >= 0 && self.level[node] >= self.level[sink] {
+                break;
+            }
+            for arc in self.start[node] as usize..self.start[node + 1] as usize {
+                let to = self.to[arc] as usize;
+                if self.cap[arc] > 0 && self.level[to] < 0 {
+                    self.level[to] = self.level[node] + 1;
                     queue.push_back(to as u32);
                 }
-                edge = self.next[e];
             }
         }
         self.level[sink] >= 0
     }
 
-    /// One blocking-flow path, iterative to survive deep graphs.
-    fn dfs(&mut self, source: usize, sink: usize, limit: i32) -> i32 {
+    /// Finds one shortest augmenting path and pushes along it; iterative, so deep
+    /// graphs cannot overflow the stack. Dead ends are cut off for the phase.
+    fn augment(&mut self, source: usize, sink: usize) -> i32 {
         let mut path: Vec<usize> = Vec::new();
         let mut node = source;
         loop {
             if node == sink {
-                let amount = path.iter().map(|&e| self.cap[e]).min().unwrap_or(limit).min(limit);
-                for &e in &path {
-                    self.push(e, amount);
+                let amount = path.iter().map(|&a| self.cap[a]).min().unwrap_or(0);
+                for &arc in &path {
+                    self.push_arc(arc, amount);
                 }
                 return amount;
             }
+            let end = self.start[node + 1];
             let mut advanced = false;
-            while self.cursor[node] != NONE {
-                let e = self.cursor[node] as usize;
-                let to = self.to[e] as usize;
-                if self.cap[e] > 0 && self.level[to] == self.level[node] + 1 {
-                    path.push(e);
+            while self.cursor[node] < end {
+                let arc = self.cursor[node] as usize;
+                let to = self.to[arc] as usize;
+                if self.cap[arc] > 0 && self.level[to] == self.level[node] + 1 {
+                    path.push(arc);
                     node = to;
                     advanced = true;
                     break;
                 }
-                self.cursor[node] = self.next[e];
+                self.cursor[node] += 1;
             }
             if !advanced {
-                // Dead end: retreat and never try this node again in this phase.
                 self.level[node] = -1;
                 match path.pop() {
-                    Some(e) => {
-                        node = self.to[e ^ 1] as usize;
-                        self.cursor[node] = self.next[self.cursor[node] as usize];
+                    Some(arc) => {
+                        node = self.to[self.rev[arc] as usize] as usize;
+                        self.cursor[node] += 1;
                     }
                     None => return 0,
                 }
@@ -132,9 +189,20 @@ mod tests {
     #[test]
     fn a_textbook_network_reaches_its_maximum() {
         let mut g = FlowGraph::new(6);
-        for (a, b, c) in [(0, 1, 10), (0, 2, 10), (1, 2, 2), (1, 3, 4), (1, 4, 8), (2, 4, 9), (4, 3, 6), (3, 5, 10), (4, 5, 10)] {
+        for (a, b, c) in [
+            (0, 1, 10),
+            (0, 2, 10),
+            (1, 2, 2),
+            (1, 3, 4),
+            (1, 4, 8),
+            (2, 4, 9),
+            (4, 3, 6),
+            (3, 5, 10),
+            (4, 5, 10),
+        ] {
             g.add_edge(a, b, c);
         }
+        g.freeze();
         assert_eq!(g.max_flow(0, 5), 19);
         assert_eq!(g.max_flow(0, 5), 0, "a maximum flow has no augmenting path");
     }

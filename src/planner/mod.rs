@@ -64,88 +64,122 @@ pub struct Schedule {
 
 /// One way to place a visit: a student-day → teacher-slot edge and the path around it.
 struct Candidate {
-    day: usize,
-    slot: usize,
-    teacher: usize,
+    day: u8,
+    slot: u8,
     backup: bool,
     previous: bool,
-    edge: usize,
-    student_day_edge: usize,
-    slot_edge: usize,
-    day_edge: usize,
+    teacher: u32,
+    edge: u32,
+    student_day_edge: u32,
+    slot_edge: u32,
+    day_edge: u32,
 }
 
 /// Solves a checked problem. Deterministic: the same problem gives the same schedule.
 pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
     let index = problem.index()?;
-    let (days, slots, teachers) = (problem.days.len(), problem.slots.len(), problem.teachers.len());
+    let (days, slots, teachers) = (
+        problem.days.len(),
+        problem.slots.len(),
+        problem.teachers.len(),
+    );
     // Nodes 0 and 1 are the source and sink, 2.. the students; the rest come as needed.
     let mut graph = FlowGraph::new(2 + problem.students.len());
     let (source, sink) = (0, 1);
     let mut teacher_slot_node: Vec<Option<(usize, usize)>> = vec![None; teachers * days * slots];
     let mut teacher_day_node: Vec<Option<(usize, usize)>> = vec![None; teachers * days];
 
+    // Every student's source edge exists from the start, closed (capacity 0) until
+    // the student's priority level is served.
+    let source_edges: Vec<usize> = (0..problem.students.len())
+        .map(|i| graph.add_edge(source, i + 2, 0))
+        .collect();
     // Candidates of each student, preferred first.
     let mut candidates: Vec<Vec<Candidate>> = Vec::with_capacity(problem.students.len());
     for (i, student) in problem.students.iter().enumerate() {
         let node = i + 2;
         let mut mine = Vec::new();
         let mut student_day_nodes: Vec<Option<(usize, usize)>> = vec![None; days];
-        let helpers = [(index.student_teacher[i], false), (index.student_backup[i], true)];
+        let helpers = [
+            (index.student_teacher[i], false),
+            (index.student_backup[i], true),
+        ];
         for &(d, s) in &index.student_available[i] {
             for &(teacher, backup) in &helpers {
                 let Some(t) = teacher else { continue };
                 if !index.teacher_available[(t * days + d) * slots + s] {
                     continue;
                 }
-                let (student_day, student_day_edge) = *student_day_nodes[d].get_or_insert_with(|| {
-                    let n = graph.add_node();
-                    (n, graph.add_edge(node, n, 1))
-                });
-                let (day_node, day_edge) = *teacher_day_node[t * days + d].get_or_insert_with(|| {
-                    let n = graph.add_node();
-                    (n, graph.add_edge(n, sink, problem.teachers[t].max_visits_per_day as i32))
-                });
-                let (slot_node, slot_edge) = *teacher_slot_node[(t * days + d) * slots + s].get_or_insert_with(|| {
-                    let n = graph.add_node();
-                    (n, graph.add_edge(n, day_node, 1))
-                });
-                let previous = student.previous.iter().any(|p| {
-                    p.weekday == problem.days[d].weekday() && p.slot == problem.slots[s]
-                });
+                let (student_day, student_day_edge) =
+                    *student_day_nodes[d].get_or_insert_with(|| {
+                        let n = graph.add_node();
+                        (n, graph.add_edge(node, n, 1))
+                    });
+                let (day_node, day_edge) =
+                    *teacher_day_node[t * days + d].get_or_insert_with(|| {
+                        let n = graph.add_node();
+                        (
+                            n,
+                            graph.add_edge(n, sink, problem.teachers[t].max_visits_per_day as i32),
+                        )
+                    });
+                let (slot_node, slot_edge) = *teacher_slot_node[(t * days + d) * slots + s]
+                    .get_or_insert_with(|| {
+                        let n = graph.add_node();
+                        (n, graph.add_edge(n, day_node, 1))
+                    });
+                let previous = student
+                    .previous
+                    .iter()
+                    .any(|p| p.weekday == problem.days[d].weekday() && p.slot == problem.slots[s]);
                 let edge = graph.add_edge(student_day, slot_node, 1);
-                mine.push(Candidate { day: d, slot: s, teacher: t, backup, previous, edge, student_day_edge, slot_edge, day_edge });
+                mine.push(Candidate {
+                    day: d as u8,
+                    slot: s as u8,
+                    backup,
+                    previous,
+                    teacher: t as u32,
+                    edge: edge as u32,
+                    student_day_edge: student_day_edge as u32,
+                    slot_edge: slot_edge as u32,
+                    day_edge: day_edge as u32,
+                });
             }
         }
         candidates.push(mine);
     }
 
+    graph.freeze();
+
     // Most urgent first; within a level, the least flexible first.
     let mut levels: BTreeMap<std::cmp::Reverse<i64>, Vec<usize>> = BTreeMap::new();
     for (i, student) in problem.students.iter().enumerate() {
-        levels.entry(std::cmp::Reverse(student.priority)).or_default().push(i);
+        levels
+            .entry(std::cmp::Reverse(student.priority))
+            .or_default()
+            .push(i);
     }
-    let mut source_edges: Vec<Option<usize>> = vec![None; problem.students.len()];
     let mut by_priority = Vec::new();
     for (std::cmp::Reverse(priority), mut members) in levels {
         members.sort_by_key(|&i| (distinct_days(&candidates[i]), &problem.students[i].id));
         for &i in &members {
-            let needed = problem.students[i].visits_needed as i32;
-            if needed > 0 {
-                source_edges[i] = Some(graph.add_edge(source, i + 2, needed));
-            }
+            graph.set_capacity(source_edges[i], problem.students[i].visits_needed as i32);
         }
         for &i in &members {
-            if let Some(edge) = source_edges[i] {
-                place_greedily(&mut graph, edge, &candidates[i], &problem.days);
-            }
+            place_greedily(&mut graph, source_edges[i], &candidates[i], &problem.days);
         }
         graph.max_flow(source, sink);
-        let placed: u64 = members.iter().filter_map(|&i| source_edges[i]).map(|e| graph.flow(e) as u64).sum();
+        let placed: u64 = members
+            .iter()
+            .map(|&i| graph.flow(source_edges[i]) as u64)
+            .sum();
         by_priority.push(PriorityStats {
             priority,
             students: members.len(),
-            needed: members.iter().map(|&i| u64::from(problem.students[i].visits_needed)).sum(),
+            needed: members
+                .iter()
+                .map(|&i| u64::from(problem.students[i].visits_needed))
+                .sum(),
             placed,
             maximum: placed,
         });
@@ -162,10 +196,15 @@ pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
         previous_slots_kept: 0,
     };
     for (i, student) in problem.students.iter().enumerate() {
-        let mut mine: Vec<&Candidate> = candidates[i].iter().filter(|c| graph.flow(c.edge) > 0).collect();
+        let mut mine: Vec<&Candidate> = candidates[i]
+            .iter()
+            .filter(|c| graph.flow(c.edge as usize) > 0)
+            .collect();
         mine.sort_by_key(|c| (c.day, c.slot));
         for pair in mine.windows(2) {
-            if (problem.days[pair[1].day] - problem.days[pair[0].day]).num_days() == 1 {
+            if (problem.days[pair[1].day as usize] - problem.days[pair[0].day as usize]).num_days()
+                == 1
+            {
                 stats.consecutive_day_pairs += 1;
             }
         }
@@ -174,50 +213,67 @@ pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
             stats.previous_slots_kept += u64::from(c.previous);
             visits.push(Visit {
                 student: student.id.clone(),
-                teacher: problem.teachers[c.teacher].id.clone(),
-                day: problem.days[c.day],
-                slot: problem.slots[c.slot].clone(),
+                teacher: problem.teachers[c.teacher as usize].id.clone(),
+                day: problem.days[c.day as usize],
+                slot: problem.slots[c.slot as usize].clone(),
             });
         }
         stats.visits_needed += u64::from(student.visits_needed);
         stats.visits_placed += mine.len() as u64;
         let missing = student.visits_needed.saturating_sub(mine.len() as u32);
         if missing > 0 {
-            unplaced.push(Unplaced { student: student.id.clone(), missing, reason: reason(problem, &index, i, &candidates[i]) });
+            unplaced.push(Unplaced {
+                student: student.id.clone(),
+                missing,
+                reason: reason(problem, &index, i, &candidates[i]),
+            });
         }
     }
-    visits.sort_by(|a, b| (a.day, &a.slot, &a.teacher, &a.student).cmp(&(b.day, &b.slot, &b.teacher, &b.student)));
-    Ok(Schedule { visits, unplaced, stats })
+    visits.sort_by(|a, b| {
+        (a.day, &a.slot, &a.teacher, &a.student).cmp(&(b.day, &b.slot, &b.teacher, &b.student))
+    });
+    Ok(Schedule {
+        visits,
+        unplaced,
+        stats,
+    })
 }
 
 fn distinct_days(candidates: &[Candidate]) -> usize {
-    let mut days: Vec<usize> = candidates.iter().map(|c| c.day).collect();
+    let mut days: Vec<u8> = candidates.iter().map(|c| c.day).collect();
     days.dedup();
     days.len()
 }
 
 /// Places a student's visits one by one where the soft goals like them best,
 /// using only what is still free.
-fn place_greedily(graph: &mut FlowGraph, source_edge: usize, candidates: &[Candidate], days: &[NaiveDate]) {
+fn place_greedily(
+    graph: &mut FlowGraph,
+    source_edge: usize,
+    candidates: &[Candidate],
+    days: &[NaiveDate],
+) {
     let mut chosen: Vec<usize> = Vec::new();
     while graph.residual(source_edge) > 0 {
         let best = candidates
             .iter()
             .filter(|c| {
-                graph.residual(c.edge) > 0
-                    && graph.residual(c.student_day_edge) > 0
-                    && graph.residual(c.slot_edge) > 0
-                    && graph.residual(c.day_edge) > 0
+                [c.edge, c.student_day_edge, c.slot_edge, c.day_edge]
+                    .iter()
+                    .all(|&e| graph.residual(e as usize) > 0)
             })
             .min_by_key(|c| {
-                let next_to_chosen = chosen.iter().any(|&d| (days[d] - days[c.day]).num_days().abs() == 1);
+                let next_to_chosen = chosen
+                    .iter()
+                    .any(|&d| (days[d] - days[c.day as usize]).num_days().abs() == 1);
                 (c.backup, next_to_chosen, !c.previous, c.day, c.slot)
             });
         let Some(c) = best else { break };
-        for edge in [source_edge, c.student_day_edge, c.edge, c.slot_edge, c.day_edge] {
-            graph.push(edge, 1);
+        graph.push(source_edge, 1);
+        for edge in [c.student_day_edge, c.edge, c.slot_edge, c.day_edge] {
+            graph.push(edge as usize, 1);
         }
-        chosen.push(c.day);
+        chosen.push(c.day as usize);
     }
 }
 
@@ -240,7 +296,9 @@ fn reason(problem: &Problem, index: &problem::Index, i: usize, candidates: &[Can
             "only {days} day(s) this week have a slot that suits both the family and {teachers}; a child gets at most one visit a day"
         );
     }
-    format!("the slots that suit the family are taken by other students' visits of {teachers}, or their daily limit is reached")
+    format!(
+        "the slots that suit the family are taken by other students' visits of {teachers}, or their daily limit is reached"
+    )
 }
 
 /// Counts of visits per teacher and day, for checks.

@@ -73,41 +73,69 @@ pub(crate) struct Index {
 }
 
 fn error(field: String, reason: impl Into<String>) -> ProblemError {
-    ProblemError { field, reason: reason.into() }
+    ProblemError {
+        field,
+        reason: reason.into(),
+    }
 }
 
 impl Problem {
     /// Reads a problem file's text; errors name the field (`students[3].teacher`).
     pub fn from_json(text: &str) -> Result<Self, ProblemError> {
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        let problem: Problem = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-            let path = e.path().to_string();
-            let field = if path == "." { "(file)".to_string() } else { path };
-            error(field, e.into_inner().to_string())
-        })?;
+        let problem: Problem =
+            serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+                let path = e.path().to_string();
+                let field = if path == "." {
+                    "(file)".to_string()
+                } else {
+                    path
+                };
+                error(field, e.into_inner().to_string())
+            })?;
         problem.index()?;
         Ok(problem)
     }
 
     pub(crate) fn index(&self) -> Result<Index, ProblemError> {
-        let days: HashMap<NaiveDate, usize> = self.days.iter().enumerate().map(|(i, d)| (*d, i)).collect();
+        let days: HashMap<NaiveDate, usize> =
+            self.days.iter().enumerate().map(|(i, d)| (*d, i)).collect();
         if days.len() != self.days.len() {
             return Err(error("days".into(), "a day is listed twice"));
         }
-        let slots: HashMap<&str, usize> = self.slots.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+        let slots: HashMap<&str, usize> = self
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.as_str(), i))
+            .collect();
         if slots.len() != self.slots.len() {
             return Err(error("slots".into(), "a slot is listed twice"));
         }
         let day_slot = |field: String, entry: &DaySlot| -> Result<(usize, usize), ProblemError> {
-            let d = *days.get(&entry.day).ok_or_else(|| error(format!("{field}.day"), format!("{} is not one of the week's days", entry.day)))?;
-            let s = *slots.get(entry.slot.as_str()).ok_or_else(|| error(format!("{field}.slot"), format!("`{}` is not one of the slots", entry.slot)))?;
+            let d = *days.get(&entry.day).ok_or_else(|| {
+                error(
+                    format!("{field}.day"),
+                    format!("{} is not one of the week's days", entry.day),
+                )
+            })?;
+            let s = *slots.get(entry.slot.as_str()).ok_or_else(|| {
+                error(
+                    format!("{field}.slot"),
+                    format!("`{}` is not one of the slots", entry.slot),
+                )
+            })?;
             Ok((d, s))
         };
         let mut teacher_ids = HashMap::new();
-        let mut teacher_available = vec![false; self.teachers.len() * self.days.len() * self.slots.len()];
+        let mut teacher_available =
+            vec![false; self.teachers.len() * self.days.len() * self.slots.len()];
         for (t, teacher) in self.teachers.iter().enumerate() {
             if teacher_ids.insert(teacher.id.as_str(), t).is_some() {
-                return Err(error(format!("teachers[{t}].id"), format!("teacher {} is listed twice", teacher.id)));
+                return Err(error(
+                    format!("teachers[{t}].id"),
+                    format!("teacher {} is listed twice", teacher.id),
+                ));
             }
             for (k, entry) in teacher.available.iter().enumerate() {
                 let (d, s) = day_slot(format!("teachers[{t}].available[{k}]"), entry)?;
@@ -123,12 +151,22 @@ impl Problem {
         };
         for (i, student) in self.students.iter().enumerate() {
             if student_ids.insert(student.id.as_str(), i).is_some() {
-                return Err(error(format!("students[{i}].id"), format!("student {} is listed twice", student.id)));
+                return Err(error(
+                    format!("students[{i}].id"),
+                    format!("student {} is listed twice", student.id),
+                ));
             }
             let teacher = |field: &str, id: &str| {
-                teacher_ids.get(id).copied().ok_or_else(|| error(format!("students[{i}].{field}"), format!("no teacher `{id}` in `teachers`")))
+                teacher_ids.get(id).copied().ok_or_else(|| {
+                    error(
+                        format!("students[{i}].{field}"),
+                        format!("no teacher `{id}` in `teachers`"),
+                    )
+                })
             };
-            index.student_teacher.push(Some(teacher("teacher", &student.teacher)?));
+            index
+                .student_teacher
+                .push(Some(teacher("teacher", &student.teacher)?));
             let backup = match &student.backup_teacher {
                 Some(id) if id == &student.teacher => None,
                 Some(id) => Some(teacher("backup_teacher", id)?),
@@ -144,7 +182,10 @@ impl Problem {
             index.student_available.push(available);
             for (k, previous) in student.previous.iter().enumerate() {
                 if !slots.contains_key(previous.slot.as_str()) {
-                    return Err(error(format!("students[{i}].previous[{k}].slot"), format!("`{}` is not one of the slots", previous.slot)));
+                    return Err(error(
+                        format!("students[{i}].previous[{k}].slot"),
+                        format!("`{}` is not one of the slots", previous.slot),
+                    ));
                 }
             }
         }
