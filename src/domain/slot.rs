@@ -94,7 +94,8 @@ impl fmt::Display for WeeklySlot {
     }
 }
 
-const WEEKDAYS: [Weekday; 7] = [
+/// Monday first, as ISO 8601 numbers weekdays.
+pub const WEEKDAYS: [Weekday; 7] = [
     Weekday::Mon,
     Weekday::Tue,
     Weekday::Wed,

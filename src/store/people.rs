@@ -84,16 +84,6 @@ struct AvailabilityRow {
     slot: String,
 }
 
-const WEEKDAYS: [Weekday; 7] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-    Weekday::Sat,
-    Weekday::Sun,
-];
-
 fn iso_weekday(weekday: Weekday) -> i64 {
     i64::from(weekday.number_from_monday())
 }
@@ -106,7 +96,7 @@ async fn availability(
     let rows: Vec<AvailabilityRow> = tx.fetch_all(sql, args![owner]).await?;
     let mut by_owner: HashMap<String, Vec<WeeklySlot>> = HashMap::new();
     for row in rows {
-        let weekday = WEEKDAYS[(row.weekday.clamp(1, 7) - 1) as usize];
+        let weekday = crate::domain::slot::WEEKDAYS[(row.weekday.clamp(1, 7) - 1) as usize];
         by_owner.entry(row.owner).or_default().push(WeeklySlot {
             weekday,
             slot: row.slot,
@@ -182,6 +172,25 @@ fn classify<T: PartialEq>(new: &T, old: Option<&T>) -> Change {
     }
 }
 
+/// What saving each record would change, and the records that change.
+fn classify_all<'a, T: PartialEq>(
+    records: &'a [T],
+    existing: &HashMap<String, T>,
+    id: impl Fn(&T) -> &String,
+) -> (Vec<Change>, Vec<&'a T>) {
+    let changes: Vec<Change> = records
+        .iter()
+        .map(|r| classify(r, existing.get(id(r))))
+        .collect();
+    let changed = records
+        .iter()
+        .zip(&changes)
+        .filter(|(_, c)| **c != Change::Unchanged)
+        .map(|(r, _)| r)
+        .collect();
+    (changes, changed)
+}
+
 /// Replaces the weekly availability of the records whose availability changed.
 async fn replace_availability(
     tx: &mut Tx,
@@ -210,16 +219,7 @@ pub async fn save_teachers(
     teachers: &[Teacher],
     existing: &HashMap<String, Teacher>,
 ) -> StoreResult<Vec<Change>> {
-    let changes: Vec<Change> = teachers
-        .iter()
-        .map(|t| classify(t, existing.get(&t.teacher_id)))
-        .collect();
-    let changed: Vec<&Teacher> = teachers
-        .iter()
-        .zip(&changes)
-        .filter(|(_, c)| **c != Change::Unchanged)
-        .map(|(t, _)| t)
-        .collect();
+    let (changes, changed) = classify_all(teachers, existing, |t| &t.teacher_id);
     if changed.is_empty() {
         return Ok(changes);
     }
@@ -323,16 +323,7 @@ pub async fn save_students(
     students: &[Student],
     existing: &HashMap<String, Student>,
 ) -> StoreResult<Vec<Change>> {
-    let changes: Vec<Change> = students
-        .iter()
-        .map(|s| classify(s, existing.get(&s.student_id)))
-        .collect();
-    let changed: Vec<&Student> = students
-        .iter()
-        .zip(&changes)
-        .filter(|(_, c)| **c != Change::Unchanged)
-        .map(|(s, _)| s)
-        .collect();
+    let (changes, changed) = classify_all(students, existing, |s| &s.student_id);
     if changed.is_empty() {
         return Ok(changes);
     }
