@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{Datelike, Duration, IsoWeek, NaiveDate, Weekday};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::slot::weekday_name;
@@ -269,6 +269,19 @@ impl SchoolCalendar {
         weeks.len()
     }
 
+    /// The teaching days of an ISO week, each with the weekday whose timetable it
+    /// follows (a make-up Saturday follows the weekday it was swapped with).
+    pub fn week(&self, week: IsoWeek) -> Vec<(NaiveDate, Weekday)> {
+        let Some(monday) = NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)
+        else {
+            return Vec::new();
+        };
+        (0..7)
+            .map(|offset| monday + Duration::days(offset))
+            .filter_map(|day| self.timetable_weekday(day).map(|weekday| (day, weekday)))
+            .collect()
+    }
+
     pub fn first_teaching_day(&self) -> Option<NaiveDate> {
         self.teaching_days().first().copied()
     }
@@ -347,6 +360,32 @@ pub(crate) mod tests {
         }
         assert!(calendar.is_teaching_day(day("2025-10-09")));
         assert!(!calendar.is_teaching_day(day("2025-10-12")));
+    }
+
+    #[test]
+    fn a_holiday_week_has_three_teaching_days_and_a_make_up_saturday() {
+        let calendar = shipped("2025-2026");
+        // 2025-W41: Thu 9 and Fri 10 October, and Saturday 11 October on Wednesday's timetable.
+        let week = calendar.week(day("2025-10-09").iso_week());
+        let days: Vec<(String, Weekday)> = week.iter().map(|(d, w)| (d.to_string(), *w)).collect();
+        assert_eq!(
+            days,
+            [
+                ("2025-10-09".into(), Weekday::Thu),
+                ("2025-10-10".into(), Weekday::Fri),
+                ("2025-10-11".into(), Weekday::Wed)
+            ]
+        );
+        // The week of 1 October keeps Monday and Tuesday; the week before gains Sunday 28 September.
+        assert_eq!(calendar.week(day("2025-10-01").iso_week()).len(), 2);
+        let before = calendar.week(day("2025-09-22").iso_week());
+        assert_eq!(before.len(), 6);
+        assert_eq!(before[5], (day("2025-09-28"), Weekday::Tue));
+        assert_eq!(calendar.week(day("2025-12-01").iso_week()).len(), 5);
+        assert!(
+            calendar.week(day("2026-08-03").iso_week()).is_empty(),
+            "summer holidays"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Types and rules of home teaching. Pure: no clock, no I/O, no database.
 
 pub mod calendar;
+pub mod pace;
 pub mod plan;
 pub mod slot;
 pub mod student;
