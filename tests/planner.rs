@@ -419,7 +419,8 @@ fn why_a_visit_could_not_be_placed_is_said_plainly() {
 
 #[test]
 fn a_malformed_problem_names_the_field() {
-    let error = Problem::from_json(r#"{"week":"W","days":["2026-11-30"],"slots":["AM"],"teachers":[],"students":[{"id":"s","teacher":"x","visits_needed":2,"available":[]}]}"#).unwrap_err();
+    let unknown_teacher = Problem::from_json(r#"{"week":"W","days":["2026-11-30"],"slots":["AM"],"teachers":[],"students":[{"id":"s","teacher":"x","visits_needed":2,"available":[]}]}"#).unwrap();
+    let error = solve(&unknown_teacher).unwrap_err();
     assert_eq!(error.field, "students[0].teacher");
     let error = Problem::from_json(
         r#"{"week":"W","days":["2026-13-30"],"slots":[],"teachers":[],"students":[]}"#,

@@ -157,7 +157,8 @@ fn solve(path: &std::path::Path) -> anyhow::Result<()> {
     };
     let problem = crate::planner::Problem::from_json(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let schedule = crate::planner::solve(&problem)?;
+    let schedule =
+        crate::planner::solve(&problem).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(&mut out, &schedule)?;
     std::io::Write::write_all(&mut out, b"\n")?;

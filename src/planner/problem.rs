@@ -80,7 +80,8 @@ fn error(field: String, reason: impl Into<String>) -> ProblemError {
 }
 
 impl Problem {
-    /// Reads a problem file's text; errors name the field (`students[3].teacher`).
+    /// Reads a problem file's text; errors name the field (`days[0]`). References
+    /// between fields (a student's teacher) are checked by [`super::solve`].
     pub fn from_json(text: &str) -> Result<Self, ProblemError> {
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let problem: Problem =
@@ -93,7 +94,6 @@ impl Problem {
                 };
                 error(field, e.into_inner().to_string())
             })?;
-        problem.index()?;
         Ok(problem)
     }
 
