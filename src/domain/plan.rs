@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::calendar::{SchoolCalendar, SchoolYear};
+use super::calendar::SchoolCalendar;
 
 /// What a plan says, as one revision of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,11 +93,6 @@ pub fn default_dates(calendar: &SchoolCalendar) -> Option<(NaiveDate, NaiveDate)
         calendar.first_teaching_day()?,
         calendar.last_teaching_day()?,
     ))
-}
-
-/// A school year's name for messages, e.g. "2026-2027".
-pub fn year_label(year: SchoolYear) -> String {
-    year.to_string()
 }
 
 #[cfg(test)]

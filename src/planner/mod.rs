@@ -11,7 +11,7 @@
 mod flow;
 pub mod problem;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -299,13 +299,4 @@ fn reason(problem: &Problem, index: &problem::Index, i: usize, candidates: &[Can
     format!(
         "the slots that suit the family are taken by other students' visits of {teachers}, or their daily limit is reached"
     )
-}
-
-/// Counts of visits per teacher and day, for checks.
-pub fn visits_per_teacher_day(visits: &[Visit]) -> HashMap<(&str, NaiveDate), usize> {
-    let mut counts = HashMap::new();
-    for v in visits {
-        *counts.entry((v.teacher.as_str(), v.day)).or_default() += 1;
-    }
-    counts
 }
