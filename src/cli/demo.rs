@@ -1,7 +1,6 @@
 //! `songjiao demo`: a small, realistic district in its own database, built through
 //! the same spreadsheet import a coordinator uses, so the files double as examples.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -65,27 +64,15 @@ const GOALS: [&str; 8] = [
     "手指精细动作训练：串珠、扣纽扣",
 ];
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
+/// A spreadsheet as CSV text: `header` is the comma-separated column names.
 fn csv(header: &str, rows: &[Vec<String>]) -> String {
-    let mut text = format!("{header}\n");
-    for row in rows {
-        let _ = writeln!(
-            text,
-            "{}",
-            row.iter()
-                .map(|c| csv_field(c))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-    }
-    text
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let written = std::iter::once(header.split(',').map(String::from).collect())
+        .chain(rows.iter().cloned())
+        .try_for_each(|row: Vec<String>| writer.write_record(row));
+    let bytes = written.and_then(|()| writer.into_inner().map_err(|e| e.into_error().into()));
+    String::from_utf8(bytes.expect("writing CSV to memory cannot fail"))
+        .expect("CSV of UTF-8 text is UTF-8")
 }
 
 /// The demo district as three spreadsheets: teachers, students, plans.

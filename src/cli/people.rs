@@ -11,7 +11,7 @@ use super::output::{Format, print_record, print_rows};
 use crate::domain::calendar::SchoolYear;
 use crate::domain::student::StudentStatus;
 use crate::import::records::{self, CellError, Fields, parse_day};
-use crate::store::people::{self, Absence};
+use crate::store::people::{self, Absence, AbsenceKind};
 use crate::store::{Store, plans};
 
 #[derive(Debug, Subcommand)]
@@ -244,7 +244,15 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
             people::teacher(&mut tx, &args.id)
                 .await?
                 .ok_or_else(|| unknown("teacher", &args.id))?;
-            people::add_teacher_leave(&mut tx, &args.id, args.from, args.to, &args.reason).await?;
+            people::add_absence(
+                &mut tx,
+                AbsenceKind::TeacherLeave,
+                &args.id,
+                args.from,
+                args.to,
+                &args.reason,
+            )
+            .await?;
             tx.commit().await?;
             println!(
                 "Teacher {} is on leave from {} to {}: no visits will be planned for them then.",
@@ -350,7 +358,15 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
             people::student(&mut tx, &args.id)
                 .await?
                 .ok_or_else(|| unknown("student", &args.id))?;
-            people::add_student_pause(&mut tx, &args.id, args.from, args.to, &args.reason).await?;
+            people::add_absence(
+                &mut tx,
+                AbsenceKind::StudentPause,
+                &args.id,
+                args.from,
+                args.to,
+                &args.reason,
+            )
+            .await?;
             tx.commit().await?;
             println!(
                 "Student {} is paused from {} to {}: no visits will be planned then.",

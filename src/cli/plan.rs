@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::Context;
 use super::output::{Format, print_record, print_rows};
 use crate::domain::calendar::SchoolYear;
-use crate::domain::plan::{PlanTerms, default_dates};
+use crate::domain::plan::PlanTerms;
 use crate::import::records::parse_day;
 use crate::store::{Tx, people, plans};
 
@@ -204,7 +204,7 @@ async fn set(
             return Err(plans::PlanError::AlreadyExists {
                 student_id: student.clone(),
                 school_year: year.to_string(),
-                plan_id: plan.plan_id,
+                plan_id: Some(plan.plan_id),
             }
             .into());
         }
@@ -216,7 +216,8 @@ async fn set(
                 .teacher
                 .clone()
                 .ok_or_else(|| anyhow::anyhow!("--teacher is needed to create a plan"))?;
-            let (start, end) = default_dates(&calendar)
+            let (start, end) = calendar
+                .teaching_span()
                 .ok_or_else(|| anyhow::anyhow!("{year} has no teaching day"))?;
             PlanTerms {
                 teacher_id: teacher,

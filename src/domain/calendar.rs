@@ -282,12 +282,10 @@ impl SchoolCalendar {
             .collect()
     }
 
-    pub fn first_teaching_day(&self) -> Option<NaiveDate> {
-        self.teaching_days().first().copied()
-    }
-
-    pub fn last_teaching_day(&self) -> Option<NaiveDate> {
-        self.teaching_days().last().copied()
+    /// The year's first and last teaching days: a plan's dates when none are given.
+    pub fn teaching_span(&self) -> Option<(NaiveDate, NaiveDate)> {
+        let days = self.teaching_days();
+        Some((*days.first()?, *days.last()?))
     }
 
     /// Entries not yet officially announced, which the district should check later.

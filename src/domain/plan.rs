@@ -86,15 +86,6 @@ impl PlanTerms {
     }
 }
 
-/// A plan's first and last possible days when the spreadsheet leaves them empty:
-/// the school year's first and last teaching days.
-pub fn default_dates(calendar: &SchoolCalendar) -> Option<(NaiveDate, NaiveDate)> {
-    Some((
-        calendar.first_teaching_day()?,
-        calendar.last_teaching_day()?,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,7 +115,7 @@ mod tests {
     #[test]
     fn a_full_year_plan_owes_the_full_target() {
         let calendar = calendar();
-        let (start, end) = default_dates(&calendar).unwrap();
+        let (start, end) = calendar.teaching_span().unwrap();
         let full = PlanTerms {
             start_date: start,
             end_date: end,

@@ -4,8 +4,9 @@
 pub mod records;
 pub mod sheet;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -126,11 +127,12 @@ pub async fn import(
     let (mapped, ignored_columns) =
         map_headers(&sheet.headers, kind.columns()).map_err(ImportError::Invalid)?;
     let slots = settings.slot_table().map_err(anyhow::Error::msg)?;
-    let mut calendars: HashMap<SchoolYear, Result<SchoolCalendar, String>> = HashMap::new();
+    // Each year's calendar is read once, not once per row.
+    let mut calendars: HashMap<SchoolYear, Result<Arc<SchoolCalendar>, String>> = HashMap::new();
     let mut calendar = |year: SchoolYear| {
         calendars
             .entry(year)
-            .or_insert_with(|| settings.calendar(year))
+            .or_insert_with(|| settings.calendar(year).map(Arc::new))
             .clone()
     };
 
@@ -252,16 +254,9 @@ async fn check_plan_references(
     inputs: &[records::PlanInput],
     errors: &mut Vec<CellError>,
 ) -> Result<(), ImportError> {
-    let teacher_ids: HashSet<String> = people::teachers(tx, None)
-        .await?
-        .into_iter()
-        .map(|t| t.teacher_id)
-        .collect();
-    let student_ids: HashSet<String> = people::students(tx, None)
-        .await?
-        .into_iter()
-        .map(|s| s.student_id)
-        .collect();
+    let teacher_ids =
+        people::registered_ids(tx, "SELECT id FROM staff WHERE role = 'teacher'").await?;
+    let student_ids = people::registered_ids(tx, "SELECT id FROM students").await?;
     for input in inputs {
         let mut missing = |column: &str, id: &str, what: &str| {
             errors.push(CellError {

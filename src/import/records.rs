@@ -2,12 +2,13 @@
 //! into a record. `teacher add` and `student add` use the same rules.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use crate::config::PlanDefaults;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
-use crate::domain::plan::{PlanTerms, default_dates};
+use crate::domain::plan::PlanTerms;
 use crate::domain::slot::{SlotTable, parse_weekly_slots};
 use crate::domain::student::{StudentStatus, check_email, check_id, check_phone};
 use crate::store::people::{Student, Teacher};
@@ -325,7 +326,7 @@ pub fn split_goals(text: &str) -> Vec<String> {
 pub fn plan(
     fields: &mut Fields,
     defaults: &PlanDefaults,
-    calendar: &mut impl FnMut(SchoolYear) -> Result<SchoolCalendar, String>,
+    calendar: &mut impl FnMut(SchoolYear) -> Result<Arc<SchoolCalendar>, String>,
 ) -> Option<PlanInput> {
     let student_id = fields.parse_required("student_id", check_id);
     let year: Option<SchoolYear> = fields.parse_required("school_year", str::parse);
@@ -353,7 +354,7 @@ pub fn plan(
     if !fields.errors.is_empty() {
         return None;
     }
-    let (first, last) = default_dates(&calendar)?;
+    let (first, last) = calendar.teaching_span()?;
     let terms = PlanTerms {
         teacher_id: teacher_id?,
         backup_teacher_id,

@@ -222,19 +222,9 @@ impl Tx {
         sql: impl SqlSafeStr,
         args: Vec<Arg>,
     ) -> StoreResult<T> {
-        let sql = sql.into_sql_str();
-        Ok(match &mut self.inner {
-            TxInner::Sqlite(tx) => {
-                bind_args!(sqlx::query_as(sql), args)
-                    .fetch_one(&mut **tx)
-                    .await?
-            }
-            TxInner::Postgres(tx) => {
-                bind_args!(sqlx::query_as(sql), args)
-                    .fetch_one(&mut **tx)
-                    .await?
-            }
-        })
+        self.fetch_optional(sql, args)
+            .await?
+            .ok_or(StoreError::Sqlx(sqlx::Error::RowNotFound))
     }
 
     /// Inserts many rows with as few statements as the databases' limits on bound

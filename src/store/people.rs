@@ -1,6 +1,6 @@
 //! Schools, teachers, students, their weekly availability, leaves and pauses.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, Weekday};
 use serde::Serialize;
@@ -128,6 +128,17 @@ pub async fn school_ids<'a>(
         )
         .await?;
     Ok(schools.into_iter().map(|s| (s.name, s.id)).collect())
+}
+
+/// The ids a query of the form `SELECT id FROM …` finds, for reference checks
+/// that need no more than existence.
+pub async fn registered_ids(tx: &mut Tx, sql: &'static str) -> StoreResult<HashSet<String>> {
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        id: String,
+    }
+    let rows: Vec<Id> = tx.fetch_all(sql, args![]).await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 pub async fn teachers(tx: &mut Tx, only: Option<&str>) -> StoreResult<Vec<Teacher>> {
@@ -420,50 +431,17 @@ fn changed_student_fields(old: &Student, new: &Student) -> Vec<&'static str> {
         .collect()
 }
 
-pub async fn add_teacher_leave(
-    tx: &mut Tx,
-    teacher_id: &str,
-    start: NaiveDate,
-    end: NaiveDate,
-    reason: &str,
-) -> StoreResult<i64> {
-    add_absence(
-        tx,
-        "INSERT INTO teacher_leaves (teacher_id, start_date, end_date, reason, created_at)
-                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        "teacher_leave",
-        teacher_id,
-        start,
-        end,
-        reason,
-    )
-    .await
+/// A date range when someone cannot have visits: a teacher's leave or a student's pause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AbsenceKind {
+    TeacherLeave,
+    StudentPause,
 }
 
-pub async fn add_student_pause(
+/// Records an absence of `person` from `start` to `end`, both included.
+pub async fn add_absence(
     tx: &mut Tx,
-    student_id: &str,
-    start: NaiveDate,
-    end: NaiveDate,
-    reason: &str,
-) -> StoreResult<i64> {
-    add_absence(
-        tx,
-        "INSERT INTO student_pauses (student_id, start_date, end_date, reason, created_at)
-                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        "student_pause",
-        student_id,
-        start,
-        end,
-        reason,
-    )
-    .await
-}
-
-async fn add_absence(
-    tx: &mut Tx,
-    sql: &'static str,
-    entity: &str,
+    kind: AbsenceKind,
     person: &str,
     start: NaiveDate,
     end: NaiveDate,
@@ -473,6 +451,18 @@ async fn add_absence(
     struct Id {
         id: i64,
     }
+    let (sql, entity) = match kind {
+        AbsenceKind::TeacherLeave => (
+            "INSERT INTO teacher_leaves (teacher_id, start_date, end_date, reason, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "teacher_leave",
+        ),
+        AbsenceKind::StudentPause => (
+            "INSERT INTO student_pauses (student_id, start_date, end_date, reason, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "student_pause",
+        ),
+    };
     let now = tx.now;
     let row: Id = tx
         .fetch_one(sql, args![person, start, end, reason, now])

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::{StoreError, StoreResult, Tx, audit, is_unique_violation};
+use super::{Arg, StoreError, StoreResult, Tx, audit, is_unique_violation};
 use crate::args;
 use crate::domain::calendar::SchoolYear;
 use crate::domain::plan::PlanTerms;
@@ -77,13 +77,15 @@ struct GoalRow {
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error(
-        "student {student_id} already has plan #{plan_id} for {school_year} (one student, one plan). \
-         To change it, revise it: songjiao plan set {student_id} --year {school_year} --revise [--teacher … --goal …]"
+        "student {student_id} already has {} for {school_year} (one student, one plan). \
+         To change it, revise it: songjiao plan set {student_id} --year {school_year} --revise [--teacher … --goal …]",
+        plan_id.map_or("a plan".to_string(), |id| format!("plan #{id}"))
     )]
     AlreadyExists {
         student_id: String,
         school_year: String,
-        plan_id: i64,
+        /// None when another writer created it at the same moment.
+        plan_id: Option<i64>,
     },
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -174,7 +176,7 @@ pub async fn create_plan(
     reason: &str,
 ) -> Result<i64, PlanError> {
     if let Some(existing) = active_plan(tx, student_id, year).await? {
-        return Err(already_exists(student_id, year, existing.plan_id));
+        return Err(already_exists(student_id, year, Some(existing.plan_id)));
     }
     let plan = NewPlan {
         student_id: student_id.to_string(),
@@ -202,22 +204,10 @@ pub async fn create_plans(
     let rows = new
         .iter()
         .map(|p| {
-            let t = &p.terms;
-            args![
-                &p.student_id,
-                p.school_year.to_string(),
-                "active",
-                1i64,
-                &t.teacher_id,
-                t.backup_teacher_id.clone(),
-                t.visits_per_week,
-                t.periods_per_visit,
-                t.annual_target,
-                t.start_date,
-                t.end_date,
-                now,
-                now,
-            ]
+            let mut row = args![&p.student_id, p.school_year.to_string(), "active", 1i64];
+            row.extend(terms_args(&p.terms));
+            row.extend(args![now, now]);
+            row
         })
         .collect();
     let inserted: Result<Vec<Created>, StoreError> = tx
@@ -233,7 +223,7 @@ pub async fn create_plans(
         Ok(created) => created,
         Err(e) if is_unique_violation(&e) => {
             let first = &new[0];
-            return Err(already_exists(&first.student_id, first.school_year, 0));
+            return Err(already_exists(&first.student_id, first.school_year, None));
         }
         Err(e) => return Err(e.into()),
     };
@@ -283,7 +273,22 @@ pub async fn create_plans(
     Ok(ids)
 }
 
-fn already_exists(student_id: &str, year: SchoolYear, plan_id: i64) -> PlanError {
+/// A revision's columns, in the order every plans and plan_revisions statement
+/// lists them: teacher_id, backup_teacher_id, visits_per_week, periods_per_visit,
+/// annual_target, start_date, end_date.
+fn terms_args(t: &PlanTerms) -> Vec<Arg> {
+    args![
+        &t.teacher_id,
+        t.backup_teacher_id.clone(),
+        t.visits_per_week,
+        t.periods_per_visit,
+        t.annual_target,
+        t.start_date,
+        t.end_date,
+    ]
+}
+
+fn already_exists(student_id: &str, year: SchoolYear, plan_id: Option<i64>) -> PlanError {
     PlanError::AlreadyExists {
         student_id: student_id.to_string(),
         school_year: year.to_string(),
@@ -308,18 +313,7 @@ pub async fn revise_plan(
         "UPDATE plans SET revision = $2, teacher_id = $3, backup_teacher_id = $4, visits_per_week = $5,
              periods_per_visit = $6, annual_target = $7, start_date = $8, end_date = $9, updated_at = $10
          WHERE id = $1",
-        args![
-            plan.plan_id,
-            revision,
-            &terms.teacher_id,
-            terms.backup_teacher_id.clone(),
-            terms.visits_per_week,
-            terms.periods_per_visit,
-            terms.annual_target,
-            terms.start_date,
-            terms.end_date,
-            now,
-        ],
+        [args![plan.plan_id, revision], terms_args(terms), args![now]].concat(),
     )
     .await?;
     let current: Vec<Goal> = plan
@@ -386,21 +380,12 @@ async fn write_revisions(
         .into_iter()
         .map(|(plan_id, revision, t)| {
             let goals = serde_json::to_string(&t.goals).unwrap_or_else(|_| "[]".into());
-            args![
-                plan_id,
-                revision,
-                &t.teacher_id,
-                t.backup_teacher_id.clone(),
-                t.visits_per_week,
-                t.periods_per_visit,
-                t.annual_target,
-                t.start_date,
-                t.end_date,
-                goals,
-                reason,
-                actor.clone(),
-                now,
+            [
+                args![plan_id, revision],
+                terms_args(t),
+                args![goals, reason, actor.clone(), now],
             ]
+            .concat()
         })
         .collect();
     tx.insert_many(
