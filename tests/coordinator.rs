@@ -30,8 +30,7 @@ fn district(db: &TestDb) {
         ("students", STUDENTS),
         ("plans", PLANS),
     ] {
-        let file = db.file(&format!("{kind}.csv"), text);
-        db.ok(&["import", path(&file), "--kind", kind]);
+        db.import(kind, text);
     }
 }
 
@@ -109,13 +108,11 @@ fn a_district_loads_from_its_spreadsheets(db: &TestDb) {
 
 fn importing_the_same_file_twice_updates_rather_than_duplicates(db: &TestDb) {
     district(db);
-    let students = db.file("students.csv", STUDENTS);
-    let again = db.ok(&["import", path(&students), "--kind", "students"]);
+    let again = db.import("students", STUDENTS);
     assert!(again.contains("0 new, 0 updated, 2 unchanged"), "{again}");
 
     let changed = STUDENTS.replace("城关镇幸福路1号", "城关镇幸福路9号");
-    let file = db.file("students2.csv", changed);
-    let output = db.ok(&["import", path(&file), "--kind", "students"]);
+    let output = db.import("students", &changed);
     assert!(output.contains("0 new, 1 updated, 1 unchanged"), "{output}");
     assert_eq!(
         db.json(&["student", "list", "--format", "json"])
@@ -125,11 +122,7 @@ fn importing_the_same_file_twice_updates_rather_than_duplicates(db: &TestDb) {
         2
     );
 
-    let plans = db.file(
-        "plans2.csv",
-        PLANS.replace("T01,T02,,,,,,", "T01,T02,3,,,,,"),
-    );
-    let output = db.ok(&["import", path(&plans), "--kind", "plans"]);
+    let output = db.import("plans", &PLANS.replace("T01,T02,,,,,,", "T01,T02,3,,,,,"));
     assert!(output.contains("0 new, 1 updated, 1 unchanged"), "{output}");
     let history = db.json(&["plan", "history", "S001", "--format", "json"]);
     assert_eq!(

@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use common::{TestDb, path, runtime};
+use common::{TestDb, runtime};
 use songjiao::args;
 use songjiao::config::Settings;
 use songjiao::store::{Actor, Store, audit};
@@ -21,13 +21,11 @@ fn open(db: &TestDb) -> Store {
 
 fn seed(db: &TestDb) {
     db.ok(&["init"]);
-    let teachers = db.file(
-        "t.csv",
+    db.import(
+        "teachers",
         "teacher_id,name,email,school\nT01,王芳,wf@example.org,城关小学\n",
     );
-    db.ok(&["import", path(&teachers), "--kind", "teachers"]);
-    let students = db.file("s.csv", "student_id,name,school\nS001,李小明,城关小学\n");
-    db.ok(&["import", path(&students), "--kind", "students"]);
+    db.import("students", "student_id,name,school\nS001,李小明,城关小学\n");
     db.ok(&[
         "plan",
         "set",

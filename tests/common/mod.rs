@@ -129,6 +129,12 @@ impl TestDb {
         path
     }
 
+    /// Writes `text` as a CSV file and imports it as `kind`; expects success.
+    pub fn import(&self, kind: &str, text: &str) -> String {
+        let file = self.file(&format!("{kind}.csv"), text);
+        self.ok(&["import", path(&file), "--kind", kind])
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.postgres.is_some()
     }
