@@ -71,6 +71,7 @@ pub fn district_week(students: usize, teachers: usize, seed: u64) -> Problem {
                     slot: "AM".into(),
                 }],
                 available,
+                current: vec![],
             }
         })
         .collect();

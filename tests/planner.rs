@@ -47,6 +47,7 @@ fn student(
         priority,
         available: slots_of(cells),
         previous: vec![],
+        current: vec![],
     }
 }
 

@@ -3,14 +3,15 @@
 
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate, TimeZone};
 use clap::Args;
 
 use super::Context;
 use super::import::{ImportArgs, import_file};
 use super::output::print_table;
-use crate::domain::calendar::SchoolYear;
+use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::import::records::Kind;
+use crate::jobs::plan_week;
 use crate::store::{Store, people, plans};
 
 #[derive(Debug, Args)]
@@ -21,15 +22,45 @@ pub struct DemoArgs {
 }
 
 const SCHOOLS: [&str; 3] = ["城关小学", "东山镇中心小学", "河西镇九年一贯制学校"];
-const TEACHERS: [(&str, &str); 8] = [
-    ("王芳", "Mon-AM Mon-PM Tue-AM Wed-PM Thu-AM Fri-AM"),
-    ("李娜", "Mon-PM Tue-AM Tue-PM Wed-AM Thu-PM Fri-PM"),
-    ("张伟", "Mon-AM Tue-PM Wed-AM Wed-PM Thu-AM Fri-AM"),
-    ("刘洋", "Mon-AM Mon-PM Tue-AM Thu-AM Thu-PM Fri-PM"),
-    ("陈静", "Tue-AM Tue-PM Wed-AM Thu-PM Fri-AM Fri-PM"),
-    ("杨丽", "Mon-PM Tue-AM Wed-AM Wed-PM Thu-AM Fri-AM"),
-    ("赵敏", "Mon-AM Tue-PM Wed-PM Thu-AM Thu-PM Fri-AM"),
-    ("黄磊", "Mon-AM Mon-PM Wed-AM Thu-PM Fri-AM Fri-PM"),
+// Full-time 送教 teachers: every weekday slot but a weekly meeting and one other.
+// Full-time 送教 teachers, three a school: every weekday slot but two.
+const TEACHERS: [(&str, &str); 9] = [
+    (
+        "王芳",
+        "Mon-PM Tue-AM Tue-PM Wed-AM Thu-AM Thu-PM Fri-AM Fri-PM",
+    ),
+    (
+        "李娜",
+        "Mon-AM Mon-PM Tue-AM Wed-AM Wed-PM Thu-AM Thu-PM Fri-PM",
+    ),
+    (
+        "张伟",
+        "Mon-AM Tue-AM Tue-PM Wed-AM Wed-PM Thu-PM Fri-AM Fri-PM",
+    ),
+    (
+        "刘洋",
+        "Mon-AM Mon-PM Tue-AM Tue-PM Wed-PM Thu-AM Thu-PM Fri-AM",
+    ),
+    (
+        "陈静",
+        "Mon-AM Mon-PM Tue-PM Wed-AM Wed-PM Thu-AM Fri-AM Fri-PM",
+    ),
+    (
+        "杨丽",
+        "Mon-PM Tue-AM Tue-PM Wed-AM Thu-AM Thu-PM Fri-AM Fri-PM",
+    ),
+    (
+        "赵敏",
+        "Mon-AM Mon-PM Tue-AM Wed-AM Wed-PM Thu-AM Thu-PM Fri-PM",
+    ),
+    (
+        "黄磊",
+        "Mon-AM Tue-AM Tue-PM Wed-AM Wed-PM Thu-PM Fri-AM Fri-PM",
+    ),
+    (
+        "周强",
+        "Mon-AM Mon-PM Tue-AM Tue-PM Wed-PM Thu-AM Thu-PM Fri-AM",
+    ),
 ];
 const SURNAMES: [&str; 10] = ["李", "王", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
 const GIVEN: [&str; 12] = [
@@ -46,12 +77,12 @@ const DISABILITIES: [&str; 6] = [
 ];
 const STREETS: [&str; 5] = ["幸福路", "建设街", "和平巷", "东风路", "河滨路"];
 const FAMILY_SLOTS: [&str; 6] = [
-    "Mon-AM Wed-AM Fri-AM",
-    "Tue-PM Thu-PM Fri-PM",
-    "Mon-PM Wed-PM Thu-AM",
-    "Mon-AM Tue-AM Thu-AM Fri-AM",
-    "Tue-AM Wed-PM Fri-AM",
-    "周一下午 周三上午 周四下午",
+    "Mon-AM Tue-PM Wed-AM Thu-PM Fri-AM Fri-PM",
+    "Mon-PM Tue-AM Tue-PM Wed-PM Thu-AM Fri-PM",
+    "Mon-AM Tue-AM Wed-PM Thu-AM Thu-PM Fri-AM",
+    "Mon-PM Tue-PM Wed-AM Wed-PM Thu-PM Fri-AM",
+    "Tue-AM Tue-PM Wed-AM Thu-AM Fri-AM Fri-PM",
+    "周一下午 周二上午 周三上午 周四下午 周五上午 周五下午",
 ];
 const GOALS: [&str; 8] = [
     "认识数字1-10并能点数",
@@ -121,7 +152,7 @@ fn district(year: SchoolYear, second_term: Option<NaiveDate>) -> [(Kind, &'stati
                 3 + i * 2
             ),
             SCHOOLS[school].into(),
-            FAMILY_SLOTS[i % FAMILY_SLOTS.len()].into(),
+            FAMILY_SLOTS[(i / 3) % FAMILY_SLOTS.len()].into(),
         ]);
         // Teachers of the same school: T01/T04/T07 for the first, and so on.
         let same_school: Vec<usize> = (0..TEACHERS.len()).filter(|t| t % 3 == school).collect();
@@ -230,7 +261,6 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     let students = people::students(&mut tx, None).await?;
     let year_plans = plans::active_plans(&mut tx, Some(year), None).await?;
     tx.rollback().await?;
-    store.close().await;
 
     let mut out = std::io::stdout().lock();
     println!("\nTeachers:");
@@ -290,6 +320,9 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
         &rows,
         &mut out,
     )?;
+    plan_first_week(&demo, &store, &calendar, &mut out).await?;
+    store.close().await;
+
     let url = &demo.settings.database.url;
     println!(
         "\nThe demo's spreadsheets are in {dir}: copy them as templates for your own.\n\
@@ -298,4 +331,35 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
         dir = args.dir.display()
     );
     Ok(())
+}
+
+/// Plans the year's first teaching week as the daemon would on the Friday before,
+/// and shows each teacher's visits.
+async fn plan_first_week(
+    demo: &Context,
+    store: &Store,
+    calendar: &SchoolCalendar,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<()> {
+    let Some((first_day, _)) = calendar.teaching_span() else {
+        return Ok(());
+    };
+    let week = first_day.iso_week();
+    let monday = NaiveDate::from_isoywd_opt(week.year(), week.week(), chrono::Weekday::Mon)
+        .expect("an IsoWeek always has a Monday");
+    let friday_before = (monday - chrono::Duration::days(3))
+        .and_hms_opt(15, 0, 0)
+        .expect("15:00 exists");
+    let now = demo
+        .settings
+        .time_zone
+        .from_local_datetime(&friday_before)
+        .earliest()
+        .map_or(demo.now, |t| t.with_timezone(&chrono::Utc));
+    let report = plan_week::run(store, &demo.settings, &demo.actor, now, week, false).await?;
+    writeln!(
+        out,
+        "\nThe first week of the year, planned as `songjiao plan-week` does every Friday:\n"
+    )?;
+    super::week::print_with_names(store, &report, out).await
 }

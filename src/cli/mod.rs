@@ -6,6 +6,7 @@ mod import;
 pub mod output;
 mod people;
 mod plan;
+mod week;
 
 use std::path::PathBuf;
 
@@ -63,6 +64,12 @@ pub enum Command {
     Plan(plan::PlanCommand),
     /// Import teachers, students or plans from a CSV or XLSX spreadsheet.
     Import(import::ImportArgs),
+    /// Plan a week's visits for every active plan and write them; run again, it
+    /// changes only what must change. See README "How planning decides".
+    #[command(
+        after_help = "Examples:\n  songjiao plan-week\n  songjiao plan-week --week 2026-W49 --dry-run\n  songjiao plan-week --week 2026-W49 --format json"
+    )]
+    PlanWeek(week::PlanWeekArgs),
     /// The weekly planner alone: a planning problem file (JSON) in, a schedule
     /// (JSON) out. No database; see README "The planning problem file".
     #[command(after_help = "Example:\n  songjiao solve week.json > schedule.json")]
@@ -144,6 +151,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Student(command) => people::student(&context, command).await,
         Command::Plan(command) => plan::run(&context, command).await,
         Command::Import(args) => import::run(&context, args).await,
+        Command::PlanWeek(args) => week::run(&context, args).await,
         Command::Solve { problem } => solve(&problem),
     }
 }

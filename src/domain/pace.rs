@@ -1,4 +1,179 @@
-//! Turning pace into work: how many visits a plan asks for in a week.
+//! Pace and status (DESIGN.md, "Pace and status"): where a plan stands against its
+//! target on a given day, and how many visits it asks for in a week. Pure: the day is
+//! a parameter.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, IsoWeek, NaiveDate};
+use serde::Serialize;
+
+use super::calendar::SchoolCalendar;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    OnTrack,
+    Behind,
+    AtRisk,
+    Unreachable,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::OnTrack => "on_track",
+            Status::Behind => "behind",
+            Status::AtRisk => "at_risk",
+            Status::Unreachable => "unreachable",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Status::OnTrack,
+            Status::Behind,
+            Status::AtRisk,
+            Status::Unreachable,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The teaching days a plan can use: its dates, minus the days the student was
+/// paused (a pause does not count against the family), grouped by ISO week.
+#[derive(Debug, Clone)]
+pub struct PlanDays {
+    weeks: BTreeMap<IsoWeek, Vec<NaiveDate>>,
+    total: usize,
+}
+
+impl PlanDays {
+    pub fn new(
+        calendar: &SchoolCalendar,
+        start: NaiveDate,
+        end: NaiveDate,
+        paused: &[(NaiveDate, NaiveDate)],
+    ) -> Self {
+        let mut weeks: BTreeMap<IsoWeek, Vec<NaiveDate>> = BTreeMap::new();
+        let mut total = 0;
+        for day in calendar.teaching_days_between(start, end) {
+            if paused.iter().any(|&(from, to)| from <= day && day <= to) {
+                continue;
+            }
+            weeks.entry(day.iso_week()).or_default().push(day);
+            total += 1;
+        }
+        Self { weeks, total }
+    }
+
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// The plan's days before `day`.
+    pub fn elapsed(&self, day: NaiveDate) -> usize {
+        self.weeks.values().flatten().filter(|&&d| d < day).count()
+    }
+
+    /// The plan's days of one ISO week.
+    pub fn in_week(&self, week: IsoWeek) -> &[NaiveDate] {
+        self.weeks.get(&week).map_or(&[], Vec::as_slice)
+    }
+
+    /// From `day` on, how many days each remaining week holds.
+    fn remaining_weeks(&self, day: NaiveDate) -> impl Iterator<Item = usize> + '_ {
+        self.weeks
+            .values()
+            .map(move |days| days.iter().filter(|&&d| d >= day).count())
+            .filter(|&n| n > 0)
+    }
+}
+
+/// What a plan asks for, in the numbers pace needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Rhythm {
+    pub target: u32,
+    pub visits_per_week: u32,
+    pub periods_per_visit: u32,
+    pub max_visits_per_week: u32,
+}
+
+/// A plan's standing on a day, all in periods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pace {
+    pub target: u32,
+    pub delivered: u32,
+    pub expected: u32,
+    pub capacity: u32,
+    /// Teaching weeks of the plan from the day on, this week included.
+    pub remaining_weeks: u32,
+    pub status: Status,
+}
+
+impl Pace {
+    /// `delivered` counts completed and partial visits before `day`. `expected` is
+    /// the target times the share of the plan's days elapsed before `day`.
+    /// `capacity` counts every remaining week at `max_visits_per_week` visits, but
+    /// never more visits than the week has days (one visit a day); the regular
+    /// rhythm of `at_risk` is counted the same way.
+    pub fn on(days: &PlanDays, rhythm: Rhythm, delivered: u32, day: NaiveDate) -> Self {
+        let expected = if days.total() == 0 {
+            rhythm.target
+        } else {
+            (u64::from(rhythm.target) * days.elapsed(day) as u64 / days.total() as u64) as u32
+        };
+        let max = rhythm.max_visits_per_week.max(rhythm.visits_per_week) as usize;
+        let (mut weeks, mut capacity, mut regular) = (0u32, 0u32, 0u32);
+        for week_days in days.remaining_weeks(day) {
+            weeks += 1;
+            capacity += (week_days.min(max) as u32) * rhythm.periods_per_visit;
+            regular +=
+                (week_days.min(rhythm.visits_per_week as usize) as u32) * rhythm.periods_per_visit;
+        }
+        let status = if delivered + capacity < rhythm.target {
+            Status::Unreachable
+        } else if delivered + regular < rhythm.target {
+            Status::AtRisk
+        } else if delivered + rhythm.periods_per_visit < expected {
+            Status::Behind
+        } else {
+            Status::OnTrack
+        };
+        Pace {
+            target: rhythm.target,
+            delivered,
+            expected,
+            capacity,
+            remaining_weeks: weeks,
+            status,
+        }
+    }
+
+    /// How many visits behind pace, the planner's priority: larger is more urgent.
+    pub fn visits_behind(&self, periods_per_visit: u32) -> u32 {
+        self.expected
+            .saturating_sub(self.delivered)
+            .div_ceil(periods_per_visit.max(1))
+    }
+
+    /// The visits the plan asks for in the week starting on the day of this pace.
+    pub fn weekly_visits(&self, rhythm: Rhythm) -> u32 {
+        weekly_visits(
+            self.target.saturating_sub(self.delivered),
+            rhythm.periods_per_visit,
+            self.remaining_weeks,
+            rhythm.visits_per_week,
+            rhythm.max_visits_per_week,
+        )
+    }
+}
 
 /// DESIGN.md, "Pace and status": each week a plan asks for
 /// `clamp(ceil(still_needed / periods_per_visit / remaining_weeks), visits_per_week, max_visits_per_week)`.

@@ -10,14 +10,17 @@
 
 mod flow;
 pub mod problem;
+pub mod week;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use flow::FlowGraph;
-pub use problem::{DaySlot, PreviousSlot, Problem, ProblemError, StudentNeed, TeacherOffer};
+pub use problem::{
+    CurrentVisit, DaySlot, PreviousSlot, Problem, ProblemError, StudentNeed, TeacherOffer,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Visit {
@@ -68,6 +71,10 @@ struct Candidate {
     slot: u8,
     backup: bool,
     previous: bool,
+    /// The student's visit is already planned here (a re-plan).
+    current: bool,
+    /// Another student's visit is already planned in this teacher-slot.
+    held_by_other: bool,
     teacher: u32,
     edge: u32,
     student_day_edge: u32,
@@ -88,6 +95,47 @@ pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
     let (source, sink) = (0, 1);
     let mut teacher_slot_node: Vec<Option<(usize, usize)>> = vec![None; teachers * days * slots];
     let mut teacher_day_node: Vec<Option<(usize, usize)>> = vec![None; teachers * days];
+    let teacher_ids: HashMap<&str, usize> = problem
+        .teachers
+        .iter()
+        .enumerate()
+        .map(|(t, teacher)| (teacher.id.as_str(), t))
+        .collect();
+    let day_ids: HashMap<NaiveDate, usize> = problem
+        .days
+        .iter()
+        .enumerate()
+        .map(|(d, day)| (*day, d))
+        .collect();
+    let slot_ids: HashMap<&str, usize> = problem
+        .slots
+        .iter()
+        .enumerate()
+        .map(|(s, slot)| (slot.as_str(), s))
+        .collect();
+    // Who already holds each teacher-slot (a re-plan), and each student's own.
+    let mut holder: HashMap<usize, usize> = HashMap::new();
+    let current: Vec<Vec<usize>> = problem
+        .students
+        .iter()
+        .enumerate()
+        .map(|(i, student)| {
+            let mine: Vec<usize> = student
+                .current
+                .iter()
+                .filter_map(|visit| {
+                    let t = *teacher_ids.get(visit.teacher.as_str())?;
+                    let d = *day_ids.get(&visit.day)?;
+                    let s = *slot_ids.get(visit.slot.as_str())?;
+                    Some((t * days + d) * slots + s)
+                })
+                .collect();
+            for &cell in &mine {
+                holder.entry(cell).or_insert(i);
+            }
+            mine
+        })
+        .collect();
 
     // Every student's source edge exists from the start, closed (capacity 0) until
     // the student's priority level is served.
@@ -132,12 +180,15 @@ pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
                     .previous
                     .iter()
                     .any(|p| p.weekday == problem.days[d].weekday() && p.slot == problem.slots[s]);
+                let cell = (t * days + d) * slots + s;
                 let edge = graph.add_edge(student_day, slot_node, 1);
                 mine.push(Candidate {
                     day: d as u8,
                     slot: s as u8,
                     backup,
                     previous,
+                    current: current[i].contains(&cell),
+                    held_by_other: holder.get(&cell).is_some_and(|&j| j != i),
                     teacher: t as u32,
                     edge: edge as u32,
                     student_day_edge: student_day_edge as u32,
@@ -183,6 +234,10 @@ pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
             placed,
             maximum: placed,
         });
+    }
+
+    for mine in &candidates {
+        improve(&mut graph, mine, &problem.days);
     }
 
     let mut visits = Vec::new();
@@ -266,14 +321,73 @@ fn place_greedily(
                 let next_to_chosen = chosen
                     .iter()
                     .any(|&d| (days[d] - days[c.day as usize]).num_days().abs() == 1);
-                (c.backup, next_to_chosen, !c.previous, c.day, c.slot)
+                (
+                    !c.current,
+                    c.held_by_other,
+                    c.backup,
+                    next_to_chosen,
+                    !c.previous,
+                    c.day,
+                    c.slot,
+                )
             });
         let Some(c) = best else { break };
         graph.push(source_edge, 1);
-        for edge in [c.student_day_edge, c.edge, c.slot_edge, c.day_edge] {
-            graph.push(edge as usize, 1);
-        }
+        send(graph, c, 1);
         chosen.push(c.day as usize);
+    }
+}
+
+/// Sends (1) or takes back (-1) a visit along a candidate's path.
+fn send(graph: &mut FlowGraph, c: &Candidate, amount: i32) {
+    for edge in [c.student_day_edge, c.edge, c.slot_edge, c.day_edge] {
+        graph.push(edge as usize, amount);
+    }
+}
+
+/// After coverage is fixed, moves single visits to free places the soft goals like
+/// better: keeping an already planned visit, then the responsible teacher, then days
+/// apart, then last week's slots. A move never changes how many visits anyone has.
+fn improve(graph: &mut FlowGraph, candidates: &[Candidate], days: &[NaiveDate]) {
+    let placed_days = |graph: &FlowGraph, except: usize| -> Vec<NaiveDate> {
+        candidates
+            .iter()
+            .enumerate()
+            .filter(|&(k, c)| k != except && graph.flow(c.edge as usize) > 0)
+            .map(|(_, c)| days[c.day as usize])
+            .collect()
+    };
+    let score = |c: &Candidate, others: &[NaiveDate]| {
+        let day = days[c.day as usize];
+        let next_to_other = others.iter().any(|&o| (o - day).num_days().abs() == 1);
+        (!c.current, c.backup, next_to_other, !c.previous)
+    };
+    // Each move strictly improves one visit's score, so this ends; the bound keeps
+    // it short on large weeks.
+    for _ in 0..candidates.len() {
+        let mut moved = false;
+        for (k, placed) in candidates.iter().enumerate() {
+            if graph.flow(placed.edge as usize) == 0 {
+                continue;
+            }
+            let others = placed_days(graph, k);
+            let better = candidates.iter().filter(|c| {
+                graph.residual(c.edge as usize) > 0
+                    && graph.residual(c.slot_edge as usize) > 0
+                    && graph.residual(c.day_edge as usize) > 0
+                    && (c.day == placed.day || graph.residual(c.student_day_edge as usize) > 0)
+                    && score(c, &others) < score(placed, &others)
+            });
+            if let Some(c) = better.min_by_key(|c| (score(c, &others), c.day, c.slot)) {
+                send(graph, placed, -1);
+                send(graph, c, 1);
+                moved = true;
+                break;
+            }
+        }
+        if !moved {
+            break;
+        }
     }
 }
 

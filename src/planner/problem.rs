@@ -54,6 +54,19 @@ pub struct StudentNeed {
     pub available: Vec<DaySlot>,
     #[serde(default)]
     pub previous: Vec<PreviousSlot>,
+    /// Visits already planned for this week (when a week is planned again): each is
+    /// kept unless a more urgent visit needs its slot. One that no longer fits (its
+    /// day, slot or teacher is gone) is simply not kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub current: Vec<CurrentVisit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurrentVisit {
+    pub teacher: String,
+    pub day: NaiveDate,
+    pub slot: String,
 }
 
 /// A problem that cannot be solved as written: the field at fault and why.

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod people;
 pub mod plans;
+pub mod visits;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -186,3 +186,33 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+impl TestDb {
+    /// Runs one SQL statement directly on the test database: for what no command
+    /// does yet, or to check what the commands wrote.
+    pub fn sql(&self, statement: &str) -> u64 {
+        runtime().block_on(async {
+            use sqlx::Connection;
+            let statement = sqlx::AssertSqlSafe(statement.to_string());
+            if self.is_postgres() {
+                let mut connection = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
+                sqlx::query(statement)
+                    .execute(&mut connection)
+                    .await
+                    .expect("run SQL")
+                    .rows_affected()
+            } else {
+                let mut connection = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
+                sqlx::query(statement)
+                    .execute(&mut connection)
+                    .await
+                    .expect("run SQL")
+                    .rows_affected()
+            }
+        })
+    }
+}

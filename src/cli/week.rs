@@ -1,0 +1,175 @@
+//! `plan-week`: plan the coming week's visits and show them per teacher.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+
+use chrono::Datelike;
+use clap::{Args, ValueEnum};
+
+use super::Context;
+use super::output::print_table;
+use crate::domain::slot::weekday_name;
+use crate::jobs::plan_week::{self, WeekReport};
+use crate::planner::week::parse_week;
+use crate::store::{Store, people};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WeekFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanWeekArgs {
+    /// The ISO week, e.g. 2026-W49. Default: the coming week (after today's).
+    #[arg(long)]
+    week: Option<String>,
+    /// Show what would be planned without writing anything.
+    #[arg(long)]
+    dry_run: bool,
+    #[arg(long, value_enum, default_value_t = WeekFormat::Table)]
+    format: WeekFormat,
+    /// Also write the week's planning problem (v1) to this file, for `songjiao solve`
+    /// or another solver.
+    #[arg(long, value_name = "FILE")]
+    write_problem: Option<std::path::PathBuf>,
+}
+
+pub async fn run(context: &Context, args: PlanWeekArgs) -> anyhow::Result<()> {
+    let week = match &args.week {
+        Some(text) => parse_week(text)
+            .ok_or_else(|| anyhow::anyhow!("--week `{text}` is not an ISO week like 2026-W49"))?,
+        None => plan_week::coming_week(context.today()),
+    };
+    let store = context.store().await?;
+    let report = plan_week::run(
+        &store,
+        &context.settings,
+        &context.actor,
+        context.now,
+        week,
+        args.dry_run,
+    )
+    .await?;
+    if let Some(path) = &args.write_problem {
+        std::fs::write(path, serde_json::to_vec_pretty(&report.problem)?)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    }
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        WeekFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        WeekFormat::Table => print_with_names(&store, &report, &mut out).await?,
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// The week per teacher with everyone's names, then what could not be placed and why.
+pub async fn print_with_names(
+    store: &Store,
+    report: &WeekReport,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let mut tx = store.read().await?;
+    let teachers: HashMap<String, String> = people::teachers(&mut tx, None)
+        .await?
+        .into_iter()
+        .map(|t| (t.teacher_id, t.name))
+        .collect();
+    let students: HashMap<String, String> = people::students(&mut tx, None)
+        .await?
+        .into_iter()
+        .map(|s| (s.student_id, s.name))
+        .collect();
+    tx.rollback().await?;
+    print_report(report, &teachers, &students, out)
+}
+
+fn print_report(
+    report: &WeekReport,
+    teachers: &HashMap<String, String>,
+    students: &HashMap<String, String>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let name = |names: &HashMap<String, String>, id: &str| {
+        names
+            .get(id)
+            .map_or(id.to_string(), |n| format!("{id} {n}"))
+    };
+    if let Some(why) = &report.nothing_to_plan {
+        writeln!(out, "{why}.")?;
+    } else {
+        let days: Vec<String> = report
+            .days
+            .iter()
+            .map(|d| format!("{} {}", weekday_name(d.weekday()), d.format("%m-%d")))
+            .collect();
+        writeln!(
+            out,
+            "Week {} ({}): planning {} teaching day(s): {}",
+            report.week,
+            report.school_year,
+            days.len(),
+            days.join(", ")
+        )?;
+    }
+    let mut by_teacher: BTreeMap<&str, Vec<Vec<String>>> = BTreeMap::new();
+    for visit in &report.visits {
+        by_teacher
+            .entry(visit.teacher.as_str())
+            .or_default()
+            .push(vec![
+                format!("{} {}", weekday_name(visit.day.weekday()), visit.day),
+                visit.slot.clone(),
+                name(students, &visit.student),
+                match &visit.outcome {
+                    Some(outcome) => format!("recorded: {outcome}"),
+                    None => visit.change.to_string(),
+                },
+                visit.visit_id.map_or("-".into(), |id| id.to_string()),
+            ]);
+    }
+    let headers = ["day", "slot", "student", "change", "visit"].map(String::from);
+    for (teacher, rows) in &by_teacher {
+        writeln!(
+            out,
+            "\n{} — {} visit(s)",
+            name(teachers, teacher),
+            rows.len()
+        )?;
+        print_table(&headers, rows, out)?;
+    }
+    if !report.unplaced.is_empty() {
+        let missing: u32 = report.unplaced.iter().map(|u| u.missing).sum();
+        writeln!(out, "\n{missing} visit(s) could not be placed:")?;
+        for unplaced in &report.unplaced {
+            writeln!(
+                out,
+                "  {}: {} missing — {}",
+                name(students, &unplaced.student),
+                unplaced.missing,
+                unplaced.reason
+            )?;
+        }
+    }
+    let c = &report.changes;
+    writeln!(
+        out,
+        "\n{} of {} visits asked for are placed. Changes: {} added, {} moved, {} cancelled, {} kept{}.",
+        report.stats.visits_placed,
+        report.stats.visits_needed,
+        c.added,
+        c.moved,
+        c.cancelled,
+        c.kept,
+        if report.dry_run {
+            " (dry run: nothing was written)"
+        } else {
+            ""
+        }
+    )?;
+    Ok(())
+}

@@ -1,0 +1,352 @@
+//! The plan-week job: loads the week from the database, plans it with the pure
+//! planner and writes the changes in one transaction.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, Duration, IsoWeek, NaiveDate, Utc, Weekday};
+use serde::Serialize;
+
+use crate::config::Settings;
+use crate::domain::calendar::{SchoolCalendar, SchoolYear};
+use crate::domain::pace::{PlanDays, Rhythm};
+use crate::domain::student::StudentStatus;
+use crate::planner::week::{Change, ExistingVisit, Need, Week, WeekPlan, WeekTeacher, format_week};
+use crate::planner::{self, Problem, Stats, Unplaced};
+use crate::store::visits::{self, VisitRow};
+use crate::store::{Actor, Store, Tx, people, plans};
+
+/// One visit of the planned week.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeekVisit {
+    /// None in a dry run for a visit not yet written.
+    pub visit_id: Option<i64>,
+    pub student: String,
+    pub teacher: String,
+    pub day: NaiveDate,
+    pub slot: String,
+    /// `added`, `moved`, `kept`, or `fixed` (on a day already past, or recorded).
+    pub change: &'static str,
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ChangeCounts {
+    pub added: usize,
+    pub moved: usize,
+    pub cancelled: usize,
+    pub kept: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WeekReport {
+    pub week: String,
+    pub school_year: String,
+    /// The days planned (teaching days after today).
+    pub days: Vec<NaiveDate>,
+    /// Why nothing was planned, when nothing could be.
+    pub nothing_to_plan: Option<String>,
+    pub dry_run: bool,
+    pub visits: Vec<WeekVisit>,
+    pub unplaced: Vec<Unplaced>,
+    pub stats: Stats,
+    pub changes: ChangeCounts,
+    /// Each plan's pace at the start of the week and what it asked for.
+    pub plans: Vec<Need>,
+    /// The problem the planner solved.
+    #[serde(skip)]
+    pub problem: Problem,
+}
+
+/// The school year a week belongs to: the year of its Thursday, as ISO weeks go.
+pub fn school_year_of(week: IsoWeek) -> SchoolYear {
+    let thursday = NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Thu)
+        .expect("an IsoWeek always has a Thursday");
+    SchoolYear::containing(thursday)
+}
+
+/// The ISO week after the one holding `today`.
+pub fn coming_week(today: NaiveDate) -> IsoWeek {
+    (today + Duration::days(7)).iso_week()
+}
+
+/// Plans a week: loads it, solves it and (unless `dry_run`) writes it, all in one
+/// transaction, so two runs never interleave and a crash leaves nothing half-written.
+pub async fn run(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    week: IsoWeek,
+    dry_run: bool,
+) -> anyhow::Result<WeekReport> {
+    let year = school_year_of(week);
+    let calendar = settings
+        .calendar(year)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let today = now.with_timezone(&settings.time_zone).date_naive();
+    let mut tx = store.write(actor, now).await?;
+    if tx.is_postgres() {
+        // Several servers may share the database: one plans a week at a time.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('songjiao:plan-week'))",
+            vec![],
+        )
+        .await?;
+    }
+    let loaded = load(&mut tx, settings, &calendar, week, today).await?;
+    let problem = loaded.problem();
+    let schedule = planner::solve(&problem.problem)?;
+    let changes = loaded.changes(&schedule);
+    let applied = if dry_run {
+        tx.rollback().await?;
+        None
+    } else {
+        let applied = visits::apply(&mut tx, &changes).await?;
+        tx.commit().await?;
+        Some(applied)
+    };
+
+    let mut counts = ChangeCounts::default();
+    let mut report_visits = Vec::new();
+    let plan_of: HashMap<i64, &WeekPlan> = loaded.plans.iter().map(|p| (p.plan_id, p)).collect();
+    for change in &changes {
+        let (visit_id, plan, teacher, day, slot, kind) = match change {
+            Change::Cancel { .. } => {
+                counts.cancelled += 1;
+                continue;
+            }
+            Change::Keep { visit_id } => {
+                counts.kept += 1;
+                let (plan, visit) = find_visit(&loaded.plans, *visit_id);
+                let (teacher, day, slot) = (visit.teacher.clone(), visit.day, visit.slot.clone());
+                (Some(*visit_id), plan, teacher, day, slot, "kept")
+            }
+            Change::Move {
+                visit_id,
+                teacher,
+                day,
+                slot,
+            } => {
+                counts.moved += 1;
+                let (plan, _) = find_visit(&loaded.plans, *visit_id);
+                (
+                    Some(*visit_id),
+                    plan,
+                    teacher.clone(),
+                    *day,
+                    slot.clone(),
+                    "moved",
+                )
+            }
+            Change::Add {
+                plan_id,
+                teacher,
+                day,
+                slot,
+            } => {
+                counts.added += 1;
+                let id = applied
+                    .as_ref()
+                    .and_then(|a| a.added.get(&(*plan_id, *day)).copied());
+                (
+                    id,
+                    plan_of[plan_id],
+                    teacher.clone(),
+                    *day,
+                    slot.clone(),
+                    "added",
+                )
+            }
+        };
+        report_visits.push(WeekVisit {
+            visit_id,
+            student: plan.student_id.clone(),
+            teacher,
+            day,
+            slot,
+            change: kind,
+            outcome: None,
+        });
+    }
+    for plan in &loaded.plans {
+        for visit in plan.visits.iter().filter(|v| loaded.is_fixed(v)) {
+            report_visits.push(WeekVisit {
+                visit_id: Some(visit.visit_id),
+                student: plan.student_id.clone(),
+                teacher: visit.teacher.clone(),
+                day: visit.day,
+                slot: visit.slot.clone(),
+                change: "fixed",
+                outcome: visit.outcome.clone(),
+            });
+        }
+    }
+    report_visits.sort_by(|a, b| {
+        (a.day, &a.slot, &a.teacher, &a.student).cmp(&(b.day, &b.slot, &b.teacher, &b.student))
+    });
+
+    let nothing_to_plan = why_nothing_to_plan(&calendar, week, &problem.problem.days, today);
+    Ok(WeekReport {
+        week: format_week(week),
+        school_year: year.to_string(),
+        days: problem.problem.days.clone(),
+        nothing_to_plan,
+        dry_run,
+        visits: report_visits,
+        unplaced: schedule.unplaced,
+        stats: schedule.stats,
+        changes: counts,
+        plans: problem.needs,
+        problem: problem.problem,
+    })
+}
+
+fn find_visit(plans: &[WeekPlan], visit_id: i64) -> (&WeekPlan, &ExistingVisit) {
+    plans
+        .iter()
+        .find_map(|p| {
+            p.visits
+                .iter()
+                .find(|v| v.visit_id == visit_id)
+                .map(|v| (p, v))
+        })
+        .expect("a kept or moved visit is one of the week's plans' visits")
+}
+
+fn why_nothing_to_plan(
+    calendar: &SchoolCalendar,
+    week: IsoWeek,
+    open_days: &[NaiveDate],
+    today: NaiveDate,
+) -> Option<String> {
+    if !open_days.is_empty() {
+        return None;
+    }
+    let name = format_week(week);
+    let monday = NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)
+        .expect("an IsoWeek always has a Monday");
+    let days: Vec<NaiveDate> = (0..7).map(|d| monday + Duration::days(d)).collect();
+    Some(if !days.iter().any(|&d| calendar.in_term(d)) {
+        format!(
+            "{name} ({} to {}) is outside every term of {}: no visits are planned",
+            days[0], days[6], calendar.year
+        )
+    } else if calendar.week(week).is_empty() {
+        format!("{name} has no teaching day (holidays): no visits are planned")
+    } else {
+        format!(
+            "{name}'s teaching days are all on or before today ({today}): the past is not re-planned"
+        )
+    })
+}
+
+async fn load<'c>(
+    tx: &mut Tx,
+    settings: &Settings,
+    calendar: &'c SchoolCalendar,
+    week: IsoWeek,
+    today: NaiveDate,
+) -> anyhow::Result<Week<'c>> {
+    let monday = NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)
+        .expect("an IsoWeek always has a Monday");
+    let sunday = monday + Duration::days(6);
+    let defaults = &settings.defaults;
+
+    let teachers: Vec<WeekTeacher> = {
+        let mut leaves: HashMap<String, Vec<(NaiveDate, NaiveDate)>> = HashMap::new();
+        for leave in people::teacher_leaves(tx, None).await? {
+            leaves
+                .entry(leave.person_id)
+                .or_default()
+                .push((leave.start_date, leave.end_date));
+        }
+        people::teachers(tx, None)
+            .await?
+            .into_iter()
+            .map(|t| WeekTeacher {
+                away: leaves.remove(&t.teacher_id).unwrap_or_default(),
+                max_visits_per_day: t.max_visits_per_day.unwrap_or(defaults.max_visits_per_day),
+                id: t.teacher_id,
+                available: t.available,
+            })
+            .collect()
+    };
+    let students: HashMap<String, people::Student> = people::students(tx, None)
+        .await?
+        .into_iter()
+        .map(|s| (s.student_id.clone(), s))
+        .collect();
+    let mut pauses: HashMap<String, Vec<(NaiveDate, NaiveDate)>> = HashMap::new();
+    for pause in people::student_pauses(tx, None).await? {
+        pauses
+            .entry(pause.person_id)
+            .or_default()
+            .push((pause.start_date, pause.end_date));
+    }
+    let delivered = visits::delivered_before(tx, calendar.year, monday).await?;
+    let mut this_week = by_plan(visits::planned_between(tx, monday, sunday).await?);
+    let mut last_week = by_plan(
+        visits::planned_between(tx, monday - Duration::days(7), monday - Duration::days(1)).await?,
+    );
+
+    let mut plans = Vec::new();
+    for plan in plans::active_plans(tx, Some(calendar.year), None).await? {
+        let terms = &plan.terms;
+        let Some(student) = students.get(&plan.student_id) else {
+            continue;
+        };
+        if student.status != StudentStatus::Active
+            || terms.start_date > sunday
+            || terms.end_date < monday
+        {
+            continue;
+        }
+        let no_pauses = Vec::new();
+        let paused = pauses.get(&plan.student_id).unwrap_or(&no_pauses);
+        plans.push(WeekPlan {
+            plan_id: plan.plan_id,
+            student_id: plan.student_id.clone(),
+            teacher: terms.teacher_id.clone(),
+            backup_teacher: terms.backup_teacher_id.clone(),
+            rhythm: Rhythm {
+                target: terms.target(calendar, defaults.prorate_target),
+                visits_per_week: terms.visits_per_week,
+                periods_per_visit: terms.periods_per_visit,
+                max_visits_per_week: defaults.max_visits_per_week,
+            },
+            days: PlanDays::new(calendar, terms.start_date, terms.end_date, paused),
+            family: student.available.clone(),
+            delivered: delivered.get(&plan.plan_id).copied().unwrap_or(0),
+            visits: this_week.remove(&plan.plan_id).unwrap_or_default(),
+            last_week: last_week
+                .remove(&plan.plan_id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| (v.day.weekday(), v.slot))
+                .collect(),
+        });
+    }
+    Ok(Week {
+        calendar,
+        week,
+        today,
+        slots: settings.slots.iter().map(|s| s.name.clone()).collect(),
+        teachers,
+        plans,
+        orphans: this_week.into_values().flatten().collect(),
+    })
+}
+
+fn by_plan(rows: Vec<VisitRow>) -> HashMap<i64, Vec<ExistingVisit>> {
+    let mut map: HashMap<i64, Vec<ExistingVisit>> = HashMap::new();
+    for row in rows {
+        map.entry(row.plan_id).or_default().push(ExistingVisit {
+            visit_id: row.visit_id,
+            teacher: row.teacher_id,
+            day: row.day,
+            slot: row.slot,
+            outcome: row.outcome,
+        });
+    }
+    map
+}

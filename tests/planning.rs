@@ -1,0 +1,322 @@
+//! `plan-week` on a real database: the week's visits from plans, calendar, leave and
+//! pace; re-planning changes only what must change. On SQLite and on PostgreSQL.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+
+use common::TestDb;
+use serde_json::Value;
+
+const TEACHERS: &str = "\
+teacher_id,name,email,school,available,max_visits_per_day
+T01,王芳,wangfang@example.org,城关小学,Mon-AM Mon-PM Tue-AM Tue-PM Wed-AM Wed-PM Thu-AM Thu-PM Fri-AM Fri-PM,2
+T02,李娜,lina@example.org,城关小学,Mon-AM Mon-PM Tue-AM Tue-PM Wed-AM Wed-PM Thu-AM Thu-PM Fri-AM Fri-PM,2
+";
+
+const STUDENTS: &str = "\
+student_id,name,school,available
+S001,李小明,城关小学,Mon-AM Wed-AM Thu-PM Fri-AM
+S002,王欣怡,城关小学,Mon-PM Tue-PM Wed-PM Thu-PM Fri-PM
+S003,张子涵,城关小学,Mon-AM Tue-AM
+";
+
+/// Plans to the end of the autumn term (8 weeks from 2026-W49, targets pro-rated):
+/// on pace, 2 visits a week. S002's plan began a week earlier and nothing was
+/// delivered: two visits behind, it now needs 3 a week (DESIGN.md's formula).
+const PLANS: &str = "\
+student_id,school_year,teacher_id,backup_teacher_id,start_date,end_date,goals
+S001,2026-2027,T01,T02,2026-11-30,2027-01-22,认识数字
+S002,2026-2027,T01,,2026-11-23,2027-01-22,能自己穿衣
+S003,2026-2027,T02,T01,2026-11-30,2027-01-22,握笔
+";
+
+fn district(db: &TestDb) {
+    db.ok(&["init"]);
+    db.import("teachers", TEACHERS);
+    db.import("students", STUDENTS);
+    db.import("plans", PLANS);
+}
+
+fn plan_week(db: &TestDb, as_of: &str, week: &str, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "--as-of",
+        as_of,
+        "plan-week",
+        "--week",
+        week,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    db.json(&args)
+}
+
+fn visits_of<'a>(report: &'a Value, student: &str) -> Vec<&'a Value> {
+    report["visits"]
+        .as_array()
+        .expect("visits")
+        .iter()
+        .filter(|v| v["student"] == student)
+        .collect()
+}
+
+fn days_of(report: &Value, student: &str) -> Vec<String> {
+    visits_of(report, student)
+        .iter()
+        .map(|v| v["day"].as_str().expect("day").to_string())
+        .collect()
+}
+
+fn ids(report: &Value) -> Vec<i64> {
+    let mut ids: Vec<i64> = report["visits"]
+        .as_array()
+        .expect("visits")
+        .iter()
+        .map(|v| v["visit_id"].as_i64().expect("a written visit has an id"))
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn plan_of<'a>(report: &'a Value, student: &str) -> &'a Value {
+    report["plans"]
+        .as_array()
+        .expect("plans")
+        .iter()
+        .find(|p| p["student_id"] == student)
+        .expect("the student's plan")
+}
+
+/// No teacher in two homes at once, no child twice a day.
+fn assert_hard_rules(report: &Value) {
+    let mut teacher_slots = HashSet::new();
+    let mut student_days = HashSet::new();
+    for visit in report["visits"].as_array().expect("visits") {
+        assert!(
+            teacher_slots.insert((
+                visit["teacher"].clone(),
+                visit["day"].clone(),
+                visit["slot"].clone()
+            )),
+            "teacher double-booked: {visit}"
+        );
+        assert!(
+            student_days.insert((visit["student"].clone(), visit["day"].clone())),
+            "two visits a day: {visit}"
+        );
+    }
+}
+
+fn a_week_is_planned_and_planning_again_changes_nothing(db: &TestDb) {
+    district(db);
+    let report = plan_week(db, "2026-11-27", "2026-W49", &[]);
+    assert_hard_rules(&report);
+    assert_eq!(report["week"], "2026-W49");
+    assert_eq!(report["days"].as_array().unwrap().len(), 5);
+    assert!(
+        report["unplaced"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
+
+    // Two visits, in the family's slots, on days apart where the family allows it.
+    let s001 = days_of(&report, "S001");
+    assert_eq!(s001.len(), 2, "{report:#}");
+    let family: HashSet<(&str, &str)> = [
+        ("2026-11-30", "AM"),
+        ("2026-12-02", "AM"),
+        ("2026-12-03", "PM"),
+        ("2026-12-04", "AM"),
+    ]
+    .into();
+    for visit in visits_of(&report, "S001") {
+        let cell = (
+            visit["day"].as_str().unwrap(),
+            visit["slot"].as_str().unwrap(),
+        );
+        assert!(
+            family.contains(&cell),
+            "{visit} is not in the family's slots"
+        );
+        assert_eq!(
+            visit["teacher"], "T01",
+            "the responsible teacher comes first"
+        );
+    }
+    let (a, b) = (
+        chrono::NaiveDate::parse_from_str(&s001[0], "%Y-%m-%d").unwrap(),
+        chrono::NaiveDate::parse_from_str(&s001[1], "%Y-%m-%d").unwrap(),
+    );
+    assert!(
+        (b - a).num_days().abs() > 1,
+        "visits on consecutive days: {s001:?}"
+    );
+
+    // The child two visits behind gets a third visit, and is served first.
+    let behind = plan_of(&report, "S002");
+    assert_eq!(behind["visits_wanted"], 3, "{behind:#}");
+    assert!(behind["priority"].as_i64().unwrap() >= 2, "{behind:#}");
+    assert_eq!(days_of(&report, "S002").len(), 3);
+    assert_eq!(plan_of(&report, "S001")["visits_wanted"], 2);
+    assert_eq!(days_of(&report, "S003").len(), 2);
+    assert_eq!(report["changes"]["added"], 7);
+
+    // Again: nothing is duplicated or moved.
+    let again = plan_week(db, "2026-11-27", "2026-W49", &[]);
+    assert_eq!(again["changes"]["added"], 0);
+    assert_eq!(again["changes"]["moved"], 0);
+    assert_eq!(again["changes"]["cancelled"], 0);
+    assert_eq!(again["changes"]["kept"], 7);
+    assert_eq!(ids(&again), ids(&report));
+    assert_eq!(
+        db.sql("UPDATE visits SET note = note WHERE status = 'planned'"),
+        7,
+        "seven visits in the database"
+    );
+}
+
+fn a_dry_run_writes_nothing(db: &TestDb) {
+    district(db);
+    let report = plan_week(db, "2026-11-27", "2026-W49", &["--dry-run"]);
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["changes"]["added"], 7);
+    assert!(report["visits"][0]["visit_id"].is_null());
+    let again = plan_week(db, "2026-11-27", "2026-W49", &["--dry-run"]);
+    assert_eq!(again["changes"]["added"], 7);
+    assert_eq!(db.sql("UPDATE visits SET note = note"), 0);
+    let table = db.ok(&["--as-of", "2026-11-27", "plan-week", "--dry-run"]);
+    assert!(
+        table.contains("2026-W49"),
+        "the coming week by default: {table}"
+    );
+    assert!(table.contains("T01 王芳"), "{table}");
+    assert!(table.contains("dry run: nothing was written"), "{table}");
+}
+
+/// 2026-W41: the National Day holiday takes Monday to Wednesday; Saturday 10 October
+/// is a make-up workday on Wednesday's timetable.
+fn a_holiday_week_with_a_make_up_saturday(db: &TestDb) {
+    db.ok(&["init"]);
+    db.import("teachers", TEACHERS);
+    db.import(
+        "students",
+        "student_id,name,school,available\nS001,李小明,城关小学,Wed-AM Fri-AM\n",
+    );
+    db.import(
+        "plans",
+        "student_id,school_year,teacher_id,start_date\nS001,2026-2027,T01,2026-10-08\n",
+    );
+    let report = plan_week(db, "2026-10-02", "2026-W41", &[]);
+    assert_eq!(
+        report["days"],
+        serde_json::json!(["2026-10-08", "2026-10-09", "2026-10-10"]),
+        "three teaching days, the make-up Saturday among them"
+    );
+    assert_eq!(
+        days_of(&report, "S001"),
+        ["2026-10-09", "2026-10-10"],
+        "Friday, and Saturday on Wednesday's timetable: {report:#}"
+    );
+}
+
+fn a_week_outside_every_term_plans_nothing_and_says_so(db: &TestDb) {
+    district(db);
+    let report = plan_week(db, "2026-07-20", "2026-W32", &[]);
+    assert!(report["visits"].as_array().unwrap().is_empty());
+    let why = report["nothing_to_plan"].as_str().expect("a reason");
+    assert!(why.contains("outside every term"), "{why}");
+    let table = db.ok(&["--as-of", "2026-07-20", "plan-week", "--week", "2026-W32"]);
+    assert!(table.contains("outside every term"), "{table}");
+    let error = db.fails(&["plan-week", "--week", "next"]);
+    assert!(error.contains("not an ISO week like 2026-W49"), "{error}");
+}
+
+/// Mid-week, after Monday's visits were recorded, T01 goes on leave from Wednesday:
+/// the recorded visits stay, S001's visits move to the backup teacher (same visit
+/// ids), S002 (no backup) loses what cannot be made and is told why.
+fn replanning_after_a_visit_was_recorded(db: &TestDb) {
+    district(db);
+    let first = plan_week(db, "2026-11-27", "2026-W49", &[]);
+    let before: HashMap<i64, Value> = first["visits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["visit_id"].as_i64().unwrap(), v.clone()))
+        .collect();
+    let recorded = db.sql(
+        "UPDATE visits SET outcome = 'completed', periods = 3, recorded_by = 'test' WHERE day = '2026-11-30'",
+    );
+    assert!(recorded > 0, "some visits fall on Monday: {first:#}");
+    db.ok(&[
+        "teacher",
+        "leave",
+        "add",
+        "T01",
+        "--from",
+        "2026-12-02",
+        "--to",
+        "2026-12-04",
+        "--reason",
+        "培训",
+    ]);
+
+    let report = plan_week(db, "2026-12-01", "2026-W49", &[]);
+    assert_hard_rules(&report);
+    assert_eq!(
+        report["days"],
+        serde_json::json!(["2026-12-02", "2026-12-03", "2026-12-04"])
+    );
+    for visit in report["visits"].as_array().unwrap() {
+        let id = visit["visit_id"].as_i64().unwrap();
+        if visit["day"].as_str().unwrap() <= "2026-12-01" {
+            assert_eq!(visit["change"], "fixed", "{visit}");
+            assert_eq!(visit["teacher"], before[&id]["teacher"]);
+            assert_eq!(visit["day"], before[&id]["day"]);
+        } else {
+            assert_ne!(visit["teacher"], "T01", "T01 is on leave: {visit}");
+        }
+    }
+    // Every visit S001 had is still there: the ones on T01's leave moved to T02.
+    let s001 = visits_of(&report, "S001");
+    assert_eq!(s001.len(), 2, "{report:#}");
+    for visit in &s001 {
+        let id = visit["visit_id"].as_i64().unwrap();
+        assert!(
+            before.contains_key(&id),
+            "S001's visits keep their ids: {visit}"
+        );
+    }
+    assert!(
+        report["changes"]["moved"].as_u64().unwrap() >= 1,
+        "{report:#}"
+    );
+    assert_eq!(report["changes"]["added"], 0, "{report:#}");
+    let s002_unplaced = report["unplaced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["student"] == "S002")
+        .expect("S002 cannot have all its visits");
+    assert!(
+        s002_unplaced["reason"].as_str().unwrap().contains("T01"),
+        "{s002_unplaced}"
+    );
+    // The recorded visit is untouched.
+    assert_eq!(
+        db.sql("UPDATE visits SET note = note WHERE outcome = 'completed' AND status = 'planned'"),
+        recorded
+    );
+    // And once more: stable.
+    let again = plan_week(db, "2026-12-01", "2026-W49", &[]);
+    assert_eq!(again["changes"]["moved"], 0);
+    assert_eq!(again["changes"]["added"], 0);
+    assert_eq!(again["changes"]["cancelled"], 0);
+}
+
+on_both_databases!(
+    a_week_is_planned_and_planning_again_changes_nothing,
+    a_dry_run_writes_nothing,
+    a_holiday_week_with_a_make_up_saturday,
+    a_week_outside_every_term_plans_nothing_and_says_so,
+    replanning_after_a_visit_was_recorded,
+);
