@@ -2,97 +2,16 @@
 //! `songjiao import`. Run: `cargo bench --bench import` (release build).
 //! Target (issue 2): 10,000 students and their plans in under 5 s.
 
-use std::fmt::Write as _;
-use std::time::Instant;
-
-use chrono::Utc;
-use songjiao::config::Settings;
-use songjiao::import::{import, records::Kind};
-use songjiao::store::{Actor, Store};
-
-const STUDENTS: usize = 10_000;
-const TEACHERS: usize = 2_000;
-const SLOTS: [&str; 10] = [
-    "Mon-AM", "Mon-PM", "Tue-AM", "Tue-PM", "Wed-AM", "Wed-PM", "Thu-AM", "Thu-PM", "Fri-AM",
-    "Fri-PM",
-];
-
-fn slots(seed: usize, count: usize) -> String {
-    (0..count)
-        .map(|k| SLOTS[(seed * 7 + k * 3) % SLOTS.len()])
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn district() -> [(Kind, String); 3] {
-    let mut teachers = String::from("teacher_id,name,email,school,available,max_visits_per_day\n");
-    for t in 0..TEACHERS {
-        let _ = writeln!(
-            teachers,
-            "T{t:05},教师{t},t{t}@example.org,第{}学校,{},2",
-            t % 200,
-            slots(t, 6)
-        );
-    }
-    let mut students = String::from(
-        "student_id,name,gender,birth_date,disability,guardian_name,guardian_phone,address,school,available\n",
-    );
-    let mut plans = String::from(
-        "student_id,school_year,teacher_id,backup_teacher_id,visits_per_week,periods_per_visit,annual_target,start_date,end_date,goals\n",
-    );
-    for s in 0..STUDENTS {
-        let _ = writeln!(
-            students,
-            "S{s:06},学生{s},{},201{}-0{}-1{},智力残疾,家长{s},1380000{:04},某镇某路{s}号,第{}学校,{}",
-            if s % 2 == 0 { "男" } else { "女" },
-            s % 10,
-            1 + s % 9,
-            s % 10,
-            s % 10_000,
-            s % 200,
-            slots(s, 4)
-        );
-        let teacher = s % TEACHERS;
-        let _ = writeln!(
-            plans,
-            "S{s:06},2026-2027,T{teacher:05},T{:05},,,,,,认识数字；能自己穿衣；能表达需求",
-            (teacher + 1) % TEACHERS
-        );
-    }
-    [
-        (Kind::Teachers, teachers),
-        (Kind::Students, students),
-        (Kind::Plans, plans),
-    ]
-}
+mod common;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let mut settings = Settings::defaults();
-    settings.calendar.dir = concat!(env!("CARGO_MANIFEST_DIR"), "/config/calendar").into();
-    settings.database.url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let store = Store::open(&settings.database, true).await?;
-    store.migrate().await?;
-    let actor = Actor("bench".into());
-    let mut total = 0.0;
-    for (kind, text) in district() {
-        let file = dir.path().join(format!("{kind:?}.csv"));
-        std::fs::write(&file, text)?;
-        let started = Instant::now();
-        let mut tx = store.write(&actor, Utc::now()).await?;
-        let report = import(&mut tx, &file, kind, &settings).await?;
-        tx.commit().await?;
-        let seconds = started.elapsed().as_secs_f64();
-        if kind != Kind::Teachers {
-            total += seconds;
-        }
-        println!(
-            "import {kind:?}: {} rows ({} new) in {seconds:.2} s",
-            report.rows, report.created
-        );
-    }
-    println!("students and plans: {STUDENTS} each in {total:.2} s (target: under 5 s)");
+    let (_, store, seconds) = common::import_district(dir.path()).await?;
+    println!(
+        "students and plans: {} each in {seconds:.2} s (target: under 5 s)",
+        common::STUDENTS
+    );
     store.close().await;
     Ok(())
 }

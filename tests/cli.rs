@@ -152,6 +152,8 @@ fn every_command_explains_itself_with_an_example() {
         &["plan", "show"],
         &["plan", "history"],
         &["import"],
+        &["plan-week"],
+        &["solve"],
     ];
     for command in commands {
         let mut args = command.to_vec();
@@ -170,10 +172,18 @@ fn the_demo_builds_a_district_in_its_own_database() {
     let dir = db.dir.path().join("demo");
     let output = db.ok(&["--as-of", "2026-11-30", "demo", "--dir", path(&dir)]);
     assert!(
-        output.contains("Imported 8 Teachers") && output.contains("Imported 30 Students"),
+        output.contains("Imported 9 Teachers") && output.contains("Imported 30 Students"),
         "{output}"
     );
     assert!(output.contains("Imported 30 Plans"), "{output}");
+    // It plans the year's first week and shows each teacher's visits.
+    assert!(output.contains("Week 2026-W36"), "{output}");
+    assert!(output.contains("T01 王芳 —"), "{output}");
+    assert!(
+        output.contains("55 of 56 visits asked for are placed"),
+        "{output}"
+    );
+    assert!(output.contains("could not be placed"), "{output}");
     let demo = TestDb::sqlite_at(&dir.join("songjiao.db"));
     let plans = demo.json(&[
         "plan",
@@ -185,6 +195,17 @@ fn the_demo_builds_a_district_in_its_own_database() {
         "json",
     ]);
     assert_eq!(plans["target"], 216);
+    let week = demo.json(&[
+        "--as-of",
+        "2026-08-28",
+        "plan-week",
+        "--week",
+        "2026-W36",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(week["changes"]["added"], 0, "the demo's week was written");
+    assert_eq!(week["changes"]["kept"], 55);
     assert!(
         dir.join("students.csv").exists(),
         "the demo leaves its spreadsheets as templates"

@@ -254,7 +254,9 @@ fn small_problem() -> impl Strategy<Value = Problem> {
             proptest::option::of(0usize..2),
             0u32..3,
             0i64..3,
-            cells,
+            cells.clone(),
+            // Visits already planned (a re-plan), valid or not.
+            proptest::collection::vec((0usize..2, 0usize..3, 0usize..2), 0..3),
         ),
         1..4,
     );
@@ -268,16 +270,21 @@ fn small_problem() -> impl Strategy<Value = Problem> {
         let students = students
             .iter()
             .enumerate()
-            .map(|(i, (t, backup, needed, priority, cells))| {
+            .map(|(i, (t, backup, needed, priority, cells, planned))| {
                 let backup = backup.map(|b| format!("t{}", b % count));
-                student(
+                let mut need = student(
                     &format!("s{i}"),
                     &format!("t{}", t % count),
                     backup.as_deref(),
                     *needed,
                     *priority,
                     cells,
-                )
+                );
+                need.current = planned
+                    .iter()
+                    .map(|&(t, d, s)| current(&format!("t{t}"), d, s))
+                    .collect();
+                need
             })
             .collect();
         problem(3, teachers, students)
@@ -430,4 +437,50 @@ fn a_malformed_problem_names_the_field() {
     assert_eq!(error.field, "days[0]");
     let error = Problem::from_json(r#"{"week":"W","days":[],"slots":[],"teachers":[{"id":"t","max_visits_per_day":"two","available":[]}],"students":[]}"#).unwrap_err();
     assert_eq!(error.field, "teachers[0].max_visits_per_day");
+}
+
+fn current(teacher: &str, d: usize, s: usize) -> songjiao::planner::CurrentVisit {
+    songjiao::planner::CurrentVisit {
+        teacher: teacher.into(),
+        day: day(d),
+        slot: ["AM", "PM"][s].into(),
+    }
+}
+
+#[test]
+fn visits_already_planned_are_kept_unless_a_more_urgent_child_needs_the_slot() {
+    // "a" was planned on Tuesday PM, not where the soft goals would put it today
+    // (Monday AM): it stays on Tuesday.
+    let mut a = student("a", "t", None, 1, 0, &[(0, 0), (1, 1)]);
+    a.current = vec![current("t", 1, 1)];
+    let p = problem(2, vec![teacher("t", 2, &[(0, 0), (1, 1)])], vec![a.clone()]);
+    let schedule = solve(&p).unwrap();
+    assert_eq!(schedule.visits[0].day, day(1), "{schedule:?}");
+
+    // A child behind pace whose only slot is Tuesday PM takes it; "a" moves, and
+    // nobody loses a visit.
+    let urgent = student("b", "t", None, 1, 3, &[(1, 1)]);
+    let p = problem(2, vec![teacher("t", 2, &[(0, 0), (1, 1)])], vec![a, urgent]);
+    let schedule = solve(&p).unwrap();
+    assert_hard_rules(&p, &schedule);
+    let day_of = |id: &str| {
+        schedule
+            .visits
+            .iter()
+            .find(|v| v.student == id)
+            .map(|v| v.day)
+    };
+    assert_eq!(day_of("b"), Some(day(1)));
+    assert_eq!(day_of("a"), Some(day(0)));
+}
+
+#[test]
+fn a_planned_visit_that_no_longer_fits_is_not_kept() {
+    // The teacher is no longer free on Tuesday: the old visit cannot stay.
+    let mut a = student("a", "t", None, 1, 0, &[(0, 0), (1, 1)]);
+    a.current = vec![current("t", 1, 1), current("nobody", 0, 0)];
+    let p = problem(2, vec![teacher("t", 2, &[(0, 0)])], vec![a]);
+    let schedule = solve(&p).unwrap();
+    assert_eq!(schedule.visits.len(), 1);
+    assert_eq!(schedule.visits[0].day, day(0));
 }

@@ -167,9 +167,13 @@ fn solve(path: &std::path::Path) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let schedule =
         crate::planner::solve(&problem).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     serde_json::to_writer(&mut out, &schedule)?;
     std::io::Write::write_all(&mut out, b"\n")?;
+    std::io::Write::flush(&mut out)?;
+    // A district's week is a million small strings: the process is ending, and
+    // freeing them one by one would add a tenth of a second.
+    std::mem::forget((problem, schedule, text));
     Ok(())
 }
 

@@ -240,7 +240,8 @@ pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
         improve(&mut graph, mine, &problem.days);
     }
 
-    let mut visits = Vec::new();
+    // Visits in order of day, slot, teacher and student as the problem lists them.
+    let mut placed: Vec<(NaiveDate, u8, u32, u32)> = Vec::new();
     let mut unplaced = Vec::new();
     let mut stats = Stats {
         visits_needed: 0,
@@ -266,12 +267,7 @@ pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
         for c in &mine {
             stats.backup_teacher_visits += u64::from(c.backup);
             stats.previous_slots_kept += u64::from(c.previous);
-            visits.push(Visit {
-                student: student.id.clone(),
-                teacher: problem.teachers[c.teacher as usize].id.clone(),
-                day: problem.days[c.day as usize],
-                slot: problem.slots[c.slot as usize].clone(),
-            });
+            placed.push((problem.days[c.day as usize], c.slot, c.teacher, i as u32));
         }
         stats.visits_needed += u64::from(student.visits_needed);
         stats.visits_placed += mine.len() as u64;
@@ -284,9 +280,16 @@ pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
             });
         }
     }
-    visits.sort_by(|a, b| {
-        (a.day, &a.slot, &a.teacher, &a.student).cmp(&(b.day, &b.slot, &b.teacher, &b.student))
-    });
+    placed.sort_unstable();
+    let visits = placed
+        .into_iter()
+        .map(|(day, slot, teacher, student)| Visit {
+            student: problem.students[student as usize].id.clone(),
+            teacher: problem.teachers[teacher as usize].id.clone(),
+            day,
+            slot: problem.slots[slot as usize].clone(),
+        })
+        .collect();
     Ok(Schedule {
         visits,
         unplaced,

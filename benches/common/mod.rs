@@ -1,0 +1,94 @@
+//! A large generated district as the three spreadsheets a coordinator imports,
+//! shared by the benchmarks.
+
+use std::fmt::Write as _;
+
+use songjiao::import::records::Kind;
+
+pub const STUDENTS: usize = 10_000;
+pub const TEACHERS: usize = 2_000;
+const SLOTS: [&str; 10] = [
+    "Mon-AM", "Mon-PM", "Tue-AM", "Tue-PM", "Wed-AM", "Wed-PM", "Thu-AM", "Thu-PM", "Fri-AM",
+    "Fri-PM",
+];
+
+fn slots(seed: usize, count: usize) -> String {
+    (0..count)
+        .map(|k| SLOTS[(seed * 7 + k * 3) % SLOTS.len()])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn district() -> [(Kind, String); 3] {
+    let mut teachers = String::from("teacher_id,name,email,school,available,max_visits_per_day\n");
+    for t in 0..TEACHERS {
+        let _ = writeln!(
+            teachers,
+            "T{t:05},教师{t},t{t}@example.org,第{}学校,{},2",
+            t % 200,
+            slots(t, 6)
+        );
+    }
+    let mut students = String::from(
+        "student_id,name,gender,birth_date,disability,guardian_name,guardian_phone,address,school,available\n",
+    );
+    let mut plans = String::from(
+        "student_id,school_year,teacher_id,backup_teacher_id,visits_per_week,periods_per_visit,annual_target,start_date,end_date,goals\n",
+    );
+    for s in 0..STUDENTS {
+        let _ = writeln!(
+            students,
+            "S{s:06},学生{s},{},201{}-0{}-1{},智力残疾,家长{s},1380000{:04},某镇某路{s}号,第{}学校,{}",
+            if s % 2 == 0 { "男" } else { "女" },
+            s % 10,
+            1 + s % 9,
+            s % 10,
+            s % 10_000,
+            s % 200,
+            slots(s, 4)
+        );
+        let teacher = s % TEACHERS;
+        let _ = writeln!(
+            plans,
+            "S{s:06},2026-2027,T{teacher:05},T{:05},,,,,,认识数字；能自己穿衣；能表达需求",
+            (teacher + 1) % TEACHERS
+        );
+    }
+    [
+        (Kind::Teachers, teachers),
+        (Kind::Students, students),
+        (Kind::Plans, plans),
+    ]
+}
+
+/// Imports the district into a new SQLite database in `dir`, through the same code
+/// path as `songjiao import`; prints each file's time.
+pub async fn import_district(
+    dir: &std::path::Path,
+) -> anyhow::Result<(songjiao::config::Settings, songjiao::store::Store, f64)> {
+    use songjiao::store::{Actor, Store};
+    let mut settings = songjiao::config::Settings::defaults();
+    settings.calendar.dir = concat!(env!("CARGO_MANIFEST_DIR"), "/config/calendar").into();
+    settings.database.url = format!("sqlite://{}", dir.join("bench.db").display());
+    let store = Store::open(&settings.database, true).await?;
+    store.migrate().await?;
+    let actor = Actor("bench".into());
+    let mut students_and_plans = 0.0;
+    for (kind, text) in district() {
+        let file = dir.join(format!("{kind:?}.csv"));
+        std::fs::write(&file, text)?;
+        let started = std::time::Instant::now();
+        let mut tx = store.write(&actor, chrono::Utc::now()).await?;
+        let report = songjiao::import::import(&mut tx, &file, kind, &settings).await?;
+        tx.commit().await?;
+        let seconds = started.elapsed().as_secs_f64();
+        if kind != Kind::Teachers {
+            students_and_plans += seconds;
+        }
+        println!(
+            "import {kind:?}: {} rows ({} new) in {seconds:.2} s",
+            report.rows, report.created
+        );
+    }
+    Ok((settings, store, students_and_plans))
+}
