@@ -6,6 +6,8 @@ mod import;
 pub mod output;
 mod people;
 mod plan;
+mod progress;
+mod visit;
 mod week;
 
 use std::path::PathBuf;
@@ -64,6 +66,14 @@ pub enum Command {
     Plan(plan::PlanCommand),
     /// Import teachers, students or plans from a CSV or XLSX spreadsheet.
     Import(import::ImportArgs),
+    /// Record what happened at visits; list them.
+    #[command(subcommand)]
+    Visit(visit::VisitCommand),
+    /// Every plan's periods delivered against the pace, and its status.
+    #[command(
+        after_help = "Examples:\n  songjiao progress\n  songjiao progress --status behind,at_risk,unreachable --format csv\n\nStatus, first that applies: unreachable (the target cannot be reached even with the most\nvisits a week), at_risk (only make-up visits can still reach it), behind (more than one\nvisit behind pace), on_track."
+    )]
+    Progress(progress::ProgressArgs),
     /// Plan a week's visits for every active plan and write them; run again, it
     /// changes only what must change. See README "How planning decides".
     #[command(
@@ -152,6 +162,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan(command) => plan::run(&context, command).await,
         Command::Import(args) => import::run(&context, args).await,
         Command::PlanWeek(args) => week::run(&context, args).await,
+        Command::Visit(command) => visit::run(&context, command).await,
+        Command::Progress(args) => progress::run(&context, args).await,
         Command::Solve { problem } => solve(&problem),
     }
 }

@@ -5,3 +5,4 @@ pub mod pace;
 pub mod plan;
 pub mod slot;
 pub mod student;
+pub mod visit;

@@ -42,6 +42,8 @@ macro_rules! coded {
     };
 }
 
+pub(crate) use coded;
+
 coded!(Gender, "gender" {
     Female = "female" ["f", "女"],
     Male = "male" ["m", "男"],

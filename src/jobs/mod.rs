@@ -1,3 +1,4 @@
 //! The jobs the daemon runs on a schedule; each can also be run from the command line.
 
 pub mod plan_week;
+pub mod progress;

@@ -51,7 +51,7 @@ pub enum Arg {
     Text(Option<String>),
     Int(Option<i64>),
     Date(Option<NaiveDate>),
-    Time(DateTime<Utc>),
+    Time(Option<DateTime<Utc>>),
     Bool(bool),
 }
 
@@ -77,7 +77,8 @@ arg_from! {
     Option<u32> => Int(|v: Option<u32>| v.map(i64::from)),
     NaiveDate => Date(Some),
     Option<NaiveDate> => Date(|v| v),
-    DateTime<Utc> => Time(|v| v),
+    DateTime<Utc> => Time(Some),
+    Option<DateTime<Utc>> => Time(|v| v),
     bool => Bool(|v| v),
 }
 

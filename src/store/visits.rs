@@ -182,3 +182,291 @@ pub async fn apply(tx: &mut Tx, changes: &[Change]) -> StoreResult<Applied> {
     audit::record_many(tx, audit_entries).await?;
     Ok(applied)
 }
+
+/// A visit with what recording it needs to know.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VisitForRecord {
+    pub visit_id: i64,
+    pub plan_id: i64,
+    pub student_id: String,
+    pub teacher_id: String,
+    pub day: NaiveDate,
+    pub slot: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub periods: Option<i64>,
+    pub mode: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub periods_per_visit: i64,
+}
+
+const VISIT_FOR_RECORD: &str =
+    "SELECT v.id AS visit_id, v.plan_id, p.student_id, v.teacher_id, v.day, v.slot,
+        v.status, v.outcome, v.periods, v.mode, v.reason, v.note, p.periods_per_visit
+     FROM visits v JOIN plans p ON p.id = v.plan_id";
+
+pub async fn visit_for_record(tx: &mut Tx, visit_id: i64) -> StoreResult<Option<VisitForRecord>> {
+    tx.fetch_optional(
+        sqlx::AssertSqlSafe(format!("{VISIT_FOR_RECORD} WHERE v.id = $1")),
+        args![visit_id],
+    )
+    .await
+}
+
+/// The planned visit of a plan on a day, if any.
+pub async fn planned_visit_on(
+    tx: &mut Tx,
+    plan_id: i64,
+    day: NaiveDate,
+) -> StoreResult<Option<VisitForRecord>> {
+    tx.fetch_optional(
+        sqlx::AssertSqlSafe(format!(
+            "{VISIT_FOR_RECORD} WHERE v.plan_id = $1 AND v.day = $2 AND v.status = 'planned'"
+        )),
+        args![plan_id, day],
+    )
+    .await
+}
+
+/// What a record writes.
+#[derive(Debug, Clone)]
+pub struct RecordWrite {
+    pub outcome: crate::domain::visit::Outcome,
+    pub periods: u32,
+    pub reason: Option<crate::domain::visit::MissReason>,
+    pub mode: crate::domain::visit::Mode,
+    pub note: Option<String>,
+    pub goal_notes: Vec<(i64, String)>,
+    pub guardian_confirmed_by: Option<String>,
+    /// Why a locked record was changed.
+    pub change_reason: Option<String>,
+}
+
+/// Writes a record over `visit`, with an audit row holding the old and new values.
+pub async fn record(tx: &mut Tx, visit: &VisitForRecord, write: &RecordWrite) -> StoreResult<()> {
+    let (now, actor) = (tx.now, tx.actor.0.clone());
+    let guardian_at = write.guardian_confirmed_by.as_ref().map(|_| now);
+    tx.execute(
+        "UPDATE visits SET outcome = $2, periods = $3, reason = $4, mode = $5,
+                note = COALESCE($6, note),
+                guardian_confirmed_by = COALESCE($7, guardian_confirmed_by),
+                guardian_confirmed_at = COALESCE($8, guardian_confirmed_at),
+                recorded_by = $9, recorded_at = $10, updated_at = $10
+         WHERE id = $1",
+        args![
+            visit.visit_id,
+            write.outcome.code(),
+            i64::from(write.periods),
+            write.reason.map(|r| r.code()),
+            write.mode.code(),
+            write.note.clone(),
+            write.guardian_confirmed_by.clone(),
+            guardian_at,
+            actor,
+            now
+        ],
+    )
+    .await?;
+    for (goal_id, text) in &write.goal_notes {
+        tx.execute(
+            "INSERT INTO visit_goal_notes (visit_id, goal_id, text) VALUES ($1, $2, $3)
+             ON CONFLICT (visit_id, goal_id) DO UPDATE SET text = excluded.text",
+            args![visit.visit_id, *goal_id, text.as_str()],
+        )
+        .await?;
+    }
+    let detail = serde_json::json!({
+        "old": {
+            "outcome": visit.outcome, "periods": visit.periods, "reason": visit.reason,
+            "mode": visit.mode, "note": visit.note,
+        },
+        "new": {
+            "outcome": write.outcome.code(), "periods": write.periods,
+            "reason": write.reason.map(|r| r.code()), "mode": write.mode.code(), "note": write.note,
+        },
+        "change_reason": write.change_reason,
+    });
+    audit::record(tx, "record", "visit", &visit.visit_id.to_string(), detail).await
+}
+
+/// Adds a visit made without being planned (recorded from a paper sheet).
+pub async fn add_unplanned(
+    tx: &mut Tx,
+    plan_id: i64,
+    teacher_id: &str,
+    day: NaiveDate,
+    slot: &str,
+) -> StoreResult<i64> {
+    let now = tx.now;
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        id: i64,
+    }
+    let row: Id = tx
+        .fetch_one(
+            "INSERT INTO visits (plan_id, teacher_id, day, slot, unplanned, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            args![plan_id, teacher_id, day, slot, true, now],
+        )
+        .await?;
+    audit::record(
+        tx,
+        "add_unplanned",
+        "visit",
+        &row.id.to_string(),
+        serde_json::json!({ "plan": plan_id, "teacher": teacher_id, "day": day, "slot": slot }),
+    )
+    .await?;
+    Ok(row.id)
+}
+
+/// Which visits `visit list` shows.
+#[derive(Debug, Clone, Default)]
+pub struct VisitFilter {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub teacher_id: Option<String>,
+    pub student_id: Option<String>,
+    /// Only visits up to this day that nobody recorded.
+    pub unrecorded_by: Option<NaiveDate>,
+}
+
+pub async fn list(tx: &mut Tx, filter: &VisitFilter) -> StoreResult<Vec<VisitRow>> {
+    tx.fetch_all(
+        "SELECT v.id AS visit_id, v.plan_id, p.student_id, v.teacher_id, v.day, v.slot,
+                v.outcome, v.periods, v.mode, v.reason, v.sequence
+         FROM visits v JOIN plans p ON p.id = v.plan_id
+         WHERE v.status = 'planned'
+           AND ($1 IS NULL OR v.day >= $1) AND ($2 IS NULL OR v.day <= $2)
+           AND ($3 IS NULL OR v.teacher_id = $3) AND ($4 IS NULL OR p.student_id = $4)
+           AND ($5 IS NULL OR (v.outcome IS NULL AND v.day <= $5))
+         ORDER BY v.day, v.slot, v.teacher_id, p.student_id",
+        args![
+            filter.from,
+            filter.to,
+            filter.teacher_id.clone(),
+            filter.student_id.clone(),
+            filter.unrecorded_by
+        ],
+    )
+    .await
+}
+
+/// Why a record was refused: the field at fault and why, or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("{field}: {reason}")]
+    Rule { field: &'static str, reason: String },
+    #[error(transparent)]
+    Store(#[from] super::StoreError),
+}
+
+fn rule(field: &'static str, reason: impl Into<String>) -> RecordError {
+    RecordError::Rule {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// What the person recording says happened.
+#[derive(Debug, Clone)]
+pub struct RecordInput {
+    pub outcome: crate::domain::visit::Outcome,
+    pub periods: Option<u32>,
+    /// A reason code for a missed or cancelled visit; for a locked record, why it changes.
+    pub reason: Option<String>,
+    pub mode: Option<crate::domain::visit::Mode>,
+    pub note: Option<String>,
+    pub goal_notes: Vec<(i64, String)>,
+    pub guardian_confirmed_by: Option<String>,
+}
+
+/// Checks a record against the rules (future visit, periods, reason, lock, the
+/// plan's goals) and writes it.
+pub async fn record_checked(
+    tx: &mut Tx,
+    visit: &VisitForRecord,
+    input: RecordInput,
+    today: NaiveDate,
+    lock_after_days: u32,
+) -> Result<(), RecordError> {
+    use crate::domain::visit::{self as rules, MissReason, Mode, Outcome, RecordRequest};
+    if visit.status != "planned" {
+        return Err(rule(
+            "visit",
+            format!(
+                "visit {} was cancelled when its week was planned again; see `songjiao visit list --student {}`",
+                visit.visit_id, visit.student_id
+            ),
+        ));
+    }
+    let needs_code = matches!(input.outcome, Outcome::Missed | Outcome::Cancelled);
+    let code = match (&input.reason, needs_code) {
+        (Some(text), true) => Some(text.parse::<MissReason>().map_err(|e| rule("reason", e))?),
+        _ => None,
+    };
+    let checked = rules::check_record(
+        &RecordRequest {
+            outcome: input.outcome,
+            periods: input.periods,
+            reason: code,
+        },
+        visit.periods_per_visit as u32,
+        visit.day,
+        today,
+    )
+    .map_err(|(field, reason)| rule(field, reason))?;
+    if rules::is_locked(visit.day, visit.outcome.is_some(), today, lock_after_days)
+        && input.reason.is_none()
+    {
+        return Err(rule(
+            "reason",
+            format!(
+                "the record of {} is locked (older than {lock_after_days} days): give --reason to say why it changes",
+                visit.day
+            ),
+        ));
+    }
+    #[derive(sqlx::FromRow)]
+    struct Goal {
+        id: i64,
+    }
+    if !input.goal_notes.is_empty() {
+        let goals: Vec<Goal> = tx
+            .fetch_all(
+                "SELECT id FROM plan_goals WHERE plan_id = $1 AND removed_in_revision IS NULL",
+                args![visit.plan_id],
+            )
+            .await?;
+        for (goal_id, _) in &input.goal_notes {
+            if !goals.iter().any(|g| g.id == *goal_id) {
+                let ids: Vec<String> = goals.iter().map(|g| g.id.to_string()).collect();
+                return Err(rule(
+                    "goal",
+                    format!(
+                        "goal {goal_id} is not a goal of {}'s plan (its goals: {})",
+                        visit.student_id,
+                        ids.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    let mode = match input.mode {
+        Some(mode) => mode,
+        None => visit.mode.parse().unwrap_or(Mode::Home),
+    };
+    let write = RecordWrite {
+        outcome: checked.outcome,
+        periods: checked.periods,
+        reason: checked.reason,
+        mode,
+        note: input.note,
+        goal_notes: input.goal_notes,
+        guardian_confirmed_by: input.guardian_confirmed_by,
+        change_reason: if needs_code { None } else { input.reason },
+    };
+    record(tx, visit, &write).await?;
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! `visit record|list`: what happened at each visit.
+
+use chrono::{Duration, NaiveDate, Weekday};
+use clap::{Args, Subcommand};
+
+use super::Context;
+use super::output::{Format, print_rows};
+use crate::domain::visit::{Mode, Outcome};
+use crate::planner::week::parse_week;
+use crate::store::visits::{self, RecordInput, VisitFilter};
+
+#[derive(Debug, Subcommand)]
+pub enum VisitCommand {
+    /// Record what happened at a visit (or correct a record).
+    #[command(
+        after_help = "Examples:\n  songjiao visit record 118 --outcome completed --goal 37:能点数到8 --guardian-confirmed 李建国\n  songjiao visit record 119 --outcome partial --periods 2 --note \"孩子不舒服，提前结束\"\n  songjiao visit record 120 --outcome missed --reason student_ill\n\nReason codes: student_ill, family_unavailable, student_hospitalised, teacher_unavailable,\nweather, school_event, other. A record more than lock_after_days old changes only with\n--reason saying why."
+    )]
+    Record(RecordArgs),
+    /// List visits: a week's, a teacher's, a student's, or those nobody recorded yet.
+    #[command(
+        after_help = "Examples:\n  songjiao visit list --week 2026-W49 --teacher T01\n  songjiao visit list --unrecorded --format csv > to-record.csv"
+    )]
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    visit_id: i64,
+    #[arg(long)]
+    outcome: Outcome,
+    /// Periods given; default for completed: the plan's periods a visit.
+    #[arg(long)]
+    periods: Option<u32>,
+    /// A reason code (missed, cancelled), or why a locked record changes.
+    #[arg(long)]
+    reason: Option<String>,
+    /// home (default) or remote (a video lesson).
+    #[arg(long)]
+    mode: Option<Mode>,
+    #[arg(long)]
+    note: Option<String>,
+    /// A note on one of the plan's goals, GOAL_ID:TEXT (goal ids: `plan show`). Repeatable.
+    #[arg(long = "goal", value_name = "GOAL_ID:TEXT")]
+    goals: Vec<String>,
+    /// The guardian who confirmed the visit took place.
+    #[arg(long, value_name = "NAME")]
+    guardian_confirmed: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// An ISO week, e.g. 2026-W49.
+    #[arg(long)]
+    week: Option<String>,
+    #[arg(long)]
+    teacher: Option<String>,
+    #[arg(long)]
+    student: Option<String>,
+    /// Only visits up to today that nobody recorded yet.
+    #[arg(long)]
+    unrecorded: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+pub async fn run(context: &Context, command: VisitCommand) -> anyhow::Result<()> {
+    match command {
+        VisitCommand::Record(args) => record(context, args).await,
+        VisitCommand::List(args) => list(context, args).await,
+    }
+}
+
+fn parse_goal_note(text: &str) -> anyhow::Result<(i64, String)> {
+    let (id, note) = text
+        .split_once([':', '：'])
+        .ok_or_else(|| anyhow::anyhow!("--goal `{text}` is not GOAL_ID:TEXT, e.g. 37:能点数到8"))?;
+    let id = id
+        .trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--goal `{text}`: `{id}` is not a goal id (a number)"))?;
+    Ok((id, note.trim().to_string()))
+}
+
+async fn record(context: &Context, args: RecordArgs) -> anyhow::Result<()> {
+    let goal_notes = args
+        .goals
+        .iter()
+        .map(|g| parse_goal_note(g))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let store = context.store().await?;
+    let mut tx = store.write(&context.actor, context.now).await?;
+    let visit = visits::visit_for_record(&mut tx, args.visit_id)
+        .await?
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "there is no visit {}: see `songjiao visit list`",
+                args.visit_id
+            )
+        })?;
+    let input = RecordInput {
+        outcome: args.outcome,
+        periods: args.periods,
+        reason: args.reason,
+        mode: args.mode,
+        note: args.note,
+        goal_notes,
+        guardian_confirmed_by: args.guardian_confirmed,
+    };
+    visits::record_checked(
+        &mut tx,
+        &visit,
+        input,
+        context.today(),
+        context.settings.records.lock_after_days,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("visit {}: {e}", args.visit_id))?;
+    tx.commit().await?;
+    let recorded = {
+        let mut tx = store.read().await?;
+        let row = visits::visit_for_record(&mut tx, args.visit_id).await?;
+        tx.rollback().await?;
+        row
+    };
+    if let Some(v) = recorded {
+        println!(
+            "Recorded visit {} ({} {} {}, {}): {}, {} period(s){}",
+            v.visit_id,
+            v.student_id,
+            v.day,
+            v.slot,
+            v.teacher_id,
+            v.outcome.unwrap_or_default(),
+            v.periods.unwrap_or(0),
+            v.reason.map(|r| format!(", {r}")).unwrap_or_default()
+        );
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// Monday to Sunday of an ISO week.
+pub fn week_range(text: &str) -> anyhow::Result<(NaiveDate, NaiveDate)> {
+    let week = parse_week(text)
+        .ok_or_else(|| anyhow::anyhow!("--week `{text}` is not an ISO week like 2026-W49"))?;
+    let monday = NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)
+        .expect("an IsoWeek always has a Monday");
+    Ok((monday, monday + Duration::days(6)))
+}
+
+#[derive(serde::Serialize)]
+struct ListedVisit {
+    visit_id: i64,
+    student_id: String,
+    teacher_id: String,
+    day: NaiveDate,
+    slot: String,
+    outcome: Option<String>,
+    periods: Option<i64>,
+    mode: String,
+    reason: Option<String>,
+}
+
+async fn list(context: &Context, args: ListArgs) -> anyhow::Result<()> {
+    let (from, to) = match &args.week {
+        Some(text) => {
+            let (from, to) = week_range(text)?;
+            (Some(from), Some(to))
+        }
+        None => (None, None),
+    };
+    let filter = VisitFilter {
+        from,
+        to,
+        teacher_id: args.teacher,
+        student_id: args.student,
+        unrecorded_by: args.unrecorded.then(|| context.today()),
+    };
+    let store = context.store().await?;
+    let mut tx = store.read().await?;
+    let rows = visits::list(&mut tx, &filter).await?;
+    tx.rollback().await?;
+    store.close().await;
+    let rows: Vec<ListedVisit> = rows
+        .into_iter()
+        .map(|v| ListedVisit {
+            visit_id: v.visit_id,
+            student_id: v.student_id,
+            teacher_id: v.teacher_id,
+            day: v.day,
+            slot: v.slot,
+            outcome: v.outcome,
+            periods: v.periods,
+            mode: v.mode,
+            reason: v.reason,
+        })
+        .collect();
+    print_rows(&rows, args.format, &mut std::io::stdout().lock())
+}

@@ -1,0 +1,303 @@
+//! Visit records (DESIGN.md, "Visit records"): what happened at a planned visit, the
+//! rules a record must follow, and a plan's accounts, which always balance.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::student::coded;
+
+coded!(Outcome, "visit outcome" {
+    Completed = "completed" ["完成", "已完成"],
+    Partial = "partial" ["部分完成"],
+    Missed = "missed" ["未完成", "缺课"],
+    Cancelled = "cancelled" ["取消", "已取消"],
+});
+
+coded!(
+    /// Who or what made a visit not happen.
+    MissReason, "reason code" {
+    StudentIll = "student_ill" ["学生生病", "生病"],
+    FamilyUnavailable = "family_unavailable" ["家长不在", "家庭原因"],
+    StudentHospitalised = "student_hospitalised" ["住院"],
+    TeacherUnavailable = "teacher_unavailable" ["教师原因", "教师请假"],
+    Weather = "weather" ["天气"],
+    SchoolEvent = "school_event" ["学校活动"],
+    Other = "other" ["其他"],
+});
+
+coded!(Mode, "visit mode" {
+    Home = "home" ["上门", "入户"],
+    Remote = "remote" ["线上", "远程", "视频"],
+});
+
+/// A record as asked for, before the rules are checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRequest {
+    pub outcome: Outcome,
+    pub periods: Option<u32>,
+    pub reason: Option<MissReason>,
+}
+
+/// A checked record: periods always set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckedRecord {
+    pub outcome: Outcome,
+    pub periods: u32,
+    pub reason: Option<MissReason>,
+}
+
+/// The rules of a record; errors name the field (`periods`, `reason`, `date`).
+pub fn check_record(
+    request: &RecordRequest,
+    periods_per_visit: u32,
+    day: NaiveDate,
+    today: NaiveDate,
+) -> Result<CheckedRecord, (&'static str, String)> {
+    if day > today {
+        return Err((
+            "date",
+            format!(
+                "the visit on {day} has not happened yet (today is {today}): record it afterwards"
+            ),
+        ));
+    }
+    let periods = match (request.outcome, request.periods) {
+        (Outcome::Completed, None) => periods_per_visit,
+        (Outcome::Completed, Some(p)) if p == periods_per_visit => p,
+        (Outcome::Completed, Some(p)) if p < periods_per_visit => {
+            return Err((
+                "periods",
+                format!(
+                    "{p} is fewer than the plan's {periods_per_visit} periods a visit: record it as partial"
+                ),
+            ));
+        }
+        (Outcome::Partial, None) => {
+            return Err((
+                "periods",
+                format!(
+                    "a partial visit needs the periods given (1 to {})",
+                    periods_per_visit.saturating_sub(1)
+                ),
+            ));
+        }
+        (Outcome::Partial, Some(p)) if p == 0 || p >= periods_per_visit => {
+            return Err((
+                "periods",
+                format!(
+                    "a partial visit gives 1 to {} periods (the plan's visit has {periods_per_visit}); {p} is not",
+                    periods_per_visit.saturating_sub(1)
+                ),
+            ));
+        }
+        (Outcome::Missed | Outcome::Cancelled, Some(p)) if p > 0 => {
+            return Err((
+                "periods",
+                format!("a {} visit delivers no periods; {p} given", request.outcome),
+            ));
+        }
+        (Outcome::Missed | Outcome::Cancelled, _) => 0,
+        (_, Some(p)) if p > periods_per_visit => {
+            return Err((
+                "periods",
+                format!("{p} is more than the plan's {periods_per_visit} periods a visit"),
+            ));
+        }
+        (_, Some(p)) => p,
+    };
+    let needs_reason = matches!(request.outcome, Outcome::Missed | Outcome::Cancelled);
+    if needs_reason && request.reason.is_none() {
+        let codes: Vec<&str> = MissReason::ALL.iter().map(|r| r.code()).collect();
+        return Err((
+            "reason",
+            format!(
+                "a {} visit needs a reason code: {}",
+                request.outcome,
+                codes.join(", ")
+            ),
+        ));
+    }
+    Ok(CheckedRecord {
+        outcome: request.outcome,
+        periods,
+        reason: if needs_reason { request.reason } else { None },
+    })
+}
+
+/// A record of a visit more than `lock_after_days` ago is locked: changing it needs a
+/// stated reason and leaves an audit row (DESIGN.md, "Visit records").
+pub fn is_locked(
+    day: NaiveDate,
+    already_recorded: bool,
+    today: NaiveDate,
+    lock_after_days: u32,
+) -> bool {
+    already_recorded && (today - day).num_days() > i64::from(lock_after_days)
+}
+
+/// A visit as the accounts see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountedVisit {
+    pub day: NaiveDate,
+    pub outcome: Option<Outcome>,
+    pub periods: u32,
+    pub reason: Option<MissReason>,
+}
+
+/// A plan's accounts on a day, in periods. Every scheduled period is exactly one of
+/// delivered, partial shortfall, missed (by reason), cancelled, unrecorded or to come;
+/// and the target is delivered plus still owed (beyond target when more was delivered).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Accounts {
+    pub target: u32,
+    pub scheduled: u32,
+    pub delivered: u32,
+    /// The periods a partial visit did not give.
+    pub partial_shortfall: u32,
+    pub missed: BTreeMap<String, u32>,
+    pub cancelled: u32,
+    /// Visits of past days nobody recorded: not delivered.
+    pub unrecorded: u32,
+    /// Visits from today on, not yet recorded.
+    pub to_come: u32,
+    pub still_owed: u32,
+    pub beyond_target: u32,
+}
+
+impl Accounts {
+    pub fn new(
+        target: u32,
+        periods_per_visit: u32,
+        visits: &[AccountedVisit],
+        today: NaiveDate,
+    ) -> Self {
+        let mut accounts = Accounts {
+            target,
+            scheduled: 0,
+            delivered: 0,
+            partial_shortfall: 0,
+            missed: BTreeMap::new(),
+            cancelled: 0,
+            unrecorded: 0,
+            to_come: 0,
+            still_owed: 0,
+            beyond_target: 0,
+        };
+        for visit in visits {
+            accounts.scheduled += periods_per_visit;
+            match visit.outcome {
+                Some(Outcome::Completed | Outcome::Partial) => {
+                    let periods = visit.periods.min(periods_per_visit);
+                    accounts.delivered += periods;
+                    accounts.partial_shortfall += periods_per_visit - periods;
+                }
+                Some(Outcome::Missed) => {
+                    let reason = visit.reason.map_or("other", MissReason::code);
+                    *accounts.missed.entry(reason.to_string()).or_default() += periods_per_visit;
+                }
+                Some(Outcome::Cancelled) => accounts.cancelled += periods_per_visit,
+                None if visit.day < today => accounts.unrecorded += periods_per_visit,
+                None => accounts.to_come += periods_per_visit,
+            }
+        }
+        accounts.still_owed = target.saturating_sub(accounts.delivered);
+        accounts.beyond_target = accounts.delivered.saturating_sub(target);
+        accounts
+    }
+
+    /// The two identities of DESIGN.md's ledger.
+    pub fn balances(&self) -> bool {
+        let missed: u32 = self.missed.values().sum();
+        self.scheduled
+            == self.delivered
+                + self.partial_shortfall
+                + missed
+                + self.cancelled
+                + self.unrecorded
+                + self.to_come
+            && self.target + self.beyond_target == self.delivered + self.still_owed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
+    }
+
+    fn request(
+        outcome: Outcome,
+        periods: Option<u32>,
+        reason: Option<MissReason>,
+    ) -> RecordRequest {
+        RecordRequest {
+            outcome,
+            periods,
+            reason,
+        }
+    }
+
+    #[test]
+    fn a_completed_visit_delivers_the_plans_periods() {
+        let r = check_record(&request(Outcome::Completed, None, None), 3, day(2), day(3)).unwrap();
+        assert_eq!(r.periods, 3);
+    }
+
+    #[test]
+    fn records_that_break_the_rules_say_which_field() {
+        let cases = [
+            (request(Outcome::Completed, None, None), day(4), "date"),
+            (
+                request(Outcome::Completed, Some(4), None),
+                day(2),
+                "periods",
+            ),
+            (
+                request(Outcome::Completed, Some(2), None),
+                day(2),
+                "periods",
+            ),
+            (request(Outcome::Partial, None, None), day(2), "periods"),
+            (request(Outcome::Partial, Some(3), None), day(2), "periods"),
+            (request(Outcome::Missed, None, None), day(2), "reason"),
+            (
+                request(Outcome::Cancelled, Some(1), Some(MissReason::Weather)),
+                day(2),
+                "periods",
+            ),
+        ];
+        for (req, on, field) in cases {
+            let error = check_record(&req, 3, on, day(3)).unwrap_err();
+            assert_eq!(error.0, field, "{req:?}: {}", error.1);
+        }
+        let missed = check_record(
+            &request(Outcome::Missed, None, Some(MissReason::StudentIll)),
+            3,
+            day(2),
+            day(3),
+        )
+        .unwrap();
+        assert_eq!(
+            (missed.periods, missed.reason),
+            (0, Some(MissReason::StudentIll))
+        );
+    }
+
+    #[test]
+    fn codes_read_as_a_teacher_writes_them() {
+        assert_eq!("生病".parse::<MissReason>(), Ok(MissReason::StudentIll));
+        assert_eq!("线上".parse::<Mode>(), Ok(Mode::Remote));
+        assert!(
+            "lost"
+                .parse::<Outcome>()
+                .unwrap_err()
+                .contains("completed, partial")
+        );
+    }
+}
