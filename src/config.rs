@@ -361,15 +361,23 @@ impl Settings {
         )
     }
 
-    /// The school calendar of `year`, from `calendar.dir/<year>.toml`.
+    /// The school calendar of `year`, from `calendar.dir/<year>.toml`, or else the
+    /// copy of that file built into the program (so that it runs from any folder).
     pub fn calendar(&self, year: SchoolYear) -> Result<SchoolCalendar, String> {
         let path = self.calendar.dir.join(format!("{year}.toml"));
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            format!(
-                "no school calendar for {year}: cannot read {} ({e}); add the year's file there or set calendar.dir",
-                path.display()
-            )
-        })?;
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => BUILT_IN_CALENDARS
+                .iter()
+                .find(|(name, _)| *name == year.to_string())
+                .map(|(_, text)| text.to_string())
+                .ok_or_else(|| {
+                    format!(
+                        "no school calendar for {year}: cannot read {} ({e}); add the year's file there or set calendar.dir",
+                        path.display()
+                    )
+                })?,
+        };
         let calendar =
             SchoolCalendar::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         if calendar.year != year {
@@ -387,6 +395,18 @@ impl Settings {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot show settings: {e}"))
     }
 }
+
+/// The calendars shipped in config/calendar, built in.
+const BUILT_IN_CALENDARS: [(&str, &str); 2] = [
+    (
+        "2025-2026",
+        include_str!("../config/calendar/2025-2026.toml"),
+    ),
+    (
+        "2026-2027",
+        include_str!("../config/calendar/2026-2027.toml"),
+    ),
+];
 
 fn parse_toml(text: &str, origin: &str) -> Result<toml::Table, ConfigError> {
     text.parse::<toml::Table>()

@@ -7,4 +7,5 @@ pub mod domain;
 pub mod import;
 pub mod jobs;
 pub mod planner;
+pub mod reports;
 pub mod store;

@@ -7,6 +7,7 @@ pub mod output;
 mod people;
 mod plan;
 mod progress;
+mod reports;
 mod visit;
 mod week;
 
@@ -74,6 +75,18 @@ pub enum Command {
         after_help = "Examples:\n  songjiao progress\n  songjiao progress --status behind,at_risk,unreachable --format csv\n\nStatus, first that applies: unreachable (the target cannot be reached even with the most\nvisits a week), at_risk (only make-up visits can still reach it), behind (more than one\nvisit behind pace), on_track."
     )]
     Progress(progress::ProgressArgs),
+    /// A student's year for an inspection: the plan and its revisions, every visit,
+    /// and the accounts, which always balance.
+    #[command(
+        after_help = "Examples:\n  songjiao ledger S001\n  songjiao ledger S001 --year 2026-2027 --format xlsx --out 李小明-2026-2027.xlsx"
+    )]
+    Ledger(reports::LedgerArgs),
+    /// The whole school year for the inspection files: a summary sheet and one sheet
+    /// per school (xlsx), or CSV files.
+    #[command(
+        after_help = "Examples:\n  songjiao export --year 2026-2027\n  songjiao export --year 2026-2027 --format csv --out export/"
+    )]
+    Export(reports::ExportArgs),
     /// Plan a week's visits for every active plan and write them; run again, it
     /// changes only what must change. See README "How planning decides".
     #[command(
@@ -164,6 +177,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::PlanWeek(args) => week::run(&context, args).await,
         Command::Visit(command) => visit::run(&context, command).await,
         Command::Progress(args) => progress::run(&context, args).await,
+        Command::Ledger(args) => reports::ledger(&context, args).await,
+        Command::Export(args) => reports::export(&context, args).await,
         Command::Solve { problem } => solve(&problem),
     }
 }

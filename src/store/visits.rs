@@ -470,3 +470,75 @@ pub async fn record_checked(
     record(tx, visit, &write).await?;
     Ok(())
 }
+
+/// A visit as the ledger and the export show it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct LedgerVisit {
+    pub visit_id: i64,
+    pub plan_id: i64,
+    pub student_id: String,
+    pub day: NaiveDate,
+    pub slot: String,
+    pub teacher_id: String,
+    pub outcome: Option<String>,
+    pub periods: Option<i64>,
+    pub mode: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    #[sqlx(skip)]
+    pub goal_notes: Vec<String>,
+    pub guardian_confirmed_by: Option<String>,
+    pub guardian_confirmed_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub recorded_by: Option<String>,
+    pub recorded_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub unplanned: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct GoalNote {
+    visit_id: i64,
+    goal_id: i64,
+    text: String,
+}
+
+/// Every visit (not cancelled by re-planning) of a school year's active plans, or of
+/// one plan, in day order, with their goal notes as `GOAL_ID: text`.
+pub async fn ledger_visits(
+    tx: &mut Tx,
+    year: SchoolYear,
+    plan_id: Option<i64>,
+) -> StoreResult<Vec<LedgerVisit>> {
+    let filter = args![year.to_string(), plan_id];
+    let mut visits: Vec<LedgerVisit> = tx
+        .fetch_all(
+            "SELECT v.id AS visit_id, v.plan_id, p.student_id, v.day, v.slot, v.teacher_id,
+                    v.outcome, v.periods, v.mode, v.reason, v.note, v.guardian_confirmed_by,
+                    v.guardian_confirmed_at, v.recorded_by, v.recorded_at, v.unplanned
+             FROM visits v JOIN plans p ON p.id = v.plan_id
+             WHERE p.school_year = $1 AND p.status = 'active' AND v.status = 'planned'
+               AND ($2 IS NULL OR v.plan_id = $2)
+             ORDER BY p.student_id, v.day, v.slot",
+            filter.clone(),
+        )
+        .await?;
+    let notes: Vec<GoalNote> = tx
+        .fetch_all(
+            "SELECT n.visit_id, n.goal_id, n.text
+             FROM visit_goal_notes n JOIN visits v ON v.id = n.visit_id JOIN plans p ON p.id = v.plan_id
+             WHERE p.school_year = $1 AND ($2 IS NULL OR v.plan_id = $2)
+             ORDER BY n.visit_id, n.goal_id",
+            filter,
+        )
+        .await?;
+    let mut by_visit: HashMap<i64, Vec<String>> = HashMap::new();
+    for note in notes {
+        by_visit
+            .entry(note.visit_id)
+            .or_default()
+            .push(format!("{}: {}", note.goal_id, note.text));
+    }
+    for visit in &mut visits {
+        visit.goal_notes = by_visit.remove(&visit.visit_id).unwrap_or_default();
+    }
+    Ok(visits)
+}

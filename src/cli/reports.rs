@@ -1,0 +1,120 @@
+//! `ledger` and `export`: the year's records for inspections.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::Context;
+use crate::domain::calendar::SchoolYear;
+use crate::reports::{self, xlsx};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LedgerFormat {
+    Table,
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    student_id: String,
+    /// Default: the school year containing today.
+    #[arg(long)]
+    year: Option<SchoolYear>,
+    #[arg(long, value_enum, default_value_t = LedgerFormat::Table)]
+    format: LedgerFormat,
+    /// Where the workbook goes (xlsx). Default: ledger-STUDENT-YEAR.xlsx.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Xlsx,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Default: the school year containing today.
+    #[arg(long)]
+    year: Option<SchoolYear>,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Xlsx)]
+    format: ExportFormat,
+    /// The workbook (xlsx) or folder (csv). Default: songjiao-YEAR.xlsx or songjiao-YEAR/.
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
+}
+
+fn year_and_calendar(
+    context: &Context,
+    year: Option<SchoolYear>,
+) -> anyhow::Result<crate::domain::calendar::SchoolCalendar> {
+    let year = year.unwrap_or_else(|| SchoolYear::containing(context.today()));
+    context.settings.calendar(year).map_err(anyhow::Error::msg)
+}
+
+pub async fn ledger(context: &Context, args: LedgerArgs) -> anyhow::Result<()> {
+    let calendar = year_and_calendar(context, args.year)?;
+    let store = context.store().await?;
+    let mut tx = store.read().await?;
+    let ledger = reports::ledger(
+        &mut tx,
+        &context.settings,
+        &calendar,
+        &args.student_id,
+        context.today(),
+    )
+    .await?;
+    tx.rollback().await?;
+    store.close().await;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        LedgerFormat::Table => reports::print_ledger(&ledger, &mut out),
+        LedgerFormat::Csv => reports::write_ledger_csv(&ledger, &mut out),
+        LedgerFormat::Xlsx => {
+            let path = args.out.unwrap_or_else(|| {
+                PathBuf::from(format!("ledger-{}-{}.xlsx", args.student_id, calendar.year))
+            });
+            xlsx::write_ledger(&ledger, &path)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            println!("Wrote {}", path.display());
+            Ok(())
+        }
+    }
+}
+
+pub async fn export(context: &Context, args: ExportArgs) -> anyhow::Result<()> {
+    let calendar = year_and_calendar(context, args.year)?;
+    let store = context.store().await?;
+    let mut tx = store.read().await?;
+    let export = reports::year_export(&mut tx, &context.settings, &calendar, context.today()).await?;
+    tx.rollback().await?;
+    store.close().await;
+    match args.format {
+        ExportFormat::Xlsx => {
+            let path = args
+                .out
+                .unwrap_or_else(|| PathBuf::from(format!("songjiao-{}.xlsx", calendar.year)));
+            xlsx::write_year(&export, &path)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            println!(
+                "Wrote {} (a summary sheet and {} school sheet(s))",
+                path.display(),
+                export.by_school.len()
+            );
+        }
+        ExportFormat::Csv => {
+            let dir = args
+                .out
+                .unwrap_or_else(|| PathBuf::from(format!("songjiao-{}", calendar.year)));
+            let written = export
+                .write_csv(&dir)
+                .map_err(|e| anyhow::anyhow!("cannot write into {}: {e}", dir.display()))?;
+            for path in written {
+                println!("Wrote {}", path.display());
+            }
+        }
+    }
+    Ok(())
+}

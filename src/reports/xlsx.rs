@@ -1,0 +1,82 @@
+//! The ledger and the year's export as Excel workbooks, for inspection files.
+
+use std::path::Path;
+
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+
+use super::{Ledger, VISIT_COLUMNS, YearExport, account_lines, file_safe, visit_cells};
+
+fn write_table(
+    sheet: &mut Worksheet,
+    first_row: u32,
+    headers: &[String],
+    rows: &[Vec<String>],
+) -> Result<u32, XlsxError> {
+    let bold = Format::new().set_bold();
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string_with_format(first_row, col as u16, header, &bold)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (col, cell) in row.iter().enumerate() {
+            let at = (first_row + 1 + r as u32, col as u16);
+            // Figures as numbers, so that a spreadsheet can add them up.
+            match cell.parse::<f64>() {
+                Ok(number) if !cell.starts_with('0') || cell == "0" => {
+                    sheet.write_number(at.0, at.1, number)?
+                }
+                _ => sheet.write_string(at.0, at.1, cell)?,
+            };
+        }
+    }
+    Ok(first_row + 1 + rows.len() as u32)
+}
+
+/// Excel limits sheet names to 31 characters.
+fn sheet_name(name: &str) -> String {
+    file_safe(name).chars().take(31).collect()
+}
+
+pub fn write_ledger(ledger: &Ledger, path: &Path) -> anyhow::Result<()> {
+    let mut workbook = Workbook::new();
+    let plan = workbook.add_worksheet().set_name("plan")?;
+    let fields: Vec<Vec<String>> = ledger
+        .plan_fields()
+        .into_iter()
+        .map(|(k, v)| vec![k, v])
+        .collect();
+    let next = write_table(plan, 0, &["field".into(), "value".into()], &fields)?;
+    let (headers, rows) = ledger.revision_rows();
+    write_table(plan, next + 1, &headers, &rows)?;
+    plan.autofit();
+
+    let visits = workbook.add_worksheet().set_name("visits")?;
+    let rows: Vec<Vec<String>> = ledger.visits.iter().map(visit_cells).collect();
+    write_table(visits, 0, &VISIT_COLUMNS.map(String::from), &rows)?;
+    visits.autofit();
+
+    let accounts = workbook.add_worksheet().set_name("accounts")?;
+    let rows: Vec<Vec<String>> = account_lines(&ledger.accounts)
+        .into_iter()
+        .map(|(line, periods)| vec![line, periods.to_string()])
+        .collect();
+    write_table(accounts, 0, &["account".into(), "periods".into()], &rows)?;
+    accounts.autofit();
+    workbook.save(path)?;
+    Ok(())
+}
+
+pub fn write_year(export: &YearExport, path: &Path) -> anyhow::Result<()> {
+    let mut workbook = Workbook::new();
+    let summary = workbook.add_worksheet().set_name("summary")?;
+    let (headers, rows) = export.summary_rows();
+    write_table(summary, 0, &headers, &rows)?;
+    summary.autofit();
+    for (school, visits) in &export.by_school {
+        let sheet = workbook.add_worksheet().set_name(sheet_name(school))?;
+        let rows: Vec<Vec<String>> = visits.iter().map(visit_cells).collect();
+        write_table(sheet, 0, &VISIT_COLUMNS.map(String::from), &rows)?;
+        sheet.autofit();
+    }
+    workbook.save(path)?;
+    Ok(())
+}
