@@ -88,7 +88,8 @@ pub async fn export(context: &Context, args: ExportArgs) -> anyhow::Result<()> {
     let calendar = year_and_calendar(context, args.year)?;
     let store = context.store().await?;
     let mut tx = store.read().await?;
-    let export = reports::year_export(&mut tx, &context.settings, &calendar, context.today()).await?;
+    let export =
+        reports::year_export(&mut tx, &context.settings, &calendar, context.today()).await?;
     tx.rollback().await?;
     store.close().await;
     match args.format {

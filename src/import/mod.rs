@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::store::people::{self, Change};
+use crate::store::visits::{self, RecordError, RecordInput};
 use crate::store::{Tx, plans};
 use records::{CellError, Column, Fields, Kind};
 
@@ -141,6 +142,7 @@ pub async fn import(
     let mut teachers = Vec::new();
     let mut students = Vec::new();
     let mut plan_inputs = Vec::new();
+    let mut visit_inputs = Vec::new();
     for row in &sheet.rows {
         let values = mapped
             .iter()
@@ -163,6 +165,11 @@ pub async fn import(
                 let key = format!("{} {}", p.student_id, p.school_year);
                 plan_inputs.push(p);
                 ("student_id", key)
+            }),
+            Kind::Visits => records::visit(&mut fields, &slots).map(|v| {
+                let key = format!("{} {}", v.student_id, v.day);
+                visit_inputs.push(v);
+                ("date", key)
             }),
         };
         errors.append(&mut fields.errors);
@@ -244,8 +251,93 @@ pub async fn import(
                 .await
                 .map_err(anyhow::Error::from)?;
         }
+        Kind::Visits => record_visits(tx, &visit_inputs, settings, &mut report).await?,
     }
     Ok(report)
+}
+
+/// Records each row on its planned visit (the student's visit that day), or on a
+/// visit added as unplanned; every rule of `visit record` applies to every row.
+async fn record_visits(
+    tx: &mut Tx,
+    inputs: &[records::VisitInput],
+    settings: &Settings,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
+    let today = tx.now.with_timezone(&settings.time_zone).date_naive();
+    let mut errors = Vec::new();
+    for input in inputs {
+        let mut error = |column: &str, reason: String| {
+            errors.push(CellError {
+                line: input.line,
+                column: column.into(),
+                reason,
+            })
+        };
+        let year = SchoolYear::containing(input.day);
+        let Some(plan) = plans::active_plan(tx, &input.student_id, year).await? else {
+            error(
+                "student_id",
+                format!("{} has no active plan for {year}", input.student_id),
+            );
+            continue;
+        };
+        let visit = match visits::planned_visit_on(tx, plan.plan_id, input.day).await? {
+            Some(visit) => {
+                report.updated += 1;
+                visit
+            }
+            None if input.day > today => {
+                error(
+                    "date",
+                    format!("{} has not happened yet (today is {today})", input.day),
+                );
+                continue;
+            }
+            None => {
+                let teacher = &plan.terms.teacher_id;
+                if visits::teacher_busy(tx, teacher, input.day, &input.slot).await? {
+                    error(
+                        "slot",
+                        format!(
+                            "teacher {teacher} already has another visit on {} {}",
+                            input.day, input.slot
+                        ),
+                    );
+                    continue;
+                }
+                let id = visits::add_unplanned(tx, plan.plan_id, teacher, input.day, &input.slot)
+                    .await?;
+                report.created += 1;
+                visits::visit_for_record(tx, id)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("visit {id} vanished while importing"))?
+            }
+        };
+        let record = RecordInput {
+            outcome: input.outcome,
+            periods: input.periods,
+            reason: input.reason.clone(),
+            mode: input.mode,
+            note: input.note.clone(),
+            goal_notes: Vec::new(),
+            guardian_confirmed_by: None,
+        };
+        match visits::record_checked(tx, &visit, record, today, settings.records.lock_after_days)
+            .await
+        {
+            Ok(()) => {}
+            Err(RecordError::Rule { field, reason }) => {
+                error(if field == "visit" { "date" } else { field }, reason)
+            }
+            Err(RecordError::Store(e)) => return Err(e.into()),
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ImportError::Invalid(errors))
+    }
 }
 
 /// A plan must name a registered student and registered teachers.

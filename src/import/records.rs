@@ -11,6 +11,7 @@ use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::plan::PlanTerms;
 use crate::domain::slot::{SlotTable, parse_weekly_slots};
 use crate::domain::student::{StudentStatus, check_email, check_id, check_phone};
+use crate::domain::visit::{Mode, Outcome};
 use crate::store::people::{Student, Teacher};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -18,6 +19,8 @@ pub enum Kind {
     Teachers,
     Students,
     Plans,
+    /// Visit outcomes from the teachers' paper sheets.
+    Visits,
 }
 
 pub struct Column {
@@ -111,14 +114,71 @@ pub const PLAN_COLUMNS: &[Column] = &[
     col("goals", false, &["目标", "教学目标", "个别化目标"]),
 ];
 
+pub const VISIT_COLUMNS: &[Column] = &[
+    col(
+        "student_id",
+        true,
+        &["学生编号", "学籍号", "学号", "学生ID"],
+    ),
+    col("date", true, &["日期", "送教日期"]),
+    col("slot", true, &["时段", "节次"]),
+    col("outcome", true, &["结果", "送教结果", "完成情况"]),
+    col("periods", false, &["课时", "课时数"]),
+    col("reason", false, &["原因", "缺课原因"]),
+    col("mode", false, &["方式", "送教方式"]),
+    col("note", false, &["备注", "记录"]),
+];
+
 impl Kind {
     pub fn columns(self) -> &'static [Column] {
         match self {
             Kind::Teachers => TEACHER_COLUMNS,
             Kind::Students => STUDENT_COLUMNS,
             Kind::Plans => PLAN_COLUMNS,
+            Kind::Visits => VISIT_COLUMNS,
         }
     }
+}
+
+/// A row of a visits sheet, checked cell by cell.
+#[derive(Debug, Clone)]
+pub struct VisitInput {
+    pub line: usize,
+    pub student_id: String,
+    pub day: NaiveDate,
+    pub slot: String,
+    pub outcome: Outcome,
+    pub periods: Option<u32>,
+    pub reason: Option<String>,
+    pub mode: Option<Mode>,
+    pub note: Option<String>,
+}
+
+pub fn visit(fields: &mut Fields, slots: &SlotTable) -> Option<VisitInput> {
+    let student_id = fields.parse_required("student_id", check_id);
+    let day = fields.parse_required("date", parse_day);
+    let slot = fields.parse_required("slot", |t| {
+        slots.resolve(t).map(|s| s.name.clone()).ok_or_else(|| {
+            format!(
+                "`{t}` is not a slot: use one of {}",
+                slots.names().join(", ")
+            )
+        })
+    });
+    let outcome = fields.parse_required("outcome", str::parse::<Outcome>);
+    let periods = fields.parse("periods", |t| count(t, 0, 8));
+    let mode = fields.parse("mode", str::parse::<Mode>);
+    Some(VisitInput {
+        line: fields.line(),
+        student_id: student_id?,
+        day: day?,
+        slot: slot?,
+        outcome: outcome?,
+        periods,
+        reason: fields.text("reason"),
+        mode,
+        note: fields.text("note"),
+    })
 }
 
 /// A problem with one cell (or, for column "-", a whole row or the file).

@@ -105,7 +105,10 @@ pub fn visit_cells(visit: &LedgerVisit) -> Vec<String> {
         visit.day.to_string(),
         visit.slot.clone(),
         visit.teacher_id.clone(),
-        visit.outcome.clone().unwrap_or_else(|| "(unrecorded)".into()),
+        visit
+            .outcome
+            .clone()
+            .unwrap_or_else(|| "(unrecorded)".into()),
         visit.periods.map(|p| p.to_string()).unwrap_or_default(),
         visit.mode.clone(),
         visit.reason.clone().unwrap_or_default(),
@@ -213,14 +216,20 @@ pub fn account_lines(accounts: &Accounts) -> Vec<(String, u32)> {
     let mut lines = vec![
         ("periods scheduled".to_string(), accounts.scheduled),
         ("  delivered".into(), accounts.delivered),
-        ("  not given at partial visits".into(), accounts.partial_shortfall),
+        (
+            "  not given at partial visits".into(),
+            accounts.partial_shortfall,
+        ),
     ];
     for (reason, periods) in &accounts.missed {
         lines.push((format!("  missed: {reason}"), *periods));
     }
     lines.extend([
         ("  cancelled".into(), accounts.cancelled),
-        ("  unrecorded (past, not delivered)".into(), accounts.unrecorded),
+        (
+            "  unrecorded (past, not delivered)".into(),
+            accounts.unrecorded,
+        ),
         ("  still to come".into(), accounts.to_come),
         ("target".into(), accounts.target),
         ("  delivered".into(), accounts.delivered),
@@ -329,7 +338,10 @@ pub async fn year_export(
             .copied()
             .unwrap_or("")
             .to_string();
-        by_plan.entry(visit.plan_id).or_default().push(visit.clone());
+        by_plan
+            .entry(visit.plan_id)
+            .or_default()
+            .push(visit.clone());
         by_school.entry(school).or_default().push(visit);
     }
     let accounts = plans
@@ -422,13 +434,7 @@ impl YearExport {
 pub fn file_safe(name: &str) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| {
-            if "/\\?*:[]".contains(c) {
-                '_'
-            } else {
-                c
-            }
-        })
+        .map(|c| if "/\\?*:[]".contains(c) { '_' } else { c })
         .collect();
     if cleaned.is_empty() {
         "(no school)".into()

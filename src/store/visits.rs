@@ -542,3 +542,24 @@ pub async fn ledger_visits(
     }
     Ok(visits)
 }
+
+/// Whether a teacher already has a planned visit in a slot.
+pub async fn teacher_busy(
+    tx: &mut Tx,
+    teacher_id: &str,
+    day: NaiveDate,
+    slot: &str,
+) -> StoreResult<bool> {
+    #[derive(sqlx::FromRow)]
+    struct Count {
+        n: i64,
+    }
+    let count: Count = tx
+        .fetch_one(
+            "SELECT COUNT(*) AS n FROM visits
+             WHERE teacher_id = $1 AND day = $2 AND slot = $3 AND status = 'planned'",
+            args![teacher_id, day, slot],
+        )
+        .await?;
+    Ok(count.n > 0)
+}
