@@ -8,6 +8,7 @@ mod people;
 mod plan;
 mod progress;
 mod reports;
+mod simulate;
 mod visit;
 mod week;
 
@@ -87,6 +88,12 @@ pub enum Command {
         after_help = "Examples:\n  songjiao export --year 2026-2027\n  songjiao export --year 2026-2027 --format csv --out export/"
     )]
     Export(reports::ExportArgs),
+    /// What if: replay the rest of the school year in memory with the real planner
+    /// and a miss rate; does every child reach the target? Changes nothing.
+    #[command(
+        after_help = "Examples:\n  songjiao simulate --miss-rate 0.1\n  songjiao simulate --year 2026-2027 --from 2026-11-30 --miss-rate 0.2 --seed 7 --format json"
+    )]
+    Simulate(simulate::SimulateArgs),
     /// Plan a week's visits for every active plan and write them; run again, it
     /// changes only what must change. See README "How planning decides".
     #[command(
@@ -179,6 +186,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Progress(args) => progress::run(&context, args).await,
         Command::Ledger(args) => reports::ledger(&context, args).await,
         Command::Export(args) => reports::export(&context, args).await,
+        Command::Simulate(args) => simulate::run(&context, args).await,
         Command::Solve { problem } => solve(&problem),
     }
 }

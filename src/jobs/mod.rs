@@ -2,3 +2,4 @@
 
 pub mod plan_week;
 pub mod progress;
+pub mod simulate;

@@ -240,37 +240,52 @@ fn why_nothing_to_plan(
     })
 }
 
-async fn load<'c>(
+/// A plan with everything planning needs that does not change from week to week.
+#[derive(Debug, Clone)]
+pub struct PlanSetup {
+    pub plan_id: i64,
+    pub student_id: String,
+    pub teacher: String,
+    pub backup_teacher: Option<String>,
+    pub rhythm: Rhythm,
+    pub days: PlanDays,
+    pub family: Vec<crate::domain::slot::WeeklySlot>,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// The district as the planner sees it for a school year: teachers with their
+/// leave, and the active plans of active students.
+#[derive(Clone)]
+pub struct District {
+    pub teachers: Vec<WeekTeacher>,
+    pub plans: Vec<PlanSetup>,
+    pub slots: Vec<String>,
+}
+
+pub async fn load_district(
     tx: &mut Tx,
     settings: &Settings,
-    calendar: &'c SchoolCalendar,
-    week: IsoWeek,
-    today: NaiveDate,
-) -> anyhow::Result<Week<'c>> {
-    let monday = NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)
-        .expect("an IsoWeek always has a Monday");
-    let sunday = monday + Duration::days(6);
+    calendar: &SchoolCalendar,
+) -> anyhow::Result<District> {
     let defaults = &settings.defaults;
-
-    let teachers: Vec<WeekTeacher> = {
-        let mut leaves: HashMap<String, Vec<(NaiveDate, NaiveDate)>> = HashMap::new();
-        for leave in people::teacher_leaves(tx, None).await? {
-            leaves
-                .entry(leave.person_id)
-                .or_default()
-                .push((leave.start_date, leave.end_date));
-        }
-        people::teachers(tx, None)
-            .await?
-            .into_iter()
-            .map(|t| WeekTeacher {
-                away: leaves.remove(&t.teacher_id).unwrap_or_default(),
-                max_visits_per_day: t.max_visits_per_day.unwrap_or(defaults.max_visits_per_day),
-                id: t.teacher_id,
-                available: t.available,
-            })
-            .collect()
-    };
+    let mut leaves: HashMap<String, Vec<(NaiveDate, NaiveDate)>> = HashMap::new();
+    for leave in people::teacher_leaves(tx, None).await? {
+        leaves
+            .entry(leave.person_id)
+            .or_default()
+            .push((leave.start_date, leave.end_date));
+    }
+    let teachers = people::teachers(tx, None)
+        .await?
+        .into_iter()
+        .map(|t| WeekTeacher {
+            away: leaves.remove(&t.teacher_id).unwrap_or_default(),
+            max_visits_per_day: t.max_visits_per_day.unwrap_or(defaults.max_visits_per_day),
+            id: t.teacher_id,
+            available: t.available,
+        })
+        .collect();
     let students: HashMap<String, people::Student> = people::students(tx, None)
         .await?
         .into_iter()
@@ -283,27 +298,17 @@ async fn load<'c>(
             .or_default()
             .push((pause.start_date, pause.end_date));
     }
-    let delivered = visits::delivered_before(tx, calendar.year, monday).await?;
-    let mut this_week = by_plan(visits::planned_between(tx, monday, sunday).await?);
-    let mut last_week = by_plan(
-        visits::planned_between(tx, monday - Duration::days(7), monday - Duration::days(1)).await?,
-    );
-
     let mut plans = Vec::new();
     for plan in plans::active_plans(tx, Some(calendar.year), None).await? {
         let terms = &plan.terms;
         let Some(student) = students.get(&plan.student_id) else {
             continue;
         };
-        if student.status != StudentStatus::Active
-            || terms.start_date > sunday
-            || terms.end_date < monday
-        {
+        if student.status != StudentStatus::Active {
             continue;
         }
-        let no_pauses = Vec::new();
-        let paused = pauses.get(&plan.student_id).unwrap_or(&no_pauses);
-        plans.push(WeekPlan {
+        let paused = pauses.get(&plan.student_id).map_or(&[][..], Vec::as_slice);
+        plans.push(PlanSetup {
             plan_id: plan.plan_id,
             student_id: plan.student_id.clone(),
             teacher: terms.teacher_id.clone(),
@@ -316,25 +321,92 @@ async fn load<'c>(
             },
             days: PlanDays::new(calendar, terms.start_date, terms.end_date, paused),
             family: student.available.clone(),
-            delivered: delivered.get(&plan.plan_id).copied().unwrap_or(0),
-            visits: this_week.remove(&plan.plan_id).unwrap_or_default(),
-            last_week: last_week
-                .remove(&plan.plan_id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|v| (v.day.weekday(), v.slot))
-                .collect(),
+            start: terms.start_date,
+            end: terms.end_date,
         });
     }
-    Ok(Week {
-        calendar,
-        week,
-        today,
-        slots: settings.slots.iter().map(|s| s.name.clone()).collect(),
+    Ok(District {
         teachers,
         plans,
-        orphans: this_week.into_values().flatten().collect(),
+        slots: settings.slots.iter().map(|s| s.name.clone()).collect(),
     })
+}
+
+/// Visits around a week, by plan.
+pub struct WeekVisits {
+    /// Periods delivered before the week, by plan.
+    pub delivered: HashMap<i64, u32>,
+    pub this_week: HashMap<i64, Vec<ExistingVisit>>,
+    pub last_week: HashMap<i64, Vec<ExistingVisit>>,
+}
+
+impl District {
+    /// The week to plan: the plans that cover it, and what was already there.
+    pub fn week<'c>(
+        &self,
+        calendar: &'c SchoolCalendar,
+        week: IsoWeek,
+        today: NaiveDate,
+        mut visits: WeekVisits,
+    ) -> Week<'c> {
+        let monday = NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)
+            .expect("an IsoWeek always has a Monday");
+        let sunday = monday + Duration::days(6);
+        let plans = self
+            .plans
+            .iter()
+            .filter(|p| p.start <= sunday && p.end >= monday)
+            .map(|plan| WeekPlan {
+                plan_id: plan.plan_id,
+                student_id: plan.student_id.clone(),
+                teacher: plan.teacher.clone(),
+                backup_teacher: plan.backup_teacher.clone(),
+                rhythm: plan.rhythm,
+                days: plan.days.clone(),
+                family: plan.family.clone(),
+                delivered: visits.delivered.get(&plan.plan_id).copied().unwrap_or(0),
+                visits: visits.this_week.remove(&plan.plan_id).unwrap_or_default(),
+                last_week: visits
+                    .last_week
+                    .remove(&plan.plan_id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|v| (v.day.weekday(), v.slot))
+                    .collect(),
+            })
+            .collect();
+        Week {
+            calendar,
+            week,
+            today,
+            slots: self.slots.clone(),
+            teachers: self.teachers.clone(),
+            plans,
+            orphans: visits.this_week.into_values().flatten().collect(),
+        }
+    }
+}
+
+async fn load<'c>(
+    tx: &mut Tx,
+    settings: &Settings,
+    calendar: &'c SchoolCalendar,
+    week: IsoWeek,
+    today: NaiveDate,
+) -> anyhow::Result<Week<'c>> {
+    let monday = NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)
+        .expect("an IsoWeek always has a Monday");
+    let sunday = monday + Duration::days(6);
+    let district = load_district(tx, settings, calendar).await?;
+    let visits = WeekVisits {
+        delivered: visits::delivered_before(tx, calendar.year, monday).await?,
+        this_week: by_plan(visits::planned_between(tx, monday, sunday).await?),
+        last_week: by_plan(
+            visits::planned_between(tx, monday - Duration::days(7), monday - Duration::days(1))
+                .await?,
+        ),
+    };
+    Ok(district.week(calendar, week, today, visits))
 }
 
 fn by_plan(rows: Vec<VisitRow>) -> HashMap<i64, Vec<ExistingVisit>> {

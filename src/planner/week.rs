@@ -15,6 +15,7 @@ use crate::domain::calendar::SchoolCalendar;
 use crate::domain::pace::{Pace, PlanDays, Rhythm};
 use crate::domain::slot::WeeklySlot;
 
+#[derive(Debug, Clone)]
 pub struct WeekTeacher {
     pub id: String,
     pub max_visits_per_day: u32,

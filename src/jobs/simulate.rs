@@ -1,0 +1,316 @@
+//! The capacity what-if: the rest of the school year replayed week by week in
+//! memory, with the real planner and pace rules and visits missed at random. The
+//! database is only read.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, Duration, IsoWeek, NaiveDate, Weekday};
+use serde::Serialize;
+
+use super::plan_week::{District, WeekVisits, load_district};
+use crate::config::Settings;
+use crate::domain::calendar::SchoolCalendar;
+use crate::domain::pace::{Pace, Status};
+use crate::planner::week::{Change, ExistingVisit};
+use crate::planner::{self, ProblemError};
+use crate::store::{StoreResult, Tx, visits};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The simulation starts after this day; what is recorded up to it stands.
+    pub from: NaiveDate,
+    pub miss_rate: f64,
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectedStudent {
+    pub student_id: String,
+    pub plan_id: i64,
+    pub target: u32,
+    pub delivered_so_far: u32,
+    pub projected: u32,
+    pub status: Status,
+    pub reaches_target: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TeacherLoad {
+    pub teacher_id: String,
+    pub visits: u32,
+    pub per_week: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    pub students: usize,
+    pub reaching_target: usize,
+    pub weeks: u32,
+    pub visits_asked: u64,
+    pub visits_placed: u64,
+    pub visits_missed: u64,
+    pub visits_completed: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SimulationReport {
+    pub school_year: String,
+    pub from: NaiveDate,
+    pub miss_rate: f64,
+    pub seed: u64,
+    pub totals: Totals,
+    pub students: Vec<ProjectedStudent>,
+    pub teachers: Vec<TeacherLoad>,
+}
+
+/// SplitMix64: a small, well-tested generator; the same seed gives the same year.
+struct Random(u64);
+
+impl Random {
+    fn unit(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[derive(Debug, Clone)]
+struct SimVisit {
+    id: i64,
+    plan_id: i64,
+    teacher: String,
+    day: NaiveDate,
+    slot: String,
+    outcome: Option<String>,
+    periods: u32,
+}
+
+impl SimVisit {
+    fn existing(&self) -> ExistingVisit {
+        ExistingVisit {
+            visit_id: self.id,
+            teacher: self.teacher.clone(),
+            day: self.day,
+            slot: self.slot.clone(),
+            outcome: self.outcome.clone(),
+        }
+    }
+
+    fn delivered(&self) -> u32 {
+        match self.outcome.as_deref() {
+            Some("completed" | "partial") => self.periods,
+            _ => 0,
+        }
+    }
+}
+
+/// The year's recorded and planned visits, as the simulation starts from them.
+pub async fn load(
+    tx: &mut Tx,
+    settings: &Settings,
+    calendar: &SchoolCalendar,
+) -> anyhow::Result<(District, Vec<visits::LedgerVisit>)> {
+    let district = load_district(tx, settings, calendar).await?;
+    let visits: StoreResult<_> = visits::ledger_visits(tx, calendar.year, None).await;
+    Ok((district, visits?))
+}
+
+fn monday_of(week: IsoWeek) -> NaiveDate {
+    NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)
+        .expect("an IsoWeek always has a Monday")
+}
+
+/// The teaching weeks still to come after `from` (the week holding `from` included).
+pub fn weeks_after(calendar: &SchoolCalendar, from: NaiveDate) -> Vec<IsoWeek> {
+    let mut weeks: Vec<IsoWeek> = calendar
+        .teaching_days()
+        .into_iter()
+        .filter(|&d| d > from)
+        .map(|d| d.iso_week())
+        .collect();
+    weeks.dedup();
+    weeks
+}
+
+/// Replays the weeks after `options.from`; `on_week` is told as each week is done.
+pub fn simulate(
+    calendar: &SchoolCalendar,
+    district: &District,
+    recorded: &[visits::LedgerVisit],
+    options: Options,
+    mut on_week: impl FnMut(usize, usize),
+) -> Result<SimulationReport, ProblemError> {
+    let mut random = Random(options.seed);
+    let periods_per_visit: HashMap<i64, u32> = district
+        .plans
+        .iter()
+        .map(|p| (p.plan_id, p.rhythm.periods_per_visit))
+        .collect();
+    let mut by_week: BTreeMap<IsoWeek, Vec<SimVisit>> = BTreeMap::new();
+    for v in recorded {
+        by_week.entry(v.day.iso_week()).or_default().push(SimVisit {
+            id: v.visit_id,
+            plan_id: v.plan_id,
+            teacher: v.teacher_id.clone(),
+            day: v.day,
+            slot: v.slot.clone(),
+            outcome: v.outcome.clone(),
+            periods: v.periods.unwrap_or(0).max(0) as u32,
+        });
+    }
+    let weeks = weeks_after(calendar, options.from);
+    let first_monday = weeks.first().map_or(options.from, |w| monday_of(*w));
+    let mut delivered: HashMap<i64, u32> = HashMap::new();
+    for visit in by_week.values().flatten().filter(|v| v.day < first_monday) {
+        *delivered.entry(visit.plan_id).or_default() += visit.delivered();
+    }
+    let delivered_so_far: HashMap<i64, u32> = {
+        let mut so_far = HashMap::new();
+        for visit in by_week.values().flatten().filter(|v| v.day <= options.from) {
+            *so_far.entry(visit.plan_id).or_default() += visit.delivered();
+        }
+        so_far
+    };
+
+    let mut next_id = -1i64;
+    let mut totals = Totals {
+        students: district.plans.len(),
+        reaching_target: 0,
+        weeks: weeks.len() as u32,
+        visits_asked: 0,
+        visits_placed: 0,
+        visits_missed: 0,
+        visits_completed: 0,
+    };
+    let mut load: BTreeMap<String, u32> = BTreeMap::new();
+    for (done, &week) in weeks.iter().enumerate() {
+        let monday = monday_of(week);
+        // Planned on the Friday before, as the daemon does; the first week from `from`.
+        let today = options.from.max(monday - Duration::days(3));
+        let group = |visits: Option<&Vec<SimVisit>>| {
+            let mut map: HashMap<i64, Vec<ExistingVisit>> = HashMap::new();
+            for v in visits.into_iter().flatten() {
+                map.entry(v.plan_id).or_default().push(v.existing());
+            }
+            map
+        };
+        let previous = week_before(week);
+        let plan = district.week(
+            calendar,
+            week,
+            today,
+            WeekVisits {
+                delivered: delivered.clone(),
+                this_week: group(by_week.get(&week)),
+                last_week: group(previous.and_then(|p| by_week.get(&p))),
+            },
+        );
+        let problem = plan.problem();
+        let schedule = planner::solve(&problem.problem)?;
+        totals.visits_asked += schedule.stats.visits_needed;
+        totals.visits_placed += schedule.stats.visits_placed;
+        let this_week = by_week.entry(week).or_default();
+        for change in plan.changes(&schedule) {
+            match change {
+                Change::Keep { .. } => {}
+                Change::Move {
+                    visit_id,
+                    teacher,
+                    day,
+                    slot,
+                } => {
+                    if let Some(v) = this_week.iter_mut().find(|v| v.id == visit_id) {
+                        (v.teacher, v.day, v.slot) = (teacher, day, slot);
+                    }
+                }
+                Change::Cancel { visit_id } => this_week.retain(|v| v.id != visit_id),
+                Change::Add {
+                    plan_id,
+                    teacher,
+                    day,
+                    slot,
+                } => {
+                    this_week.push(SimVisit {
+                        id: next_id,
+                        plan_id,
+                        teacher,
+                        day,
+                        slot,
+                        outcome: None,
+                        periods: 0,
+                    });
+                    next_id -= 1;
+                }
+            }
+        }
+        // The week happens: each visit still to come is made or missed.
+        for visit in this_week.iter_mut() {
+            if visit.outcome.is_none() && visit.day > today {
+                if random.unit() < options.miss_rate {
+                    visit.outcome = Some("missed".into());
+                    totals.visits_missed += 1;
+                } else {
+                    visit.outcome = Some("completed".into());
+                    visit.periods = periods_per_visit.get(&visit.plan_id).copied().unwrap_or(0);
+                    totals.visits_completed += 1;
+                }
+                *load.entry(visit.teacher.clone()).or_default() += 1;
+            }
+            *delivered.entry(visit.plan_id).or_default() += visit.delivered();
+        }
+        on_week(done + 1, weeks.len());
+    }
+
+    let mut projected_by_plan: HashMap<i64, u32> = HashMap::new();
+    for visit in by_week.values().flatten() {
+        *projected_by_plan.entry(visit.plan_id).or_default() += visit.delivered();
+    }
+    let mut students = Vec::new();
+    for plan in &district.plans {
+        let projected = projected_by_plan.get(&plan.plan_id).copied().unwrap_or(0);
+        let after_end = plan.end + Duration::days(1);
+        let pace = Pace::on(&plan.days, plan.rhythm, projected, after_end);
+        let reaches_target = projected >= pace.target;
+        totals.reaching_target += usize::from(reaches_target);
+        students.push(ProjectedStudent {
+            student_id: plan.student_id.clone(),
+            plan_id: plan.plan_id,
+            target: pace.target,
+            delivered_so_far: delivered_so_far.get(&plan.plan_id).copied().unwrap_or(0),
+            projected,
+            status: pace.status,
+            reaches_target,
+        });
+    }
+    let weeks_count = weeks.len().max(1) as f64;
+    let teachers = district
+        .teachers
+        .iter()
+        .map(|t| {
+            let visits = load.get(&t.id).copied().unwrap_or(0);
+            TeacherLoad {
+                teacher_id: t.id.clone(),
+                visits,
+                per_week: (f64::from(visits) / weeks_count * 10.0).round() / 10.0,
+            }
+        })
+        .collect();
+    Ok(SimulationReport {
+        school_year: calendar.year.to_string(),
+        from: options.from,
+        miss_rate: options.miss_rate,
+        seed: options.seed,
+        totals,
+        students,
+        teachers,
+    })
+}
+
+fn week_before(week: IsoWeek) -> Option<IsoWeek> {
+    monday_of(week)
+        .checked_sub_signed(Duration::days(7))
+        .map(|d| d.iso_week())
+}
