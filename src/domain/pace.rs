@@ -199,6 +199,130 @@ pub fn weekly_visits(
 mod tests {
     use super::*;
 
+    // Worked by hand from config/calendar/2026-2027.toml: 190 teaching days in 40
+    // ISO weeks; before Monday 30 November 2026, 60 teaching days have passed and
+    // 27 weeks remain, each with at least 3 teaching days.
+    fn calendar() -> SchoolCalendar {
+        SchoolCalendar::from_toml(include_str!("../../config/calendar/2026-2027.toml"))
+            .expect("the shipped calendar reads")
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn rhythm(target: u32) -> Rhythm {
+        Rhythm {
+            target,
+            visits_per_week: 2,
+            periods_per_visit: 3,
+            max_visits_per_week: 3,
+        }
+    }
+
+    fn full_year(calendar: &SchoolCalendar, paused: &[(NaiveDate, NaiveDate)]) -> PlanDays {
+        PlanDays::new(calendar, date(2026, 9, 1), date(2027, 7, 2), paused)
+    }
+
+    #[test]
+    fn a_full_year_on_30_november() {
+        let calendar = calendar();
+        let days = full_year(&calendar, &[]);
+        assert_eq!(days.total(), 190);
+        let on = date(2026, 11, 30);
+        // expected = 216 × 60 / 190 = 68.2 → 68; capacity = 27 weeks × 3 × 3 = 243;
+        // the regular rhythm gives 27 × 2 × 3 = 162.
+        let pace = Pace::on(&days, rhythm(216), 102, on);
+        assert_eq!(
+            (pace.expected, pace.capacity, pace.remaining_weeks),
+            (68, 243, 27)
+        );
+        assert_eq!(pace.status, Status::OnTrack, "102 ≥ 68 − 3");
+        assert_eq!(
+            Pace::on(&days, rhythm(216), 60, on).status,
+            Status::Behind,
+            "60 < 65"
+        );
+        assert_eq!(
+            Pace::on(&days, rhythm(216), 36, on).status,
+            Status::AtRisk,
+            "36 + 162 = 198 < 216, but 36 + 243 ≥ 216"
+        );
+        // 10 May 2027: 151 days passed, 8 weeks left: capacity 72, regular 48.
+        let may = date(2027, 5, 10);
+        let late = Pace::on(&days, rhythm(216), 140, may);
+        assert_eq!((late.expected, late.capacity), (171, 72));
+        assert_eq!(late.status, Status::Unreachable, "140 + 72 = 212 < 216");
+        assert_eq!(
+            Pace::on(&days, rhythm(216), 150, may).status,
+            Status::AtRisk,
+            "150 + 48 < 216 ≤ 150 + 72"
+        );
+    }
+
+    #[test]
+    fn a_holiday_week_with_a_make_up_saturday() {
+        let calendar = calendar();
+        let days = full_year(&calendar, &[]);
+        // National Day: 2026-W41 keeps Thursday 8, Friday 9 and the make-up
+        // Saturday 10 October; W40 keeps Monday to Wednesday.
+        let w41 = date(2026, 10, 8).iso_week();
+        assert_eq!(
+            days.in_week(w41),
+            [date(2026, 10, 8), date(2026, 10, 9), date(2026, 10, 10)]
+        );
+        assert_eq!(days.in_week(date(2026, 9, 28).iso_week()).len(), 3);
+        // The Saturday counts as a day that passed.
+        assert_eq!(
+            days.elapsed(date(2026, 10, 11)) - days.elapsed(date(2026, 10, 10)),
+            1
+        );
+        // Weeks of 3 days still hold 3 visits: the capacity from W40 on counts them.
+        let pace = Pace::on(&days, rhythm(216), 0, date(2026, 9, 28));
+        let from_w42 = Pace::on(&days, rhythm(216), 0, date(2026, 10, 12));
+        assert_eq!(pace.capacity - from_w42.capacity, 9 + 9);
+    }
+
+    #[test]
+    fn a_plan_starting_in_november_is_pro_rated() {
+        let calendar = calendar();
+        // 150 of the year's 190 days: 216 × 150 / 190 = 170.5, rounded up to 171.
+        let terms = crate::domain::plan::PlanTerms {
+            teacher_id: "T01".into(),
+            backup_teacher_id: None,
+            visits_per_week: 2,
+            periods_per_visit: 3,
+            annual_target: 216,
+            start_date: date(2026, 11, 2),
+            end_date: date(2027, 7, 2),
+            goals: vec![],
+        };
+        let target = terms.target(&calendar, true);
+        assert_eq!(target, 171);
+        let days = PlanDays::new(&calendar, terms.start_date, terms.end_date, &[]);
+        assert_eq!(days.total(), 150);
+        // On 1 December 21 of its days have passed: 171 × 21 / 150 = 23.9 → 23.
+        let pace = Pace::on(&days, rhythm(target), 21, date(2026, 12, 1));
+        assert_eq!(pace.expected, 23);
+        assert_eq!(pace.status, Status::OnTrack);
+    }
+
+    #[test]
+    fn a_pause_does_not_count_against_the_family() {
+        let calendar = calendar();
+        let pause = [(date(2026, 12, 7), date(2026, 12, 18))];
+        let paused = full_year(&calendar, &pause);
+        // Two paused weeks leave 180 days; on 21 December 65 of them have passed:
+        // 216 × 65 / 180 = 78. Without the pause: 216 × 75 / 190 = 85.3 → 85.
+        assert_eq!(paused.total(), 180);
+        let on = date(2026, 12, 21);
+        let with_pause = Pace::on(&paused, rhythm(216), 78, on);
+        let without = Pace::on(&full_year(&calendar, &[]), rhythm(216), 78, on);
+        assert_eq!((with_pause.expected, without.expected), (78, 85));
+        assert_eq!(with_pause.status, Status::OnTrack);
+        assert_eq!(without.status, Status::Behind);
+    }
+
     #[test]
     fn a_child_on_pace_keeps_two_visits_a_week() {
         // 216 periods over 36 weeks of 3-period visits: exactly 2 a week.

@@ -300,4 +300,34 @@ mod tests {
                 .contains("completed, partial")
         );
     }
+
+    fn any_visit() -> impl proptest::strategy::Strategy<Value = AccountedVisit> {
+        use proptest::prelude::*;
+        (
+            1u32..28,
+            prop::option::of(prop::sample::select(Outcome::ALL.to_vec())),
+            0u32..6,
+            prop::option::of(prop::sample::select(MissReason::ALL.to_vec())),
+        )
+            .prop_map(|(d, outcome, periods, reason)| AccountedVisit {
+                day: day(d),
+                outcome,
+                periods,
+                reason,
+            })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_accounts_always_balance(
+            target in 0u32..300,
+            periods_per_visit in 1u32..5,
+            visits in proptest::collection::vec(any_visit(), 0..80),
+            today in 1u32..28,
+        ) {
+            let accounts = Accounts::new(target, periods_per_visit, &visits, day(today));
+            proptest::prop_assert!(accounts.balances(), "{accounts:?}");
+            proptest::prop_assert_eq!(accounts.scheduled, periods_per_visit * visits.len() as u32);
+        }
+    }
 }

@@ -50,12 +50,12 @@ pub async fn progress(
     let tallies: Vec<Tally> = tx
         .fetch_all(
             "SELECT v.plan_id,
-                    COALESCE(SUM(CASE WHEN v.outcome IN ('completed', 'partial') AND v.day <= $2
-                                      THEN v.periods ELSE 0 END), 0) AS delivered,
-                    COALESCE(SUM(CASE WHEN v.outcome = 'completed' THEN 1 ELSE 0 END), 0) AS completed,
-                    COALESCE(SUM(CASE WHEN v.outcome = 'missed' THEN 1 ELSE 0 END), 0) AS missed,
-                    COALESCE(SUM(CASE WHEN v.outcome IS NULL AND v.day < $2
-                                      THEN 1 ELSE 0 END), 0) AS unrecorded
+                    CAST(COALESCE(SUM(CASE WHEN v.outcome IN ('completed', 'partial') AND v.day <= $2
+                                      THEN v.periods ELSE 0 END), 0) AS BIGINT) AS delivered,
+                    CAST(COALESCE(SUM(CASE WHEN v.outcome = 'completed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS completed,
+                    CAST(COALESCE(SUM(CASE WHEN v.outcome = 'missed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS missed,
+                    CAST(COALESCE(SUM(CASE WHEN v.outcome IS NULL AND v.day < $2
+                                      THEN 1 ELSE 0 END), 0) AS BIGINT) AS unrecorded
              FROM visits v JOIN plans p ON p.id = v.plan_id
              WHERE p.school_year = $1 AND p.status = 'active' AND v.status = 'planned'
              GROUP BY v.plan_id",

@@ -57,7 +57,7 @@ pub async fn delivered_before(
 ) -> StoreResult<HashMap<i64, u32>> {
     let rows: Vec<Delivered> = tx
         .fetch_all(
-            "SELECT v.plan_id, SUM(v.periods) AS periods
+            "SELECT v.plan_id, CAST(SUM(v.periods) AS BIGINT) AS periods
              FROM visits v JOIN plans p ON p.id = v.plan_id
              WHERE p.school_year = $1 AND v.status = 'planned' AND v.day < $2
                AND v.outcome IN ('completed', 'partial')

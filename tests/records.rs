@@ -1,0 +1,455 @@
+//! Recording visits, progress, the ledger, exports and the what-if, through the real
+//! binary on SQLite and on PostgreSQL; and a whole school year replayed week by week.
+
+mod common;
+
+use common::{TestDb, district, path};
+use serde_json::Value;
+
+fn plan_w49(db: &TestDb) -> Value {
+    district(db);
+    db.json(&[
+        "--as-of",
+        "2026-11-27",
+        "plan-week",
+        "--week",
+        "2026-W49",
+        "--format",
+        "json",
+    ])
+}
+
+fn visits_of(db: &TestDb, student: &str) -> Vec<Value> {
+    db.json(&["visit", "list", "--student", student, "--format", "json"])
+        .as_array()
+        .expect("rows")
+        .clone()
+}
+
+fn first_visit(db: &TestDb, student: &str) -> (String, String) {
+    let visit = &visits_of(db, student)[0];
+    (
+        visit["visit_id"].to_string(),
+        visit["day"].as_str().unwrap().to_string(),
+    )
+}
+
+fn recording_follows_the_rules(db: &TestDb) {
+    plan_w49(db);
+    let (id, _) = first_visit(db, "S001");
+    let record = |as_of: &str, extra: &[&str]| {
+        let mut args = vec!["--as-of", as_of, "visit", "record", id.as_str()];
+        args.extend_from_slice(extra);
+        args.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let fails = |args: Vec<String>, expected: &str| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let error = db.fails(&args);
+        assert!(error.contains(expected), "{args:?}: {error}");
+    };
+    fails(
+        record("2026-11-27", &["--outcome", "completed"]),
+        "has not happened yet",
+    );
+    let after = "2026-12-05";
+    fails(
+        record(after, &["--outcome", "partial"]),
+        "periods: a partial visit needs the periods",
+    );
+    fails(
+        record(after, &["--outcome", "completed", "--periods", "4"]),
+        "more than the plan's 3 periods",
+    );
+    fails(
+        record(after, &["--outcome", "missed"]),
+        "reason: a missed visit needs a reason code",
+    );
+    fails(
+        record(after, &["--outcome", "missed", "--reason", "lost"]),
+        "`lost` is not a reason code",
+    );
+    fails(
+        record(after, &["--outcome", "completed", "--goal", "999:x"]),
+        "goal 999 is not a goal of S001's plan",
+    );
+    fails(
+        record(after, &["--outcome", "completed", "--goal", "abc"]),
+        "GOAL_ID:TEXT",
+    );
+    fails(
+        vec![
+            "--as-of".into(),
+            after.into(),
+            "visit".into(),
+            "record".into(),
+            "99999".into(),
+            "--outcome".into(),
+            "completed".into(),
+        ],
+        "there is no visit 99999",
+    );
+    assert!(
+        visits_of(db, "S001")[0]["outcome"].is_null(),
+        "a refused record changes nothing"
+    );
+
+    let plan = db.json(&["plan", "show", "S001", "--format", "json"]);
+    let goal = format!("{}:能点数到8", plan["goal_ids"][0]);
+    let args = record(
+        after,
+        &[
+            "--outcome",
+            "completed",
+            "--goal",
+            &goal,
+            "--guardian-confirmed",
+            "李建国",
+            "--mode",
+            "remote",
+        ],
+    );
+    db.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let visit = &visits_of(db, "S001")[0];
+    assert_eq!(visit["outcome"], "completed");
+    assert_eq!(visit["periods"], 3, "completed gives the plan's periods");
+    assert_eq!(visit["mode"], "remote");
+    for field in [
+        "visit_id",
+        "student_id",
+        "teacher_id",
+        "day",
+        "slot",
+        "outcome",
+        "periods",
+        "mode",
+        "reason",
+    ] {
+        assert!(visit.get(field).is_some(), "visit list rows carry {field}");
+    }
+
+    // More than 30 days later the record is locked: a change needs a reason and
+    // leaves the old and new values in the audit log.
+    let late = "2027-01-20";
+    fails(
+        record(late, &["--outcome", "partial", "--periods", "2"]),
+        "locked",
+    );
+    db.ok(&record(
+        late,
+        &[
+            "--outcome",
+            "partial",
+            "--periods",
+            "2",
+            "--reason",
+            "家长更正",
+        ],
+    )
+    .iter()
+    .map(String::as_str)
+    .collect::<Vec<_>>());
+    assert_eq!(visits_of(db, "S001")[0]["periods"], 2);
+    assert_eq!(
+        db.sql(&format!(
+            "UPDATE audit_log SET actor = actor WHERE entity = 'visit' AND entity_id = '{}' \
+             AND action = 'record' AND detail LIKE '%家长更正%' AND detail LIKE '%\"old\"%completed%'",
+            id.trim_matches('"')
+        )),
+        1
+    );
+}
+
+fn importing_visits_is_all_or_nothing(db: &TestDb) {
+    plan_w49(db);
+    let (_, day1) = first_visit(db, "S001");
+    let (_, day3) = first_visit(db, "S003");
+    let bad = format!(
+        "student_id,date,slot,outcome,periods,reason,mode,note\n\
+         S001,{day1},AM,completed,,,,\n\
+         S003,{day3},AM,missed,,lost,,\n\
+         S009,{day1},AM,completed,,,,\n"
+    );
+    let file = db.file("visits.csv", bad);
+    let error = db.fails(&[
+        "--as-of",
+        "2026-12-05",
+        "import",
+        path(&file),
+        "--kind",
+        "visits",
+    ]);
+    assert!(error.contains("line 3, column reason"), "{error}");
+    assert!(error.contains("line 4, column student_id"), "{error}");
+    assert!(error.contains("nothing was imported"), "{error}");
+    assert!(visits_of(db, "S001")[0]["outcome"].is_null());
+
+    // S002 also had a visit on Saturday 5 December that was never planned.
+    let good = format!(
+        "学生编号,日期,时段,结果,课时,原因,方式,备注\n\
+         S001,{day1},AM,完成,,,,\n\
+         S003,{day3},AM,missed,,生病,,发烧\n\
+         S002,2026-12-05,上午,partial,2,,线上,补课\n"
+    );
+    let file = db.file("visits.csv", good);
+    let output = db.ok(&[
+        "--as-of",
+        "2026-12-05",
+        "import",
+        path(&file),
+        "--kind",
+        "visits",
+    ]);
+    assert!(output.contains("1 new, 2 updated"), "{output}");
+    assert_eq!(visits_of(db, "S001")[0]["outcome"], "completed");
+    assert_eq!(visits_of(db, "S003")[0]["reason"], "student_ill");
+    let extra = visits_of(db, "S002")
+        .into_iter()
+        .find(|v| v["day"] == "2026-12-05")
+        .expect("the unplanned visit was added");
+    assert_eq!(
+        (extra["periods"].clone(), extra["mode"].clone()),
+        (2.into(), "remote".into())
+    );
+}
+
+fn progress_ledger_and_exports(db: &TestDb) {
+    plan_w49(db);
+    let (id, _) = first_visit(db, "S001");
+    db.ok(&[
+        "--as-of",
+        "2026-12-05",
+        "visit",
+        "record",
+        &id,
+        "--outcome",
+        "completed",
+    ]);
+    let rows = db.json(&["--as-of", "2026-12-05", "progress", "--format", "json"]);
+    let s001 = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["student_id"] == "S001")
+        .unwrap();
+    for field in [
+        "student_id",
+        "plan_id",
+        "school_year",
+        "target",
+        "delivered",
+        "expected",
+        "capacity",
+        "status",
+        "visits_completed",
+        "visits_missed",
+        "visits_unrecorded",
+    ] {
+        assert!(s001.get(field).is_some(), "progress rows carry {field}");
+    }
+    assert_eq!(s001["delivered"], 3);
+    assert_eq!(s001["visits_completed"], 1);
+    assert!(s001["visits_unrecorded"].as_u64().unwrap() >= 1);
+    let behind = db.json(&[
+        "--as-of",
+        "2026-12-05",
+        "progress",
+        "--status",
+        "behind,at_risk,unreachable",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        behind
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] != "on_track")
+    );
+    let error = db.fails(&["progress", "--status", "late"]);
+    assert!(error.contains("`late` is not a status"), "{error}");
+
+    let ledger = db.ok(&["--as-of", "2026-12-05", "ledger", "S001"]);
+    assert!(ledger.contains("The accounts balance."), "{ledger}");
+    assert!(ledger.contains("still owed"), "{ledger}");
+    let csv = db.ok(&["--as-of", "2026-12-05", "ledger", "S001", "--format", "csv"]);
+    assert!(csv.contains("visits") && csv.contains("completed"), "{csv}");
+
+    let workbook = db.dir.path().join("ledger.xlsx");
+    db.ok(&[
+        "--as-of",
+        "2026-12-05",
+        "ledger",
+        "S001",
+        "--format",
+        "xlsx",
+        "--out",
+        path(&workbook),
+    ]);
+    use calamine::Reader;
+    let book: calamine::Xlsx<_> = calamine::open_workbook(&workbook).expect("an xlsx file");
+    assert_eq!(book.sheet_names(), ["plan", "visits", "accounts"]);
+
+    let export = db.dir.path().join("year.xlsx");
+    db.ok(&[
+        "--as-of",
+        "2026-12-05",
+        "export",
+        "--year",
+        "2026-2027",
+        "--out",
+        path(&export),
+    ]);
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&export).expect("an xlsx file");
+    assert_eq!(book.sheet_names(), ["summary", "城关小学"]);
+    let summary = book.worksheet_range("summary").expect("the summary sheet");
+    assert_eq!(summary.height(), 4, "a header and three plans");
+    let folder = db.dir.path().join("year");
+    db.ok(&[
+        "--as-of",
+        "2026-12-05",
+        "export",
+        "--format",
+        "csv",
+        "--out",
+        path(&folder),
+    ]);
+    assert!(folder.join("summary.csv").exists() && folder.join("城关小学.csv").exists());
+}
+
+fn simulating_changes_nothing_and_repeats_with_a_seed(db: &TestDb) {
+    plan_w49(db);
+    let count = || db.sql("UPDATE visits SET note = note");
+    let before = count();
+    let args = [
+        "--as-of",
+        "2026-11-27",
+        "simulate",
+        "--miss-rate",
+        "0.2",
+        "--seed",
+        "7",
+        "--format",
+        "json",
+    ];
+    let first = db.json(&args);
+    assert_eq!(first, db.json(&args), "the same seed gives the same year");
+    assert_eq!(count(), before, "the database is not changed");
+    let totals = &first["totals"];
+    assert_eq!(totals["students"], 3);
+    assert!(totals["visits_missed"].as_u64().unwrap() > 0);
+    let none_missed = db.json(&[
+        "--as-of",
+        "2026-11-27",
+        "simulate",
+        "--miss-rate",
+        "0",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(none_missed["totals"]["visits_missed"], 0);
+    assert!(
+        none_missed["totals"]["reaching_target"].as_u64().unwrap()
+            >= totals["reaching_target"].as_u64().unwrap()
+    );
+    let table = db.ok(&["--as-of", "2026-11-27", "simulate"]);
+    assert!(table.contains("students reach their target"), "{table}");
+    let error = db.fails(&["simulate", "--miss-rate", "1.5"]);
+    assert!(error.contains("--miss-rate 1.5"), "{error}");
+}
+
+/// 2026-2027 from the first Friday to the last: each Friday the coming week is
+/// planned; the next Saturday the week's outcomes are imported. S002's family is
+/// away for six weeks in October and November (missed, family_unavailable).
+fn a_school_year_replayed_week_by_week(db: &TestDb) {
+    db.ok(&["init"]);
+    db.import(
+        "teachers",
+        "teacher_id,name,email,school,available\n\
+         T01,王芳,t01@example.org,城关小学,Mon-AM Mon-PM Tue-AM Tue-PM Wed-AM Wed-PM Thu-AM Thu-PM Fri-AM Fri-PM\n",
+    );
+    db.import(
+        "students",
+        "student_id,name,school,available\n\
+         S001,李小明,城关小学,Mon-AM Tue-AM Wed-AM Thu-AM Fri-AM\n\
+         S002,王欣怡,城关小学,Mon-PM Tue-PM Wed-PM Thu-PM Fri-PM\n",
+    );
+    db.import(
+        "plans",
+        "student_id,school_year,teacher_id\nS001,2026-2027,T01\nS002,2026-2027,T01\n",
+    );
+    let away = |day: &str| ("2026-10-12"..="2026-11-20").contains(&day);
+    let mut friday = chrono::NaiveDate::from_ymd_opt(2026, 8, 28).unwrap();
+    let last = chrono::NaiveDate::from_ymd_opt(2027, 7, 2).unwrap();
+    let mut weeks_planned = 0;
+    let mut s002_got_a_third_visit = false;
+    let mut s002_fell_behind = false;
+    while friday < last {
+        let as_of = friday.to_string();
+        let week = db.json(&["--as-of", &as_of, "plan-week", "--format", "json"]);
+        let visits = week["visits"].as_array().unwrap();
+        if !visits.is_empty() {
+            weeks_planned += 1;
+        }
+        let s002_visits = visits.iter().filter(|v| v["student"] == "S002").count();
+        s002_got_a_third_visit |= s002_visits == 3;
+        let mut sheet = String::from("student_id,date,slot,outcome,periods,reason,mode,note\n");
+        for visit in visits {
+            let day = visit["day"].as_str().unwrap();
+            let outcome = if visit["student"] == "S002" && away(day) {
+                "missed,,family_unavailable"
+            } else {
+                "completed,,"
+            };
+            sheet.push_str(&format!(
+                "{},{day},{},{outcome},,\n",
+                visit["student"].as_str().unwrap(),
+                visit["slot"].as_str().unwrap()
+            ));
+        }
+        let saturday = (friday + chrono::Duration::days(8)).to_string();
+        if !visits.is_empty() {
+            let file = db.file("week.csv", &sheet);
+            db.ok(&[
+                "--as-of",
+                &saturday,
+                "import",
+                path(&file),
+                "--kind",
+                "visits",
+            ]);
+        }
+        let progress = db.json(&["--as-of", &saturday, "progress", "--format", "json"]);
+        let s002 = progress
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["student_id"] == "S002")
+            .unwrap()
+            .clone();
+        s002_fell_behind |= s002["status"] != "on_track";
+        friday += chrono::Duration::days(7);
+    }
+    assert!(weeks_planned >= 38, "{weeks_planned} weeks planned");
+    assert!(s002_fell_behind, "six missed weeks put S002 behind");
+    assert!(s002_got_a_third_visit, "S002 was given make-up visits");
+
+    let end = db.json(&["--as-of", "2027-07-05", "progress", "--format", "json"]);
+    let s001 = &end[0];
+    assert_eq!(s001["student_id"], "S001");
+    assert!(
+        s001["delivered"].as_u64().unwrap() >= 216,
+        "a child whose every visit happened reaches the target: {s001}"
+    );
+    assert_eq!(s001["visits_unrecorded"], 0);
+    let ledger = db.ok(&["--as-of", "2027-07-05", "ledger", "S002"]);
+    assert!(ledger.contains("missed: family_unavailable"), "{ledger}");
+    assert!(ledger.contains("The accounts balance."), "{ledger}");
+}
+
+on_both_databases!(
+    recording_follows_the_rules,
+    importing_visits_is_all_or_nothing,
+    progress_ledger_and_exports,
+    simulating_changes_nothing_and_repeats_with_a_seed,
+    a_school_year_replayed_week_by_week,
+);
