@@ -184,6 +184,16 @@ fn the_demo_builds_a_district_in_its_own_database() {
         "{output}"
     );
     assert!(output.contains("could not be placed"), "{output}");
+    // Then four weeks are recorded, and S005, whose family was away, is behind.
+    assert!(output.contains("Progress after 4 weeks"), "{output}");
+    let (_, progress) = output
+        .split_once("Progress after 4 weeks")
+        .expect("the progress table");
+    let s005 = progress
+        .lines()
+        .find(|l| l.starts_with("S005"))
+        .expect("S005 in the progress table");
+    assert!(s005.contains("behind"), "{s005}");
     let demo = TestDb::sqlite_at(&dir.join("songjiao.db"));
     let plans = demo.json(&[
         "plan",
@@ -205,7 +215,8 @@ fn the_demo_builds_a_district_in_its_own_database() {
         "json",
     ]);
     assert_eq!(week["changes"]["added"], 0, "the demo's week was written");
-    assert_eq!(week["changes"]["kept"], 55);
+    assert_eq!(week["changes"]["cancelled"], 0);
+    assert_eq!(week["visits"].as_array().unwrap().len(), 55);
     assert!(
         dir.join("students.csv").exists(),
         "the demo leaves its spreadsheets as templates"

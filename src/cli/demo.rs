@@ -10,8 +10,11 @@ use super::Context;
 use super::import::{ImportArgs, import_file};
 use super::output::print_table;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
+use crate::domain::visit::Outcome;
 use crate::import::records::Kind;
 use crate::jobs::plan_week;
+use crate::jobs::progress::progress;
+use crate::store::visits::{self, RecordInput};
 use crate::store::{Store, people, plans};
 
 #[derive(Debug, Args)]
@@ -320,46 +323,155 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
         &rows,
         &mut out,
     )?;
-    plan_first_week(&demo, &store, &calendar, &mut out).await?;
+    let recorded_until = first_weeks(&demo, &store, &calendar, &mut out).await?;
     store.close().await;
 
     let url = &demo.settings.database.url;
+    let as_of = recorded_until.map_or(String::new(), |d| format!(" --as-of {d}"));
     println!(
         "\nThe demo's spreadsheets are in {dir}: copy them as templates for your own.\n\
-         Look around:\n  songjiao --database {url} plan show S001\n  songjiao --database {url} student list\n  \
-         songjiao --database {url} plan history S001\n  songjiao calendar show --year {year}",
-        dir = args.dir.display()
+         Look around (the demo's records end{as_of_words}, so ask as of that day):\n  \
+         songjiao --database {url}{as_of} progress --status behind,at_risk,unreachable\n  \
+         songjiao --database {url}{as_of} ledger S005\n  \
+         songjiao --database {url}{as_of} visit list --student S001\n  \
+         songjiao --database {url}{as_of} simulate --miss-rate 0.1\n  \
+         songjiao --database {url} plan show S001\n  songjiao calendar show --year {year}",
+        dir = args.dir.display(),
+        as_of_words = recorded_until.map_or(String::new(), |d| format!(" on {d}")),
     );
     Ok(())
 }
 
-/// Plans the year's first teaching week as the daemon would on the Friday before,
-/// and shows each teacher's visits.
-async fn plan_first_week(
+/// Local time on a day, in UTC: the demo's clock for each step.
+fn at(demo: &Context, day: NaiveDate, hour: u32) -> chrono::DateTime<chrono::Utc> {
+    let local = day.and_hms_opt(hour, 0, 0).expect("a whole hour exists");
+    demo.settings
+        .time_zone
+        .from_local_datetime(&local)
+        .earliest()
+        .map_or(demo.now, |t| t.with_timezone(&chrono::Utc))
+}
+
+/// How the demo's visits went: most made; S005's family away; now and then a child
+/// ill or a lesson cut short.
+fn demo_outcome(k: usize, student_id: &str) -> RecordInput {
+    let (outcome, periods, reason) = if student_id == "S005" {
+        (Outcome::Missed, None, Some("family_unavailable"))
+    } else if k % 17 == 3 {
+        (Outcome::Missed, None, Some("student_ill"))
+    } else if k % 23 == 5 {
+        (Outcome::Partial, Some(2), None)
+    } else {
+        (Outcome::Completed, None, None)
+    };
+    RecordInput {
+        outcome,
+        periods,
+        reason: reason.map(String::from),
+        mode: None,
+        note: None,
+        goal_notes: Vec::new(),
+        guardian_confirmed_by: None,
+    }
+}
+
+/// The year's first weeks as the district lives them: planned on the Friday before
+/// (the first week shown per teacher), recorded on the Sunday after; then each
+/// child's progress.
+async fn first_weeks(
     demo: &Context,
     store: &Store,
     calendar: &SchoolCalendar,
     out: &mut impl std::io::Write,
-) -> anyhow::Result<()> {
-    let Some((first_day, _)) = calendar.teaching_span() else {
-        return Ok(());
+) -> anyhow::Result<Option<NaiveDate>> {
+    const WEEKS: usize = 4;
+    let weeks: Vec<chrono::IsoWeek> = {
+        let mut weeks: Vec<_> = calendar
+            .teaching_days()
+            .iter()
+            .map(|d| d.iso_week())
+            .collect();
+        weeks.dedup();
+        weeks.into_iter().take(WEEKS).collect()
     };
-    let week = first_day.iso_week();
-    let monday = NaiveDate::from_isoywd_opt(week.year(), week.week(), chrono::Weekday::Mon)
-        .expect("an IsoWeek always has a Monday");
-    let friday_before = (monday - chrono::Duration::days(3))
-        .and_hms_opt(15, 0, 0)
-        .expect("15:00 exists");
-    let now = demo
-        .settings
-        .time_zone
-        .from_local_datetime(&friday_before)
-        .earliest()
-        .map_or(demo.now, |t| t.with_timezone(&chrono::Utc));
-    let report = plan_week::run(store, &demo.settings, &demo.actor, now, week, false).await?;
+    let mut recorded_until = None;
+    for (n, &week) in weeks.iter().enumerate() {
+        let monday = NaiveDate::from_isoywd_opt(week.year(), week.week(), chrono::Weekday::Mon)
+            .expect("an IsoWeek always has a Monday");
+        let friday_before = at(demo, monday - chrono::Duration::days(3), 15);
+        let report = plan_week::run(
+            store,
+            &demo.settings,
+            &demo.actor,
+            friday_before,
+            week,
+            false,
+        )
+        .await?;
+        if n == 0 {
+            writeln!(
+                out,
+                "\nThe first week of the year, planned as `songjiao plan-week` does every Friday:\n"
+            )?;
+            super::week::print_with_names(store, &report, out).await?;
+        }
+        // Recorded on Sunday evening: a make-up workday may fall on Saturday or Sunday.
+        let day = monday + chrono::Duration::days(6);
+        let mut tx = store.write(&demo.actor, at(demo, day, 20)).await?;
+        for (k, visit) in report.visits.iter().enumerate() {
+            let Some(id) = visit.visit_id else { continue };
+            let Some(row) = visits::visit_for_record(&mut tx, id).await? else {
+                continue;
+            };
+            visits::record_checked(
+                &mut tx,
+                &row,
+                demo_outcome(k, &visit.student),
+                day,
+                demo.settings.records.lock_after_days,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        recorded_until = Some(day);
+    }
+    let Some(day) = recorded_until else {
+        return Ok(None);
+    };
+    let mut tx = store.read().await?;
+    let rows = progress(&mut tx, &demo.settings, calendar, day).await?;
+    tx.rollback().await?;
     writeln!(
         out,
-        "\nThe first week of the year, planned as `songjiao plan-week` does every Friday:\n"
+        "\nProgress after {WEEKS} weeks of visits recorded (as `songjiao progress` shows it on {day}):"
     )?;
-    super::week::print_with_names(store, &report, out).await
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.student_id.clone(),
+                r.name.clone(),
+                r.target.to_string(),
+                r.delivered.to_string(),
+                r.expected.to_string(),
+                r.status.to_string(),
+                r.visits_missed.to_string(),
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "student_id",
+            "name",
+            "target",
+            "delivered",
+            "expected",
+            "status",
+            "missed",
+        ]
+        .map(String::from),
+        &rows,
+        out,
+    )?;
+    Ok(Some(day))
 }
