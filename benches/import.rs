@@ -7,7 +7,7 @@ mod common;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let (_, store, seconds) = common::import_district(dir.path()).await?;
+    let (_, store, seconds) = common::import_district(dir.path(), None, common::STUDENTS).await?;
     println!(
         "students and plans: {} each in {seconds:.2} s (target: under 5 s)",
         common::STUDENTS

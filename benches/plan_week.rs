@@ -14,7 +14,7 @@ use songjiao::store::Actor;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let (settings, store, _) = common::import_district(dir.path()).await?;
+    let (settings, store, _) = common::import_district(dir.path(), None, common::STUDENTS).await?;
     // Friday 27 November 2026, 15:00: the daemon's time to plan the coming week.
     let friday = NaiveDate::from_ymd_opt(2026, 11, 27)
         .and_then(|d| d.and_hms_opt(15, 0, 0))

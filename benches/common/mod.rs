@@ -5,13 +5,15 @@ use std::fmt::Write as _;
 
 use songjiao::import::records::Kind;
 
+/// A district the size the issues name: 10,000 students, one teacher for four.
 pub const STUDENTS: usize = 10_000;
-pub const TEACHERS: usize = 2_000;
 const SLOTS: [&str; 10] = [
     "Mon-AM", "Mon-PM", "Tue-AM", "Tue-PM", "Wed-AM", "Wed-PM", "Thu-AM", "Thu-PM", "Fri-AM",
     "Fri-PM",
 ];
 
+/// `count` of the week's slots, starting at `seed`, every third one (3 and 10 are
+/// coprime, so a sequence never repeats a slot).
 fn slots(seed: usize, count: usize) -> String {
     (0..count)
         .map(|k| SLOTS[(seed * 7 + k * 3) % SLOTS.len()])
@@ -19,14 +21,24 @@ fn slots(seed: usize, count: usize) -> String {
         .join(" ")
 }
 
-pub fn district() -> [(Kind, String); 3] {
+/// A family's slots: five of its teacher's nine, each family of a teacher shifted,
+/// so that most but not all visits can be placed with the responsible teacher.
+fn family_slots(teacher: usize, nth_of_teacher: usize) -> String {
+    (0..5)
+        .map(|k| SLOTS[(teacher * 7 + (nth_of_teacher * 2 + k) % 9 * 3) % SLOTS.len()])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn district(count: usize) -> [(Kind, String); 3] {
+    let teachers_count = (count / 4).max(1);
     let mut teachers = String::from("teacher_id,name,email,school,available,max_visits_per_day\n");
-    for t in 0..TEACHERS {
+    for t in 0..teachers_count {
         let _ = writeln!(
             teachers,
             "T{t:05},教师{t},t{t}@example.org,第{}学校,{},2",
             t % 200,
-            slots(t, 6)
+            slots(t, 9)
         );
     }
     let mut students = String::from(
@@ -35,7 +47,7 @@ pub fn district() -> [(Kind, String); 3] {
     let mut plans = String::from(
         "student_id,school_year,teacher_id,backup_teacher_id,visits_per_week,periods_per_visit,annual_target,start_date,end_date,goals\n",
     );
-    for s in 0..STUDENTS {
+    for s in 0..count {
         let _ = writeln!(
             students,
             "S{s:06},学生{s},{},201{}-0{}-1{},智力残疾,家长{s},1380000{:04},某镇某路{s}号,第{}学校,{}",
@@ -45,13 +57,13 @@ pub fn district() -> [(Kind, String); 3] {
             s % 10,
             s % 10_000,
             s % 200,
-            slots(s, 4)
+            family_slots(s % teachers_count, s / teachers_count)
         );
-        let teacher = s % TEACHERS;
+        let teacher = s % teachers_count;
         let _ = writeln!(
             plans,
             "S{s:06},2026-2027,T{teacher:05},T{:05},,,,,,认识数字；能自己穿衣；能表达需求",
-            (teacher + 1) % TEACHERS
+            (teacher + 1) % teachers_count
         );
     }
     [
@@ -61,20 +73,26 @@ pub fn district() -> [(Kind, String); 3] {
     ]
 }
 
-/// Imports the district into a new SQLite database in `dir`, through the same code
-/// path as `songjiao import`; prints each file's time.
+/// Imports a district of `students` into the database at `url` (a new SQLite file
+/// in `dir` when None), through the same code path as `songjiao import`; prints
+/// each file's time.
 pub async fn import_district(
     dir: &std::path::Path,
+    url: Option<&str>,
+    students: usize,
 ) -> anyhow::Result<(songjiao::config::Settings, songjiao::store::Store, f64)> {
     use songjiao::store::{Actor, Store};
     let mut settings = songjiao::config::Settings::defaults();
     settings.calendar.dir = concat!(env!("CARGO_MANIFEST_DIR"), "/config/calendar").into();
-    settings.database.url = format!("sqlite://{}", dir.join("bench.db").display());
+    settings.database.url = match url {
+        Some(url) => url.to_string(),
+        None => format!("sqlite://{}", dir.join("bench.db").display()),
+    };
     let store = Store::open(&settings.database, true).await?;
     store.migrate().await?;
     let actor = Actor("bench".into());
     let mut students_and_plans = 0.0;
-    for (kind, text) in district() {
+    for (kind, text) in district(students) {
         let file = dir.join(format!("{kind:?}.csv"));
         std::fs::write(&file, text)?;
         let started = std::time::Instant::now();

@@ -75,6 +75,7 @@ pub async fn import_file(
             Ok(report)
         }
         Ok(report) => {
+            tx.refresh_statistics().await?;
             tx.commit().await?;
             Ok(report)
         }

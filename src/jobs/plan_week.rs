@@ -102,6 +102,7 @@ pub async fn run(
         None
     } else {
         let applied = visits::apply(&mut tx, &changes).await?;
+        tx.refresh_statistics().await?;
         tx.commit().await?;
         Some(applied)
     };

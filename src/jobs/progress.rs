@@ -50,14 +50,21 @@ pub async fn progress(
     let tallies: Vec<Tally> = tx
         .fetch_all(
             "SELECT v.plan_id,
-                    CAST(COALESCE(SUM(CASE WHEN v.outcome IN ('completed', 'partial') AND v.day <= $2
+                    CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.day <= $2
+                                            AND v.outcome IN ('completed', 'partial')
                                       THEN v.periods ELSE 0 END), 0) AS BIGINT) AS delivered,
-                    CAST(COALESCE(SUM(CASE WHEN v.outcome = 'completed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS completed,
-                    CAST(COALESCE(SUM(CASE WHEN v.outcome = 'missed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS missed,
-                    CAST(COALESCE(SUM(CASE WHEN v.outcome IS NULL AND v.day < $2
+                    CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.outcome = 'completed'
+                                      THEN 1 ELSE 0 END), 0) AS BIGINT) AS completed,
+                    CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.outcome = 'missed'
+                                      THEN 1 ELSE 0 END), 0) AS BIGINT) AS missed,
+                    CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.outcome IS NULL
+                                            AND v.day < $2
                                       THEN 1 ELSE 0 END), 0) AS BIGINT) AS unrecorded
              FROM visits v JOIN plans p ON p.id = v.plan_id
-             WHERE p.school_year = $1 AND p.status = 'active' AND v.status = 'planned'
+             -- The visit's status is tested in the sums, not here: a filter on it
+             -- lets PostgreSQL pick the partial slot index and scan it once per plan
+             -- when its statistics are stale (after a bulk import).
+             WHERE p.school_year = $1 AND p.status = 'active'
              GROUP BY v.plan_id",
             args![year.to_string(), today],
         )

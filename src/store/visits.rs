@@ -57,10 +57,12 @@ pub async fn delivered_before(
 ) -> StoreResult<HashMap<i64, u32>> {
     let rows: Vec<Delivered> = tx
         .fetch_all(
-            "SELECT v.plan_id, CAST(SUM(v.periods) AS BIGINT) AS periods
+            "SELECT v.plan_id,
+                    CAST(SUM(CASE WHEN v.status = 'planned' AND v.outcome IN ('completed', 'partial')
+                             THEN v.periods ELSE 0 END) AS BIGINT) AS periods
              FROM visits v JOIN plans p ON p.id = v.plan_id
-             WHERE p.school_year = $1 AND v.status = 'planned' AND v.day < $2
-               AND v.outcome IN ('completed', 'partial')
+             -- status and outcome are tested in the sum (see jobs::progress)
+             WHERE p.school_year = $1 AND v.day < $2
              GROUP BY v.plan_id",
             args![year.to_string(), day],
         )
