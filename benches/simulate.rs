@@ -13,7 +13,8 @@ use songjiao::jobs::simulate::{self, Options};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let (settings, store, _) = common::import_district(dir.path(), None, common::STUDENTS / 10).await?;
+    let (settings, store, _) =
+        common::import_district(dir.path(), None, common::STUDENTS / 10).await?;
     let calendar = settings
         .calendar(SchoolYear::starting(2026))
         .map_err(anyhow::Error::msg)?;
