@@ -212,7 +212,7 @@ pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
     }
     let mut by_priority = Vec::new();
     for (std::cmp::Reverse(priority), mut members) in levels {
-        members.sort_by_key(|&i| (distinct_days(&candidates[i]), &problem.students[i].id));
+        members.sort_by_cached_key(|&i| (distinct_days(&candidates[i]), &problem.students[i].id));
         for &i in &members {
             graph.set_capacity(source_edges[i], problem.students[i].visits_needed as i32);
         }
