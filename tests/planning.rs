@@ -283,7 +283,43 @@ fn replanning_after_a_visit_was_recorded(db: &TestDb) {
     assert_eq!(again["changes"]["cancelled"], 0);
 }
 
+/// A plan that starts on Wednesday and one that ends on Wednesday get only their days.
+fn plans_starting_or_ending_inside_the_week_get_only_their_days(db: &TestDb) {
+    db.ok(&["init"]);
+    db.import("teachers", TEACHERS);
+    db.import(
+        "students",
+        "student_id,name,school,available
+         S001,李小明,城关小学,Mon-AM Tue-AM Wed-AM Thu-AM Fri-AM
+         S002,王欣怡,城关小学,Mon-PM Tue-PM Wed-PM Thu-PM Fri-PM
+",
+    );
+    db.import(
+        "plans",
+        "student_id,school_year,teacher_id,start_date,end_date
+         S001,2026-2027,T01,2026-12-02,
+         S002,2026-2027,T02,2026-09-01,2026-12-02
+",
+    );
+    let report = plan_week(db, "2026-11-27", "2026-W49", &[]);
+    for day in days_of(&report, "S001") {
+        assert!(
+            day.as_str() >= "2026-12-02",
+            "S001 starts on Wednesday: {day}"
+        );
+    }
+    for day in days_of(&report, "S002") {
+        assert!(
+            day.as_str() <= "2026-12-02",
+            "S002 ends on Wednesday: {day}"
+        );
+    }
+    assert_eq!(days_of(&report, "S001").len(), 2);
+    assert!(!days_of(&report, "S002").is_empty());
+}
+
 on_both_databases!(
+    plans_starting_or_ending_inside_the_week_get_only_their_days,
     a_week_is_planned_and_planning_again_changes_nothing,
     a_dry_run_writes_nothing,
     a_holiday_week_with_a_make_up_saturday,
