@@ -396,8 +396,7 @@ async fn first_weeks(
     };
     let mut recorded_until = None;
     for (n, &week) in weeks.iter().enumerate() {
-        let monday = NaiveDate::from_isoywd_opt(week.year(), week.week(), chrono::Weekday::Mon)
-            .expect("an IsoWeek always has a Monday");
+        let monday = crate::planner::week::monday_of(week);
         let friday_before = at(demo, monday - chrono::Duration::days(3), 15);
         let report = plan_week::run(
             store,

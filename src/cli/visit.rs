@@ -1,6 +1,6 @@
 //! `visit record|list`: what happened at each visit.
 
-use chrono::{Duration, NaiveDate, Weekday};
+use chrono::{Duration, NaiveDate};
 use clap::{Args, Subcommand};
 
 use super::Context;
@@ -143,8 +143,7 @@ async fn record(context: &Context, args: RecordArgs) -> anyhow::Result<()> {
 pub fn week_range(text: &str) -> anyhow::Result<(NaiveDate, NaiveDate)> {
     let week = parse_week(text)
         .ok_or_else(|| anyhow::anyhow!("--week `{text}` is not an ISO week like 2026-W49"))?;
-    let monday = NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)
-        .expect("an IsoWeek always has a Monday");
+    let monday = crate::planner::week::monday_of(week);
     Ok((monday, monday + Duration::days(6)))
 }
 

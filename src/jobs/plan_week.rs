@@ -10,7 +10,9 @@ use crate::config::Settings;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::pace::{PlanDays, Rhythm};
 use crate::domain::student::StudentStatus;
-use crate::planner::week::{Change, ExistingVisit, Need, Week, WeekPlan, WeekTeacher, format_week};
+use crate::planner::week::{
+    Change, ExistingVisit, Need, PlanSetup, Week, WeekPlan, WeekTeacher, format_week, monday_of,
+};
 use crate::planner::{self, Problem, Stats, Unplaced};
 use crate::store::visits::{self, VisitRow};
 use crate::store::{Actor, Store, Tx, people, plans};
@@ -109,7 +111,8 @@ pub async fn run(
 
     let mut counts = ChangeCounts::default();
     let mut report_visits = Vec::new();
-    let plan_of: HashMap<i64, &WeekPlan> = loaded.plans.iter().map(|p| (p.plan_id, p)).collect();
+    let plan_of: HashMap<i64, &WeekPlan> =
+        loaded.plans.iter().map(|p| (p.setup.plan_id, p)).collect();
     for change in &changes {
         let (visit_id, plan, teacher, day, slot, kind) = match change {
             Change::Cancel { .. } => {
@@ -161,7 +164,7 @@ pub async fn run(
         };
         report_visits.push(WeekVisit {
             visit_id,
-            student: plan.student_id.clone(),
+            student: plan.setup.student_id.clone(),
             teacher,
             day,
             slot,
@@ -173,7 +176,7 @@ pub async fn run(
         for visit in plan.visits.iter().filter(|v| loaded.is_fixed(v)) {
             report_visits.push(WeekVisit {
                 visit_id: Some(visit.visit_id),
-                student: plan.student_id.clone(),
+                student: plan.setup.student_id.clone(),
                 teacher: visit.teacher.clone(),
                 day: visit.day,
                 slot: visit.slot.clone(),
@@ -224,8 +227,7 @@ fn why_nothing_to_plan(
         return None;
     }
     let name = format_week(week);
-    let monday = NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)
-        .expect("an IsoWeek always has a Monday");
+    let monday = monday_of(week);
     let days: Vec<NaiveDate> = (0..7).map(|d| monday + Duration::days(d)).collect();
     Some(if !days.iter().any(|&d| calendar.in_term(d)) {
         format!(
@@ -239,20 +241,6 @@ fn why_nothing_to_plan(
             "{name}'s teaching days are all on or before today ({today}): the past is not re-planned"
         )
     })
-}
-
-/// A plan with everything planning needs that does not change from week to week.
-#[derive(Debug, Clone)]
-pub struct PlanSetup {
-    pub plan_id: i64,
-    pub student_id: String,
-    pub teacher: String,
-    pub backup_teacher: Option<String>,
-    pub rhythm: Rhythm,
-    pub days: PlanDays,
-    pub family: Vec<crate::domain::slot::WeeklySlot>,
-    pub start: NaiveDate,
-    pub end: NaiveDate,
 }
 
 /// The district as the planner sees it for a school year: teachers with their
@@ -270,13 +258,7 @@ pub async fn load_district(
     calendar: &SchoolCalendar,
 ) -> anyhow::Result<District> {
     let defaults = &settings.defaults;
-    let mut leaves: HashMap<String, Vec<(NaiveDate, NaiveDate)>> = HashMap::new();
-    for leave in people::teacher_leaves(tx, None).await? {
-        leaves
-            .entry(leave.person_id)
-            .or_default()
-            .push((leave.start_date, leave.end_date));
-    }
+    let mut leaves = people::ranges_by_person(people::teacher_leaves(tx, None).await?);
     let teachers = people::teachers(tx, None)
         .await?
         .into_iter()
@@ -292,13 +274,7 @@ pub async fn load_district(
         .into_iter()
         .map(|s| (s.student_id.clone(), s))
         .collect();
-    let mut pauses: HashMap<String, Vec<(NaiveDate, NaiveDate)>> = HashMap::new();
-    for pause in people::student_pauses(tx, None).await? {
-        pauses
-            .entry(pause.person_id)
-            .or_default()
-            .push((pause.start_date, pause.end_date));
-    }
+    let pauses = people::ranges_by_person(people::student_pauses(tx, None).await?);
     let mut plans = Vec::new();
     for plan in plans::active_plans(tx, Some(calendar.year), None).await? {
         let terms = &plan.terms;
@@ -350,21 +326,14 @@ impl District {
         today: NaiveDate,
         mut visits: WeekVisits,
     ) -> Week<'c> {
-        let monday = NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)
-            .expect("an IsoWeek always has a Monday");
+        let monday = monday_of(week);
         let sunday = monday + Duration::days(6);
         let plans = self
             .plans
             .iter()
             .filter(|p| p.start <= sunday && p.end >= monday)
             .map(|plan| WeekPlan {
-                plan_id: plan.plan_id,
-                student_id: plan.student_id.clone(),
-                teacher: plan.teacher.clone(),
-                backup_teacher: plan.backup_teacher.clone(),
-                rhythm: plan.rhythm,
-                days: plan.days.clone(),
-                family: plan.family.clone(),
+                setup: plan.clone(),
                 delivered: visits.delivered.get(&plan.plan_id).copied().unwrap_or(0),
                 visits: visits.this_week.remove(&plan.plan_id).unwrap_or_default(),
                 last_week: visits
@@ -395,8 +364,7 @@ async fn load<'c>(
     week: IsoWeek,
     today: NaiveDate,
 ) -> anyhow::Result<Week<'c>> {
-    let monday = NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)
-        .expect("an IsoWeek always has a Monday");
+    let monday = monday_of(week);
     let sunday = monday + Duration::days(6);
     let district = load_district(tx, settings, calendar).await?;
     let visits = WeekVisits {

@@ -75,13 +75,7 @@ pub async fn progress(
         .into_iter()
         .map(|s| (s.student_id.clone(), s))
         .collect();
-    let mut pauses: HashMap<String, Vec<(NaiveDate, NaiveDate)>> = HashMap::new();
-    for pause in people::student_pauses(tx, None).await? {
-        pauses
-            .entry(pause.person_id)
-            .or_default()
-            .push((pause.start_date, pause.end_date));
-    }
+    let pauses = people::ranges_by_person(people::student_pauses(tx, None).await?);
     let defaults = &settings.defaults;
     let mut rows = Vec::new();
     for plan in plans::active_plans(tx, Some(year), None).await? {

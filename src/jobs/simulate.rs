@@ -4,14 +4,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Datelike, Duration, IsoWeek, NaiveDate, Weekday};
+use chrono::{Datelike, Duration, IsoWeek, NaiveDate};
 use serde::Serialize;
 
 use super::plan_week::{District, WeekVisits, load_district};
 use crate::config::Settings;
 use crate::domain::calendar::SchoolCalendar;
 use crate::domain::pace::{Pace, Status};
-use crate::planner::week::{Change, ExistingVisit};
+use crate::planner::week::{Change, ExistingVisit, monday_of};
 use crate::planner::{self, ProblemError};
 use crate::store::{StoreResult, Tx, visits};
 
@@ -116,11 +116,6 @@ pub async fn load(
     let district = load_district(tx, settings, calendar).await?;
     let visits: StoreResult<_> = visits::ledger_visits(tx, calendar.year, None).await;
     Ok((district, visits?))
-}
-
-fn monday_of(week: IsoWeek) -> NaiveDate {
-    NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)
-        .expect("an IsoWeek always has a Monday")
 }
 
 /// The teaching weeks still to come after `from` (the week holding `from` included).

@@ -35,7 +35,9 @@ pub struct ExistingVisit {
     pub outcome: Option<String>,
 }
 
-pub struct WeekPlan {
+/// A plan with everything planning needs that does not change from week to week.
+#[derive(Debug, Clone)]
+pub struct PlanSetup {
     pub plan_id: i64,
     pub student_id: String,
     pub teacher: String,
@@ -44,6 +46,13 @@ pub struct WeekPlan {
     /// The plan's teaching days (its dates, pauses taken out).
     pub days: PlanDays,
     pub family: Vec<WeeklySlot>,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// A plan in one week.
+pub struct WeekPlan {
+    pub setup: PlanSetup,
     /// Periods completed before the week starts.
     pub delivered: u32,
     /// This week's planned visits.
@@ -82,7 +91,8 @@ pub struct WeekProblem {
     pub needs: Vec<Need>,
 }
 
-fn week_monday(week: IsoWeek) -> NaiveDate {
+/// The Monday of an ISO week.
+pub fn monday_of(week: IsoWeek) -> NaiveDate {
     NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)
         .expect("an IsoWeek always has a Monday")
 }
@@ -108,7 +118,7 @@ impl Week<'_> {
 
     pub fn problem(&self) -> WeekProblem {
         let open = self.open_days();
-        let monday = week_monday(self.week);
+        let monday = monday_of(self.week);
         let cell = |day: NaiveDate, slot: &str| DaySlot {
             day,
             slot: slot.to_string(),
@@ -154,17 +164,19 @@ impl Week<'_> {
         let mut students = Vec::new();
         let mut needs = Vec::new();
         for plan in &self.plans {
-            let pace = Pace::on(&plan.days, plan.rhythm, plan.delivered, monday);
-            let plan_days = plan.days.in_week(self.week);
-            let visits_wanted = pace.weekly_visits(plan.rhythm).min(plan_days.len() as u32);
+            let pace = Pace::on(&plan.setup.days, plan.setup.rhythm, plan.delivered, monday);
+            let plan_days = plan.setup.days.in_week(self.week);
+            let visits_wanted = pace
+                .weekly_visits(plan.setup.rhythm)
+                .min(plan_days.len() as u32);
             let fixed: Vec<&ExistingVisit> =
                 plan.visits.iter().filter(|v| self.is_fixed(v)).collect();
             let visits_fixed = fixed.iter().filter(|v| counts(v)).count() as u32;
-            let priority = i64::from(pace.visits_behind(plan.rhythm.periods_per_visit));
+            let priority = i64::from(pace.visits_behind(plan.setup.rhythm.periods_per_visit));
             let visits_needed = visits_wanted.saturating_sub(visits_fixed);
             needs.push(Need {
-                plan_id: plan.plan_id,
-                student_id: plan.student_id.clone(),
+                plan_id: plan.setup.plan_id,
+                student_id: plan.setup.student_id.clone(),
                 pace,
                 visits_wanted,
                 visits_fixed,
@@ -180,6 +192,7 @@ impl Week<'_> {
                 }
                 for slot in &self.slots {
                     if plan
+                        .setup
                         .family
                         .iter()
                         .any(|w| w.weekday == weekday && &w.slot == slot)
@@ -189,9 +202,9 @@ impl Week<'_> {
                 }
             }
             students.push(StudentNeed {
-                id: plan.student_id.clone(),
-                teacher: plan.teacher.clone(),
-                backup_teacher: plan.backup_teacher.clone(),
+                id: plan.setup.student_id.clone(),
+                teacher: plan.setup.teacher.clone(),
+                backup_teacher: plan.setup.backup_teacher.clone(),
                 visits_needed,
                 priority,
                 available,
@@ -247,8 +260,9 @@ impl Week<'_> {
             })
             .collect();
         for plan in &self.plans {
-            let mut new: Vec<&super::Visit> =
-                wanted.remove(plan.student_id.as_str()).unwrap_or_default();
+            let mut new: Vec<&super::Visit> = wanted
+                .remove(plan.setup.student_id.as_str())
+                .unwrap_or_default();
             let mut old: Vec<&ExistingVisit> = Vec::new();
             for visit in plan.visits.iter().filter(|v| !self.is_fixed(v)) {
                 let same = new.iter().position(|n| {
@@ -280,7 +294,7 @@ impl Week<'_> {
             }
             for to in new {
                 changes.push(Change::Add {
-                    plan_id: plan.plan_id,
+                    plan_id: plan.setup.plan_id,
                     teacher: to.teacher.clone(),
                     day: to.day,
                     slot: to.slot.clone(),
@@ -335,7 +349,7 @@ mod tests {
         let week = parse_week("2026-W49").unwrap();
         assert_eq!(format_week(week), "2026-W49");
         assert_eq!(
-            week_monday(week),
+            monday_of(week),
             NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
         );
         assert_eq!(parse_week("2026-w01").map(format_week).unwrap(), "2026-W01");

@@ -490,3 +490,15 @@ pub async fn student_pauses(tx: &mut Tx, student_id: Option<&str>) -> StoreResul
     )
     .await
 }
+
+/// Absences as date ranges by person, for looking days up.
+pub fn ranges_by_person(absences: Vec<Absence>) -> HashMap<String, Vec<(NaiveDate, NaiveDate)>> {
+    let mut ranges: HashMap<String, Vec<(NaiveDate, NaiveDate)>> = HashMap::new();
+    for absence in absences {
+        ranges
+            .entry(absence.person_id)
+            .or_default()
+            .push((absence.start_date, absence.end_date));
+    }
+    ranges
+}
