@@ -6,6 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod import;
 pub mod jobs;
+pub mod notify;
 pub mod planner;
 pub mod reports;
 pub mod store;

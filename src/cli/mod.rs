@@ -3,6 +3,7 @@
 mod calendar;
 mod demo;
 mod import;
+mod outbox;
 pub mod output;
 mod people;
 mod plan;
@@ -94,6 +95,18 @@ pub enum Command {
         after_help = "Examples:\n  songjiao simulate --miss-rate 0.1\n  songjiao simulate --year 2026-2027 --from 2026-11-30 --miss-rate 0.2 --seed 7 --format json"
     )]
     Simulate(simulate::SimulateArgs),
+    /// The emails waiting to be sent, sent, or given up.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  songjiao outbox list --status queued\n  songjiao outbox send\n  songjiao outbox retry 42"
+    )]
+    Outbox(outbox::OutboxCommand),
+    /// Run one of the daemon's jobs now.
+    #[command(after_help = "Example:\n  songjiao run-job drain-outbox")]
+    RunJob {
+        #[arg(value_enum)]
+        job: outbox::Job,
+    },
     /// Plan a week's visits for every active plan and write them; run again, it
     /// changes only what must change. See README "How planning decides".
     #[command(
@@ -187,6 +200,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ledger(args) => reports::ledger(&context, args).await,
         Command::Export(args) => reports::export(&context, args).await,
         Command::Simulate(args) => simulate::run(&context, args).await,
+        Command::Outbox(command) => outbox::run(&context, command).await,
+        Command::RunJob { job } => outbox::run_job(&context, job).await,
         Command::Solve { problem } => solve(&problem),
     }
 }

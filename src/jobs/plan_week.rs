@@ -10,10 +10,12 @@ use crate::config::Settings;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::pace::{PlanDays, Rhythm};
 use crate::domain::student::StudentStatus;
+use crate::notify::schedule::{self, ScheduledVisit, TeacherWeek};
 use crate::planner::week::{
     Change, ExistingVisit, Need, PlanSetup, Week, WeekPlan, WeekTeacher, format_week, monday_of,
 };
 use crate::planner::{self, Problem, Stats, Unplaced};
+use crate::store::outbox::{self, NewMessage};
 use crate::store::visits::{self, VisitRow};
 use crate::store::{Actor, Store, Tx, people, plans};
 
@@ -104,6 +106,8 @@ pub async fn run(
         None
     } else {
         let applied = visits::apply(&mut tx, &changes).await?;
+        let messages = schedules(&mut tx, settings, &loaded, &changes, now).await?;
+        outbox::enqueue(&mut tx, messages).await?;
         tx.refresh_statistics().await?;
         tx.commit().await?;
         Some(applied)
@@ -390,4 +394,119 @@ fn by_plan(rows: Vec<VisitRow>) -> HashMap<i64, Vec<ExistingVisit>> {
         });
     }
     map
+}
+
+/// One email per teacher whose visits this run added, moved or cancelled, written
+/// in the planning transaction (DESIGN.md, "Email and calendars").
+async fn schedules(
+    tx: &mut Tx,
+    settings: &Settings,
+    week: &Week<'_>,
+    changes: &[Change],
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<NewMessage>> {
+    let teacher_of: HashMap<i64, &str> = week
+        .plans
+        .iter()
+        .flat_map(|p| &p.visits)
+        .chain(&week.orphans)
+        .map(|v| (v.visit_id, v.teacher.as_str()))
+        .collect();
+    let mut changed: std::collections::BTreeMap<String, bool> = Default::default();
+    let mut cancelled_ids = Vec::new();
+    for change in changes {
+        match change {
+            Change::Keep { .. } => {}
+            Change::Add { teacher, .. } => {
+                changed.entry(teacher.clone()).or_insert(false);
+            }
+            Change::Move {
+                visit_id, teacher, ..
+            } => {
+                changed.insert(teacher.clone(), true);
+                if let Some(old) = teacher_of.get(visit_id) {
+                    changed.insert(old.to_string(), true);
+                }
+            }
+            Change::Cancel { visit_id } => {
+                cancelled_ids.push(*visit_id);
+                if let Some(old) = teacher_of.get(visit_id) {
+                    changed.insert(old.to_string(), true);
+                }
+            }
+        }
+    }
+    // A teacher who keeps visits from an earlier run already had a schedule.
+    for change in changes {
+        if let Change::Keep { visit_id } = change
+            && let Some(teacher) = teacher_of.get(visit_id)
+            && let Some(update) = changed.get_mut(*teacher)
+        {
+            *update = true;
+        }
+    }
+    if changed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let monday = monday_of(week.week);
+    let planned = visits::planned_between(tx, monday, monday + Duration::days(6)).await?;
+    let cancelled = visits::rows_by_id(tx, &cancelled_ids).await?;
+    let teachers: HashMap<String, people::Teacher> = people::teachers(tx, None)
+        .await?
+        .into_iter()
+        .map(|t| (t.teacher_id.clone(), t))
+        .collect();
+    let students: HashMap<String, people::Student> = people::students(tx, None)
+        .await?
+        .into_iter()
+        .map(|s| (s.student_id.clone(), s))
+        .collect();
+    let goals: HashMap<i64, Vec<String>> = plans::active_plans(tx, Some(week.calendar.year), None)
+        .await?
+        .into_iter()
+        .map(|p| (p.plan_id, p.terms.goals))
+        .collect();
+    let scheduled = |row: &VisitRow| {
+        let slot = settings.slots.iter().find(|s| s.name == row.slot);
+        let student = students.get(&row.student_id);
+        ScheduledVisit {
+            visit_id: row.visit_id,
+            sequence: row.sequence,
+            day: row.day,
+            slot: row.slot.clone(),
+            start: slot.map_or(chrono::NaiveTime::MIN, |s| s.start),
+            end: slot.map_or(chrono::NaiveTime::MIN, |s| s.end),
+            student_name: student.map_or(row.student_id.clone(), |s| s.name.clone()),
+            address: student.and_then(|s| s.address.clone()).unwrap_or_default(),
+            goals: goals.get(&row.plan_id).cloned().unwrap_or_default(),
+        }
+    };
+    let week_name = format_week(week.week);
+    let mut messages = Vec::new();
+    for (teacher_id, update) in changed {
+        let Some(teacher) = teachers.get(&teacher_id) else {
+            continue;
+        };
+        let mine = |rows: &[VisitRow]| -> Vec<ScheduledVisit> {
+            rows.iter()
+                .filter(|r| r.teacher_id == teacher_id)
+                .map(&scheduled)
+                .collect()
+        };
+        messages.push(schedule::message(
+            &TeacherWeek {
+                week: &week_name,
+                teacher_id: &teacher_id,
+                teacher_name: &teacher.name,
+                email: &teacher.email,
+                visits: mine(&planned),
+                cancelled: mine(&cancelled),
+                update,
+            },
+            settings.locale,
+            settings.time_zone,
+            now,
+        ));
+    }
+    Ok(messages)
 }

@@ -5,6 +5,7 @@
 //! binds [`Arg`]s to whichever of the two pools the URL chose at start.
 
 pub mod audit;
+pub mod outbox;
 pub mod people;
 pub mod plans;
 pub mod visits;

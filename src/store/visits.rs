@@ -565,3 +565,20 @@ pub async fn teacher_busy(
         .await?;
     Ok(count.n > 0)
 }
+
+/// Visits by id, whatever their status (a cancelled visit's calendar event).
+pub async fn rows_by_id(tx: &mut Tx, ids: &[i64]) -> StoreResult<Vec<VisitRow>> {
+    let mut rows = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let row: Option<VisitRow> = tx
+            .fetch_optional(
+                "SELECT v.id AS visit_id, v.plan_id, p.student_id, v.teacher_id, v.day, v.slot,
+                        v.outcome, v.periods, v.mode, v.reason, v.sequence
+                 FROM visits v JOIN plans p ON p.id = v.plan_id WHERE v.id = $1",
+                args![id],
+            )
+            .await?;
+        rows.extend(row);
+    }
+    Ok(rows)
+}

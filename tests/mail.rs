@@ -1,0 +1,206 @@
+//! Teachers' weekly schedules through the outbox, delivered by the file transport:
+//! queued in the planning transaction, an update only for teachers whose visits
+//! changed, a calendar file that a calendar library reads, nothing sent twice.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{TestDb, district, path};
+
+fn mail_config(db: &TestDb) -> std::path::PathBuf {
+    let dir = db.dir.path().join("mail");
+    db.file(
+        "mail.toml",
+        format!("[mail]\ntransport = \"file\"\ndir = \"{}\"\n", path(&dir)),
+    )
+}
+
+fn messages(dir: &Path) -> Vec<String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).expect("an .eml file"))
+        .collect()
+}
+
+/// Reads an .eml with Python's email and icalendar packages: subject, text, and
+/// per calendar part its METHOD and each event's UID, SEQUENCE and DTSTAMP count.
+fn parse(eml: &str) -> serde_json::Value {
+    let script = r#"
+import email, json, sys
+from email import policy
+import icalendar
+msg = email.message_from_string(sys.stdin.read(), policy=policy.default)
+out = {"subject": str(msg["subject"]), "message_id": str(msg["message-id"]), "text": "", "html": False, "calendars": []}
+for part in msg.walk():
+    ct = part.get_content_type()
+    if ct == "text/plain":
+        out["text"] = part.get_content()
+    elif ct == "text/html":
+        out["html"] = True
+    elif ct == "text/calendar":
+        cal = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+        events = [{"uid": str(e["UID"]), "sequence": int(e["SEQUENCE"]),
+                   "dtstamps": len(e.property_items()) and sum(1 for k, _ in e.property_items() if k == "DTSTAMP"),
+                   "status": str(e.get("STATUS"))}
+                  for e in cal.walk("VEVENT")]
+        out["calendars"].append({"method": str(cal["METHOD"]), "content_method": part.get_param("method"), "events": events})
+print(json.dumps(out))
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(eml.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "python could not read the message (pip install icalendar):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn schedules_go_out_once_and_updates_only_to_teachers_with_changes(db: &TestDb) {
+    district(db);
+    let config = mail_config(db);
+    let config = path(&config);
+    let mail = db.dir.path().join("mail");
+    db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-11-27",
+        "plan-week",
+        "--week",
+        "2026-W49",
+    ]);
+    let queued = db.json(&["outbox", "list", "--format", "json"]);
+    assert_eq!(
+        queued.as_array().unwrap().len(),
+        2,
+        "one email per teacher: {queued:#}"
+    );
+    // Planning the same week again changes nothing and queues nothing.
+    db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-11-27",
+        "plan-week",
+        "--week",
+        "2026-W49",
+    ]);
+    assert_eq!(
+        db.json(&["outbox", "list", "--format", "json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let sent = db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-11-27",
+        "run-job",
+        "drain-outbox",
+    ]);
+    assert!(sent.contains("2 sent"), "{sent}");
+    let again = db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-11-27",
+        "outbox",
+        "send",
+    ]);
+    assert!(again.contains("0 sent"), "nothing goes twice: {again}");
+    let first = messages(&mail);
+    assert_eq!(first.len(), 2);
+    let t01 = parse(first.iter().find(|m| m.contains("To: wangfang@")).unwrap());
+    assert_eq!(t01["subject"], "2026-W49 送教安排（王芳）");
+    assert!(t01["text"].as_str().unwrap().contains("李小明"), "{t01:#}");
+    assert!(t01["html"].as_bool().unwrap());
+    assert!(
+        !t01["text"].as_str().unwrap().contains("张子涵"),
+        "nothing of another teacher's students"
+    );
+    let calendar = &t01["calendars"][0];
+    assert_eq!(calendar["method"], "REQUEST");
+    assert_eq!(calendar["content_method"], "REQUEST", "{calendar}");
+    for event in calendar["events"].as_array().unwrap() {
+        assert_eq!(event["dtstamps"], 1, "{event}");
+        assert_eq!(event["sequence"], 0);
+    }
+    let uids: Vec<String> = calendar["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["uid"].as_str().unwrap().to_string())
+        .collect();
+
+    // T01 goes on leave from Wednesday: T01 and the backup T02 get an update; the
+    // moved visits keep their UIDs with SEQUENCE raised.
+    db.ok(&[
+        "teacher",
+        "leave",
+        "add",
+        "T01",
+        "--from",
+        "2026-12-02",
+        "--to",
+        "2026-12-04",
+    ]);
+    db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-11-28",
+        "plan-week",
+        "--week",
+        "2026-W49",
+    ]);
+    db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-11-28",
+        "outbox",
+        "send",
+    ]);
+    let updates: Vec<serde_json::Value> = messages(&mail)[2..].iter().map(|m| parse(m)).collect();
+    assert!(!updates.is_empty());
+    let raised: Vec<&serde_json::Value> = updates
+        .iter()
+        .flat_map(|m| m["calendars"].as_array().unwrap())
+        .flat_map(|c| c["events"].as_array().unwrap())
+        .filter(|e| uids.contains(&e["uid"].as_str().unwrap().to_string()) && e["sequence"] == 1)
+        .collect();
+    assert!(
+        !raised.is_empty(),
+        "a moved or cancelled visit keeps its UID: {updates:?}"
+    );
+    assert!(
+        updates
+            .iter()
+            .all(|m| m["subject"].as_str().unwrap().contains("有变动")),
+        "{updates:?}"
+    );
+}
+
+on_both_databases!(schedules_go_out_once_and_updates_only_to_teachers_with_changes);
