@@ -8,12 +8,13 @@ pub mod schedule;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::Serialize;
 
-use crate::config::{MailTransport, Settings};
+use crate::config::{MailTransport, Settings, SmtpSecurity};
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::{Actor, Store};
 
@@ -54,15 +55,68 @@ pub fn build_message(row: &OutboxRow, from: &str, now: DateTime<Utc>) -> anyhow:
 pub enum Transport {
     /// Each message as `<outbox id>.eml` in a folder.
     Folder(PathBuf),
+    /// An SMTP server; every exchange bounded by `timeout` of its own (lettre's
+    /// timeout only bounds each read and write).
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        timeout: std::time::Duration,
+        server: String,
+    },
+}
+
+/// What to change when the SMTP server refuses us, in words an operator can act on.
+fn smtp_advice(error: &lettre::transport::smtp::Error, server: &str) -> String {
+    let text = error.to_string().to_lowercase();
+    // rustls reports a plain-text server answering a TLS hello as a corrupt message.
+    let tls = error.is_tls()
+        || ["tls", "certificate", "handshake", "corrupt message"]
+            .iter()
+            .any(|word| text.contains(word));
+    let advice = if tls {
+        " (TLS failed: set smtp.security to \"starttls\" for port 587, \"tls\" for port 465, or \"none\" for a local relay)"
+    } else if error
+        .status()
+        .is_some_and(|code| code.to_string().starts_with("535"))
+    {
+        " (the server refused the login: check smtp.username and the password, SONGJIAO_SMTP_PASSWORD)"
+    } else if error.is_timeout() {
+        " (no answer in time: check smtp.host and smtp.port, or raise smtp.timeout_seconds)"
+    } else {
+        ""
+    };
+    format!("SMTP {server}: {error}{advice}")
 }
 
 impl Transport {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         match settings.mail.transport {
             MailTransport::File => Ok(Transport::Folder(settings.mail.dir.clone())),
-            MailTransport::Smtp => anyhow::bail!(
-                "mail.transport = \"smtp\" is not available in this version yet: set mail.transport = \"file\""
-            ),
+            MailTransport::Smtp => {
+                let smtp = &settings.smtp;
+                let builder = match smtp.security {
+                    SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host),
+                    SmtpSecurity::Starttls => {
+                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
+                    }
+                    SmtpSecurity::None => Ok(
+                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
+                    ),
+                }
+                .map_err(|e| anyhow::anyhow!("smtp.host `{}`: {e}", smtp.host))?;
+                let timeout = std::time::Duration::from_secs(smtp.timeout_seconds.max(1));
+                let mut builder = builder.port(smtp.port).timeout(Some(timeout));
+                if !smtp.username.is_empty() {
+                    builder = builder.credentials(Credentials::new(
+                        smtp.username.clone(),
+                        smtp.password.expose().to_string(),
+                    ));
+                }
+                Ok(Transport::Smtp {
+                    transport: builder.build(),
+                    timeout,
+                    server: format!("{}:{}", smtp.host, smtp.port),
+                })
+            }
         }
     }
 
@@ -80,6 +134,18 @@ impl Transport {
                     .and_then(|()| std::fs::rename(&partial, &path))
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))
             }
+            Transport::Smtp {
+                transport,
+                timeout,
+                server,
+            } => match tokio::time::timeout(*timeout, transport.send(message.clone())).await {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(error)) => Err(smtp_advice(&error, server)),
+                Err(_) => Err(format!(
+                    "SMTP {server}: no answer within {} s (check smtp.host and smtp.port, or raise smtp.timeout_seconds)",
+                    timeout.as_secs()
+                )),
+            },
         }
     }
 }

@@ -1,0 +1,217 @@
+//! Sending through a real SMTP server (Python's aiosmtpd, started for the test):
+//! Chinese subjects and bodies arrive intact, and while the server is down messages
+//! wait, then go out once when it is back.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use common::{TestDb, district, path};
+
+/// An SMTP server writing each message it accepts into a folder.
+struct SmtpServer {
+    child: Child,
+    pub port: u16,
+    pub dir: PathBuf,
+}
+
+const SERVER: &str = r#"
+import os, sys, time
+from aiosmtpd.controller import Controller
+folder = sys.argv[2]
+class Save:
+    async def handle_DATA(self, server, session, envelope):
+        name = os.path.join(folder, "%04d.eml" % len(os.listdir(folder)))
+        with open(name, "wb") as f:
+            f.write(envelope.original_content)
+        return "250 OK"
+controller = Controller(Save(), hostname="127.0.0.1", port=int(sys.argv[1]))
+controller.start()
+print("ready", flush=True)
+while True:
+    time.sleep(1)
+"#;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl SmtpServer {
+    fn start(port: u16, dir: &Path) -> Self {
+        std::fs::create_dir_all(dir).unwrap();
+        let mut child = Command::new("python3")
+            .args(["-c", SERVER, &port.to_string(), path(dir)])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (pip install aiosmtpd)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "the SMTP server did not start");
+        Self {
+            child,
+            port,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    fn received(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(&self.dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn smtp_config(db: &TestDb, port: u16) -> PathBuf {
+    db.file(
+        "smtp.toml",
+        format!(
+            "[mail]\ntransport = \"smtp\"\nfrom = \"送教平台 <songjiao@example.org>\"\n\n\
+             [smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\ntimeout_seconds = 5\n"
+        ),
+    )
+}
+
+fn decoded_subject(eml: &str) -> String {
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import email,sys\nfrom email import policy\nm=email.message_from_string(sys.stdin.read(),policy=policy.default)\nprint(m['subject'])\nprint(m.get_body(('plain',)).get_content())",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(eml.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn messages_wait_while_the_server_is_down_and_go_out_once_when_it_is_back() {
+    let db = TestDb::sqlite();
+    district(&db);
+    let port = free_port();
+    let config = smtp_config(&db, port);
+    let config = path(&config);
+    db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-11-27",
+        "plan-week",
+        "--week",
+        "2026-W49",
+    ]);
+
+    // Nobody listens yet: both messages wait for a retry.
+    let down = db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-11-27",
+        "outbox",
+        "send",
+    ]);
+    assert!(down.contains("0 sent, 2 to be retried"), "{down}");
+    let queued = db.json(&["outbox", "list", "--format", "json"]);
+    assert!(
+        queued[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("SMTP 127.0.0.1"),
+        "{queued:#}"
+    );
+
+    let server = SmtpServer::start(port, &db.dir.path().join("received"));
+    // Before the retry time nothing is tried; five minutes later, everything goes.
+    let early = db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-11-27T01:01:00Z",
+        "outbox",
+        "send",
+    ]);
+    assert!(early.contains("0 sent"), "{early}");
+    let later = "2026-11-27T01:10:00Z";
+    let back = db.ok(&["--config", config, "--as-of", later, "outbox", "send"]);
+    assert!(back.contains("2 sent"), "{back}");
+    let again = db.ok(&["--config", config, "--as-of", later, "outbox", "send"]);
+    assert!(again.contains("0 sent"), "{again}");
+    let received = server.received();
+    assert_eq!(received.len(), 2, "each message once");
+    let t01 = received
+        .iter()
+        .find(|m| m.contains("wangfang@example.org"))
+        .expect("T01's schedule");
+    let text = decoded_subject(t01);
+    assert!(text.starts_with("2026-W49 送教安排（王芳）"), "{text}");
+    assert!(
+        text.contains("王芳老师您好") && text.contains("李小明"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_misconfigured_server_says_what_to_change() {
+    let db = TestDb::sqlite();
+    district(&db);
+    let port = free_port();
+    let server = SmtpServer::start(port, &db.dir.path().join("received"));
+    // Implicit TLS against a plain server.
+    let config = db.file(
+        "tls.toml",
+        format!(
+            "[mail]\ntransport = \"smtp\"\n\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"tls\"\ntimeout_seconds = 3\n",
+            server.port
+        ),
+    );
+    db.ok(&[
+        "--config",
+        path(&config),
+        "--as-of",
+        "2026-11-27",
+        "plan-week",
+        "--week",
+        "2026-W49",
+    ]);
+    db.ok(&[
+        "--config",
+        path(&config),
+        "--as-of",
+        "2026-11-27",
+        "outbox",
+        "send",
+    ]);
+    let queued = db.json(&["outbox", "list", "--format", "json"]);
+    let error = queued[0]["last_error"].as_str().unwrap();
+    assert!(
+        error.contains("smtp.security") || error.contains("smtp.host"),
+        "{error}"
+    );
+    assert!(server.received().is_empty());
+}
