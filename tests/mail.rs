@@ -203,4 +203,134 @@ fn schedules_go_out_once_and_updates_only_to_teachers_with_changes(db: &TestDb) 
     );
 }
 
-on_both_databases!(schedules_go_out_once_and_updates_only_to_teachers_with_changes);
+fn supervisors_get_one_email_per_run_and_nothing_private(db: &TestDb) {
+    db.ok(&["init"]);
+    db.import("teachers", common::TEACHERS);
+    // A diagnosis, a phone number and an address planted on every child.
+    let students: String = common::STUDENTS
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                "student_id,name,school,available,disability,guardian_phone,address\n".to_string()
+            } else {
+                format!("{line},孤独症,13800138000,城关镇秘密路9号\n")
+            }
+        })
+        .collect();
+    db.import("students", &students);
+    db.import("plans", common::PLANS);
+    db.ok(&[
+        "supervisor",
+        "add",
+        "--name",
+        "赵督导",
+        "--email",
+        "zhao@example.org",
+        "--school",
+        "城关小学",
+    ]);
+    db.ok(&[
+        "supervisor",
+        "add",
+        "--name",
+        "区特教中心",
+        "--email",
+        "center@example.org",
+    ]);
+    db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "2026-W49"]);
+    let queued_schedules = db
+        .json(&["outbox", "list", "--format", "json"])
+        .as_array()
+        .unwrap()
+        .len();
+
+    // Nothing recorded by Saturday: all three children are behind; the school's
+    // supervisor gets one email naming them, the district none (nothing rose).
+    let run = db.ok(&["--as-of", "2026-12-05", "run-job", "check-pace"]);
+    assert!(
+        run.contains("3 opened") && run.contains("1 email(s) queued"),
+        "{run}"
+    );
+    let again = db.ok(&["--as-of", "2026-12-05", "run-job", "check-pace"]);
+    assert!(
+        again.contains("0 email(s) queued"),
+        "an open alert is told once: {again}"
+    );
+    let outbox = db.json(&["outbox", "list", "--format", "json"]);
+    let alerts: Vec<&serde_json::Value> = outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(queued_schedules)
+        .collect();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0]["recipient"], "zhao@example.org");
+
+    let config = mail_config(db);
+    db.ok(&[
+        "--config",
+        path(&config),
+        "--as-of",
+        "2026-12-05",
+        "outbox",
+        "send",
+    ]);
+    let mail = db.dir.path().join("mail");
+    let sent = messages(&mail);
+    let supervisor_mail = sent.iter().find(|m| m.contains("To: zhao@")).unwrap();
+    let parsed = parse(supervisor_mail);
+    let text = parsed["text"].as_str().unwrap();
+    for name in ["李小明", "王欣怡", "张子涵"] {
+        assert!(text.contains(name), "{text}");
+    }
+    for secret in ["孤独症", "13800138000", "秘密路"] {
+        assert!(
+            !text.contains(secret),
+            "a supervisor email carries {secret}: {text}"
+        );
+        assert!(!supervisor_mail.contains(secret));
+    }
+
+    // Nine days later, still nothing: worse for some, so the district hears too;
+    // an acknowledged alert is not reminded.
+    let open = db.json(&["alert", "list", "--format", "json"]);
+    let s002 = open
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["student_id"] == "S002")
+        .unwrap()["id"]
+        .to_string();
+    db.ok(&["alert", "ack", &s002, "--note", "已与家长沟通"]);
+    let later = db.ok(&["--as-of", "2026-12-14", "run-job", "check-pace"]);
+    assert!(
+        later.contains("2 reminded") && later.contains("1 email(s) queued"),
+        "S001 and S003 are reminded, the acknowledged S002 is not: {later}"
+    );
+    let recipients = |skip: usize| -> Vec<String> {
+        db.json(&["outbox", "list", "--format", "json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .skip(skip)
+            .map(|m| m["recipient"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(recipients(queued_schedules + 1), ["zhao@example.org"]);
+    // By January only make-up visits could save the term: a rise, told to the
+    // district as well, acknowledged or not.
+    let worse = db.ok(&["--as-of", "2027-01-04", "run-job", "check-pace"]);
+    assert!(worse.contains("3 worse"), "{worse}");
+    assert_eq!(
+        recipients(queued_schedules + 2),
+        ["center@example.org", "zhao@example.org"]
+    );
+    let error = db.fails(&["alert", "ack", "999"]);
+    assert!(error.contains("no open alert 999"), "{error}");
+}
+
+on_both_databases!(
+    schedules_go_out_once_and_updates_only_to_teachers_with_changes,
+    supervisors_get_one_email_per_run_and_nothing_private,
+);

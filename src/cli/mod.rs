@@ -1,5 +1,6 @@
 //! The command line: parse, load the settings, call one command.
 
+mod alerts;
 mod calendar;
 mod demo;
 mod import;
@@ -95,6 +96,12 @@ pub enum Command {
         after_help = "Examples:\n  songjiao simulate --miss-rate 0.1\n  songjiao simulate --year 2026-2027 --from 2026-11-30 --miss-rate 0.2 --seed 7 --format json"
     )]
     Simulate(simulate::SimulateArgs),
+    /// Supervisors (督导), who are told when children fall behind.
+    #[command(subcommand)]
+    Supervisor(alerts::SupervisorCommand),
+    /// Shortfall alerts: list them, acknowledge one.
+    #[command(subcommand)]
+    Alert(alerts::AlertCommand),
     /// The emails waiting to be sent, sent, or given up.
     #[command(
         subcommand,
@@ -102,7 +109,9 @@ pub enum Command {
     )]
     Outbox(outbox::OutboxCommand),
     /// Run one of the daemon's jobs now.
-    #[command(after_help = "Example:\n  songjiao run-job drain-outbox")]
+    #[command(
+        after_help = "Examples:\n  songjiao run-job check-pace\n  songjiao run-job drain-outbox"
+    )]
     RunJob {
         #[arg(value_enum)]
         job: outbox::Job,
@@ -201,6 +210,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => reports::export(&context, args).await,
         Command::Simulate(args) => simulate::run(&context, args).await,
         Command::Outbox(command) => outbox::run(&context, command).await,
+        Command::Supervisor(command) => alerts::supervisor(&context, command).await,
+        Command::Alert(command) => alerts::alert(&context, command).await,
         Command::RunJob { job } => outbox::run_job(&context, job).await,
         Command::Solve { problem } => solve(&problem),
     }

@@ -26,6 +26,9 @@ pub enum OutboxCommand {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Job {
+    /// Check every plan's pace; tell supervisors about alerts that opened, rose,
+    /// are due a reminder or recovered.
+    CheckPace,
     /// Send the queued emails.
     DrainOutbox,
 }
@@ -100,6 +103,24 @@ pub async fn run_job(context: &Context, job: Job) -> anyhow::Result<()> {
     let store = context.store().await?;
     match job {
         Job::DrainOutbox => send(context, &store).await?,
+        Job::CheckPace => {
+            let report = crate::jobs::check_pace::run(
+                &store,
+                &context.settings,
+                &context.actor,
+                context.now,
+            )
+            .await?;
+            println!(
+                "Alerts: {} opened, {} worse, {} better, {} reminded, {} recovered; {} email(s) queued.",
+                report.opened,
+                report.raised,
+                report.lowered,
+                report.reminded,
+                report.recovered,
+                report.emails
+            );
+        }
     }
     store.close().await;
     Ok(())

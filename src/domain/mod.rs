@@ -1,5 +1,6 @@
 //! Types and rules of home teaching. Pure: no clock, no I/O, no database.
 
+pub mod alert;
 pub mod calendar;
 pub mod pace;
 pub mod plan;

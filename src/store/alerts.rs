@@ -1,0 +1,166 @@
+//! Alert states and the supervisors they go to.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{StoreResult, Tx, audit};
+use crate::args;
+use crate::domain::pace::Status;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AlertRow {
+    pub id: i64,
+    pub plan_id: i64,
+    pub student_id: String,
+    pub severity: String,
+    pub opened_at: DateTime<Utc>,
+    pub last_notified_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledged_by: Option<String>,
+    pub ack_note: Option<String>,
+}
+
+pub async fn list(tx: &mut Tx, open_only: bool) -> StoreResult<Vec<AlertRow>> {
+    tx.fetch_all(
+        "SELECT a.id, a.plan_id, p.student_id, a.severity, a.opened_at, a.last_notified_at,
+                a.resolved_at, a.acknowledged_at, a.acknowledged_by, a.ack_note
+         FROM alerts a JOIN plans p ON p.id = a.plan_id
+         WHERE ($1 = 0 OR a.resolved_at IS NULL) ORDER BY a.id",
+        args![i64::from(open_only)],
+    )
+    .await
+}
+
+pub async fn open(tx: &mut Tx, plan_id: i64, severity: Status) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "INSERT INTO alerts (plan_id, severity, opened_at, last_notified_at) VALUES ($1, $2, $3, $3)",
+        args![plan_id, severity.as_str(), now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A new severity; `notified` when the supervisors were told (which also ends an
+/// acknowledgement: it silenced only the lower severity).
+pub async fn set_severity(
+    tx: &mut Tx,
+    id: i64,
+    severity: Status,
+    notified: bool,
+) -> StoreResult<()> {
+    let now = tx.now;
+    if notified {
+        tx.execute(
+            "UPDATE alerts SET severity = $2, last_notified_at = $3, acknowledged_at = NULL,
+                    acknowledged_by = NULL, ack_note = NULL WHERE id = $1",
+            args![id, severity.as_str(), now],
+        )
+        .await?;
+    } else {
+        tx.execute(
+            "UPDATE alerts SET severity = $2 WHERE id = $1",
+            args![id, severity.as_str()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn reminded(tx: &mut Tx, id: i64) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "UPDATE alerts SET last_notified_at = $2 WHERE id = $1",
+        args![id, now],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn resolve(tx: &mut Tx, id: i64) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "UPDATE alerts SET resolved_at = $2 WHERE id = $1",
+        args![id, now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A supervisor has seen the alert: reminders stop until its severity rises.
+pub async fn acknowledge(tx: &mut Tx, id: i64, note: &str) -> StoreResult<bool> {
+    let (now, actor) = (tx.now, tx.actor.0.clone());
+    let changed = tx
+        .execute(
+            "UPDATE alerts SET acknowledged_at = $2, acknowledged_by = $3, ack_note = $4
+             WHERE id = $1 AND resolved_at IS NULL",
+            args![id, now, actor, note],
+        )
+        .await?;
+    if changed > 0 {
+        audit::record(
+            tx,
+            "acknowledge",
+            "alert",
+            &id.to_string(),
+            serde_json::json!({ "note": note }),
+        )
+        .await?;
+    }
+    Ok(changed > 0)
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Supervisor {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    /// None: the whole district.
+    pub school: Option<String>,
+}
+
+pub async fn supervisors(tx: &mut Tx) -> StoreResult<Vec<Supervisor>> {
+    tx.fetch_all(
+        "SELECT s.id, s.name, s.email, sc.name AS school
+         FROM staff s LEFT JOIN schools sc ON sc.id = s.school_id
+         WHERE s.role = 'supervisor' ORDER BY s.id",
+        vec![],
+    )
+    .await
+}
+
+/// Registers (or updates) a supervisor, known by email.
+pub async fn save_supervisor(
+    tx: &mut Tx,
+    name: &str,
+    email: &str,
+    school: Option<&str>,
+) -> StoreResult<String> {
+    let now = tx.now;
+    let school_id = match school {
+        Some(name) => super::people::school_ids(tx, [name])
+            .await?
+            .get(name)
+            .copied(),
+        None => None,
+    };
+    let id = format!("supervisor:{}", email.to_lowercase());
+    tx.execute(
+        "INSERT INTO staff (id, name, email, role, school_id, created_at, updated_at)
+         VALUES ($1, $2, $3, 'supervisor', $4, $5, $5)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, school_id = excluded.school_id,
+                                        updated_at = excluded.updated_at",
+        args![id.as_str(), name, email, school_id, now],
+    )
+    .await?;
+    audit::record(
+        tx,
+        "save",
+        "supervisor",
+        &id,
+        serde_json::json!({ "name": name, "school": school }),
+    )
+    .await?;
+    Ok(id)
+}
