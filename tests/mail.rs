@@ -330,7 +330,75 @@ fn supervisors_get_one_email_per_run_and_nothing_private(db: &TestDb) {
     assert!(error.contains("no open alert 999"), "{error}");
 }
 
+fn unrecorded_visits_remind_the_teacher_once_then_the_coordinator(db: &TestDb) {
+    district(db);
+    let config = db.file("ops.toml", "[mail]\noperators = [\"ops@example.org\"]\n");
+    let config = path(&config);
+    db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "2026-W49"]);
+    let skip = db
+        .json(&["outbox", "list", "--format", "json"])
+        .as_array()
+        .unwrap()
+        .len();
+    let list = |skip: usize| -> Vec<serde_json::Value> {
+        db.json(&["outbox", "list", "--format", "json"])
+            .as_array()
+            .unwrap()[skip..]
+            .to_vec()
+    };
+    // Thursday 09:00: Monday's visits ended more than 48 hours ago.
+    let thursday = db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-12-03",
+        "run-job",
+        "remind-unrecorded",
+    ]);
+    assert!(!thursday.starts_with("Reminders: 0 visit"), "{thursday}");
+    let reminders = list(skip);
+    assert!(
+        reminders.iter().all(|m| m["kind"] == "reminder"),
+        "{reminders:?}"
+    );
+    assert!(
+        reminders
+            .iter()
+            .all(|m| m["recipient"] != "ops@example.org")
+    );
+    let again = db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-12-03",
+        "run-job",
+        "remind-unrecorded",
+    ]);
+    assert!(
+        again.starts_with("Reminders: 0 visit(s)"),
+        "each visit once: {again}"
+    );
+    // A week later Monday's visits are escalated; with no coordinator registered,
+    // the operators are told.
+    let later = db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-12-07",
+        "run-job",
+        "remind-unrecorded",
+    ]);
+    assert!(later.contains("escalated in 1 email(s)"), "{later}");
+    assert!(
+        list(skip)
+            .iter()
+            .any(|m| m["recipient"] == "ops@example.org"),
+        "{later}"
+    );
+}
+
 on_both_databases!(
     schedules_go_out_once_and_updates_only_to_teachers_with_changes,
     supervisors_get_one_email_per_run_and_nothing_private,
+    unrecorded_visits_remind_the_teacher_once_then_the_coordinator,
 );

@@ -215,3 +215,121 @@ fn a_misconfigured_server_says_what_to_change() {
     );
     assert!(server.received().is_empty());
 }
+
+#[test]
+fn a_message_given_up_after_five_days_is_reported_to_the_operators() {
+    let db = TestDb::sqlite();
+    district(&db);
+    let port = free_port();
+    let config = db.file(
+        "down.toml",
+        format!(
+            "[mail]\ntransport = \"smtp\"\noperators = [\"ops@example.org\"]\n\n\
+             [smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\ntimeout_seconds = 2\n"
+        ),
+    );
+    let config = path(&config);
+    db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-11-27",
+        "plan-week",
+        "--week",
+        "2026-W49",
+    ]);
+    db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-11-27",
+        "outbox",
+        "send",
+    ]);
+    let gave_up = db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-12-03",
+        "outbox",
+        "send",
+    ]);
+    assert!(gave_up.contains("2 given up"), "{gave_up}");
+    let rows = db.json(&["outbox", "list", "--format", "json"]);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.iter().filter(|r| r["status"] == "dead").count(), 2);
+    let notices: Vec<_> = rows.iter().filter(|r| r["kind"] == "operator").collect();
+    assert_eq!(notices.len(), 2, "{rows:?}");
+    assert!(notices.iter().all(|n| n["recipient"] == "ops@example.org"));
+    // Once the cause is fixed, a dead message can be sent again.
+    let dead_id = rows.iter().find(|r| r["status"] == "dead").unwrap()["id"].to_string();
+    db.ok(&["--as-of", "2026-12-03", "outbox", "retry", &dead_id]);
+    let server = SmtpServer::start(port, &db.dir.path().join("received"));
+    // The notices failed once too (the server was down): they go at their retry time.
+    db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-12-03T02:00:00Z",
+        "outbox",
+        "send",
+    ]);
+    assert_eq!(
+        server.received().len(),
+        3,
+        "the retried message and the two notices"
+    );
+}
+
+#[test]
+fn two_senders_at_once_send_every_message_once() {
+    let db = TestDb::sqlite();
+    district(&db);
+    let port = free_port();
+    let server = SmtpServer::start(port, &db.dir.path().join("received"));
+    let config = smtp_config(&db, port);
+    let config = path(&config);
+    for week in ["2026-W49", "2026-W50", "2026-W51"] {
+        db.ok(&[
+            "--config",
+            config,
+            "--as-of",
+            "2026-11-27",
+            "plan-week",
+            "--week",
+            week,
+        ]);
+    }
+    let senders: Vec<_> = (0..2)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_songjiao"))
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .args([
+                    "--database",
+                    &db.url,
+                    "--config",
+                    config,
+                    "--as-of",
+                    "2026-12-20",
+                ])
+                .args(["outbox", "send"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start a sender")
+        })
+        .collect();
+    for sender in senders {
+        let output = sender.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert_eq!(
+        server.received().len(),
+        6,
+        "three weeks, two teachers, once each"
+    );
+}

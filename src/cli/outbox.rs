@@ -31,6 +31,9 @@ pub enum Job {
     CheckPace,
     /// Send the queued emails.
     DrainOutbox,
+    /// Remind teachers of visits they have not recorded; tell the coordinators
+    /// about visits unrecorded for days.
+    RemindUnrecorded,
 }
 
 #[derive(serde::Serialize)]
@@ -103,6 +106,22 @@ pub async fn run_job(context: &Context, job: Job) -> anyhow::Result<()> {
     let store = context.store().await?;
     match job {
         Job::DrainOutbox => send(context, &store).await?,
+        Job::RemindUnrecorded => {
+            let report = crate::jobs::remind_unrecorded::run(
+                &store,
+                &context.settings,
+                &context.actor,
+                context.now,
+            )
+            .await?;
+            println!(
+                "Reminders: {} visit(s) to {} teacher(s); {} visit(s) escalated in {} email(s).",
+                report.visits_reminded,
+                report.teacher_emails,
+                report.visits_escalated,
+                report.coordinator_emails
+            );
+        }
         Job::CheckPace => {
             let report = crate::jobs::check_pace::run(
                 &store,

@@ -3,4 +3,5 @@
 pub mod check_pace;
 pub mod plan_week;
 pub mod progress;
+pub mod remind_unrecorded;
 pub mod simulate;

@@ -193,10 +193,41 @@ pub async fn drain(
                         report.retrying += 1;
                     } else {
                         report.dead += 1;
+                        outbox::enqueue(&mut tx, dead_letter_notices(settings, &row, &error))
+                            .await?;
                     }
                 }
             }
             tx.commit().await?;
         }
     }
+}
+
+/// Tells the operators (config `mail.operators`) that a message was given up; never
+/// about their own notices, which would loop.
+fn dead_letter_notices(
+    settings: &Settings,
+    row: &OutboxRow,
+    error: &str,
+) -> Vec<outbox::NewMessage> {
+    if row.kind == "operator" {
+        return Vec::new();
+    }
+    settings
+        .mail
+        .operators
+        .iter()
+        .map(|operator| outbox::NewMessage {
+            idempotency_key: format!("dead:{}:{operator}", row.id),
+            kind: "operator",
+            recipient: operator.clone(),
+            subject: format!("songjiao: message {} could not be delivered", row.id),
+            body_text: format!(
+                "After {} tries over five days, songjiao gave up sending message {} ({}) to {}:\n\n  {}\n\nLast error: {error}\n\nFix the address or the mail settings, then: songjiao outbox retry {}\n",
+                row.attempts, row.id, row.kind, row.recipient, row.subject, row.id
+            ),
+            body_html: None,
+            attachments: Vec::new(),
+        })
+        .collect()
 }
