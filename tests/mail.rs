@@ -230,14 +230,22 @@ fn supervisors_get_one_email_per_run_and_nothing_private(db: &TestDb) {
         "--school",
         "城关小学",
     ]);
-    db.ok(&[
-        "supervisor",
-        "add",
-        "--name",
-        "区特教中心",
-        "--email",
-        "center@example.org",
-    ]);
+    let bad = db.file(
+        "bad.csv",
+        "name,email,school\n区特教中心,center-at-example.org,\n",
+    );
+    let error = db.fails(&["import", path(&bad), "--kind", "supervisors"]);
+    assert!(error.contains("line 2, column email"), "{error}");
+    db.import(
+        "supervisors",
+        "姓名,邮箱,学校\n区特教中心,center@example.org,\n",
+    );
+    let listed = db.json(&["supervisor", "list", "--format", "json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert!(
+        listed[0]["school"].is_null(),
+        "the district's supervisor: {listed}"
+    );
     db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "2026-W49"]);
     let queued_schedules = db
         .json(&["outbox", "list", "--format", "json"])

@@ -143,6 +143,7 @@ pub async fn import(
     let mut students = Vec::new();
     let mut plan_inputs = Vec::new();
     let mut visit_inputs = Vec::new();
+    let mut supervisor_inputs = Vec::new();
     for row in &sheet.rows {
         let values = mapped
             .iter()
@@ -165,6 +166,11 @@ pub async fn import(
                 let key = format!("{} {}", p.student_id, p.school_year);
                 plan_inputs.push(p);
                 ("student_id", key)
+            }),
+            Kind::Supervisors => records::supervisor(&mut fields).map(|s| {
+                let key = s.email.to_lowercase();
+                supervisor_inputs.push(s);
+                ("email", key)
             }),
             Kind::Visits => records::visit(&mut fields, &slots).map(|v| {
                 let key = format!("{} {}", v.student_id, v.day);
@@ -252,6 +258,27 @@ pub async fn import(
                 .map_err(anyhow::Error::from)?;
         }
         Kind::Visits => record_visits(tx, &visit_inputs, settings, &mut report).await?,
+        Kind::Supervisors => {
+            let known: std::collections::HashSet<String> = crate::store::alerts::supervisors(tx)
+                .await?
+                .into_iter()
+                .map(|s| s.email.to_lowercase())
+                .collect();
+            for input in &supervisor_inputs {
+                crate::store::alerts::save_supervisor(
+                    tx,
+                    &input.name,
+                    &input.email,
+                    input.school.as_deref(),
+                )
+                .await?;
+                report.count(if known.contains(&input.email.to_lowercase()) {
+                    Change::Updated
+                } else {
+                    Change::Created
+                });
+            }
+        }
     }
     Ok(report)
 }

@@ -21,6 +21,8 @@ pub enum Kind {
     Plans,
     /// Visit outcomes from the teachers' paper sheets.
     Visits,
+    /// Supervisors (督导): school empty for the whole district.
+    Supervisors,
 }
 
 pub struct Column {
@@ -129,9 +131,16 @@ pub const VISIT_COLUMNS: &[Column] = &[
     col("note", false, &["备注", "记录"]),
 ];
 
+pub const SUPERVISOR_COLUMNS: &[Column] = &[
+    col("name", true, &["姓名", "督导姓名"]),
+    col("email", true, &["邮箱", "电子邮箱", "电子邮件"]),
+    col("school", false, &["学校", "负责学校"]),
+];
+
 impl Kind {
     pub fn columns(self) -> &'static [Column] {
         match self {
+            Kind::Supervisors => SUPERVISOR_COLUMNS,
             Kind::Teachers => TEACHER_COLUMNS,
             Kind::Students => STUDENT_COLUMNS,
             Kind::Plans => PLAN_COLUMNS,
@@ -472,4 +481,22 @@ mod tests {
             ["认识数字1-10", "能自己穿衣", "练习握笔"]
         );
     }
+}
+
+/// A supervisor row: name, email, and the school (None: the district).
+#[derive(Debug, Clone)]
+pub struct SupervisorInput {
+    pub name: String,
+    pub email: String,
+    pub school: Option<String>,
+}
+
+pub fn supervisor(fields: &mut Fields) -> Option<SupervisorInput> {
+    let name = fields.required("name");
+    let email = fields.parse_required("email", check_email);
+    Some(SupervisorInput {
+        name,
+        email: email?,
+        school: fields.text("school"),
+    })
 }
