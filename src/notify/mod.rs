@@ -52,6 +52,7 @@ pub fn build_message(row: &OutboxRow, from: &str, now: DateTime<Utc>) -> anyhow:
 }
 
 /// Where messages go.
+#[derive(Clone)]
 pub enum Transport {
     /// Each message as `<outbox id>.eml` in a folder.
     Folder(PathBuf),
@@ -174,27 +175,43 @@ pub async fn drain(
         if batch.is_empty() {
             return Ok(report);
         }
-        for row in batch {
-            let result = match build_message(&row, &settings.mail.from, now) {
-                Ok(message) => transport.send(&row, &message).await,
-                Err(e) => Err(e.to_string()),
-            };
+        // Sent a few at a time: each SMTP exchange waits on the network, not on us.
+        for chunk in batch.chunks(SENDING_AT_ONCE) {
+            let mut sending = tokio::task::JoinSet::new();
+            for (index, row) in chunk.iter().enumerate() {
+                let built = build_message(row, &settings.mail.from, now);
+                let (transport, row) = (transport.clone(), row.clone());
+                sending.spawn(async move {
+                    let result = match built {
+                        Ok(message) => transport.send(&row, &message).await,
+                        Err(e) => Err(e.to_string()),
+                    };
+                    (index, result)
+                });
+            }
+            let mut results = vec![Err("not sent".to_string()); chunk.len()];
+            while let Some(joined) = sending.join_next().await {
+                let (index, result) = joined?;
+                results[index] = result;
+            }
             let mut tx = store.write(actor, now).await?;
-            match result {
-                Ok(()) => {
-                    outbox::mark_sent(&mut tx, row.id, now).await?;
-                    report.sent += 1;
-                }
-                Err(error) => {
-                    tracing::warn!(id = row.id, recipient = %row.recipient, %error, "sending failed");
-                    let retry_at = outbox::next_attempt(row.created_at, row.attempts, now);
-                    outbox::mark_failed(&mut tx, row.id, &error, retry_at).await?;
-                    if retry_at.is_some() {
-                        report.retrying += 1;
-                    } else {
-                        report.dead += 1;
-                        outbox::enqueue(&mut tx, dead_letter_notices(settings, &row, &error))
-                            .await?;
+            for (row, result) in chunk.iter().zip(results) {
+                match result {
+                    Ok(()) => {
+                        outbox::mark_sent(&mut tx, row.id, now).await?;
+                        report.sent += 1;
+                    }
+                    Err(error) => {
+                        tracing::warn!(id = row.id, recipient = %row.recipient, %error, "sending failed");
+                        let retry_at = outbox::next_attempt(row.created_at, row.attempts, now);
+                        outbox::mark_failed(&mut tx, row.id, &error, retry_at).await?;
+                        if retry_at.is_some() {
+                            report.retrying += 1;
+                        } else {
+                            report.dead += 1;
+                            outbox::enqueue(&mut tx, dead_letter_notices(settings, row, &error))
+                                .await?;
+                        }
                     }
                 }
             }
@@ -202,6 +219,9 @@ pub async fn drain(
         }
     }
 }
+
+/// How many messages are in flight at once.
+const SENDING_AT_ONCE: usize = 16;
 
 /// Tells the operators (config `mail.operators`) that a message was given up; never
 /// about their own notices, which would loop.
