@@ -184,6 +184,10 @@ fn the_demo_builds_a_district_in_its_own_database() {
         "{output}"
     );
     assert!(output.contains("could not be placed"), "{output}");
+    // The schedules and the supervisors' alerts land in the demo's mail folder.
+    assert!(output.contains("email(s) written to"), "{output}");
+    let mail = std::fs::read_dir(dir.join("mail")).expect("the demo's mail folder");
+    assert!(mail.count() > 9, "a schedule for each teacher, and alerts");
     // Then four weeks are recorded, and S005, whose family was away, is behind.
     assert!(output.contains("Progress after 4 weeks"), "{output}");
     let (_, progress) = output

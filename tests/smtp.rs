@@ -333,3 +333,103 @@ fn two_senders_at_once_send_every_message_once() {
         "three weeks, two teachers, once each"
     );
 }
+
+/// A server that accepts connections and never answers.
+const SILENT: &str = r#"
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(50)
+print("ready", flush=True)
+held = []
+while True:
+    conn, _ = s.accept()
+    held.append(conn)
+"#;
+
+#[test]
+fn a_sender_killed_while_sending_loses_nothing_and_sends_once() {
+    let db = TestDb::sqlite();
+    district(&db);
+    let silent_port = free_port();
+    let mut silent = Command::new("python3")
+        .args(["-c", SILENT, &silent_port.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(silent.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let stuck = smtp_config(&db, silent_port);
+    db.ok(&[
+        "--config",
+        path(&stuck),
+        "--as-of",
+        "2026-11-27",
+        "plan-week",
+        "--week",
+        "2026-W49",
+    ]);
+    let mut sender = Command::new(env!("CARGO_BIN_EXE_songjiao"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "--database",
+            &db.url,
+            "--config",
+            path(&stuck),
+            "--as-of",
+            "2026-11-27",
+        ])
+        .args(["outbox", "send"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    sender.kill().unwrap(); // SIGKILL, mid-conversation
+    sender.wait().unwrap();
+    let _ = silent.kill();
+    let rows = db.json(&["outbox", "list", "--format", "json"]);
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "sending"),
+        "claimed when the sender died: {rows}"
+    );
+
+    // After the claim runs out, a new sender takes the messages over: each once.
+    let port = free_port();
+    let server = SmtpServer::start(port, &db.dir.path().join("received"));
+    let working = db.file(
+        "working.toml",
+        format!("[mail]\ntransport = \"smtp\"\n\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\n"),
+    );
+    let early = db.ok(&[
+        "--config",
+        path(&working),
+        "--as-of",
+        "2026-11-27T01:02:00Z",
+        "outbox",
+        "send",
+    ]);
+    assert!(early.contains("0 sent"), "still claimed: {early}");
+    let later = "2026-11-27T01:10:00Z";
+    let sent = db.ok(&[
+        "--config",
+        path(&working),
+        "--as-of",
+        later,
+        "outbox",
+        "send",
+    ]);
+    assert!(sent.contains("2 sent"), "{sent}");
+    db.ok(&[
+        "--config",
+        path(&working),
+        "--as-of",
+        later,
+        "outbox",
+        "send",
+    ]);
+    assert_eq!(server.received().len(), 2);
+}

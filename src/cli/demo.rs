@@ -110,7 +110,7 @@ fn csv(header: &str, rows: &[Vec<String>]) -> String {
 }
 
 /// The demo district as three spreadsheets: teachers, students, plans.
-fn district(year: SchoolYear, second_term: Option<NaiveDate>) -> [(Kind, &'static str, String); 3] {
+fn district(year: SchoolYear, second_term: Option<NaiveDate>) -> [(Kind, &'static str, String); 4] {
     let teachers: Vec<Vec<String>> = TEACHERS
         .iter()
         .enumerate()
@@ -203,6 +203,25 @@ fn district(year: SchoolYear, second_term: Option<NaiveDate>) -> [(Kind, &'stati
             csv(
                 "student_id,school_year,teacher_id,backup_teacher_id,visits_per_week,periods_per_visit,annual_target,start_date,end_date,goals",
                 &plans,
+            ),
+        ),
+        (
+            Kind::Supervisors,
+            "supervisors.csv",
+            csv(
+                "name,email,school",
+                &[
+                    vec![
+                        "赵督导".into(),
+                        "zhao@example.org".into(),
+                        SCHOOLS[1].into(),
+                    ],
+                    vec![
+                        "区特教中心".into(),
+                        "center@example.org".into(),
+                        String::new(),
+                    ],
+                ],
             ),
         ),
     ]
@@ -324,7 +343,13 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
         &mut out,
     )?;
     let recorded_until = first_weeks(&demo, &store, &calendar, &mut out).await?;
+    let mail = deliver(&demo, &store, recorded_until).await?;
     store.close().await;
+    println!(
+        "\n{mail} email(s) written to {}: each teacher's weekly schedule with its calendar file \
+         (.ics), and the supervisors' shortfall alerts. Open them with any mail program.",
+        demo.settings.mail.dir.display()
+    );
 
     let url = &demo.settings.database.url;
     let as_of = recorded_until.map_or(String::new(), |d| format!(" --as-of {d}"));
@@ -473,4 +498,14 @@ async fn first_weeks(
         out,
     )?;
     Ok(Some(day))
+}
+
+/// Checks pace as the daemon does each morning, then delivers everything queued
+/// into the demo's mail folder; returns how many messages were written.
+async fn deliver(demo: &Context, store: &Store, day: Option<NaiveDate>) -> anyhow::Result<usize> {
+    let now = day.map_or(demo.now, |d| at(demo, d + chrono::Duration::days(1), 7));
+    crate::jobs::check_pace::run(store, &demo.settings, &demo.actor, now).await?;
+    let transport = crate::notify::Transport::Folder(demo.settings.mail.dir.clone());
+    let report = crate::notify::drain(store, &demo.settings, &transport, &demo.actor, now).await?;
+    Ok(report.sent)
 }
