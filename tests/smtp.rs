@@ -388,6 +388,7 @@ fn a_sender_killed_while_sending_loses_nothing_and_sends_once() {
     sender.kill().unwrap(); // SIGKILL, mid-conversation
     sender.wait().unwrap();
     let _ = silent.kill();
+    let _ = silent.wait();
     let rows = db.json(&["outbox", "list", "--format", "json"]);
     assert!(
         rows.as_array()
