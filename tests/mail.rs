@@ -405,8 +405,132 @@ fn unrecorded_visits_remind_the_teacher_once_then_the_coordinator(db: &TestDb) {
     );
 }
 
+fn a_child_back_on_track_gets_one_recovery_note(db: &TestDb) {
+    district(db);
+    db.ok(&[
+        "supervisor",
+        "add",
+        "--name",
+        "赵督导",
+        "--email",
+        "zhao@example.org",
+    ]);
+    let week = db.json(&[
+        "--as-of",
+        "2026-11-27",
+        "plan-week",
+        "--week",
+        "2026-W49",
+        "--format",
+        "json",
+    ]);
+    let opened = db.ok(&["--as-of", "2026-12-05", "run-job", "check-pace"]);
+    assert!(opened.contains("3 opened"), "{opened}");
+    // The paper sheets come in: every visit of the week was made.
+    let mut sheet = String::from("student_id,date,slot,outcome\n");
+    for visit in week["visits"].as_array().unwrap() {
+        sheet.push_str(&format!(
+            "{},{},{},completed\n",
+            visit["student"].as_str().unwrap(),
+            visit["day"].as_str().unwrap(),
+            visit["slot"].as_str().unwrap()
+        ));
+    }
+    let file = db.file("week.csv", sheet);
+    db.ok(&[
+        "--as-of",
+        "2026-12-05",
+        "import",
+        path(&file),
+        "--kind",
+        "visits",
+    ]);
+    let recovered = db.ok(&["--as-of", "2026-12-05T12:00:00Z", "run-job", "check-pace"]);
+    assert!(
+        recovered.contains("3 recovered") && recovered.contains("1 email(s) queued"),
+        "{recovered}"
+    );
+    let again = db.ok(&["--as-of", "2026-12-05T13:00:00Z", "run-job", "check-pace"]);
+    assert!(again.contains("0 email(s) queued"), "one note: {again}");
+    let outbox = db.json(&["outbox", "list", "--format", "json"]);
+    let last = outbox.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["kind"], "alert");
+    let config = mail_config(db);
+    db.ok(&[
+        "--config",
+        path(&config),
+        "--as-of",
+        "2026-12-05T13:00:00Z",
+        "outbox",
+        "send",
+    ]);
+    let note = messages(&db.dir.path().join("mail")).pop().unwrap();
+    let text = parse(&note)["text"].as_str().unwrap().to_string();
+    assert!(
+        text.contains("已恢复正常") && text.contains("王欣怡"),
+        "{text}"
+    );
+    assert!(
+        db.json(&["alert", "list", "--format", "json"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+fn thirty_children_behind_make_one_email_for_their_supervisor(db: &TestDb) {
+    db.ok(&["init"]);
+    db.import("teachers", common::TEACHERS);
+    let mut students = String::from("student_id,name,school,available\n");
+    let mut plans = String::from("student_id,school_year,teacher_id,start_date\n");
+    for i in 1..=30 {
+        students.push_str(&format!("S{i:03},学生{i},城关小学,Mon-AM Tue-AM\n"));
+        plans.push_str(&format!("S{i:03},2026-2027,T0{},2026-11-02\n", 1 + i % 2));
+    }
+    db.import("students", &students);
+    db.import("plans", &plans);
+    db.ok(&[
+        "supervisor",
+        "add",
+        "--name",
+        "赵督导",
+        "--email",
+        "zhao@example.org",
+        "--school",
+        "城关小学",
+    ]);
+    let run = db.ok(&["--as-of", "2026-12-05", "run-job", "check-pace"]);
+    assert!(
+        run.contains("30 opened") && run.contains("1 email(s) queued"),
+        "{run}"
+    );
+    let outbox = db.json(&["outbox", "list", "--format", "json"]);
+    assert_eq!(outbox.as_array().unwrap().len(), 1);
+    assert_eq!(outbox[0]["subject"], "送教进度提醒：30 名学生");
+}
+
 on_both_databases!(
     schedules_go_out_once_and_updates_only_to_teachers_with_changes,
     supervisors_get_one_email_per_run_and_nothing_private,
     unrecorded_visits_remind_the_teacher_once_then_the_coordinator,
+    a_child_back_on_track_gets_one_recovery_note,
+    thirty_children_behind_make_one_email_for_their_supervisor,
 );
+
+#[test]
+fn schedules_speak_english_when_the_locale_says_so() {
+    let db = TestDb::sqlite();
+    district(&db);
+    let config = db.file("en.toml", "locale = \"en\"\n");
+    db.ok(&[
+        "--config",
+        path(&config),
+        "--as-of",
+        "2026-11-27",
+        "plan-week",
+        "--week",
+        "2026-W49",
+    ]);
+    let outbox = db.json(&["outbox", "list", "--format", "json"]);
+    assert_eq!(outbox[0]["subject"], "Home visits, 2026-W49 (王芳)");
+}

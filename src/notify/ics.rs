@@ -65,7 +65,8 @@ fn fold(line: &str, out: &mut String) {
     out.push_str("\r\n");
 }
 
-/// A calendar of `events` for `zone` (times are local; the zone's TZID is named).
+/// A calendar of `events` whose times are local to `zone`. They are written in UTC:
+/// a TZID would need a VTIMEZONE definition in the file, and UTC every client reads.
 pub fn calendar(method: Method, zone: Tz, stamp: DateTime<Utc>, events: &[Event]) -> String {
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_string(),
@@ -74,15 +75,21 @@ pub fn calendar(method: Method, zone: Tz, stamp: DateTime<Utc>, events: &[Event]
         "CALSCALE:GREGORIAN".into(),
         format!("METHOD:{}", method.as_str()),
     ];
-    let local = |t: &NaiveDateTime| t.format("%Y%m%dT%H%M%S").to_string();
+    let utc = |t: &NaiveDateTime| {
+        let at = t
+            .and_local_timezone(zone)
+            .earliest()
+            .map_or_else(|| t.and_utc(), |local| local.with_timezone(&Utc));
+        at.format("%Y%m%dT%H%M%SZ").to_string()
+    };
     for event in events {
         lines.extend([
             "BEGIN:VEVENT".to_string(),
             format!("UID:{}", event.uid),
             format!("DTSTAMP:{}", stamp.format("%Y%m%dT%H%M%SZ")),
             format!("SEQUENCE:{}", event.sequence),
-            format!("DTSTART;TZID={zone}:{}", local(&event.start)),
-            format!("DTEND;TZID={zone}:{}", local(&event.end)),
+            format!("DTSTART:{}", utc(&event.start)),
+            format!("DTEND:{}", utc(&event.end)),
             format!("SUMMARY:{}", text(&event.summary)),
             format!("LOCATION:{}", text(&event.location)),
             format!("DESCRIPTION:{}", text(&event.description)),
@@ -140,7 +147,10 @@ mod tests {
         let unfolded = ics.replace("\r\n ", "");
         assert!(unfolded.contains("DESCRIPTION:目标：认识数字1-10并能点数；能独立穿脱外套"));
         assert!(unfolded.contains("LOCATION:城关镇幸福路3号\\, 2单元"));
-        assert!(unfolded.contains("DTSTART;TZID=Asia/Shanghai:20261130T083000"));
+        assert!(
+            unfolded.contains("DTSTART:20261130T003000Z"),
+            "08:30 in Shanghai"
+        );
         assert_eq!(unfolded.matches("UID:").count(), 1);
         assert_eq!(unfolded.matches("DTSTAMP:").count(), 1);
     }
