@@ -195,6 +195,22 @@ fn schedules_go_out_once_and_updates_only_to_teachers_with_changes(db: &TestDb) 
         !raised.is_empty(),
         "a moved or cancelled visit keeps its UID: {updates:?}"
     );
+    let cancels: Vec<&serde_json::Value> = updates
+        .iter()
+        .flat_map(|m| m["calendars"].as_array().unwrap())
+        .filter(|c| c["method"] == "CANCEL")
+        .collect();
+    assert!(
+        !cancels.is_empty(),
+        "S002 has no backup: visits cancelled: {updates:?}"
+    );
+    for calendar in cancels {
+        assert_eq!(calendar["content_method"], "CANCEL");
+        for event in calendar["events"].as_array().unwrap() {
+            assert_eq!(event["status"], "CANCELLED");
+            assert!(uids.contains(&event["uid"].as_str().unwrap().to_string()));
+        }
+    }
     assert!(
         updates
             .iter()

@@ -434,3 +434,75 @@ fn a_sender_killed_while_sending_loses_nothing_and_sends_once() {
     ]);
     assert_eq!(server.received().len(), 2);
 }
+
+/// A server that asks for a login and refuses every one.
+const REFUSING: &str = r#"
+import sys, time
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+class Sink:
+    async def handle_DATA(self, server, session, envelope):
+        return "250 OK"
+def refuse(server, session, envelope, mechanism, auth_data):
+    return AuthResult(success=False, handled=False)
+controller = Controller(Sink(), hostname="127.0.0.1", port=int(sys.argv[1]),
+                        authenticator=refuse, auth_required=True, auth_require_tls=False)
+controller.start()
+print("ready", flush=True)
+while True:
+    time.sleep(1)
+"#;
+
+#[test]
+fn a_refused_login_says_what_to_change() {
+    let db = TestDb::sqlite();
+    district(&db);
+    let port = free_port();
+    let mut server = Command::new("python3")
+        .args(["-c", REFUSING, &port.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let config = db.file(
+        "auth.toml",
+        format!(
+            "[mail]\ntransport = \"smtp\"\n\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\n\
+             security = \"none\"\nusername = \"songjiao\"\ntimeout_seconds = 3\n"
+        ),
+    );
+    db.ok(&[
+        "--config",
+        path(&config),
+        "--as-of",
+        "2026-11-27",
+        "plan-week",
+        "--week",
+        "2026-W49",
+    ]);
+    let output = db.run_with_env(
+        &[
+            "--config",
+            path(&config),
+            "--as-of",
+            "2026-11-27",
+            "outbox",
+            "send",
+        ],
+        &[("SONGJIAO_SMTP_PASSWORD", "wrong-secret")],
+    );
+    assert!(output.status.success());
+    let _ = server.kill();
+    let _ = server.wait();
+    let queued = db.json(&["outbox", "list", "--format", "json"]);
+    let error = queued[0]["last_error"].as_str().unwrap();
+    assert!(error.contains("smtp.username"), "{error}");
+    assert!(
+        !error.contains("wrong-secret"),
+        "the password never shows: {error}"
+    );
+    assert!(!common::stderr(&output).contains("wrong-secret"));
+}

@@ -64,7 +64,11 @@ fn event(visit: &ScheduledVisit, locale: Locale) -> Event {
         start: visit.day.and_time(visit.start),
         end: visit.day.and_time(visit.end),
         summary,
-        location: visit.address.clone(),
+        location: if visit.address.is_empty() {
+            visit.student_name.clone()
+        } else {
+            format!("{}, {}", visit.student_name, visit.address)
+        },
         description: format!("{goals}{}", visit.goals.join("；")),
     }
 }
