@@ -154,6 +154,20 @@ fn every_command_explains_itself_with_an_example() {
         &["import"],
         &["plan-week"],
         &["solve"],
+        &["visit", "record"],
+        &["visit", "list"],
+        &["progress"],
+        &["ledger"],
+        &["export"],
+        &["simulate"],
+        &["outbox", "list"],
+        &["outbox", "send"],
+        &["outbox", "retry"],
+        &["run-job"],
+        &["supervisor", "add"],
+        &["supervisor", "list"],
+        &["alert", "list"],
+        &["alert", "ack"],
     ];
     for command in commands {
         let mut args = command.to_vec();

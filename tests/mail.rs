@@ -276,7 +276,12 @@ fn supervisors_get_one_email_per_run_and_nothing_private(db: &TestDb) {
         run.contains("3 opened") && run.contains("1 email(s) queued"),
         "{run}"
     );
-    let again = db.ok(&["--as-of", "2026-12-05", "run-job", "check-pace"]);
+    let same_run = db.ok(&["--as-of", "2026-12-05", "run-job", "check-pace"]);
+    assert!(
+        same_run.contains("already ran"),
+        "a run happens once: {same_run}"
+    );
+    let again = db.ok(&["--as-of", "2026-12-05T06:00:00Z", "run-job", "check-pace"]);
     assert!(
         again.contains("0 email(s) queued"),
         "an open alert is told once: {again}"
@@ -394,7 +399,7 @@ fn unrecorded_visits_remind_the_teacher_once_then_the_coordinator(db: &TestDb) {
         "--config",
         config,
         "--as-of",
-        "2026-12-03",
+        "2026-12-03T02:00:00Z",
         "run-job",
         "remind-unrecorded",
     ]);

@@ -114,7 +114,7 @@ pub enum Command {
     )]
     RunJob {
         #[arg(value_enum)]
-        job: outbox::Job,
+        job: crate::jobs::Job,
     },
     /// Plan a week's visits for every active plan and write them; run again, it
     /// changes only what must change. See README "How planning decides".

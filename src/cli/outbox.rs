@@ -1,16 +1,20 @@
 //! `outbox list|send|retry` and `run-job`: the queue of emails and the jobs that
 //! the daemon runs on a schedule, run now.
 
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 
 use super::Context;
 use super::output::{Format, print_rows};
+use crate::jobs::{self, Job};
 use crate::notify::{self, Transport};
 use crate::store::outbox;
 
 #[derive(Debug, Subcommand)]
 pub enum OutboxCommand {
     /// The queued, sent and dead messages.
+    #[command(
+        after_help = "Examples:\n  songjiao outbox list\n  songjiao outbox list --status dead --format csv"
+    )]
     List {
         /// Only messages with this status: queued, sending, sent, dead.
         #[arg(long)]
@@ -19,21 +23,11 @@ pub enum OutboxCommand {
         format: Format,
     },
     /// Send every message that is due now.
+    #[command(after_help = "Example:\n  songjiao outbox send")]
     Send,
     /// Queue a message again now (e.g. a dead one, once the address is fixed).
+    #[command(after_help = "Example:\n  songjiao outbox retry 42")]
     Retry { id: i64 },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Job {
-    /// Check every plan's pace; tell supervisors about alerts that opened, rose,
-    /// are due a reminder or recovered.
-    CheckPace,
-    /// Send the queued emails.
-    DrainOutbox,
-    /// Remind teachers of visits they have not recorded; tell the coordinators
-    /// about visits unrecorded for days.
-    RemindUnrecorded,
 }
 
 #[derive(serde::Serialize)]
@@ -104,43 +98,15 @@ async fn send(context: &Context, store: &crate::store::Store) -> anyhow::Result<
 
 pub async fn run_job(context: &Context, job: Job) -> anyhow::Result<()> {
     let store = context.store().await?;
-    match job {
-        Job::DrainOutbox => send(context, &store).await?,
-        Job::RemindUnrecorded => {
-            let report = crate::jobs::remind_unrecorded::run(
-                &store,
-                &context.settings,
-                &context.actor,
-                context.now,
-            )
-            .await?;
-            println!(
-                "Reminders: {} visit(s) to {} teacher(s); {} visit(s) escalated in {} email(s).",
-                report.visits_reminded,
-                report.teacher_emails,
-                report.visits_escalated,
-                report.coordinator_emails
-            );
-        }
-        Job::CheckPace => {
-            let report = crate::jobs::check_pace::run(
-                &store,
-                &context.settings,
-                &context.actor,
-                context.now,
-            )
-            .await?;
-            println!(
-                "Alerts: {} opened, {} worse, {} better, {} reminded, {} recovered; {} email(s) queued.",
-                report.opened,
-                report.raised,
-                report.lowered,
-                report.reminded,
-                report.recovered,
-                report.emails
-            );
-        }
-    }
+    let done = jobs::run_once(&store, &context.settings, &context.actor, job, context.now).await;
     store.close().await;
+    match done? {
+        Some(summary) => println!("{summary}"),
+        None => println!(
+            "{} already ran for {}: nothing to do.",
+            job.name(),
+            context.now.to_rfc3339()
+        ),
+    }
     Ok(())
 }

@@ -1,7 +1,115 @@
-//! The jobs the daemon runs on a schedule; each can also be run from the command line.
+//! The jobs the daemon runs on a schedule; each can also be run from the command
+//! line, through the same path: the run is claimed in `job_runs` first, so a run
+//! for a given time happens once.
 
 pub mod check_pace;
 pub mod plan_week;
 pub mod progress;
 pub mod remind_unrecorded;
+pub mod schedule;
 pub mod simulate;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Settings;
+use crate::notify::{self, Transport};
+use crate::store::{Actor, Store, job_runs};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Job {
+    /// Plan the coming week and queue the teachers' schedules.
+    PlanWeek,
+    /// Check every plan's pace; tell supervisors about alerts that opened, rose,
+    /// are due a reminder or recovered.
+    CheckPace,
+    /// Remind teachers of visits they have not recorded; tell the coordinators
+    /// about visits unrecorded for days.
+    RemindUnrecorded,
+    /// Send the queued emails.
+    DrainOutbox,
+}
+
+impl Job {
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::PlanWeek => "plan_week",
+            Job::CheckPace => "check_pace",
+            Job::RemindUnrecorded => "remind_unrecorded",
+            Job::DrainOutbox => "drain_outbox",
+        }
+    }
+}
+
+/// Runs `job` for the time it was scheduled for, unless that run was already
+/// claimed; returns what it did in a line, or None when it had already run.
+pub async fn run_once(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    job: Job,
+    scheduled_for: DateTime<Utc>,
+) -> anyhow::Result<Option<String>> {
+    let mut tx = store.write(actor, scheduled_for).await?;
+    let claimed = job_runs::claim(&mut tx, job.name(), scheduled_for, &actor.0).await?;
+    tx.commit().await?;
+    if !claimed {
+        return Ok(None);
+    }
+    let result = run(store, settings, actor, job, scheduled_for).await;
+    let mut tx = store.write(actor, scheduled_for).await?;
+    let error = result.as_ref().err().map(|e| format!("{e:#}"));
+    job_runs::finish(&mut tx, job.name(), scheduled_for, error.as_deref()).await?;
+    tx.commit().await?;
+    result.map(Some)
+}
+
+async fn run(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    job: Job,
+    now: DateTime<Utc>,
+) -> anyhow::Result<String> {
+    Ok(match job {
+        Job::PlanWeek => {
+            let today = now.with_timezone(&settings.time_zone).date_naive();
+            let week = plan_week::coming_week(today);
+            let report = plan_week::run(store, settings, actor, now, week, false).await?;
+            match report.nothing_to_plan {
+                Some(why) => format!("{why}."),
+                None => format!(
+                    "Week {}: {} of {} visits placed; {} added, {} moved, {} cancelled, {} kept.",
+                    report.week,
+                    report.stats.visits_placed,
+                    report.stats.visits_needed,
+                    report.changes.added,
+                    report.changes.moved,
+                    report.changes.cancelled,
+                    report.changes.kept
+                ),
+            }
+        }
+        Job::CheckPace => {
+            let r = check_pace::run(store, settings, actor, now).await?;
+            format!(
+                "Alerts: {} opened, {} worse, {} better, {} reminded, {} recovered; {} email(s) queued.",
+                r.opened, r.raised, r.lowered, r.reminded, r.recovered, r.emails
+            )
+        }
+        Job::RemindUnrecorded => {
+            let r = remind_unrecorded::run(store, settings, actor, now).await?;
+            format!(
+                "Reminders: {} visit(s) to {} teacher(s); {} visit(s) escalated in {} email(s).",
+                r.visits_reminded, r.teacher_emails, r.visits_escalated, r.coordinator_emails
+            )
+        }
+        Job::DrainOutbox => {
+            let transport = Transport::from_settings(settings)?;
+            let r = notify::drain(store, settings, &transport, actor, now).await?;
+            format!(
+                "{} sent, {} to be retried, {} given up.",
+                r.sent, r.retrying, r.dead
+            )
+        }
+    })
+}
