@@ -318,7 +318,69 @@ fn plans_starting_or_ending_inside_the_week_get_only_their_days(db: &TestDb) {
     assert!(!days_of(&report, "S002").is_empty());
 }
 
+/// `serve --once` at Friday 15:05: plan-week (Friday 15:00), this morning's
+/// check-pace, last evening's reminders and the outbox run, each once; again at the
+/// same time, nothing; after a weekend of downtime, only what is still owed, once.
+fn the_scheduler_runs_each_job_once_and_catches_up_once(db: &TestDb) {
+    district(db);
+    let mail = db.dir.path().join("mail");
+    let config = db.file(
+        "serve.toml",
+        format!(
+            "[mail]\ntransport = \"file\"\ndir = \"{}\"\n",
+            common::path(&mail)
+        ),
+    );
+    let config = common::path(&config);
+    let friday = db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-11-27T07:05:00Z",
+        "serve",
+        "--once",
+    ]);
+    for job in [
+        "plan_week",
+        "check_pace",
+        "remind_unrecorded",
+        "drain_outbox",
+    ] {
+        assert_eq!(friday.matches(job).count(), 1, "{job} once: {friday}");
+    }
+    assert!(friday.contains("Week 2026-W49"), "{friday}");
+    let again = db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-11-27T07:05:00Z",
+        "serve",
+        "--once",
+    ]);
+    assert!(again.trim().is_empty(), "nothing twice: {again}");
+    // Down from Friday evening to Monday 11:00: the week has started, so plan-week
+    // is no longer owed; this morning's check-pace runs once, not once per day.
+    let monday = db.ok(&[
+        "--config",
+        config,
+        "--as-of",
+        "2026-11-30T03:00:00Z",
+        "serve",
+        "--once",
+    ]);
+    assert!(!monday.contains("plan_week"), "{monday}");
+    assert_eq!(monday.matches("check_pace").count(), 1, "{monday}");
+    assert!(
+        monday.contains("2026-11-29T23:00:00"),
+        "today's 07:00 run: {monday}"
+    );
+    let bad = db.file("bad.toml", "[jobs]\ncheck_pace = \"every day\"\n");
+    let error = db.fails(&["--config", common::path(&bad), "serve", "--once"]);
+    assert!(error.contains("jobs.check_pace"), "{error}");
+}
+
 on_both_databases!(
+    the_scheduler_runs_each_job_once_and_catches_up_once,
     plans_starting_or_ending_inside_the_week_get_only_their_days,
     a_week_is_planned_and_planning_again_changes_nothing,
     a_dry_run_writes_nothing,

@@ -10,6 +10,7 @@ mod people;
 mod plan;
 mod progress;
 mod reports;
+mod serve;
 mod simulate;
 mod visit;
 mod week;
@@ -96,6 +97,12 @@ pub enum Command {
         after_help = "Examples:\n  songjiao simulate --miss-rate 0.1\n  songjiao simulate --year 2026-2027 --from 2026-11-30 --miss-rate 0.2 --seed 7 --format json"
     )]
     Simulate(simulate::SimulateArgs),
+    /// The daemon: runs the scheduled jobs (config [jobs]) once each, catching up once
+    /// after downtime; stops cleanly on SIGTERM or Ctrl-C.
+    #[command(
+        after_help = "Examples:\n  songjiao serve\n  songjiao serve --once        # the jobs due now, then exit"
+    )]
+    Serve(serve::ServeArgs),
     /// Supervisors (督导), who are told when children fall behind.
     #[command(subcommand)]
     Supervisor(alerts::SupervisorCommand),
@@ -211,6 +218,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(args) => simulate::run(&context, args).await,
         Command::Outbox(command) => outbox::run(&context, command).await,
         Command::Supervisor(command) => alerts::supervisor(&context, command).await,
+        Command::Serve(args) => serve::run(&context, args).await,
         Command::Alert(command) => alerts::alert(&context, command).await,
         Command::RunJob { job } => outbox::run_job(&context, job).await,
         Command::Solve { problem } => solve(&problem),

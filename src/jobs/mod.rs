@@ -3,6 +3,7 @@
 //! for a given time happens once.
 
 pub mod check_pace;
+pub mod daemon;
 pub mod plan_week;
 pub mod progress;
 pub mod remind_unrecorded;
