@@ -10,3 +10,4 @@ pub mod notify;
 pub mod planner;
 pub mod reports;
 pub mod store;
+pub mod web;

@@ -35,7 +35,24 @@ pub async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<()> {
         store.close().await;
         return Ok(());
     }
-    tracing::info!(jobs = jobs.len(), "songjiao serve: started");
+    let listen = &context.settings.web.listen;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("web.listen `{listen}`: cannot listen there: {e}"))?;
+    let health = std::sync::Arc::new(crate::web::Health {
+        store: store.clone(),
+        settings: context.settings.clone(),
+        jobs: jobs.clone(),
+    });
+    let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
+    let web = tokio::spawn(
+        axum::serve(listener, crate::web::router(health))
+            .with_graceful_shutdown(async {
+                let _ = web_stopped.await;
+            })
+            .into_future(),
+    );
+    tracing::info!(jobs = jobs.len(), %listen, "songjiao serve: started");
     let grace = std::time::Duration::from_secs(context.settings.jobs.grace_seconds);
     let mut stop = std::pin::pin!(shutdown_signal());
     loop {
@@ -61,6 +78,8 @@ pub async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<()> {
             _ = &mut stop => break,
         }
     }
+    let _ = stop_web.send(());
+    let _ = web.await;
     store.close().await;
     tracing::info!("songjiao serve: stopped");
     Ok(())
