@@ -41,19 +41,26 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// Starts a Python server script on `port` and waits for its "ready" line.
+fn start_python(script: &str, port: u16, extra: &[&str]) -> Child {
+    let mut child = Command::new("python3")
+        .args(["-c", script, &port.to_string()])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 with aiosmtpd (pip install aiosmtpd)");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready", "the test server did not start");
+    child
+}
+
 impl SmtpServer {
     fn start(port: u16, dir: &Path) -> Self {
         std::fs::create_dir_all(dir).unwrap();
-        let mut child = Command::new("python3")
-            .args(["-c", SERVER, &port.to_string(), path(dir)])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 with aiosmtpd (pip install aiosmtpd)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "ready", "the SMTP server did not start");
+        let child = start_python(SERVER, port, &[path(dir)]);
         Self {
             child,
             port,
@@ -352,15 +359,7 @@ fn a_sender_killed_while_sending_loses_nothing_and_sends_once() {
     let db = TestDb::sqlite();
     district(&db);
     let silent_port = free_port();
-    let mut silent = Command::new("python3")
-        .args(["-c", SILENT, &silent_port.to_string()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(silent.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut silent = start_python(SILENT, silent_port, &[]);
     let stuck = smtp_config(&db, silent_port);
     db.ok(&[
         "--config",
@@ -458,15 +457,7 @@ fn a_refused_login_says_what_to_change() {
     let db = TestDb::sqlite();
     district(&db);
     let port = free_port();
-    let mut server = Command::new("python3")
-        .args(["-c", REFUSING, &port.to_string()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut server = start_python(REFUSING, port, &[]);
     let config = db.file(
         "auth.toml",
         format!(
