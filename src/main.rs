@@ -1,17 +1,20 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use songjiao::cli::{Cli, run};
+use songjiao::cli::{Cli, LogFormat, run};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
-    let cli = Cli::parse();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         // Output piped into `head` that stopped reading: not a failure.

@@ -374,6 +374,28 @@ fn the_scheduler_runs_each_job_once_and_catches_up_once(db: &TestDb) {
         monday.contains("2026-11-29T23:00:00"),
         "today's 07:00 run: {monday}"
     );
+    // A failed run is recorded and the operators are told; nothing else changes.
+    let ops = db.file("ops.toml", "[mail]\noperators = [\"ops@example.org\"]\n");
+    let error = db.fails(&[
+        "--config",
+        common::path(&ops),
+        "--as-of",
+        "2028-09-01",
+        "run-job",
+        "plan-week",
+    ]);
+    assert!(
+        error.contains("no school calendar for 2028-2029"),
+        "{error}"
+    );
+    let outbox = db.json(&["outbox", "list", "--status", "queued", "--format", "json"]);
+    let notice = outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["recipient"] == "ops@example.org")
+        .expect("the operators are told");
+    assert_eq!(notice["subject"], "songjiao: job plan_week failed");
     let bad = db.file("bad.toml", "[jobs]\ncheck_pace = \"every day\"\n");
     let error = db.fails(&["--config", common::path(&bad), "serve", "--once"]);
     assert!(error.contains("jobs.check_pace"), "{error}");

@@ -360,8 +360,11 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
          songjiao --database {url}{as_of} ledger S005\n  \
          songjiao --database {url}{as_of} visit list --student S001\n  \
          songjiao --database {url}{as_of} simulate --miss-rate 0.1\n  \
-         songjiao --database {url} plan show S001\n  songjiao calendar show --year {year}",
+         songjiao --database {url} plan show S001\n  songjiao calendar show --year {year}\n\
+         Run the daemon on it (Ctrl-C stops it); its mail lands in {mail}:\n  \
+         SONGJIAO_MAIL_DIR={mail} RUST_LOG=info songjiao --database {url} serve",
         dir = args.dir.display(),
+        mail = demo.settings.mail.dir.display(),
         as_of_words = recorded_until.map_or(String::new(), |d| format!(" on {d}")),
     );
     Ok(())

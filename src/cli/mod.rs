@@ -40,8 +40,18 @@ pub struct Cli {
     /// year. Also SONGJIAO_NOW.
     #[arg(long, global = true, value_name = "YYYY-MM-DD")]
     pub as_of: Option<String>,
+    /// Logs on stderr: human-readable text, or one JSON object a line (for a log
+    /// collector). The level comes from RUST_LOG (default warn; info shows each job).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

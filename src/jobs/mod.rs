@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Settings;
 use crate::notify::{self, Transport};
-use crate::store::{Actor, Store, job_runs};
+use crate::store::{Actor, Store, job_runs, outbox};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Job {
@@ -60,6 +60,29 @@ pub async fn run_once(
     let mut tx = store.write(actor, scheduled_for).await?;
     let error = result.as_ref().err().map(|e| format!("{e:#}"));
     job_runs::finish(&mut tx, job.name(), scheduled_for, error.as_deref()).await?;
+    if let Some(error) = &error {
+        // The operators hear of a failed run; the next run still happens.
+        let notices = settings
+            .mail
+            .operators
+            .iter()
+            .map(|operator| outbox::NewMessage {
+                idempotency_key: format!("job-failed:{}:{}:{operator}", job.name(), scheduled_for.to_rfc3339()),
+                kind: "operator",
+                recipient: operator.clone(),
+                subject: format!("songjiao: job {} failed", job.name()),
+                body_text: format!(
+                    "The {} run scheduled for {} failed:\n\n{error}\n\nThe next scheduled run will happen as usual; `songjiao run-job {}` runs it now.\n",
+                    job.name(),
+                    scheduled_for.to_rfc3339(),
+                    job.name().replace('_', "-")
+                ),
+                body_html: None,
+                attachments: Vec::new(),
+            })
+            .collect();
+        outbox::enqueue(&mut tx, notices).await?;
+    }
     tx.commit().await?;
     result.map(Some)
 }
