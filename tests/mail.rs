@@ -355,6 +355,23 @@ fn supervisors_get_one_email_per_run_and_nothing_private(db: &TestDb) {
         recipients(queued_schedules + 2),
         ["center@example.org", "zhao@example.org"]
     );
+    // Monday's digest: each supervisor's students, counted, and who needs attention.
+    let digest = db.ok(&["--as-of", "2027-01-04T00:00:00Z", "run-job", "digest"]);
+    assert!(digest.contains("2 email(s) queued"), "{digest}");
+    let outbox = db.json(&["outbox", "list", "--format", "json"]);
+    let digests: Vec<&serde_json::Value> = outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "digest")
+        .collect();
+    assert_eq!(digests.len(), 2);
+    assert!(digests.iter().all(|m| {
+        m["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("送教周报：3 名学生")
+    }));
     let error = db.fails(&["alert", "ack", "999"]);
     assert!(error.contains("no open alert 999"), "{error}");
 }

@@ -31,7 +31,7 @@ struct Notice<'a> {
     row: &'a ProgressRow,
 }
 
-fn status_words(status: Status, locale: Locale) -> &'static str {
+pub(crate) fn status_words(status: Status, locale: Locale) -> &'static str {
     match (locale, status) {
         (Locale::ZhCn, Status::OnTrack) => "进度正常",
         (Locale::ZhCn, Status::Behind) => "落后",

@@ -13,9 +13,9 @@ pub fn scheduled_jobs(settings: &Settings) -> Result<Vec<(Job, Schedule)>, Strin
     let job = |name: &str| match name {
         "plan_week" => Some(Job::PlanWeek),
         "check_pace" => Some(Job::CheckPace),
+        "digest" => Some(Job::Digest),
         "remind_unrecorded" => Some(Job::RemindUnrecorded),
         "drain_outbox" => Some(Job::DrainOutbox),
-        // The weekly digest is not built yet.
         _ => None,
     };
     Ok(parsed

@@ -4,6 +4,7 @@
 
 pub mod check_pace;
 pub mod daemon;
+pub mod digest;
 pub mod plan_week;
 pub mod progress;
 pub mod remind_unrecorded;
@@ -23,6 +24,8 @@ pub enum Job {
     /// Check every plan's pace; tell supervisors about alerts that opened, rose,
     /// are due a reminder or recovered.
     CheckPace,
+    /// Each supervisor's weekly summary of their students.
+    Digest,
     /// Remind teachers of visits they have not recorded; tell the coordinators
     /// about visits unrecorded for days.
     RemindUnrecorded,
@@ -35,6 +38,7 @@ impl Job {
         match self {
             Job::PlanWeek => "plan_week",
             Job::CheckPace => "check_pace",
+            Job::Digest => "digest",
             Job::RemindUnrecorded => "remind_unrecorded",
             Job::DrainOutbox => "drain_outbox",
         }
@@ -119,6 +123,10 @@ async fn run(
                 "Alerts: {} opened, {} worse, {} better, {} reminded, {} recovered; {} email(s) queued.",
                 r.opened, r.raised, r.lowered, r.reminded, r.recovered, r.emails
             )
+        }
+        Job::Digest => {
+            let r = digest::run(store, settings, actor, now).await?;
+            format!("Digest: {} email(s) queued.", r.emails)
         }
         Job::RemindUnrecorded => {
             let r = remind_unrecorded::run(store, settings, actor, now).await?;
