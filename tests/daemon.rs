@@ -80,3 +80,85 @@ fn serve_reports_its_health_and_stops_cleanly_on_sigterm() {
     };
     assert!(status.success(), "{status}");
 }
+
+/// A server killed in the middle of a run leaves it started, never finished: the
+/// run is not done twice while it might still be going, and is taken over once it
+/// is surely dead.
+fn a_run_whose_server_died_is_taken_over_later(db: &TestDb) {
+    district(db);
+    let scheduled: chrono::DateTime<chrono::Utc> = "2026-11-27T23:00:00Z".parse().unwrap();
+    common::runtime().block_on(async {
+        let mut settings = songjiao::config::Settings::defaults();
+        settings.database.url = db.url.clone();
+        let store = songjiao::store::Store::open(&settings.database, false)
+            .await
+            .unwrap();
+        let actor = songjiao::store::Actor("a server that died".into());
+        let started = scheduled + chrono::Duration::seconds(5);
+        let mut tx = store.write(&actor, started).await.unwrap();
+        let claimed =
+            songjiao::store::job_runs::claim(&mut tx, "check_pace", scheduled, &actor.0, started)
+                .await
+                .unwrap();
+        assert!(claimed);
+        tx.commit().await.unwrap();
+        store.close().await;
+    });
+    let soon = db.ok(&["--as-of", "2026-11-27T23:05:00Z", "serve", "--once"]);
+    assert!(
+        !soon.contains("check_pace"),
+        "it may still be running: {soon}"
+    );
+    let later = db.ok(&["--as-of", "2026-11-27T23:30:00Z", "serve", "--once"]);
+    assert_eq!(
+        later.matches("check_pace").count(),
+        1,
+        "taken over once: {later}"
+    );
+    let again = db.ok(&["--as-of", "2026-11-27T23:45:00Z", "serve", "--once"]);
+    assert!(!again.contains("check_pace"), "{again}");
+}
+
+/// Two servers sharing one database at the same moment: every due run happens once.
+fn two_servers_run_each_job_once(db: &TestDb) {
+    district(db);
+    let mail = db.dir.path().join("mail");
+    let config = db.file("mail.toml", format!("[mail]\ndir = \"{}\"\n", path(&mail)));
+    let servers: Vec<_> = (0..2)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_songjiao"))
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .args(["--database", &db.url, "--config", path(&config)])
+                .args(["--as-of", "2026-11-27T07:05:00Z", "serve", "--once"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut all = String::new();
+    for server in servers {
+        let output = server.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        all.push_str(&String::from_utf8_lossy(&output.stdout));
+    }
+    for job in [
+        "plan_week",
+        "check_pace",
+        "remind_unrecorded",
+        "drain_outbox",
+    ] {
+        assert_eq!(all.matches(&format!("{job} (")).count(), 1, "{job}: {all}");
+    }
+    let visits = db.json(&["visit", "list", "--week", "2026-W49", "--format", "json"]);
+    assert_eq!(visits.as_array().unwrap().len(), 7, "the week planned once");
+}
+
+on_both_databases!(
+    a_run_whose_server_died_is_taken_over_later,
+    two_servers_run_each_job_once,
+);

@@ -98,7 +98,15 @@ async fn send(context: &Context, store: &crate::store::Store) -> anyhow::Result<
 
 pub async fn run_job(context: &Context, job: Job) -> anyhow::Result<()> {
     let store = context.store().await?;
-    let done = jobs::run_once(&store, &context.settings, &context.actor, job, context.now).await;
+    let done = jobs::run_once(
+        &store,
+        &context.settings,
+        &context.actor,
+        job,
+        context.now,
+        context.now,
+    )
+    .await;
     store.close().await;
     match done? {
         Some(summary) => println!("{summary}"),

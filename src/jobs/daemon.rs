@@ -61,7 +61,7 @@ pub async fn run_due(
         let Some(tick) = owed(*job, schedule, now, settings) else {
             continue;
         };
-        match run_once(store, settings, actor, *job, tick).await {
+        match run_once(store, settings, actor, *job, tick, now).await {
             Ok(Some(summary)) => {
                 tracing::info!(job = job.name(), scheduled_for = %tick, %summary, "job ran");
                 done.push((*job, tick, Ok(summary)));

@@ -45,25 +45,26 @@ impl Job {
     }
 }
 
-/// Runs `job` for the time it was scheduled for, unless that run was already
-/// claimed; returns what it did in a line, or None when it had already run.
+/// Runs `job` at `now` for the time it was scheduled for, unless that run was
+/// already claimed; returns what it did in a line, or None when it had already run.
 pub async fn run_once(
     store: &Store,
     settings: &Settings,
     actor: &Actor,
     job: Job,
     scheduled_for: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<Option<String>> {
-    let mut tx = store.write(actor, scheduled_for).await?;
-    let claimed = job_runs::claim(&mut tx, job.name(), scheduled_for, &actor.0).await?;
+    let mut tx = store.write(actor, now).await?;
+    let claimed = job_runs::claim(&mut tx, job.name(), scheduled_for, &actor.0, now).await?;
     tx.commit().await?;
     if !claimed {
         return Ok(None);
     }
     let result = run(store, settings, actor, job, scheduled_for).await;
-    let mut tx = store.write(actor, scheduled_for).await?;
+    let mut tx = store.write(actor, now).await?;
     let error = result.as_ref().err().map(|e| format!("{e:#}"));
-    job_runs::finish(&mut tx, job.name(), scheduled_for, error.as_deref()).await?;
+    job_runs::finish(&mut tx, job.name(), scheduled_for, error.as_deref(), now).await?;
     if let Some(error) = &error {
         // The operators hear of a failed run; the next run still happens.
         let notices = settings

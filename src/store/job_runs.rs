@@ -6,23 +6,30 @@ use serde::Serialize;
 use super::{StoreResult, Tx};
 use crate::args;
 
-/// Claims the run of `job` scheduled for `scheduled_for`; false when another
-/// process (or an earlier life of this one) already has it.
+/// How long a started run is held before another server may take it over: a run
+/// whose server died before finishing it is done again (its transaction never
+/// committed), never while it may still be running.
+pub const HELD_FOR: chrono::Duration = chrono::Duration::minutes(15);
+
+/// Claims the run of `job` scheduled for `scheduled_for` at `now`; false when it
+/// already ran, or is running elsewhere (started less than [`HELD_FOR`] ago).
 pub async fn claim(
     tx: &mut Tx,
     job: &str,
     scheduled_for: DateTime<Utc>,
     runner: &str,
+    now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let now = tx.now;
-    let inserted = tx
+    let claimed = tx
         .execute(
             "INSERT INTO job_runs (job, scheduled_for, runner, started_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (job, scheduled_for) DO NOTHING",
-            args![job, scheduled_for, runner, now],
+             ON CONFLICT (job, scheduled_for) DO UPDATE
+                 SET runner = excluded.runner, started_at = excluded.started_at, error = NULL
+                 WHERE job_runs.finished_at IS NULL AND job_runs.started_at < $5",
+            args![job, scheduled_for, runner, now, now - HELD_FOR],
         )
         .await?;
-    Ok(inserted == 1)
+    Ok(claimed == 1)
 }
 
 /// Records how a claimed run ended.
@@ -31,8 +38,8 @@ pub async fn finish(
     job: &str,
     scheduled_for: DateTime<Utc>,
     error: Option<&str>,
+    now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let now = tx.now;
     let outcome = if error.is_some() {
         "failed"
     } else {
