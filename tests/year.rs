@@ -1,0 +1,272 @@
+//! The year in a test: the daemon's scheduler driven through the 2026-2027 school
+//! year with an injected clock (jumping from one scheduled time to the next), the
+//! real job code, and a real SMTP server. Teachers record their visits each Sunday;
+//! S002's family is away for four weeks in November; the daemon is down for a
+//! weekend in March.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use common::{TestDb, path};
+use songjiao::config::{MailTransport, Settings, SmtpSecurity};
+use songjiao::domain::visit::Outcome;
+use songjiao::jobs::daemon::{next_wake, run_due, scheduled_jobs};
+use songjiao::store::visits::{self, RecordInput};
+use songjiao::store::{Actor, Store};
+
+const SERVER: &str = r#"
+import os, sys, time
+from aiosmtpd.controller import Controller
+folder = sys.argv[2]
+class Save:
+    async def handle_DATA(self, server, session, envelope):
+        name = os.path.join(folder, "%05d.eml" % len(os.listdir(folder)))
+        with open(name, "wb") as f:
+            f.write(envelope.original_content)
+        return "250 OK"
+controller = Controller(Save(), hostname="127.0.0.1", port=int(sys.argv[1]))
+controller.start()
+print("ready", flush=True)
+while True:
+    time.sleep(1)
+"#;
+
+/// Records every visit of the week ending on `sunday` (S002's as missed while away).
+async fn record_week(store: &Store, settings: &Settings, sunday: NaiveDate, now: DateTime<Utc>) {
+    let actor = Actor("teachers".into());
+    let mut tx = store.write(&actor, now).await.unwrap();
+    let week = visits::planned_between(&mut tx, sunday - Duration::days(6), sunday)
+        .await
+        .unwrap();
+    for visit in week.into_iter().filter(|v| v.outcome.is_none()) {
+        let away = visit.student_id == "S002"
+            && (NaiveDate::from_ymd_opt(2026, 11, 2).unwrap()
+                ..=NaiveDate::from_ymd_opt(2026, 11, 29).unwrap())
+                .contains(&visit.day);
+        let row = visits::visit_for_record(&mut tx, visit.visit_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let input = RecordInput {
+            outcome: if away {
+                Outcome::Missed
+            } else {
+                Outcome::Completed
+            },
+            periods: None,
+            reason: away.then(|| "family_unavailable".to_string()),
+            mode: None,
+            note: None,
+            goal_notes: Vec::new(),
+            guardian_confirmed_by: None,
+        };
+        visits::record_checked(
+            &mut tx,
+            &row,
+            input,
+            sunday,
+            settings.records.lock_after_days,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+#[test]
+fn a_school_year_under_the_daemon() {
+    let db = TestDb::sqlite();
+    db.ok(&["init"]);
+    db.import("teachers", common::TEACHERS);
+    db.import("students", common::STUDENTS);
+    // The whole year: from the first teaching day to the last.
+    db.import(
+        "plans",
+        "student_id,school_year,teacher_id,backup_teacher_id\n\
+         S001,2026-2027,T01,T02\nS002,2026-2027,T01,\nS003,2026-2027,T02,T01\n",
+    );
+    db.ok(&[
+        "supervisor",
+        "add",
+        "--name",
+        "赵督导",
+        "--email",
+        "zhao@example.org",
+    ]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let received = db.dir.path().join("received");
+    std::fs::create_dir_all(&received).unwrap();
+    let mut server = Command::new("python3")
+        .args(["-c", SERVER, &port.to_string(), path(&received)])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 with aiosmtpd");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+
+    let mut settings = Settings::defaults();
+    settings.database.url = db.url.clone();
+    settings.mail.transport = MailTransport::Smtp;
+    settings.smtp.host = "127.0.0.1".into();
+    settings.smtp.port = port;
+    settings.smtp.security = SmtpSecurity::None;
+    // Accelerated: the outbox is drained every six hours instead of every minute.
+    settings.jobs.drain_outbox = "0 */6 * * *".into();
+    let jobs = scheduled_jobs(&settings).unwrap();
+    let actor = Actor("daemon".into());
+    let zone = settings.time_zone;
+    let down_from: DateTime<Utc> = "2027-03-12T12:00:00Z".parse().unwrap(); // Friday evening
+    let down_until: DateTime<Utc> = "2027-03-15T02:00:00Z".parse().unwrap(); // Monday 10:00
+
+    let runs = common::runtime().block_on(async {
+        let store = Store::open(&settings.database, false).await.unwrap();
+        let mut now: DateTime<Utc> = "2026-08-28T00:00:00Z".parse().unwrap();
+        let end: DateTime<Utc> = "2027-07-05T00:00:00Z".parse().unwrap();
+        let mut runs = Vec::new();
+        while now < end {
+            if !(down_from..down_until).contains(&now) {
+                for (job, tick, result) in run_due(&store, &settings, &actor, &jobs, now).await {
+                    assert!(result.is_ok(), "{job:?} at {tick}: {result:?}");
+                    runs.push((job.name(), tick, now));
+                }
+            }
+            // Teachers record the week on Sunday evening.
+            let local = now.with_timezone(&zone);
+            if local.weekday() == Weekday::Sun && local.time().format("%H").to_string() == "18" {
+                record_week(&store, &settings, local.date_naive(), now).await;
+            }
+            let wake = next_wake(&jobs, now, &settings).unwrap();
+            let sunday_evening = {
+                let date = local.date_naive();
+                let days = (7 - date.weekday().num_days_from_sunday()) % 7;
+                (date + Duration::days(i64::from(days)))
+                    .and_hms_opt(18, 0, 0)
+                    .and_then(|t| t.and_local_timezone(zone).earliest())
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap()
+            };
+            let resume = if (down_from..down_until).contains(&wake) {
+                down_until
+            } else {
+                wake
+            };
+            now = [resume, sunday_evening]
+                .into_iter()
+                .filter(|t| *t > now)
+                .min()
+                .unwrap();
+        }
+        store.close().await;
+        runs
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+
+    // Every run once; plan-week every Friday (holiday weeks plan nothing).
+    let mut seen = BTreeSet::new();
+    for (job, tick, _) in &runs {
+        assert!(seen.insert((*job, *tick)), "{job} ran twice for {tick}");
+    }
+    let plan_weeks = runs
+        .iter()
+        .filter(|(job, _, _)| *job == "plan_week")
+        .count();
+    assert!(plan_weeks >= 40, "{plan_weeks} plan-week runs");
+    // The restart on Monday caught up once: this morning's check-pace, late.
+    let caught_up: Vec<_> = runs.iter().filter(|(_, _, at)| *at == down_until).collect();
+    assert_eq!(
+        caught_up
+            .iter()
+            .filter(|(job, _, _)| *job == "check_pace")
+            .count(),
+        1,
+        "{caught_up:?}"
+    );
+    assert!(
+        !caught_up.iter().any(|(job, _, _)| *job == "plan_week"),
+        "the week had started"
+    );
+
+    // What the mail server received.
+    let mut schedules: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut alerts = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&received)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let to = text
+            .lines()
+            .find_map(|l| l.strip_prefix("To: "))
+            .unwrap_or_default()
+            .to_string();
+        let subject = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Subject: "))
+            .unwrap_or_default()
+            .to_string();
+        if text.contains("visits.ics") {
+            let week = subject
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            *schedules.entry((to, week)).or_default() += 1;
+        } else if to.contains("zhao@") {
+            alerts.push(text);
+        }
+    }
+    assert!(
+        schedules.len() >= 2 * 36,
+        "{} weekly schedules",
+        schedules.len()
+    );
+    assert!(
+        schedules.values().all(|&n| n == 1),
+        "each teacher gets each week's schedule once: {schedules:?}"
+    );
+    assert!(!alerts.is_empty(), "the supervisor heard about S002");
+    let bodies: Vec<String> = alerts.iter().map(|a| plain_text(a)).collect();
+    let opened = bodies
+        .iter()
+        .position(|b| b.contains("王欣怡") && b.contains("新出现进度问题"))
+        .expect("S002's alert opened");
+    assert!(
+        bodies[opened..]
+            .iter()
+            .any(|b| b.contains("已恢复正常") && b.contains("王欣怡")),
+        "after make-up visits a recovery note: {bodies:#?}"
+    );
+}
+
+/// The plain-text part of a message, decoded by Python's email package.
+fn plain_text(eml: &str) -> String {
+    let mut child = Command::new("python3")
+        .args([
+            "-c",
+            "import email,sys\nfrom email import policy\nm=email.message_from_string(sys.stdin.read(),policy=policy.default)\nprint(m.get_body(('plain',)).get_content())",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(eml.as_bytes())
+        .unwrap();
+    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+}
