@@ -162,3 +162,103 @@ on_both_databases!(
     a_run_whose_server_died_is_taken_over_later,
     two_servers_run_each_job_once,
 );
+
+/// SIGKILL in the middle of a job (the outbox drain, stuck on a mail server that
+/// never answers): after a restart nothing is lost and nothing goes twice.
+#[test]
+fn a_daemon_killed_during_a_job_loses_nothing_and_doubles_nothing() {
+    let db = TestDb::sqlite();
+    district(&db);
+    db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "2026-W49"]);
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let config = |port: u16| {
+        db.file(
+            &format!("smtp-{port}.toml"),
+            format!(
+                "[mail]\ntransport = \"smtp\"\n\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\n\
+                 security = \"none\"\ntimeout_seconds = 60\n\n[web]\nlisten = \"127.0.0.1:0\"\n"
+            ),
+        )
+    };
+    let stuck = config(silent_port);
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_songjiao"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["--database", &db.url, "--config", path(&stuck), "serve"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the drain has claimed the messages and is talking to the server.
+    let started = Instant::now();
+    while !db
+        .ok(&["outbox", "list", "--format", "csv"])
+        .contains("sending")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the drain never started"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    daemon.kill().unwrap(); // SIGKILL
+    daemon.wait().unwrap();
+    drop(silent);
+
+    // Restarted later with a working server: each message once.
+    let received = db.dir.path().join("received");
+    std::fs::create_dir_all(&received).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let mut server = Command::new("python3")
+        .args([
+            "-c",
+            "import os,sys,time\nfrom aiosmtpd.controller import Controller\nclass S:\n    async def handle_DATA(self, server, session, envelope):\n        open(os.path.join(sys.argv[2], str(len(os.listdir(sys.argv[2])))), 'wb').write(envelope.original_content)\n        return '250 OK'\nc=Controller(S(),hostname='127.0.0.1',port=int(sys.argv[1]))\nc.start()\nprint('ready',flush=True)\nwhile True: time.sleep(1)",
+            &port.to_string(),
+            path(&received),
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let working = config(port);
+    let later = (chrono::Utc::now() + chrono::Duration::minutes(10)).to_rfc3339();
+    db.ok(&[
+        "--config",
+        path(&working),
+        "--as-of",
+        &later,
+        "serve",
+        "--once",
+    ]);
+    db.ok(&[
+        "--config",
+        path(&working),
+        "--as-of",
+        &later,
+        "outbox",
+        "send",
+    ]);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(
+        std::fs::read_dir(&received).unwrap().count(),
+        2,
+        "two schedules, once each"
+    );
+    let rows = db.json(&["outbox", "list", "--format", "json"]);
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "sent"),
+        "{rows}"
+    );
+}
