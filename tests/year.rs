@@ -13,8 +13,10 @@ use std::process::{Command, Stdio};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use common::{TestDb, path};
 use songjiao::config::{MailTransport, Settings, SmtpSecurity};
+use songjiao::domain::pace::Status;
 use songjiao::domain::visit::Outcome;
 use songjiao::jobs::daemon::{next_wake, run_due, scheduled_jobs};
+use songjiao::jobs::progress::progress;
 use songjiao::store::visits::{self, RecordInput};
 use songjiao::store::{Actor, Store};
 
@@ -127,16 +129,36 @@ fn a_school_year_under_the_daemon() {
     let down_from: DateTime<Utc> = "2027-03-12T12:00:00Z".parse().unwrap(); // Friday evening
     let down_until: DateTime<Utc> = "2027-03-15T02:00:00Z".parse().unwrap(); // Monday 10:00
 
-    let runs = common::runtime().block_on(async {
+    let (runs, behind_since) = common::runtime().block_on(async {
         let store = Store::open(&settings.database, false).await.unwrap();
         let mut now: DateTime<Utc> = "2026-08-28T00:00:00Z".parse().unwrap();
         let end: DateTime<Utc> = "2027-07-05T00:00:00Z".parse().unwrap();
         let mut runs = Vec::new();
+        let mut behind_since: Option<NaiveDate> = None;
+        let calendar = settings
+            .calendar(songjiao::domain::calendar::SchoolYear::starting(2026))
+            .unwrap();
         while now < end {
             if !(down_from..down_until).contains(&now) {
                 for (job, tick, result) in run_due(&store, &settings, &actor, &jobs, now).await {
                     assert!(result.is_ok(), "{job:?} at {tick}: {result:?}");
                     runs.push((job.name(), tick, now));
+                    // When did S002 first fall behind after the family went away?
+                    let day = tick.with_timezone(&zone).date_naive();
+                    if job.name() == "check_pace"
+                        && behind_since.is_none()
+                        && day >= NaiveDate::from_ymd_opt(2026, 11, 2).unwrap()
+                    {
+                        let mut tx = store.read().await.unwrap();
+                        let rows = progress(&mut tx, &settings, &calendar, day).await.unwrap();
+                        tx.rollback().await.unwrap();
+                        if rows
+                            .iter()
+                            .any(|r| r.student_id == "S002" && r.status != Status::OnTrack)
+                        {
+                            behind_since = Some(day);
+                        }
+                    }
                 }
             }
             // Teachers record the week on Sunday evening.
@@ -166,7 +188,7 @@ fn a_school_year_under_the_daemon() {
                 .unwrap();
         }
         store.close().await;
-        runs
+        (runs, behind_since.expect("S002 fell behind"))
     });
     let _ = server.kill();
     let _ = server.wait();
@@ -238,10 +260,21 @@ fn a_school_year_under_the_daemon() {
     );
     assert!(!alerts.is_empty(), "the supervisor heard about S002");
     let bodies: Vec<String> = alerts.iter().map(|a| plain_text(a)).collect();
+    // The family was away from Monday 2 November: the alert went out within a week
+    // of S002 falling behind (each message's first line is its date).
     let opened = bodies
         .iter()
-        .position(|b| b.contains("王欣怡") && b.contains("新出现进度问题"))
-        .expect("S002's alert opened");
+        .position(|b| {
+            b.lines().next().unwrap_or_default() >= "2026-11-02"
+                && b.contains("王欣怡")
+                && (b.contains("新出现进度问题") || b.contains("情况加重"))
+        })
+        .expect("S002's alert after the family went away");
+    let sent_on: NaiveDate = bodies[opened].lines().next().unwrap().parse().unwrap();
+    assert!(
+        sent_on >= behind_since && sent_on - behind_since <= Duration::days(7),
+        "S002 fell behind on {behind_since}; the alert went out on {sent_on}"
+    );
     assert!(
         bodies[opened..]
             .iter()
@@ -250,12 +283,13 @@ fn a_school_year_under_the_daemon() {
     );
 }
 
-/// The plain-text part of a message, decoded by Python's email package.
+/// The message's date on the first line, then its plain-text part, decoded by
+/// Python's email package.
 fn plain_text(eml: &str) -> String {
     let mut child = Command::new("python3")
         .args([
             "-c",
-            "import email,sys\nfrom email import policy\nm=email.message_from_string(sys.stdin.read(),policy=policy.default)\nprint(m.get_body(('plain',)).get_content())",
+            "import email,sys\nfrom email import policy\nm=email.message_from_string(sys.stdin.read(),policy=policy.default)\nprint(m['date'].datetime.date())\nprint(m.get_body(('plain',)).get_content())",
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
