@@ -21,10 +21,8 @@ fn get(port: u16, target: &str) -> Option<String> {
     Some(response)
 }
 
-#[test]
-fn serve_reports_its_health_and_stops_cleanly_on_sigterm() {
-    let db = TestDb::sqlite();
-    district(&db);
+fn serve_reports_its_health_and_stops_cleanly_on_sigterm(db: &TestDb) {
+    district(db);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .unwrap()
@@ -158,17 +156,10 @@ fn two_servers_run_each_job_once(db: &TestDb) {
     assert_eq!(visits.as_array().unwrap().len(), 7, "the week planned once");
 }
 
-on_both_databases!(
-    a_run_whose_server_died_is_taken_over_later,
-    two_servers_run_each_job_once,
-);
-
 /// SIGKILL in the middle of a job (the outbox drain, stuck on a mail server that
 /// never answers): after a restart nothing is lost and nothing goes twice.
-#[test]
-fn a_daemon_killed_during_a_job_loses_nothing_and_doubles_nothing() {
-    let db = TestDb::sqlite();
-    district(&db);
+fn a_daemon_killed_during_a_job_loses_nothing_and_doubles_nothing(db: &TestDb) {
+    district(db);
     db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "2026-W49"]);
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let silent_port = silent.local_addr().unwrap().port();
@@ -262,3 +253,10 @@ fn a_daemon_killed_during_a_job_loses_nothing_and_doubles_nothing() {
         "{rows}"
     );
 }
+
+on_both_databases!(
+    serve_reports_its_health_and_stops_cleanly_on_sigterm,
+    a_run_whose_server_died_is_taken_over_later,
+    two_servers_run_each_job_once,
+    a_daemon_killed_during_a_job_loses_nothing_and_doubles_nothing,
+);

@@ -79,9 +79,7 @@ async fn record_week(store: &Store, settings: &Settings, sunday: NaiveDate, now:
     tx.commit().await.unwrap();
 }
 
-#[test]
-fn a_school_year_under_the_daemon() {
-    let db = TestDb::sqlite();
+fn a_school_year_under_the_daemon(db: &TestDb) {
     db.ok(&["init"]);
     db.import("teachers", common::TEACHERS);
     db.import("students", common::STUDENTS);
@@ -304,3 +302,5 @@ fn plain_text(eml: &str) -> String {
         .unwrap();
     String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
 }
+
+on_both_databases!(a_school_year_under_the_daemon);
