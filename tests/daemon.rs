@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::mail::{SmtpServer, free_port};
 use common::{TestDb, district, path};
 
 fn get(port: u16, target: &str) -> Option<String> {
@@ -197,28 +198,8 @@ fn a_daemon_killed_during_a_job_loses_nothing_and_doubles_nothing(db: &TestDb) {
     drop(silent);
 
     // Restarted later with a working server: each message once.
-    let received = db.dir.path().join("received");
-    std::fs::create_dir_all(&received).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port();
-    let mut server = Command::new("python3")
-        .args([
-            "-c",
-            "import os,sys,time\nfrom aiosmtpd.controller import Controller\nclass S:\n    async def handle_DATA(self, server, session, envelope):\n        open(os.path.join(sys.argv[2], str(len(os.listdir(sys.argv[2])))), 'wb').write(envelope.original_content)\n        return '250 OK'\nc=Controller(S(),hostname='127.0.0.1',port=int(sys.argv[1]))\nc.start()\nprint('ready',flush=True)\nwhile True: time.sleep(1)",
-            &port.to_string(),
-            path(&received),
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
+    let server = SmtpServer::start(free_port(), &db.dir.path().join("received"));
+    let port = server.port;
     let working = config(port);
     let later = (chrono::Utc::now() + chrono::Duration::minutes(10)).to_rfc3339();
     db.ok(&[
@@ -237,13 +218,7 @@ fn a_daemon_killed_during_a_job_loses_nothing_and_doubles_nothing(db: &TestDb) {
         "outbox",
         "send",
     ]);
-    let _ = server.kill();
-    let _ = server.wait();
-    assert_eq!(
-        std::fs::read_dir(&received).unwrap().count(),
-        2,
-        "two schedules, once each"
-    );
+    assert_eq!(server.received().len(), 2, "two schedules, once each");
     let rows = db.json(&["outbox", "list", "--format", "json"]);
     assert!(
         rows.as_array()

@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::{TestDb, district, path};
 
@@ -52,26 +51,7 @@ for part in msg.walk():
         out["calendars"].append({"method": str(cal["METHOD"]), "content_method": part.get_param("method"), "events": events})
 print(json.dumps(out))
 "#;
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(eml.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "python could not read the message (pip install icalendar):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    serde_json::from_str(&common::mail::python(script, eml)).unwrap()
 }
 
 fn schedules_go_out_once_and_updates_only_to_teachers_with_changes(db: &TestDb) {

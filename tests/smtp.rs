@@ -4,90 +4,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 
+use common::mail::{SmtpServer, date_subject_text, free_port, start_python};
 use common::{TestDb, district, path};
-
-/// An SMTP server writing each message it accepts into a folder.
-struct SmtpServer {
-    child: Child,
-    pub port: u16,
-    pub dir: PathBuf,
-}
-
-const SERVER: &str = r#"
-import os, sys, time
-from aiosmtpd.controller import Controller
-folder = sys.argv[2]
-class Save:
-    async def handle_DATA(self, server, session, envelope):
-        name = os.path.join(folder, "%04d.eml" % len(os.listdir(folder)))
-        with open(name, "wb") as f:
-            f.write(envelope.original_content)
-        return "250 OK"
-controller = Controller(Save(), hostname="127.0.0.1", port=int(sys.argv[1]))
-controller.start()
-print("ready", flush=True)
-while True:
-    time.sleep(1)
-"#;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// Starts a Python server script on `port` and waits for its "ready" line.
-fn start_python(script: &str, port: u16, extra: &[&str]) -> Child {
-    let mut child = Command::new("python3")
-        .args(["-c", script, &port.to_string()])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 with aiosmtpd (pip install aiosmtpd)");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "ready", "the test server did not start");
-    child
-}
-
-impl SmtpServer {
-    fn start(port: u16, dir: &Path) -> Self {
-        std::fs::create_dir_all(dir).unwrap();
-        let child = start_python(SERVER, port, &[path(dir)]);
-        Self {
-            child,
-            port,
-            dir: dir.to_path_buf(),
-        }
-    }
-
-    fn received(&self) -> Vec<String> {
-        let mut files: Vec<_> = std::fs::read_dir(&self.dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-        files.sort();
-        files
-            .iter()
-            .map(|f| std::fs::read_to_string(f).unwrap())
-            .collect()
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn smtp_config(db: &TestDb, port: u16) -> PathBuf {
     db.file(
@@ -97,24 +18,6 @@ fn smtp_config(db: &TestDb, port: u16) -> PathBuf {
              [smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\ntimeout_seconds = 5\n"
         ),
     )
-}
-
-fn decoded_subject(eml: &str) -> String {
-    let output = Command::new("python3")
-        .args([
-            "-c",
-            "import email,sys\nfrom email import policy\nm=email.message_from_string(sys.stdin.read(),policy=policy.default)\nprint(m['subject'])\nprint(m.get_body(('plain',)).get_content())",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(eml.as_bytes())?;
-            child.wait_with_output()
-        })
-        .unwrap();
-    String::from_utf8(output.stdout).unwrap()
 }
 
 #[test]
@@ -175,7 +78,8 @@ fn messages_wait_while_the_server_is_down_and_go_out_once_when_it_is_back() {
         .iter()
         .find(|m| m.contains("wangfang@example.org"))
         .expect("T01's schedule");
-    let text = decoded_subject(t01);
+    let decoded = date_subject_text(t01);
+    let (_date, text) = decoded.split_once('\n').unwrap();
     assert!(text.starts_with("2026-W49 送教安排（王芳）"), "{text}");
     assert!(
         text.contains("王芳老师您好") && text.contains("李小明"),

@@ -7,11 +7,10 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
-use common::{TestDb, path};
+use common::TestDb;
+use common::mail::{SmtpServer, date_subject_text, free_port};
 use songjiao::config::{MailTransport, Settings, SmtpSecurity};
 use songjiao::domain::pace::Status;
 use songjiao::domain::visit::Outcome;
@@ -19,23 +18,6 @@ use songjiao::jobs::daemon::{next_wake, run_due, scheduled_jobs};
 use songjiao::jobs::progress::progress;
 use songjiao::store::visits::{self, RecordInput};
 use songjiao::store::{Actor, Store};
-
-const SERVER: &str = r#"
-import os, sys, time
-from aiosmtpd.controller import Controller
-folder = sys.argv[2]
-class Save:
-    async def handle_DATA(self, server, session, envelope):
-        name = os.path.join(folder, "%05d.eml" % len(os.listdir(folder)))
-        with open(name, "wb") as f:
-            f.write(envelope.original_content)
-        return "250 OK"
-controller = Controller(Save(), hostname="127.0.0.1", port=int(sys.argv[1]))
-controller.start()
-print("ready", flush=True)
-while True:
-    time.sleep(1)
-"#;
 
 /// Records every visit of the week ending on `sunday` (S002's as missed while away).
 async fn record_week(store: &Store, settings: &Settings, sunday: NaiveDate, now: DateTime<Utc>) {
@@ -97,27 +79,13 @@ fn a_school_year_under_the_daemon(db: &TestDb) {
         "--email",
         "zhao@example.org",
     ]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port();
-    let received = db.dir.path().join("received");
-    std::fs::create_dir_all(&received).unwrap();
-    let mut server = Command::new("python3")
-        .args(["-c", SERVER, &port.to_string(), path(&received)])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 with aiosmtpd");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let server = SmtpServer::start(free_port(), &db.dir.path().join("received"));
 
     let mut settings = Settings::defaults();
     settings.database.url = db.url.clone();
     settings.mail.transport = MailTransport::Smtp;
     settings.smtp.host = "127.0.0.1".into();
-    settings.smtp.port = port;
+    settings.smtp.port = server.port;
     settings.smtp.security = SmtpSecurity::None;
     // Accelerated: the outbox is drained every six hours instead of every minute.
     settings.jobs.drain_outbox = "0 */6 * * *".into();
@@ -188,8 +156,6 @@ fn a_school_year_under_the_daemon(db: &TestDb) {
         store.close().await;
         (runs, behind_since.expect("S002 fell behind"))
     });
-    let _ = server.kill();
-    let _ = server.wait();
 
     // Every run once; plan-week every Friday (holiday weeks plan nothing).
     let mut seen = BTreeSet::new();
@@ -219,13 +185,7 @@ fn a_school_year_under_the_daemon(db: &TestDb) {
     // What the mail server received.
     let mut schedules: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut alerts = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(&received)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    for file in files {
-        let text = std::fs::read_to_string(file).unwrap();
+    for text in server.received() {
         let to = text
             .lines()
             .find_map(|l| l.strip_prefix("To: "))
@@ -257,7 +217,7 @@ fn a_school_year_under_the_daemon(db: &TestDb) {
         "each teacher gets each week's schedule once: {schedules:?}"
     );
     assert!(!alerts.is_empty(), "the supervisor heard about S002");
-    let bodies: Vec<String> = alerts.iter().map(|a| plain_text(a)).collect();
+    let bodies: Vec<String> = alerts.iter().map(|a| date_subject_text(a)).collect();
     // The family was away from Monday 2 November: the alert went out within a week
     // of S002 falling behind (each message's first line is its date).
     let opened = bodies
@@ -279,28 +239,6 @@ fn a_school_year_under_the_daemon(db: &TestDb) {
             .any(|b| b.contains("已恢复正常") && b.contains("王欣怡")),
         "after make-up visits a recovery note: {bodies:#?}"
     );
-}
-
-/// The message's date on the first line, then its plain-text part, decoded by
-/// Python's email package.
-fn plain_text(eml: &str) -> String {
-    let mut child = Command::new("python3")
-        .args([
-            "-c",
-            "import email,sys\nfrom email import policy\nm=email.message_from_string(sys.stdin.read(),policy=policy.default)\nprint(m['date'].datetime.date())\nprint(m.get_body(('plain',)).get_content())",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(eml.as_bytes())
-        .unwrap();
-    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
 }
 
 on_both_databases!(a_school_year_under_the_daemon);

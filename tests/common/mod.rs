@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tempfile::TempDir;
 
+pub mod mail;
+
 pub struct TestDb {
     pub url: String,
     pub dir: TempDir,
