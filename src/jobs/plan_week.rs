@@ -97,7 +97,7 @@ pub async fn run(
         )
         .await?;
     }
-    let loaded = load(&mut tx, settings, &calendar, week, today).await?;
+    let (loaded, district) = load(&mut tx, settings, &calendar, week, today).await?;
     let problem = loaded.problem();
     let schedule = planner::solve(&problem.problem)?;
     let changes = loaded.changes(&schedule);
@@ -106,7 +106,7 @@ pub async fn run(
         None
     } else {
         let applied = visits::apply(&mut tx, &changes).await?;
-        let messages = schedules(&mut tx, settings, &loaded, &changes, now).await?;
+        let messages = schedules(&mut tx, settings, &district, &loaded, &changes, now).await?;
         outbox::enqueue(&mut tx, messages).await?;
         tx.refresh_statistics().await?;
         tx.commit().await?;
@@ -254,6 +254,11 @@ pub struct District {
     pub teachers: Vec<WeekTeacher>,
     pub plans: Vec<PlanSetup>,
     pub slots: Vec<String>,
+    /// Who is who, for the teachers' emails: teachers and students by id, each
+    /// plan's goals.
+    pub staff: HashMap<String, people::Teacher>,
+    pub students: HashMap<String, people::Student>,
+    pub goals: HashMap<i64, Vec<String>>,
 }
 
 pub async fn load_district(
@@ -263,16 +268,21 @@ pub async fn load_district(
 ) -> anyhow::Result<District> {
     let defaults = &settings.defaults;
     let mut leaves = people::ranges_by_person(people::teacher_leaves(tx, None).await?);
-    let teachers = people::teachers(tx, None)
+    let staff: HashMap<String, people::Teacher> = people::teachers(tx, None)
         .await?
         .into_iter()
+        .map(|t| (t.teacher_id.clone(), t))
+        .collect();
+    let mut teachers: Vec<WeekTeacher> = staff
+        .values()
         .map(|t| WeekTeacher {
             away: leaves.remove(&t.teacher_id).unwrap_or_default(),
             max_visits_per_day: t.max_visits_per_day.unwrap_or(defaults.max_visits_per_day),
-            id: t.teacher_id,
-            available: t.available,
+            id: t.teacher_id.clone(),
+            available: t.available.clone(),
         })
         .collect();
+    teachers.sort_by(|a, b| a.id.cmp(&b.id));
     let students: HashMap<String, people::Student> = people::students(tx, None)
         .await?
         .into_iter()
@@ -280,8 +290,10 @@ pub async fn load_district(
         .collect();
     let pauses = people::ranges_by_person(people::student_pauses(tx, None).await?);
     let mut plans = Vec::new();
+    let mut goals = HashMap::new();
     for plan in plans::active_plans(tx, Some(calendar.year), None).await? {
         let terms = &plan.terms;
+        goals.insert(plan.plan_id, terms.goals.clone());
         let Some(student) = students.get(&plan.student_id) else {
             continue;
         };
@@ -310,6 +322,9 @@ pub async fn load_district(
         teachers,
         plans,
         slots: settings.slots.iter().map(|s| s.name.clone()).collect(),
+        staff,
+        students,
+        goals,
     })
 }
 
@@ -367,7 +382,7 @@ async fn load<'c>(
     calendar: &'c SchoolCalendar,
     week: IsoWeek,
     today: NaiveDate,
-) -> anyhow::Result<Week<'c>> {
+) -> anyhow::Result<(Week<'c>, District)> {
     let monday = monday_of(week);
     let sunday = monday + Duration::days(6);
     let district = load_district(tx, settings, calendar).await?;
@@ -379,7 +394,7 @@ async fn load<'c>(
                 .await?,
         ),
     };
-    Ok(district.week(calendar, week, today, visits))
+    Ok((district.week(calendar, week, today, visits), district))
 }
 
 fn by_plan(rows: Vec<VisitRow>) -> HashMap<i64, Vec<ExistingVisit>> {
@@ -401,6 +416,7 @@ fn by_plan(rows: Vec<VisitRow>) -> HashMap<i64, Vec<ExistingVisit>> {
 async fn schedules(
     tx: &mut Tx,
     settings: &Settings,
+    district: &District,
     week: &Week<'_>,
     changes: &[Change],
     now: DateTime<Utc>,
@@ -451,21 +467,7 @@ async fn schedules(
     let monday = monday_of(week.week);
     let planned = visits::planned_between(tx, monday, monday + Duration::days(6)).await?;
     let cancelled = visits::rows_by_id(tx, &cancelled_ids).await?;
-    let teachers: HashMap<String, people::Teacher> = people::teachers(tx, None)
-        .await?
-        .into_iter()
-        .map(|t| (t.teacher_id.clone(), t))
-        .collect();
-    let students: HashMap<String, people::Student> = people::students(tx, None)
-        .await?
-        .into_iter()
-        .map(|s| (s.student_id.clone(), s))
-        .collect();
-    let goals: HashMap<i64, Vec<String>> = plans::active_plans(tx, Some(week.calendar.year), None)
-        .await?
-        .into_iter()
-        .map(|p| (p.plan_id, p.terms.goals))
-        .collect();
+    let (teachers, students, goals) = (&district.staff, &district.students, &district.goals);
     let scheduled = |row: &VisitRow| {
         let slot = settings.slots.iter().find(|s| s.name == row.slot);
         let student = students.get(&row.student_id);

@@ -26,6 +26,12 @@ pub struct VisitRow {
     pub sequence: i64,
 }
 
+/// The columns of a [`VisitRow`].
+const VISIT_ROWS: &str =
+    "SELECT v.id AS visit_id, v.plan_id, p.student_id, v.teacher_id, v.day, v.slot,
+        v.outcome, v.periods, v.mode, v.reason, v.sequence
+     FROM visits v JOIN plans p ON p.id = v.plan_id";
+
 /// The planned (not cancelled) visits from `from` to `to`, both included.
 pub async fn planned_between(
     tx: &mut Tx,
@@ -33,11 +39,10 @@ pub async fn planned_between(
     to: NaiveDate,
 ) -> StoreResult<Vec<VisitRow>> {
     tx.fetch_all(
-        "SELECT v.id AS visit_id, v.plan_id, p.student_id, v.teacher_id, v.day, v.slot,
-                v.outcome, v.periods, v.mode, v.reason, v.sequence
-         FROM visits v JOIN plans p ON p.id = v.plan_id
-         WHERE v.status = 'planned' AND v.day >= $1 AND v.day <= $2
-         ORDER BY v.day, v.slot, v.teacher_id",
+        sqlx::AssertSqlSafe(format!(
+            "{VISIT_ROWS} WHERE v.status = 'planned' AND v.day >= $1 AND v.day <= $2
+             ORDER BY v.day, v.slot, v.teacher_id"
+        )),
         args![from, to],
     )
     .await
@@ -336,14 +341,13 @@ pub struct VisitFilter {
 
 pub async fn list(tx: &mut Tx, filter: &VisitFilter) -> StoreResult<Vec<VisitRow>> {
     tx.fetch_all(
-        "SELECT v.id AS visit_id, v.plan_id, p.student_id, v.teacher_id, v.day, v.slot,
-                v.outcome, v.periods, v.mode, v.reason, v.sequence
-         FROM visits v JOIN plans p ON p.id = v.plan_id
-         WHERE v.status = 'planned'
-           AND ($1 IS NULL OR v.day >= $1) AND ($2 IS NULL OR v.day <= $2)
-           AND ($3 IS NULL OR v.teacher_id = $3) AND ($4 IS NULL OR p.student_id = $4)
-           AND ($5 IS NULL OR (v.outcome IS NULL AND v.day <= $5))
-         ORDER BY v.day, v.slot, v.teacher_id, p.student_id",
+        sqlx::AssertSqlSafe(format!(
+            "{VISIT_ROWS} WHERE v.status = 'planned'
+               AND ($1 IS NULL OR v.day >= $1) AND ($2 IS NULL OR v.day <= $2)
+               AND ($3 IS NULL OR v.teacher_id = $3) AND ($4 IS NULL OR p.student_id = $4)
+               AND ($5 IS NULL OR (v.outcome IS NULL AND v.day <= $5))
+             ORDER BY v.day, v.slot, v.teacher_id, p.student_id"
+        )),
         args![
             filter.from,
             filter.to,
@@ -572,9 +576,7 @@ pub async fn rows_by_id(tx: &mut Tx, ids: &[i64]) -> StoreResult<Vec<VisitRow>> 
     for &id in ids {
         let row: Option<VisitRow> = tx
             .fetch_optional(
-                "SELECT v.id AS visit_id, v.plan_id, p.student_id, v.teacher_id, v.day, v.slot,
-                        v.outcome, v.periods, v.mode, v.reason, v.sequence
-                 FROM visits v JOIN plans p ON p.id = v.plan_id WHERE v.id = $1",
+                sqlx::AssertSqlSafe(format!("{VISIT_ROWS} WHERE v.id = $1")),
                 args![id],
             )
             .await?;
