@@ -97,12 +97,14 @@ pub struct PlanDefaults {
     pub max_visits_per_week: u32,
     pub max_visits_per_day: u32,
     pub prorate_target: bool,
+    pub finish_margin_weeks: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordSettings {
     pub lock_after_days: u32,
+    pub record_grace_days: u32,
     pub unrecorded_after_hours: u32,
     pub escalate_after_days: u32,
 }

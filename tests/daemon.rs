@@ -22,6 +22,19 @@ fn get(port: u16, target: &str) -> Option<String> {
     Some(response)
 }
 
+fn drain_finished(response: &str) -> bool {
+    let Some(start) = response.find('{') else {
+        return false;
+    };
+    let Ok(health) = serde_json::from_str::<serde_json::Value>(&response[start..]) else {
+        return false;
+    };
+    health["jobs"].as_array().is_some_and(|jobs| {
+        jobs.iter()
+            .any(|j| j["job"] == "drain_outbox" && j["last_run"]["finished_at"].is_string())
+    })
+}
+
 fn serve_reports_its_health_and_stops_cleanly_on_sigterm(db: &TestDb) {
     district(db);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -45,9 +58,9 @@ fn serve_reports_its_health_and_stops_cleanly_on_sigterm(db: &TestDb) {
         .unwrap();
     let started = Instant::now();
     let response = loop {
-        // Ready once the due jobs have run and the port answers.
+        // Ready once the due jobs have run (the drain runs last) and the port answers.
         if let Some(response) = get(port, "/healthz")
-            && response.contains("\"last_run\":{")
+            && drain_finished(&response)
         {
             break response;
         }

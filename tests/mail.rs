@@ -249,19 +249,25 @@ fn supervisors_get_one_email_per_run_and_nothing_private(db: &TestDb) {
         .unwrap()
         .len();
 
-    // Nothing recorded by Saturday: all three children are behind; the school's
-    // supervisor gets one email naming them, the district none (nothing rose).
-    let run = db.ok(&["--as-of", "2026-12-05", "run-job", "check-pace"]);
+    // Nothing recorded a week after the week's last visit (the recording grace):
+    // the visits count as not delivered, and all three children are behind; the
+    // school's supervisor gets one email naming them, the district none.
+    let pending = db.ok(&["--as-of", "2026-12-05", "run-job", "check-pace"]);
+    assert!(
+        pending.contains("0 opened"),
+        "unrecorded visits within the grace are pending, not missed: {pending}"
+    );
+    let run = db.ok(&["--as-of", "2026-12-12", "run-job", "check-pace"]);
     assert!(
         run.contains("3 opened") && run.contains("1 email(s) queued"),
         "{run}"
     );
-    let same_run = db.ok(&["--as-of", "2026-12-05", "run-job", "check-pace"]);
+    let same_run = db.ok(&["--as-of", "2026-12-12", "run-job", "check-pace"]);
     assert!(
         same_run.contains("already ran"),
         "a run happens once: {same_run}"
     );
-    let again = db.ok(&["--as-of", "2026-12-05T06:00:00Z", "run-job", "check-pace"]);
+    let again = db.ok(&["--as-of", "2026-12-12T06:00:00Z", "run-job", "check-pace"]);
     assert!(
         again.contains("0 email(s) queued"),
         "an open alert is told once: {again}"
@@ -281,7 +287,7 @@ fn supervisors_get_one_email_per_run_and_nothing_private(db: &TestDb) {
         "--config",
         path(&config),
         "--as-of",
-        "2026-12-05",
+        "2026-12-12",
         "outbox",
         "send",
     ]);
@@ -301,21 +307,24 @@ fn supervisors_get_one_email_per_run_and_nothing_private(db: &TestDb) {
         assert!(!supervisor_mail.contains(secret));
     }
 
-    // Nine days later, still nothing: worse for some, so the district hears too;
-    // an acknowledged alert is not reminded.
+    // A week later, still nothing: S002, whose plan began a week earlier, can no
+    // longer reach its target (worse: the district hears too); S003 is reminded;
+    // S001's alert, acknowledged, is not.
     let open = db.json(&["alert", "list", "--format", "json"]);
-    let s002 = open
+    let s001 = open
         .as_array()
         .unwrap()
         .iter()
-        .find(|a| a["student_id"] == "S002")
+        .find(|a| a["student_id"] == "S001")
         .unwrap()["id"]
         .to_string();
-    db.ok(&["alert", "ack", &s002, "--note", "已与家长沟通"]);
-    let later = db.ok(&["--as-of", "2026-12-14", "run-job", "check-pace"]);
+    db.ok(&["alert", "ack", &s001, "--note", "已与家长沟通"]);
+    let later = db.ok(&["--as-of", "2026-12-19", "run-job", "check-pace"]);
     assert!(
-        later.contains("2 reminded") && later.contains("1 email(s) queued"),
-        "S001 and S003 are reminded, the acknowledged S002 is not: {later}"
+        later.contains("1 worse")
+            && later.contains("1 reminded")
+            && later.contains("2 email(s) queued"),
+        "{later}"
     );
     let recipients = |skip: usize| -> Vec<String> {
         db.json(&["outbox", "list", "--format", "json"])
@@ -326,13 +335,16 @@ fn supervisors_get_one_email_per_run_and_nothing_private(db: &TestDb) {
             .map(|m| m["recipient"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(recipients(queued_schedules + 1), ["zhao@example.org"]);
-    // By January only make-up visits could save the term: a rise, told to the
-    // district as well, acknowledged or not.
-    let worse = db.ok(&["--as-of", "2027-01-04", "run-job", "check-pace"]);
-    assert!(worse.contains("3 worse"), "{worse}");
     assert_eq!(
-        recipients(queued_schedules + 2),
+        recipients(queued_schedules + 1),
+        ["center@example.org", "zhao@example.org"]
+    );
+    // By January the others cannot reach the term's target either: a rise, told
+    // to the district as well, acknowledged or not.
+    let worse = db.ok(&["--as-of", "2027-01-04", "run-job", "check-pace"]);
+    assert!(worse.contains("2 worse"), "{worse}");
+    assert_eq!(
+        recipients(queued_schedules + 3),
         ["center@example.org", "zhao@example.org"]
     );
     // Monday's digest: each supervisor's students, counted, and who needs attention.
@@ -442,7 +454,20 @@ fn a_child_back_on_track_gets_one_recovery_note(db: &TestDb) {
         "--format",
         "json",
     ]);
-    let opened = db.ok(&["--as-of", "2026-12-05", "run-job", "check-pace"]);
+    // A district whose teachers record the same day: a one-day grace, so by
+    // Monday the week's unrecorded visits count as not delivered.
+    let same_day = db.file("grace.toml", "[records]\nrecord_grace_days = 1\n");
+    let check = |as_of: &str| {
+        db.ok(&[
+            "--config",
+            path(&same_day),
+            "--as-of",
+            as_of,
+            "run-job",
+            "check-pace",
+        ])
+    };
+    let opened = check("2026-12-07");
     assert!(opened.contains("3 opened"), "{opened}");
     // The paper sheets come in: every visit of the week was made.
     let mut sheet = String::from("student_id,date,slot,outcome\n");
@@ -457,18 +482,18 @@ fn a_child_back_on_track_gets_one_recovery_note(db: &TestDb) {
     let file = db.file("week.csv", sheet);
     db.ok(&[
         "--as-of",
-        "2026-12-05",
+        "2026-12-07",
         "import",
         path(&file),
         "--kind",
         "visits",
     ]);
-    let recovered = db.ok(&["--as-of", "2026-12-05T12:00:00Z", "run-job", "check-pace"]);
+    let recovered = check("2026-12-07T04:00:00Z");
     assert!(
         recovered.contains("3 recovered") && recovered.contains("1 email(s) queued"),
         "{recovered}"
     );
-    let again = db.ok(&["--as-of", "2026-12-05T13:00:00Z", "run-job", "check-pace"]);
+    let again = check("2026-12-07T05:00:00Z");
     assert!(again.contains("0 email(s) queued"), "one note: {again}");
     let outbox = db.json(&["outbox", "list", "--format", "json"]);
     let last = outbox.as_array().unwrap().last().unwrap().clone();
@@ -478,7 +503,7 @@ fn a_child_back_on_track_gets_one_recovery_note(db: &TestDb) {
         "--config",
         path(&config),
         "--as-of",
-        "2026-12-05T13:00:00Z",
+        "2026-12-07T05:00:00Z",
         "outbox",
         "send",
     ]);

@@ -116,7 +116,7 @@ fn a_school_year_under_the_daemon(db: &TestDb) {
                         && day >= NaiveDate::from_ymd_opt(2026, 11, 2).unwrap()
                     {
                         let mut tx = store.read().await.unwrap();
-                        let rows = progress(&mut tx, &settings, &calendar, day).await.unwrap();
+                        let rows = progress(&mut tx, &settings, &calendar, tick).await.unwrap();
                         tx.rollback().await.unwrap();
                         if rows
                             .iter()

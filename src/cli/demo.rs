@@ -462,11 +462,14 @@ async fn first_weeks(
         tx.commit().await?;
         recorded_until = Some(day);
     }
-    let Some(day) = recorded_until else {
+    let Some(sunday) = recorded_until else {
         return Ok(None);
     };
+    // The next morning, when the daemon checks pace: the table and the alert emails
+    // read the same moment, so they give the same figures.
+    let day = sunday + chrono::Duration::days(1);
     let mut tx = store.read().await?;
-    let rows = progress(&mut tx, &demo.settings, calendar, day).await?;
+    let rows = progress(&mut tx, &demo.settings, calendar, check_time(demo, day)).await?;
     tx.rollback().await?;
     writeln!(
         out,
@@ -480,6 +483,7 @@ async fn first_weeks(
                 r.name.clone(),
                 r.target.to_string(),
                 r.delivered.to_string(),
+                r.pending.to_string(),
                 r.expected.to_string(),
                 r.status.to_string(),
                 r.visits_missed.to_string(),
@@ -492,6 +496,7 @@ async fn first_weeks(
             "name",
             "target",
             "delivered",
+            "pending",
             "expected",
             "status",
             "missed",
@@ -503,10 +508,15 @@ async fn first_weeks(
     Ok(Some(day))
 }
 
+/// When the daemon checks pace on a morning (07:00 by default).
+fn check_time(demo: &Context, day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    at(demo, day, 7)
+}
+
 /// Checks pace as the daemon does each morning, then delivers everything queued
 /// into the demo's mail folder; returns how many messages were written.
 async fn deliver(demo: &Context, store: &Store, day: Option<NaiveDate>) -> anyhow::Result<usize> {
-    let now = day.map_or(demo.now, |d| at(demo, d + chrono::Duration::days(1), 7));
+    let now = day.map_or(demo.now, |d| check_time(demo, d));
     crate::jobs::check_pace::run(store, &demo.settings, &demo.actor, now).await?;
     let transport = crate::notify::Transport::Folder(demo.settings.mail.dir.clone());
     let report = crate::notify::drain(store, &demo.settings, &transport, &demo.actor, now).await?;

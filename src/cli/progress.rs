@@ -40,7 +40,7 @@ pub async fn run(context: &Context, args: ProgressArgs) -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)?;
     let store = context.store().await?;
     let mut tx = store.read().await?;
-    let mut rows = progress(&mut tx, &context.settings, &calendar, context.today()).await?;
+    let mut rows = progress(&mut tx, &context.settings, &calendar, context.now).await?;
     tx.rollback().await?;
     store.close().await;
     rows.retain(|row| {

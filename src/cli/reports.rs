@@ -63,7 +63,7 @@ pub async fn ledger(context: &Context, args: LedgerArgs) -> anyhow::Result<()> {
         &context.settings,
         &calendar,
         &args.student_id,
-        context.today(),
+        context.now,
     )
     .await?;
     tx.rollback().await?;
@@ -88,8 +88,7 @@ pub async fn export(context: &Context, args: ExportArgs) -> anyhow::Result<()> {
     let calendar = year_and_calendar(context, args.year)?;
     let store = context.store().await?;
     let mut tx = store.read().await?;
-    let export =
-        reports::year_export(&mut tx, &context.settings, &calendar, context.today()).await?;
+    let export = reports::year_export(&mut tx, &context.settings, &calendar, context.now).await?;
     tx.rollback().await?;
     store.close().await;
     match args.format {

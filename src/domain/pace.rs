@@ -1,13 +1,20 @@
 //! Pace and status (DESIGN.md, "Pace and status"): where a plan stands against its
-//! target on a given day, and how many visits it asks for in a week. Pure: the day is
-//! a parameter.
+//! target at a moment, and how many visits it asks for in a week. Pure: the moment
+//! is a parameter.
+//!
+//! Two rules keep the figures honest, so that an alert is a claim on evidence:
+//! - a visit whose slot has not ended is never owed, and one that ended but is not
+//!   recorded yet is `pending` (neither delivered nor missed) for `record_grace_days`;
+//! - `expected` moves a whole plan week at a time, so neither the time of day nor the
+//!   day of the week a family is visited makes a child look behind.
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, IsoWeek, NaiveDate};
+use chrono::{Datelike, Duration, IsoWeek, NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
 use super::calendar::SchoolCalendar;
+use super::visit::Outcome;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -46,6 +53,81 @@ impl std::fmt::Display for Status {
     }
 }
 
+/// What became of one planned visit, seen at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisitState {
+    /// Its slot has not ended: never owed yet.
+    Upcoming,
+    /// Its slot ended, it is not recorded, and the recording grace has not passed.
+    Pending,
+    /// Recorded as completed or partial, with the periods given.
+    Delivered(u32),
+    /// Recorded as missed or cancelled, or unrecorded past the grace.
+    NotDelivered,
+}
+
+impl VisitState {
+    /// `ends_at` is the end of the visit's slot and `now` the moment, both in the
+    /// district's zone.
+    pub fn of(
+        outcome: Option<Outcome>,
+        periods: u32,
+        ends_at: NaiveDateTime,
+        now: NaiveDateTime,
+        grace: Duration,
+    ) -> Self {
+        match outcome {
+            Some(outcome) if outcome.delivers() => VisitState::Delivered(periods),
+            Some(_) => VisitState::NotDelivered,
+            None if now < ends_at => VisitState::Upcoming,
+            None if now < ends_at + grace => VisitState::Pending,
+            None => VisitState::NotDelivered,
+        }
+    }
+}
+
+/// A plan's visits added up at a moment, in periods.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub delivered: u32,
+    pub pending: u32,
+    /// Planned, slot not ended.
+    pub upcoming: u32,
+    /// Planned periods of the visits whose fate is known (recorded, or unrecorded
+    /// past the grace): what the child's delivered rate is measured on.
+    pub settled: u32,
+    /// Visits delivered or pending in the ISO week of the moment: they use up that
+    /// week's room.
+    pub visits_this_week: u32,
+}
+
+impl Tally {
+    /// Adds one visit planned for `planned_periods`.
+    pub fn add(&mut self, state: VisitState, planned_periods: u32, in_this_week: bool) {
+        match state {
+            VisitState::Upcoming => self.upcoming += planned_periods,
+            VisitState::Pending => self.pending += planned_periods,
+            VisitState::Delivered(periods) => {
+                self.delivered += periods;
+                self.settled += planned_periods.max(periods);
+            }
+            VisitState::NotDelivered => self.settled += planned_periods,
+        }
+        if in_this_week && matches!(state, VisitState::Pending | VisitState::Delivered(_)) {
+            self.visits_this_week += 1;
+        }
+    }
+
+    /// The share of planned periods that were delivered, smoothed with two visits'
+    /// worth of full delivery (so that one early miss does not read as "misses half")
+    /// and never below one half (a plan asks for at most `max_visits_per_week` anyway).
+    pub fn delivered_rate(&self, periods_per_visit: u32) -> f64 {
+        let prior = f64::from(2 * periods_per_visit.max(1));
+        let rate = (f64::from(self.delivered) + prior) / (f64::from(self.settled) + prior);
+        rate.clamp(0.5, 1.0)
+    }
+}
+
 /// The teaching days a plan can use: its dates, minus the days the student was
 /// paused (a pause does not count against the family), grouped by ISO week.
 #[derive(Debug, Clone)]
@@ -77,9 +159,14 @@ impl PlanDays {
         self.total
     }
 
-    /// The plan's days before `day`.
-    pub fn elapsed(&self, day: NaiveDate) -> usize {
-        self.weeks.values().flatten().filter(|&&d| d < day).count()
+    /// The days of the plan weeks wholly before `open_from`: a week counts only once
+    /// its last day is over.
+    pub fn elapsed_whole_weeks(&self, open_from: NaiveDate) -> usize {
+        self.weeks
+            .values()
+            .take_while(|days| days.last().is_some_and(|&last| last < open_from))
+            .map(Vec::len)
+            .sum()
     }
 
     /// The plan's days of one ISO week.
@@ -87,12 +174,12 @@ impl PlanDays {
         self.weeks.get(&week).map_or(&[], Vec::as_slice)
     }
 
-    /// From `day` on, how many days each remaining week holds.
-    fn remaining_weeks(&self, day: NaiveDate) -> impl Iterator<Item = usize> + '_ {
+    /// From `day` on, each remaining week with how many of its days are left.
+    pub fn weeks_from(&self, day: NaiveDate) -> impl Iterator<Item = (IsoWeek, u32)> + '_ {
         self.weeks
-            .values()
-            .map(move |days| days.iter().filter(|&&d| d >= day).count())
-            .filter(|&n| n > 0)
+            .iter()
+            .map(move |(week, days)| (*week, days.iter().filter(|&&d| d >= day).count() as u32))
+            .filter(|&(_, n)| n > 0)
     }
 }
 
@@ -105,50 +192,63 @@ pub struct Rhythm {
     pub max_visits_per_week: u32,
 }
 
-/// A plan's standing on a day, all in periods.
+/// A plan's standing at a moment, all in periods.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pace {
     pub target: u32,
     pub delivered: u32,
+    pub pending: u32,
     pub expected: u32,
     pub capacity: u32,
-    /// Teaching weeks of the plan from the day on, this week included.
+    /// Teaching weeks of the plan from the moment on, its week included.
     pub remaining_weeks: u32,
     pub status: Status,
 }
 
 impl Pace {
-    /// `delivered` counts completed and partial visits before `day`. `expected` is
-    /// the target times the share of the plan's days elapsed before `day`.
-    /// `capacity` counts every remaining week at `max_visits_per_week` visits, but
-    /// never more visits than the week has days (one visit a day); the regular
-    /// rhythm of `at_risk` is counted the same way.
-    pub fn on(days: &PlanDays, rhythm: Rhythm, delivered: u32, day: NaiveDate) -> Self {
+    /// The one pace formula. `open_from` is the first day whose slots have not all
+    /// ended (today, or tomorrow once today's last slot is over): the days before it
+    /// are past. `tally` counts the plan's visits at the same moment.
+    ///
+    /// `capacity` counts every remaining week at `max_visits_per_week` visits, never
+    /// more than the week has days left (one visit a day) and, for the moment's own
+    /// week, less the visits it already had; the regular rhythm of `at_risk` is
+    /// counted the same way.
+    pub fn at(days: &PlanDays, rhythm: Rhythm, tally: &Tally, open_from: NaiveDate) -> Self {
         let expected = if days.total() == 0 {
             rhythm.target
         } else {
-            (u64::from(rhythm.target) * days.elapsed(day) as u64 / days.total() as u64) as u32
+            (u64::from(rhythm.target) * days.elapsed_whole_weeks(open_from) as u64
+                / days.total() as u64) as u32
         };
-        let max = rhythm.max_visits_per_week.max(rhythm.visits_per_week) as usize;
+        let max = rhythm.max_visits_per_week.max(rhythm.visits_per_week);
+        let this_week = open_from.iso_week();
         let (mut weeks, mut capacity, mut regular) = (0u32, 0u32, 0u32);
-        for week_days in days.remaining_weeks(day) {
+        for (week, open_days) in days.weeks_from(open_from) {
+            let had = if week == this_week {
+                tally.visits_this_week
+            } else {
+                0
+            };
             weeks += 1;
-            capacity += (week_days.min(max) as u32) * rhythm.periods_per_visit;
-            regular +=
-                (week_days.min(rhythm.visits_per_week as usize) as u32) * rhythm.periods_per_visit;
+            capacity += open_days.min(max.saturating_sub(had)) * rhythm.periods_per_visit;
+            regular += open_days.min(rhythm.visits_per_week.saturating_sub(had))
+                * rhythm.periods_per_visit;
         }
-        let status = if delivered + capacity < rhythm.target {
+        let counted = tally.delivered + tally.pending;
+        let status = if counted + capacity < rhythm.target {
             Status::Unreachable
-        } else if delivered + regular < rhythm.target {
+        } else if counted + regular < rhythm.target {
             Status::AtRisk
-        } else if delivered + rhythm.periods_per_visit < expected {
+        } else if i64::from(counted) < i64::from(expected) - i64::from(rhythm.periods_per_visit) {
             Status::Behind
         } else {
             Status::OnTrack
         };
         Pace {
             target: rhythm.target,
-            delivered,
+            delivered: tally.delivered,
+            pending: tally.pending,
             expected,
             capacity,
             remaining_weeks: weeks,
@@ -159,40 +259,84 @@ impl Pace {
     /// How many visits behind pace, the planner's priority: larger is more urgent.
     pub fn visits_behind(&self, periods_per_visit: u32) -> u32 {
         self.expected
-            .saturating_sub(self.delivered)
+            .saturating_sub(self.delivered + self.pending)
             .div_ceil(periods_per_visit.max(1))
-    }
-
-    /// The visits the plan asks for in the week starting on the day of this pace.
-    pub fn weekly_visits(&self, rhythm: Rhythm) -> u32 {
-        weekly_visits(
-            self.target.saturating_sub(self.delivered),
-            rhythm.periods_per_visit,
-            self.remaining_weeks,
-            rhythm.visits_per_week,
-            rhythm.max_visits_per_week,
-        )
     }
 }
 
-/// DESIGN.md, "Pace and status": each week a plan asks for
-/// `clamp(ceil(still_needed / periods_per_visit / remaining_weeks), visits_per_week, max_visits_per_week)`.
-/// A plan already at its target still asks for its regular rhythm (the lower bound);
-/// with no week left it asks for the most allowed.
-pub fn weekly_visits(
-    still_needed: u32,
-    periods_per_visit: u32,
-    remaining_weeks: u32,
-    visits_per_week: u32,
-    max_visits_per_week: u32,
+/// The visits a plan asks for in `week` (DESIGN.md, "planning with a margin").
+///
+/// `before` counts the plan's visits before the week as planning sees them (visits
+/// still to come before the week, and those not recorded yet, are expected to happen
+/// at the child's delivered rate). The plan aims to reach its target some weeks
+/// before it ends (see [`margin_weeks`]), at the rate its visits have actually been
+/// delivered: while the regular rhythm of the weeks up to that aim is expected to
+/// deliver enough, it asks for `visits_per_week`; when it is not, it asks at once
+/// for the make-up visits missing (up to `max_visits_per_week`); once the aim has
+/// passed it asks for the most until the target is reached. A plan at its target
+/// keeps the weekly mandate. Never more visits than the week has days.
+pub fn visits_wanted(
+    days: &PlanDays,
+    rhythm: Rhythm,
+    before: &Tally,
+    week: IsoWeek,
+    finish_margin_weeks: u32,
 ) -> u32 {
-    let max = max_visits_per_week.max(visits_per_week);
-    if remaining_weeks == 0 {
-        return max;
+    let week_days = days.in_week(week).len() as u32;
+    let mandate = rhythm.visits_per_week.min(week_days);
+    let max = rhythm.max_visits_per_week.max(rhythm.visits_per_week);
+    let periods = f64::from(rhythm.periods_per_visit.max(1));
+    let rate = before.delivered_rate(rhythm.periods_per_visit);
+    let on_the_way = f64::from(before.pending + before.upcoming) * rate;
+    let still_needed = f64::from(rhythm.target) - f64::from(before.delivered) - on_the_way;
+    if still_needed <= 0.0 {
+        return mandate;
     }
-    let per_week = u64::from(remaining_weeks) * u64::from(periods_per_visit.max(1));
-    let wanted = u64::from(still_needed).div_ceil(per_week);
-    wanted.clamp(u64::from(visits_per_week), u64::from(max)) as u32
+    let visits_needed = (still_needed / periods).ceil();
+    let Some(monday) = NaiveDate::from_isoywd_opt(week.year(), week.week(), chrono::Weekday::Mon)
+    else {
+        return mandate;
+    };
+    let weeks: Vec<u32> = days.weeks_from(monday).map(|(_, n)| n).collect();
+    let aim = weeks
+        .len()
+        .saturating_sub(margin_weeks(days, rhythm, finish_margin_weeks) as usize);
+    let extra = if aim == 0 {
+        max
+    } else {
+        let regular = regular_visits(&weeks[..aim], rhythm.visits_per_week) * rate;
+        if regular >= visits_needed {
+            0
+        } else {
+            ((visits_needed - regular) / rate).ceil() as u32
+        }
+    };
+    (rhythm.visits_per_week + extra).min(max).min(week_days)
+}
+
+/// How many weeks before its end a plan aims to have its target: up to
+/// `finish_margin_weeks`, as far as the plan's own regular rhythm over its weeks
+/// leaves room. A full year has about four weeks of room (80 regular visits for 72
+/// owed); a short plan pro-rated to exactly its weeks has none, and asking it to
+/// finish early would put a third visit into most of its weeks with no child
+/// behind.
+pub fn margin_weeks(days: &PlanDays, rhythm: Rhythm, finish_margin_weeks: u32) -> u32 {
+    let weeks: Vec<u32> = days.weeks.values().map(|d| d.len() as u32).collect();
+    let owed = f64::from(rhythm.target.div_ceil(rhythm.periods_per_visit.max(1)));
+    (0..=finish_margin_weeks.min(weeks.len() as u32))
+        .rev()
+        .find(|&m| {
+            regular_visits(&weeks[..weeks.len() - m as usize], rhythm.visits_per_week) >= owed
+        })
+        .unwrap_or(0)
+}
+
+/// Visits the regular rhythm places in weeks of these many days (one a day at most).
+fn regular_visits(weeks: &[u32], visits_per_week: u32) -> f64 {
+    weeks
+        .iter()
+        .map(|&n| f64::from(n.min(visits_per_week)))
+        .sum()
 }
 
 #[cfg(test)]
@@ -224,6 +368,14 @@ mod tests {
         PlanDays::new(calendar, date(2026, 9, 1), date(2027, 7, 2), paused)
     }
 
+    fn delivered(periods: u32) -> Tally {
+        Tally {
+            delivered: periods,
+            settled: periods,
+            ..Tally::default()
+        }
+    }
+
     #[test]
     fn a_full_year_on_30_november() {
         let calendar = calendar();
@@ -232,32 +384,125 @@ mod tests {
         let on = date(2026, 11, 30);
         // expected = 216 × 60 / 190 = 68.2 → 68; capacity = 27 weeks × 3 × 3 = 243;
         // the regular rhythm gives 27 × 2 × 3 = 162.
-        let pace = Pace::on(&days, rhythm(216), 102, on);
+        let pace = Pace::at(&days, rhythm(216), &delivered(102), on);
         assert_eq!(
             (pace.expected, pace.capacity, pace.remaining_weeks),
             (68, 243, 27)
         );
         assert_eq!(pace.status, Status::OnTrack, "102 ≥ 68 − 3");
         assert_eq!(
-            Pace::on(&days, rhythm(216), 60, on).status,
+            Pace::at(&days, rhythm(216), &delivered(60), on).status,
             Status::Behind,
             "60 < 65"
         );
         assert_eq!(
-            Pace::on(&days, rhythm(216), 36, on).status,
+            Pace::at(&days, rhythm(216), &delivered(36), on).status,
             Status::AtRisk,
             "36 + 162 = 198 < 216, but 36 + 243 ≥ 216"
         );
         // 10 May 2027: 151 days passed, 8 weeks left: capacity 72, regular 48.
         let may = date(2027, 5, 10);
-        let late = Pace::on(&days, rhythm(216), 140, may);
+        let late = Pace::at(&days, rhythm(216), &delivered(140), may);
         assert_eq!((late.expected, late.capacity), (171, 72));
         assert_eq!(late.status, Status::Unreachable, "140 + 72 = 212 < 216");
         assert_eq!(
-            Pace::on(&days, rhythm(216), 150, may).status,
+            Pace::at(&days, rhythm(216), &delivered(150), may).status,
             Status::AtRisk,
             "150 + 48 < 216 ≤ 150 + 72"
         );
+    }
+
+    #[test]
+    fn expected_moves_a_whole_week_at_a_time() {
+        let calendar = calendar();
+        let days = full_year(&calendar, &[]);
+        // Every day of the week of 30 November reads the same expected figure as its
+        // Monday; the next Monday adds the whole week: 216 × 65 / 190 = 73.
+        let monday = date(2026, 11, 30);
+        for offset in 0..5 {
+            let day = monday + Duration::days(offset);
+            assert_eq!(
+                Pace::at(&days, rhythm(216), &delivered(0), day).expected,
+                68
+            );
+        }
+        // Saturday: the week is over.
+        let saturday = monday + Duration::days(5);
+        assert_eq!(
+            Pace::at(&days, rhythm(216), &delivered(0), saturday).expected,
+            73
+        );
+    }
+
+    #[test]
+    fn a_child_visited_on_thursday_is_not_behind_on_wednesday() {
+        let calendar = calendar();
+        let days = full_year(&calendar, &[]);
+        // On Wednesday 2 December the weeks up to 27 November are over: expected 68.
+        // 20 visits recorded, and last week's Thursday and Friday visits not yet
+        // (their teacher records on Sunday): 60 delivered and 6 pending.
+        let tally = Tally {
+            delivered: 60,
+            settled: 60,
+            pending: 6,
+            ..Tally::default()
+        };
+        let wednesday = date(2026, 12, 2);
+        let pace = Pace::at(&days, rhythm(216), &tally, wednesday);
+        assert_eq!(pace.status, Status::OnTrack, "{pace:?}");
+        // Counting only what is recorded would call the child behind: 60 < 68 − 3.
+        let without = Pace::at(&days, rhythm(216), &delivered(60), wednesday);
+        assert_eq!(without.status, Status::Behind, "{without:?}");
+    }
+
+    #[test]
+    fn a_visit_is_pending_from_its_slot_end_until_the_grace_has_passed() {
+        let ends = date(2026, 12, 2).and_hms_opt(11, 0, 0).unwrap();
+        let grace = Duration::days(7);
+        let at = |hours: i64| ends + Duration::hours(hours);
+        assert_eq!(
+            VisitState::of(None, 3, ends, at(-1), grace),
+            VisitState::Upcoming
+        );
+        assert_eq!(
+            VisitState::of(None, 3, ends, at(0), grace),
+            VisitState::Pending
+        );
+        assert_eq!(
+            VisitState::of(None, 3, ends, at(7 * 24 - 1), grace),
+            VisitState::Pending
+        );
+        assert_eq!(
+            VisitState::of(None, 3, ends, at(7 * 24), grace),
+            VisitState::NotDelivered
+        );
+        assert_eq!(
+            VisitState::of(Some(Outcome::Partial), 2, ends, at(-1), grace),
+            VisitState::Delivered(2)
+        );
+        assert_eq!(
+            VisitState::of(Some(Outcome::Missed), 0, ends, at(1), grace),
+            VisitState::NotDelivered
+        );
+    }
+
+    #[test]
+    fn this_weeks_visits_use_up_its_room() {
+        let calendar = calendar();
+        let days = full_year(&calendar, &[]);
+        let tuesday = date(2026, 12, 1);
+        let fresh = Pace::at(&days, rhythm(216), &delivered(66), tuesday);
+        let visited = Pace::at(
+            &days,
+            rhythm(216),
+            &Tally {
+                visits_this_week: 2,
+                ..delivered(66)
+            },
+            tuesday,
+        );
+        // Tuesday to Friday leave room for 3 visits, or 1 after two this week.
+        assert_eq!(fresh.capacity - visited.capacity, 6);
     }
 
     #[test]
@@ -272,19 +517,24 @@ mod tests {
             [date(2026, 10, 8), date(2026, 10, 9), date(2026, 10, 10)]
         );
         assert_eq!(days.in_week(date(2026, 9, 28).iso_week()).len(), 3);
-        // The Saturday counts as a day that passed.
+        // The week ends with its make-up Saturday, not on Friday.
         assert_eq!(
-            days.elapsed(date(2026, 10, 11)) - days.elapsed(date(2026, 10, 10)),
-            1
+            days.elapsed_whole_weeks(date(2026, 10, 10)),
+            days.elapsed_whole_weeks(date(2026, 10, 8))
+        );
+        assert_eq!(
+            days.elapsed_whole_weeks(date(2026, 10, 11))
+                - days.elapsed_whole_weeks(date(2026, 10, 10)),
+            3
         );
         // Weeks of 3 days still hold 3 visits: the capacity from W40 on counts them.
-        let pace = Pace::on(&days, rhythm(216), 0, date(2026, 9, 28));
-        let from_w42 = Pace::on(&days, rhythm(216), 0, date(2026, 10, 12));
+        let pace = Pace::at(&days, rhythm(216), &delivered(0), date(2026, 9, 28));
+        let from_w42 = Pace::at(&days, rhythm(216), &delivered(0), date(2026, 10, 12));
         assert_eq!(pace.capacity - from_w42.capacity, 9 + 9);
     }
 
     #[test]
-    fn a_plan_starting_in_november_is_pro_rated() {
+    fn a_plan_starting_in_november_is_pro_rated_and_on_track_on_its_first_day() {
         let calendar = calendar();
         // 150 of the year's 190 days: 216 × 150 / 190 = 170.5, rounded up to 171.
         let terms = crate::domain::plan::PlanTerms {
@@ -301,9 +551,11 @@ mod tests {
         assert_eq!(target, 171);
         let days = PlanDays::new(&calendar, terms.start_date, terms.end_date, &[]);
         assert_eq!(days.total(), 150);
-        // On 1 December 21 of its days have passed: 171 × 21 / 150 = 23.9 → 23.
-        let pace = Pace::on(&days, rhythm(target), 21, date(2026, 12, 1));
-        assert_eq!(pace.expected, 23);
+        let first_day = Pace::at(&days, rhythm(target), &Tally::default(), date(2026, 11, 2));
+        assert_eq!((first_day.expected, first_day.status), (0, Status::OnTrack));
+        // On Tuesday 1 December four whole weeks (20 days) have passed: 171 × 20 / 150 = 22.8 → 22.
+        let pace = Pace::at(&days, rhythm(target), &delivered(21), date(2026, 12, 1));
+        assert_eq!(pace.expected, 22);
         assert_eq!(pace.status, Status::OnTrack);
     }
 
@@ -316,29 +568,97 @@ mod tests {
         // 216 × 65 / 180 = 78. Without the pause: 216 × 75 / 190 = 85.3 → 85.
         assert_eq!(paused.total(), 180);
         let on = date(2026, 12, 21);
-        let with_pause = Pace::on(&paused, rhythm(216), 78, on);
-        let without = Pace::on(&full_year(&calendar, &[]), rhythm(216), 78, on);
+        let with_pause = Pace::at(&paused, rhythm(216), &delivered(78), on);
+        let without = Pace::at(&full_year(&calendar, &[]), rhythm(216), &delivered(78), on);
         assert_eq!((with_pause.expected, without.expected), (78, 85));
         assert_eq!(with_pause.status, Status::OnTrack);
         assert_eq!(without.status, Status::Behind);
     }
 
+    fn week_of(day: NaiveDate) -> IsoWeek {
+        day.iso_week()
+    }
+
     #[test]
     fn a_child_on_pace_keeps_two_visits_a_week() {
-        // 216 periods over 36 weeks of 3-period visits: exactly 2 a week.
-        assert_eq!(weekly_visits(216, 3, 36, 2, 3), 2);
-        assert_eq!(weekly_visits(0, 3, 10, 2, 3), 2);
+        let calendar = calendar();
+        let days = full_year(&calendar, &[]);
+        // Planning 2026-W49 with 13 weeks of two visits all delivered.
+        let before = delivered(13 * 6 - 6);
+        assert_eq!(
+            visits_wanted(&days, rhythm(216), &before, week_of(date(2026, 11, 30)), 2),
+            2
+        );
+        // At the target: still the weekly mandate.
+        let done = delivered(216);
+        assert_eq!(
+            visits_wanted(&days, rhythm(216), &done, week_of(date(2027, 6, 7)), 2),
+            2
+        );
     }
 
     #[test]
-    fn a_child_two_visits_behind_gets_a_third_visit() {
-        // 20 weeks left, 120 periods would be on pace; two visits (6 periods) behind.
-        assert_eq!(weekly_visits(126, 3, 20, 2, 3), 3);
+    fn a_child_behind_gets_a_make_up_visit_at_once() {
+        let calendar = calendar();
+        let days = full_year(&calendar, &[]);
+        let w49 = week_of(date(2026, 11, 30));
+        // 27 weeks left, 25 before the two-week margin: 50 visits at the regular rhythm.
+        // 216 − 66 = 150 periods = 50 visits: on the edge, two a week suffice.
+        assert_eq!(visits_wanted(&days, rhythm(216), &delivered(66), w49, 2), 2);
+        // One visit short: a third visit this week, not at the end of the year.
+        assert_eq!(visits_wanted(&days, rhythm(216), &delivered(63), w49, 2), 3);
     }
 
     #[test]
-    fn make_ups_never_exceed_the_weekly_maximum() {
-        assert_eq!(weekly_visits(200, 3, 5, 2, 3), 3);
-        assert_eq!(weekly_visits(10, 3, 0, 2, 3), 3);
+    fn a_child_who_misses_one_visit_in_five_needs_more_planned() {
+        let calendar = calendar();
+        let days = full_year(&calendar, &[]);
+        let w49 = week_of(date(2026, 11, 30));
+        // 75 periods delivered of 90 planned (one in six missed): 141 still needed,
+        // 47 visits, but 50 regular visits deliver about 42.
+        let missing = Tally {
+            delivered: 75,
+            settled: 90,
+            ..Tally::default()
+        };
+        assert_eq!(visits_wanted(&days, rhythm(216), &missing, w49, 2), 3);
+        // The same 75 periods delivered of 75 planned would not ask for more.
+        assert_eq!(visits_wanted(&days, rhythm(216), &delivered(75), w49, 2), 2);
+    }
+
+    #[test]
+    fn visits_still_to_come_before_the_week_count_as_on_their_way() {
+        let calendar = calendar();
+        let days = full_year(&calendar, &[]);
+        let w49 = week_of(date(2026, 11, 30));
+        // Planning on Friday: this week's two visits are not recorded yet.
+        let friday = Tally {
+            delivered: 60,
+            settled: 60,
+            pending: 3,
+            upcoming: 3,
+            ..Tally::default()
+        };
+        assert_eq!(visits_wanted(&days, rhythm(216), &friday, w49, 2), 2);
+    }
+
+    #[test]
+    fn make_ups_never_exceed_the_weekly_maximum_or_the_weeks_days() {
+        let calendar = calendar();
+        let days = full_year(&calendar, &[]);
+        let late = week_of(date(2027, 6, 28));
+        assert_eq!(
+            visits_wanted(&days, rhythm(216), &delivered(100), late, 2),
+            3
+        );
+        // 2026-W40 has three teaching days: a child with nothing delivered after
+        // four weeks asks for all three, even where five a week were allowed.
+        let w40 = week_of(date(2026, 9, 28));
+        let five = Rhythm {
+            max_visits_per_week: 5,
+            ..rhythm(216)
+        };
+        assert_eq!(visits_wanted(&days, rhythm(216), &delivered(0), w40, 2), 3);
+        assert_eq!(visits_wanted(&days, five, &delivered(0), w40, 2), 3);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{NaiveTime, Weekday};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +71,31 @@ impl SlotTable {
 
     pub fn get(&self, name: &str) -> Option<&Slot> {
         self.slots.iter().find(|s| s.name == name)
+    }
+
+    /// When a visit in `slot` on `day` ends; a slot no longer configured ends with
+    /// the day.
+    pub fn ends_at(&self, day: NaiveDate, slot: &str) -> NaiveDateTime {
+        match self.get(slot) {
+            Some(slot) => day.and_time(slot.end),
+            None => day.and_time(NaiveTime::MIN) + chrono::Duration::days(1),
+        }
+    }
+
+    /// The first day whose slots have not all ended at `now`: today until the day's
+    /// last slot is over, then tomorrow. Pace counts the days before it as past.
+    pub fn open_from(&self, now: NaiveDateTime) -> NaiveDate {
+        let last_end = self
+            .slots
+            .iter()
+            .map(|s| s.end)
+            .max()
+            .unwrap_or(NaiveTime::MIN);
+        if now.time() >= last_end {
+            now.date() + chrono::Duration::days(1)
+        } else {
+            now.date()
+        }
     }
 }
 

@@ -34,6 +34,13 @@ coded!(Mode, "visit mode" {
     Remote = "remote" ["线上", "远程", "视频"],
 });
 
+impl Outcome {
+    /// Completed and partial visits deliver periods; the one place that says so.
+    pub fn delivers(self) -> bool {
+        matches!(self, Outcome::Completed | Outcome::Partial)
+    }
+}
+
 /// A record as asked for, before the rules are checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordRequest {

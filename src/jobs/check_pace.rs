@@ -148,7 +148,7 @@ pub async fn run(
         .map_err(anyhow::Error::msg)?;
     let repeat = Duration::days(i64::from(settings.alerts.repeat_interval_days));
     let mut tx = store.write(actor, now).await?;
-    let rows = progress(&mut tx, settings, &calendar, today).await?;
+    let rows = progress(&mut tx, settings, &calendar, now).await?;
     let open: BTreeMap<i64, alerts::AlertRow> = alerts::list(&mut tx, true)
         .await?
         .into_iter()

@@ -44,7 +44,7 @@ pub async fn run(
         this_monday - Duration::days(1),
     );
     let mut tx = store.write(actor, now).await?;
-    let rows = progress(&mut tx, settings, &calendar, today).await?;
+    let rows = progress(&mut tx, settings, &calendar, now).await?;
     let week: BTreeMap<i64, WeekTally> = tx
         .fetch_all::<WeekTally>(
             "SELECT v.plan_id,

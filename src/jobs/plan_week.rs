@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, Duration, IsoWeek, NaiveDate, Utc, Weekday};
 use serde::Serialize;
 
+use super::progress::{Moment, tallies};
 use crate::config::Settings;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
-use crate::domain::pace::{PlanDays, Rhythm};
+use crate::domain::pace::{PlanDays, Rhythm, Tally};
 use crate::domain::student::StudentStatus;
 use crate::notify::schedule::{self, ScheduledVisit, TeacherWeek};
 use crate::planner::week::{
@@ -97,7 +98,7 @@ pub async fn run(
         )
         .await?;
     }
-    let (loaded, district) = load(&mut tx, settings, &calendar, week, today).await?;
+    let (loaded, district) = load(&mut tx, settings, &calendar, week, now).await?;
     let problem = loaded.problem();
     let schedule = planner::solve(&problem.problem)?;
     let changes = loaded.changes(&schedule);
@@ -254,6 +255,7 @@ pub struct District {
     pub teachers: Vec<WeekTeacher>,
     pub plans: Vec<PlanSetup>,
     pub slots: Vec<String>,
+    pub finish_margin_weeks: u32,
     /// Who is who, for the teachers' emails: teachers and students by id, each
     /// plan's goals.
     pub staff: HashMap<String, people::Teacher>,
@@ -322,6 +324,7 @@ pub async fn load_district(
         teachers,
         plans,
         slots: settings.slots.iter().map(|s| s.name.clone()).collect(),
+        finish_margin_weeks: defaults.finish_margin_weeks,
         staff,
         students,
         goals,
@@ -330,8 +333,8 @@ pub async fn load_district(
 
 /// Visits around a week, by plan.
 pub struct WeekVisits {
-    /// Periods delivered before the week, by plan.
-    pub delivered: HashMap<i64, u32>,
+    /// The visits before the week, added up by plan.
+    pub before: HashMap<i64, Tally>,
     pub this_week: HashMap<i64, Vec<ExistingVisit>>,
     pub last_week: HashMap<i64, Vec<ExistingVisit>>,
 }
@@ -353,7 +356,11 @@ impl District {
             .filter(|p| p.start <= sunday && p.end >= monday)
             .map(|plan| WeekPlan {
                 setup: plan.clone(),
-                delivered: visits.delivered.get(&plan.plan_id).copied().unwrap_or(0),
+                before: visits
+                    .before
+                    .get(&plan.plan_id)
+                    .copied()
+                    .unwrap_or_default(),
                 visits: visits.this_week.remove(&plan.plan_id).unwrap_or_default(),
                 last_week: visits
                     .last_week
@@ -369,6 +376,7 @@ impl District {
             week,
             today,
             slots: self.slots.clone(),
+            finish_margin_weeks: self.finish_margin_weeks,
             teachers: self.teachers.clone(),
             plans,
             orphans: visits.this_week.into_values().flatten().collect(),
@@ -381,13 +389,27 @@ async fn load<'c>(
     settings: &Settings,
     calendar: &'c SchoolCalendar,
     week: IsoWeek,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<(Week<'c>, District)> {
     let monday = monday_of(week);
     let sunday = monday + Duration::days(6);
     let district = load_district(tx, settings, calendar).await?;
+    let moment = Moment::new(settings, now)?;
+    let periods: HashMap<i64, u32> = district
+        .plans
+        .iter()
+        .map(|p| (p.plan_id, p.rhythm.periods_per_visit))
+        .collect();
+    let today = moment.today();
     let visits = WeekVisits {
-        delivered: visits::delivered_before(tx, calendar.year, monday).await?,
+        before: tallies(
+            tx,
+            calendar.year,
+            &moment,
+            monday - Duration::days(1),
+            &periods,
+        )
+        .await?,
         this_week: by_plan(visits::planned_between(tx, monday, sunday).await?),
         last_week: by_plan(
             visits::planned_between(tx, monday - Duration::days(7), monday - Duration::days(1))

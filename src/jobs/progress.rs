@@ -1,15 +1,19 @@
-//! Every plan's pace on a day: delivered against expected, capacity, status.
+//! Every plan's pace at a moment: delivered, pending, expected, capacity, status.
+//! The one place that reads a plan's visits for pace; progress, plan show, the
+//! ledger, the alerts, the digest and plan-week all go through it.
 
 use std::collections::HashMap;
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
 use crate::args;
 use crate::config::Settings;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
-use crate::domain::pace::{Pace, PlanDays, Rhythm, Status};
-use crate::store::{StoreResult, Tx, people, plans};
+use crate::domain::pace::{Pace, PlanDays, Rhythm, Status, Tally, VisitState};
+use crate::domain::visit::Outcome;
+use crate::planner::week::monday_of;
+use crate::store::{Tx, people, plans, visits};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ProgressRow {
@@ -18,6 +22,8 @@ pub struct ProgressRow {
     pub school_year: String,
     pub target: u32,
     pub delivered: u32,
+    /// Slot over, not recorded yet, within the recording grace.
+    pub pending: u32,
     pub expected: u32,
     pub capacity: u32,
     pub status: Status,
@@ -30,29 +36,133 @@ pub struct ProgressRow {
 }
 
 #[derive(sqlx::FromRow, Default)]
-struct Tally {
+struct Counts {
     plan_id: i64,
-    delivered: i64,
     completed: i64,
     missed: i64,
     unrecorded: i64,
 }
 
-/// Each active plan of `year` as of the end of `today`: visits recorded today count
-/// as delivered, and today counts as elapsed.
+/// The moment pace is read at, in the district's zone, with what it needs to tell
+/// a visit's state.
+pub struct Moment {
+    pub now: NaiveDateTime,
+    pub grace: Duration,
+    pub slots: crate::domain::slot::SlotTable,
+}
+
+impl Moment {
+    pub fn new(settings: &Settings, now: DateTime<Utc>) -> anyhow::Result<Self> {
+        Ok(Self {
+            now: now.with_timezone(&settings.time_zone).naive_local(),
+            grace: Duration::days(i64::from(settings.records.record_grace_days)),
+            slots: settings.slot_table().map_err(anyhow::Error::msg)?,
+        })
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.now.date()
+    }
+
+    /// The first day not yet over (see `SlotTable::open_from`).
+    pub fn open_from(&self) -> NaiveDate {
+        self.slots.open_from(self.now)
+    }
+}
+
+/// Each plan's visits of `year` on days up to `until`, added up at the moment.
+/// `periods_per_visit` names the plans wanted (and what an unrecorded visit of
+/// each would deliver).
+pub async fn tallies(
+    tx: &mut Tx,
+    year: SchoolYear,
+    moment: &Moment,
+    until: NaiveDate,
+    periods_per_visit: &HashMap<i64, u32>,
+) -> anyhow::Result<HashMap<i64, Tally>> {
+    let this_week = moment.open_from().iso_week();
+    // Visits before this are over and past the grace: summed by the database.
+    let recent_from = (moment.today() - moment.grace - Duration::days(1)).min(monday_of(this_week));
+    let mut tallies: HashMap<i64, Tally> = HashMap::new();
+    for (plan_id, (delivered, visits)) in visits::settled_before(tx, year, recent_from).await? {
+        let Some(&periods) = periods_per_visit.get(&plan_id) else {
+            continue;
+        };
+        tallies.insert(
+            plan_id,
+            Tally {
+                delivered,
+                settled: (visits * periods).max(delivered),
+                ..Tally::default()
+            },
+        );
+    }
+    let recent_to = until.max(recent_from - Duration::days(1));
+    for visit in visits::planned_between(tx, recent_from, recent_to).await? {
+        if visit.day > until {
+            continue;
+        }
+        let Some(&periods) = periods_per_visit.get(&visit.plan_id) else {
+            continue;
+        };
+        let outcome = visit
+            .outcome
+            .as_deref()
+            .map(str::parse::<Outcome>)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("visit {}: stored {e}", visit.visit_id))?;
+        let state = VisitState::of(
+            outcome,
+            visit.periods.unwrap_or(0).max(0) as u32,
+            moment.slots.ends_at(visit.day, &visit.slot),
+            moment.now,
+            moment.grace,
+        );
+        tallies.entry(visit.plan_id).or_default().add(
+            state,
+            periods,
+            visit.day.iso_week() == this_week,
+        );
+    }
+    Ok(tallies)
+}
+
+/// Each active plan of the calendar's year at `now`.
 pub async fn progress(
     tx: &mut Tx,
     settings: &Settings,
     calendar: &SchoolCalendar,
-    today: NaiveDate,
-) -> StoreResult<Vec<ProgressRow>> {
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<ProgressRow>> {
+    progress_of(tx, settings, calendar, now, None).await
+}
+
+/// One student's active plan of the calendar's year at `now`, if there is one.
+pub async fn student_progress(
+    tx: &mut Tx,
+    settings: &Settings,
+    calendar: &SchoolCalendar,
+    now: DateTime<Utc>,
+    student_id: &str,
+) -> anyhow::Result<Option<ProgressRow>> {
+    Ok(progress_of(tx, settings, calendar, now, Some(student_id))
+        .await?
+        .pop())
+}
+
+async fn progress_of(
+    tx: &mut Tx,
+    settings: &Settings,
+    calendar: &SchoolCalendar,
+    now: DateTime<Utc>,
+    student_id: Option<&str>,
+) -> anyhow::Result<Vec<ProgressRow>> {
     let year: SchoolYear = calendar.year;
-    let tallies: Vec<Tally> = tx
+    let moment = Moment::new(settings, now)?;
+    let today = moment.today();
+    let counts: Vec<Counts> = tx
         .fetch_all(
             "SELECT v.plan_id,
-                    CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.day <= $2
-                                            AND v.outcome IN ('completed', 'partial')
-                                      THEN v.periods ELSE 0 END), 0) AS BIGINT) AS delivered,
                     CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.outcome = 'completed'
                                       THEN 1 ELSE 0 END), 0) AS BIGINT) AS completed,
                     CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.outcome = 'missed'
@@ -69,18 +179,25 @@ pub async fn progress(
             args![year.to_string(), today],
         )
         .await?;
-    let mut tallies: HashMap<i64, Tally> = tallies.into_iter().map(|t| (t.plan_id, t)).collect();
+    let mut counts: HashMap<i64, Counts> = counts.into_iter().map(|c| (c.plan_id, c)).collect();
     let students: HashMap<String, people::Student> = people::students(tx, None)
         .await?
         .into_iter()
         .map(|s| (s.student_id.clone(), s))
         .collect();
     let pauses = people::ranges_by_person(people::student_pauses(tx, None).await?);
+    let active = plans::active_plans(tx, Some(year), student_id).await?;
+    let periods: HashMap<i64, u32> = active
+        .iter()
+        .map(|p| (p.plan_id, p.terms.periods_per_visit))
+        .collect();
+    let mut tallies = tallies(tx, year, &moment, today, &periods).await?;
     let defaults = &settings.defaults;
+    let open_from = moment.open_from();
     let mut rows = Vec::new();
-    for plan in plans::active_plans(tx, Some(year), None).await? {
+    for plan in active {
         let terms = &plan.terms;
-        let tally = tallies.remove(&plan.plan_id).unwrap_or_default();
+        let count = counts.remove(&plan.plan_id).unwrap_or_default();
         let paused = pauses.get(&plan.student_id).map_or(&[][..], Vec::as_slice);
         let days = PlanDays::new(calendar, terms.start_date, terms.end_date, paused);
         let rhythm = Rhythm {
@@ -89,21 +206,22 @@ pub async fn progress(
             periods_per_visit: terms.periods_per_visit,
             max_visits_per_week: defaults.max_visits_per_week,
         };
-        let delivered = tally.delivered.max(0) as u32;
-        let pace = Pace::on(&days, rhythm, delivered, today + Duration::days(1));
+        let tally = tallies.remove(&plan.plan_id).unwrap_or_default();
+        let pace = Pace::at(&days, rhythm, &tally, open_from);
         let student = students.get(&plan.student_id);
         rows.push(ProgressRow {
             student_id: plan.student_id.clone(),
             plan_id: plan.plan_id,
             school_year: plan.school_year.clone(),
             target: pace.target,
-            delivered,
+            delivered: pace.delivered,
+            pending: pace.pending,
             expected: pace.expected,
             capacity: pace.capacity,
             status: pace.status,
-            visits_completed: tally.completed as u32,
-            visits_missed: tally.missed as u32,
-            visits_unrecorded: tally.unrecorded as u32,
+            visits_completed: count.completed as u32,
+            visits_missed: count.missed as u32,
+            visits_unrecorded: count.unrecorded as u32,
             name: student.map(|s| s.name.clone()).unwrap_or_default(),
             school: student.map(|s| s.school.clone()).unwrap_or_default(),
             teacher_id: terms.teacher_id.clone(),

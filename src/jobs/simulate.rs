@@ -10,7 +10,8 @@ use serde::Serialize;
 use super::plan_week::{District, WeekVisits, load_district};
 use crate::config::Settings;
 use crate::domain::calendar::SchoolCalendar;
-use crate::domain::pace::{Pace, Status};
+use crate::domain::pace::{Pace, Status, Tally, VisitState};
+use crate::domain::visit::Outcome;
 use crate::planner::week::{Change, ExistingVisit, monday_of};
 use crate::planner::{self, ProblemError};
 use crate::store::{StoreResult, Tx, visits};
@@ -50,6 +51,10 @@ pub struct Totals {
     pub visits_placed: u64,
     pub visits_missed: u64,
     pub visits_completed: u64,
+    /// Weeks a child had visits planned, and of those the weeks with more than the
+    /// plan's regular visits (make-ups).
+    pub child_weeks: u64,
+    pub child_weeks_with_a_make_up: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -100,9 +105,22 @@ impl SimVisit {
     }
 
     fn delivered(&self) -> u32 {
-        match self.outcome.as_deref() {
-            Some("completed" | "partial") => self.periods,
+        match self.state() {
+            VisitState::Delivered(periods) => periods,
             _ => 0,
+        }
+    }
+
+    /// Everything before a planned week is known in the simulation: recorded, or
+    /// decided by the dice.
+    fn state(&self) -> VisitState {
+        match self
+            .outcome
+            .as_deref()
+            .and_then(|o| o.parse::<Outcome>().ok())
+        {
+            Some(outcome) if outcome.delivers() => VisitState::Delivered(self.periods),
+            _ => VisitState::NotDelivered,
         }
     }
 }
@@ -158,9 +176,16 @@ pub fn simulate(
     }
     let weeks = weeks_after(calendar, options.from);
     let first_monday = weeks.first().map_or(options.from, |w| monday_of(*w));
-    let mut delivered: HashMap<i64, u32> = HashMap::new();
+    let mut before: HashMap<i64, Tally> = HashMap::new();
+    let add = |before: &mut HashMap<i64, Tally>, visit: &SimVisit| {
+        let periods = periods_per_visit.get(&visit.plan_id).copied().unwrap_or(0);
+        before
+            .entry(visit.plan_id)
+            .or_default()
+            .add(visit.state(), periods, false);
+    };
     for visit in by_week.values().flatten().filter(|v| v.day < first_monday) {
-        *delivered.entry(visit.plan_id).or_default() += visit.delivered();
+        add(&mut before, visit);
     }
     let delivered_so_far: HashMap<i64, u32> = {
         let mut so_far = HashMap::new();
@@ -179,7 +204,14 @@ pub fn simulate(
         visits_placed: 0,
         visits_missed: 0,
         visits_completed: 0,
+        child_weeks: 0,
+        child_weeks_with_a_make_up: 0,
     };
+    let regular: HashMap<i64, u32> = district
+        .plans
+        .iter()
+        .map(|p| (p.plan_id, p.rhythm.visits_per_week))
+        .collect();
     let mut load: BTreeMap<String, u32> = BTreeMap::new();
     for (done, &week) in weeks.iter().enumerate() {
         let monday = monday_of(week);
@@ -198,7 +230,7 @@ pub fn simulate(
             week,
             today,
             WeekVisits {
-                delivered: delivered.clone(),
+                before: before.clone(),
                 this_week: group(by_week.get(&week)),
                 last_week: group(previous.and_then(|p| by_week.get(&p))),
             },
@@ -254,20 +286,26 @@ pub fn simulate(
                 }
                 *load.entry(visit.teacher.clone()).or_default() += 1;
             }
-            *delivered.entry(visit.plan_id).or_default() += visit.delivered();
         }
+        let mut per_plan: HashMap<i64, u32> = HashMap::new();
+        for visit in this_week.iter() {
+            add(&mut before, visit);
+            *per_plan.entry(visit.plan_id).or_default() += 1;
+        }
+        totals.child_weeks += per_plan.len() as u64;
+        totals.child_weeks_with_a_make_up += per_plan
+            .iter()
+            .filter(|(plan, n)| **n > regular.get(plan).copied().unwrap_or(u32::MAX))
+            .count() as u64;
         on_week(done + 1, weeks.len());
     }
 
-    let mut projected_by_plan: HashMap<i64, u32> = HashMap::new();
-    for visit in by_week.values().flatten() {
-        *projected_by_plan.entry(visit.plan_id).or_default() += visit.delivered();
-    }
     let mut students = Vec::new();
     for plan in &district.plans {
-        let projected = projected_by_plan.get(&plan.plan_id).copied().unwrap_or(0);
+        let tally = before.get(&plan.plan_id).copied().unwrap_or_default();
+        let projected = tally.delivered;
         let after_end = plan.end + Duration::days(1);
-        let pace = Pace::on(&plan.days, plan.rhythm, projected, after_end);
+        let pace = Pace::at(&plan.days, plan.rhythm, &tally, after_end);
         let reaches_target = projected >= pace.target;
         totals.reaching_target += usize::from(reaches_target);
         students.push(ProjectedStudent {

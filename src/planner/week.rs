@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::{CurrentVisit, DaySlot, PreviousSlot, Problem, Schedule, StudentNeed, TeacherOffer};
 use crate::domain::calendar::SchoolCalendar;
-use crate::domain::pace::{Pace, PlanDays, Rhythm};
+use crate::domain::pace::{Pace, PlanDays, Rhythm, Tally, visits_wanted};
 use crate::domain::slot::WeeklySlot;
 
 #[derive(Debug, Clone)]
@@ -53,8 +53,8 @@ pub struct PlanSetup {
 /// A plan in one week.
 pub struct WeekPlan {
     pub setup: PlanSetup,
-    /// Periods completed before the week starts.
-    pub delivered: u32,
+    /// The plan's visits before the week starts, as planning sees them.
+    pub before: Tally,
     /// This week's planned visits.
     pub visits: Vec<ExistingVisit>,
     /// Last week's visits: weekday and slot.
@@ -66,6 +66,8 @@ pub struct Week<'a> {
     pub week: IsoWeek,
     pub today: NaiveDate,
     pub slots: Vec<String>,
+    /// Plans aim to reach their target this many of their weeks before they end.
+    pub finish_margin_weeks: u32,
     pub teachers: Vec<WeekTeacher>,
     pub plans: Vec<WeekPlan>,
     /// The week's visits of plans no longer planned (ended, student left): the
@@ -164,15 +166,28 @@ impl Week<'_> {
         let mut students = Vec::new();
         let mut needs = Vec::new();
         for plan in &self.plans {
-            let pace = Pace::on(&plan.setup.days, plan.setup.rhythm, plan.delivered, monday);
+            let rhythm = plan.setup.rhythm;
             let plan_days = plan.setup.days.in_week(self.week);
-            let visits_wanted = pace
-                .weekly_visits(plan.setup.rhythm)
-                .min(plan_days.len() as u32);
+            // By Monday the visits before the week will have happened or not: those
+            // still to come count as pending, as they will on Monday.
+            let by_monday = Tally {
+                pending: plan.before.pending + plan.before.upcoming,
+                upcoming: 0,
+                visits_this_week: 0,
+                ..plan.before
+            };
+            let pace = Pace::at(&plan.setup.days, rhythm, &by_monday, monday);
+            let visits_wanted = visits_wanted(
+                &plan.setup.days,
+                rhythm,
+                &plan.before,
+                self.week,
+                self.finish_margin_weeks,
+            );
             let fixed: Vec<&ExistingVisit> =
                 plan.visits.iter().filter(|v| self.is_fixed(v)).collect();
             let visits_fixed = fixed.iter().filter(|v| counts(v)).count() as u32;
-            let priority = i64::from(pace.visits_behind(plan.setup.rhythm.periods_per_visit));
+            let priority = i64::from(pace.visits_behind(rhythm.periods_per_visit));
             let visits_needed = visits_wanted.saturating_sub(visits_fixed);
             needs.push(Need {
                 plan_id: plan.setup.plan_id,

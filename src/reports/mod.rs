@@ -6,14 +6,14 @@ pub mod xlsx;
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::cli::output::print_table;
 use crate::config::Settings;
 use crate::domain::calendar::SchoolCalendar;
 use crate::domain::visit::{AccountedVisit, Accounts};
-use crate::jobs::progress::{ProgressRow, progress};
+use crate::jobs::progress::{ProgressRow, progress, student_progress};
 use crate::store::plans::{self, Plan, Revision};
 use crate::store::visits::{self, LedgerVisit};
 use crate::store::{Tx, people};
@@ -26,6 +26,8 @@ pub struct Ledger {
     pub revisions: Vec<Revision>,
     pub visits: Vec<LedgerVisit>,
     pub accounts: Accounts,
+    /// The plan's pace at the moment of the ledger, as `progress` reads it.
+    pub pace: ProgressRow,
 }
 
 pub fn accounts(
@@ -51,8 +53,9 @@ pub async fn ledger(
     settings: &Settings,
     calendar: &SchoolCalendar,
     student_id: &str,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<Ledger> {
+    let today = now.with_timezone(&settings.time_zone).date_naive();
     let student = people::student(tx, student_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("there is no student {student_id}"))?;
@@ -70,6 +73,9 @@ pub async fn ledger(
         .terms
         .target(calendar, settings.defaults.prorate_target);
     let accounts = accounts(target, plan.terms.periods_per_visit, &visits, today);
+    let pace = student_progress(tx, settings, calendar, now, student_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("student {student_id} has no plan for {year}"))?;
     Ok(Ledger {
         student,
         plan,
@@ -77,6 +83,7 @@ pub async fn ledger(
         revisions,
         visits,
         accounts,
+        pace,
     })
 }
 
@@ -155,6 +162,13 @@ impl Ledger {
             (
                 "dates",
                 format!("{} to {}", terms.start_date, terms.end_date),
+            ),
+            (
+                "pace",
+                format!(
+                    "{} delivered, {} pending, {} expected by now: {}",
+                    self.pace.delivered, self.pace.pending, self.pace.expected, self.pace.status
+                ),
             ),
             (
                 "goals",
@@ -321,9 +335,10 @@ pub async fn year_export(
     tx: &mut Tx,
     settings: &Settings,
     calendar: &SchoolCalendar,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<YearExport> {
-    let progress = progress(tx, settings, calendar, today).await?;
+    let today = now.with_timezone(&settings.time_zone).date_naive();
+    let progress = progress(tx, settings, calendar, now).await?;
     let plans = plans::active_plans(tx, Some(calendar.year), None).await?;
     let visits = visits::ledger_visits(tx, calendar.year, None).await?;
     let school_of: BTreeMap<&str, &str> = progress
