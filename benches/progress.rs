@@ -96,7 +96,8 @@ async fn measure(label: &str, dir: &std::path::Path, url: Option<&str>) -> anyho
     let calendar = settings
         .calendar(SchoolYear::starting(2026))
         .map_err(anyhow::Error::msg)?;
-    let as_of = NaiveDate::from_ymd_opt(2027, 7, 2).expect("a date");
+    // Friday 2 July 2027, 18:00 in Shanghai: the year's last slot is over.
+    let as_of: chrono::DateTime<chrono::Utc> = "2027-07-02T10:00:00Z".parse()?;
     let mut best = f64::MAX;
     let mut rows = Vec::new();
     for _ in 0..3 {
