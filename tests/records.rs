@@ -373,7 +373,8 @@ fn a_school_year_replayed_week_by_week(db: &TestDb) {
          S001,李小明,城关小学,Mon-AM Tue-AM Wed-AM Thu-AM Fri-AM\n\
          S002,王欣怡,城关小学,Mon-PM Tue-PM Wed-PM Thu-PM Fri-PM\n",
     );
-    db.import(
+    db.import_as_of(
+        "2026-08-20",
         "plans",
         "student_id,school_year,teacher_id\nS001,2026-2027,T01\nS002,2026-2027,T01\n",
     );

@@ -65,8 +65,9 @@ fn a_school_year_under_the_daemon(db: &TestDb) {
     db.ok(&["init"]);
     db.import("teachers", common::TEACHERS);
     db.import("students", common::STUDENTS);
-    // The whole year: from the first teaching day to the last.
-    db.import(
+    // The whole year: from the first teaching day to the last (set up in August).
+    db.import_as_of(
+        "2026-08-20",
         "plans",
         "student_id,school_year,teacher_id,backup_teacher_id\n\
          S001,2026-2027,T01,T02\nS002,2026-2027,T01,\nS003,2026-2027,T02,T01\n",

@@ -257,11 +257,20 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
         SCHOOLS.len(),
         demo.today()
     );
+    // The district was set up before its year began (the demo then lives the
+    // year's first weeks), so plans without dates cover the whole year.
+    let setup = Context {
+        now: calendar.teaching_span().map_or(demo.now, |(first, _)| {
+            at(&demo, first - chrono::Duration::days(7), 9)
+        }),
+        settings: demo.settings.clone(),
+        actor: demo.actor.clone(),
+    };
     for (kind, name, text) in district(year, calendar.terms.get(1).map(|t| t.start)) {
         let file = args.dir.join(name);
         std::fs::write(&file, text)?;
         let report = import_file(
-            &demo,
+            &setup,
             &store,
             &ImportArgs {
                 file: file.clone(),

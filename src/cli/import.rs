@@ -59,6 +59,13 @@ pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
             report.ignored_columns.join(", ")
         );
     }
+    const SHOWN: usize = 20;
+    for note in report.notes.iter().take(SHOWN) {
+        println!("  {note}");
+    }
+    if report.notes.len() > SHOWN {
+        println!("  … and {} more like these", report.notes.len() - SHOWN);
+    }
     Ok(())
 }
 

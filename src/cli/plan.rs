@@ -216,8 +216,7 @@ async fn set(
                 .teacher
                 .clone()
                 .ok_or_else(|| anyhow::anyhow!("--teacher is needed to create a plan"))?;
-            let (start, end) = calendar
-                .teaching_span()
+            let (start, end) = crate::domain::plan::default_dates(&calendar, context.today())
                 .ok_or_else(|| anyhow::anyhow!("{year} has no teaching day"))?;
             PlanTerms {
                 teacher_id: teacher,
@@ -286,8 +285,11 @@ async fn set(
         }
         None => {
             let id = plans::create_plan(tx, student, year, &terms, &args.reason).await?;
+            let starts =
+                crate::import::starts_note(student, &terms, &calendar, defaults.prorate_target)
+                    .map_or(String::new(), |note| format!("\n{note}."));
             format!(
-                "Created plan #{id} of {student} for {year}: teacher {}, {} visits a week.",
+                "Created plan #{id} of {student} for {year}: teacher {}, {} visits a week.{starts}",
                 terms.teacher_id, terms.visits_per_week
             )
         }

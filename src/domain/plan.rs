@@ -18,6 +18,25 @@ pub struct PlanTerms {
     pub goals: Vec<String>,
 }
 
+/// A new plan's dates when none are given: the year's teaching days, except that a
+/// plan created after its year began starts on the day it is created (or the next
+/// teaching day), so that it owes its pro-rated share from then and is never
+/// behind on its first day (DESIGN.md, "Pace and status"). A year already over
+/// (a record entered afterwards) keeps its whole span.
+pub fn default_dates(
+    calendar: &SchoolCalendar,
+    today: NaiveDate,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let days = calendar.teaching_days();
+    let (first, last) = (*days.first()?, *days.last()?);
+    let start = if today > first && today <= last {
+        days.into_iter().find(|&d| d >= today).unwrap_or(first)
+    } else {
+        first
+    };
+    Some((start, last))
+}
+
 impl PlanTerms {
     /// Checks the plan against its year's calendar and the most visits a week allowed.
     /// Returns the field at fault and why.
@@ -110,6 +129,23 @@ mod tests {
             end_date: day(end),
             goals: vec![],
         }
+    }
+
+    #[test]
+    fn a_plan_created_on_a_sunday_in_november_starts_on_monday() {
+        let calendar = calendar();
+        let (start, end) = default_dates(&calendar, day("2026-11-29")).unwrap();
+        assert_eq!((start, end), (day("2026-11-30"), day("2027-07-02")));
+        let terms = PlanTerms {
+            start_date: start,
+            ..plan("2026-09-01", "2027-07-02")
+        };
+        // 130 of the year's 190 teaching days: 216 × 130 / 190 = 147.8, rounded up.
+        assert_eq!(terms.target(&calendar, true), 148);
+        // Before the year and after it: the whole year.
+        let whole = (day("2026-09-01"), day("2027-07-02"));
+        assert_eq!(default_dates(&calendar, day("2026-08-20")), Some(whole));
+        assert_eq!(default_dates(&calendar, day("2027-08-20")), Some(whole));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::config::Settings;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
+use crate::domain::plan::PlanTerms;
 use crate::store::people::{self, Change};
 use crate::store::visits::{self, RecordError, RecordInput};
 use crate::store::{Tx, plans};
@@ -25,6 +26,25 @@ pub struct ImportReport {
     pub unchanged: usize,
     /// Headers that name no column of this kind; their cells were not read.
     pub ignored_columns: Vec<String>,
+    /// What a person should know about the rows written, one line each.
+    pub notes: Vec<String>,
+}
+
+/// "S001 starts 2026-11-30: target pro-rated to 148 periods (of 216)", for a plan
+/// that does not cover its whole year; None for one that does.
+pub fn starts_note(
+    student_id: &str,
+    terms: &PlanTerms,
+    calendar: &SchoolCalendar,
+    prorate: bool,
+) -> Option<String> {
+    let target = terms.target(calendar, prorate);
+    (target != terms.annual_target).then(|| {
+        format!(
+            "{student_id} starts {}: target pro-rated to {target} periods (of {})",
+            terms.start_date, terms.annual_target
+        )
+    })
 }
 
 impl ImportReport {
@@ -128,6 +148,7 @@ pub async fn import(
     let (mapped, ignored_columns) =
         map_headers(&sheet.headers, kind.columns()).map_err(ImportError::Invalid)?;
     let slots = settings.slot_table().map_err(anyhow::Error::msg)?;
+    let today = tx.now.with_timezone(&settings.time_zone).date_naive();
     // Each year's calendar is read once, not once per row.
     let mut calendars: HashMap<SchoolYear, Result<Arc<SchoolCalendar>, String>> = HashMap::new();
     let mut calendar = |year: SchoolYear| {
@@ -162,11 +183,12 @@ pub async fn import(
                 students.push(s);
                 ("student_id", key)
             }),
-            Kind::Plans => records::plan(&mut fields, &settings.defaults, &mut calendar).map(|p| {
-                let key = format!("{} {}", p.student_id, p.school_year);
-                plan_inputs.push(p);
-                ("student_id", key)
-            }),
+            Kind::Plans => records::plan(&mut fields, &settings.defaults, &mut calendar, today)
+                .map(|p| {
+                    let key = format!("{} {}", p.student_id, p.school_year);
+                    plan_inputs.push(p);
+                    ("student_id", key)
+                }),
             Kind::Supervisors => records::supervisor(&mut fields).map(|s| {
                 let key = s.email.to_lowercase();
                 supervisor_inputs.push(s);
@@ -238,11 +260,32 @@ pub async fn import(
             for input in &plan_inputs {
                 let key = (input.student_id.clone(), input.school_year.to_string());
                 let change = match existing.remove(&key) {
-                    Some(plan) if plans::revise_plan(tx, &plan, &input.terms, &reason).await? => {
-                        Change::Updated
+                    Some(plan) => {
+                        let terms = PlanTerms {
+                            start_date: if input.start_given {
+                                input.terms.start_date
+                            } else {
+                                plan.terms.start_date
+                            },
+                            ..input.terms.clone()
+                        };
+                        if plans::revise_plan(tx, &plan, &terms, &reason).await? {
+                            Change::Updated
+                        } else {
+                            Change::Unchanged
+                        }
                     }
-                    Some(_) => Change::Unchanged,
                     None => {
+                        if let Ok(calendar) = calendar(input.school_year)
+                            && let Some(note) = starts_note(
+                                &input.student_id,
+                                &input.terms,
+                                &calendar,
+                                settings.defaults.prorate_target,
+                            )
+                        {
+                            report.notes.push(note);
+                        }
                         new_plans.push(plans::NewPlan {
                             student_id: input.student_id.clone(),
                             school_year: input.school_year,

@@ -381,6 +381,8 @@ pub struct PlanInput {
     pub student_id: String,
     pub school_year: SchoolYear,
     pub terms: PlanTerms,
+    /// The sheet gave a start date; without one an existing plan keeps its own.
+    pub start_given: bool,
 }
 
 /// Splits a goals cell: one goal per line, or separated by `;`, `；` or `|`.
@@ -396,6 +398,7 @@ pub fn plan(
     fields: &mut Fields,
     defaults: &PlanDefaults,
     calendar: &mut impl FnMut(SchoolYear) -> Result<Arc<SchoolCalendar>, String>,
+    today: NaiveDate,
 ) -> Option<PlanInput> {
     let student_id = fields.parse_required("student_id", check_id);
     let year: Option<SchoolYear> = fields.parse_required("school_year", str::parse);
@@ -423,7 +426,7 @@ pub fn plan(
     if !fields.errors.is_empty() {
         return None;
     }
-    let (first, last) = calendar.teaching_span()?;
+    let (first, last) = crate::domain::plan::default_dates(&calendar, today)?;
     let terms = PlanTerms {
         teacher_id: teacher_id?,
         backup_teacher_id,
@@ -442,6 +445,7 @@ pub fn plan(
         line: fields.line(),
         student_id: student_id?,
         school_year: year,
+        start_given: start_date.is_some(),
         terms,
     })
 }

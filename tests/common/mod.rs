@@ -137,6 +137,13 @@ impl TestDb {
         self.ok(&["import", path(&file), "--kind", kind])
     }
 
+    /// Imports as of a day (a plan without a start date made during its year
+    /// starts on the day it is made).
+    pub fn import_as_of(&self, as_of: &str, kind: &str, text: &str) -> String {
+        let file = self.file(&format!("{kind}.csv"), text);
+        self.ok(&["--as-of", as_of, "import", path(&file), "--kind", kind])
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.postgres.is_some()
     }
