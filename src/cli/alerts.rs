@@ -80,12 +80,27 @@ pub async fn supervisor(context: &Context, command: SupervisorCommand) -> anyhow
     Ok(())
 }
 
+/// An alert as listed: "nobody told" where no supervisor heard of it.
+#[derive(serde::Serialize)]
+struct AlertView {
+    #[serde(flatten)]
+    alert: alerts::AlertRow,
+    told: &'static str,
+}
+
 pub async fn alert(context: &Context, command: AlertCommand) -> anyhow::Result<()> {
     let store = context.store().await?;
     match command {
         AlertCommand::List { all, format } => {
             let mut tx = store.read().await?;
-            let rows = alerts::list(&mut tx, !all).await?;
+            let rows: Vec<AlertView> = alerts::list(&mut tx, !all)
+                .await?
+                .into_iter()
+                .map(|alert| AlertView {
+                    told: if alert.nobody_told { "nobody told" } else { "" },
+                    alert,
+                })
+                .collect();
             tx.rollback().await?;
             print_rows(&rows, format, &mut std::io::stdout().lock())?;
         }

@@ -10,6 +10,8 @@ use super::Context;
 use super::output::print_table;
 use crate::domain::slot::weekday_name;
 use crate::jobs::plan_week::{self, WeekReport};
+use crate::planner::DaySlot;
+use crate::planner::advice::{Advice, AdviceKind, Bottleneck};
 use crate::planner::week::parse_week;
 use crate::store::{Store, people};
 
@@ -154,6 +156,14 @@ fn print_report(
                 unplaced.reason
             )?;
         }
+        let anyone = |id: &str| {
+            if teachers.contains_key(id) {
+                name(teachers, id)
+            } else {
+                name(students, id)
+            }
+        };
+        print_staffing(&report.bottleneck, &report.advice, &anyone, out)?;
     }
     let c = &report.changes;
     writeln!(
@@ -171,5 +181,96 @@ fn print_report(
             ""
         }
     )?;
+    Ok(())
+}
+
+/// The bottleneck and the advice under the unplaced visits, in plain words:
+/// "T04 王芳: 2 more half-days (Tue 12-01 PM, Thu 12-03 AM) would place 2 visits".
+pub fn print_staffing(
+    bottleneck: &Bottleneck,
+    advice: &[Advice],
+    name: &dyn Fn(&str) -> String,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let half_day = |c: &DaySlot| {
+        format!(
+            "{} {} {}",
+            weekday_name(c.day.weekday()),
+            c.day.format("%m-%d"),
+            c.slot
+        )
+    };
+    let list = |items: Vec<String>| items.join(", ");
+    if !bottleneck.full_half_days.is_empty()
+        || !bottleneck.full_days.is_empty()
+        || !bottleneck.few_common_days.is_empty()
+    {
+        writeln!(out, "\nWhere the week is short:")?;
+    }
+    for full in &bottleneck.full_half_days {
+        writeln!(
+            out,
+            "  {} is taken on every half-day these children could use: {}",
+            name(&full.teacher),
+            list(full.half_days.iter().map(half_day).collect())
+        )?;
+    }
+    for full in &bottleneck.full_days {
+        writeln!(
+            out,
+            "  {} already makes the most visits a day on {}",
+            name(&full.teacher),
+            list(
+                full.days
+                    .iter()
+                    .map(|d| format!("{} {}", weekday_name(d.weekday()), d.format("%m-%d")))
+                    .collect()
+            )
+        )?;
+    }
+    for few in &bottleneck.few_common_days {
+        writeln!(
+            out,
+            "  {}'s family shares {} day(s) with the child's teachers; {} visits need {} days",
+            name(&few.student),
+            few.common_days,
+            few.visits_needed,
+            few.visits_needed
+        )?;
+    }
+    if advice.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nWhat would place them (each after the ones above it):"
+    )?;
+    for item in advice {
+        let students = list(item.students.iter().map(|s| name(s)).collect());
+        let line = match item.kind {
+            AdviceKind::TeacherHalfDays => format!(
+                "{}: {} more half-day(s) this week ({})",
+                list(item.teachers.iter().map(|t| name(t)).collect()),
+                item.half_days.len(),
+                list(item.half_days.iter().map(half_day).collect())
+            ),
+            AdviceKind::BackupTeacher => format!(
+                "{} as backup teacher of {}",
+                list(item.teachers.iter().map(|t| name(t)).collect()),
+                list(item.changed_for.iter().map(|s| name(s)).collect())
+            ),
+            AdviceKind::FamilyHalfDays => format!(
+                "ask the family of {} for {} more half-day(s) ({})",
+                list(item.changed_for.iter().map(|s| name(s)).collect()),
+                item.half_days.len(),
+                list(item.half_days.iter().map(half_day).collect())
+            ),
+        };
+        writeln!(
+            out,
+            "  {line}: places {} visit(s) for {students}",
+            item.visits
+        )?;
+    }
     Ok(())
 }

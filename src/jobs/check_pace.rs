@@ -23,6 +23,9 @@ pub struct CheckReport {
     pub reminded: usize,
     pub recovered: usize,
     pub emails: usize,
+    /// Alerts that opened or changed with no supervisor to tell: the operators
+    /// were told instead (when there are any).
+    pub nobody_told: usize,
 }
 
 /// Something a supervisor is told about one child.
@@ -136,6 +139,15 @@ fn message(
     }
 }
 
+fn nobody_told_subject(count: usize, locale: Locale) -> String {
+    match locale {
+        Locale::ZhCn => format!("送教进度提醒无人接收：{count} 名学生（请登记督导）"),
+        Locale::En => format!(
+            "Home teaching alerts with nobody to tell: {count} student(s) (register a supervisor)"
+        ),
+    }
+}
+
 pub async fn run(
     store: &Store,
     settings: &Settings,
@@ -213,13 +225,49 @@ pub async fn run(
             }
         }
     }
-    let messages: Vec<NewMessage> = supervisors
+    let mut messages: Vec<NewMessage> = supervisors
         .iter()
         .filter_map(|s| {
             let mine = by_supervisor.get(s.id.as_str())?;
             Some(message(s, mine, settings.locale, now))
         })
         .collect();
+    // An alert nobody hears of is a child silently losing the year: the operators
+    // are told, and `alert list` shows it until a supervisor hears of it.
+    let told: std::collections::HashSet<i64> = by_supervisor
+        .values()
+        .flatten()
+        .map(|n| n.row.plan_id)
+        .collect();
+    let untold: Vec<&Notice> = notices
+        .iter()
+        .filter(|n| !told.contains(&n.row.plan_id) && !matches!(n.decision, Decision::Recover))
+        .collect();
+    for notice in &notices {
+        if !matches!(notice.decision, Decision::Recover) {
+            let nobody = !told.contains(&notice.row.plan_id);
+            alerts::set_nobody_told(&mut tx, notice.row.plan_id, nobody).await?;
+        }
+    }
+    report.nobody_told = untold.len();
+    if !untold.is_empty() {
+        tracing::warn!(
+            alerts = untold.len(),
+            "alerts with no supervisor to tell: register one (supervisor add) for their schools or the district"
+        );
+        messages.extend(settings.mail.operators.iter().map(|operator| {
+            let recipient = Supervisor {
+                id: format!("operator:{operator}"),
+                name: operator.clone(),
+                email: operator.clone(),
+                school: None,
+            };
+            let mut message = message(&recipient, &untold, settings.locale, now);
+            message.kind = "operator";
+            message.subject = nobody_told_subject(untold.len(), settings.locale);
+            message
+        }));
+    }
     report.emails = outbox::enqueue(&mut tx, messages).await?;
     tx.commit().await?;
     Ok(report)

@@ -120,10 +120,22 @@ async fn run(
         }
         Job::CheckPace => {
             let r = check_pace::run(store, settings, actor, now).await?;
-            format!(
+            let mut summary = format!(
                 "Alerts: {} opened, {} worse, {} better, {} reminded, {} recovered; {} email(s) queued.",
                 r.opened, r.raised, r.lowered, r.reminded, r.recovered, r.emails
-            )
+            );
+            if r.nobody_told > 0 {
+                summary.push_str(&format!(
+                    "\n{} alert(s) had no supervisor to tell{}: register one with `songjiao supervisor add` (for the school, or without --school for the district).",
+                    r.nobody_told,
+                    if settings.mail.operators.is_empty() {
+                        " and no mail.operators are set"
+                    } else {
+                        "; the operators were told"
+                    }
+                ));
+            }
+            summary
         }
         Job::Digest => {
             let r = digest::run(store, settings, actor, now).await?;

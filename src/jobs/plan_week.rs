@@ -12,6 +12,7 @@ use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::pace::{PlanDays, Rhythm, Tally};
 use crate::domain::student::StudentStatus;
 use crate::notify::schedule::{self, ScheduledVisit, TeacherWeek};
+use crate::planner::advice::{Advice, Bottleneck, advise};
 use crate::planner::week::{
     Change, ExistingVisit, Need, PlanSetup, Week, WeekPlan, WeekTeacher, format_week, monday_of,
 };
@@ -53,6 +54,9 @@ pub struct WeekReport {
     pub dry_run: bool,
     pub visits: Vec<WeekVisit>,
     pub unplaced: Vec<Unplaced>,
+    /// Where the week is short of teachers or family time, and what would fix it.
+    pub bottleneck: Bottleneck,
+    pub advice: Vec<Advice>,
     pub stats: Stats,
     pub changes: ChangeCounts,
     /// Each plan's pace at the start of the week and what it asked for.
@@ -101,6 +105,7 @@ pub async fn run(
     let (loaded, district) = load(&mut tx, settings, &calendar, week, now).await?;
     let problem = loaded.problem();
     let schedule = planner::solve(&problem.problem)?;
+    let staffing = advise(&problem.problem, &schedule);
     let changes = loaded.changes(&schedule);
     let applied = if dry_run {
         tx.rollback().await?;
@@ -203,6 +208,8 @@ pub async fn run(
         dry_run,
         visits: report_visits,
         unplaced: schedule.unplaced,
+        bottleneck: staffing.bottleneck,
+        advice: staffing.advice,
         stats: schedule.stats,
         changes: counts,
         plans: problem.needs,

@@ -8,6 +8,7 @@
 //! maximum flow, visits are pre-placed greedily by the soft goals (responsible
 //! teacher, days apart, last week's slots), so the flow only changes what it must.
 
+pub mod advice;
 mod flow;
 pub mod problem;
 pub mod week;

@@ -17,7 +17,7 @@ pub struct Problem {
     pub students: Vec<StudentNeed>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DaySlot {
     pub day: NaiveDate,

@@ -19,12 +19,14 @@ pub struct AlertRow {
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub acknowledged_by: Option<String>,
     pub ack_note: Option<String>,
+    /// No supervisor could be told when it opened (the operators were).
+    pub nobody_told: bool,
 }
 
 pub async fn list(tx: &mut Tx, open_only: bool) -> StoreResult<Vec<AlertRow>> {
     tx.fetch_all(
         "SELECT a.id, a.plan_id, p.student_id, a.severity, a.opened_at, a.last_notified_at,
-                a.resolved_at, a.acknowledged_at, a.acknowledged_by, a.ack_note
+                a.resolved_at, a.acknowledged_at, a.acknowledged_by, a.ack_note, a.nobody_told
          FROM alerts a JOIN plans p ON p.id = a.plan_id
          WHERE ($1 = 0 OR a.resolved_at IS NULL) ORDER BY a.id",
         args![i64::from(open_only)],
@@ -73,6 +75,16 @@ pub async fn reminded(tx: &mut Tx, id: i64) -> StoreResult<()> {
     tx.execute(
         "UPDATE alerts SET last_notified_at = $2 WHERE id = $1",
         args![id, now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Whether any supervisor heard of the alert.
+pub async fn set_nobody_told(tx: &mut Tx, plan_id: i64, nobody_told: bool) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE alerts SET nobody_told = $2 WHERE plan_id = $1 AND resolved_at IS NULL",
+        args![plan_id, nobody_told],
     )
     .await?;
     Ok(())
