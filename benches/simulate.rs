@@ -26,6 +26,7 @@ async fn main() -> anyhow::Result<()> {
         from: NaiveDate::from_ymd_opt(2026, 8, 31).expect("a date"),
         miss_rate: 0.1,
         seed: 1,
+        advise: false,
     };
     let report = simulate::simulate(&calendar, &district, &recorded, options, |_, _| {})?;
     println!(

@@ -8,7 +8,8 @@ use clap::{Args, ValueEnum};
 use super::Context;
 use super::output::print_table;
 use crate::domain::calendar::SchoolYear;
-use crate::jobs::simulate::{self, Options};
+use crate::jobs::simulate::{self, Options, YearAdvice};
+use crate::planner::advice::AdviceKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SimulateFormat {
@@ -31,6 +32,10 @@ pub struct SimulateArgs {
     /// The same seed gives the same year.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Also work out what would let every child be served: the teachers' half-days,
+    /// backup teachers or families' half-days that the missing visits needed.
+    #[arg(long)]
+    advise: bool,
     #[arg(long, value_enum, default_value_t = SimulateFormat::Table)]
     format: SimulateFormat,
 }
@@ -72,6 +77,7 @@ pub async fn run(context: &Context, args: SimulateArgs) -> anyhow::Result<()> {
             from,
             miss_rate: args.miss_rate,
             seed: args.seed,
+            advise: args.advise,
         },
         |done, _| bar.set_position(done as u64),
     )?;
@@ -137,6 +143,9 @@ pub async fn run(context: &Context, args: SimulateArgs) -> anyhow::Result<()> {
                     &mut out,
                 )?;
             }
+            if let Some(advice) = &report.advice {
+                print_year_advice(advice, &mut out)?;
+            }
             writeln!(out, "\nTeacher load (visits a week):")?;
             let rows: Vec<Vec<String>> = report
                 .teachers
@@ -155,6 +164,49 @@ pub async fn run(context: &Context, args: SimulateArgs) -> anyhow::Result<()> {
                 &mut out,
             )?;
         }
+    }
+    Ok(())
+}
+
+fn print_year_advice(advice: &[YearAdvice], out: &mut impl Write) -> anyhow::Result<()> {
+    if advice.is_empty() {
+        writeln!(
+            out,
+            "\nEvery visit asked for could be placed: no staffing change is needed."
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nWhat would place the visits that could not be placed (the most first):"
+    )?;
+    for item in advice {
+        let what = match item.kind {
+            AdviceKind::TeacherHalfDays => format!(
+                "{}: {} more half-day(s) a week ({})",
+                item.teachers.join(", "),
+                item.half_days_a_week,
+                item.half_days.join(", ")
+            ),
+            AdviceKind::BackupTeacher => format!(
+                "{} as backup teacher of {}",
+                item.teachers.join(", "),
+                item.changed_for.join(", ")
+            ),
+            AdviceKind::FamilyHalfDays => format!(
+                "ask the family of {} for {} more half-day(s) a week ({})",
+                item.changed_for.join(", "),
+                item.half_days_a_week,
+                item.half_days.join(", ")
+            ),
+        };
+        writeln!(
+            out,
+            "  {what} — needed in {} week(s), places {} visit(s) for {}",
+            item.weeks,
+            item.visits,
+            item.students.join(", ")
+        )?;
     }
     Ok(())
 }

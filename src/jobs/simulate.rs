@@ -2,7 +2,7 @@
 //! memory, with the real planner and pace rules and visits missed at random. The
 //! database is only read.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, Duration, IsoWeek, NaiveDate};
 use serde::Serialize;
@@ -11,7 +11,9 @@ use super::plan_week::{District, WeekVisits, load_district};
 use crate::config::Settings;
 use crate::domain::calendar::SchoolCalendar;
 use crate::domain::pace::{Pace, Status, Tally, VisitState};
+use crate::domain::slot::WeeklySlot;
 use crate::domain::visit::Outcome;
+use crate::planner::advice::{Advice, AdviceKind, advise};
 use crate::planner::week::{Change, ExistingVisit, monday_of};
 use crate::planner::{self, ProblemError};
 use crate::store::{StoreResult, Tx, visits};
@@ -22,6 +24,9 @@ pub struct Options {
     pub from: NaiveDate,
     pub miss_rate: f64,
     pub seed: u64,
+    /// Work out, week by week, what would have placed the visits that could not be
+    /// placed (staffing advice), and add it up for the year.
+    pub advise: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -66,6 +71,85 @@ pub struct SimulationReport {
     pub totals: Totals,
     pub students: Vec<ProjectedStudent>,
     pub teachers: Vec<TeacherLoad>,
+    /// With `advise`: the additions that would have placed the year's missing
+    /// visits, the most visits first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<Vec<YearAdvice>>,
+}
+
+/// One addition over the rest of the year: the weekly half-days (or the backup
+/// teacher) that the weeks' advice asked for again and again.
+#[derive(Debug, Clone, Serialize)]
+pub struct YearAdvice {
+    pub kind: AdviceKind,
+    pub teachers: Vec<String>,
+    pub changed_for: Vec<String>,
+    /// Children whose missing visits it would place.
+    pub students: Vec<String>,
+    /// Weekly half-days (`Tue-PM`), the most often needed first.
+    pub half_days: Vec<String>,
+    /// The most of them needed in one week.
+    pub half_days_a_week: u32,
+    /// Weeks in which it would have placed visits.
+    pub weeks: u32,
+    pub visits: u64,
+}
+
+#[derive(Default)]
+struct AdviceTally {
+    students: BTreeSet<String>,
+    half_days: BTreeMap<String, u32>,
+    half_days_a_week: u32,
+    weeks: u32,
+    visits: u64,
+}
+
+fn add_week_advice(
+    year: &mut BTreeMap<(AdviceKind, Vec<String>, Vec<String>), AdviceTally>,
+    calendar: &SchoolCalendar,
+    advice: Vec<Advice>,
+) {
+    for item in advice {
+        let tally = year
+            .entry((item.kind, item.teachers, item.changed_for))
+            .or_default();
+        tally.students.extend(item.students);
+        for c in &item.half_days {
+            // A make-up Saturday is the weekday whose timetable it follows.
+            let weekly = WeeklySlot {
+                weekday: calendar.timetable_weekday(c.day).unwrap_or(c.day.weekday()),
+                slot: c.slot.clone(),
+            };
+            *tally.half_days.entry(weekly.to_string()).or_default() += 1;
+        }
+        tally.half_days_a_week = tally.half_days_a_week.max(item.half_days.len() as u32);
+        tally.weeks += 1;
+        tally.visits += item.visits;
+    }
+}
+
+fn year_advice(
+    year: BTreeMap<(AdviceKind, Vec<String>, Vec<String>), AdviceTally>,
+) -> Vec<YearAdvice> {
+    let mut advice: Vec<YearAdvice> = year
+        .into_iter()
+        .map(|((kind, teachers, changed_for), tally)| {
+            let mut half_days: Vec<(String, u32)> = tally.half_days.into_iter().collect();
+            half_days.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            YearAdvice {
+                kind,
+                teachers,
+                changed_for,
+                students: tally.students.into_iter().collect(),
+                half_days: half_days.into_iter().map(|(h, _)| h).collect(),
+                half_days_a_week: tally.half_days_a_week,
+                weeks: tally.weeks,
+                visits: tally.visits,
+            }
+        })
+        .collect();
+    advice.sort_by(|a, b| b.visits.cmp(&a.visits).then(a.teachers.cmp(&b.teachers)));
+    advice
 }
 
 /// SplitMix64: a small, well-tested generator; the same seed gives the same year.
@@ -213,6 +297,7 @@ pub fn simulate(
         .map(|p| (p.plan_id, p.rhythm.visits_per_week))
         .collect();
     let mut load: BTreeMap<String, u32> = BTreeMap::new();
+    let mut advice = BTreeMap::new();
     for (done, &week) in weeks.iter().enumerate() {
         let monday = monday_of(week);
         // Planned on the Friday before, as the daemon does; the first week from `from`.
@@ -237,6 +322,13 @@ pub fn simulate(
         );
         let problem = plan.problem();
         let schedule = planner::solve(&problem.problem)?;
+        if options.advise && !schedule.unplaced.is_empty() {
+            add_week_advice(
+                &mut advice,
+                calendar,
+                advise(&problem.problem, &schedule).advice,
+            );
+        }
         totals.visits_asked += schedule.stats.visits_needed;
         totals.visits_placed += schedule.stats.visits_placed;
         let this_week = by_week.entry(week).or_default();
@@ -339,6 +431,7 @@ pub fn simulate(
         totals,
         students,
         teachers,
+        advice: options.advise.then(|| year_advice(advice)),
     })
 }
 

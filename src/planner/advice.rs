@@ -85,6 +85,8 @@ pub struct Staffing {
 const MOST_ADDITIONS: usize = 24;
 /// Backup teachers tried for one child: those with the most free half-days it can use.
 const BACKUP_CANDIDATES: usize = 3;
+/// The most teachers advised on together.
+const MOST_TEACHERS: usize = 3;
 
 pub fn advise(problem: &Problem, schedule: &Schedule) -> Staffing {
     if schedule.unplaced.is_empty() {
@@ -116,6 +118,10 @@ struct District<'a> {
     per_day: HashMap<(&'a str, NaiveDate), u32>,
     missing: BTreeMap<&'a str, u32>,
     students: HashMap<&'a str, &'a StudentNeed>,
+    /// Each teacher's half-days still free (offered, not taken, day not full).
+    free: BTreeMap<&'a str, Vec<DaySlot>>,
+    /// Who is free in each half-day.
+    free_in: HashMap<&'a DaySlot, Vec<&'a str>>,
 }
 
 impl<'a> District<'a> {
@@ -140,7 +146,28 @@ impl<'a> District<'a> {
                 .iter()
                 .map(|s| (s.id.as_str(), s))
                 .collect(),
+            free: BTreeMap::new(),
+            free_in: HashMap::new(),
         };
+        district.index_placed(schedule);
+        for teacher in &problem.teachers {
+            for c in &teacher.available {
+                let key = (teacher.id.as_str(), c.day, c.slot.as_str());
+                if !district.taken.contains_key(&key) && !district.day_full(&teacher.id, c.day) {
+                    district
+                        .free
+                        .entry(&teacher.id)
+                        .or_default()
+                        .push(c.clone());
+                    district.free_in.entry(c).or_default().push(&teacher.id);
+                }
+            }
+        }
+        district
+    }
+
+    fn index_placed(&mut self, schedule: &'a Schedule) {
+        let district = self;
         for visit in &schedule.visits {
             let cell = (visit.teacher.as_str(), visit.day, visit.slot.as_str());
             district.taken.insert(cell, visit.student.as_str());
@@ -154,7 +181,6 @@ impl<'a> District<'a> {
                 .entry((visit.teacher.as_str(), visit.day))
                 .or_default() += 1;
         }
-        district
     }
 
     fn offers(&self, teacher: &str, day: NaiveDate, slot: &str) -> bool {
@@ -255,7 +281,9 @@ impl<'a> District<'a> {
     }
 
     /// Teachers linked by the children missing visits: each group is advised on
-    /// its own (its children compete for the same teachers).
+    /// its own (its children compete for the same teachers). Backups can chain a
+    /// whole district together, so a group stops growing at a few teachers; groups
+    /// that would have merged are then advised side by side.
     fn groups(&self) -> Vec<BTreeSet<&'a str>> {
         let mut groups: Vec<BTreeSet<&'a str>> = Vec::new();
         for &id in self.missing.keys() {
@@ -263,14 +291,19 @@ impl<'a> District<'a> {
                 continue;
             };
             let mine: BTreeSet<&'a str> = helpers(student).collect();
-            let (joined, rest): (Vec<_>, Vec<_>) =
-                groups.into_iter().partition(|g| !g.is_disjoint(&mine));
-            let mut merged = mine;
-            for group in joined {
-                merged.extend(group);
+            let mut merged = mine.clone();
+            let mut kept = Vec::with_capacity(groups.len());
+            for group in groups {
+                if !group.is_disjoint(&mine) && merged.union(&group).count() <= MOST_TEACHERS {
+                    merged.extend(group);
+                } else {
+                    kept.push(group);
+                }
             }
-            groups = rest;
-            groups.push(merged);
+            groups = kept;
+            if !groups.iter().any(|g| mine.is_subset(g)) {
+                groups.push(merged);
+            }
         }
         groups.sort();
         groups
@@ -453,41 +486,26 @@ impl<'a> District<'a> {
     }
 
     /// Teachers outside the part with half-days free in the week that the child's
-    /// family could use: the most free first.
+    /// family could use: the most such half-days first.
     fn backup_candidates(
         &self,
         student: &StudentNeed,
         part: &Problem,
     ) -> Vec<(String, Vec<DaySlot>)> {
-        let mut found: Vec<(String, Vec<DaySlot>)> = self
-            .problem
-            .teachers
-            .iter()
-            .filter(|t| !part.teachers.iter().any(|p| p.id == t.id))
-            .map(|t| {
-                let free: Vec<DaySlot> = t
-                    .available
-                    .iter()
-                    .filter(|c| {
-                        !self
-                            .taken
-                            .contains_key(&(t.id.as_str(), c.day, c.slot.as_str()))
-                            && !self.day_full(&t.id, c.day)
-                    })
-                    .cloned()
-                    .collect();
-                let usable = free
-                    .iter()
-                    .filter(|c| student.available.contains(c))
-                    .count();
-                (usable, t.id.clone(), free)
-            })
-            .filter(|(usable, _, _)| *usable > 0)
-            .map(|(usable, id, free)| (std::cmp::Reverse(usable), id, free))
-            .collect::<BTreeSet<_>>()
+        let mut usable: HashMap<&str, usize> = HashMap::new();
+        for c in &student.available {
+            for &teacher in self.free_in.get(c).into_iter().flatten() {
+                if !part.teachers.iter().any(|p| p.id == teacher) {
+                    *usable.entry(teacher).or_default() += 1;
+                }
+            }
+        }
+        let mut ranked: Vec<(usize, &str)> = usable.into_iter().map(|(t, n)| (n, t)).collect();
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        let mut found: Vec<(String, Vec<DaySlot>)> = ranked
             .into_iter()
             .take(BACKUP_CANDIDATES)
-            .map(|(_, id, free)| (id, free))
+            .map(|(_, t)| (t.to_string(), self.free.get(t).cloned().unwrap_or_default()))
             .collect();
         found.sort();
         found
