@@ -212,6 +212,19 @@ fn the_demo_builds_a_district_in_its_own_database() {
         .find(|l| l.starts_with("S005"))
         .expect("S005 in the progress table");
     assert!(s005.contains("behind"), "{s005}");
+    // The supervisors' alert email, sent the same morning, gives the same figures.
+    let cells: Vec<&str> = s005.split_whitespace().collect();
+    let (name, delivered, expected) = (cells[1], cells[3], cells[5]);
+    let alert = std::fs::read_dir(dir.join("mail"))
+        .unwrap()
+        .flatten()
+        .map(|e| common::mail::date_subject_text(&std::fs::read_to_string(e.path()).unwrap()))
+        .find(|text| text.contains("送教进度提醒") && text.contains(name))
+        .expect("an alert email names S005");
+    assert!(
+        alert.contains(&format!("已完成 {delivered} 课时，应完成 {expected} 课时")),
+        "table: {s005}\nemail: {alert}"
+    );
     let demo = TestDb::sqlite_at(&dir.join("songjiao.db"));
     let plans = demo.json(&[
         "plan",

@@ -495,7 +495,48 @@ fn students_and_teachers_are_added_one_by_one(db: &TestDb) {
     assert!(student["plan"].as_str().unwrap().contains("teacher T01"));
 }
 
+/// Made on Sunday 29 November without a start date: the plan starts on Monday and
+/// owes its share from then; it is on track on its first days and no alert opens.
+fn a_plan_made_during_the_year_starts_that_day_and_is_on_track(db: &TestDb) {
+    db.ok(&["init"]);
+    db.import("teachers", TEACHERS);
+    db.import("students", STUDENTS);
+    let sheet = "student_id,school_year,teacher_id\nS001,2026-2027,T01\n";
+    let imported = db.import_as_of("2026-11-29", "plans", sheet);
+    assert!(
+        imported.contains("S001 starts 2026-11-30: target pro-rated to 148 periods (of 216)"),
+        "{imported}"
+    );
+    let set = db.ok(&[
+        "--as-of",
+        "2026-11-29",
+        "plan",
+        "set",
+        "S002",
+        "--teacher",
+        "T02",
+    ]);
+    assert!(
+        set.contains("S002 starts 2026-11-30: target pro-rated to 148 periods"),
+        "{set}"
+    );
+    for as_of in ["2026-11-30", "2026-12-02T12:00:00Z"] {
+        let rows = db.json(&["--as-of", as_of, "progress", "--format", "json"]);
+        for row in rows.as_array().unwrap() {
+            assert_eq!(row["status"], "on_track", "{as_of}: {row}");
+            assert_eq!(row["expected"], 0, "{as_of}: {row}");
+            assert_eq!(row["target"], 148, "{as_of}: {row}");
+        }
+    }
+    let check = db.ok(&["--as-of", "2026-11-30", "run-job", "check-pace"]);
+    assert!(check.contains("0 opened"), "{check}");
+    // The same sheet again the next day keeps the plan's start: nothing changes.
+    let again = db.import_as_of("2026-12-01", "plans", sheet);
+    assert!(again.contains("1 unchanged"), "{again}");
+}
+
 on_both_databases!(
+    a_plan_made_during_the_year_starts_that_day_and_is_on_track,
     init_is_idempotent_and_required,
     a_district_loads_from_its_spreadsheets,
     importing_the_same_file_twice_updates_rather_than_duplicates,

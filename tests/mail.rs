@@ -552,7 +552,77 @@ fn thirty_children_behind_make_one_email_for_their_supervisor(db: &TestDb) {
     assert_eq!(outbox[0]["subject"], "送教进度提醒：30 名学生");
 }
 
+/// No supervisor is registered: an alert that opens is told to the operators, and
+/// `alert list` says "nobody told" until a supervisor hears of it.
+fn an_alert_with_nobody_to_tell_goes_to_the_operators(db: &TestDb) {
+    district(db);
+    db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "2026-W49"]);
+    let config = db.file(
+        "ops.toml",
+        "[records]\nrecord_grace_days = 1\n\n[mail]\noperators = [\"ops@example.org\"]\n",
+    );
+    let check = |as_of: &str| {
+        db.ok(&[
+            "--config",
+            path(&config),
+            "--as-of",
+            as_of,
+            "run-job",
+            "check-pace",
+        ])
+    };
+    let run = check("2026-12-07");
+    assert!(run.contains("3 opened"), "{run}");
+    assert!(
+        run.contains("3 alert(s) had no supervisor to tell; the operators were told"),
+        "{run}"
+    );
+    let outbox = db.json(&["outbox", "list", "--format", "json"]);
+    let to_ops: Vec<_> = outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["recipient"] == "ops@example.org")
+        .collect();
+    assert_eq!(to_ops.len(), 1, "{outbox:#}");
+    assert!(
+        to_ops[0]["subject"].as_str().unwrap().contains("无人接收"),
+        "{to_ops:?}"
+    );
+    let listed = db.ok(&["alert", "list"]);
+    assert_eq!(listed.matches("nobody told").count(), 3, "{listed}");
+    // A supervisor is registered; the next reminder reaches them.
+    db.ok(&[
+        "supervisor",
+        "add",
+        "--name",
+        "赵督导",
+        "--email",
+        "zhao@example.org",
+    ]);
+    let later = check("2026-12-14");
+    assert!(
+        later.contains("reminded") && !later.contains("no supervisor"),
+        "{later}"
+    );
+    let listed = db.ok(&["alert", "list"]);
+    assert!(!listed.contains("nobody told"), "{listed}");
+    // Without operators either, the run says so.
+    let bare = db.file("bare.toml", "[records]\nrecord_grace_days = 1\n");
+    db.sql("DELETE FROM staff WHERE role = 'supervisor'");
+    let alone = db.ok(&[
+        "--config",
+        path(&bare),
+        "--as-of",
+        "2026-12-21",
+        "run-job",
+        "check-pace",
+    ]);
+    assert!(alone.contains("no mail.operators are set"), "{alone}");
+}
+
 on_both_databases!(
+    an_alert_with_nobody_to_tell_goes_to_the_operators,
     schedules_go_out_once_and_updates_only_to_teachers_with_changes,
     supervisors_get_one_email_per_run_and_nothing_private,
     unrecorded_visits_remind_the_teacher_once_then_the_coordinator,

@@ -1,7 +1,7 @@
 //! The year in a test: the daemon's scheduler driven through the 2026-2027 school
 //! year with an injected clock (jumping from one scheduled time to the next), the
 //! real job code, and a real SMTP server. Teachers record their visits each Sunday;
-//! S002's family is away for four weeks in November; the daemon is down for a
+//! S002's family is away for six weeks in September and October; the daemon is down for a
 //! weekend in March.
 
 mod common;
@@ -12,25 +12,42 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use common::TestDb;
 use common::mail::{SmtpServer, date_subject_text, free_port};
 use songjiao::config::{MailTransport, Settings, SmtpSecurity};
-use songjiao::domain::pace::Status;
+use songjiao::domain::pace::{Pace, PlanDays, Rhythm, Status, Tally};
 use songjiao::domain::visit::Outcome;
 use songjiao::jobs::daemon::{next_wake, run_due, scheduled_jobs};
 use songjiao::jobs::progress::progress;
 use songjiao::store::visits::{self, RecordInput};
 use songjiao::store::{Actor, Store};
 
-/// Records every visit of the week ending on `sunday` (S002's as missed while away).
-async fn record_week(store: &Store, settings: &Settings, sunday: NaiveDate, now: DateTime<Utc>) {
+/// The six weeks S002's family is away, from Monday 14 September: two weeks into
+/// the year, when the child is on the expected line. (A child visited twice every
+/// week runs ahead of the line, which counts teaching days: 80 visits at that rhythm
+/// for 72 owed. One who is ahead is told of when it is more than one visit behind,
+/// which can be a week later than its second missed visit.)
+fn away(day: NaiveDate) -> bool {
+    (NaiveDate::from_ymd_opt(2026, 9, 14).unwrap()..=NaiveDate::from_ymd_opt(2026, 10, 25).unwrap())
+        .contains(&day)
+}
+
+/// Records every visit of the week ending on `sunday` (S002's as missed while away);
+/// returns the days of S002's missed visits.
+async fn record_week(
+    store: &Store,
+    settings: &Settings,
+    sunday: NaiveDate,
+    now: DateTime<Utc>,
+) -> Vec<NaiveDate> {
+    let mut missed = Vec::new();
     let actor = Actor("teachers".into());
     let mut tx = store.write(&actor, now).await.unwrap();
     let week = visits::planned_between(&mut tx, sunday - Duration::days(6), sunday)
         .await
         .unwrap();
     for visit in week.into_iter().filter(|v| v.outcome.is_none()) {
-        let away = visit.student_id == "S002"
-            && (NaiveDate::from_ymd_opt(2026, 11, 2).unwrap()
-                ..=NaiveDate::from_ymd_opt(2026, 11, 29).unwrap())
-                .contains(&visit.day);
+        let away = visit.student_id == "S002" && away(visit.day);
+        if away {
+            missed.push(visit.day);
+        }
         let row = visits::visit_for_record(&mut tx, visit.visit_id)
             .await
             .unwrap()
@@ -59,6 +76,7 @@ async fn record_week(store: &Store, settings: &Settings, sunday: NaiveDate, now:
         .unwrap();
     }
     tx.commit().await.unwrap();
+    missed
 }
 
 fn a_school_year_under_the_daemon(db: &TestDb) {
@@ -96,12 +114,14 @@ fn a_school_year_under_the_daemon(db: &TestDb) {
     let down_from: DateTime<Utc> = "2027-03-12T12:00:00Z".parse().unwrap(); // Friday evening
     let down_until: DateTime<Utc> = "2027-03-15T02:00:00Z".parse().unwrap(); // Monday 10:00
 
-    let (runs, behind_since) = common::runtime().block_on(async {
+    let (runs, behind_since, missed_days, behind_row) = common::runtime().block_on(async {
         let store = Store::open(&settings.database, false).await.unwrap();
         let mut now: DateTime<Utc> = "2026-08-28T00:00:00Z".parse().unwrap();
         let end: DateTime<Utc> = "2027-07-05T00:00:00Z".parse().unwrap();
         let mut runs = Vec::new();
         let mut behind_since: Option<NaiveDate> = None;
+        let mut behind_row = None;
+        let mut missed_days = Vec::new();
         let calendar = settings
             .calendar(songjiao::domain::calendar::SchoolYear::starting(2026))
             .unwrap();
@@ -114,16 +134,17 @@ fn a_school_year_under_the_daemon(db: &TestDb) {
                     let day = tick.with_timezone(&zone).date_naive();
                     if job.name() == "check_pace"
                         && behind_since.is_none()
-                        && day >= NaiveDate::from_ymd_opt(2026, 11, 2).unwrap()
+                        && day >= NaiveDate::from_ymd_opt(2026, 9, 14).unwrap()
                     {
                         let mut tx = store.read().await.unwrap();
                         let rows = progress(&mut tx, &settings, &calendar, tick).await.unwrap();
                         tx.rollback().await.unwrap();
-                        if rows
+                        if let Some(row) = rows
                             .iter()
-                            .any(|r| r.student_id == "S002" && r.status != Status::OnTrack)
+                            .find(|r| r.student_id == "S002" && r.status != Status::OnTrack)
                         {
                             behind_since = Some(day);
+                            behind_row = Some(row.clone());
                         }
                     }
                 }
@@ -131,7 +152,7 @@ fn a_school_year_under_the_daemon(db: &TestDb) {
             // Teachers record the week on Sunday evening.
             let local = now.with_timezone(&zone);
             if local.weekday() == Weekday::Sun && local.time().format("%H").to_string() == "18" {
-                record_week(&store, &settings, local.date_naive(), now).await;
+                missed_days.extend(record_week(&store, &settings, local.date_naive(), now).await);
             }
             let wake = next_wake(&jobs, now, &settings).unwrap();
             let sunday_evening = {
@@ -155,7 +176,12 @@ fn a_school_year_under_the_daemon(db: &TestDb) {
                 .unwrap();
         }
         store.close().await;
-        (runs, behind_since.expect("S002 fell behind"))
+        (
+            runs,
+            behind_since.expect("S002 fell behind"),
+            missed_days,
+            behind_row.expect("S002's figures when it fell behind"),
+        )
     });
 
     // Every run once; plan-week every Friday (holiday weeks plan nothing).
@@ -219,12 +245,12 @@ fn a_school_year_under_the_daemon(db: &TestDb) {
     );
     assert!(!alerts.is_empty(), "the supervisor heard about S002");
     let bodies: Vec<String> = alerts.iter().map(|a| date_subject_text(a)).collect();
-    // The family was away from Monday 2 November: the alert went out within a week
-    // of S002 falling behind (each message's first line is its date).
+    // The family was away from Monday 14 September: the alert went out within a
+    // week of S002 falling behind (each message's first line is its date).
     let opened = bodies
         .iter()
         .position(|b| {
-            b.lines().next().unwrap_or_default() >= "2026-11-02"
+            b.lines().next().unwrap_or_default() >= "2026-09-14"
                 && b.contains("王欣怡")
                 && (b.contains("新出现进度问题") || b.contains("情况加重"))
         })
@@ -233,6 +259,39 @@ fn a_school_year_under_the_daemon(db: &TestDb) {
     assert!(
         sent_on >= behind_since && sent_on - behind_since <= Duration::days(7),
         "S002 fell behind on {behind_since}; the alert went out on {sent_on}"
+    );
+    // Within a week of the second missed visit (the teacher records on Sunday).
+    assert!(missed_days.len() >= 10, "six weeks away: {missed_days:?}");
+    let second_missed = missed_days[1];
+    assert!(
+        sent_on - second_missed <= Duration::days(7),
+        "the second visit was missed on {second_missed}; the alert went out on {sent_on}"
+    );
+    // And at least four weeks before the child could no longer reach the target if
+    // nothing more were delivered: the year could still be saved.
+    let calendar = settings
+        .calendar(songjiao::domain::calendar::SchoolYear::starting(2026))
+        .unwrap();
+    let (start, end) = calendar.teaching_span().unwrap();
+    let days = PlanDays::new(&calendar, start, end, &[]);
+    let rhythm = Rhythm {
+        target: 216,
+        visits_per_week: 2,
+        periods_per_visit: 3,
+        max_visits_per_week: 3,
+    };
+    let frozen = Tally {
+        delivered: behind_row.delivered,
+        pending: behind_row.pending,
+        ..Tally::default()
+    };
+    let unreachable_on = (0..400)
+        .map(|d| sent_on + Duration::days(d))
+        .find(|&day| Pace::at(&days, rhythm, &frozen, day).status == Status::Unreachable)
+        .expect("with nothing more delivered the target is out of reach some day");
+    assert!(
+        unreachable_on - sent_on >= Duration::days(28),
+        "alerted on {sent_on}, out of reach from {unreachable_on}"
     );
     assert!(
         bodies[opened..]

@@ -92,8 +92,13 @@ fn message(
         for notice in group {
             let r = notice.row;
             let line = if zh {
+                let pending = if r.pending > 0 {
+                    format!("（另有 {} 课时待记录）", r.pending)
+                } else {
+                    String::new()
+                };
                 format!(
-                    "{}（{}）：{}；已完成 {} 课时，应完成 {} 课时，年度目标 {} 课时",
+                    "{}（{}）：{}；已完成 {} 课时{pending}，应完成 {} 课时，年度目标 {} 课时",
                     r.name,
                     r.school,
                     status_words(r.status, locale),
@@ -102,8 +107,13 @@ fn message(
                     r.target
                 )
             } else {
+                let pending = if r.pending > 0 {
+                    format!(" (and {} not recorded yet)", r.pending)
+                } else {
+                    String::new()
+                };
                 format!(
-                    "{} ({}): {}; {} periods delivered, {} expected by now, target {}",
+                    "{} ({}): {}; {} periods delivered{pending}, {} expected by now, target {}",
                     r.name,
                     r.school,
                     status_words(r.status, locale),
