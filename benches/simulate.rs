@@ -27,11 +27,12 @@ async fn main() -> anyhow::Result<()> {
         from: NaiveDate::from_ymd_opt(2026, 8, 31).expect("a date"),
         miss_rate: 0.1,
         seed: 1,
-        advise: true,
+        advise: std::env::var("SIMULATE_ADVISE").map_or(true, |v| v != "0"),
     };
     let report = simulate::simulate(&calendar, &district, &recorded, options, |_, _| {})?;
     println!(
-        "simulate --advise: {} students, {} weeks, {} of {} visits placed, {} reach the target, {} advice item(s); {:.2} s (target under 10 s)",
+        "simulate{}: {} students, {} weeks, {} of {} visits placed, {} reach the target, {} advice item(s); {:.2} s (target under 10 s)",
+        if options.advise { " --advise" } else { "" },
         report.totals.students,
         report.totals.weeks,
         report.totals.visits_placed,

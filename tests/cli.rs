@@ -255,3 +255,79 @@ fn the_demo_builds_a_district_in_its_own_database() {
     // A second run starts afresh rather than failing on the first one's data.
     db.ok(&["--as-of", "2026-11-30", "demo", "--dir", path(&dir)]);
 }
+
+/// `songjiao ARGS…` run in `dir`, with no database from the environment.
+fn songjiao_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_songjiao"))
+        .current_dir(dir)
+        .env_remove("SONGJIAO_DATABASE_URL")
+        .env_remove("SONGJIAO_NOW")
+        .args(args)
+        .output()
+        .expect("run songjiao")
+}
+
+/// A URL with a scheme songjiao does not know is refused, naming the ones it
+/// knows, and creates nothing (it once made a SQLite file named `mysql:`).
+#[test]
+fn an_unknown_database_scheme_is_refused_and_creates_nothing() {
+    let db = TestDb::sqlite();
+    let output = songjiao_in(db.dir.path(), &["--database", "mysql://x", "init"]);
+    assert!(!output.status.success());
+    let error = stderr(&output);
+    assert!(
+        error.contains("sqlite://")
+            && error.contains("postgres://")
+            && error.contains("postgresql://"),
+        "{error}"
+    );
+    let left: Vec<_> = std::fs::read_dir(db.dir.path())
+        .unwrap()
+        .flatten()
+        .collect();
+    assert!(left.is_empty(), "nothing is created: {left:?}");
+}
+
+/// A PostgreSQL server that is not there is named with its address, at once, not
+/// as a pool that timed out.
+#[test]
+fn a_postgres_server_that_refuses_is_named() {
+    let port = common::mail::free_port();
+    let db = TestDb::sqlite();
+    let url = format!("postgres://postgres@127.0.0.1:{port}/songjiao");
+    let output = songjiao_in(db.dir.path(), &["--database", &url, "init"]);
+    assert!(!output.status.success());
+    let error = stderr(&output);
+    assert!(
+        error.contains(&format!("cannot reach PostgreSQL at 127.0.0.1:{port}"))
+            && error.contains("connection refused"),
+        "{error}"
+    );
+}
+
+/// A database that does not exist on a running server is named once, with
+/// `createdb` as the hint.
+#[test]
+fn a_missing_postgres_database_is_named_with_createdb() {
+    let Ok(admin) = std::env::var("SONGJIAO_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: set SONGJIAO_TEST_POSTGRES_URL to run on PostgreSQL");
+        return;
+    };
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.clone(), |(b, _)| b.to_string());
+    let db = TestDb::sqlite();
+    let url = format!("{base}/no_such_district");
+    let output = songjiao_in(db.dir.path(), &["--database", &url, "init"]);
+    assert!(!output.status.success());
+    let error = stderr(&output);
+    assert!(
+        error.contains("has no database `no_such_district`") && error.contains("createdb"),
+        "{error}"
+    );
+    assert_eq!(
+        error.matches("no_such_district").count(),
+        2,
+        "named once, in the hint once: {error}"
+    );
+}

@@ -530,6 +530,25 @@ fn a_plan_made_during_the_year_starts_that_day_and_is_on_track(db: &TestDb) {
     }
     let check = db.ok(&["--as-of", "2026-11-30", "run-job", "check-pace"]);
     assert!(check.contains("0 opened"), "{check}");
+    // plan show reads the same pace as progress.
+    let shown = db.json(&[
+        "--as-of",
+        "2026-11-30",
+        "plan",
+        "show",
+        "S001",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        (&shown["status"], &shown["expected"], &shown["start_date"]),
+        (
+            &serde_json::json!("on_track"),
+            &serde_json::json!(0),
+            &serde_json::json!("2026-11-30")
+        ),
+        "{shown}"
+    );
     // The same sheet again the next day keeps the plan's start: nothing changes.
     let again = db.import_as_of("2026-12-01", "plans", sheet);
     assert!(again.contains("1 unchanged"), "{again}");

@@ -86,6 +86,11 @@ struct PlanView {
     /// Periods owed after pro-rating for a plan shorter than the year.
     target: u32,
     teaching_days: usize,
+    /// Where the plan stands now, as `progress` reads it.
+    delivered: u32,
+    pending: u32,
+    expected: u32,
+    status: crate::domain::pace::Status,
 }
 
 #[derive(Serialize)]
@@ -134,7 +139,20 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
                 .settings
                 .calendar(year)
                 .map_err(anyhow::Error::msg)?;
+            let pace = crate::jobs::progress::student_progress(
+                &mut tx,
+                &context.settings,
+                &calendar,
+                context.now,
+                &student_id,
+            )
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("student {student_id} has no plan for {year}"))?;
             let view = PlanView {
+                delivered: pace.delivered,
+                pending: pace.pending,
+                expected: pace.expected,
+                status: pace.status,
                 target: plan
                     .terms
                     .target(&calendar, context.settings.defaults.prorate_target),

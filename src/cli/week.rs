@@ -11,7 +11,7 @@ use super::output::print_table;
 use crate::domain::slot::weekday_name;
 use crate::jobs::plan_week::{self, WeekReport};
 use crate::planner::DaySlot;
-use crate::planner::advice::{Advice, AdviceKind, Bottleneck};
+use crate::planner::advice::{AdviceKind, Staffing};
 use crate::planner::week::parse_week;
 use crate::store::{Store, people};
 
@@ -163,7 +163,7 @@ fn print_report(
                 name(students, id)
             }
         };
-        print_staffing(&report.bottleneck, &report.advice, &anyone, out)?;
+        print_staffing(&report.staffing, &anyone, out)?;
     }
     let c = &report.changes;
     writeln!(
@@ -187,11 +187,20 @@ fn print_report(
 /// The bottleneck and the advice under the unplaced visits, in plain words:
 /// "T04 王芳: 2 more half-days (Tue 12-01 PM, Thu 12-03 AM) would place 2 visits".
 pub fn print_staffing(
-    bottleneck: &Bottleneck,
-    advice: &[Advice],
+    staffing: &Staffing,
     name: &dyn Fn(&str) -> String,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
+    // A district short everywhere would fill screens: the first lines of each part,
+    // then how many more (the JSON has them all).
+    const SHOWN: usize = 20;
+    let more = |total: usize, out: &mut dyn Write| -> std::io::Result<()> {
+        if total > SHOWN {
+            writeln!(out, "  … and {} more", total - SHOWN)?;
+        }
+        Ok(())
+    };
+    let (bottleneck, advice) = (&staffing.bottleneck, &staffing.advice);
     let half_day = |c: &DaySlot| {
         format!(
             "{} {} {}",
@@ -207,7 +216,7 @@ pub fn print_staffing(
     {
         writeln!(out, "\nWhere the week is short:")?;
     }
-    for full in &bottleneck.full_half_days {
+    for full in bottleneck.full_half_days.iter().take(SHOWN) {
         writeln!(
             out,
             "  {} is taken on every half-day these children could use: {}",
@@ -215,7 +224,8 @@ pub fn print_staffing(
             list(full.half_days.iter().map(half_day).collect())
         )?;
     }
-    for full in &bottleneck.full_days {
+    more(bottleneck.full_half_days.len(), out)?;
+    for full in bottleneck.full_days.iter().take(SHOWN) {
         writeln!(
             out,
             "  {} already makes the most visits a day on {}",
@@ -228,7 +238,8 @@ pub fn print_staffing(
             )
         )?;
     }
-    for few in &bottleneck.few_common_days {
+    more(bottleneck.full_days.len(), out)?;
+    for few in bottleneck.few_common_days.iter().take(SHOWN) {
         writeln!(
             out,
             "  {}'s family shares {} day(s) with the child's teachers; {} visits need {} days",
@@ -270,6 +281,14 @@ pub fn print_staffing(
             out,
             "  {line}: places {} visit(s) for {students}",
             item.visits
+        )?;
+    }
+    more(advice.len(), out)?;
+    if staffing.groups_not_advised > 0 {
+        writeln!(
+            out,
+            "  {} more part(s) of the district are short of teachers as well: the week needs more teachers, not single changes",
+            staffing.groups_not_advised
         )?;
     }
     Ok(())

@@ -12,7 +12,7 @@ use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::pace::{PlanDays, Rhythm, Tally};
 use crate::domain::student::StudentStatus;
 use crate::notify::schedule::{self, ScheduledVisit, TeacherWeek};
-use crate::planner::advice::{Advice, Bottleneck, advise};
+use crate::planner::advice::{Staffing, advise};
 use crate::planner::week::{
     Change, ExistingVisit, Need, PlanSetup, Week, WeekPlan, WeekTeacher, format_week, monday_of,
 };
@@ -54,9 +54,10 @@ pub struct WeekReport {
     pub dry_run: bool,
     pub visits: Vec<WeekVisit>,
     pub unplaced: Vec<Unplaced>,
-    /// Where the week is short of teachers or family time, and what would fix it.
-    pub bottleneck: Bottleneck,
-    pub advice: Vec<Advice>,
+    /// Where the week is short of teachers or family time, and what would fix it:
+    /// `bottleneck`, `advice`, `still_unplaced`, `groups_not_advised`.
+    #[serde(flatten)]
+    pub staffing: Staffing,
     pub stats: Stats,
     pub changes: ChangeCounts,
     /// Each plan's pace at the start of the week and what it asked for.
@@ -102,7 +103,8 @@ pub async fn run(
         )
         .await?;
     }
-    let (loaded, district) = load(&mut tx, settings, &calendar, week, now).await?;
+    let district = load_district(&mut tx, settings, &calendar).await?;
+    let loaded = load_week(&mut tx, settings, &calendar, &district, week, now).await?;
     let problem = loaded.problem();
     let schedule = planner::solve(&problem.problem)?;
     let staffing = advise(&problem.problem, &schedule);
@@ -208,8 +210,7 @@ pub async fn run(
         dry_run,
         visits: report_visits,
         unplaced: schedule.unplaced,
-        bottleneck: staffing.bottleneck,
-        advice: staffing.advice,
+        staffing,
         stats: schedule.stats,
         changes: counts,
         plans: problem.needs,
@@ -217,7 +218,10 @@ pub async fn run(
     })
 }
 
-fn find_visit(plans: &[WeekPlan], visit_id: i64) -> (&WeekPlan, &ExistingVisit) {
+fn find_visit<'p, 'a>(
+    plans: &'p [WeekPlan<'a>],
+    visit_id: i64,
+) -> (&'p WeekPlan<'a>, &'p ExistingVisit) {
     plans
         .iter()
         .find_map(|p| {
@@ -349,7 +353,7 @@ pub struct WeekVisits {
 impl District {
     /// The week to plan: the plans that cover it, and what was already there.
     pub fn week<'c>(
-        &self,
+        &'c self,
         calendar: &'c SchoolCalendar,
         week: IsoWeek,
         today: NaiveDate,
@@ -362,7 +366,7 @@ impl District {
             .iter()
             .filter(|p| p.start <= sunday && p.end >= monday)
             .map(|plan| WeekPlan {
-                setup: plan.clone(),
+                setup: plan,
                 before: visits
                     .before
                     .get(&plan.plan_id)
@@ -384,23 +388,24 @@ impl District {
             today,
             slots: self.slots.clone(),
             finish_margin_weeks: self.finish_margin_weeks,
-            teachers: self.teachers.clone(),
+            teachers: &self.teachers,
             plans,
             orphans: visits.this_week.into_values().flatten().collect(),
         }
     }
 }
 
-async fn load<'c>(
+/// The week to plan for the district: its visits and what came before them.
+async fn load_week<'c>(
     tx: &mut Tx,
     settings: &Settings,
     calendar: &'c SchoolCalendar,
+    district: &'c District,
     week: IsoWeek,
     now: DateTime<Utc>,
-) -> anyhow::Result<(Week<'c>, District)> {
+) -> anyhow::Result<Week<'c>> {
     let monday = monday_of(week);
     let sunday = monday + Duration::days(6);
-    let district = load_district(tx, settings, calendar).await?;
     let moment = Moment::new(settings, now)?;
     let periods: HashMap<i64, u32> = district
         .plans
@@ -423,7 +428,7 @@ async fn load<'c>(
                 .await?,
         ),
     };
-    Ok((district.week(calendar, week, today, visits), district))
+    Ok(district.week(calendar, week, today, visits))
 }
 
 fn by_plan(rows: Vec<VisitRow>) -> HashMap<i64, Vec<ExistingVisit>> {

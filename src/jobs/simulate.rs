@@ -13,7 +13,7 @@ use crate::domain::calendar::SchoolCalendar;
 use crate::domain::pace::{Pace, Status, Tally, VisitState};
 use crate::domain::slot::WeeklySlot;
 use crate::domain::visit::Outcome;
-use crate::planner::advice::{Advice, AdviceKind, advise};
+use crate::planner::advice::{Advice, AdviceKind, advise_for};
 use crate::planner::week::{Change, ExistingVisit, monday_of};
 use crate::planner::{self, ProblemError};
 use crate::store::{StoreResult, Tx, visits};
@@ -326,7 +326,9 @@ pub fn simulate(
             add_week_advice(
                 &mut advice,
                 calendar,
-                advise(&problem.problem, &schedule).advice,
+                // Only what children behind pace miss: a third visit missing for a
+                // child on pace is no staffing problem.
+                advise_for(&problem.problem, &schedule, |s| s.priority > 0).advice,
             );
         }
         totals.visits_asked += schedule.stats.visits_needed;

@@ -76,8 +76,11 @@ pub struct FewCommonDays {
 pub struct Staffing {
     pub bottleneck: Bottleneck,
     pub advice: Vec<Advice>,
-    /// Visits still unplaced after every addition advised (none found would help).
+    /// Visits still unplaced after every addition advised (none found would help,
+    /// or their part of the district was not advised on).
     pub still_unplaced: u64,
+    /// Parts of the district short of teachers beyond the most urgent ones advised.
+    pub groups_not_advised: usize,
 }
 
 /// At most this many additions are looked for in one part of the district: more
@@ -87,18 +90,56 @@ const MOST_ADDITIONS: usize = 24;
 const BACKUP_CANDIDATES: usize = 3;
 /// The most teachers advised on together.
 const MOST_TEACHERS: usize = 3;
+/// The most groups of teachers advised on in one week, the most urgent first.
+const MOST_GROUPS: usize = 60;
 
 pub fn advise(problem: &Problem, schedule: &Schedule) -> Staffing {
-    if schedule.unplaced.is_empty() {
+    advise_for(problem, schedule, |_| true)
+}
+
+/// Advice for the missing visits of the children `wanted` picks (the year's
+/// simulation asks only for those of children behind pace: a third visit missing
+/// for a child on pace is no staffing problem).
+pub fn advise_for(
+    problem: &Problem,
+    schedule: &Schedule,
+    wanted: impl Fn(&StudentNeed) -> bool,
+) -> Staffing {
+    let district = District::new(problem, schedule, wanted);
+    if district.missing.is_empty() {
         return Staffing::default();
     }
-    let district = District::new(problem, schedule);
     let mut staffing = Staffing {
         bottleneck: district.bottleneck(),
         ..Staffing::default()
     };
-    for group in district.groups() {
-        let (advice, left) = district.additions(&group);
+    let mut groups = district.groups();
+    // The most urgent shortfalls first; past MOST_GROUPS a week needs a new
+    // staffing plan more than a list, and the count says how much is left.
+    let by_teacher = district.urgency_by_teacher();
+    let urgency = |group: &BTreeSet<&str>| {
+        group
+            .iter()
+            .filter_map(|t| by_teacher.get(t))
+            .fold((i64::MIN, 0), |(p, m), &(priority, missing)| {
+                (p.max(priority), m + missing)
+            })
+    };
+    groups.sort_by_cached_key(|group| {
+        let (priority, missing) = urgency(group);
+        (
+            std::cmp::Reverse(priority),
+            std::cmp::Reverse(missing),
+            group.clone(),
+        )
+    });
+    for (k, group) in groups.iter().enumerate() {
+        if k >= MOST_GROUPS {
+            staffing.still_unplaced += urgency(group).1;
+            staffing.groups_not_advised += 1;
+            continue;
+        }
+        let (advice, left) = district.additions(group);
         staffing.advice.extend(advice);
         staffing.still_unplaced += left;
     }
@@ -116,16 +157,29 @@ struct District<'a> {
     placed: HashMap<&'a str, Vec<(&'a str, NaiveDate, &'a str)>>,
     /// Visits per teacher and day.
     per_day: HashMap<(&'a str, NaiveDate), u32>,
+    /// The children a teacher visits on a day.
+    day_holders: HashMap<(&'a str, NaiveDate), Vec<&'a str>>,
     missing: BTreeMap<&'a str, u32>,
     students: HashMap<&'a str, &'a StudentNeed>,
     /// Each teacher's half-days still free (offered, not taken, day not full).
     free: BTreeMap<&'a str, Vec<DaySlot>>,
     /// Who is free in each half-day.
     free_in: HashMap<&'a DaySlot, Vec<&'a str>>,
+    /// The children (their index in the problem) each teacher teaches or backs up.
+    taught_by: HashMap<&'a str, Vec<usize>>,
 }
 
 impl<'a> District<'a> {
-    fn new(problem: &'a Problem, schedule: &'a Schedule) -> Self {
+    fn new(
+        problem: &'a Problem,
+        schedule: &'a Schedule,
+        wanted: impl Fn(&StudentNeed) -> bool,
+    ) -> Self {
+        let students: HashMap<&'a str, &'a StudentNeed> = problem
+            .students
+            .iter()
+            .map(|s| (s.id.as_str(), s))
+            .collect();
         let mut district = District {
             problem,
             teachers: problem
@@ -136,19 +190,23 @@ impl<'a> District<'a> {
             taken: HashMap::new(),
             placed: HashMap::new(),
             per_day: HashMap::new(),
+            day_holders: HashMap::new(),
             missing: schedule
                 .unplaced
                 .iter()
+                .filter(|u| students.get(u.student.as_str()).is_some_and(|s| wanted(s)))
                 .map(|u| (u.student.as_str(), u.missing))
                 .collect(),
-            students: problem
-                .students
-                .iter()
-                .map(|s| (s.id.as_str(), s))
-                .collect(),
+            students,
             free: BTreeMap::new(),
             free_in: HashMap::new(),
+            taught_by: HashMap::new(),
         };
+        for (i, student) in problem.students.iter().enumerate() {
+            for teacher in helpers(student) {
+                district.taught_by.entry(teacher).or_default().push(i);
+            }
+        }
         district.index_placed(schedule);
         for teacher in &problem.teachers {
             for c in &teacher.available {
@@ -167,19 +225,21 @@ impl<'a> District<'a> {
     }
 
     fn index_placed(&mut self, schedule: &'a Schedule) {
-        let district = self;
         for visit in &schedule.visits {
             let cell = (visit.teacher.as_str(), visit.day, visit.slot.as_str());
-            district.taken.insert(cell, visit.student.as_str());
-            district
-                .placed
+            self.taken.insert(cell, visit.student.as_str());
+            self.placed
                 .entry(visit.student.as_str())
                 .or_default()
                 .push(cell);
-            *district
+            *self
                 .per_day
                 .entry((visit.teacher.as_str(), visit.day))
                 .or_default() += 1;
+            self.day_holders
+                .entry((visit.teacher.as_str(), visit.day))
+                .or_default()
+                .push(visit.student.as_str());
         }
     }
 
@@ -219,11 +279,10 @@ impl<'a> District<'a> {
                         }
                         None if self.day_full(teacher, cell.day) => {
                             full_days.entry(teacher).or_default().insert(cell.day);
-                            self.taken
-                                .iter()
-                                .filter(|((t, d, _), _)| *t == teacher && *d == cell.day)
-                                .map(|(_, &holder)| holder)
-                                .collect()
+                            self.day_holders
+                                .get(&(teacher, cell.day))
+                                .cloned()
+                                .unwrap_or_default()
                         }
                         None => Vec::new(),
                     };
@@ -272,6 +331,22 @@ impl<'a> District<'a> {
         }
     }
 
+    /// Per teacher: the highest priority among the children missing visits it
+    /// teaches or backs up, and how many visits they miss.
+    fn urgency_by_teacher(&self) -> HashMap<&'a str, (i64, u64)> {
+        let mut by_teacher: HashMap<&'a str, (i64, u64)> = HashMap::new();
+        for (&id, &missing) in &self.missing {
+            let Some(student) = self.students.get(id) else {
+                continue;
+            };
+            for teacher in helpers(student) {
+                let entry = by_teacher.entry(teacher).or_insert((i64::MIN, 0));
+                *entry = (entry.0.max(student.priority), entry.1 + u64::from(missing));
+            }
+        }
+        by_teacher
+    }
+
     fn day_full(&self, teacher: &str, day: NaiveDate) -> bool {
         let limit = self
             .teachers
@@ -283,28 +358,43 @@ impl<'a> District<'a> {
     /// Teachers linked by the children missing visits: each group is advised on
     /// its own (its children compete for the same teachers). Backups can chain a
     /// whole district together, so a group stops growing at a few teachers; groups
-    /// that would have merged are then advised side by side.
+    /// that would have merged past that are advised side by side.
     fn groups(&self) -> Vec<BTreeSet<&'a str>> {
         let mut groups: Vec<BTreeSet<&'a str>> = Vec::new();
+        let mut group_of: HashMap<&'a str, usize> = HashMap::new();
         for &id in self.missing.keys() {
             let Some(student) = self.students.get(id) else {
                 continue;
             };
             let mine: BTreeSet<&'a str> = helpers(student).collect();
+            let joined: BTreeSet<usize> = mine
+                .iter()
+                .filter_map(|t| group_of.get(t).copied())
+                .collect();
             let mut merged = mine.clone();
-            let mut kept = Vec::with_capacity(groups.len());
-            for group in groups {
-                if !group.is_disjoint(&mine) && merged.union(&group).count() <= MOST_TEACHERS {
-                    merged.extend(group);
-                } else {
-                    kept.push(group);
-                }
+            for &g in &joined {
+                merged.extend(groups[g].iter().copied());
             }
-            groups = kept;
-            if !groups.iter().any(|g| mine.is_subset(g)) {
-                groups.push(merged);
+            if merged.len() <= MOST_TEACHERS {
+                let target = joined.first().copied().unwrap_or(groups.len());
+                if target == groups.len() {
+                    groups.push(BTreeSet::new());
+                }
+                for &g in joined.iter().skip(1) {
+                    groups[g].clear();
+                }
+                for &teacher in &merged {
+                    group_of.insert(teacher, target);
+                }
+                groups[target] = merged;
+            } else if !joined.iter().any(|&g| mine.is_subset(&groups[g])) {
+                for &teacher in &mine {
+                    group_of.entry(teacher).or_insert(groups.len());
+                }
+                groups.push(mine);
             }
         }
+        groups.retain(|g| !g.is_empty());
         groups.sort();
         groups
     }
@@ -313,15 +403,20 @@ impl<'a> District<'a> {
     /// every child one of them teaches. A child's visits with a teacher outside
     /// the group stay where they are (their days are not offered again).
     fn part(&self, group: &BTreeSet<&str>) -> Problem {
-        let teachers: Vec<TeacherOffer> = self
-            .problem
-            .teachers
+        let teachers: Vec<TeacherOffer> = group
             .iter()
-            .filter(|t| group.contains(t.id.as_str()))
-            .cloned()
+            .filter_map(|t| self.teachers.get(t).map(|&offer| offer.clone()))
             .collect();
+        // The group's children, in the problem's order (the planner is deterministic
+        // in it), each once.
+        let mut mine: Vec<usize> = group
+            .iter()
+            .flat_map(|t| self.taught_by.get(t).into_iter().flatten().copied())
+            .collect();
+        mine.sort_unstable();
+        mine.dedup();
         let mut students = Vec::new();
-        for student in &self.problem.students {
+        for student in mine.into_iter().map(|i| &self.problem.students[i]) {
             let inside: Vec<&str> = helpers(student).filter(|t| group.contains(t)).collect();
             let Some(&first) = inside.first() else {
                 continue;
@@ -367,37 +462,68 @@ impl<'a> District<'a> {
     /// after the ones before it; and the visits still unplaced after them.
     fn additions(&self, group: &BTreeSet<&str>) -> (Vec<Advice>, u64) {
         let mut part = self.part(group);
-        let mut short = missing_in(&part);
-        let mut left: u64 = short.values().map(|&m| u64::from(m)).sum();
+        let wanted_left = |missing: &BTreeMap<String, u32>| -> u64 {
+            missing
+                .iter()
+                .filter(|(id, _)| self.missing.contains_key(id.as_str()))
+                .map(|(_, &m)| u64::from(m))
+                .sum()
+        };
+        let (mut schedule, mut short) = missing_in(&part);
+        let mut left = wanted_left(&short);
         let mut advice = Vec::new();
         while left > 0 && advice.len() < MOST_ADDITIONS {
-            let best = self
-                .candidates(&part)
-                .into_iter()
-                .map(|candidate| {
-                    let mut trial = part.clone();
-                    candidate.apply(&mut trial);
-                    let after = missing_in(&trial);
-                    let now_left: u64 = after.values().map(|&m| u64::from(m)).sum();
-                    (left.saturating_sub(now_left), candidate, after)
-                })
-                .filter(|(gain, _, _)| *gain > 0)
-                // The most visits; among equals, a teacher's half-day before a
-                // backup before asking a family, then by name: deterministic.
-                .max_by(|(a, x, _), (b, y, _)| a.cmp(b).then_with(|| y.order().cmp(&x.order())));
-            let Some((gain, candidate, after)) = best else {
+            let trial = |candidate: &Addition| {
+                let mut trial = part.clone();
+                candidate.apply(&mut trial);
+                let (schedule, after) = missing_in(&trial);
+                (left.saturating_sub(wanted_left(&after)), (schedule, after))
+            };
+            let candidates = self.candidates(&part, &schedule, &short);
+            // A backup can place several visits; one more half-day places one at
+            // most (it adds one place to the flow), so the first that places one
+            // is as good as any, and the preferred kind comes first: a teacher's
+            // half-day before a backup before asking a family.
+            let mut best: Option<(u64, &Addition, Planned)> = None;
+            for candidate in candidates
+                .iter()
+                .filter(|c| matches!(c, Addition::Backup { .. }))
+            {
+                let (gain, after) = trial(candidate);
+                if gain > best.as_ref().map_or(0, |b| b.0) {
+                    best = Some((gain, candidate, after));
+                }
+            }
+            if best.as_ref().is_none_or(|b| b.0 <= 1) {
+                let single = |kind: fn(&Addition) -> bool| {
+                    candidates.iter().filter(|c| kind(c)).find_map(|candidate| {
+                        let (gain, after) = trial(candidate);
+                        (gain > 0).then_some((gain, candidate, after))
+                    })
+                };
+                let found = single(|c| matches!(c, Addition::TeacherHalfDay { .. }));
+                if found.is_some() {
+                    best = found;
+                } else if best.is_none() {
+                    best = single(|c| matches!(c, Addition::FamilyHalfDay { .. }));
+                }
+            }
+            let Some((gain, candidate, (planned, after))) = best else {
                 break;
             };
             // Named for the children whose missing visits it places, whoever moves.
             let helped: Vec<String> = short
                 .iter()
-                .filter(|(id, m)| after.get(*id).copied().unwrap_or(0) < **m)
+                .filter(|(id, m)| {
+                    self.missing.contains_key(id.as_str())
+                        && after.get(*id).copied().unwrap_or(0) < **m
+                })
                 .map(|(id, _)| id.clone())
                 .collect();
             candidate.apply(&mut part);
             advice.push(candidate.advice(gain, helped));
             left -= gain;
-            short = after;
+            (schedule, short) = (planned, after);
         }
         (advice, left)
     }
@@ -405,8 +531,12 @@ impl<'a> District<'a> {
     /// Every single addition that could help a child of the part who misses visits:
     /// for that child, and for every child whose visits it could take over (the
     /// residual graph's reach), since moving one of those elsewhere frees a place.
-    fn candidates(&self, part: &Problem) -> Vec<Addition> {
-        let schedule = solve(part).unwrap_or_else(|_| empty(part));
+    fn candidates(
+        &self,
+        part: &Problem,
+        schedule: &Schedule,
+        short: &BTreeMap<String, u32>,
+    ) -> Vec<Addition> {
         let holder: HashMap<(&str, NaiveDate, &str), &str> = schedule
             .visits
             .iter()
@@ -419,10 +549,10 @@ impl<'a> District<'a> {
             .collect();
         let by_id: HashMap<&str, &StudentNeed> =
             part.students.iter().map(|s| (s.id.as_str(), s)).collect();
-        let mut reached: BTreeSet<&str> = schedule
-            .unplaced
-            .iter()
-            .map(|u| u.student.as_str())
+        let mut reached: BTreeSet<&str> = short
+            .keys()
+            .map(String::as_str)
+            .filter(|id| self.missing.contains_key(id))
             .collect();
         let mut queue: VecDeque<&str> = reached.iter().copied().collect();
         while let Some(id) = queue.pop_front() {
@@ -533,26 +663,6 @@ enum Addition {
 }
 
 impl Addition {
-    fn order(&self) -> (AdviceKind, String) {
-        match self {
-            Addition::TeacherHalfDay {
-                teacher,
-                cell,
-                student,
-            } => (
-                AdviceKind::TeacherHalfDays,
-                format!("{teacher} {} {} {student}", cell.day, cell.slot),
-            ),
-            Addition::Backup {
-                teacher, student, ..
-            } => (AdviceKind::BackupTeacher, format!("{student} {teacher}")),
-            Addition::FamilyHalfDay { student, cell } => (
-                AdviceKind::FamilyHalfDays,
-                format!("{student} {} {}", cell.day, cell.slot),
-            ),
-        }
-    }
-
     fn apply(&self, part: &mut Problem) {
         match self {
             Addition::TeacherHalfDay { teacher, cell, .. } => {
@@ -631,14 +741,17 @@ fn cell(day: NaiveDate, slot: &str) -> DaySlot {
     }
 }
 
-/// Visits each child of the part still misses when it is planned.
-fn missing_in(part: &Problem) -> BTreeMap<String, u32> {
+/// A part planned, and the visits each of its children still misses.
+type Planned = (Schedule, BTreeMap<String, u32>);
+
+fn missing_in(part: &Problem) -> Planned {
     let schedule = solve(part).unwrap_or_else(|_| empty(part));
-    schedule
+    let missing = schedule
         .unplaced
-        .into_iter()
-        .map(|u| (u.student, u.missing))
-        .collect()
+        .iter()
+        .map(|u| (u.student.clone(), u.missing))
+        .collect();
+    (schedule, missing)
 }
 
 fn empty(part: &Problem) -> Schedule {

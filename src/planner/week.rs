@@ -51,8 +51,8 @@ pub struct PlanSetup {
 }
 
 /// A plan in one week.
-pub struct WeekPlan {
-    pub setup: PlanSetup,
+pub struct WeekPlan<'a> {
+    pub setup: &'a PlanSetup,
     /// The plan's visits before the week starts, as planning sees them.
     pub before: Tally,
     /// This week's planned visits.
@@ -68,8 +68,8 @@ pub struct Week<'a> {
     pub slots: Vec<String>,
     /// Plans aim to reach their target this many of their weeks before they end.
     pub finish_margin_weeks: u32,
-    pub teachers: Vec<WeekTeacher>,
-    pub plans: Vec<WeekPlan>,
+    pub teachers: &'a [WeekTeacher],
+    pub plans: Vec<WeekPlan<'a>>,
     /// The week's visits of plans no longer planned (ended, student left): the
     /// past ones stay and hold their slots, the coming ones are cancelled.
     pub orphans: Vec<ExistingVisit>,

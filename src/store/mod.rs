@@ -29,6 +29,22 @@ use crate::config::DatabaseSettings;
 pub enum StoreError {
     #[error("cannot open the database {url}: {source}")]
     Open { url: String, source: sqlx::Error },
+    #[error(
+        "`{0}` is not a database URL songjiao can use: write sqlite://PATH (the embedded default), or postgres://USER:PASSWORD@HOST:PORT/DATABASE (postgresql:// works too)"
+    )]
+    UnknownScheme(String),
+    #[error("cannot reach PostgreSQL at {at}: {reason}")]
+    Unreachable { at: String, reason: String },
+    #[error(
+        "PostgreSQL at {at} has no database `{database}`: create it (as a user who may), e.g. `createdb -h {host} -p {port} -U {user} {database}`, then run `songjiao init`"
+    )]
+    NoDatabase {
+        at: String,
+        host: String,
+        port: u16,
+        user: String,
+        database: String,
+    },
     #[error("cannot create or upgrade the database schema: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("the database {0} is not set up yet: run `songjiao init` first")]
@@ -295,6 +311,52 @@ impl Tx {
     }
 }
 
+/// How long to wait for a PostgreSQL server to answer before saying it cannot be
+/// reached (the pool's own wait, for a busy server, is much longer).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One connection first, so that a server that is down, or a database that does
+/// not exist, is named plainly and at once rather than as a pool timing out.
+async fn check_postgres(options: &PgConnectOptions) -> StoreResult<()> {
+    use sqlx::Connection;
+    let at = format!("{}:{}", options.get_host(), options.get_port());
+    let connection =
+        tokio::time::timeout(CONNECT_TIMEOUT, sqlx::PgConnection::connect_with(options))
+            .await
+            .map_err(|_| StoreError::Unreachable {
+                at: at.clone(),
+                reason: format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+            })?;
+    match connection {
+        Ok(connection) => {
+            connection.close().await.ok();
+            Ok(())
+        }
+        Err(sqlx::Error::Io(e)) => Err(StoreError::Unreachable {
+            reason: if e.kind() == std::io::ErrorKind::ConnectionRefused {
+                "connection refused (is the server running, and on this port?)".into()
+            } else {
+                e.to_string()
+            },
+            at,
+        }),
+        // 3D000: invalid_catalog_name, the database does not exist.
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("3D000") => {
+            Err(StoreError::NoDatabase {
+                at,
+                host: options.get_host().to_string(),
+                port: options.get_port(),
+                user: options.get_username().to_string(),
+                database: options.get_database().unwrap_or_default().to_string(),
+            })
+        }
+        Err(e) => Err(StoreError::Unreachable {
+            at,
+            reason: e.to_string(),
+        }),
+    }
+}
+
 impl Store {
     /// Opens the database named by the settings' URL; with `create`, a missing
     /// SQLite file (and its folder) is created. Does not touch the schema: see
@@ -305,8 +367,9 @@ impl Store {
             url: crate::config::url_without_password(url),
             source,
         };
-        if url.starts_with("postgres") {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(open_error)?;
+            check_postgres(&options).await?;
             let pool = PgPoolOptions::new()
                 .max_connections(settings.max_connections)
                 .acquire_timeout(Duration::from_secs(settings.busy_timeout_seconds))
@@ -314,6 +377,11 @@ impl Store {
                 .await
                 .map_err(open_error)?;
             return Ok(Store::Postgres(pool));
+        }
+        if !url.starts_with("sqlite:") {
+            return Err(StoreError::UnknownScheme(
+                crate::config::url_without_password(url),
+            ));
         }
         let options = SqliteConnectOptions::from_str(url)
             .map_err(open_error)?
