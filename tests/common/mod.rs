@@ -186,11 +186,14 @@ macro_rules! on_both_databases {
         }
         mod postgres {
             $(#[test]
+            #[cfg_attr(
+                not(songjiao_postgres_tests),
+                ignore = "set SONGJIAO_TEST_POSTGRES_URL (and build again) to run on PostgreSQL"
+            )]
             fn $name() {
-                match $crate::common::TestDb::postgres() {
-                    Some(db) => super::$name(&db),
-                    None => eprintln!("skipped: set SONGJIAO_TEST_POSTGRES_URL to run {} on PostgreSQL", stringify!($name)),
-                }
+                super::$name(&$crate::common::TestDb::postgres().expect(
+                    "SONGJIAO_TEST_POSTGRES_URL was set when the tests were built; set it to run them",
+                ));
             })*
         }
     };
