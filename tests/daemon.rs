@@ -1,4 +1,4 @@
-//! `serve` as a process: it answers /healthz on the web port with the database
+//! `serve` as a process and as a library: it answers /healthz on the web port with the database
 //! status and each job's last and next run, and stops cleanly on SIGTERM.
 
 mod common;
@@ -242,7 +242,59 @@ fn a_daemon_killed_during_a_job_loses_nothing_and_doubles_nothing(db: &TestDb) {
     );
 }
 
+/// The daemon as a library: started on port 0 (the system picks a free port, so no
+/// other process can take it first), it answers /healthz, and stops when told.
+fn serve_in_process_on_port_0(db: &TestDb) {
+    district(db);
+    let mut settings = songjiao::config::Settings::defaults();
+    settings.database.url = db.url.clone();
+    settings.mail.dir = db.dir.path().join("mail");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = songjiao::store::Store::open(&settings.database, false)
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let daemon = tokio::spawn(songjiao::jobs::daemon::serve(
+            store,
+            settings,
+            songjiao::store::Actor("test".into()),
+            listener,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        let started = Instant::now();
+        let response = loop {
+            let answer = tokio::task::spawn_blocking(move || get(port, "/healthz"))
+                .await
+                .unwrap();
+            if let Some(response) = answer
+                && drain_finished(&response)
+            {
+                break response;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "no /healthz");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        stop.send(()).unwrap();
+        daemon.await.unwrap().unwrap();
+        let after = tokio::task::spawn_blocking(move || get(port, "/healthz"))
+            .await
+            .unwrap();
+        assert!(after.is_none(), "stopped: the port no longer answers");
+    });
+}
+
 on_both_databases!(
+    serve_in_process_on_port_0,
     serve_reports_its_health_and_stops_cleanly_on_sigterm,
     a_run_whose_server_died_is_taken_over_later,
     two_servers_run_each_job_once,

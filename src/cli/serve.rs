@@ -4,7 +4,7 @@
 use clap::Args;
 
 use super::Context;
-use crate::jobs::daemon::{next_wake, run_due, scheduled_jobs};
+use crate::jobs::daemon::{run_due, scheduled_jobs};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -39,52 +39,17 @@ pub async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("web.listen `{listen}`: cannot listen there: {e}"))?;
-    let health = std::sync::Arc::new(crate::web::Health {
-        store: store.clone(),
-        settings: context.settings.clone(),
-        jobs: jobs.clone(),
-    });
-    let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
-    let web = tokio::spawn(
-        axum::serve(listener, crate::web::router(health))
-            .with_graceful_shutdown(async {
-                let _ = web_stopped.await;
-            })
-            .into_future(),
-    );
-    tracing::info!(jobs = jobs.len(), %listen, "songjiao serve: started");
-    let grace = std::time::Duration::from_secs(context.settings.jobs.grace_seconds);
-    let mut stop = std::pin::pin!(shutdown_signal());
-    loop {
-        let now = chrono::Utc::now();
-        let work = run_due(&store, &context.settings, &context.actor, &jobs, now);
-        let mut work = std::pin::pin!(work);
-        tokio::select! {
-            _ = &mut work => {}
-            _ = &mut stop => {
-                tracing::info!("stopping: letting the running job finish");
-                if tokio::time::timeout(grace, &mut work).await.is_err() {
-                    tracing::warn!("the running job did not finish within the grace time");
-                }
-                break;
-            }
-        }
-        let wake = next_wake(&jobs, chrono::Utc::now(), &context.settings)
-            .map(|t| (t - chrono::Utc::now()).to_std().unwrap_or_default())
-            .unwrap_or(std::time::Duration::from_secs(60))
-            .min(std::time::Duration::from_secs(60));
-        tokio::select! {
-            _ = tokio::time::sleep(wake) => {}
-            _ = &mut stop => break,
-        }
-    }
-    let _ = stop_web.send(());
-    let _ = web.await;
-    store.close().await;
-    tracing::info!("songjiao serve: stopped");
-    Ok(())
+    crate::jobs::daemon::serve(
+        store,
+        context.settings.clone(),
+        context.actor.clone(),
+        listener,
+        shutdown_signal(),
+    )
+    .await
 }
 
+/// SIGTERM (systemd, kill) or Ctrl-C.
 async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]

@@ -86,3 +86,62 @@ pub fn next_wake(
         .filter_map(|(_, s)| s.next_after(now, settings.time_zone))
         .min()
 }
+
+/// The daemon: the web server on `listener` and every job at its scheduled times,
+/// until `shutdown` completes; then the running job may finish (within
+/// `jobs.grace_seconds`) and the web server stops taking requests. The clock is
+/// read here, the daemon's edge: every job is given its time.
+pub async fn serve(
+    store: Store,
+    settings: Settings,
+    actor: Actor,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let jobs = scheduled_jobs(&settings).map_err(anyhow::Error::msg)?;
+    let listen = listener.local_addr()?;
+    let health = std::sync::Arc::new(crate::web::Health {
+        store: store.clone(),
+        settings: settings.clone(),
+        jobs: jobs.clone(),
+    });
+    let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
+    let web = tokio::spawn(
+        axum::serve(listener, crate::web::router(health))
+            .with_graceful_shutdown(async {
+                let _ = web_stopped.await;
+            })
+            .into_future(),
+    );
+    tracing::info!(jobs = jobs.len(), %listen, "songjiao serve: started");
+    let grace = std::time::Duration::from_secs(settings.jobs.grace_seconds);
+    let mut stop = std::pin::pin!(shutdown);
+    loop {
+        let work = run_due(&store, &settings, &actor, &jobs, Utc::now());
+        let mut work = std::pin::pin!(work);
+        tokio::select! {
+            _ = &mut work => {}
+            _ = &mut stop => {
+                tracing::info!("stopping: letting the running job finish");
+                if tokio::time::timeout(grace, &mut work).await.is_err() {
+                    tracing::warn!("the running job did not finish within the grace time");
+                }
+                break;
+            }
+        }
+        // Never sleep past a minute: a clock changed by hand is noticed soon.
+        let wake = next_wake(&jobs, Utc::now(), &settings)
+            .map(|t| (t - Utc::now()).to_std().unwrap_or_default())
+            .unwrap_or(std::time::Duration::from_secs(60))
+            .min(std::time::Duration::from_secs(60));
+        tokio::select! {
+            _ = tokio::time::sleep(wake) => {}
+            _ = &mut stop => break,
+        }
+    }
+    let _ = stop_web.send(());
+    let _ = web.await;
+    store.close().await;
+    tracing::info!("songjiao serve: stopped");
+    Ok(())
+}
