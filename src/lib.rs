@@ -1,5 +1,5 @@
 //! songjiao (送教): plans, tracks and guards home-teaching visits for children with
-//! disabilities who cannot attend school. See DESIGN.md for the shared picture.
+//! disabilities who cannot attend school. See docs/architecture.md for how it is built.
 
 pub mod cli;
 pub mod config;

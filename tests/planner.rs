@@ -61,7 +61,7 @@ fn problem(days: usize, teachers: Vec<TeacherOffer>, students: Vec<StudentNeed>)
     }
 }
 
-/// Every hard rule of DESIGN.md, checked on a schedule.
+/// Every hard rule of the planner (README, "How planning decides"), checked on a schedule.
 fn assert_hard_rules(problem: &Problem, schedule: &Schedule) {
     let mut teacher_slots = HashSet::new();
     let mut teacher_days: HashMap<(&str, NaiveDate), u32> = HashMap::new();

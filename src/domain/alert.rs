@@ -1,4 +1,4 @@
-//! Shortfall alerts (DESIGN.md, "Alerts"): an alert is a state per plan, not an
+//! Shortfall alerts (README, "Email", shortfall alerts): an alert is a state per plan, not an
 //! event. Pure: the time is a parameter.
 
 use chrono::{DateTime, Duration, Utc};

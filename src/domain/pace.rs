@@ -1,4 +1,4 @@
-//! Pace and status (DESIGN.md, "Pace and status"): where a plan stands against its
+//! Pace and status (docs/architecture.md, "The rules"): where a plan stands against its
 //! target at a moment, and how many visits it asks for in a week. Pure: the moment
 //! is a parameter.
 //!
@@ -264,7 +264,7 @@ impl Pace {
     }
 }
 
-/// The visits a plan asks for in `week` (DESIGN.md, "planning with a margin").
+/// The visits a plan asks for in `week` (README, "Planning a week").
 ///
 /// `before` counts the plan's visits before the week as planning sees them (visits
 /// still to come before the week, and those not recorded yet, are expected to happen

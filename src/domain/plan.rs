@@ -21,7 +21,7 @@ pub struct PlanTerms {
 /// A new plan's dates when none are given: the year's teaching days, except that a
 /// plan created after its year began starts on the day it is created (or the next
 /// teaching day), so that it owes its pro-rated share from then and is never
-/// behind on its first day (DESIGN.md, "Pace and status"). A year already over
+/// behind on its first day (docs/architecture.md, "The rules"). A year already over
 /// (a record entered afterwards) keeps its whole span.
 pub fn default_dates(
     calendar: &SchoolCalendar,
@@ -88,7 +88,7 @@ impl PlanTerms {
     }
 
     /// The periods this plan owes: the annual target, pro-rated by the share of the
-    /// year's teaching days the plan covers when `prorate` is set (DESIGN.md, "Rules").
+    /// year's teaching days the plan covers when `prorate` is set (docs/architecture.md, "The rules").
     /// Rounded up: a child is never owed less than the share.
     pub fn target(&self, calendar: &SchoolCalendar, prorate: bool) -> u32 {
         if !prorate {

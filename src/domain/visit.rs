@@ -1,4 +1,4 @@
-//! Visit records (DESIGN.md, "Visit records"): what happened at a planned visit, the
+//! Visit records (README, "Recording visits"): what happened at a planned visit, the
 //! rules a record must follow, and a plan's accounts, which always balance.
 
 use std::collections::BTreeMap;
@@ -136,7 +136,7 @@ pub fn check_record(
 }
 
 /// A record of a visit more than `lock_after_days` ago is locked: changing it needs a
-/// stated reason and leaves an audit row (DESIGN.md, "Visit records").
+/// stated reason and leaves an audit row (README, "Recording visits").
 pub fn is_locked(
     day: NaiveDate,
     already_recorded: bool,
@@ -216,7 +216,7 @@ impl Accounts {
         accounts
     }
 
-    /// The two identities of DESIGN.md's ledger.
+    /// The two identities of the ledger (README, "Progress, ledger and exports").
     pub fn balances(&self) -> bool {
         let missed: u32 = self.missed.values().sum();
         self.scheduled

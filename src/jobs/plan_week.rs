@@ -446,7 +446,7 @@ fn by_plan(rows: Vec<VisitRow>) -> HashMap<i64, Vec<ExistingVisit>> {
 }
 
 /// One email per teacher whose visits this run added, moved or cancelled, written
-/// in the planning transaction (DESIGN.md, "Email and calendars").
+/// in the planning transaction (README, "Email").
 async fn schedules(
     tx: &mut Tx,
     settings: &Settings,

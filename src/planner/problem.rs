@@ -1,4 +1,4 @@
-//! The planning problem file (v1), DESIGN.md "The planning problem file".
+//! The planning problem file (v1), README "The planning problem file".
 
 use std::collections::HashMap;
 

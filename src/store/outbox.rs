@@ -189,7 +189,7 @@ pub async fn list(tx: &mut Tx, status: Option<&str>) -> StoreResult<Vec<OutboxRo
     .await
 }
 
-/// DESIGN.md, "Email": after a failure the next try waits 5 minutes, doubling each
+/// README, "Email": after a failure the next try waits 5 minutes, doubling each
 /// time up to an hour; after 5 days the message is given up (None).
 pub fn next_attempt(
     created_at: DateTime<Utc>,

@@ -245,7 +245,7 @@ S003,张子涵,城关小学,Mon-AM Tue-AM
 
 /// Plans to the end of the autumn term (8 weeks from 2026-W49, targets pro-rated):
 /// on pace, 2 visits a week. S002's plan began a week earlier and nothing was
-/// delivered: two visits behind, it now needs 3 a week (DESIGN.md's formula).
+/// delivered: two visits behind, it now needs 3 a week (domain::pace::visits_wanted).
 pub const PLANS: &str = "\
 student_id,school_year,teacher_id,backup_teacher_id,start_date,end_date,goals
 S001,2026-2027,T01,T02,2026-11-30,2027-01-22,认识数字
