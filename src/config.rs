@@ -35,6 +35,18 @@ pub struct Settings {
     pub alerts: AlertSettings,
     pub jobs: JobSettings,
     pub web: WebSettings,
+    /// The slot table and the school calendars, built once per process (and shared
+    /// by clones): a district's whole day of jobs reads them thousands of times.
+    #[serde(skip)]
+    built: Built,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Built {
+    slots: std::sync::Arc<std::sync::OnceLock<Result<SlotTable, String>>>,
+    calendars: std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<SchoolYear, Result<SchoolCalendar, String>>>,
+    >,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -348,8 +360,15 @@ impl Settings {
         Ok(())
     }
 
-    /// The configured slots as the domain's type.
+    /// The configured slots as the domain's type (built once).
     pub fn slot_table(&self) -> Result<SlotTable, String> {
+        self.built
+            .slots
+            .get_or_init(|| self.build_slot_table())
+            .clone()
+    }
+
+    fn build_slot_table(&self) -> Result<SlotTable, String> {
         SlotTable::new(
             self.slots
                 .iter()
@@ -364,8 +383,21 @@ impl Settings {
     }
 
     /// The school calendar of `year`, from `calendar.dir/<year>.toml`, or else the
-    /// copy of that file built into the program (so that it runs from any folder).
+    /// copy of that file built into the program (so that it runs from any folder);
+    /// read once per process.
     pub fn calendar(&self, year: SchoolYear) -> Result<SchoolCalendar, String> {
+        let mut calendars = self
+            .built
+            .calendars
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        calendars
+            .entry(year)
+            .or_insert_with(|| self.read_calendar(year))
+            .clone()
+    }
+
+    fn read_calendar(&self, year: SchoolYear) -> Result<SchoolCalendar, String> {
         let path = self.calendar.dir.join(format!("{year}.toml"));
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,

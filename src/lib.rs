@@ -10,4 +10,5 @@ pub mod notify;
 pub mod planner;
 pub mod reports;
 pub mod store;
+pub mod table;
 pub mod web;

@@ -131,7 +131,7 @@ pub enum Command {
     )]
     RunJob {
         #[arg(value_enum)]
-        job: crate::jobs::Job,
+        job: JobName,
     },
     /// Plan a week's visits for every active plan and write them; run again, it
     /// changes only what must change. See README "How planning decides".
@@ -230,8 +230,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Supervisor(command) => alerts::supervisor(&context, command).await,
         Command::Serve(args) => serve::run(&context, args).await,
         Command::Alert(command) => alerts::alert(&context, command).await,
-        Command::RunJob { job } => outbox::run_job(&context, job).await,
+        Command::RunJob { job } => outbox::run_job(&context, job.into()).await,
         Command::Solve { problem } => solve(&problem),
+    }
+}
+
+/// The daemon's jobs as the command line names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JobName {
+    /// Plan the coming week and queue the teachers' schedules.
+    PlanWeek,
+    /// Check every plan's pace; tell supervisors about alerts that opened, rose,
+    /// are due a reminder or recovered.
+    CheckPace,
+    /// Each supervisor's weekly summary of their students.
+    Digest,
+    /// Remind teachers of visits they have not recorded; tell the coordinators
+    /// about visits unrecorded for days.
+    RemindUnrecorded,
+    /// Send the queued emails.
+    DrainOutbox,
+}
+
+impl From<JobName> for crate::jobs::Job {
+    fn from(name: JobName) -> Self {
+        use crate::jobs::Job;
+        match name {
+            JobName::PlanWeek => Job::PlanWeek,
+            JobName::CheckPace => Job::CheckPace,
+            JobName::Digest => Job::Digest,
+            JobName::RemindUnrecorded => Job::RemindUnrecorded,
+            JobName::DrainOutbox => Job::DrainOutbox,
+        }
     }
 }
 

@@ -79,41 +79,7 @@ pub fn print_rows<T: Serialize>(
     Ok(())
 }
 
-/// Aligned columns, measured in display width so that Chinese text lines up.
-pub fn print_table(
-    headers: &[String],
-    rows: &[Vec<String>],
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
-    for row in rows {
-        for (i, value) in row.iter().enumerate() {
-            if let Some(width) = widths.get_mut(i) {
-                *width = (*width).max(value.width());
-            }
-        }
-    }
-    let line = |values: &[String]| {
-        let mut text = String::new();
-        for (i, value) in values.iter().enumerate() {
-            text.push_str(value);
-            if i + 1 < values.len() {
-                text.push_str(&" ".repeat(widths[i] - value.width() + 2));
-            }
-        }
-        text
-    };
-    writeln!(out, "{}", line(headers))?;
-    writeln!(
-        out,
-        "{}",
-        line(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>())
-    )?;
-    for row in rows {
-        writeln!(out, "{}", line(row))?;
-    }
-    Ok(())
-}
+pub use crate::table::print_table;
 
 /// Prints one record: as `field  value` lines, or as JSON.
 pub fn print_record<T: Serialize>(

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::calendar::SchoolCalendar;
+use super::pace::{PlanDays, Rhythm};
 
 /// What a plan says, as one revision of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,6 +39,26 @@ pub fn default_dates(
 }
 
 impl PlanTerms {
+    /// What pace needs of the plan: its (pro-rated) target and weekly rhythm.
+    pub fn rhythm(
+        &self,
+        calendar: &SchoolCalendar,
+        prorate: bool,
+        max_visits_per_week: u32,
+    ) -> Rhythm {
+        Rhythm {
+            target: self.target(calendar, prorate),
+            visits_per_week: self.visits_per_week,
+            periods_per_visit: self.periods_per_visit,
+            max_visits_per_week,
+        }
+    }
+
+    /// The teaching days the plan can use, `paused` ranges taken out.
+    pub fn days(&self, calendar: &SchoolCalendar, paused: &[(NaiveDate, NaiveDate)]) -> PlanDays {
+        PlanDays::new(calendar, self.start_date, self.end_date, paused)
+    }
+
     /// Checks the plan against its year's calendar and the most visits a week allowed.
     /// Returns the field at fault and why.
     pub fn check(

@@ -41,6 +41,29 @@ impl Outcome {
     }
 }
 
+/// What planning a week does to one visit: the planner decides, the store writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Keep {
+        visit_id: i64,
+    },
+    Move {
+        visit_id: i64,
+        teacher: String,
+        day: NaiveDate,
+        slot: String,
+    },
+    Cancel {
+        visit_id: i64,
+    },
+    Add {
+        plan_id: i64,
+        teacher: String,
+        day: NaiveDate,
+        slot: String,
+    },
+}
+
 /// A record as asked for, before the rules are checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordRequest {

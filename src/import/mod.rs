@@ -416,9 +416,8 @@ async fn check_plan_references(
     inputs: &[records::PlanInput],
     errors: &mut Vec<CellError>,
 ) -> Result<(), ImportError> {
-    let teacher_ids =
-        people::registered_ids(tx, "SELECT id FROM staff WHERE role = 'teacher'").await?;
-    let student_ids = people::registered_ids(tx, "SELECT id FROM students").await?;
+    let teacher_ids = people::registered_ids(tx, people::Registered::Teachers).await?;
+    let student_ids = people::registered_ids(tx, people::Registered::Students).await?;
     for input in inputs {
         let mut missing = |column: &str, id: &str, what: &str| {
             errors.push(CellError {

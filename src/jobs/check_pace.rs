@@ -181,7 +181,7 @@ pub async fn run(
     for row in &rows {
         let alert = open.get(&row.plan_id);
         let state = alert.map(|a| OpenAlert {
-            severity: Status::parse(&a.severity).unwrap_or(Status::Behind),
+            severity: a.severity,
             last_notified_at: a.last_notified_at,
             acknowledged: a.acknowledged_at.is_some(),
         });

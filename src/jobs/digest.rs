@@ -9,23 +9,15 @@ use serde::Serialize;
 
 use super::check_pace::status_words;
 use super::progress::progress;
-use crate::args;
 use crate::config::{Locale, Settings};
 use crate::domain::calendar::SchoolYear;
 use crate::domain::pace::Status;
 use crate::store::outbox::{self, NewMessage};
-use crate::store::{Actor, Store, alerts};
+use crate::store::{Actor, Store, alerts, visits};
 
 #[derive(Debug, Default, Serialize)]
 pub struct DigestReport {
     pub emails: usize,
-}
-
-#[derive(sqlx::FromRow)]
-struct WeekTally {
-    plan_id: i64,
-    planned: i64,
-    delivered: i64,
 }
 
 pub async fn run(
@@ -45,21 +37,7 @@ pub async fn run(
     );
     let mut tx = store.write(actor, now).await?;
     let rows = progress(&mut tx, settings, &calendar, now).await?;
-    let week: BTreeMap<i64, WeekTally> = tx
-        .fetch_all::<WeekTally>(
-            "SELECT v.plan_id,
-                    CAST(SUM(p.periods_per_visit) AS BIGINT) AS planned,
-                    CAST(SUM(CASE WHEN v.outcome IN ('completed', 'partial') THEN v.periods ELSE 0 END)
-                         AS BIGINT) AS delivered
-             FROM visits v JOIN plans p ON p.id = v.plan_id
-             WHERE v.status = 'planned' AND v.day >= $1 AND v.day <= $2
-             GROUP BY v.plan_id",
-            args![from, to],
-        )
-        .await?
-        .into_iter()
-        .map(|t| (t.plan_id, t))
-        .collect();
+    let week = visits::tally_between(&mut tx, from, to).await?;
     let since: BTreeMap<i64, DateTime<Utc>> = alerts::list(&mut tx, true)
         .await?
         .into_iter()

@@ -17,19 +17,12 @@ use crate::config::Settings;
 use crate::notify::{self, Transport};
 use crate::store::{Actor, Store, job_runs, outbox};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
-    /// Plan the coming week and queue the teachers' schedules.
     PlanWeek,
-    /// Check every plan's pace; tell supervisors about alerts that opened, rose,
-    /// are due a reminder or recovered.
     CheckPace,
-    /// Each supervisor's weekly summary of their students.
     Digest,
-    /// Remind teachers of visits they have not recorded; tell the coordinators
-    /// about visits unrecorded for days.
     RemindUnrecorded,
-    /// Send the queued emails.
     DrainOutbox,
 }
 

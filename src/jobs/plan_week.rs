@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::progress::{Moment, tallies};
 use crate::config::Settings;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
-use crate::domain::pace::{PlanDays, Rhythm, Tally};
+use crate::domain::pace::Tally;
 use crate::domain::student::StudentStatus;
 use crate::notify::schedule::{self, ScheduledVisit, TeacherWeek};
 use crate::planner::advice::{Staffing, advise};
@@ -95,14 +95,8 @@ pub async fn run(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let today = now.with_timezone(&settings.time_zone).date_naive();
     let mut tx = store.write(actor, now).await?;
-    if tx.is_postgres() {
-        // Several servers may share the database: one plans a week at a time.
-        tx.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('songjiao:plan-week'))",
-            vec![],
-        )
-        .await?;
-    }
+    // Several servers may share the database: one plans a week at a time.
+    tx.lock("plan-week").await?;
     let district = load_district(&mut tx, settings, &calendar).await?;
     let loaded = load_week(&mut tx, settings, &calendar, &district, week, now).await?;
     let problem = loaded.problem();
@@ -319,13 +313,12 @@ pub async fn load_district(
             student_id: plan.student_id.clone(),
             teacher: terms.teacher_id.clone(),
             backup_teacher: terms.backup_teacher_id.clone(),
-            rhythm: Rhythm {
-                target: terms.target(calendar, defaults.prorate_target),
-                visits_per_week: terms.visits_per_week,
-                periods_per_visit: terms.periods_per_visit,
-                max_visits_per_week: defaults.max_visits_per_week,
-            },
-            days: PlanDays::new(calendar, terms.start_date, terms.end_date, paused),
+            rhythm: terms.rhythm(
+                calendar,
+                defaults.prorate_target,
+                defaults.max_visits_per_week,
+            ),
+            days: terms.days(calendar, paused),
             family: student.available.clone(),
             start: terms.start_date,
             end: terms.end_date,

@@ -7,10 +7,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
-use crate::args;
 use crate::config::Settings;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
-use crate::domain::pace::{Pace, PlanDays, Rhythm, Status, Tally, VisitState};
+use crate::domain::pace::{Pace, Status, Tally, VisitState};
 use crate::domain::visit::Outcome;
 use crate::planner::week::monday_of;
 use crate::store::{Tx, people, plans, visits};
@@ -33,14 +32,6 @@ pub struct ProgressRow {
     pub name: String,
     pub school: String,
     pub teacher_id: String,
-}
-
-#[derive(sqlx::FromRow, Default)]
-struct Counts {
-    plan_id: i64,
-    completed: i64,
-    missed: i64,
-    unrecorded: i64,
 }
 
 /// The moment pace is read at, in the district's zone, with what it needs to tell
@@ -160,26 +151,7 @@ async fn progress_of(
     let year: SchoolYear = calendar.year;
     let moment = Moment::new(settings, now)?;
     let today = moment.today();
-    let counts: Vec<Counts> = tx
-        .fetch_all(
-            "SELECT v.plan_id,
-                    CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.outcome = 'completed'
-                                      THEN 1 ELSE 0 END), 0) AS BIGINT) AS completed,
-                    CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.outcome = 'missed'
-                                      THEN 1 ELSE 0 END), 0) AS BIGINT) AS missed,
-                    CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.outcome IS NULL
-                                            AND v.day < $2
-                                      THEN 1 ELSE 0 END), 0) AS BIGINT) AS unrecorded
-             FROM visits v JOIN plans p ON p.id = v.plan_id
-             -- The visit's status is tested in the sums, not here: a filter on it
-             -- lets PostgreSQL pick the partial slot index and scan it once per plan
-             -- when its statistics are stale (after a bulk import).
-             WHERE p.school_year = $1 AND p.status = 'active'
-             GROUP BY v.plan_id",
-            args![year.to_string(), today],
-        )
-        .await?;
-    let mut counts: HashMap<i64, Counts> = counts.into_iter().map(|c| (c.plan_id, c)).collect();
+    let mut counts = visits::outcome_counts(tx, year, today).await?;
     let students: HashMap<String, people::Student> = people::students(tx, None)
         .await?
         .into_iter()
@@ -199,13 +171,12 @@ async fn progress_of(
         let terms = &plan.terms;
         let count = counts.remove(&plan.plan_id).unwrap_or_default();
         let paused = pauses.get(&plan.student_id).map_or(&[][..], Vec::as_slice);
-        let days = PlanDays::new(calendar, terms.start_date, terms.end_date, paused);
-        let rhythm = Rhythm {
-            target: terms.target(calendar, defaults.prorate_target),
-            visits_per_week: terms.visits_per_week,
-            periods_per_visit: terms.periods_per_visit,
-            max_visits_per_week: defaults.max_visits_per_week,
-        };
+        let days = terms.days(calendar, paused);
+        let rhythm = terms.rhythm(
+            calendar,
+            defaults.prorate_target,
+            defaults.max_visits_per_week,
+        );
         let tally = tallies.remove(&plan.plan_id).unwrap_or_default();
         let pace = Pace::at(&days, rhythm, &tally, open_from);
         let student = students.get(&plan.student_id);

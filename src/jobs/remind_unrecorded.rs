@@ -5,13 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::args;
 use crate::config::{Locale, Settings};
 use crate::store::outbox::{self, NewMessage};
-use crate::store::{Actor, Store, Tx, people};
+use crate::store::visits::{self, Told, Unrecorded};
+use crate::store::{Actor, Store, people};
 
 #[derive(Debug, Default, Serialize)]
 pub struct ReminderReport {
@@ -19,22 +19,6 @@ pub struct ReminderReport {
     pub coordinator_emails: usize,
     pub visits_reminded: usize,
     pub visits_escalated: usize,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct Unrecorded {
-    visit_id: i64,
-    teacher_id: String,
-    student_id: String,
-    day: NaiveDate,
-    slot: String,
-    reminded_at: Option<DateTime<Utc>>,
-    escalated_at: Option<DateTime<Utc>>,
-}
-
-#[derive(sqlx::FromRow)]
-struct Coordinator {
-    email: String,
 }
 
 fn list_lines(
@@ -69,17 +53,7 @@ pub async fn run(
     let records = &settings.records;
     let today = now.with_timezone(&zone).date_naive();
     let mut tx = store.write(actor, now).await?;
-    let candidates: Vec<Unrecorded> = tx
-        .fetch_all(
-            "SELECT v.id AS visit_id, v.teacher_id, p.student_id, v.day, v.slot, v.reminded_at,
-                    v.escalated_at
-             FROM visits v JOIN plans p ON p.id = v.plan_id
-             WHERE v.status = 'planned' AND v.outcome IS NULL AND v.day <= $1
-               AND (v.reminded_at IS NULL OR v.escalated_at IS NULL)
-             ORDER BY v.day, v.slot",
-            args![today],
-        )
-        .await?;
+    let candidates = visits::unrecorded_until(&mut tx, today).await?;
     // A visit is due a reminder this long after its slot ends.
     let slot_end = |v: &Unrecorded| {
         let end = settings
@@ -155,24 +129,15 @@ pub async fn run(
         });
         report.teacher_emails += 1;
         report.visits_reminded += visits.len();
-        mark(
-            &mut tx,
-            "UPDATE visits SET reminded_at = $2 WHERE id = $1",
-            visits,
-        )
-        .await?;
+        let ids: Vec<i64> = visits.iter().map(|v| v.visit_id).collect();
+        visits::mark_told(&mut tx, Told::Teacher, &ids).await?;
     }
     if !to_escalate.is_empty() {
-        let coordinators: Vec<Coordinator> = tx
-            .fetch_all(
-                "SELECT email FROM staff WHERE role = 'coordinator' ORDER BY id",
-                vec![],
-            )
-            .await?;
+        let coordinators = people::coordinator_emails(&mut tx).await?;
         let recipients: Vec<String> = if coordinators.is_empty() {
             settings.mail.operators.clone()
         } else {
-            coordinators.into_iter().map(|c| c.email).collect()
+            coordinators
         };
         let days = records.escalate_after_days;
         let (subject, intro) = if zh {
@@ -204,23 +169,10 @@ pub async fn run(
             report.coordinator_emails += 1;
         }
         report.visits_escalated = to_escalate.len();
-        mark(
-            &mut tx,
-            "UPDATE visits SET escalated_at = $2 WHERE id = $1",
-            &to_escalate,
-        )
-        .await?;
+        let ids: Vec<i64> = to_escalate.iter().map(|v| v.visit_id).collect();
+        visits::mark_told(&mut tx, Told::Coordinators, &ids).await?;
     }
     outbox::enqueue(&mut tx, messages).await?;
     tx.commit().await?;
     Ok(report)
-}
-
-/// Stamps each visit with `now` by `sql` (`$1` the visit, `$2` the time).
-async fn mark(tx: &mut Tx, sql: &'static str, visits: &[&Unrecorded]) -> anyhow::Result<()> {
-    let now = tx.now;
-    for visit in visits {
-        tx.execute(sql, args![visit.visit_id, now]).await?;
-    }
-    Ok(())
 }

@@ -14,6 +14,7 @@ use super::{CurrentVisit, DaySlot, PreviousSlot, Problem, Schedule, StudentNeed,
 use crate::domain::calendar::SchoolCalendar;
 use crate::domain::pace::{Pace, PlanDays, Rhythm, Tally, visits_wanted};
 use crate::domain::slot::WeeklySlot;
+pub use crate::domain::visit::Change;
 
 #[derive(Debug, Clone)]
 pub struct WeekTeacher {
@@ -318,28 +319,6 @@ impl Week<'_> {
         }
         changes
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    Keep {
-        visit_id: i64,
-    },
-    Move {
-        visit_id: i64,
-        teacher: String,
-        day: NaiveDate,
-        slot: String,
-    },
-    Cancel {
-        visit_id: i64,
-    },
-    Add {
-        plan_id: i64,
-        teacher: String,
-        day: NaiveDate,
-        slot: String,
-    },
 }
 
 /// `2026-W49`.

@@ -9,7 +9,6 @@ use std::io::Write;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::cli::output::print_table;
 use crate::config::Settings;
 use crate::domain::calendar::SchoolCalendar;
 use crate::domain::visit::{AccountedVisit, Accounts};
@@ -17,6 +16,7 @@ use crate::jobs::progress::{ProgressRow, progress, student_progress};
 use crate::store::plans::{self, Plan, Revision};
 use crate::store::visits::{self, LedgerVisit};
 use crate::store::{Tx, people};
+use crate::table::print_table;
 
 /// A student's year: the plan and its revisions, every visit, and the accounts.
 pub struct Ledger {

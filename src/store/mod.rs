@@ -295,6 +295,20 @@ impl Tx {
         Ok(())
     }
 
+    /// Waits until no other transaction holds the lock `name`, then holds it until
+    /// this one ends: several servers may share one PostgreSQL (on SQLite a write
+    /// transaction is already alone).
+    pub async fn lock(&mut self, name: &str) -> StoreResult<()> {
+        if self.is_postgres() {
+            self.execute(
+                "SELECT pg_advisory_xact_lock(hashtext($1))",
+                args![format!("songjiao:{name}")],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     pub fn is_postgres(&self) -> bool {
         matches!(self.inner, TxInner::Postgres(_))
     }

@@ -130,15 +130,39 @@ pub async fn school_ids<'a>(
     Ok(schools.into_iter().map(|s| (s.name, s.id)).collect())
 }
 
-/// The ids a query of the form `SELECT id FROM …` finds, for reference checks
-/// that need no more than existence.
-pub async fn registered_ids(tx: &mut Tx, sql: &'static str) -> StoreResult<HashSet<String>> {
+/// Who is registered, for reference checks that need no more than existence.
+#[derive(Debug, Clone, Copy)]
+pub enum Registered {
+    Teachers,
+    Students,
+}
+
+pub async fn registered_ids(tx: &mut Tx, who: Registered) -> StoreResult<HashSet<String>> {
     #[derive(sqlx::FromRow)]
     struct Id {
         id: String,
     }
+    let sql = match who {
+        Registered::Teachers => "SELECT id FROM staff WHERE role = 'teacher'",
+        Registered::Students => "SELECT id FROM students",
+    };
     let rows: Vec<Id> = tx.fetch_all(sql, args![]).await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// The coordinators' email addresses.
+pub async fn coordinator_emails(tx: &mut Tx) -> StoreResult<Vec<String>> {
+    #[derive(sqlx::FromRow)]
+    struct Email {
+        email: String,
+    }
+    let rows: Vec<Email> = tx
+        .fetch_all(
+            "SELECT email FROM staff WHERE role = 'coordinator' ORDER BY id",
+            args![],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.email).collect())
 }
 
 pub async fn teachers(tx: &mut Tx, only: Option<&str>) -> StoreResult<Vec<Teacher>> {

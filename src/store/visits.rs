@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{StoreResult, Tx, audit};
 use crate::args;
 use crate::domain::calendar::SchoolYear;
-use crate::planner::week::Change;
+use crate::domain::visit::Change;
 
 /// A planned visit with what has been recorded of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -592,4 +592,119 @@ pub async fn rows_by_id(tx: &mut Tx, ids: &[i64]) -> StoreResult<Vec<VisitRow>> 
         rows.extend(row);
     }
     Ok(rows)
+}
+
+/// A planned visit not recorded yet, with its reminder stamps.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Unrecorded {
+    pub visit_id: i64,
+    pub teacher_id: String,
+    pub student_id: String,
+    pub day: NaiveDate,
+    pub slot: String,
+    pub reminded_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub escalated_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Planned visits up to `day` not recorded yet that have not been both reminded
+/// and escalated, in day order.
+pub async fn unrecorded_until(tx: &mut Tx, day: NaiveDate) -> StoreResult<Vec<Unrecorded>> {
+    tx.fetch_all(
+        "SELECT v.id AS visit_id, v.teacher_id, p.student_id, v.day, v.slot, v.reminded_at,
+                v.escalated_at
+         FROM visits v JOIN plans p ON p.id = v.plan_id
+         WHERE v.status = 'planned' AND v.outcome IS NULL AND v.day <= $1
+           AND (v.reminded_at IS NULL OR v.escalated_at IS NULL)
+         ORDER BY v.day, v.slot",
+        args![day],
+    )
+    .await
+}
+
+/// Who has been told of an unrecorded visit.
+#[derive(Debug, Clone, Copy)]
+pub enum Told {
+    Teacher,
+    Coordinators,
+}
+
+/// Stamps the visits as reminded (their teacher told) or escalated, at the
+/// transaction's time.
+pub async fn mark_told(tx: &mut Tx, told: Told, visit_ids: &[i64]) -> StoreResult<()> {
+    let now = tx.now;
+    let sql = match told {
+        Told::Teacher => "UPDATE visits SET reminded_at = $2 WHERE id = $1",
+        Told::Coordinators => "UPDATE visits SET escalated_at = $2 WHERE id = $1",
+    };
+    for &id in visit_ids {
+        tx.execute(sql, args![id, now]).await?;
+    }
+    Ok(())
+}
+
+/// One plan's visits of some days: periods planned (at the plan's periods a visit)
+/// and delivered.
+#[derive(Debug, Clone, Copy, Default, sqlx::FromRow)]
+pub struct DaysTally {
+    pub plan_id: i64,
+    pub planned: i64,
+    pub delivered: i64,
+}
+
+/// Each plan's periods planned and delivered from `from` to `to`, both included.
+pub async fn tally_between(
+    tx: &mut Tx,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> StoreResult<HashMap<i64, DaysTally>> {
+    let rows: Vec<DaysTally> = tx
+        .fetch_all(
+            "SELECT v.plan_id,
+                    CAST(SUM(p.periods_per_visit) AS BIGINT) AS planned,
+                    CAST(SUM(CASE WHEN v.outcome IN ('completed', 'partial') THEN v.periods ELSE 0 END)
+                         AS BIGINT) AS delivered
+             FROM visits v JOIN plans p ON p.id = v.plan_id
+             WHERE v.status = 'planned' AND v.day >= $1 AND v.day <= $2
+             GROUP BY v.plan_id",
+            args![from, to],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|t| (t.plan_id, t)).collect())
+}
+
+/// Each active plan's visits of a school year counted by what became of them.
+#[derive(Debug, Clone, Copy, Default, sqlx::FromRow)]
+pub struct OutcomeCounts {
+    pub plan_id: i64,
+    pub completed: i64,
+    pub missed: i64,
+    /// Planned before `today`, not recorded.
+    pub unrecorded: i64,
+}
+
+pub async fn outcome_counts(
+    tx: &mut Tx,
+    year: SchoolYear,
+    today: NaiveDate,
+) -> StoreResult<HashMap<i64, OutcomeCounts>> {
+    let rows: Vec<OutcomeCounts> = tx
+        .fetch_all(
+            "SELECT v.plan_id,
+                    CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.outcome = 'completed'
+                                      THEN 1 ELSE 0 END), 0) AS BIGINT) AS completed,
+                    CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.outcome = 'missed'
+                                      THEN 1 ELSE 0 END), 0) AS BIGINT) AS missed,
+                    CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.outcome IS NULL
+                                            AND v.day < $2
+                                      THEN 1 ELSE 0 END), 0) AS BIGINT) AS unrecorded
+             FROM visits v JOIN plans p ON p.id = v.plan_id
+             -- The visit's status is tested in the sums, not here: a filter on it
+             -- lets PostgreSQL pick the partial slot index and scan it once per plan
+             -- when its statistics are stale (after a bulk import).
+             WHERE p.school_year = $1 AND p.status = 'active'
+             GROUP BY v.plan_id",
+            args![year.to_string(), today],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|c| (c.plan_id, c)).collect())
 }
