@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod notify;
 pub mod planner;
 pub mod reports;
+pub mod service;
 pub mod store;
 pub mod table;
 pub mod web;

@@ -166,7 +166,7 @@ async fn record_all(
             guardian_confirmed_by: None,
         };
         let today = now.with_timezone(&settings.time_zone).date_naive();
-        visits::record_checked(
+        songjiao::service::visits::record_in(
             &mut tx,
             &row,
             input,

@@ -447,7 +447,75 @@ fn a_school_year_replayed_week_by_week(db: &TestDb) {
     assert!(ledger.contains("The accounts balance."), "{ledger}");
 }
 
+/// The recording use case answers in data terms, whatever door calls it: a visit
+/// that does not exist is not found, a bad field is named, an old record is locked.
+fn the_recording_service_answers_in_data_terms(db: &TestDb) {
+    use songjiao::domain::visit::Outcome;
+    use songjiao::service::{Actor, ServiceError, visits};
+    use songjiao::store::visits::RecordInput;
+    plan_w49(db);
+    let (id, day) = first_visit(db, "S001");
+    let id: i64 = id.parse().unwrap();
+    let mut settings = songjiao::config::Settings::defaults();
+    settings.database.url = db.url.clone();
+    let input = |outcome, periods| RecordInput {
+        outcome,
+        periods,
+        reason: None,
+        mode: None,
+        note: None,
+        goal_notes: Vec::new(),
+        guardian_confirmed_by: None,
+    };
+    let at = |date: &str| -> chrono::DateTime<chrono::Utc> {
+        format!("{date}T12:00:00Z").parse().unwrap()
+    };
+    let actor = Actor::new("test");
+    common::runtime().block_on(async {
+        let store = songjiao::store::Store::open(&settings.database, false)
+            .await
+            .unwrap();
+        let record = |visit, record, when| {
+            visits::record(&store, &settings, &actor, at(when), visit, record)
+        };
+        match record(id + 100_000, input(Outcome::Completed, None), "2026-12-05").await {
+            Err(ServiceError::NotFound {
+                what: "visit",
+                id: missing,
+            }) => {
+                assert_eq!(missing, (id + 100_000).to_string())
+            }
+            other => panic!("not found expected: {other:?}"),
+        }
+        match record(id, input(Outcome::Completed, Some(9)), "2026-12-05").await {
+            Err(ServiceError::Invalid(problems)) => {
+                assert_eq!(problems[0].field, "periods", "{problems:?}")
+            }
+            other => panic!("invalid periods expected: {other:?}"),
+        }
+        match record(id, input(Outcome::Completed, None), "2026-11-28").await {
+            Err(ServiceError::Invalid(problems)) => {
+                assert_eq!(problems[0].field, "date", "{problems:?}")
+            }
+            other => panic!("a visit not yet made cannot be recorded: {other:?}"),
+        }
+        let recorded = record(id, input(Outcome::Completed, None), "2026-12-05")
+            .await
+            .unwrap();
+        assert_eq!(
+            (recorded.outcome.as_deref(), recorded.day.to_string()),
+            (Some("completed"), day)
+        );
+        match record(id, input(Outcome::Partial, Some(2)), "2027-02-01").await {
+            Err(ServiceError::Locked { .. }) => {}
+            other => panic!("a month later the record is locked: {other:?}"),
+        }
+        store.close().await;
+    });
+}
+
 on_both_databases!(
+    the_recording_service_answers_in_data_terms,
     recording_follows_the_rules,
     importing_visits_is_all_or_nothing,
     progress_ledger_and_exports,

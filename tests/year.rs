@@ -65,7 +65,7 @@ async fn record_week(
             goal_notes: Vec::new(),
             guardian_confirmed_by: None,
         };
-        visits::record_checked(
+        songjiao::service::visits::record_in(
             &mut tx,
             &row,
             input,

@@ -105,12 +105,20 @@ pub async fn alert(context: &Context, command: AlertCommand) -> anyhow::Result<(
             print_rows(&rows, format, &mut std::io::stdout().lock())?;
         }
         AlertCommand::Ack { id, note } => {
-            let mut tx = store.write(&context.actor, context.now).await?;
-            let found = alerts::acknowledge(&mut tx, id, &note).await?;
-            tx.commit().await?;
-            if !found {
-                anyhow::bail!("there is no open alert {id}: see `songjiao alert list`");
-            }
+            crate::service::alerts::acknowledge(
+                &store,
+                &context.service_actor(),
+                context.now,
+                id,
+                &note,
+            )
+            .await
+            .map_err(|error| match error {
+                crate::service::ServiceError::NotFound { .. } => {
+                    anyhow::anyhow!("there is no open alert {id}: see `songjiao alert list`")
+                }
+                other => other.into(),
+            })?;
             println!("Alert {id} acknowledged: no reminders until it gets worse.");
         }
     }

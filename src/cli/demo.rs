@@ -459,7 +459,7 @@ async fn first_weeks(
             let Some(row) = visits::visit_for_record(&mut tx, id).await? else {
                 continue;
             };
-            visits::record_checked(
+            crate::service::visits::record_in(
                 &mut tx,
                 &row,
                 demo_outcome(k, &visit.student),

@@ -157,6 +157,11 @@ pub struct Context {
 
 impl Context {
     /// Today in the configured time zone.
+    /// The actor as the services know it.
+    pub fn service_actor(&self) -> crate::service::Actor {
+        crate::service::Actor::new(self.actor.0.clone())
+    }
+
     pub fn today(&self) -> NaiveDate {
         self.now
             .with_timezone(&self.settings.time_zone)

@@ -88,15 +88,6 @@ async fn record(context: &Context, args: RecordArgs) -> anyhow::Result<()> {
         .map(|g| parse_goal_note(g))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let store = context.store().await?;
-    let mut tx = store.write(&context.actor, context.now).await?;
-    let visit = visits::visit_for_record(&mut tx, args.visit_id)
-        .await?
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "there is no visit {}: see `songjiao visit list`",
-                args.visit_id
-            )
-        })?;
     let input = RecordInput {
         outcome: args.outcome,
         periods: args.periods,
@@ -106,22 +97,35 @@ async fn record(context: &Context, args: RecordArgs) -> anyhow::Result<()> {
         goal_notes,
         guardian_confirmed_by: args.guardian_confirmed,
     };
-    visits::record_checked(
-        &mut tx,
-        &visit,
+    let recorded = crate::service::visits::record(
+        &store,
+        &context.settings,
+        &context.service_actor(),
+        context.now,
+        args.visit_id,
         input,
-        context.today(),
-        context.settings.records.lock_after_days,
     )
     .await
-    .map_err(|e| anyhow::anyhow!("visit {}: {e}", args.visit_id))?;
-    tx.commit().await?;
-    let recorded = {
-        let mut tx = store.read().await?;
-        let row = visits::visit_for_record(&mut tx, args.visit_id).await?;
-        tx.rollback().await?;
-        row
-    };
+    .map_err(|error| {
+        use crate::service::ServiceError;
+        let id = args.visit_id;
+        match error {
+            ServiceError::NotFound { .. } => {
+                anyhow::anyhow!("there is no visit {id}: see `songjiao visit list`")
+            }
+            ServiceError::Locked { what, reason } => anyhow::anyhow!(
+                "visit {id}: {what} is locked ({reason}): give --reason to say why it changes"
+            ),
+            ServiceError::Invalid(problems) if problems.iter().any(|p| p.field == "visit") => {
+                anyhow::anyhow!(
+                    "visit {id}: {}; see `songjiao visit list` for the week's visits",
+                    ServiceError::Invalid(problems)
+                )
+            }
+            other => anyhow::anyhow!("visit {id}: {other}"),
+        }
+    })?;
+    let recorded = Some(recorded);
     if let Some(v) = recorded {
         println!(
             "Recorded visit {} ({} {} {}, {}): {}, {} period(s){}",

@@ -13,8 +13,9 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::plan::PlanTerms;
+use crate::service::ServiceError;
 use crate::store::people::{self, Change};
-use crate::store::visits::{self, RecordError, RecordInput};
+use crate::store::visits::{self, RecordInput};
 use crate::store::{Tx, plans};
 use records::{CellError, Column, Fields, Kind};
 
@@ -393,14 +394,32 @@ async fn record_visits(
             goal_notes: Vec::new(),
             guardian_confirmed_by: None,
         };
-        match visits::record_checked(tx, &visit, record, today, settings.records.lock_after_days)
-            .await
+        match crate::service::visits::record_in(
+            tx,
+            &visit,
+            record,
+            today,
+            settings.records.lock_after_days,
+        )
+        .await
         {
             Ok(()) => {}
-            Err(RecordError::Rule { field, reason }) => {
-                error(if field == "visit" { "date" } else { field }, reason)
+            Err(ServiceError::Invalid(problems)) => {
+                for problem in problems {
+                    let column = if problem.field == "visit" {
+                        "date"
+                    } else {
+                        problem.field
+                    };
+                    error(column, problem.reason);
+                }
             }
-            Err(RecordError::Store(e)) => return Err(e.into()),
+            Err(ServiceError::Locked { what, reason }) => error(
+                "reason",
+                format!("{what} is locked ({reason}): give the reason in the reason column"),
+            ),
+            Err(ServiceError::Storage(e)) => return Err(e.into()),
+            Err(other) => return Err(anyhow::Error::from(other).into()),
         }
     }
     if errors.is_empty() {

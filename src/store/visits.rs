@@ -368,22 +368,6 @@ pub async fn list(tx: &mut Tx, filter: &VisitFilter) -> StoreResult<Vec<VisitRow
     .await
 }
 
-/// Why a record was refused: the field at fault and why, or the database.
-#[derive(Debug, thiserror::Error)]
-pub enum RecordError {
-    #[error("{field}: {reason}")]
-    Rule { field: &'static str, reason: String },
-    #[error(transparent)]
-    Store(#[from] super::StoreError),
-}
-
-fn rule(field: &'static str, reason: impl Into<String>) -> RecordError {
-    RecordError::Rule {
-        field,
-        reason: reason.into(),
-    }
-}
-
 /// What the person recording says happened.
 #[derive(Debug, Clone)]
 pub struct RecordInput {
@@ -397,93 +381,19 @@ pub struct RecordInput {
     pub guardian_confirmed_by: Option<String>,
 }
 
-/// Checks a record against the rules (future visit, periods, reason, lock, the
-/// plan's goals) and writes it.
-pub async fn record_checked(
-    tx: &mut Tx,
-    visit: &VisitForRecord,
-    input: RecordInput,
-    today: NaiveDate,
-    lock_after_days: u32,
-) -> Result<(), RecordError> {
-    use crate::domain::visit::{self as rules, MissReason, Mode, Outcome, RecordRequest};
-    if visit.status != "planned" {
-        return Err(rule(
-            "visit",
-            format!(
-                "visit {} was cancelled when its week was planned again; see `songjiao visit list --student {}`",
-                visit.visit_id, visit.student_id
-            ),
-        ));
-    }
-    let needs_code = matches!(input.outcome, Outcome::Missed | Outcome::Cancelled);
-    let code = match (&input.reason, needs_code) {
-        (Some(text), true) => Some(text.parse::<MissReason>().map_err(|e| rule("reason", e))?),
-        _ => None,
-    };
-    let checked = rules::check_record(
-        &RecordRequest {
-            outcome: input.outcome,
-            periods: input.periods,
-            reason: code,
-        },
-        visit.periods_per_visit as u32,
-        visit.day,
-        today,
-    )
-    .map_err(|(field, reason)| rule(field, reason))?;
-    if rules::is_locked(visit.day, visit.outcome.is_some(), today, lock_after_days)
-        && input.reason.is_none()
-    {
-        return Err(rule(
-            "reason",
-            format!(
-                "the record of {} is locked (older than {lock_after_days} days): give --reason to say why it changes",
-                visit.day
-            ),
-        ));
-    }
+/// The ids of a plan's current goals.
+pub async fn active_goal_ids(tx: &mut Tx, plan_id: i64) -> StoreResult<Vec<i64>> {
     #[derive(sqlx::FromRow)]
     struct Goal {
         id: i64,
     }
-    if !input.goal_notes.is_empty() {
-        let goals: Vec<Goal> = tx
-            .fetch_all(
-                "SELECT id FROM plan_goals WHERE plan_id = $1 AND removed_in_revision IS NULL",
-                args![visit.plan_id],
-            )
-            .await?;
-        for (goal_id, _) in &input.goal_notes {
-            if !goals.iter().any(|g| g.id == *goal_id) {
-                let ids: Vec<String> = goals.iter().map(|g| g.id.to_string()).collect();
-                return Err(rule(
-                    "goal",
-                    format!(
-                        "goal {goal_id} is not a goal of {}'s plan (its goals: {})",
-                        visit.student_id,
-                        ids.join(", ")
-                    ),
-                ));
-            }
-        }
-    }
-    let mode = match input.mode {
-        Some(mode) => mode,
-        None => visit.mode.parse().unwrap_or(Mode::Home),
-    };
-    let write = RecordWrite {
-        outcome: checked.outcome,
-        periods: checked.periods,
-        reason: checked.reason,
-        mode,
-        note: input.note,
-        goal_notes: input.goal_notes,
-        guardian_confirmed_by: input.guardian_confirmed_by,
-        change_reason: if needs_code { None } else { input.reason },
-    };
-    record(tx, visit, &write).await?;
-    Ok(())
+    let goals: Vec<Goal> = tx
+        .fetch_all(
+            "SELECT id FROM plan_goals WHERE plan_id = $1 AND removed_in_revision IS NULL",
+            args![plan_id],
+        )
+        .await?;
+    Ok(goals.into_iter().map(|g| g.id).collect())
 }
 
 /// A visit as the ledger and the export show it.
