@@ -7,9 +7,10 @@ use serde::Serialize;
 use super::Context;
 use super::output::{Format, print_record, print_rows};
 use crate::domain::calendar::SchoolYear;
-use crate::domain::plan::PlanTerms;
 use crate::import::records::parse_day;
-use crate::store::{Tx, people, plans};
+use crate::service::ServiceError;
+use crate::service::plans::{PlanSet, SetPlan, set_plan};
+use crate::store::{people, plans};
 
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {
@@ -117,10 +118,33 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
     let mut out = std::io::stdout().lock();
     match command {
         PlanCommand::Set(args) => {
-            let mut tx = store.write(&context.actor, context.now).await?;
-            let message = set(context, &mut tx, args.year.unwrap_or(today_year), &args).await?;
-            tx.commit().await?;
-            println!("{message}");
+            let year = args.year.unwrap_or(today_year);
+            let student = args.student_id.clone();
+            let input = SetPlan {
+                student_id: args.student_id,
+                year: Some(year),
+                revise: args.revise,
+                teacher: args.teacher,
+                backup: args.backup,
+                no_backup: args.no_backup,
+                visits_per_week: args.visits_per_week,
+                periods_per_visit: args.periods_per_visit,
+                target: args.target,
+                start: args.start,
+                end: args.end,
+                goals: args.goals,
+                reason: args.reason,
+            };
+            let set = set_plan(
+                &store,
+                &context.settings,
+                &context.service_actor(),
+                context.now,
+                input,
+            )
+            .await
+            .map_err(|error| set_error(error, &student, year))?;
+            println!("{}", set_message(&set, &student, &context.settings));
         }
         PlanCommand::Show {
             student_id,
@@ -200,116 +224,81 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
     Ok(())
 }
 
-async fn set(
-    context: &Context,
-    tx: &mut Tx,
-    year: SchoolYear,
-    args: &SetArgs,
-) -> anyhow::Result<String> {
-    let defaults = &context.settings.defaults;
-    let calendar = context
-        .settings
-        .calendar(year)
-        .map_err(anyhow::Error::msg)?;
-    let student = &args.student_id;
-    people::student(tx, student)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no student {student} is registered"))?;
-    let existing = plans::active_plan(tx, student, year).await?;
-    let base = match (&existing, args.revise) {
-        (Some(plan), true) => plan.terms.clone(),
-        (Some(plan), false) => {
-            return Err(plans::PlanError::AlreadyExists {
-                student_id: student.clone(),
-                school_year: year.to_string(),
-                plan_id: Some(plan.plan_id),
-            }
-            .into());
-        }
-        (None, true) => anyhow::bail!(
-            "student {student} has no plan for {year} to revise; create it with: songjiao plan set {student} --year {year} --teacher TEACHER_ID"
-        ),
-        (None, false) => {
-            let teacher = args
-                .teacher
-                .clone()
-                .ok_or_else(|| anyhow::anyhow!("--teacher is needed to create a plan"))?;
-            let (start, end) = crate::domain::plan::default_dates(&calendar, context.today())
-                .ok_or_else(|| anyhow::anyhow!("{year} has no teaching day"))?;
-            PlanTerms {
-                teacher_id: teacher,
-                backup_teacher_id: None,
-                visits_per_week: defaults.visits_per_week,
-                periods_per_visit: defaults.periods_per_visit,
-                annual_target: defaults.annual_target,
-                start_date: start,
-                end_date: end,
-                goals: Vec::new(),
-            }
-        }
-    };
-    let terms = PlanTerms {
-        teacher_id: args.teacher.clone().unwrap_or(base.teacher_id),
-        backup_teacher_id: if args.no_backup {
-            None
-        } else {
-            args.backup.clone().or(base.backup_teacher_id)
-        },
-        visits_per_week: args.visits_per_week.unwrap_or(base.visits_per_week),
-        periods_per_visit: args.periods_per_visit.unwrap_or(base.periods_per_visit),
-        annual_target: args.target.unwrap_or(base.annual_target),
-        start_date: args.start.unwrap_or(base.start_date),
-        end_date: args.end.unwrap_or(base.end_date),
-        goals: if args.goals.is_empty() {
-            base.goals
-        } else {
-            args.goals.clone()
-        },
-    };
-    terms
-        .check(&calendar, defaults.max_visits_per_week)
-        .map_err(|(field, reason)| {
-            let flag = match field {
-                "teacher_id" => "teacher",
-                "backup_teacher_id" => "backup (or --no-backup)",
-                "annual_target" => "target",
-                "start_date" => "start",
-                "end_date" => "end",
-                other => other,
-            };
-            anyhow::anyhow!("--{}: {reason}; nothing was saved", flag.replace('_', "-"))
-        })?;
-    for teacher in std::iter::once(&terms.teacher_id).chain(&terms.backup_teacher_id) {
-        if people::teacher(tx, teacher).await?.is_none() {
-            anyhow::bail!(
-                "no teacher {teacher} is registered (see `songjiao teacher list`); nothing was saved"
-            );
-        }
-    }
-    Ok(match existing {
-        Some(plan) => {
-            if plans::revise_plan(tx, &plan, &terms, &args.reason).await? {
-                format!(
-                    "Plan #{} of {student} for {year} is now at revision {}.",
-                    plan.plan_id,
-                    plan.revision + 1
-                )
-            } else {
-                format!(
-                    "Plan #{} of {student} for {year} already says this; nothing changed.",
-                    plan.plan_id
-                )
-            }
-        }
-        None => {
-            let id = plans::create_plan(tx, student, year, &terms, &args.reason).await?;
-            let starts =
-                crate::import::starts_note(student, &terms, &calendar, defaults.prorate_target)
-                    .map_or(String::new(), |note| format!("\n{note}."));
+/// What `plan set` did, in a line (and the pro-rated start of a new plan).
+fn set_message(set: &PlanSet, student: &str, settings: &crate::config::Settings) -> String {
+    match set {
+        PlanSet::Created {
+            plan_id,
+            year,
+            terms,
+            ..
+        } => {
+            let starts = settings
+                .calendar(*year)
+                .ok()
+                .and_then(|calendar| {
+                    crate::import::starts_note(
+                        student,
+                        terms,
+                        &calendar,
+                        settings.defaults.prorate_target,
+                    )
+                })
+                .map_or(String::new(), |note| format!("\n{note}."));
             format!(
-                "Created plan #{id} of {student} for {year}: teacher {}, {} visits a week.{starts}",
+                "Created plan #{plan_id} of {student} for {year}: teacher {}, {} visits a week.{starts}",
                 terms.teacher_id, terms.visits_per_week
             )
         }
-    })
+        PlanSet::Revised {
+            plan_id,
+            year,
+            revision,
+        } => format!("Plan #{plan_id} of {student} for {year} is now at revision {revision}."),
+        PlanSet::Unchanged { plan_id, year } => {
+            format!("Plan #{plan_id} of {student} for {year} already says this; nothing changed.")
+        }
+    }
+}
+
+/// The service's answer in the words and flags of the command line.
+fn set_error(error: ServiceError, student: &str, year: SchoolYear) -> anyhow::Error {
+    match error {
+        ServiceError::NotFound {
+            what: "student",
+            id,
+        } => {
+            anyhow::anyhow!("no student {id} is registered")
+        }
+        ServiceError::NotFound {
+            what: "teacher",
+            id,
+        } => anyhow::anyhow!(
+            "no teacher {id} is registered (see `songjiao teacher list`); nothing was saved"
+        ),
+        ServiceError::NotFound { .. } => anyhow::anyhow!(
+            "student {student} has no plan for {year} to revise; create it with: songjiao plan set {student} --year {year} --teacher TEACHER_ID"
+        ),
+        ServiceError::Conflict { with, .. } => anyhow::anyhow!(
+            "student {student} already has {with} for {year} (one student, one plan). To change it, revise it: songjiao plan set {student} --year {year} --revise [--teacher … --goal …]"
+        ),
+        ServiceError::Invalid(problems) => {
+            let words: Vec<String> = problems
+                .iter()
+                .map(|p| {
+                    let flag = match p.field {
+                        "teacher_id" => "teacher",
+                        "backup_teacher_id" => "backup (or --no-backup)",
+                        "annual_target" => "target",
+                        "start_date" => "start",
+                        "end_date" => "end",
+                        other => other,
+                    };
+                    format!("--{}: {}", flag.replace('_', "-"), p.reason)
+                })
+                .collect();
+            anyhow::anyhow!("{}; nothing was saved", words.join("; "))
+        }
+        other => other.into(),
+    }
 }

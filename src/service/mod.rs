@@ -7,6 +7,7 @@
 //! handlers one by one (docs/architecture.md, "Where this is going").
 
 pub mod alerts;
+pub mod plans;
 pub mod visits;
 
 use std::fmt;

@@ -77,8 +77,7 @@ struct GoalRow {
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error(
-        "student {student_id} already has {} for {school_year} (one student, one plan). \
-         To change it, revise it: songjiao plan set {student_id} --year {school_year} --revise [--teacher … --goal …]",
+        "student {student_id} already has {} for {school_year} (one student, one plan)",
         plan_id.map_or("a plan".to_string(), |id| format!("plan #{id}"))
     )]
     AlreadyExists {

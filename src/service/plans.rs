@@ -1,0 +1,172 @@
+//! Setting a student's plan for a school year (一人一案): create it, or revise it
+//! into a new revision, history kept.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Actor, Problem, ServiceError};
+use crate::config::Settings;
+use crate::domain::calendar::SchoolYear;
+use crate::domain::plan::{PlanTerms, default_dates};
+use crate::store::{Store, people, plans};
+
+/// What a person asks of a plan; what is not given keeps the plan's value, or for a
+/// new plan the district's default.
+#[derive(Debug, Clone, Default)]
+pub struct SetPlan {
+    pub student_id: String,
+    pub year: Option<SchoolYear>,
+    /// Change the existing plan (a new revision) rather than create one.
+    pub revise: bool,
+    pub teacher: Option<String>,
+    pub backup: Option<String>,
+    pub no_backup: bool,
+    pub visits_per_week: Option<u32>,
+    pub periods_per_visit: Option<u32>,
+    pub target: Option<u32>,
+    pub start: Option<NaiveDate>,
+    pub end: Option<NaiveDate>,
+    /// Replaces the goals when not empty.
+    pub goals: Vec<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanSet {
+    Created {
+        plan_id: i64,
+        year: SchoolYear,
+        terms: PlanTerms,
+        /// The periods owed, pro-rated when the plan does not cover its year.
+        target: u32,
+    },
+    Revised {
+        plan_id: i64,
+        year: SchoolYear,
+        revision: i64,
+    },
+    Unchanged {
+        plan_id: i64,
+        year: SchoolYear,
+    },
+}
+
+pub async fn set_plan(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: SetPlan,
+) -> Result<PlanSet, ServiceError> {
+    let today = now.with_timezone(&settings.time_zone).date_naive();
+    let year = input.year.unwrap_or_else(|| SchoolYear::containing(today));
+    let defaults = &settings.defaults;
+    let calendar = settings
+        .calendar(year)
+        .map_err(|reason| ServiceError::invalid("year", reason))?;
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let student = &input.student_id;
+    if people::student(&mut tx, student).await?.is_none() {
+        return Err(ServiceError::NotFound {
+            what: "student",
+            id: student.clone(),
+        });
+    }
+    let existing = plans::active_plan(&mut tx, student, year).await?;
+    let base = match (&existing, input.revise) {
+        (Some(plan), true) => plan.terms.clone(),
+        (Some(plan), false) => {
+            return Err(ServiceError::Conflict {
+                what: format!("a new plan of {student} for {year}"),
+                with: format!("plan #{}", plan.plan_id),
+            });
+        }
+        (None, true) => {
+            return Err(ServiceError::NotFound {
+                what: "plan to revise",
+                id: format!("of {student} for {year}"),
+            });
+        }
+        (None, false) => {
+            let teacher = input
+                .teacher
+                .clone()
+                .ok_or_else(|| ServiceError::invalid("teacher_id", "is needed to create a plan"))?;
+            let (start, end) = default_dates(&calendar, today)
+                .ok_or_else(|| ServiceError::invalid("year", "has no teaching day"))?;
+            PlanTerms {
+                teacher_id: teacher,
+                backup_teacher_id: None,
+                visits_per_week: defaults.visits_per_week,
+                periods_per_visit: defaults.periods_per_visit,
+                annual_target: defaults.annual_target,
+                start_date: start,
+                end_date: end,
+                goals: Vec::new(),
+            }
+        }
+    };
+    let terms = PlanTerms {
+        teacher_id: input.teacher.clone().unwrap_or(base.teacher_id),
+        backup_teacher_id: if input.no_backup {
+            None
+        } else {
+            input.backup.clone().or(base.backup_teacher_id)
+        },
+        visits_per_week: input.visits_per_week.unwrap_or(base.visits_per_week),
+        periods_per_visit: input.periods_per_visit.unwrap_or(base.periods_per_visit),
+        annual_target: input.target.unwrap_or(base.annual_target),
+        start_date: input.start.unwrap_or(base.start_date),
+        end_date: input.end.unwrap_or(base.end_date),
+        goals: if input.goals.is_empty() {
+            base.goals
+        } else {
+            input.goals.clone()
+        },
+    };
+    terms
+        .check(&calendar, defaults.max_visits_per_week)
+        .map_err(|(field, reason)| ServiceError::Invalid(vec![Problem::new(field, reason)]))?;
+    for teacher in std::iter::once(&terms.teacher_id).chain(&terms.backup_teacher_id) {
+        if people::teacher(&mut tx, teacher).await?.is_none() {
+            return Err(ServiceError::NotFound {
+                what: "teacher",
+                id: teacher.clone(),
+            });
+        }
+    }
+    let set = match existing {
+        Some(plan) => {
+            if plans::revise_plan(&mut tx, &plan, &terms, &input.reason).await? {
+                PlanSet::Revised {
+                    plan_id: plan.plan_id,
+                    year,
+                    revision: plan.revision + 1,
+                }
+            } else {
+                PlanSet::Unchanged {
+                    plan_id: plan.plan_id,
+                    year,
+                }
+            }
+        }
+        None => {
+            let plan_id = plans::create_plan(&mut tx, student, year, &terms, &input.reason)
+                .await
+                .map_err(|error| match error {
+                    plans::PlanError::AlreadyExists { .. } => ServiceError::Conflict {
+                        what: format!("a new plan of {student} for {year}"),
+                        with: "a plan made at the same moment".into(),
+                    },
+                    plans::PlanError::Store(e) => e.into(),
+                })?;
+            PlanSet::Created {
+                plan_id,
+                year,
+                target: terms.target(&calendar, defaults.prorate_target),
+                terms,
+            }
+        }
+    };
+    tx.commit().await?;
+    Ok(set)
+}
