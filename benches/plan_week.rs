@@ -8,7 +8,7 @@ mod common;
 use std::time::Instant;
 
 use chrono::{NaiveDate, TimeZone};
-use songjiao::jobs::plan_week;
+use songjiao::service::plan_week;
 use songjiao::store::Actor;
 
 #[tokio::main]

@@ -12,7 +12,7 @@ use std::time::Instant;
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
 use songjiao::config::Settings;
 use songjiao::domain::calendar::SchoolYear;
-use songjiao::jobs::progress::progress;
+use songjiao::service::progress::progress;
 use songjiao::store::{Actor, Store};
 
 #[derive(sqlx::FromRow)]

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use songjiao::domain::calendar::SchoolYear;
-use songjiao::jobs::simulate::{self, Options};
+use songjiao::service::simulate::{self, Options};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

@@ -10,8 +10,8 @@ use common::TestDb;
 use songjiao::config::Settings;
 use songjiao::domain::calendar::SchoolYear;
 use songjiao::domain::visit::Outcome;
-use songjiao::jobs::simulate::{self, Options};
-use songjiao::jobs::{check_pace, plan_week};
+use songjiao::service::{check_pace, plan_week};
+use songjiao::service::simulate::{self, Options};
 use songjiao::store::visits::{self, RecordInput};
 use songjiao::store::{Actor, Store, alerts};
 
@@ -238,7 +238,7 @@ fn a_year_without_misses_raises_no_alert(db: &TestDb, habit: Habit) {
                 .collect::<Vec<_>>()
         );
         let calendar = settings.calendar(year).unwrap();
-        let rows = songjiao::jobs::progress::progress(
+        let rows = songjiao::service::progress::progress(
             &mut tx,
             &settings,
             &calendar,

@@ -15,7 +15,7 @@ use songjiao::config::{MailTransport, Settings, SmtpSecurity};
 use songjiao::domain::pace::{Pace, PlanDays, Rhythm, Status, Tally};
 use songjiao::domain::visit::Outcome;
 use songjiao::jobs::daemon::{next_wake, run_due, scheduled_jobs};
-use songjiao::jobs::progress::progress;
+use songjiao::service::progress::progress;
 use songjiao::store::visits::{self, RecordInput};
 use songjiao::store::{Actor, Store};
 

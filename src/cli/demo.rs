@@ -12,8 +12,8 @@ use super::output::print_table;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::visit::Outcome;
 use crate::import::records::Kind;
-use crate::jobs::plan_week;
-use crate::jobs::progress::progress;
+use crate::service::plan_week;
+use crate::service::progress::progress;
 use crate::store::visits::{self, RecordInput};
 use crate::store::{Store, people, plans};
 
@@ -526,7 +526,7 @@ fn check_time(demo: &Context, day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
 /// into the demo's mail folder; returns how many messages were written.
 async fn deliver(demo: &Context, store: &Store, day: Option<NaiveDate>) -> anyhow::Result<usize> {
     let now = day.map_or(demo.now, |d| check_time(demo, d));
-    crate::jobs::check_pace::run(store, &demo.settings, &demo.actor, now).await?;
+    crate::service::check_pace::run(store, &demo.settings, &demo.actor, now).await?;
     let transport = crate::notify::Transport::Folder(demo.settings.mail.dir.clone());
     let report = crate::notify::drain(store, &demo.settings, &transport, &demo.actor, now).await?;
     Ok(report.sent)

@@ -163,7 +163,7 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
                 .settings
                 .calendar(year)
                 .map_err(anyhow::Error::msg)?;
-            let pace = crate::jobs::progress::student_progress(
+            let pace = crate::service::progress::student_progress(
                 &mut tx,
                 &context.settings,
                 &calendar,

@@ -7,7 +7,7 @@ use super::Context;
 use super::output::{Format, print_rows};
 use crate::domain::calendar::SchoolYear;
 use crate::domain::pace::Status;
-use crate::jobs::progress::progress;
+use crate::service::progress::progress;
 
 #[derive(Debug, Args)]
 pub struct ProgressArgs {

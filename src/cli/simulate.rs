@@ -8,8 +8,8 @@ use clap::{Args, ValueEnum};
 use super::Context;
 use super::output::print_table;
 use crate::domain::calendar::SchoolYear;
-use crate::jobs::simulate::{self, Options, YearAdvice};
 use crate::planner::advice::AdviceKind;
+use crate::service::simulate::{self, Options, YearAdvice};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SimulateFormat {

@@ -9,10 +9,10 @@ use clap::{Args, ValueEnum};
 use super::Context;
 use super::output::print_table;
 use crate::domain::slot::weekday_name;
-use crate::jobs::plan_week::{self, WeekReport};
 use crate::planner::DaySlot;
 use crate::planner::advice::{AdviceKind, Staffing};
 use crate::planner::week::parse_week;
+use crate::service::plan_week::{self, WeekReport};
 use crate::store::{Store, people};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

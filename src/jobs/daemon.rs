@@ -3,8 +3,9 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::schedule::Schedule;
-use super::{Job, plan_week, run_once};
+use super::{Job, run_once};
 use crate::config::Settings;
+use crate::service::plan_week;
 use crate::store::{Actor, Store};
 
 /// The jobs with a schedule, in the order they run when due together.

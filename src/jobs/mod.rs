@@ -2,19 +2,14 @@
 //! line, through the same path: the run is claimed in `job_runs` first, so a run
 //! for a given time happens once.
 
-pub mod check_pace;
 pub mod daemon;
-pub mod digest;
-pub mod plan_week;
-pub mod progress;
-pub mod remind_unrecorded;
 pub mod schedule;
-pub mod simulate;
 
 use chrono::{DateTime, Utc};
 
 use crate::config::Settings;
 use crate::notify::{self, Transport};
+use crate::service::{check_pace, digest, plan_week, remind_unrecorded};
 use crate::store::{Actor, Store, job_runs, outbox};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

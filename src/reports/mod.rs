@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::domain::calendar::SchoolCalendar;
 use crate::domain::visit::{AccountedVisit, Accounts};
-use crate::jobs::progress::{ProgressRow, progress, student_progress};
+use crate::service::progress::{ProgressRow, progress, student_progress};
 use crate::store::plans::{self, Plan, Revision};
 use crate::store::visits::{self, LedgerVisit};
 use crate::store::{Tx, people};

@@ -7,7 +7,13 @@
 //! handlers one by one (docs/architecture.md, "Where this is going").
 
 pub mod alerts;
+pub mod check_pace;
+pub mod digest;
+pub mod plan_week;
 pub mod plans;
+pub mod progress;
+pub mod remind_unrecorded;
+pub mod simulate;
 pub mod visits;
 
 use std::fmt;

@@ -70,7 +70,7 @@ pub async fn settled_before(
                              THEN v.periods ELSE 0 END) AS BIGINT) AS delivered,
                     CAST(SUM(CASE WHEN v.status = 'planned' THEN 1 ELSE 0 END) AS BIGINT) AS visits
              FROM visits v JOIN plans p ON p.id = v.plan_id
-             -- status and outcome are tested in the sum (see jobs::progress)
+             -- status and outcome are tested in the sum (see service::progress)
              WHERE p.school_year = $1 AND v.day < $2
              GROUP BY v.plan_id",
             args![year.to_string(), day],

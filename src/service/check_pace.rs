@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::progress::{ProgressRow, progress};
 use crate::config::{Locale, Settings};
 use crate::domain::alert::{Decision, OpenAlert, decide};
 use crate::domain::calendar::SchoolYear;
 use crate::domain::pace::Status;
+use crate::service::progress::{ProgressRow, progress};
 use crate::store::alerts::{self, Supervisor};
 use crate::store::outbox::{self, NewMessage};
 use crate::store::{Actor, Store};

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, Duration, IsoWeek, NaiveDate, Utc, Weekday};
 use serde::Serialize;
 
-use super::progress::{Moment, tallies};
 use crate::config::Settings;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::pace::Tally;
@@ -17,6 +16,7 @@ use crate::planner::week::{
     Change, ExistingVisit, Need, PlanSetup, Week, WeekPlan, WeekTeacher, format_week, monday_of,
 };
 use crate::planner::{self, Problem, Stats, Unplaced};
+use crate::service::progress::{Moment, tallies};
 use crate::store::outbox::{self, NewMessage};
 use crate::store::visits::{self, VisitRow};
 use crate::store::{Actor, Store, Tx, people, plans};

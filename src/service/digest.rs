@@ -8,10 +8,10 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Serialize;
 
 use super::check_pace::status_words;
-use super::progress::progress;
 use crate::config::{Locale, Settings};
 use crate::domain::calendar::SchoolYear;
 use crate::domain::pace::Status;
+use crate::service::progress::progress;
 use crate::store::outbox::{self, NewMessage};
 use crate::store::{Actor, Store, alerts, visits};
 
