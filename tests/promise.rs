@@ -10,8 +10,8 @@ use common::TestDb;
 use songjiao::config::Settings;
 use songjiao::domain::calendar::SchoolYear;
 use songjiao::domain::visit::Outcome;
-use songjiao::service::{check_pace, plan_week};
 use songjiao::service::simulate::{self, Options};
+use songjiao::service::{check_pace, plan_week};
 use songjiao::store::visits::{self, RecordInput};
 use songjiao::store::{Actor, Store, alerts};
 

@@ -11,6 +11,7 @@ use super::output::{Format, print_record, print_rows};
 use crate::domain::calendar::SchoolYear;
 use crate::domain::student::StudentStatus;
 use crate::import::records::{self, CellError, Fields, parse_day};
+use crate::service::people::StudentRecord;
 use crate::store::people::{self, Absence, AbsenceKind};
 use crate::store::{Store, plans};
 
@@ -271,7 +272,7 @@ fn unknown(what: &str, id: &str) -> anyhow::Error {
 #[derive(Serialize)]
 struct StudentDetail {
     #[serde(flatten)]
-    student: people::Student,
+    student: StudentRecord,
     pauses: Vec<String>,
     plan: String,
 }
@@ -326,7 +327,8 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
                 school.as_ref().is_none_or(|x| &s.school == x)
                     && status.is_none_or(|x| s.status == x)
             });
-            print_rows(&students, format, &mut out)?;
+            let records: Vec<StudentRecord> = students.iter().map(StudentRecord::from).collect();
+            print_rows(&records, format, &mut out)?;
         }
         StudentCommand::Show { student_id, format } => {
             let mut tx = store.read().await?;
@@ -344,7 +346,7 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
             };
             print_record(
                 &StudentDetail {
-                    student,
+                    student: StudentRecord::from(&student),
                     pauses,
                     plan,
                 },

@@ -9,6 +9,7 @@
 pub mod alerts;
 pub mod check_pace;
 pub mod digest;
+pub mod people;
 pub mod plan_week;
 pub mod plans;
 pub mod progress;

@@ -59,6 +59,12 @@ impl Moment {
     pub fn open_from(&self) -> NaiveDate {
         self.slots.open_from(self.now)
     }
+
+    /// Visits before this day are over and past the grace, so the database can sum
+    /// them; from it on they are looked at one by one.
+    pub fn recent_from(&self) -> NaiveDate {
+        (self.today() - self.grace - Duration::days(1)).min(monday_of(self.open_from().iso_week()))
+    }
 }
 
 /// Each plan's visits of `year` on days up to `until`, added up at the moment.
@@ -71,28 +77,49 @@ pub async fn tallies(
     until: NaiveDate,
     periods_per_visit: &HashMap<i64, u32>,
 ) -> anyhow::Result<HashMap<i64, Tally>> {
+    let recent_from = moment.recent_from();
+    let settled = visits::settled_before(tx, year, recent_from).await?;
+    let mut tallies = settled_tallies(settled, periods_per_visit);
+    add_recent(tx, moment, until, periods_per_visit, &mut tallies).await?;
+    Ok(tallies)
+}
+
+/// The visits summed by the database (all settled: over and past the grace).
+fn settled_tallies(
+    settled: HashMap<i64, (u32, u32)>,
+    periods_per_visit: &HashMap<i64, u32>,
+) -> HashMap<i64, Tally> {
+    settled
+        .into_iter()
+        .filter_map(|(plan_id, (delivered, visits))| {
+            let periods = periods_per_visit.get(&plan_id)?;
+            Some((
+                plan_id,
+                Tally {
+                    delivered,
+                    settled: (visits * periods).max(delivered),
+                    ..Tally::default()
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Adds the visits from the moment's `recent_from` to `until`, one by one: their
+/// state depends on the time of their slot and on the grace.
+async fn add_recent(
+    tx: &mut Tx,
+    moment: &Moment,
+    until: NaiveDate,
+    periods_per_visit: &HashMap<i64, u32>,
+    tallies: &mut HashMap<i64, Tally>,
+) -> anyhow::Result<()> {
     let this_week = moment.open_from().iso_week();
-    // Visits before this are over and past the grace: summed by the database.
-    let recent_from = (moment.today() - moment.grace - Duration::days(1)).min(monday_of(this_week));
-    let mut tallies: HashMap<i64, Tally> = HashMap::new();
-    for (plan_id, (delivered, visits)) in visits::settled_before(tx, year, recent_from).await? {
-        let Some(&periods) = periods_per_visit.get(&plan_id) else {
-            continue;
-        };
-        tallies.insert(
-            plan_id,
-            Tally {
-                delivered,
-                settled: (visits * periods).max(delivered),
-                ..Tally::default()
-            },
-        );
+    let recent_from = moment.recent_from();
+    if until < recent_from {
+        return Ok(());
     }
-    let recent_to = until.max(recent_from - Duration::days(1));
-    for visit in visits::planned_between(tx, recent_from, recent_to).await? {
-        if visit.day > until {
-            continue;
-        }
+    for visit in visits::planned_between(tx, recent_from, until).await? {
         let Some(&periods) = periods_per_visit.get(&visit.plan_id) else {
             continue;
         };
@@ -115,7 +142,7 @@ pub async fn tallies(
             visit.day.iso_week() == this_week,
         );
     }
-    Ok(tallies)
+    Ok(())
 }
 
 /// Each active plan of the calendar's year at `now`.
@@ -151,7 +178,8 @@ async fn progress_of(
     let year: SchoolYear = calendar.year;
     let moment = Moment::new(settings, now)?;
     let today = moment.today();
-    let mut counts = visits::outcome_counts(tx, year, today).await?;
+    // One pass over the year's visits for both the sums and the counts.
+    let year_counts = visits::year_counts(tx, year, today, moment.recent_from()).await?;
     let students: HashMap<String, people::Student> = people::students(tx, None)
         .await?
         .into_iter()
@@ -163,7 +191,21 @@ async fn progress_of(
         .iter()
         .map(|p| (p.plan_id, p.terms.periods_per_visit))
         .collect();
-    let mut tallies = tallies(tx, year, &moment, today, &periods).await?;
+    let settled = year_counts
+        .iter()
+        .map(|(&plan_id, c)| {
+            (
+                plan_id,
+                (
+                    c.delivered_before.max(0) as u32,
+                    c.visits_before.max(0) as u32,
+                ),
+            )
+        })
+        .collect();
+    let mut tallies = settled_tallies(settled, &periods);
+    add_recent(tx, &moment, today, &periods, &mut tallies).await?;
+    let mut counts = year_counts;
     let defaults = &settings.defaults;
     let open_from = moment.open_from();
     let mut rows = Vec::new();

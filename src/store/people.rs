@@ -29,7 +29,9 @@ pub struct Teacher {
     pub max_visits_per_day: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A student as stored, with everything held about them. It is not serialised:
+/// what goes out is a view (`service::people`) chosen for its reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Student {
     pub student_id: String,
     pub name: String,
@@ -434,25 +436,22 @@ pub async fn save_students(
 }
 
 fn changed_student_fields(old: &Student, new: &Student) -> Vec<&'static str> {
-    let old = serde_json::to_value(old).unwrap_or_default();
-    let new = serde_json::to_value(new).unwrap_or_default();
-    const FIELDS: [&str; 11] = [
-        "name",
-        "gender",
-        "birth_date",
-        "disability",
-        "guardian_name",
-        "guardian_phone",
-        "address",
-        "school",
-        "available",
-        "status",
-        "student_id",
-    ];
-    FIELDS
-        .into_iter()
-        .filter(|f| old.get(f) != new.get(f))
-        .collect()
+    [
+        ("name", old.name != new.name),
+        ("gender", old.gender != new.gender),
+        ("birth_date", old.birth_date != new.birth_date),
+        ("disability", old.disability != new.disability),
+        ("guardian_name", old.guardian_name != new.guardian_name),
+        ("guardian_phone", old.guardian_phone != new.guardian_phone),
+        ("address", old.address != new.address),
+        ("school", old.school != new.school),
+        ("available", old.available != new.available),
+        ("status", old.status != new.status),
+        ("student_id", old.student_id != new.student_id),
+    ]
+    .into_iter()
+    .filter_map(|(field, changed)| changed.then_some(field))
+    .collect()
 }
 
 /// A date range when someone cannot have visits: a teacher's leave or a student's pause.

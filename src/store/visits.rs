@@ -582,22 +582,26 @@ pub async fn tally_between(
     Ok(rows.into_iter().map(|t| (t.plan_id, t)).collect())
 }
 
-/// Each active plan's visits of a school year counted by what became of them.
+/// Each active plan's visits of a school year counted by what became of them, and
+/// summed before `settled_before` (periods delivered, visits planned).
 #[derive(Debug, Clone, Copy, Default, sqlx::FromRow)]
-pub struct OutcomeCounts {
+pub struct YearCounts {
     pub plan_id: i64,
     pub completed: i64,
     pub missed: i64,
     /// Planned before `today`, not recorded.
     pub unrecorded: i64,
+    pub delivered_before: i64,
+    pub visits_before: i64,
 }
 
-pub async fn outcome_counts(
+pub async fn year_counts(
     tx: &mut Tx,
     year: SchoolYear,
     today: NaiveDate,
-) -> StoreResult<HashMap<i64, OutcomeCounts>> {
-    let rows: Vec<OutcomeCounts> = tx
+    settled_before: NaiveDate,
+) -> StoreResult<HashMap<i64, YearCounts>> {
+    let rows: Vec<YearCounts> = tx
         .fetch_all(
             "SELECT v.plan_id,
                     CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.outcome = 'completed'
@@ -606,14 +610,19 @@ pub async fn outcome_counts(
                                       THEN 1 ELSE 0 END), 0) AS BIGINT) AS missed,
                     CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.outcome IS NULL
                                             AND v.day < $2
-                                      THEN 1 ELSE 0 END), 0) AS BIGINT) AS unrecorded
+                                      THEN 1 ELSE 0 END), 0) AS BIGINT) AS unrecorded,
+                    CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.day < $3
+                                            AND v.outcome IN ('completed', 'partial')
+                                      THEN v.periods ELSE 0 END), 0) AS BIGINT) AS delivered_before,
+                    CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.day < $3
+                                      THEN 1 ELSE 0 END), 0) AS BIGINT) AS visits_before
              FROM visits v JOIN plans p ON p.id = v.plan_id
              -- The visit's status is tested in the sums, not here: a filter on it
              -- lets PostgreSQL pick the partial slot index and scan it once per plan
              -- when its statistics are stale (after a bulk import).
              WHERE p.school_year = $1 AND p.status = 'active'
              GROUP BY v.plan_id",
-            args![year.to_string(), today],
+            args![year.to_string(), today, settled_before],
         )
         .await?;
     Ok(rows.into_iter().map(|c| (c.plan_id, c)).collect())
