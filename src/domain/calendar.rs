@@ -116,7 +116,9 @@ pub struct MakeUpWorkday {
     pub provisional: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A school year's calendar. Read-only once built: its teaching days are worked
+/// out once, on first use (pace asks for them for every plan).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SchoolCalendar {
     pub year: SchoolYear,
@@ -125,7 +127,27 @@ pub struct SchoolCalendar {
     pub holidays: Vec<Holiday>,
     #[serde(default)]
     pub make_up_workdays: Vec<MakeUpWorkday>,
+    #[serde(skip)]
+    days: std::sync::OnceLock<Vec<NaiveDate>>,
 }
+
+impl PartialEq for SchoolCalendar {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            &self.year,
+            &self.terms,
+            &self.holidays,
+            &self.make_up_workdays,
+        ) == (
+            &other.year,
+            &other.terms,
+            &other.holidays,
+            &other.make_up_workdays,
+        )
+    }
+}
+
+impl Eq for SchoolCalendar {}
 
 /// An entry of the calendar not yet officially announced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -244,22 +266,34 @@ impl SchoolCalendar {
 
     /// Every teaching day of the year, in order.
     pub fn teaching_days(&self) -> Vec<NaiveDate> {
-        self.teaching_days_between(self.year.first_day(), self.year.last_day())
+        self.year_days().to_vec()
     }
 
     /// Teaching days from `from` to `to`, both included.
     pub fn teaching_days_between(&self, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
-        let mut days = Vec::new();
-        for term in &self.terms {
-            let mut day = term.start.max(from);
-            while day <= term.end.min(to) {
-                if self.is_teaching_day(day) {
-                    days.push(day);
+        let days = self.year_days();
+        let first = days.partition_point(|&d| d < from);
+        let last = days.partition_point(|&d| d <= to);
+        days[first..last.max(first)].to_vec()
+    }
+
+    fn year_days(&self) -> &[NaiveDate] {
+        self.days.get_or_init(|| {
+            let mut days = Vec::new();
+            for term in &self.terms {
+                let mut day = term.start;
+                while day <= term.end {
+                    if self.is_teaching_day(day) {
+                        days.push(day);
+                    }
+                    day += Duration::days(1);
                 }
-                day += Duration::days(1);
             }
-        }
-        days
+            // Terms are checked to be in order and apart; sorting keeps the search
+            // right for a calendar built by hand.
+            days.sort_unstable();
+            days
+        })
     }
 
     /// ISO weeks holding at least one teaching day.
