@@ -47,6 +47,35 @@ pub(crate) fn status_words(status: Status, locale: Locale) -> &'static str {
     }
 }
 
+/// A child's line in an alert: name, school, status and figures only.
+fn child_line(r: &ProgressRow, locale: Locale) -> String {
+    let status = status_words(r.status, locale);
+    match locale {
+        Locale::ZhCn => {
+            let pending = if r.pending > 0 {
+                format!("（另有 {} 课时待记录）", r.pending)
+            } else {
+                String::new()
+            };
+            format!(
+                "{}（{}）：{status}；已完成 {} 课时{pending}，应完成 {} 课时，年度目标 {} 课时",
+                r.name, r.school, r.delivered, r.expected, r.target
+            )
+        }
+        Locale::En => {
+            let pending = if r.pending > 0 {
+                format!(" (and {} not recorded yet)", r.pending)
+            } else {
+                String::new()
+            };
+            format!(
+                "{} ({}): {status}; {} periods delivered{pending}, {} expected by now, target {}",
+                r.name, r.school, r.delivered, r.expected, r.target
+            )
+        }
+    }
+}
+
 /// One supervisor's message: name, school, status and figures only (no diagnosis,
 /// address or phone: those stay behind the login).
 fn message(
@@ -90,38 +119,7 @@ fn message(
         text.push_str(&format!("\n{}：\n", heading(first.decision)));
         html.push_str(&format!("<h3>{}</h3><ul>", heading(first.decision)));
         for notice in group {
-            let r = notice.row;
-            let line = if zh {
-                let pending = if r.pending > 0 {
-                    format!("（另有 {} 课时待记录）", r.pending)
-                } else {
-                    String::new()
-                };
-                format!(
-                    "{}（{}）：{}；已完成 {} 课时{pending}，应完成 {} 课时，年度目标 {} 课时",
-                    r.name,
-                    r.school,
-                    status_words(r.status, locale),
-                    r.delivered,
-                    r.expected,
-                    r.target
-                )
-            } else {
-                let pending = if r.pending > 0 {
-                    format!(" (and {} not recorded yet)", r.pending)
-                } else {
-                    String::new()
-                };
-                format!(
-                    "{} ({}): {}; {} periods delivered{pending}, {} expected by now, target {}",
-                    r.name,
-                    r.school,
-                    status_words(r.status, locale),
-                    r.delivered,
-                    r.expected,
-                    r.target
-                )
-            };
+            let line = child_line(notice.row, locale);
             text.push_str(&format!("- {line}\n"));
             html.push_str(&format!("<li>{}</li>", line.replace('<', "&lt;")));
         }

@@ -77,27 +77,28 @@ pub async fn tallies(
     until: NaiveDate,
     periods_per_visit: &HashMap<i64, u32>,
 ) -> anyhow::Result<HashMap<i64, Tally>> {
-    let recent_from = moment.recent_from();
-    let settled = visits::settled_before(tx, year, recent_from).await?;
-    let mut tallies = settled_tallies(settled, periods_per_visit);
+    let counts = visits::year_counts(tx, year, until, moment.recent_from()).await?;
+    let mut tallies = settled_tallies(&counts, periods_per_visit);
     add_recent(tx, moment, until, periods_per_visit, &mut tallies).await?;
     Ok(tallies)
 }
 
 /// The visits summed by the database (all settled: over and past the grace).
 fn settled_tallies(
-    settled: HashMap<i64, (u32, u32)>,
+    counts: &HashMap<i64, visits::YearCounts>,
     periods_per_visit: &HashMap<i64, u32>,
 ) -> HashMap<i64, Tally> {
-    settled
-        .into_iter()
-        .filter_map(|(plan_id, (delivered, visits))| {
+    counts
+        .iter()
+        .filter_map(|(&plan_id, c)| {
             let periods = periods_per_visit.get(&plan_id)?;
+            let delivered = c.delivered_before.max(0) as u32;
+            let planned = c.visits_before.max(0) as u32;
             Some((
                 plan_id,
                 Tally {
                     delivered,
-                    settled: (visits * periods).max(delivered),
+                    settled: (planned * periods).max(delivered),
                     ..Tally::default()
                 },
             ))
@@ -191,19 +192,7 @@ async fn progress_of(
         .iter()
         .map(|p| (p.plan_id, p.terms.periods_per_visit))
         .collect();
-    let settled = year_counts
-        .iter()
-        .map(|(&plan_id, c)| {
-            (
-                plan_id,
-                (
-                    c.delivered_before.max(0) as u32,
-                    c.visits_before.max(0) as u32,
-                ),
-            )
-        })
-        .collect();
-    let mut tallies = settled_tallies(settled, &periods);
+    let mut tallies = settled_tallies(&year_counts, &periods);
     add_recent(tx, &moment, today, &periods, &mut tallies).await?;
     let mut counts = year_counts;
     let defaults = &settings.defaults;

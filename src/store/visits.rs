@@ -48,45 +48,6 @@ pub async fn planned_between(
     .await
 }
 
-#[derive(sqlx::FromRow)]
-struct Settled {
-    plan_id: i64,
-    delivered: i64,
-    visits: i64,
-}
-
-/// Per plan of a school year, the visits planned before `day`: periods delivered
-/// and how many visits there were. The caller chooses `day` so that every visit
-/// before it is settled (recorded, or unrecorded past the grace).
-pub async fn settled_before(
-    tx: &mut Tx,
-    year: SchoolYear,
-    day: NaiveDate,
-) -> StoreResult<HashMap<i64, (u32, u32)>> {
-    let rows: Vec<Settled> = tx
-        .fetch_all(
-            "SELECT v.plan_id,
-                    CAST(SUM(CASE WHEN v.status = 'planned' AND v.outcome IN ('completed', 'partial')
-                             THEN v.periods ELSE 0 END) AS BIGINT) AS delivered,
-                    CAST(SUM(CASE WHEN v.status = 'planned' THEN 1 ELSE 0 END) AS BIGINT) AS visits
-             FROM visits v JOIN plans p ON p.id = v.plan_id
-             -- status and outcome are tested in the sum (see service::progress)
-             WHERE p.school_year = $1 AND v.day < $2
-             GROUP BY v.plan_id",
-            args![year.to_string(), day],
-        )
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (
-                r.plan_id,
-                (r.delivered.max(0) as u32, r.visits.max(0) as u32),
-            )
-        })
-        .collect())
-}
-
 /// What writing a week's changes did.
 #[derive(Debug, Default)]
 pub struct Applied {
