@@ -3,6 +3,7 @@
 //! everything works with no mail server.
 
 pub mod ics;
+pub mod mail;
 pub mod schedule;
 
 use std::path::PathBuf;

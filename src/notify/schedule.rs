@@ -2,10 +2,12 @@
 //! only the teacher's own visits, and only what a visit needs (the child's name,
 //! address and the plan's goals; never a diagnosis).
 
+use askama::Template;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use super::ics::{self, Event, Method};
+use super::mail::mail;
 use crate::config::Locale;
 use crate::domain::slot::weekday_name;
 use crate::store::outbox::{Attachment, NewMessage};
@@ -33,18 +35,19 @@ pub struct TeacherWeek<'a> {
     pub cancelled: Vec<ScheduledVisit>,
     /// An update of a schedule already sent.
     pub update: bool,
+    /// The platform, where visits are recorded.
+    pub link: &'a str,
 }
 
-fn weekday_zh(day: NaiveDate) -> &'static str {
-    ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
-        [day.weekday().num_days_from_monday() as usize]
-}
+impl ScheduledVisit {
+    fn weekday_zh(&self) -> &'static str {
+        ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+            [self.day.weekday().num_days_from_monday() as usize]
+    }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    fn weekday_en(&self) -> &'static str {
+        weekday_name(self.day.weekday())
+    }
 }
 
 fn event(visit: &ScheduledVisit, locale: Locale) -> Event {
@@ -73,73 +76,34 @@ fn event(visit: &ScheduledVisit, locale: Locale) -> Event {
     }
 }
 
+#[derive(Template)]
+enum ScheduleText<'a> {
+    #[template(path = "mail/zh-CN/schedule.txt")]
+    ZhCn { m: &'a TeacherWeek<'a> },
+    #[template(path = "mail/en/schedule.txt")]
+    En { m: &'a TeacherWeek<'a> },
+}
+
+#[derive(Template)]
+enum ScheduleHtml<'a> {
+    #[template(path = "mail/zh-CN/schedule.html")]
+    ZhCn { m: &'a TeacherWeek<'a> },
+    #[template(path = "mail/en/schedule.html")]
+    En { m: &'a TeacherWeek<'a> },
+}
+
 /// The email for one teacher's week; the idempotency key names this planning run.
 pub fn message(week: &TeacherWeek, locale: Locale, zone: Tz, now: DateTime<Utc>) -> NewMessage {
-    let zh = locale == Locale::ZhCn;
-    let subject = match (zh, week.update) {
-        (true, false) => format!("{} 送教安排（{}）", week.week, week.teacher_name),
-        (true, true) => format!("{} 送教安排有变动（{}）", week.week, week.teacher_name),
-        (false, false) => format!("Home visits, {} ({})", week.week, week.teacher_name),
-        (false, true) => format!("Home visits changed, {} ({})", week.week, week.teacher_name),
+    let mail = match locale {
+        Locale::ZhCn => mail(
+            ScheduleText::ZhCn { m: week }.render(),
+            Some(ScheduleHtml::ZhCn { m: week }.render()),
+        ),
+        Locale::En => mail(
+            ScheduleText::En { m: week }.render(),
+            Some(ScheduleHtml::En { m: week }.render()),
+        ),
     };
-    let line = |v: &ScheduledVisit| {
-        let day = if zh {
-            format!("{} {}", v.day.format("%m月%d日"), weekday_zh(v.day))
-        } else {
-            format!("{} {}", weekday_name(v.day.weekday()), v.day)
-        };
-        format!(
-            "{day} {}–{} {}，{}",
-            v.start.format("%H:%M"),
-            v.end.format("%H:%M"),
-            v.student_name,
-            v.address
-        )
-    };
-    let mut text = String::new();
-    let mut html = String::from("<html><body>");
-    let greeting = if zh {
-        format!("{}老师您好：", week.teacher_name)
-    } else {
-        format!("Dear {},", week.teacher_name)
-    };
-    text.push_str(&format!("{greeting}\n\n"));
-    html.push_str(&format!("<p>{}</p>", escape(&greeting)));
-    let heading = if zh {
-        "本周送教："
-    } else {
-        "Your visits:"
-    };
-    text.push_str(&format!("{heading}\n"));
-    html.push_str(&format!("<p>{}</p><ul>", escape(heading)));
-    for v in &week.visits {
-        let goals = v.goals.join("；");
-        text.push_str(&format!("- {}\n  {goals}\n", line(v)));
-        html.push_str(&format!(
-            "<li>{}<br><small>{}</small></li>",
-            escape(&line(v)),
-            escape(&goals)
-        ));
-    }
-    html.push_str("</ul>");
-    if !week.cancelled.is_empty() {
-        let heading = if zh { "已取消：" } else { "Cancelled:" };
-        text.push_str(&format!("\n{heading}\n"));
-        html.push_str(&format!("<p>{}</p><ul>", escape(heading)));
-        for v in &week.cancelled {
-            text.push_str(&format!("- {}\n", line(v)));
-            html.push_str(&format!("<li><s>{}</s></li>", escape(&line(v))));
-        }
-        html.push_str("</ul>");
-    }
-    let footer = if zh {
-        "附件中的日历文件可直接导入手机日历。送教后请及时记录。"
-    } else {
-        "The attached calendar file opens in your phone's calendar. Please record each visit after it."
-    };
-    text.push_str(&format!("\n{footer}\n"));
-    html.push_str(&format!("<p>{}</p></body></html>", escape(footer)));
-
     let mut attachments = Vec::new();
     let calendar_file = |method: Method, visits: &[ScheduledVisit], name: &str| Attachment {
         name: name.to_string(),
@@ -170,9 +134,9 @@ pub fn message(week: &TeacherWeek, locale: Locale, zone: Tz, now: DateTime<Utc>)
         ),
         kind: "schedule",
         recipient: week.email.to_string(),
-        subject,
-        body_text: text,
-        body_html: Some(html),
+        subject: mail.subject,
+        body_text: mail.text,
+        body_html: mail.html,
         attachments,
     }
 }

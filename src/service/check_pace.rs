@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::config::{Locale, Settings};
+use crate::config::Settings;
 use crate::domain::alert::{Decision, OpenAlert, decide};
 use crate::domain::calendar::SchoolYear;
-use crate::domain::pace::Status;
+use crate::notify::mail::{AlertChange, AlertGroup, AlertMail, ChildFigures};
 use crate::service::progress::{ProgressRow, progress};
 use crate::store::alerts::{self, Supervisor};
 use crate::store::outbox::{self, NewMessage};
@@ -34,125 +34,64 @@ struct Notice<'a> {
     row: &'a ProgressRow,
 }
 
-pub(crate) fn status_words(status: Status, locale: Locale) -> &'static str {
-    match (locale, status) {
-        (Locale::ZhCn, Status::OnTrack) => "进度正常",
-        (Locale::ZhCn, Status::Behind) => "落后",
-        (Locale::ZhCn, Status::AtRisk) => "有风险（需补课）",
-        (Locale::ZhCn, Status::Unreachable) => "无法完成年度目标",
-        (Locale::En, Status::OnTrack) => "on track",
-        (Locale::En, Status::Behind) => "behind",
-        (Locale::En, Status::AtRisk) => "at risk (needs make-up visits)",
-        (Locale::En, Status::Unreachable) => "cannot reach the target",
+fn change(decision: Decision) -> Option<AlertChange> {
+    match decision {
+        Decision::Raise(_) => Some(AlertChange::Worse),
+        Decision::Open(_) => Some(AlertChange::New),
+        Decision::Remind => Some(AlertChange::Still),
+        Decision::Recover => Some(AlertChange::Recovered),
+        Decision::Nothing | Decision::Lower(_) => None,
     }
 }
 
-/// A child's line in an alert: name, school, status and figures only.
-fn child_line(r: &ProgressRow, locale: Locale) -> String {
-    let status = status_words(r.status, locale);
-    match locale {
-        Locale::ZhCn => {
-            let pending = if r.pending > 0 {
-                format!("（另有 {} 课时待记录）", r.pending)
-            } else {
-                String::new()
-            };
-            format!(
-                "{}（{}）：{status}；已完成 {} 课时{pending}，应完成 {} 课时，年度目标 {} 课时",
-                r.name, r.school, r.delivered, r.expected, r.target
-            )
-        }
-        Locale::En => {
-            let pending = if r.pending > 0 {
-                format!(" (and {} not recorded yet)", r.pending)
-            } else {
-                String::new()
-            };
-            format!(
-                "{} ({}): {status}; {} periods delivered{pending}, {} expected by now, target {}",
-                r.name, r.school, r.delivered, r.expected, r.target
-            )
-        }
+/// A child as supervisors see them in an alert: name, school, status and figures.
+pub(crate) fn figures(r: &ProgressRow) -> ChildFigures<'_> {
+    ChildFigures {
+        name: &r.name,
+        school: &r.school,
+        status: r.status,
+        delivered: r.delivered,
+        pending: r.pending,
+        expected: r.expected,
+        target: r.target,
+        since: None,
     }
 }
 
-/// One supervisor's message: name, school, status and figures only (no diagnosis,
-/// address or phone: those stay behind the login).
+/// One recipient's message, the worst news first (no diagnosis, address or
+/// phone: those stay behind the login).
 fn message(
-    supervisor: &Supervisor,
+    recipient: &Supervisor,
     notices: &[&Notice],
-    locale: Locale,
+    to_operators: bool,
+    settings: &Settings,
     now: DateTime<Utc>,
 ) -> NewMessage {
-    let zh = locale == Locale::ZhCn;
-    let heading = |d: Decision| match (zh, d) {
-        (true, Decision::Open(_)) => "新出现进度问题",
-        (true, Decision::Raise(_)) => "情况加重",
-        (true, Decision::Remind) => "仍未改善",
-        (true, Decision::Recover) => "已恢复正常",
-        (false, Decision::Open(_)) => "Newly behind",
-        (false, Decision::Raise(_)) => "Getting worse",
-        (false, Decision::Remind) => "Still behind",
-        (false, Decision::Recover) => "Back on track",
-        _ => "",
-    };
-    let subject = if zh {
-        format!("送教进度提醒：{} 名学生", notices.len())
-    } else {
-        format!("Home teaching progress: {} student(s)", notices.len())
-    };
-    let mut text = if zh {
-        format!("{}您好：\n", supervisor.name)
-    } else {
-        format!("Dear {},\n", supervisor.name)
-    };
-    let mut html = format!("<html><body><p>{}</p>", text.trim());
-    let order = [
-        |d: Decision| matches!(d, Decision::Raise(_)),
-        |d: Decision| matches!(d, Decision::Open(_)),
-        |d: Decision| matches!(d, Decision::Remind),
-        |d: Decision| matches!(d, Decision::Recover),
-    ];
-    for wanted in order {
-        let group: Vec<&&Notice> = notices.iter().filter(|n| wanted(n.decision)).collect();
-        let Some(first) = group.first() else { continue };
-        text.push_str(&format!("\n{}：\n", heading(first.decision)));
-        html.push_str(&format!("<h3>{}</h3><ul>", heading(first.decision)));
-        for notice in group {
-            let line = child_line(notice.row, locale);
-            text.push_str(&format!("- {line}\n"));
-            html.push_str(&format!("<li>{}</li>", line.replace('<', "&lt;")));
+    let mut groups: BTreeMap<AlertChange, Vec<ChildFigures>> = BTreeMap::new();
+    for notice in notices {
+        if let Some(change) = change(notice.decision) {
+            groups.entry(change).or_default().push(figures(notice.row));
         }
-        html.push_str("</ul>");
     }
-    let footer = if zh {
-        "详情请登录送教平台查看。"
-    } else {
-        "Details are behind the login."
-    };
-    text.push_str(&format!("\n{footer}\n"));
-    html.push_str(&format!("<p>{footer}</p></body></html>"));
+    let mail = AlertMail {
+        name: &recipient.name,
+        count: notices.len(),
+        groups: groups
+            .into_iter()
+            .map(|(change, children)| AlertGroup { change, children })
+            .collect(),
+        to_operators,
+        link: &settings.web.public_url,
+    }
+    .render(settings.locale);
     NewMessage {
-        idempotency_key: format!(
-            "pace:{}:{}",
-            supervisor.id,
-            now.format("%Y%m%dT%H%M%S%.6fZ")
-        ),
-        kind: "alert",
-        recipient: supervisor.email.clone(),
-        subject,
-        body_text: text,
-        body_html: Some(html),
+        idempotency_key: format!("pace:{}:{}", recipient.id, now.format("%Y%m%dT%H%M%S%.6fZ")),
+        kind: if to_operators { "operator" } else { "alert" },
+        recipient: recipient.email.clone(),
+        subject: mail.subject,
+        body_text: mail.text,
+        body_html: mail.html,
         attachments: Vec::new(),
-    }
-}
-
-fn nobody_told_subject(count: usize, locale: Locale) -> String {
-    match locale {
-        Locale::ZhCn => format!("送教进度提醒无人接收：{count} 名学生（请登记督导）"),
-        Locale::En => format!(
-            "Home teaching alerts with nobody to tell: {count} student(s) (register a supervisor)"
-        ),
     }
 }
 
@@ -237,7 +176,7 @@ pub async fn run(
         .iter()
         .filter_map(|s| {
             let mine = by_supervisor.get(s.id.as_str())?;
-            Some(message(s, mine, settings.locale, now))
+            Some(message(s, mine, false, settings, now))
         })
         .collect();
     // An alert nobody hears of is a child silently losing the year: the operators
@@ -270,10 +209,7 @@ pub async fn run(
                 email: operator.clone(),
                 school: None,
             };
-            let mut message = message(&recipient, &untold, settings.locale, now);
-            message.kind = "operator";
-            message.subject = nobody_told_subject(untold.len(), settings.locale);
-            message
+            message(&recipient, &untold, true, settings, now)
         }));
     }
     report.emails = outbox::enqueue(&mut tx, messages).await?;

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Serialize;
 
-use super::check_pace::status_words;
-use crate::config::{Locale, Settings};
+use super::check_pace::figures;
+use crate::config::Settings;
 use crate::domain::calendar::SchoolYear;
 use crate::domain::pace::Status;
+use crate::notify::mail::{ChildFigures, DigestMail};
 use crate::service::progress::progress;
 use crate::store::outbox::{self, NewMessage};
 use crate::store::{Actor, Store, alerts, visits};
@@ -43,7 +44,6 @@ pub async fn run(
         .into_iter()
         .map(|a| (a.plan_id, a.opened_at))
         .collect();
-    let zh = settings.locale == Locale::ZhCn;
     let stamp = now.format("%Y%m%dT%H%M%S%.6fZ");
     let mut messages = Vec::new();
     for supervisor in alerts::supervisors(&mut tx).await? {
@@ -62,82 +62,38 @@ pub async fn run(
                 d + t.map_or(0, |t| t.delivered),
             )
         });
-        let mut text = if zh {
-            format!(
-                "{}您好：\n\n本周汇总（{} 名学生）：进度正常 {}，落后 {}，有风险 {}，无法完成 {}。\n上周（{from} 至 {to}）完成 {delivered} 课时，计划 {planned} 课时。\n",
-                supervisor.name,
-                mine.len(),
-                count(Status::OnTrack),
-                count(Status::Behind),
-                count(Status::AtRisk),
-                count(Status::Unreachable)
-            )
-        } else {
-            format!(
-                "Dear {},\n\nThis week ({} students): {} on track, {} behind, {} at risk, {} cannot reach the target.\nLast week ({from} to {to}): {delivered} periods delivered of {planned} planned.\n",
-                supervisor.name,
-                mine.len(),
-                count(Status::OnTrack),
-                count(Status::Behind),
-                count(Status::AtRisk),
-                count(Status::Unreachable)
-            )
-        };
-        let behind: Vec<_> = mine
+        let needing = mine
             .iter()
             .filter(|r| r.status != Status::OnTrack)
-            .collect();
-        if !behind.is_empty() {
-            text.push_str(if zh {
-                "\n需要关注：\n"
-            } else {
-                "\nNeeding attention:\n"
-            });
-            for r in behind {
-                let since = since
+            .map(|r| ChildFigures {
+                since: since
                     .get(&r.plan_id)
-                    .map(|t| {
-                        t.with_timezone(&settings.time_zone)
-                            .date_naive()
-                            .to_string()
-                    })
-                    .unwrap_or_else(|| "-".into());
-                text.push_str(&if zh {
-                    format!(
-                        "- {}（{}）：{}，自 {since} 起；已完成 {}/{} 课时\n",
-                        r.name,
-                        r.school,
-                        status_words(r.status, settings.locale),
-                        r.delivered,
-                        r.target
-                    )
-                } else {
-                    format!(
-                        "- {} ({}): {} since {since}; {} of {} periods\n",
-                        r.name,
-                        r.school,
-                        status_words(r.status, settings.locale),
-                        r.delivered,
-                        r.target
-                    )
-                });
-            }
+                    .map(|t| t.with_timezone(&settings.time_zone).date_naive()),
+                ..figures(r)
+            })
+            .collect();
+        let mail = DigestMail {
+            name: &supervisor.name,
+            students: mine.len(),
+            on_track: count(Status::OnTrack),
+            behind: count(Status::Behind),
+            at_risk: count(Status::AtRisk),
+            unreachable: count(Status::Unreachable),
+            from,
+            to,
+            delivered,
+            planned,
+            needing,
+            link: &settings.web.public_url,
         }
+        .render(settings.locale);
         messages.push(NewMessage {
             idempotency_key: format!("digest:{}:{stamp}", supervisor.id),
             kind: "digest",
             recipient: supervisor.email.clone(),
-            subject: if zh {
-                format!(
-                    "送教周报：{} 名学生，{} 名需要关注",
-                    mine.len(),
-                    mine.len() - count(Status::OnTrack)
-                )
-            } else {
-                format!("Weekly home-teaching summary: {} students", mine.len())
-            },
-            body_text: text,
-            body_html: None,
+            subject: mail.subject,
+            body_text: mail.text,
+            body_html: mail.html,
             attachments: Vec::new(),
         });
     }

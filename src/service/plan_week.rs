@@ -531,6 +531,7 @@ async fn schedules(
                 visits: mine(&planned),
                 cancelled: mine(&cancelled),
                 update,
+                link: &settings.web.public_url,
             },
             settings.locale,
             settings.time_zone,

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::config::{Locale, Settings};
+use crate::config::Settings;
+use crate::notify::mail::{EscalatedMail, UnrecordedLine, UnrecordedMail};
 use crate::store::outbox::{self, NewMessage};
 use crate::store::visits::{self, Told, Unrecorded};
 use crate::store::{Actor, Store, people};
@@ -21,24 +22,18 @@ pub struct ReminderReport {
     pub visits_escalated: usize,
 }
 
-fn list_lines(
-    visits: &[&Unrecorded],
-    names: &BTreeMap<String, String>,
-    with_teacher: bool,
-) -> String {
+fn lines<'a>(
+    visits: &[&'a Unrecorded],
+    names: &'a BTreeMap<String, String>,
+) -> Vec<UnrecordedLine<'a>> {
     visits
         .iter()
-        .map(|v| {
-            let student = names.get(&v.student_id).unwrap_or(&v.student_id);
-            let teacher = if with_teacher {
-                format!(" ({})", v.teacher_id)
-            } else {
-                String::new()
-            };
-            format!(
-                "- #{} {} {} {student}{teacher}\n",
-                v.visit_id, v.day, v.slot
-            )
+        .map(|v| UnrecordedLine {
+            visit_id: v.visit_id,
+            day: v.day,
+            slot: &v.slot,
+            student: names.get(&v.student_id).unwrap_or(&v.student_id),
+            teacher: &v.teacher_id,
         })
         .collect()
 }
@@ -93,7 +88,6 @@ pub async fn run(
         .into_iter()
         .map(|t| (t.teacher_id.clone(), t))
         .collect();
-    let zh = settings.locale == Locale::ZhCn;
     let stamp = now.format("%Y%m%dT%H%M%S%.6fZ");
     let mut messages = Vec::new();
     let mut report = ReminderReport::default();
@@ -101,29 +95,18 @@ pub async fn run(
         let Some(teacher) = teachers.get(teacher_id) else {
             continue;
         };
-        let (subject, intro) = if zh {
-            (
-                format!("请记录送教情况：{} 次未记录", visits.len()),
-                format!(
-                    "{}老师您好：以下送教还没有记录，请尽快补录（songjiao visit record）：\n\n",
-                    teacher.name
-                ),
-            )
-        } else {
-            (
-                format!("Please record {} visit(s)", visits.len()),
-                format!(
-                    "Dear {}, these visits are not recorded yet (songjiao visit record):\n\n",
-                    teacher.name
-                ),
-            )
-        };
+        let mail = UnrecordedMail {
+            name: &teacher.name,
+            visits: lines(visits, &names),
+            link: &settings.web.public_url,
+        }
+        .render(settings.locale);
         messages.push(NewMessage {
             idempotency_key: format!("unrecorded:{teacher_id}:{stamp}"),
             kind: "reminder",
             recipient: teacher.email.clone(),
-            subject,
-            body_text: format!("{intro}{}", list_lines(visits, &names, false)),
+            subject: mail.subject,
+            body_text: mail.text,
             body_html: None,
             attachments: Vec::new(),
         });
@@ -139,30 +122,19 @@ pub async fn run(
         } else {
             coordinators
         };
-        let days = records.escalate_after_days;
-        let (subject, intro) = if zh {
-            (
-                format!("{} 次送教超过 {days} 天未记录", to_escalate.len()),
-                format!("以下送教超过 {days} 天仍未记录，请与教师核实：\n\n"),
-            )
-        } else {
-            (
-                format!(
-                    "{} visit(s) unrecorded for over {days} days",
-                    to_escalate.len()
-                ),
-                format!(
-                    "These visits are still unrecorded after {days} days; please check with the teachers:\n\n"
-                ),
-            )
-        };
+        let mail = EscalatedMail {
+            days: records.escalate_after_days,
+            visits: lines(&to_escalate, &names),
+            link: &settings.web.public_url,
+        }
+        .render(settings.locale);
         for recipient in recipients {
             messages.push(NewMessage {
                 idempotency_key: format!("unrecorded-escalated:{recipient}:{stamp}"),
                 kind: "reminder",
                 recipient,
-                subject: subject.clone(),
-                body_text: format!("{intro}{}", list_lines(&to_escalate, &names, true)),
+                subject: mail.subject.clone(),
+                body_text: mail.text.clone(),
                 body_html: None,
                 attachments: Vec::new(),
             });

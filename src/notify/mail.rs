@@ -1,0 +1,289 @@
+//! What each email says, per locale: the words live in `templates/mail/<locale>/`
+//! (askama, checked when the program is built); this module holds what the
+//! templates are given. A text template's first line is the subject.
+//!
+//! Emails carry what their reader may see (names, schools, figures; never a
+//! diagnosis, phone or address outside a teacher's own schedule) and point to
+//! the platform, never to a command.
+
+use askama::Template;
+use chrono::NaiveDate;
+
+use crate::config::Locale;
+use crate::domain::pace::Status;
+
+/// A rendered email: the subject, the text and, for some, an HTML part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+}
+
+/// The first line of a rendered text template is the subject.
+pub(super) fn mail(rendered: askama::Result<String>, html: Option<askama::Result<String>>) -> Mail {
+    // Templates render plain data with no fallible filters: an error is a bug.
+    let rendered = rendered.expect("a mail template renders");
+    let (subject, text) = rendered.split_once('\n').unwrap_or((&rendered, ""));
+    Mail {
+        subject: subject.trim().to_string(),
+        text: format!("{}\n", text.trim()),
+        html: html.map(|h| h.expect("a mail template renders")),
+    }
+}
+
+/// How an alert changed since supervisors last heard of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AlertChange {
+    Worse,
+    New,
+    Still,
+    Recovered,
+}
+
+/// A child as an alert or digest shows them: name, school, status and figures.
+#[derive(Debug, Clone)]
+pub struct ChildFigures<'a> {
+    pub name: &'a str,
+    pub school: &'a str,
+    pub status: Status,
+    pub delivered: u32,
+    pub pending: u32,
+    pub expected: u32,
+    pub target: u32,
+    /// Since when the child's alert has been open (digests).
+    pub since: Option<NaiveDate>,
+}
+
+pub struct AlertGroup<'a> {
+    pub change: AlertChange,
+    pub children: Vec<ChildFigures<'a>>,
+}
+
+/// Alerts for one supervisor (or, when nobody else could be told, an operator).
+pub struct AlertMail<'a> {
+    pub name: &'a str,
+    pub count: usize,
+    pub groups: Vec<AlertGroup<'a>>,
+    pub to_operators: bool,
+    pub link: &'a str,
+}
+
+#[derive(Template)]
+enum AlertText<'a> {
+    #[template(path = "mail/zh-CN/alert.txt")]
+    ZhCn { m: &'a AlertMail<'a> },
+    #[template(path = "mail/en/alert.txt")]
+    En { m: &'a AlertMail<'a> },
+}
+
+#[derive(Template)]
+enum AlertHtml<'a> {
+    #[template(path = "mail/zh-CN/alert.html")]
+    ZhCn { m: &'a AlertMail<'a> },
+    #[template(path = "mail/en/alert.html")]
+    En { m: &'a AlertMail<'a> },
+}
+
+impl AlertMail<'_> {
+    pub fn render(&self, locale: Locale) -> Mail {
+        let (text, html) = match locale {
+            Locale::ZhCn => (AlertText::ZhCn { m: self }, AlertHtml::ZhCn { m: self }),
+            Locale::En => (AlertText::En { m: self }, AlertHtml::En { m: self }),
+        };
+        mail(text.render(), Some(html.render()))
+    }
+}
+
+/// A supervisor's weekly summary.
+pub struct DigestMail<'a> {
+    pub name: &'a str,
+    pub students: usize,
+    pub on_track: usize,
+    pub behind: usize,
+    pub at_risk: usize,
+    pub unreachable: usize,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub delivered: i64,
+    pub planned: i64,
+    pub needing: Vec<ChildFigures<'a>>,
+    pub link: &'a str,
+}
+
+#[derive(Template)]
+enum DigestText<'a> {
+    #[template(path = "mail/zh-CN/digest.txt")]
+    ZhCn { m: &'a DigestMail<'a> },
+    #[template(path = "mail/en/digest.txt")]
+    En { m: &'a DigestMail<'a> },
+}
+
+impl DigestMail<'_> {
+    pub fn render(&self, locale: Locale) -> Mail {
+        let text = match locale {
+            Locale::ZhCn => DigestText::ZhCn { m: self },
+            Locale::En => DigestText::En { m: self },
+        };
+        mail(text.render(), None)
+    }
+}
+
+/// An unrecorded visit as a reminder lists it.
+pub struct UnrecordedLine<'a> {
+    pub visit_id: i64,
+    pub day: NaiveDate,
+    pub slot: &'a str,
+    pub student: &'a str,
+    pub teacher: &'a str,
+}
+
+/// A teacher's reminder of their own unrecorded visits.
+pub struct UnrecordedMail<'a> {
+    pub name: &'a str,
+    pub visits: Vec<UnrecordedLine<'a>>,
+    pub link: &'a str,
+}
+
+#[derive(Template)]
+enum UnrecordedText<'a> {
+    #[template(path = "mail/zh-CN/unrecorded.txt")]
+    ZhCn { m: &'a UnrecordedMail<'a> },
+    #[template(path = "mail/en/unrecorded.txt")]
+    En { m: &'a UnrecordedMail<'a> },
+}
+
+impl UnrecordedMail<'_> {
+    pub fn render(&self, locale: Locale) -> Mail {
+        let text = match locale {
+            Locale::ZhCn => UnrecordedText::ZhCn { m: self },
+            Locale::En => UnrecordedText::En { m: self },
+        };
+        mail(text.render(), None)
+    }
+}
+
+/// Coordinators told of visits still unrecorded long after their slot.
+pub struct EscalatedMail<'a> {
+    pub days: u32,
+    pub visits: Vec<UnrecordedLine<'a>>,
+    pub link: &'a str,
+}
+
+#[derive(Template)]
+enum EscalatedText<'a> {
+    #[template(path = "mail/zh-CN/unrecorded_escalated.txt")]
+    ZhCn { m: &'a EscalatedMail<'a> },
+    #[template(path = "mail/en/unrecorded_escalated.txt")]
+    En { m: &'a EscalatedMail<'a> },
+}
+
+impl EscalatedMail<'_> {
+    pub fn render(&self, locale: Locale) -> Mail {
+        let text = match locale {
+            Locale::ZhCn => EscalatedText::ZhCn { m: self },
+            Locale::En => EscalatedText::En { m: self },
+        };
+        mail(text.render(), None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn child(name: &str) -> ChildFigures<'_> {
+        ChildFigures {
+            name,
+            school: "城关小学",
+            status: Status::AtRisk,
+            delivered: 30,
+            pending: 3,
+            expected: 60,
+            target: 216,
+            since: NaiveDate::from_ymd_opt(2026, 11, 2),
+        }
+    }
+
+    fn every_mail(locale: Locale, link: &str) -> Vec<Mail> {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let line = || UnrecordedLine {
+            visit_id: 118,
+            day,
+            slot: "AM",
+            student: "李小明",
+            teacher: "T01",
+        };
+        vec![
+            AlertMail {
+                name: "赵督导",
+                count: 1,
+                groups: vec![AlertGroup {
+                    change: AlertChange::Worse,
+                    children: vec![child("<b>李小明</b>")],
+                }],
+                to_operators: false,
+                link,
+            }
+            .render(locale),
+            DigestMail {
+                name: "赵督导",
+                students: 3,
+                on_track: 2,
+                behind: 0,
+                at_risk: 1,
+                unreachable: 0,
+                from: day,
+                to: day,
+                delivered: 12,
+                planned: 18,
+                needing: vec![child("李小明")],
+                link,
+            }
+            .render(locale),
+            UnrecordedMail {
+                name: "王芳",
+                visits: vec![line()],
+                link,
+            }
+            .render(locale),
+            EscalatedMail {
+                days: 5,
+                visits: vec![line()],
+                link,
+            }
+            .render(locale),
+        ]
+    }
+
+    #[test]
+    fn every_mail_points_to_the_platform_and_names_no_command() {
+        let link = "https://songjiao.example.org";
+        for locale in [Locale::ZhCn, Locale::En] {
+            for mail in every_mail(locale, link) {
+                assert!(!mail.subject.is_empty() && !mail.subject.contains('\n'));
+                assert!(mail.text.contains(link), "{}", mail.text);
+                assert!(!mail.text.contains("songjiao "), "{}", mail.text);
+                assert!(!mail.text.contains("{{"), "{}", mail.text);
+            }
+        }
+    }
+
+    #[test]
+    fn alerts_read_in_the_locale_and_escape_html() {
+        let zh = &every_mail(Locale::ZhCn, "x")[0];
+        assert_eq!(zh.subject, "送教进度提醒：1 名学生");
+        assert!(zh.text.contains("情况加重：\n- <b>李小明</b>（城关小学）：有风险（需补课）；已完成 30 课时（另有 3 课时待记录），应完成 60 课时，年度目标 216 课时"), "{}", zh.text);
+        let html = zh.html.as_deref().unwrap();
+        assert!(
+            html.contains("&#60;b&#62;李小明") || html.contains("&lt;b&gt;李小明"),
+            "{html}"
+        );
+        let en = &every_mail(Locale::En, "x")[1];
+        assert_eq!(
+            en.subject,
+            "Weekly home-teaching summary: 3 students, 1 needing attention"
+        );
+        assert!(en.text.contains("- 李小明 (城关小学): at risk (needs make-up visits) since 2026-11-02; 30 of 216 periods"), "{}", en.text);
+    }
+}
