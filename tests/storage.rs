@@ -136,6 +136,22 @@ fn every_change_leaves_an_audit_row(db: &TestDb) {
     });
 }
 
+/// A stored word the program does not know is an error naming it, never read
+/// as something else (an unknown disability as none, a gender as unknown).
+fn an_unknown_stored_word_is_an_error_not_a_guess(db: &TestDb) {
+    seed(db);
+    // The schema checks most stored words; these two it leaves to the program.
+    db.sql("UPDATE students SET disability = '脑瘫' WHERE id = 'S001'");
+    let error = db.fails(&["student", "list"]);
+    assert!(
+        error.contains("the database holds `脑瘫` where a Disability was expected"),
+        "{error}"
+    );
+    db.sql("UPDATE students SET disability = NULL, gender = 'x' WHERE id = 'S001'");
+    let error = db.fails(&["student", "show", "S001"]);
+    assert!(error.contains("`x` where a Gender"), "{error}");
+}
+
 /// Under CI (CI=true) the PostgreSQL tests must run, never be skipped quietly.
 #[test]
 fn the_postgres_tests_run_under_ci() {
@@ -150,7 +166,8 @@ fn the_postgres_tests_run_under_ci() {
 
 on_both_databases!(
     a_raw_insert_of_a_second_active_plan_fails,
-    every_change_leaves_an_audit_row
+    every_change_leaves_an_audit_row,
+    an_unknown_stored_word_is_an_error_not_a_guess,
 );
 
 /// Eight writers holding their transactions open at once: on SQLite each waits for

@@ -7,7 +7,7 @@ use super::Context;
 use super::output::{Format, print_rows};
 use crate::domain::visit::{Mode, Outcome};
 use crate::planner::week::parse_week;
-use crate::store::visits::{self, RecordInput, VisitFilter};
+use crate::store::visits::{RecordInput, VisitFilter};
 
 #[derive(Debug, Subcommand)]
 pub enum VisitCommand {
@@ -134,7 +134,7 @@ async fn record(context: &Context, args: RecordArgs) -> anyhow::Result<()> {
             v.day,
             v.slot,
             v.teacher_id,
-            v.outcome.unwrap_or_default(),
+            v.outcome.map(|o| o.to_string()).unwrap_or_default(),
             v.periods.unwrap_or(0),
             v.reason.map(|r| format!(", {r}")).unwrap_or_default()
         );
@@ -149,19 +149,6 @@ pub fn week_range(text: &str) -> anyhow::Result<(NaiveDate, NaiveDate)> {
         .ok_or_else(|| anyhow::anyhow!("--week `{text}` is not an ISO week like 2026-W49"))?;
     let monday = crate::planner::week::monday_of(week);
     Ok((monday, monday + Duration::days(6)))
-}
-
-#[derive(serde::Serialize)]
-struct ListedVisit {
-    visit_id: i64,
-    student_id: String,
-    teacher_id: String,
-    day: NaiveDate,
-    slot: String,
-    outcome: Option<String>,
-    periods: Option<i64>,
-    mode: String,
-    reason: Option<String>,
 }
 
 async fn list(context: &Context, args: ListArgs) -> anyhow::Result<()> {
@@ -180,23 +167,7 @@ async fn list(context: &Context, args: ListArgs) -> anyhow::Result<()> {
         unrecorded_by: args.unrecorded.then(|| context.today()),
     };
     let store = context.store().await?;
-    let mut tx = store.read().await?;
-    let rows = visits::list(&mut tx, &filter).await?;
-    tx.rollback().await?;
+    let rows = crate::service::visits::list(&store, &filter).await?;
     store.close().await;
-    let rows: Vec<ListedVisit> = rows
-        .into_iter()
-        .map(|v| ListedVisit {
-            visit_id: v.visit_id,
-            student_id: v.student_id,
-            teacher_id: v.teacher_id,
-            day: v.day,
-            slot: v.slot,
-            outcome: v.outcome,
-            periods: v.periods,
-            mode: v.mode,
-            reason: v.reason,
-        })
-        .collect();
     print_rows(&rows, args.format, &mut std::io::stdout().lock())
 }

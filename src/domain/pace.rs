@@ -47,14 +47,6 @@ impl Status {
     }
 }
 
-/// A status as stored; an unknown word is an error, never a guess.
-impl TryFrom<String> for Status {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
-        Status::parse(&text).ok_or_else(|| format!("`{text}` is not a pace status"))
-    }
-}
-
 impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -29,6 +29,13 @@ coded!(
     Other = "other" ["其他"],
 });
 
+coded!(
+    /// A planned visit stays planned; re-planning its week may cancel it.
+    VisitStatus, "visit status" {
+    Planned = "planned" [],
+    Cancelled = "cancelled" [],
+});
+
 coded!(Mode, "visit mode" {
     Home = "home" ["上门", "入户"],
     Remote = "remote" ["线上", "远程", "视频"],

@@ -15,6 +15,7 @@ use crate::domain::calendar::SchoolCalendar;
 use crate::domain::pace::{Pace, PlanDays, Rhythm, Tally, visits_wanted};
 use crate::domain::slot::WeeklySlot;
 pub use crate::domain::visit::Change;
+use crate::domain::visit::Outcome;
 
 #[derive(Debug, Clone)]
 pub struct WeekTeacher {
@@ -33,7 +34,7 @@ pub struct ExistingVisit {
     pub day: NaiveDate,
     pub slot: String,
     /// None while unrecorded.
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
 }
 
 /// A plan with everything planning needs that does not change from week to week.
@@ -102,7 +103,7 @@ pub fn monday_of(week: IsoWeek) -> NaiveDate {
 
 /// A fixed visit counts towards the week unless it was recorded as not made.
 fn counts(visit: &ExistingVisit) -> bool {
-    !matches!(visit.outcome.as_deref(), Some("missed" | "cancelled"))
+    visit.outcome.is_none_or(Outcome::delivers)
 }
 
 impl Week<'_> {

@@ -40,9 +40,9 @@ pub fn accounts(
         .iter()
         .map(|v| AccountedVisit {
             day: v.day,
-            outcome: v.outcome.as_deref().and_then(|o| o.parse().ok()),
+            outcome: v.outcome,
             periods: v.periods.unwrap_or(0).max(0) as u32,
-            reason: v.reason.as_deref().and_then(|r| r.parse().ok()),
+            reason: v.reason,
         })
         .collect();
     Accounts::new(target, periods_per_visit, &accounted, today)
@@ -114,11 +114,10 @@ pub fn visit_cells(visit: &LedgerVisit) -> Vec<String> {
         visit.teacher_id.clone(),
         visit
             .outcome
-            .clone()
-            .unwrap_or_else(|| "(unrecorded)".into()),
+            .map_or_else(|| "(unrecorded)".into(), |o| o.to_string()),
         visit.periods.map(|p| p.to_string()).unwrap_or_default(),
-        visit.mode.clone(),
-        visit.reason.clone().unwrap_or_default(),
+        visit.mode.to_string(),
+        visit.reason.map(|r| r.to_string()).unwrap_or_default(),
         visit.note.clone().unwrap_or_default(),
         visit.goal_notes.join("; "),
         visit

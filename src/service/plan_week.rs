@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::pace::Tally;
 use crate::domain::student::StudentStatus;
+use crate::domain::visit::Outcome;
 use crate::notify::schedule::{self, ScheduledVisit, TeacherWeek};
 use crate::planner::advice::{Staffing, advise};
 use crate::planner::week::{
@@ -32,7 +33,7 @@ pub struct WeekVisit {
     pub slot: String,
     /// `added`, `moved`, `kept`, or `fixed` (on a day already past, or recorded).
     pub change: &'static str,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -187,7 +188,7 @@ pub async fn run(
                 day: visit.day,
                 slot: visit.slot.clone(),
                 change: "fixed",
-                outcome: visit.outcome.clone(),
+                outcome: visit.outcome,
             });
         }
     }

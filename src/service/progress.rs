@@ -10,7 +10,6 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::pace::{Pace, Status, Tally, VisitState};
-use crate::domain::visit::Outcome;
 use crate::planner::week::monday_of;
 use crate::store::{Tx, people, plans, visits};
 
@@ -124,14 +123,8 @@ async fn add_recent(
         let Some(&periods) = periods_per_visit.get(&visit.plan_id) else {
             continue;
         };
-        let outcome = visit
-            .outcome
-            .as_deref()
-            .map(str::parse::<Outcome>)
-            .transpose()
-            .map_err(|e| anyhow::anyhow!("visit {}: stored {e}", visit.visit_id))?;
         let state = VisitState::of(
-            outcome,
+            visit.outcome,
             visit.periods.unwrap_or(0).max(0) as u32,
             moment.slots.ends_at(visit.day, &visit.slot),
             moment.now,

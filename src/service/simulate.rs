@@ -173,7 +173,7 @@ struct SimVisit {
     teacher: String,
     day: NaiveDate,
     slot: String,
-    outcome: Option<String>,
+    outcome: Option<Outcome>,
     periods: u32,
 }
 
@@ -184,7 +184,7 @@ impl SimVisit {
             teacher: self.teacher.clone(),
             day: self.day,
             slot: self.slot.clone(),
-            outcome: self.outcome.clone(),
+            outcome: self.outcome,
         }
     }
 
@@ -198,11 +198,7 @@ impl SimVisit {
     /// Everything before a planned week is known in the simulation: recorded, or
     /// decided by the dice.
     fn state(&self) -> VisitState {
-        match self
-            .outcome
-            .as_deref()
-            .and_then(|o| o.parse::<Outcome>().ok())
-        {
+        match self.outcome {
             Some(outcome) if outcome.delivers() => VisitState::Delivered(self.periods),
             _ => VisitState::NotDelivered,
         }
@@ -254,7 +250,7 @@ pub fn simulate(
             teacher: v.teacher_id.clone(),
             day: v.day,
             slot: v.slot.clone(),
-            outcome: v.outcome.clone(),
+            outcome: v.outcome,
             periods: v.periods.unwrap_or(0).max(0) as u32,
         });
     }
@@ -371,10 +367,10 @@ pub fn simulate(
         for visit in this_week.iter_mut() {
             if visit.outcome.is_none() && visit.day > today {
                 if random.unit() < options.miss_rate {
-                    visit.outcome = Some("missed".into());
+                    visit.outcome = Some(Outcome::Missed);
                     totals.visits_missed += 1;
                 } else {
-                    visit.outcome = Some("completed".into());
+                    visit.outcome = Some(Outcome::Completed);
                     visit.periods = periods_per_visit.get(&visit.plan_id).copied().unwrap_or(0);
                     totals.visits_completed += 1;
                 }

@@ -1,12 +1,48 @@
 //! Recording what happened at a visit.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
 
 use super::{Actor, ServiceError};
 use crate::config::Settings;
-use crate::domain::visit::{self as rules, MissReason, Mode, Outcome, RecordRequest};
-use crate::store::visits::{self, RecordInput, RecordWrite, VisitForRecord};
+use crate::domain::visit::{self as rules, MissReason, Mode, Outcome, RecordRequest, VisitStatus};
+use crate::store::visits::{self, RecordInput, RecordWrite, VisitFilter, VisitForRecord};
 use crate::store::{Store, Tx};
+
+/// A visit as a list shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedVisit {
+    pub visit_id: i64,
+    pub student_id: String,
+    pub teacher_id: String,
+    pub day: NaiveDate,
+    pub slot: String,
+    pub outcome: Option<Outcome>,
+    pub periods: Option<i64>,
+    pub mode: Mode,
+    pub reason: Option<MissReason>,
+}
+
+/// The planned visits a filter selects, by day, slot and teacher.
+pub async fn list(store: &Store, filter: &VisitFilter) -> Result<Vec<ListedVisit>, ServiceError> {
+    let mut tx = store.read().await?;
+    let rows = visits::list(&mut tx, filter).await?;
+    tx.rollback().await?;
+    Ok(rows
+        .into_iter()
+        .map(|v| ListedVisit {
+            visit_id: v.visit_id,
+            student_id: v.student_id,
+            teacher_id: v.teacher_id,
+            day: v.day,
+            slot: v.slot,
+            outcome: v.outcome,
+            periods: v.periods,
+            mode: v.mode,
+            reason: v.reason,
+        })
+        .collect())
+}
 
 /// Records a visit in its own transaction; answers the visit as recorded.
 pub async fn record(
@@ -54,7 +90,7 @@ pub async fn record_in(
     today: NaiveDate,
     lock_after_days: u32,
 ) -> Result<(), ServiceError> {
-    if visit.status != "planned" {
+    if visit.status != VisitStatus::Planned {
         return Err(ServiceError::invalid(
             "visit",
             format!(
@@ -106,10 +142,7 @@ pub async fn record_in(
             }
         }
     }
-    let mode = match input.mode {
-        Some(mode) => mode,
-        None => visit.mode.parse().unwrap_or(Mode::Home),
-    };
+    let mode = input.mode.unwrap_or(visit.mode);
     let write = RecordWrite {
         outcome: checked.outcome,
         periods: checked.periods,

@@ -12,7 +12,6 @@ pub struct AlertRow {
     pub id: i64,
     pub plan_id: i64,
     pub student_id: String,
-    #[sqlx(try_from = "String")]
     pub severity: Status,
     pub opened_at: DateTime<Utc>,
     pub last_notified_at: DateTime<Utc>,

@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod codes;
 pub mod job_runs;
 pub mod outbox;
 pub mod people;

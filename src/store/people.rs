@@ -69,14 +69,14 @@ struct TeacherRow {
 struct StudentRow {
     id: String,
     name: String,
-    gender: Option<String>,
+    gender: Option<Gender>,
     birth_date: Option<NaiveDate>,
-    disability: Option<String>,
+    disability: Option<Disability>,
     guardian_name: Option<String>,
     guardian_phone: Option<String>,
     address: Option<String>,
     school: String,
-    status: String,
+    status: StudentStatus,
 }
 
 #[derive(sqlx::FromRow)]
@@ -337,14 +337,14 @@ pub async fn students(tx: &mut Tx, only: Option<&str>) -> StoreResult<Vec<Studen
             available: slots.remove(&r.id).unwrap_or_default(),
             student_id: r.id,
             name: r.name,
-            gender: r.gender.and_then(|g| g.parse().ok()),
+            gender: r.gender,
             birth_date: r.birth_date,
-            disability: r.disability.and_then(|d| d.parse().ok()),
+            disability: r.disability,
             guardian_name: r.guardian_name,
             guardian_phone: r.guardian_phone,
             address: r.address,
             school: r.school,
-            status: r.status.parse().unwrap_or(StudentStatus::Active),
+            status: r.status,
         })
         .collect())
 }

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{StoreResult, Tx, audit};
+use super::{StoreResult, Tx, audit, codes};
 use crate::args;
 use crate::domain::calendar::SchoolYear;
-use crate::domain::visit::Change;
+use crate::domain::visit::{Change, MissReason, Mode, Outcome, VisitStatus};
 
 /// A planned visit with what has been recorded of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -19,10 +19,10 @@ pub struct VisitRow {
     pub teacher_id: String,
     pub day: NaiveDate,
     pub slot: String,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub periods: Option<i64>,
-    pub mode: String,
-    pub reason: Option<String>,
+    pub mode: Mode,
+    pub reason: Option<MissReason>,
     pub sequence: i64,
 }
 
@@ -169,11 +169,11 @@ pub struct VisitForRecord {
     pub teacher_id: String,
     pub day: NaiveDate,
     pub slot: String,
-    pub status: String,
-    pub outcome: Option<String>,
+    pub status: VisitStatus,
+    pub outcome: Option<Outcome>,
     pub periods: Option<i64>,
-    pub mode: String,
-    pub reason: Option<String>,
+    pub mode: Mode,
+    pub reason: Option<MissReason>,
     pub note: Option<String>,
     pub periods_per_visit: i64,
 }
@@ -209,10 +209,10 @@ pub async fn planned_visit_on(
 /// What a record writes.
 #[derive(Debug, Clone)]
 pub struct RecordWrite {
-    pub outcome: crate::domain::visit::Outcome,
+    pub outcome: Outcome,
     pub periods: u32,
-    pub reason: Option<crate::domain::visit::MissReason>,
-    pub mode: crate::domain::visit::Mode,
+    pub reason: Option<MissReason>,
+    pub mode: Mode,
     pub note: Option<String>,
     pub goal_notes: Vec<(i64, String)>,
     pub guardian_confirmed_by: Option<String>,
@@ -332,11 +332,11 @@ pub async fn list(tx: &mut Tx, filter: &VisitFilter) -> StoreResult<Vec<VisitRow
 /// What the person recording says happened.
 #[derive(Debug, Clone)]
 pub struct RecordInput {
-    pub outcome: crate::domain::visit::Outcome,
+    pub outcome: Outcome,
     pub periods: Option<u32>,
     /// A reason code for a missed or cancelled visit; for a locked record, why it changes.
     pub reason: Option<String>,
-    pub mode: Option<crate::domain::visit::Mode>,
+    pub mode: Option<Mode>,
     pub note: Option<String>,
     pub goal_notes: Vec<(i64, String)>,
     pub guardian_confirmed_by: Option<String>,
@@ -366,10 +366,10 @@ pub struct LedgerVisit {
     pub day: NaiveDate,
     pub slot: String,
     pub teacher_id: String,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub periods: Option<i64>,
-    pub mode: String,
-    pub reason: Option<String>,
+    pub mode: Mode,
+    pub reason: Option<MissReason>,
     pub note: Option<String>,
     #[sqlx(skip)]
     pub goal_notes: Vec<String>,
@@ -530,13 +530,16 @@ pub async fn tally_between(
 ) -> StoreResult<HashMap<i64, DaysTally>> {
     let rows: Vec<DaysTally> = tx
         .fetch_all(
-            "SELECT v.plan_id,
+            sqlx::AssertSqlSafe(format!(
+                "SELECT v.plan_id,
                     CAST(SUM(p.periods_per_visit) AS BIGINT) AS planned,
-                    CAST(SUM(CASE WHEN v.outcome IN ('completed', 'partial') THEN v.periods ELSE 0 END)
+                    CAST(SUM(CASE WHEN v.outcome IN {delivering} THEN v.periods ELSE 0 END)
                          AS BIGINT) AS delivered
              FROM visits v JOIN plans p ON p.id = v.plan_id
              WHERE v.status = 'planned' AND v.day >= $1 AND v.day <= $2
              GROUP BY v.plan_id",
+                delivering = codes::delivering_sql()
+            )),
             args![from, to],
         )
         .await?;
@@ -564,7 +567,8 @@ pub async fn year_counts(
 ) -> StoreResult<HashMap<i64, YearCounts>> {
     let rows: Vec<YearCounts> = tx
         .fetch_all(
-            "SELECT v.plan_id,
+            sqlx::AssertSqlSafe(format!(
+                "SELECT v.plan_id,
                     CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.outcome = 'completed'
                                       THEN 1 ELSE 0 END), 0) AS BIGINT) AS completed,
                     CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.outcome = 'missed'
@@ -573,7 +577,7 @@ pub async fn year_counts(
                                             AND v.day < $2
                                       THEN 1 ELSE 0 END), 0) AS BIGINT) AS unrecorded,
                     CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.day < $3
-                                            AND v.outcome IN ('completed', 'partial')
+                                            AND v.outcome IN {delivering}
                                       THEN v.periods ELSE 0 END), 0) AS BIGINT) AS delivered_before,
                     CAST(COALESCE(SUM(CASE WHEN v.status = 'planned' AND v.day < $3
                                       THEN 1 ELSE 0 END), 0) AS BIGINT) AS visits_before
@@ -583,6 +587,8 @@ pub async fn year_counts(
              -- when its statistics are stale (after a bulk import).
              WHERE p.school_year = $1 AND p.status = 'active'
              GROUP BY v.plan_id",
+                delivering = codes::delivering_sql()
+            )),
             args![year.to_string(), today, settled_before],
         )
         .await?;
