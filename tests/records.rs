@@ -503,8 +503,8 @@ fn the_recording_service_answers_in_data_terms(db: &TestDb) {
             .await
             .unwrap();
         assert_eq!(
-            (recorded.outcome.as_deref(), recorded.day.to_string()),
-            (Some("completed"), day)
+            (recorded.outcome, recorded.day.to_string()),
+            (Some(Outcome::Completed), day)
         );
         match record(id, input(Outcome::Partial, Some(2)), "2027-02-01").await {
             Err(ServiceError::Locked { .. }) => {}
