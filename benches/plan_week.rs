@@ -8,8 +8,8 @@ mod common;
 use std::time::Instant;
 
 use chrono::{NaiveDate, TimeZone};
+use songjiao::service::Actor;
 use songjiao::service::plan_week;
-use songjiao::store::Actor;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -26,7 +26,7 @@ async fn main() -> anyhow::Result<()> {
         .expect("an unambiguous local time")
         .with_timezone(&chrono::Utc);
     let week = plan_week::coming_week(friday.date());
-    let actor = Actor("bench".into());
+    let actor = Actor::new("bench");
     for run in ["first plan", "plan again"] {
         let started = Instant::now();
         let report = plan_week::run(&store, &settings, &actor, now, week, false).await?;

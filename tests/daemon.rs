@@ -264,7 +264,7 @@ fn serve_in_process_on_port_0(db: &TestDb) {
         let daemon = tokio::spawn(songjiao::jobs::daemon::serve(
             store,
             settings,
-            songjiao::store::Actor("test".into()),
+            songjiao::service::Actor::new("test"),
             listener,
             async {
                 let _ = stopped.await;

@@ -193,7 +193,7 @@ fn a_year_without_misses_raises_no_alert(db: &TestDb, habit: Habit) {
         "zhao@example.org",
     ]);
     let settings = settings_for(db);
-    let actor = Actor("daemon".into());
+    let actor = songjiao::service::Actor::new("daemon");
     let (opened, delivered) = common::runtime().block_on(async {
         let store = Store::open(&settings.database, false).await.unwrap();
         let mut day = NaiveDate::from_ymd_opt(2026, 8, 28).unwrap();

@@ -109,7 +109,7 @@ fn a_school_year_under_the_daemon(db: &TestDb) {
     // Accelerated: the outbox is drained every six hours instead of every minute.
     settings.jobs.drain_outbox = "0 */6 * * *".into();
     let jobs = scheduled_jobs(&settings).unwrap();
-    let actor = Actor("daemon".into());
+    let actor = songjiao::service::Actor::new("daemon");
     let zone = settings.time_zone;
     let down_from: DateTime<Utc> = "2027-03-12T12:00:00Z".parse().unwrap(); // Friday evening
     let down_until: DateTime<Utc> = "2027-03-15T02:00:00Z".parse().unwrap(); // Monday 10:00

@@ -81,7 +81,7 @@ pub async fn import_district(
     url: Option<&str>,
     students: usize,
 ) -> anyhow::Result<(songjiao::config::Settings, songjiao::store::Store, f64)> {
-    use songjiao::store::{Actor, Store};
+    use songjiao::store::Store;
     let mut settings = songjiao::config::Settings::defaults();
     settings.calendar.dir = concat!(env!("CARGO_MANIFEST_DIR"), "/config/calendar").into();
     settings.database.url = match url {
@@ -90,17 +90,22 @@ pub async fn import_district(
     };
     let store = Store::open(&settings.database, true).await?;
     store.migrate().await?;
-    let actor = Actor("bench".into());
+    let actor = songjiao::service::Actor::new("bench");
     let mut students_and_plans = 0.0;
     for (kind, text) in district(students) {
-        let file = dir.join(format!("{kind:?}.csv"));
-        std::fs::write(&file, text)?;
+        let name = format!("{kind:?}.csv");
+        std::fs::write(dir.join(&name), &text)?;
         let started = std::time::Instant::now();
         // Set up in August, before the year: plans without dates cover the whole year.
         let august: chrono::DateTime<chrono::Utc> = "2026-08-20T01:00:00Z".parse()?;
-        let mut tx = store.write(&actor, august).await?;
-        let report = songjiao::import::import(&mut tx, &file, kind, &settings).await?;
-        tx.commit().await?;
+        let upload = songjiao::service::imports::Upload {
+            name: &name,
+            bytes: text.as_bytes(),
+        };
+        let report = songjiao::service::imports::import(
+            &store, &settings, &actor, august, kind, upload, false,
+        )
+        .await?;
         let seconds = started.elapsed().as_secs_f64();
         if kind != Kind::Teachers {
             students_and_plans += seconds;

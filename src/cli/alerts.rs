@@ -4,8 +4,8 @@ use clap::Subcommand;
 
 use super::Context;
 use super::output::{Format, print_rows};
-use crate::domain::student::check_email;
-use crate::store::alerts;
+use crate::service::registry::{self, NewSupervisor};
+use crate::service::{ServiceError, alerts};
 
 #[derive(Debug, Subcommand)]
 pub enum SupervisorCommand {
@@ -58,10 +58,21 @@ pub async fn supervisor(context: &Context, command: SupervisorCommand) -> anyhow
             email,
             school,
         } => {
-            let email = check_email(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            let mut tx = store.write(&context.actor, context.now).await?;
-            alerts::save_supervisor(&mut tx, name.trim(), &email, school.as_deref()).await?;
-            tx.commit().await?;
+            let supervisor = NewSupervisor {
+                name: name.clone(),
+                email,
+                school: school.clone(),
+            };
+            let email = registry::add_supervisor(&store, &context.actor, context.now, &supervisor)
+                .await
+                .map_err(|e| match e {
+                    ServiceError::Invalid(problems) => {
+                        let lines: Vec<String> =
+                            problems.iter().map(|p| format!("--{p}")).collect();
+                        anyhow::anyhow!("{}", lines.join("; "))
+                    }
+                    other => other.into(),
+                })?;
             println!(
                 "Supervisor {name} <{email}> will be told about {}.",
                 school.map_or("the whole district".to_string(), |s| format!(
@@ -70,9 +81,7 @@ pub async fn supervisor(context: &Context, command: SupervisorCommand) -> anyhow
             );
         }
         SupervisorCommand::List { format } => {
-            let mut tx = store.read().await?;
-            let rows = alerts::supervisors(&mut tx).await?;
-            tx.rollback().await?;
+            let rows = registry::supervisors(&store).await?;
             print_rows(&rows, format, &mut std::io::stdout().lock())?;
         }
     }
@@ -84,7 +93,7 @@ pub async fn supervisor(context: &Context, command: SupervisorCommand) -> anyhow
 #[derive(serde::Serialize)]
 struct AlertView {
     #[serde(flatten)]
-    alert: alerts::AlertRow,
+    alert: crate::store::alerts::AlertRow,
     told: &'static str,
 }
 
@@ -92,8 +101,7 @@ pub async fn alert(context: &Context, command: AlertCommand) -> anyhow::Result<(
     let store = context.store().await?;
     match command {
         AlertCommand::List { all, format } => {
-            let mut tx = store.read().await?;
-            let rows: Vec<AlertView> = alerts::list(&mut tx, !all)
+            let rows: Vec<AlertView> = alerts::list(&store, !all)
                 .await?
                 .into_iter()
                 .map(|alert| AlertView {
@@ -101,24 +109,17 @@ pub async fn alert(context: &Context, command: AlertCommand) -> anyhow::Result<(
                     alert,
                 })
                 .collect();
-            tx.rollback().await?;
             print_rows(&rows, format, &mut std::io::stdout().lock())?;
         }
         AlertCommand::Ack { id, note } => {
-            crate::service::alerts::acknowledge(
-                &store,
-                &context.service_actor(),
-                context.now,
-                id,
-                &note,
-            )
-            .await
-            .map_err(|error| match error {
-                crate::service::ServiceError::NotFound { .. } => {
-                    anyhow::anyhow!("there is no open alert {id}: see `songjiao alert list`")
-                }
-                other => other.into(),
-            })?;
+            alerts::acknowledge(&store, &context.actor, context.now, id, &note)
+                .await
+                .map_err(|error| match error {
+                    ServiceError::NotFound { .. } => {
+                        anyhow::anyhow!("there is no open alert {id}: see `songjiao alert list`")
+                    }
+                    other => other.into(),
+                })?;
             println!("Alert {id} acknowledged: no reminders until it gets worse.");
         }
     }

@@ -7,11 +7,11 @@ use chrono::{Datelike, NaiveDate, TimeZone};
 use clap::Args;
 
 use super::Context;
-use super::import::{ImportArgs, import_file};
 use super::output::print_table;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::visit::Outcome;
 use crate::import::records::Kind;
+use crate::service::imports::{self, Upload};
 use crate::service::plan_week;
 use crate::service::progress::progress;
 use crate::store::visits::{self, RecordInput};
@@ -268,17 +268,21 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     };
     for (kind, name, text) in district(year, calendar.terms.get(1).map(|t| t.start)) {
         let file = args.dir.join(name);
-        std::fs::write(&file, text)?;
-        let report = import_file(
-            &setup,
+        std::fs::write(&file, &text)?;
+        let report = imports::import(
             &store,
-            &ImportArgs {
-                file: file.clone(),
-                kind,
-                dry_run: false,
+            &setup.settings,
+            &setup.actor,
+            setup.now,
+            kind,
+            Upload {
+                name,
+                bytes: text.as_bytes(),
             },
+            false,
         )
-        .await?;
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         println!(
             "Imported {} {:?} from {}",
             report.created,
@@ -453,7 +457,7 @@ async fn first_weeks(
         }
         // Recorded on Sunday evening: a make-up workday may fall on Saturday or Sunday.
         let day = monday + chrono::Duration::days(6);
-        let mut tx = store.write(&demo.actor, at(demo, day, 20)).await?;
+        let mut tx = store.write(&demo.actor.audit(), at(demo, day, 20)).await?;
         for (k, visit) in report.visits.iter().enumerate() {
             let Some(id) = visit.visit_id else { continue };
             let Some(row) = visits::visit_for_record(&mut tx, id).await? else {
@@ -528,6 +532,7 @@ async fn deliver(demo: &Context, store: &Store, day: Option<NaiveDate>) -> anyho
     let now = day.map_or(demo.now, |d| check_time(demo, d));
     crate::service::check_pace::run(store, &demo.settings, &demo.actor, now).await?;
     let transport = crate::notify::Transport::Folder(demo.settings.mail.dir.clone());
-    let report = crate::notify::drain(store, &demo.settings, &transport, &demo.actor, now).await?;
+    let report =
+        crate::notify::drain(store, &demo.settings, &transport, &demo.actor.audit(), now).await?;
     Ok(report.sent)
 }

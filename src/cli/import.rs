@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Context;
-use crate::import::{ImportReport, import, records::Kind};
-use crate::store::Store;
+use crate::import::records::Kind;
+use crate::service::ServiceError;
+use crate::service::imports::{self, ImportReport, Upload};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -31,10 +32,7 @@ pub struct ImportArgs {
 }
 
 pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
-    let store = context.store().await?;
-    let report = import_file(context, &store, &args).await;
-    store.close().await;
-    let report = report?;
+    let report = import_file(context, &args).await?;
     let verb = if args.dry_run {
         "Would import"
     } else {
@@ -69,26 +67,36 @@ pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Everything in one transaction: committed only when every row is good and this is no dry run.
-pub async fn import_file(
-    context: &Context,
-    store: &Store,
-    args: &ImportArgs,
-) -> anyhow::Result<ImportReport> {
-    let mut tx = store.write(&context.actor, context.now).await?;
-    match import(&mut tx, &args.file, args.kind, &context.settings).await {
-        Ok(report) if args.dry_run => {
-            tx.rollback().await?;
-            Ok(report)
+/// Reads the file and hands it to the import service; problems are listed by line.
+pub async fn import_file(context: &Context, args: &ImportArgs) -> anyhow::Result<ImportReport> {
+    let file = args.file.display();
+    let bytes =
+        std::fs::read(&args.file).map_err(|e| anyhow::anyhow!("cannot read {file}: {e}"))?;
+    let name = args.file.to_string_lossy();
+    let store = context.store().await?;
+    let report = imports::import(
+        &store,
+        &context.settings,
+        &context.actor,
+        context.now,
+        args.kind,
+        Upload {
+            name: &name,
+            bytes: &bytes,
+        },
+        args.dry_run,
+    )
+    .await;
+    store.close().await;
+    report.map_err(|error| match error {
+        ServiceError::Invalid(problems) => {
+            let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+            anyhow::anyhow!(
+                "{file}: {} problem(s) found; nothing was imported:\n{}",
+                problems.len(),
+                lines.join("\n")
+            )
         }
-        Ok(report) => {
-            tx.refresh_statistics().await?;
-            tx.commit().await?;
-            Ok(report)
-        }
-        Err(error) => {
-            tx.rollback().await?;
-            Err(anyhow::anyhow!("{}: {error}", args.file.display()))
-        }
-    }
+        other => anyhow::anyhow!("{file}: {other}"),
+    })
 }

@@ -21,7 +21,8 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::store::{Actor, Store};
+use crate::service::Actor;
+use crate::store::Store;
 
 const ABOUT: &str = "songjiao (送教上门): plans, tracks and guards home-teaching visits for children \
 who cannot attend school: 2 visits a week, 3 class periods each, at least 216 periods a school year, \
@@ -157,11 +158,6 @@ pub struct Context {
 
 impl Context {
     /// Today in the configured time zone.
-    /// The actor as the services know it.
-    pub fn service_actor(&self) -> crate::service::Actor {
-        crate::service::Actor::new(self.actor.0.clone())
-    }
-
     pub fn today(&self) -> NaiveDate {
         self.now
             .with_timezone(&self.settings.time_zone)
@@ -202,7 +198,7 @@ fn actor() -> Actor {
     let name = std::env::var("SONGJIAO_ACTOR")
         .or_else(|_| std::env::var("USER"))
         .unwrap_or_else(|_| "unknown".into());
-    Actor(format!("cli:{name}"))
+    Actor::new(format!("cli:{name}"))
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {

@@ -7,7 +7,7 @@ use super::Context;
 use super::output::{Format, print_rows};
 use crate::jobs::{self, Job};
 use crate::notify::{self, Transport};
-use crate::store::outbox;
+use crate::service::{ServiceError, outbox};
 
 #[derive(Debug, Subcommand)]
 pub enum OutboxCommand {
@@ -30,48 +30,23 @@ pub enum OutboxCommand {
     Retry { id: i64 },
 }
 
-#[derive(serde::Serialize)]
-struct Listed {
-    id: i64,
-    status: String,
-    kind: String,
-    recipient: String,
-    subject: String,
-    attempts: i64,
-    next_attempt_at: chrono::DateTime<chrono::Utc>,
-    last_error: Option<String>,
-}
-
 pub async fn run(context: &Context, command: OutboxCommand) -> anyhow::Result<()> {
     let store = context.store().await?;
     match command {
         OutboxCommand::List { status, format } => {
-            let mut tx = store.read().await?;
-            let rows = outbox::list(&mut tx, status.as_deref()).await?;
-            tx.rollback().await?;
-            let rows: Vec<Listed> = rows
-                .into_iter()
-                .map(|r| Listed {
-                    id: r.id,
-                    status: r.status,
-                    kind: r.kind,
-                    recipient: r.recipient,
-                    subject: r.subject,
-                    attempts: r.attempts,
-                    next_attempt_at: r.next_attempt_at,
-                    last_error: r.last_error,
-                })
-                .collect();
+            let rows = outbox::list(&store, status.as_deref()).await?;
             print_rows(&rows, format, &mut std::io::stdout().lock())?;
         }
         OutboxCommand::Send => send(context, &store).await?,
         OutboxCommand::Retry { id } => {
-            let mut tx = store.write(&context.actor, context.now).await?;
-            let found = outbox::retry(&mut tx, id).await?;
-            tx.commit().await?;
-            if !found {
-                anyhow::bail!("there is no unsent message {id}: see `songjiao outbox list`");
-            }
+            outbox::retry(&store, &context.actor, context.now, id)
+                .await
+                .map_err(|e| match e {
+                    ServiceError::NotFound { .. } => anyhow::anyhow!(
+                        "there is no unsent message {id}: see `songjiao outbox list`"
+                    ),
+                    other => other.into(),
+                })?;
             println!("Message {id} is queued again.");
         }
     }
@@ -85,7 +60,7 @@ async fn send(context: &Context, store: &crate::store::Store) -> anyhow::Result<
         store,
         &context.settings,
         &transport,
-        &context.actor,
+        &context.actor.audit(),
         context.now,
     )
     .await?;

@@ -11,9 +11,11 @@ use super::output::{Format, print_record, print_rows};
 use crate::domain::calendar::SchoolYear;
 use crate::domain::student::StudentStatus;
 use crate::import::records::{self, CellError, Fields, parse_day};
+use crate::service::ServiceError;
 use crate::service::people::StudentRecord;
+use crate::service::registry::{self, NewAbsence};
+use crate::store::Store;
 use crate::store::people::{self, Absence, AbsenceKind};
-use crate::store::{Store, plans};
 
 #[derive(Debug, Subcommand)]
 pub enum TeacherCommand {
@@ -164,11 +166,33 @@ fn fields_from<'a>(pairs: Vec<(&'static str, Option<&'a str>)>) -> Fields<'a> {
     Fields::new(0, values)
 }
 
-fn check_range(args: &AbsenceArgs) -> anyhow::Result<()> {
-    if args.from > args.to {
-        anyhow::bail!("--to {} is before --from {}", args.to, args.from);
+/// Says what went wrong in the words of the command line.
+fn worded(error: ServiceError, what: &str) -> anyhow::Error {
+    match error {
+        ServiceError::NotFound { what, id } => {
+            anyhow::anyhow!("no {what} {id} is registered (see `songjiao {what} list`)")
+        }
+        ServiceError::Conflict { .. } => anyhow::anyhow!(
+            "{what} is already registered; to change their details, import a spreadsheet row with the same id"
+        ),
+        ServiceError::Invalid(problems) => {
+            let lines: Vec<String> = problems
+                .iter()
+                .map(|p| format!("--{} {}", p.field.replace('_', "-"), p.reason))
+                .collect();
+            anyhow::anyhow!("{}", lines.join("; "))
+        }
+        other => other.into(),
     }
-    Ok(())
+}
+
+fn worded_absence(error: ServiceError, absence: &NewAbsence) -> anyhow::Error {
+    match error {
+        ServiceError::Invalid(_) => {
+            anyhow::anyhow!("--to {} is before --from {}", absence.to, absence.from)
+        }
+        other => worded(other, ""),
+    }
 }
 
 #[derive(Serialize)]
@@ -191,6 +215,16 @@ fn ranges(absences: &[Absence]) -> Vec<String> {
         .collect()
 }
 
+fn absence(kind: AbsenceKind, args: AbsenceArgs) -> NewAbsence {
+    NewAbsence {
+        kind,
+        person_id: args.id,
+        from: args.from,
+        to: args.to,
+        reason: args.reason,
+    }
+}
+
 pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Result<()> {
     let store = context.store().await?;
     let mut out = std::io::stdout().lock();
@@ -208,65 +242,41 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
             let Some(teacher) = records::teacher(&mut fields, &slots) else {
                 return Err(flag_errors(fields.errors));
             };
-            let mut tx = store.write(&context.actor, context.now).await?;
-            if people::teacher(&mut tx, &teacher.teacher_id)
-                .await?
-                .is_some()
-            {
-                anyhow::bail!(
-                    "teacher {} is already registered; to change their details, import a spreadsheet row with the same teacher_id",
-                    teacher.teacher_id
-                );
-            }
-            people::save_teachers(&mut tx, std::slice::from_ref(&teacher), &HashMap::new()).await?;
-            tx.commit().await?;
+            registry::register_teacher(&store, &context.actor, context.now, &teacher)
+                .await
+                .map_err(|e| worded(e, &format!("teacher {}", teacher.teacher_id)))?;
             println!(
                 "Registered teacher {} {} ({}).",
                 teacher.teacher_id, teacher.name, teacher.school
             );
         }
         TeacherCommand::List { school, format } => {
-            let mut tx = store.read().await?;
-            let mut teachers = people::teachers(&mut tx, None).await?;
-            teachers.retain(|t| school.as_ref().is_none_or(|s| &t.school == s));
+            let teachers = registry::teachers(&store, school.as_deref()).await?;
             print_rows(&teachers, format, &mut out)?;
         }
         TeacherCommand::Show { teacher_id, format } => {
-            let mut tx = store.read().await?;
-            let teacher = people::teacher(&mut tx, &teacher_id)
-                .await?
-                .ok_or_else(|| unknown("teacher", &teacher_id))?;
-            let leave = ranges(&people::teacher_leaves(&mut tx, Some(&teacher_id)).await?);
-            print_record(&TeacherDetail { teacher, leave }, format, &mut out)?;
+            let detail = registry::teacher(&store, &teacher_id)
+                .await
+                .map_err(|e| worded(e, "teacher"))?;
+            let shown = TeacherDetail {
+                leave: ranges(&detail.leave),
+                teacher: detail.teacher,
+            };
+            print_record(&shown, format, &mut out)?;
         }
         TeacherCommand::Leave(LeaveCommand::Add(args)) => {
-            check_range(&args)?;
-            let mut tx = store.write(&context.actor, context.now).await?;
-            people::teacher(&mut tx, &args.id)
-                .await?
-                .ok_or_else(|| unknown("teacher", &args.id))?;
-            people::add_absence(
-                &mut tx,
-                AbsenceKind::TeacherLeave,
-                &args.id,
-                args.from,
-                args.to,
-                &args.reason,
-            )
-            .await?;
-            tx.commit().await?;
+            let leave = absence(AbsenceKind::TeacherLeave, args);
+            registry::add_absence(&store, &context.actor, context.now, &leave)
+                .await
+                .map_err(|e| worded_absence(e, &leave))?;
             println!(
                 "Teacher {} is on leave from {} to {}: no visits will be planned for them then.",
-                args.id, args.from, args.to
+                leave.person_id, leave.from, leave.to
             );
         }
     }
     store.close().await;
     Ok(())
-}
-
-fn unknown(what: &str, id: &str) -> anyhow::Error {
-    anyhow::anyhow!("no {what} {id} is registered (see `songjiao {what} list`)")
 }
 
 #[derive(Serialize)]
@@ -299,18 +309,9 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
             let Some(student) = records::student(&mut fields, &slots) else {
                 return Err(flag_errors(fields.errors));
             };
-            let mut tx = store.write(&context.actor, context.now).await?;
-            if people::student(&mut tx, &student.student_id)
-                .await?
-                .is_some()
-            {
-                anyhow::bail!(
-                    "student {} is already registered; to change their details, import a spreadsheet row with the same student_id",
-                    student.student_id
-                );
-            }
-            people::save_students(&mut tx, std::slice::from_ref(&student), &HashMap::new()).await?;
-            tx.commit().await?;
+            registry::register_student(&store, &context.actor, context.now, &student)
+                .await
+                .map_err(|e| worded(e, &format!("student {}", student.student_id)))?;
             println!(
                 "Registered student {} {} ({}). Next: songjiao plan set {} --teacher TEACHER_ID",
                 student.student_id, student.name, student.school, student.student_id
@@ -321,58 +322,36 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
             status,
             format,
         } => {
-            let mut tx = store.read().await?;
-            let mut students = people::students(&mut tx, None).await?;
-            students.retain(|s| {
-                school.as_ref().is_none_or(|x| &s.school == x)
-                    && status.is_none_or(|x| s.status == x)
-            });
-            let records: Vec<StudentRecord> = students.iter().map(StudentRecord::from).collect();
+            let records = registry::students(&store, school.as_deref(), status).await?;
             print_rows(&records, format, &mut out)?;
         }
         StudentCommand::Show { student_id, format } => {
-            let mut tx = store.read().await?;
-            let student = people::student(&mut tx, &student_id)
-                .await?
-                .ok_or_else(|| unknown("student", &student_id))?;
-            let pauses = ranges(&people::student_pauses(&mut tx, Some(&student_id)).await?);
             let year = SchoolYear::containing(context.today());
-            let plan = match plans::active_plan(&mut tx, &student_id, year).await? {
+            let detail = registry::student(&store, &student_id, year)
+                .await
+                .map_err(|e| worded(e, "student"))?;
+            let plan = match detail.plan {
                 Some(p) => format!(
                     "#{} {year}, teacher {}, revision {}",
                     p.plan_id, p.terms.teacher_id, p.revision
                 ),
                 None => format!("none for {year}"),
             };
-            print_record(
-                &StudentDetail {
-                    student: StudentRecord::from(&student),
-                    pauses,
-                    plan,
-                },
-                format,
-                &mut out,
-            )?;
+            let shown = StudentDetail {
+                student: detail.student,
+                pauses: ranges(&detail.pauses),
+                plan,
+            };
+            print_record(&shown, format, &mut out)?;
         }
         StudentCommand::Pause(args) => {
-            check_range(&args)?;
-            let mut tx = store.write(&context.actor, context.now).await?;
-            people::student(&mut tx, &args.id)
-                .await?
-                .ok_or_else(|| unknown("student", &args.id))?;
-            people::add_absence(
-                &mut tx,
-                AbsenceKind::StudentPause,
-                &args.id,
-                args.from,
-                args.to,
-                &args.reason,
-            )
-            .await?;
-            tx.commit().await?;
+            let pause = absence(AbsenceKind::StudentPause, args);
+            registry::add_absence(&store, &context.actor, context.now, &pause)
+                .await
+                .map_err(|e| worded_absence(e, &pause))?;
             println!(
                 "Student {} is paused from {} to {}: no visits will be planned then.",
-                args.id, args.from, args.to
+                pause.person_id, pause.from, pause.to
             );
         }
     }

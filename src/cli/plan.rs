@@ -138,7 +138,7 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
             let set = set_plan(
                 &store,
                 &context.settings,
-                &context.service_actor(),
+                &context.actor,
                 context.now,
                 input,
             )
@@ -237,7 +237,7 @@ fn set_message(set: &PlanSet, student: &str, settings: &crate::config::Settings)
                 .calendar(*year)
                 .ok()
                 .and_then(|calendar| {
-                    crate::import::starts_note(
+                    crate::service::imports::starts_note(
                         student,
                         terms,
                         &calendar,
@@ -286,7 +286,7 @@ fn set_error(error: ServiceError, student: &str, year: SchoolYear) -> anyhow::Er
             let words: Vec<String> = problems
                 .iter()
                 .map(|p| {
-                    let flag = match p.field {
+                    let flag = match p.field.as_str() {
                         "teacher_id" => "teacher",
                         "backup_teacher_id" => "backup (or --no-backup)",
                         "annual_target" => "target",

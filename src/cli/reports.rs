@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 use super::Context;
 use crate::domain::calendar::SchoolYear;
 use crate::reports::{self, xlsx};
+use crate::service::{self, ServiceError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LedgerFormat {
@@ -57,17 +58,26 @@ fn year_and_calendar(
 pub async fn ledger(context: &Context, args: LedgerArgs) -> anyhow::Result<()> {
     let calendar = year_and_calendar(context, args.year)?;
     let store = context.store().await?;
-    let mut tx = store.read().await?;
-    let ledger = reports::ledger(
-        &mut tx,
+    let ledger = service::reports::ledger(
+        &store,
         &context.settings,
         &calendar,
         &args.student_id,
         context.now,
     )
-    .await?;
-    tx.rollback().await?;
+    .await;
     store.close().await;
+    let ledger = ledger.map_err(|e| match e {
+        ServiceError::NotFound { what: "plan", .. } => anyhow::anyhow!(
+            "student {} has no plan for {}: see `songjiao plan set`",
+            args.student_id,
+            calendar.year
+        ),
+        ServiceError::NotFound { what, id } => {
+            anyhow::anyhow!("there is no {what} {id}: see `songjiao {what} list`")
+        }
+        other => other.into(),
+    })?;
     let mut out = std::io::stdout().lock();
     match args.format {
         LedgerFormat::Table => reports::print_ledger(&ledger, &mut out),
@@ -87,10 +97,10 @@ pub async fn ledger(context: &Context, args: LedgerArgs) -> anyhow::Result<()> {
 pub async fn export(context: &Context, args: ExportArgs) -> anyhow::Result<()> {
     let calendar = year_and_calendar(context, args.year)?;
     let store = context.store().await?;
-    let mut tx = store.read().await?;
-    let export = reports::year_export(&mut tx, &context.settings, &calendar, context.now).await?;
-    tx.rollback().await?;
+    let export =
+        service::reports::year_export(&store, &context.settings, &calendar, context.now).await;
     store.close().await;
+    let export = export?;
     match args.format {
         ExportFormat::Xlsx => {
             let path = args

@@ -100,7 +100,7 @@ async fn record(context: &Context, args: RecordArgs) -> anyhow::Result<()> {
     let recorded = crate::service::visits::record(
         &store,
         &context.settings,
-        &context.service_actor(),
+        &context.actor,
         context.now,
         args.visit_id,
         input,

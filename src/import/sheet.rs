@@ -18,19 +18,17 @@ pub struct SheetRow {
     pub cells: Vec<String>,
 }
 
-pub fn read(path: &Path) -> anyhow::Result<Sheet> {
-    let extension = path
+/// A sheet from a file's bytes; its name's extension says whether it is a
+/// workbook (.xlsx, .xls, .ods) or CSV (anything else).
+pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Sheet> {
+    let extension = Path::new(name)
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
     match extension.as_str() {
-        "xlsx" | "xlsm" | "xls" | "ods" => read_workbook(path),
-        _ => {
-            let bytes = std::fs::read(path)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-            read_csv(&decode(&bytes)?)
-        }
+        "xlsx" | "xlsm" | "xls" | "ods" => read_workbook(bytes),
+        _ => read_csv(&decode(bytes)?),
     }
 }
 
@@ -82,13 +80,13 @@ fn read_csv(text: &str) -> anyhow::Result<Sheet> {
     into_sheet(records)
 }
 
-fn read_workbook(path: &Path) -> anyhow::Result<Sheet> {
-    let mut workbook = calamine::open_workbook_auto(path)
-        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+fn read_workbook(bytes: &[u8]) -> anyhow::Result<Sheet> {
+    let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| anyhow::anyhow!("the workbook cannot be opened: {e}"))?;
     let range = workbook
         .worksheet_range_at(0)
-        .ok_or_else(|| anyhow::anyhow!("{} has no sheet", path.display()))?
-        .map_err(|e| anyhow::anyhow!("cannot read the first sheet of {}: {e}", path.display()))?;
+        .ok_or_else(|| anyhow::anyhow!("the workbook has no sheet"))?
+        .map_err(|e| anyhow::anyhow!("cannot read the workbook's first sheet: {e}"))?;
     let first_row = range.start().map(|(row, _)| row as usize).unwrap_or(0);
     let records = range
         .rows()

@@ -5,8 +5,9 @@ use chrono::{DateTime, Duration, Utc};
 use super::schedule::Schedule;
 use super::{Job, run_once};
 use crate::config::Settings;
+use crate::service::Actor;
 use crate::service::plan_week;
-use crate::store::{Actor, Store};
+use crate::store::Store;
 
 /// The jobs with a schedule, in the order they run when due together.
 pub fn scheduled_jobs(settings: &Settings) -> Result<Vec<(Job, Schedule)>, String> {

@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Settings;
 use crate::notify::{self, Transport};
+use crate::service::Actor;
 use crate::service::{check_pace, digest, plan_week, remind_unrecorded};
-use crate::store::{Actor, Store, job_runs, outbox};
+use crate::store::{Store, job_runs, outbox};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
@@ -43,14 +44,14 @@ pub async fn run_once(
     scheduled_for: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<String>> {
-    let mut tx = store.write(actor, now).await?;
-    let claimed = job_runs::claim(&mut tx, job.name(), scheduled_for, &actor.0, now).await?;
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let claimed = job_runs::claim(&mut tx, job.name(), scheduled_for, &actor.name, now).await?;
     tx.commit().await?;
     if !claimed {
         return Ok(None);
     }
     let result = run(store, settings, actor, job, scheduled_for).await;
-    let mut tx = store.write(actor, now).await?;
+    let mut tx = store.write(&actor.audit(), now).await?;
     let error = result.as_ref().err().map(|e| format!("{e:#}"));
     job_runs::finish(&mut tx, job.name(), scheduled_for, error.as_deref(), now).await?;
     if let Some(error) = &error {
@@ -138,7 +139,7 @@ async fn run(
         }
         Job::DrainOutbox => {
             let transport = Transport::from_settings(settings)?;
-            let r = notify::drain(store, settings, &transport, actor, now).await?;
+            let r = notify::drain(store, settings, &transport, &actor.audit(), now).await?;
             format!(
                 "{} sent, {} to be retried, {} given up.",
                 r.sent, r.retrying, r.dead

@@ -36,7 +36,10 @@ pub fn build_message(row: &OutboxRow, from: &str, now: DateTime<Utc>) -> anyhow:
         None => MultiPart::mixed().singlepart(text),
     };
     let mut mixed = MultiPart::mixed().multipart(body);
-    for attachment in row.attachments() {
+    let attachments = row
+        .attachments()
+        .map_err(|e| anyhow::anyhow!("message {}: its attachments cannot be read: {e}", row.id))?;
+    for attachment in attachments {
         let content_type = ContentType::parse(&attachment.content_type)
             .map_err(|e| anyhow::anyhow!("content type `{}`: {e}", attachment.content_type))?;
         mixed = mixed.singlepart(

@@ -3,89 +3,15 @@
 
 pub mod xlsx;
 
-use std::collections::BTreeMap;
 use std::io::Write;
 
-use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::config::Settings;
-use crate::domain::calendar::SchoolCalendar;
-use crate::domain::visit::{AccountedVisit, Accounts};
-use crate::service::progress::{ProgressRow, progress, student_progress};
-use crate::store::plans::{self, Plan, Revision};
-use crate::store::visits::{self, LedgerVisit};
-use crate::store::{Tx, people};
+use crate::domain::visit::Accounts;
+use crate::service::progress::ProgressRow;
+pub use crate::service::reports::{Ledger, YearExport};
+use crate::store::visits::LedgerVisit;
 use crate::table::print_table;
-
-/// A student's year: the plan and its revisions, every visit, and the accounts.
-pub struct Ledger {
-    pub student: people::Student,
-    pub plan: Plan,
-    pub target: u32,
-    pub revisions: Vec<Revision>,
-    pub visits: Vec<LedgerVisit>,
-    pub accounts: Accounts,
-    /// The plan's pace at the moment of the ledger, as `progress` reads it.
-    pub pace: ProgressRow,
-}
-
-pub fn accounts(
-    target: u32,
-    periods_per_visit: u32,
-    visits: &[LedgerVisit],
-    today: NaiveDate,
-) -> Accounts {
-    let accounted: Vec<AccountedVisit> = visits
-        .iter()
-        .map(|v| AccountedVisit {
-            day: v.day,
-            outcome: v.outcome,
-            periods: v.periods.unwrap_or(0).max(0) as u32,
-            reason: v.reason,
-        })
-        .collect();
-    Accounts::new(target, periods_per_visit, &accounted, today)
-}
-
-pub async fn ledger(
-    tx: &mut Tx,
-    settings: &Settings,
-    calendar: &SchoolCalendar,
-    student_id: &str,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Ledger> {
-    let today = now.with_timezone(&settings.time_zone).date_naive();
-    let student = people::student(tx, student_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("there is no student {student_id}"))?;
-    let year = calendar.year;
-    let plan = plans::active_plan(tx, student_id, year)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("student {student_id} has no plan for {year}"))?;
-    let revisions = plans::history(tx, student_id)
-        .await?
-        .into_iter()
-        .filter(|r| r.plan_id == plan.plan_id)
-        .collect();
-    let visits = visits::ledger_visits(tx, year, Some(plan.plan_id)).await?;
-    let target = plan
-        .terms
-        .target(calendar, settings.defaults.prorate_target);
-    let accounts = accounts(target, plan.terms.periods_per_visit, &visits, today);
-    let pace = student_progress(tx, settings, calendar, now, student_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("student {student_id} has no plan for {year}"))?;
-    Ok(Ledger {
-        student,
-        plan,
-        target,
-        revisions,
-        visits,
-        accounts,
-        pace,
-    })
-}
 
 /// Column names and cells of the visits table, shared by every format.
 pub const VISIT_COLUMNS: [&str; 14] = [
@@ -315,67 +241,12 @@ pub fn write_ledger_csv(ledger: &Ledger, out: &mut impl Write) -> anyhow::Result
     Ok(())
 }
 
-/// The whole year: progress per plan, and every visit grouped by school.
-pub struct YearExport {
-    pub progress: Vec<ProgressRow>,
-    pub accounts: BTreeMap<i64, Accounts>,
-    pub by_school: BTreeMap<String, Vec<LedgerVisit>>,
-}
-
 #[derive(Serialize)]
 struct SummaryRow<'a> {
     #[serde(flatten)]
     progress: &'a ProgressRow,
     still_owed: u32,
     unrecorded_periods: u32,
-}
-
-pub async fn year_export(
-    tx: &mut Tx,
-    settings: &Settings,
-    calendar: &SchoolCalendar,
-    now: DateTime<Utc>,
-) -> anyhow::Result<YearExport> {
-    let today = now.with_timezone(&settings.time_zone).date_naive();
-    let progress = progress(tx, settings, calendar, now).await?;
-    let plans = plans::active_plans(tx, Some(calendar.year), None).await?;
-    let visits = visits::ledger_visits(tx, calendar.year, None).await?;
-    let school_of: BTreeMap<&str, &str> = progress
-        .iter()
-        .map(|p| (p.student_id.as_str(), p.school.as_str()))
-        .collect();
-    let mut by_plan: BTreeMap<i64, Vec<LedgerVisit>> = BTreeMap::new();
-    let mut by_school: BTreeMap<String, Vec<LedgerVisit>> = BTreeMap::new();
-    for visit in visits {
-        let school = school_of
-            .get(visit.student_id.as_str())
-            .copied()
-            .unwrap_or("")
-            .to_string();
-        by_plan
-            .entry(visit.plan_id)
-            .or_default()
-            .push(visit.clone());
-        by_school.entry(school).or_default().push(visit);
-    }
-    let accounts = plans
-        .iter()
-        .map(|plan| {
-            let target = plan
-                .terms
-                .target(calendar, settings.defaults.prorate_target);
-            let mine = by_plan.get(&plan.plan_id).map_or(&[][..], Vec::as_slice);
-            (
-                plan.plan_id,
-                accounts(target, plan.terms.periods_per_visit, mine, today),
-            )
-        })
-        .collect();
-    Ok(YearExport {
-        progress,
-        accounts,
-        by_school,
-    })
 }
 
 impl YearExport {

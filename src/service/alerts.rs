@@ -5,6 +5,14 @@ use chrono::{DateTime, Utc};
 use super::{Actor, ServiceError};
 use crate::store::{Store, alerts};
 
+/// The open alerts (or all of them), newest first.
+pub async fn list(store: &Store, open_only: bool) -> Result<Vec<alerts::AlertRow>, ServiceError> {
+    let mut tx = store.read().await?;
+    let rows = alerts::list(&mut tx, open_only).await?;
+    tx.rollback().await?;
+    Ok(rows)
+}
+
 /// A supervisor has seen an open alert: reminders stop until it gets worse.
 pub async fn acknowledge(
     store: &Store,

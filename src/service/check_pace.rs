@@ -10,10 +10,12 @@ use crate::config::Settings;
 use crate::domain::alert::{Decision, OpenAlert, decide};
 use crate::domain::calendar::SchoolYear;
 use crate::notify::mail::{AlertChange, AlertGroup, AlertMail, ChildFigures};
+use crate::service::Actor;
+use crate::service::ServiceError;
 use crate::service::progress::{ProgressRow, progress};
+use crate::store::Store;
 use crate::store::alerts::{self, Supervisor};
 use crate::store::outbox::{self, NewMessage};
-use crate::store::{Actor, Store};
 
 #[derive(Debug, Default, Serialize)]
 pub struct CheckReport {
@@ -100,13 +102,13 @@ pub async fn run(
     settings: &Settings,
     actor: &Actor,
     now: DateTime<Utc>,
-) -> anyhow::Result<CheckReport> {
+) -> Result<CheckReport, ServiceError> {
     let today = now.with_timezone(&settings.time_zone).date_naive();
     let calendar = settings
         .calendar(SchoolYear::containing(today))
-        .map_err(anyhow::Error::msg)?;
+        .map_err(ServiceError::Settings)?;
     let repeat = Duration::days(i64::from(settings.alerts.repeat_interval_days));
-    let mut tx = store.write(actor, now).await?;
+    let mut tx = store.write(&actor.audit(), now).await?;
     let rows = progress(&mut tx, settings, &calendar, now).await?;
     let open: BTreeMap<i64, alerts::AlertRow> = alerts::list(&mut tx, true)
         .await?

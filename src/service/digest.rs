@@ -12,9 +12,11 @@ use crate::config::Settings;
 use crate::domain::calendar::SchoolYear;
 use crate::domain::pace::Status;
 use crate::notify::mail::{ChildFigures, DigestMail};
+use crate::service::Actor;
+use crate::service::ServiceError;
 use crate::service::progress::progress;
 use crate::store::outbox::{self, NewMessage};
-use crate::store::{Actor, Store, alerts, visits};
+use crate::store::{Store, alerts, visits};
 
 #[derive(Debug, Default, Serialize)]
 pub struct DigestReport {
@@ -26,17 +28,17 @@ pub async fn run(
     settings: &Settings,
     actor: &Actor,
     now: DateTime<Utc>,
-) -> anyhow::Result<DigestReport> {
+) -> Result<DigestReport, ServiceError> {
     let today = now.with_timezone(&settings.time_zone).date_naive();
     let calendar = settings
         .calendar(SchoolYear::containing(today))
-        .map_err(anyhow::Error::msg)?;
+        .map_err(ServiceError::Settings)?;
     let this_monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
     let (from, to) = (
         this_monday - Duration::days(7),
         this_monday - Duration::days(1),
     );
-    let mut tx = store.write(actor, now).await?;
+    let mut tx = store.write(&actor.audit(), now).await?;
     let rows = progress(&mut tx, settings, &calendar, now).await?;
     let week = visits::tally_between(&mut tx, from, to).await?;
     let since: BTreeMap<i64, DateTime<Utc>> = alerts::list(&mut tx, true)

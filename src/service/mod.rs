@@ -9,11 +9,15 @@
 pub mod alerts;
 pub mod check_pace;
 pub mod digest;
+pub mod imports;
+pub mod outbox;
 pub mod people;
 pub mod plan_week;
 pub mod plans;
 pub mod progress;
+pub mod registry;
 pub mod remind_unrecorded;
+pub mod reports;
 pub mod simulate;
 pub mod visits;
 
@@ -38,19 +42,20 @@ impl Actor {
     }
 }
 
-/// One thing wrong with the input: the field, the value given, and why.
+/// One thing wrong with the input: the field (a sheet's column), the line of a
+/// sheet when it came from one, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    pub field: &'static str,
-    pub value: Option<String>,
+    pub field: String,
+    pub line: Option<usize>,
     pub reason: String,
 }
 
 impl Problem {
-    pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Self {
-            field,
-            value: None,
+            field: field.into(),
+            line: None,
             reason: reason.into(),
         }
     }
@@ -58,7 +63,10 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.reason)
+        match self.line {
+            Some(line) => write!(f, "line {line}, column {}: {}", self.field, self.reason),
+            None => write!(f, "{}: {}", self.field, self.reason),
+        }
     }
 }
 
@@ -76,6 +84,10 @@ pub enum ServiceError {
     Locked { what: String, reason: String },
     #[error("not allowed: {0}")]
     Forbidden(String),
+    /// The settings lack or spoil what the use case needs (a year's calendar,
+    /// the slot table): for whoever keeps the configuration, not the user.
+    #[error("{0}")]
+    Settings(String),
     #[error(transparent)]
     Storage(#[from] StoreError),
 }
@@ -94,8 +106,36 @@ impl From<sqlx::Error> for ServiceError {
     }
 }
 
+/// A week's problem the planner cannot read (a bug upstream or a bad stored
+/// row): the field at fault and why.
+impl From<crate::planner::ProblemError> for ServiceError {
+    fn from(error: crate::planner::ProblemError) -> Self {
+        ServiceError::Invalid(vec![Problem::new(error.field, error.reason)])
+    }
+}
+
+/// One student, one plan a year: a second plan conflicts with the first.
+impl From<crate::store::plans::PlanError> for ServiceError {
+    fn from(error: crate::store::plans::PlanError) -> Self {
+        use crate::store::plans::PlanError;
+        match error {
+            PlanError::AlreadyExists {
+                student_id,
+                school_year,
+                plan_id,
+            } => ServiceError::Conflict {
+                what: format!("a new plan of {student_id} for {school_year}"),
+                with: plan_id.map_or("a plan made at the same moment".into(), |id| {
+                    format!("plan #{id}")
+                }),
+            },
+            PlanError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl ServiceError {
-    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         ServiceError::Invalid(vec![Problem::new(field, reason)])
     }
 }

@@ -17,10 +17,12 @@ use crate::planner::week::{
     Change, ExistingVisit, Need, PlanSetup, Week, WeekPlan, WeekTeacher, format_week, monday_of,
 };
 use crate::planner::{self, Problem, Stats, Unplaced};
+use crate::service::Actor;
+use crate::service::ServiceError;
 use crate::service::progress::{Moment, tallies};
 use crate::store::outbox::{self, NewMessage};
 use crate::store::visits::{self, VisitRow};
-use crate::store::{Actor, Store, Tx, people, plans};
+use crate::store::{Store, Tx, people, plans};
 
 /// One visit of the planned week.
 #[derive(Debug, Clone, Serialize)]
@@ -89,13 +91,11 @@ pub async fn run(
     now: DateTime<Utc>,
     week: IsoWeek,
     dry_run: bool,
-) -> anyhow::Result<WeekReport> {
+) -> Result<WeekReport, ServiceError> {
     let year = school_year_of(week);
-    let calendar = settings
-        .calendar(year)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let calendar = settings.calendar(year).map_err(ServiceError::Settings)?;
     let today = now.with_timezone(&settings.time_zone).date_naive();
-    let mut tx = store.write(actor, now).await?;
+    let mut tx = store.write(&actor.audit(), now).await?;
     // Several servers may share the database: one plans a week at a time.
     tx.lock("plan-week").await?;
     let district = load_district(&mut tx, settings, &calendar).await?;
@@ -273,7 +273,7 @@ pub async fn load_district(
     tx: &mut Tx,
     settings: &Settings,
     calendar: &SchoolCalendar,
-) -> anyhow::Result<District> {
+) -> Result<District, ServiceError> {
     let defaults = &settings.defaults;
     let mut leaves = people::ranges_by_person(people::teacher_leaves(tx, None).await?);
     let staff: HashMap<String, people::Teacher> = people::teachers(tx, None)
@@ -397,7 +397,7 @@ async fn load_week<'c>(
     district: &'c District,
     week: IsoWeek,
     now: DateTime<Utc>,
-) -> anyhow::Result<Week<'c>> {
+) -> Result<Week<'c>, ServiceError> {
     let monday = monday_of(week);
     let sunday = monday + Duration::days(6);
     let moment = Moment::new(settings, now)?;
@@ -448,7 +448,7 @@ async fn schedules(
     week: &Week<'_>,
     changes: &[Change],
     now: DateTime<Utc>,
-) -> anyhow::Result<Vec<NewMessage>> {
+) -> Result<Vec<NewMessage>, ServiceError> {
     let teacher_of: HashMap<i64, &str> = week
         .plans
         .iter()

@@ -150,15 +150,7 @@ pub async fn set_plan(
             }
         }
         None => {
-            let plan_id = plans::create_plan(&mut tx, student, year, &terms, &input.reason)
-                .await
-                .map_err(|error| match error {
-                    plans::PlanError::AlreadyExists { .. } => ServiceError::Conflict {
-                        what: format!("a new plan of {student} for {year}"),
-                        with: "a plan made at the same moment".into(),
-                    },
-                    plans::PlanError::Store(e) => e.into(),
-                })?;
+            let plan_id = plans::create_plan(&mut tx, student, year, &terms, &input.reason).await?;
             PlanSet::Created {
                 plan_id,
                 year,

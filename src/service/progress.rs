@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::pace::{Pace, Status, Tally, VisitState};
 use crate::planner::week::monday_of;
+use crate::service::ServiceError;
 use crate::store::{Tx, people, plans, visits};
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,11 +43,11 @@ pub struct Moment {
 }
 
 impl Moment {
-    pub fn new(settings: &Settings, now: DateTime<Utc>) -> anyhow::Result<Self> {
+    pub fn new(settings: &Settings, now: DateTime<Utc>) -> Result<Self, ServiceError> {
         Ok(Self {
             now: now.with_timezone(&settings.time_zone).naive_local(),
             grace: Duration::days(i64::from(settings.records.record_grace_days)),
-            slots: settings.slot_table().map_err(anyhow::Error::msg)?,
+            slots: settings.slot_table().map_err(ServiceError::Settings)?,
         })
     }
 
@@ -75,7 +76,7 @@ pub async fn tallies(
     moment: &Moment,
     until: NaiveDate,
     periods_per_visit: &HashMap<i64, u32>,
-) -> anyhow::Result<HashMap<i64, Tally>> {
+) -> Result<HashMap<i64, Tally>, ServiceError> {
     let counts = visits::year_counts(tx, year, until, moment.recent_from()).await?;
     let mut tallies = settled_tallies(&counts, periods_per_visit);
     add_recent(tx, moment, until, periods_per_visit, &mut tallies).await?;
@@ -113,7 +114,7 @@ async fn add_recent(
     until: NaiveDate,
     periods_per_visit: &HashMap<i64, u32>,
     tallies: &mut HashMap<i64, Tally>,
-) -> anyhow::Result<()> {
+) -> Result<(), ServiceError> {
     let this_week = moment.open_from().iso_week();
     let recent_from = moment.recent_from();
     if until < recent_from {
@@ -145,7 +146,7 @@ pub async fn progress(
     settings: &Settings,
     calendar: &SchoolCalendar,
     now: DateTime<Utc>,
-) -> anyhow::Result<Vec<ProgressRow>> {
+) -> Result<Vec<ProgressRow>, ServiceError> {
     progress_of(tx, settings, calendar, now, None).await
 }
 
@@ -156,7 +157,7 @@ pub async fn student_progress(
     calendar: &SchoolCalendar,
     now: DateTime<Utc>,
     student_id: &str,
-) -> anyhow::Result<Option<ProgressRow>> {
+) -> Result<Option<ProgressRow>, ServiceError> {
     Ok(progress_of(tx, settings, calendar, now, Some(student_id))
         .await?
         .pop())
@@ -168,7 +169,7 @@ async fn progress_of(
     calendar: &SchoolCalendar,
     now: DateTime<Utc>,
     student_id: Option<&str>,
-) -> anyhow::Result<Vec<ProgressRow>> {
+) -> Result<Vec<ProgressRow>, ServiceError> {
     let year: SchoolYear = calendar.year;
     let moment = Moment::new(settings, now)?;
     let today = moment.today();

@@ -10,9 +10,11 @@ use serde::Serialize;
 
 use crate::config::Settings;
 use crate::notify::mail::{EscalatedMail, UnrecordedLine, UnrecordedMail};
+use crate::service::Actor;
+use crate::service::ServiceError;
 use crate::store::outbox::{self, NewMessage};
 use crate::store::visits::{self, Told, Unrecorded};
-use crate::store::{Actor, Store, people};
+use crate::store::{Store, people};
 
 #[derive(Debug, Default, Serialize)]
 pub struct ReminderReport {
@@ -43,11 +45,11 @@ pub async fn run(
     settings: &Settings,
     actor: &Actor,
     now: DateTime<Utc>,
-) -> anyhow::Result<ReminderReport> {
+) -> Result<ReminderReport, ServiceError> {
     let zone = settings.time_zone;
     let records = &settings.records;
     let today = now.with_timezone(&zone).date_naive();
-    let mut tx = store.write(actor, now).await?;
+    let mut tx = store.write(&actor.audit(), now).await?;
     let candidates = visits::unrecorded_until(&mut tx, today).await?;
     // A visit is due a reminder this long after its slot ends.
     let slot_end = |v: &Unrecorded| {

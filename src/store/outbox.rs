@@ -48,8 +48,10 @@ pub struct OutboxRow {
 }
 
 impl OutboxRow {
-    pub fn attachments(&self) -> Vec<Attachment> {
-        serde_json::from_str(&self.attachments).unwrap_or_default()
+    /// The attachments as queued; unreadable ones fail the send (and are
+    /// retried, then given up with the operators told), never dropped silently.
+    pub fn attachments(&self) -> serde_json::Result<Vec<Attachment>> {
+        serde_json::from_str(&self.attachments)
     }
 }
 

@@ -1,0 +1,427 @@
+//! Loading the spreadsheets districts keep: all or nothing, every problem named
+//! by line and column. One bad row imports no row.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Actor, Problem, ServiceError};
+use crate::config::Settings;
+use crate::domain::calendar::{SchoolCalendar, SchoolYear};
+use crate::domain::plan::PlanTerms;
+use crate::import::records::{self, CellError, Fields, Kind};
+use crate::import::{map_headers, sheet};
+use crate::store::people::{self, Change};
+use crate::store::visits::{self, RecordInput};
+use crate::store::{Store, Tx, plans};
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Headers that name no column of this kind; their cells were not read.
+    pub ignored_columns: Vec<String>,
+    /// What a person should know about the rows written, one line each.
+    pub notes: Vec<String>,
+}
+
+/// "S001 starts 2026-11-30: target pro-rated to 148 periods (of 216)", for a plan
+/// that does not cover its whole year; None for one that does.
+pub fn starts_note(
+    student_id: &str,
+    terms: &PlanTerms,
+    calendar: &SchoolCalendar,
+    prorate: bool,
+) -> Option<String> {
+    let target = terms.target(calendar, prorate);
+    (target != terms.annual_target).then(|| {
+        format!(
+            "{student_id} starts {}: target pro-rated to {target} periods (of {})",
+            terms.start_date, terms.annual_target
+        )
+    })
+}
+
+impl ImportReport {
+    fn count(&mut self, change: Change) {
+        match change {
+            Change::Created => self.created += 1,
+            Change::Updated => self.updated += 1,
+            Change::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+/// A file as it arrives (from a disk, a form or a request body): its name says
+/// whether it is CSV or a workbook.
+pub struct Upload<'a> {
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// Checks every row and, unless `dry_run`, writes them all in one transaction;
+/// one bad row writes nothing and every problem is listed.
+pub async fn import(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    kind: Kind,
+    upload: Upload<'_>,
+    dry_run: bool,
+) -> Result<ImportReport, ServiceError> {
+    let sheet = sheet::parse(upload.name, upload.bytes)
+        .map_err(|e| ServiceError::invalid("file", e.to_string()))?;
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let report = match write_sheet(&mut tx, &sheet, upload.name, kind, settings).await {
+        Ok(report) => report,
+        Err(error) => {
+            tx.rollback().await?;
+            return Err(error);
+        }
+    };
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.refresh_statistics().await?;
+        tx.commit().await?;
+    }
+    Ok(report)
+}
+
+/// Every bad cell, by line and column.
+fn invalid(cells: Vec<CellError>) -> ServiceError {
+    ServiceError::Invalid(
+        cells
+            .into_iter()
+            .map(|cell| Problem {
+                field: cell.column,
+                line: Some(cell.line),
+                reason: cell.reason,
+            })
+            .collect(),
+    )
+}
+
+/// Checks and writes a sheet in `tx`; `source` names it in the plans' history.
+/// The caller commits (or, for a dry run, rolls back); on any error nothing
+/// must be committed.
+async fn write_sheet(
+    tx: &mut Tx,
+    sheet: &sheet::Sheet,
+    source: &str,
+    kind: Kind,
+    settings: &Settings,
+) -> Result<ImportReport, ServiceError> {
+    let (mapped, ignored_columns) = map_headers(&sheet.headers, kind.columns()).map_err(invalid)?;
+    let slots = settings
+        .slot_table()
+        .map_err(|e| ServiceError::invalid("slots", e))?;
+    let today = tx.now.with_timezone(&settings.time_zone).date_naive();
+    // Each year's calendar is read once, not once per row.
+    let mut calendars: HashMap<SchoolYear, Result<Arc<SchoolCalendar>, String>> = HashMap::new();
+    let mut calendar = |year: SchoolYear| {
+        calendars
+            .entry(year)
+            .or_insert_with(|| settings.calendar(year).map(Arc::new))
+            .clone()
+    };
+
+    let mut errors = Vec::new();
+    let mut first_seen: HashMap<String, usize> = HashMap::new();
+    let mut teachers = Vec::new();
+    let mut students = Vec::new();
+    let mut plan_inputs = Vec::new();
+    let mut visit_inputs = Vec::new();
+    let mut supervisor_inputs = Vec::new();
+    for row in &sheet.rows {
+        let values = mapped
+            .iter()
+            .zip(&row.cells)
+            .filter_map(|(c, v)| c.map(|c| (c, v.as_str())))
+            .collect();
+        let mut fields = Fields::new(row.line, values);
+        let key = match kind {
+            Kind::Teachers => records::teacher(&mut fields, &slots).map(|t| {
+                let key = t.teacher_id.clone();
+                teachers.push(t);
+                ("teacher_id", key)
+            }),
+            Kind::Students => records::student(&mut fields, &slots).map(|s| {
+                let key = s.student_id.clone();
+                students.push(s);
+                ("student_id", key)
+            }),
+            Kind::Plans => records::plan(&mut fields, &settings.defaults, &mut calendar, today)
+                .map(|p| {
+                    let key = format!("{} {}", p.student_id, p.school_year);
+                    plan_inputs.push(p);
+                    ("student_id", key)
+                }),
+            Kind::Supervisors => records::supervisor(&mut fields).map(|s| {
+                let key = s.email.to_lowercase();
+                supervisor_inputs.push(s);
+                ("email", key)
+            }),
+            Kind::Visits => records::visit(&mut fields, &slots).map(|v| {
+                let key = format!("{} {}", v.student_id, v.day);
+                visit_inputs.push(v);
+                ("date", key)
+            }),
+        };
+        errors.append(&mut fields.errors);
+        if let Some((column, key)) = key
+            && let Some(first) = first_seen.insert(key.clone(), row.line)
+        {
+            errors.push(CellError {
+                line: row.line,
+                column: column.into(),
+                reason: format!("{key} appears a second time (first on line {first})"),
+            });
+        }
+    }
+
+    if kind == Kind::Plans {
+        check_plan_references(tx, &plan_inputs, &mut errors).await?;
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        return Err(invalid(errors));
+    }
+
+    let mut report = ImportReport {
+        rows: sheet.rows.len(),
+        ignored_columns,
+        ..Default::default()
+    };
+    match kind {
+        Kind::Teachers => {
+            let existing: HashMap<String, people::Teacher> = people::teachers(tx, None)
+                .await?
+                .into_iter()
+                .map(|t| (t.teacher_id.clone(), t))
+                .collect();
+            people::save_teachers(tx, &teachers, &existing)
+                .await?
+                .into_iter()
+                .for_each(|c| report.count(c));
+        }
+        Kind::Students => {
+            let existing: HashMap<String, people::Student> = people::students(tx, None)
+                .await?
+                .into_iter()
+                .map(|s| (s.student_id.clone(), s))
+                .collect();
+            people::save_students(tx, &students, &existing)
+                .await?
+                .into_iter()
+                .for_each(|c| report.count(c));
+        }
+        Kind::Plans => {
+            let mut existing: HashMap<(String, String), plans::Plan> =
+                plans::active_plans(tx, None, None)
+                    .await?
+                    .into_iter()
+                    .map(|p| ((p.student_id.clone(), p.school_year.clone()), p))
+                    .collect();
+            let reason = format!("import {source}");
+            let mut new_plans = Vec::new();
+            for input in &plan_inputs {
+                let key = (input.student_id.clone(), input.school_year.to_string());
+                let change = match existing.remove(&key) {
+                    Some(plan) => {
+                        let terms = PlanTerms {
+                            start_date: if input.start_given {
+                                input.terms.start_date
+                            } else {
+                                plan.terms.start_date
+                            },
+                            ..input.terms.clone()
+                        };
+                        if plans::revise_plan(tx, &plan, &terms, &reason).await? {
+                            Change::Updated
+                        } else {
+                            Change::Unchanged
+                        }
+                    }
+                    None => {
+                        if let Ok(calendar) = calendar(input.school_year)
+                            && let Some(note) = starts_note(
+                                &input.student_id,
+                                &input.terms,
+                                &calendar,
+                                settings.defaults.prorate_target,
+                            )
+                        {
+                            report.notes.push(note);
+                        }
+                        new_plans.push(plans::NewPlan {
+                            student_id: input.student_id.clone(),
+                            school_year: input.school_year,
+                            terms: input.terms.clone(),
+                        });
+                        Change::Created
+                    }
+                };
+                report.count(change);
+            }
+            plans::create_plans(tx, &new_plans, &reason).await?;
+        }
+        Kind::Visits => record_visits(tx, &visit_inputs, settings, &mut report).await?,
+        Kind::Supervisors => {
+            let known: std::collections::HashSet<String> = crate::store::alerts::supervisors(tx)
+                .await?
+                .into_iter()
+                .map(|s| s.email.to_lowercase())
+                .collect();
+            for input in &supervisor_inputs {
+                crate::store::alerts::save_supervisor(
+                    tx,
+                    &input.name,
+                    &input.email,
+                    input.school.as_deref(),
+                )
+                .await?;
+                report.count(if known.contains(&input.email.to_lowercase()) {
+                    Change::Updated
+                } else {
+                    Change::Created
+                });
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Records each row on its planned visit (the student's visit that day), or on a
+/// visit added as unplanned; every rule of `visit record` applies to every row.
+async fn record_visits(
+    tx: &mut Tx,
+    inputs: &[records::VisitInput],
+    settings: &Settings,
+    report: &mut ImportReport,
+) -> Result<(), ServiceError> {
+    let today = tx.now.with_timezone(&settings.time_zone).date_naive();
+    let mut errors = Vec::new();
+    for input in inputs {
+        let mut error = |column: &str, reason: String| {
+            errors.push(CellError {
+                line: input.line,
+                column: column.into(),
+                reason,
+            })
+        };
+        let year = SchoolYear::containing(input.day);
+        let Some(plan) = plans::active_plan(tx, &input.student_id, year).await? else {
+            error(
+                "student_id",
+                format!("{} has no active plan for {year}", input.student_id),
+            );
+            continue;
+        };
+        let visit = match visits::planned_visit_on(tx, plan.plan_id, input.day).await? {
+            Some(visit) => {
+                report.updated += 1;
+                visit
+            }
+            None if input.day > today => {
+                error(
+                    "date",
+                    format!("{} has not happened yet (today is {today})", input.day),
+                );
+                continue;
+            }
+            None => {
+                let teacher = &plan.terms.teacher_id;
+                if visits::teacher_busy(tx, teacher, input.day, &input.slot).await? {
+                    error(
+                        "slot",
+                        format!(
+                            "teacher {teacher} already has another visit on {} {}",
+                            input.day, input.slot
+                        ),
+                    );
+                    continue;
+                }
+                let id = visits::add_unplanned(tx, plan.plan_id, teacher, input.day, &input.slot)
+                    .await?;
+                report.created += 1;
+                visits::visit_for_record(tx, id)
+                    .await?
+                    .ok_or_else(|| ServiceError::NotFound {
+                        what: "visit",
+                        id: id.to_string(),
+                    })?
+            }
+        };
+        let record = RecordInput {
+            outcome: input.outcome,
+            periods: input.periods,
+            reason: input.reason.clone(),
+            mode: input.mode,
+            note: input.note.clone(),
+            goal_notes: Vec::new(),
+            guardian_confirmed_by: None,
+        };
+        match super::visits::record_in(tx, &visit, record, today, settings.records.lock_after_days)
+            .await
+        {
+            Ok(()) => {}
+            Err(ServiceError::Invalid(problems)) => {
+                for problem in problems {
+                    let column = if problem.field == "visit" {
+                        "date"
+                    } else {
+                        problem.field.as_str()
+                    };
+                    error(column, problem.reason);
+                }
+            }
+            Err(ServiceError::Locked { what, reason }) => error(
+                "reason",
+                format!("{what} is locked ({reason}): give the reason in the reason column"),
+            ),
+            Err(other) => return Err(other),
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(errors))
+    }
+}
+
+/// A plan must name a registered student and registered teachers.
+async fn check_plan_references(
+    tx: &mut Tx,
+    inputs: &[records::PlanInput],
+    errors: &mut Vec<CellError>,
+) -> Result<(), ServiceError> {
+    let teacher_ids = people::registered_ids(tx, people::Registered::Teachers).await?;
+    let student_ids = people::registered_ids(tx, people::Registered::Students).await?;
+    for input in inputs {
+        let mut missing = |column: &str, id: &str, what: &str| {
+            errors.push(CellError {
+                line: input.line,
+                column: column.into(),
+                reason: format!("no {what} {id} is registered (import the {what}s first)"),
+            })
+        };
+        if !student_ids.contains(&input.student_id) {
+            missing("student_id", &input.student_id, "student");
+        }
+        if !teacher_ids.contains(&input.terms.teacher_id) {
+            missing("teacher_id", &input.terms.teacher_id, "teacher");
+        }
+        if let Some(backup) = &input.terms.backup_teacher_id
+            && !teacher_ids.contains(backup)
+        {
+            missing("backup_teacher_id", backup, "teacher");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! The queue of emails: what is waiting, sent or given up, and sending one again.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Actor, ServiceError};
+use crate::store::{Store, outbox};
+
+/// The states a queued message goes through.
+pub const STATUSES: [&str; 4] = ["queued", "sending", "sent", "dead"];
+
+/// A message as the queue's list shows it (no body: it may hold a child's address).
+#[derive(Debug, Clone, Serialize)]
+pub struct QueuedMessage {
+    pub id: i64,
+    pub status: String,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub attempts: i64,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+}
+
+pub async fn list(store: &Store, status: Option<&str>) -> Result<Vec<QueuedMessage>, ServiceError> {
+    if let Some(status) = status
+        && !STATUSES.contains(&status)
+    {
+        return Err(ServiceError::invalid(
+            "status",
+            format!("`{status}` is not one of {}", STATUSES.join(", ")),
+        ));
+    }
+    let mut tx = store.read().await?;
+    let rows = outbox::list(&mut tx, status).await?;
+    tx.rollback().await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| QueuedMessage {
+            id: r.id,
+            status: r.status,
+            kind: r.kind,
+            recipient: r.recipient,
+            subject: r.subject,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at,
+            last_error: r.last_error,
+        })
+        .collect())
+}
+
+/// Queues an unsent message again now (a dead one, once its address is fixed).
+pub async fn retry(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    id: i64,
+) -> Result<(), ServiceError> {
+    let mut tx = store.write(&actor.audit(), now).await?;
+    if !outbox::retry(&mut tx, id).await? {
+        return Err(ServiceError::NotFound {
+            what: "unsent message",
+            id: id.to_string(),
+        });
+    }
+    tx.commit().await?;
+    Ok(())
+}

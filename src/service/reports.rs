@@ -1,0 +1,153 @@
+//! A student's year as a ledger whose accounts balance, and the whole year for
+//! export: read in one transaction each, formatted by `reports/`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::ServiceError;
+use super::people::StudentRecord;
+use super::progress::{ProgressRow, progress, student_progress};
+use crate::config::Settings;
+use crate::domain::calendar::SchoolCalendar;
+use crate::domain::visit::{AccountedVisit, Accounts};
+use crate::store::plans::{self, Plan, Revision};
+use crate::store::visits::{self, LedgerVisit};
+use crate::store::{Store, people};
+
+/// A student's year: the plan and its revisions, every visit, and the accounts.
+pub struct Ledger {
+    pub student: StudentRecord,
+    pub plan: Plan,
+    pub target: u32,
+    pub revisions: Vec<Revision>,
+    pub visits: Vec<LedgerVisit>,
+    pub accounts: Accounts,
+    /// The plan's pace at the moment of the ledger, as `progress` reads it.
+    pub pace: ProgressRow,
+}
+
+pub fn accounts(
+    target: u32,
+    periods_per_visit: u32,
+    visits: &[LedgerVisit],
+    today: NaiveDate,
+) -> Accounts {
+    let accounted: Vec<AccountedVisit> = visits
+        .iter()
+        .map(|v| AccountedVisit {
+            day: v.day,
+            outcome: v.outcome,
+            periods: v.periods.unwrap_or(0).max(0) as u32,
+            reason: v.reason,
+        })
+        .collect();
+    Accounts::new(target, periods_per_visit, &accounted, today)
+}
+
+pub async fn ledger(
+    store: &Store,
+    settings: &Settings,
+    calendar: &SchoolCalendar,
+    student_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Ledger, ServiceError> {
+    let mut tx = store.read().await?;
+    let tx = &mut tx;
+    let today = now.with_timezone(&settings.time_zone).date_naive();
+    let student = people::student(tx, student_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            what: "student",
+            id: student_id.to_string(),
+        })?;
+    let year = calendar.year;
+    let plan = plans::active_plan(tx, student_id, year)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            what: "plan",
+            id: format!("of {student_id} for {year}"),
+        })?;
+    let revisions = plans::history(tx, student_id)
+        .await?
+        .into_iter()
+        .filter(|r| r.plan_id == plan.plan_id)
+        .collect();
+    let visits = visits::ledger_visits(tx, year, Some(plan.plan_id)).await?;
+    let target = plan
+        .terms
+        .target(calendar, settings.defaults.prorate_target);
+    let accounts = accounts(target, plan.terms.periods_per_visit, &visits, today);
+    let pace = student_progress(tx, settings, calendar, now, student_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            what: "plan",
+            id: format!("of {student_id} for {year}"),
+        })?;
+    Ok(Ledger {
+        student: StudentRecord::from(&student),
+        plan,
+        target,
+        revisions,
+        visits,
+        accounts,
+        pace,
+    })
+}
+
+/// The whole year: progress per plan, and every visit grouped by school.
+pub struct YearExport {
+    pub progress: Vec<ProgressRow>,
+    pub accounts: BTreeMap<i64, Accounts>,
+    pub by_school: BTreeMap<String, Vec<LedgerVisit>>,
+}
+
+pub async fn year_export(
+    store: &Store,
+    settings: &Settings,
+    calendar: &SchoolCalendar,
+    now: DateTime<Utc>,
+) -> Result<YearExport, ServiceError> {
+    let mut tx = store.read().await?;
+    let tx = &mut tx;
+    let today = now.with_timezone(&settings.time_zone).date_naive();
+    let progress = progress(tx, settings, calendar, now).await?;
+    let plans = plans::active_plans(tx, Some(calendar.year), None).await?;
+    let visits = visits::ledger_visits(tx, calendar.year, None).await?;
+    let school_of: BTreeMap<&str, &str> = progress
+        .iter()
+        .map(|p| (p.student_id.as_str(), p.school.as_str()))
+        .collect();
+    let mut by_plan: BTreeMap<i64, Vec<LedgerVisit>> = BTreeMap::new();
+    let mut by_school: BTreeMap<String, Vec<LedgerVisit>> = BTreeMap::new();
+    for visit in visits {
+        let school = school_of
+            .get(visit.student_id.as_str())
+            .copied()
+            .unwrap_or("")
+            .to_string();
+        by_plan
+            .entry(visit.plan_id)
+            .or_default()
+            .push(visit.clone());
+        by_school.entry(school).or_default().push(visit);
+    }
+    let accounts = plans
+        .iter()
+        .map(|plan| {
+            let target = plan
+                .terms
+                .target(calendar, settings.defaults.prorate_target);
+            let mine = by_plan.get(&plan.plan_id).map_or(&[][..], Vec::as_slice);
+            (
+                plan.plan_id,
+                accounts(target, plan.terms.periods_per_visit, mine, today),
+            )
+        })
+        .collect();
+    Ok(YearExport {
+        progress,
+        accounts,
+        by_school,
+    })
+}
