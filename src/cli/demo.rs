@@ -12,10 +12,10 @@ use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::visit::Outcome;
 use crate::import::records::Kind;
 use crate::service::imports::{self, Upload};
-use crate::service::plan_week;
-use crate::service::progress::progress;
-use crate::store::visits::{self, RecordInput};
-use crate::store::{Store, people, plans};
+use crate::service::progress::year_progress;
+use crate::service::{self, plan_week, registry};
+use crate::store::Store;
+use crate::store::visits::RecordInput;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -291,11 +291,9 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
         );
     }
 
-    let mut tx = store.read().await?;
-    let teachers = people::teachers(&mut tx, None).await?;
-    let students = people::students(&mut tx, None).await?;
-    let year_plans = plans::active_plans(&mut tx, Some(year), None).await?;
-    tx.rollback().await?;
+    let teachers = registry::teachers(&store, None).await?;
+    let students = registry::students(&store, None, None).await?;
+    let year_plans = service::plans::year_plans(&store, year).await?;
 
     let mut out = std::io::stdout().lock();
     println!("\nTeachers:");
@@ -457,22 +455,18 @@ async fn first_weeks(
         }
         // Recorded on Sunday evening: a make-up workday may fall on Saturday or Sunday.
         let day = monday + chrono::Duration::days(6);
-        let mut tx = store.write(&demo.actor.audit(), at(demo, day, 20)).await?;
         for (k, visit) in report.visits.iter().enumerate() {
             let Some(id) = visit.visit_id else { continue };
-            let Some(row) = visits::visit_for_record(&mut tx, id).await? else {
-                continue;
-            };
-            crate::service::visits::record_in(
-                &mut tx,
-                &row,
+            service::visits::record(
+                store,
+                &demo.settings,
+                &demo.actor,
+                at(demo, day, 20),
+                id,
                 demo_outcome(k, &visit.student),
-                day,
-                demo.settings.records.lock_after_days,
             )
             .await?;
         }
-        tx.commit().await?;
         recorded_until = Some(day);
     }
     let Some(sunday) = recorded_until else {
@@ -481,9 +475,7 @@ async fn first_weeks(
     // The next morning, when the daemon checks pace: the table and the alert emails
     // read the same moment, so they give the same figures.
     let day = sunday + chrono::Duration::days(1);
-    let mut tx = store.read().await?;
-    let rows = progress(&mut tx, &demo.settings, calendar, check_time(demo, day)).await?;
-    tx.rollback().await?;
+    let rows = year_progress(store, &demo.settings, calendar, check_time(demo, day)).await?;
     writeln!(
         out,
         "\nProgress after {WEEKS} weeks of visits recorded (as `songjiao progress` shows it on {day}):"

@@ -8,9 +8,8 @@ use super::Context;
 use super::output::{Format, print_record, print_rows};
 use crate::domain::calendar::SchoolYear;
 use crate::import::records::parse_day;
-use crate::service::ServiceError;
 use crate::service::plans::{PlanSet, SetPlan, set_plan};
-use crate::store::{people, plans};
+use crate::service::{self, ServiceError};
 
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {
@@ -78,22 +77,6 @@ pub struct SetArgs {
     reason: String,
 }
 
-/// A plan as `plan show` presents it.
-#[derive(Serialize)]
-struct PlanView {
-    #[serde(flatten)]
-    plan: plans::Plan,
-    student_name: String,
-    /// Periods owed after pro-rating for a plan shorter than the year.
-    target: u32,
-    teaching_days: usize,
-    /// Where the plan stands now, as `progress` reads it.
-    delivered: u32,
-    pending: u32,
-    expected: u32,
-    status: crate::domain::pace::Status,
-}
-
 #[derive(Serialize)]
 struct RevisionRow {
     plan_id: i64,
@@ -152,49 +135,41 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
             format,
         } => {
             let year = year.unwrap_or(today_year);
-            let mut tx = store.read().await?;
-            let student = people::student(&mut tx, &student_id)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("no student {student_id} is registered"))?;
-            let plan = plans::active_plan(&mut tx, &student_id, year).await?.ok_or_else(|| {
-                anyhow::anyhow!("student {student_id} has no plan for {year}; create one with: songjiao plan set {student_id} --year {year} --teacher TEACHER_ID")
-            })?;
             let calendar = context
                 .settings
                 .calendar(year)
                 .map_err(anyhow::Error::msg)?;
-            let pace = crate::service::progress::student_progress(
-                &mut tx,
+            let view = service::plans::show(
+                &store,
                 &context.settings,
                 &calendar,
                 context.now,
                 &student_id,
             )
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("student {student_id} has no plan for {year}"))?;
-            let view = PlanView {
-                delivered: pace.delivered,
-                pending: pace.pending,
-                expected: pace.expected,
-                status: pace.status,
-                target: plan
-                    .terms
-                    .target(&calendar, context.settings.defaults.prorate_target),
-                teaching_days: calendar
-                    .teaching_days_between(plan.terms.start_date, plan.terms.end_date)
-                    .len(),
-                student_name: student.name,
-                plan,
-            };
+            .await
+            .map_err(|e| match e {
+                ServiceError::NotFound { what: "plan", .. } => anyhow::anyhow!(
+                    "student {student_id} has no plan for {year}; create one with: songjiao plan set {student_id} --year {year} --teacher TEACHER_ID"
+                ),
+                ServiceError::NotFound { what, id } => {
+                    anyhow::anyhow!("no {what} {id} is registered")
+                }
+                other => other.into(),
+            })?;
             print_record(&view, format, &mut out)?;
         }
         PlanCommand::History { student_id, format } => {
-            let mut tx = store.read().await?;
-            let rows: Vec<RevisionRow> = plans::history(&mut tx, &student_id)
-                .await?
+            let rows: Vec<RevisionRow> = service::plans::history(&store, &student_id)
+                .await
+                .map_err(|e| match e {
+                    ServiceError::NotFound { .. } => {
+                        anyhow::anyhow!("no student {student_id} is registered")
+                    }
+                    other => other.into(),
+                })?
                 .into_iter()
                 .map(|r| RevisionRow {
-                    goals: serde_json::from_str(&r.goals).unwrap_or_default(),
+                    goals: r.goals.0,
                     changed_at: r
                         .changed_at
                         .with_timezone(&context.settings.time_zone)
@@ -214,9 +189,6 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
                     changed_by: r.changed_by,
                 })
                 .collect();
-            if rows.is_empty() && people::student(&mut tx, &student_id).await?.is_none() {
-                anyhow::bail!("no student {student_id} is registered");
-            }
             print_rows(&rows, format, &mut out)?;
         }
     }

@@ -7,7 +7,7 @@ use super::Context;
 use super::output::{Format, print_rows};
 use crate::domain::calendar::SchoolYear;
 use crate::domain::pace::Status;
-use crate::service::progress::progress;
+use crate::service::progress::year_progress;
 
 #[derive(Debug, Args)]
 pub struct ProgressArgs {
@@ -39,10 +39,9 @@ pub async fn run(context: &Context, args: ProgressArgs) -> anyhow::Result<()> {
         .calendar(year)
         .map_err(anyhow::Error::msg)?;
     let store = context.store().await?;
-    let mut tx = store.read().await?;
-    let mut rows = progress(&mut tx, &context.settings, &calendar, context.now).await?;
-    tx.rollback().await?;
+    let rows = year_progress(&store, &context.settings, &calendar, context.now).await;
     store.close().await;
+    let mut rows = rows?;
     rows.retain(|row| {
         args.school.as_ref().is_none_or(|s| &row.school == s)
             && (args.status.is_empty() || args.status.contains(&row.status))

@@ -54,10 +54,9 @@ pub async fn run(context: &Context, args: SimulateArgs) -> anyhow::Result<()> {
         .calendar(year)
         .map_err(anyhow::Error::msg)?;
     let store = context.store().await?;
-    let mut tx = store.read().await?;
-    let (district, recorded) = simulate::load(&mut tx, &context.settings, &calendar).await?;
-    tx.rollback().await?;
+    let loaded = simulate::load(&store, &context.settings, &calendar).await;
     store.close().await;
+    let (district, recorded) = loaded?;
 
     let weeks = simulate::weeks_after(&calendar, from).len() as u64;
     let bar = if std::io::stderr().is_terminal() {

@@ -13,7 +13,7 @@ use crate::planner::DaySlot;
 use crate::planner::advice::{AdviceKind, Staffing};
 use crate::planner::week::parse_week;
 use crate::service::plan_week::{self, WeekReport};
-use crate::store::{Store, people};
+use crate::store::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum WeekFormat {
@@ -75,18 +75,7 @@ pub async fn print_with_names(
     report: &WeekReport,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let mut tx = store.read().await?;
-    let teachers: HashMap<String, String> = people::teachers(&mut tx, None)
-        .await?
-        .into_iter()
-        .map(|t| (t.teacher_id, t.name))
-        .collect();
-    let students: HashMap<String, String> = people::students(&mut tx, None)
-        .await?
-        .into_iter()
-        .map(|s| (s.student_id, s.name))
-        .collect();
-    tx.rollback().await?;
+    let (teachers, students) = crate::service::registry::names(store).await?;
     print_report(report, &teachers, &students, out)
 }
 

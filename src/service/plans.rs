@@ -2,10 +2,12 @@
 //! into a new revision, history kept.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
 
 use super::{Actor, Problem, ServiceError};
 use crate::config::Settings;
-use crate::domain::calendar::SchoolYear;
+use crate::domain::calendar::{SchoolCalendar, SchoolYear};
+use crate::domain::pace::Status;
 use crate::domain::plan::{PlanTerms, default_dates};
 use crate::store::{Store, people, plans};
 
@@ -161,4 +163,89 @@ pub async fn set_plan(
     };
     tx.commit().await?;
     Ok(set)
+}
+
+/// A plan with where it stands, as a coordinator reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanView {
+    #[serde(flatten)]
+    pub plan: plans::Plan,
+    pub student_name: String,
+    /// Periods owed after pro-rating for a plan shorter than the year.
+    pub target: u32,
+    pub teaching_days: usize,
+    /// Where the plan stands now, as `progress` reads it.
+    pub delivered: u32,
+    pub pending: u32,
+    pub expected: u32,
+    pub status: Status,
+}
+
+/// A student's plan of the calendar's year and its pace at `now`.
+pub async fn show(
+    store: &Store,
+    settings: &Settings,
+    calendar: &SchoolCalendar,
+    now: DateTime<Utc>,
+    student_id: &str,
+) -> Result<PlanView, ServiceError> {
+    let year = calendar.year;
+    let no_plan = || ServiceError::NotFound {
+        what: "plan",
+        id: format!("of {student_id} for {year}"),
+    };
+    let mut tx = store.read().await?;
+    let student =
+        people::student(&mut tx, student_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound {
+                what: "student",
+                id: student_id.to_string(),
+            })?;
+    let plan = plans::active_plan(&mut tx, student_id, year)
+        .await?
+        .ok_or_else(no_plan)?;
+    let pace = super::progress::student_progress(&mut tx, settings, calendar, now, student_id)
+        .await?
+        .ok_or_else(no_plan)?;
+    tx.rollback().await?;
+    Ok(PlanView {
+        delivered: pace.delivered,
+        pending: pace.pending,
+        expected: pace.expected,
+        status: pace.status,
+        target: plan
+            .terms
+            .target(calendar, settings.defaults.prorate_target),
+        teaching_days: calendar
+            .teaching_days_between(plan.terms.start_date, plan.terms.end_date)
+            .len(),
+        student_name: student.name,
+        plan,
+    })
+}
+
+/// Every active plan of a school year.
+pub async fn year_plans(store: &Store, year: SchoolYear) -> Result<Vec<plans::Plan>, ServiceError> {
+    let mut tx = store.read().await?;
+    let rows = plans::active_plans(&mut tx, Some(year), None).await?;
+    tx.rollback().await?;
+    Ok(rows)
+}
+
+/// Every revision of a student's plans, oldest first, with who changed what and why.
+pub async fn history(
+    store: &Store,
+    student_id: &str,
+) -> Result<Vec<plans::Revision>, ServiceError> {
+    let mut tx = store.read().await?;
+    let revisions = plans::history(&mut tx, student_id).await?;
+    if revisions.is_empty() && people::student(&mut tx, student_id).await?.is_none() {
+        return Err(ServiceError::NotFound {
+            what: "student",
+            id: student_id.to_string(),
+        });
+    }
+    tx.rollback().await?;
+    Ok(revisions)
 }

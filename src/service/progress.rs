@@ -12,7 +12,7 @@ use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::pace::{Pace, Status, Tally, VisitState};
 use crate::planner::week::monday_of;
 use crate::service::ServiceError;
-use crate::store::{Tx, people, plans, visits};
+use crate::store::{Store, Tx, people, plans, visits};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ProgressRow {
@@ -138,6 +138,19 @@ async fn add_recent(
         );
     }
     Ok(())
+}
+
+/// Each active plan of the calendar's year at `now`, in a read transaction of its own.
+pub async fn year_progress(
+    store: &Store,
+    settings: &Settings,
+    calendar: &SchoolCalendar,
+    now: DateTime<Utc>,
+) -> Result<Vec<ProgressRow>, ServiceError> {
+    let mut tx = store.read().await?;
+    let rows = progress(&mut tx, settings, calendar, now).await?;
+    tx.rollback().await?;
+    Ok(rows)
 }
 
 /// Each active plan of the calendar's year at `now`.

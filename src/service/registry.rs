@@ -115,6 +115,25 @@ pub async fn add_absence(
     Ok(())
 }
 
+/// Everyone's name by id: teachers, then students (for tables that show names).
+pub async fn names(
+    store: &Store,
+) -> Result<(HashMap<String, String>, HashMap<String, String>), ServiceError> {
+    let mut tx = store.read().await?;
+    let teachers = people::teachers(&mut tx, None)
+        .await?
+        .into_iter()
+        .map(|t| (t.teacher_id, t.name))
+        .collect();
+    let students = people::students(&mut tx, None)
+        .await?
+        .into_iter()
+        .map(|s| (s.student_id, s.name))
+        .collect();
+    tx.rollback().await?;
+    Ok((teachers, students))
+}
+
 pub async fn teachers(store: &Store, school: Option<&str>) -> Result<Vec<Teacher>, ServiceError> {
     let mut tx = store.read().await?;
     let mut teachers = people::teachers(&mut tx, None).await?;

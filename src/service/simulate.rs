@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{Datelike, Duration, IsoWeek, NaiveDate};
 use serde::Serialize;
 
+use super::ServiceError;
 use super::plan_week::{District, WeekVisits, load_district};
 use crate::config::Settings;
 use crate::domain::calendar::SchoolCalendar;
@@ -16,7 +17,7 @@ use crate::domain::visit::Outcome;
 use crate::planner::advice::{Advice, AdviceKind, advise_for};
 use crate::planner::week::{Change, ExistingVisit, monday_of};
 use crate::planner::{self, ProblemError};
-use crate::store::{StoreResult, Tx, visits};
+use crate::store::{Store, visits};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -205,15 +206,19 @@ impl SimVisit {
     }
 }
 
-/// The year's recorded and planned visits, as the simulation starts from them.
+/// The district and the year's recorded and planned visits, as the simulation
+/// starts from them, read in one transaction; the simulation itself touches no
+/// database.
 pub async fn load(
-    tx: &mut Tx,
+    store: &Store,
     settings: &Settings,
     calendar: &SchoolCalendar,
-) -> anyhow::Result<(District, Vec<visits::LedgerVisit>)> {
-    let district = load_district(tx, settings, calendar).await?;
-    let visits: StoreResult<_> = visits::ledger_visits(tx, calendar.year, None).await;
-    Ok((district, visits?))
+) -> Result<(District, Vec<visits::LedgerVisit>), ServiceError> {
+    let mut tx = store.read().await?;
+    let district = load_district(&mut tx, settings, calendar).await?;
+    let visits = visits::ledger_visits(&mut tx, calendar.year, None).await?;
+    tx.rollback().await?;
+    Ok((district, visits))
 }
 
 /// The teaching weeks still to come after `from` (the week holding `from` included).
