@@ -22,7 +22,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::service::Actor;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 const ABOUT: &str = "songjiao (送教上门): plans, tracks and guards home-teaching visits for children \
 who cannot attend school: 2 visits a week, 3 class periods each, at least 216 periods a school year, \
@@ -164,11 +164,23 @@ impl Context {
             .date_naive()
     }
 
-    /// Opens the database, which `init` must have created.
+    /// Opens the database, which `init` must have created; says what to run when not.
     pub async fn store(&self) -> anyhow::Result<Store> {
-        let store = Store::open(&self.settings.database, false).await?;
-        store.check_schema().await?;
+        let store = Store::open(&self.settings.database, false)
+            .await
+            .map_err(hint)?;
+        store.check_schema().await.map_err(hint)?;
         Ok(store)
+    }
+}
+
+/// A database that is missing or not set up, with the command that fixes it.
+fn hint(error: StoreError) -> anyhow::Error {
+    match error {
+        StoreError::NotInitialised(_) => anyhow::anyhow!("{error}: run `songjiao init` first"),
+        StoreError::Outdated(_) => anyhow::anyhow!("{error}: run `songjiao init` to upgrade it"),
+        StoreError::NoDatabase { .. } => anyhow::anyhow!("{error}, then run `songjiao init`"),
+        other => other.into(),
     }
 }
 
@@ -288,7 +300,9 @@ fn solve(path: &std::path::Path) -> anyhow::Result<()> {
 }
 
 async fn init(context: &Context) -> anyhow::Result<()> {
-    let store = Store::open(&context.settings.database, true).await?;
+    let store = Store::open(&context.settings.database, true)
+        .await
+        .map_err(hint)?;
     store.migrate().await?;
     println!(
         "The database is ready: {}",

@@ -188,6 +188,35 @@ impl EscalatedMail<'_> {
     }
 }
 
+/// The operators told that a message was given up.
+pub struct UndeliverableMail<'a> {
+    pub id: i64,
+    pub attempts: i64,
+    pub kind: &'a str,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub error: &'a str,
+    pub link: &'a str,
+}
+
+#[derive(Template)]
+enum UndeliverableText<'a> {
+    #[template(path = "mail/zh-CN/undeliverable.txt")]
+    ZhCn { m: &'a UndeliverableMail<'a> },
+    #[template(path = "mail/en/undeliverable.txt")]
+    En { m: &'a UndeliverableMail<'a> },
+}
+
+impl UndeliverableMail<'_> {
+    pub fn render(&self, locale: Locale) -> Mail {
+        let text = match locale {
+            Locale::ZhCn => UndeliverableText::ZhCn { m: self },
+            Locale::En => UndeliverableText::En { m: self },
+        };
+        mail(text.render(), None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +279,16 @@ mod tests {
             EscalatedMail {
                 days: 5,
                 visits: vec![line()],
+                link,
+            }
+            .render(locale),
+            UndeliverableMail {
+                id: 42,
+                attempts: 12,
+                kind: "schedule",
+                recipient: "wrong@example",
+                subject: "2026-W49 送教安排（王芳）",
+                error: "550 no such user",
                 link,
             }
             .render(locale),

@@ -237,6 +237,16 @@ fn dead_letter_notices(
     if row.kind == "operator" {
         return Vec::new();
     }
+    let mail = mail::UndeliverableMail {
+        id: row.id,
+        attempts: row.attempts,
+        kind: &row.kind,
+        recipient: &row.recipient,
+        subject: &row.subject,
+        error,
+        link: &settings.web.public_url,
+    }
+    .render(settings.locale);
     settings
         .mail
         .operators
@@ -245,11 +255,8 @@ fn dead_letter_notices(
             idempotency_key: format!("dead:{}:{operator}", row.id),
             kind: "operator",
             recipient: operator.clone(),
-            subject: format!("songjiao: message {} could not be delivered", row.id),
-            body_text: format!(
-                "After {} tries over five days, songjiao gave up sending message {} ({}) to {}:\n\n  {}\n\nLast error: {error}\n\nFix the address or the mail settings, then: songjiao outbox retry {}\n",
-                row.attempts, row.id, row.kind, row.recipient, row.subject, row.id
-            ),
+            subject: mail.subject.clone(),
+            body_text: mail.text.clone(),
             body_html: None,
             attachments: Vec::new(),
         })

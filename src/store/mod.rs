@@ -37,7 +37,7 @@ pub enum StoreError {
     #[error("cannot reach PostgreSQL at {at}: {reason}")]
     Unreachable { at: String, reason: String },
     #[error(
-        "PostgreSQL at {at} has no database `{database}`: create it (as a user who may), e.g. `createdb -h {host} -p {port} -U {user} {database}`, then run `songjiao init`"
+        "PostgreSQL at {at} has no database `{database}`: create it (as a user who may), e.g. `createdb -h {host} -p {port} -U {user} {database}`"
     )]
     NoDatabase {
         at: String,
@@ -48,9 +48,9 @@ pub enum StoreError {
     },
     #[error("cannot create or upgrade the database schema: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("the database {0} is not set up yet: run `songjiao init` first")]
+    #[error("the database {0} is not set up yet (it has no schema)")]
     NotInitialised(String),
-    #[error("the database {0} is older than this program: run `songjiao init` to upgrade it")]
+    #[error("the database {0} has an older schema than this program")]
     Outdated(String),
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
