@@ -554,6 +554,72 @@ fn a_plan_made_during_the_year_starts_that_day_and_is_on_track(db: &TestDb) {
     assert!(again.contains("1 unchanged"), "{again}");
 }
 
+/// A person's details change with the flags given; the rest stays, a bad value
+/// changes nothing, and the audit names the fields without copying them.
+fn details_change_through_edit(db: &TestDb) {
+    db.ok(&["init"]);
+    db.import(
+        "teachers",
+        "teacher_id,name,email,school,available\nT01,王芳,wf@example.org,城关小学,Mon-AM Tue-AM\n",
+    );
+    db.import(
+        "students",
+        "student_id,name,school,gender,disability,guardian_phone,address\n\
+         S001,李小明,城关小学,男,智力残疾,13800138000,城关镇幸福路1号\n",
+    );
+    let said = db.ok(&[
+        "student",
+        "edit",
+        "S001",
+        "--guardian-phone",
+        "13900139000",
+        "--address",
+        "",
+    ]);
+    assert!(said.contains("updated: address, guardian phone"), "{said}");
+    let student = db.json(&["student", "show", "S001", "--format", "json"]);
+    assert_eq!(student["guardian_phone"], "13900139000");
+    assert_eq!(student["address"], serde_json::Value::Null);
+    assert_eq!(student["disability"], "intellectual");
+    assert_eq!(student["name"], "李小明");
+
+    let error = db.fails(&["student", "edit", "S001", "--guardian-phone", "call me"]);
+    assert!(error.contains("--guardian-phone"), "{error}");
+    let error = db.fails(&["student", "edit", "S404", "--name", "某某"]);
+    assert!(error.contains("no student S404 is registered"), "{error}");
+    assert_eq!(
+        db.json(&["student", "show", "S001", "--format", "json"])["guardian_phone"],
+        "13900139000"
+    );
+
+    db.ok(&[
+        "teacher",
+        "edit",
+        "T01",
+        "--available",
+        "周一上午 周四下午",
+        "--max-visits-per-day",
+        "1",
+    ]);
+    let teacher = db.json(&["teacher", "show", "T01", "--format", "json"]);
+    assert_eq!(teacher["max_visits_per_day"], 1);
+    assert_eq!(teacher["email"], "wf@example.org");
+    assert_eq!(
+        teacher["available"].as_array().map(Vec::len),
+        Some(2),
+        "{teacher}"
+    );
+    let audit =
+        db.sql_rows("SELECT detail FROM audit_log WHERE entity = 'student' AND action = 'update'");
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert!(audit[0].contains("guardian_phone"), "{}", audit[0]);
+    assert!(
+        !audit[0].contains("13900139000") && !audit[0].contains("幸福路"),
+        "{}",
+        audit[0]
+    );
+}
+
 on_both_databases!(
     a_plan_made_during_the_year_starts_that_day_and_is_on_track,
     init_is_idempotent_and_required,
@@ -566,4 +632,5 @@ on_both_databases!(
     a_dry_run_changes_nothing,
     a_second_plan_is_refused_and_revising_keeps_history,
     students_and_teachers_are_added_one_by_one,
+    details_change_through_edit,
 );

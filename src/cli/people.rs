@@ -13,7 +13,7 @@ use crate::domain::student::StudentStatus;
 use crate::import::records::{self, CellError, Fields, parse_day};
 use crate::service::ServiceError;
 use crate::service::people::StudentRecord;
-use crate::service::registry::{self, NewAbsence};
+use crate::service::registry::{self, Changes, NewAbsence};
 use crate::store::Store;
 use crate::store::people::{self, Absence, AbsenceKind};
 
@@ -24,6 +24,11 @@ pub enum TeacherCommand {
         after_help = "Example:\n  songjiao teacher add --id T01 --name 王芳 --email wangfang@example.org \\\n      --school 城关小学 --available \"Mon-AM Mon-PM Wed-AM Thu-PM\""
     )]
     Add(TeacherArgs),
+    /// Change a registered teacher's details: only the flags given change.
+    #[command(
+        after_help = "Example:\n  songjiao teacher edit T01 --available \"Mon-AM Tue-AM Thu-PM\" --max-visits-per-day 2"
+    )]
+    Edit(TeacherEditArgs),
     /// List teachers.
     #[command(
         after_help = "Example:\n  songjiao teacher list --school 城关小学 --format csv > teachers.csv"
@@ -88,6 +93,68 @@ pub struct TeacherArgs {
     max_visits_per_day: Option<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct TeacherEditArgs {
+    teacher_id: String,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    email: Option<String>,
+    #[arg(long)]
+    school: Option<String>,
+    /// Weekly slots, e.g. "Mon-AM Tue-PM" or "周一上午 周二下午".
+    #[arg(long)]
+    available: Option<String>,
+    #[arg(long)]
+    max_visits_per_day: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StudentEditArgs {
+    student_id: String,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    school: Option<String>,
+    #[arg(long)]
+    gender: Option<String>,
+    #[arg(long)]
+    birth_date: Option<String>,
+    #[arg(long)]
+    disability: Option<String>,
+    #[arg(long)]
+    guardian_name: Option<String>,
+    #[arg(long)]
+    guardian_phone: Option<String>,
+    #[arg(long)]
+    address: Option<String>,
+    #[arg(long)]
+    available: Option<String>,
+    /// active, paused or left.
+    #[arg(long)]
+    status: Option<String>,
+}
+
+/// "guardian phone, address", or "nothing" when no flag was given.
+fn changed_list(changes: &Changes) -> String {
+    if changes.is_empty() {
+        return "nothing (give the flags to change)".into();
+    }
+    changes
+        .keys()
+        .map(|c| c.replace('_', " "))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The flags given, by column name.
+fn changes(pairs: Vec<(&'static str, Option<String>)>) -> Changes {
+    pairs
+        .into_iter()
+        .filter_map(|(column, value)| value.map(|v| (column, v)))
+        .collect()
+}
+
 #[derive(Debug, Subcommand)]
 pub enum StudentCommand {
     /// Register a student.
@@ -95,6 +162,12 @@ pub enum StudentCommand {
         after_help = "Example:\n  songjiao student add --id S0001 --name 李小明 --school 城关小学 --gender 男 \\\n      --birth-date 2015-03-02 --disability intellectual --guardian-name 李强 \\\n      --guardian-phone 13800138000 --address \"城关镇幸福路1号\" --available \"Mon-AM Wed-PM Fri-AM\""
     )]
     Add(Box<StudentArgs>),
+    /// Change a registered student's details: only the flags given change (an
+    /// empty value clears an optional one).
+    #[command(
+        after_help = "Example:\n  songjiao student edit S0001 --guardian-phone 13900139000 --address \"城关镇幸福路3号\""
+    )]
+    Edit(Box<StudentEditArgs>),
     /// List students.
     #[command(after_help = "Example:\n  songjiao student list --status active --format json")]
     List {
@@ -250,6 +323,32 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
                 teacher.teacher_id, teacher.name, teacher.school
             );
         }
+        TeacherCommand::Edit(args) => {
+            let changes = changes(vec![
+                ("name", args.name),
+                ("email", args.email),
+                ("school", args.school),
+                ("available", args.available),
+                ("max_visits_per_day", args.max_visits_per_day),
+            ]);
+            let teacher = registry::edit_teacher(
+                &store,
+                &context.settings,
+                &context.actor,
+                context.now,
+                &args.teacher_id,
+                &changes,
+            )
+            .await
+            .map_err(|e| worded(e, "teacher"))?;
+            println!(
+                "Teacher {} {} ({}) updated: {}.",
+                teacher.teacher_id,
+                teacher.name,
+                teacher.school,
+                changed_list(&changes)
+            );
+        }
         TeacherCommand::List { school, format } => {
             let teachers = registry::teachers(&store, school.as_deref()).await?;
             print_rows(&teachers, format, &mut out)?;
@@ -315,6 +414,37 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
             println!(
                 "Registered student {} {} ({}). Next: songjiao plan set {} --teacher TEACHER_ID",
                 student.student_id, student.name, student.school, student.student_id
+            );
+        }
+        StudentCommand::Edit(args) => {
+            let changes = changes(vec![
+                ("name", args.name),
+                ("school", args.school),
+                ("gender", args.gender),
+                ("birth_date", args.birth_date),
+                ("disability", args.disability),
+                ("guardian_name", args.guardian_name),
+                ("guardian_phone", args.guardian_phone),
+                ("address", args.address),
+                ("available", args.available),
+                ("status", args.status),
+            ]);
+            let student = registry::edit_student(
+                &store,
+                &context.settings,
+                &context.actor,
+                context.now,
+                &args.student_id,
+                &changes,
+            )
+            .await
+            .map_err(|e| worded(e, "student"))?;
+            println!(
+                "Student {} {} ({}) updated: {}.",
+                student.student_id,
+                student.name,
+                student.school,
+                changed_list(&changes)
             );
         }
         StudentCommand::List {

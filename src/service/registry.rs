@@ -3,15 +3,18 @@
 //! (flags, forms, sheet rows) with `import::records`; these functions check the
 //! rest and write, each in its own transaction with its audit rows.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::people::StudentRecord;
-use super::{Actor, ServiceError};
+use super::{Actor, Problem, ServiceError};
+use crate::config::Settings;
 use crate::domain::calendar::SchoolYear;
+use crate::domain::slot::format_weekly_slots;
 use crate::domain::student::{StudentStatus, check_email};
+use crate::import::records::{self, CellError, Fields};
 use crate::store::alerts::{self, Supervisor};
 use crate::store::people::{self, Absence, AbsenceKind, Student, Teacher};
 use crate::store::{Store, plans};
@@ -66,6 +69,138 @@ pub async fn register_student(
     people::save_students(&mut tx, std::slice::from_ref(student), &HashMap::new()).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Changes to a registered person, as text by column name (`guardian_phone`,
+/// `available`, …), the way a form or flags give them; each column given replaces
+/// the stored value, an empty one clears it. Checked by the sheet's rules.
+pub type Changes = BTreeMap<&'static str, String>;
+
+/// Turns cell errors into the service's problems.
+fn invalid(errors: Vec<CellError>) -> ServiceError {
+    ServiceError::Invalid(
+        errors
+            .into_iter()
+            .map(|e| Problem::new(e.column, e.reason))
+            .collect(),
+    )
+}
+
+/// Applies `changes` over `stored` (both as text by column) and reads the result
+/// with the sheet's rules for that kind of row.
+fn merged<T>(
+    stored: Vec<(&'static str, String)>,
+    changes: &Changes,
+    read: impl FnOnce(&mut Fields<'_>) -> Option<T>,
+) -> Result<T, ServiceError> {
+    let mut text: HashMap<&'static str, String> = stored.into_iter().collect();
+    text.extend(
+        changes
+            .iter()
+            .map(|(column, value)| (*column, value.clone())),
+    );
+    let values = text
+        .iter()
+        .map(|(column, value)| (*column, value.as_str()))
+        .collect();
+    let mut fields = Fields::new(0, values);
+    let read = read(&mut fields);
+    read.ok_or_else(|| invalid(fields.errors))
+}
+
+/// Changes a registered teacher's details (an id cannot change).
+pub async fn edit_teacher(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    teacher_id: &str,
+    changes: &Changes,
+) -> Result<Teacher, ServiceError> {
+    if changes.contains_key("teacher_id") {
+        return Err(ServiceError::invalid(
+            "teacher_id",
+            "a teacher's id cannot change",
+        ));
+    }
+    let slots = settings.slot_table().map_err(ServiceError::Settings)?;
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let stored = people::teacher(&mut tx, teacher_id)
+        .await?
+        .ok_or_else(|| not_found("teacher", teacher_id))?;
+    let teacher = merged(
+        vec![
+            ("teacher_id", stored.teacher_id.clone()),
+            ("name", stored.name.clone()),
+            ("email", stored.email.clone()),
+            ("school", stored.school.clone()),
+            ("available", format_weekly_slots(&stored.available)),
+            (
+                "max_visits_per_day",
+                stored
+                    .max_visits_per_day
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+            ),
+        ],
+        changes,
+        |fields| records::teacher(fields, &slots),
+    )?;
+    let existing = HashMap::from([(stored.teacher_id.clone(), stored)]);
+    people::save_teachers(&mut tx, std::slice::from_ref(&teacher), &existing).await?;
+    tx.commit().await?;
+    Ok(teacher)
+}
+
+/// Changes a registered student's details (an id cannot change); the audit row
+/// names the fields that changed, never their personal values.
+pub async fn edit_student(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    student_id: &str,
+    changes: &Changes,
+) -> Result<Student, ServiceError> {
+    if changes.contains_key("student_id") {
+        return Err(ServiceError::invalid(
+            "student_id",
+            "a student's id cannot change",
+        ));
+    }
+    let slots = settings.slot_table().map_err(ServiceError::Settings)?;
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let stored = people::student(&mut tx, student_id)
+        .await?
+        .ok_or_else(|| not_found("student", student_id))?;
+    let text_of = |value: Option<String>| value.unwrap_or_default();
+    let student = merged(
+        vec![
+            ("student_id", stored.student_id.clone()),
+            ("name", stored.name.clone()),
+            ("school", stored.school.clone()),
+            ("gender", text_of(stored.gender.map(|g| g.code().into()))),
+            (
+                "birth_date",
+                text_of(stored.birth_date.map(|d| d.to_string())),
+            ),
+            (
+                "disability",
+                text_of(stored.disability.map(|d| d.code().into())),
+            ),
+            ("guardian_name", text_of(stored.guardian_name.clone())),
+            ("guardian_phone", text_of(stored.guardian_phone.clone())),
+            ("address", text_of(stored.address.clone())),
+            ("available", format_weekly_slots(&stored.available)),
+            ("status", stored.status.code().into()),
+        ],
+        changes,
+        |fields| records::student(fields, &slots),
+    )?;
+    let existing = HashMap::from([(stored.student_id.clone(), stored)]);
+    people::save_students(&mut tx, std::slice::from_ref(&student), &existing).await?;
+    tx.commit().await?;
+    Ok(student)
 }
 
 /// A teacher's leave or a student's pause: no visits from `from` to `to`, both included.

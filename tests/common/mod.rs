@@ -229,6 +229,39 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// The first column of each row a query returns, as text.
+    pub fn sql_rows(&self, query: &str) -> Vec<String> {
+        runtime().block_on(async {
+            use sqlx::{Connection, Row};
+            let query = sqlx::AssertSqlSafe(query.to_string());
+            if self.is_postgres() {
+                let mut connection = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
+                sqlx::query(query)
+                    .fetch_all(&mut connection)
+                    .await
+                    .expect("run SQL")
+                    .iter()
+                    .map(|row| row.get::<String, _>(0))
+                    .collect()
+            } else {
+                let mut connection = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
+                sqlx::query(query)
+                    .fetch_all(&mut connection)
+                    .await
+                    .expect("run SQL")
+                    .iter()
+                    .map(|row| row.get::<String, _>(0))
+                    .collect()
+            }
+        })
+    }
+}
+
 /// A small district shared by the planning and records tests.
 pub const TEACHERS: &str = "\
 teacher_id,name,email,school,available,max_visits_per_day
