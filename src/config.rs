@@ -35,6 +35,7 @@ pub struct Settings {
     pub alerts: AlertSettings,
     pub jobs: JobSettings,
     pub web: WebSettings,
+    pub security: SecuritySettings,
     /// The slot table and the school calendars, built once per process (and shared
     /// by clones): a district's whole day of jobs reads them thousands of times.
     #[serde(skip)]
@@ -121,6 +122,27 @@ pub struct RecordSettings {
     pub escalate_after_days: u32,
 }
 
+/// Logins, sessions and the access log (等保 2.0; PIPL art. 28, 31).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    pub min_password_length: usize,
+    /// How many of lower case, upper case, digits and other characters a password
+    /// must mix (0: no rule).
+    pub password_character_classes: usize,
+    /// A password older than this many days must be changed at the next login (0: never).
+    pub password_max_age_days: u32,
+    pub session_idle_minutes: u32,
+    pub session_lifetime_hours: u32,
+    pub max_failed_logins: u32,
+    pub lockout_minutes: u32,
+    /// Failed logins from one address within `lockout_minutes` after which each
+    /// further try from it waits.
+    pub address_failures_before_slowing: u32,
+    pub invitation_hours: u32,
+    pub access_log_days: u32,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MailTransport {
@@ -179,6 +201,20 @@ pub struct JobSettings {
 pub struct WebSettings {
     pub listen: String,
     pub public_url: String,
+    /// Cookies only over HTTPS; unset: on unless `listen` is a loopback address.
+    #[serde(default)]
+    pub secure_cookies: Option<bool>,
+}
+
+impl WebSettings {
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies.unwrap_or_else(|| {
+            !self
+                .listen
+                .parse::<std::net::SocketAddr>()
+                .is_ok_and(|a| a.ip().is_loopback())
+        })
+    }
 }
 
 /// A secret never printed: `Debug` and `Serialize` show whether it is set, not what it is.
@@ -351,6 +387,28 @@ impl Settings {
             return Err(("defaults.max_visits_per_week", "a week has 7 days".into()));
         }
         self.slot_table().map_err(|message| ("slots", message))?;
+        let security = &self.security;
+        if security.min_password_length < 8 {
+            return Err(("security.min_password_length", "must be at least 8".into()));
+        }
+        if security.password_character_classes > 4 {
+            return Err((
+                "security.password_character_classes",
+                "there are 4 classes: lower case, upper case, digits, others".into(),
+            ));
+        }
+        if security.access_log_days < 180 {
+            return Err((
+                "security.access_log_days",
+                "access logs are kept at least 180 days (等保 2.0)".into(),
+            ));
+        }
+        if security.session_idle_minutes == 0 || security.session_lifetime_hours == 0 {
+            return Err((
+                "security",
+                "session_idle_minutes and session_lifetime_hours must be at least 1".into(),
+            ));
+        }
         if !self.database.url.starts_with("sqlite:") && !self.database.url.starts_with("postgres") {
             return Err((
                 "database.url",

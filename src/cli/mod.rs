@@ -12,6 +12,7 @@ mod progress;
 mod reports;
 mod serve;
 mod simulate;
+mod users;
 mod visit;
 mod week;
 
@@ -120,6 +121,12 @@ pub enum Command {
     /// Shortfall alerts: list them, acknowledge one.
     #[command(subcommand)]
     Alert(alerts::AlertCommand),
+    /// Accounts people log in with: add, list, disable, enable, reset, scope.
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// The access log of reads of children's details: list, verify.
+    #[command(subcommand)]
+    Audit(users::AuditCommand),
     /// The emails waiting to be sent, sent, or given up.
     #[command(
         subcommand,
@@ -239,6 +246,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ledger(args) => reports::ledger(&context, args).await,
         Command::Export(args) => reports::export(&context, args).await,
         Command::Simulate(args) => simulate::run(&context, args).await,
+        Command::User(command) => users::run(&context, command).await,
+        Command::Audit(command) => users::audit(&context, command).await,
         Command::Outbox(command) => outbox::run(&context, command).await,
         Command::Supervisor(command) => alerts::supervisor(&context, command).await,
         Command::Serve(args) => serve::run(&context, args).await,

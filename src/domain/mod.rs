@@ -1,5 +1,6 @@
 //! Types and rules of home teaching. Pure: no clock, no I/O, no database.
 
+pub mod access;
 pub mod alert;
 pub mod calendar;
 pub mod pace;

@@ -217,6 +217,33 @@ impl UndeliverableMail<'_> {
     }
 }
 
+/// A one-time link to set a password: an invitation, or a reset.
+pub struct AccountLinkMail<'a> {
+    pub name: &'a str,
+    pub invite: bool,
+    pub link: &'a str,
+    /// When the link stops working, in the district's time.
+    pub until: &'a str,
+}
+
+#[derive(Template)]
+enum AccountLinkText<'a> {
+    #[template(path = "mail/zh-CN/account_link.txt")]
+    ZhCn { m: &'a AccountLinkMail<'a> },
+    #[template(path = "mail/en/account_link.txt")]
+    En { m: &'a AccountLinkMail<'a> },
+}
+
+impl AccountLinkMail<'_> {
+    pub fn render(&self, locale: Locale) -> Mail {
+        let text = match locale {
+            Locale::ZhCn => AccountLinkText::ZhCn { m: self },
+            Locale::En => AccountLinkText::En { m: self },
+        };
+        mail(text.render(), None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

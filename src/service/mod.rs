@@ -6,7 +6,9 @@
 //! Use cases move here from `jobs/`, `import/`, `reports/` and the command
 //! handlers one by one (docs/architecture.md, "Where this is going").
 
+pub mod accounts;
 pub mod alerts;
+pub mod audit;
 pub mod check_pace;
 pub mod digest;
 pub mod imports;
@@ -23,17 +25,28 @@ pub mod visits;
 
 use std::fmt;
 
+use crate::domain::access::{Role, Scope};
 use crate::store::StoreError;
 
-/// Who acts: recorded in audit rows. Logins will give it a role and a scope.
+/// Who acts, with their role and scope; recorded in audit rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub name: String,
+    pub role: Role,
+    pub scope: Scope,
+    /// The account behind a login; None for the command line and the daemon.
+    pub account_id: Option<i64>,
 }
 
 impl Actor {
+    /// The command line and the daemon: they run on the server, as a local admin.
     pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into() }
+        Self {
+            name: name.into(),
+            role: Role::Admin,
+            scope: Scope::District,
+            account_id: None,
+        }
     }
 
     /// The actor as audit rows record it.

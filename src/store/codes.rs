@@ -5,6 +5,7 @@
 use sqlx::Database;
 use sqlx::error::BoxDynError;
 
+use crate::domain::access::Role;
 use crate::domain::pace::Status;
 use crate::domain::student::{Disability, Gender, StudentStatus};
 use crate::domain::visit::{MissReason, Mode, Outcome, VisitStatus};
@@ -63,6 +64,7 @@ stored_as_text! {
     Disability => |t| code(Disability::ALL, Disability::code, t),
     StudentStatus => |t| code(StudentStatus::ALL, StudentStatus::code, t),
     Status => Status::parse,
+    Role => |t| code(Role::ALL, Role::code, t),
 }
 
 /// The outcomes that deliver periods, as an SQL list: `('completed', 'partial')`.

@@ -4,6 +4,8 @@
 //! SQL (`$1` placeholders, `RETURNING`, `ON CONFLICT`) and run through [`Tx`], which
 //! binds [`Arg`]s to whichever of the two pools the URL chose at start.
 
+pub mod access_log;
+pub mod accounts;
 pub mod alerts;
 pub mod audit;
 pub mod codes;

@@ -108,6 +108,16 @@ async fn availability(
 }
 
 /// The schools' ids by name, creating those mentioned for the first time.
+/// The names of the district's schools.
+pub async fn school_names(tx: &mut Tx) -> StoreResult<std::collections::BTreeSet<String>> {
+    #[derive(sqlx::FromRow)]
+    struct School {
+        name: String,
+    }
+    let rows: Vec<School> = tx.fetch_all("SELECT name FROM schools", args![]).await?;
+    Ok(rows.into_iter().map(|s| s.name).collect())
+}
+
 pub async fn school_ids<'a>(
     tx: &mut Tx,
     names: impl IntoIterator<Item = &'a str>,

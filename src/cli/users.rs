@@ -1,0 +1,257 @@
+//! `user …`: the accounts people log in with; `audit …`: the access log.
+
+use std::io::BufRead;
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+
+use super::Context;
+use super::output::{Format, print_rows};
+use crate::domain::access::{Role, Scope};
+use crate::import::records::parse_day;
+use crate::service::ServiceError;
+use crate::service::accounts::{self, NewUser, UserAdded};
+use crate::service::audit::{self, AccessQuery};
+use crate::store::access_log::Verdict;
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Give someone an account: without --password-stdin they get an email with a
+    /// link (valid `security.invitation_hours`) to set their password.
+    #[command(
+        after_help = "Examples:\n  songjiao user add admin@example.org --name 张主任 --role admin\n  songjiao user add wangfang@example.org --name 王芳 --role teacher --teacher T01\n  songjiao user add zhao@example.org --name 赵督导 --role supervisor --school 育敏学校\n  songjiao user add center@example.org --name 区特教中心 --role coordinator      # the whole district\n  printf '%s\\n' 'a long passphrase' | songjiao user add ops@example.org --name 运维 --role admin --password-stdin\n\nRoles: admin, coordinator, teacher, supervisor. A teacher account is linked to a\nregistered teacher (--teacher); a coordinator or supervisor covers the schools named\n(--school, repeated) or, with none, the whole district."
+    )]
+    Add(UserArgs),
+    /// Every account, its role, scope and state.
+    #[command(after_help = "Example:\n  songjiao user list")]
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Stop an account from logging in; its sessions end at once.
+    #[command(after_help = "Example:\n  songjiao user disable wangfang@example.org")]
+    Disable { email: String },
+    /// Let a disabled account log in again.
+    #[command(after_help = "Example:\n  songjiao user enable wangfang@example.org")]
+    Enable { email: String },
+    /// Clear an account's password and end its sessions; it gets a link to set a new one.
+    #[command(after_help = "Example:\n  songjiao user reset wangfang@example.org")]
+    Reset { email: String },
+    /// Change whose children an account sees.
+    #[command(
+        after_help = "Examples:\n  songjiao user scope zhao@example.org --school 育敏学校 --school 城关小学\n  songjiao user scope center@example.org          # the whole district"
+    )]
+    Scope {
+        email: String,
+        #[arg(long)]
+        teacher: Option<String>,
+        #[arg(long = "school")]
+        schools: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    email: String,
+    #[arg(long)]
+    name: String,
+    /// admin, coordinator, teacher or supervisor (or 管理员, 特教专干, 教师, 督导).
+    #[arg(long, value_parser = |s: &str| s.parse::<Role>())]
+    role: Role,
+    /// For a teacher account: the registered teacher it is.
+    #[arg(long)]
+    teacher: Option<String>,
+    /// For a coordinator or supervisor: a school they cover (repeat for more; none:
+    /// the whole district).
+    #[arg(long = "school")]
+    schools: Vec<String>,
+    /// Read the password from the first line of standard input instead of emailing
+    /// an invitation.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+fn scope(role: Role, teacher: Option<String>, schools: Vec<String>) -> Scope {
+    match (role, teacher) {
+        (_, Some(teacher_id)) => Scope::Teacher { teacher_id },
+        (Role::Teacher, None) => Scope::Schools { schools },
+        _ if schools.is_empty() => Scope::District,
+        _ => Scope::Schools { schools },
+    }
+}
+
+fn worded(error: ServiceError, email: &str) -> anyhow::Error {
+    match error {
+        ServiceError::NotFound { .. } => {
+            anyhow::anyhow!("there is no account {email}: see `songjiao user list`")
+        }
+        ServiceError::Conflict { .. } => anyhow::anyhow!(
+            "{email} already has an account: `songjiao user reset {email}` sends a new link"
+        ),
+        ServiceError::Invalid(problems) => {
+            let lines: Vec<String> = problems.iter().map(|p| format!("--{p}")).collect();
+            anyhow::anyhow!("{}; nothing was saved", lines.join("; "))
+        }
+        other => other.into(),
+    }
+}
+
+pub async fn run(context: &Context, command: UserCommand) -> anyhow::Result<()> {
+    let store = context.store().await?;
+    let (actor, now) = (&context.actor, context.now);
+    let zone = context.settings.time_zone;
+    match command {
+        UserCommand::Add(args) => {
+            let password = if args.password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                Some(line.trim_end_matches(['\r', '\n']).to_string())
+            } else {
+                None
+            };
+            let user = NewUser {
+                email: args.email.clone(),
+                name: args.name,
+                role: args.role,
+                scope: scope(args.role, args.teacher, args.schools),
+                password,
+            };
+            let added = accounts::add_user(&store, &context.settings, actor, now, user)
+                .await
+                .map_err(|e| worded(e, &args.email))?;
+            match added {
+                UserAdded::WithPassword => {
+                    println!("Account {} ({}) can log in now.", args.email, args.role)
+                }
+                UserAdded::Invited { until } => println!(
+                    "Account {} ({}) made; an email with a link to set the password is in the outbox (valid until {}).",
+                    args.email,
+                    args.role,
+                    until.with_timezone(&zone).format("%Y-%m-%d %H:%M")
+                ),
+            }
+        }
+        UserCommand::List { format } => {
+            let rows = accounts::list_users(&store, actor, now).await?;
+            print_rows(&rows, format, &mut std::io::stdout().lock())?;
+        }
+        UserCommand::Disable { email } => {
+            accounts::set_disabled(&store, actor, now, &email, true)
+                .await
+                .map_err(|e| worded(e, &email))?;
+            println!("Account {email} is disabled; its sessions have ended.");
+        }
+        UserCommand::Enable { email } => {
+            accounts::set_disabled(&store, actor, now, &email, false)
+                .await
+                .map_err(|e| worded(e, &email))?;
+            println!("Account {email} can log in again.");
+        }
+        UserCommand::Reset { email } => {
+            let until = accounts::reset(&store, &context.settings, actor, now, &email)
+                .await
+                .map_err(|e| worded(e, &email))?;
+            println!(
+                "Account {email}: password cleared, sessions ended; a link to set a new one is in the outbox (valid until {}).",
+                until.with_timezone(&zone).format("%Y-%m-%d %H:%M")
+            );
+        }
+        UserCommand::Scope {
+            email,
+            teacher,
+            schools,
+        } => {
+            let role = accounts::list_users(&store, actor, now)
+                .await?
+                .into_iter()
+                .find(|a| a.email == email.trim().to_lowercase())
+                .map(|a| a.role)
+                .ok_or_else(|| {
+                    worded(
+                        ServiceError::NotFound {
+                            what: "account",
+                            id: email.clone(),
+                        },
+                        &email,
+                    )
+                })?;
+            accounts::set_scope(&store, actor, now, &email, scope(role, teacher, schools))
+                .await
+                .map_err(|e| worded(e, &email))?;
+            println!("Account {email}: scope changed.");
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// The reads of children's details: who, role, which student, what, when, from where.
+    #[command(
+        after_help = "Examples:\n  songjiao audit list --student S001\n  songjiao audit list --user wangfang@example.org --since 2026-11-01 --format csv"
+    )]
+    List(AuditListArgs),
+    /// Check that no row of the access log was altered or removed.
+    #[command(after_help = "Example:\n  songjiao audit verify")]
+    Verify,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditListArgs {
+    #[arg(long)]
+    student: Option<String>,
+    #[arg(long)]
+    user: Option<String>,
+    /// Only reads: the access log holds only reads (changes are in the audit log),
+    /// so this is what it shows anyway.
+    #[arg(long = "reads")]
+    _reads: bool,
+    #[arg(long, value_parser = parse_day)]
+    since: Option<NaiveDate>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+pub async fn audit(context: &Context, command: AuditCommand) -> anyhow::Result<()> {
+    let store = context.store().await?;
+    let zone = context.settings.time_zone;
+    match command {
+        AuditCommand::List(args) => {
+            let since = args.since.and_then(|day| {
+                day.and_hms_opt(0, 0, 0)
+                    .and_then(|t| t.and_local_timezone(zone).earliest())
+                    .map(|t| t.to_utc())
+            });
+            let query = AccessQuery {
+                student_id: args.student,
+                account: args.user.map(|u| u.trim().to_lowercase()),
+                since,
+            };
+            let rows = audit::access_list(&store, &context.actor, &query).await?;
+            print_rows(&rows, args.format, &mut std::io::stdout().lock())?;
+        }
+        AuditCommand::Verify => match audit::verify(&store, &context.actor).await? {
+            Verdict::Intact { rows } => {
+                println!("The access log is intact: {rows} row(s), none altered or removed.")
+            }
+            Verdict::Altered { id } => {
+                store.close().await;
+                anyhow::bail!("access log row {id} was altered after it was written")
+            }
+            Verdict::RemovedBefore { id } => {
+                store.close().await;
+                anyhow::bail!("the access log row before row {id} was removed")
+            }
+            Verdict::RemovedAfter { id } => {
+                store.close().await;
+                match id {
+                    Some(id) => anyhow::bail!("access log rows after row {id} were removed"),
+                    None => anyhow::bail!("every access log row was removed"),
+                }
+            }
+        },
+    }
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! Who may see what: the roles, their scopes, and the rules that follow from them
+//! (docs/architecture.md, "People, roles and what each may see"). Pure.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::student::coded;
+
+coded!(
+    /// What a person does in the district, and so what they may see and change.
+    Role, "role" {
+    Admin = "admin" ["管理员"],
+    Coordinator = "coordinator" ["特教专干", "专干", "协调员"],
+    Teacher = "teacher" ["教师", "送教教师"],
+    Supervisor = "supervisor" ["督导"],
+});
+
+/// Whose children an account may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Scope {
+    /// Every school of the district.
+    District,
+    /// The students of these schools.
+    Schools { schools: Vec<String> },
+    /// The students whose current plan names this teacher (responsible or backup).
+    Teacher { teacher_id: String },
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scope::District => f.write_str("district"),
+            Scope::Schools { schools } => write!(f, "schools: {}", schools.join(", ")),
+            Scope::Teacher { teacher_id } => write!(f, "teacher {teacher_id}"),
+        }
+    }
+}
+
+impl Role {
+    /// The guardian's phone, the address and the diagnosis: for the people who
+    /// visit or keep the record, not for supervisors (PIPL: the least that does
+    /// the job).
+    pub fn sees_contact_and_diagnosis(self) -> bool {
+        !matches!(self, Role::Supervisor)
+    }
+
+    /// Accounts, settings and every school.
+    pub fn is_admin(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// The scope an account of this role must have, checked when it is made.
+    pub fn check_scope(self, scope: &Scope) -> Result<(), String> {
+        match (self, scope) {
+            (Role::Admin, Scope::District) => Ok(()),
+            (Role::Admin, _) => Err("an admin sees the whole district".into()),
+            (Role::Teacher, Scope::Teacher { .. }) => Ok(()),
+            (Role::Teacher, _) => {
+                Err("a teacher account is linked to a registered teacher (--teacher T01)".into())
+            }
+            (Role::Coordinator | Role::Supervisor, Scope::Teacher { .. }) => Err(format!(
+                "a {self} account covers schools (--school) or the whole district, not a teacher"
+            )),
+            (_, Scope::Schools { schools }) if schools.is_empty() => {
+                Err("name at least one school, or none for the whole district".into())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_read_in_chinese_and_english() {
+        assert_eq!("督导".parse::<Role>(), Ok(Role::Supervisor));
+        assert_eq!("Teacher".parse::<Role>(), Ok(Role::Teacher));
+        assert!("principal".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn each_role_has_its_kind_of_scope() {
+        let teacher = Scope::Teacher {
+            teacher_id: "T01".into(),
+        };
+        let schools = Scope::Schools {
+            schools: vec!["城关小学".into()],
+        };
+        assert!(Role::Teacher.check_scope(&teacher).is_ok());
+        assert!(Role::Teacher.check_scope(&Scope::District).is_err());
+        assert!(Role::Supervisor.check_scope(&schools).is_ok());
+        assert!(Role::Supervisor.check_scope(&teacher).is_err());
+        assert!(Role::Admin.check_scope(&schools).is_err());
+        assert!(
+            Role::Coordinator
+                .check_scope(&Scope::Schools { schools: vec![] })
+                .is_err()
+        );
+        assert!(!Role::Supervisor.sees_contact_and_diagnosis());
+        assert!(Role::Teacher.sees_contact_and_diagnosis());
+    }
+}

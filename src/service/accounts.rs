@@ -1,0 +1,677 @@
+//! Accounts and logins: who may use the platform, with which role and scope;
+//! passwords (argon2id, hashed off the async threads), one-time links, sessions
+//! that end, and failed logins that lock an account and slow an address.
+
+use std::time::Duration as StdDuration;
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{Actor, ServiceError};
+use crate::config::{SecuritySettings, Settings};
+use crate::domain::access::{Role, Scope};
+use crate::domain::student::check_email;
+use crate::notify::mail::AccountLinkMail;
+use crate::store::accounts::{self, Account, LinkPurpose, SessionRow};
+use crate::store::outbox::{self, NewMessage};
+use crate::store::{Store, people};
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A random secret for a cookie or a link: 32 bytes as hex.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    // The operating system's generator failing is not something to carry on from.
+    getrandom::fill(&mut bytes).expect("the system random generator works");
+    hex(&bytes)
+}
+
+/// How a secret is kept: its SHA-256, so a copy of the database opens no session.
+pub fn secret_hash(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// Checks a new password against the policy; the reasons in plain words.
+pub fn check_password(password: &str, policy: &SecuritySettings) -> Result<(), ServiceError> {
+    let length = password.chars().count();
+    if length < policy.min_password_length {
+        return Err(ServiceError::invalid(
+            "password",
+            format!(
+                "a password needs at least {} characters (this one has {length})",
+                policy.min_password_length
+            ),
+        ));
+    }
+    let classes = [
+        password.chars().any(|c| c.is_lowercase()),
+        password.chars().any(|c| c.is_uppercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_alphanumeric()),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    if classes < policy.password_character_classes {
+        return Err(ServiceError::invalid(
+            "password",
+            format!(
+                "a password mixes at least {} of: lower case, upper case, digits, other characters",
+                policy.password_character_classes
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// argon2id with its default parameters (19 MiB, 2 passes), off the async threads.
+async fn hash_password(password: String) -> Result<String, ServiceError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| ServiceError::invalid("password", e.to_string()))
+    })
+    .await
+    .map_err(|e| ServiceError::Settings(format!("the password hasher stopped: {e}")))?
+}
+
+/// A hash of nothing in particular, verified against when an account does not
+/// exist, so that the answer takes the same time either way.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29uZ2ppYW9zb25namlhbw$8BHMxOsVxOl1MBYq6qU1o6W2gTXb3sCwDDLuLkeR6oQ";
+
+async fn verify_password(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let stored = hash.as_deref().unwrap_or(DUMMY_HASH);
+        let Ok(parsed) = PasswordHash::new(stored) else {
+            return false;
+        };
+        let verified = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+        verified && hash.is_some()
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn require_admin(actor: &Actor) -> Result<(), ServiceError> {
+    if actor.role.is_admin() {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
+            "only an admin manages accounts".into(),
+        ))
+    }
+}
+
+fn no_account(email: &str) -> ServiceError {
+    ServiceError::NotFound {
+        what: "account",
+        id: email.to_string(),
+    }
+}
+
+/// An account as lists show it: never its password hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountView {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// "district", "schools: 育敏学校, 城关小学" or "teacher T01".
+    pub scope: String,
+    pub state: &'static str,
+}
+
+impl AccountView {
+    fn of(account: &Account, now: DateTime<Utc>) -> Self {
+        let state = if account.disabled_at.is_some() {
+            "disabled"
+        } else if account.locked_until.is_some_and(|t| t > now) {
+            "locked"
+        } else if account.password_hash.is_none() {
+            "invited"
+        } else {
+            "active"
+        };
+        AccountView {
+            email: account.email.clone(),
+            name: account.name.clone(),
+            role: account.role,
+            scope: account.scope.to_string(),
+            state,
+        }
+    }
+}
+
+/// Someone to give an account to.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub scope: Scope,
+    /// None: an invitation link is emailed instead.
+    pub password: Option<String>,
+}
+
+/// What adding a user did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserAdded {
+    WithPassword,
+    /// The invitation is in the outbox, valid until then.
+    Invited {
+        until: DateTime<Utc>,
+    },
+}
+
+/// The scope must name things that exist: a registered teacher, known schools.
+async fn check_scope(
+    tx: &mut crate::store::Tx,
+    role: Role,
+    scope: &Scope,
+) -> Result<(), ServiceError> {
+    role.check_scope(scope)
+        .map_err(|reason| ServiceError::invalid("scope", reason))?;
+    match scope {
+        Scope::Teacher { teacher_id } => {
+            if people::teacher(tx, teacher_id).await?.is_none() {
+                return Err(ServiceError::invalid(
+                    "teacher",
+                    format!("{teacher_id} is not a registered teacher"),
+                ));
+            }
+        }
+        Scope::Schools { schools } => {
+            let known = people::school_names(tx).await?;
+            for school in schools {
+                if !known.contains(school) {
+                    return Err(ServiceError::invalid(
+                        "school",
+                        format!("{school} is not a school of the district"),
+                    ));
+                }
+            }
+        }
+        Scope::District => {}
+    }
+    Ok(())
+}
+
+/// Queues the email with a one-time link to set a password; the link is valid
+/// `security.invitation_hours`.
+async fn send_link(
+    tx: &mut crate::store::Tx,
+    settings: &Settings,
+    account_id: i64,
+    email: &str,
+    name: &str,
+    purpose: LinkPurpose,
+) -> Result<DateTime<Utc>, ServiceError> {
+    let token = new_secret();
+    let until = tx.now + Duration::hours(i64::from(settings.security.invitation_hours));
+    accounts::create_link(tx, &secret_hash(&token), account_id, purpose, until).await?;
+    let link = format!(
+        "{}/password/{token}",
+        settings.web.public_url.trim_end_matches('/')
+    );
+    let until_local = until
+        .with_timezone(&settings.time_zone)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    let mail = AccountLinkMail {
+        name,
+        invite: purpose == LinkPurpose::Invite,
+        link: &link,
+        until: &until_local,
+    }
+    .render(settings.locale);
+    outbox::enqueue(
+        tx,
+        vec![NewMessage {
+            idempotency_key: format!("account-link:{account_id}:{}", secret_hash(&token)),
+            kind: "account",
+            recipient: email.to_string(),
+            subject: mail.subject,
+            body_text: mail.text,
+            body_html: None,
+            attachments: Vec::new(),
+        }],
+    )
+    .await?;
+    Ok(until)
+}
+
+pub async fn add_user(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    user: NewUser,
+) -> Result<UserAdded, ServiceError> {
+    require_admin(actor)?;
+    let email = check_email(&user.email).map_err(|e| ServiceError::invalid("email", e))?;
+    let name = user.name.trim();
+    if name.is_empty() {
+        return Err(ServiceError::invalid("name", "an account needs a name"));
+    }
+    let hash = match user.password {
+        Some(password) => {
+            check_password(&password, &settings.security)?;
+            Some(hash_password(password).await?)
+        }
+        None => None,
+    };
+    let mut tx = store.write(&actor.audit(), now).await?;
+    check_scope(&mut tx, user.role, &user.scope).await?;
+    if accounts::by_email(&mut tx, &email).await?.is_some() {
+        return Err(ServiceError::Conflict {
+            what: format!("a new account {email}"),
+            with: format!("the account {email}"),
+        });
+    }
+    let id = accounts::create(
+        &mut tx,
+        &email,
+        name,
+        user.role,
+        &user.scope,
+        hash.as_deref(),
+    )
+    .await?;
+    let added = match hash {
+        Some(_) => UserAdded::WithPassword,
+        None => UserAdded::Invited {
+            until: send_link(&mut tx, settings, id, &email, name, LinkPurpose::Invite).await?,
+        },
+    };
+    tx.commit().await?;
+    Ok(added)
+}
+
+pub async fn list_users(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<AccountView>, ServiceError> {
+    require_admin(actor)?;
+    let mut tx = store.read().await?;
+    let rows = accounts::list(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(rows.iter().map(|a| AccountView::of(a, now)).collect())
+}
+
+/// Disables (`disabled`) or enables an account; disabling ends its sessions at once.
+pub async fn set_disabled(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    email: &str,
+    disabled: bool,
+) -> Result<(), ServiceError> {
+    require_admin(actor)?;
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let account = accounts::by_email(&mut tx, email)
+        .await?
+        .ok_or_else(|| no_account(email))?;
+    accounts::set_disabled(&mut tx, account.id, disabled.then_some(now)).await?;
+    if disabled {
+        accounts::end_sessions(&mut tx, account.id).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Clears the password, ends every session and emails a link to set a new one.
+pub async fn reset(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    email: &str,
+) -> Result<DateTime<Utc>, ServiceError> {
+    require_admin(actor)?;
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let account = accounts::by_email(&mut tx, email)
+        .await?
+        .ok_or_else(|| no_account(email))?;
+    accounts::set_password(&mut tx, account.id, None).await?;
+    accounts::end_sessions(&mut tx, account.id).await?;
+    let until = send_link(
+        &mut tx,
+        settings,
+        account.id,
+        &account.email,
+        &account.name,
+        LinkPurpose::Reset,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(until)
+}
+
+/// Changes whose children an account may see.
+pub async fn set_scope(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    email: &str,
+    scope: Scope,
+) -> Result<(), ServiceError> {
+    require_admin(actor)?;
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let account = accounts::by_email(&mut tx, email)
+        .await?
+        .ok_or_else(|| no_account(email))?;
+    check_scope(&mut tx, account.role, &scope).await?;
+    accounts::set_scope(&mut tx, &account, &scope).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a password through a one-time link (an invitation or a reset); the link
+/// and any other open link of the account are used up.
+pub async fn set_password_by_link(
+    store: &Store,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    token: &str,
+    password: String,
+) -> Result<String, ServiceError> {
+    check_password(&password, &settings.security)?;
+    let hash = hash_password(password).await?;
+    let mut tx = store.write(&Actor::new("link").audit(), now).await?;
+    let not_found = || ServiceError::NotFound {
+        what: "link",
+        id: "(expired or used)".into(),
+    };
+    let account_id = accounts::link_account(&mut tx, &secret_hash(token))
+        .await?
+        .ok_or_else(not_found)?;
+    let account = accounts::by_id(&mut tx, account_id)
+        .await?
+        .ok_or_else(not_found)?;
+    accounts::set_password(&mut tx, account.id, Some(&hash)).await?;
+    accounts::use_links(&mut tx, account.id).await?;
+    tx.commit().await?;
+    Ok(account.email)
+}
+
+/// Whether a one-time link can still be used (to show its form, or say it cannot).
+pub async fn link_is_valid(
+    store: &Store,
+    now: DateTime<Utc>,
+    token: &str,
+) -> Result<bool, ServiceError> {
+    let mut tx = store.write(&Actor::new("link").audit(), now).await?;
+    let valid = accounts::link_account(&mut tx, &secret_hash(token))
+        .await?
+        .is_some();
+    tx.rollback().await?;
+    Ok(valid)
+}
+
+/// Where a login came from.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub address: String,
+    pub user_agent: String,
+}
+
+/// A session begun: the cookie's value (shown once, never stored) and who it is.
+#[derive(Debug, Clone)]
+pub struct Login {
+    pub session_id: String,
+    pub actor: Actor,
+    /// The password is older than `security.password_max_age_days`.
+    pub must_change_password: bool,
+}
+
+/// Why a login did not succeed; never whether the account exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginRefused {
+    /// Wrong email or password (or an account that is disabled or has no password).
+    Wrong,
+    /// Too many failures: locked until then.
+    Locked { until: DateTime<Utc> },
+}
+
+/// The actor an account acts as.
+pub fn actor_of(account: &Account) -> Actor {
+    Actor {
+        name: format!("user:{}", account.email),
+        role: account.role,
+        scope: account.scope.clone(),
+        account_id: Some(account.id),
+    }
+}
+
+/// Checks an email and password and begins a session. Failures count towards the
+/// account's lock and slow the address; the answer and its time are the same
+/// whether the account exists or not.
+pub async fn login(
+    store: &Store,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    email: &str,
+    password: String,
+    client: &Client,
+) -> Result<Result<Login, LoginRefused>, ServiceError> {
+    let policy = &settings.security;
+    let window = Duration::minutes(i64::from(policy.lockout_minutes));
+    let email = email.trim().to_lowercase();
+    let audit = Actor::new(format!("login:{email}")).audit();
+    let (account, address_failures) = {
+        let mut tx = store.write(&audit, now).await?;
+        let account = accounts::by_email(&mut tx, &email).await?;
+        let failures =
+            accounts::address_failures_since(&mut tx, &client.address, now - window).await?;
+        tx.rollback().await?;
+        (account, failures)
+    };
+    if address_failures >= policy.address_failures_before_slowing {
+        // An address that keeps failing waits a second per failure beyond the
+        // threshold (at most 10), whatever it tries.
+        let extra = address_failures - policy.address_failures_before_slowing + 1;
+        tokio::time::sleep(StdDuration::from_secs(u64::from(extra.min(10)))).await;
+    }
+    let hash = account.as_ref().and_then(|a| a.password_hash.clone());
+    let verified = verify_password(password, hash).await;
+    let mut tx = store.write(&audit, now).await?;
+    let Some(account) = account else {
+        accounts::record_address_failure(&mut tx, &client.address).await?;
+        tx.commit().await?;
+        return Ok(Err(LoginRefused::Wrong));
+    };
+    if let Some(until) = account.locked_until.filter(|t| *t > now) {
+        tx.rollback().await?;
+        return Ok(Err(LoginRefused::Locked { until }));
+    }
+    if !verified || account.disabled_at.is_some() {
+        let failures = account.failed_logins + 1;
+        let locked_until = (failures >= policy.max_failed_logins).then_some(now + window);
+        accounts::record_failure(&mut tx, account.id, failures, locked_until).await?;
+        accounts::record_address_failure(&mut tx, &client.address).await?;
+        tx.commit().await?;
+        return Ok(Err(match locked_until {
+            Some(until) => LoginRefused::Locked { until },
+            None => LoginRefused::Wrong,
+        }));
+    }
+    accounts::clear_failures(&mut tx, account.id).await?;
+    let session_id = new_secret();
+    let expires_at = now + Duration::hours(i64::from(policy.session_lifetime_hours));
+    accounts::create_session(
+        &mut tx,
+        &secret_hash(&session_id),
+        account.id,
+        expires_at,
+        &client.address,
+        &client.user_agent,
+    )
+    .await?;
+    tx.commit().await?;
+    let must_change_password = policy.password_max_age_days > 0
+        && account
+            .password_changed_at
+            .is_none_or(|at| now - at > Duration::days(i64::from(policy.password_max_age_days)));
+    Ok(Ok(Login {
+        session_id,
+        actor: actor_of(&account),
+        must_change_password,
+    }))
+}
+
+/// The actor behind a session cookie, if the session is still open at `now`
+/// (not ended, not idle past `session_idle_minutes`, within its lifetime, its
+/// account enabled); the session is kept alive by the request.
+pub async fn session_actor(
+    store: &Store,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    session_id: &str,
+) -> Result<Option<Actor>, ServiceError> {
+    let idle = Duration::minutes(i64::from(settings.security.session_idle_minutes));
+    let id_hash = secret_hash(session_id);
+    let mut tx = store.write(&Actor::new("session").audit(), now).await?;
+    let Some(session) = accounts::session(&mut tx, &id_hash).await? else {
+        tx.rollback().await?;
+        return Ok(None);
+    };
+    let open = session.ended_at.is_none()
+        && session.expires_at > now
+        && now - session.last_seen_at <= idle;
+    let account = if open {
+        accounts::by_id(&mut tx, session.account_id)
+            .await?
+            .filter(|a| a.disabled_at.is_none() && a.password_hash.is_some())
+    } else {
+        None
+    };
+    match &account {
+        Some(_) => accounts::touch_session(&mut tx, &id_hash).await?,
+        None => accounts::end_session(&mut tx, &id_hash).await?,
+    }
+    tx.commit().await?;
+    Ok(account.as_ref().map(actor_of))
+}
+
+pub async fn logout(
+    store: &Store,
+    now: DateTime<Utc>,
+    session_id: &str,
+) -> Result<(), ServiceError> {
+    let mut tx = store.write(&Actor::new("session").audit(), now).await?;
+    accounts::end_session(&mut tx, &secret_hash(session_id)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A session as its owner sees it on their account page.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionView {
+    /// A short, stable name for it (the start of its hash), to end it by.
+    pub handle: String,
+    pub current: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub address: String,
+    pub user_agent: String,
+}
+
+fn session_view(session: &SessionRow, current_hash: &str) -> SessionView {
+    SessionView {
+        handle: session.id_hash[..16].to_string(),
+        current: session.id_hash == current_hash,
+        created_at: session.created_at,
+        last_seen_at: session.last_seen_at,
+        address: session.address.clone(),
+        user_agent: session.user_agent.clone(),
+    }
+}
+
+/// The actor's own open sessions.
+pub async fn my_sessions(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    session_id: &str,
+) -> Result<Vec<SessionView>, ServiceError> {
+    let Some(account_id) = actor.account_id else {
+        return Ok(Vec::new());
+    };
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let sessions = accounts::open_sessions(&mut tx, account_id).await?;
+    tx.rollback().await?;
+    let current = secret_hash(session_id);
+    Ok(sessions.iter().map(|s| session_view(s, &current)).collect())
+}
+
+/// Ends one of the actor's own sessions, named by its handle.
+pub async fn end_my_session(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    handle: &str,
+) -> Result<(), ServiceError> {
+    let account_id = actor
+        .account_id
+        .ok_or_else(|| ServiceError::Forbidden("no account".into()))?;
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let session = accounts::open_sessions(&mut tx, account_id)
+        .await?
+        .into_iter()
+        .find(|s| s.id_hash.starts_with(handle) && handle.len() == 16)
+        .ok_or_else(|| ServiceError::NotFound {
+            what: "session",
+            id: handle.to_string(),
+        })?;
+    accounts::end_session(&mut tx, &session.id_hash).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes the actor's own password (the current one first); other sessions end.
+pub async fn change_password(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    session_id: &str,
+    current: String,
+    new: String,
+) -> Result<(), ServiceError> {
+    let account_id = actor
+        .account_id
+        .ok_or_else(|| ServiceError::Forbidden("no account".into()))?;
+    check_password(&new, &settings.security)?;
+    let account = {
+        let mut tx = store.read().await?;
+        let account = accounts::by_id(&mut tx, account_id).await?;
+        tx.rollback().await?;
+        account.ok_or_else(|| ServiceError::Forbidden("no account".into()))?
+    };
+    if !verify_password(current, account.password_hash.clone()).await {
+        return Err(ServiceError::invalid(
+            "current_password",
+            "the current password is not right",
+        ));
+    }
+    let hash = hash_password(new).await?;
+    let mut tx = store.write(&actor.audit(), now).await?;
+    accounts::set_password(&mut tx, account_id, Some(&hash)).await?;
+    let keep = secret_hash(session_id);
+    for session in accounts::open_sessions(&mut tx, account_id).await? {
+        if session.id_hash != keep {
+            accounts::end_session(&mut tx, &session.id_hash).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,497 @@
+//! Accounts, one-time links, sessions and failed logins. Secrets are never stored
+//! as given: passwords as argon2id hashes (made in `service::accounts`), link
+//! tokens and session ids as SHA-256 hashes.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{StoreResult, Tx, audit, people};
+use crate::args;
+use crate::domain::access::{Role, Scope};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    email: String,
+    name: String,
+    role: Role,
+    teacher_id: Option<String>,
+    district_wide: bool,
+    password_hash: Option<String>,
+    password_changed_at: Option<DateTime<Utc>>,
+    disabled_at: Option<DateTime<Utc>>,
+    failed_logins: i64,
+    locked_until: Option<DateTime<Utc>>,
+}
+
+/// An account as stored, with its scope.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub scope: Scope,
+    pub password_hash: Option<String>,
+    pub password_changed_at: Option<DateTime<Utc>>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub failed_logins: u32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+const ACCOUNT_COLUMNS: &str = "id, email, name, role, teacher_id, district_wide, password_hash,
+    password_changed_at, disabled_at, failed_logins, locked_until";
+
+#[derive(sqlx::FromRow)]
+struct AccountSchool {
+    account_id: i64,
+    school: String,
+}
+
+async fn with_scopes(tx: &mut Tx, rows: Vec<AccountRow>) -> StoreResult<Vec<Account>> {
+    let schools: Vec<AccountSchool> = tx
+        .fetch_all(
+            "SELECT a.account_id, s.name AS school FROM account_schools a
+             JOIN schools s ON s.id = a.school_id ORDER BY s.name",
+            args![],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let scope = match (&row.teacher_id, row.district_wide) {
+                (Some(teacher_id), _) => Scope::Teacher {
+                    teacher_id: teacher_id.clone(),
+                },
+                (None, true) => Scope::District,
+                (None, false) => Scope::Schools {
+                    schools: schools
+                        .iter()
+                        .filter(|s| s.account_id == row.id)
+                        .map(|s| s.school.clone())
+                        .collect(),
+                },
+            };
+            Account {
+                id: row.id,
+                email: row.email,
+                name: row.name,
+                role: row.role,
+                scope,
+                password_hash: row.password_hash,
+                password_changed_at: row.password_changed_at,
+                disabled_at: row.disabled_at,
+                failed_logins: row.failed_logins.max(0) as u32,
+                locked_until: row.locked_until,
+            }
+        })
+        .collect())
+}
+
+pub async fn list(tx: &mut Tx) -> StoreResult<Vec<Account>> {
+    let rows = tx
+        .fetch_all(
+            sqlx::AssertSqlSafe(format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY email"
+            )),
+            args![],
+        )
+        .await?;
+    with_scopes(tx, rows).await
+}
+
+/// The account with this email (any case).
+pub async fn by_email(tx: &mut Tx, email: &str) -> StoreResult<Option<Account>> {
+    let rows = tx
+        .fetch_all(
+            sqlx::AssertSqlSafe(format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = $1"
+            )),
+            args![email.trim().to_lowercase()],
+        )
+        .await?;
+    Ok(with_scopes(tx, rows).await?.pop())
+}
+
+pub async fn by_id(tx: &mut Tx, id: i64) -> StoreResult<Option<Account>> {
+    let rows = tx
+        .fetch_all(
+            sqlx::AssertSqlSafe(format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+            )),
+            args![id],
+        )
+        .await?;
+    Ok(with_scopes(tx, rows).await?.pop())
+}
+
+/// What an audit row says about an account: never its password.
+fn audit_detail(email: &str, name: &str, role: Role, scope: &Scope) -> serde_json::Value {
+    serde_json::json!({ "email": email, "name": name, "role": role, "scope": scope })
+}
+
+/// Creates an account; the email must be new (a unique index says so).
+pub async fn create(
+    tx: &mut Tx,
+    email: &str,
+    name: &str,
+    role: Role,
+    scope: &Scope,
+    password_hash: Option<&str>,
+) -> StoreResult<i64> {
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        id: i64,
+    }
+    let now = tx.now;
+    let (teacher_id, district_wide) = match scope {
+        Scope::Teacher { teacher_id } => (Some(teacher_id.clone()), false),
+        Scope::District => (None, true),
+        Scope::Schools { .. } => (None, false),
+    };
+    let id: Id = tx
+        .fetch_one(
+            "INSERT INTO accounts (email, name, role, teacher_id, district_wide, password_hash,
+                 password_changed_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+            args![
+                email.to_string(),
+                name.to_string(),
+                role.code(),
+                teacher_id,
+                district_wide,
+                password_hash.map(str::to_string),
+                password_hash.map(|_| now),
+                now
+            ],
+        )
+        .await?;
+    set_schools(tx, id.id, scope).await?;
+    audit::record(
+        tx,
+        "create",
+        "account",
+        &id.id.to_string(),
+        audit_detail(email, name, role, scope),
+    )
+    .await?;
+    Ok(id.id)
+}
+
+async fn set_schools(tx: &mut Tx, account_id: i64, scope: &Scope) -> StoreResult<()> {
+    tx.execute(
+        "DELETE FROM account_schools WHERE account_id = $1",
+        args![account_id],
+    )
+    .await?;
+    if let Scope::Schools { schools } = scope {
+        let ids = people::school_ids(tx, schools.iter().map(String::as_str)).await?;
+        for school in schools {
+            if let Some(&school_id) = ids.get(school.as_str()) {
+                tx.execute(
+                    "INSERT INTO account_schools (account_id, school_id) VALUES ($1, $2)",
+                    args![account_id, school_id],
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Changes whose children an account may see.
+pub async fn set_scope(tx: &mut Tx, account: &Account, scope: &Scope) -> StoreResult<()> {
+    let (teacher_id, district_wide) = match scope {
+        Scope::Teacher { teacher_id } => (Some(teacher_id.clone()), false),
+        Scope::District => (None, true),
+        Scope::Schools { .. } => (None, false),
+    };
+    let now = tx.now;
+    tx.execute(
+        "UPDATE accounts SET teacher_id = $2, district_wide = $3, updated_at = $4 WHERE id = $1",
+        args![account.id, teacher_id, district_wide, now],
+    )
+    .await?;
+    set_schools(tx, account.id, scope).await?;
+    audit::record(
+        tx,
+        "scope",
+        "account",
+        &account.id.to_string(),
+        serde_json::json!({ "old": account.scope, "new": scope }),
+    )
+    .await
+}
+
+/// Disables (Some) or enables (None) an account.
+pub async fn set_disabled(
+    tx: &mut Tx,
+    account_id: i64,
+    disabled_at: Option<DateTime<Utc>>,
+) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "UPDATE accounts SET disabled_at = $2, failed_logins = 0, locked_until = NULL, updated_at = $3
+         WHERE id = $1",
+        args![account_id, disabled_at, now],
+    )
+    .await?;
+    let action = if disabled_at.is_some() {
+        "disable"
+    } else {
+        "enable"
+    };
+    audit::record(
+        tx,
+        action,
+        "account",
+        &account_id.to_string(),
+        serde_json::json!({}),
+    )
+    .await
+}
+
+/// Replaces the password hash (None: the account must set one through a link).
+pub async fn set_password(
+    tx: &mut Tx,
+    account_id: i64,
+    password_hash: Option<&str>,
+) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "UPDATE accounts SET password_hash = $2, password_changed_at = $3, failed_logins = 0,
+             locked_until = NULL, updated_at = $3
+         WHERE id = $1",
+        args![account_id, password_hash.map(str::to_string), now],
+    )
+    .await?;
+    let action = if password_hash.is_some() {
+        "set_password"
+    } else {
+        "reset_password"
+    };
+    audit::record(
+        tx,
+        action,
+        "account",
+        &account_id.to_string(),
+        serde_json::json!({}),
+    )
+    .await
+}
+
+/// A failed login: the count, and the lock when it reached the limit.
+pub async fn record_failure(
+    tx: &mut Tx,
+    account_id: i64,
+    failed_logins: u32,
+    locked_until: Option<DateTime<Utc>>,
+) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE accounts SET failed_logins = $2, locked_until = $3 WHERE id = $1",
+        args![account_id, i64::from(failed_logins), locked_until],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn clear_failures(tx: &mut Tx, account_id: i64) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+        args![account_id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Why a one-time link was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    Invite,
+    Reset,
+}
+
+impl LinkPurpose {
+    fn code(self) -> &'static str {
+        match self {
+            LinkPurpose::Invite => "invite",
+            LinkPurpose::Reset => "reset",
+        }
+    }
+}
+
+pub async fn create_link(
+    tx: &mut Tx,
+    token_hash: &str,
+    account_id: i64,
+    purpose: LinkPurpose,
+    expires_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "INSERT INTO account_links (token_hash, account_id, purpose, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5)",
+        args![
+            token_hash.to_string(),
+            account_id,
+            purpose.code(),
+            now,
+            expires_at
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The account a valid link is for (unused, not expired at `tx.now`), if any.
+pub async fn link_account(tx: &mut Tx, token_hash: &str) -> StoreResult<Option<i64>> {
+    #[derive(sqlx::FromRow)]
+    struct Link {
+        account_id: i64,
+    }
+    let now = tx.now;
+    let link: Option<Link> = tx
+        .fetch_optional(
+            "SELECT account_id FROM account_links
+             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+            args![token_hash.to_string(), now],
+        )
+        .await?;
+    Ok(link.map(|l| l.account_id))
+}
+
+/// Uses a link up, with every other open link of its account.
+pub async fn use_links(tx: &mut Tx, account_id: i64) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "UPDATE account_links SET used_at = $2 WHERE account_id = $1 AND used_at IS NULL",
+        args![account_id, now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A logged-in browser, as stored.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct SessionRow {
+    #[serde(skip)]
+    pub id_hash: String,
+    pub account_id: i64,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub address: String,
+    pub user_agent: String,
+}
+
+const SESSION_COLUMNS: &str =
+    "id_hash, account_id, created_at, last_seen_at, expires_at, ended_at, address, user_agent";
+
+pub async fn create_session(
+    tx: &mut Tx,
+    id_hash: &str,
+    account_id: i64,
+    expires_at: DateTime<Utc>,
+    address: &str,
+    user_agent: &str,
+) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, expires_at, address, user_agent)
+         VALUES ($1, $2, $3, $3, $4, $5, $6)",
+        args![
+            id_hash.to_string(),
+            account_id,
+            now,
+            expires_at,
+            address.to_string(),
+            user_agent.chars().take(200).collect::<String>()
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn session(tx: &mut Tx, id_hash: &str) -> StoreResult<Option<SessionRow>> {
+    tx.fetch_optional(
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = $1"
+        )),
+        args![id_hash.to_string()],
+    )
+    .await
+}
+
+/// An account's sessions still open at `tx.now`, newest first.
+pub async fn open_sessions(tx: &mut Tx, account_id: i64) -> StoreResult<Vec<SessionRow>> {
+    let now = tx.now;
+    tx.fetch_all(
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions
+             WHERE account_id = $1 AND ended_at IS NULL AND expires_at > $2
+             ORDER BY created_at DESC"
+        )),
+        args![account_id, now],
+    )
+    .await
+}
+
+pub async fn touch_session(tx: &mut Tx, id_hash: &str) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1",
+        args![id_hash.to_string(), now],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn end_session(tx: &mut Tx, id_hash: &str) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "UPDATE sessions SET ended_at = $2 WHERE id_hash = $1 AND ended_at IS NULL",
+        args![id_hash.to_string(), now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Ends every open session of an account (disabled, or its password reset).
+pub async fn end_sessions(tx: &mut Tx, account_id: i64) -> StoreResult<u64> {
+    let now = tx.now;
+    tx.execute(
+        "UPDATE sessions SET ended_at = $2 WHERE account_id = $1 AND ended_at IS NULL",
+        args![account_id, now],
+    )
+    .await
+}
+
+pub async fn record_address_failure(tx: &mut Tx, address: &str) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "INSERT INTO login_failures (address, at) VALUES ($1, $2)",
+        args![address.to_string(), now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// How many logins from `address` failed since `since`.
+pub async fn address_failures_since(
+    tx: &mut Tx,
+    address: &str,
+    since: DateTime<Utc>,
+) -> StoreResult<u32> {
+    #[derive(sqlx::FromRow)]
+    struct Count {
+        n: i64,
+    }
+    let count: Count = tx
+        .fetch_one(
+            "SELECT COUNT(*) AS n FROM login_failures WHERE address = $1 AND at > $2",
+            args![address.to_string(), since],
+        )
+        .await?;
+    Ok(count.n.max(0) as u32)
+}

@@ -1,0 +1,426 @@
+//! Accounts and logins: who may log in, for how long, and what a failed login
+//! costs; the access log that no one can quietly change. Time is injected: the
+//! tests check expiry and lockout without waiting.
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::{TestDb, runtime};
+use songjiao::config::Settings;
+use songjiao::service::Actor;
+use songjiao::service::accounts::{self, Client, LoginRefused};
+use songjiao::store::Store;
+
+fn settings_for(db: &TestDb) -> Settings {
+    let mut settings = Settings::defaults();
+    settings.database.url = db.url.clone();
+    settings.mail.dir = db.dir.path().join("mail");
+    settings
+}
+
+fn client() -> Client {
+    Client {
+        address: "192.0.2.7".into(),
+        user_agent: "test".into(),
+    }
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    text.parse().unwrap()
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A district with a teacher, an admin who logs in with a password and a teacher
+/// invited by email.
+fn district(db: &TestDb) {
+    db.ok(&["init"]);
+    db.import(
+        "teachers",
+        "teacher_id,name,email,school\nT01,王芳,wf@example.org,城关小学\n",
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_songjiao"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("SONGJIAO_ACTOR", "test")
+        .args(["--database", &db.url])
+        .args([
+            "user",
+            "add",
+            "admin@example.org",
+            "--name",
+            "张主任",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(format!("{PASSWORD}\n").as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("run songjiao");
+    assert!(output.status.success(), "{}", common::stderr(&output));
+}
+
+fn users_are_managed_from_the_command_line(db: &TestDb) {
+    district(db);
+    let said = db.ok(&[
+        "user",
+        "add",
+        "wf@example.org",
+        "--name",
+        "王芳",
+        "--role",
+        "teacher",
+        "--teacher",
+        "T01",
+    ]);
+    assert!(said.contains("link to set the password"), "{said}");
+    let outbox = db.ok(&["outbox", "list", "--format", "json"]);
+    assert!(
+        outbox.contains("wf@example.org") && outbox.contains("请设置您的密码"),
+        "{outbox}"
+    );
+    for (args, expected) in [
+        (
+            vec!["--role", "teacher", "--teacher", "T09"],
+            "T09 is not a registered teacher",
+        ),
+        (
+            vec!["--role", "supervisor", "--school", "火星小学"],
+            "火星小学 is not a school of the district",
+        ),
+        (vec!["--role", "teacher"], "linked to a registered teacher"),
+        (vec!["--role", "principal"], "is not a role"),
+    ] {
+        let mut command = vec!["user", "add", "x@example.org", "--name", "某某"];
+        command.extend(args);
+        let error = db.fails(&command);
+        assert!(error.contains(expected), "{command:?}: {error}");
+    }
+    let error = db.fails(&[
+        "user",
+        "add",
+        "WF@example.org",
+        "--name",
+        "王芳",
+        "--role",
+        "admin",
+    ]);
+    assert!(error.contains("already has an account"), "{error}");
+
+    let users = db.json(&["user", "list", "--format", "json"]);
+    let states: Vec<(&str, &str)> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["email"].as_str().unwrap(), u["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("admin@example.org", "active"),
+            ("wf@example.org", "invited")
+        ]
+    );
+    assert!(!db.ok(&["user", "list"]).contains("argon2"));
+    db.ok(&["user", "disable", "wf@example.org"]);
+    assert!(db.ok(&["user", "list"]).contains("disabled"));
+    db.ok(&["user", "enable", "wf@example.org"]);
+    let error = db.fails(&["user", "disable", "nobody@example.org"]);
+    assert!(
+        error.contains("there is no account nobody@example.org"),
+        "{error}"
+    );
+}
+
+fn a_password_is_set_once_through_its_link(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let store = Store::open(&settings.database, false).await.unwrap();
+        let admin = Actor::new("test");
+        let now = at("2026-11-30T01:00:00Z");
+        accounts::add_user(
+            &store,
+            &settings,
+            &admin,
+            now,
+            accounts::NewUser {
+                email: "wf@example.org".into(),
+                name: "王芳".into(),
+                role: songjiao::domain::access::Role::Teacher,
+                scope: songjiao::domain::access::Scope::Teacher {
+                    teacher_id: "T01".into(),
+                },
+                password: None,
+            },
+        )
+        .await
+        .unwrap();
+        // The link is in the queued email; only its hash is in the database.
+        let mut tx = store.read().await.unwrap();
+        let queued = songjiao::store::outbox::list(&mut tx, None).await.unwrap();
+        tx.rollback().await.unwrap();
+        let body = &queued.last().unwrap().body_text;
+        let token = body
+            .split("/password/")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("a link in the invitation")
+            .to_string();
+        assert_eq!(token.len(), 64);
+
+        let refused = accounts::login(
+            &store,
+            &settings,
+            now,
+            "wf@example.org",
+            PASSWORD.into(),
+            &client(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(refused.unwrap_err(), LoginRefused::Wrong, "no password yet");
+        let short = accounts::set_password_by_link(&store, &settings, now, &token, "short".into())
+            .await
+            .unwrap_err();
+        assert!(short.to_string().contains("at least 10"), "{short}");
+        // Three days and an hour later the link no longer works.
+        let late = now + Duration::hours(73);
+        assert!(
+            accounts::set_password_by_link(&store, &settings, late, &token, PASSWORD.into())
+                .await
+                .is_err()
+        );
+        let email = accounts::set_password_by_link(&store, &settings, now, &token, PASSWORD.into())
+            .await
+            .unwrap();
+        assert_eq!(email, "wf@example.org");
+        assert!(
+            accounts::set_password_by_link(&store, &settings, now, &token, PASSWORD.into())
+                .await
+                .is_err(),
+            "a link works once"
+        );
+        let login = accounts::login(
+            &store,
+            &settings,
+            now,
+            "WF@example.org",
+            PASSWORD.into(),
+            &client(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(login.actor.role, songjiao::domain::access::Role::Teacher);
+        store.close().await;
+    });
+}
+
+fn sessions_end_when_idle_at_their_lifetime_and_on_disable(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let store = Store::open(&settings.database, false).await.unwrap();
+        let login_at = |now| {
+            let (store, settings) = (&store, &settings);
+            async move {
+                accounts::login(
+                    store,
+                    settings,
+                    now,
+                    "admin@example.org",
+                    PASSWORD.into(),
+                    &client(),
+                )
+                .await
+                .unwrap()
+                .unwrap()
+            }
+        };
+        let alive = |id: String, now| {
+            let (store, settings) = (&store, &settings);
+            async move {
+                accounts::session_actor(store, settings, now, &id)
+                    .await
+                    .unwrap()
+                    .is_some()
+            }
+        };
+        let t0 = at("2026-11-30T01:00:00Z");
+        let first = login_at(t0).await;
+        let second = login_at(t0).await;
+        assert_ne!(
+            first.session_id, second.session_id,
+            "a new id at every login"
+        );
+
+        // Idle: 29 minutes between requests keeps it; 31 ends it.
+        let mut now = t0;
+        for _ in 0..4 {
+            now += Duration::minutes(29);
+            assert!(alive(first.session_id.clone(), now).await);
+        }
+        assert!(
+            !alive(second.session_id.clone(), now).await,
+            "idle since t0"
+        );
+        assert!(
+            !alive(second.session_id.clone(), t0).await,
+            "ended stays ended"
+        );
+        // Absolute: kept busy, it still ends 12 hours after the login.
+        while now < t0 + Duration::hours(12) - Duration::minutes(20) {
+            now += Duration::minutes(20);
+            assert!(alive(first.session_id.clone(), now).await);
+        }
+        assert!(!alive(first.session_id.clone(), t0 + Duration::hours(12)).await);
+
+        // Disabling an account ends its sessions at once.
+        let third = login_at(t0).await;
+        assert!(alive(third.session_id.clone(), t0).await);
+        accounts::set_disabled(&store, &Actor::new("test"), t0, "admin@example.org", true)
+            .await
+            .unwrap();
+        assert!(!alive(third.session_id.clone(), t0).await);
+        let refused = accounts::login(
+            &store,
+            &settings,
+            t0,
+            "admin@example.org",
+            PASSWORD.into(),
+            &client(),
+        )
+        .await
+        .unwrap();
+        assert!(refused.is_err());
+        store.close().await;
+    });
+}
+
+fn five_failures_lock_an_account_for_fifteen_minutes(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let store = Store::open(&settings.database, false).await.unwrap();
+        let try_login = |email: &'static str, password: &'static str, now| {
+            let (store, settings) = (&store, &settings);
+            async move {
+                accounts::login(store, settings, now, email, password.into(), &client())
+                    .await
+                    .unwrap()
+                    .map(|_| ())
+            }
+        };
+        let t0 = at("2026-11-30T01:00:00Z");
+        for _ in 0..4 {
+            assert_eq!(
+                try_login("admin@example.org", "wrong password", t0).await,
+                Err(LoginRefused::Wrong)
+            );
+        }
+        let locked = try_login("admin@example.org", "wrong password", t0).await;
+        assert!(
+            matches!(locked, Err(LoginRefused::Locked { .. })),
+            "{locked:?}"
+        );
+        // Locked: even the right password is refused, until 15 minutes have passed.
+        assert!(matches!(
+            try_login("admin@example.org", PASSWORD, t0 + Duration::minutes(14)).await,
+            Err(LoginRefused::Locked { .. })
+        ));
+        assert_eq!(
+            try_login("admin@example.org", PASSWORD, t0 + Duration::minutes(16)).await,
+            Ok(())
+        );
+        // An unknown account gets the same answer as a wrong password.
+        assert_eq!(
+            try_login("nobody@example.org", PASSWORD, t0).await,
+            Err(LoginRefused::Wrong)
+        );
+        store.close().await;
+    });
+}
+
+fn the_access_log_finds_a_row_altered_or_removed(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let store = Store::open(&settings.database, false).await.unwrap();
+        let reader = Actor::new("user:zhao@example.org");
+        for (i, student) in ["S001", "S002", "S003", "S004"].iter().enumerate() {
+            let now = at("2026-11-30T01:00:00Z") + Duration::seconds(i as i64);
+            let mut tx = store.write(&reader.audit(), now).await.unwrap();
+            songjiao::service::audit::record_read(
+                &mut tx,
+                &reader,
+                student,
+                "student page",
+                "192.0.2.7",
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        store.close().await;
+    });
+    let said = db.ok(&["audit", "verify"]);
+    assert!(said.contains("intact: 4 row(s)"), "{said}");
+    let listed = db.ok(&["audit", "list", "--student", "S002", "--format", "csv"]);
+    assert!(
+        listed.contains("zhao@example.org") && listed.contains("S002"),
+        "{listed}"
+    );
+    assert!(!listed.contains("S003"), "{listed}");
+
+    db.sql("UPDATE access_log SET student_id = 'S009' WHERE id = 2");
+    let error = db.fails(&["audit", "verify"]);
+    assert!(error.contains("row 2 was altered"), "{error}");
+    db.sql("UPDATE access_log SET student_id = 'S002' WHERE id = 2");
+    db.ok(&["audit", "verify"]);
+    db.sql("DELETE FROM access_log WHERE id = 3");
+    let error = db.fails(&["audit", "verify"]);
+    assert!(error.contains("before row 4 was removed"), "{error}");
+}
+
+fn the_last_row_removed_is_found_too(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let store = Store::open(&settings.database, false).await.unwrap();
+        let reader = Actor::new("user:zhao@example.org");
+        for student in ["S001", "S002"] {
+            let mut tx = store
+                .write(&reader.audit(), at("2026-11-30T01:00:00Z"))
+                .await
+                .unwrap();
+            songjiao::service::audit::record_read(&mut tx, &reader, student, "student page", "::1")
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        store.close().await;
+    });
+    db.sql("DELETE FROM access_log WHERE id = 2");
+    let error = db.fails(&["audit", "verify"]);
+    assert!(error.contains("rows after row 1 were removed"), "{error}");
+}
+
+on_both_databases!(
+    users_are_managed_from_the_command_line,
+    a_password_is_set_once_through_its_link,
+    sessions_end_when_idle_at_their_lifetime_and_on_disable,
+    five_failures_lock_an_account_for_fifteen_minutes,
+    the_access_log_finds_a_row_altered_or_removed,
+    the_last_row_removed_is_found_too,
+);
