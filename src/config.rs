@@ -192,6 +192,7 @@ pub struct JobSettings {
     pub digest: String,
     pub remind_unrecorded: String,
     pub drain_outbox: String,
+    pub prune_access_log: String,
     pub catch_up_hours: u32,
     pub grace_seconds: u64,
 }

@@ -72,7 +72,7 @@ fn serve_reports_its_health_and_stops_cleanly_on_sigterm(db: &TestDb) {
     let health: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(health["database"], "ok");
     let jobs = health["jobs"].as_array().unwrap();
-    assert_eq!(jobs.len(), 5);
+    assert_eq!(jobs.len(), 6);
     assert!(jobs.iter().all(|j| j["next_run"].is_string()), "{health}");
     let drain = jobs.iter().find(|j| j["job"] == "drain_outbox").unwrap();
     assert_eq!(drain["last_run"]["outcome"], "succeeded", "{health}");

@@ -48,13 +48,16 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_by_account ON sessions (account_id);
 
--- Failed logins by address, to slow an address that keeps failing.
+-- Failed logins by address (to slow an address that keeps failing) and by the
+-- email tried (so an email with no account locks like one with an account).
 CREATE TABLE login_failures (
     id      INTEGER PRIMARY KEY,
     address TEXT NOT NULL,
+    email   TEXT NOT NULL,
     at      TEXT NOT NULL
 );
 CREATE INDEX login_failures_by_address ON login_failures (address, at);
+CREATE INDEX login_failures_by_email ON login_failures (email, at);
 
 -- Every read of a child's personal details: append-only, each row's hash covers
 -- the previous row's hash and its own fields.

@@ -272,6 +272,8 @@ pub enum JobName {
     RemindUnrecorded,
     /// Send the queued emails.
     DrainOutbox,
+    /// Remove the access-log rows older than `security.access_log_days`.
+    PruneAccessLog,
 }
 
 impl From<JobName> for crate::jobs::Job {
@@ -283,6 +285,7 @@ impl From<JobName> for crate::jobs::Job {
             JobName::Digest => Job::Digest,
             JobName::RemindUnrecorded => Job::RemindUnrecorded,
             JobName::DrainOutbox => Job::DrainOutbox,
+            JobName::PruneAccessLog => Job::PruneAccessLog,
         }
     }
 }

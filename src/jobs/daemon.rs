@@ -18,6 +18,7 @@ pub fn scheduled_jobs(settings: &Settings) -> Result<Vec<(Job, Schedule)>, Strin
         "digest" => Some(Job::Digest),
         "remind_unrecorded" => Some(Job::RemindUnrecorded),
         "drain_outbox" => Some(Job::DrainOutbox),
+        "prune_access_log" => Some(Job::PruneAccessLog),
         _ => None,
     };
     Ok(parsed
@@ -102,19 +103,16 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let jobs = scheduled_jobs(&settings).map_err(anyhow::Error::msg)?;
     let listen = listener.local_addr()?;
-    let health = std::sync::Arc::new(crate::web::Health {
+    let app = std::sync::Arc::new(crate::web::App {
         store: store.clone(),
         settings: settings.clone(),
         jobs: jobs.clone(),
+        clock: std::sync::Arc::new(Utc::now),
     });
     let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
-    let web = tokio::spawn(
-        axum::serve(listener, crate::web::router(health))
-            .with_graceful_shutdown(async {
-                let _ = web_stopped.await;
-            })
-            .into_future(),
-    );
+    let web = tokio::spawn(crate::web::serve(listener, app, async {
+        let _ = web_stopped.await;
+    }));
     tracing::info!(jobs = jobs.len(), %listen, "songjiao serve: started");
     let grace = std::time::Duration::from_secs(settings.jobs.grace_seconds);
     let mut stop = std::pin::pin!(shutdown);

@@ -20,6 +20,7 @@ pub enum Job {
     Digest,
     RemindUnrecorded,
     DrainOutbox,
+    PruneAccessLog,
 }
 
 impl Job {
@@ -30,6 +31,7 @@ impl Job {
             Job::Digest => "digest",
             Job::RemindUnrecorded => "remind_unrecorded",
             Job::DrainOutbox => "drain_outbox",
+            Job::PruneAccessLog => "prune_access_log",
         }
     }
 }
@@ -136,6 +138,11 @@ async fn run(
                 "Reminders: {} visit(s) to {} teacher(s); {} visit(s) escalated in {} email(s).",
                 r.visits_reminded, r.teacher_emails, r.visits_escalated, r.coordinator_emails
             )
+        }
+        Job::PruneAccessLog => {
+            let days = settings.security.access_log_days;
+            let removed = crate::service::audit::prune(store, actor, now, days).await?;
+            format!("Access log: {removed} read(s) older than {days} days removed.")
         }
         Job::DrainOutbox => {
             let transport = Transport::from_settings(settings)?;

@@ -163,6 +163,7 @@ pub fn from_settings(
         ("digest", &jobs.digest),
         ("remind_unrecorded", &jobs.remind_unrecorded),
         ("drain_outbox", &jobs.drain_outbox),
+        ("prune_access_log", &jobs.prune_access_log),
     ]
     .into_iter()
     .map(|(name, line)| {

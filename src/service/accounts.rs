@@ -467,11 +467,11 @@ pub async fn login(
     let window = Duration::minutes(i64::from(policy.lockout_minutes));
     let email = email.trim().to_lowercase();
     let audit = Actor::new(format!("login:{email}")).audit();
-    let (account, address_failures) = {
+    let (account, (address_failures, email_failures, first_failure)) = {
         let mut tx = store.write(&audit, now).await?;
         let account = accounts::by_email(&mut tx, &email).await?;
         let failures =
-            accounts::address_failures_since(&mut tx, &client.address, now - window).await?;
+            accounts::login_failures_since(&mut tx, &client.address, &email, now - window).await?;
         tx.rollback().await?;
         (account, failures)
     };
@@ -485,9 +485,17 @@ pub async fn login(
     let verified = verify_password(password, hash).await;
     let mut tx = store.write(&audit, now).await?;
     let Some(account) = account else {
-        accounts::record_address_failure(&mut tx, &client.address).await?;
+        // An email with no account locks after as many tries as one with an
+        // account, so the answers tell nothing apart.
+        accounts::record_login_failure(&mut tx, &client.address, &email).await?;
         tx.commit().await?;
-        return Ok(Err(LoginRefused::Wrong));
+        return Ok(Err(if email_failures + 1 >= policy.max_failed_logins {
+            LoginRefused::Locked {
+                until: first_failure.unwrap_or(now) + window,
+            }
+        } else {
+            LoginRefused::Wrong
+        }));
     };
     if let Some(until) = account.locked_until.filter(|t| *t > now) {
         tx.rollback().await?;
@@ -497,7 +505,7 @@ pub async fn login(
         let failures = account.failed_logins + 1;
         let locked_until = (failures >= policy.max_failed_logins).then_some(now + window);
         accounts::record_failure(&mut tx, account.id, failures, locked_until).await?;
-        accounts::record_address_failure(&mut tx, &client.address).await?;
+        accounts::record_login_failure(&mut tx, &client.address, &email).await?;
         tx.commit().await?;
         return Ok(Err(match locked_until {
             Some(until) => LoginRefused::Locked { until },

@@ -21,6 +21,7 @@ pub mod registry;
 pub mod remind_unrecorded;
 pub mod reports;
 pub mod simulate;
+pub mod students;
 pub mod visits;
 
 use std::fmt;

@@ -182,6 +182,14 @@ pub async fn verify(tx: &mut Tx) -> StoreResult<Verdict> {
 /// first row kept starts the chain.
 pub async fn prune(tx: &mut Tx, before: DateTime<Utc>) -> StoreResult<u64> {
     tx.lock("access_log").await?;
-    tx.execute("DELETE FROM access_log WHERE at < $1", args![before])
-        .await
+    let removed = tx
+        .execute("DELETE FROM access_log WHERE at < $1", args![before])
+        .await?;
+    // Nothing left: the chain starts again from its beginning.
+    tx.execute(
+        "DELETE FROM access_log_head WHERE NOT EXISTS (SELECT 1 FROM access_log)",
+        args![],
+    )
+    .await?;
+    Ok(removed)
 }

@@ -467,31 +467,44 @@ pub async fn end_sessions(tx: &mut Tx, account_id: i64) -> StoreResult<u64> {
     .await
 }
 
-pub async fn record_address_failure(tx: &mut Tx, address: &str) -> StoreResult<()> {
+pub async fn record_login_failure(tx: &mut Tx, address: &str, email: &str) -> StoreResult<()> {
     let now = tx.now;
     tx.execute(
-        "INSERT INTO login_failures (address, at) VALUES ($1, $2)",
-        args![address.to_string(), now],
+        "INSERT INTO login_failures (address, email, at) VALUES ($1, $2, $3)",
+        args![address.to_string(), email.to_string(), now],
     )
     .await?;
     Ok(())
 }
 
-/// How many logins from `address` failed since `since`.
-pub async fn address_failures_since(
+/// Failed logins since `since`: from `address`, and with `email`; and when the
+/// first of the latter was.
+pub async fn login_failures_since(
     tx: &mut Tx,
     address: &str,
+    email: &str,
     since: DateTime<Utc>,
-) -> StoreResult<u32> {
+) -> StoreResult<(u32, u32, Option<DateTime<Utc>>)> {
     #[derive(sqlx::FromRow)]
     struct Count {
         n: i64,
+        first: Option<DateTime<Utc>>,
     }
-    let count: Count = tx
+    let by_address: Count = tx
         .fetch_one(
-            "SELECT COUNT(*) AS n FROM login_failures WHERE address = $1 AND at > $2",
+            "SELECT COUNT(*) AS n, MIN(at) AS first FROM login_failures WHERE address = $1 AND at > $2",
             args![address.to_string(), since],
         )
         .await?;
-    Ok(count.n.max(0) as u32)
+    let by_email: Count = tx
+        .fetch_one(
+            "SELECT COUNT(*) AS n, MIN(at) AS first FROM login_failures WHERE email = $1 AND at > $2",
+            args![email.to_string(), since],
+        )
+        .await?;
+    Ok((
+        by_address.n.max(0) as u32,
+        by_email.n.max(0) as u32,
+        by_email.first,
+    ))
 }

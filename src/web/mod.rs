@@ -1,11 +1,21 @@
-//! The web port: for now `GET /healthz`, the daemon's health as JSON.
+//! The web port: the pages people log in to, and `GET /healthz` for the
+//! operators. Handlers parse, call a service, render; who may see what is decided
+//! in `service/`. Every response carries the security headers, and every request
+//! that changes something must come from the platform's own pages.
 
+mod guard;
+mod pages;
+mod session;
+pub mod words;
+
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -14,10 +24,21 @@ use crate::jobs::Job;
 use crate::jobs::schedule::Schedule;
 use crate::store::{Store, job_runs};
 
-pub struct Health {
+/// "Now" for the web: the system clock in the daemon, a hand-set one in tests.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// What every handler shares.
+pub struct App {
     pub store: Store,
     pub settings: Settings,
     pub jobs: Vec<(Job, Schedule)>,
+    pub clock: Clock,
+}
+
+impl App {
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
 }
 
 #[derive(Serialize)]
@@ -33,12 +54,12 @@ struct HealthReport {
     jobs: Vec<JobHealth>,
 }
 
-async fn healthz(State(health): State<Arc<Health>>) -> (StatusCode, Json<HealthReport>) {
-    let now = Utc::now();
+async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
+    let now = app.now();
     let mut jobs = Vec::new();
-    let database = match health.store.read().await {
+    let database = match app.store.read().await {
         Ok(mut tx) => {
-            for (job, schedule) in &health.jobs {
+            for (job, schedule) in &app.jobs {
                 let last_run = job_runs::runs(&mut tx, job.name())
                     .await
                     .ok()
@@ -46,7 +67,7 @@ async fn healthz(State(health): State<Arc<Health>>) -> (StatusCode, Json<HealthR
                 jobs.push(JobHealth {
                     job: job.name(),
                     last_run,
-                    next_run: schedule.next_after(now, health.settings.time_zone),
+                    next_run: schedule.next_after(now, app.settings.time_zone),
                 });
             }
             let _ = tx.rollback().await;
@@ -59,11 +80,53 @@ async fn healthz(State(health): State<Arc<Health>>) -> (StatusCode, Json<HealthR
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, Json(HealthReport { database, jobs }))
+    (status, axum::Json(HealthReport { database, jobs }))
 }
 
-pub fn router(health: Arc<Health>) -> Router {
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("assets/app.css"),
+    )
+}
+
+pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
-        .with_state(health)
+        .route("/assets/app.css", get(stylesheet))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/account", get(pages::account))
+        .route("/account/password", post(pages::change_password))
+        .route("/account/sessions/{handle}/end", post(pages::end_session))
+        .route(
+            "/password/{token}",
+            get(pages::password_form).post(pages::set_password),
+        )
+        .route("/", get(pages::home))
+        .route("/students/{student_id}", get(pages::student))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            guard::same_origin_only,
+        ))
+        .layer(axum::middleware::from_fn(guard::security_headers))
+        .with_state(app)
+}
+
+/// Serves the router on `listener` with each request's peer address known.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop)
+    .await
 }

@@ -1,0 +1,172 @@
+//! The children a person may see, and a child's page: scoped by the actor's role
+//! and scope here, once, for every door. A child outside the scope is "not
+//! found", the same answer as a child who does not exist. Every read of a
+//! child's page leaves an access-log row.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::people::StudentSummary;
+use super::progress::{ProgressRow, progress, student_progress};
+use super::{Actor, ServiceError, audit};
+use crate::config::Settings;
+use crate::domain::access::{Role, Scope};
+use crate::domain::calendar::SchoolYear;
+use crate::domain::pace::Status;
+use crate::domain::student::Disability;
+use crate::store::people::{self, Student};
+use crate::store::plans::{self, Plan};
+use crate::store::{Store, Tx};
+
+/// Who the actor may see, worked out once per request.
+struct Visible {
+    role: Role,
+    scope: Scope,
+    /// For a teacher: the students whose current plan names them.
+    taught: BTreeSet<String>,
+}
+
+impl Visible {
+    async fn of(tx: &mut Tx, actor: &Actor, year: SchoolYear) -> Result<Self, ServiceError> {
+        let taught = match &actor.scope {
+            Scope::Teacher { teacher_id } => plans::active_plans(tx, Some(year), None)
+                .await?
+                .into_iter()
+                .filter(|p| {
+                    &p.terms.teacher_id == teacher_id
+                        || p.terms.backup_teacher_id.as_ref() == Some(teacher_id)
+                })
+                .map(|p| p.student_id)
+                .collect(),
+            _ => BTreeSet::new(),
+        };
+        Ok(Visible {
+            role: actor.role,
+            scope: actor.scope.clone(),
+            taught,
+        })
+    }
+
+    fn sees(&self, student: &Student) -> bool {
+        match &self.scope {
+            Scope::District => true,
+            Scope::Schools { schools } => schools.contains(&student.school),
+            Scope::Teacher { .. } => self.taught.contains(&student.student_id),
+        }
+    }
+}
+
+/// A child in a list: who, where, and how their year goes.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedStudent {
+    #[serde(flatten)]
+    pub student: StudentSummary,
+    /// None: no plan this school year.
+    pub pace: Option<Status>,
+}
+
+/// The children the actor may see, by school and name.
+pub async fn visible_students(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<ListedStudent>, ServiceError> {
+    let today = now.with_timezone(&settings.time_zone).date_naive();
+    let year = SchoolYear::containing(today);
+    let calendar = settings.calendar(year).map_err(ServiceError::Settings)?;
+    let mut tx = store.read().await?;
+    let visible = Visible::of(&mut tx, actor, year).await?;
+    let students = people::students(&mut tx, None).await?;
+    let paces: std::collections::HashMap<String, Status> =
+        progress(&mut tx, settings, &calendar, now)
+            .await?
+            .into_iter()
+            .map(|row| (row.student_id, row.status))
+            .collect();
+    tx.rollback().await?;
+    let mut listed: Vec<ListedStudent> = students
+        .iter()
+        .filter(|s| visible.sees(s))
+        .map(|s| ListedStudent {
+            student: StudentSummary::from(s),
+            pace: paces.get(&s.student_id).copied(),
+        })
+        .collect();
+    listed.sort_by(|a, b| {
+        (&a.student.school, &a.student.name).cmp(&(&b.student.school, &b.student.name))
+    });
+    Ok(listed)
+}
+
+/// How to reach the family, and the diagnosis: for the roles that visit or keep
+/// the record, never for supervisors.
+#[derive(Debug, Clone, Serialize)]
+pub struct Contact {
+    pub guardian_name: Option<String>,
+    pub guardian_phone: Option<String>,
+    pub address: Option<String>,
+    pub disability: Option<Disability>,
+}
+
+/// A child's page.
+#[derive(Debug, Clone, Serialize)]
+pub struct StudentPage {
+    #[serde(flatten)]
+    pub student: StudentSummary,
+    pub contact: Option<Contact>,
+    pub plan: Option<Plan>,
+    pub pace: Option<ProgressRow>,
+}
+
+/// Where a read came from, for the access log.
+pub struct ReadFrom<'a> {
+    pub address: &'a str,
+}
+
+/// A child's page, if the actor may see the child; the read is logged.
+pub async fn student_page(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    student_id: &str,
+    from: ReadFrom<'_>,
+) -> Result<StudentPage, ServiceError> {
+    let today = now.with_timezone(&settings.time_zone).date_naive();
+    let year = SchoolYear::containing(today);
+    let calendar = settings.calendar(year).map_err(ServiceError::Settings)?;
+    let not_found = || ServiceError::NotFound {
+        what: "student",
+        id: student_id.to_string(),
+    };
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let visible = Visible::of(&mut tx, actor, year).await?;
+    let student = people::student(&mut tx, student_id)
+        .await?
+        .filter(|s| visible.sees(s))
+        .ok_or_else(not_found)?;
+    let plan = plans::active_plan(&mut tx, student_id, year).await?;
+    let pace = student_progress(&mut tx, settings, &calendar, now, student_id).await?;
+    let contact = visible.role.sees_contact_and_diagnosis().then(|| Contact {
+        guardian_name: student.guardian_name.clone(),
+        guardian_phone: student.guardian_phone.clone(),
+        address: student.address.clone(),
+        disability: student.disability,
+    });
+    let what = if contact.is_some() {
+        "student page with contact and diagnosis"
+    } else {
+        "student page"
+    };
+    audit::record_read(&mut tx, actor, student_id, what, from.address).await?;
+    tx.commit().await?;
+    Ok(StudentPage {
+        student: StudentSummary::from(&student),
+        contact,
+        plan,
+        pace,
+    })
+}

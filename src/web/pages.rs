@@ -1,0 +1,488 @@
+//! The pages: logging in and out, one's account, setting a password by link, the
+//! children one may see and a child's page. Each handler reads the session,
+//! calls a service and renders a template.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{Extensions, HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use super::App;
+use super::session::{self, address, clear_cookie, set_cookie, user_agent};
+use super::words::{Words, words};
+use crate::service::accounts::{self, Client, LoginRefused, SessionView};
+use crate::service::students::{self, ListedStudent, ReadFrom, StudentPage};
+use crate::service::{Actor, ServiceError};
+
+/// The name in the page's bar.
+pub struct UserBar {
+    pub name: String,
+}
+
+fn bar(actor: &Actor) -> Option<UserBar> {
+    Some(UserBar {
+        name: actor
+            .name
+            .strip_prefix("user:")
+            .unwrap_or(&actor.name)
+            .to_string(),
+    })
+}
+
+fn render(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "a page did not render");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/message.html")]
+struct MessagePage {
+    t: &'static Words,
+    user: Option<UserBar>,
+    title: &'static str,
+    text: &'static str,
+}
+
+fn message(app: &App, status: StatusCode, user: Option<UserBar>, text: &'static str) -> Response {
+    let t = words(app.settings.locale);
+    render(
+        status,
+        &MessagePage {
+            t,
+            user,
+            title: t.product,
+            text,
+        },
+    )
+}
+
+/// A service's error as a page: not found and forbidden as such, anything else
+/// logged and shown as a server error (never with its details).
+fn failed(app: &App, user: Option<UserBar>, error: ServiceError) -> Response {
+    let t = words(app.settings.locale);
+    match error {
+        ServiceError::NotFound { .. } => message(app, StatusCode::NOT_FOUND, user, t.not_found),
+        ServiceError::Forbidden(_) => message(app, StatusCode::FORBIDDEN, user, t.not_found),
+        other => {
+            tracing::error!(error = %other, "a page failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Only a path of this site: never a redirect elsewhere.
+fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_string()
+        }
+        _ => "/".into(),
+    }
+}
+
+fn to_login(next: &str) -> Response {
+    let next: String = url_escape(next);
+    Redirect::to(&format!("/login?next={next}")).into_response()
+}
+
+fn url_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The logged-in actor and their session id, or the response that sends them to
+/// the login page.
+async fn signed_in(
+    app: &App,
+    headers: &HeaderMap,
+    here: &str,
+) -> Result<(Actor, String), Response> {
+    let Some(id) = session::session_id(headers) else {
+        return Err(to_login(here));
+    };
+    match accounts::session_actor(&app.store, &app.settings, app.now(), &id).await {
+        Ok(Some(actor)) => Ok((actor, id)),
+        Ok(None) => Err(to_login(here)),
+        Err(error) => Err(failed(app, None, error)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/login.html")]
+struct LoginPage {
+    t: &'static Words,
+    user: Option<UserBar>,
+    notice: Option<String>,
+    next: String,
+    username: String,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+pub async fn login_form(State(app): State<Arc<App>>, Query(query): Query<LoginQuery>) -> Response {
+    render(
+        StatusCode::OK,
+        &LoginPage {
+            t: words(app.settings.locale),
+            user: None,
+            notice: None,
+            next: local_path(query.next.as_deref()),
+            username: String::new(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+fn peer(extensions: &Extensions) -> String {
+    address(
+        extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(a)| *a),
+    )
+}
+
+pub async fn login(
+    State(app): State<Arc<App>>,
+    extensions: Extensions,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let t = words(app.settings.locale);
+    let client = Client {
+        address: peer(&extensions),
+        user_agent: user_agent(&headers),
+    };
+    let next = local_path(form.next.as_deref());
+    let answer = accounts::login(
+        &app.store,
+        &app.settings,
+        app.now(),
+        &form.username,
+        form.password,
+        &client,
+    )
+    .await;
+    let refused = match answer {
+        Ok(Ok(login)) => {
+            let target = if login.must_change_password {
+                "/account".to_string()
+            } else {
+                next
+            };
+            let mut response = Redirect::to(&target).into_response();
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                set_cookie(&login.session_id, &app.settings),
+            );
+            return response;
+        }
+        Ok(Err(refused)) => refused,
+        Err(error) => return failed(&app, None, error),
+    };
+    let notice = match refused {
+        LoginRefused::Wrong => t.wrong_login.to_string(),
+        LoginRefused::Locked { until } => format!(
+            "{} {}",
+            t.locked_until,
+            until.with_timezone(&app.settings.time_zone).format("%H:%M")
+        ),
+    };
+    render(
+        StatusCode::UNAUTHORIZED,
+        &LoginPage {
+            t,
+            user: None,
+            notice: Some(notice),
+            next,
+            username: form.username,
+        },
+    )
+}
+
+pub async fn logout(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    if let Some(id) = session::session_id(&headers)
+        && let Err(error) = accounts::logout(&app.store, app.now(), &id).await
+    {
+        return failed(&app, None, error);
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, clear_cookie(&app.settings));
+    response
+}
+
+#[derive(Template)]
+#[template(path = "web/home.html")]
+struct HomePage {
+    t: &'static Words,
+    user: Option<UserBar>,
+    students: Vec<ListedStudent>,
+}
+
+pub async fn home(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let (actor, _) = match signed_in(&app, &headers, "/").await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    match students::visible_students(&app.store, &app.settings, &actor, app.now()).await {
+        Ok(students) => render(
+            StatusCode::OK,
+            &HomePage {
+                t: words(app.settings.locale),
+                user: bar(&actor),
+                students,
+            },
+        ),
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/student.html")]
+struct StudentView {
+    t: &'static Words,
+    user: Option<UserBar>,
+    page: StudentPage,
+}
+
+pub async fn student(
+    State(app): State<Arc<App>>,
+    Path(student_id): Path<String>,
+    extensions: Extensions,
+    headers: HeaderMap,
+) -> Response {
+    let here = format!("/students/{student_id}");
+    let (actor, _) = match signed_in(&app, &headers, &here).await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let address = peer(&extensions);
+    let read = students::student_page(
+        &app.store,
+        &app.settings,
+        &actor,
+        app.now(),
+        &student_id,
+        ReadFrom { address: &address },
+    )
+    .await;
+    match read {
+        Ok(page) => render(
+            StatusCode::OK,
+            &StudentView {
+                t: words(app.settings.locale),
+                user: bar(&actor),
+                page,
+            },
+        ),
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/account.html")]
+struct AccountPage {
+    t: &'static Words,
+    user: Option<UserBar>,
+    notice: Option<String>,
+    sessions: Vec<SessionView>,
+    min_length: usize,
+    zone: Tz,
+}
+
+async fn account_page(
+    app: &App,
+    actor: &Actor,
+    session_id: &str,
+    status: StatusCode,
+    notice: Option<String>,
+) -> Response {
+    match accounts::my_sessions(&app.store, actor, app.now(), session_id).await {
+        Ok(sessions) => render(
+            status,
+            &AccountPage {
+                t: words(app.settings.locale),
+                user: bar(actor),
+                notice,
+                sessions,
+                min_length: app.settings.security.min_password_length,
+                zone: app.settings.time_zone,
+            },
+        ),
+        Err(error) => failed(app, bar(actor), error),
+    }
+}
+
+pub async fn account(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    match signed_in(&app, &headers, "/account").await {
+        Ok((actor, id)) => account_page(&app, &actor, &id, StatusCode::OK, None).await,
+        Err(response) => response,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+pub async fn change_password(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<PasswordChange>,
+) -> Response {
+    let (actor, id) = match signed_in(&app, &headers, "/account").await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let t = words(app.settings.locale);
+    let changed = accounts::change_password(
+        &app.store,
+        &app.settings,
+        &actor,
+        app.now(),
+        &id,
+        form.current_password,
+        form.new_password,
+    )
+    .await;
+    match changed {
+        Ok(()) => {
+            account_page(
+                &app,
+                &actor,
+                &id,
+                StatusCode::OK,
+                Some(t.password_changed.into()),
+            )
+            .await
+        }
+        Err(ServiceError::Invalid(problems)) => {
+            let text = problems
+                .iter()
+                .map(|p| p.reason.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            account_page(
+                &app,
+                &actor,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(text),
+            )
+            .await
+        }
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
+
+pub async fn end_session(
+    State(app): State<Arc<App>>,
+    Path(handle): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (actor, _) = match signed_in(&app, &headers, "/account").await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    match accounts::end_my_session(&app.store, &actor, app.now(), &handle).await {
+        Ok(()) => Redirect::to("/account").into_response(),
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/password.html")]
+struct PasswordPage {
+    t: &'static Words,
+    user: Option<UserBar>,
+    notice: Option<String>,
+    min_length: usize,
+}
+
+pub async fn password_form(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+    let t = words(app.settings.locale);
+    match accounts::link_is_valid(&app.store, app.now(), &token).await {
+        Ok(true) => render(
+            StatusCode::OK,
+            &PasswordPage {
+                t,
+                user: None,
+                notice: None,
+                min_length: app.settings.security.min_password_length,
+            },
+        ),
+        Ok(false) => message(&app, StatusCode::NOT_FOUND, None, t.link_invalid),
+        Err(error) => failed(&app, None, error),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NewPassword {
+    password: String,
+}
+
+pub async fn set_password(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+    Form(form): Form<NewPassword>,
+) -> Response {
+    let t = words(app.settings.locale);
+    let set =
+        accounts::set_password_by_link(&app.store, &app.settings, app.now(), &token, form.password)
+            .await;
+    match set {
+        Ok(_) => message(&app, StatusCode::OK, None, t.password_set),
+        Err(ServiceError::NotFound { .. }) => {
+            message(&app, StatusCode::NOT_FOUND, None, t.link_invalid)
+        }
+        Err(ServiceError::Invalid(problems)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage {
+                t,
+                user: None,
+                notice: Some(
+                    problems
+                        .iter()
+                        .map(|p| p.reason.clone())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                min_length: app.settings.security.min_password_length,
+            },
+        ),
+        Err(error) => failed(&app, None, error),
+    }
+}
+
+pub async fn not_found(State(app): State<Arc<App>>) -> Response {
+    let t = words(app.settings.locale);
+    message(&app, StatusCode::NOT_FOUND, None, t.not_found)
+}

@@ -1,0 +1,467 @@
+//! The web pages behind logins, on the real HTTP server (port 0) with a hand-set
+//! clock: who sees which child, what each role sees of them, sessions and their
+//! cookie, requests from other sites, the security headers, and the access log.
+
+mod common;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use common::{TestDb, runtime};
+use songjiao::config::Settings;
+use songjiao::domain::access::{Role, Scope};
+use songjiao::service::Actor;
+use songjiao::service::accounts::{self, NewUser};
+use songjiao::store::Store;
+use songjiao::web::{App, Clock};
+
+const PASSWORD: &str = "correct horse battery";
+
+fn settings_for(db: &TestDb) -> Settings {
+    let mut settings = Settings::defaults();
+    settings.database.url = db.url.clone();
+    settings.mail.dir = db.dir.path().join("mail");
+    settings
+}
+
+/// Two schools; S001 taught by T01 (T02 backup), S002 by T02, S003 (东山) by T03.
+fn district(db: &TestDb) {
+    db.ok(&["init"]);
+    db.import(
+        "teachers",
+        "teacher_id,name,email,school\n\
+         T01,王芳,t01@example.org,城关小学\n\
+         T02,李娜,t02@example.org,城关小学\n\
+         T03,赵敏,t03@example.org,东山小学\n",
+    );
+    db.import(
+        "students",
+        "student_id,name,school,disability,guardian_name,guardian_phone,address\n\
+         S001,李小明,城关小学,智力残疾,李强,13800138001,城关镇幸福路1号\n\
+         S002,王欣怡,城关小学,孤独症,王刚,13800138002,城关镇建设街2号\n\
+         S003,张子涵,东山小学,肢体残疾,张伟,13800138003,东山镇河滨路3号\n",
+    );
+    db.import_as_of(
+        "2026-08-20",
+        "plans",
+        "student_id,school_year,teacher_id,backup_teacher_id,goals\n\
+         S001,2026-2027,T01,T02,认识数字\n\
+         S002,2026-2027,T02,,能自己穿衣\n\
+         S003,2026-2027,T03,,握笔\n",
+    );
+}
+
+/// (email, role, scope) of every account the tests log in with.
+fn accounts() -> Vec<(&'static str, Role, Scope)> {
+    let schools = |names: &[&str]| Scope::Schools {
+        schools: names.iter().map(|s| s.to_string()).collect(),
+    };
+    vec![
+        ("admin@example.org", Role::Admin, Scope::District),
+        ("center@example.org", Role::Coordinator, Scope::District),
+        (
+            "chengguan@example.org",
+            Role::Coordinator,
+            schools(&["城关小学"]),
+        ),
+        (
+            "t01@example.org",
+            Role::Teacher,
+            Scope::Teacher {
+                teacher_id: "T01".into(),
+            },
+        ),
+        (
+            "t02@example.org",
+            Role::Teacher,
+            Scope::Teacher {
+                teacher_id: "T02".into(),
+            },
+        ),
+        (
+            "dongshan@example.org",
+            Role::Supervisor,
+            schools(&["东山小学"]),
+        ),
+    ]
+}
+
+struct Server {
+    base: String,
+    clock: Arc<Mutex<DateTime<Utc>>>,
+    store: Store,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Server {
+    async fn start(settings: &Settings) -> Self {
+        let store = Store::open(&settings.database, false).await.unwrap();
+        for (email, role, scope) in accounts() {
+            accounts::add_user(
+                &store,
+                settings,
+                &Actor::new("test"),
+                now(),
+                NewUser {
+                    email: email.into(),
+                    name: email.split('@').next().unwrap().into(),
+                    role,
+                    scope,
+                    password: Some(PASSWORD.into()),
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let clock = Arc::new(Mutex::new(now()));
+        let shared = clock.clone();
+        let app = Arc::new(App {
+            store: store.clone(),
+            settings: settings.clone(),
+            jobs: Vec::new(),
+            clock: Arc::new(move || *shared.lock().unwrap()) as Clock,
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address: SocketAddr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(songjiao::web::serve(listener, app, async {
+            let _ = stopped.await;
+        }));
+        Server {
+            base: format!("http://{address}"),
+            clock,
+            store,
+            stop: Some(stop),
+        }
+    }
+
+    fn advance(&self, by: Duration) {
+        *self.clock.lock().unwrap() += by;
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.store.close().await;
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    "2026-11-30T01:00:00Z".parse().unwrap()
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Logs in; the session cookie's value.
+async fn log_in(server: &Server, email: &str) -> String {
+    let response = client()
+        .post(format!("{}/login", server.base))
+        .form(&[("username", email), ("password", PASSWORD), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "{email} logs in");
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("a session cookie")
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    // Served on 127.0.0.1 the cookie may travel over plain HTTP.
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    cookie
+        .split(';')
+        .next()
+        .and_then(|pair| pair.split_once('='))
+        .map(|(_, value)| value.to_string())
+        .unwrap()
+}
+
+async fn get(server: &Server, session: Option<&str>, path: &str) -> reqwest::Response {
+    let mut request = client().get(format!("{}{path}", server.base));
+    if let Some(id) = session {
+        request = request.header("cookie", format!("songjiao_session={id}"));
+    }
+    request.send().await.unwrap()
+}
+
+fn every_role_sees_only_the_children_in_its_scope(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        // (account, path) -> status. A child out of scope is "not found", like one
+        // that does not exist.
+        let table: &[(&str, &str, u16)] = &[
+            ("admin@example.org", "/students/S001", 200),
+            ("admin@example.org", "/students/S003", 200),
+            ("center@example.org", "/students/S001", 200),
+            ("center@example.org", "/students/S003", 200),
+            ("chengguan@example.org", "/students/S002", 200),
+            ("chengguan@example.org", "/students/S003", 404),
+            ("t01@example.org", "/students/S001", 200),
+            ("t01@example.org", "/students/S002", 404),
+            ("t01@example.org", "/students/S003", 404),
+            ("t02@example.org", "/students/S001", 200), // the backup teacher
+            ("t02@example.org", "/students/S002", 200),
+            ("t02@example.org", "/students/S003", 404),
+            ("dongshan@example.org", "/students/S003", 200),
+            ("dongshan@example.org", "/students/S001", 404),
+        ];
+        let mut sessions = HashMap::new();
+        for (email, _, _) in accounts() {
+            sessions.insert(email, log_in(&server, email).await);
+        }
+        for (email, path, expected) in table {
+            let response = get(&server, Some(&sessions[email]), path).await;
+            assert_eq!(response.status().as_u16(), *expected, "{email} GET {path}");
+        }
+        for (email, _, _) in accounts() {
+            for path in ["/", "/account", "/students/S404"] {
+                let response = get(&server, Some(&sessions[email]), path).await;
+                let expected = if path == "/students/S404" { 404 } else { 200 };
+                assert_eq!(response.status().as_u16(), expected, "{email} GET {path}");
+            }
+        }
+        // The home page lists exactly the children in scope.
+        let home = get(&server, Some(&sessions["t01@example.org"]), "/")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(home.contains("李小明") && !home.contains("王欣怡") && !home.contains("张子涵"));
+        // A teacher sees how to reach the family; a supervisor never does.
+        let teacher = get(
+            &server,
+            Some(&sessions["t01@example.org"]),
+            "/students/S001",
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        assert!(
+            teacher.contains("tel:13800138001") && teacher.contains("幸福路"),
+            "{teacher}"
+        );
+        let supervisor = get(
+            &server,
+            Some(&sessions["dongshan@example.org"]),
+            "/students/S003",
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        assert!(
+            supervisor.contains("张子涵") && supervisor.contains("握笔"),
+            "{supervisor}"
+        );
+        for secret in ["13800138003", "河滨路", "张伟", "physical", "肢体"] {
+            assert!(
+                !supervisor.contains(secret),
+                "{secret} shown to a supervisor"
+            );
+        }
+        // Without a session every page sends to the login page, and says nothing.
+        for path in ["/", "/account", "/students/S001"] {
+            let response = get(&server, None, path).await;
+            assert_eq!(response.status(), 303, "{path}");
+            let location = response.headers()["location"].to_str().unwrap().to_string();
+            assert!(location.starts_with("/login?next="), "{location}");
+        }
+        // Every successful read of a child's page left an access-log row.
+        let mut tx = server.store.read().await.unwrap();
+        let rows = songjiao::store::access_log::list(&mut tx, &Default::default())
+            .await
+            .unwrap();
+        tx.rollback().await.unwrap();
+        let reads = table.iter().filter(|(_, _, status)| *status == 200).count() + 2;
+        assert_eq!(rows.len(), reads);
+        assert!(rows.iter().any(|r| r.account == "dongshan@example.org"
+            && r.role == "supervisor"
+            && r.student_id == "S003"
+            && r.what == "student page"
+            && r.address == "127.0.0.1"));
+        server.stop().await;
+    });
+}
+
+fn sessions_change_at_login_end_at_logout_and_when_idle(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let first = log_in(&server, "t01@example.org").await;
+        let second = log_in(&server, "t01@example.org").await;
+        assert_ne!(first, second);
+        assert_eq!(get(&server, Some(&first), "/").await.status(), 200);
+        // 31 minutes without a request: the session is over.
+        server.advance(Duration::minutes(31));
+        assert_eq!(get(&server, Some(&first), "/").await.status(), 303);
+        let third = log_in(&server, "t01@example.org").await;
+        let response = client()
+            .post(format!("{}/logout", server.base))
+            .header("cookie", format!("songjiao_session={third}"))
+            .header("origin", server.base.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        assert!(
+            response.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .contains("Max-Age=0")
+        );
+        assert_eq!(get(&server, Some(&third), "/").await.status(), 303);
+        // A wrong password: the login page again, with the reason, and no cookie.
+        let refused = client()
+            .post(format!("{}/login", server.base))
+            .form(&[
+                ("username", "t01@example.org"),
+                ("password", "not it at all"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 401);
+        assert!(refused.headers().get("set-cookie").is_none());
+        assert!(refused.text().await.unwrap().contains("邮箱或密码不正确"));
+        server.stop().await;
+    });
+}
+
+fn requests_from_other_sites_change_nothing_and_every_page_has_the_headers(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let session = log_in(&server, "admin@example.org").await;
+        for (name, value) in [
+            ("origin", "http://evil.example"),
+            ("sec-fetch-site", "cross-site"),
+        ] {
+            let response = client()
+                .post(format!("{}/logout", server.base))
+                .header("cookie", format!("songjiao_session={session}"))
+                .header(name, value)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 403, "{name}: {value}");
+        }
+        assert_eq!(
+            get(&server, Some(&session), "/").await.status(),
+            200,
+            "still logged in"
+        );
+        let login = client()
+            .post(format!("{}/login", server.base))
+            .header("sec-fetch-site", "cross-site")
+            .form(&[("username", "admin@example.org"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 403, "no login from another site");
+
+        for (path, with_session) in [
+            ("/login", false),
+            ("/", true),
+            ("/account", true),
+            ("/students/S001", true),
+            ("/students/S404", true),
+            ("/nowhere", false),
+            ("/healthz", false),
+        ] {
+            let response = get(&server, with_session.then_some(session.as_str()), path).await;
+            let headers = response.headers();
+            let csp = headers["content-security-policy"].to_str().unwrap();
+            assert!(
+                csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+                "{path}: {csp}"
+            );
+            assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+            assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+        }
+        server.stop().await;
+    });
+}
+
+fn a_password_set_by_link_logs_in(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        accounts::reset(
+            &server.store,
+            &settings,
+            &Actor::new("test"),
+            now(),
+            "t01@example.org",
+        )
+        .await
+        .unwrap();
+        let mut tx = server.store.read().await.unwrap();
+        let queued = songjiao::store::outbox::list(&mut tx, None).await.unwrap();
+        tx.rollback().await.unwrap();
+        let body = &queued.last().unwrap().body_text;
+        let token = body
+            .split("/password/")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            get(&server, None, &format!("/password/{token}"))
+                .await
+                .status(),
+            200
+        );
+        let set = client()
+            .post(format!("{}/password/{token}", server.base))
+            .header("origin", server.base.clone())
+            .form(&[("password", "a brand new passphrase")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(set.status(), 200);
+        assert_eq!(
+            get(&server, None, &format!("/password/{token}"))
+                .await
+                .status(),
+            404,
+            "a link works once"
+        );
+        let response = client()
+            .post(format!("{}/login", server.base))
+            .form(&[
+                ("username", "t01@example.org"),
+                ("password", "a brand new passphrase"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        server.stop().await;
+    });
+}
+
+on_both_databases!(
+    every_role_sees_only_the_children_in_its_scope,
+    sessions_change_at_login_end_at_logout_and_when_idle,
+    requests_from_other_sites_change_nothing_and_every_page_has_the_headers,
+    a_password_set_by_link_logs_in,
+);
