@@ -32,6 +32,29 @@ pub(super) fn mail(rendered: askama::Result<String>, html: Option<askama::Result
     }
 }
 
+/// A text-only email per locale (a template under `templates/` for each), given `m`.
+macro_rules! text_mail {
+    ($data:ident, $template:ident, $zh_cn:literal, $en:literal) => {
+        #[derive(Template)]
+        enum $template<'a> {
+            #[template(path = $zh_cn)]
+            ZhCn { m: &'a $data<'a> },
+            #[template(path = $en)]
+            En { m: &'a $data<'a> },
+        }
+
+        impl $data<'_> {
+            pub fn render(&self, locale: Locale) -> Mail {
+                let text = match locale {
+                    Locale::ZhCn => $template::ZhCn { m: self },
+                    Locale::En => $template::En { m: self },
+                };
+                mail(text.render(), None)
+            }
+        }
+    };
+}
+
 /// How an alert changed since supervisors last heard of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum AlertChange {
@@ -111,23 +134,12 @@ pub struct DigestMail<'a> {
     pub link: &'a str,
 }
 
-#[derive(Template)]
-enum DigestText<'a> {
-    #[template(path = "mail/zh-CN/digest.txt")]
-    ZhCn { m: &'a DigestMail<'a> },
-    #[template(path = "mail/en/digest.txt")]
-    En { m: &'a DigestMail<'a> },
-}
-
-impl DigestMail<'_> {
-    pub fn render(&self, locale: Locale) -> Mail {
-        let text = match locale {
-            Locale::ZhCn => DigestText::ZhCn { m: self },
-            Locale::En => DigestText::En { m: self },
-        };
-        mail(text.render(), None)
-    }
-}
+text_mail!(
+    DigestMail,
+    DigestText,
+    "mail/zh-CN/digest.txt",
+    "mail/en/digest.txt"
+);
 
 /// An unrecorded visit as a reminder lists it.
 pub struct UnrecordedLine<'a> {
@@ -145,23 +157,12 @@ pub struct UnrecordedMail<'a> {
     pub link: &'a str,
 }
 
-#[derive(Template)]
-enum UnrecordedText<'a> {
-    #[template(path = "mail/zh-CN/unrecorded.txt")]
-    ZhCn { m: &'a UnrecordedMail<'a> },
-    #[template(path = "mail/en/unrecorded.txt")]
-    En { m: &'a UnrecordedMail<'a> },
-}
-
-impl UnrecordedMail<'_> {
-    pub fn render(&self, locale: Locale) -> Mail {
-        let text = match locale {
-            Locale::ZhCn => UnrecordedText::ZhCn { m: self },
-            Locale::En => UnrecordedText::En { m: self },
-        };
-        mail(text.render(), None)
-    }
-}
+text_mail!(
+    UnrecordedMail,
+    UnrecordedText,
+    "mail/zh-CN/unrecorded.txt",
+    "mail/en/unrecorded.txt"
+);
 
 /// Coordinators told of visits still unrecorded long after their slot.
 pub struct EscalatedMail<'a> {
@@ -170,23 +171,12 @@ pub struct EscalatedMail<'a> {
     pub link: &'a str,
 }
 
-#[derive(Template)]
-enum EscalatedText<'a> {
-    #[template(path = "mail/zh-CN/unrecorded_escalated.txt")]
-    ZhCn { m: &'a EscalatedMail<'a> },
-    #[template(path = "mail/en/unrecorded_escalated.txt")]
-    En { m: &'a EscalatedMail<'a> },
-}
-
-impl EscalatedMail<'_> {
-    pub fn render(&self, locale: Locale) -> Mail {
-        let text = match locale {
-            Locale::ZhCn => EscalatedText::ZhCn { m: self },
-            Locale::En => EscalatedText::En { m: self },
-        };
-        mail(text.render(), None)
-    }
-}
+text_mail!(
+    EscalatedMail,
+    EscalatedText,
+    "mail/zh-CN/unrecorded_escalated.txt",
+    "mail/en/unrecorded_escalated.txt"
+);
 
 /// The operators told that a message was given up.
 pub struct UndeliverableMail<'a> {
@@ -199,23 +189,12 @@ pub struct UndeliverableMail<'a> {
     pub link: &'a str,
 }
 
-#[derive(Template)]
-enum UndeliverableText<'a> {
-    #[template(path = "mail/zh-CN/undeliverable.txt")]
-    ZhCn { m: &'a UndeliverableMail<'a> },
-    #[template(path = "mail/en/undeliverable.txt")]
-    En { m: &'a UndeliverableMail<'a> },
-}
-
-impl UndeliverableMail<'_> {
-    pub fn render(&self, locale: Locale) -> Mail {
-        let text = match locale {
-            Locale::ZhCn => UndeliverableText::ZhCn { m: self },
-            Locale::En => UndeliverableText::En { m: self },
-        };
-        mail(text.render(), None)
-    }
-}
+text_mail!(
+    UndeliverableMail,
+    UndeliverableText,
+    "mail/zh-CN/undeliverable.txt",
+    "mail/en/undeliverable.txt"
+);
 
 /// A one-time link to set a password: an invitation, or a reset.
 pub struct AccountLinkMail<'a> {
@@ -226,23 +205,12 @@ pub struct AccountLinkMail<'a> {
     pub until: &'a str,
 }
 
-#[derive(Template)]
-enum AccountLinkText<'a> {
-    #[template(path = "mail/zh-CN/account_link.txt")]
-    ZhCn { m: &'a AccountLinkMail<'a> },
-    #[template(path = "mail/en/account_link.txt")]
-    En { m: &'a AccountLinkMail<'a> },
-}
-
-impl AccountLinkMail<'_> {
-    pub fn render(&self, locale: Locale) -> Mail {
-        let text = match locale {
-            Locale::ZhCn => AccountLinkText::ZhCn { m: self },
-            Locale::En => AccountLinkText::En { m: self },
-        };
-        mail(text.render(), None)
-    }
-}
+text_mail!(
+    AccountLinkMail,
+    AccountLinkText,
+    "mail/zh-CN/account_link.txt",
+    "mail/en/account_link.txt"
+);
 
 #[cfg(test)]
 mod tests {

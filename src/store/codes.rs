@@ -9,11 +9,12 @@ use crate::domain::access::Role;
 use crate::domain::pace::Status;
 use crate::domain::student::{Disability, Gender, StudentStatus};
 use crate::domain::visit::{MissReason, Mode, Outcome, VisitStatus};
+use crate::store::plans::StoredGoals;
 
-/// Text columns decoded by `$parse`, which knows only the stored codes (not the
-/// aliases people may type).
+/// Text columns decoded by `$parse`, which knows only what the program stores
+/// (the codes, not the aliases people may type).
 macro_rules! stored_as_text {
-    ($($ty:ty => $parse:expr),+ $(,)?) => {$(
+    ($($ty:ty, $what:literal => $parse:expr),+ $(,)?) => {$(
         impl<DB: Database> sqlx::Type<DB> for $ty
         where
             str: sqlx::Type<DB>,
@@ -36,8 +37,8 @@ macro_rules! stored_as_text {
                 let parse: fn(&str) -> Option<$ty> = $parse;
                 parse(text).ok_or_else(|| {
                     format!(
-                        "the database holds `{text}` where a {} was expected",
-                        stringify!($ty)
+                        "the database holds `{text}` where {} was expected",
+                        $what
                     )
                     .into()
                 })
@@ -56,15 +57,16 @@ fn code<T: Copy + 'static>(
 }
 
 stored_as_text! {
-    Outcome => |t| code(Outcome::ALL, Outcome::code, t),
-    MissReason => |t| code(MissReason::ALL, MissReason::code, t),
-    Mode => |t| code(Mode::ALL, Mode::code, t),
-    VisitStatus => |t| code(VisitStatus::ALL, VisitStatus::code, t),
-    Gender => |t| code(Gender::ALL, Gender::code, t),
-    Disability => |t| code(Disability::ALL, Disability::code, t),
-    StudentStatus => |t| code(StudentStatus::ALL, StudentStatus::code, t),
-    Status => Status::parse,
-    Role => |t| code(Role::ALL, Role::code, t),
+    Outcome, "a visit outcome" => |t| code(Outcome::ALL, Outcome::code, t),
+    MissReason, "a reason code" => |t| code(MissReason::ALL, MissReason::code, t),
+    Mode, "a visit mode" => |t| code(Mode::ALL, Mode::code, t),
+    VisitStatus, "a visit status" => |t| code(VisitStatus::ALL, VisitStatus::code, t),
+    Gender, "a gender" => |t| code(Gender::ALL, Gender::code, t),
+    Disability, "a disability category" => |t| code(Disability::ALL, Disability::code, t),
+    StudentStatus, "a student status" => |t| code(StudentStatus::ALL, StudentStatus::code, t),
+    Status, "a pace status" => Status::parse,
+    Role, "a role" => |t| code(Role::ALL, Role::code, t),
+    StoredGoals, "a JSON list of goal texts" => |t| serde_json::from_str(t).ok().map(StoredGoals),
 }
 
 /// The outcomes that deliver periods, as an SQL list: `('completed', 'partial')`.

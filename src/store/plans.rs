@@ -55,31 +55,6 @@ pub struct Revision {
 #[serde(transparent)]
 pub struct StoredGoals(pub Vec<String>);
 
-impl<DB: sqlx::Database> sqlx::Type<DB> for StoredGoals
-where
-    str: sqlx::Type<DB>,
-{
-    fn type_info() -> DB::TypeInfo {
-        <str as sqlx::Type<DB>>::type_info()
-    }
-
-    fn compatible(ty: &DB::TypeInfo) -> bool {
-        <str as sqlx::Type<DB>>::compatible(ty)
-    }
-}
-
-impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for StoredGoals
-where
-    &'r str: sqlx::Decode<'r, DB>,
-{
-    fn decode(value: DB::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        let text = <&str as sqlx::Decode<DB>>::decode(value)?;
-        Ok(StoredGoals(serde_json::from_str(text).map_err(|e| {
-            format!("a revision's goals `{text}` are not a JSON list of texts: {e}")
-        })?))
-    }
-}
-
 #[derive(sqlx::FromRow)]
 struct PlanRow {
     id: i64,
