@@ -141,6 +141,8 @@ pub struct SecuritySettings {
     pub address_failures_before_slowing: u32,
     pub invitation_hours: u32,
     pub access_log_days: u32,
+    /// The roles that must log in with a second factor (TOTP).
+    pub require_totp_for: Vec<crate::domain::access::Role>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

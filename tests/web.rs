@@ -459,9 +459,169 @@ fn a_password_set_by_link_logs_in(db: &TestDb) {
     });
 }
 
+/// The value of `name` in a cookie set by the response.
+fn cookie_of(response: &reqwest::Response) -> Option<String> {
+    let header = response.headers().get("set-cookie")?.to_str().ok()?;
+    let (_, value) = header.split(';').next()?.split_once('=')?;
+    Some(value.to_string())
+}
+
+fn code_at(secret: &str, at: DateTime<Utc>) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret).unwrap();
+    totp_rs::Builder::new()
+        .with_secret(secret)
+        .with_account_name("test")
+        .build()
+        .unwrap()
+        .generate(at.timestamp() as u64)
+        .to_string()
+}
+
+fn a_second_factor_is_set_up_then_asked_at_every_login(db: &TestDb) {
+    district(db);
+    let mut settings = settings_for(db);
+    settings.security.require_totp_for = vec![Role::Coordinator];
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let post = |path: &str, session: &str, form: Vec<(&str, String)>| {
+            client()
+                .post(format!("{}{path}", server.base))
+                .header("cookie", format!("songjiao_session={session}"))
+                .header("origin", server.base.clone())
+                .form(&form)
+                .send()
+        };
+        // A coordinator must set one up before anything else.
+        let coordinator = log_in(&server, "center@example.org").await;
+        let response = get(&server, Some(&coordinator), "/students/S001").await;
+        assert_eq!(response.status(), 303);
+        assert_eq!(response.headers()["location"], "/account");
+        let account = get(&server, Some(&coordinator), "/account")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(account.contains("您的角色要求启用两步验证"), "{account}");
+
+        let session = log_in(&server, "t01@example.org").await;
+        assert_eq!(
+            get(&server, Some(&session), "/").await.status(),
+            200,
+            "optional for teachers"
+        );
+        let page = get(&server, Some(&session), "/account/totp")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("<svg") && !page.contains("<?xml"),
+            "an inline QR code"
+        );
+        let secret = page
+            .split("<code class=\"secret\">")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .unwrap()
+            .to_string();
+        let again = get(&server, Some(&session), "/account/totp")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            again.contains(&secret),
+            "the enrolment under way is shown again"
+        );
+        let wrong = post(
+            "/account/totp/confirm",
+            &session,
+            vec![("code", "000000".into())],
+        )
+        .await
+        .unwrap();
+        assert_eq!(wrong.status(), 422);
+        let t0 = now();
+        let confirmed = post(
+            "/account/totp/confirm",
+            &session,
+            vec![("code", code_at(&secret, t0))],
+        )
+        .await
+        .unwrap();
+        assert_eq!(confirmed.status(), 200);
+        let page = confirmed.text().await.unwrap();
+        let recovery: Vec<String> = page
+            .split("<li><code>")
+            .skip(1)
+            .filter_map(|rest| rest.split('<').next())
+            .map(str::to_string)
+            .collect();
+        assert_eq!(recovery.len(), 10, "{page}");
+
+        // The password alone opens nothing now.
+        let response = client()
+            .post(format!("{}/login", server.base))
+            .form(&[
+                ("username", "t01@example.org"),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let waiting = cookie_of(&response).unwrap();
+        assert!(response.text().await.unwrap().contains("输入验证码"));
+        assert_eq!(get(&server, Some(&waiting), "/").await.status(), 303);
+        // The code used to confirm does not work twice; the next one does.
+        let reused = post(
+            "/login/code",
+            &waiting,
+            vec![("code", code_at(&secret, t0))],
+        )
+        .await
+        .unwrap();
+        assert_eq!(reused.status(), 401);
+        server.advance(Duration::seconds(30));
+        let good = post(
+            "/login/code",
+            &waiting,
+            vec![
+                ("code", code_at(&secret, t0 + Duration::seconds(30))),
+                ("next", "/".into()),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(good.status(), 303);
+        let opened = cookie_of(&good).unwrap();
+        assert_ne!(opened, waiting, "a new session id once the code is right");
+        assert_eq!(get(&server, Some(&opened), "/").await.status(), 200);
+        assert_eq!(get(&server, Some(&waiting), "/").await.status(), 303);
+
+        // A recovery code works once.
+        for expected in [303, 401] {
+            let response = client()
+                .post(format!("{}/login", server.base))
+                .form(&[("username", "t01@example.org"), ("password", PASSWORD)])
+                .send()
+                .await
+                .unwrap();
+            let waiting = cookie_of(&response).unwrap();
+            let answer = post("/login/code", &waiting, vec![("code", recovery[0].clone())])
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), expected);
+        }
+        server.stop().await;
+    });
+}
+
 on_both_databases!(
     every_role_sees_only_the_children_in_its_scope,
     sessions_change_at_login_end_at_logout_and_when_idle,
     requests_from_other_sites_change_nothing_and_every_page_has_the_headers,
     a_password_set_by_link_logs_in,
+    a_second_factor_is_set_up_then_asked_at_every_login,
 );

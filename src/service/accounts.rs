@@ -429,9 +429,43 @@ pub struct Client {
 pub struct Login {
     pub session_id: String,
     pub actor: Actor,
-    /// The password is older than `security.password_max_age_days`.
-    pub must_change_password: bool,
+    /// The password was right; the session opens with the second factor's code.
+    pub awaiting_code: bool,
 }
+
+/// What a person must do before anything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MustDo {
+    /// The password is older than `security.password_max_age_days`.
+    ChangePassword,
+    /// Their role is in `security.require_totp_for` and they have no second factor.
+    SetUpSecondFactor,
+}
+
+/// Who a session is, and what they must do first, if anything.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub actor: Actor,
+    pub must: Option<MustDo>,
+}
+
+fn must_do(account: &Account, settings: &Settings, now: DateTime<Utc>) -> Option<MustDo> {
+    let policy = &settings.security;
+    let expired = policy.password_max_age_days > 0
+        && account
+            .password_changed_at
+            .is_none_or(|at| now - at > Duration::days(i64::from(policy.password_max_age_days)));
+    if expired {
+        Some(MustDo::ChangePassword)
+    } else if policy.require_totp_for.contains(&account.role) && account.totp_enabled_at.is_none() {
+        Some(MustDo::SetUpSecondFactor)
+    } else {
+        None
+    }
+}
+
+/// How long the second factor's code may take after the password.
+const CODE_WAIT: Duration = Duration::minutes(5);
 
 /// Why a login did not succeed; never whether the account exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -440,6 +474,8 @@ pub enum LoginRefused {
     Wrong,
     /// Too many failures: locked until then.
     Locked { until: DateTime<Utc> },
+    /// The second factor's code was not right (the password was).
+    WrongCode,
 }
 
 /// The actor an account acts as.
@@ -512,9 +548,16 @@ pub async fn login(
             None => LoginRefused::Wrong,
         }));
     }
-    accounts::clear_failures(&mut tx, account.id).await?;
+    let awaiting_code = account.totp_enabled_at.is_some();
+    if !awaiting_code {
+        accounts::clear_failures(&mut tx, account.id).await?;
+    }
     let session_id = new_secret();
-    let expires_at = now + Duration::hours(i64::from(policy.session_lifetime_hours));
+    let expires_at = if awaiting_code {
+        now + CODE_WAIT
+    } else {
+        now + Duration::hours(i64::from(policy.session_lifetime_hours))
+    };
     accounts::create_session(
         &mut tx,
         &secret_hash(&session_id),
@@ -522,17 +565,80 @@ pub async fn login(
         expires_at,
         &client.address,
         &client.user_agent,
+        awaiting_code,
     )
     .await?;
     tx.commit().await?;
-    let must_change_password = policy.password_max_age_days > 0
-        && account
-            .password_changed_at
-            .is_none_or(|at| now - at > Duration::days(i64::from(policy.password_max_age_days)));
     Ok(Ok(Login {
         session_id,
         actor: actor_of(&account),
-        must_change_password,
+        awaiting_code,
+    }))
+}
+
+/// The second step of a login with a second factor: the code from the app (or a
+/// recovery code) for the session waiting for it. A wrong code counts as a
+/// failed login; a good one opens a session under a new id.
+pub async fn login_code(
+    store: &Store,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    waiting_session_id: &str,
+    code: &str,
+    client: &Client,
+) -> Result<Result<Login, LoginRefused>, ServiceError> {
+    let policy = &settings.security;
+    let window = Duration::minutes(i64::from(policy.lockout_minutes));
+    let id_hash = secret_hash(waiting_session_id);
+    let mut tx = store.write(&Actor::new("login").audit(), now).await?;
+    let waiting = accounts::session(&mut tx, &id_hash)
+        .await?
+        .filter(|s| s.awaiting_code && s.ended_at.is_none() && s.expires_at > now);
+    let account = match &waiting {
+        Some(session) => accounts::by_id(&mut tx, session.account_id).await?,
+        None => None,
+    };
+    let Some(account) = account.filter(|a| a.disabled_at.is_none()) else {
+        tx.rollback().await?;
+        return Ok(Err(LoginRefused::Wrong));
+    };
+    if let Some(until) = account.locked_until.filter(|t| *t > now) {
+        accounts::end_session(&mut tx, &id_hash).await?;
+        tx.commit().await?;
+        return Ok(Err(LoginRefused::Locked { until }));
+    }
+    if !super::second_factor::accept(&mut tx, &account, code, now).await? {
+        let failures = account.failed_logins + 1;
+        let locked_until = (failures >= policy.max_failed_logins).then_some(now + window);
+        accounts::record_failure(&mut tx, account.id, failures, locked_until).await?;
+        accounts::record_login_failure(&mut tx, &client.address, &account.email).await?;
+        if locked_until.is_some() {
+            accounts::end_session(&mut tx, &id_hash).await?;
+        }
+        tx.commit().await?;
+        return Ok(Err(match locked_until {
+            Some(until) => LoginRefused::Locked { until },
+            None => LoginRefused::WrongCode,
+        }));
+    }
+    accounts::clear_failures(&mut tx, account.id).await?;
+    accounts::end_session(&mut tx, &id_hash).await?;
+    let session_id = new_secret();
+    accounts::create_session(
+        &mut tx,
+        &secret_hash(&session_id),
+        account.id,
+        now + Duration::hours(i64::from(policy.session_lifetime_hours)),
+        &client.address,
+        &client.user_agent,
+        false,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(Login {
+        session_id,
+        actor: actor_of(&account),
+        awaiting_code: false,
     }))
 }
 
@@ -544,11 +650,16 @@ pub async fn session_actor(
     settings: &Settings,
     now: DateTime<Utc>,
     session_id: &str,
-) -> Result<Option<Actor>, ServiceError> {
+) -> Result<Option<Signed>, ServiceError> {
     let idle = Duration::minutes(i64::from(settings.security.session_idle_minutes));
     let id_hash = secret_hash(session_id);
     let mut tx = store.write(&Actor::new("session").audit(), now).await?;
-    let Some(session) = accounts::session(&mut tx, &id_hash).await? else {
+    // A session still waiting for its second factor opens no page, and stays
+    // waiting for its code.
+    let Some(session) = accounts::session(&mut tx, &id_hash)
+        .await?
+        .filter(|s| !s.awaiting_code)
+    else {
         tx.rollback().await?;
         return Ok(None);
     };
@@ -567,7 +678,10 @@ pub async fn session_actor(
         None => accounts::end_session(&mut tx, &id_hash).await?,
     }
     tx.commit().await?;
-    Ok(account.as_ref().map(actor_of))
+    Ok(account.map(|account| Signed {
+        actor: actor_of(&account),
+        must: must_do(&account, settings, now),
+    }))
 }
 
 pub async fn logout(
@@ -604,21 +718,33 @@ fn session_view(session: &SessionRow, current_hash: &str) -> SessionView {
     }
 }
 
-/// The actor's own open sessions.
-pub async fn my_sessions(
+/// What the account page shows its owner.
+#[derive(Debug, Clone)]
+pub struct MyAccount {
+    pub sessions: Vec<SessionView>,
+    /// A second factor is in use.
+    pub second_factor: bool,
+}
+
+/// The actor's own open sessions and whether they have a second factor.
+pub async fn my_account(
     store: &Store,
     actor: &Actor,
     now: DateTime<Utc>,
     session_id: &str,
-) -> Result<Vec<SessionView>, ServiceError> {
-    let Some(account_id) = actor.account_id else {
-        return Ok(Vec::new());
-    };
+) -> Result<MyAccount, ServiceError> {
+    let account_id = actor
+        .account_id
+        .ok_or_else(|| ServiceError::Forbidden("no account".into()))?;
     let mut tx = store.write(&actor.audit(), now).await?;
     let sessions = accounts::open_sessions(&mut tx, account_id).await?;
+    let account = accounts::by_id(&mut tx, account_id).await?;
     tx.rollback().await?;
     let current = secret_hash(session_id);
-    Ok(sessions.iter().map(|s| session_view(s, &current)).collect())
+    Ok(MyAccount {
+        sessions: sessions.iter().map(|s| session_view(s, &current)).collect(),
+        second_factor: account.is_some_and(|a| a.totp_enabled_at.is_some()),
+    })
 }
 
 /// Ends one of the actor's own sessions, named by its handle.

@@ -20,6 +20,7 @@ pub mod progress;
 pub mod registry;
 pub mod remind_unrecorded;
 pub mod reports;
+pub mod second_factor;
 pub mod simulate;
 pub mod students;
 pub mod visits;

@@ -22,6 +22,9 @@ struct AccountRow {
     disabled_at: Option<DateTime<Utc>>,
     failed_logins: i64,
     locked_until: Option<DateTime<Utc>>,
+    totp_secret: Option<String>,
+    totp_enabled_at: Option<DateTime<Utc>>,
+    totp_last_step: Option<i64>,
 }
 
 /// An account as stored, with its scope.
@@ -37,10 +40,15 @@ pub struct Account {
     pub disabled_at: Option<DateTime<Utc>>,
     pub failed_logins: u32,
     pub locked_until: Option<DateTime<Utc>>,
+    /// The second factor's secret (base32); in use once `totp_enabled_at` is set.
+    pub totp_secret: Option<String>,
+    pub totp_enabled_at: Option<DateTime<Utc>>,
+    pub totp_last_step: Option<u64>,
 }
 
 const ACCOUNT_COLUMNS: &str = "id, email, name, role, teacher_id, district_wide, password_hash,
-    password_changed_at, disabled_at, failed_logins, locked_until";
+    password_changed_at, disabled_at, failed_logins, locked_until, totp_secret, totp_enabled_at,
+    totp_last_step";
 
 #[derive(sqlx::FromRow)]
 struct AccountSchool {
@@ -83,6 +91,9 @@ async fn with_scopes(tx: &mut Tx, rows: Vec<AccountRow>) -> StoreResult<Vec<Acco
                 disabled_at: row.disabled_at,
                 failed_logins: row.failed_logins.max(0) as u32,
                 locked_until: row.locked_until,
+                totp_secret: row.totp_secret,
+                totp_enabled_at: row.totp_enabled_at,
+                totp_last_step: row.totp_last_step.map(|s| s.max(0) as u64),
             }
         })
         .collect())
@@ -304,6 +315,89 @@ pub async fn clear_failures(tx: &mut Tx, account_id: i64) -> StoreResult<()> {
     Ok(())
 }
 
+/// Stores a second factor's secret: pending (`enabled` false) until a first code
+/// confirms it; None removes the second factor.
+pub async fn set_totp(
+    tx: &mut Tx,
+    account_id: i64,
+    secret: Option<&str>,
+    enabled: bool,
+) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "UPDATE accounts SET totp_secret = $2, totp_enabled_at = $3, totp_last_step = NULL,
+             updated_at = $4
+         WHERE id = $1",
+        args![
+            account_id,
+            secret.map(str::to_string),
+            enabled.then_some(now),
+            now
+        ],
+    )
+    .await?;
+    if enabled || secret.is_none() {
+        let action = if enabled {
+            "enable_second_factor"
+        } else {
+            "remove_second_factor"
+        };
+        audit::record(
+            tx,
+            action,
+            "account",
+            &account_id.to_string(),
+            serde_json::json!({}),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records the time step of a code just accepted, so it is not accepted again.
+pub async fn set_totp_step(tx: &mut Tx, account_id: i64, step: u64) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE accounts SET totp_last_step = $2 WHERE id = $1",
+        args![account_id, step as i64],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Replaces an account's recovery codes (their hashes).
+pub async fn replace_recovery_codes(
+    tx: &mut Tx,
+    account_id: i64,
+    hashes: &[String],
+) -> StoreResult<()> {
+    tx.execute(
+        "DELETE FROM recovery_codes WHERE account_id = $1",
+        args![account_id],
+    )
+    .await?;
+    for hash in hashes {
+        tx.execute(
+            "INSERT INTO recovery_codes (account_id, code_hash) VALUES ($1, $2)",
+            args![account_id, hash.clone()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Uses up a recovery code; false when it is not one of the account's unused codes.
+pub async fn use_recovery_code(tx: &mut Tx, account_id: i64, hash: &str) -> StoreResult<bool> {
+    let now = tx.now;
+    let used = tx
+        .execute(
+            "UPDATE recovery_codes SET used_at = $3
+             WHERE account_id = $1 AND code_hash = $2 AND used_at IS NULL",
+            args![account_id, hash.to_string(), now],
+        )
+        .await?;
+    Ok(used > 0)
+}
+
 /// Why a one-time link was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkPurpose {
@@ -383,11 +477,14 @@ pub struct SessionRow {
     pub ended_at: Option<DateTime<Utc>>,
     pub address: String,
     pub user_agent: String,
+    /// The password was right; the second factor is still to come.
+    pub awaiting_code: bool,
 }
 
-const SESSION_COLUMNS: &str =
-    "id_hash, account_id, created_at, last_seen_at, expires_at, ended_at, address, user_agent";
+const SESSION_COLUMNS: &str = "id_hash, account_id, created_at, last_seen_at, expires_at, ended_at,
+    address, user_agent, awaiting_code";
 
+/// A new session; one `awaiting_code` opens nothing until the second factor.
 pub async fn create_session(
     tx: &mut Tx,
     id_hash: &str,
@@ -395,18 +492,21 @@ pub async fn create_session(
     expires_at: DateTime<Utc>,
     address: &str,
     user_agent: &str,
+    awaiting_code: bool,
 ) -> StoreResult<()> {
     let now = tx.now;
     tx.execute(
-        "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, expires_at, address, user_agent)
-         VALUES ($1, $2, $3, $3, $4, $5, $6)",
+        "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, expires_at, address,
+             user_agent, awaiting_code)
+         VALUES ($1, $2, $3, $3, $4, $5, $6, $7)",
         args![
             id_hash.to_string(),
             account_id,
             now,
             expires_at,
             address.to_string(),
-            user_agent.chars().take(200).collect::<String>()
+            user_agent.chars().take(200).collect::<String>(),
+            awaiting_code
         ],
     )
     .await?;
@@ -429,7 +529,7 @@ pub async fn open_sessions(tx: &mut Tx, account_id: i64) -> StoreResult<Vec<Sess
     tx.fetch_all(
         sqlx::AssertSqlSafe(format!(
             "SELECT {SESSION_COLUMNS} FROM sessions
-             WHERE account_id = $1 AND ended_at IS NULL AND expires_at > $2
+             WHERE account_id = $1 AND ended_at IS NULL AND expires_at > $2 AND NOT awaiting_code
              ORDER BY created_at DESC"
         )),
         args![account_id, now],

@@ -98,9 +98,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(healthz))
         .route("/assets/app.css", get(stylesheet))
         .route("/login", get(pages::login_form).post(pages::login))
+        .route("/login/code", post(pages::login_code))
         .route("/logout", post(pages::logout))
         .route("/account", get(pages::account))
         .route("/account/password", post(pages::change_password))
+        .route("/account/totp", get(pages::second_factor_form))
+        .route("/account/totp/confirm", post(pages::confirm_second_factor))
         .route("/account/sessions/{handle}/end", post(pages::end_session))
         .route(
             "/password/{token}",

@@ -17,6 +17,7 @@ use super::App;
 use super::session::{self, address, clear_cookie, set_cookie, user_agent};
 use super::words::{Words, words};
 use crate::service::accounts::{self, Client, LoginRefused, SessionView};
+use crate::service::second_factor;
 use crate::service::students::{self, ListedStudent, ReadFrom, StudentPage};
 use crate::service::{Actor, ServiceError};
 
@@ -108,7 +109,8 @@ fn url_escape(text: &str) -> String {
 }
 
 /// The logged-in actor and their session id, or the response that sends them to
-/// the login page.
+/// the login page (or, when they must first change their password or set up a
+/// second factor, to their account page).
 async fn signed_in(
     app: &App,
     headers: &HeaderMap,
@@ -118,7 +120,10 @@ async fn signed_in(
         return Err(to_login(here));
     };
     match accounts::session_actor(&app.store, &app.settings, app.now(), &id).await {
-        Ok(Some(actor)) => Ok((actor, id)),
+        Ok(Some(signed)) if signed.must.is_some() && !here.starts_with("/account") => {
+            Err(Redirect::to("/account").into_response())
+        }
+        Ok(Some(signed)) => Ok((signed.actor, id)),
         Ok(None) => Err(to_login(here)),
         Err(error) => Err(failed(app, None, error)),
     }
@@ -189,30 +194,27 @@ pub async fn login(
     )
     .await;
     let refused = match answer {
-        Ok(Ok(login)) => {
-            let target = if login.must_change_password {
-                "/account".to_string()
-            } else {
-                next
-            };
-            let mut response = Redirect::to(&target).into_response();
+        Ok(Ok(login)) if login.awaiting_code => {
+            let mut response = render(
+                StatusCode::OK,
+                &CodePage {
+                    t,
+                    user: None,
+                    notice: None,
+                    next,
+                },
+            );
             response.headers_mut().insert(
                 header::SET_COOKIE,
                 set_cookie(&login.session_id, &app.settings),
             );
             return response;
         }
+        Ok(Ok(login)) => return signed_in_to(&app, &login.session_id, &next),
         Ok(Err(refused)) => refused,
         Err(error) => return failed(&app, None, error),
     };
-    let notice = match refused {
-        LoginRefused::Wrong => t.wrong_login.to_string(),
-        LoginRefused::Locked { until } => format!(
-            "{} {}",
-            t.locked_until,
-            until.with_timezone(&app.settings.time_zone).format("%H:%M")
-        ),
-    };
+    let notice = refusal(&app, refused);
     render(
         StatusCode::UNAUTHORIZED,
         &LoginPage {
@@ -223,6 +225,93 @@ pub async fn login(
             username: form.username,
         },
     )
+}
+
+/// Where a good login goes, with its new session cookie.
+fn signed_in_to(app: &App, session_id: &str, next: &str) -> Response {
+    let mut response = Redirect::to(next).into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, set_cookie(session_id, &app.settings));
+    response
+}
+
+fn refusal(app: &App, refused: LoginRefused) -> String {
+    let t = words(app.settings.locale);
+    match refused {
+        LoginRefused::Wrong => t.wrong_login.to_string(),
+        LoginRefused::WrongCode => t.wrong_code.to_string(),
+        LoginRefused::Locked { until } => format!(
+            "{} {}",
+            t.locked_until,
+            until.with_timezone(&app.settings.time_zone).format("%H:%M")
+        ),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/code.html")]
+struct CodePage {
+    t: &'static Words,
+    user: Option<UserBar>,
+    notice: Option<String>,
+    next: String,
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    code: String,
+    next: Option<String>,
+}
+
+/// The second step of a login with a second factor.
+pub async fn login_code(
+    State(app): State<Arc<App>>,
+    extensions: Extensions,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let t = words(app.settings.locale);
+    let next = local_path(form.next.as_deref());
+    let Some(waiting) = session::session_id(&headers) else {
+        return to_login(&next);
+    };
+    let client = Client {
+        address: peer(&extensions),
+        user_agent: user_agent(&headers),
+    };
+    let answer = accounts::login_code(
+        &app.store,
+        &app.settings,
+        app.now(),
+        &waiting,
+        &form.code,
+        &client,
+    )
+    .await;
+    match answer {
+        Ok(Ok(login)) => signed_in_to(&app, &login.session_id, &next),
+        Ok(Err(LoginRefused::WrongCode)) => render(
+            StatusCode::UNAUTHORIZED,
+            &CodePage {
+                t,
+                user: None,
+                notice: Some(t.wrong_code.into()),
+                next,
+            },
+        ),
+        Ok(Err(refused)) => render(
+            StatusCode::UNAUTHORIZED,
+            &LoginPage {
+                t,
+                user: None,
+                notice: Some(refusal(&app, refused)),
+                next,
+                username: String::new(),
+            },
+        ),
+        Err(error) => failed(&app, None, error),
+    }
 }
 
 pub async fn logout(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
@@ -313,6 +402,7 @@ struct AccountPage {
     user: Option<UserBar>,
     notice: Option<String>,
     sessions: Vec<SessionView>,
+    second_factor: bool,
     min_length: usize,
     zone: Tz,
 }
@@ -324,14 +414,15 @@ async fn account_page(
     status: StatusCode,
     notice: Option<String>,
 ) -> Response {
-    match accounts::my_sessions(&app.store, actor, app.now(), session_id).await {
-        Ok(sessions) => render(
+    match accounts::my_account(&app.store, actor, app.now(), session_id).await {
+        Ok(mine) => render(
             status,
             &AccountPage {
                 t: words(app.settings.locale),
                 user: bar(actor),
                 notice,
-                sessions,
+                sessions: mine.sessions,
+                second_factor: mine.second_factor,
                 min_length: app.settings.security.min_password_length,
                 zone: app.settings.time_zone,
             },
@@ -340,10 +431,103 @@ async fn account_page(
     }
 }
 
+/// What a person must do first, said on their account page.
+async fn must_notice(app: &App, session_id: &str) -> Option<String> {
+    let t = words(app.settings.locale);
+    let signed = accounts::session_actor(&app.store, &app.settings, app.now(), session_id)
+        .await
+        .ok()
+        .flatten()?;
+    signed.must.map(|must| match must {
+        accounts::MustDo::ChangePassword => t.must_change_password.to_string(),
+        accounts::MustDo::SetUpSecondFactor => t.must_set_up_second_factor.to_string(),
+    })
+}
+
 pub async fn account(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     match signed_in(&app, &headers, "/account").await {
-        Ok((actor, id)) => account_page(&app, &actor, &id, StatusCode::OK, None).await,
+        Ok((actor, id)) => {
+            let notice = must_notice(&app, &id).await;
+            account_page(&app, &actor, &id, StatusCode::OK, notice).await
+        }
         Err(response) => response,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/second_factor.html")]
+struct SecondFactorPage {
+    t: &'static Words,
+    user: Option<UserBar>,
+    notice: Option<String>,
+    qr_svg: String,
+    secret: String,
+    recovery_codes: Option<Vec<String>>,
+}
+
+async fn enrolment_page(
+    app: &App,
+    actor: &Actor,
+    status: StatusCode,
+    notice: Option<String>,
+) -> Response {
+    match second_factor::begin(&app.store, actor, app.now()).await {
+        Ok(enrolment) => render(
+            status,
+            &SecondFactorPage {
+                t: words(app.settings.locale),
+                user: bar(actor),
+                notice,
+                qr_svg: enrolment.qr_svg,
+                secret: enrolment.secret,
+                recovery_codes: None,
+            },
+        ),
+        Err(ServiceError::Conflict { .. }) => Redirect::to("/account").into_response(),
+        Err(error) => failed(app, bar(actor), error),
+    }
+}
+
+pub async fn second_factor_form(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    match signed_in(&app, &headers, "/account/totp").await {
+        Ok((actor, _)) => enrolment_page(&app, &actor, StatusCode::OK, None).await,
+        Err(response) => response,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmCode {
+    code: String,
+}
+
+pub async fn confirm_second_factor(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<ConfirmCode>,
+) -> Response {
+    let (actor, _) = match signed_in(&app, &headers, "/account/totp").await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let t = words(app.settings.locale);
+    match second_factor::confirm(&app.store, &actor, app.now(), &form.code).await {
+        Ok(codes) => render(
+            StatusCode::OK,
+            &SecondFactorPage {
+                t,
+                user: bar(&actor),
+                notice: None,
+                qr_svg: String::new(),
+                secret: String::new(),
+                recovery_codes: Some(codes),
+            },
+        ),
+        Err(ServiceError::Invalid(_)) => {
+            let notice = Some(t.wrong_code.to_string());
+            enrolment_page(&app, &actor, StatusCode::UNPROCESSABLE_ENTITY, notice).await
+        }
+        Err(ServiceError::Conflict { .. }) => Redirect::to("/account").into_response(),
+        Err(error) => failed(&app, bar(&actor), error),
     }
 }
 

@@ -56,6 +56,19 @@ pub struct Words {
     pub password_set: &'static str,
     pub forbidden: &'static str,
     pub must_change_password: &'static str,
+    pub code_title: &'static str,
+    pub code_hint: &'static str,
+    pub code: &'static str,
+    pub wrong_code: &'static str,
+    pub second_factor: &'static str,
+    pub second_factor_on: &'static str,
+    pub second_factor_off: &'static str,
+    pub set_up: &'static str,
+    pub scan_hint: &'static str,
+    pub confirm: &'static str,
+    pub recovery_title: &'static str,
+    pub recovery_hint: &'static str,
+    pub must_set_up_second_factor: &'static str,
 }
 
 pub const ZH_CN: Words = Words {
@@ -109,6 +122,19 @@ pub const ZH_CN: Words = Words {
     password_set: "密码已设置，请登录。",
     forbidden: "请求被拒绝：请从本平台的页面提交。",
     must_change_password: "您的密码已到期，请修改密码。",
+    code_title: "输入验证码",
+    code_hint: "请打开手机上的身份验证器，输入显示的 6 位数字；手机不在身边时可输入一个恢复码。",
+    code: "验证码",
+    wrong_code: "验证码不正确，请重新输入。",
+    second_factor: "两步验证",
+    second_factor_on: "已启用：登录时需输入手机身份验证器上的验证码。",
+    second_factor_off: "未启用。",
+    set_up: "设置两步验证",
+    scan_hint: "用手机上的身份验证器（如微信小程序“腾讯身份验证器”、Google Authenticator）扫描二维码，或手动输入下面的密钥，然后输入它显示的 6 位数字。",
+    confirm: "确认",
+    recovery_title: "恢复码",
+    recovery_hint: "请抄写或打印保存这些恢复码。手机丢失时，每个恢复码可代替验证码登录一次。它们只显示这一次。",
+    must_set_up_second_factor: "您的角色要求启用两步验证，请先完成设置。",
 };
 
 pub const EN: Words = Words {
@@ -162,6 +188,19 @@ pub const EN: Words = Words {
     password_set: "Your password is set; please log in.",
     forbidden: "Request refused: submit forms from the platform's own pages.",
     must_change_password: "Your password has expired; please change it.",
+    code_title: "Enter your code",
+    code_hint: "Open the authenticator app on your phone and enter the 6 digits it shows; without your phone, enter a recovery code.",
+    code: "Code",
+    wrong_code: "That code is not right; please try again.",
+    second_factor: "Two-step login",
+    second_factor_on: "On: logging in asks for the code from your authenticator app.",
+    second_factor_off: "Off.",
+    set_up: "Set up two-step login",
+    scan_hint: "Scan the QR code with an authenticator app (Google Authenticator, Microsoft Authenticator, …) or type the key below, then enter the 6 digits it shows.",
+    confirm: "Confirm",
+    recovery_title: "Recovery codes",
+    recovery_hint: "Write down or print these codes. If you lose your phone, each one logs you in once instead of a code. They are shown only now.",
+    must_set_up_second_factor: "Your role requires two-step login; please set it up first.",
 };
 
 pub fn words(locale: Locale) -> &'static Words {
