@@ -482,6 +482,7 @@ pub enum LoginRefused {
 pub fn actor_of(account: &Account) -> Actor {
     Actor {
         name: format!("user:{}", account.email),
+        display_name: account.name.clone(),
         role: account.role,
         scope: account.scope.clone(),
         account_id: Some(account.id),

@@ -33,7 +33,10 @@ use crate::store::StoreError;
 /// Who acts, with their role and scope; recorded in audit rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
+    /// As audit rows record it: `cli:USER`, `user:EMAIL`, a job's name.
     pub name: String,
+    /// As pages greet them: the account's name.
+    pub display_name: String,
     pub role: Role,
     pub scope: Scope,
     /// The account behind a login; None for the command line and the daemon.
@@ -43,8 +46,10 @@ pub struct Actor {
 impl Actor {
     /// The command line and the daemon: they run on the server, as a local admin.
     pub fn new(name: impl Into<String>) -> Self {
+        let name = name.into();
         Self {
-            name: name.into(),
+            display_name: name.clone(),
+            name,
             role: Role::Admin,
             scope: Scope::District,
             account_id: None,

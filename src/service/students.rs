@@ -118,6 +118,9 @@ pub struct StudentPage {
     pub student: StudentSummary,
     pub contact: Option<Contact>,
     pub plan: Option<Plan>,
+    /// The plan's teacher and backup, by name.
+    pub teacher_name: Option<String>,
+    pub backup_name: Option<String>,
     pub pace: Option<ProgressRow>,
 }
 
@@ -149,6 +152,16 @@ pub async fn student_page(
         .filter(|s| visible.sees(s))
         .ok_or_else(not_found)?;
     let plan = plans::active_plan(&mut tx, student_id, year).await?;
+    let mut teacher_name = None;
+    let mut backup_name = None;
+    if let Some(plan) = &plan {
+        teacher_name = people::teacher(&mut tx, &plan.terms.teacher_id)
+            .await?
+            .map(|t| t.name);
+        if let Some(backup) = &plan.terms.backup_teacher_id {
+            backup_name = people::teacher(&mut tx, backup).await?.map(|t| t.name);
+        }
+    }
     let pace = student_progress(&mut tx, settings, &calendar, now, student_id).await?;
     let contact = visible.role.sees_contact_and_diagnosis().then(|| Contact {
         guardian_name: student.guardian_name.clone(),
@@ -167,6 +180,8 @@ pub async fn student_page(
         student: StudentSummary::from(&student),
         contact,
         plan,
+        teacher_name,
+        backup_name,
         pace,
     })
 }

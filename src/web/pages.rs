@@ -28,11 +28,7 @@ pub struct UserBar {
 
 fn bar(actor: &Actor) -> Option<UserBar> {
     Some(UserBar {
-        name: actor
-            .name
-            .strip_prefix("user:")
-            .unwrap_or(&actor.name)
-            .to_string(),
+        name: actor.display_name.clone(),
     })
 }
 

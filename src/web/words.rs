@@ -3,6 +3,7 @@
 
 use crate::config::Locale;
 use crate::domain::pace::Status;
+use crate::domain::student::Disability;
 
 pub struct Words {
     pub lang: &'static str,
@@ -211,6 +212,22 @@ pub fn words(locale: Locale) -> &'static Words {
 }
 
 impl Words {
+    pub fn disability(&self, disability: &Disability) -> &'static str {
+        let zh = self.lang == "zh-CN";
+        match disability {
+            Disability::Visual if zh => "视力残疾",
+            Disability::Hearing if zh => "听力残疾",
+            Disability::Speech if zh => "言语残疾",
+            Disability::Physical if zh => "肢体残疾",
+            Disability::Intellectual if zh => "智力残疾",
+            Disability::Mental if zh => "精神残疾",
+            Disability::Autism if zh => "孤独症",
+            Disability::Multiple if zh => "多重残疾",
+            Disability::Other if zh => "其他",
+            other => other.code(),
+        }
+    }
+
     pub fn status(&self, status: &Status) -> &'static str {
         match (self.lang, status) {
             ("zh-CN", Status::OnTrack) => "进度正常",
