@@ -618,10 +618,161 @@ fn a_second_factor_is_set_up_then_asked_at_every_login(db: &TestDb) {
     });
 }
 
+/// The real `serve`, logging at debug level: logins (good and bad), a password
+/// set by link and pages read leave no password, session id or link token in
+/// its logs.
+fn no_secret_reaches_the_logs(db: &TestDb) {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let store = Store::open(&settings.database, false).await.unwrap();
+        for (email, role, scope) in accounts().into_iter().take(4) {
+            accounts::add_user(
+                &store,
+                &settings,
+                &Actor::new("test"),
+                now(),
+                NewUser {
+                    email: email.into(),
+                    name: email.into(),
+                    role,
+                    scope,
+                    password: Some(PASSWORD.into()),
+                },
+            )
+            .await
+            .unwrap();
+        }
+        store.close().await;
+    });
+    let port = common::mail::free_port();
+    let config = db.file(
+        "serve.toml",
+        format!(
+            "[mail]\ndir = \"{}\"\n\n[web]\nlisten = \"127.0.0.1:{port}\"\n",
+            common::path(&db.dir.path().join("mail"))
+        ),
+    );
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_songjiao"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RUST_LOG", "debug")
+        .args([
+            "--database",
+            &db.url,
+            "--config",
+            common::path(&config),
+            "serve",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let secrets = runtime().block_on(async {
+        for _ in 0..100 {
+            if client().get(format!("{base}/healthz")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let mut secrets = vec![PASSWORD.to_string(), "a wrong password tried".to_string()];
+        let login = client()
+            .post(format!("{base}/login"))
+            .form(&[("username", "t01@example.org"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 303);
+        let session = cookie_of(&login).unwrap();
+        let page = client()
+            .get(format!("{base}/students/S001"))
+            .header("cookie", format!("songjiao_session={session}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        secrets.push(session);
+        let wrong = client()
+            .post(format!("{base}/login"))
+            .form(&[
+                ("username", "center@example.org"),
+                ("password", "a wrong password tried"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), 401);
+        // A reset's link, used through the server.
+        let store = Store::open(&settings.database, false).await.unwrap();
+        accounts::reset(
+            &store,
+            &settings,
+            &Actor::new("test"),
+            now(),
+            "center@example.org",
+        )
+        .await
+        .unwrap();
+        let mut tx = store.read().await.unwrap();
+        let queued = songjiao::store::outbox::list(&mut tx, None).await.unwrap();
+        tx.rollback().await.unwrap();
+        store.close().await;
+        let token = queued
+            .last()
+            .unwrap()
+            .body_text
+            .split("/password/")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap()
+            .to_string();
+        let set = client()
+            .post(format!("{base}/password/{token}"))
+            .form(&[("password", "another long passphrase")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(set.status(), 200);
+        secrets.push(token);
+        secrets.push("another long passphrase".into());
+        secrets
+    });
+    let _ = Command::new("kill").arg(daemon.id().to_string()).status();
+    let mut logs = String::new();
+    daemon
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    let mut out = String::new();
+    daemon
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    daemon.wait().unwrap();
+    logs.push_str(&out);
+    assert!(
+        logs.contains("/login") && logs.contains("/password/…"),
+        "the requests are logged:\n{logs}"
+    );
+    for secret in &secrets {
+        assert!(
+            !logs.contains(secret.as_str()),
+            "`{secret}` is in the logs:\n{logs}"
+        );
+    }
+}
+
 on_both_databases!(
     every_role_sees_only_the_children_in_its_scope,
     sessions_change_at_login_end_at_logout_and_when_idle,
     requests_from_other_sites_change_nothing_and_every_page_has_the_headers,
     a_password_set_by_link_logs_in,
     a_second_factor_is_set_up_then_asked_at_every_login,
+    no_secret_reaches_the_logs,
 );

@@ -15,6 +15,31 @@ use super::words::words;
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
+/// A request's path as logs show it: a one-time link's token is a secret.
+fn loggable_path(path: &str) -> String {
+    match path.strip_prefix("/password/") {
+        Some(_) => "/password/…".into(),
+        None => path.into(),
+    }
+}
+
+/// One log line per request: method, path (secrets removed), status and time.
+/// Never a header, a form field or a cookie.
+pub async fn request_log(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = loggable_path(request.uri().path());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        path,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}
+
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -71,6 +96,9 @@ pub async fn same_origin_only(
     if reads || same_origin(&request) {
         return next.run(request).await;
     }
-    tracing::warn!(path = request.uri().path(), "cross-site request refused");
+    tracing::warn!(
+        path = loggable_path(request.uri().path()),
+        "cross-site request refused"
+    );
     (StatusCode::FORBIDDEN, words(app.settings.locale).forbidden).into_response()
 }

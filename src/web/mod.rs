@@ -117,6 +117,7 @@ pub fn router(app: Arc<App>) -> Router {
             guard::same_origin_only,
         ))
         .layer(axum::middleware::from_fn(guard::security_headers))
+        .layer(axum::middleware::from_fn(guard::request_log))
         .with_state(app)
 }
 
