@@ -77,9 +77,9 @@ pub async fn tallies(
     until: NaiveDate,
     periods_per_visit: &HashMap<i64, u32>,
 ) -> Result<HashMap<i64, Tally>, ServiceError> {
-    let counts = visits::year_counts(tx, year, until, moment.recent_from()).await?;
+    let counts = visits::year_counts(tx, year, until, moment.recent_from(), None).await?;
     let mut tallies = settled_tallies(&counts, periods_per_visit);
-    add_recent(tx, moment, until, periods_per_visit, &mut tallies).await?;
+    add_recent(tx, moment, until, periods_per_visit, None, &mut tallies).await?;
     Ok(tallies)
 }
 
@@ -113,6 +113,7 @@ async fn add_recent(
     moment: &Moment,
     until: NaiveDate,
     periods_per_visit: &HashMap<i64, u32>,
+    student_id: Option<&str>,
     tallies: &mut HashMap<i64, Tally>,
 ) -> Result<(), ServiceError> {
     let this_week = moment.open_from().iso_week();
@@ -120,7 +121,19 @@ async fn add_recent(
     if until < recent_from {
         return Ok(());
     }
-    for visit in visits::planned_between(tx, recent_from, until).await? {
+    let recent = match student_id {
+        None => visits::planned_between(tx, recent_from, until).await?,
+        Some(student) => {
+            let filter = visits::VisitFilter {
+                from: Some(recent_from),
+                to: Some(until),
+                student_id: Some(student.to_string()),
+                ..Default::default()
+            };
+            visits::list(tx, &filter).await?
+        }
+    };
+    for visit in recent {
         let Some(&periods) = periods_per_visit.get(&visit.plan_id) else {
             continue;
         };
@@ -187,20 +200,22 @@ async fn progress_of(
     let moment = Moment::new(settings, now)?;
     let today = moment.today();
     // One pass over the year's visits for both the sums and the counts.
-    let year_counts = visits::year_counts(tx, year, today, moment.recent_from()).await?;
-    let students: HashMap<String, people::Student> = people::students(tx, None)
+    // One student's page reads only what is theirs.
+    let year_counts =
+        visits::year_counts(tx, year, today, moment.recent_from(), student_id).await?;
+    let students: HashMap<String, people::Student> = people::students(tx, student_id)
         .await?
         .into_iter()
         .map(|s| (s.student_id.clone(), s))
         .collect();
-    let pauses = people::ranges_by_person(people::student_pauses(tx, None).await?);
+    let pauses = people::ranges_by_person(people::student_pauses(tx, student_id).await?);
     let active = plans::active_plans(tx, Some(year), student_id).await?;
     let periods: HashMap<i64, u32> = active
         .iter()
         .map(|p| (p.plan_id, p.terms.periods_per_visit))
         .collect();
     let mut tallies = settled_tallies(&year_counts, &periods);
-    add_recent(tx, &moment, today, &periods, &mut tallies).await?;
+    add_recent(tx, &moment, today, &periods, student_id, &mut tallies).await?;
     let mut counts = year_counts;
     let defaults = &settings.defaults;
     let open_from = moment.open_from();

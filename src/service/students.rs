@@ -12,7 +12,7 @@ use super::people::StudentSummary;
 use super::progress::{ProgressRow, progress, student_progress};
 use super::{Actor, ServiceError, audit};
 use crate::config::Settings;
-use crate::domain::access::{Role, Scope};
+use crate::domain::access::Scope;
 use crate::domain::calendar::SchoolYear;
 use crate::domain::pace::Status;
 use crate::domain::student::Disability;
@@ -20,30 +20,25 @@ use crate::store::people::{self, Student};
 use crate::store::plans::{self, Plan};
 use crate::store::{Store, Tx};
 
-/// Who the actor may see, worked out once per request.
+/// Who the actor may see.
 struct Visible {
-    role: Role,
     scope: Scope,
-    /// For a teacher: the students whose current plan names them.
+    /// For a teacher listing their children: the students whose current plan
+    /// names them.
     taught: BTreeSet<String>,
 }
 
 impl Visible {
+    /// For a list: works out a teacher's children once.
     async fn of(tx: &mut Tx, actor: &Actor, year: SchoolYear) -> Result<Self, ServiceError> {
         let taught = match &actor.scope {
-            Scope::Teacher { teacher_id } => plans::active_plans(tx, Some(year), None)
+            Scope::Teacher { teacher_id } => plans::students_taught_by(tx, teacher_id, year)
                 .await?
                 .into_iter()
-                .filter(|p| {
-                    &p.terms.teacher_id == teacher_id
-                        || p.terms.backup_teacher_id.as_ref() == Some(teacher_id)
-                })
-                .map(|p| p.student_id)
                 .collect(),
             _ => BTreeSet::new(),
         };
         Ok(Visible {
-            role: actor.role,
             scope: actor.scope.clone(),
             taught,
         })
@@ -57,6 +52,21 @@ impl Visible {
         }
     }
 }
+
+/// Whether the actor may see one student, whose current plan (if any) is given.
+fn sees_one(actor: &Actor, student: &Student, plan: Option<&Plan>) -> bool {
+    match &actor.scope {
+        Scope::District => true,
+        Scope::Schools { schools } => schools.contains(&student.school),
+        Scope::Teacher { teacher_id } => plan.is_some_and(|p| {
+            &p.terms.teacher_id == teacher_id
+                || p.terms.backup_teacher_id.as_ref() == Some(teacher_id)
+        }),
+    }
+}
+
+/// Up to this many children, a list reads each one's pace alone.
+const FEW: usize = 50;
 
 /// A child in a list: who, where, and how their year goes.
 #[derive(Debug, Clone, Serialize)]
@@ -79,17 +89,32 @@ pub async fn visible_students(
     let calendar = settings.calendar(year).map_err(ServiceError::Settings)?;
     let mut tx = store.read().await?;
     let visible = Visible::of(&mut tx, actor, year).await?;
-    let students = people::students(&mut tx, None).await?;
-    let paces: std::collections::HashMap<String, Status> =
+    let students: Vec<Student> = people::students(&mut tx, None)
+        .await?
+        .into_iter()
+        .filter(|s| visible.sees(s))
+        .collect();
+    // A teacher's few children are read one by one; a school's or district's at once.
+    let paces: std::collections::HashMap<String, Status> = if students.len() <= FEW {
+        let mut paces = std::collections::HashMap::new();
+        for student in &students {
+            if let Some(row) =
+                student_progress(&mut tx, settings, &calendar, now, &student.student_id).await?
+            {
+                paces.insert(row.student_id, row.status);
+            }
+        }
+        paces
+    } else {
         progress(&mut tx, settings, &calendar, now)
             .await?
             .into_iter()
             .map(|row| (row.student_id, row.status))
-            .collect();
+            .collect()
+    };
     tx.rollback().await?;
     let mut listed: Vec<ListedStudent> = students
         .iter()
-        .filter(|s| visible.sees(s))
         .map(|s| ListedStudent {
             student: StudentSummary::from(s),
             pace: paces.get(&s.student_id).copied(),
@@ -146,12 +171,13 @@ pub async fn student_page(
         id: student_id.to_string(),
     };
     let mut tx = store.write(&actor.audit(), now).await?;
-    let visible = Visible::of(&mut tx, actor, year).await?;
-    let student = people::student(&mut tx, student_id)
-        .await?
-        .filter(|s| visible.sees(s))
-        .ok_or_else(not_found)?;
+    let Some(student) = people::student(&mut tx, student_id).await? else {
+        return Err(not_found());
+    };
     let plan = plans::active_plan(&mut tx, student_id, year).await?;
+    if !sees_one(actor, &student, plan.as_ref()) {
+        return Err(not_found());
+    }
     let mut teacher_name = None;
     let mut backup_name = None;
     if let Some(plan) = &plan {
@@ -163,7 +189,7 @@ pub async fn student_page(
         }
     }
     let pace = student_progress(&mut tx, settings, &calendar, now, student_id).await?;
-    let contact = visible.role.sees_contact_and_diagnosis().then(|| Contact {
+    let contact = actor.role.sees_contact_and_diagnosis().then(|| Contact {
         guardian_name: student.guardian_name.clone(),
         guardian_phone: student.guardian_phone.clone(),
         address: student.address.clone(),

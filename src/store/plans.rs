@@ -403,6 +403,27 @@ async fn write_revisions(
     .await
 }
 
+/// The students whose active plan of `year` names the teacher, responsible or backup.
+pub async fn students_taught_by(
+    tx: &mut Tx,
+    teacher_id: &str,
+    year: SchoolYear,
+) -> StoreResult<Vec<String>> {
+    #[derive(sqlx::FromRow)]
+    struct Taught {
+        student_id: String,
+    }
+    let rows: Vec<Taught> = tx
+        .fetch_all(
+            "SELECT student_id FROM plans
+             WHERE school_year = $1 AND status = 'active'
+               AND (teacher_id = $2 OR backup_teacher_id = $2)",
+            args![year.to_string(), teacher_id.to_string()],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.student_id).collect())
+}
+
 /// Every revision of every plan of a student, oldest first.
 pub async fn history(tx: &mut Tx, student_id: &str) -> StoreResult<Vec<Revision>> {
     tx.fetch_all(

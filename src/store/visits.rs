@@ -559,11 +559,13 @@ pub struct YearCounts {
     pub visits_before: i64,
 }
 
+/// Each active plan of the year (or one student's) counted.
 pub async fn year_counts(
     tx: &mut Tx,
     year: SchoolYear,
     today: NaiveDate,
     settled_before: NaiveDate,
+    student_id: Option<&str>,
 ) -> StoreResult<HashMap<i64, YearCounts>> {
     let rows: Vec<YearCounts> = tx
         .fetch_all(
@@ -586,10 +588,16 @@ pub async fn year_counts(
              -- lets PostgreSQL pick the partial slot index and scan it once per plan
              -- when its statistics are stale (after a bulk import).
              WHERE p.school_year = $1 AND p.status = 'active'
+               AND ($4 IS NULL OR p.student_id = $4)
              GROUP BY v.plan_id",
                 delivering = codes::delivering_sql()
             )),
-            args![year.to_string(), today, settled_before],
+            args![
+                year.to_string(),
+                today,
+                settled_before,
+                student_id.map(str::to_string)
+            ],
         )
         .await?;
     Ok(rows.into_iter().map(|c| (c.plan_id, c)).collect())
