@@ -67,6 +67,17 @@ pub enum Store {
     Postgres(PgPool),
 }
 
+/// `column = $n` when a value is given, so that an index serves it; else `$n IS
+/// NULL`, true for the NULL bound. Either way the query binds the same values.
+/// (`($n IS NULL OR column = $n)` reads every row: SQLite uses no index for it.)
+pub(crate) fn only_if(given: bool, column: &str, n: usize) -> String {
+    if given {
+        format!("{column} = ${n}")
+    } else {
+        format!("${n} IS NULL")
+    }
+}
+
 /// One bound value of a query.
 #[derive(Debug, Clone)]
 pub enum Arg {

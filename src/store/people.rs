@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{NaiveDate, Weekday};
 use serde::Serialize;
 
-use super::{StoreResult, Tx, audit};
+use super::{StoreResult, Tx, audit, only_if};
 use crate::args;
 use crate::domain::slot::WeeklySlot;
 use crate::domain::student::{Disability, Gender, StudentStatus};
@@ -90,12 +90,23 @@ fn iso_weekday(weekday: Weekday) -> i64 {
     i64::from(weekday.number_from_monday())
 }
 
+/// The weekly slots of `table`'s owners (`owner_column`), or of one of them.
 async fn availability(
     tx: &mut Tx,
-    sql: &'static str,
+    table: &str,
+    owner_column: &str,
     owner: Option<&str>,
 ) -> StoreResult<HashMap<String, Vec<WeeklySlot>>> {
-    let rows: Vec<AvailabilityRow> = tx.fetch_all(sql, args![owner]).await?;
+    let rows: Vec<AvailabilityRow> = tx
+        .fetch_all(
+            sqlx::AssertSqlSafe(format!(
+                "SELECT {owner_column} AS owner, weekday, slot FROM {table}
+                 WHERE {} ORDER BY {owner_column}, weekday, slot",
+                only_if(owner.is_some(), owner_column, 1)
+            )),
+            args![owner],
+        )
+        .await?;
     let mut by_owner: HashMap<String, Vec<WeeklySlot>> = HashMap::new();
     for row in rows {
         let weekday = crate::domain::slot::WEEKDAYS[(row.weekday.clamp(1, 7) - 1) as usize];
@@ -180,19 +191,16 @@ pub async fn coordinator_emails(tx: &mut Tx) -> StoreResult<Vec<String>> {
 pub async fn teachers(tx: &mut Tx, only: Option<&str>) -> StoreResult<Vec<Teacher>> {
     let rows: Vec<TeacherRow> = tx
         .fetch_all(
-            "SELECT s.id, s.name, s.email, sc.name AS school, s.max_visits_per_day
-             FROM staff s LEFT JOIN schools sc ON sc.id = s.school_id
-             WHERE s.role = 'teacher' AND ($1 IS NULL OR s.id = $1) ORDER BY s.id",
+            sqlx::AssertSqlSafe(format!(
+                "SELECT s.id, s.name, s.email, sc.name AS school, s.max_visits_per_day
+                 FROM staff s LEFT JOIN schools sc ON sc.id = s.school_id
+                 WHERE s.role = 'teacher' AND {} ORDER BY s.id",
+                only_if(only.is_some(), "s.id", 1)
+            )),
             args![only],
         )
         .await?;
-    let mut slots = availability(
-        tx,
-        "SELECT teacher_id AS owner, weekday, slot FROM teacher_availability
-         WHERE ($1 IS NULL OR teacher_id = $1) ORDER BY teacher_id, weekday, slot",
-        only,
-    )
-    .await?;
+    let mut slots = availability(tx, "teacher_availability", "teacher_id", only).await?;
     Ok(rows
         .into_iter()
         .map(|r| Teacher {
@@ -327,20 +335,17 @@ pub async fn save_teachers(
 pub async fn students(tx: &mut Tx, only: Option<&str>) -> StoreResult<Vec<Student>> {
     let rows: Vec<StudentRow> = tx
         .fetch_all(
-            "SELECT s.id, s.name, s.gender, s.birth_date, s.disability, s.guardian_name, s.guardian_phone,
-                    s.address, sc.name AS school, s.status
-             FROM students s JOIN schools sc ON sc.id = s.school_id
-             WHERE ($1 IS NULL OR s.id = $1) ORDER BY s.id",
+            sqlx::AssertSqlSafe(format!(
+                "SELECT s.id, s.name, s.gender, s.birth_date, s.disability, s.guardian_name,
+                        s.guardian_phone, s.address, sc.name AS school, s.status
+                 FROM students s JOIN schools sc ON sc.id = s.school_id
+                 WHERE {} ORDER BY s.id",
+                only_if(only.is_some(), "s.id", 1)
+            )),
             args![only],
         )
         .await?;
-    let mut slots = availability(
-        tx,
-        "SELECT student_id AS owner, weekday, slot FROM family_availability
-         WHERE ($1 IS NULL OR student_id = $1) ORDER BY student_id, weekday, slot",
-        only,
-    )
-    .await?;
+    let mut slots = availability(tx, "family_availability", "student_id", only).await?;
     Ok(rows
         .into_iter()
         .map(|r| Student {
@@ -508,8 +513,11 @@ pub async fn add_absence(
 
 pub async fn teacher_leaves(tx: &mut Tx, teacher_id: Option<&str>) -> StoreResult<Vec<Absence>> {
     tx.fetch_all(
-        "SELECT id, teacher_id AS person_id, start_date, end_date, reason FROM teacher_leaves
-         WHERE ($1 IS NULL OR teacher_id = $1) ORDER BY start_date, id",
+        sqlx::AssertSqlSafe(format!(
+            "SELECT id, teacher_id AS person_id, start_date, end_date, reason FROM teacher_leaves
+             WHERE {} ORDER BY start_date, id",
+            only_if(teacher_id.is_some(), "teacher_id", 1)
+        )),
         args![teacher_id],
     )
     .await
@@ -517,8 +525,11 @@ pub async fn teacher_leaves(tx: &mut Tx, teacher_id: Option<&str>) -> StoreResul
 
 pub async fn student_pauses(tx: &mut Tx, student_id: Option<&str>) -> StoreResult<Vec<Absence>> {
     tx.fetch_all(
-        "SELECT id, student_id AS person_id, start_date, end_date, reason FROM student_pauses
-         WHERE ($1 IS NULL OR student_id = $1) ORDER BY start_date, id",
+        sqlx::AssertSqlSafe(format!(
+            "SELECT id, student_id AS person_id, start_date, end_date, reason FROM student_pauses
+             WHERE {} ORDER BY start_date, id",
+            only_if(student_id.is_some(), "student_id", 1)
+        )),
         args![student_id],
     )
     .await

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::{Arg, StoreError, StoreResult, Tx, audit, is_unique_violation};
+use super::{Arg, StoreError, StoreResult, Tx, audit, is_unique_violation, only_if};
 use crate::args;
 use crate::domain::calendar::SchoolYear;
 use crate::domain::plan::PlanTerms;
@@ -127,18 +127,24 @@ pub async fn active_plans(
     let filter = args![year.map(|y| y.to_string()), student_id];
     let rows: Vec<PlanRow> = tx
         .fetch_all(
-            "SELECT id, student_id, school_year, status, revision, teacher_id, backup_teacher_id,
-                    visits_per_week, periods_per_visit, annual_target, start_date, end_date, updated_at
-             FROM plans WHERE status = 'active' AND ($1 IS NULL OR school_year = $1)
-             AND ($2 IS NULL OR student_id = $2) ORDER BY student_id, school_year",
+            sqlx::AssertSqlSafe(format!(
+                "SELECT id, student_id, school_year, status, revision, teacher_id, backup_teacher_id,
+                        visits_per_week, periods_per_visit, annual_target, start_date, end_date, updated_at
+                 FROM plans WHERE status = 'active' AND ($1 IS NULL OR school_year = $1)
+                 AND {} ORDER BY student_id, school_year",
+                only_if(student_id.is_some(), "student_id", 2)
+            )),
             filter.clone(),
         )
         .await?;
     let goals: Vec<GoalRow> = tx
         .fetch_all(
-            "SELECT g.id, g.plan_id, g.text FROM plan_goals g JOIN plans p ON p.id = g.plan_id
-             WHERE p.status = 'active' AND ($1 IS NULL OR p.school_year = $1) AND ($2 IS NULL OR p.student_id = $2)
-               AND g.removed_in_revision IS NULL ORDER BY g.plan_id, g.position",
+            sqlx::AssertSqlSafe(format!(
+                "SELECT g.id, g.plan_id, g.text FROM plan_goals g JOIN plans p ON p.id = g.plan_id
+                 WHERE p.status = 'active' AND ($1 IS NULL OR p.school_year = $1) AND {}
+                   AND g.removed_in_revision IS NULL ORDER BY g.plan_id, g.position",
+                only_if(student_id.is_some(), "p.student_id", 2)
+            )),
             filter,
         )
         .await?;

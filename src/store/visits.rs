@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{StoreResult, Tx, audit, codes};
+use super::{StoreResult, Tx, audit, codes, only_if};
 use crate::args;
 use crate::domain::calendar::SchoolYear;
 use crate::domain::visit::{Change, MissReason, Mode, Outcome, VisitStatus};
@@ -314,9 +314,11 @@ pub async fn list(tx: &mut Tx, filter: &VisitFilter) -> StoreResult<Vec<VisitRow
         sqlx::AssertSqlSafe(format!(
             "{VISIT_ROWS} WHERE v.status = 'planned'
                AND ($1 IS NULL OR v.day >= $1) AND ($2 IS NULL OR v.day <= $2)
-               AND ($3 IS NULL OR v.teacher_id = $3) AND ($4 IS NULL OR p.student_id = $4)
+               AND {} AND {}
                AND ($5 IS NULL OR (v.outcome IS NULL AND v.day <= $5))
-             ORDER BY v.day, v.slot, v.teacher_id, p.student_id"
+             ORDER BY v.day, v.slot, v.teacher_id, p.student_id",
+            only_if(filter.teacher_id.is_some(), "v.teacher_id", 3),
+            only_if(filter.student_id.is_some(), "p.student_id", 4)
         )),
         args![
             filter.from,
@@ -588,8 +590,9 @@ pub async fn year_counts(
              -- lets PostgreSQL pick the partial slot index and scan it once per plan
              -- when its statistics are stale (after a bulk import).
              WHERE p.school_year = $1 AND p.status = 'active'
-               AND ($4 IS NULL OR p.student_id = $4)
+               AND {student}
              GROUP BY v.plan_id",
+                student = only_if(student_id.is_some(), "p.student_id", 4),
                 delivering = codes::delivering_sql()
             )),
             args![
