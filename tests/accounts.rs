@@ -422,7 +422,43 @@ fn the_last_row_removed_is_found_too(db: &TestDb) {
     assert!(error.contains("rows after row 1 were removed"), "{error}");
 }
 
+/// Reads older than `security.access_log_days` are removed; the chain that is
+/// left still verifies.
+fn old_reads_are_pruned_and_the_rest_still_verifies(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let store = Store::open(&settings.database, false).await.unwrap();
+        let reader = Actor::new("user:zhao@example.org");
+        for (day, student) in [
+            ("2025-09-01", "S001"),
+            ("2026-09-01", "S002"),
+            ("2026-11-01", "S003"),
+        ] {
+            let at: DateTime<Utc> = format!("{day}T01:00:00Z").parse().unwrap();
+            let mut tx = store.write(&reader.audit(), at).await.unwrap();
+            songjiao::service::audit::record_read(&mut tx, &reader, student, "student page", "::1")
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let removed = songjiao::service::audit::prune(
+            &store,
+            &Actor::new("daemon"),
+            at("2026-11-30T01:00:00Z"),
+            400,
+        )
+        .await
+        .unwrap();
+        assert_eq!(removed, 1);
+        store.close().await;
+    });
+    let said = db.ok(&["audit", "verify"]);
+    assert!(said.contains("intact: 2 row(s)"), "{said}");
+}
+
 on_both_databases!(
+    old_reads_are_pruned_and_the_rest_still_verifies,
     users_are_managed_from_the_command_line,
     a_password_is_set_once_through_its_link,
     sessions_end_when_idle_at_their_lifetime_and_on_disable,

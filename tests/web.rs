@@ -768,6 +768,95 @@ fn no_secret_reaches_the_logs(db: &TestDb) {
     }
 }
 
+fn the_account_page_ends_other_sessions_and_changes_the_password(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let post = |path: String, session: String, form: Vec<(&'static str, &'static str)>| {
+            client()
+                .post(format!("{}{path}", server.base))
+                .header("cookie", format!("songjiao_session={session}"))
+                .header("origin", server.base.clone())
+                .form(&form)
+                .send()
+        };
+        let here = log_in(&server, "t01@example.org").await;
+        let elsewhere = log_in(&server, "t01@example.org").await;
+        let page = get(&server, Some(&here), "/account")
+            .await
+            .text()
+            .await
+            .unwrap();
+        let handles: Vec<&str> = page
+            .split("/account/sessions/")
+            .skip(1)
+            .filter_map(|rest| rest.split('/').next())
+            .collect();
+        assert_eq!(handles.len(), 1, "the other session can be ended: {page}");
+        let ended = post(
+            format!("/account/sessions/{}/end", handles[0]),
+            here.clone(),
+            vec![],
+        )
+        .await
+        .unwrap();
+        assert_eq!(ended.status(), 303);
+        assert_eq!(get(&server, Some(&elsewhere), "/").await.status(), 303);
+        assert_eq!(get(&server, Some(&here), "/").await.status(), 200);
+
+        let wrong = post(
+            "/account/password".into(),
+            here.clone(),
+            vec![
+                ("current_password", "not my password"),
+                ("new_password", "a fresh passphrase"),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(wrong.status(), 422);
+        let short = post(
+            "/account/password".into(),
+            here.clone(),
+            vec![("current_password", PASSWORD), ("new_password", "short")],
+        )
+        .await
+        .unwrap();
+        assert_eq!(short.status(), 422);
+        let changed = post(
+            "/account/password".into(),
+            here.clone(),
+            vec![
+                ("current_password", PASSWORD),
+                ("new_password", "a fresh passphrase"),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(changed.status(), 200);
+        assert!(changed.text().await.unwrap().contains("密码已修改"));
+        let old = client()
+            .post(format!("{}/login", server.base))
+            .form(&[("username", "t01@example.org"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(old.status(), 401);
+        let new = client()
+            .post(format!("{}/login", server.base))
+            .form(&[
+                ("username", "t01@example.org"),
+                ("password", "a fresh passphrase"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(new.status(), 303);
+        server.stop().await;
+    });
+}
+
 on_both_databases!(
     every_role_sees_only_the_children_in_its_scope,
     sessions_change_at_login_end_at_logout_and_when_idle,
@@ -775,4 +864,5 @@ on_both_databases!(
     a_password_set_by_link_logs_in,
     a_second_factor_is_set_up_then_asked_at_every_login,
     no_secret_reaches_the_logs,
+    the_account_page_ends_other_sessions_and_changes_the_password,
 );

@@ -101,6 +101,13 @@ async fn verify_password(password: String, hash: Option<String>) -> bool {
     .unwrap_or(false)
 }
 
+/// How long a login from an address waits after `failures` recent failures: a
+/// second per failure from the threshold on, at most 10, whatever it tries.
+fn address_wait(failures: u32, threshold: u32) -> Option<StdDuration> {
+    (failures >= threshold)
+        .then(|| StdDuration::from_secs(u64::from((failures - threshold + 1).min(10))))
+}
+
 fn require_admin(actor: &Actor) -> Result<(), ServiceError> {
     if actor.role.is_admin() {
         Ok(())
@@ -512,11 +519,8 @@ pub async fn login(
         tx.rollback().await?;
         (account, failures)
     };
-    if address_failures >= policy.address_failures_before_slowing {
-        // An address that keeps failing waits a second per failure beyond the
-        // threshold (at most 10), whatever it tries.
-        let extra = address_failures - policy.address_failures_before_slowing + 1;
-        tokio::time::sleep(StdDuration::from_secs(u64::from(extra.min(10)))).await;
+    if let Some(wait) = address_wait(address_failures, policy.address_failures_before_slowing) {
+        tokio::time::sleep(wait).await;
     }
     let hash = account.as_ref().and_then(|a| a.password_hash.clone());
     let verified = verify_password(password, hash).await;
@@ -809,4 +813,44 @@ pub async fn change_password(
     }
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(length: usize, classes: usize) -> SecuritySettings {
+        let mut security = Settings::defaults().security;
+        security.min_password_length = length;
+        security.password_character_classes = classes;
+        security
+    }
+
+    #[test]
+    fn the_password_policy_counts_characters_and_classes() {
+        assert!(check_password("短密码", &policy(10, 0)).is_err());
+        assert!(check_password("送教上门每周两次三课时", &policy(10, 0)).is_ok());
+        let three = policy(10, 3);
+        assert!(check_password("alllowercase", &three).is_err());
+        assert!(check_password("Mixed-case-only", &three).is_ok());
+        assert!(check_password("lower and 123", &three).is_ok());
+        assert!(check_password("lowerand123", &three).is_err());
+    }
+
+    #[test]
+    fn an_address_that_keeps_failing_waits_longer_up_to_ten_seconds() {
+        assert_eq!(address_wait(19, 20), None);
+        assert_eq!(address_wait(20, 20), Some(StdDuration::from_secs(1)));
+        assert_eq!(address_wait(23, 20), Some(StdDuration::from_secs(4)));
+        assert_eq!(address_wait(500, 20), Some(StdDuration::from_secs(10)));
+    }
+
+    #[test]
+    fn secrets_are_long_random_and_kept_as_hashes() {
+        let (a, b) = (new_secret(), new_secret());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_eq!(secret_hash(&a).len(), 64);
+        assert_ne!(secret_hash(&a), a);
+    }
 }
