@@ -845,6 +845,19 @@ mod tests {
         assert_eq!(address_wait(500, 20), Some(StdDuration::from_secs(10)));
     }
 
+    /// An unknown account is checked against this hash, so it must cost a real
+    /// argon2 computation (a hash that did not parse would answer at once).
+    #[test]
+    fn the_stand_in_hash_is_a_real_argon2id_hash() {
+        let parsed = PasswordHash::new(DUMMY_HASH).expect("a PHC string");
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        assert!(
+            Argon2::default()
+                .verify_password(b"anything", &parsed)
+                .is_err()
+        );
+    }
+
     #[test]
     fn secrets_are_long_random_and_kept_as_hashes() {
         let (a, b) = (new_secret(), new_secret());
