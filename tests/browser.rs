@@ -204,6 +204,16 @@ fn a_teacher_logs_in_reads_a_child_and_logs_out_in_a_phone_browser() {
 
         browser.goto(&format!("{base}/")).await.unwrap();
         std::fs::write(shots.join("home.png"), browser.screenshot().await.unwrap()).unwrap();
+        for (path, name) in [("/account", "account.png"), ("/account/totp", "second-factor.png")] {
+            browser.goto(&format!("{base}{path}")).await.unwrap();
+            std::fs::write(shots.join(name), browser.screenshot().await.unwrap()).unwrap();
+            let wide = browser
+                .execute("return document.documentElement.scrollWidth;", vec![])
+                .await
+                .unwrap();
+            assert!(wide.as_u64().unwrap() <= 375, "{path}: no sideways scrolling: {wide}");
+        }
+        browser.goto(&format!("{base}/")).await.unwrap();
         browser
             .find(Locator::Css("header form button"))
             .await
