@@ -65,18 +65,19 @@ fn a_teacher_logs_in_reads_a_child_and_logs_out_in_a_phone_browser() {
     db.ok(&["init"]);
     db.import(
         "teachers",
-        "teacher_id,name,email,school\nT01,王芳,t01@example.org,城关小学\n",
+        "teacher_id,name,email,school,available\nT01,王芳,t01@example.org,城关小学,Mon-AM Mon-PM Tue-AM Tue-PM Wed-AM Wed-PM Thu-AM Thu-PM Fri-AM Fri-PM\n",
     );
     db.import(
         "students",
-        "student_id,name,school,guardian_name,guardian_phone,address\n\
-         S001,李小明,城关小学,李强,13800138001,城关镇幸福路1号\n",
+        "student_id,name,school,guardian_name,guardian_phone,address,available\n\
+         S001,李小明,城关小学,李强,13800138001,城关镇幸福路1号,Mon-PM Wed-AM Thu-PM\n",
     );
     db.import_as_of(
         "2026-08-20",
         "plans",
         "student_id,school_year,teacher_id,goals\nS001,2026-2027,T01,认识数字1-10；练习握笔\n",
     );
+    db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "2026-W49"]);
     let mut settings = Settings::defaults();
     settings.database.url = db.url.clone();
     settings.mail.dir = db.dir.path().join("mail");
@@ -203,15 +204,36 @@ fn a_teacher_logs_in_reads_a_child_and_logs_out_in_a_phone_browser() {
         );
 
         browser.goto(&format!("{base}/")).await.unwrap();
-        std::fs::write(shots.join("home.png"), browser.screenshot().await.unwrap()).unwrap();
-        for (path, name) in [("/account", "account.png"), ("/account/totp", "second-factor.png")] {
+        let week = browser.source().await.unwrap();
+        assert!(
+            week.contains("我的送教")
+                && week.contains("李小明")
+                && week.contains("tel:13800138001"),
+            "{week}"
+        );
+        std::fs::write(shots.join("week.png"), browser.screenshot().await.unwrap()).unwrap();
+        let wide = browser
+            .execute("return document.documentElement.scrollWidth;", vec![])
+            .await
+            .unwrap();
+        assert!(
+            wide.as_u64().unwrap() <= 375,
+            "the week: no sideways scrolling: {wide}"
+        );
+        for (path, name) in [
+            ("/account", "account.png"),
+            ("/account/totp", "second-factor.png"),
+        ] {
             browser.goto(&format!("{base}{path}")).await.unwrap();
             std::fs::write(shots.join(name), browser.screenshot().await.unwrap()).unwrap();
             let wide = browser
                 .execute("return document.documentElement.scrollWidth;", vec![])
                 .await
                 .unwrap();
-            assert!(wide.as_u64().unwrap() <= 375, "{path}: no sideways scrolling: {wide}");
+            assert!(
+                wide.as_u64().unwrap() <= 375,
+                "{path}: no sideways scrolling: {wide}"
+            );
         }
         browser.goto(&format!("{base}/")).await.unwrap();
         browser

@@ -31,17 +31,17 @@ fn district(db: &TestDb) {
     db.ok(&["init"]);
     db.import(
         "teachers",
-        "teacher_id,name,email,school\n\
-         T01,王芳,t01@example.org,城关小学\n\
-         T02,李娜,t02@example.org,城关小学\n\
-         T03,赵敏,t03@example.org,东山小学\n",
+        "teacher_id,name,email,school,available\n\
+         T01,王芳,t01@example.org,城关小学,Mon-AM Mon-PM Tue-AM Tue-PM Wed-AM Wed-PM Thu-AM Thu-PM Fri-AM Fri-PM\n\
+         T02,李娜,t02@example.org,城关小学,Mon-AM Mon-PM Tue-AM Tue-PM Wed-AM Wed-PM Thu-AM Thu-PM Fri-AM Fri-PM\n\
+         T03,赵敏,t03@example.org,东山小学,Mon-AM Mon-PM Tue-AM Tue-PM Wed-AM Wed-PM Thu-AM Thu-PM Fri-AM Fri-PM\n",
     );
     db.import(
         "students",
-        "student_id,name,school,disability,guardian_name,guardian_phone,address\n\
-         S001,李小明,城关小学,智力残疾,李强,13800138001,城关镇幸福路1号\n\
-         S002,王欣怡,城关小学,孤独症,王刚,13800138002,城关镇建设街2号\n\
-         S003,张子涵,东山小学,肢体残疾,张伟,13800138003,东山镇河滨路3号\n",
+        "student_id,name,school,disability,guardian_name,guardian_phone,address,available\n\
+         S001,李小明,城关小学,智力残疾,李强,13800138001,城关镇幸福路1号,Mon-AM Wed-AM Thu-PM\n\
+         S002,王欣怡,城关小学,孤独症,王刚,13800138002,城关镇建设街2号,Tue-PM Thu-AM\n\
+         S003,张子涵,东山小学,肢体残疾,张伟,13800138003,东山镇河滨路3号,Mon-PM Fri-AM\n",
     );
     db.import_as_of(
         "2026-08-20",
@@ -51,6 +51,8 @@ fn district(db: &TestDb) {
          S002,2026-2027,T02,,能自己穿衣\n\
          S003,2026-2027,T03,,握笔\n",
     );
+    // The week of 2026-11-30, planned the Friday before.
+    db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "2026-W49"]);
 }
 
 /// (email, role, scope) of every account the tests log in with.
@@ -235,7 +237,7 @@ fn every_role_sees_only_the_children_in_its_scope(db: &TestDb) {
                 assert_eq!(response.status().as_u16(), expected, "{email} GET {path}");
             }
         }
-        // The home page lists exactly the children in scope.
+        // A teacher's home is their week: only their own visits.
         let home = get(&server, Some(&sessions["t01@example.org"]), "/")
             .await
             .text()
@@ -289,7 +291,12 @@ fn every_role_sees_only_the_children_in_its_scope(db: &TestDb) {
             .unwrap();
         tx.rollback().await.unwrap();
         let reads = table.iter().filter(|(_, _, status)| *status == 200).count() + 2;
-        assert_eq!(rows.len(), reads);
+        let page_rows = rows.iter().filter(|r| r.what.starts_with("student page"));
+        assert_eq!(page_rows.count(), reads);
+        // A teacher's week shows their children's contact details: logged too.
+        assert!(rows.iter().any(|r| r.account == "t01@example.org"
+            && r.what == "teacher's week"
+            && r.student_id == "S001"));
         assert!(rows.iter().any(|r| r.account == "dongshan@example.org"
             && r.role == "supervisor"
             && r.student_id == "S003"
@@ -655,6 +662,9 @@ fn no_secret_reaches_the_logs(db: &TestDb) {
             common::path(&db.dir.path().join("mail"))
         ),
     );
+    // Into a file, not a pipe: a debug log fills a pipe nobody reads yet.
+    let log_file = db.dir.path().join("serve.log");
+    let log = std::fs::File::create(&log_file).unwrap();
     let mut daemon = Command::new(env!("CARGO_BIN_EXE_songjiao"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("RUST_LOG", "debug")
@@ -665,8 +675,8 @@ fn no_secret_reaches_the_logs(db: &TestDb) {
             common::path(&config),
             "serve",
         ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(Stdio::from(log))
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
@@ -740,22 +750,12 @@ fn no_secret_reaches_the_logs(db: &TestDb) {
         secrets
     });
     let _ = Command::new("kill").arg(daemon.id().to_string()).status();
+    daemon.wait().unwrap();
     let mut logs = String::new();
-    daemon
-        .stderr
-        .take()
+    std::fs::File::open(&log_file)
         .unwrap()
         .read_to_string(&mut logs)
         .unwrap();
-    let mut out = String::new();
-    daemon
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    daemon.wait().unwrap();
-    logs.push_str(&out);
     assert!(
         logs.contains("/login") && logs.contains("/password/…"),
         "the requests are logged:\n{logs}"

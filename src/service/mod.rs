@@ -12,6 +12,7 @@ pub mod audit;
 pub mod check_pace;
 pub mod digest;
 pub mod imports;
+pub mod my_week;
 pub mod outbox;
 pub mod people;
 pub mod plan_week;

@@ -331,6 +331,23 @@ pub async fn list(tx: &mut Tx, filter: &VisitFilter) -> StoreResult<Vec<VisitRow
     .await
 }
 
+/// The note of the plan's last recorded visit before `day`, if it had one.
+pub async fn last_note(tx: &mut Tx, plan_id: i64, day: NaiveDate) -> StoreResult<Option<String>> {
+    #[derive(sqlx::FromRow)]
+    struct Note {
+        note: Option<String>,
+    }
+    let note: Option<Note> = tx
+        .fetch_optional(
+            "SELECT note FROM visits
+             WHERE plan_id = $1 AND day < $2 AND status = 'planned' AND outcome IS NOT NULL
+             ORDER BY day DESC, id DESC LIMIT 1",
+            args![plan_id, day],
+        )
+        .await?;
+    Ok(note.and_then(|n| n.note).filter(|n| !n.trim().is_empty()))
+}
+
 /// What the person recording says happened.
 #[derive(Debug, Clone)]
 pub struct RecordInput {

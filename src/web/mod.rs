@@ -83,6 +83,16 @@ async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
     (status, axum::Json(HealthReport { database, jobs }))
 }
 
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("assets/app.js"),
+    )
+}
+
 async fn stylesheet() -> impl IntoResponse {
     (
         [
@@ -97,6 +107,7 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/assets/app.css", get(stylesheet))
+        .route("/assets/app.js", get(script))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/login/code", post(pages::login_code))
         .route("/logout", post(pages::logout))

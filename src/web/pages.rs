@@ -17,9 +17,9 @@ use super::App;
 use super::session::{self, address, clear_cookie, set_cookie, user_agent};
 use super::words::{Words, words};
 use crate::service::accounts::{self, Client, LoginRefused, SessionView};
-use crate::service::second_factor;
 use crate::service::students::{self, ListedStudent, ReadFrom, StudentPage};
 use crate::service::{Actor, ServiceError};
+use crate::service::{my_week, second_factor};
 
 /// The name in the page's bar.
 pub struct UserBar {
@@ -331,11 +331,71 @@ struct HomePage {
     students: Vec<ListedStudent>,
 }
 
-pub async fn home(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+#[derive(Template)]
+#[template(path = "web/week.html")]
+struct WeekPage {
+    t: &'static Words,
+    user: Option<UserBar>,
+    week_label: String,
+    previous: String,
+    next: String,
+    days: Vec<my_week::WeekDay>,
+    unrecorded: Vec<my_week::WeekVisit>,
+}
+
+#[derive(Deserialize)]
+pub struct HomeQuery {
+    week: Option<String>,
+}
+
+fn week_name(week: chrono::IsoWeek) -> String {
+    format!("{}-W{:02}", week.year(), week.week())
+}
+
+/// A teacher's home: their week.
+async fn teacher_week(
+    app: &App,
+    actor: &Actor,
+    week: Option<&str>,
+    extensions: &Extensions,
+) -> Response {
+    let week = week.and_then(crate::planner::week::parse_week);
+    let address = peer(extensions);
+    match my_week::my_week(&app.store, &app.settings, actor, app.now(), week, &address).await {
+        Ok(mine) => render(
+            StatusCode::OK,
+            &WeekPage {
+                t: words(app.settings.locale),
+                user: bar(actor),
+                week_label: {
+                    let monday = crate::planner::week::monday_of(mine.week);
+                    let sunday = monday + chrono::Duration::days(6);
+                    let t = words(app.settings.locale);
+                    format!("{} – {}", t.date(&monday), t.date(&sunday))
+                },
+                previous: week_name(mine.previous),
+                next: week_name(mine.next),
+                days: mine.days,
+                unrecorded: mine.unrecorded,
+            },
+        ),
+        Err(error) => failed(app, bar(actor), error),
+    }
+}
+
+pub async fn home(
+    State(app): State<Arc<App>>,
+    Query(query): Query<HomeQuery>,
+    extensions: Extensions,
+    headers: HeaderMap,
+) -> Response {
     let (actor, _) = match signed_in(&app, &headers, "/").await {
         Ok(signed) => signed,
         Err(response) => return response,
     };
+    if actor.role == crate::domain::access::Role::Teacher {
+        return teacher_week(&app, &actor, query.week.as_deref(), &extensions).await;
+    }
     match students::visible_students(&app.store, &app.settings, &actor, app.now()).await {
         Ok(students) => render(
             StatusCode::OK,

@@ -70,6 +70,18 @@ pub struct Words {
     pub recovery_title: &'static str,
     pub recovery_hint: &'static str,
     pub must_set_up_second_factor: &'static str,
+    pub my_week: &'static str,
+    pub previous_week: &'static str,
+    pub next_week: &'static str,
+    pub this_week: &'static str,
+    pub today: &'static str,
+    pub no_visits_day: &'static str,
+    pub to_record: &'static str,
+    pub nothing_to_record: &'static str,
+    pub copy: &'static str,
+    pub last_time: &'static str,
+    pub call: &'static str,
+    pub weekdays: [&'static str; 7],
 }
 
 pub const ZH_CN: Words = Words {
@@ -136,6 +148,18 @@ pub const ZH_CN: Words = Words {
     recovery_title: "恢复码",
     recovery_hint: "请抄写或打印保存这些恢复码。手机丢失时，每个恢复码可代替验证码登录一次。它们只显示这一次。",
     must_set_up_second_factor: "您的角色要求启用两步验证，请先完成设置。",
+    my_week: "我的送教",
+    previous_week: "上一周",
+    next_week: "下一周",
+    this_week: "本周",
+    today: "今天",
+    no_visits_day: "当天没有送教。",
+    to_record: "待记录",
+    nothing_to_record: "送教都已记录。",
+    copy: "复制地址",
+    last_time: "上次记录",
+    call: "拨打",
+    weekdays: ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
 };
 
 pub const EN: Words = Words {
@@ -202,6 +226,18 @@ pub const EN: Words = Words {
     recovery_title: "Recovery codes",
     recovery_hint: "Write down or print these codes. If you lose your phone, each one logs you in once instead of a code. They are shown only now.",
     must_set_up_second_factor: "Your role requires two-step login; please set it up first.",
+    my_week: "My visits",
+    previous_week: "Previous week",
+    next_week: "Next week",
+    this_week: "This week",
+    today: "today",
+    no_visits_day: "No visits this day.",
+    to_record: "To record",
+    nothing_to_record: "Every visit is recorded.",
+    copy: "Copy address",
+    last_time: "Last time",
+    call: "Call",
+    weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
 };
 
 pub fn words(locale: Locale) -> &'static Words {
@@ -212,6 +248,42 @@ pub fn words(locale: Locale) -> &'static Words {
 }
 
 impl Words {
+    /// "11月30日" or "30 Nov".
+    pub fn date(&self, day: &chrono::NaiveDate) -> String {
+        use chrono::Datelike;
+        if self.lang == "zh-CN" {
+            format!("{}月{}日", day.month(), day.day())
+        } else {
+            day.format("%-d %b").to_string()
+        }
+    }
+
+    /// "11月30日 周一" or "Mon 30 Nov".
+    pub fn day(&self, day: &chrono::NaiveDate) -> String {
+        use chrono::Datelike;
+        let weekday = self.weekdays[day.weekday().num_days_from_monday() as usize];
+        if self.lang == "zh-CN" {
+            format!("{}月{}日 {weekday}", day.month(), day.day())
+        } else {
+            format!("{weekday} {}", day.format("%-d %b"))
+        }
+    }
+
+    pub fn visit_state(&self, state: &crate::service::my_week::VisitState) -> &'static str {
+        use crate::service::my_week::VisitState;
+        let zh = self.lang == "zh-CN";
+        match state {
+            VisitState::Planned if zh => "待送教",
+            VisitState::Recorded if zh => "已记录",
+            VisitState::Missed if zh => "未完成",
+            VisitState::Cancelled if zh => "已取消",
+            VisitState::Planned => "planned",
+            VisitState::Recorded => "recorded",
+            VisitState::Missed => "missed",
+            VisitState::Cancelled => "cancelled",
+        }
+    }
+
     pub fn disability(&self, disability: &Disability) -> &'static str {
         let zh = self.lang == "zh-CN";
         match disability {
