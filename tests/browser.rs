@@ -53,6 +53,18 @@ fn start_driver() -> Driver {
     panic!("chromedriver did not start on port {port}");
 }
 
+/// The page is no wider than the phone: nobody scrolls sideways.
+async fn fits_the_phone(browser: &fantoccini::Client, page: &str) {
+    let wide = browser
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .unwrap();
+    assert!(
+        wide.as_u64().unwrap() <= 375,
+        "{page}: {wide} px wide, no sideways scrolling on a 375 px phone"
+    );
+}
+
 fn screenshots() -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -146,14 +158,7 @@ fn a_teacher_logs_in_reads_a_child_and_logs_out_in_a_phone_browser() {
         let url = browser.current_url().await.unwrap();
         assert_eq!(url.path(), "/login", "{url}");
         std::fs::write(shots.join("login.png"), browser.screenshot().await.unwrap()).unwrap();
-        let wide = browser
-            .execute("return document.documentElement.scrollWidth;", vec![])
-            .await
-            .unwrap();
-        assert!(
-            wide.as_u64().unwrap() <= 375,
-            "no sideways scrolling: {wide}"
-        );
+        fits_the_phone(&browser, "the login page").await;
 
         browser
             .find(Locator::Css("input[name=username]"))
@@ -194,14 +199,7 @@ fn a_teacher_logs_in_reads_a_child_and_logs_out_in_a_phone_browser() {
             browser.screenshot().await.unwrap(),
         )
         .unwrap();
-        let wide = browser
-            .execute("return document.documentElement.scrollWidth;", vec![])
-            .await
-            .unwrap();
-        assert!(
-            wide.as_u64().unwrap() <= 375,
-            "no sideways scrolling: {wide}"
-        );
+        fits_the_phone(&browser, "the child's page").await;
 
         browser.goto(&format!("{base}/")).await.unwrap();
         let week = browser.source().await.unwrap();
@@ -212,28 +210,14 @@ fn a_teacher_logs_in_reads_a_child_and_logs_out_in_a_phone_browser() {
             "{week}"
         );
         std::fs::write(shots.join("week.png"), browser.screenshot().await.unwrap()).unwrap();
-        let wide = browser
-            .execute("return document.documentElement.scrollWidth;", vec![])
-            .await
-            .unwrap();
-        assert!(
-            wide.as_u64().unwrap() <= 375,
-            "the week: no sideways scrolling: {wide}"
-        );
+        fits_the_phone(&browser, "the week").await;
         for (path, name) in [
             ("/account", "account.png"),
             ("/account/totp", "second-factor.png"),
         ] {
             browser.goto(&format!("{base}{path}")).await.unwrap();
             std::fs::write(shots.join(name), browser.screenshot().await.unwrap()).unwrap();
-            let wide = browser
-                .execute("return document.documentElement.scrollWidth;", vec![])
-                .await
-                .unwrap();
-            assert!(
-                wide.as_u64().unwrap() <= 375,
-                "{path}: no sideways scrolling: {wide}"
-            );
+            fits_the_phone(&browser, path).await;
         }
         browser.goto(&format!("{base}/")).await.unwrap();
         browser

@@ -118,11 +118,14 @@ fn require_admin(actor: &Actor) -> Result<(), ServiceError> {
     }
 }
 
-fn no_account(email: &str) -> ServiceError {
-    ServiceError::NotFound {
-        what: "account",
-        id: email.to_string(),
-    }
+/// The account with this email, or "not found" naming it.
+async fn account_by_email(tx: &mut crate::store::Tx, email: &str) -> Result<Account, ServiceError> {
+    accounts::by_email(tx, email)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            what: "account",
+            id: email.to_string(),
+        })
 }
 
 /// An account as lists show it: never its password hash.
@@ -324,9 +327,7 @@ pub async fn set_disabled(
 ) -> Result<(), ServiceError> {
     require_admin(actor)?;
     let mut tx = store.write(&actor.audit(), now).await?;
-    let account = accounts::by_email(&mut tx, email)
-        .await?
-        .ok_or_else(|| no_account(email))?;
+    let account = account_by_email(&mut tx, email).await?;
     accounts::set_disabled(&mut tx, account.id, disabled.then_some(now)).await?;
     if disabled {
         accounts::end_sessions(&mut tx, account.id).await?;
@@ -345,9 +346,7 @@ pub async fn reset(
 ) -> Result<DateTime<Utc>, ServiceError> {
     require_admin(actor)?;
     let mut tx = store.write(&actor.audit(), now).await?;
-    let account = accounts::by_email(&mut tx, email)
-        .await?
-        .ok_or_else(|| no_account(email))?;
+    let account = account_by_email(&mut tx, email).await?;
     accounts::set_password(&mut tx, account.id, None).await?;
     accounts::end_sessions(&mut tx, account.id).await?;
     let until = send_link(
@@ -373,9 +372,7 @@ pub async fn set_scope(
 ) -> Result<(), ServiceError> {
     require_admin(actor)?;
     let mut tx = store.write(&actor.audit(), now).await?;
-    let account = accounts::by_email(&mut tx, email)
-        .await?
-        .ok_or_else(|| no_account(email))?;
+    let account = account_by_email(&mut tx, email).await?;
     check_scope(&mut tx, account.role, &scope).await?;
     accounts::set_scope(&mut tx, &account, &scope).await?;
     tx.commit().await?;
