@@ -117,6 +117,10 @@ impl Server {
             .await
             .unwrap();
         }
+        Self::serve(settings, store).await
+    }
+
+    async fn serve(settings: &Settings, store: Store) -> Self {
         let clock = Arc::new(Mutex::new(now()));
         let shared = clock.clone();
         let app = Arc::new(App {
@@ -137,6 +141,15 @@ impl Server {
             store,
             stop: Some(stop),
         }
+    }
+
+    /// A server on a database whose accounts were made by an earlier `start`.
+    async fn start_again(settings: &Settings) -> Self {
+        Self::serve(
+            settings,
+            Store::open(&settings.database, false).await.unwrap(),
+        )
+        .await
     }
 
     fn advance(&self, by: Duration) {
@@ -857,6 +870,112 @@ fn the_account_page_ends_other_sessions_and_changes_the_password(db: &TestDb) {
     });
 }
 
+const READ_FEED: &str = r#"
+import sys, icalendar
+cal = icalendar.Calendar.from_ical(sys.stdin.read())
+assert str(cal["METHOD"]) == "PUBLISH"
+for e in cal.walk("VEVENT"):
+    print(e["UID"], int(e["SEQUENCE"]), e["SUMMARY"], e["LOCATION"], e["DTSTART"].dt.isoformat())
+"#;
+
+/// The events of a feed: UID -> (SEQUENCE, summary, location, start).
+fn read_feed(text: &str) -> HashMap<String, (i64, String)> {
+    common::mail::python(READ_FEED, text)
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.splitn(3, ' ');
+            Some((
+                parts.next()?.to_string(),
+                (parts.next()?.parse().ok()?, parts.next()?.to_string()),
+            ))
+        })
+        .collect()
+}
+
+fn a_teachers_calendar_feed_follows_moved_visits(db: &TestDb) {
+    district(db);
+    db.ok(&["--as-of", "2026-12-04", "plan-week", "--week", "2026-W50"]);
+    let settings = settings_for(db);
+    let (url, first) = runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let session = log_in(&server, "t01@example.org").await;
+        let page = client()
+            .post(format!("{}/account/calendar", server.base))
+            .header("cookie", format!("songjiao_session={session}"))
+            .header("origin", server.base.clone())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = page
+            .split("/calendar/")
+            .nth(1)
+            .and_then(|rest| rest.split(".ics").next())
+            .expect("a feed address on the page")
+            .to_string();
+        let url = format!("{}/calendar/{token}.ics", server.base);
+        let response = client().get(&url).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/calendar")
+        );
+        let text = response.text().await.unwrap();
+        for secret in ["李小明", "13800138001", "智力", "认识数字"] {
+            assert!(!text.contains(secret), "{secret} in the feed:\n{text}");
+        }
+        assert!(text.contains("李小*") && text.contains("幸福路"), "{text}");
+        let wrong = client()
+            .get(format!("{}/calendar/{}.ics", server.base, "0".repeat(64)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), 404);
+        server.stop().await;
+        (url, read_feed(&text))
+    });
+    assert!(!first.is_empty());
+
+    // The family can no longer do Wednesday mornings: next week's visits move.
+    db.ok(&[
+        "student",
+        "edit",
+        "S001",
+        "--available",
+        "Mon-AM Tue-PM Thu-PM",
+    ]);
+    db.ok(&["--as-of", "2026-12-04", "plan-week", "--week", "2026-W50"]);
+    let second = runtime().block_on(async {
+        let server = Server::start_again(&settings).await;
+        let path = url.split_once("/calendar/").unwrap().1;
+        let text = client()
+            .get(format!("{}/calendar/{path}", server.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        server.stop().await;
+        read_feed(&text)
+    });
+    let moved: Vec<_> = first
+        .iter()
+        .filter_map(|(uid, (sequence, rest))| {
+            let (later, later_rest) = second.get(uid)?;
+            (later_rest != rest).then_some((uid, *sequence, *later))
+        })
+        .collect();
+    assert!(!moved.is_empty(), "a visit moved: {first:?} {second:?}");
+    for (uid, before, after) in moved {
+        assert!(after > before, "{uid}: SEQUENCE {before} then {after}");
+    }
+}
+
 on_both_databases!(
     every_role_sees_only_the_children_in_its_scope,
     sessions_change_at_login_end_at_logout_and_when_idle,
@@ -865,4 +984,5 @@ on_both_databases!(
     a_second_factor_is_set_up_then_asked_at_every_login,
     no_secret_reaches_the_logs,
     the_account_page_ends_other_sessions_and_changes_the_password,
+    a_teachers_calendar_feed_follows_moved_visits,
 );

@@ -11,6 +11,8 @@ pub enum Method {
     Request,
     /// Events that no longer take place.
     Cancel,
+    /// A calendar a phone subscribes to (a feed), not an invitation.
+    Publish,
 }
 
 impl Method {
@@ -18,6 +20,7 @@ impl Method {
         match self {
             Method::Request => "REQUEST",
             Method::Cancel => "CANCEL",
+            Method::Publish => "PUBLISH",
         }
     }
 }
@@ -96,7 +99,7 @@ pub fn calendar(method: Method, zone: Tz, stamp: DateTime<Utc>, events: &[Event]
             format!(
                 "STATUS:{}",
                 match method {
-                    Method::Request => "CONFIRMED",
+                    Method::Request | Method::Publish => "CONFIRMED",
                     Method::Cancel => "CANCELLED",
                 }
             ),

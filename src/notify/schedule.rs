@@ -50,7 +50,7 @@ impl ScheduledVisit {
     }
 }
 
-fn event(visit: &ScheduledVisit, locale: Locale) -> Event {
+pub(crate) fn event(visit: &ScheduledVisit, locale: Locale) -> Event {
     let (summary, goals) = match locale {
         Locale::ZhCn => (
             format!("送教上门：{}", visit.student_name),
@@ -72,7 +72,11 @@ fn event(visit: &ScheduledVisit, locale: Locale) -> Event {
         } else {
             format!("{}, {}", visit.student_name, visit.address)
         },
-        description: format!("{goals}{}", visit.goals.join("；")),
+        description: if visit.goals.is_empty() {
+            String::new()
+        } else {
+            format!("{goals}{}", visit.goals.join("；"))
+        },
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod audit;
+pub mod calendar_feed;
 pub mod check_pace;
 pub mod digest;
 pub mod imports;

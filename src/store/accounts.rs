@@ -608,3 +608,60 @@ pub async fn login_failures_since(
         by_email.first,
     ))
 }
+
+/// Makes a new feed token for the account, revoking any earlier one.
+pub async fn renew_feed(tx: &mut Tx, account_id: i64, token_hash: &str) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "UPDATE calendar_feeds SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL",
+        args![account_id, now],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO calendar_feeds (token_hash, account_id, created_at) VALUES ($1, $2, $3)",
+        args![token_hash.to_string(), account_id, now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Revokes the account's feed.
+pub async fn revoke_feed(tx: &mut Tx, account_id: i64) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "UPDATE calendar_feeds SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL",
+        args![account_id, now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The account a feed token opens, if it is not revoked.
+pub async fn feed_account(tx: &mut Tx, token_hash: &str) -> StoreResult<Option<i64>> {
+    #[derive(sqlx::FromRow)]
+    struct Feed {
+        account_id: i64,
+    }
+    let feed: Option<Feed> = tx
+        .fetch_optional(
+            "SELECT account_id FROM calendar_feeds WHERE token_hash = $1 AND revoked_at IS NULL",
+            args![token_hash.to_string()],
+        )
+        .await?;
+    Ok(feed.map(|f| f.account_id))
+}
+
+/// Whether the account has a feed in use.
+pub async fn has_feed(tx: &mut Tx, account_id: i64) -> StoreResult<bool> {
+    #[derive(sqlx::FromRow)]
+    struct Count {
+        n: i64,
+    }
+    let count: Count = tx
+        .fetch_one(
+            "SELECT COUNT(*) AS n FROM calendar_feeds WHERE account_id = $1 AND revoked_at IS NULL",
+            args![account_id],
+        )
+        .await?;
+    Ok(count.n > 0)
+}

@@ -17,9 +17,12 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 
 /// A request's path as logs show it: a one-time link's token is a secret.
 fn loggable_path(path: &str) -> String {
-    match path.strip_prefix("/password/") {
-        Some(_) => "/password/…".into(),
-        None => path.into(),
+    if path.starts_with("/password/") {
+        "/password/…".into()
+    } else if path.starts_with("/calendar/") {
+        "/calendar/…".into()
+    } else {
+        path.into()
     }
 }
 

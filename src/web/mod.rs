@@ -114,6 +114,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/account", get(pages::account))
         .route("/account/password", post(pages::change_password))
         .route("/account/totp", get(pages::second_factor_form))
+        .route("/account/calendar", post(pages::renew_feed))
+        .route("/account/calendar/revoke", post(pages::revoke_feed))
+        .route("/calendar/{file}", get(pages::feed))
         .route("/account/totp/confirm", post(pages::confirm_second_factor))
         .route("/account/sessions/{handle}/end", post(pages::end_session))
         .route(

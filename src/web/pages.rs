@@ -19,7 +19,7 @@ use super::words::{Words, words};
 use crate::service::accounts::{self, Client, LoginRefused, SessionView};
 use crate::service::students::{self, ListedStudent, ReadFrom, StudentPage};
 use crate::service::{Actor, ServiceError};
-use crate::service::{my_week, second_factor};
+use crate::service::{calendar_feed, my_week, second_factor};
 
 /// The name in the page's bar.
 pub struct UserBar {
@@ -459,6 +459,9 @@ struct AccountPage {
     notice: Option<String>,
     sessions: Vec<SessionView>,
     second_factor: bool,
+    teacher: bool,
+    has_feed: bool,
+    feed_url: Option<String>,
     min_length: usize,
     zone: Tz,
 }
@@ -470,6 +473,21 @@ async fn account_page(
     status: StatusCode,
     notice: Option<String>,
 ) -> Response {
+    account_page_with_feed(app, actor, session_id, status, notice, None).await
+}
+
+async fn account_page_with_feed(
+    app: &App,
+    actor: &Actor,
+    session_id: &str,
+    status: StatusCode,
+    notice: Option<String>,
+    feed_url: Option<String>,
+) -> Response {
+    let has_feed = match calendar_feed::has_feed(&app.store, actor).await {
+        Ok(has) => has,
+        Err(error) => return failed(app, bar(actor), error),
+    };
     match accounts::my_account(&app.store, actor, app.now(), session_id).await {
         Ok(mine) => render(
             status,
@@ -479,6 +497,9 @@ async fn account_page(
                 notice,
                 sessions: mine.sessions,
                 second_factor: mine.second_factor,
+                teacher: actor.role == crate::domain::access::Role::Teacher,
+                has_feed,
+                feed_url,
                 min_length: app.settings.security.min_password_length,
                 zone: app.settings.time_zone,
             },
@@ -725,4 +746,51 @@ pub async fn set_password(
 pub async fn not_found(State(app): State<Arc<App>>) -> Response {
     let t = words(app.settings.locale);
     message(&app, StatusCode::NOT_FOUND, None, t.not_found)
+}
+
+/// A new calendar-feed address, shown once on the account page.
+pub async fn renew_feed(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let (actor, id) = match signed_in(&app, &headers, "/account").await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    match calendar_feed::renew(&app.store, &app.settings, &actor, app.now()).await {
+        Ok(url) => account_page_with_feed(&app, &actor, &id, StatusCode::OK, None, Some(url)).await,
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
+
+pub async fn revoke_feed(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let (actor, _) = match signed_in(&app, &headers, "/account").await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    match calendar_feed::revoke(&app.store, &actor, app.now()).await {
+        Ok(()) => Redirect::to("/account").into_response(),
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
+
+/// The feed itself: no login (a calendar app fetches it), the token in the URL.
+pub async fn feed(
+    State(app): State<Arc<App>>,
+    Path(file): Path<String>,
+    extensions: Extensions,
+) -> Response {
+    let Some(token) = file.strip_suffix(".ics") else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let address = peer(&extensions);
+    match calendar_feed::feed(&app.store, &app.settings, app.now(), token, &address).await {
+        Ok(text) => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (header::CACHE_CONTROL, "private, no-store"),
+            ],
+            text,
+        )
+            .into_response(),
+        Err(ServiceError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => failed(&app, None, error),
+    }
 }

@@ -82,6 +82,12 @@ pub struct Words {
     pub last_time: &'static str,
     pub call: &'static str,
     pub weekdays: [&'static str; 7],
+    pub calendar_feed: &'static str,
+    pub feed_hint: &'static str,
+    pub feed_on: &'static str,
+    pub feed_new: &'static str,
+    pub feed_revoke: &'static str,
+    pub feed_url: &'static str,
 }
 
 pub const ZH_CN: Words = Words {
@@ -160,6 +166,12 @@ pub const ZH_CN: Words = Words {
     last_time: "上次记录",
     call: "拨打",
     weekdays: ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
+    calendar_feed: "日历订阅",
+    feed_hint: "手机日历订阅这个地址后，送教安排有变动时会自动更新。苹果手机：设置 › 日历 › 账户 › 添加账户 › 其他 › 添加已订阅的日历；安卓手机：在日历应用中选择“添加日历 › 通过网址订阅”，或把地址发给自己后点开。地址相当于密码，请勿转发；泄露后请重新生成。",
+    feed_on: "已开启。重新生成后，旧地址立即失效。",
+    feed_new: "生成订阅地址",
+    feed_revoke: "停止订阅",
+    feed_url: "您的订阅地址（只显示这一次，请现在复制）：",
 };
 
 pub const EN: Words = Words {
@@ -238,6 +250,12 @@ pub const EN: Words = Words {
     last_time: "Last time",
     call: "Call",
     weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    calendar_feed: "Calendar subscription",
+    feed_hint: "Subscribe your phone's calendar to this address and it follows every change to your visits. iPhone: Settings › Calendar › Accounts › Add Account › Other › Add Subscribed Calendar; Android: in your calendar app, add a calendar from a URL. The address works like a password: do not share it; make a new one if it leaks.",
+    feed_on: "On. Making a new address stops the old one at once.",
+    feed_new: "Make a subscription address",
+    feed_revoke: "Stop the subscription",
+    feed_url: "Your subscription address (shown only now: copy it):",
 };
 
 pub fn words(locale: Locale) -> &'static Words {
