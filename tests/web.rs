@@ -212,6 +212,11 @@ async fn get(server: &Server, session: Option<&str>, path: &str) -> reqwest::Res
     request.send().await.unwrap()
 }
 
+/// A page's text, read with a session.
+async fn page(server: &Server, session: &str, path: &str) -> String {
+    get(server, Some(session), path).await.text().await.unwrap()
+}
+
 fn every_role_sees_only_the_children_in_its_scope(db: &TestDb) {
     district(db);
     let settings = settings_for(db);
@@ -251,35 +256,15 @@ fn every_role_sees_only_the_children_in_its_scope(db: &TestDb) {
             }
         }
         // A teacher's home is their week: only their own visits.
-        let home = get(&server, Some(&sessions["t01@example.org"]), "/")
-            .await
-            .text()
-            .await
-            .unwrap();
+        let home = page(&server, &sessions["t01@example.org"], "/").await;
         assert!(home.contains("李小明") && !home.contains("王欣怡") && !home.contains("张子涵"));
         // A teacher sees how to reach the family; a supervisor never does.
-        let teacher = get(
-            &server,
-            Some(&sessions["t01@example.org"]),
-            "/students/S001",
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
+        let teacher = page(&server, &sessions["t01@example.org"], "/students/S001").await;
         assert!(
             teacher.contains("tel:13800138001") && teacher.contains("幸福路"),
             "{teacher}"
         );
-        let supervisor = get(
-            &server,
-            Some(&sessions["dongshan@example.org"]),
-            "/students/S003",
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
+        let supervisor = page(&server, &sessions["dongshan@example.org"], "/students/S003").await;
         assert!(
             supervisor.contains("张子涵") && supervisor.contains("握笔"),
             "{supervisor}"
@@ -529,26 +514,18 @@ fn a_second_factor_is_set_up_then_asked_at_every_login(db: &TestDb) {
             200,
             "optional for teachers"
         );
-        let page = get(&server, Some(&session), "/account/totp")
-            .await
-            .text()
-            .await
-            .unwrap();
+        let enrolment = page(&server, &session, "/account/totp").await;
         assert!(
-            page.contains("<svg") && !page.contains("<?xml"),
+            enrolment.contains("<svg") && !enrolment.contains("<?xml"),
             "an inline QR code"
         );
-        let secret = page
+        let secret = enrolment
             .split("<code class=\"secret\">")
             .nth(1)
             .and_then(|rest| rest.split('<').next())
             .unwrap()
             .to_string();
-        let again = get(&server, Some(&session), "/account/totp")
-            .await
-            .text()
-            .await
-            .unwrap();
+        let again = page(&server, &session, "/account/totp").await;
         assert!(
             again.contains(&secret),
             "the enrolment under way is shown again"

@@ -676,7 +676,11 @@ pub async fn session_actor(
         None
     };
     match &account {
-        Some(_) => accounts::touch_session(&mut tx, &id_hash).await?,
+        // Kept alive at most once a minute: a page's every request need not write.
+        Some(_) if now - session.last_seen_at >= Duration::minutes(1) => {
+            accounts::touch_session(&mut tx, &id_hash).await?
+        }
+        Some(_) => {}
         None => accounts::end_session(&mut tx, &id_hash).await?,
     }
     tx.commit().await?;

@@ -210,6 +210,18 @@ async fn set_schools(tx: &mut Tx, account_id: i64, scope: &Scope) -> StoreResult
     Ok(())
 }
 
+/// An audit row saying what happened to an account (never a password or secret).
+async fn audit_change(tx: &mut Tx, action: &str, account_id: i64) -> StoreResult<()> {
+    audit::record(
+        tx,
+        action,
+        "account",
+        &account_id.to_string(),
+        serde_json::json!({}),
+    )
+    .await
+}
+
 /// Changes whose children an account may see.
 pub async fn set_scope(tx: &mut Tx, account: &Account, scope: &Scope) -> StoreResult<()> {
     let (teacher_id, district_wide) = match scope {
@@ -252,14 +264,7 @@ pub async fn set_disabled(
     } else {
         "enable"
     };
-    audit::record(
-        tx,
-        action,
-        "account",
-        &account_id.to_string(),
-        serde_json::json!({}),
-    )
-    .await
+    audit_change(tx, action, account_id).await
 }
 
 /// Replaces the password hash (None: the account must set one through a link).
@@ -281,14 +286,7 @@ pub async fn set_password(
     } else {
         "reset_password"
     };
-    audit::record(
-        tx,
-        action,
-        "account",
-        &account_id.to_string(),
-        serde_json::json!({}),
-    )
-    .await
+    audit_change(tx, action, account_id).await
 }
 
 /// A failed login: the count, and the lock when it reached the limit.
@@ -342,14 +340,7 @@ pub async fn set_totp(
         } else {
             "remove_second_factor"
         };
-        audit::record(
-            tx,
-            action,
-            "account",
-            &account_id.to_string(),
-            serde_json::json!({}),
-        )
-        .await?;
+        audit_change(tx, action, account_id).await?;
     }
     Ok(())
 }
