@@ -159,17 +159,13 @@ async fn record_all(
             periods: None,
             reason: None,
             mode: None,
-            note: None,
-            goal_notes: Vec::new(),
-            guardian_confirmed_by: None,
+            details: Default::default(),
         };
-        let today = now.with_timezone(&settings.time_zone).date_naive();
         songjiao::service::visits::record_in(
             &mut tx,
             &row,
             input,
-            today,
-            settings.records.lock_after_days,
+            &songjiao::service::visits::RecordRules::new(settings, now).unwrap(),
         )
         .await
         .unwrap();

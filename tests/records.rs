@@ -463,9 +463,7 @@ fn the_recording_service_answers_in_data_terms(db: &TestDb) {
         periods,
         reason: None,
         mode: None,
-        note: None,
-        goal_notes: Vec::new(),
-        guardian_confirmed_by: None,
+        details: Default::default(),
     };
     let at = |date: &str| -> chrono::DateTime<chrono::Utc> {
         format!("{date}T12:00:00Z").parse().unwrap()

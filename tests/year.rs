@@ -16,6 +16,7 @@ use songjiao::domain::pace::{Pace, PlanDays, Rhythm, Status, Tally};
 use songjiao::domain::visit::Outcome;
 use songjiao::jobs::daemon::{next_wake, run_due, scheduled_jobs};
 use songjiao::service::progress::progress;
+use songjiao::service::visits::RecordRules;
 use songjiao::store::visits::{self, RecordInput};
 use songjiao::store::{Actor, Store};
 
@@ -61,16 +62,13 @@ async fn record_week(
             periods: None,
             reason: away.then(|| "family_unavailable".to_string()),
             mode: None,
-            note: None,
-            goal_notes: Vec::new(),
-            guardian_confirmed_by: None,
+            details: Default::default(),
         };
         songjiao::service::visits::record_in(
             &mut tx,
             &row,
             input,
-            sunday,
-            settings.records.lock_after_days,
+            &RecordRules::new(settings, now).unwrap(),
         )
         .await
         .unwrap();

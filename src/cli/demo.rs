@@ -408,9 +408,7 @@ fn demo_outcome(k: usize, student_id: &str) -> RecordInput {
         periods,
         reason: reason.map(String::from),
         mode: None,
-        note: None,
-        goal_notes: Vec::new(),
-        guardian_confirmed_by: None,
+        details: Default::default(),
     }
 }
 

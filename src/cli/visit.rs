@@ -7,7 +7,7 @@ use super::Context;
 use super::output::{Format, print_rows};
 use crate::domain::visit::{Mode, Outcome};
 use crate::planner::week::parse_week;
-use crate::store::visits::{RecordInput, VisitFilter};
+use crate::store::visits::{GoalNote, RecordDetails, RecordInput, VisitFilter};
 
 #[derive(Debug, Subcommand)]
 pub enum VisitCommand {
@@ -70,7 +70,7 @@ pub async fn run(context: &Context, command: VisitCommand) -> anyhow::Result<()>
     }
 }
 
-fn parse_goal_note(text: &str) -> anyhow::Result<(i64, String)> {
+fn parse_goal_note(text: &str) -> anyhow::Result<GoalNote> {
     let (id, note) = text
         .split_once([':', '：'])
         .ok_or_else(|| anyhow::anyhow!("--goal `{text}` is not GOAL_ID:TEXT, e.g. 37:能点数到8"))?;
@@ -78,7 +78,11 @@ fn parse_goal_note(text: &str) -> anyhow::Result<(i64, String)> {
         .trim()
         .parse()
         .map_err(|_| anyhow::anyhow!("--goal `{text}`: `{id}` is not a goal id (a number)"))?;
-    Ok((id, note.trim().to_string()))
+    Ok(GoalNote {
+        goal_id: id,
+        taught: note.trim().to_string(),
+        response: None,
+    })
 }
 
 async fn record(context: &Context, args: RecordArgs) -> anyhow::Result<()> {
@@ -93,9 +97,12 @@ async fn record(context: &Context, args: RecordArgs) -> anyhow::Result<()> {
         periods: args.periods,
         reason: args.reason,
         mode: args.mode,
-        note: args.note,
-        goal_notes,
-        guardian_confirmed_by: args.guardian_confirmed,
+        details: RecordDetails {
+            note: args.note,
+            goal_notes,
+            guardian_confirmed_by: args.guardian_confirmed,
+            ..Default::default()
+        },
     };
     let recorded = crate::service::visits::record(
         &store,

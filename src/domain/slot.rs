@@ -73,6 +73,15 @@ impl SlotTable {
         self.slots.iter().find(|s| s.name == name)
     }
 
+    /// When a visit in `slot` on `day` begins; a slot no longer configured begins
+    /// with the day.
+    pub fn begins_at(&self, day: NaiveDate, slot: &str) -> NaiveDateTime {
+        match self.get(slot) {
+            Some(slot) => day.and_time(slot.start),
+            None => day.and_time(NaiveTime::MIN),
+        }
+    }
+
     /// When a visit in `slot` on `day` ends; a slot no longer configured ends with
     /// the day.
     pub fn ends_at(&self, day: NaiveDate, slot: &str) -> NaiveDateTime {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::student::coded;
@@ -88,17 +88,21 @@ pub struct CheckedRecord {
 }
 
 /// The rules of a record; errors name the field (`periods`, `reason`, `date`).
+/// A visit is recorded once its slot has begun (`begins`, local time).
 pub fn check_record(
     request: &RecordRequest,
     periods_per_visit: u32,
-    day: NaiveDate,
-    today: NaiveDate,
+    begins: NaiveDateTime,
+    now: NaiveDateTime,
 ) -> Result<CheckedRecord, (&'static str, String)> {
-    if day > today {
+    if begins > now {
         return Err((
             "date",
             format!(
-                "the visit on {day} has not happened yet (today is {today}): record it afterwards"
+                "the visit on {} at {} has not begun yet (it is now {}): record it afterwards",
+                begins.date(),
+                begins.format("%H:%M"),
+                now.format("%Y-%m-%d %H:%M")
             ),
         ));
     }
@@ -174,6 +178,28 @@ pub fn is_locked(
     lock_after_days: u32,
 ) -> bool {
     already_recorded && (today - day).num_days() > i64::from(lock_after_days)
+}
+
+/// When the visit really began and ended, as the teacher says: both or neither,
+/// the end after the beginning.
+pub fn check_times(
+    started: Option<NaiveTime>,
+    ended: Option<NaiveTime>,
+) -> Result<Option<(NaiveTime, NaiveTime)>, (&'static str, String)> {
+    match (started, ended) {
+        (None, None) => Ok(None),
+        (Some(start), Some(end)) if start < end => Ok(Some((start, end))),
+        (Some(start), Some(end)) => Err((
+            "ended_at",
+            format!(
+                "the visit cannot end ({}) before it begins ({})",
+                end.format("%H:%M"),
+                start.format("%H:%M")
+            ),
+        )),
+        (None, Some(_)) => Err(("started_at", "give the time the visit began too".into())),
+        (Some(_), None) => Err(("ended_at", "give the time the visit ended too".into())),
+    }
 }
 
 /// A visit as the accounts see it.
@@ -268,6 +294,10 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
     }
 
+    fn at(d: u32) -> NaiveDateTime {
+        day(d).and_hms_opt(9, 0, 0).unwrap()
+    }
+
     fn request(
         outcome: Outcome,
         periods: Option<u32>,
@@ -282,42 +312,55 @@ mod tests {
 
     #[test]
     fn a_completed_visit_delivers_the_plans_periods() {
-        let r = check_record(&request(Outcome::Completed, None, None), 3, day(2), day(3)).unwrap();
+        let r = check_record(&request(Outcome::Completed, None, None), 3, at(2), at(3)).unwrap();
         assert_eq!(r.periods, 3);
+    }
+
+    #[test]
+    fn a_visit_is_recorded_once_its_slot_has_begun() {
+        let afternoon = day(3).and_hms_opt(14, 30, 0).unwrap();
+        let completed = request(Outcome::Completed, None, None);
+        let error = check_record(&completed, 3, afternoon, at(3)).unwrap_err();
+        assert_eq!(error.0, "date", "{}", error.1);
+        assert!(error.1.contains("14:30"), "{}", error.1);
+        let later = day(3).and_hms_opt(14, 35, 0).unwrap();
+        assert!(check_record(&completed, 3, afternoon, later).is_ok());
+    }
+
+    #[test]
+    fn the_times_of_a_visit_come_in_order_and_together() {
+        let time = |h| NaiveTime::from_hms_opt(h, 0, 0);
+        assert_eq!(check_times(None, None), Ok(None));
+        assert!(check_times(time(9), time(11)).is_ok());
+        assert_eq!(check_times(time(11), time(9)).unwrap_err().0, "ended_at");
+        assert_eq!(check_times(None, time(9)).unwrap_err().0, "started_at");
+        assert_eq!(check_times(time(9), None).unwrap_err().0, "ended_at");
     }
 
     #[test]
     fn records_that_break_the_rules_say_which_field() {
         let cases = [
-            (request(Outcome::Completed, None, None), day(4), "date"),
-            (
-                request(Outcome::Completed, Some(4), None),
-                day(2),
-                "periods",
-            ),
-            (
-                request(Outcome::Completed, Some(2), None),
-                day(2),
-                "periods",
-            ),
-            (request(Outcome::Partial, None, None), day(2), "periods"),
-            (request(Outcome::Partial, Some(3), None), day(2), "periods"),
-            (request(Outcome::Missed, None, None), day(2), "reason"),
+            (request(Outcome::Completed, None, None), at(4), "date"),
+            (request(Outcome::Completed, Some(4), None), at(2), "periods"),
+            (request(Outcome::Completed, Some(2), None), at(2), "periods"),
+            (request(Outcome::Partial, None, None), at(2), "periods"),
+            (request(Outcome::Partial, Some(3), None), at(2), "periods"),
+            (request(Outcome::Missed, None, None), at(2), "reason"),
             (
                 request(Outcome::Cancelled, Some(1), Some(MissReason::Weather)),
-                day(2),
+                at(2),
                 "periods",
             ),
         ];
         for (req, on, field) in cases {
-            let error = check_record(&req, 3, on, day(3)).unwrap_err();
+            let error = check_record(&req, 3, on, at(3)).unwrap_err();
             assert_eq!(error.0, field, "{req:?}: {}", error.1);
         }
         let missed = check_record(
             &request(Outcome::Missed, None, Some(MissReason::StudentIll)),
             3,
-            day(2),
-            day(3),
+            at(2),
+            at(3),
         )
         .unwrap();
         assert_eq!(

@@ -14,7 +14,7 @@ use crate::domain::plan::PlanTerms;
 use crate::import::records::{self, CellError, Fields, Kind};
 use crate::import::{map_headers, sheet};
 use crate::store::people::{self, Change};
-use crate::store::visits::{self, RecordInput};
+use crate::store::visits::{self, RecordDetails, RecordInput};
 use crate::store::{Store, Tx, plans};
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -305,7 +305,8 @@ async fn record_visits(
     settings: &Settings,
     report: &mut ImportReport,
 ) -> Result<(), ServiceError> {
-    let today = tx.now.with_timezone(&settings.time_zone).date_naive();
+    let record_rules = super::visits::RecordRules::new(settings, tx.now)?;
+    let today = record_rules.now.date();
     let mut errors = Vec::new();
     for input in inputs {
         let mut error = |column: &str, reason: String| {
@@ -363,13 +364,12 @@ async fn record_visits(
             periods: input.periods,
             reason: input.reason.clone(),
             mode: input.mode,
-            note: input.note.clone(),
-            goal_notes: Vec::new(),
-            guardian_confirmed_by: None,
+            details: RecordDetails {
+                note: input.note.clone(),
+                ..Default::default()
+            },
         };
-        match super::visits::record_in(tx, &visit, record, today, settings.records.lock_after_days)
-            .await
-        {
+        match super::visits::record_in(tx, &visit, record, &record_rules).await {
             Ok(()) => {}
             Err(ServiceError::Invalid(problems)) => {
                 for problem in problems {

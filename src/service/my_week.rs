@@ -68,6 +68,8 @@ pub struct WeekVisit {
     pub reason: Option<MissReason>,
     /// Its slot is over and nobody recorded it.
     pub unrecorded: bool,
+    /// Its slot has begun: it can be recorded (or its record corrected).
+    pub recordable: bool,
 }
 
 /// One day of the week with its visits.
@@ -220,6 +222,7 @@ impl Children {
             state: VisitState::of(visit.outcome),
             reason: visit.reason,
             unrecorded: visit.outcome.is_none() && slots.ends_at(visit.day, &visit.slot) <= now,
+            recordable: slots.begins_at(visit.day, &visit.slot) <= now,
         })
     }
 }

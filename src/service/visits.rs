@@ -1,10 +1,11 @@
 //! Recording what happened at a visit.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
 use super::{Actor, ServiceError};
 use crate::config::Settings;
+use crate::domain::slot::SlotTable;
 use crate::domain::visit::{self as rules, MissReason, Mode, Outcome, RecordRequest, VisitStatus};
 use crate::store::visits::{self, RecordInput, RecordWrite, VisitFilter, VisitForRecord};
 use crate::store::{Store, Tx};
@@ -44,6 +45,34 @@ pub async fn list(store: &Store, filter: &VisitFilter) -> Result<Vec<ListedVisit
         .collect())
 }
 
+/// The moment a record is made and the rules that depend on it.
+#[derive(Debug, Clone)]
+pub struct RecordRules {
+    /// Local time in the district.
+    pub now: NaiveDateTime,
+    pub slots: SlotTable,
+    pub lock_after_days: u32,
+}
+
+impl RecordRules {
+    pub fn new(settings: &Settings, now: DateTime<Utc>) -> Result<Self, ServiceError> {
+        Ok(RecordRules {
+            now: now.with_timezone(&settings.time_zone).naive_local(),
+            slots: settings.slot_table().map_err(ServiceError::Settings)?,
+            lock_after_days: settings.records.lock_after_days,
+        })
+    }
+
+    pub fn is_locked(&self, visit: &VisitForRecord) -> bool {
+        rules::is_locked(
+            visit.day,
+            visit.outcome.is_some(),
+            self.now.date(),
+            self.lock_after_days,
+        )
+    }
+}
+
 /// Records a visit in its own transaction; answers the visit as recorded.
 pub async fn record(
     store: &Store,
@@ -53,42 +82,38 @@ pub async fn record(
     visit_id: i64,
     input: RecordInput,
 ) -> Result<VisitForRecord, ServiceError> {
-    let today = now.with_timezone(&settings.time_zone).date_naive();
+    let rules = RecordRules::new(settings, now)?;
     let mut tx = store.write(&actor.audit(), now).await?;
-    let visit = visits::visit_for_record(&mut tx, visit_id)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound {
-            what: "visit",
-            id: visit_id.to_string(),
-        })?;
-    record_in(
-        &mut tx,
-        &visit,
-        input,
-        today,
-        settings.records.lock_after_days,
-    )
-    .await?;
-    let recorded = visits::visit_for_record(&mut tx, visit_id)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound {
-            what: "visit",
-            id: visit_id.to_string(),
-        })?;
+    let visit = visit_for_record(&mut tx, visit_id).await?;
+    record_in(&mut tx, &visit, input, &rules).await?;
+    let recorded = visit_for_record(&mut tx, visit_id).await?;
     tx.commit().await?;
     Ok(recorded)
 }
 
+/// The visit, or "not found".
+pub(crate) async fn visit_for_record(
+    tx: &mut Tx,
+    visit_id: i64,
+) -> Result<VisitForRecord, ServiceError> {
+    visits::visit_for_record(tx, visit_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            what: "visit",
+            id: visit_id.to_string(),
+        })
+}
+
 /// Records a visit inside the caller's transaction (an import records many in
-/// one), by the rules of `domain::visit`: no record of a visit that has not begun,
-/// the periods within the plan, a reason code for a miss, a reason to change a
-/// locked record; goal notes only for the plan's goals.
+/// one), by the rules of `domain::visit`: no record of a visit whose slot has not
+/// begun, the periods within the plan, a reason code for a miss, a reason to
+/// change a locked record, the times in order; goal notes only for the plan's
+/// goals.
 pub async fn record_in(
     tx: &mut Tx,
     visit: &VisitForRecord,
     input: RecordInput,
-    today: NaiveDate,
-    lock_after_days: u32,
+    record_rules: &RecordRules,
 ) -> Result<(), ServiceError> {
     if visit.status != VisitStatus::Planned {
         return Err(ServiceError::invalid(
@@ -114,27 +139,31 @@ pub async fn record_in(
             reason: code,
         },
         visit.periods_per_visit as u32,
-        visit.day,
-        today,
+        record_rules.slots.begins_at(visit.day, &visit.slot),
+        record_rules.now,
     )
     .map_err(|(field, reason)| ServiceError::invalid(field, reason))?;
-    if rules::is_locked(visit.day, visit.outcome.is_some(), today, lock_after_days)
-        && input.reason.is_none()
-    {
+    if let Some((start, end)) = input.details.times {
+        rules::check_times(Some(start), Some(end))
+            .map_err(|(field, reason)| ServiceError::invalid(field, reason))?;
+    }
+    if record_rules.is_locked(visit) && input.reason.is_none() {
+        let days = record_rules.lock_after_days;
         return Err(ServiceError::Locked {
             what: format!("the record of {}", visit.day),
-            reason: format!("older than {lock_after_days} days, a change needs a reason"),
+            reason: format!("older than {days} days, a change needs a reason"),
         });
     }
-    if !input.goal_notes.is_empty() {
-        let goals = visits::active_goal_ids(tx, visit.plan_id).await?;
-        for (goal_id, _) in &input.goal_notes {
-            if !goals.contains(goal_id) {
-                let ids: Vec<String> = goals.iter().map(ToString::to_string).collect();
+    if !input.details.goal_notes.is_empty() {
+        let goals = visits::active_goals(tx, visit.plan_id).await?;
+        for note in &input.details.goal_notes {
+            if !goals.iter().any(|(id, _)| *id == note.goal_id) {
+                let ids: Vec<String> = goals.iter().map(|(id, _)| id.to_string()).collect();
                 return Err(ServiceError::invalid(
                     "goal",
                     format!(
-                        "goal {goal_id} is not a goal of {}'s plan (its goals: {})",
+                        "goal {} is not a goal of {}'s plan (its goals: {})",
+                        note.goal_id,
                         visit.student_id,
                         ids.join(", ")
                     ),
@@ -142,15 +171,12 @@ pub async fn record_in(
             }
         }
     }
-    let mode = input.mode.unwrap_or(visit.mode);
     let write = RecordWrite {
         outcome: checked.outcome,
         periods: checked.periods,
         reason: checked.reason,
-        mode,
-        note: input.note,
-        goal_notes: input.goal_notes,
-        guardian_confirmed_by: input.guardian_confirmed_by,
+        mode: input.mode.unwrap_or(visit.mode),
+        details: input.details,
         change_reason: if needs_code { None } else { input.reason },
     };
     visits::record(tx, visit, &write).await?;

@@ -13,6 +13,7 @@ pub mod job_runs;
 pub mod outbox;
 pub mod people;
 pub mod plans;
+pub mod visit_files;
 pub mod visits;
 
 use std::str::FromStr;
@@ -86,6 +87,8 @@ pub enum Arg {
     Date(Option<NaiveDate>),
     Time(Option<DateTime<Utc>>),
     Bool(bool),
+    Float(Option<f64>),
+    Bytes(Vec<u8>),
 }
 
 macro_rules! arg_from {
@@ -113,6 +116,8 @@ arg_from! {
     DateTime<Utc> => Time(Some),
     Option<DateTime<Utc>> => Time(|v| v),
     bool => Bool(|v| v),
+    Option<f64> => Float(|v| v),
+    Vec<u8> => Bytes(|v| v),
 }
 
 /// `args![a, b, c]`: the values of a query's `$1, $2, $3`.
@@ -191,6 +196,8 @@ macro_rules! bind_args {
                 Arg::Date(v) => query.bind(v),
                 Arg::Time(v) => query.bind(v),
                 Arg::Bool(v) => query.bind(v),
+                Arg::Float(v) => query.bind(v),
+                Arg::Bytes(v) => query.bind(v),
             };
         }
         query

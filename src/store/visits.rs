@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 use serde::Serialize;
 
 use super::{StoreResult, Tx, audit, codes, only_if};
@@ -176,11 +176,25 @@ pub struct VisitForRecord {
     pub reason: Option<MissReason>,
     pub note: Option<String>,
     pub periods_per_visit: i64,
+    /// Raised by every move or cancellation (calendar files rely on it).
+    pub sequence: i64,
+    /// Raised by every record: what a phone saw when it made its record offline.
+    pub record_version: i64,
+    pub started_at: Option<String>,
+    pub ended_at: Option<String>,
+    pub family_practice: Option<String>,
+    pub guardian_confirmed_by: Option<String>,
+    pub recorded_by: Option<String>,
+    pub recorded_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 const VISIT_FOR_RECORD: &str =
     "SELECT v.id AS visit_id, v.plan_id, p.student_id, v.teacher_id, v.day, v.slot,
-        v.status, v.outcome, v.periods, v.mode, v.reason, v.note, p.periods_per_visit
+        v.status, v.outcome, v.periods, v.mode, v.reason, v.note, p.periods_per_visit,
+        v.sequence, v.record_version, v.started_at, v.ended_at, v.family_practice,
+        v.guardian_confirmed_by, v.recorded_by, v.recorded_at, v.latitude, v.longitude
      FROM visits v JOIN plans p ON p.id = v.plan_id";
 
 pub async fn visit_for_record(tx: &mut Tx, visit_id: i64) -> StoreResult<Option<VisitForRecord>> {
@@ -213,23 +227,31 @@ pub struct RecordWrite {
     pub periods: u32,
     pub reason: Option<MissReason>,
     pub mode: Mode,
-    pub note: Option<String>,
-    pub goal_notes: Vec<(i64, String)>,
-    pub guardian_confirmed_by: Option<String>,
+    pub details: RecordDetails,
     /// Why a locked record was changed.
     pub change_reason: Option<String>,
 }
 
-/// Writes a record over `visit`, with an audit row holding the old and new values.
+/// Writes a record over `visit`, raising its record version, with an audit row
+/// holding the old and new values. A detail not given keeps what was there; an
+/// empty text clears it.
 pub async fn record(tx: &mut Tx, visit: &VisitForRecord, write: &RecordWrite) -> StoreResult<()> {
     let (now, actor) = (tx.now, tx.actor.0.clone());
-    let guardian_at = write.guardian_confirmed_by.as_ref().map(|_| now);
+    let details = &write.details;
+    let guardian_at = details.guardian_confirmed_by.as_ref().map(|_| now);
+    let time = |t: Option<NaiveTime>| t.map(|t| t.format("%H:%M").to_string());
+    let location = details.location.as_ref();
     tx.execute(
         "UPDATE visits SET outcome = $2, periods = $3, reason = $4, mode = $5,
                 note = COALESCE($6, note),
                 guardian_confirmed_by = COALESCE($7, guardian_confirmed_by),
                 guardian_confirmed_at = COALESCE($8, guardian_confirmed_at),
-                recorded_by = $9, recorded_at = $10, updated_at = $10
+                recorded_by = $9, recorded_at = $10, updated_at = $10,
+                started_at = COALESCE($11, started_at), ended_at = COALESCE($12, ended_at),
+                family_practice = COALESCE($13, family_practice),
+                latitude = COALESCE($14, latitude), longitude = COALESCE($15, longitude),
+                location_accuracy_m = COALESCE($16, location_accuracy_m),
+                record_version = record_version + 1
          WHERE id = $1",
         args![
             visit.visit_id,
@@ -237,19 +259,35 @@ pub async fn record(tx: &mut Tx, visit: &VisitForRecord, write: &RecordWrite) ->
             i64::from(write.periods),
             write.reason.map(|r| r.code()),
             write.mode.code(),
-            write.note.clone(),
-            write.guardian_confirmed_by.clone(),
+            details.note.clone(),
+            details.guardian_confirmed_by.clone(),
             guardian_at,
             actor,
-            now
+            now,
+            time(details.times.map(|t| t.0)),
+            time(details.times.map(|t| t.1)),
+            details.family_practice.clone(),
+            location.map(|l| l.latitude),
+            location.map(|l| l.longitude),
+            location.and_then(|l| l.accuracy_m)
         ],
     )
     .await?;
-    for (goal_id, text) in &write.goal_notes {
+    for note in &details.goal_notes {
+        if note.taught.trim().is_empty()
+            && note.response.as_deref().is_none_or(|r| r.trim().is_empty())
+        {
+            tx.execute(
+                "DELETE FROM visit_goal_notes WHERE visit_id = $1 AND goal_id = $2",
+                args![visit.visit_id, note.goal_id],
+            )
+            .await?;
+            continue;
+        }
         tx.execute(
-            "INSERT INTO visit_goal_notes (visit_id, goal_id, text) VALUES ($1, $2, $3)
-             ON CONFLICT (visit_id, goal_id) DO UPDATE SET text = excluded.text",
-            args![visit.visit_id, *goal_id, text.as_str()],
+            "INSERT INTO visit_goal_notes (visit_id, goal_id, text, response) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (visit_id, goal_id) DO UPDATE SET text = excluded.text, response = excluded.response",
+            args![visit.visit_id, note.goal_id, note.taught.as_str(), note.response.clone()],
         )
         .await?;
     }
@@ -257,10 +295,15 @@ pub async fn record(tx: &mut Tx, visit: &VisitForRecord, write: &RecordWrite) ->
         "old": {
             "outcome": visit.outcome, "periods": visit.periods, "reason": visit.reason,
             "mode": visit.mode, "note": visit.note,
+            "started_at": visit.started_at, "ended_at": visit.ended_at,
+            "family_practice": visit.family_practice,
         },
         "new": {
             "outcome": write.outcome.code(), "periods": write.periods,
-            "reason": write.reason.map(|r| r.code()), "mode": write.mode.code(), "note": write.note,
+            "reason": write.reason.map(|r| r.code()), "mode": write.mode.code(), "note": details.note,
+            "started_at": time(details.times.map(|t| t.0)), "ended_at": time(details.times.map(|t| t.1)),
+            "family_practice": details.family_practice,
+            "located": location.is_some(),
         },
         "change_reason": write.change_reason,
     });
@@ -356,24 +399,77 @@ pub struct RecordInput {
     /// A reason code for a missed or cancelled visit; for a locked record, why it changes.
     pub reason: Option<String>,
     pub mode: Option<Mode>,
-    pub note: Option<String>,
-    pub goal_notes: Vec<(i64, String)>,
-    pub guardian_confirmed_by: Option<String>,
+    pub details: RecordDetails,
 }
 
-/// The ids of a plan's current goals.
-pub async fn active_goal_ids(tx: &mut Tx, plan_id: i64) -> StoreResult<Vec<i64>> {
+/// The rest of a record: none of it is needed, each kept when not given.
+#[derive(Debug, Clone, Default)]
+pub struct RecordDetails {
+    pub note: Option<String>,
+    pub goal_notes: Vec<GoalNote>,
+    pub guardian_confirmed_by: Option<String>,
+    /// When the visit really began and ended (local time).
+    pub times: Option<(NaiveTime, NaiveTime)>,
+    /// What the family was shown to practise.
+    pub family_practice: Option<String>,
+    /// Where the phone was, when the teacher allowed it.
+    pub location: Option<Location>,
+}
+
+/// What was taught towards one of the plan's goals, and how the child responded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalNote {
+    pub goal_id: i64,
+    pub taught: String,
+    pub response: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub accuracy_m: Option<f64>,
+}
+
+/// A plan's current goals with their ids, in order.
+pub async fn active_goals(tx: &mut Tx, plan_id: i64) -> StoreResult<Vec<(i64, String)>> {
     #[derive(sqlx::FromRow)]
     struct Goal {
         id: i64,
+        text: String,
     }
     let goals: Vec<Goal> = tx
         .fetch_all(
-            "SELECT id FROM plan_goals WHERE plan_id = $1 AND removed_in_revision IS NULL",
+            "SELECT id, text FROM plan_goals WHERE plan_id = $1 AND removed_in_revision IS NULL
+             ORDER BY position, id",
             args![plan_id],
         )
         .await?;
-    Ok(goals.into_iter().map(|g| g.id).collect())
+    Ok(goals.into_iter().map(|g| (g.id, g.text)).collect())
+}
+
+/// What a visit's record says of each goal.
+pub async fn goal_notes(tx: &mut Tx, visit_id: i64) -> StoreResult<Vec<GoalNote>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        goal_id: i64,
+        text: String,
+        response: Option<String>,
+    }
+    let rows: Vec<Row> = tx
+        .fetch_all(
+            "SELECT goal_id, text, response FROM visit_goal_notes WHERE visit_id = $1",
+            args![visit_id],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| GoalNote {
+            goal_id: r.goal_id,
+            taught: r.text,
+            response: r.response,
+        })
+        .collect())
 }
 
 /// A visit as the ledger and the export show it.
@@ -400,14 +496,16 @@ pub struct LedgerVisit {
 }
 
 #[derive(sqlx::FromRow)]
-struct GoalNote {
+struct LedgerNote {
     visit_id: i64,
     goal_id: i64,
     text: String,
+    response: Option<String>,
 }
 
 /// Every visit (not cancelled by re-planning) of a school year's active plans, or of
-/// one plan, in day order, with their goal notes as `GOAL_ID: text`.
+/// one plan, in day order, with their goal notes as `GOAL_ID: text` (`→ response` when the child's
+/// response was noted).
 pub async fn ledger_visits(
     tx: &mut Tx,
     year: SchoolYear,
@@ -426,9 +524,9 @@ pub async fn ledger_visits(
             filter.clone(),
         )
         .await?;
-    let notes: Vec<GoalNote> = tx
+    let notes: Vec<LedgerNote> = tx
         .fetch_all(
-            "SELECT n.visit_id, n.goal_id, n.text
+            "SELECT n.visit_id, n.goal_id, n.text, n.response
              FROM visit_goal_notes n JOIN visits v ON v.id = n.visit_id JOIN plans p ON p.id = v.plan_id
              WHERE p.school_year = $1 AND ($2 IS NULL OR v.plan_id = $2)
              ORDER BY n.visit_id, n.goal_id",
@@ -437,10 +535,12 @@ pub async fn ledger_visits(
         .await?;
     let mut by_visit: HashMap<i64, Vec<String>> = HashMap::new();
     for note in notes {
-        by_visit
-            .entry(note.visit_id)
-            .or_default()
-            .push(format!("{}: {}", note.goal_id, note.text));
+        by_visit.entry(note.visit_id).or_default().push(
+            match note.response.filter(|r| !r.trim().is_empty()) {
+                Some(response) => format!("{}: {} → {response}", note.goal_id, note.text),
+                None => format!("{}: {}", note.goal_id, note.text),
+            },
+        );
     }
     for visit in &mut visits {
         visit.goal_notes = by_visit.remove(&visit.visit_id).unwrap_or_default();

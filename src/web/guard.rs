@@ -13,7 +13,7 @@ use super::App;
 use super::words::words;
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+     img-src 'self' data: blob:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 /// A request's path as logs show it: a one-time link's token is a secret.
 fn loggable_path(path: &str) -> String {

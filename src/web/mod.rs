@@ -5,6 +5,7 @@
 
 mod guard;
 mod pages;
+mod record;
 mod session;
 pub mod words;
 
@@ -83,31 +84,63 @@ async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
     (status, axum::Json(HealthReport { database, jobs }))
 }
 
-async fn script() -> impl IntoResponse {
+/// The pages' assets, in the binary: no CDN, nothing fetched elsewhere.
+const ASSETS: &[(&str, &str, &str)] = &[
     (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("assets/app.js"),
-    )
-}
-
-async fn stylesheet() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        "/assets/app.css",
+        "text/css; charset=utf-8",
         include_str!("assets/app.css"),
-    )
+    ),
+    (
+        "/assets/app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/app.js"),
+    ),
+    (
+        "/assets/queue.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/queue.js"),
+    ),
+    (
+        "/assets/record.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/record.js"),
+    ),
+    // At the root, so that it may serve every page of the site.
+    (
+        "/sw.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/sw.js"),
+    ),
+];
+
+async fn asset(uri: axum::http::Uri) -> axum::response::Response {
+    match ASSETS.iter().find(|(path, _, _)| *path == uri.path()) {
+        // The service worker is checked for a new version on every visit.
+        Some((path, content_type, body)) => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (
+                    header::CACHE_CONTROL,
+                    if *path == "/sw.js" {
+                        "no-cache"
+                    } else {
+                        "public, max-age=3600"
+                    },
+                ),
+            ],
+            *body,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/assets/app.css", get(stylesheet))
-        .route("/assets/app.js", get(script))
+        .route("/assets/{file}", get(asset))
+        .route("/sw.js", get(asset))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/login/code", post(pages::login_code))
         .route("/logout", post(pages::logout))
@@ -125,6 +158,15 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/", get(pages::home))
         .route("/students/{student_id}", get(pages::student))
+        .route(
+            "/visits/{visit_id}/record",
+            get(record::form)
+                .post(record::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    record::MAX_RECORD_BYTES,
+                )),
+        )
+        .route("/visits/{visit_id}/files/{file_id}", get(record::file))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

@@ -26,13 +26,13 @@ pub struct UserBar {
     pub name: String,
 }
 
-fn bar(actor: &Actor) -> Option<UserBar> {
+pub(super) fn bar(actor: &Actor) -> Option<UserBar> {
     Some(UserBar {
         name: actor.display_name.clone(),
     })
 }
 
-fn render(status: StatusCode, template: &impl Template) -> Response {
+pub(super) fn render(status: StatusCode, template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(error) => {
@@ -51,7 +51,12 @@ struct MessagePage {
     text: &'static str,
 }
 
-fn message(app: &App, status: StatusCode, user: Option<UserBar>, text: &'static str) -> Response {
+pub(super) fn message(
+    app: &App,
+    status: StatusCode,
+    user: Option<UserBar>,
+    text: &'static str,
+) -> Response {
     let t = words(app.settings.locale);
     render(
         status,
@@ -66,7 +71,7 @@ fn message(app: &App, status: StatusCode, user: Option<UserBar>, text: &'static 
 
 /// A service's error as a page: not found and forbidden as such, anything else
 /// logged and shown as a server error (never with its details).
-fn failed(app: &App, user: Option<UserBar>, error: ServiceError) -> Response {
+pub(super) fn failed(app: &App, user: Option<UserBar>, error: ServiceError) -> Response {
     let t = words(app.settings.locale);
     match error {
         ServiceError::NotFound { .. } => message(app, StatusCode::NOT_FOUND, user, t.not_found),
@@ -107,7 +112,7 @@ fn url_escape(text: &str) -> String {
 /// The logged-in actor and their session id, or the response that sends them to
 /// the login page (or, when they must first change their password or set up a
 /// second factor, to their account page).
-async fn signed_in(
+pub(super) async fn signed_in(
     app: &App,
     headers: &HeaderMap,
     here: &str,
@@ -160,7 +165,7 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-fn peer(extensions: &Extensions) -> String {
+pub(super) fn peer(extensions: &Extensions) -> String {
     address(
         extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -348,7 +353,7 @@ pub struct HomeQuery {
     week: Option<String>,
 }
 
-fn week_name(week: chrono::IsoWeek) -> String {
+pub(super) fn week_name(week: chrono::IsoWeek) -> String {
     format!("{}-W{:02}", week.year(), week.week())
 }
 

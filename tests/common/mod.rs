@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tempfile::TempDir;
 
 pub mod mail;
+pub mod web;
 
 pub struct TestDb {
     pub url: String,

@@ -1,12 +1,88 @@
-// Small helpers for the pages; everything works without them.
-// A button with data-copy puts its text on the clipboard (an address, to paste
-// into a map app) and says so for a moment.
-document.addEventListener("click", function (event) {
-  var button = event.target.closest("button[data-copy]");
-  if (!button || !navigator.clipboard) return;
-  var label = button.textContent;
-  navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
-    button.textContent = "✓";
-    setTimeout(function () { button.textContent = label; }, 1500);
+// Small helpers for every page; the pages work without them.
+(function () {
+  "use strict";
+  var body = document.body;
+
+  // A button with data-copy puts its text on the clipboard (an address, to paste
+  // into a map app) and says so for a moment.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-copy]");
+    if (!button || !navigator.clipboard) return;
+    var label = button.textContent;
+    navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+      button.textContent = "✓";
+      setTimeout(function () { button.textContent = label; }, 1500);
+    });
   });
-});
+
+  // Logging out removes the pages kept for offline use (they hold children's
+  // names and addresses); records waiting to upload stay until they are sent.
+  document.addEventListener("submit", function (event) {
+    if (event.target.getAttribute("action") === "/logout" && window.caches) {
+      caches.delete("songjiao-pages");
+    }
+  });
+
+  if (!("serviceWorker" in navigator) || !window.SongjiaoQueue || !body.hasAttribute("data-signed-in")) return;
+  navigator.serviceWorker.register("/sw.js").catch(function () {});
+
+  // Marks the visits whose records wait on this phone, and says how many wait.
+  function showQueue() {
+    return SongjiaoQueue.all().then(function (items) {
+      var status = document.getElementById("queue-status");
+      document.querySelectorAll("[data-queued-badge]").forEach(function (b) { b.remove(); });
+      items.forEach(function (item) {
+        var card = document.querySelector("article[data-visit='" + item.visit + "'] header");
+        if (!card) return;
+        var badge = document.createElement("span");
+        badge.className = "queued";
+        badge.setAttribute("data-queued-badge", "");
+        badge.textContent = item.state === "waiting" ? body.dataset.queued : body.dataset.check;
+        card.appendChild(badge);
+      });
+      if (!status) return;
+      status.textContent = "";
+      if (!items.length) return;
+      var note = document.createElement("p");
+      note.className = "notice";
+      note.textContent = items.length + " " + body.dataset.waiting;
+      status.appendChild(note);
+      items.filter(function (i) { return i.state !== "waiting"; }).forEach(function (item) {
+        var link = document.createElement("a");
+        link.href = "/visits/" + item.visit + "/record";
+        link.textContent = body.dataset.check + ": " + item.summary.student + " " + item.summary.when;
+        var p = document.createElement("p");
+        p.appendChild(link);
+        status.appendChild(p);
+      });
+    });
+  }
+
+  function flush() {
+    return SongjiaoQueue.flush().then(function (results) {
+      if (results.indexOf("stored") >= 0 && document.getElementById("queue-status")) {
+        location.reload();
+        return;
+      }
+      return showQueue();
+    }).catch(function () {});
+  }
+
+  // Today's record forms and those still to record are kept for offline use
+  // once the phone has a network; the service worker keeps what it fetches.
+  function keepFormsForOffline() {
+    if (!navigator.onLine || !navigator.serviceWorker.controller) return;
+    var links = document.querySelectorAll(".today a[data-record], #to-record a[data-record]");
+    links.forEach(function (a) {
+      caches.match(a.href).then(function (kept) {
+        if (!kept) fetch(a.href, { credentials: "same-origin" }).catch(function () {});
+      });
+    });
+  }
+
+  window.addEventListener("online", flush);
+  setInterval(flush, 30000);
+  flush();
+  navigator.serviceWorker.ready.then(keepFormsForOffline);
+  window.SongjiaoPage = { showQueue: showQueue, flush: flush };
+})();
