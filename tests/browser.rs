@@ -65,6 +65,25 @@ async fn fits_the_phone(browser: &fantoccini::Client, page: &str) {
     );
 }
 
+/// A chromium session with a phone's window: 375×812, Chinese first.
+async fn phone_browser(driver: &Driver) -> fantoccini::Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-dev-shm-usage", "--lang=zh-CN", "--window-size=375,812"],
+        }),
+    );
+    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a chromium session through chromedriver");
+    browser.set_window_size(375, 812).await.unwrap();
+    browser
+}
+
 fn screenshots() -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -134,20 +153,7 @@ fn a_teacher_logs_in_reads_a_child_and_logs_out_in_a_phone_browser() {
         }));
         let base = format!("http://{address}");
 
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                         "--disable-dev-shm-usage", "--lang=zh-CN", "--window-size=375,812"],
-            }),
-        );
-        let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&driver.url)
-            .await
-            .expect("a chromium session through chromedriver");
-        browser.set_window_size(375, 812).await.unwrap();
+        let browser = phone_browser(&driver).await;
         let shots = screenshots();
 
         // A link to a child's page leads to the login page first.
@@ -240,5 +246,300 @@ fn a_teacher_logs_in_reads_a_child_and_logs_out_in_a_phone_browser() {
         browser.close().await.unwrap();
         let _ = stop.send(());
         store.close().await;
+    });
+}
+
+/// chromedriver's own command: DevTools network conditions, offline or not.
+#[derive(Debug)]
+struct NetworkConditions {
+    offline: bool,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/chromium/network_conditions",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        let conditions = serde_json::json!({ "network_conditions": {
+            "offline": self.offline, "latency": 0,
+            "download_throughput": -1, "upload_throughput": -1,
+        }});
+        (axum::http::Method::POST, Some(conditions.to_string()))
+    }
+}
+
+/// Waits (up to 20 s) until `condition`, a JavaScript expression, is true.
+async fn until(browser: &fantoccini::Client, condition: &str, what: &str) {
+    for _ in 0..100 {
+        let value = browser
+            .execute(&format!("return !!({condition});"), vec![])
+            .await
+            .unwrap_or_default();
+        if value.as_bool() == Some(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let page = browser.source().await.unwrap_or_default();
+    panic!("waited 20 s for {what} ({condition}): {page}");
+}
+
+async fn log_in_as(browser: &fantoccini::Client, base: &str, email: &str) {
+    browser.goto(&format!("{base}/login?next=/")).await.unwrap();
+    for (field, value) in [("username", email), ("password", PASSWORD)] {
+        browser
+            .find(Locator::Css(&format!("input[name={field}]")))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    browser
+        .find(Locator::Css("form.stack button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until(
+        browser,
+        "location.pathname === '/'",
+        "the week after logging in",
+    )
+    .await;
+}
+
+async fn click(browser: &fantoccini::Client, css: &str) {
+    let element = browser.find(Locator::Css(css)).await.unwrap();
+    browser
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&element).unwrap()],
+        )
+        .await
+        .unwrap();
+    element.click().await.unwrap();
+}
+
+async fn shoot(browser: &fantoccini::Client, name: &str) {
+    std::fs::write(
+        screenshots().join(name),
+        browser.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    fits_the_phone(browser, name).await;
+}
+
+/// A finger's stroke across the signature pad.
+async fn sign(browser: &fantoccini::Client) {
+    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+    let pad = browser.find(Locator::Css("#signature-pad")).await.unwrap();
+    browser
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&pad).unwrap()],
+        )
+        .await
+        .unwrap();
+    let stroke = MouseActions::new("finger".into())
+        .then(PointerAction::MoveToElement {
+            element: pad,
+            duration: None,
+            x: -120.0,
+            y: 10.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    let stroke = [(60.0, -40.0), (50.0, 50.0), (60.0, -40.0), (40.0, 30.0)]
+        .into_iter()
+        .fold(stroke, |s, (x, y)| {
+            s.then(PointerAction::MoveBy {
+                duration: Some(Duration::from_millis(80)),
+                x,
+                y,
+            })
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    browser.perform_actions(stroke).await.unwrap();
+}
+
+fn first_column(db: &TestDb, query: &str) -> Vec<String> {
+    std::thread::scope(|s| s.spawn(|| db.sql_rows(query)).join().unwrap())
+}
+
+#[test]
+fn a_teacher_records_visits_at_the_door_online_and_offline() {
+    use common::web::{Server, district, now, settings_for};
+    let db = TestDb::sqlite();
+    district(&db);
+    let settings = settings_for(&db);
+    let visits: Vec<(i64, chrono::NaiveDate)> = first_column(
+        &db,
+        "SELECT CAST(v.id AS TEXT) || ' ' || v.day FROM visits v JOIN plans p ON p.id = v.plan_id
+         WHERE p.student_id = 'S001' AND v.status = 'planned' ORDER BY v.day",
+    )
+    .iter()
+    .map(|row| {
+        let (id, day) = row.split_once(' ').unwrap();
+        (id.parse().unwrap(), day.parse().unwrap())
+    })
+    .collect();
+    let [(first, first_day), (second, second_day), ..] = visits[..] else {
+        panic!("S001 has two visits this week: {visits:?}");
+    };
+    let photo = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/photo-with-location.jpg"
+    );
+    let big = db.file("big.jpg", vec![0xFFu8; 10 * 1024 * 1024]);
+    let text = db.file("list.jpg", "rice, eggs, soy sauce");
+    let driver = start_driver();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = Server::start(&settings).await;
+        let base = server.base.clone();
+        server.advance(chrono::Duration::days((first_day - now().date_naive()).num_days()));
+        let browser = phone_browser(&driver).await;
+        log_in_as(&browser, &base, "t01@example.org").await;
+        shoot(&browser, "week-to-record.png").await;
+
+        // Online: a completed visit with a drawn signature and a photo.
+        click(&browser, &format!("#visit-{first} a[data-record]")).await;
+        until(&browser, "document.querySelector('form#record')", "the record form").await;
+        shoot(&browser, "record-form.png").await;
+        click(&browser, "input[name=outcome][value=completed] + span").await;
+        for (css, value) in [
+            ("textarea[name$=_taught]", "数 1 到 10，用积木"),
+            ("textarea[name$=_response]", "能数到 8"),
+            ("textarea[name=family_practice]", "晚饭前一起数碗筷"),
+            ("input[name=guardian_name]", "李强"),
+        ] {
+            browser
+                .find(Locator::Css(css))
+                .await
+                .unwrap()
+                .send_keys(value)
+                .await
+                .unwrap();
+        }
+        sign(&browser).await;
+        browser
+            .find(Locator::Css("#photos"))
+            .await
+            .unwrap()
+            .send_keys(photo)
+            .await
+            .unwrap();
+        until(&browser, "document.querySelector('#photo-previews img')", "the photo's preview").await;
+        shoot(&browser, "record-signed.png").await;
+        click(&browser, "button.save").await;
+        until(
+            &browser,
+            &format!("location.pathname === '/' && document.querySelector('#visit-{first}.state-recorded')"),
+            "the week with the visit recorded",
+        )
+        .await;
+        shoot(&browser, "week-recorded.png").await;
+        let files = first_column(
+            &db,
+            &format!("SELECT kind FROM visit_files WHERE visit_id = {first} ORDER BY kind"),
+        );
+        assert_eq!(files, ["photo", "signature"]);
+        let signature = first_column(
+            &db,
+            &format!("SELECT CAST(LENGTH(bytes) AS TEXT) FROM visit_files WHERE visit_id = {first} AND kind = 'signature'"),
+        );
+        assert!(signature[0].parse::<usize>().unwrap() > 500, "a drawn signature: {signature:?}");
+
+        // A second teacher cannot open the first one's record page.
+        log_in_as(&browser, &base, "t02@example.org").await;
+        browser
+            .goto(&format!("{base}/visits/{first}/record"))
+            .await
+            .unwrap();
+        let page = browser.source().await.unwrap();
+        assert!(page.contains("找不到") && !page.contains("form id=\"record\""), "{page}");
+
+        // Files that are not photos, or too large: told at once, by name.
+        log_in_as(&browser, &base, "t01@example.org").await;
+        browser
+            .goto(&format!("{base}/visits/{first}/record"))
+            .await
+            .unwrap();
+        let picker = browser.find(Locator::Css("#photos")).await.unwrap();
+        picker.send_keys(common::path(&big)).await.unwrap();
+        until(&browser, "document.querySelector('#record-status').textContent.includes('照片太大')", "too large").await;
+        assert!(browser.source().await.unwrap().contains("big.jpg (10.0 MB)"));
+        shoot(&browser, "record-photo-too-large.png").await;
+        picker.clear().await.unwrap();
+        picker.send_keys(common::path(&text)).await.unwrap();
+        click(&browser, "button.save").await;
+        until(&browser, "document.querySelector('#record-status').textContent.includes('不是照片')", "not an image").await;
+        assert!(browser.source().await.unwrap().contains("list.jpg"));
+        shoot(&browser, "record-not-a-photo.png").await;
+
+        // Offline: the record waits on the phone, then arrives once.
+        server.advance(chrono::Duration::days((second_day - first_day).num_days()));
+        log_in_as(&browser, &base, "t01@example.org").await;
+        browser
+            .execute_async("navigator.serviceWorker.ready.then(() => arguments[0]());", vec![])
+            .await
+            .unwrap();
+        browser.refresh().await.unwrap();
+        until(&browser, "navigator.serviceWorker.controller", "the service worker").await;
+        click(&browser, &format!("#visit-{second} a[data-record]")).await;
+        until(&browser, "document.querySelector('form#record')", "the second record form").await;
+        browser.issue_cmd(NetworkConditions { offline: true }).await.unwrap();
+        click(&browser, "input[name=outcome][value=completed] + span").await;
+        click(&browser, "button.save").await;
+        until(&browser, "document.querySelector('#record-status').textContent.includes('待上传')", "待上传").await;
+        shoot(&browser, "record-queued.png").await;
+        let recorded = |db: &TestDb| {
+            first_column(
+                db,
+                &format!("SELECT CAST(record_version AS TEXT) FROM visits WHERE id = {second}"),
+            )
+        };
+        assert_eq!(recorded(&db), ["0"], "nothing reached the server");
+        browser.goto(&format!("{base}/")).await.unwrap();
+        until(
+            &browser,
+            &format!("document.querySelector('#visit-{second} [data-queued-badge]')"),
+            "the week showing the record waiting",
+        )
+        .await;
+        shoot(&browser, "week-queued.png").await;
+        browser.issue_cmd(NetworkConditions { offline: false }).await.unwrap();
+        until(
+            &browser,
+            &format!("document.querySelector('#visit-{second}.state-recorded') && !document.querySelector('[data-queued-badge]')"),
+            "the record arriving when the network returns",
+        )
+        .await;
+        assert_eq!(recorded(&db), ["1"], "stored once");
+        let sent = first_column(
+            &db,
+            &format!("SELECT CAST(COUNT(*) AS TEXT) FROM record_submissions WHERE visit_id = {second}"),
+        );
+        assert_eq!(sent, ["1"]);
+        shoot(&browser, "week-after-upload.png").await;
+        browser.close().await.unwrap();
+        server.stop().await;
     });
 }

@@ -265,7 +265,91 @@ fn a_record_holds_at_most_three_photos(db: &TestDb) {
     });
 }
 
+fn a_teachers_leave_reaches_the_coordinators_and_counts_once_approved(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let t01 = log_in(&server, "t01@example.org").await;
+        let send = |form: Vec<(&'static str, &'static str)>| {
+            client()
+                .post(format!("{}/leave", server.base))
+                .header("cookie", format!("songjiao_session={t01}"))
+                .header("origin", &server.base)
+                .form(&form)
+                .send()
+        };
+        // A leave that ends before it begins: told, nothing kept.
+        let response = send(vec![("from", "2026-12-11"), ("to", "2026-12-07"), ("reason", "培训")])
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422);
+        assert!(response.text().await.unwrap().contains("结束日期不能早于开始日期"));
+        let response = send(vec![("from", "2026-12-07"), ("to", "2026-12-11"), ("reason", "市级培训")])
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        assert_eq!(response.headers()["location"], "/leave?sent=1");
+        let mine = page(&server, &t01, "/leave?sent=1").await;
+        assert!(mine.contains("等待协调员批准") && mine.contains("待批准") && mine.contains("市级培训"), "{mine}");
+
+        // The coordinators of the teacher's school hear of it, in the same transaction.
+        let told = rows(
+            db,
+            "SELECT recipient FROM outbox WHERE kind = 'leave' ORDER BY recipient",
+        );
+        assert_eq!(told, ["center@example.org", "chengguan@example.org"]);
+        let body = rows(db, "SELECT body_text FROM outbox WHERE kind = 'leave' LIMIT 1");
+        assert!(body[0].contains("王芳") && body[0].contains("2026-12-07") && body[0].contains("/leave"), "{body:?}");
+
+        // Not counted until approved; approved on the command line, then counted.
+        let id = rows(db, "SELECT CAST(id AS TEXT) FROM teacher_leaves WHERE status = 'requested'")[0].clone();
+        let waiting = db.ok(&["teacher", "leave", "list", "--waiting"]);
+        assert!(waiting.contains("市级培训") && waiting.contains("requested"), "{waiting}");
+        let supervisor = log_in(&server, "dongshan@example.org").await;
+        assert_ne!(get(&server, Some(&supervisor), "/leave").await.status(), 200);
+        let approved = db.ok(&["teacher", "leave", "approve", &id]);
+        assert!(approved.contains("approved"), "{approved}");
+        db.ok(&["--as-of", "2026-12-04", "plan-week", "--week", "2026-W50"]);
+        let on_leave = rows(
+            db,
+            "SELECT CAST(COUNT(*) AS TEXT) FROM visits WHERE teacher_id = 'T01' AND status = 'planned'
+               AND day >= '2026-12-07' AND day <= '2026-12-11'",
+        );
+        assert_eq!(on_leave, ["0"], "no visit for T01 while on leave");
+        let backup = rows(
+            db,
+            "SELECT DISTINCT v.teacher_id FROM visits v JOIN plans p ON p.id = v.plan_id
+             WHERE p.student_id = 'S001' AND v.status = 'planned' AND v.day >= '2026-12-07' AND v.day <= '2026-12-11'",
+        );
+        assert_eq!(backup, ["T02"], "S001 taught by the backup teacher that week");
+        let told = rows(db, "SELECT recipient FROM outbox WHERE kind = 'leave' AND subject LIKE '%批准%' AND recipient LIKE 't01%'");
+        assert_eq!(told, ["t01@example.org"], "the teacher hears the answer");
+
+        // A second request, declined on the coordinator's page.
+        send(vec![("from", "2026-12-14"), ("to", "2026-12-14"), ("reason", "家事")])
+            .await
+            .unwrap();
+        let coordinator = log_in(&server, "chengguan@example.org").await;
+        let list = page(&server, &coordinator, "/leave").await;
+        assert!(list.contains("家事") && list.contains("不批准"), "{list}");
+        let id = rows(db, "SELECT CAST(id AS TEXT) FROM teacher_leaves WHERE status = 'requested'")[0].clone();
+        let response = client()
+            .post(format!("{}/leave/{id}/decline", server.base))
+            .header("cookie", format!("songjiao_session={coordinator}"))
+            .header("origin", &server.base)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        let status = rows(db, &format!("SELECT status FROM teacher_leaves WHERE id = {id}"));
+        assert_eq!(status, ["declined"]);
+        server.stop().await;
+    });
+}
+
 on_both_databases!(
     a_teacher_records_a_visit_with_a_signature_and_a_photo,
     a_record_holds_at_most_three_photos,
+    a_teachers_leave_reaches_the_coordinators_and_counts_once_approved,
 );

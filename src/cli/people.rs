@@ -12,6 +12,7 @@ use crate::domain::calendar::SchoolYear;
 use crate::domain::student::StudentStatus;
 use crate::import::records::{self, CellError, Fields, parse_day};
 use crate::service::ServiceError;
+use crate::service::leave;
 use crate::service::people::StudentRecord;
 use crate::service::registry::{self, Changes, NewAbsence};
 use crate::store::Store;
@@ -59,6 +60,34 @@ pub enum LeaveCommand {
         after_help = "Example:\n  songjiao teacher leave add T01 --from 2026-12-07 --to 2026-12-11 --reason 培训"
     )]
     Add(AbsenceArgs),
+    /// List leave: requests teachers made on their phones, and leave entered here.
+    #[command(after_help = "Example:\n  songjiao teacher leave list --waiting")]
+    List {
+        /// Only the requests waiting for a decision.
+        #[arg(long)]
+        waiting: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Approve a teacher's leave request: no visit is planned for them on those days.
+    #[command(after_help = "Example:\n  songjiao teacher leave approve 12")]
+    Approve { id: i64 },
+    /// Decline a teacher's leave request; the teacher is told.
+    #[command(after_help = "Example:\n  songjiao teacher leave decline 12")]
+    Decline { id: i64 },
+}
+
+/// A leave request as `teacher leave list` shows it.
+#[derive(Serialize)]
+struct LeaveLine {
+    id: i64,
+    teacher_id: String,
+    teacher: String,
+    school: String,
+    from: NaiveDate,
+    to: NaiveDate,
+    reason: String,
+    status: String,
 }
 
 #[derive(Debug, Args)]
@@ -259,6 +288,34 @@ fn worded(error: ServiceError, what: &str) -> anyhow::Error {
     }
 }
 
+async fn decide_leave(
+    context: &Context,
+    store: &Store,
+    id: i64,
+    approve: bool,
+) -> anyhow::Result<()> {
+    let decided = leave::decide(
+        store,
+        &context.settings,
+        &context.actor,
+        context.now,
+        id,
+        approve,
+    )
+    .await
+    .map_err(|e| match e {
+        ServiceError::NotFound { .. } => anyhow::anyhow!(
+            "there is no leave request {id}: see `songjiao teacher leave list --waiting`"
+        ),
+        other => other.into(),
+    })?;
+    println!(
+        "Leave {id} of {} from {} to {} is {}; the teacher is told by email.",
+        decided.teacher_id, decided.start_date, decided.end_date, decided.status
+    );
+    Ok(())
+}
+
 fn worded_absence(error: ServiceError, absence: &NewAbsence) -> anyhow::Error {
     match error {
         ServiceError::Invalid(_) => {
@@ -362,6 +419,29 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
                 teacher: detail.teacher,
             };
             print_record(&shown, format, &mut out)?;
+        }
+        TeacherCommand::Leave(LeaveCommand::List { waiting, format }) => {
+            let lines: Vec<LeaveLine> = leave::requests(&store, &context.actor, waiting)
+                .await?
+                .into_iter()
+                .map(|v| LeaveLine {
+                    id: v.request.id,
+                    teacher_id: v.request.teacher_id,
+                    teacher: v.teacher_name,
+                    school: v.school,
+                    from: v.request.start_date,
+                    to: v.request.end_date,
+                    reason: v.request.reason,
+                    status: v.request.status.to_string(),
+                })
+                .collect();
+            print_rows(&lines, format, &mut out)?;
+        }
+        TeacherCommand::Leave(LeaveCommand::Approve { id }) => {
+            decide_leave(context, &store, id, true).await?;
+        }
+        TeacherCommand::Leave(LeaveCommand::Decline { id }) => {
+            decide_leave(context, &store, id, false).await?;
         }
         TeacherCommand::Leave(LeaveCommand::Add(args)) => {
             let leave = absence(AbsenceKind::TeacherLeave, args);

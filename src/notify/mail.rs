@@ -287,6 +287,23 @@ mod tests {
                 link,
             }
             .render(locale),
+            LeaveRequestMail {
+                teacher: "王芳",
+                school: "城关小学",
+                from: day,
+                to: day,
+                reason: "培训",
+                link,
+            }
+            .render(locale),
+            LeaveDecidedMail {
+                name: "王芳",
+                from: day,
+                to: day,
+                approved: true,
+                link,
+            }
+            .render(locale),
         ]
     }
 
@@ -321,3 +338,36 @@ mod tests {
         assert!(en.text.contains("- 李小明 (城关小学): at risk (needs make-up visits) since 2026-11-02; 30 of 216 periods"), "{}", en.text);
     }
 }
+
+/// Coordinators told of a teacher's leave request, to approve or decline.
+pub struct LeaveRequestMail<'a> {
+    pub teacher: &'a str,
+    pub school: &'a str,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub reason: &'a str,
+    pub link: &'a str,
+}
+
+text_mail!(
+    LeaveRequestMail,
+    LeaveRequestText,
+    "mail/zh-CN/leave_request.txt",
+    "mail/en/leave_request.txt"
+);
+
+/// A teacher told what became of their leave request.
+pub struct LeaveDecidedMail<'a> {
+    pub name: &'a str,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub approved: bool,
+    pub link: &'a str,
+}
+
+text_mail!(
+    LeaveDecidedMail,
+    LeaveDecidedText,
+    "mail/zh-CN/leave_decided.txt",
+    "mail/en/leave_decided.txt"
+);

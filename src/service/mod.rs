@@ -13,6 +13,7 @@ pub mod calendar_feed;
 pub mod check_pace;
 pub mod digest;
 pub mod imports;
+pub mod leave;
 pub mod my_week;
 pub mod outbox;
 pub mod people;

@@ -6,6 +6,7 @@ use sqlx::Database;
 use sqlx::error::BoxDynError;
 
 use crate::domain::access::Role;
+use crate::domain::leave::LeaveStatus;
 use crate::domain::pace::Status;
 use crate::domain::student::{Disability, Gender, StudentStatus};
 use crate::domain::visit::{MissReason, Mode, Outcome, VisitStatus};
@@ -66,6 +67,7 @@ stored_as_text! {
     StudentStatus, "a student status" => |t| code(StudentStatus::ALL, StudentStatus::code, t),
     Status, "a pace status" => Status::parse,
     Role, "a role" => |t| code(Role::ALL, Role::code, t),
+    LeaveStatus, "a leave status" => |t| code(LeaveStatus::ALL, LeaveStatus::code, t),
     StoredGoals, "a JSON list of goal texts" => |t| serde_json::from_str(t).ok().map(StoredGoals),
 }
 

@@ -2,11 +2,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{NaiveDate, Weekday};
+use chrono::{DateTime, NaiveDate, Utc, Weekday};
 use serde::Serialize;
 
 use super::{StoreResult, Tx, audit, only_if};
 use crate::args;
+use crate::domain::leave::LeaveStatus;
 use crate::domain::slot::WeeklySlot;
 use crate::domain::student::{Disability, Gender, StudentStatus};
 
@@ -511,16 +512,94 @@ pub async fn add_absence(
     Ok(row.id)
 }
 
+/// Approved leave: what planning avoids.
 pub async fn teacher_leaves(tx: &mut Tx, teacher_id: Option<&str>) -> StoreResult<Vec<Absence>> {
     tx.fetch_all(
         sqlx::AssertSqlSafe(format!(
             "SELECT id, teacher_id AS person_id, start_date, end_date, reason FROM teacher_leaves
-             WHERE {} ORDER BY start_date, id",
+             WHERE status = 'approved' AND {} ORDER BY start_date, id",
             only_if(teacher_id.is_some(), "teacher_id", 1)
         )),
         args![teacher_id],
     )
     .await
+}
+
+/// A teacher's leave with how it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct LeaveRequest {
+    pub id: i64,
+    pub teacher_id: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub reason: String,
+    pub status: LeaveStatus,
+    pub requested_by: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A teacher asks for leave; it waits for a coordinator.
+pub async fn request_leave(
+    tx: &mut Tx,
+    teacher_id: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+    reason: &str,
+) -> StoreResult<i64> {
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        id: i64,
+    }
+    let (now, actor) = (tx.now, tx.actor.0.clone());
+    let row: Id = tx
+        .fetch_one(
+            "INSERT INTO teacher_leaves (teacher_id, start_date, end_date, reason, created_at, status, requested_by)
+             VALUES ($1, $2, $3, $4, $5, 'requested', $6) RETURNING id",
+            args![teacher_id, start, end, reason, now, actor],
+        )
+        .await?;
+    let detail =
+        serde_json::json!({ "teacher": teacher_id, "start": start, "end": end, "reason": reason });
+    audit::record(tx, "request", "teacher_leave", &row.id.to_string(), detail).await?;
+    Ok(row.id)
+}
+
+/// Leave by teacher and status, newest first.
+pub async fn leave_requests(
+    tx: &mut Tx,
+    teacher_id: Option<&str>,
+    status: Option<LeaveStatus>,
+) -> StoreResult<Vec<LeaveRequest>> {
+    tx.fetch_all(
+        sqlx::AssertSqlSafe(format!(
+            "SELECT id, teacher_id, start_date, end_date, reason, status, requested_by, decided_by,
+                    decided_at, created_at
+             FROM teacher_leaves WHERE {} AND {} ORDER BY start_date DESC, id DESC",
+            only_if(teacher_id.is_some(), "teacher_id", 1),
+            only_if(status.is_some(), "status", 2)
+        )),
+        args![teacher_id, status.map(|s| s.code())],
+    )
+    .await
+}
+
+/// Approves or declines a waiting request; false when it is not waiting.
+pub async fn decide_leave(tx: &mut Tx, id: i64, status: LeaveStatus) -> StoreResult<bool> {
+    let (now, actor) = (tx.now, tx.actor.0.clone());
+    let changed = tx
+        .execute(
+            "UPDATE teacher_leaves SET status = $2, decided_by = $3, decided_at = $4
+             WHERE id = $1 AND status = 'requested'",
+            args![id, status.code(), actor, now],
+        )
+        .await?;
+    if changed > 0 {
+        let detail = serde_json::json!({ "status": status.code() });
+        audit::record(tx, "decide", "teacher_leave", &id.to_string(), detail).await?;
+    }
+    Ok(changed > 0)
 }
 
 pub async fn student_pauses(tx: &mut Tx, student_id: Option<&str>) -> StoreResult<Vec<Absence>> {

@@ -4,6 +4,7 @@
 //! that changes something must come from the platform's own pages.
 
 mod guard;
+mod leave;
 mod pages;
 mod record;
 mod session;
@@ -167,6 +168,9 @@ pub fn router(app: Arc<App>) -> Router {
                 )),
         )
         .route("/visits/{visit_id}/files/{file_id}", get(record::file))
+        .route("/leave", get(leave::show).post(leave::ask))
+        .route("/leave/{id}/approve", post(leave::approve))
+        .route("/leave/{id}/decline", post(leave::decline))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

@@ -334,6 +334,8 @@ struct HomePage {
     t: &'static Words,
     user: Option<UserBar>,
     students: Vec<ListedStudent>,
+    /// Coordinators and admins approve teachers' leave.
+    decides_leave: bool,
 }
 
 #[derive(Template)]
@@ -408,6 +410,10 @@ pub async fn home(
                 t: words(app.settings.locale),
                 user: bar(&actor),
                 students,
+                decides_leave: matches!(
+                    actor.role,
+                    crate::domain::access::Role::Coordinator | crate::domain::access::Role::Admin
+                ),
             },
         ),
         Err(error) => failed(&app, bar(&actor), error),

@@ -138,9 +138,6 @@
     if (result === "stored") { say([words.saved], "ok"); setTimeout(done, 600); return; }
     if (result === "offline" || result === "login") {
       say([words.queued, words.queuedHint], "ok");
-      if (navigator.serviceWorker && navigator.serviceWorker.ready) {
-        navigator.serviceWorker.ready.then(function (r) { if (r.sync) r.sync.register("records"); }).catch(function () {});
-      }
       return;
     }
     SongjiaoQueue.all().then(function (items) {

@@ -1,9 +1,9 @@
 // The service worker: the teacher's pages keep working without a network.
 // Pages are fetched from the network first and kept; without a network the kept
-// copy is shown. Records are not sent from here but by the pages (queue.js),
-// and by a background sync where the browser has one.
+// copy is shown. Records are sent by the pages (queue.js) when the network
+// returns, when a page opens and every half minute: not from here, so that a
+// record never leaves while the page that holds it says the phone is offline.
 "use strict";
-importScripts("/assets/queue.js");
 var PAGES = "songjiao-pages", ASSETS = "songjiao-assets-v1";
 var SHELL = ["/assets/app.css", "/assets/app.js", "/assets/queue.js", "/assets/record.js"];
 
@@ -56,8 +56,4 @@ self.addEventListener("fetch", function (event) {
       return kept || new Response("offline", { status: 503, headers: { "Content-Type": "text/plain" } });
     });
   }));
-});
-
-self.addEventListener("sync", function (event) {
-  if (event.tag === "records") event.waitUntil(SongjiaoQueue.flush());
 });

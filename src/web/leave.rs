@@ -1,0 +1,172 @@
+//! Leave on the pages: a teacher asks for it (`/leave`), a coordinator
+//! approves or declines the requests of their schools' teachers there.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::App;
+use super::pages::{UserBar, bar, failed, render, signed_in};
+use super::words::{RecordWords, Words, words};
+use crate::domain::access::Role;
+use crate::domain::leave::LeaveStatus;
+use crate::service::leave::{self, LeaveView, NewLeave};
+use crate::service::{Actor, ServiceError};
+
+#[derive(Template)]
+#[template(path = "web/leave.html")]
+struct LeavePage {
+    t: &'static Words,
+    r: &'static RecordWords,
+    user: Option<UserBar>,
+    teacher: bool,
+    notice: Option<&'static str>,
+    problem: Option<&'static str>,
+    requests: Vec<LeaveView>,
+    from: String,
+    to: String,
+    reason: String,
+}
+
+impl LeavePage {
+    fn state(&self, status: &LeaveStatus) -> &'static str {
+        let at = LeaveStatus::ALL
+            .iter()
+            .position(|s| s == status)
+            .unwrap_or(0);
+        self.r.leave_states[at]
+    }
+
+    fn waiting(&self, status: &LeaveStatus) -> bool {
+        *status == LeaveStatus::Requested
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LeaveQuery {
+    sent: Option<String>,
+}
+
+async fn page(
+    app: &App,
+    actor: &Actor,
+    notice: Option<&'static str>,
+    problem: Option<&'static str>,
+    typed: Option<LeaveForm>,
+) -> Response {
+    let t = words(app.settings.locale);
+    let teacher = actor.role == Role::Teacher;
+    match leave::requests(&app.store, actor, false).await {
+        Ok(requests) => {
+            let typed = typed.unwrap_or_default();
+            render(
+                if problem.is_some() {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                } else {
+                    StatusCode::OK
+                },
+                &LeavePage {
+                    t,
+                    r: t.record,
+                    user: bar(actor),
+                    teacher,
+                    notice,
+                    problem,
+                    requests,
+                    from: typed.from,
+                    to: typed.to,
+                    reason: typed.reason,
+                },
+            )
+        }
+        Err(error) => failed(app, bar(actor), error),
+    }
+}
+
+pub async fn show(
+    State(app): State<Arc<App>>,
+    Query(query): Query<LeaveQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (actor, _) = match signed_in(&app, &headers, "/leave").await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let notice = query
+        .sent
+        .map(|_| words(app.settings.locale).record.leave_sent);
+    page(&app, &actor, notice, None, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct LeaveForm {
+    from: String,
+    to: String,
+    reason: String,
+}
+
+pub async fn ask(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<LeaveForm>,
+) -> Response {
+    let (actor, _) = match signed_in(&app, &headers, "/leave").await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let r = words(app.settings.locale).record;
+    let day = |text: &str| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
+    let (Some(from), Some(to)) = (day(&form.from), day(&form.to)) else {
+        return page(&app, &actor, None, Some(r.leave_dates_rule), Some(form)).await;
+    };
+    let new = NewLeave {
+        from,
+        to,
+        reason: form.reason.clone(),
+    };
+    match leave::request(&app.store, &app.settings, &actor, app.now(), &new).await {
+        Ok(_) => Redirect::to("/leave?sent=1").into_response(),
+        Err(ServiceError::Invalid(problems)) => {
+            let problem = if problems.iter().any(|p| p.field == "reason") {
+                r.leave_reason_needed
+            } else {
+                r.leave_dates_rule
+            };
+            page(&app, &actor, None, Some(problem), Some(form)).await
+        }
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
+
+pub async fn approve(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Response {
+    decide(app, id, headers, true).await
+}
+
+pub async fn decline(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Response {
+    decide(app, id, headers, false).await
+}
+
+async fn decide(app: Arc<App>, id: i64, headers: HeaderMap, approve: bool) -> Response {
+    let (actor, _) = match signed_in(&app, &headers, "/leave").await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    match leave::decide(&app.store, &app.settings, &actor, app.now(), id, approve).await {
+        // Decided already (by another coordinator): the list shows how.
+        Ok(_) | Err(ServiceError::Conflict { .. }) => Redirect::to("/leave").into_response(),
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
