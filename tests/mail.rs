@@ -116,6 +116,10 @@ fn schedules_go_out_once_and_updates_only_to_teachers_with_changes(db: &TestDb) 
     assert_eq!(t01["subject"], "2026-W49 送教安排（王芳）");
     assert!(t01["text"].as_str().unwrap().contains("李小明"), "{t01:#}");
     assert!(t01["html"].as_bool().unwrap());
+    // Each visit leads to its record page (login required, no token in the link).
+    let text = t01["text"].as_str().unwrap();
+    let links = text.matches("/visits/").count();
+    assert!(links >= 1 && text.contains("/record"), "{text}");
     assert!(
         !t01["text"].as_str().unwrap().contains("张子涵"),
         "nothing of another teacher's students"
