@@ -412,7 +412,7 @@ fn a_teacher_records_visits_at_the_door_online_and_offline() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let server = Server::start(&settings).await;
+        let mut server = Server::start(&settings).await;
         let base = server.base.clone();
         server.advance(chrono::Duration::days((first_day - now().date_naive()).num_days()));
         let browser = phone_browser(&driver).await;
@@ -539,6 +539,19 @@ fn a_teacher_records_visits_at_the_door_online_and_offline() {
         );
         assert_eq!(sent, ["1"]);
         shoot(&browser, "week-after-upload.png").await;
+
+        // No network at all (the server gone): the week and the record form
+        // opened before still show, from the service worker's copies.
+        server.pause().await;
+        browser.goto(&format!("{base}/")).await.unwrap();
+        until(&browser, "document.body.textContent.includes('我的送教')", "the week without a network").await;
+        browser
+            .goto(&format!("{base}/visits/{second}/record"))
+            .await
+            .unwrap();
+        until(&browser, "document.querySelector('form#record')", "the record form without a network").await;
+        shoot(&browser, "record-form-offline.png").await;
+        server.resume().await;
         browser.close().await.unwrap();
         server.stop().await;
     });

@@ -91,7 +91,25 @@ pub struct Server {
     pub base: String,
     pub clock: Arc<Mutex<DateTime<Utc>>>,
     pub store: Store,
+    app: Arc<App>,
+    address: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    serving: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+/// Serves `app` on `listener` until the sender is used.
+fn listen(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(songjiao::web::serve(listener, app, async {
+        let _ = stopped.await;
+    }));
+    (stop, serving)
 }
 
 impl Server {
@@ -128,16 +146,34 @@ impl Server {
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address: SocketAddr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(songjiao::web::serve(listener, app, async {
-            let _ = stopped.await;
-        }));
+        let (stop, serving) = listen(app.clone(), listener);
         Server {
             base: format!("http://{address}"),
             clock,
             store,
+            app,
+            address,
             stop: Some(stop),
+            serving: Some(serving),
         }
+    }
+
+    /// Stops answering, as if the network were gone: the port refuses.
+    pub async fn pause(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(serving) = self.serving.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), serving).await;
+        }
+    }
+
+    /// Answers again on the same address.
+    pub async fn resume(&mut self) {
+        let listener = tokio::net::TcpListener::bind(self.address).await.unwrap();
+        let (stop, serving) = listen(self.app.clone(), listener);
+        self.stop = Some(stop);
+        self.serving = Some(serving);
     }
 
     /// A server on a database whose accounts were made by an earlier `start`.
