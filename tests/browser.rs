@@ -220,6 +220,7 @@ fn a_teacher_logs_in_reads_a_child_and_logs_out_in_a_phone_browser() {
         for (path, name) in [
             ("/account", "account.png"),
             ("/account/totp", "second-factor.png"),
+            ("/leave", "leave.png"),
         ] {
             browser.goto(&format!("{base}{path}")).await.unwrap();
             std::fs::write(shots.join(name), browser.screenshot().await.unwrap()).unwrap();
@@ -396,8 +397,8 @@ fn a_teacher_records_visits_at_the_door_online_and_offline() {
         (id.parse().unwrap(), day.parse().unwrap())
     })
     .collect();
-    let [(first, first_day), (second, second_day), ..] = visits[..] else {
-        panic!("S001 has two visits this week: {visits:?}");
+    let [(first, first_day), (second, second_day), _] = visits[..] else {
+        panic!("S001 has three visits this week: {visits:?}");
     };
     let photo = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -539,6 +540,64 @@ fn a_teacher_records_visits_at_the_door_online_and_offline() {
         );
         assert_eq!(sent, ["1"]);
         shoot(&browser, "week-after-upload.png").await;
+
+        // A record made offline while a coordinator recorded the same visit: the
+        // teacher sees both and chooses; nothing is overwritten silently.
+        let (third, third_day) = visits[2];
+        // In the afternoon: S001's Thursday visit is at 14:30.
+        server.advance(
+            chrono::Duration::days((third_day - second_day).num_days()) + chrono::Duration::hours(7),
+        );
+        log_in_as(&browser, &base, "t01@example.org").await;
+        browser
+            .goto(&format!("{base}/visits/{third}/record"))
+            .await
+            .unwrap();
+        until(&browser, "document.querySelector('form#record')", "the third record form").await;
+        browser.issue_cmd(NetworkConditions { offline: true }).await.unwrap();
+        click(&browser, "input[name=outcome][value=completed] + span").await;
+        click(&browser, "button.save").await;
+        until(&browser, "document.querySelector('#record-status').textContent.includes('待上传')", "待上传").await;
+        let coordinator = common::web::log_in(&server, "chengguan@example.org").await;
+        let missed = reqwest::multipart::Form::new()
+            .text("outcome", "missed")
+            .text("reason", "student_ill");
+        let response = common::web::client()
+            .post(format!("{base}/visits/{third}/record"))
+            .header("cookie", format!("songjiao_session={coordinator}"))
+            .header("accept", "application/json")
+            .header("origin", &base)
+            .multipart(missed)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "the coordinator records it meanwhile");
+        browser.goto(&format!("{base}/")).await.unwrap();
+        browser.issue_cmd(NetworkConditions { offline: false }).await.unwrap();
+        until(
+            &browser,
+            &format!("document.querySelector('#queue-status a[href=\"/visits/{third}/record\"]')"),
+            "the week asking the teacher to settle the change",
+        )
+        .await;
+        shoot(&browser, "week-conflict.png").await;
+        click(&browser, &format!("#queue-status a[href=\"/visits/{third}/record\"]")).await;
+        until(&browser, "document.querySelector('.conflict button')", "both records side by side").await;
+        let panel = browser.find(Locator::Css(".conflict")).await.unwrap().text().await.unwrap();
+        assert!(panel.contains("未完成") && panel.contains("完成") && panel.contains("chengguan@example.org"), "{panel}");
+        shoot(&browser, "record-conflict.png").await;
+        click(&browser, ".conflict button:not(.secondary)").await;
+        until(
+            &browser,
+            "location.pathname === '/' || (document.querySelector('#record-status') || {}).textContent.includes('记录已保存')",
+            "the teacher's record kept",
+        )
+        .await;
+        let third_now = first_column(
+            &db,
+            &format!("SELECT outcome || ' ' || CAST(record_version AS TEXT) FROM visits WHERE id = {third}"),
+        );
+        assert_eq!(third_now, ["completed 2"], "the teacher chose theirs, knowingly");
 
         // No network at all (the server gone): the week and the record form
         // opened before still show, from the service worker's copies.

@@ -408,15 +408,20 @@ fn refusal_words(error: &ServiceError, r: &RecordWords) -> Option<Vec<String>> {
 }
 
 /// The visit as it is now, for a phone whose record met a change.
-fn current_json(t: &Words, visit: &VisitForRecord) -> serde_json::Value {
+fn current_json(t: &Words, visit: &VisitForRecord, app: &App) -> serde_json::Value {
     let r = t.record;
+    let slot = app.settings.slot_table().ok().and_then(|slots| {
+        slots
+            .get(&visit.slot)
+            .map(|s| format!("{}–{}", s.start.format("%H:%M"), s.end.format("%H:%M")))
+    });
     json!({
         "cancelled": visit.status == VisitStatus::Cancelled,
         "outcome": visit.outcome.map(|o| r.outcome(&o)).unwrap_or(r.not_recorded),
         "periods": visit.periods,
         "reason": visit.reason.map(|m| r.reason(&m)),
         "recorded_by": visit.recorded_by.as_deref().map(|a| a.strip_prefix("user:").unwrap_or(a)),
-        "when": format!("{} {}", t.day(&visit.day), visit.slot),
+        "when": format!("{} {}", t.day(&visit.day), slot.unwrap_or_else(|| visit.slot.clone())),
         "seen": Seen::of(visit),
     })
 }
@@ -476,7 +481,7 @@ pub async fn submit(
         }
         (Ok(Submitted::Changed(visit)), true) => (
             StatusCode::CONFLICT,
-            axum::Json(json!({ "result": "changed", "current": current_json(t, &visit) })),
+            axum::Json(json!({ "result": "changed", "current": current_json(t, &visit, &app) })),
         )
             .into_response(),
         (Ok(Submitted::Stored { day, .. } | Submitted::Repeated { day, .. }), false) => {

@@ -37,20 +37,23 @@
         var badge = document.createElement("span");
         badge.className = "queued";
         badge.setAttribute("data-queued-badge", "");
-        badge.textContent = item.state === "waiting" ? body.dataset.queued : body.dataset.check;
+        badge.textContent = item.state === "waiting" ? body.dataset.queued : body.dataset.settle;
         card.appendChild(badge);
       });
       if (!status) return;
       status.textContent = "";
-      if (!items.length) return;
-      var note = document.createElement("p");
-      note.className = "notice";
-      note.textContent = items.length + " " + body.dataset.waiting;
-      status.appendChild(note);
+      var waiting = items.filter(function (i) { return i.state === "waiting"; }).length;
+      if (waiting) {
+        var note = document.createElement("p");
+        note.className = "notice";
+        note.textContent = waiting + " " + body.dataset.waiting;
+        status.appendChild(note);
+      }
       items.filter(function (i) { return i.state !== "waiting"; }).forEach(function (item) {
         var link = document.createElement("a");
         link.href = "/visits/" + item.visit + "/record";
-        link.textContent = body.dataset.check + ": " + item.summary.student + " " + item.summary.when;
+        link.className = "button secondary";
+        link.textContent = body.dataset.settle + "：" + item.summary.student + " " + item.summary.when;
         var p = document.createElement("p");
         p.appendChild(link);
         status.appendChild(p);
