@@ -166,27 +166,7 @@ fn a_teacher_logs_in_reads_a_child_and_logs_out_in_a_phone_browser() {
         std::fs::write(shots.join("login.png"), browser.screenshot().await.unwrap()).unwrap();
         fits_the_phone(&browser, "the login page").await;
 
-        browser
-            .find(Locator::Css("input[name=username]"))
-            .await
-            .unwrap()
-            .send_keys("t01@example.org")
-            .await
-            .unwrap();
-        browser
-            .find(Locator::Css("input[name=password]"))
-            .await
-            .unwrap()
-            .send_keys(PASSWORD)
-            .await
-            .unwrap();
-        browser
-            .find(Locator::Css("form.stack button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        submit_login(&browser, "t01@example.org").await;
         browser
             .wait()
             .for_element(Locator::Css("h1"))
@@ -295,6 +275,17 @@ async fn until(browser: &fantoccini::Client, condition: &str, what: &str) {
 
 async fn log_in_as(browser: &fantoccini::Client, base: &str, email: &str) {
     browser.goto(&format!("{base}/login?next=/")).await.unwrap();
+    submit_login(browser, email).await;
+    until(
+        browser,
+        "location.pathname === '/'",
+        "the week after logging in",
+    )
+    .await;
+}
+
+/// Fills the login page's form and sends it.
+async fn submit_login(browser: &fantoccini::Client, email: &str) {
     for (field, value) in [("username", email), ("password", PASSWORD)] {
         browser
             .find(Locator::Css(&format!("input[name={field}]")))
@@ -311,12 +302,6 @@ async fn log_in_as(browser: &fantoccini::Client, base: &str, email: &str) {
         .click()
         .await
         .unwrap();
-    until(
-        browser,
-        "location.pathname === '/'",
-        "the week after logging in",
-    )
-    .await;
 }
 
 async fn click(browser: &fantoccini::Client, css: &str) {

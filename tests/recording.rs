@@ -208,6 +208,19 @@ fn a_teacher_records_a_visit_with_a_signature_and_a_photo(db: &TestDb) {
         assert_eq!(status, 422);
         assert!(body["problems"].to_string().contains("请选择原因"), "{body}");
 
+        // Without the page's script the form comes back with what was typed and why.
+        let response = client()
+            .post(format!("{}/visits/{first}/record", server.base))
+            .header("cookie", format!("songjiao_session={t01}"))
+            .header("origin", &server.base)
+            .multipart(Form::new().text("outcome", "missed").text("note", "敲门无人应答"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422);
+        let refused = response.text().await.unwrap();
+        assert!(refused.contains("请选择原因") && refused.contains("敲门无人应答"), "{refused}");
+
         // A correction by the teacher, without the page's script: the week follows.
         let correction = completed(goal, "fix-1", (1, 0))
             .text("remove_file", photo_id.clone());

@@ -35,7 +35,7 @@ pub struct GoalRow {
 }
 
 /// What the form's fields hold: the stored record, or what was just sent.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct FormValues {
     pub outcome: String,
     pub reason: String,
@@ -192,26 +192,41 @@ pub async fn form(
         Ok(signed) => signed,
         Err(response) => return response,
     };
-    let t = words(app.settings.locale);
     let address = peer(&extensions);
+    form_page(&app, &actor, visit_id, &address, None, Vec::new()).await
+}
+
+/// The record form: the stored record, or (`sent`) what was just sent with the
+/// reasons it was refused.
+async fn form_page(
+    app: &App,
+    actor: &Actor,
+    visit_id: i64,
+    address: &str,
+    sent: Option<FormValues>,
+    problems: Vec<String>,
+) -> Response {
+    let t = words(app.settings.locale);
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     match recording::form(
         &app.store,
         &app.settings,
-        &actor,
+        actor,
         app.now(),
         visit_id,
-        &address,
+        address,
     )
     .await
     {
         Ok(form) => {
-            let values = FormValues::of(&form);
-            render(
-                StatusCode::OK,
-                &RecordPage::new(t, &actor, form, values, Vec::new()),
-            )
+            let values = sent.unwrap_or_else(|| FormValues::of(&form));
+            render(status, &RecordPage::new(t, actor, form, values, problems))
         }
-        Err(error) => failed(&app, bar(&actor), error),
+        Err(error) => failed(app, bar(actor), error),
     }
 }
 
@@ -452,6 +467,7 @@ pub async fn submit(
         Ok(sent) => sent,
         Err(text) => return (StatusCode::BAD_REQUEST, text).into_response(),
     };
+    let values = sent.values.clone();
     let answer = match submission(sent, r) {
         Ok(submission) => recording::submit(
             &app.store,
@@ -502,22 +518,7 @@ pub async fn submit(
         }
         (Err(Refused::Problems(_, problems)), false) => {
             let address = peer(&extensions);
-            match recording::form(
-                &app.store,
-                &app.settings,
-                &actor,
-                app.now(),
-                visit_id,
-                &address,
-            )
-            .await
-            {
-                Ok(form) => render(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &RecordPage::new(t, &actor, form, FormValues::default(), problems),
-                ),
-                Err(error) => failed(&app, bar(&actor), error),
-            }
+            form_page(&app, &actor, visit_id, &address, Some(values), problems).await
         }
         (Err(Refused::Failed(error)), true) => {
             let status = match error {
