@@ -600,3 +600,38 @@ fn a_teacher_records_visits_at_the_door_online_and_offline() {
         server.stop().await;
     });
 }
+
+#[test]
+fn the_district_at_a_glance_on_a_phone_and_a_laptop() {
+    use common::web::{Server, district, settings_for};
+    let db = TestDb::sqlite();
+    district(&db);
+    db.ok(&["--as-of", "2026-11-30", "run-job", "check-pace"]);
+    let settings = settings_for(&db);
+    let driver = start_driver();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = Server::start(&settings).await;
+        let browser = phone_browser(&driver).await;
+        log_in_as(&browser, &server.base, "center@example.org").await;
+        until(
+            &browser,
+            "document.querySelector('svg.bar-chart')",
+            "the dashboard",
+        )
+        .await;
+        shoot(&browser, "dashboard.png").await;
+        browser.set_window_size(1366, 768).await.unwrap();
+        std::fs::write(
+            screenshots().join("dashboard-laptop.png"),
+            browser.screenshot().await.unwrap(),
+        )
+        .unwrap();
+        browser.close().await.unwrap();
+        server.stop().await;
+    });
+}

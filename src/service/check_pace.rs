@@ -13,9 +13,11 @@ use crate::notify::mail::{AlertChange, AlertGroup, AlertMail, ChildFigures};
 use crate::service::Actor;
 use crate::service::ServiceError;
 use crate::service::progress::{ProgressRow, progress};
+use crate::service::simulate;
 use crate::store::Store;
 use crate::store::alerts::{self, Supervisor};
 use crate::store::outbox::{self, NewMessage};
+use crate::store::readings::{self, NewReading};
 
 #[derive(Debug, Default, Serialize)]
 pub struct CheckReport {
@@ -28,6 +30,8 @@ pub struct CheckReport {
     /// Alerts that opened or changed with no supervisor to tell: the operators
     /// were told instead (when there are any).
     pub nobody_told: usize,
+    /// Plans whose year's end was projected after the reading.
+    pub projected: usize,
 }
 
 /// Something a supervisor is told about one child.
@@ -215,6 +219,61 @@ pub async fn run(
         }));
     }
     report.emails = outbox::enqueue(&mut tx, messages).await?;
+    let readings: Vec<NewReading> = rows
+        .iter()
+        .map(|r| NewReading {
+            plan_id: r.plan_id,
+            status: r.status,
+            delivered: r.delivered,
+            pending: r.pending,
+            expected: r.expected,
+            target: r.target,
+        })
+        .collect();
+    readings::save(&mut tx, &readings).await?;
     tx.commit().await?;
+    // The alerts are out; the projection to the year's end is a second step
+    // that never holds them back.
+    match project_year_end(store, settings, actor, now, &calendar).await {
+        Ok(plans) => report.projected = plans,
+        Err(error) => tracing::warn!(%error, "the projection to the year's end failed"),
+    }
     Ok(report)
+}
+
+/// Replays the rest of the year from today (the planner week by week, visits
+/// missed at the rate seen so far) and keeps each plan's projected periods.
+async fn project_year_end(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    calendar: &crate::domain::calendar::SchoolCalendar,
+) -> Result<usize, ServiceError> {
+    let today = now.with_timezone(&settings.time_zone).date_naive();
+    let (district, recorded) = simulate::load(store, settings, calendar).await?;
+    let outcomes: Vec<_> = recorded.iter().filter_map(|v| v.outcome).collect();
+    let missed = outcomes.iter().filter(|o| !o.delivers()).count();
+    // Too few records to say: the rate the district plans for.
+    let miss_rate = if outcomes.len() < 20 {
+        0.1
+    } else {
+        missed as f64 / outcomes.len() as f64
+    };
+    let options = simulate::Options {
+        from: today,
+        miss_rate,
+        seed: 1,
+        advise: false,
+    };
+    let projection = simulate::simulate(calendar, &district, &recorded, options, |_, _| {})?;
+    let projected: Vec<(i64, u32)> = projection
+        .students
+        .iter()
+        .map(|s| (s.plan_id, s.projected))
+        .collect();
+    let mut tx = store.write(&actor.audit(), now).await?;
+    readings::save_projections(&mut tx, &projected).await?;
+    tx.commit().await?;
+    Ok(projected.len())
 }

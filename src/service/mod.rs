@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod audit;
 pub mod calendar_feed;
 pub mod check_pace;
+pub mod dashboard;
 pub mod digest;
 pub mod imports;
 pub mod leave;

@@ -22,7 +22,7 @@ use crate::service::ServiceError;
 use crate::service::progress::{Moment, tallies};
 use crate::store::outbox::{self, NewMessage};
 use crate::store::visits::{self, VisitRow};
-use crate::store::{Store, Tx, people, plans};
+use crate::store::{Store, Tx, people, plans, readings};
 
 /// One visit of the planned week.
 #[derive(Debug, Clone, Serialize)]
@@ -111,6 +111,13 @@ pub async fn run(
         let applied = visits::apply(&mut tx, &changes).await?;
         let messages = schedules(&mut tx, settings, &district, &loaded, &changes, now).await?;
         outbox::enqueue(&mut tx, messages).await?;
+        // What could not be placed and why, and the advice, for the pages.
+        let kept = serde_json::json!({
+            "unplaced": &schedule.unplaced,
+            "staffing": &staffing,
+            "stats": &schedule.stats,
+        });
+        readings::save_week_report(&mut tx, &format_week(week), &kept.to_string()).await?;
         tx.refresh_statistics().await?;
         tx.commit().await?;
         Some(applied)

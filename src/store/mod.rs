@@ -13,6 +13,7 @@ pub mod job_runs;
 pub mod outbox;
 pub mod people;
 pub mod plans;
+pub mod readings;
 pub mod visit_files;
 pub mod visits;
 

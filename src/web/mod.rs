@@ -3,6 +3,7 @@
 //! in `service/`. Every response carries the security headers, and every request
 //! that changes something must come from the platform's own pages.
 
+mod dashboard;
 mod guard;
 mod leave;
 mod pages;
@@ -44,10 +45,10 @@ impl App {
 }
 
 #[derive(Serialize)]
-struct JobHealth {
-    job: &'static str,
-    last_run: Option<job_runs::JobRun>,
-    next_run: Option<DateTime<Utc>>,
+pub(crate) struct JobHealth {
+    pub job: &'static str,
+    pub last_run: Option<job_runs::JobRun>,
+    pub next_run: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize)]
@@ -56,26 +57,32 @@ struct HealthReport {
     jobs: Vec<JobHealth>,
 }
 
-async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
+/// Each daemon job's last run and next time.
+async fn job_health(app: &App, tx: &mut crate::store::Tx) -> Vec<JobHealth> {
     let now = app.now();
     let mut jobs = Vec::new();
-    let database = match app.store.read().await {
+    for (job, schedule) in &app.jobs {
+        let last_run = job_runs::runs(tx, job.name())
+            .await
+            .ok()
+            .and_then(|runs| runs.into_iter().next());
+        jobs.push(JobHealth {
+            job: job.name(),
+            last_run,
+            next_run: schedule.next_after(now, app.settings.time_zone),
+        });
+    }
+    jobs
+}
+
+async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
+    let (database, jobs) = match app.store.read().await {
         Ok(mut tx) => {
-            for (job, schedule) in &app.jobs {
-                let last_run = job_runs::runs(&mut tx, job.name())
-                    .await
-                    .ok()
-                    .and_then(|runs| runs.into_iter().next());
-                jobs.push(JobHealth {
-                    job: job.name(),
-                    last_run,
-                    next_run: schedule.next_after(now, app.settings.time_zone),
-                });
-            }
+            let jobs = job_health(&app, &mut tx).await;
             let _ = tx.rollback().await;
-            "ok".to_string()
+            ("ok".to_string(), jobs)
         }
-        Err(error) => format!("unavailable: {error}"),
+        Err(error) => (format!("unavailable: {error}"), Vec::new()),
     };
     let status = if database == "ok" {
         StatusCode::OK
@@ -158,7 +165,9 @@ pub fn router(app: Arc<App>) -> Router {
             get(pages::password_form).post(pages::set_password),
         )
         .route("/", get(pages::home))
+        .route("/students", get(pages::student_list))
         .route("/students/{student_id}", get(pages::student))
+        .route("/alerts/{alert_id}/ack", post(dashboard::acknowledge))
         .route(
             "/visits/{visit_id}/record",
             get(record::form)

@@ -334,8 +334,6 @@ struct HomePage {
     t: &'static Words,
     user: Option<UserBar>,
     students: Vec<ListedStudent>,
-    /// Coordinators and admins approve teachers' leave.
-    decides_leave: bool,
 }
 
 #[derive(Template)]
@@ -403,6 +401,15 @@ pub async fn home(
     if actor.role == crate::domain::access::Role::Teacher {
         return teacher_week(&app, &actor, query.week.as_deref(), &extensions).await;
     }
+    super::dashboard::page(&app, &actor).await
+}
+
+/// The children one may see, by school and name.
+pub async fn student_list(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let (actor, _) = match signed_in(&app, &headers, "/students").await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
     match students::visible_students(&app.store, &app.settings, &actor, app.now()).await {
         Ok(students) => render(
             StatusCode::OK,
@@ -410,10 +417,6 @@ pub async fn home(
                 t: words(app.settings.locale),
                 user: bar(&actor),
                 students,
-                decides_leave: matches!(
-                    actor.role,
-                    crate::domain::access::Role::Coordinator | crate::domain::access::Role::Admin
-                ),
             },
         ),
         Err(error) => failed(&app, bar(&actor), error),

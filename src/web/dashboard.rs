@@ -1,0 +1,102 @@
+//! The home of coordinators, supervisors and admins: the district (or their
+//! schools) at a glance, with open alerts acknowledged here.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use super::pages::{UserBar, bar, failed, render, signed_in};
+use super::words::{DashboardWords, Words, words};
+use super::{App, JobHealth, job_health};
+use crate::domain::pace::Status;
+use crate::service::Actor;
+use crate::service::dashboard::{self, Dashboard};
+
+#[derive(Template)]
+#[template(path = "web/dashboard.html")]
+struct DashboardPage {
+    t: &'static Words,
+    d: &'static DashboardWords,
+    user: Option<UserBar>,
+    zone: Tz,
+    board: Dashboard,
+    jobs: Option<Vec<JobHealth>>,
+    statuses: [Status; 4],
+    decides_leave: bool,
+}
+
+impl DashboardPage {
+    fn advice_kind(&self, kind: &str) -> &'static str {
+        let at = match kind {
+            "teacher_half_days" => 0,
+            "backup_teacher" => 1,
+            _ => 2,
+        };
+        self.d.advice_kinds[at]
+    }
+}
+
+pub async fn page(app: &App, actor: &Actor) -> Response {
+    let t = words(app.settings.locale);
+    let board = match dashboard::dashboard(&app.store, &app.settings, actor, app.now()).await {
+        Ok(board) => board,
+        Err(error) => return failed(app, bar(actor), error),
+    };
+    let operations = board.failed_messages.is_some();
+    let jobs = if operations {
+        match app.store.read().await {
+            Ok(mut tx) => {
+                let jobs = job_health(app, &mut tx).await;
+                let _ = tx.rollback().await;
+                Some(jobs)
+            }
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
+    render(
+        StatusCode::OK,
+        &DashboardPage {
+            t,
+            d: t.board,
+            user: bar(actor),
+            zone: app.settings.time_zone,
+            board,
+            jobs,
+            statuses: [
+                Status::OnTrack,
+                Status::Behind,
+                Status::AtRisk,
+                Status::Unreachable,
+            ],
+            decides_leave: operations,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct AckForm {
+    note: String,
+}
+
+pub async fn acknowledge(
+    State(app): State<Arc<App>>,
+    Path(alert_id): Path<i64>,
+    headers: HeaderMap,
+    Form(form): Form<AckForm>,
+) -> Response {
+    let (actor, _) = match signed_in(&app, &headers, "/").await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    match dashboard::acknowledge(&app.store, &actor, app.now(), alert_id, form.note.trim()).await {
+        Ok(()) => Redirect::to("/#alerts").into_response(),
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}

@@ -1,0 +1,126 @@
+//! The coordinators' and supervisors' home, over the real HTTP server: the
+//! district (or a supervisor's schools only) at a glance from what the daemon's
+//! check-pace and plan-week last kept, and alerts acknowledged there.
+
+mod common;
+
+use common::web::*;
+use common::{TestDb, runtime};
+
+fn rows(db: &TestDb, query: &str) -> Vec<String> {
+    std::thread::scope(|s| s.spawn(|| db.sql_rows(query)).join().unwrap())
+}
+
+fn the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements(db: &TestDb) {
+    district(db);
+    // Nothing recorded since September: every child is behind or worse.
+    let checked = db.ok(&["--as-of", "2026-11-30", "run-job", "check-pace"]);
+    assert!(checked.contains("opened"), "{checked}");
+    let projected = rows(
+        db,
+        "SELECT CAST(COUNT(projected) AS TEXT) FROM plan_readings",
+    );
+    assert_eq!(projected, ["3"], "each plan projected to the year's end");
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let center = log_in(&server, "center@example.org").await;
+        let home = page(&server, &center, "/").await;
+        for shown in [
+            "送教概况",
+            "城关小学",
+            "东山小学",
+            "李小明",
+            "张子涵",
+            "预计学年末",
+            "<svg class=\"bar-chart\"",
+            "进度预警",
+            "确认已知悉",
+            "发送失败的邮件",
+            "定时任务",
+        ] {
+            assert!(
+                home.contains(shown),
+                "{shown} on the district's page: {home}"
+            );
+        }
+        assert!(
+            !home.contains("本周尚未排课"),
+            "the week was planned: {home}"
+        );
+        let listed = page(&server, &center, "/students").await;
+        assert!(listed.contains("王欣怡"), "{listed}");
+
+        // A supervisor of one school: that school only, nothing of operations.
+        let dongshan = log_in(&server, "dongshan@example.org").await;
+        let theirs = page(&server, &dongshan, "/").await;
+        assert!(
+            theirs.contains("张子涵") && theirs.contains("东山小学"),
+            "{theirs}"
+        );
+        for hidden in ["李小明", "王欣怡", "城关小学", "发送失败的邮件", "定时任务"]
+        {
+            assert!(
+                !theirs.contains(hidden),
+                "{hidden} shown to 东山's supervisor"
+            );
+        }
+        let alert = |student: &str| {
+            rows(
+                db,
+                &format!(
+                    "SELECT CAST(a.id AS TEXT) FROM alerts a JOIN plans p ON p.id = a.plan_id
+                     WHERE p.student_id = '{student}' AND a.resolved_at IS NULL"
+                ),
+            )[0]
+            .clone()
+        };
+        let acknowledge = |session: &str, id: &str| {
+            client()
+                .post(format!("{}/alerts/{id}/ack", server.base))
+                .header("cookie", format!("songjiao_session={session}"))
+                .header("origin", &server.base)
+                .form(&[("note", "已联系家长，下周补课")])
+                .send()
+        };
+        // Another school's alert is not theirs to see.
+        let response = acknowledge(&dongshan, &alert("S001")).await.unwrap();
+        assert_eq!(response.status(), 404);
+        let response = acknowledge(&dongshan, &alert("S003")).await.unwrap();
+        assert_eq!(response.status(), 303);
+        let acknowledged = rows(
+            db,
+            &format!(
+                "SELECT acknowledged_by || ' ' || ack_note FROM alerts WHERE id = {}",
+                alert("S003")
+            ),
+        );
+        assert_eq!(
+            acknowledged,
+            ["user:dongshan@example.org 已联系家长，下周补课"]
+        );
+        let after = page(&server, &dongshan, "/").await;
+        assert!(
+            after.contains("已确认") && after.contains("已联系家长"),
+            "{after}"
+        );
+        server.stop().await;
+    });
+}
+
+fn before_the_first_check_the_page_says_so(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let admin = log_in(&server, "admin@example.org").await;
+        let home = page(&server, &admin, "/").await;
+        assert!(home.contains("进度尚未计算"), "{home}");
+        server.stop().await;
+    });
+}
+
+on_both_databases!(
+    the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements,
+    before_the_first_check_the_page_says_so,
+);
