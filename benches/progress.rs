@@ -120,20 +120,9 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     measure("SQLite", dir.path(), None).await?;
     if let Ok(admin) = std::env::var("SONGJIAO_TEST_POSTGRES_URL") {
-        use sqlx::Connection;
-        let mut connection = sqlx::PgConnection::connect(&admin).await?;
-        sqlx::query("DROP DATABASE IF EXISTS songjiao_bench WITH (FORCE)")
-            .execute(&mut connection)
-            .await?;
-        sqlx::query("CREATE DATABASE songjiao_bench")
-            .execute(&mut connection)
-            .await?;
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-        let url = format!("{base}/songjiao_bench");
+        let url = common::fresh_postgres(&admin).await?;
         measure("PostgreSQL", dir.path(), Some(&url)).await?;
-        sqlx::query("DROP DATABASE IF EXISTS songjiao_bench WITH (FORCE)")
-            .execute(&mut connection)
-            .await?;
+        common::drop_postgres(&admin).await?;
     } else {
         println!("PostgreSQL: skipped (set SONGJIAO_TEST_POSTGRES_URL to measure it too)");
     }

@@ -117,3 +117,24 @@ pub async fn import_district(
     }
     Ok((settings, store, students_and_plans))
 }
+
+/// A new empty PostgreSQL database `songjiao_bench` beside `admin`'s; its URL.
+pub async fn fresh_postgres(admin: &str) -> anyhow::Result<String> {
+    drop_postgres(admin).await?;
+    use sqlx::Connection;
+    let mut connection = sqlx::PgConnection::connect(admin).await?;
+    sqlx::query("CREATE DATABASE songjiao_bench")
+        .execute(&mut connection)
+        .await?;
+    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+    Ok(format!("{base}/songjiao_bench"))
+}
+
+pub async fn drop_postgres(admin: &str) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let mut connection = sqlx::PgConnection::connect(admin).await?;
+    sqlx::query("DROP DATABASE IF EXISTS songjiao_bench WITH (FORCE)")
+        .execute(&mut connection)
+        .await?;
+    Ok(())
+}

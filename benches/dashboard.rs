@@ -1,0 +1,142 @@
+//! The coordinators' home for a district of 10,000 children (issue 14, point 11):
+//! server time of `GET /` for a district coordinator and for one school's
+//! supervisor, on SQLite, and on PostgreSQL when SONGJIAO_TEST_POSTGRES_URL is
+//! set, after plan-week and check-pace (with its projection) have run.
+//! Run: `cargo bench --bench dashboard`. Target: under 300 ms.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, TimeZone};
+use songjiao::domain::access::{Role, Scope};
+use songjiao::service::accounts::{self, NewUser};
+use songjiao::service::{Actor, check_pace, plan_week};
+use songjiao::web::{App, Clock};
+
+const PASSWORD: &str = "correct horse battery";
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn measure(database: &str, url: Option<&str>) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (settings, store, _) = common::import_district(dir.path(), url, common::STUDENTS).await?;
+    let local = |day: NaiveDate, hour: u32| {
+        settings
+            .time_zone
+            .from_local_datetime(&day.and_hms_opt(hour, 0, 0).expect("a time"))
+            .single()
+            .expect("an unambiguous time")
+            .with_timezone(&chrono::Utc)
+    };
+    let actor = Actor::new("bench");
+    let friday = NaiveDate::from_ymd_opt(2026, 11, 27).expect("a date");
+    plan_week::run(
+        &store,
+        &settings,
+        &actor,
+        local(friday, 15),
+        plan_week::coming_week(friday),
+        false,
+    )
+    .await?;
+    let monday = local(NaiveDate::from_ymd_opt(2026, 11, 30).expect("a date"), 7);
+    let started = Instant::now();
+    let checked = check_pace::run(&store, &settings, &actor, monday).await?;
+    println!(
+        "{database}: check-pace with its projection: {} alerts opened, {} plans projected, {:.1} s",
+        checked.opened,
+        checked.projected,
+        started.elapsed().as_secs_f64()
+    );
+    for (email, role, scope) in [
+        ("center@example.org", Role::Coordinator, Scope::District),
+        (
+            "school@example.org",
+            Role::Supervisor,
+            Scope::Schools {
+                schools: vec!["第1学校".into()],
+            },
+        ),
+    ] {
+        accounts::add_user(
+            &store,
+            &settings,
+            &actor,
+            monday,
+            NewUser {
+                email: email.into(),
+                name: email.into(),
+                role,
+                scope,
+                password: Some(PASSWORD.into()),
+            },
+        )
+        .await?;
+    }
+    let now = monday + chrono::Duration::hours(2);
+    let app = Arc::new(App {
+        store: store.clone(),
+        settings: settings.clone(),
+        jobs: Vec::new(),
+        clock: Arc::new(move || now) as Clock,
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(songjiao::web::serve(listener, app, std::future::pending()));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    for email in ["center@example.org", "school@example.org"] {
+        let response = client
+            .post(format!("{base}/login"))
+            .form(&[("username", email), ("password", PASSWORD)])
+            .send()
+            .await?;
+        anyhow::ensure!(response.status() == 303, "login {email}");
+        let cookie = response.headers()["set-cookie"]
+            .to_str()?
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let mut times = Vec::new();
+        let mut size = 0;
+        for _ in 0..50 {
+            let started = Instant::now();
+            let response = client
+                .get(format!("{base}/"))
+                .header("cookie", &cookie)
+                .send()
+                .await?;
+            anyhow::ensure!(response.status() == 200, "{email}: {}", response.status());
+            size = response.bytes().await?.len();
+            times.push(started.elapsed());
+        }
+        times.sort();
+        println!(
+            "{database}: dashboard for {email} (10,000 children in the district), 50 requests: median {:.0} ms, p95 {:.0} ms, {:.0} KB (target under 300 ms)",
+            percentile(&times, 0.5).as_secs_f64() * 1000.0,
+            percentile(&times, 0.95).as_secs_f64() * 1000.0,
+            size as f64 / 1024.0
+        );
+    }
+    store.close().await;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    measure("SQLite", None).await?;
+    if let Ok(admin) = std::env::var("SONGJIAO_TEST_POSTGRES_URL") {
+        let url = common::fresh_postgres(&admin).await?;
+        measure("PostgreSQL", Some(&url)).await?;
+        common::drop_postgres(&admin).await?;
+    } else {
+        println!("PostgreSQL: skipped (set SONGJIAO_TEST_POSTGRES_URL to measure it too)");
+    }
+    Ok(())
+}
