@@ -606,7 +606,26 @@ fn the_district_at_a_glance_on_a_phone_and_a_laptop() {
     use common::web::{Server, district, settings_for};
     let db = TestDb::sqlite();
     district(&db);
-    db.ok(&["--as-of", "2026-11-30", "run-job", "check-pace"]);
+    let monday = first_column(
+        &db,
+        "SELECT CAST(v.id AS TEXT) FROM visits v JOIN plans p ON p.id = v.plan_id
+         WHERE p.student_id = 'S001' AND v.day = '2026-11-30'",
+    );
+    db.ok(&[
+        "--as-of",
+        "2026-11-30T11:30:00+08:00",
+        "visit",
+        "record",
+        &monday[0],
+        "--outcome",
+        "completed",
+    ]);
+    db.ok(&[
+        "--as-of",
+        "2026-11-30T11:30:00+08:00",
+        "run-job",
+        "check-pace",
+    ]);
     let settings = settings_for(&db);
     let driver = start_driver();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -625,6 +644,24 @@ fn the_district_at_a_glance_on_a_phone_and_a_laptop() {
         )
         .await;
         shoot(&browser, "dashboard.png").await;
+        browser
+            .goto(&format!("{}/students/S001", server.base))
+            .await
+            .unwrap();
+        until(
+            &browser,
+            "document.querySelector('svg.pace-chart')",
+            "the pace chart",
+        )
+        .await;
+        browser
+            .execute(
+                "document.querySelector('figure.chart').scrollIntoView();",
+                vec![],
+            )
+            .await
+            .unwrap();
+        shoot(&browser, "student-chart.png").await;
         browser.set_window_size(1366, 768).await.unwrap();
         std::fs::write(
             screenshots().join("dashboard-laptop.png"),

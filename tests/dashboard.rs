@@ -50,6 +50,22 @@ fn the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements(db: 
         );
         let listed = page(&server, &center, "/students").await;
         assert!(listed.contains("王欣怡"), "{listed}");
+        // A child's page draws the year: expected line, delivered, target, projection.
+        let child = page(&server, &center, "/students/S001").await;
+        for drawn in [
+            "<svg class=\"pace-chart\"",
+            "<polyline class=\"expected\"",
+            "<polyline class=\"delivered\"",
+            "<line class=\"target\"",
+            "<line class=\"projection\"",
+            "9月",
+            "预计学年末",
+        ] {
+            assert!(
+                child.contains(drawn),
+                "{drawn} on the child's page: {child}"
+            );
+        }
 
         // A supervisor of one school: that school only, nothing of operations.
         let dongshan = log_in(&server, "dongshan@example.org").await;

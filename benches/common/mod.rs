@@ -1,5 +1,7 @@
 //! A large generated district as the three spreadsheets a coordinator imports,
 //! shared by the benchmarks.
+//! Each bench uses part of it.
+#![allow(dead_code)]
 
 use std::fmt::Write as _;
 

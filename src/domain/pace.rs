@@ -183,6 +183,51 @@ impl PlanDays {
     }
 }
 
+/// One week of a plan's year for its chart, in periods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChartWeek {
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    /// Expected by the week's end: the pace formula's line.
+    pub expected: u32,
+    /// Delivered by the week's end; None for a week not begun.
+    pub delivered: Option<u32>,
+}
+
+impl PlanDays {
+    /// The plan's weeks with the periods expected by the end of each (as
+    /// [`Pace::at`] counts them) and those delivered by then (`delivered`: the
+    /// periods of each delivered visit, by day), for the weeks begun by `open_from`.
+    pub fn chart(
+        &self,
+        target: u32,
+        delivered: &[(NaiveDate, u32)],
+        open_from: NaiveDate,
+    ) -> Vec<ChartWeek> {
+        let mut deliveries = delivered.to_vec();
+        deliveries.sort();
+        let mut next = deliveries.iter().peekable();
+        let (mut elapsed, mut sum) = (0u64, 0u32);
+        let total = self.total.max(1) as u64;
+        self.weeks
+            .values()
+            .filter_map(|days| {
+                let (&first_day, &last_day) = (days.first()?, days.last()?);
+                elapsed += days.len() as u64;
+                while let Some((_, periods)) = next.next_if(|(day, _)| *day <= last_day) {
+                    sum += periods;
+                }
+                Some(ChartWeek {
+                    first_day,
+                    last_day,
+                    expected: (u64::from(target) * elapsed / total) as u32,
+                    delivered: (first_day <= open_from).then_some(sum),
+                })
+            })
+            .collect()
+    }
+}
+
 /// What a plan asks for, in the numbers pace needs.
 #[derive(Debug, Clone, Copy)]
 pub struct Rhythm {
@@ -374,6 +419,40 @@ mod tests {
             settled: periods,
             ..Tally::default()
         }
+    }
+
+    #[test]
+    fn the_chart_follows_the_pace_formula_week_by_week() {
+        let calendar = calendar();
+        let days = full_year(&calendar, &[]);
+        let on = date(2026, 11, 30);
+        let visits = [
+            (date(2026, 9, 1), 3),
+            (date(2026, 9, 3), 3),
+            (date(2026, 11, 30), 3),
+        ];
+        let weeks = days.chart(216, &visits, on);
+        assert_eq!(weeks.len(), 40, "one point a teaching week");
+        assert_eq!(weeks.last().map(|w| w.expected), Some(216));
+        // The week before 30 November ends the 60 teaching days: the same expected
+        // as the pace formula on that Monday.
+        let before = weeks.iter().rfind(|w| w.last_day < on).unwrap();
+        let pace = Pace::at(&days, rhythm(216), &delivered(6), on);
+        assert_eq!(before.expected, pace.expected);
+        assert_eq!(before.delivered, Some(6));
+        let this_week = weeks.iter().find(|w| w.first_day == on).unwrap();
+        assert_eq!(
+            this_week.delivered,
+            Some(9),
+            "the week begun counts what it has"
+        );
+        assert!(
+            weeks
+                .iter()
+                .filter(|w| w.first_day > on)
+                .all(|w| w.delivered.is_none())
+        );
+        assert!(weeks.windows(2).all(|w| w[0].expected <= w[1].expected));
     }
 
     #[test]

@@ -5,20 +5,20 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::people::StudentSummary;
-use super::progress::{ProgressRow, progress, student_progress};
+use super::progress::{Moment, ProgressRow, progress, student_progress};
 use super::{Actor, ServiceError, audit};
 use crate::config::Settings;
 use crate::domain::access::Scope;
-use crate::domain::calendar::SchoolYear;
-use crate::domain::pace::Status;
+use crate::domain::calendar::{SchoolCalendar, SchoolYear};
+use crate::domain::pace::{ChartWeek, Status};
 use crate::domain::student::Disability;
 use crate::store::people::{self, Student};
 use crate::store::plans::{self, Plan};
-use crate::store::{Store, Tx};
+use crate::store::{Store, Tx, readings, visits};
 
 /// Who the actor may see.
 struct Visible {
@@ -147,6 +147,55 @@ pub struct StudentPage {
     pub teacher_name: Option<String>,
     pub backup_name: Option<String>,
     pub pace: Option<ProgressRow>,
+    /// The plan's year week by week, for its chart.
+    pub chart: Option<PaceChart>,
+}
+
+/// What a child's pace chart draws, in periods.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaceChart {
+    pub weeks: Vec<ChartWeek>,
+    pub target: u32,
+    /// The year's end as check-pace last projected it.
+    pub projected: Option<u32>,
+}
+
+async fn pace_chart(
+    tx: &mut Tx,
+    settings: &Settings,
+    calendar: &SchoolCalendar,
+    now: DateTime<Utc>,
+    plan: &Plan,
+) -> Result<PaceChart, ServiceError> {
+    let paused =
+        people::ranges_by_person(people::student_pauses(tx, Some(&plan.student_id)).await?);
+    let days = plan.terms.days(
+        calendar,
+        paused.get(&plan.student_id).map_or(&[][..], Vec::as_slice),
+    );
+    let target = plan
+        .terms
+        .rhythm(
+            calendar,
+            settings.defaults.prorate_target,
+            settings.defaults.max_visits_per_week,
+        )
+        .target;
+    let delivered: Vec<(NaiveDate, u32)> =
+        visits::ledger_visits(tx, calendar.year, Some(plan.plan_id))
+            .await?
+            .into_iter()
+            .filter(|v| v.outcome.is_some_and(|o| o.delivers()))
+            .map(|v| (v.day, v.periods.unwrap_or(0).max(0) as u32))
+            .collect();
+    let open_from = Moment::new(settings, now)?.open_from();
+    Ok(PaceChart {
+        weeks: days.chart(target, &delivered, open_from),
+        target,
+        projected: readings::projected(tx, plan.plan_id)
+            .await?
+            .map(|p| p.max(0) as u32),
+    })
 }
 
 /// Where a read came from, for the access log.
@@ -189,6 +238,10 @@ pub async fn student_page(
         }
     }
     let pace = student_progress(&mut tx, settings, &calendar, now, student_id).await?;
+    let chart = match &plan {
+        Some(plan) => Some(pace_chart(&mut tx, settings, &calendar, now, plan).await?),
+        None => None,
+    };
     let contact = actor.role.sees_contact_and_diagnosis().then(|| Contact {
         guardian_name: student.guardian_name.clone(),
         guardian_phone: student.guardian_phone.clone(),
@@ -209,5 +262,6 @@ pub async fn student_page(
         teacher_name,
         backup_name,
         pace,
+        chart,
     })
 }

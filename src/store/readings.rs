@@ -156,3 +156,18 @@ pub async fn unrecorded_before(
     )
     .await
 }
+
+/// The periods a plan is projected to have at the year's end, if projected.
+pub async fn projected(tx: &mut Tx, plan_id: i64) -> StoreResult<Option<i64>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        projected: Option<i64>,
+    }
+    let row: Option<Row> = tx
+        .fetch_optional(
+            "SELECT projected FROM plan_readings WHERE plan_id = $1",
+            args![plan_id],
+        )
+        .await?;
+    Ok(row.and_then(|r| r.projected))
+}

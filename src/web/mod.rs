@@ -3,6 +3,7 @@
 //! in `service/`. Every response carries the security headers, and every request
 //! that changes something must come from the platform's own pages.
 
+mod chart;
 mod dashboard;
 mod guard;
 mod leave;

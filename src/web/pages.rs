@@ -429,6 +429,8 @@ struct StudentView {
     t: &'static Words,
     user: Option<UserBar>,
     page: StudentPage,
+    /// The pace chart's SVG (empty without a plan).
+    chart: String,
 }
 
 pub async fn student(
@@ -458,6 +460,11 @@ pub async fn student(
             &StudentView {
                 t: words(app.settings.locale),
                 user: bar(&actor),
+                chart: page
+                    .chart
+                    .as_ref()
+                    .map(|c| super::chart::pace_svg(c, words(app.settings.locale)))
+                    .unwrap_or_default(),
                 page,
             },
         ),

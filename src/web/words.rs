@@ -91,6 +91,10 @@ pub struct Words {
     pub feed_url: &'static str,
     pub record: &'static RecordWords,
     pub board: &'static DashboardWords,
+    pub chart_title: &'static str,
+    pub chart_expected: &'static str,
+    pub chart_delivered: &'static str,
+    pub chart_projection: &'static str,
 }
 
 /// The words of the coordinators' and supervisors' dashboard.
@@ -541,6 +545,10 @@ pub const ZH_CN: Words = Words {
     feed_url: "您的订阅地址（只显示这一次，请现在复制）：",
     record: &RECORD_ZH_CN,
     board: &BOARD_ZH_CN,
+    chart_title: "课时进度图",
+    chart_expected: "应完成",
+    chart_delivered: "已完成",
+    chart_projection: "预计学年末",
 };
 
 pub const EN: Words = Words {
@@ -627,6 +635,10 @@ pub const EN: Words = Words {
     feed_url: "Your subscription address (shown only now: copy it):",
     record: &RECORD_EN,
     board: &BOARD_EN,
+    chart_title: "Periods week by week",
+    chart_expected: "expected",
+    chart_delivered: "delivered",
+    chart_projection: "projected at the year's end",
 };
 
 pub fn words(locale: Locale) -> &'static Words {
@@ -664,6 +676,18 @@ impl Words {
             format!("{}月{}日", day.month(), day.day())
         } else {
             day.format("%-d %b").to_string()
+        }
+    }
+
+    /// A month's short name: "9月" or "Sep".
+    pub fn month(&self, month: u32) -> String {
+        const EN: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        if self.lang == "zh-CN" {
+            format!("{month}月")
+        } else {
+            EN[(month.clamp(1, 12) - 1) as usize].to_string()
         }
     }
 
