@@ -662,6 +662,14 @@ fn the_district_at_a_glance_on_a_phone_and_a_laptop() {
             .await
             .unwrap();
         shoot(&browser, "student-chart.png").await;
+        browser
+            .execute(
+                "document.querySelector('.history').scrollIntoView();",
+                vec![],
+            )
+            .await
+            .unwrap();
+        shoot(&browser, "student-history.png").await;
         browser.set_window_size(1366, 768).await.unwrap();
         std::fs::write(
             screenshots().join("dashboard-laptop.png"),

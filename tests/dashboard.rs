@@ -102,6 +102,8 @@ fn the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements(db: 
         // Another school's alert is not theirs to see.
         let response = acknowledge(&dongshan, &alert("S001")).await.unwrap();
         assert_eq!(response.status(), 404);
+        let response = get(&server, Some(&dongshan), "/students/S001/ledger.xlsx").await;
+        assert_eq!(response.status(), 404, "another school's ledger");
         let response = acknowledge(&dongshan, &alert("S003")).await.unwrap();
         assert_eq!(response.status(), 303);
         let acknowledged = rows(

@@ -37,6 +37,13 @@ fn sheet_name(name: &str) -> String {
 }
 
 pub fn write_ledger(ledger: &Ledger, path: &Path) -> anyhow::Result<()> {
+    std::fs::write(path, ledger_workbook(ledger)?)?;
+    Ok(())
+}
+
+/// The ledger as an xlsx file's bytes: a sheet each for the plan (with its
+/// revisions), the visits and the accounts.
+pub fn ledger_workbook(ledger: &Ledger) -> anyhow::Result<Vec<u8>> {
     let mut workbook = Workbook::new();
     let plan = workbook.add_worksheet().set_name("plan")?;
     let fields: Vec<Vec<String>> = ledger
@@ -61,8 +68,7 @@ pub fn write_ledger(ledger: &Ledger, path: &Path) -> anyhow::Result<()> {
         .collect();
     write_table(accounts, 0, &["account".into(), "periods".into()], &rows)?;
     accounts.autofit();
-    workbook.save(path)?;
-    Ok(())
+    Ok(workbook.save_to_buffer()?)
 }
 
 pub fn write_year(export: &YearExport, path: &Path) -> anyhow::Result<()> {

@@ -3,7 +3,7 @@
 //! found", the same answer as a child who does not exist. Every read of a
 //! child's page leaves an access-log row.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -16,8 +16,11 @@ use crate::domain::access::Scope;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::pace::{ChartWeek, Status};
 use crate::domain::student::Disability;
-use crate::store::people::{self, Student};
-use crate::store::plans::{self, Plan};
+use crate::domain::visit::Accounts;
+use crate::store::people::{self, Absence, Student};
+use crate::store::plans::{self, Plan, Revision};
+use crate::store::visit_files::{self, VisitFile};
+use crate::store::visits::LedgerVisit;
 use crate::store::{Store, Tx, readings, visits};
 
 /// Who the actor may see.
@@ -147,8 +150,25 @@ pub struct StudentPage {
     pub teacher_name: Option<String>,
     pub backup_name: Option<String>,
     pub pace: Option<ProgressRow>,
-    /// The plan's year week by week, for its chart.
-    pub chart: Option<PaceChart>,
+    /// The plan's year: its chart, revisions, visits and accounts.
+    pub year: Option<PlanYear>,
+}
+
+/// A plan's year as a child's page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanYear {
+    pub chart: PaceChart,
+    /// Every revision: who changed what, when, why.
+    pub revisions: Vec<Revision>,
+    /// Every visit (not cancelled by re-planning), latest first, with its record.
+    pub visits: Vec<LedgerVisit>,
+    /// The files of each visit's record, for those who may see them.
+    pub files: BTreeMap<i64, Vec<VisitFile>>,
+    /// scheduled = delivered + missed by reason + cancelled + unrecorded + to come.
+    pub accounts: Accounts,
+    pub pauses: Vec<Absence>,
+    /// The teacher's approved leave.
+    pub leave: Vec<Absence>,
 }
 
 /// What a child's pace chart draws, in periods.
@@ -160,19 +180,18 @@ pub struct PaceChart {
     pub projected: Option<u32>,
 }
 
-async fn pace_chart(
+async fn plan_year(
     tx: &mut Tx,
     settings: &Settings,
     calendar: &SchoolCalendar,
     now: DateTime<Utc>,
     plan: &Plan,
-) -> Result<PaceChart, ServiceError> {
-    let paused =
-        people::ranges_by_person(people::student_pauses(tx, Some(&plan.student_id)).await?);
-    let days = plan.terms.days(
-        calendar,
-        paused.get(&plan.student_id).map_or(&[][..], Vec::as_slice),
-    );
+    sees_files: bool,
+) -> Result<PlanYear, ServiceError> {
+    let pauses = people::student_pauses(tx, Some(&plan.student_id)).await?;
+    let paused: Vec<(NaiveDate, NaiveDate)> =
+        pauses.iter().map(|p| (p.start_date, p.end_date)).collect();
+    let days = plan.terms.days(calendar, &paused);
     let target = plan
         .terms
         .rhythm(
@@ -181,20 +200,43 @@ async fn pace_chart(
             settings.defaults.max_visits_per_week,
         )
         .target;
-    let delivered: Vec<(NaiveDate, u32)> =
-        visits::ledger_visits(tx, calendar.year, Some(plan.plan_id))
+    let mut visits = visits::ledger_visits(tx, calendar.year, Some(plan.plan_id)).await?;
+    let delivered: Vec<(NaiveDate, u32)> = visits
+        .iter()
+        .filter(|v| v.outcome.is_some_and(|o| o.delivers()))
+        .map(|v| (v.day, v.periods.unwrap_or(0).max(0) as u32))
+        .collect();
+    let moment = Moment::new(settings, now)?;
+    let accounts = super::reports::accounts(
+        target,
+        plan.terms.periods_per_visit,
+        &visits,
+        moment.today(),
+    );
+    let files = if sees_files {
+        visit_files::of_plan(tx, plan.plan_id).await?
+    } else {
+        BTreeMap::new()
+    };
+    visits.reverse();
+    Ok(PlanYear {
+        chart: PaceChart {
+            weeks: days.chart(target, &delivered, moment.open_from()),
+            target,
+            projected: readings::projected(tx, plan.plan_id)
+                .await?
+                .map(|p| p.max(0) as u32),
+        },
+        revisions: plans::history(tx, &plan.student_id)
             .await?
             .into_iter()
-            .filter(|v| v.outcome.is_some_and(|o| o.delivers()))
-            .map(|v| (v.day, v.periods.unwrap_or(0).max(0) as u32))
-            .collect();
-    let open_from = Moment::new(settings, now)?.open_from();
-    Ok(PaceChart {
-        weeks: days.chart(target, &delivered, open_from),
-        target,
-        projected: readings::projected(tx, plan.plan_id)
-            .await?
-            .map(|p| p.max(0) as u32),
+            .filter(|r| r.plan_id == plan.plan_id)
+            .collect(),
+        visits,
+        files,
+        accounts,
+        pauses,
+        leave: people::teacher_leaves(tx, Some(&plan.terms.teacher_id)).await?,
     })
 }
 
@@ -238,8 +280,11 @@ pub async fn student_page(
         }
     }
     let pace = student_progress(&mut tx, settings, &calendar, now, student_id).await?;
-    let chart = match &plan {
-        Some(plan) => Some(pace_chart(&mut tx, settings, &calendar, now, plan).await?),
+    let plan_year = match &plan {
+        Some(plan) => {
+            let sees_files = actor.role.sees_contact_and_diagnosis();
+            Some(plan_year(&mut tx, settings, &calendar, now, plan, sees_files).await?)
+        }
         None => None,
     };
     let contact = actor.role.sees_contact_and_diagnosis().then(|| Contact {
@@ -262,6 +307,36 @@ pub async fn student_page(
         teacher_name,
         backup_name,
         pace,
-        chart,
+        year: plan_year,
     })
+}
+
+/// A child's ledger for download, if the actor may see the child; the export is
+/// written to the access log.
+pub async fn ledger(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    student_id: &str,
+    from: ReadFrom<'_>,
+) -> Result<super::reports::Ledger, ServiceError> {
+    let today = now.with_timezone(&settings.time_zone).date_naive();
+    let year = SchoolYear::containing(today);
+    let calendar = settings.calendar(year).map_err(ServiceError::Settings)?;
+    let not_found = || ServiceError::NotFound {
+        what: "student",
+        id: student_id.to_string(),
+    };
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let student = people::student(&mut tx, student_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let plan = plans::active_plan(&mut tx, student_id, year).await?;
+    if !sees_one(actor, &student, plan.as_ref()) {
+        return Err(not_found());
+    }
+    audit::record_read(&mut tx, actor, student_id, "ledger export", from.address).await?;
+    tx.commit().await?;
+    super::reports::ledger(store, settings, &calendar, student_id, now).await
 }

@@ -99,6 +99,33 @@ pub async fn list(tx: &mut Tx, visit_id: i64) -> StoreResult<Vec<VisitFile>> {
     .await
 }
 
+/// The files the records of a plan's visits hold now, by visit.
+pub async fn of_plan(
+    tx: &mut Tx,
+    plan_id: i64,
+) -> StoreResult<std::collections::BTreeMap<i64, Vec<VisitFile>>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        visit_id: i64,
+        #[sqlx(flatten)]
+        file: VisitFile,
+    }
+    let rows: Vec<Row> = tx
+        .fetch_all(
+            "SELECT f.visit_id, f.id, f.kind, f.content_type, CAST(LENGTH(f.bytes) AS BIGINT) AS size,
+                    f.created_at
+             FROM visit_files f JOIN visits v ON v.id = f.visit_id
+             WHERE v.plan_id = $1 AND f.removed_at IS NULL ORDER BY f.id",
+            args![plan_id],
+        )
+        .await?;
+    let mut by_visit = std::collections::BTreeMap::<i64, Vec<VisitFile>>::new();
+    for row in rows {
+        by_visit.entry(row.visit_id).or_default().push(row.file);
+    }
+    Ok(by_visit)
+}
+
 /// A file of the visit's record, if it holds it now.
 pub async fn bytes(tx: &mut Tx, visit_id: i64, file_id: i64) -> StoreResult<Option<FileBytes>> {
     tx.fetch_optional(

@@ -168,6 +168,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", get(pages::home))
         .route("/students", get(pages::student_list))
         .route("/students/{student_id}", get(pages::student))
+        .route("/students/{student_id}/ledger.xlsx", get(pages::ledger))
         .route("/alerts/{alert_id}/ack", post(dashboard::acknowledge))
         .route(
             "/visits/{visit_id}/record",

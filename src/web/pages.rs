@@ -423,6 +423,59 @@ pub async fn student_list(State(app): State<Arc<App>>, headers: HeaderMap) -> Re
     }
 }
 
+/// A child's ledger as an Excel file.
+pub async fn ledger(
+    State(app): State<Arc<App>>,
+    Path(student_id): Path<String>,
+    extensions: Extensions,
+    headers: HeaderMap,
+) -> Response {
+    let here = format!("/students/{student_id}");
+    let (actor, _) = match signed_in(&app, &headers, &here).await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let address = peer(&extensions);
+    let from = ReadFrom { address: &address };
+    let ledger = match students::ledger(
+        &app.store,
+        &app.settings,
+        &actor,
+        app.now(),
+        &student_id,
+        from,
+    )
+    .await
+    {
+        Ok(ledger) => ledger,
+        Err(error) => return failed(&app, bar(&actor), error),
+    };
+    match crate::reports::xlsx::ledger_workbook(&ledger) {
+        Ok(bytes) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"ledger-{}.xlsx\"",
+                        crate::reports::file_safe(&student_id)
+                    ),
+                ),
+                (header::CACHE_CONTROL, "private, no-store".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "a ledger did not render");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "web/student.html")]
 struct StudentView {
@@ -431,6 +484,19 @@ struct StudentView {
     page: StudentPage,
     /// The pace chart's SVG (empty without a plan).
     chart: String,
+    zone: Tz,
+    today: chrono::NaiveDate,
+}
+
+impl StudentView {
+    /// A reason code of the accounts in the reader's words.
+    fn reason_words(&self, code: &str) -> String {
+        code.parse::<crate::domain::visit::MissReason>()
+            .map_or_else(
+                |_| code.to_string(),
+                |r| self.t.record.reason(&r).to_string(),
+            )
+    }
 }
 
 pub async fn student(
@@ -461,10 +527,15 @@ pub async fn student(
                 t: words(app.settings.locale),
                 user: bar(&actor),
                 chart: page
-                    .chart
+                    .year
                     .as_ref()
-                    .map(|c| super::chart::pace_svg(c, words(app.settings.locale)))
+                    .map(|y| super::chart::pace_svg(&y.chart, words(app.settings.locale)))
                     .unwrap_or_default(),
+                zone: app.settings.time_zone,
+                today: app
+                    .now()
+                    .with_timezone(&app.settings.time_zone)
+                    .date_naive(),
                 page,
             },
         ),
@@ -523,6 +594,10 @@ async fn account_page_with_feed(
                 feed_url,
                 min_length: app.settings.security.min_password_length,
                 zone: app.settings.time_zone,
+                today: app
+                    .now()
+                    .with_timezone(&app.settings.time_zone)
+                    .date_naive(),
             },
         ),
         Err(error) => failed(app, bar(actor), error),
