@@ -594,10 +594,6 @@ async fn account_page_with_feed(
                 feed_url,
                 min_length: app.settings.security.min_password_length,
                 zone: app.settings.time_zone,
-                today: app
-                    .now()
-                    .with_timezone(&app.settings.time_zone)
-                    .date_naive(),
             },
         ),
         Err(error) => failed(app, bar(actor), error),
