@@ -670,7 +670,24 @@ fn the_district_at_a_glance_on_a_phone_and_a_laptop() {
             .await
             .unwrap();
         shoot(&browser, "student-history.png").await;
+        browser
+            .goto(&format!("{}/weeks/2026-W49", server.base))
+            .await
+            .unwrap();
+        until(
+            &browser,
+            "document.querySelector('table.board')",
+            "the week's board",
+        )
+        .await;
+        shoot(&browser, "board.png").await;
         browser.set_window_size(1366, 768).await.unwrap();
+        std::fs::write(
+            screenshots().join("board-laptop.png"),
+            browser.screenshot().await.unwrap(),
+        )
+        .unwrap();
+        browser.goto(&format!("{}/", server.base)).await.unwrap();
         std::fs::write(
             screenshots().join("dashboard-laptop.png"),
             browser.screenshot().await.unwrap(),

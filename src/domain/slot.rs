@@ -69,6 +69,18 @@ impl SlotTable {
         })
     }
 
+    /// How a page names a slot: in Chinese, its first alias written in Chinese
+    /// (上午 for AM), else its name.
+    pub fn label(&self, name: &str, chinese: bool) -> String {
+        let is_chinese =
+            |word: &&String| word.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        self.get(name)
+            .filter(|_| chinese)
+            .and_then(|slot| slot.aliases.iter().find(is_chinese))
+            .cloned()
+            .unwrap_or_else(|| name.to_string())
+    }
+
     pub fn get(&self, name: &str) -> Option<&Slot> {
         self.slots.iter().find(|s| s.name == name)
     }

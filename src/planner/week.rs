@@ -2,8 +2,9 @@
 //! problem from calendar, plans, availability, absences and pace; then, from the
 //! schedule, which visits to keep, move, cancel or add.
 //!
-//! Visits on days up to `today`, and every recorded visit, are fixed: planning
-//! never changes the past. Only the days after `today` are planned.
+//! Visits on days up to `today`, every recorded visit and every visit moved by
+//! hand are fixed: planning never changes the past, nor a coordinator's choice.
+//! Only the days after `today` are planned.
 
 use std::collections::HashMap;
 
@@ -35,6 +36,8 @@ pub struct ExistingVisit {
     pub slot: String,
     /// None while unrecorded.
     pub outcome: Option<Outcome>,
+    /// Moved by hand by a coordinator: planning leaves it where it was put.
+    pub pinned: bool,
 }
 
 /// A plan with everything planning needs that does not change from week to week.
@@ -108,7 +111,7 @@ fn counts(visit: &ExistingVisit) -> bool {
 
 impl Week<'_> {
     pub fn is_fixed(&self, visit: &ExistingVisit) -> bool {
-        visit.outcome.is_some() || visit.day <= self.today
+        visit.pinned || visit.outcome.is_some() || visit.day <= self.today
     }
 
     /// The week's teaching days still open to planning, with their timetable weekday.

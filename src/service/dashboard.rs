@@ -192,6 +192,43 @@ fn texts(value: &serde_json::Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// What a week's planning report says could not be placed, and the advice,
+/// for the children `name_of` knows (those the reader may see).
+pub(crate) fn shortfall(
+    report: &str,
+    name_of: impl Fn(&str) -> Option<String>,
+) -> (Vec<UnplacedChild>, Vec<AdviceLine>) {
+    let report: serde_json::Value = serde_json::from_str(report).unwrap_or_default();
+    let unplaced = report["unplaced"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| {
+            let student = u["student"].as_str()?;
+            Some(UnplacedChild {
+                student_id: student.to_string(),
+                name: name_of(student)?,
+                missing: u["missing"].as_u64().unwrap_or(0),
+                reason: u["reason"].as_str().unwrap_or_default().to_string(),
+            })
+        })
+        .collect();
+    let advice = report["advice"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| texts(&a["students"]).iter().any(|s| name_of(s).is_some()))
+        .map(|a| AdviceLine {
+            kind: a["kind"].as_str().unwrap_or_default().to_string(),
+            teachers: texts(&a["teachers"]),
+            changed_for: texts(&a["changed_for"]),
+            half_days: texts(&a["half_days"]),
+            visits: a["visits"].as_u64().unwrap_or(0),
+        })
+        .collect();
+    (unplaced, advice)
+}
+
 pub async fn dashboard(
     store: &Store,
     settings: &Settings,
@@ -290,40 +327,9 @@ pub async fn dashboard(
     });
     let (unplaced, advice, week_planned_at) = match report {
         Some((text, planned_at)) => {
-            let report: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-            let unplaced = report["unplaced"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|u| {
-                    let student = u["student"].as_str()?;
-                    let reading = by_student.get(student)?;
-                    Some(UnplacedChild {
-                        student_id: student.to_string(),
-                        name: reading.name.clone(),
-                        missing: u["missing"].as_u64().unwrap_or(0),
-                        reason: u["reason"].as_str().unwrap_or_default().to_string(),
-                    })
-                })
-                .collect();
-            let advice = report["advice"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|a| {
-                    // Advice about children the reader may see.
-                    texts(&a["students"])
-                        .iter()
-                        .any(|s| by_student.contains_key(s.as_str()))
-                })
-                .map(|a| AdviceLine {
-                    kind: a["kind"].as_str().unwrap_or_default().to_string(),
-                    teachers: texts(&a["teachers"]),
-                    changed_for: texts(&a["changed_for"]),
-                    half_days: texts(&a["half_days"]),
-                    visits: a["visits"].as_u64().unwrap_or(0),
-                })
-                .collect();
+            let (unplaced, advice) = shortfall(&text, |student| {
+                by_student.get(student).map(|r| r.name.clone())
+            });
             (unplaced, advice, Some(planned_at))
         }
         None => (Vec::new(), Vec::new(), None),

@@ -30,6 +30,7 @@ pub mod second_factor;
 pub mod simulate;
 pub mod students;
 pub mod visits;
+pub mod week_board;
 
 use std::fmt;
 

@@ -38,7 +38,7 @@ impl VisitState {
         }
     }
 
-    fn of(outcome: Option<Outcome>) -> Self {
+    pub fn of(outcome: Option<Outcome>) -> Self {
         match outcome {
             None => VisitState::Planned,
             Some(Outcome::Completed | Outcome::Partial) => VisitState::Recorded,

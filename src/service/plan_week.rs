@@ -441,6 +441,7 @@ fn by_plan(rows: Vec<VisitRow>) -> HashMap<i64, Vec<ExistingVisit>> {
             day: row.day,
             slot: row.slot,
             outcome: row.outcome,
+            pinned: row.pinned,
         });
     }
     map

@@ -186,6 +186,7 @@ impl SimVisit {
             day: self.day,
             slot: self.slot.clone(),
             outcome: self.outcome,
+            pinned: false,
         }
     }
 

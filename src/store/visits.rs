@@ -24,12 +24,14 @@ pub struct VisitRow {
     pub mode: Mode,
     pub reason: Option<MissReason>,
     pub sequence: i64,
+    /// Moved by hand: planning leaves it where it was put.
+    pub pinned: bool,
 }
 
 /// The columns of a [`VisitRow`].
 const VISIT_ROWS: &str =
     "SELECT v.id AS visit_id, v.plan_id, p.student_id, v.teacher_id, v.day, v.slot,
-        v.outcome, v.periods, v.mode, v.reason, v.sequence
+        v.outcome, v.periods, v.mode, v.reason, v.sequence, v.pinned
      FROM visits v JOIN plans p ON p.id = v.plan_id";
 
 /// The planned (not cancelled) visits from `from` to `to`, both included.
@@ -308,6 +310,49 @@ pub async fn record(tx: &mut Tx, visit: &VisitForRecord, write: &RecordWrite) ->
         "change_reason": write.change_reason,
     });
     audit::record(tx, "record", "visit", &visit.visit_id.to_string(), detail).await
+}
+
+/// A coordinator moves a visit by hand: it keeps its id, raises its sequence
+/// (calendar updates rely on both) and stays where it was put when the week is
+/// planned again. False when the teacher already has a visit in that slot.
+pub async fn move_by_hand(
+    tx: &mut Tx,
+    visit_id: i64,
+    teacher_id: &str,
+    day: NaiveDate,
+    slot: &str,
+    reason: &str,
+) -> StoreResult<bool> {
+    if teacher_busy(tx, teacher_id, day, slot).await? {
+        return Ok(false);
+    }
+    let now = tx.now;
+    tx.execute(
+        "UPDATE visits SET teacher_id = $2, day = $3, slot = $4, sequence = sequence + 1,
+                pinned = $5, hand_reason = $6, updated_at = $7
+         WHERE id = $1",
+        args![visit_id, teacher_id, day, slot, true, reason, now],
+    )
+    .await?;
+    let detail = serde_json::json!({
+        "teacher": teacher_id, "day": day, "slot": slot, "reason": reason,
+    });
+    audit::record(tx, "move_by_hand", "visit", &visit_id.to_string(), detail).await?;
+    Ok(true)
+}
+
+/// A coordinator cancels a visit by hand, with the reason.
+pub async fn cancel_by_hand(tx: &mut Tx, visit_id: i64, reason: &str) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "UPDATE visits SET status = 'cancelled', sequence = sequence + 1, hand_reason = $2,
+                updated_at = $3
+         WHERE id = $1",
+        args![visit_id, reason, now],
+    )
+    .await?;
+    let detail = serde_json::json!({ "reason": reason });
+    audit::record(tx, "cancel_by_hand", "visit", &visit_id.to_string(), detail).await
 }
 
 /// Adds a visit made without being planned (recorded from a paper sheet).

@@ -28,6 +28,8 @@ struct DashboardPage {
     jobs: Option<Vec<JobHealth>>,
     statuses: [Status; 4],
     decides_leave: bool,
+    /// This week, as the board's address names it.
+    week: String,
 }
 
 impl DashboardPage {
@@ -60,6 +62,7 @@ pub async fn page(app: &App, actor: &Actor) -> Response {
     } else {
         None
     };
+    let week = super::pages::week_name(board.week);
     render(
         StatusCode::OK,
         &DashboardPage {
@@ -76,6 +79,7 @@ pub async fn page(app: &App, actor: &Actor) -> Response {
                 Status::Unreachable,
             ],
             decides_leave: operations,
+            week,
         },
     )
 }

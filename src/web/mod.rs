@@ -3,6 +3,7 @@
 //! in `service/`. Every response carries the security headers, and every request
 //! that changes something must come from the platform's own pages.
 
+mod board;
 mod chart;
 mod dashboard;
 mod guard;
@@ -179,6 +180,13 @@ pub fn router(app: Arc<App>) -> Router {
                 )),
         )
         .route("/visits/{visit_id}/files/{file_id}", get(record::file))
+        .route("/weeks/{week}", get(board::show))
+        .route("/weeks/{week}/plan", post(board::plan))
+        .route(
+            "/visits/{visit_id}/move",
+            get(board::move_form).post(board::move_visit),
+        )
+        .route("/visits/{visit_id}/cancel", post(board::cancel_visit))
         .route("/leave", get(leave::show).post(leave::ask))
         .route("/leave/{id}/approve", post(leave::approve))
         .route("/leave/{id}/decline", post(leave::decline))

@@ -1,0 +1,351 @@
+//! The week's board: every visit of a week as a grid, teachers by days and
+//! half-days, with the child, the state and what changed since it was planned;
+//! the visits that could not be placed and why. Coordinators (and admins) move
+//! or cancel one visit by hand with a reason; a visit moved by hand stays where
+//! it was put when the week is planned again (`planner::week`, `pinned`).
+//! Supervisors see their schools' board, read-only.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, IsoWeek, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::dashboard::{UnplacedChild, shortfall};
+use super::my_week::VisitState;
+use super::{Actor, ServiceError};
+use crate::config::Settings;
+use crate::domain::access::{Role, Scope};
+use crate::domain::calendar::SchoolYear;
+use crate::planner::week::{format_week, monday_of};
+use crate::store::visits::{self, VisitFilter};
+use crate::store::{Store, Tx, people, readings};
+
+/// One visit in a cell of the board.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoardVisit {
+    pub visit_id: i64,
+    pub student_id: String,
+    pub name: String,
+    pub state: VisitState,
+    /// Moved by hand (it stays where it was put).
+    pub pinned: bool,
+    /// Moved since it was first planned (by planning again or by hand).
+    pub moved: bool,
+}
+
+/// A teacher's row: one cell per day and slot, in the board's order.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoardRow {
+    pub teacher_id: String,
+    pub name: String,
+    pub school: String,
+    pub cells: Vec<Option<BoardVisit>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Board {
+    pub week: IsoWeek,
+    /// The week's teaching days.
+    pub days: Vec<NaiveDate>,
+    pub slots: Vec<String>,
+    /// The slots as the reader's language names them.
+    pub slot_labels: Vec<String>,
+    pub rows: Vec<BoardRow>,
+    pub visits: usize,
+    pub unplaced: Vec<UnplacedChild>,
+    pub planned_at: Option<DateTime<Utc>>,
+    /// Coordinators and admins may plan, move and cancel here.
+    pub may_change: bool,
+}
+
+fn sees_school(actor: &Actor, school: &str) -> bool {
+    match &actor.scope {
+        Scope::District => true,
+        Scope::Schools { schools } => schools.iter().any(|s| s == school),
+        Scope::Teacher { .. } => false,
+    }
+}
+
+/// Coordinators and admins change the board; the rest read it.
+fn may_change(actor: &Actor) -> bool {
+    matches!(actor.role, Role::Coordinator | Role::Admin)
+}
+
+pub async fn board(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    week: IsoWeek,
+) -> Result<Board, ServiceError> {
+    if actor.role == Role::Teacher {
+        return Err(ServiceError::Forbidden(
+            "the board is the coordinators'".into(),
+        ));
+    }
+    let monday = monday_of(week);
+    let calendar = settings
+        .calendar(SchoolYear::containing(monday + chrono::Duration::days(3)))
+        .map_err(ServiceError::Settings)?;
+    let days: Vec<NaiveDate> = calendar.week(week).into_iter().map(|(d, _)| d).collect();
+    let slot_table = settings.slot_table().map_err(ServiceError::Settings)?;
+    let slots: Vec<String> = slot_table.names().into_iter().map(String::from).collect();
+    let chinese = settings.locale == crate::config::Locale::ZhCn;
+    let slot_labels = slots.iter().map(|s| slot_table.label(s, chinese)).collect();
+    let mut tx = store.read().await?;
+    let teachers: Vec<people::Teacher> = people::teachers(&mut tx, None)
+        .await?
+        .into_iter()
+        .filter(|t| sees_school(actor, &t.school))
+        .collect();
+    let names: HashMap<String, String> = people::students(&mut tx, None)
+        .await?
+        .into_iter()
+        .map(|s| (s.student_id, s.name))
+        .collect();
+    let week_visits = visits::list(
+        &mut tx,
+        &VisitFilter {
+            from: Some(monday),
+            to: Some(monday + chrono::Duration::days(6)),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let report = readings::week_report(&mut tx, &format_week(week)).await?;
+    tx.rollback().await?;
+
+    let cell_of = |day: NaiveDate, slot: &str| {
+        let d = days.iter().position(|&x| x == day)?;
+        let s = slots.iter().position(|x| x == slot)?;
+        Some(d * slots.len() + s)
+    };
+    let mut rows: Vec<BoardRow> = teachers
+        .iter()
+        .map(|t| BoardRow {
+            teacher_id: t.teacher_id.clone(),
+            name: t.name.clone(),
+            school: t.school.clone(),
+            cells: vec![None; days.len() * slots.len()],
+        })
+        .collect();
+    let row_of: HashMap<String, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.teacher_id.clone(), i))
+        .collect();
+    let mut shown = 0;
+    for v in week_visits {
+        let (Some(&row), Some(cell)) = (row_of.get(&v.teacher_id), cell_of(v.day, &v.slot)) else {
+            continue;
+        };
+        shown += 1;
+        rows[row].cells[cell] = Some(BoardVisit {
+            visit_id: v.visit_id,
+            name: names
+                .get(&v.student_id)
+                .cloned()
+                .unwrap_or_else(|| v.student_id.clone()),
+            student_id: v.student_id,
+            state: VisitState::of(v.outcome),
+            pinned: v.pinned,
+            moved: v.sequence > 0,
+        });
+    }
+    let (unplaced, planned_at) = match report {
+        Some((text, at)) => {
+            let (unplaced, _) = shortfall(&text, |student| names.get(student).cloned());
+            (unplaced, Some(at))
+        }
+        None => (Vec::new(), None),
+    };
+    Ok(Board {
+        week,
+        days,
+        slots,
+        slot_labels,
+        rows,
+        visits: shown,
+        unplaced,
+        planned_at,
+        may_change: may_change(actor),
+    })
+}
+
+/// A visit a coordinator may change: in their scope, not recorded, not past.
+async fn changeable(
+    tx: &mut Tx,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    visit_id: i64,
+) -> Result<visits::VisitForRecord, ServiceError> {
+    let not_found = || ServiceError::NotFound {
+        what: "visit",
+        id: visit_id.to_string(),
+    };
+    let visit = visits::visit_for_record(tx, visit_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let student = people::student(tx, &visit.student_id)
+        .await?
+        .ok_or_else(not_found)?;
+    if !may_change(actor) || !sees_school(actor, &student.school) {
+        return Err(not_found());
+    }
+    let today = now.with_timezone(&settings.time_zone).date_naive();
+    if visit.outcome.is_some() || visit.day < today {
+        return Err(ServiceError::invalid(
+            "visit",
+            "a recorded or past visit is not moved: correct its record instead",
+        ));
+    }
+    Ok(visit)
+}
+
+/// Where a visit may move to: a teacher of the district the actor sees, a
+/// teaching day of the same week from today on, a configured slot.
+pub struct MoveTo {
+    pub teacher_id: String,
+    pub day: NaiveDate,
+    pub slot: String,
+    pub reason: String,
+}
+
+/// Moves a visit by hand; it stays where it was put when the week is planned again.
+pub async fn move_visit(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    visit_id: i64,
+    to: &MoveTo,
+) -> Result<(), ServiceError> {
+    if to.reason.trim().is_empty() {
+        return Err(ServiceError::invalid("reason", "say why the visit moves"));
+    }
+    let slots = settings.slot_table().map_err(ServiceError::Settings)?;
+    if slots.get(&to.slot).is_none() {
+        return Err(ServiceError::invalid(
+            "slot",
+            format!("{} is not a slot", to.slot),
+        ));
+    }
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let visit = changeable(&mut tx, settings, actor, now, visit_id).await?;
+    let today = now.with_timezone(&settings.time_zone).date_naive();
+    let calendar = settings
+        .calendar(SchoolYear::containing(visit.day))
+        .map_err(ServiceError::Settings)?;
+    let teaching = calendar
+        .week(visit.day.iso_week())
+        .iter()
+        .any(|(d, _)| *d == to.day);
+    if to.day.iso_week() != visit.day.iso_week() || to.day < today || !teaching {
+        return Err(ServiceError::invalid(
+            "day",
+            format!(
+                "{} is not a teaching day of the visit's week still to come",
+                to.day
+            ),
+        ));
+    }
+    let teacher = people::teacher(&mut tx, &to.teacher_id).await?;
+    if !teacher.is_some_and(|t| sees_school(actor, &t.school)) {
+        return Err(ServiceError::invalid(
+            "teacher",
+            format!("there is no teacher {} in your schools", to.teacher_id),
+        ));
+    }
+    let moved = visits::move_by_hand(
+        &mut tx,
+        visit_id,
+        &to.teacher_id,
+        to.day,
+        &to.slot,
+        to.reason.trim(),
+    )
+    .await?;
+    if !moved {
+        return Err(ServiceError::Conflict {
+            what: format!("moving visit {visit_id}"),
+            with: format!("{}'s other visit on {} {}", to.teacher_id, to.day, to.slot),
+        });
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Cancels a visit by hand, with the reason.
+pub async fn cancel_visit(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    visit_id: i64,
+    reason: &str,
+) -> Result<(), ServiceError> {
+    if reason.trim().is_empty() {
+        return Err(ServiceError::invalid(
+            "reason",
+            "say why the visit is cancelled",
+        ));
+    }
+    let mut tx = store.write(&actor.audit(), now).await?;
+    changeable(&mut tx, settings, actor, now, visit_id).await?;
+    visits::cancel_by_hand(&mut tx, visit_id, reason.trim()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The visit a move form is about, with the teachers it may go to.
+pub struct MoveForm {
+    pub visit: visits::VisitForRecord,
+    pub name: String,
+    pub teachers: Vec<people::Teacher>,
+    pub days: Vec<NaiveDate>,
+    pub slots: Vec<String>,
+}
+
+pub async fn move_form(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    visit_id: i64,
+) -> Result<MoveForm, ServiceError> {
+    let mut tx = store.read().await?;
+    let visit = changeable(&mut tx, settings, actor, now, visit_id).await?;
+    let name = people::student(&mut tx, &visit.student_id)
+        .await?
+        .map_or_else(|| visit.student_id.clone(), |s| s.name);
+    let teachers = people::teachers(&mut tx, None)
+        .await?
+        .into_iter()
+        .filter(|t| sees_school(actor, &t.school))
+        .collect();
+    tx.rollback().await?;
+    let today = now.with_timezone(&settings.time_zone).date_naive();
+    let calendar = settings
+        .calendar(SchoolYear::containing(visit.day))
+        .map_err(ServiceError::Settings)?;
+    let days = calendar
+        .week(visit.day.iso_week())
+        .into_iter()
+        .map(|(d, _)| d)
+        .filter(|d| *d >= today)
+        .collect();
+    let slots = settings
+        .slot_table()
+        .map_err(ServiceError::Settings)?
+        .names()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    Ok(MoveForm {
+        visit,
+        name,
+        teachers,
+        days,
+        slots,
+    })
+}

@@ -1,0 +1,133 @@
+//! The week's board over the real HTTP server: each reader sees their schools'
+//! teachers; coordinators move or cancel a visit by hand with a reason, and a
+//! visit moved by hand stays where it was put when the week is planned again
+//! (from the page: a dry run first, then applied on confirmation).
+
+mod common;
+
+use common::web::*;
+use common::{TestDb, runtime};
+
+fn rows(db: &TestDb, query: &str) -> Vec<String> {
+    std::thread::scope(|s| s.spawn(|| db.sql_rows(query)).join().unwrap())
+}
+
+fn post(
+    server: &Server,
+    session: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::RequestBuilder {
+    client()
+        .post(format!("{}{path}", server.base))
+        .header("cookie", format!("songjiao_session={session}"))
+        .header("origin", &server.base)
+        .form(form)
+}
+
+fn a_visit_moved_by_hand_stays_where_it_was_put(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    let wednesday = rows(
+        db,
+        "SELECT CAST(v.id AS TEXT) FROM visits v JOIN plans p ON p.id = v.plan_id
+         WHERE p.student_id = 'S001' AND v.day = '2026-12-02' AND v.status = 'planned'",
+    )[0]
+    .clone();
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let center = log_in(&server, "center@example.org").await;
+        let board = page(&server, &center, "/weeks/2026-W49").await;
+        for shown in ["排课表", "王芳", "李娜", "赵敏", "李小明", "张子涵", "排本周课"] {
+            assert!(board.contains(shown), "{shown} on the district's board: {board}");
+        }
+
+        // One school's coordinator: that school's teachers; no planning of the district.
+        let chengguan = log_in(&server, "chengguan@example.org").await;
+        let theirs = page(&server, &chengguan, "/weeks/2026-W49").await;
+        assert!(theirs.contains("王芳") && !theirs.contains("赵敏"), "{theirs}");
+        assert!(theirs.contains("/move\"") && !theirs.contains("排本周课"));
+        let refused = post(&server, &chengguan, "/weeks/2026-W49/plan", &[]).send().await.unwrap();
+        assert_eq!(refused.status(), 403);
+        // A supervisor reads their school's board, and changes nothing.
+        let dongshan = log_in(&server, "dongshan@example.org").await;
+        let read_only = page(&server, &dongshan, "/weeks/2026-W49").await;
+        assert!(read_only.contains("赵敏") && !read_only.contains("王芳"), "{read_only}");
+        assert!(!read_only.contains("/move\""));
+        let move_to_friday = [
+            ("teacher", "T01"),
+            ("day", "2026-12-04"),
+            ("slot", "AM"),
+            ("reason", "家长周三要带孩子复诊"),
+        ];
+        let response = post(&server, &dongshan, &format!("/visits/{wednesday}/move"), &move_to_friday)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "not theirs to move");
+
+        // Moved by hand, with the reason.
+        let response = post(&server, &chengguan, &format!("/visits/{wednesday}/move"), &move_to_friday)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        assert_eq!(response.headers()["location"], "/weeks/2026-W49");
+        let visit = |id: &str| {
+            rows(
+                db,
+                &format!(
+                    "SELECT teacher_id || ' ' || CAST(day AS TEXT) || ' ' || slot || ' ' || status || ' '
+                        || CAST(sequence AS TEXT) || ' ' || hand_reason FROM visits WHERE id = {id}"
+                ),
+            )[0]
+            .clone()
+        };
+        assert_eq!(visit(&wednesday), "T01 2026-12-04 AM planned 1 家长周三要带孩子复诊");
+        let board = page(&server, &chengguan, "/weeks/2026-W49").await;
+        assert!(board.contains("手动"), "the board marks it: {board}");
+
+        // Planning the week again from the page: a dry run, then on confirmation.
+        let preview = post(&server, &center, "/weeks/2026-W49/plan", &[]).send().await.unwrap();
+        assert_eq!(preview.status(), 200);
+        let preview = preview.text().await.unwrap();
+        assert!(preview.contains("排课预览") && preview.contains("确认排课"), "{preview}");
+        let planned = post(&server, &center, "/weeks/2026-W49/plan", &[("confirm", "1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(planned.status(), 303);
+        assert_eq!(planned.headers()["location"], "/weeks/2026-W49?planned=1");
+        assert_eq!(
+            visit(&wednesday),
+            "T01 2026-12-04 AM planned 1 家长周三要带孩子复诊",
+            "planning again leaves it where it was put"
+        );
+
+        // Into a slot the teacher already has: refused, told why.
+        let other = rows(
+            db,
+            "SELECT CAST(v.id AS TEXT) FROM visits v JOIN plans p ON p.id = v.plan_id
+             WHERE p.student_id = 'S002' AND v.status = 'planned' AND v.day > '2026-11-30' ORDER BY v.day",
+        )[0]
+        .clone();
+        let clash = [("teacher", "T01"), ("day", "2026-12-04"), ("slot", "AM"), ("reason", "试试")];
+        let response = post(&server, &chengguan, &format!("/visits/{other}/move"), &clash)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422);
+        assert!(response.text().await.unwrap().contains("无法调整"));
+
+        // Cancelled by hand, with the reason.
+        let response = post(&server, &chengguan, &format!("/visits/{other}/cancel"), &[("reason", "家长住院陪护")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        assert!(visit(&other).contains("cancelled"), "{}", visit(&other));
+        server.stop().await;
+    });
+}
+
+on_both_databases!(a_visit_moved_by_hand_stays_where_it_was_put);
