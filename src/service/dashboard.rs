@@ -16,8 +16,9 @@ use crate::config::Settings;
 use crate::domain::access::{Role, Scope};
 use crate::domain::calendar::SchoolYear;
 use crate::domain::pace::Status;
+use crate::store::outbox::{self, FailedMessage};
 use crate::store::readings::{self, Reading, Unrecorded};
-use crate::store::{Store, alerts, outbox};
+use crate::store::{Store, alerts};
 
 /// One school's children by status and its periods against the expected.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -102,17 +103,6 @@ pub struct AlertLine {
     pub opened_at: DateTime<Utc>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub ack_note: Option<String>,
-}
-
-/// A message the outbox could not deliver (yet, or any more).
-#[derive(Debug, Clone, Serialize)]
-pub struct FailedMessage {
-    pub id: i64,
-    pub recipient: String,
-    pub subject: String,
-    pub status: String,
-    pub attempts: i64,
-    pub last_error: Option<String>,
 }
 
 /// A list on the page shows at most this many (the worst first); the page says
@@ -258,21 +248,7 @@ pub async fn dashboard(
         .collect();
     let open_alerts = alerts::list(&mut tx, true).await?;
     let failed_messages = if matches!(actor.role, Role::Coordinator | Role::Admin) {
-        Some(
-            outbox::list(&mut tx, None)
-                .await?
-                .into_iter()
-                .filter(|m| m.status == "dead" || (m.status != "sent" && m.last_error.is_some()))
-                .map(|m| FailedMessage {
-                    id: m.id,
-                    recipient: m.recipient,
-                    subject: m.subject,
-                    status: m.status,
-                    attempts: m.attempts,
-                    last_error: m.last_error,
-                })
-                .collect(),
-        )
+        Some(outbox::failed(&mut tx).await?)
     } else {
         None
     };

@@ -191,6 +191,28 @@ pub async fn list(tx: &mut Tx, status: Option<&str>) -> StoreResult<Vec<OutboxRo
     .await
 }
 
+/// A message that failed (and waits for its next try) or was given up: what a
+/// page lists of it, never its body.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct FailedMessage {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+pub async fn failed(tx: &mut Tx) -> StoreResult<Vec<FailedMessage>> {
+    tx.fetch_all(
+        "SELECT id, recipient, subject, status, attempts, last_error FROM outbox
+         WHERE status = 'dead' OR (status <> 'sent' AND last_error IS NOT NULL)
+         ORDER BY id DESC",
+        args![],
+    )
+    .await
+}
+
 /// README, "Email": after a failure the next try waits 5 minutes, doubling each
 /// time up to an hour; after 5 days the message is given up (None).
 pub fn next_attempt(
