@@ -304,6 +304,12 @@ async fn submit_login(browser: &fantoccini::Client, email: &str) {
         .unwrap();
 }
 
+/// Goes to `url` and waits for `ready` (a CSS selector) to be on the page.
+async fn open(browser: &fantoccini::Client, url: &str, ready: &str) {
+    browser.goto(url).await.unwrap();
+    until(browser, &format!("document.querySelector('{ready}')"), url).await;
+}
+
 async fn click(browser: &fantoccini::Client, css: &str) {
     let element = browser.find(Locator::Css(css)).await.unwrap();
     browser
@@ -644,42 +650,22 @@ fn the_district_at_a_glance_on_a_phone_and_a_laptop() {
         )
         .await;
         shoot(&browser, "dashboard.png").await;
-        browser
-            .goto(&format!("{}/students/S001", server.base))
-            .await
-            .unwrap();
-        until(
-            &browser,
-            "document.querySelector('svg.pace-chart')",
-            "the pace chart",
-        )
-        .await;
-        browser
-            .execute(
-                "document.querySelector('figure.chart').scrollIntoView();",
-                vec![],
-            )
-            .await
-            .unwrap();
-        shoot(&browser, "student-chart.png").await;
-        browser
-            .execute(
-                "document.querySelector('.history').scrollIntoView();",
-                vec![],
-            )
-            .await
-            .unwrap();
-        shoot(&browser, "student-history.png").await;
-        browser
-            .goto(&format!("{}/weeks/2026-W49", server.base))
-            .await
-            .unwrap();
-        until(
-            &browser,
-            "document.querySelector('table.board')",
-            "the week's board",
-        )
-        .await;
+        let base = &server.base;
+        open(&browser, &format!("{base}/students/S001"), "svg.pace-chart").await;
+        for (part, shot) in [
+            ("figure.chart", "student-chart.png"),
+            (".history", "student-history.png"),
+        ] {
+            browser
+                .execute(
+                    &format!("document.querySelector('{part}').scrollIntoView();"),
+                    vec![],
+                )
+                .await
+                .unwrap();
+            shoot(&browser, shot).await;
+        }
+        open(&browser, &format!("{base}/weeks/2026-W49"), "table.board").await;
         shoot(&browser, "board.png").await;
         browser.set_window_size(1366, 768).await.unwrap();
         std::fs::write(

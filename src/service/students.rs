@@ -245,6 +245,28 @@ pub struct ReadFrom<'a> {
     pub address: &'a str,
 }
 
+/// The student and their plan of the year, if the actor may see them; else
+/// "not found", as for a child who does not exist.
+async fn seen_student(
+    tx: &mut Tx,
+    actor: &Actor,
+    student_id: &str,
+    year: SchoolYear,
+) -> Result<(Student, Option<Plan>), ServiceError> {
+    let not_found = || ServiceError::NotFound {
+        what: "student",
+        id: student_id.to_string(),
+    };
+    let student = people::student(tx, student_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let plan = plans::active_plan(tx, student_id, year).await?;
+    if !sees_one(actor, &student, plan.as_ref()) {
+        return Err(not_found());
+    }
+    Ok((student, plan))
+}
+
 /// A child's page, if the actor may see the child; the read is logged.
 pub async fn student_page(
     store: &Store,
@@ -257,18 +279,8 @@ pub async fn student_page(
     let today = now.with_timezone(&settings.time_zone).date_naive();
     let year = SchoolYear::containing(today);
     let calendar = settings.calendar(year).map_err(ServiceError::Settings)?;
-    let not_found = || ServiceError::NotFound {
-        what: "student",
-        id: student_id.to_string(),
-    };
     let mut tx = store.write(&actor.audit(), now).await?;
-    let Some(student) = people::student(&mut tx, student_id).await? else {
-        return Err(not_found());
-    };
-    let plan = plans::active_plan(&mut tx, student_id, year).await?;
-    if !sees_one(actor, &student, plan.as_ref()) {
-        return Err(not_found());
-    }
+    let (student, plan) = seen_student(&mut tx, actor, student_id, year).await?;
     let mut teacher_name = None;
     let mut backup_name = None;
     if let Some(plan) = &plan {
@@ -324,18 +336,8 @@ pub async fn ledger(
     let today = now.with_timezone(&settings.time_zone).date_naive();
     let year = SchoolYear::containing(today);
     let calendar = settings.calendar(year).map_err(ServiceError::Settings)?;
-    let not_found = || ServiceError::NotFound {
-        what: "student",
-        id: student_id.to_string(),
-    };
     let mut tx = store.write(&actor.audit(), now).await?;
-    let student = people::student(&mut tx, student_id)
-        .await?
-        .ok_or_else(not_found)?;
-    let plan = plans::active_plan(&mut tx, student_id, year).await?;
-    if !sees_one(actor, &student, plan.as_ref()) {
-        return Err(not_found());
-    }
+    seen_student(&mut tx, actor, student_id, year).await?;
     audit::record_read(&mut tx, actor, student_id, "ledger export", from.address).await?;
     tx.commit().await?;
     super::reports::ledger(store, settings, &calendar, student_id, now).await
