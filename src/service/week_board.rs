@@ -54,8 +54,10 @@ pub struct Board {
     pub visits: usize,
     pub unplaced: Vec<UnplacedChild>,
     pub planned_at: Option<DateTime<Utc>>,
-    /// Coordinators and admins may plan, move and cancel here.
+    /// Coordinators and admins may move and cancel here.
     pub may_change: bool,
+    /// Planning is district-wide: for the district's coordinators and admins.
+    pub may_plan: bool,
 }
 
 fn sees_school(actor: &Actor, school: &str) -> bool {
@@ -69,6 +71,11 @@ fn sees_school(actor: &Actor, school: &str) -> bool {
 /// Coordinators and admins change the board; the rest read it.
 fn may_change(actor: &Actor) -> bool {
     matches!(actor.role, Role::Coordinator | Role::Admin)
+}
+
+/// Planning the week plans the whole district.
+pub fn may_plan(actor: &Actor) -> bool {
+    may_change(actor) && actor.scope == Scope::District
 }
 
 pub async fn board(
@@ -168,6 +175,7 @@ pub async fn board(
         unplaced,
         planned_at,
         may_change: may_change(actor),
+        may_plan: may_plan(actor),
     })
 }
 

@@ -14,7 +14,6 @@ use serde::Deserialize;
 use super::App;
 use super::pages::{UserBar, bar, failed, render, signed_in, week_name};
 use super::words::{DashboardWords, Words, words};
-use crate::domain::access::Scope;
 use crate::planner::week::{monday_of, parse_week};
 use crate::service::plan_week::{self, ChangeCounts};
 use crate::service::week_board::{self, Board, MoveForm, MoveTo};
@@ -30,8 +29,6 @@ struct BoardPage {
     name: String,
     previous: String,
     next: String,
-    /// Planning is district-wide: for a coordinator or admin of the district.
-    may_plan: bool,
     notice: Option<&'static str>,
     preview: Option<(ChangeCounts, usize)>,
 }
@@ -39,10 +36,6 @@ struct BoardPage {
 #[derive(Deserialize)]
 pub struct BoardQuery {
     planned: Option<String>,
-}
-
-fn may_plan(actor: &Actor, board: &Board) -> bool {
-    board.may_change && actor.scope == Scope::District
 }
 
 async fn page(
@@ -72,7 +65,6 @@ async fn page(
                     t,
                     d: t.board,
                     user: bar(actor),
-                    may_plan: may_plan(actor, &board),
                     name: week_name(week),
                     previous: week_name((monday - chrono::Duration::days(7)).iso_week()),
                     next: week_name((monday + chrono::Duration::days(7)).iso_week()),
@@ -122,11 +114,7 @@ pub async fn plan(
     let Some(week) = parse_week(&week_text) else {
         return page(&app, &actor, &week_text, None, None).await;
     };
-    let allowed = matches!(
-        actor.role,
-        crate::domain::access::Role::Coordinator | crate::domain::access::Role::Admin
-    ) && actor.scope == Scope::District;
-    if !allowed {
+    if !week_board::may_plan(&actor) {
         return failed(
             &app,
             bar(&actor),
