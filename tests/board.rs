@@ -130,4 +130,88 @@ fn a_visit_moved_by_hand_stays_where_it_was_put(db: &TestDb) {
     });
 }
 
-on_both_databases!(a_visit_moved_by_hand_stays_where_it_was_put);
+fn a_sheet_is_checked_then_imported_all_or_nothing(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    let students = |db: &TestDb| rows(db, "SELECT CAST(COUNT(*) AS TEXT) FROM students")[0].clone();
+    let before = students(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let center = log_in(&server, "center@example.org").await;
+        assert!(
+            page(&server, &center, "/imports")
+                .await
+                .contains("导入表格")
+        );
+        let chengguan = log_in(&server, "chengguan@example.org").await;
+        assert_eq!(
+            get(&server, Some(&chengguan), "/imports").await.status(),
+            403
+        );
+        let upload = |text: &'static str| {
+            client()
+                .post(format!("{}/imports/check", server.base))
+                .header("cookie", format!("songjiao_session={center}"))
+                .header("origin", &server.base)
+                .multipart(
+                    reqwest::multipart::Form::new()
+                        .text("kind", "students")
+                        .part(
+                            "file",
+                            reqwest::multipart::Part::bytes(text.as_bytes()).file_name("学生.csv"),
+                        ),
+                )
+                .send()
+        };
+        // A sheet with a bad row: the problems as a table, nothing written.
+        let bad =
+            "学生编号,姓名,学校,可送教时段\nS101,陈晨,城关小学,Mon-AM\nS102,,城关小学,Mon-AM\n";
+        let response = upload(bad).await.unwrap();
+        assert_eq!(response.status(), 422);
+        let refused = response.text().await.unwrap();
+        assert!(
+            refused.contains("没有导入任何一行") && refused.contains("<td>3</td>"),
+            "{refused}"
+        );
+        assert_eq!(students(db), before);
+        // The sheet corrected: checked (nothing written yet), then imported.
+        let good =
+            "学生编号,姓名,学校,可送教时段\nS101,陈晨,城关小学,Mon-AM\nS102,刘洋,城关小学,Mon-AM\n";
+        let checked = upload(good).await.unwrap().text().await.unwrap();
+        assert!(
+            checked.contains("检查通过") && checked.contains("新增 2"),
+            "{checked}"
+        );
+        assert_eq!(students(db), before, "a check writes nothing");
+        let hidden = |name: &str| {
+            let marker = format!("name=\"{name}\" value=\"");
+            let from = checked.find(&marker).unwrap() + marker.len();
+            checked[from..from + checked[from..].find('"').unwrap()].to_string()
+        };
+        let response = post(
+            &server,
+            &center,
+            "/imports/apply",
+            &[
+                ("kind", &hidden("kind")),
+                ("name", &hidden("name")),
+                ("content", &hidden("content")),
+            ],
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.text().await.unwrap().contains("已导入"));
+        assert_eq!(
+            students(db).parse::<i64>().unwrap(),
+            before.parse::<i64>().unwrap() + 2
+        );
+        server.stop().await;
+    });
+}
+
+on_both_databases!(
+    a_visit_moved_by_hand_stays_where_it_was_put,
+    a_sheet_is_checked_then_imported_all_or_nothing,
+);

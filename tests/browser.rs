@@ -665,6 +665,27 @@ fn the_district_at_a_glance_on_a_phone_and_a_laptop() {
                 .unwrap();
             shoot(&browser, shot).await;
         }
+        // A sheet with a bad row, uploaded in the browser: the problems as a table.
+        let sheet = db.file(
+            "学生.csv",
+            "学生编号,姓名,学校,可送教时段\nS101,陈晨,城关小学,Mon-AM\nS102,,城关小学,Tue-XX\n",
+        );
+        open(&browser, &format!("{base}/imports"), "input[type=file]").await;
+        browser
+            .find(Locator::Css("input[type=file]"))
+            .await
+            .unwrap()
+            .send_keys(common::path(&sheet))
+            .await
+            .unwrap();
+        click(&browser, "form.stack button[type=submit]").await;
+        until(
+            &browser,
+            "document.querySelector('.problems-table')",
+            "the problems table",
+        )
+        .await;
+        shoot(&browser, "imports-refused.png").await;
         open(&browser, &format!("{base}/weeks/2026-W49"), "table.board").await;
         shoot(&browser, "board.png").await;
         browser.set_window_size(1366, 768).await.unwrap();

@@ -7,6 +7,7 @@ mod board;
 mod chart;
 mod dashboard;
 mod guard;
+mod imports;
 mod leave;
 mod pages;
 mod record;
@@ -187,6 +188,19 @@ pub fn router(app: Arc<App>) -> Router {
             get(board::move_form).post(board::move_visit),
         )
         .route("/visits/{visit_id}/cancel", post(board::cancel_visit))
+        .route("/imports", get(imports::show))
+        .route(
+            "/imports/check",
+            post(imports::check).layer(axum::extract::DefaultBodyLimit::max(
+                imports::MAX_SHEET_BYTES,
+            )),
+        )
+        .route(
+            "/imports/apply",
+            post(imports::apply).layer(axum::extract::DefaultBodyLimit::max(
+                imports::MAX_SHEET_BYTES * 2,
+            )),
+        )
         .route("/leave", get(leave::show).post(leave::ask))
         .route("/leave/{id}/approve", post(leave::approve))
         .route("/leave/{id}/decline", post(leave::decline))

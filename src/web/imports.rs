@@ -1,0 +1,211 @@
+//! Imports in the browser (`/imports`): a sheet is checked first (the dry run:
+//! rows new, updated and unchanged, columns not read, or every problem by line
+//! and column, exactly as the command line reports them); nothing is written
+//! until the coordinator confirms, and then all or nothing. The checked file
+//! travels back with the confirmation (base64 in the form), so the server keeps
+//! nothing between the two steps, and it is checked again when applied.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Form, Multipart, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use base64::Engine;
+use serde::Deserialize;
+
+use super::App;
+use super::pages::{UserBar, bar, failed, render, signed_in};
+use super::words::{Words, words};
+use crate::domain::access::{Role, Scope};
+use crate::import::records::Kind;
+use crate::service::imports::{self, ImportReport, Upload};
+use crate::service::{Actor, Problem, ServiceError};
+
+/// The largest sheet the page takes.
+pub const MAX_SHEET_BYTES: usize = 20 * 1024 * 1024;
+
+const KINDS: [(Kind, &str); 5] = [
+    (Kind::Teachers, "teachers"),
+    (Kind::Students, "students"),
+    (Kind::Plans, "plans"),
+    (Kind::Visits, "visits"),
+    (Kind::Supervisors, "supervisors"),
+];
+
+fn kind_of(code: &str) -> Option<Kind> {
+    KINDS.iter().find(|(_, c)| *c == code).map(|(k, _)| *k)
+}
+
+/// What the page shows after a check or an import.
+enum Outcome {
+    Checked {
+        report: ImportReport,
+        /// The file, to send back with the confirmation.
+        name: String,
+        content: String,
+    },
+    Imported(ImportReport),
+    Refused(Vec<Problem>),
+}
+
+#[derive(Template)]
+#[template(path = "web/imports.html")]
+struct ImportsPage {
+    t: &'static Words,
+    user: Option<UserBar>,
+    kinds: Vec<(&'static str, &'static str)>,
+    kind: String,
+    outcome: Option<Outcome>,
+}
+
+/// Imports write the district's registers: for the district's coordinators and admins.
+fn may_import(actor: &Actor) -> bool {
+    matches!(actor.role, Role::Coordinator | Role::Admin) && actor.scope == Scope::District
+}
+
+fn page(app: &App, actor: &Actor, kind: &str, outcome: Option<Outcome>) -> Response {
+    let t = words(app.settings.locale);
+    let status = match &outcome {
+        Some(Outcome::Refused(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
+    render(
+        status,
+        &ImportsPage {
+            t,
+            user: bar(actor),
+            kinds: KINDS
+                .iter()
+                .zip(t.board.import_kinds)
+                .map(|((_, code), label)| (*code, label))
+                .collect(),
+            kind: kind.to_string(),
+            outcome,
+        },
+    )
+}
+
+async fn signed_importer(app: &App, headers: &HeaderMap) -> Result<Actor, Response> {
+    let (actor, _) = signed_in(app, headers, "/imports").await?;
+    if !may_import(&actor) {
+        return Err(failed(
+            app,
+            bar(&actor),
+            ServiceError::Forbidden("imports are the district's coordinators'".into()),
+        ));
+    }
+    Ok(actor)
+}
+
+pub async fn show(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    match signed_importer(&app, &headers).await {
+        Ok(actor) => page(&app, &actor, "students", None),
+        Err(response) => response,
+    }
+}
+
+async fn run(
+    app: &App,
+    actor: &Actor,
+    kind: Kind,
+    name: &str,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<ImportReport, Response> {
+    let upload = Upload { name, bytes };
+    match imports::import(
+        &app.store,
+        &app.settings,
+        actor,
+        app.now(),
+        kind,
+        upload,
+        dry_run,
+    )
+    .await
+    {
+        Ok(report) => Ok(report),
+        Err(ServiceError::Invalid(problems)) => Err(page(
+            app,
+            actor,
+            KINDS
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map_or("", |(_, c)| c),
+            Some(Outcome::Refused(problems)),
+        )),
+        Err(error) => Err(failed(app, bar(actor), error)),
+    }
+}
+
+/// The first step: the sheet checked, nothing written.
+pub async fn check(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    let actor = match signed_importer(&app, &headers).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let (mut kind, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("kind") => kind = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                name = field.file_name().unwrap_or("sheet.csv").to_string();
+                bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            }
+            _ => {}
+        }
+    }
+    let Some(chosen) = kind_of(&kind) else {
+        return page(&app, &actor, "students", None);
+    };
+    match run(&app, &actor, chosen, &name, &bytes, true).await {
+        Ok(report) => {
+            let content = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            page(
+                &app,
+                &actor,
+                &kind,
+                Some(Outcome::Checked {
+                    report,
+                    name,
+                    content,
+                }),
+            )
+        }
+        Err(response) => response,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Confirmed {
+    kind: String,
+    name: String,
+    content: String,
+}
+
+/// The second step: the same sheet, checked again and written, all or nothing.
+pub async fn apply(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<Confirmed>,
+) -> Response {
+    let actor = match signed_importer(&app, &headers).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let (Some(kind), Ok(bytes)) = (
+        kind_of(&form.kind),
+        base64::engine::general_purpose::STANDARD.decode(form.content.as_bytes()),
+    ) else {
+        return page(&app, &actor, "students", None);
+    };
+    match run(&app, &actor, kind, &form.name, &bytes, false).await {
+        Ok(report) => page(&app, &actor, &form.kind, Some(Outcome::Imported(report))),
+        Err(response) => response,
+    }
+}
