@@ -60,12 +60,38 @@ fn the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements(db: 
             "<line class=\"projection\"",
             "9月",
             "预计学年末",
+            "课时账目",
+            "已安排课时",
+            "送教记录",
+            "方案修订记录",
+            "下载课时台账",
         ] {
             assert!(
                 child.contains(drawn),
                 "{drawn} on the child's page: {child}"
             );
         }
+        assert!(
+            child.contains("<title>李小明 · 送教上门平台</title>"),
+            "a plain title"
+        );
+        // The ledger downloads as a workbook, for those who may see the child.
+        let response = get(&server, Some(&center), "/students/S001/ledger.xlsx").await;
+        assert_eq!(response.status(), 200);
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(content_type.contains("spreadsheetml"), "{content_type}");
+        assert!(
+            response.bytes().await.unwrap().starts_with(b"PK"),
+            "an xlsx (zip) file"
+        );
+        let exported = rows(
+            db,
+            "SELECT CAST(COUNT(*) AS TEXT) FROM access_log WHERE what = 'ledger export'",
+        );
+        assert_eq!(exported, ["1"], "the export is in the access log");
 
         // A supervisor of one school: that school only, nothing of operations.
         let dongshan = log_in(&server, "dongshan@example.org").await;
@@ -117,6 +143,27 @@ fn the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements(db: 
             acknowledged,
             ["user:dongshan@example.org 已联系家长，下周补课"]
         );
+        // The audit: reads and changes of a child, for the district's keepers only.
+        let audit = page(&server, &center, "/audit?student=S001").await;
+        assert!(
+            audit.contains("审计记录") && audit.contains("ledger export"),
+            "{audit}"
+        );
+        assert!(
+            audit.contains("student page with contact and diagnosis"),
+            "{audit}"
+        );
+        assert!(
+            audit.contains("plan"),
+            "the plan's creation among the changes: {audit}"
+        );
+        let theirs_only = page(&server, &center, "/audit?person=DONGSHAN@example.org").await;
+        assert!(
+            theirs_only.contains("dongshan@example.org")
+                && !theirs_only.contains("center@example.org（"),
+            "{theirs_only}"
+        );
+        assert_eq!(get(&server, Some(&dongshan), "/audit").await.status(), 403);
         let after = page(&server, &dongshan, "/").await;
         assert!(
             after.contains("已确认") && after.contains("已联系家长"),

@@ -1,9 +1,12 @@
-//! The access log: every read of a child's details, who read it and from where.
+//! The access log (every read of a child's details, who read it and from where)
+//! and, for the audit page, the changes beside the reads.
 
 use chrono::{DateTime, Utc};
 
 use super::{Actor, ServiceError};
+use crate::domain::access::{Role, Scope};
 use crate::store::access_log::{self, Access, AccessFilter, AccessRow, Verdict};
+use crate::store::audit::{AuditRow, ChangeFilter};
 use crate::store::{Store, Tx};
 
 /// Records that `actor` read `what` of a student, in the caller's transaction.
@@ -46,6 +49,64 @@ fn require_admin(actor: &Actor) -> Result<(), ServiceError> {
             "only an admin reads the access log".into(),
         ))
     }
+}
+
+/// The audit page is for admins and the district's coordinators: it names every
+/// school's children.
+fn require_district_keeper(actor: &Actor) -> Result<(), ServiceError> {
+    match (actor.role, &actor.scope) {
+        (Role::Admin, _) | (Role::Coordinator, Scope::District) => Ok(()),
+        _ => Err(ServiceError::Forbidden(
+            "the audit is for admins and the district's coordinators".into(),
+        )),
+    }
+}
+
+/// What the audit page asks for: a child, a person (an account's email), days.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub student_id: Option<String>,
+    pub account: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// At most this many rows of each kind, the newest.
+pub const AUDIT_ROWS: usize = 500;
+
+/// Reads (the access log) and changes (the audit log) a query selects, newest first.
+pub async fn audit_page(
+    store: &Store,
+    actor: &Actor,
+    query: &AuditQuery,
+) -> Result<(Vec<AccessRow>, Vec<AuditRow>), ServiceError> {
+    require_district_keeper(actor)?;
+    let mut tx = store.read().await?;
+    let mut reads = access_log::list(
+        &mut tx,
+        &AccessFilter {
+            student_id: query.student_id.clone(),
+            account: query.account.clone(),
+            since: query.since,
+        },
+    )
+    .await?;
+    reads.retain(|r| query.until.is_none_or(|until| r.at < until));
+    reads.reverse();
+    reads.truncate(AUDIT_ROWS);
+    let changes = crate::store::audit::list(
+        &mut tx,
+        &ChangeFilter {
+            student_id: query.student_id.clone(),
+            actor: query.account.as_ref().map(|email| format!("user:{email}")),
+            since: query.since,
+            until: query.until,
+        },
+        AUDIT_ROWS as i64,
+    )
+    .await?;
+    tx.rollback().await?;
+    Ok((reads, changes))
 }
 
 pub async fn access_list(

@@ -73,3 +73,39 @@ pub async fn for_entity(tx: &mut Tx, entity: &str, entity_id: &str) -> StoreResu
     )
     .await
 }
+
+/// Which changes the audit page lists.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeFilter {
+    /// Changes to the child, their plans and their visits.
+    pub student_id: Option<String>,
+    /// Who made them, as audit rows name them (`user:EMAIL`, `cli:USER`, a job).
+    pub actor: Option<String>,
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The newest `limit` changes a filter selects, newest first.
+pub async fn list(tx: &mut Tx, filter: &ChangeFilter, limit: i64) -> StoreResult<Vec<AuditRow>> {
+    tx.fetch_all(
+        "SELECT at, actor, action, entity, entity_id, detail FROM audit_log
+         WHERE ($1 IS NULL
+                OR (entity = 'student' AND entity_id = $1)
+                OR (entity = 'plan' AND entity_id IN
+                    (SELECT CAST(id AS TEXT) FROM plans WHERE student_id = $1))
+                OR (entity = 'visit' AND entity_id IN
+                    (SELECT CAST(v.id AS TEXT) FROM visits v JOIN plans p ON p.id = v.plan_id
+                     WHERE p.student_id = $1)))
+           AND ($2 IS NULL OR actor = $2)
+           AND ($3 IS NULL OR at >= $3) AND ($4 IS NULL OR at < $4)
+         ORDER BY id DESC LIMIT $5",
+        args![
+            filter.student_id.clone(),
+            filter.actor.clone(),
+            filter.since,
+            filter.until,
+            limit
+        ],
+    )
+    .await
+}

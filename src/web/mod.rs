@@ -3,6 +3,7 @@
 //! in `service/`. Every response carries the security headers, and every request
 //! that changes something must come from the platform's own pages.
 
+mod audit;
 mod board;
 mod chart;
 mod dashboard;
@@ -188,6 +189,7 @@ pub fn router(app: Arc<App>) -> Router {
             get(board::move_form).post(board::move_visit),
         )
         .route("/visits/{visit_id}/cancel", post(board::cancel_visit))
+        .route("/audit", get(audit::show))
         .route("/imports", get(imports::show))
         .route(
             "/imports/check",

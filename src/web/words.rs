@@ -184,6 +184,20 @@ pub struct DashboardWords {
     pub line: &'static str,
     pub column: &'static str,
     pub problem: &'static str,
+    pub audit_title: &'static str,
+    pub audit_hint: &'static str,
+    pub audit_student: &'static str,
+    pub audit_person: &'static str,
+    pub audit_from: &'static str,
+    pub audit_to: &'static str,
+    pub audit_search: &'static str,
+    pub reads_title: &'static str,
+    pub changes_title: &'static str,
+    pub audit_at: &'static str,
+    pub audit_who: &'static str,
+    pub audit_what: &'static str,
+    pub nothing_found: &'static str,
+    pub newest: &'static str,
 }
 
 pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
@@ -279,6 +293,20 @@ pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
     line: "行号",
     column: "列",
     problem: "问题",
+    audit_title: "审计记录",
+    audit_hint: "谁在何时查看了哪个学生的信息，谁修改了什么。可按学生、人员和日期筛选。",
+    audit_student: "学生编号",
+    audit_person: "人员邮箱",
+    audit_from: "开始日期",
+    audit_to: "结束日期",
+    audit_search: "查询",
+    reads_title: "查看记录",
+    changes_title: "修改记录",
+    audit_at: "时间",
+    audit_who: "人员",
+    audit_what: "内容",
+    nothing_found: "没有符合条件的记录。",
+    newest: "最多显示最近的",
 };
 
 pub const BOARD_EN: DashboardWords = DashboardWords {
@@ -384,6 +412,20 @@ pub const BOARD_EN: DashboardWords = DashboardWords {
     line: "Line",
     column: "Column",
     problem: "Problem",
+    audit_title: "Audit",
+    audit_hint: "Who read which child's details and when, and who changed what. Filter by child, person and days.",
+    audit_student: "Student id",
+    audit_person: "Person's email",
+    audit_from: "From",
+    audit_to: "To",
+    audit_search: "Search",
+    reads_title: "Reads",
+    changes_title: "Changes",
+    audit_at: "When",
+    audit_who: "Who",
+    audit_what: "What",
+    nothing_found: "Nothing matches.",
+    newest: "Showing at most the newest",
 };
 
 /// The words of recording a visit and of a teacher's leave.

@@ -1,0 +1,86 @@
+//! The audit page (`/audit`): the reads of children's details and the changes,
+//! filtered by child, person and days, for admins and the district's coordinators.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use super::App;
+use super::pages::{UserBar, bar, failed, render, signed_in};
+use super::words::{Words, words};
+use crate::service::audit::{self, AuditQuery};
+use crate::store::access_log::AccessRow;
+use crate::store::audit::AuditRow;
+
+#[derive(Template)]
+#[template(path = "web/audit.html")]
+struct AuditPage {
+    t: &'static Words,
+    user: Option<UserBar>,
+    zone: Tz,
+    query: AuditForm,
+    reads: Vec<AccessRow>,
+    changes: Vec<AuditRow>,
+    most: usize,
+}
+
+/// The filters as typed (empty: no filter).
+#[derive(Deserialize, Default, Clone)]
+pub struct AuditForm {
+    #[serde(default)]
+    student: String,
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+pub async fn show(
+    State(app): State<Arc<App>>,
+    Query(form): Query<AuditForm>,
+    headers: HeaderMap,
+) -> Response {
+    let (actor, _) = match signed_in(&app, &headers, "/audit").await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let zone = app.settings.time_zone;
+    // A day in the district's zone, from its first moment.
+    let day_start = |text: &str, days_after: i64| {
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .ok()
+            .and_then(|d| (d + chrono::Duration::days(days_after)).and_hms_opt(0, 0, 0))
+            .and_then(|t| zone.from_local_datetime(&t).earliest())
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    let filled = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
+    let query = AuditQuery {
+        student_id: filled(&form.student),
+        account: filled(&form.person).map(|p| p.to_lowercase()),
+        since: day_start(&form.from, 0),
+        until: day_start(&form.to, 1),
+    };
+    match audit::audit_page(&app.store, &actor, &query).await {
+        Ok((reads, changes)) => render(
+            StatusCode::OK,
+            &AuditPage {
+                t: words(app.settings.locale),
+                user: bar(&actor),
+                zone,
+                query: form,
+                reads,
+                changes,
+                most: audit::AUDIT_ROWS,
+            },
+        ),
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
