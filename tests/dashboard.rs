@@ -143,6 +143,36 @@ fn the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements(db: 
             acknowledged,
             ["user:dongshan@example.org 已联系家长，下周补课"]
         );
+        // The year's workbook: the schools one may see, who exported it inside.
+        let exports = page(&server, &center, "/exports").await;
+        assert!(
+            exports.contains("城关小学") && exports.contains("东山小学"),
+            "{exports}"
+        );
+        let response = get(&server, Some(&center), "/exports/year.xlsx").await;
+        assert_eq!(response.status(), 200);
+        let workbook = response.bytes().await.unwrap();
+        let sheet = songjiao::import::sheet::parse("year.xlsx", &workbook).unwrap();
+        assert!(
+            sheet
+                .headers
+                .iter()
+                .any(|h| h.contains("exported by center")),
+            "{:?}",
+            sheet.headers
+        );
+        let logged = rows(
+            db,
+            "SELECT CAST(COUNT(*) AS TEXT) FROM access_log WHERE what = 'year export'",
+        );
+        assert_eq!(logged, ["3"], "each child exported is in the access log");
+        let other_school = get(
+            &server,
+            Some(&dongshan),
+            "/exports/year.xlsx?school=%E5%9F%8E%E5%85%B3%E5%B0%8F%E5%AD%A6",
+        )
+        .await;
+        assert_eq!(other_school.status(), 404, "another school's workbook");
         // The audit: reads and changes of a child, for the district's keepers only.
         let audit = page(&server, &center, "/audit?student=S001").await;
         assert!(

@@ -72,10 +72,24 @@ pub fn ledger_workbook(ledger: &Ledger) -> anyhow::Result<Vec<u8>> {
 }
 
 pub fn write_year(export: &YearExport, path: &Path) -> anyhow::Result<()> {
+    std::fs::write(path, year_workbook(export)?)?;
+    Ok(())
+}
+
+/// The year as an xlsx file's bytes: the summary, then a sheet per school; who
+/// exported it and when above the summary, when known.
+pub fn year_workbook(export: &YearExport) -> anyhow::Result<Vec<u8>> {
     let mut workbook = Workbook::new();
     let summary = workbook.add_worksheet().set_name("summary")?;
+    let first_row = match &export.stamp {
+        Some(stamp) => {
+            summary.write_string(0, 0, format!("exported by {stamp}"))?;
+            2
+        }
+        None => 0,
+    };
     let (headers, rows) = export.summary_rows();
-    write_table(summary, 0, &headers, &rows)?;
+    write_table(summary, first_row, &headers, &rows)?;
     summary.autofit();
     for (school, visits) in &export.by_school {
         let sheet = workbook.add_worksheet().set_name(sheet_name(school))?;
@@ -83,6 +97,5 @@ pub fn write_year(export: &YearExport, path: &Path) -> anyhow::Result<()> {
         write_table(sheet, 0, &VISIT_COLUMNS.map(String::from), &rows)?;
         sheet.autofit();
     }
-    workbook.save(path)?;
-    Ok(())
+    Ok(workbook.save_to_buffer()?)
 }

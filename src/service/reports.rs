@@ -100,6 +100,91 @@ pub struct YearExport {
     pub progress: Vec<ProgressRow>,
     pub accounts: BTreeMap<i64, Accounts>,
     pub by_school: BTreeMap<String, Vec<LedgerVisit>>,
+    /// Who exported it and when, written inside the file (None: the command line's
+    /// own file on the server).
+    pub stamp: Option<String>,
+}
+
+impl YearExport {
+    /// Keeps only the schools `keep` accepts.
+    fn only_schools(&mut self, keep: impl Fn(&str) -> bool) {
+        self.progress.retain(|p| keep(&p.school));
+        let plans: std::collections::BTreeSet<i64> =
+            self.progress.iter().map(|p| p.plan_id).collect();
+        self.accounts.retain(|plan, _| plans.contains(plan));
+        self.by_school.retain(|school, _| keep(school));
+    }
+}
+
+/// The schools whose year the actor may export.
+pub async fn export_schools(
+    store: &Store,
+    actor: &super::Actor,
+) -> Result<Vec<String>, ServiceError> {
+    use crate::domain::access::Scope;
+    let mut tx = store.read().await?;
+    let mut schools: Vec<String> = people::students(&mut tx, None)
+        .await?
+        .into_iter()
+        .map(|s| s.school)
+        .filter(|s| match &actor.scope {
+            Scope::District => true,
+            Scope::Schools { schools } => schools.contains(s),
+            Scope::Teacher { .. } => false,
+        })
+        .collect();
+    tx.rollback().await?;
+    schools.sort();
+    schools.dedup();
+    Ok(schools)
+}
+
+/// The year's workbook for the pages: every school the actor may see, or one of
+/// them; each child exported leaves an access-log row, and the file names who
+/// exported it and when.
+pub async fn export_for(
+    store: &Store,
+    settings: &Settings,
+    actor: &super::Actor,
+    now: DateTime<Utc>,
+    school: Option<&str>,
+    address: &str,
+) -> Result<YearExport, ServiceError> {
+    use crate::domain::access::{Role, Scope};
+    if actor.role == Role::Teacher {
+        return Err(ServiceError::Forbidden(
+            "exports are for coordinators and supervisors".into(),
+        ));
+    }
+    let sees = |s: &str| match &actor.scope {
+        Scope::District => true,
+        Scope::Schools { schools } => schools.iter().any(|x| x == s),
+        Scope::Teacher { .. } => false,
+    };
+    if let Some(school) = school
+        && !sees(school)
+    {
+        return Err(ServiceError::NotFound {
+            what: "school",
+            id: school.to_string(),
+        });
+    }
+    let today = now.with_timezone(&settings.time_zone).date_naive();
+    let calendar = settings
+        .calendar(crate::domain::calendar::SchoolYear::containing(today))
+        .map_err(ServiceError::Settings)?;
+    let mut export = year_export(store, settings, &calendar, now).await?;
+    export.only_schools(|s| sees(s) && school.is_none_or(|one| one == s));
+    let mut tx = store.write(&actor.audit(), now).await?;
+    for row in &export.progress {
+        super::audit::record_read(&mut tx, actor, &row.student_id, "year export", address).await?;
+    }
+    tx.commit().await?;
+    let local = now
+        .with_timezone(&settings.time_zone)
+        .format("%Y-%m-%d %H:%M");
+    export.stamp = Some(format!("{} ({}) {local}", actor.display_name, actor.name));
+    Ok(export)
 }
 
 pub async fn year_export(
@@ -149,5 +234,6 @@ pub async fn year_export(
         progress,
         accounts,
         by_school,
+        stamp: None,
     })
 }

@@ -7,6 +7,7 @@ mod audit;
 mod board;
 mod chart;
 mod dashboard;
+mod exports;
 mod guard;
 mod imports;
 mod leave;
@@ -190,6 +191,8 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/visits/{visit_id}/cancel", post(board::cancel_visit))
         .route("/audit", get(audit::show))
+        .route("/exports", get(exports::show))
+        .route("/exports/year.xlsx", get(exports::year))
         .route("/imports", get(imports::show))
         .route(
             "/imports/check",

@@ -198,6 +198,10 @@ pub struct DashboardWords {
     pub audit_what: &'static str,
     pub nothing_found: &'static str,
     pub newest: &'static str,
+    pub exports_title: &'static str,
+    pub exports_hint: &'static str,
+    pub export_all: &'static str,
+    pub export_school: &'static str,
 }
 
 pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
@@ -307,6 +311,10 @@ pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
     audit_what: "内容",
     nothing_found: "没有符合条件的记录。",
     newest: "最多显示最近的",
+    exports_title: "导出",
+    exports_hint: "本学年的汇总和每校的送教记录（Excel）。文件中会写明导出人和导出时间，每次导出都记入审计记录。",
+    export_all: "导出全部学校",
+    export_school: "导出本校",
 };
 
 pub const BOARD_EN: DashboardWords = DashboardWords {
@@ -426,6 +434,10 @@ pub const BOARD_EN: DashboardWords = DashboardWords {
     audit_what: "What",
     nothing_found: "Nothing matches.",
     newest: "Showing at most the newest",
+    exports_title: "Exports",
+    exports_hint: "The school year's summary and each school's visits (Excel). The file names who exported it and when; each export is in the audit.",
+    export_all: "Export every school",
+    export_school: "Export this school",
 };
 
 /// The words of recording a visit and of a teacher's leave.
