@@ -686,11 +686,27 @@ fn the_district_at_a_glance_on_a_phone_and_a_laptop() {
         )
         .await;
         shoot(&browser, "imports-refused.png").await;
+        open(
+            &browser,
+            &format!("{base}/school-calendar"),
+            "table.month-grid",
+        )
+        .await;
+        shoot(&browser, "school-calendar.png").await;
         open(&browser, &format!("{base}/weeks/2026-W49"), "table.board").await;
         shoot(&browser, "board.png").await;
         browser.set_window_size(1366, 768).await.unwrap();
         std::fs::write(
             screenshots().join("board-laptop.png"),
+            browser.screenshot().await.unwrap(),
+        )
+        .unwrap();
+        browser
+            .goto(&format!("{}/school-calendar", server.base))
+            .await
+            .unwrap();
+        std::fs::write(
+            screenshots().join("school-calendar-laptop.png"),
             browser.screenshot().await.unwrap(),
         )
         .unwrap();

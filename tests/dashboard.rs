@@ -173,6 +173,18 @@ fn the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements(db: 
         )
         .await;
         assert_eq!(other_school.status(), 404, "another school's workbook");
+        // The school calendar, a year of months.
+        let calendar = page(&server, &dongshan, "/school-calendar").await;
+        for shown in [
+            "校历",
+            "2026-2027",
+            "2026-10",
+            "国庆节",
+            "调休上班",
+            "尚未正式公布",
+        ] {
+            assert!(calendar.contains(shown), "{shown}: {calendar}");
+        }
         // The audit: reads and changes of a child, for the district's keepers only.
         let audit = page(&server, &center, "/audit?student=S001").await;
         assert!(

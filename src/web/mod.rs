@@ -13,6 +13,7 @@ mod imports;
 mod leave;
 mod pages;
 mod record;
+mod school_calendar;
 mod session;
 pub mod words;
 
@@ -192,6 +193,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/visits/{visit_id}/cancel", post(board::cancel_visit))
         .route("/audit", get(audit::show))
         .route("/exports", get(exports::show))
+        .route("/school-calendar", get(school_calendar::show))
         .route("/exports/year.xlsx", get(exports::year))
         .route("/imports", get(imports::show))
         .route(

@@ -202,6 +202,14 @@ pub struct DashboardWords {
     pub exports_hint: &'static str,
     pub export_all: &'static str,
     pub export_school: &'static str,
+    pub calendar_title: &'static str,
+    pub teaching_days: &'static str,
+    pub teaching: &'static str,
+    pub holiday: &'static str,
+    pub make_up: &'static str,
+    pub no_school: &'static str,
+    pub provisional: &'static str,
+    pub follows: &'static str,
 }
 
 pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
@@ -315,6 +323,14 @@ pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
     exports_hint: "本学年的汇总和每校的送教记录（Excel）。文件中会写明导出人和导出时间，每次导出都记入审计记录。",
     export_all: "导出全部学校",
     export_school: "导出本校",
+    calendar_title: "校历",
+    teaching_days: "个教学日",
+    teaching: "教学日",
+    holiday: "节假日",
+    make_up: "调休上班",
+    no_school: "休息日或假期",
+    provisional: "尚未正式公布",
+    follows: "按课表",
 };
 
 pub const BOARD_EN: DashboardWords = DashboardWords {
@@ -438,6 +454,14 @@ pub const BOARD_EN: DashboardWords = DashboardWords {
     exports_hint: "The school year's summary and each school's visits (Excel). The file names who exported it and when; each export is in the audit.",
     export_all: "Export every school",
     export_school: "Export this school",
+    calendar_title: "School calendar",
+    teaching_days: "teaching days",
+    teaching: "Teaching day",
+    holiday: "Holiday",
+    make_up: "Make-up workday",
+    no_school: "Weekend or vacation",
+    provisional: "not announced yet",
+    follows: "timetable of",
 };
 
 /// The words of recording a visit and of a teacher's leave.
