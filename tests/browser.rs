@@ -686,6 +686,14 @@ fn the_district_at_a_glance_on_a_phone_and_a_laptop() {
         )
         .await;
         shoot(&browser, "imports-refused.png").await;
+        // Every table sorts by a tapped heading.
+        open(&browser, &format!("{base}/students"), "table.sortable").await;
+        let first = "document.querySelector('table.sortable tbody tr td:nth-child(2)').textContent";
+        click(&browser, "table.sortable thead th:nth-child(2)").await;
+        until(&browser, &format!("{first} === 'S001'"), "ascending by id").await;
+        click(&browser, "table.sortable thead th:nth-child(2)").await;
+        until(&browser, &format!("{first} === 'S003'"), "descending by id").await;
+        shoot(&browser, "students.png").await;
         open(
             &browser,
             &format!("{base}/school-calendar"),

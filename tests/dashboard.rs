@@ -50,6 +50,27 @@ fn the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements(db: 
         );
         let listed = page(&server, &center, "/students").await;
         assert!(listed.contains("王欣怡"), "{listed}");
+        // Searched by name or id, filtered by school and status.
+        let found = page(&server, &center, "/students?q=%E5%B0%8F%E6%98%8E").await;
+        assert!(
+            found.contains("李小明") && !found.contains("王欣怡"),
+            "{found}"
+        );
+        let by_school = page(
+            &server,
+            &center,
+            "/students?school=%E4%B8%9C%E5%B1%B1%E5%B0%8F%E5%AD%A6",
+        )
+        .await;
+        assert!(
+            by_school.contains("张子涵") && !by_school.contains("李小明"),
+            "{by_school}"
+        );
+        let on_track = page(&server, &center, "/students?status=on_track").await;
+        assert!(
+            !on_track.contains("李小明") && on_track.contains("0 / 3"),
+            "{on_track}"
+        );
         // A child's page draws the year: expected line, delivered, target, projection.
         let child = page(&server, &center, "/students/S001").await;
         for drawn in [

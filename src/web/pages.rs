@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::App;
 use super::session::{self, address, clear_cookie, set_cookie, user_agent};
 use super::words::{Words, words};
+use crate::domain::pace::Status;
 use crate::service::accounts::{self, Client, LoginRefused, SessionView};
 use crate::service::students::{self, ListedStudent, ReadFrom, StudentPage};
 use crate::service::{Actor, ServiceError};
@@ -334,6 +335,11 @@ struct HomePage {
     t: &'static Words,
     user: Option<UserBar>,
     students: Vec<ListedStudent>,
+    /// Before the search.
+    total: usize,
+    schools: Vec<String>,
+    statuses: [Status; 4],
+    search: StudentSearch,
 }
 
 #[derive(Template)]
@@ -405,20 +411,65 @@ pub async fn home(
 }
 
 /// The children one may see, by school and name.
-pub async fn student_list(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+/// What the children's list is searched and filtered by.
+#[derive(Deserialize, Default)]
+pub struct StudentSearch {
+    /// A name or an id, or part of one.
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    school: String,
+    /// A pace status code (`behind`…), or `none` for no plan.
+    #[serde(default)]
+    status: String,
+}
+
+impl StudentSearch {
+    fn keeps(&self, s: &ListedStudent) -> bool {
+        let q = self.q.trim().to_lowercase();
+        (q.is_empty()
+            || s.student.name.to_lowercase().contains(&q)
+            || s.student.student_id.to_lowercase().contains(&q))
+            && (self.school.is_empty() || s.student.school == self.school)
+            && (self.status.is_empty() || s.pace.map_or("none", |p| p.as_str()) == self.status)
+    }
+}
+
+pub async fn student_list(
+    State(app): State<Arc<App>>,
+    Query(search): Query<StudentSearch>,
+    headers: HeaderMap,
+) -> Response {
     let (actor, _) = match signed_in(&app, &headers, "/students").await {
         Ok(signed) => signed,
         Err(response) => return response,
     };
     match students::visible_students(&app.store, &app.settings, &actor, app.now()).await {
-        Ok(students) => render(
-            StatusCode::OK,
-            &HomePage {
-                t: words(app.settings.locale),
-                user: bar(&actor),
-                students,
-            },
-        ),
+        Ok(students) => {
+            let mut schools: Vec<String> =
+                students.iter().map(|s| s.student.school.clone()).collect();
+            schools.dedup();
+            let total = students.len();
+            let students: Vec<ListedStudent> =
+                students.into_iter().filter(|s| search.keeps(s)).collect();
+            render(
+                StatusCode::OK,
+                &HomePage {
+                    t: words(app.settings.locale),
+                    user: bar(&actor),
+                    students,
+                    total,
+                    schools,
+                    statuses: [
+                        Status::OnTrack,
+                        Status::Behind,
+                        Status::AtRisk,
+                        Status::Unreachable,
+                    ],
+                    search,
+                },
+            )
+        }
         Err(error) => failed(&app, bar(&actor), error),
     }
 }

@@ -210,6 +210,10 @@ pub struct DashboardWords {
     pub no_school: &'static str,
     pub provisional: &'static str,
     pub follows: &'static str,
+    pub search: &'static str,
+    pub search_hint: &'static str,
+    pub all: &'static str,
+    pub student_name: &'static str,
 }
 
 pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
@@ -331,6 +335,10 @@ pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
     no_school: "休息日或假期",
     provisional: "尚未正式公布",
     follows: "按课表",
+    search: "查找",
+    search_hint: "姓名或编号",
+    all: "全部",
+    student_name: "姓名",
 };
 
 pub const BOARD_EN: DashboardWords = DashboardWords {
@@ -462,6 +470,10 @@ pub const BOARD_EN: DashboardWords = DashboardWords {
     no_school: "Weekend or vacation",
     provisional: "not announced yet",
     follows: "timetable of",
+    search: "Search",
+    search_hint: "Name or id",
+    all: "All",
+    student_name: "Name",
 };
 
 /// The words of recording a visit and of a teacher's leave.

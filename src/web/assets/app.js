@@ -89,3 +89,21 @@
   navigator.serviceWorker.ready.then(keepFormsForOffline);
   window.SongjiaoPage = { showQueue: showQueue, flush: flush };
 })();
+
+// A table with class "sortable" sorts by a column when its heading is tapped
+// (numbers as numbers, Chinese names in pinyin order), again to reverse.
+document.addEventListener("click", function (event) {
+  var th = event.target.closest("table.sortable thead th");
+  if (!th) return;
+  var table = th.closest("table");
+  var column = Array.prototype.indexOf.call(th.parentNode.children, th);
+  var ascending = th.getAttribute("aria-sort") !== "ascending";
+  table.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+  th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+  var body = table.tBodies[0];
+  var rows = Array.prototype.slice.call(body.rows);
+  var text = function (row) { var cell = row.cells[column]; return cell ? cell.textContent.trim() : ""; };
+  var collator = new Intl.Collator(document.documentElement.lang || "zh-CN", { numeric: true });
+  rows.sort(function (a, b) { return (ascending ? 1 : -1) * collator.compare(text(a), text(b)); });
+  rows.forEach(function (row) { body.appendChild(row); });
+});
