@@ -214,4 +214,61 @@ fn a_sheet_is_checked_then_imported_all_or_nothing(db: &TestDb) {
 on_both_databases!(
     a_visit_moved_by_hand_stays_where_it_was_put,
     a_sheet_is_checked_then_imported_all_or_nothing,
+    a_plan_is_revised_in_the_browser_with_each_problem_by_its_field,
 );
+
+fn a_plan_is_revised_in_the_browser_with_each_problem_by_its_field(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let chengguan = log_in(&server, "chengguan@example.org").await;
+        let form = page(&server, &chengguan, "/students/S001/plan").await;
+        assert!(form.contains("修订方案") && form.contains("认识数字"), "{form}");
+        let revision = |visits: &'static str, reason: &'static str| {
+            post(
+                &server,
+                &chengguan,
+                "/students/S001/plan",
+                &[
+                    ("teacher", "T01"),
+                    ("backup", "T02"),
+                    ("visits_per_week", visits),
+                    ("periods_per_visit", "3"),
+                    ("target", "216"),
+                    ("start", "2026-09-01"),
+                    ("end", "2027-07-02"),
+                    ("goals", "认识数字\n能数到二十"),
+                    ("reason", reason),
+                ],
+            )
+            .send()
+        };
+        let response = revision("0", "家长要求").await.unwrap();
+        assert_eq!(response.status(), 422);
+        let refused = response.text().await.unwrap();
+        assert!(refused.contains("field-problem"), "the problem by its field: {refused}");
+        let response = revision("3", "").await.unwrap();
+        assert_eq!(response.status(), 422);
+        assert!(response.text().await.unwrap().contains("修订方案需要填写原因"));
+        let response = revision("3", "家长要求增加一次").await.unwrap();
+        assert_eq!(response.status(), 303);
+        let plan = rows(
+            db,
+            "SELECT CAST(r.revision AS TEXT) || ' ' || CAST(r.visits_per_week AS TEXT) || ' ' || r.reason
+             FROM plan_revisions r JOIN plans p ON p.id = r.plan_id
+             WHERE p.student_id = 'S001' ORDER BY r.revision DESC",
+        );
+        assert_eq!(plan[0], "2 3 家长要求增加一次", "{plan:?}");
+        // Not a supervisor's to change, nor another school's coordinator's.
+        let dongshan = log_in(&server, "dongshan@example.org").await;
+        assert_eq!(get(&server, Some(&dongshan), "/students/S003/plan").await.status(), 404);
+        let response = post(&server, &dongshan, "/students/S003/plan", &[("visits_per_week", "3")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404);
+        assert_eq!(get(&server, Some(&chengguan), "/students/S003/plan").await.status(), 404);
+        server.stop().await;
+    });
+}

@@ -694,6 +694,8 @@ fn the_district_at_a_glance_on_a_phone_and_a_laptop() {
         click(&browser, "table.sortable thead th:nth-child(2)").await;
         until(&browser, &format!("{first} === 'S003'"), "descending by id").await;
         shoot(&browser, "students.png").await;
+        open(&browser, &format!("{base}/students/S001/plan"), "form.plan-form").await;
+        shoot(&browser, "plan-form.png").await;
         open(
             &browser,
             &format!("{base}/school-calendar"),

@@ -165,6 +165,50 @@ pub async fn set_plan(
     Ok(set)
 }
 
+/// Whether the student has a plan in the school year of `now`.
+pub async fn has_plan(
+    store: &Store,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    student_id: &str,
+) -> Result<bool, ServiceError> {
+    let year = SchoolYear::containing(now.with_timezone(&settings.time_zone).date_naive());
+    let mut tx = store.read().await?;
+    let plan = plans::active_plan(&mut tx, student_id, year).await?;
+    tx.rollback().await?;
+    Ok(plan.is_some())
+}
+
+/// `set_plan` for a person of the pages: coordinators and admins whose scope
+/// holds the child's school; anyone else is told the child does not exist.
+pub async fn set_plan_as(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: SetPlan,
+) -> Result<PlanSet, ServiceError> {
+    use crate::domain::access::{Role, Scope};
+    let mut tx = store.read().await?;
+    let school = people::student(&mut tx, &input.student_id)
+        .await?
+        .map(|s| s.school);
+    tx.rollback().await?;
+    let allowed = matches!(actor.role, Role::Coordinator | Role::Admin)
+        && school.is_some_and(|school| match &actor.scope {
+            Scope::District => true,
+            Scope::Schools { schools } => schools.contains(&school),
+            Scope::Teacher { .. } => false,
+        });
+    if !allowed {
+        return Err(ServiceError::NotFound {
+            what: "student",
+            id: input.student_id,
+        });
+    }
+    set_plan(store, settings, actor, now, input).await
+}
+
 /// A plan with where it stands, as a coordinator reads it.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanView {

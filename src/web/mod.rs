@@ -12,6 +12,7 @@ mod guard;
 mod imports;
 mod leave;
 mod pages;
+mod plan_form;
 mod record;
 mod school_calendar;
 mod session;
@@ -174,6 +175,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/students", get(pages::student_list))
         .route("/students/{student_id}", get(pages::student))
         .route("/students/{student_id}/ledger.xlsx", get(pages::ledger))
+        .route(
+            "/students/{student_id}/plan",
+            get(plan_form::form).post(plan_form::save),
+        )
         .route("/alerts/{alert_id}/ack", post(dashboard::acknowledge))
         .route(
             "/visits/{visit_id}/record",

@@ -537,6 +537,8 @@ struct StudentView {
     chart: String,
     zone: Tz,
     today: chrono::NaiveDate,
+    /// Coordinators and admins set and revise plans.
+    may_plan: bool,
 }
 
 impl StudentView {
@@ -587,6 +589,10 @@ pub async fn student(
                     .now()
                     .with_timezone(&app.settings.time_zone)
                     .date_naive(),
+                may_plan: matches!(
+                    actor.role,
+                    crate::domain::access::Role::Coordinator | crate::domain::access::Role::Admin
+                ),
                 page,
             },
         ),

@@ -214,6 +214,19 @@ pub struct DashboardWords {
     pub search_hint: &'static str,
     pub all: &'static str,
     pub student_name: &'static str,
+    pub plan_title: &'static str,
+    pub plan_new: &'static str,
+    pub plan_edit: &'static str,
+    pub visits_per_week: &'static str,
+    pub periods_per_visit: &'static str,
+    pub annual_target: &'static str,
+    pub start: &'static str,
+    pub end: &'static str,
+    pub goals_hint: &'static str,
+    pub revise_reason: &'static str,
+    pub reason_needed: &'static str,
+    pub no_backup: &'static str,
+    pub save_plan: &'static str,
 }
 
 pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
@@ -339,6 +352,19 @@ pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
     search_hint: "姓名或编号",
     all: "全部",
     student_name: "姓名",
+    plan_title: "送教方案",
+    plan_new: "制定方案",
+    plan_edit: "修订方案",
+    visits_per_week: "每周送教次数",
+    periods_per_visit: "每次课时",
+    annual_target: "年度目标课时",
+    start: "开始日期",
+    end: "结束日期",
+    goals_hint: "教学目标（每行一个）",
+    revise_reason: "修订原因",
+    reason_needed: "修订方案需要填写原因。",
+    no_backup: "无备岗教师",
+    save_plan: "保存方案",
 };
 
 pub const BOARD_EN: DashboardWords = DashboardWords {
@@ -474,6 +500,19 @@ pub const BOARD_EN: DashboardWords = DashboardWords {
     search_hint: "Name or id",
     all: "All",
     student_name: "Name",
+    plan_title: "Plan",
+    plan_new: "Make the plan",
+    plan_edit: "Revise the plan",
+    visits_per_week: "Visits a week",
+    periods_per_visit: "Periods a visit",
+    annual_target: "Periods in the year",
+    start: "First day",
+    end: "Last day",
+    goals_hint: "Goals (one a line)",
+    revise_reason: "Why it changes",
+    reason_needed: "A revision needs its reason.",
+    no_backup: "No backup teacher",
+    save_plan: "Save the plan",
 };
 
 /// The words of recording a visit and of a teacher's leave.
