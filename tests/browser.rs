@@ -694,7 +694,12 @@ fn the_district_at_a_glance_on_a_phone_and_a_laptop() {
         click(&browser, "table.sortable thead th:nth-child(2)").await;
         until(&browser, &format!("{first} === 'S003'"), "descending by id").await;
         shoot(&browser, "students.png").await;
-        open(&browser, &format!("{base}/students/S001/plan"), "form.plan-form").await;
+        open(
+            &browser,
+            &format!("{base}/students/S001/plan"),
+            "form.plan-form",
+        )
+        .await;
         shoot(&browser, "plan-form.png").await;
         open(
             &browser,
@@ -727,6 +732,189 @@ fn the_district_at_a_glance_on_a_phone_and_a_laptop() {
         )
         .unwrap();
         browser.close().await.unwrap();
+        server.stop().await;
+    });
+}
+
+/// Picks `value` in the select named `name`.
+async fn choose(browser: &fantoccini::Client, name: &str, value: &str) {
+    browser
+        .find(Locator::Css(&format!("select[name={name}]")))
+        .await
+        .unwrap()
+        .select_by_value(value)
+        .await
+        .unwrap();
+}
+
+/// Uploads a sheet on /imports: checked first, then imported on confirmation.
+async fn import_sheet(
+    browser: &fantoccini::Client,
+    base: &str,
+    kind: &str,
+    file: &std::path::Path,
+) {
+    open(browser, &format!("{base}/imports"), "input[type=file]").await;
+    choose(browser, "kind", kind).await;
+    browser
+        .find(Locator::Css("input[type=file]"))
+        .await
+        .unwrap()
+        .send_keys(common::path(file))
+        .await
+        .unwrap();
+    click(browser, "form.stack button[type=submit]").await;
+    until(
+        browser,
+        "document.body.textContent.includes('检查通过')",
+        "the sheet checked",
+    )
+    .await;
+    click(browser, "form[action='/imports/apply'] button").await;
+    until(
+        browser,
+        "document.body.textContent.includes('已导入')",
+        "the sheet imported",
+    )
+    .await;
+}
+
+#[test]
+fn a_coordinators_first_day_in_the_browser() {
+    use common::web::{Server, settings_for};
+    let db = TestDb::sqlite();
+    db.ok(&["init"]);
+    let settings = settings_for(&db);
+    let all = "Mon-AM Mon-PM Tue-AM Tue-PM Wed-AM Wed-PM Thu-AM Thu-PM Fri-AM Fri-PM";
+    let teachers = db.file(
+        "教师.csv",
+        format!(
+            "教师编号,姓名,邮箱,学校,可送教时段\nT01,王芳,t01@example.org,城关小学,{all}\nT02,李娜,t02@example.org,城关小学,{all}\nT03,赵敏,t03@example.org,东山小学,{all}\n"
+        ),
+    );
+    let bad_students = db.file(
+        "学生-有错.csv",
+        "学生编号,姓名,学校,可送教时段\nS001,李小明,城关小学,Mon-AM Wed-AM Thu-PM\nS002,王欣怡,城关小学,Tue-PM Thu-AM\nS003,,东山小学,Mon-PM Fri-AM\n",
+    );
+    let students = db.file(
+        "学生.csv",
+        "学生编号,姓名,学校,可送教时段\nS001,李小明,城关小学,Mon-AM Wed-AM Thu-PM\nS002,王欣怡,城关小学,Tue-PM Thu-AM\nS003,张子涵,东山小学,Mon-PM Fri-AM\n",
+    );
+    let plans = db.file(
+        "方案.csv",
+        "学生编号,学年,送教教师,备岗教师,教学目标\nS001,2026-2027,T01,T02,认识数字\nS002,2026-2027,T02,,能自己穿衣\nS003,2026-2027,T03,,握笔\n",
+    );
+    let driver = start_driver();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        // An empty district with its coordinator's account; the rest comes from sheets.
+        let store = Store::open(&settings.database, false).await.unwrap();
+        let account = |email: &str, role, scope| NewUser {
+            email: email.into(),
+            name: email.split('@').next().unwrap().into(),
+            role,
+            scope,
+            password: Some(PASSWORD.into()),
+        };
+        let now = common::web::now();
+        accounts::add_user(&store, &settings, &Actor::new("test"), now, account("center@example.org", Role::Coordinator, Scope::District))
+            .await
+            .unwrap();
+        let mut server = Server::serve(&settings, store).await;
+        // Friday 27 November, 15:00: the coordinator sets up the district.
+        server.advance(chrono::Duration::hours(-66));
+        let base = server.base.clone();
+        let browser = phone_browser(&driver).await;
+        browser.set_window_size(1366, 900).await.unwrap();
+        log_in_as(&browser, &base, "center@example.org").await;
+        import_sheet(&browser, &base, "teachers", &teachers).await;
+
+        // A students sheet with a bad row: the table of problems, nothing imported.
+        open(&browser, &format!("{base}/imports"), "input[type=file]").await;
+        choose(&browser, "kind", "students").await;
+        browser
+            .find(Locator::Css("input[type=file]"))
+            .await
+            .unwrap()
+            .send_keys(common::path(&bad_students))
+            .await
+            .unwrap();
+        click(&browser, "form.stack button[type=submit]").await;
+        until(&browser, "document.querySelector('.problems-table')", "the problems").await;
+        let problems = browser.find(Locator::Css(".problems-table")).await.unwrap().text().await.unwrap();
+        assert!(problems.contains('4') && problems.contains("name"), "line 4, column name: {problems}");
+        std::fs::write(screenshots().join("first-day-problems.png"), browser.screenshot().await.unwrap()).unwrap();
+        import_sheet(&browser, &base, "students", &students).await;
+        import_sheet(&browser, &base, "plans", &plans).await;
+
+        // Plan the coming week from its board: the preview, then on confirmation.
+        open(&browser, &format!("{base}/weeks/2026-W49"), "table.board").await;
+        click(&browser, "form[action='/weeks/2026-W49/plan'] button").await;
+        until(&browser, "document.body.textContent.includes('排课预览')", "the preview").await;
+        click(&browser, "form[action='/weeks/2026-W49/plan'] button").await;
+        until(&browser, "location.search.includes('planned=1')", "the week planned").await;
+        let cells = browser
+            .execute("return document.querySelectorAll('table.board td a').length;", vec![])
+            .await
+            .unwrap();
+        assert!(cells.as_u64().unwrap() >= 5, "visits on the board: {cells}");
+        std::fs::write(screenshots().join("first-day-board.png"), browser.screenshot().await.unwrap()).unwrap();
+
+        // Move one visit by hand, with the reason.
+        click(&browser, "table.board td a[href$='/move']").await;
+        until(&browser, "document.querySelector('select[name=day]')", "the move form").await;
+        let day = browser
+            .execute("var s = document.querySelector('select[name=day]'); return s.options[s.options.length - 1].value;", vec![])
+            .await
+            .unwrap();
+        choose(&browser, "day", day.as_str().unwrap()).await;
+        browser
+            .find(Locator::Css("form[action$='/move'] input[name=reason]"))
+            .await
+            .unwrap()
+            .send_keys("家长要求改到周五")
+            .await
+            .unwrap();
+        click(&browser, "form[action$='/move'] button").await;
+        until(&browser, "document.body.textContent.includes('手动')", "the moved visit marked").await;
+        let moved = first_column(&db, "SELECT hand_reason FROM visits WHERE pinned = 1");
+        assert_eq!(moved, ["家长要求改到周五"]);
+
+        // A child's chart.
+        open(&browser, &format!("{base}/students/S001"), "svg.pace-chart").await;
+
+        // Three weeks later nothing was recorded: check-pace opens alerts.
+        db.ok(&["--as-of", "2026-12-21", "run-job", "check-pace"]);
+        server.advance(chrono::Duration::days(24));
+        // A supervisor of 东山小学: that school only, another school's child not found.
+        let schools = Scope::Schools { schools: vec!["东山小学".into()] };
+        accounts::add_user(&server.store, &settings, &Actor::new("test"), now, account("dongshan@example.org", Role::Supervisor, schools))
+            .await
+            .unwrap();
+        log_in_as(&browser, &base, "dongshan@example.org").await;
+        let home = browser.source().await.unwrap();
+        assert!(home.contains("张子涵") && !home.contains("李小明"), "{home}");
+        browser.goto(&format!("{base}/students/S001")).await.unwrap();
+        assert!(browser.source().await.unwrap().contains("找不到"));
+        open(&browser, &format!("{base}/"), "form[action$=\"/ack\"]").await;
+        browser
+            .find(Locator::Css("form[action$='/ack'] input[name=note]"))
+            .await
+            .unwrap()
+            .send_keys("已和学校商量补课")
+            .await
+            .unwrap();
+        click(&browser, "form[action$='/ack'] button").await;
+        until(&browser, "document.body.textContent.includes('已确认')", "the alert acknowledged").await;
+        std::fs::write(screenshots().join("first-day-supervisor.png"), browser.screenshot().await.unwrap()).unwrap();
+        let acknowledged = first_column(&db, "SELECT ack_note FROM alerts WHERE ack_note IS NOT NULL");
+        assert_eq!(acknowledged, ["已和学校商量补课"]);
+        browser.close().await.unwrap();
+        server.pause().await;
         server.stop().await;
     });
 }

@@ -86,7 +86,7 @@ pub const STUDENT_COLUMNS: &[Column] = &[
     col(
         "available",
         false,
-        &["可上门时段", "家庭可用时段", "可用时段"],
+        &["可上门时段", "家庭可用时段", "可用时段", "可送教时段"],
     ),
     col("status", false, &["状态"]),
 ];
