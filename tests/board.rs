@@ -163,6 +163,50 @@ fn a_sheet_is_checked_then_imported_all_or_nothing(db: &TestDb) {
                 )
                 .send()
         };
+        // Each kind's template: the Chinese headers, an example row; it imports back.
+        for kind in ["teachers", "students", "plans", "visits", "supervisors"] {
+            let response = get(
+                &server,
+                Some(&center),
+                &format!("/imports/template/{kind}.xlsx"),
+            )
+            .await;
+            assert_eq!(response.status(), 200, "{kind}");
+            let bytes = response.bytes().await.unwrap();
+            let sheet = songjiao::import::sheet::parse("t.xlsx", &bytes).unwrap();
+            assert!(
+                sheet.headers.iter().any(|h| h == "姓名" || h == "学生编号"),
+                "{kind}: {:?}",
+                sheet.headers
+            );
+            assert_eq!(sheet.rows.len(), 1, "{kind}: an example row");
+        }
+        let template = get(&server, Some(&center), "/imports/template/students.xlsx")
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        let checked = client()
+            .post(format!("{}/imports/check", server.base))
+            .header("cookie", format!("songjiao_session={center}"))
+            .header("origin", &server.base)
+            .multipart(
+                reqwest::multipart::Form::new()
+                    .text("kind", "students")
+                    .part(
+                        "file",
+                        reqwest::multipart::Part::bytes(template.to_vec())
+                            .file_name("students.xlsx"),
+                    ),
+            )
+            .send()
+            .await
+            .unwrap();
+        let text = checked.text().await.unwrap();
+        assert!(
+            text.contains("检查通过"),
+            "the students template imports back: {text}"
+        );
         // A sheet with a bad row: the problems as a table, nothing written.
         let bad =
             "学生编号,姓名,学校,可送教时段\nS101,陈晨,城关小学,Mon-AM\nS102,,城关小学,Mon-AM\n";

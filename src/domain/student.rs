@@ -65,7 +65,7 @@ coded!(
 });
 
 coded!(StudentStatus, "student status" {
-    Active = "active" ["在册"],
+    Active = "active" ["在册", "在读", "在校"],
     Paused = "paused" ["暂停"],
     Left = "left" ["离开", "退出"],
 });

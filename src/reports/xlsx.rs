@@ -99,3 +99,70 @@ pub fn year_workbook(export: &YearExport) -> anyhow::Result<Vec<u8>> {
     }
     Ok(workbook.save_to_buffer()?)
 }
+
+/// An example value for each column a sheet may have, as a district writes it.
+fn example(column: &str) -> &'static str {
+    match column {
+        "teacher_id" => "T01",
+        "student_id" => "S001",
+        "name" => "王芳",
+        "email" => "wangfang@example.org",
+        "school" => "城关小学",
+        "available" => "Mon-AM Wed-AM Thu-PM",
+        "max_visits_per_day" => "2",
+        "gender" => "男",
+        "birth_date" => "2015-03-08",
+        "disability" => "智力残疾",
+        "guardian_name" => "李强",
+        "guardian_phone" => "13800138001",
+        "address" => "城关镇幸福路1号",
+        "status" => "在册",
+        "school_year" => "2026-2027",
+        "backup_teacher_id" => "T02",
+        "visits_per_week" => "2",
+        "periods_per_visit" => "3",
+        "annual_target" => "216",
+        "start_date" => "2026-09-01",
+        "end_date" => "2027-07-02",
+        "goals" => "认识数字1-10；能自己穿衣",
+        "date" => "2026-11-30",
+        "slot" => "上午",
+        "outcome" => "完成",
+        "periods" => "3",
+        "reason" => "生病",
+        "mode" => "上门",
+        "note" => "状态很好",
+        _ => "",
+    }
+}
+
+/// A sheet's template: the Chinese headers the import reads, an example row,
+/// and on each header a note saying whether it is needed and what else it may
+/// be called; the header row frozen.
+pub fn import_template(kind: crate::import::records::Kind) -> anyhow::Result<Vec<u8>> {
+    let chinese = |c: &crate::import::records::Column| {
+        c.aliases
+            .iter()
+            .find(|a| a.chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)))
+            .copied()
+            .unwrap_or(c.name)
+    };
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let bold = Format::new().set_bold();
+    for (i, column) in kind.columns().iter().enumerate() {
+        let col = u16::try_from(i)?;
+        sheet.write_string_with_format(0, col, chinese(column), &bold)?;
+        sheet.write_string(1, col, example(column.name))?;
+        let needed = if column.required { "必填" } else { "选填" };
+        let names: Vec<&str> = std::iter::once(column.name)
+            .chain(column.aliases.iter().copied())
+            .collect();
+        let note = rust_xlsxwriter::Note::new(format!("{needed}。也可写作：{}", names.join("、")))
+            .set_author("songjiao");
+        sheet.insert_note(0, col, &note)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofit();
+    Ok(workbook.save_to_buffer()?)
+}

@@ -139,6 +139,50 @@ async fn run(
     }
 }
 
+/// A sheet's template to fill in (`/imports/template/students.xlsx`).
+pub async fn template(
+    State(app): State<Arc<App>>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let actor = match signed_importer(&app, &headers).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let Some(kind) = file.strip_suffix(".xlsx").and_then(kind_of) else {
+        return failed(
+            &app,
+            bar(&actor),
+            ServiceError::NotFound {
+                what: "template",
+                id: file,
+            },
+        );
+    };
+    match crate::reports::xlsx::import_template(kind) {
+        Ok(bytes) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "a template did not render");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
 /// The first step: the sheet checked, nothing written.
 pub async fn check(
     State(app): State<Arc<App>>,

@@ -201,6 +201,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/school-calendar", get(school_calendar::show))
         .route("/exports/year.xlsx", get(exports::year))
         .route("/imports", get(imports::show))
+        .route("/imports/template/{file}", get(imports::template))
         .route(
             "/imports/check",
             post(imports::check).layer(axum::extract::DefaultBodyLimit::max(

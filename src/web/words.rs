@@ -227,6 +227,7 @@ pub struct DashboardWords {
     pub reason_needed: &'static str,
     pub no_backup: &'static str,
     pub save_plan: &'static str,
+    pub templates: &'static str,
 }
 
 pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
@@ -365,6 +366,7 @@ pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
     reason_needed: "修订方案需要填写原因。",
     no_backup: "无备岗教师",
     save_plan: "保存方案",
+    templates: "下载模板（Excel）",
 };
 
 pub const BOARD_EN: DashboardWords = DashboardWords {
@@ -513,6 +515,7 @@ pub const BOARD_EN: DashboardWords = DashboardWords {
     reason_needed: "A revision needs its reason.",
     no_backup: "No backup teacher",
     save_plan: "Save the plan",
+    templates: "Templates (Excel)",
 };
 
 /// The words of recording a visit and of a teacher's leave.
