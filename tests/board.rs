@@ -259,6 +259,7 @@ on_both_databases!(
     a_visit_moved_by_hand_stays_where_it_was_put,
     a_sheet_is_checked_then_imported_all_or_nothing,
     a_plan_is_revised_in_the_browser_with_each_problem_by_its_field,
+    a_childs_and_a_teachers_details_are_edited_in_the_browser,
 );
 
 fn a_plan_is_revised_in_the_browser_with_each_problem_by_its_field(db: &TestDb) {
@@ -313,6 +314,97 @@ fn a_plan_is_revised_in_the_browser_with_each_problem_by_its_field(db: &TestDb) 
             .unwrap();
         assert_eq!(response.status(), 404);
         assert_eq!(get(&server, Some(&chengguan), "/students/S003/plan").await.status(), 404);
+        server.stop().await;
+    });
+}
+
+fn a_childs_and_a_teachers_details_are_edited_in_the_browser(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let chengguan = log_in(&server, "chengguan@example.org").await;
+        let form = page(&server, &chengguan, "/students/S001/edit").await;
+        assert!(
+            form.contains("幸福路") && form.contains(r#"value="Mon-AM" checked"#),
+            "{form}"
+        );
+        let edit = |fields: Vec<(&'static str, &'static str)>| {
+            post(&server, &chengguan, "/students/S001/edit", &fields).send()
+        };
+        let mut fields = vec![
+            ("name", "李小明"),
+            ("school", "城关小学"),
+            ("gender", "male"),
+            ("birth_date", "2016-05-01"),
+            ("disability", "intellectual"),
+            ("guardian_name", "李强"),
+            ("guardian_phone", "13900139000"),
+            ("address", "城关镇幸福路1号"),
+            ("status", "active"),
+            ("available", "Mon-AM"),
+            ("available", "Tue-PM"),
+        ];
+        let response = edit(fields.clone()).await.unwrap();
+        assert_eq!(response.status(), 303);
+        let again = page(&server, &chengguan, "/students/S001/edit").await;
+        assert!(
+            again.contains("13900139000") && again.contains(r#"value="Tue-PM" checked"#),
+            "{again}"
+        );
+        assert!(
+            !again.contains(r#"value="Wed-AM" checked"#),
+            "untapped half-days are cleared"
+        );
+        // A bad date: told next to the field, nothing changed.
+        fields[3] = ("birth_date", "2016-13-01");
+        let response = edit(fields.clone()).await.unwrap();
+        assert_eq!(response.status(), 422);
+        assert!(response.text().await.unwrap().contains("field-problem"));
+        // Not into another school.
+        fields[3] = ("birth_date", "2016-05-01");
+        fields[1] = ("school", "东山小学");
+        let response = edit(fields).await.unwrap();
+        assert_eq!(response.status(), 422);
+        let dongshan = log_in(&server, "dongshan@example.org").await;
+        assert_eq!(
+            get(&server, Some(&dongshan), "/students/S003/edit")
+                .await
+                .status(),
+            404
+        );
+
+        // Teachers: searched, scoped, edited.
+        let center = log_in(&server, "center@example.org").await;
+        let found = page(&server, &center, "/teachers?q=%E7%8E%8B").await;
+        assert!(found.contains("王芳") && !found.contains("李娜"), "{found}");
+        let theirs = page(&server, &chengguan, "/teachers").await;
+        assert!(
+            theirs.contains("王芳") && !theirs.contains("赵敏"),
+            "{theirs}"
+        );
+        let response = post(
+            &server,
+            &center,
+            "/teachers/T01/edit",
+            &[
+                ("name", "王芳"),
+                ("email", "t01@example.org"),
+                ("school", "城关小学"),
+                ("max_visits_per_day", "3"),
+                ("available", "Mon-AM"),
+                ("available", "Mon-PM"),
+            ],
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 303);
+        let stored = rows(
+            db,
+            "SELECT CAST(max_visits_per_day AS TEXT) FROM staff WHERE id = 'T01'",
+        );
+        assert_eq!(stored, ["3"]);
         server.stop().await;
     });
 }

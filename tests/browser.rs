@@ -703,6 +703,20 @@ fn the_district_at_a_glance_on_a_phone_and_a_laptop() {
         shoot(&browser, "plan-form.png").await;
         open(
             &browser,
+            &format!("{base}/students/S001/edit"),
+            "fieldset.week-grid",
+        )
+        .await;
+        browser
+            .execute(
+                "document.querySelector('fieldset.week-grid').scrollIntoView();",
+                vec![],
+            )
+            .await
+            .unwrap();
+        shoot(&browser, "student-edit.png").await;
+        open(
+            &browser,
             &format!("{base}/school-calendar"),
             "table.month-grid",
         )

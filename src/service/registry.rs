@@ -203,6 +203,71 @@ pub async fn edit_student(
     Ok(student)
 }
 
+/// Whether the actor keeps the registers of `school`: coordinators and admins
+/// whose scope holds it.
+fn keeps_school(actor: &Actor, school: &str) -> bool {
+    use crate::domain::access::{Role, Scope};
+    matches!(actor.role, Role::Coordinator | Role::Admin)
+        && match &actor.scope {
+            Scope::District => true,
+            Scope::Schools { schools } => schools.iter().any(|s| s == school),
+            Scope::Teacher { .. } => false,
+        }
+}
+
+/// `edit_student` for the pages: the child's school, before and after, must be
+/// one the actor keeps; anyone else is told the child does not exist.
+pub async fn edit_student_as(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    student_id: &str,
+    changes: &Changes,
+) -> Result<Student, ServiceError> {
+    let mut tx = store.read().await?;
+    let current = people::student(&mut tx, student_id)
+        .await?
+        .ok_or_else(|| not_found("student", student_id))?;
+    tx.rollback().await?;
+    if !keeps_school(actor, &current.school) {
+        return Err(not_found("student", student_id));
+    }
+    if let Some(school) = changes.get("school")
+        && !keeps_school(actor, school)
+    {
+        return Err(ServiceError::invalid(
+            "school",
+            format!("{school} is not one of your schools"),
+        ));
+    }
+    edit_student(store, settings, actor, now, student_id, changes).await
+}
+
+/// `edit_teacher` for the pages, by the same rule.
+pub async fn edit_teacher_as(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    teacher_id: &str,
+    changes: &Changes,
+) -> Result<Teacher, ServiceError> {
+    let current = teacher(store, teacher_id).await?.teacher;
+    if !keeps_school(actor, &current.school) {
+        return Err(not_found("teacher", teacher_id));
+    }
+    if let Some(school) = changes.get("school")
+        && !keeps_school(actor, school)
+    {
+        return Err(ServiceError::invalid(
+            "school",
+            format!("{school} is not one of your schools"),
+        ));
+    }
+    edit_teacher(store, settings, actor, now, teacher_id, changes).await
+}
+
 /// A teacher's leave or a student's pause: no visits from `from` to `to`, both included.
 #[derive(Debug, Clone)]
 pub struct NewAbsence {

@@ -12,6 +12,7 @@ mod guard;
 mod imports;
 mod leave;
 mod pages;
+mod people;
 mod plan_form;
 mod record;
 mod school_calendar;
@@ -173,6 +174,15 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/", get(pages::home))
         .route("/students", get(pages::student_list))
+        .route(
+            "/students/{student_id}/edit",
+            get(people::student_form).post(people::student_save),
+        )
+        .route("/teachers", get(people::teachers))
+        .route(
+            "/teachers/{teacher_id}/edit",
+            get(people::teacher_form).post(people::teacher_save),
+        )
         .route("/students/{student_id}", get(pages::student))
         .route("/students/{student_id}/ledger.xlsx", get(pages::ledger))
         .route(

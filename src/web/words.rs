@@ -228,6 +228,19 @@ pub struct DashboardWords {
     pub no_backup: &'static str,
     pub save_plan: &'static str,
     pub templates: &'static str,
+    pub edit_student: &'static str,
+    pub edit_teacher: &'static str,
+    pub gender: &'static str,
+    /// female, male
+    pub genders: [&'static str; 2],
+    pub birth_date: &'static str,
+    pub student_status: &'static str,
+    /// active, paused, left
+    pub student_statuses: [&'static str; 3],
+    pub max_per_day: &'static str,
+    pub availability: &'static str,
+    pub teachers_title: &'static str,
+    pub teacher_id: &'static str,
 }
 
 pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
@@ -367,6 +380,17 @@ pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
     no_backup: "无备岗教师",
     save_plan: "保存方案",
     templates: "下载模板（Excel）",
+    edit_student: "修改学生信息",
+    edit_teacher: "修改教师信息",
+    gender: "性别",
+    genders: ["女", "男"],
+    birth_date: "出生日期",
+    student_status: "状态",
+    student_statuses: ["在册", "暂停", "离开"],
+    max_per_day: "每天最多送教次数",
+    availability: "可送教时段（点选）",
+    teachers_title: "教师",
+    teacher_id: "教师编号",
 };
 
 pub const BOARD_EN: DashboardWords = DashboardWords {
@@ -516,6 +540,17 @@ pub const BOARD_EN: DashboardWords = DashboardWords {
     no_backup: "No backup teacher",
     save_plan: "Save the plan",
     templates: "Templates (Excel)",
+    edit_student: "Edit the child's details",
+    edit_teacher: "Edit the teacher's details",
+    gender: "Gender",
+    genders: ["Female", "Male"],
+    birth_date: "Birth date",
+    student_status: "Status",
+    student_statuses: ["Active", "Paused", "Left"],
+    max_per_day: "At most visits a day",
+    availability: "Half-days available (tap)",
+    teachers_title: "Teachers",
+    teacher_id: "Teacher id",
 };
 
 /// The words of recording a visit and of a teacher's leave.

@@ -1,0 +1,477 @@
+//! Editing a child's and a teacher's details in the browser (`/students/{id}/edit`,
+//! `/teachers/{id}/edit`), availability as a week of half-days to tap; and the
+//! teachers' list with search. The rules are the spreadsheet's: a form is read
+//! as a row of the sheet, and a refusal is shown next to its field.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Weekday;
+use serde::Deserialize;
+
+use super::App;
+use super::pages::{UserBar, bar, failed, render, signed_in};
+use super::words::{Words, words};
+use crate::domain::slot::format_weekly_slots;
+use crate::domain::student::{Disability, Gender, StudentStatus};
+use crate::service::registry::{self, Changes};
+use crate::service::{Actor, ServiceError};
+use crate::store::people::Teacher;
+
+/// How a field is typed in.
+pub enum Input {
+    Text,
+    Date,
+    /// (value, label) choices; "" for none.
+    Choice(Vec<(String, String)>),
+}
+
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub input: Input,
+    pub problem: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "web/person_form.html")]
+struct PersonPage {
+    t: &'static Words,
+    user: Option<UserBar>,
+    title: String,
+    back: String,
+    action: String,
+    fields: Vec<Field>,
+    /// The half-days of the week: (weekday label, [(value like Mon-AM, slot label)]).
+    grid: Vec<(&'static str, Vec<(String, String)>)>,
+    available: BTreeSet<String>,
+    available_problem: Option<String>,
+    problem: Option<String>,
+}
+
+impl PersonPage {
+    fn ticked(&self, half_day: &str) -> bool {
+        self.available.contains(half_day)
+    }
+}
+
+/// The week's half-days to tap, Monday to Friday.
+fn week_grid(app: &App, t: &'static Words) -> Vec<(&'static str, Vec<(String, String)>)> {
+    let Ok(slots) = app.settings.slot_table() else {
+        return Vec::new();
+    };
+    let chinese = t.lang == "zh-CN";
+    [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+    ]
+    .into_iter()
+    .map(|day| {
+        let code = day.to_string();
+        let cells = slots
+            .names()
+            .into_iter()
+            .map(|slot| (format!("{code}-{slot}"), slots.label(slot, chinese)))
+            .collect();
+        (t.weekdays[day.num_days_from_monday() as usize], cells)
+    })
+    .collect()
+}
+
+fn choices<T: Copy>(
+    all: &[T],
+    code: impl Fn(T) -> &'static str,
+    label: impl Fn(T) -> String,
+) -> Vec<(String, String)> {
+    std::iter::once((String::new(), "—".to_string()))
+        .chain(all.iter().map(|v| (code(*v).to_string(), label(*v))))
+        .collect()
+}
+
+fn student_fields(t: &'static Words, values: &Changes) -> Vec<Field> {
+    let b = t.board;
+    let value = |name: &str| values.get(name).cloned().unwrap_or_default();
+    let field = |name: &'static str, label: &'static str, input: Input| Field {
+        name,
+        label,
+        value: value(name),
+        input,
+        problem: None,
+    };
+    vec![
+        field("name", b.student_name, Input::Text),
+        field("school", t.school, Input::Text),
+        field(
+            "gender",
+            b.gender,
+            Input::Choice(choices(Gender::ALL, Gender::code, |g| {
+                b.genders[usize::from(g == Gender::Male)].to_string()
+            })),
+        ),
+        field("birth_date", b.birth_date, Input::Date),
+        field(
+            "disability",
+            t.disability,
+            Input::Choice(choices(Disability::ALL, Disability::code, |d| {
+                t.disability(&d).to_string()
+            })),
+        ),
+        field("guardian_name", t.guardian, Input::Text),
+        field("guardian_phone", t.phone, Input::Text),
+        field("address", t.address, Input::Text),
+        field(
+            "status",
+            b.student_status,
+            Input::Choice(
+                StudentStatus::ALL
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (s.code().to_string(), b.student_statuses[i].to_string()))
+                    .collect(),
+            ),
+        ),
+    ]
+}
+
+fn teacher_fields(t: &'static Words, values: &Changes) -> Vec<Field> {
+    let b = t.board;
+    let value = |name: &str| values.get(name).cloned().unwrap_or_default();
+    let field = |name: &'static str, label: &'static str| Field {
+        name,
+        label,
+        value: value(name),
+        input: Input::Text,
+        problem: None,
+    };
+    vec![
+        field("name", b.student_name),
+        field("email", t.email),
+        field("school", t.school),
+        field("max_visits_per_day", b.max_per_day),
+    ]
+}
+
+/// A person's stored details as the form's text.
+async fn stored(app: &App, kind: Kind, id: &str) -> Result<Changes, ServiceError> {
+    let mut values = Changes::new();
+    match kind {
+        Kind::Student => {
+            let year = crate::domain::calendar::SchoolYear::containing(
+                app.now()
+                    .with_timezone(&app.settings.time_zone)
+                    .date_naive(),
+            );
+            let s = registry::student(&app.store, id, year).await?.student;
+            values.insert("name", s.name);
+            values.insert("school", s.school);
+            values.insert(
+                "gender",
+                s.gender.map(|g| g.code().to_string()).unwrap_or_default(),
+            );
+            values.insert(
+                "birth_date",
+                s.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+            );
+            values.insert(
+                "disability",
+                s.disability
+                    .map(|d| d.code().to_string())
+                    .unwrap_or_default(),
+            );
+            values.insert("guardian_name", s.guardian_name.unwrap_or_default());
+            values.insert("guardian_phone", s.guardian_phone.unwrap_or_default());
+            values.insert("address", s.address.unwrap_or_default());
+            values.insert("status", s.status.code().to_string());
+            values.insert("available", format_weekly_slots(&s.available));
+        }
+        Kind::Teacher => {
+            let t: Teacher = registry::teacher(&app.store, id).await?.teacher;
+            values.insert("name", t.name);
+            values.insert("email", t.email);
+            values.insert("school", t.school);
+            values.insert(
+                "max_visits_per_day",
+                t.max_visits_per_day
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+            );
+            values.insert("available", format_weekly_slots(&t.available));
+        }
+    }
+    Ok(values)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Student,
+    Teacher,
+}
+
+fn page(
+    app: &App,
+    actor: &Actor,
+    kind: Kind,
+    id: &str,
+    values: &Changes,
+    problems: Vec<(String, String)>,
+) -> Response {
+    let t = words(app.settings.locale);
+    let (mut fields, title, back, action) = match kind {
+        Kind::Student => (
+            student_fields(t, values),
+            format!("{} · {id}", t.board.edit_student),
+            format!("/students/{id}"),
+            format!("/students/{id}/edit"),
+        ),
+        Kind::Teacher => (
+            teacher_fields(t, values),
+            format!("{} · {id}", t.board.edit_teacher),
+            "/teachers".to_string(),
+            format!("/teachers/{id}/edit"),
+        ),
+    };
+    let mut problem = None;
+    let mut available_problem = None;
+    for (field, reason) in problems {
+        match fields.iter_mut().find(|f| f.name == field) {
+            Some(f) => f.problem = Some(reason),
+            None if field == "available" => available_problem = Some(reason),
+            None => problem = Some(reason),
+        }
+    }
+    let status = if problem.is_some()
+        || available_problem.is_some()
+        || fields.iter().any(|f| f.problem.is_some())
+    {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let available = values
+        .get("available")
+        .map(|a| a.split_whitespace().map(String::from).collect())
+        .unwrap_or_default();
+    render(
+        status,
+        &PersonPage {
+            t,
+            user: bar(actor),
+            title,
+            back,
+            action,
+            fields,
+            grid: week_grid(app, t),
+            available,
+            available_problem,
+            problem,
+        },
+    )
+}
+
+async fn show(app: Arc<App>, headers: HeaderMap, kind: Kind, id: String) -> Response {
+    let here = match kind {
+        Kind::Student => format!("/students/{id}/edit"),
+        Kind::Teacher => format!("/teachers/{id}/edit"),
+    };
+    let (actor, _) = match signed_in(&app, &headers, &here).await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    if !matches!(
+        actor.role,
+        crate::domain::access::Role::Coordinator | crate::domain::access::Role::Admin
+    ) {
+        let what = if kind == Kind::Student {
+            "student"
+        } else {
+            "teacher"
+        };
+        return failed(&app, bar(&actor), ServiceError::NotFound { what, id });
+    }
+    match stored(&app, kind, &id).await {
+        Ok(values) => page(&app, &actor, kind, &id, &values, Vec::new()),
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
+
+/// The form's fields as changes: every field given, the half-days ticked.
+fn changes_from(body: &[u8], names: &[&'static str]) -> Changes {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let mut changes = Changes::new();
+    for name in names {
+        if let Some((_, value)) = pairs.iter().find(|(k, _)| k == name) {
+            changes.insert(name, value.trim().to_string());
+        }
+    }
+    let ticked: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "available")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    changes.insert("available", ticked.join(" "));
+    changes
+}
+
+async fn save(app: Arc<App>, headers: HeaderMap, kind: Kind, id: String, body: Bytes) -> Response {
+    let here = match kind {
+        Kind::Student => format!("/students/{id}/edit"),
+        Kind::Teacher => format!("/teachers/{id}/edit"),
+    };
+    let (actor, _) = match signed_in(&app, &headers, &here).await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let now = app.now();
+    let (result, changes, done) = match kind {
+        Kind::Student => {
+            let names = [
+                "name",
+                "school",
+                "gender",
+                "birth_date",
+                "disability",
+                "guardian_name",
+                "guardian_phone",
+                "address",
+                "status",
+            ];
+            let changes = changes_from(&body, &names);
+            let result =
+                registry::edit_student_as(&app.store, &app.settings, &actor, now, &id, &changes)
+                    .await
+                    .map(|_| ());
+            (result, changes, format!("/students/{id}"))
+        }
+        Kind::Teacher => {
+            let names = ["name", "email", "school", "max_visits_per_day"];
+            let changes = changes_from(&body, &names);
+            let result =
+                registry::edit_teacher_as(&app.store, &app.settings, &actor, now, &id, &changes)
+                    .await
+                    .map(|_| ());
+            (result, changes, "/teachers".to_string())
+        }
+    };
+    match result {
+        Ok(()) => Redirect::to(&done).into_response(),
+        Err(ServiceError::Invalid(problems)) => {
+            let problems = problems.into_iter().map(|p| (p.field, p.reason)).collect();
+            page(&app, &actor, kind, &id, &changes, problems)
+        }
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
+
+pub async fn student_form(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    show(app, headers, Kind::Student, id).await
+}
+
+pub async fn student_save(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    save(app, headers, Kind::Student, id, body).await
+}
+
+pub async fn teacher_form(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    show(app, headers, Kind::Teacher, id).await
+}
+
+pub async fn teacher_save(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    save(app, headers, Kind::Teacher, id, body).await
+}
+
+#[derive(Template)]
+#[template(path = "web/teachers.html")]
+struct TeachersPage {
+    t: &'static Words,
+    user: Option<UserBar>,
+    teachers: Vec<Teacher>,
+    total: usize,
+    q: String,
+    may_edit: bool,
+}
+
+#[derive(Deserialize)]
+pub struct TeacherSearch {
+    #[serde(default)]
+    q: String,
+}
+
+/// The teachers of the schools one may see, searched by name, id or school.
+pub async fn teachers(
+    State(app): State<Arc<App>>,
+    Query(search): Query<TeacherSearch>,
+    headers: HeaderMap,
+) -> Response {
+    use crate::domain::access::{Role, Scope};
+    let (actor, _) = match signed_in(&app, &headers, "/teachers").await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    if actor.role == Role::Teacher {
+        return failed(
+            &app,
+            bar(&actor),
+            ServiceError::Forbidden("the teachers' list".into()),
+        );
+    }
+    let all = match registry::teachers(&app.store, None).await {
+        Ok(all) => all,
+        Err(error) => return failed(&app, bar(&actor), error),
+    };
+    let mine: Vec<Teacher> = all
+        .into_iter()
+        .filter(|t| match &actor.scope {
+            Scope::District => true,
+            Scope::Schools { schools } => schools.contains(&t.school),
+            Scope::Teacher { .. } => false,
+        })
+        .collect();
+    let total = mine.len();
+    let q = search.q.trim().to_lowercase();
+    let teachers = mine
+        .into_iter()
+        .filter(|t| {
+            q.is_empty()
+                || t.name.to_lowercase().contains(&q)
+                || t.teacher_id.to_lowercase().contains(&q)
+                || t.school.to_lowercase().contains(&q)
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &TeachersPage {
+            t: words(app.settings.locale),
+            user: bar(&actor),
+            teachers,
+            total,
+            q: search.q,
+            may_edit: matches!(actor.role, Role::Coordinator | Role::Admin),
+        },
+    )
+}
