@@ -405,6 +405,36 @@ fn a_childs_and_a_teachers_details_are_edited_in_the_browser(db: &TestDb) {
             "SELECT CAST(max_visits_per_day AS TEXT) FROM staff WHERE id = 'T01'",
         );
         assert_eq!(stored, ["3"]);
+
+        // Pauses: added, ended today, removed when entered by mistake.
+        let pause = |from: &'static str, to: &'static str| {
+            post(&server, &chengguan, "/students/S001/pauses", &[("from", from), ("to", to), ("reason", "住院")]).send()
+        };
+        assert_eq!(pause("2026-11-23", "2026-12-18").await.unwrap().status(), 303);
+        assert_eq!(pause("2027-01-04", "2027-01-08").await.unwrap().status(), 303);
+        let refused = pause("2026-12-18", "2026-12-01").await.unwrap();
+        assert_eq!(refused.headers()["location"], "/students/S001/edit?absence_problem=1#absences");
+        let ids = rows(db, "SELECT CAST(id AS TEXT) FROM student_pauses WHERE student_id = 'S001' ORDER BY start_date");
+        assert_eq!(ids.len(), 2, "{ids:?}");
+        let response = post(&server, &chengguan, &format!("/students/S001/pauses/{}/end", ids[0]), &[]).send().await.unwrap();
+        assert_eq!(response.status(), 303);
+        let response = post(&server, &chengguan, &format!("/students/S001/pauses/{}/remove", ids[1]), &[]).send().await.unwrap();
+        assert_eq!(response.status(), 303);
+        let left = rows(db, "SELECT CAST(end_date AS TEXT) FROM student_pauses WHERE student_id = 'S001'");
+        assert_eq!(left, ["2026-11-30"], "ended today; the other removed");
+        // A teacher's leave, entered by a coordinator: approved as it is made.
+        let response = post(&server, &center, "/teachers/T01/leave", &[("from", "2026-12-14"), ("to", "2026-12-15"), ("reason", "培训")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        let leave = page(&server, &center, "/teachers/T01/edit").await;
+        assert!(leave.contains("2026-12-14") && leave.contains("培训"), "{leave}");
+        let refused = post(&server, &dongshan, "/teachers/T01/leave", &[("from", "2026-12-14"), ("to", "2026-12-15")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 404, "not a supervisor's");
         server.stop().await;
     });
 }

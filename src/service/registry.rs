@@ -268,6 +268,77 @@ pub async fn edit_teacher_as(
     edit_teacher(store, settings, actor, now, teacher_id, changes).await
 }
 
+/// Whether the actor keeps the absence's person's school; else not found.
+async fn kept_person(
+    store: &Store,
+    actor: &Actor,
+    kind: AbsenceKind,
+    person: &str,
+) -> Result<(), ServiceError> {
+    let mut tx = store.read().await?;
+    let school = match kind {
+        AbsenceKind::TeacherLeave => people::teacher(&mut tx, person).await?.map(|t| t.school),
+        AbsenceKind::StudentPause => people::student(&mut tx, person).await?.map(|s| s.school),
+    };
+    tx.rollback().await?;
+    if school.is_some_and(|school| keeps_school(actor, &school)) {
+        Ok(())
+    } else {
+        Err(match kind {
+            AbsenceKind::TeacherLeave => not_found("teacher", person),
+            AbsenceKind::StudentPause => not_found("student", person),
+        })
+    }
+}
+
+/// `add_absence` for the pages: coordinators and admins of the person's school.
+pub async fn add_absence_as(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    absence: &NewAbsence,
+) -> Result<(), ServiceError> {
+    kept_person(store, actor, absence.kind, &absence.person_id).await?;
+    add_absence(store, actor, now, absence).await
+}
+
+/// One pause or leave of a person.
+#[derive(Debug, Clone, Copy)]
+pub struct AbsenceRef<'a> {
+    pub kind: AbsenceKind,
+    pub person: &'a str,
+    pub id: i64,
+}
+
+/// Ends a running pause or leave with today as its last day, or removes one
+/// entered by mistake.
+pub async fn end_or_remove_absence(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    absence: AbsenceRef<'_>,
+    remove: bool,
+) -> Result<(), ServiceError> {
+    let AbsenceRef { kind, person, id } = absence;
+    kept_person(store, actor, kind, person).await?;
+    let today = now.with_timezone(&settings.time_zone).date_naive();
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let done = if remove {
+        people::remove_absence(&mut tx, kind, person, id).await?
+    } else {
+        people::end_absence(&mut tx, kind, person, id, today).await?
+    };
+    if !done {
+        return Err(ServiceError::NotFound {
+            what: "pause or leave still running",
+            id: id.to_string(),
+        });
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A teacher's leave or a student's pause: no visits from `from` to `to`, both included.
 #[derive(Debug, Clone)]
 pub struct NewAbsence {

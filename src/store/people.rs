@@ -512,6 +512,62 @@ pub async fn add_absence(
     Ok(row.id)
 }
 
+fn absence_table(kind: AbsenceKind) -> (&'static str, &'static str, &'static str) {
+    match kind {
+        AbsenceKind::TeacherLeave => ("teacher_leaves", "teacher_id", "teacher_leave"),
+        AbsenceKind::StudentPause => ("student_pauses", "student_id", "student_pause"),
+    }
+}
+
+/// Ends an absence of `person` on `last_day` (a pause the family ends early);
+/// false when there is no such absence or it ends before then already.
+pub async fn end_absence(
+    tx: &mut Tx,
+    kind: AbsenceKind,
+    person: &str,
+    id: i64,
+    last_day: NaiveDate,
+) -> StoreResult<bool> {
+    let (table, column, entity) = absence_table(kind);
+    let changed = tx
+        .execute(
+            sqlx::AssertSqlSafe(format!(
+                "UPDATE {table} SET end_date = $3
+                 WHERE id = $1 AND {column} = $2 AND start_date <= $3 AND end_date > $3"
+            )),
+            args![id, person, last_day],
+        )
+        .await?;
+    if changed > 0 {
+        let detail = serde_json::json!({ "person": person, "end": last_day });
+        audit::record(tx, "end", entity, &id.to_string(), detail).await?;
+    }
+    Ok(changed > 0)
+}
+
+/// Removes an absence entered by mistake; the audit row keeps what it was.
+pub async fn remove_absence(
+    tx: &mut Tx,
+    kind: AbsenceKind,
+    person: &str,
+    id: i64,
+) -> StoreResult<bool> {
+    let (table, column, entity) = absence_table(kind);
+    let removed = tx
+        .execute(
+            sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE id = $1 AND {column} = $2"
+            )),
+            args![id, person],
+        )
+        .await?;
+    if removed > 0 {
+        let detail = serde_json::json!({ "person": person });
+        audit::record(tx, "remove", entity, &id.to_string(), detail).await?;
+    }
+    Ok(removed > 0)
+}
+
 /// Approved leave: what planning avoids.
 pub async fn teacher_leaves(tx: &mut Tx, teacher_id: Option<&str>) -> StoreResult<Vec<Absence>> {
     tx.fetch_all(

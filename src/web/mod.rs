@@ -178,6 +178,24 @@ pub fn router(app: Arc<App>) -> Router {
             "/students/{student_id}/edit",
             get(people::student_form).post(people::student_save),
         )
+        .route("/students/{student_id}/pauses", post(people::add_pause))
+        .route(
+            "/students/{student_id}/pauses/{absence}/end",
+            post(people::end_pause),
+        )
+        .route(
+            "/students/{student_id}/pauses/{absence}/remove",
+            post(people::remove_pause),
+        )
+        .route("/teachers/{teacher_id}/leave", post(people::add_leave))
+        .route(
+            "/teachers/{teacher_id}/leave/{absence}/end",
+            post(people::end_leave),
+        )
+        .route(
+            "/teachers/{teacher_id}/leave/{absence}/remove",
+            post(people::remove_leave),
+        )
         .route("/teachers", get(people::teachers))
         .route(
             "/teachers/{teacher_id}/edit",

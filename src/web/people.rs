@@ -21,7 +21,7 @@ use crate::domain::slot::format_weekly_slots;
 use crate::domain::student::{Disability, Gender, StudentStatus};
 use crate::service::registry::{self, Changes};
 use crate::service::{Actor, ServiceError};
-use crate::store::people::Teacher;
+use crate::store::people::{Absence, AbsenceKind, Teacher};
 
 /// How a field is typed in.
 pub enum Input {
@@ -53,6 +53,11 @@ struct PersonPage {
     available: BTreeSet<String>,
     available_problem: Option<String>,
     problem: Option<String>,
+    /// The person's pauses (a child) or approved leave (a teacher).
+    absences: Vec<Absence>,
+    absences_title: &'static str,
+    /// Where the absences' forms post: `/students/S001/pauses`.
+    absence_base: String,
 }
 
 impl PersonPage {
@@ -160,9 +165,10 @@ fn teacher_fields(t: &'static Words, values: &Changes) -> Vec<Field> {
     ]
 }
 
-/// A person's stored details as the form's text.
-async fn stored(app: &App, kind: Kind, id: &str) -> Result<Changes, ServiceError> {
+/// A person's stored details as the form's text, and their absences.
+async fn stored(app: &App, kind: Kind, id: &str) -> Result<(Changes, Vec<Absence>), ServiceError> {
     let mut values = Changes::new();
+    let absences;
     match kind {
         Kind::Student => {
             let year = crate::domain::calendar::SchoolYear::containing(
@@ -170,7 +176,9 @@ async fn stored(app: &App, kind: Kind, id: &str) -> Result<Changes, ServiceError
                     .with_timezone(&app.settings.time_zone)
                     .date_naive(),
             );
-            let s = registry::student(&app.store, id, year).await?.student;
+            let detail = registry::student(&app.store, id, year).await?;
+            absences = detail.pauses;
+            let s = detail.student;
             values.insert("name", s.name);
             values.insert("school", s.school);
             values.insert(
@@ -194,7 +202,9 @@ async fn stored(app: &App, kind: Kind, id: &str) -> Result<Changes, ServiceError
             values.insert("available", format_weekly_slots(&s.available));
         }
         Kind::Teacher => {
-            let t: Teacher = registry::teacher(&app.store, id).await?.teacher;
+            let detail = registry::teacher(&app.store, id).await?;
+            absences = detail.leave;
+            let t: Teacher = detail.teacher;
             values.insert("name", t.name);
             values.insert("email", t.email);
             values.insert("school", t.school);
@@ -207,7 +217,7 @@ async fn stored(app: &App, kind: Kind, id: &str) -> Result<Changes, ServiceError
             values.insert("available", format_weekly_slots(&t.available));
         }
     }
-    Ok(values)
+    Ok((values, absences))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -221,10 +231,14 @@ fn page(
     actor: &Actor,
     kind: Kind,
     id: &str,
-    values: &Changes,
+    (values, absences): (&Changes, Vec<Absence>),
     problems: Vec<(String, String)>,
 ) -> Response {
     let t = words(app.settings.locale);
+    let (absences_title, absence_base) = match kind {
+        Kind::Student => (t.board.pauses_title, format!("/students/{id}/pauses")),
+        Kind::Teacher => (t.board.leave_title, format!("/teachers/{id}/leave")),
+    };
     let (mut fields, title, back, action) = match kind {
         Kind::Student => (
             student_fields(t, values),
@@ -273,11 +287,26 @@ fn page(
             available,
             available_problem,
             problem,
+            absences,
+            absences_title,
+            absence_base,
         },
     )
 }
 
-async fn show(app: Arc<App>, headers: HeaderMap, kind: Kind, id: String) -> Response {
+/// After a pause or leave was refused: its dates were not in order.
+#[derive(Deserialize)]
+pub struct FormQuery {
+    absence_problem: Option<String>,
+}
+
+async fn show(
+    app: Arc<App>,
+    headers: HeaderMap,
+    kind: Kind,
+    id: String,
+    query: FormQuery,
+) -> Response {
     let here = match kind {
         Kind::Student => format!("/students/{id}/edit"),
         Kind::Teacher => format!("/teachers/{id}/edit"),
@@ -298,7 +327,22 @@ async fn show(app: Arc<App>, headers: HeaderMap, kind: Kind, id: String) -> Resp
         return failed(&app, bar(&actor), ServiceError::NotFound { what, id });
     }
     match stored(&app, kind, &id).await {
-        Ok(values) => page(&app, &actor, kind, &id, &values, Vec::new()),
+        Ok((values, absences)) => {
+            let problems = query
+                .absence_problem
+                .map(|_| {
+                    (
+                        String::new(),
+                        words(app.settings.locale)
+                            .record
+                            .leave_dates_rule
+                            .to_string(),
+                    )
+                })
+                .into_iter()
+                .collect();
+            page(&app, &actor, kind, &id, (&values, absences), problems)
+        }
         Err(error) => failed(&app, bar(&actor), error),
     }
 }
@@ -365,7 +409,11 @@ async fn save(app: Arc<App>, headers: HeaderMap, kind: Kind, id: String, body: B
         Ok(()) => Redirect::to(&done).into_response(),
         Err(ServiceError::Invalid(problems)) => {
             let problems = problems.into_iter().map(|p| (p.field, p.reason)).collect();
-            page(&app, &actor, kind, &id, &changes, problems)
+            let absences = stored(&app, kind, &id)
+                .await
+                .map(|(_, a)| a)
+                .unwrap_or_default();
+            page(&app, &actor, kind, &id, (&changes, absences), problems)
         }
         Err(error) => failed(&app, bar(&actor), error),
     }
@@ -374,9 +422,10 @@ async fn save(app: Arc<App>, headers: HeaderMap, kind: Kind, id: String, body: B
 pub async fn student_form(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
+    Query(query): Query<FormQuery>,
     headers: HeaderMap,
 ) -> Response {
-    show(app, headers, Kind::Student, id).await
+    show(app, headers, Kind::Student, id, query).await
 }
 
 pub async fn student_save(
@@ -391,9 +440,10 @@ pub async fn student_save(
 pub async fn teacher_form(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
+    Query(query): Query<FormQuery>,
     headers: HeaderMap,
 ) -> Response {
-    show(app, headers, Kind::Teacher, id).await
+    show(app, headers, Kind::Teacher, id, query).await
 }
 
 pub async fn teacher_save(
@@ -474,4 +524,141 @@ pub async fn teachers(
             may_edit: matches!(actor.role, Role::Coordinator | Role::Admin),
         },
     )
+}
+
+#[derive(Deserialize)]
+pub struct AbsenceFields {
+    from: String,
+    to: String,
+    #[serde(default)]
+    reason: String,
+}
+
+fn person_page(kind: Kind, id: &str) -> String {
+    match kind {
+        Kind::Student => format!("/students/{id}/edit"),
+        Kind::Teacher => format!("/teachers/{id}/edit"),
+    }
+}
+
+fn absence_kind(kind: Kind) -> AbsenceKind {
+    match kind {
+        Kind::Student => AbsenceKind::StudentPause,
+        Kind::Teacher => AbsenceKind::TeacherLeave,
+    }
+}
+
+async fn add_absence(
+    app: Arc<App>,
+    headers: HeaderMap,
+    kind: Kind,
+    id: String,
+    fields: AbsenceFields,
+) -> Response {
+    let back = person_page(kind, &id);
+    let (actor, _) = match signed_in(&app, &headers, &back).await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let day = |text: &str| chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
+    let (Some(from), Some(to)) = (day(&fields.from), day(&fields.to)) else {
+        return Redirect::to(&format!("{back}?absence_problem=1#absences")).into_response();
+    };
+    let absence = registry::NewAbsence {
+        kind: absence_kind(kind),
+        person_id: id.clone(),
+        from,
+        to,
+        reason: fields.reason.trim().to_string(),
+    };
+    match registry::add_absence_as(&app.store, &actor, app.now(), &absence).await {
+        Ok(()) => Redirect::to(&format!("{back}#absences")).into_response(),
+        Err(ServiceError::Invalid(_)) => {
+            Redirect::to(&format!("{back}?absence_problem=1#absences")).into_response()
+        }
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
+
+async fn change_absence(
+    app: Arc<App>,
+    headers: HeaderMap,
+    kind: Kind,
+    id: String,
+    absence_id: i64,
+    remove: bool,
+) -> Response {
+    let back = person_page(kind, &id);
+    let (actor, _) = match signed_in(&app, &headers, &back).await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let absence = registry::AbsenceRef {
+        kind: absence_kind(kind),
+        person: &id,
+        id: absence_id,
+    };
+    match registry::end_or_remove_absence(
+        &app.store,
+        &app.settings,
+        &actor,
+        app.now(),
+        absence,
+        remove,
+    )
+    .await
+    {
+        Ok(()) => Redirect::to(&format!("{back}#absences")).into_response(),
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
+
+pub async fn add_pause(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    axum::extract::Form(fields): axum::extract::Form<AbsenceFields>,
+) -> Response {
+    add_absence(app, headers, Kind::Student, id, fields).await
+}
+
+pub async fn add_leave(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    axum::extract::Form(fields): axum::extract::Form<AbsenceFields>,
+) -> Response {
+    add_absence(app, headers, Kind::Teacher, id, fields).await
+}
+
+pub async fn end_pause(
+    State(app): State<Arc<App>>,
+    Path((id, absence)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Response {
+    change_absence(app, headers, Kind::Student, id, absence, false).await
+}
+
+pub async fn remove_pause(
+    State(app): State<Arc<App>>,
+    Path((id, absence)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Response {
+    change_absence(app, headers, Kind::Student, id, absence, true).await
+}
+
+pub async fn end_leave(
+    State(app): State<Arc<App>>,
+    Path((id, absence)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Response {
+    change_absence(app, headers, Kind::Teacher, id, absence, false).await
+}
+
+pub async fn remove_leave(
+    State(app): State<Arc<App>>,
+    Path((id, absence)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Response {
+    change_absence(app, headers, Kind::Teacher, id, absence, true).await
 }

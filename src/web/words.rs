@@ -241,6 +241,9 @@ pub struct DashboardWords {
     pub availability: &'static str,
     pub teachers_title: &'static str,
     pub teacher_id: &'static str,
+    pub end_today: &'static str,
+    pub remove: &'static str,
+    pub add_absence: &'static str,
 }
 
 pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
@@ -391,6 +394,9 @@ pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
     availability: "可送教时段（点选）",
     teachers_title: "教师",
     teacher_id: "教师编号",
+    end_today: "今天结束",
+    remove: "删除（录错了）",
+    add_absence: "添加",
 };
 
 pub const BOARD_EN: DashboardWords = DashboardWords {
@@ -551,6 +557,9 @@ pub const BOARD_EN: DashboardWords = DashboardWords {
     availability: "Half-days available (tap)",
     teachers_title: "Teachers",
     teacher_id: "Teacher id",
+    end_today: "End it today",
+    remove: "Remove (entered by mistake)",
+    add_absence: "Add",
 };
 
 /// The words of recording a visit and of a teacher's leave.
