@@ -406,6 +406,35 @@ fn a_childs_and_a_teachers_details_are_edited_in_the_browser(db: &TestDb) {
         );
         assert_eq!(stored, ["3"]);
 
+        // A new child, registered in a form; the same id again is told, not stored twice.
+        let new_child = [
+            ("student_id", "S010"),
+            ("name", "陈晨"),
+            ("school", "城关小学"),
+            ("guardian_phone", "13700137000"),
+            ("status", "active"),
+            ("available", "Wed-PM"),
+        ];
+        let response = post(&server, &chengguan, "/students/new", &new_child).send().await.unwrap();
+        assert_eq!(response.status(), 303);
+        assert_eq!(response.headers()["location"], "/students/S010");
+        let again = post(&server, &chengguan, "/students/new", &new_child).send().await.unwrap();
+        assert_eq!(again.status(), 422);
+        let other_school = [("student_id", "S011"), ("name", "刘洋"), ("school", "东山小学")];
+        let refused = post(&server, &chengguan, "/students/new", &other_school).send().await.unwrap();
+        assert_eq!(refused.status(), 422, "not into a school one does not keep");
+        let teacher = [
+            ("teacher_id", "T09"),
+            ("name", "周静"),
+            ("email", "zhoujing@example.org"),
+            ("school", "城关小学"),
+            ("available", "Mon-AM"),
+        ];
+        let response = post(&server, &center, "/teachers/new", &teacher).send().await.unwrap();
+        assert_eq!(response.status(), 303);
+        let registered = rows(db, "SELECT name FROM students WHERE id = 'S010' UNION ALL SELECT name FROM staff WHERE id = 'T09'");
+        assert_eq!(registered, ["陈晨", "周静"]);
+
         // Pauses: added, ended today, removed when entered by mistake.
         let pause = |from: &'static str, to: &'static str| {
             post(&server, &chengguan, "/students/S001/pauses", &[("from", from), ("to", to), ("reason", "住院")]).send()

@@ -244,6 +244,49 @@ pub async fn edit_student_as(
     edit_student(store, settings, actor, now, student_id, changes).await
 }
 
+/// A child or a teacher, for what applies to both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonKind {
+    Student,
+    Teacher,
+}
+
+/// Registers a new child or teacher from a form's fields (read as a sheet's
+/// row), in a school the actor keeps.
+pub async fn register_as(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    kind: PersonKind,
+    changes: &Changes,
+) -> Result<String, ServiceError> {
+    let school = changes.get("school").cloned().unwrap_or_default();
+    if !school.is_empty() && !keeps_school(actor, &school) {
+        return Err(ServiceError::invalid(
+            "school",
+            format!("{school} is not one of your schools"),
+        ));
+    }
+    let slots = settings.slot_table().map_err(ServiceError::Settings)?;
+    match kind {
+        PersonKind::Student => {
+            let student = merged(Vec::new(), changes, |fields| {
+                records::student(fields, &slots)
+            })?;
+            register_student(store, actor, now, &student).await?;
+            Ok(student.student_id)
+        }
+        PersonKind::Teacher => {
+            let teacher = merged(Vec::new(), changes, |fields| {
+                records::teacher(fields, &slots)
+            })?;
+            register_teacher(store, actor, now, &teacher).await?;
+            Ok(teacher.teacher_id)
+        }
+    }
+}
+
 /// `edit_teacher` for the pages, by the same rule.
 pub async fn edit_teacher_as(
     store: &Store,

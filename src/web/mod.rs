@@ -175,6 +175,14 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", get(pages::home))
         .route("/students", get(pages::student_list))
         .route(
+            "/students/new",
+            get(people::new_student).post(people::register_student),
+        )
+        .route(
+            "/teachers/new",
+            get(people::new_teacher).post(people::register_teacher),
+        )
+        .route(
             "/students/{student_id}/edit",
             get(people::student_form).post(people::student_save),
         )

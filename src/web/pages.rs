@@ -340,6 +340,8 @@ struct HomePage {
     schools: Vec<String>,
     statuses: [Status; 4],
     search: StudentSearch,
+    /// Coordinators and admins register children.
+    may_register: bool,
 }
 
 #[derive(Template)]
@@ -467,6 +469,11 @@ pub async fn student_list(
                         Status::Unreachable,
                     ],
                     search,
+                    may_register: matches!(
+                        actor.role,
+                        crate::domain::access::Role::Coordinator
+                            | crate::domain::access::Role::Admin
+                    ),
                 },
             )
         }

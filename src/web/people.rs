@@ -220,11 +220,7 @@ async fn stored(app: &App, kind: Kind, id: &str) -> Result<(Changes, Vec<Absence
     Ok((values, absences))
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Student,
-    Teacher,
-}
+use crate::service::registry::PersonKind as Kind;
 
 fn page(
     app: &App,
@@ -292,6 +288,181 @@ fn page(
             absence_base,
         },
     )
+}
+
+/// A form for a new person: their id first, the rest empty.
+fn new_page(
+    app: &App,
+    actor: &Actor,
+    kind: Kind,
+    values: &Changes,
+    problems: Vec<(String, String)>,
+) -> Response {
+    let t = words(app.settings.locale);
+    let (id_field, id_label, mut fields, title, back, action) = match kind {
+        Kind::Student => (
+            "student_id",
+            t.board.student_id,
+            student_fields(t, values),
+            t.board.new_student,
+            "/students",
+            "/students/new",
+        ),
+        Kind::Teacher => (
+            "teacher_id",
+            t.board.teacher_id,
+            teacher_fields(t, values),
+            t.board.new_teacher,
+            "/teachers",
+            "/teachers/new",
+        ),
+    };
+    fields.insert(
+        0,
+        Field {
+            name: id_field,
+            label: id_label,
+            value: values.get(id_field).cloned().unwrap_or_default(),
+            input: Input::Text,
+            problem: None,
+        },
+    );
+    let mut problem = None;
+    let mut available_problem = None;
+    for (field, reason) in problems {
+        match fields.iter_mut().find(|f| f.name == field) {
+            Some(f) => f.problem = Some(reason),
+            None if field == "available" => available_problem = Some(reason),
+            None => problem = Some(reason),
+        }
+    }
+    let status = if problem.is_some()
+        || available_problem.is_some()
+        || fields.iter().any(|f| f.problem.is_some())
+    {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(
+        status,
+        &PersonPage {
+            t,
+            user: bar(actor),
+            title: title.to_string(),
+            back: back.to_string(),
+            action: action.to_string(),
+            fields,
+            grid: week_grid(app, t),
+            available: values
+                .get("available")
+                .map(|a| a.split_whitespace().map(String::from).collect())
+                .unwrap_or_default(),
+            available_problem,
+            problem,
+            absences: Vec::new(),
+            absences_title: "",
+            absence_base: String::new(),
+        },
+    )
+}
+
+async fn new_form(app: Arc<App>, headers: HeaderMap, kind: Kind) -> Response {
+    let here = match kind {
+        Kind::Student => "/students/new",
+        Kind::Teacher => "/teachers/new",
+    };
+    let (actor, _) = match signed_in(&app, &headers, here).await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    if !matches!(
+        actor.role,
+        crate::domain::access::Role::Coordinator | crate::domain::access::Role::Admin
+    ) {
+        return failed(
+            &app,
+            bar(&actor),
+            ServiceError::Forbidden("registers are the coordinators'".into()),
+        );
+    }
+    new_page(&app, &actor, kind, &Changes::new(), Vec::new())
+}
+
+async fn register(app: Arc<App>, headers: HeaderMap, kind: Kind, body: Bytes) -> Response {
+    let here = match kind {
+        Kind::Student => "/students/new",
+        Kind::Teacher => "/teachers/new",
+    };
+    let (actor, _) = match signed_in(&app, &headers, here).await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let names: &[&'static str] = match kind {
+        Kind::Student => &[
+            "student_id",
+            "name",
+            "school",
+            "gender",
+            "birth_date",
+            "disability",
+            "guardian_name",
+            "guardian_phone",
+            "address",
+            "status",
+        ],
+        Kind::Teacher => &[
+            "teacher_id",
+            "name",
+            "email",
+            "school",
+            "max_visits_per_day",
+        ],
+    };
+    let changes = changes_from(&body, names);
+    match registry::register_as(&app.store, &app.settings, &actor, app.now(), kind, &changes).await
+    {
+        Ok(id) => match kind {
+            Kind::Student => Redirect::to(&format!("/students/{id}")).into_response(),
+            Kind::Teacher => Redirect::to("/teachers").into_response(),
+        },
+        Err(ServiceError::Invalid(problems)) => {
+            let problems = problems.into_iter().map(|p| (p.field, p.reason)).collect();
+            new_page(&app, &actor, kind, &changes, problems)
+        }
+        Err(error @ ServiceError::Conflict { .. }) => new_page(
+            &app,
+            &actor,
+            kind,
+            &changes,
+            vec![(String::new(), error.to_string())],
+        ),
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
+
+pub async fn new_student(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    new_form(app, headers, Kind::Student).await
+}
+
+pub async fn register_student(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    register(app, headers, Kind::Student, body).await
+}
+
+pub async fn new_teacher(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    new_form(app, headers, Kind::Teacher).await
+}
+
+pub async fn register_teacher(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    register(app, headers, Kind::Teacher, body).await
 }
 
 /// After a pause or leave was refused: its dates were not in order.

@@ -244,6 +244,9 @@ pub struct DashboardWords {
     pub end_today: &'static str,
     pub remove: &'static str,
     pub add_absence: &'static str,
+    pub new_student: &'static str,
+    pub new_teacher: &'static str,
+    pub student_id: &'static str,
 }
 
 pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
@@ -397,6 +400,9 @@ pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
     end_today: "今天结束",
     remove: "删除（录错了）",
     add_absence: "添加",
+    new_student: "新增学生",
+    new_teacher: "新增教师",
+    student_id: "学生编号",
 };
 
 pub const BOARD_EN: DashboardWords = DashboardWords {
@@ -560,6 +566,9 @@ pub const BOARD_EN: DashboardWords = DashboardWords {
     end_today: "End it today",
     remove: "Remove (entered by mistake)",
     add_absence: "Add",
+    new_student: "Register a child",
+    new_teacher: "Register a teacher",
+    student_id: "Student id",
 };
 
 /// The words of recording a visit and of a teacher's leave.
