@@ -225,22 +225,8 @@ pub async fn edit_student_as(
     student_id: &str,
     changes: &Changes,
 ) -> Result<Student, ServiceError> {
-    let mut tx = store.read().await?;
-    let current = people::student(&mut tx, student_id)
-        .await?
-        .ok_or_else(|| not_found("student", student_id))?;
-    tx.rollback().await?;
-    if !keeps_school(actor, &current.school) {
-        return Err(not_found("student", student_id));
-    }
-    if let Some(school) = changes.get("school")
-        && !keeps_school(actor, school)
-    {
-        return Err(ServiceError::invalid(
-            "school",
-            format!("{school} is not one of your schools"),
-        ));
-    }
+    kept_person(store, actor, PersonKind::Student, student_id).await?;
+    check_school(actor, changes)?;
     edit_student(store, settings, actor, now, student_id, changes).await
 }
 
@@ -296,41 +282,50 @@ pub async fn edit_teacher_as(
     teacher_id: &str,
     changes: &Changes,
 ) -> Result<Teacher, ServiceError> {
-    let current = teacher(store, teacher_id).await?.teacher;
-    if !keeps_school(actor, &current.school) {
-        return Err(not_found("teacher", teacher_id));
-    }
-    if let Some(school) = changes.get("school")
-        && !keeps_school(actor, school)
-    {
-        return Err(ServiceError::invalid(
-            "school",
-            format!("{school} is not one of your schools"),
-        ));
-    }
+    kept_person(store, actor, PersonKind::Teacher, teacher_id).await?;
+    check_school(actor, changes)?;
     edit_teacher(store, settings, actor, now, teacher_id, changes).await
 }
 
-/// Whether the actor keeps the absence's person's school; else not found.
+/// Whether the actor keeps the person's school; else not found, as for a
+/// person who does not exist.
 async fn kept_person(
     store: &Store,
     actor: &Actor,
-    kind: AbsenceKind,
+    kind: PersonKind,
     person: &str,
 ) -> Result<(), ServiceError> {
     let mut tx = store.read().await?;
     let school = match kind {
-        AbsenceKind::TeacherLeave => people::teacher(&mut tx, person).await?.map(|t| t.school),
-        AbsenceKind::StudentPause => people::student(&mut tx, person).await?.map(|s| s.school),
+        PersonKind::Teacher => people::teacher(&mut tx, person).await?.map(|t| t.school),
+        PersonKind::Student => people::student(&mut tx, person).await?.map(|s| s.school),
     };
     tx.rollback().await?;
-    if school.is_some_and(|school| keeps_school(actor, &school)) {
-        Ok(())
-    } else {
-        Err(match kind {
-            AbsenceKind::TeacherLeave => not_found("teacher", person),
-            AbsenceKind::StudentPause => not_found("student", person),
-        })
+    match school {
+        Some(school) if keeps_school(actor, &school) => Ok(()),
+        _ => Err(match kind {
+            PersonKind::Teacher => not_found("teacher", person),
+            PersonKind::Student => not_found("student", person),
+        }),
+    }
+}
+
+/// A school a form names must be one the actor keeps.
+fn check_school(actor: &Actor, changes: &Changes) -> Result<(), ServiceError> {
+    match changes.get("school") {
+        Some(school) if !school.is_empty() && !keeps_school(actor, school) => Err(
+            ServiceError::invalid("school", format!("{school} is not one of your schools")),
+        ),
+        _ => Ok(()),
+    }
+}
+
+impl From<AbsenceKind> for PersonKind {
+    fn from(kind: AbsenceKind) -> Self {
+        match kind {
+            AbsenceKind::TeacherLeave => PersonKind::Teacher,
+            AbsenceKind::StudentPause => PersonKind::Student,
+        }
     }
 }
 
@@ -341,7 +336,7 @@ pub async fn add_absence_as(
     now: DateTime<Utc>,
     absence: &NewAbsence,
 ) -> Result<(), ServiceError> {
-    kept_person(store, actor, absence.kind, &absence.person_id).await?;
+    kept_person(store, actor, absence.kind.into(), &absence.person_id).await?;
     add_absence(store, actor, now, absence).await
 }
 
@@ -364,7 +359,7 @@ pub async fn end_or_remove_absence(
     remove: bool,
 ) -> Result<(), ServiceError> {
     let AbsenceRef { kind, person, id } = absence;
-    kept_person(store, actor, kind, person).await?;
+    kept_person(store, actor, kind.into(), person).await?;
     let today = now.with_timezone(&settings.time_zone).date_naive();
     let mut tx = store.write(&actor.audit(), now).await?;
     let done = if remove {

@@ -3,6 +3,7 @@
 //! in `service/`. Every response carries the security headers, and every request
 //! that changes something must come from the platform's own pages.
 
+mod absences;
 mod audit;
 mod board;
 mod chart;
@@ -186,23 +187,23 @@ pub fn router(app: Arc<App>) -> Router {
             "/students/{student_id}/edit",
             get(people::student_form).post(people::student_save),
         )
-        .route("/students/{student_id}/pauses", post(people::add_pause))
+        .route("/students/{student_id}/pauses", post(absences::add_pause))
         .route(
             "/students/{student_id}/pauses/{absence}/end",
-            post(people::end_pause),
+            post(absences::end_pause),
         )
         .route(
             "/students/{student_id}/pauses/{absence}/remove",
-            post(people::remove_pause),
+            post(absences::remove_pause),
         )
-        .route("/teachers/{teacher_id}/leave", post(people::add_leave))
+        .route("/teachers/{teacher_id}/leave", post(absences::add_leave))
         .route(
             "/teachers/{teacher_id}/leave/{absence}/end",
-            post(people::end_leave),
+            post(absences::end_leave),
         )
         .route(
             "/teachers/{teacher_id}/leave/{absence}/remove",
-            post(people::remove_leave),
+            post(absences::remove_leave),
         )
         .route("/teachers", get(people::teachers))
         .route(

@@ -21,7 +21,7 @@ use crate::domain::slot::format_weekly_slots;
 use crate::domain::student::{Disability, Gender, StudentStatus};
 use crate::service::registry::{self, Changes};
 use crate::service::{Actor, ServiceError};
-use crate::store::people::{Absence, AbsenceKind, Teacher};
+use crate::store::people::{Absence, Teacher};
 
 /// How a field is typed in.
 pub enum Input {
@@ -249,23 +249,7 @@ fn page(
             format!("/teachers/{id}/edit"),
         ),
     };
-    let mut problem = None;
-    let mut available_problem = None;
-    for (field, reason) in problems {
-        match fields.iter_mut().find(|f| f.name == field) {
-            Some(f) => f.problem = Some(reason),
-            None if field == "available" => available_problem = Some(reason),
-            None => problem = Some(reason),
-        }
-    }
-    let status = if problem.is_some()
-        || available_problem.is_some()
-        || fields.iter().any(|f| f.problem.is_some())
-    {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let (problem, available_problem, status) = place(&mut fields, problems);
     let available = values
         .get("available")
         .map(|a| a.split_whitespace().map(String::from).collect())
@@ -288,6 +272,29 @@ fn page(
             absence_base,
         },
     )
+}
+
+/// Each refusal by its field (the half-days' apart, the rest above the form),
+/// and the answer's status.
+fn place(
+    fields: &mut [Field],
+    problems: Vec<(String, String)>,
+) -> (Option<String>, Option<String>, StatusCode) {
+    let (mut problem, mut available_problem, mut any) = (None, None, false);
+    for (field, reason) in problems {
+        any = true;
+        match fields.iter_mut().find(|f| f.name == field) {
+            Some(f) => f.problem = Some(reason),
+            None if field == "available" => available_problem = Some(reason),
+            None => problem = Some(reason),
+        }
+    }
+    let status = if any {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    (problem, available_problem, status)
 }
 
 /// A form for a new person: their id first, the rest empty.
@@ -327,23 +334,7 @@ fn new_page(
             problem: None,
         },
     );
-    let mut problem = None;
-    let mut available_problem = None;
-    for (field, reason) in problems {
-        match fields.iter_mut().find(|f| f.name == field) {
-            Some(f) => f.problem = Some(reason),
-            None if field == "available" => available_problem = Some(reason),
-            None => problem = Some(reason),
-        }
-    }
-    let status = if problem.is_some()
-        || available_problem.is_some()
-        || fields.iter().any(|f| f.problem.is_some())
-    {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let (problem, available_problem, status) = place(&mut fields, problems);
     render(
         status,
         &PersonPage {
@@ -695,141 +686,4 @@ pub async fn teachers(
             may_edit: matches!(actor.role, Role::Coordinator | Role::Admin),
         },
     )
-}
-
-#[derive(Deserialize)]
-pub struct AbsenceFields {
-    from: String,
-    to: String,
-    #[serde(default)]
-    reason: String,
-}
-
-fn person_page(kind: Kind, id: &str) -> String {
-    match kind {
-        Kind::Student => format!("/students/{id}/edit"),
-        Kind::Teacher => format!("/teachers/{id}/edit"),
-    }
-}
-
-fn absence_kind(kind: Kind) -> AbsenceKind {
-    match kind {
-        Kind::Student => AbsenceKind::StudentPause,
-        Kind::Teacher => AbsenceKind::TeacherLeave,
-    }
-}
-
-async fn add_absence(
-    app: Arc<App>,
-    headers: HeaderMap,
-    kind: Kind,
-    id: String,
-    fields: AbsenceFields,
-) -> Response {
-    let back = person_page(kind, &id);
-    let (actor, _) = match signed_in(&app, &headers, &back).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
-    let day = |text: &str| chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
-    let (Some(from), Some(to)) = (day(&fields.from), day(&fields.to)) else {
-        return Redirect::to(&format!("{back}?absence_problem=1#absences")).into_response();
-    };
-    let absence = registry::NewAbsence {
-        kind: absence_kind(kind),
-        person_id: id.clone(),
-        from,
-        to,
-        reason: fields.reason.trim().to_string(),
-    };
-    match registry::add_absence_as(&app.store, &actor, app.now(), &absence).await {
-        Ok(()) => Redirect::to(&format!("{back}#absences")).into_response(),
-        Err(ServiceError::Invalid(_)) => {
-            Redirect::to(&format!("{back}?absence_problem=1#absences")).into_response()
-        }
-        Err(error) => failed(&app, bar(&actor), error),
-    }
-}
-
-async fn change_absence(
-    app: Arc<App>,
-    headers: HeaderMap,
-    kind: Kind,
-    id: String,
-    absence_id: i64,
-    remove: bool,
-) -> Response {
-    let back = person_page(kind, &id);
-    let (actor, _) = match signed_in(&app, &headers, &back).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
-    let absence = registry::AbsenceRef {
-        kind: absence_kind(kind),
-        person: &id,
-        id: absence_id,
-    };
-    match registry::end_or_remove_absence(
-        &app.store,
-        &app.settings,
-        &actor,
-        app.now(),
-        absence,
-        remove,
-    )
-    .await
-    {
-        Ok(()) => Redirect::to(&format!("{back}#absences")).into_response(),
-        Err(error) => failed(&app, bar(&actor), error),
-    }
-}
-
-pub async fn add_pause(
-    State(app): State<Arc<App>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    axum::extract::Form(fields): axum::extract::Form<AbsenceFields>,
-) -> Response {
-    add_absence(app, headers, Kind::Student, id, fields).await
-}
-
-pub async fn add_leave(
-    State(app): State<Arc<App>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    axum::extract::Form(fields): axum::extract::Form<AbsenceFields>,
-) -> Response {
-    add_absence(app, headers, Kind::Teacher, id, fields).await
-}
-
-pub async fn end_pause(
-    State(app): State<Arc<App>>,
-    Path((id, absence)): Path<(String, i64)>,
-    headers: HeaderMap,
-) -> Response {
-    change_absence(app, headers, Kind::Student, id, absence, false).await
-}
-
-pub async fn remove_pause(
-    State(app): State<Arc<App>>,
-    Path((id, absence)): Path<(String, i64)>,
-    headers: HeaderMap,
-) -> Response {
-    change_absence(app, headers, Kind::Student, id, absence, true).await
-}
-
-pub async fn end_leave(
-    State(app): State<Arc<App>>,
-    Path((id, absence)): Path<(String, i64)>,
-    headers: HeaderMap,
-) -> Response {
-    change_absence(app, headers, Kind::Teacher, id, absence, false).await
-}
-
-pub async fn remove_leave(
-    State(app): State<Arc<App>>,
-    Path((id, absence)): Path<(String, i64)>,
-    headers: HeaderMap,
-) -> Response {
-    change_absence(app, headers, Kind::Teacher, id, absence, true).await
 }

@@ -1,0 +1,152 @@
+//! A child's pauses and a teacher's leave on the pages: added, ended today, or
+//! removed when entered by mistake, from the person's edit page.
+
+use std::sync::Arc;
+
+use axum::extract::{Form, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::App;
+use super::pages::{bar, failed, signed_in};
+use crate::service::ServiceError;
+use crate::service::registry::{self, PersonKind as Kind};
+use crate::store::people::AbsenceKind;
+
+#[derive(Deserialize)]
+pub struct AbsenceFields {
+    from: String,
+    to: String,
+    #[serde(default)]
+    reason: String,
+}
+
+fn person_page(kind: Kind, id: &str) -> String {
+    match kind {
+        Kind::Student => format!("/students/{id}/edit"),
+        Kind::Teacher => format!("/teachers/{id}/edit"),
+    }
+}
+
+fn absence_kind(kind: Kind) -> AbsenceKind {
+    match kind {
+        Kind::Student => AbsenceKind::StudentPause,
+        Kind::Teacher => AbsenceKind::TeacherLeave,
+    }
+}
+
+async fn add_absence(
+    app: Arc<App>,
+    headers: HeaderMap,
+    kind: Kind,
+    id: String,
+    fields: AbsenceFields,
+) -> Response {
+    let back = person_page(kind, &id);
+    let (actor, _) = match signed_in(&app, &headers, &back).await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let day = |text: &str| chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
+    let (Some(from), Some(to)) = (day(&fields.from), day(&fields.to)) else {
+        return Redirect::to(&format!("{back}?absence_problem=1#absences")).into_response();
+    };
+    let absence = registry::NewAbsence {
+        kind: absence_kind(kind),
+        person_id: id.clone(),
+        from,
+        to,
+        reason: fields.reason.trim().to_string(),
+    };
+    match registry::add_absence_as(&app.store, &actor, app.now(), &absence).await {
+        Ok(()) => Redirect::to(&format!("{back}#absences")).into_response(),
+        Err(ServiceError::Invalid(_)) => {
+            Redirect::to(&format!("{back}?absence_problem=1#absences")).into_response()
+        }
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
+
+async fn change_absence(
+    app: Arc<App>,
+    headers: HeaderMap,
+    kind: Kind,
+    id: String,
+    absence_id: i64,
+    remove: bool,
+) -> Response {
+    let back = person_page(kind, &id);
+    let (actor, _) = match signed_in(&app, &headers, &back).await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let absence = registry::AbsenceRef {
+        kind: absence_kind(kind),
+        person: &id,
+        id: absence_id,
+    };
+    match registry::end_or_remove_absence(
+        &app.store,
+        &app.settings,
+        &actor,
+        app.now(),
+        absence,
+        remove,
+    )
+    .await
+    {
+        Ok(()) => Redirect::to(&format!("{back}#absences")).into_response(),
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
+
+pub async fn add_pause(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(fields): Form<AbsenceFields>,
+) -> Response {
+    add_absence(app, headers, Kind::Student, id, fields).await
+}
+
+pub async fn add_leave(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(fields): Form<AbsenceFields>,
+) -> Response {
+    add_absence(app, headers, Kind::Teacher, id, fields).await
+}
+
+pub async fn end_pause(
+    State(app): State<Arc<App>>,
+    Path((id, absence)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Response {
+    change_absence(app, headers, Kind::Student, id, absence, false).await
+}
+
+pub async fn remove_pause(
+    State(app): State<Arc<App>>,
+    Path((id, absence)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Response {
+    change_absence(app, headers, Kind::Student, id, absence, true).await
+}
+
+pub async fn end_leave(
+    State(app): State<Arc<App>>,
+    Path((id, absence)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Response {
+    change_absence(app, headers, Kind::Teacher, id, absence, false).await
+}
+
+pub async fn remove_leave(
+    State(app): State<Arc<App>>,
+    Path((id, absence)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Response {
+    change_absence(app, headers, Kind::Teacher, id, absence, true).await
+}
