@@ -42,6 +42,9 @@ fn a_visit_moved_by_hand_stays_where_it_was_put(db: &TestDb) {
             assert!(board.contains(shown), "{shown} on the district's board: {board}");
         }
 
+        // One school's teachers, picked from the district's board.
+        let one = page(&server, &center, "/weeks/2026-W49?school=%E4%B8%9C%E5%B1%B1%E5%B0%8F%E5%AD%A6").await;
+        assert!(one.contains("赵敏") && !one.contains("王芳"), "{one}");
         // One school's coordinator: that school's teachers; no planning of the district.
         let chengguan = log_in(&server, "chengguan@example.org").await;
         let theirs = page(&server, &chengguan, "/weeks/2026-W49").await;

@@ -50,6 +50,9 @@ pub struct Board {
     pub slots: Vec<String>,
     /// The slots as the reader's language names them.
     pub slot_labels: Vec<String>,
+    /// The schools the reader may pick from, and the one shown (None: all).
+    pub schools: Vec<String>,
+    pub school: Option<String>,
     pub rows: Vec<BoardRow>,
     pub visits: usize,
     pub unplaced: Vec<UnplacedChild>,
@@ -78,11 +81,13 @@ pub fn may_plan(actor: &Actor) -> bool {
     may_change(actor) && actor.scope == Scope::District
 }
 
+/// The week's board of the schools the actor sees, or of one of them.
 pub async fn board(
     store: &Store,
     settings: &Settings,
     actor: &Actor,
     week: IsoWeek,
+    school: Option<&str>,
 ) -> Result<Board, ServiceError> {
     if actor.role == Role::Teacher {
         return Err(ServiceError::Forbidden(
@@ -99,10 +104,17 @@ pub async fn board(
     let chinese = settings.locale == crate::config::Locale::ZhCn;
     let slot_labels = slots.iter().map(|s| slot_table.label(s, chinese)).collect();
     let mut tx = store.read().await?;
-    let teachers: Vec<people::Teacher> = people::teachers(&mut tx, None)
+    let all_teachers: Vec<people::Teacher> = people::teachers(&mut tx, None)
         .await?
         .into_iter()
         .filter(|t| sees_school(actor, &t.school))
+        .collect();
+    let mut schools: Vec<String> = all_teachers.iter().map(|t| t.school.clone()).collect();
+    schools.sort();
+    schools.dedup();
+    let teachers: Vec<people::Teacher> = all_teachers
+        .into_iter()
+        .filter(|t| school.is_none_or(|one| t.school == one))
         .collect();
     let names: HashMap<String, String> = people::students(&mut tx, None)
         .await?
@@ -170,6 +182,8 @@ pub async fn board(
         days,
         slots,
         slot_labels,
+        schools,
+        school: school.map(str::to_string),
         rows,
         visits: shown,
         unplaced,

@@ -36,12 +36,15 @@ struct BoardPage {
 #[derive(Deserialize)]
 pub struct BoardQuery {
     planned: Option<String>,
+    /// One school's teachers only.
+    school: Option<String>,
 }
 
 async fn page(
     app: &App,
     actor: &Actor,
     week_text: &str,
+    school: Option<&str>,
     notice: Option<&'static str>,
     preview: Option<(ChangeCounts, usize)>,
 ) -> Response {
@@ -56,7 +59,7 @@ async fn page(
             },
         );
     };
-    match week_board::board(&app.store, &app.settings, actor, week).await {
+    match week_board::board(&app.store, &app.settings, actor, week, school).await {
         Ok(board) => {
             let monday = monday_of(week);
             render(
@@ -91,7 +94,8 @@ pub async fn show(
     let notice = query
         .planned
         .map(|_| words(app.settings.locale).board.planned);
-    page(&app, &actor, &week, notice, None).await
+    let school = query.school.filter(|s| !s.is_empty());
+    page(&app, &actor, &week, school.as_deref(), notice, None).await
 }
 
 #[derive(Deserialize)]
@@ -112,7 +116,7 @@ pub async fn plan(
         Err(response) => return response,
     };
     let Some(week) = parse_week(&week_text) else {
-        return page(&app, &actor, &week_text, None, None).await;
+        return page(&app, &actor, &week_text, None, None, None).await;
     };
     if !week_board::may_plan(&actor) {
         return failed(
@@ -125,14 +129,8 @@ pub async fn plan(
     match plan_week::run(&app.store, &app.settings, &actor, app.now(), week, dry_run).await {
         Ok(report) if dry_run => {
             let unplaced = report.unplaced.len();
-            page(
-                &app,
-                &actor,
-                &week_text,
-                None,
-                Some((report.changes, unplaced)),
-            )
-            .await
+            let preview = Some((report.changes, unplaced));
+            page(&app, &actor, &week_text, None, None, preview).await
         }
         Ok(_) => Redirect::to(&format!("/weeks/{week_text}?planned=1")).into_response(),
         Err(error) => failed(&app, bar(&actor), error),
