@@ -355,6 +355,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     )?;
     let recorded_until = first_weeks(&demo, &store, &calendar, &mut out).await?;
     let mail = deliver(&demo, &store, recorded_until).await?;
+    demo_accounts(&demo, &store).await?;
     store.close().await;
     println!(
         "\n{mail} email(s) written to {}: each teacher's weekly schedule with its calendar file \
@@ -373,11 +374,65 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
          songjiao --database {url}{as_of} simulate --miss-rate 0.1\n  \
          songjiao --database {url} plan show S001\n  songjiao calendar show --year {year}\n\
          Run the daemon on it (Ctrl-C stops it); its mail lands in {mail}:\n  \
-         SONGJIAO_MAIL_DIR={mail} RUST_LOG=info songjiao --database {url} serve",
+         SONGJIAO_MAIL_DIR={mail} RUST_LOG=info songjiao --database {url} serve\n\
+         then open {web} and log in with the password {DEMO_PASSWORD} as\n  \
+         center@example.org (the district's coordinator), zhao@example.org (a supervisor of {school})\n  \
+         or t01@example.org (a teacher; her visits are in the weeks the demo lived: {web}/?week={first_week})",
         dir = args.dir.display(),
         mail = demo.settings.mail.dir.display(),
         as_of_words = recorded_until.map_or(String::new(), |d| format!(" on {d}")),
+        web = demo.settings.web.public_url,
+        school = SCHOOLS[1],
+        first_week = recorded_until
+            .map(|d| crate::planner::week::format_week(d.iso_week()))
+            .unwrap_or_default(),
     );
+    Ok(())
+}
+
+/// The password of the demo's accounts: the demo is a place to look around, not
+/// a district's data.
+const DEMO_PASSWORD: &str = "songjiao-demo";
+
+/// Accounts to look at the pages with: the district's coordinator, a school's
+/// supervisor, a teacher.
+async fn demo_accounts(demo: &Context, store: &Store) -> anyhow::Result<()> {
+    use crate::domain::access::{Role, Scope};
+    use crate::service::accounts::{self, NewUser};
+    let people = [
+        (
+            "center@example.org",
+            "区特教中心",
+            Role::Coordinator,
+            Scope::District,
+        ),
+        (
+            "zhao@example.org",
+            "赵督导",
+            Role::Supervisor,
+            Scope::Schools {
+                schools: vec![SCHOOLS[1].to_string()],
+            },
+        ),
+        (
+            "t01@example.org",
+            TEACHERS[0].0,
+            Role::Teacher,
+            Scope::Teacher {
+                teacher_id: "T01".into(),
+            },
+        ),
+    ];
+    for (email, name, role, scope) in people {
+        let user = NewUser {
+            email: email.into(),
+            name: name.into(),
+            role,
+            scope,
+            password: Some(DEMO_PASSWORD.into()),
+        };
+        accounts::add_user(store, &demo.settings, &demo.actor, demo.now, user).await?;
+    }
     Ok(())
 }
 
