@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use common::TestDb;
 use fantoccini::{ClientBuilder, Locator};
-use songjiao::config::Settings;
 use songjiao::domain::access::{Role, Scope};
 use songjiao::service::Actor;
 use songjiao::service::accounts::{self, NewUser};
@@ -65,6 +64,16 @@ async fn fits_the_phone(browser: &fantoccini::Client, page: &str) {
     );
 }
 
+/// The server and the browser's client share it: two threads, so that neither
+/// waits on the other.
+fn browser_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// A chromium session with a phone's window: 375×812, Chinese first.
 async fn phone_browser(driver: &Driver) -> fantoccini::Client {
     let mut capabilities = serde_json::Map::new();
@@ -109,16 +118,10 @@ fn a_teacher_logs_in_reads_a_child_and_logs_out_in_a_phone_browser() {
         "student_id,school_year,teacher_id,goals\nS001,2026-2027,T01,认识数字1-10；练习握笔\n",
     );
     db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "2026-W49"]);
-    let mut settings = Settings::defaults();
-    settings.database.url = db.url.clone();
-    settings.mail.dir = db.dir.path().join("mail");
+    let settings = common::web::settings_for(&db);
     let driver = start_driver();
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = browser_runtime();
     runtime.block_on(async {
         let store = Store::open(&settings.database, false).await.unwrap();
         let now = "2026-11-30T01:00:00Z".parse().unwrap();
@@ -398,11 +401,7 @@ fn a_teacher_records_visits_at_the_door_online_and_offline() {
     let big = db.file("big.jpg", vec![0xFFu8; 10 * 1024 * 1024]);
     let text = db.file("list.jpg", "rice, eggs, soy sauce");
     let driver = start_driver();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = browser_runtime();
     runtime.block_on(async {
         let mut server = Server::start(&settings).await;
         let base = server.base.clone();
@@ -634,11 +633,7 @@ fn the_district_at_a_glance_on_a_phone_and_a_laptop() {
     ]);
     let settings = settings_for(&db);
     let driver = start_driver();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = browser_runtime();
     runtime.block_on(async {
         let server = Server::start(&settings).await;
         let browser = phone_browser(&driver).await;
@@ -819,11 +814,7 @@ fn a_coordinators_first_day_in_the_browser() {
         "学生编号,学年,送教教师,备岗教师,教学目标\nS001,2026-2027,T01,T02,认识数字\nS002,2026-2027,T02,,能自己穿衣\nS003,2026-2027,T03,,握笔\n",
     );
     let driver = start_driver();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = browser_runtime();
     runtime.block_on(async {
         // An empty district with its coordinator's account; the rest comes from sheets.
         let store = Store::open(&settings.database, false).await.unwrap();
