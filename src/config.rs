@@ -458,6 +458,16 @@ impl Settings {
             .clone()
     }
 
+    /// Uses `calendar` for its year from now on, in place of the year's file: a
+    /// calendar corrected on the pages (see `service::school_calendar`).
+    pub fn use_calendar(&self, calendar: SchoolCalendar) {
+        self.built
+            .calendars
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(calendar.year, Ok(calendar));
+    }
+
     fn read_calendar(&self, year: SchoolYear) -> Result<SchoolCalendar, String> {
         let path = self.calendar.dir.join(format!("{year}.toml"));
         let text = match std::fs::read_to_string(&path) {

@@ -263,6 +263,7 @@ on_both_databases!(
     a_sheet_is_checked_then_imported_all_or_nothing,
     a_plan_is_revised_in_the_browser_with_each_problem_by_its_field,
     a_childs_and_a_teachers_details_are_edited_in_the_browser,
+    a_calendar_entry_corrected_on_the_page_is_what_every_process_plans_with,
 );
 
 fn a_plan_is_revised_in_the_browser_with_each_problem_by_its_field(db: &TestDb) {
@@ -469,4 +470,96 @@ fn a_childs_and_a_teachers_details_are_edited_in_the_browser(db: &TestDb) {
         assert_eq!(refused.status(), 404, "not a supervisor's");
         server.stop().await;
     });
+}
+
+fn a_calendar_entry_corrected_on_the_page_is_what_every_process_plans_with(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    let visits_on = |day: &str| {
+        rows(db, &format!("SELECT CAST(COUNT(*) AS TEXT) FROM visits WHERE day = '{day}' AND status = 'planned'"))[0]
+            .clone()
+    };
+    assert_eq!(visits_on("2026-12-02"), "1", "S001 on Wednesday morning");
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let center = log_in(&server, "center@example.org").await;
+        let calendar = page(&server, &center, "/school-calendar?year=2026-2027").await;
+        assert!(calendar.contains("清明节*") && calendar.contains("添加节假日"), "{calendar}");
+
+        // Readers read: a school's coordinator and a supervisor get no form, change nothing.
+        let chengguan = log_in(&server, "chengguan@example.org").await;
+        let dongshan = log_in(&server, "dongshan@example.org").await;
+        for session in [&chengguan, &dongshan] {
+            let read = page(&server, session, "/school-calendar?year=2026-2027").await;
+            assert!(read.contains("清明节") && !read.contains("entry?at="), "{read}");
+            let form = get(&server, Some(session), "/school-calendar/2026-2027/entry?at=holiday:new").await;
+            assert_eq!(form.status(), 403);
+            let refused = post(&server, session, "/school-calendar/2026-2027/entry?at=holiday:new",
+                &[("name", "停课"), ("start", "2026-12-02"), ("end", "2026-12-02"), ("reason", "暴雪")])
+                .send().await.unwrap();
+            assert_eq!(refused.status(), 403);
+        }
+
+        // A wrong field is told beside it, and nothing is kept.
+        let weekday = post(&server, &center, "/school-calendar/2026-2027/entry?at=make-up:new",
+            &[("start", "2026-12-09"), ("follows", "0"), ("reason", "补课")])
+            .send().await.unwrap();
+        assert_eq!(weekday.status(), 422);
+        let weekday = weekday.text().await.unwrap();
+        assert!(weekday.contains("调休上班日只能是星期六或星期日"), "{weekday}");
+        let no_reason = post(&server, &center, "/school-calendar/2026-2027/entry?at=holiday:new",
+            &[("name", "停课"), ("start", "2026-12-02"), ("end", "2026-12-02"), ("reason", " ")])
+            .send().await.unwrap();
+        assert_eq!(no_reason.status(), 422);
+        assert!(no_reason.text().await.unwrap().contains("请填写修改原因"));
+        assert!(rows(db, "SELECT school_year FROM calendar_corrections").is_empty());
+
+        // A day without school announced: added with its reason, audited.
+        let added = post(&server, &center, "/school-calendar/2026-2027/entry?at=holiday:new",
+            &[("name", "暴雪停课"), ("start", "2026-12-02"), ("end", "2026-12-02"), ("reason", "县教育局通知12月2日停课")])
+            .send().await.unwrap();
+        assert_eq!(added.status(), 303);
+        assert_eq!(added.headers()["location"], "/school-calendar?year=2026-2027&saved=1");
+        let audit = rows(db, "SELECT action || ' ' || entity_id || ' ' || detail FROM audit_log WHERE entity = 'calendar'");
+        assert_eq!(audit.len(), 1, "{audit:?}");
+        assert!(audit[0].starts_with("add 2026-2027") && audit[0].contains("县教育局通知12月2日停课"), "{audit:?}");
+
+        // The visit planned that day is shown, with its week to plan again.
+        let calendar = page(&server, &center, "/school-calendar?year=2026-2027&saved=1").await;
+        assert!(calendar.contains("校历已修改") && calendar.contains("暴雪停课"), "{calendar}");
+        assert!(calendar.contains("已不是教学日") && calendar.contains("/weeks/2026-W49"), "{calendar}");
+        assert!(calendar.contains("center@example.org"), "who corrected it: {calendar}");
+
+        // A provisional holiday confirmed with the dates the notice gives.
+        let row = &calendar[calendar.find("清明节*").unwrap()..];
+        let link = &row[row.find("entry?at=").unwrap() + "entry?at=".len()..];
+        let qingming = link[..link.find('"').unwrap()].to_string();
+        assert!(qingming.starts_with("holiday:"), "{qingming}");
+        let form = page(&server, &center, &format!("/school-calendar/2026-2027/entry?at={qingming}")).await;
+        assert!(form.contains("2027-04-03") && form.contains("checked"), "provisional, ticked: {form}");
+        let confirmed = post(&server, &center, &format!("/school-calendar/2026-2027/entry?at={qingming}"),
+            &[("name", "清明节"), ("start", "2027-04-03"), ("end", "2027-04-06"), ("reason", "国务院办公厅2027年放假通知")])
+            .send().await.unwrap();
+        assert_eq!(confirmed.status(), 303);
+
+        // Planning the week again from the board takes the closed day out.
+        let planned = post(&server, &center, "/weeks/2026-W49/plan", &[("confirm", "1")]).send().await.unwrap();
+        assert_eq!(planned.status(), 303);
+        assert_eq!(visits_on("2026-12-02"), "0");
+        let calendar = page(&server, &center, "/school-calendar?year=2026-2027").await;
+        assert!(!calendar.contains("已不是教学日"), "nothing stranded now: {calendar}");
+        server.stop().await;
+    });
+
+    // Another process (the command line) plans with the corrected calendar.
+    let output = db.run(&["calendar", "show", "--year", "2026-2027", "--format", "json"]);
+    assert!(output.status.success());
+    assert!(common::stderr(&output).contains("corrected on the pages"), "{}", common::stderr(&output));
+    let shown: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let holidays = shown["holidays"].as_array().unwrap();
+    assert!(holidays.iter().any(|h| h["name"] == "暴雪停课" && h["start"] == "2026-12-02"), "{holidays:?}");
+    assert!(holidays.iter().any(|h| h["name"] == "清明节" && h["end"] == "2027-04-06" && h["provisional"] == false), "{holidays:?}");
+    let teaching: Vec<&str> = shown["teaching_days"].as_array().unwrap().iter().filter_map(|d| d.as_str()).collect();
+    assert!(!teaching.contains(&"2026-12-02") && !teaching.contains(&"2027-04-06"));
+    assert!(teaching.contains(&"2026-12-03"));
 }

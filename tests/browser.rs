@@ -717,6 +717,40 @@ fn the_district_at_a_glance_on_a_phone_and_a_laptop() {
         )
         .await;
         shoot(&browser, "school-calendar.png").await;
+        // A day without school announced late: corrected on the phone, with its reason.
+        open(
+            &browser,
+            &format!("{base}/school-calendar/2026-2027/entry?at=holiday:new"),
+            "input[name=reason]",
+        )
+        .await;
+        browser
+            .execute(
+                "document.querySelector('input[name=name]').value = '暴雪停课';
+                 document.querySelector('input[name=start]').value = '2026-12-02';
+                 document.querySelector('input[name=end]').value = '2026-12-02';
+                 document.querySelector('input[name=reason]').value = '县教育局通知12月2日停课';",
+                vec![],
+            )
+            .await
+            .unwrap();
+        shoot(&browser, "calendar-entry.png").await;
+        click(&browser, "form.stack button[type=submit]").await;
+        until(
+            &browser,
+            "document.querySelector('p.notice[role=status]') && document.querySelector('div.notice a[href=\"/weeks/2026-W49\"]')",
+            "the correction saved, the week to plan again",
+        )
+        .await;
+        shoot(&browser, "school-calendar-corrected.png").await;
+        browser
+            .execute(
+                "document.querySelector('#entries').scrollIntoView();",
+                vec![],
+            )
+            .await
+            .unwrap();
+        shoot(&browser, "school-calendar-entries.png").await;
         open(&browser, &format!("{base}/weeks/2026-W49"), "table.board").await;
         shoot(&browser, "board.png").await;
         browser.set_window_size(1366, 768).await.unwrap();

@@ -49,22 +49,30 @@ struct CalendarJson {
     make_up_workdays: Vec<crate::domain::calendar::MakeUpWorkday>,
 }
 
-pub fn run(context: &Context, command: CalendarCommand) -> anyhow::Result<()> {
+pub async fn run(context: &Context, command: CalendarCommand) -> anyhow::Result<()> {
     let CalendarCommand::Show { year, format } = command;
     let year = year.unwrap_or_else(|| SchoolYear::containing(context.today()));
+    let corrected = corrected_on_the_pages(context, year).await;
     let calendar = context
         .settings
         .calendar(year)
         .map_err(anyhow::Error::msg)?;
     let provisional = calendar.provisional();
+    let fix = match &corrected {
+        Some(_) => "correct it on the school calendar page".to_string(),
+        None => format!(
+            "edit {}/{year}.toml or correct it on the school calendar page",
+            context.settings.calendar.dir.display()
+        ),
+    };
+    if let Some(note) = &corrected {
+        eprintln!("{note}");
+    }
     for entry in &provisional {
         eprintln!(
             "warning: {} ({} to {}) is provisional: not yet announced by the State Council; \
-             check it when the notice is published and edit {}/{year}.toml",
-            entry.name,
-            entry.start,
-            entry.end,
-            context.settings.calendar.dir.display()
+             check it when the notice is published and {fix}",
+            entry.name, entry.start, entry.end,
         );
     }
     let mut out = std::io::stdout().lock();
@@ -147,3 +155,34 @@ pub fn run(context: &Context, command: CalendarCommand) -> anyhow::Result<()> {
 }
 
 use chrono::Datelike;
+
+/// Reads the corrections made on the pages (when the database is set up) and
+/// says who made this year's: the year's file is then no longer read.
+async fn corrected_on_the_pages(context: &Context, year: SchoolYear) -> Option<String> {
+    let store = match context.store().await {
+        Ok(store) => store,
+        Err(error) => {
+            eprintln!("note: showing the calendar files only ({error})");
+            return None;
+        }
+    };
+    let note = async {
+        let mut tx = store.read().await?;
+        crate::store::calendars::of_year(&mut tx, &year.to_string()).await
+    }
+    .await;
+    store.close().await;
+    match note {
+        Ok(Some(stored)) => Some(format!(
+            "note: this year's calendar was corrected on the pages (last by {} at {}); \
+             the year's file is no longer read",
+            stored.changed_by,
+            stored.changed_at.with_timezone(&context.settings.time_zone).format("%Y-%m-%d %H:%M")
+        )),
+        Ok(None) => None,
+        Err(error) => {
+            eprintln!("note: cannot read the calendar corrections: {error}");
+            None
+        }
+    }
+}

@@ -177,6 +177,7 @@ impl Context {
             .await
             .map_err(hint)?;
         store.check_schema().await.map_err(hint)?;
+        crate::service::school_calendar::load_corrections(&store, &self.settings).await?;
         Ok(store)
     }
 }
@@ -235,7 +236,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init => init(&context).await,
         Command::Demo(args) => demo::run(&context, args).await,
         Command::Config(command) => calendar::config(&context, command),
-        Command::Calendar(command) => calendar::run(&context, command),
+        Command::Calendar(command) => calendar::run(&context, command).await,
         Command::Teacher(command) => people::teacher(&context, command).await,
         Command::Student(command) => people::student(&context, command).await,
         Command::Plan(command) => plan::run(&context, command).await,

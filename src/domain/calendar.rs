@@ -181,6 +181,29 @@ impl SchoolCalendar {
         Ok(calendar)
     }
 
+    /// A calendar from its entries, checked as a file is.
+    pub fn new(
+        year: SchoolYear,
+        terms: Vec<Term>,
+        holidays: Vec<Holiday>,
+        make_up_workdays: Vec<MakeUpWorkday>,
+    ) -> Result<Self, String> {
+        let calendar = Self {
+            year,
+            terms,
+            holidays,
+            make_up_workdays,
+            days: std::sync::OnceLock::new(),
+        };
+        calendar.check()?;
+        Ok(calendar)
+    }
+
+    /// The calendar in its file's form: what `from_toml` reads back.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a calendar is plain dates, names and flags")
+    }
+
     fn check(&self) -> Result<(), String> {
         let year = self.year;
         if self.terms.is_empty() {
@@ -206,8 +229,20 @@ impl SchoolCalendar {
             if holiday.start > holiday.end {
                 return Err(format!("holiday {} ends before it starts", holiday.name));
             }
+            if !year.contains(holiday.start) || !year.contains(holiday.end) {
+                return Err(format!(
+                    "holiday {} ({} to {}) lies outside the school year {year}",
+                    holiday.name, holiday.start, holiday.end
+                ));
+            }
         }
         for day in &self.make_up_workdays {
+            if !year.contains(day.date) {
+                return Err(format!(
+                    "make-up workday {} lies outside the school year {year}",
+                    day.date
+                ));
+            }
             if !matches!(day.date.weekday(), Weekday::Sat | Weekday::Sun) {
                 return Err(format!(
                     "make-up workday {} is a {}: only a Saturday or Sunday can be one",

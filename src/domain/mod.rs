@@ -3,6 +3,7 @@
 pub mod access;
 pub mod alert;
 pub mod calendar;
+pub mod calendar_correction;
 pub mod leave;
 pub mod pace;
 pub mod plan;

@@ -52,7 +52,11 @@ pub async fn run_once(
     if !claimed {
         return Ok(None);
     }
-    let result = run(store, settings, actor, job, scheduled_for).await;
+    // A calendar corrected on the pages since the last run, by another process.
+    let result = match crate::service::school_calendar::load_corrections(store, settings).await {
+        Ok(()) => run(store, settings, actor, job, scheduled_for).await,
+        Err(error) => Err(error.into()),
+    };
     let mut tx = store.write(&actor.audit(), now).await?;
     let error = result.as_ref().err().map(|e| format!("{e:#}"));
     job_runs::finish(&mut tx, job.name(), scheduled_for, error.as_deref(), now).await?;

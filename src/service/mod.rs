@@ -26,6 +26,7 @@ pub mod recording;
 pub mod registry;
 pub mod remind_unrecorded;
 pub mod reports;
+pub mod school_calendar;
 pub mod second_factor;
 pub mod simulate;
 pub mod students;

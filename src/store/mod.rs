@@ -8,6 +8,7 @@ pub mod access_log;
 pub mod accounts;
 pub mod alerts;
 pub mod audit;
+pub mod calendars;
 pub mod codes;
 pub mod job_runs;
 pub mod outbox;

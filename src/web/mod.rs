@@ -236,6 +236,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/audit", get(audit::show))
         .route("/exports", get(exports::show))
         .route("/school-calendar", get(school_calendar::show))
+        .route(
+            "/school-calendar/{year}/entry",
+            get(school_calendar::entry_form).post(school_calendar::save_entry),
+        )
         .route("/exports/year.xlsx", get(exports::year))
         .route("/imports", get(imports::show))
         .route("/imports/template/{file}", get(imports::template))

@@ -2,6 +2,7 @@
 //! layout once and a page never mixes languages.
 
 use crate::config::Locale;
+use crate::domain::calendar_correction::{EntryKind, Problem as CorrectionProblem};
 use crate::domain::pace::Status;
 use crate::domain::student::Disability;
 use crate::domain::visit::{MissReason, Mode, Outcome};
@@ -91,11 +92,150 @@ pub struct Words {
     pub feed_url: &'static str,
     pub record: &'static RecordWords,
     pub board: &'static DashboardWords,
+    pub calendar: &'static CalendarWords,
     pub chart_title: &'static str,
     pub chart_expected: &'static str,
     pub chart_delivered: &'static str,
     pub chart_projection: &'static str,
 }
+
+/// The words of the school calendar's entries and their correction.
+pub struct CalendarWords {
+    pub entries_title: &'static str,
+    /// term, holiday, make-up workday
+    pub kinds: [&'static str; 3],
+    pub name: &'static str,
+    pub start: &'static str,
+    pub end: &'static str,
+    pub date: &'static str,
+    pub correct: &'static str,
+    pub add_holiday: &'static str,
+    pub add_make_up: &'static str,
+    pub correct_title: &'static str,
+    pub provisional_box: &'static str,
+    pub reason: &'static str,
+    pub reason_hint: &'static str,
+    pub save: &'static str,
+    pub remove: &'static str,
+    pub remove_hint: &'static str,
+    pub corrected_by: &'static str,
+    pub file_not_read: &'static str,
+    pub stranded: &'static str,
+    pub plan_again: &'static str,
+    pub saved: &'static str,
+    pub reason_missing: &'static str,
+    pub date_missing: &'static str,
+    pub refused: &'static str,
+    /// One per `calendar_correction::Problem`, in its order (the last for `Other`).
+    pub problems: [&'static str; 11],
+}
+
+impl CalendarWords {
+    pub fn kind(&self, kind: EntryKind) -> &'static str {
+        match kind {
+            EntryKind::Term => self.kinds[0],
+            EntryKind::Holiday => self.kinds[1],
+            EntryKind::MakeUp => self.kinds[2],
+        }
+    }
+
+    pub fn problem(&self, problem: &CorrectionProblem) -> String {
+        let at = match problem {
+            CorrectionProblem::NoSuchEntry => 0,
+            CorrectionProblem::TermsStay => 1,
+            CorrectionProblem::NameMissing => 2,
+            CorrectionProblem::EndsBeforeStart => 3,
+            CorrectionProblem::OutsideYear => 4,
+            CorrectionProblem::OverlapsTerm => 5,
+            CorrectionProblem::NotAWeekend => 6,
+            CorrectionProblem::FollowsWeekend => 7,
+            CorrectionProblem::InsideHoliday => 8,
+            CorrectionProblem::SameDayTwice => 9,
+            CorrectionProblem::Other(detail) => return format!("{} {detail}", self.problems[10]),
+        };
+        self.problems[at].to_string()
+    }
+}
+
+const CALENDAR_ZH_CN: CalendarWords = CalendarWords {
+    entries_title: "学期、节假日和调休上班日",
+    kinds: ["学期", "节假日", "调休上班日"],
+    name: "名称",
+    start: "开始日期",
+    end: "结束日期",
+    date: "日期",
+    correct: "修改",
+    add_holiday: "添加节假日",
+    add_make_up: "添加调休上班日",
+    correct_title: "修改校历",
+    provisional_box: "尚未正式公布（按往年惯例暂定）",
+    reason: "修改原因",
+    reason_hint: "例如：依据国务院办公厅2027年放假安排通知",
+    save: "保存修改",
+    remove: "删除此项",
+    remove_hint: "录入错误时删除。学期不能删除，只能修改日期。",
+    corrected_by: "本学年校历已在平台上修改，最后修改：",
+    file_not_read: "此后不再读取本学年的校历文件。",
+    stranded: "以下日期已不是教学日，但仍排有送教。请在周课表上重新排这些周的课：",
+    plan_again: "打开这一周",
+    saved: "校历已修改，排课和进度从现在起按新校历计算。",
+    reason_missing: "请填写修改原因。",
+    date_missing: "请填写日期。",
+    refused: "没有保存：",
+    problems: [
+        "找不到这一项，可能已被他人修改，请返回校历重新打开。",
+        "学期不能删除，只能修改日期。",
+        "请填写名称。",
+        "结束日期早于开始日期。",
+        "日期不在本学年内（8月1日至次年7月31日）。",
+        "与另一个学期的日期重叠。",
+        "调休上班日只能是星期六或星期日。",
+        "调休上班日要按星期一至星期五中某一天的课表上课。",
+        "这一天在节假日之内。",
+        "这一天已经是调休上班日。",
+        "校历不成立：",
+    ],
+};
+
+const CALENDAR_EN: CalendarWords = CalendarWords {
+    entries_title: "Terms, holidays and make-up workdays",
+    kinds: ["Term", "Holiday", "Make-up workday"],
+    name: "Name",
+    start: "From",
+    end: "To",
+    date: "Date",
+    correct: "Correct",
+    add_holiday: "Add a holiday",
+    add_make_up: "Add a make-up workday",
+    correct_title: "Correct the school calendar",
+    provisional_box: "Not yet announced (the usual pattern)",
+    reason: "Reason",
+    reason_hint: "e.g. the State Council's notice of the 2027 holidays",
+    save: "Save the correction",
+    remove: "Remove this entry",
+    remove_hint: "For an entry made by mistake. A term is not removed; correct its dates.",
+    corrected_by: "This year's calendar was corrected on the platform, last by",
+    file_not_read: "The year's calendar file is no longer read.",
+    stranded: "These days are no longer teaching days but still have planned visits. Plan their weeks again on the board:",
+    plan_again: "Open the week",
+    saved: "The calendar is corrected; planning and pace use it from now on.",
+    reason_missing: "Give the reason for the correction.",
+    date_missing: "Give the date.",
+    refused: "Not saved:",
+    problems: [
+        "This entry is not there any more (someone may have changed it); open the calendar again.",
+        "A term is not removed; correct its dates.",
+        "Give a name.",
+        "The end is before the start.",
+        "The date is outside the school year (1 August to 31 July).",
+        "The dates overlap another term.",
+        "A make-up workday is a Saturday or a Sunday.",
+        "A make-up workday follows the timetable of a weekday (Monday to Friday).",
+        "That day is inside a holiday.",
+        "That day is already a make-up workday.",
+        "The calendar does not hold together:",
+    ],
+};
 
 /// The words of the coordinators' and supervisors' dashboard.
 pub struct DashboardWords {
@@ -903,6 +1043,7 @@ pub const ZH_CN: Words = Words {
     feed_url: "您的订阅地址（只显示这一次，请现在复制）：",
     record: &RECORD_ZH_CN,
     board: &BOARD_ZH_CN,
+    calendar: &CALENDAR_ZH_CN,
     chart_title: "课时进度图",
     chart_expected: "应完成",
     chart_delivered: "已完成",
@@ -993,6 +1134,7 @@ pub const EN: Words = Words {
     feed_url: "Your subscription address (shown only now: copy it):",
     record: &RECORD_EN,
     board: &BOARD_EN,
+    calendar: &CALENDAR_EN,
     chart_title: "Periods week by week",
     chart_expected: "expected",
     chart_delivered: "delivered",
