@@ -552,14 +552,40 @@ fn a_calendar_entry_corrected_on_the_page_is_what_every_process_plans_with(db: &
     });
 
     // Another process (the command line) plans with the corrected calendar.
-    let output = db.run(&["calendar", "show", "--year", "2026-2027", "--format", "json"]);
+    let output = db.run(&[
+        "calendar",
+        "show",
+        "--year",
+        "2026-2027",
+        "--format",
+        "json",
+    ]);
     assert!(output.status.success());
-    assert!(common::stderr(&output).contains("corrected on the pages"), "{}", common::stderr(&output));
+    assert!(
+        common::stderr(&output).contains("corrected on the pages"),
+        "{}",
+        common::stderr(&output)
+    );
     let shown: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let holidays = shown["holidays"].as_array().unwrap();
-    assert!(holidays.iter().any(|h| h["name"] == "暴雪停课" && h["start"] == "2026-12-02"), "{holidays:?}");
-    assert!(holidays.iter().any(|h| h["name"] == "清明节" && h["end"] == "2027-04-06" && h["provisional"] == false), "{holidays:?}");
-    let teaching: Vec<&str> = shown["teaching_days"].as_array().unwrap().iter().filter_map(|d| d.as_str()).collect();
+    assert!(
+        holidays
+            .iter()
+            .any(|h| h["name"] == "暴雪停课" && h["start"] == "2026-12-02"),
+        "{holidays:?}"
+    );
+    assert!(
+        holidays.iter().any(|h| h["name"] == "清明节"
+            && h["end"] == "2027-04-06"
+            && h["provisional"] == false),
+        "{holidays:?}"
+    );
+    let teaching: Vec<&str> = shown["teaching_days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d.as_str())
+        .collect();
     assert!(!teaching.contains(&"2026-12-02") && !teaching.contains(&"2027-04-06"));
     assert!(teaching.contains(&"2026-12-03"));
 }

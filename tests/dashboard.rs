@@ -66,6 +66,16 @@ fn the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements(db: 
             by_school.contains("张子涵") && !by_school.contains("李小明"),
             "{by_school}"
         );
+        // The plans' list too: each child's teacher and periods, filtered by teacher.
+        assert!(
+            listed.contains("王芳") && listed.contains("/ 216"),
+            "{listed}"
+        );
+        let by_teacher = page(&server, &center, "/students?teacher=T02").await;
+        assert!(
+            by_teacher.contains("王欣怡") && !by_teacher.contains("李小明"),
+            "{by_teacher}"
+        );
         let on_track = page(&server, &center, "/students?status=on_track").await;
         assert!(
             !on_track.contains("李小明") && on_track.contains("0 / 3"),

@@ -177,7 +177,10 @@ async fn corrected_on_the_pages(context: &Context, year: SchoolYear) -> Option<S
             "note: this year's calendar was corrected on the pages (last by {} at {}); \
              the year's file is no longer read",
             stored.changed_by,
-            stored.changed_at.with_timezone(&context.settings.time_zone).format("%Y-%m-%d %H:%M")
+            stored
+                .changed_at
+                .with_timezone(&context.settings.time_zone)
+                .format("%Y-%m-%d %H:%M")
         )),
         Ok(None) => None,
         Err(error) => {

@@ -120,7 +120,11 @@ pub fn entry(calendar: &SchoolCalendar, entry: EntryRef) -> Option<Entry> {
     match entry.kind {
         EntryKind::Term => calendar.terms.get(at).cloned().map(Entry::Term),
         EntryKind::Holiday => calendar.holidays.get(at).cloned().map(Entry::Holiday),
-        EntryKind::MakeUp => calendar.make_up_workdays.get(at).cloned().map(Entry::MakeUp),
+        EntryKind::MakeUp => calendar
+            .make_up_workdays
+            .get(at)
+            .cloned()
+            .map(Entry::MakeUp),
     }
 }
 

@@ -77,7 +77,29 @@ pub struct ListedStudent {
     #[serde(flatten)]
     pub student: StudentSummary,
     /// None: no plan this school year.
-    pub pace: Option<Status>,
+    pub plan: Option<ListedPlan>,
+}
+
+/// A child's plan of the year in the children's list.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedPlan {
+    pub status: Status,
+    pub teacher_id: String,
+    pub teacher_name: String,
+    pub delivered: u32,
+    pub target: u32,
+}
+
+impl From<super::progress::ProgressRow> for ListedPlan {
+    fn from(row: super::progress::ProgressRow) -> Self {
+        Self {
+            status: row.status,
+            teacher_id: row.teacher_id,
+            teacher_name: String::new(),
+            delivered: row.delivered,
+            target: row.target,
+        }
+    }
 }
 
 /// The children the actor may see, by school and name.
@@ -98,29 +120,37 @@ pub async fn visible_students(
         .filter(|s| visible.sees(s))
         .collect();
     // A teacher's few children are read one by one; a school's or district's at once.
-    let paces: std::collections::HashMap<String, Status> = if students.len() <= FEW {
-        let mut paces = std::collections::HashMap::new();
+    let mut plans: std::collections::HashMap<String, ListedPlan> = if students.len() <= FEW {
+        let mut plans = std::collections::HashMap::new();
         for student in &students {
             if let Some(row) =
                 student_progress(&mut tx, settings, &calendar, now, &student.student_id).await?
             {
-                paces.insert(row.student_id, row.status);
+                plans.insert(row.student_id.clone(), row.into());
             }
         }
-        paces
+        plans
     } else {
         progress(&mut tx, settings, &calendar, now)
             .await?
             .into_iter()
-            .map(|row| (row.student_id, row.status))
+            .map(|row| (row.student_id.clone(), row.into()))
             .collect()
     };
+    let names: std::collections::HashMap<String, String> = people::teachers(&mut tx, None)
+        .await?
+        .into_iter()
+        .map(|t| (t.teacher_id, t.name))
+        .collect();
+    for plan in plans.values_mut() {
+        plan.teacher_name = names.get(&plan.teacher_id).cloned().unwrap_or_default();
+    }
     tx.rollback().await?;
     let mut listed: Vec<ListedStudent> = students
         .iter()
         .map(|s| ListedStudent {
             student: StudentSummary::from(s),
-            pace: paces.get(&s.student_id).copied(),
+            plan: plans.remove(&s.student_id),
         })
         .collect();
     listed.sort_by(|a, b| {

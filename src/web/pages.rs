@@ -338,6 +338,7 @@ struct HomePage {
     /// Before the search.
     total: usize,
     schools: Vec<String>,
+    teachers: Vec<(String, String)>,
     statuses: [Status; 4],
     search: StudentSearch,
     /// Coordinators and admins register children.
@@ -424,6 +425,9 @@ pub struct StudentSearch {
     /// A pace status code (`behind`…), or `none` for no plan.
     #[serde(default)]
     status: String,
+    /// The plan's teacher (id).
+    #[serde(default)]
+    teacher: String,
 }
 
 impl StudentSearch {
@@ -433,7 +437,12 @@ impl StudentSearch {
             || s.student.name.to_lowercase().contains(&q)
             || s.student.student_id.to_lowercase().contains(&q))
             && (self.school.is_empty() || s.student.school == self.school)
-            && (self.status.is_empty() || s.pace.map_or("none", |p| p.as_str()) == self.status)
+            && (self.status.is_empty()
+                || s.plan.as_ref().map_or("none", |p| p.status.as_str()) == self.status)
+            && (self.teacher.is_empty()
+                || s.plan
+                    .as_ref()
+                    .is_some_and(|p| p.teacher_id == self.teacher))
     }
 }
 
@@ -451,6 +460,14 @@ pub async fn student_list(
             let mut schools: Vec<String> =
                 students.iter().map(|s| s.student.school.clone()).collect();
             schools.dedup();
+            // (id, name) of the plans' teachers, for the filter.
+            let mut teachers: Vec<(String, String)> = students
+                .iter()
+                .filter_map(|s| s.plan.as_ref())
+                .map(|p| (p.teacher_id.clone(), p.teacher_name.clone()))
+                .collect();
+            teachers.sort();
+            teachers.dedup();
             let total = students.len();
             let students: Vec<ListedStudent> =
                 students.into_iter().filter(|s| search.keeps(s)).collect();
@@ -462,6 +479,7 @@ pub async fn student_list(
                     students,
                     total,
                     schools,
+                    teachers,
                     statuses: [
                         Status::OnTrack,
                         Status::Behind,

@@ -524,7 +524,14 @@ pub async fn save_entry(
         }
         Ok(Err(problem)) => {
             let text = t.calendar.problem(&problem);
-            entry_page(&app, &actor, year, at, fields, Some((text, problem.field())))
+            entry_page(
+                &app,
+                &actor,
+                year,
+                at,
+                fields,
+                Some((text, problem.field())),
+            )
         }
         Err(error) => failed(&app, bar(&actor), error),
     }
