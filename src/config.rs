@@ -207,6 +207,8 @@ pub struct WebSettings {
     /// Cookies only over HTTPS; unset: on unless `listen` is a loopback address.
     #[serde(default)]
     pub secure_cookies: Option<bool>,
+    /// Requests a minute each API token may make (bursts up to the same number).
+    pub api_requests_per_minute: u32,
 }
 
 impl WebSettings {
@@ -398,6 +400,12 @@ impl Settings {
             return Err((
                 "security.password_character_classes",
                 "there are 4 classes: lower case, upper case, digits, others".into(),
+            ));
+        }
+        if self.web.api_requests_per_minute == 0 {
+            return Err((
+                "web.api_requests_per_minute",
+                "must be at least 1 (a token that may make no request is revoked instead)".into(),
             ));
         }
         if security.access_log_days < 180 {

@@ -104,6 +104,7 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
             let year = args.year.unwrap_or(today_year);
             let student = args.student_id.clone();
             let input = SetPlan {
+                seen_revision: None,
                 student_id: args.student_id,
                 year: Some(year),
                 revise: args.revise,

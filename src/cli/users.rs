@@ -11,6 +11,7 @@ use crate::domain::access::{Role, Scope};
 use crate::import::records::parse_day;
 use crate::service::ServiceError;
 use crate::service::accounts::{self, NewUser, UserAdded};
+use crate::service::tokens;
 use crate::service::audit::{self, AccessQuery};
 use crate::store::access_log::Verdict;
 
@@ -48,6 +49,30 @@ pub enum UserCommand {
         #[arg(long = "school")]
         schools: Vec<String>,
     },
+    /// Make a personal API token for an account (sent as `Authorization: Bearer …`);
+    /// it is printed once and kept only as a hash.
+    #[command(
+        after_help = "Examples:\n  songjiao user token center@example.org --label 省特教平台同步\n  songjiao user token center@example.org --label 周报 --expires-days 90"
+    )]
+    Token {
+        email: String,
+        /// What the token is for, shown in the list.
+        #[arg(long, default_value = "API")]
+        label: String,
+        /// Stop working after this many days (default: until revoked).
+        #[arg(long)]
+        expires_days: Option<u32>,
+    },
+    /// An account's API tokens: label, made, last used, expiry, revoked.
+    #[command(after_help = "Example:\n  songjiao user tokens center@example.org")]
+    Tokens {
+        email: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Stop one of an account's API tokens at once (its id from `user tokens`).
+    #[command(after_help = "Example:\n  songjiao user revoke-token center@example.org 3")]
+    RevokeToken { email: String, id: i64 },
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +155,37 @@ pub async fn run(context: &Context, command: UserCommand) -> anyhow::Result<()> 
                     until.with_timezone(&zone).format("%Y-%m-%d %H:%M")
                 ),
             }
+        }
+        UserCommand::Token {
+            email,
+            label,
+            expires_days,
+        } => {
+            let made = tokens::make_for_email(&store, actor, now, &email, &label, expires_days)
+                .await
+                .map_err(|e| worded(e, &email))?;
+            let until = made.expires_at.map_or_else(
+                || "until revoked".to_string(),
+                |at| format!("until {}", at.with_timezone(&zone).format("%Y-%m-%d %H:%M")),
+            );
+            eprintln!(
+                "Token {} for {email} ({label}), valid {until}. It is shown only now: keep it \
+                 like a password; `songjiao user revoke-token {email} {}` stops it.",
+                made.id, made.id
+            );
+            println!("{}", made.token);
+        }
+        UserCommand::Tokens { email, format } => {
+            let rows = tokens::of_email(&store, actor, &email)
+                .await
+                .map_err(|e| worded(e, &email))?;
+            print_rows(&rows, format, &mut std::io::stdout().lock())?;
+        }
+        UserCommand::RevokeToken { email, id } => {
+            tokens::revoke_for_email(&store, actor, now, &email, id)
+                .await
+                .map_err(|e| worded(e, &email))?;
+            println!("Token {id} of {email} is revoked: it stops working at once.");
         }
         UserCommand::List { format } => {
             let rows = accounts::list_users(&store, actor, now).await?;

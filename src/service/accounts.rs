@@ -34,7 +34,12 @@ pub fn new_secret() -> String {
 
 /// How a secret is kept: its SHA-256, so a copy of the database opens no session.
 pub fn secret_hash(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
+    secret_hash_bytes(secret.as_bytes())
+}
+
+/// The SHA-256 of some bytes, in hex.
+pub fn secret_hash_bytes(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// Checks a new password against the policy; the reasons in plain words.
@@ -108,7 +113,7 @@ fn address_wait(failures: u32, threshold: u32) -> Option<StdDuration> {
         .then(|| StdDuration::from_secs(u64::from((failures - threshold + 1).min(10))))
 }
 
-fn require_admin(actor: &Actor) -> Result<(), ServiceError> {
+pub(super) fn require_admin(actor: &Actor) -> Result<(), ServiceError> {
     if actor.role.is_admin() {
         Ok(())
     } else {
@@ -119,7 +124,7 @@ fn require_admin(actor: &Actor) -> Result<(), ServiceError> {
 }
 
 /// The account with this email, or "not found" naming it.
-async fn account_by_email(tx: &mut crate::store::Tx, email: &str) -> Result<Account, ServiceError> {
+pub(super) async fn account_by_email(tx: &mut crate::store::Tx, email: &str) -> Result<Account, ServiceError> {
     accounts::by_email(tx, email)
         .await?
         .ok_or_else(|| ServiceError::NotFound {

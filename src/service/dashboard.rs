@@ -364,3 +364,45 @@ pub async fn acknowledge(
     }
     super::alerts::acknowledge(store, actor, now, alert_id, note).await
 }
+
+/// An alert with its child's name and school.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeenAlert {
+    #[serde(flatten)]
+    pub alert: alerts::AlertRow,
+    pub name: String,
+    pub school: String,
+}
+
+/// The alerts of the children the actor sees (coordinators, supervisors, admins).
+pub async fn alerts_as(
+    store: &Store,
+    actor: &Actor,
+    open_only: bool,
+) -> Result<Vec<SeenAlert>, ServiceError> {
+    if actor.role == Role::Teacher {
+        return Err(ServiceError::Forbidden(
+            "alerts are for coordinators and supervisors".into(),
+        ));
+    }
+    let mut tx = store.read().await?;
+    let rows = alerts::list(&mut tx, open_only).await?;
+    let students: HashMap<String, (String, String)> =
+        crate::store::people::students(&mut tx, None)
+            .await?
+            .into_iter()
+            .map(|s| (s.student_id, (s.name, s.school)))
+            .collect();
+    tx.rollback().await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|alert| {
+            let (name, school) = students.get(&alert.student_id)?.clone();
+            sees_school(actor, &school).then_some(SeenAlert {
+                alert,
+                name,
+                school,
+            })
+        })
+        .collect())
+}

@@ -63,6 +63,12 @@ pub struct Upload<'a> {
     pub bytes: &'a [u8],
 }
 
+/// Imports write the district's registers: for the district's coordinators and admins.
+pub fn may_import(actor: &Actor) -> bool {
+    use crate::domain::access::{Role, Scope};
+    matches!(actor.role, Role::Coordinator | Role::Admin) && actor.scope == Scope::District
+}
+
 /// Checks every row and, unless `dry_run`, writes them all in one transaction;
 /// one bad row writes nothing and every problem is listed.
 pub async fn import(
@@ -74,6 +80,11 @@ pub async fn import(
     upload: Upload<'_>,
     dry_run: bool,
 ) -> Result<ImportReport, ServiceError> {
+    if !may_import(actor) {
+        return Err(ServiceError::Forbidden(
+            "imports are the district's coordinators'".into(),
+        ));
+    }
     let sheet = sheet::parse(upload.name, upload.bytes)
         .map_err(|e| ServiceError::invalid("file", e.to_string()))?;
     let mut tx = store.write(&actor.audit(), now).await?;
@@ -94,6 +105,15 @@ pub async fn import(
 }
 
 /// Every bad cell, by line and column.
+/// A plan revised by someone else while this was being written.
+pub(super) fn stale_plan(plan: &plans::Plan) -> ServiceError {
+    ServiceError::Stale {
+        what: format!("plan #{}", plan.plan_id),
+        seen: plan.revision,
+        now: plan.revision + 1,
+    }
+}
+
 fn invalid(cells: Vec<CellError>) -> ServiceError {
     ServiceError::Invalid(
         cells
@@ -242,10 +262,10 @@ async fn write_sheet(
                             },
                             ..input.terms.clone()
                         };
-                        if plans::revise_plan(tx, &plan, &terms, &reason).await? {
-                            Change::Updated
-                        } else {
-                            Change::Unchanged
+                        match plans::revise_plan(tx, &plan, &terms, &reason).await? {
+                            plans::Revised::Revised => Change::Updated,
+                            plans::Revised::Unchanged => Change::Unchanged,
+                            plans::Revised::Stale => return Err(stale_plan(&plan)),
                         }
                     }
                     None => {

@@ -30,6 +30,7 @@ pub mod school_calendar;
 pub mod second_factor;
 pub mod simulate;
 pub mod students;
+pub mod tokens;
 pub mod visits;
 pub mod week_board;
 
@@ -112,6 +113,10 @@ pub enum ServiceError {
     Locked { what: String, reason: String },
     #[error("not allowed: {0}")]
     Forbidden(String),
+    /// The caller saw an older version of what they change: someone changed it
+    /// meanwhile; nothing was written.
+    #[error("{what} has changed since version {seen}: it is version {now}")]
+    Stale { what: String, seen: i64, now: i64 },
     /// The settings lack or spoil what the use case needs (a year's calendar,
     /// the slot table): for whoever keeps the configuration, not the user.
     #[error("{0}")]

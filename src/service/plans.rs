@@ -30,6 +30,9 @@ pub struct SetPlan {
     /// Replaces the goals when not empty.
     pub goals: Vec<String>,
     pub reason: String,
+    /// The plan's revision the person saw (a form, an API's If-Match): a plan
+    /// revised since is not revised again over it.
+    pub seen_revision: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +77,15 @@ pub async fn set_plan(
         });
     }
     let existing = plans::active_plan(&mut tx, student, year).await?;
+    if let (Some(plan), Some(seen)) = (&existing, input.seen_revision)
+        && plan.revision != seen
+    {
+        return Err(ServiceError::Stale {
+            what: format!("plan #{}", plan.plan_id),
+            seen,
+            now: plan.revision,
+        });
+    }
     let base = match (&existing, input.revise) {
         (Some(plan), true) => plan.terms.clone(),
         (Some(plan), false) => {
@@ -138,17 +150,17 @@ pub async fn set_plan(
     }
     let set = match existing {
         Some(plan) => {
-            if plans::revise_plan(&mut tx, &plan, &terms, &input.reason).await? {
-                PlanSet::Revised {
+            match plans::revise_plan(&mut tx, &plan, &terms, &input.reason).await? {
+                plans::Revised::Revised => PlanSet::Revised {
                     plan_id: plan.plan_id,
                     year,
                     revision: plan.revision + 1,
-                }
-            } else {
-                PlanSet::Unchanged {
+                },
+                plans::Revised::Unchanged => PlanSet::Unchanged {
                     plan_id: plan.plan_id,
                     year,
-                }
+                },
+                plans::Revised::Stale => return Err(super::imports::stale_plan(&plan)),
             }
         }
         None => {
@@ -292,4 +304,37 @@ pub async fn history(
     }
     tx.rollback().await?;
     Ok(revisions)
+}
+
+/// One active plan by its id, for someone who may see its child; for anyone
+/// else, and for a plan that ended, "not found".
+pub async fn plan_as(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    plan_id: i64,
+) -> Result<PlanView, ServiceError> {
+    let not_found = || ServiceError::NotFound {
+        what: "plan",
+        id: plan_id.to_string(),
+    };
+    let mut tx = store.read().await?;
+    let (student_id, year) = plans::plan_owner(&mut tx, plan_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let year: SchoolYear = year.parse().map_err(ServiceError::Settings)?;
+    let student = people::student(&mut tx, &student_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let plan = plans::active_plan(&mut tx, &student_id, year)
+        .await?
+        .filter(|p| p.plan_id == plan_id)
+        .ok_or_else(not_found)?;
+    if !super::students::sees_one(actor, &student, Some(&plan)) {
+        return Err(not_found());
+    }
+    tx.rollback().await?;
+    let calendar = settings.calendar(year).map_err(ServiceError::Settings)?;
+    show(store, settings, &calendar, now, &student_id).await
 }

@@ -205,7 +205,7 @@ pub async fn edit_student(
 
 /// Whether the actor keeps the registers of `school`: coordinators and admins
 /// whose scope holds it.
-fn keeps_school(actor: &Actor, school: &str) -> bool {
+pub fn keeps_school(actor: &Actor, school: &str) -> bool {
     use crate::domain::access::{Role, Scope};
     matches!(actor.role, Role::Coordinator | Role::Admin)
         && match &actor.scope {

@@ -48,16 +48,20 @@ impl Visible {
     }
 
     fn sees(&self, student: &Student) -> bool {
+        self.sees_child(&student.student_id, &student.school)
+    }
+
+    fn sees_child(&self, student_id: &str, school: &str) -> bool {
         match &self.scope {
             Scope::District => true,
-            Scope::Schools { schools } => schools.contains(&student.school),
-            Scope::Teacher { .. } => self.taught.contains(&student.student_id),
+            Scope::Schools { schools } => schools.iter().any(|s| s == school),
+            Scope::Teacher { .. } => self.taught.contains(student_id),
         }
     }
 }
 
 /// Whether the actor may see one student, whose current plan (if any) is given.
-fn sees_one(actor: &Actor, student: &Student, plan: Option<&Plan>) -> bool {
+pub(crate) fn sees_one(actor: &Actor, student: &Student, plan: Option<&Plan>) -> bool {
     match &actor.scope {
         Scope::District => true,
         Scope::Schools { schools } => schools.contains(&student.school),
@@ -157,6 +161,25 @@ pub async fn visible_students(
         (&a.student.school, &a.student.name).cmp(&(&b.student.school, &b.student.name))
     });
     Ok(listed)
+}
+
+/// Each active plan of the year at `now` of the children the actor sees.
+pub async fn visible_progress(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<ProgressRow>, ServiceError> {
+    let year = SchoolYear::containing(now.with_timezone(&settings.time_zone).date_naive());
+    let calendar = settings.calendar(year).map_err(ServiceError::Settings)?;
+    let mut tx = store.read().await?;
+    let visible = Visible::of(&mut tx, actor, year).await?;
+    let rows = progress(&mut tx, settings, &calendar, now).await?;
+    tx.rollback().await?;
+    Ok(rows
+        .into_iter()
+        .filter(|row| visible.sees_child(&row.student_id, &row.school))
+        .collect())
 }
 
 /// How to reach the family, and the diagnosis: for the roles that visit or keep

@@ -45,6 +45,50 @@ pub async fn list(store: &Store, filter: &VisitFilter) -> Result<Vec<ListedVisit
         .collect())
 }
 
+/// A visit in a list, with its child's name and school.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeenVisit {
+    #[serde(flatten)]
+    pub visit: ListedVisit,
+    pub name: String,
+    pub school: String,
+}
+
+/// The planned visits a filter selects that the actor sees: a teacher their own,
+/// a school's coordinator or supervisor their schools', the district all.
+pub async fn list_as(
+    store: &Store,
+    actor: &Actor,
+    filter: &VisitFilter,
+) -> Result<Vec<SeenVisit>, ServiceError> {
+    use crate::domain::access::Scope;
+    let listed = list(store, filter).await?;
+    let mut tx = store.read().await?;
+    let students: std::collections::HashMap<String, (String, String)> =
+        crate::store::people::students(&mut tx, None)
+            .await?
+            .into_iter()
+            .map(|s| (s.student_id, (s.name, s.school)))
+            .collect();
+    tx.rollback().await?;
+    Ok(listed
+        .into_iter()
+        .filter_map(|visit| {
+            let (name, school) = students.get(&visit.student_id)?.clone();
+            let sees = match &actor.scope {
+                Scope::District => true,
+                Scope::Schools { schools } => schools.contains(&school),
+                Scope::Teacher { teacher_id } => &visit.teacher_id == teacher_id,
+            };
+            sees.then_some(SeenVisit {
+                visit,
+                name,
+                school,
+            })
+        })
+        .collect())
+}
+
 /// The moment a record is made and the rules that depend on it.
 #[derive(Debug, Clone)]
 pub struct RecordRules {

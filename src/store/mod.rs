@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod people;
 pub mod plans;
 pub mod readings;
+pub mod tokens;
 pub mod visit_files;
 pub mod visits;
 

@@ -161,6 +161,22 @@ pub async fn active_plans(
         .collect())
 }
 
+/// Whose plan `plan_id` is, and of which school year.
+pub async fn plan_owner(tx: &mut Tx, plan_id: i64) -> StoreResult<Option<(String, String)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        student_id: String,
+        school_year: String,
+    }
+    let row: Option<Row> = tx
+        .fetch_optional(
+            "SELECT student_id, school_year FROM plans WHERE id = $1",
+            args![plan_id],
+        )
+        .await?;
+    Ok(row.map(|r| (r.student_id, r.school_year)))
+}
+
 pub async fn active_plan(
     tx: &mut Tx,
     student_id: &str,
@@ -314,19 +330,29 @@ pub async fn revise_plan(
     plan: &Plan,
     terms: &PlanTerms,
     reason: &str,
-) -> StoreResult<bool> {
+) -> StoreResult<Revised> {
     if &plan.terms == terms {
-        return Ok(false);
+        return Ok(Revised::Unchanged);
     }
     let revision = plan.revision + 1;
     let now = tx.now;
-    tx.execute(
-        "UPDATE plans SET revision = $2, teacher_id = $3, backup_teacher_id = $4, visits_per_week = $5,
+    // Only over the revision read: two editors at once, the second is told.
+    let changed = tx
+        .execute(
+            "UPDATE plans SET revision = $2, teacher_id = $3, backup_teacher_id = $4, visits_per_week = $5,
              periods_per_visit = $6, annual_target = $7, start_date = $8, end_date = $9, updated_at = $10
-         WHERE id = $1",
-        [args![plan.plan_id, revision], terms_args(terms), args![now]].concat(),
-    )
-    .await?;
+         WHERE id = $1 AND revision = $11",
+            [
+                args![plan.plan_id, revision],
+                terms_args(terms),
+                args![now, plan.revision],
+            ]
+            .concat(),
+        )
+        .await?;
+    if changed == 0 {
+        return Ok(Revised::Stale);
+    }
     let current: Vec<Goal> = plan
         .goal_ids
         .iter()
@@ -340,7 +366,17 @@ pub async fn revise_plan(
     write_revisions(tx, vec![(plan.plan_id, revision, terms)], reason).await?;
     let detail = serde_json::json!({ "revision": revision, "old": plan.terms, "new": terms, "reason": reason });
     audit::record(tx, "revise", "plan", &plan.plan_id.to_string(), detail).await?;
-    Ok(true)
+    Ok(Revised::Revised)
+}
+
+/// What revising a plan did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revised {
+    Revised,
+    /// The terms asked are the plan's already.
+    Unchanged,
+    /// Another revision was written after this one was read: nothing written.
+    Stale,
 }
 
 /// A goal whose text stays keeps its id (visit notes refer to it); others are

@@ -17,7 +17,6 @@ use serde::Deserialize;
 use super::App;
 use super::pages::{UserBar, bar, failed, render, signed_in};
 use super::words::{Words, words};
-use crate::domain::access::{Role, Scope};
 use crate::import::records::Kind;
 use crate::service::imports::{self, ImportReport, Upload};
 use crate::service::{Actor, Problem, ServiceError};
@@ -59,10 +58,6 @@ struct ImportsPage {
     outcome: Option<Outcome>,
 }
 
-/// Imports write the district's registers: for the district's coordinators and admins.
-fn may_import(actor: &Actor) -> bool {
-    matches!(actor.role, Role::Coordinator | Role::Admin) && actor.scope == Scope::District
-}
 
 fn page(app: &App, actor: &Actor, kind: &str, outcome: Option<Outcome>) -> Response {
     let t = words(app.settings.locale);
@@ -88,7 +83,7 @@ fn page(app: &App, actor: &Actor, kind: &str, outcome: Option<Outcome>) -> Respo
 
 async fn signed_importer(app: &App, headers: &HeaderMap) -> Result<Actor, Response> {
     let (actor, _) = signed_in(app, headers, "/imports").await?;
-    if !may_import(&actor) {
+    if !imports::may_import(&actor) {
         return Err(failed(
             app,
             bar(&actor),

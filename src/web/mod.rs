@@ -4,6 +4,7 @@
 //! that changes something must come from the platform's own pages.
 
 mod absences;
+mod api;
 mod audit;
 mod board;
 mod chart;
@@ -12,7 +13,7 @@ mod exports;
 mod guard;
 mod imports;
 mod leave;
-mod pages;
+pub(crate) mod pages;
 mod people;
 mod plan_form;
 mod record;
@@ -45,9 +46,22 @@ pub struct App {
     pub settings: Settings,
     pub jobs: Vec<(Job, Schedule)>,
     pub clock: Clock,
+    /// Requests per API token (`web.api_requests_per_minute`).
+    api_limits: api::Limits,
 }
 
 impl App {
+    pub fn new(store: Store, settings: Settings, jobs: Vec<(Job, Schedule)>, clock: Clock) -> Self {
+        let api_limits = api::Limits::new(settings.web.api_requests_per_minute);
+        App {
+            store,
+            settings,
+            jobs,
+            clock,
+            api_limits,
+        }
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         (self.clock)()
     }
@@ -258,6 +272,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/leave", get(leave::show).post(leave::ask))
         .route("/leave/{id}/approve", post(leave::approve))
         .route("/leave/{id}/decline", post(leave::decline))
+        .merge(api::router(&app))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

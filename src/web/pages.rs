@@ -33,7 +33,7 @@ pub(super) fn bar(actor: &Actor) -> Option<UserBar> {
     })
 }
 
-pub(super) fn render(status: StatusCode, template: &impl Template) -> Response {
+pub(crate) fn render(status: StatusCode, template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(error) => {

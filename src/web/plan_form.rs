@@ -39,6 +39,9 @@ pub struct PlanFields {
     goals: String,
     #[serde(default)]
     reason: String,
+    /// The plan's revision the form was filled from (hidden).
+    #[serde(default)]
+    revision: String,
 }
 
 #[derive(Template)]
@@ -114,6 +117,7 @@ async fn page(
                 end: terms.end_date.to_string(),
                 goals: terms.goals.join("\n"),
                 reason: String::new(),
+                revision: plan.revision.to_string(),
             }
         }
         None => PlanFields::default(),
@@ -231,6 +235,7 @@ pub async fn save(
             .map(String::from)
             .collect(),
         reason: fields.reason.trim().to_string(),
+        seen_revision: fields.revision.trim().parse().ok(),
     };
     if !problems.is_empty() {
         return page(&app, &actor, &student_id, &address, Some(fields), problems).await;
@@ -264,6 +269,12 @@ pub async fn save(
                 format!("there is no teacher {id}"),
             )];
             page(&app, &actor, &student_id, &address, Some(fields), problems).await
+        }
+        // Revised by someone else meanwhile: the plan as it is now, to change again.
+        Err(ServiceError::Stale { now, .. }) => {
+            let t = words(app.settings.locale);
+            let problems = vec![(String::new(), format!("{} {now}", t.board.plan_changed))];
+            page(&app, &actor, &student_id, &address, None, problems).await
         }
         Err(error @ ServiceError::Conflict { .. }) => {
             let problems = vec![(String::new(), error.to_string())];

@@ -1,0 +1,306 @@
+//! The district's registers: sheets imported (dry run, then all or nothing), and
+//! the school calendar.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::{ApiPath, ApiQuery, Caller, idempotency_key};
+use super::problem::{ApiError, Kind, Problem};
+use crate::domain::calendar::SchoolYear;
+use crate::import::records::Kind as SheetKind;
+use crate::service::imports::{self, Upload};
+use crate::service::school_calendar;
+use crate::store::{Actor as StoreActor, tokens};
+use crate::web::App;
+
+/// A sheet's check, or what its import wrote.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ImportResult {
+    /// True: checked only, nothing written.
+    pub dry_run: bool,
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Headers that name no column of this kind; their cells were not read.
+    pub ignored_columns: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// True (the default): check every row and write nothing.
+    pub dry_run: Option<bool>,
+}
+
+/// Sheets are bigger than JSON bodies.
+pub const MAX_SHEET_BYTES: usize = 20 * 1024 * 1024;
+
+fn sheet_kind(kind: &str) -> Option<SheetKind> {
+    Some(match kind {
+        "teachers" => SheetKind::Teachers,
+        "students" => SheetKind::Students,
+        "plans" => SheetKind::Plans,
+        "visits" => SheetKind::Visits,
+        "supervisors" => SheetKind::Supervisors,
+        _ => return None,
+    })
+}
+
+/// The file's name as the sheet reader knows it, by the body's type.
+fn file_name(headers: &HeaderMap) -> Result<&'static str, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim)
+        .unwrap_or_default();
+    match content_type {
+        "text/csv" => Ok("upload.csv"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => Ok("upload.xlsx"),
+        "application/vnd.ms-excel" => Ok("upload.xls"),
+        _ => Err(ApiError::new(
+            Kind::UnsupportedMediaType,
+            "send the sheet as text/csv or as an Excel workbook \
+             (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)",
+            "请以 text/csv 或 Excel 工作簿（xlsx）格式上传表格",
+        )),
+    }
+}
+
+/// Checks a sheet of teachers, students, plans, visits or supervisors and, with
+/// `dry_run=false`, writes every row in one transaction; one bad row writes
+/// nothing, and every problem comes back by line and column. An import sent
+/// again with the same `Idempotency-Key` answers as the first did and writes
+/// nothing more. District coordinators and admins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/imports/{kind}",
+    tag = "imports",
+    params(
+        ("kind" = String, Path, description = "teachers, students, plans, visits or supervisors"),
+        ImportQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "1 to 64 characters; the same import sent again answers as the first"),
+    ),
+    request_body(content = String, content_type = "text/csv", description = "The sheet (CSV, or an xlsx workbook with its content type)"),
+    responses(
+        (status = 200, body = ImportResult),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn import(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    ApiPath(kind): ApiPath<String>,
+    ApiQuery(query): ApiQuery<ImportQuery>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, ApiError> {
+    let sheet = sheet_kind(&kind).ok_or_else(|| ApiError::not_found("kind of sheet", &kind))?;
+    let name = file_name(&headers)?;
+    let bytes = body.map_err(|_| super::extract::too_large())?;
+    let dry_run = query.dry_run.unwrap_or(true);
+    let key = idempotency_key(&headers)?;
+    let account = caller.actor.account_id.unwrap_or_default();
+    let request = format!(
+        "POST /api/v1/imports/{kind}?dry_run={dry_run} {}",
+        crate::service::accounts::secret_hash_bytes(&bytes)
+    );
+    if let Some(key) = &key
+        && let Some(kept) = kept_answer(&app, account, key, &request).await?
+    {
+        return Ok(kept);
+    }
+    let upload = Upload { name, bytes: &bytes };
+    let report = imports::import(
+        &app.store,
+        &app.settings,
+        &caller.actor,
+        app.now(),
+        sheet,
+        upload,
+        dry_run,
+    )
+    .await?;
+    let result = ImportResult {
+        dry_run,
+        rows: report.rows,
+        created: report.created,
+        updated: report.updated,
+        unchanged: report.unchanged,
+        ignored_columns: report.ignored_columns,
+        notes: report.notes,
+    };
+    let body = serde_json::to_string(&result).unwrap_or_default();
+    if let Some(key) = &key {
+        // A second import racing with the same key wrote nothing more (its rows
+        // were unchanged); the first answer kept wins.
+        let mut tx = app
+            .store
+            .write(&StoreActor(caller.actor.name.clone()), app.now())
+            .await
+            .map_err(crate::service::ServiceError::from)?;
+        match tokens::keep_answer(&mut tx, account, key, &request, 200, &body).await {
+            Ok(()) => tx
+                .commit()
+                .await
+                .map_err(crate::service::ServiceError::from)?,
+            Err(error) if crate::store::is_unique_violation(&error) => {
+                drop(tx);
+                if let Some(kept) = kept_answer(&app, account, key, &request).await? {
+                    return Ok(kept);
+                }
+            }
+            Err(error) => return Err(crate::service::ServiceError::from(error).into()),
+        }
+    }
+    Ok(json_answer(StatusCode::OK, body))
+}
+
+fn json_answer(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The answer kept for this key: the same request gets it again; another
+/// request with the key is refused.
+async fn kept_answer(
+    app: &App,
+    account: i64,
+    key: &str,
+    request: &str,
+) -> Result<Option<Response>, ApiError> {
+    let mut tx = app
+        .store
+        .read()
+        .await
+        .map_err(crate::service::ServiceError::from)?;
+    let kept = tokens::answer(&mut tx, account, key)
+        .await
+        .map_err(crate::service::ServiceError::from)?;
+    match kept {
+        None => Ok(None),
+        Some(kept) if kept.request == request => {
+            let status = StatusCode::from_u16(kept.status as u16).unwrap_or(StatusCode::OK);
+            Ok(Some(json_answer(status, kept.body)))
+        }
+        Some(_) => Err(ApiError::new(
+            Kind::KeyReused,
+            "this Idempotency-Key was sent with another request; use a new key for a new request",
+            "此 Idempotency-Key 已用于另一个请求，新的请求请使用新的键",
+        )),
+    }
+}
+
+/// A school year's calendar.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarBody {
+    pub school_year: String,
+    pub terms: Vec<Span>,
+    pub holidays: Vec<Span>,
+    pub make_up_workdays: Vec<MakeUpDay>,
+    pub teaching_days: Vec<NaiveDate>,
+    /// Who last corrected it on the pages, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrected_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrected_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Span {
+    pub name: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    /// Not yet announced officially.
+    pub provisional: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MakeUpDay {
+    pub name: String,
+    pub date: NaiveDate,
+    /// The weekday whose timetable it follows (Mon…Fri).
+    pub follows: String,
+    pub provisional: bool,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/calendar/{school_year}",
+    tag = "calendar",
+    params(("school_year" = String, Path, description = "A school year like 2026-2027")),
+    responses(
+        (status = 200, body = CalendarBody),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn calendar(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    ApiPath(school_year): ApiPath<String>,
+) -> Result<Json<CalendarBody>, ApiError> {
+    let year: SchoolYear = school_year
+        .parse()
+        .map_err(|_| ApiError::not_found("school year", &school_year))?;
+    let view = school_calendar::year(&app.store, &app.settings, &caller.actor, year)
+        .await
+        .map_err(|error| match error {
+            crate::service::ServiceError::Settings(_) => {
+                ApiError::not_found("school year", &school_year)
+            }
+            other => other.into(),
+        })?;
+    let calendar = &view.calendar;
+    Ok(Json(CalendarBody {
+        school_year: year.to_string(),
+        terms: calendar
+            .terms
+            .iter()
+            .map(|t| Span {
+                name: t.name.clone(),
+                start: t.start,
+                end: t.end,
+                provisional: false,
+            })
+            .collect(),
+        holidays: calendar
+            .holidays
+            .iter()
+            .map(|h| Span {
+                name: h.name.clone(),
+                start: h.start,
+                end: h.end,
+                provisional: h.provisional,
+            })
+            .collect(),
+        make_up_workdays: calendar
+            .make_up_workdays
+            .iter()
+            .map(|d| MakeUpDay {
+                name: d.name.clone(),
+                date: d.date,
+                follows: crate::domain::slot::weekday_name(d.follows).to_string(),
+                provisional: d.provisional,
+            })
+            .collect(),
+        teaching_days: calendar.teaching_days(),
+        corrected_by: view.corrected.as_ref().map(|c| c.by.clone()),
+        corrected_at: view.corrected.map(|c| c.at),
+    }))
+}

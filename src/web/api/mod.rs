@@ -1,0 +1,202 @@
+//! `/api/v1`: the JSON API other systems use. It calls the same services as the
+//! pages and the command line, with the same access rules; a personal token
+//! (`Authorization: Bearer …`) acts as its account. Errors are problems
+//! (RFC 9457); lists page with a cursor; plans and visit records carry versions
+//! (`ETag`, `If-Match`); recording and imports take an `Idempotency-Key`. The
+//! OpenAPI document is generated from these handlers (utoipa), served at
+//! `/api/v1/openapi.json` and read as a page at `/api/v1/docs`.
+
+mod district;
+mod docs;
+mod extract;
+mod pace;
+mod people;
+mod plans;
+pub mod problem;
+mod visits;
+
+use std::num::NonZeroU32;
+use std::sync::{Arc, LazyLock};
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::Serialize;
+use utoipa::openapi::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use self::problem::{ApiError, Kind};
+use super::App;
+
+/// Requests per token, per minute.
+pub struct Limits(DefaultKeyedRateLimiter<i64>);
+
+impl Limits {
+    pub fn new(per_minute: u32) -> Self {
+        let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+        Limits(RateLimiter::keyed(Quota::per_minute(per_minute)))
+    }
+
+    /// Whether the token may make a request now; else the seconds to wait.
+    pub fn check(&self, token_id: i64) -> Result<(), u64> {
+        use governor::clock::{Clock, DefaultClock};
+        self.0.check_key(&token_id).map_err(|not_until| {
+            not_until
+                .wait_time_from(DefaultClock::default().now())
+                .as_secs()
+                .max(1)
+        })
+    }
+}
+
+/// The API's routes with their document.
+fn routes() -> OpenApiRouter<Arc<App>> {
+    OpenApiRouter::new()
+        .routes(routes!(people::students))
+        .routes(routes!(people::student))
+        .routes(routes!(people::teachers))
+        .routes(routes!(plans::plan, plans::revise))
+        .routes(routes!(plans::history))
+        .routes(routes!(pace::progress))
+        .routes(routes!(pace::alerts))
+        .routes(routes!(pace::acknowledge))
+        .routes(routes!(visits::week_visits))
+        .routes(routes!(visits::visit))
+        .routes(routes!(visits::record))
+        .routes(routes!(district::import))
+        .routes(routes!(district::calendar))
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "songjiao API",
+        description = "送教上门平台的 JSON 接口：学生、教师、送教方案、进度、提醒、每周送教、记录与导入。\
+                       The JSON API of the home-teaching platform. Send a personal token as \
+                       `Authorization: Bearer <token>` (made on /account or with `songjiao user token`). \
+                       Errors are application/problem+json (RFC 9457) in the language of Accept-Language.",
+    ),
+    modifiers(&BearerToken),
+    components(schemas(problem::Problem, problem::FieldError))
+)]
+struct Document;
+
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+            "token",
+            Vec::<String>::new(),
+        )]);
+    }
+}
+
+/// The API's OpenAPI document, built once from the handlers.
+pub fn document() -> &'static OpenApi {
+    static DOCUMENT: LazyLock<OpenApi> = LazyLock::new(|| {
+        let (_, mut api) = routes().split_for_parts();
+        api.merge(<Document as utoipa::OpenApi>::openapi());
+        api
+    });
+    &DOCUMENT
+}
+
+/// The API's router, nested into the site's under `/api/v1`.
+pub fn router(app: &Arc<App>) -> Router<Arc<App>> {
+    let (api, _) = routes().split_for_parts();
+    api.route(
+        "/api/v1/openapi.json",
+        axum::routing::get(|| async { axum::Json(document()) }),
+    )
+    .route("/api/v1/docs", axum::routing::get(docs::page))
+    .fallback(|| async {
+        ApiError::new(
+            Kind::NotFound,
+            "no such API path: see /api/v1/docs",
+            "没有这个接口路径：见 /api/v1/docs",
+        )
+    })
+    // Sheets are the largest bodies; JSON bodies have their own, smaller limit.
+    .layer(axum::extract::DefaultBodyLimit::max(district::MAX_SHEET_BYTES))
+    .layer(axum::middleware::from_fn_with_state(
+        app.settings.locale,
+        problem::in_language,
+    ))
+}
+
+/// A page of a list, and where the next one starts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Give as `cursor` for the next page; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// One page of `items`, in the stable order of `key` (unique per item).
+pub fn page_of<T>(
+    mut items: Vec<T>,
+    key: impl Fn(&T) -> String,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<T>, ApiError> {
+    let limit = limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            "limit is 1 to 500",
+            "limit 须在 1 至 500 之间",
+        ));
+    }
+    let after = match cursor {
+        Some(cursor) => Some(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(cursor)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "cursor",
+                        "not a cursor this API gave",
+                        "cursor 不是本接口给出的值",
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    items.sort_by_cached_key(&key);
+    if let Some(after) = &after {
+        items.retain(|item| key(item) > *after);
+    }
+    let limit = limit as usize;
+    let next_cursor = (items.len() > limit).then(|| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key(&items[limit - 1]))
+    });
+    items.truncate(limit);
+    Ok(Page { items, next_cursor })
+}
+
+/// A number as a sort key that orders as the number does.
+pub fn ordered(id: i64) -> String {
+    format!("{id:020}")
+}
+
+/// A JSON answer with its version as `ETag`.
+pub fn with_etag(body: impl Serialize, etag: &str) -> Response {
+    let mut response = axum::Json(body).into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{etag}\"")) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
