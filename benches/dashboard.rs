@@ -122,7 +122,12 @@ async fn measure(database: &str, url: Option<&str>) -> anyhow::Result<()> {
         .await?;
     }
     let now = monday + chrono::Duration::hours(2);
-    let app = Arc::new(App::new(store.clone(), settings.clone(), Vec::new(), Arc::new(move || now) as Clock));
+    let app = Arc::new(App::new(
+        store.clone(),
+        settings.clone(),
+        Vec::new(),
+        Arc::new(move || now) as Clock,
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(songjiao::web::serve(listener, app, std::future::pending()));

@@ -53,7 +53,12 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?;
     }
-    let app = Arc::new(App::new(store.clone(), settings.clone(), Vec::new(), Arc::new(move || now) as Clock));
+    let app = Arc::new(App::new(
+        store.clone(),
+        settings.clone(),
+        Vec::new(),
+        Arc::new(move || now) as Clock,
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(songjiao::web::serve(listener, app, std::future::pending()));

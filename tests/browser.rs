@@ -142,7 +142,12 @@ fn a_teacher_logs_in_reads_a_child_and_logs_out_in_a_phone_browser() {
         )
         .await
         .unwrap();
-        let app = Arc::new(App::new(store.clone(), settings.clone(), Vec::new(), Arc::new(move || now) as Clock));
+        let app = Arc::new(App::new(
+            store.clone(),
+            settings.clone(),
+            Vec::new(),
+            Arc::new(move || now) as Clock,
+        ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address: SocketAddr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

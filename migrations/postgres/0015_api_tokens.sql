@@ -19,7 +19,7 @@ CREATE TABLE idempotent_answers (
     key          TEXT NOT NULL,
     -- method, path and a hash of the body: the same key for another request is refused
     request      TEXT NOT NULL,
-    status       INTEGER NOT NULL,
+    status       BIGINT NOT NULL,
     body         TEXT NOT NULL,
     created_at   TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (account_id, key)

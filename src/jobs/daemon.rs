@@ -103,7 +103,12 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let jobs = scheduled_jobs(&settings).map_err(anyhow::Error::msg)?;
     let listen = listener.local_addr()?;
-    let app = std::sync::Arc::new(crate::web::App::new(store.clone(), settings.clone(), jobs.clone(), std::sync::Arc::new(Utc::now)));
+    let app = std::sync::Arc::new(crate::web::App::new(
+        store.clone(),
+        settings.clone(),
+        jobs.clone(),
+        std::sync::Arc::new(Utc::now),
+    ));
     let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
     let web = tokio::spawn(crate::web::serve(listener, app, async {
         let _ = web_stopped.await;

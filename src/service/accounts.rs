@@ -124,7 +124,10 @@ pub(super) fn require_admin(actor: &Actor) -> Result<(), ServiceError> {
 }
 
 /// The account with this email, or "not found" naming it.
-pub(super) async fn account_by_email(tx: &mut crate::store::Tx, email: &str) -> Result<Account, ServiceError> {
+pub(super) async fn account_by_email(
+    tx: &mut crate::store::Tx,
+    email: &str,
+) -> Result<Account, ServiceError> {
     accounts::by_email(tx, email)
         .await?
         .ok_or_else(|| ServiceError::NotFound {

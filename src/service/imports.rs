@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Actor, Problem, ServiceError};
 use crate::config::Settings;
@@ -15,9 +15,9 @@ use crate::import::records::{self, CellError, Fields, Kind};
 use crate::import::{map_headers, sheet};
 use crate::store::people::{self, Change};
 use crate::store::visits::{self, RecordDetails, RecordInput};
-use crate::store::{Store, Tx, plans};
+use crate::store::{Store, Tx, plans, tokens};
 
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct ImportReport {
     pub rows: usize,
     pub created: usize,
@@ -80,6 +80,31 @@ pub async fn import(
     upload: Upload<'_>,
     dry_run: bool,
 ) -> Result<ImportReport, ServiceError> {
+    import_once(store, settings, actor, now, kind, upload, dry_run, None).await
+}
+
+/// An import request sent with an Idempotency-Key: its answer is kept with the
+/// rows it wrote, so that the same request sent again gets it and writes nothing.
+pub struct Once<'a> {
+    pub account_id: i64,
+    pub key: &'a str,
+    /// What identifies the request (method, path, a hash of the body).
+    pub request: &'a str,
+}
+
+/// [`import`], once per key: imports run one at a time, and a key seen before
+/// answers as the first time (another request with the key is refused).
+#[allow(clippy::too_many_arguments)]
+pub async fn import_once(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    kind: Kind,
+    upload: Upload<'_>,
+    dry_run: bool,
+    once: Option<Once<'_>>,
+) -> Result<ImportReport, ServiceError> {
     if !may_import(actor) {
         return Err(ServiceError::Forbidden(
             "imports are the district's coordinators'".into(),
@@ -88,6 +113,22 @@ pub async fn import(
     let sheet = sheet::parse(upload.name, upload.bytes)
         .map_err(|e| ServiceError::invalid("file", e.to_string()))?;
     let mut tx = store.write(&actor.audit(), now).await?;
+    // Two imports at once would race on the same new rows: one after the other.
+    tx.lock("import").await?;
+    if let Some(once) = &once
+        && let Some(kept) = tokens::answer(&mut tx, once.account_id, once.key).await?
+    {
+        tx.rollback().await?;
+        if kept.request != once.request {
+            return Err(ServiceError::invalid(
+                "Idempotency-Key",
+                "this key was sent with another request; use a new key for a new request",
+            ));
+        }
+        return serde_json::from_str(&kept.body).map_err(|e| {
+            ServiceError::Settings(format!("a kept import answer cannot be read: {e}"))
+        });
+    }
     let report = match write_sheet(&mut tx, &sheet, upload.name, kind, settings).await {
         Ok(report) => report,
         Err(error) => {
@@ -98,6 +139,11 @@ pub async fn import(
     if dry_run {
         tx.rollback().await?;
     } else {
+        if let Some(once) = &once {
+            let body = serde_json::to_string(&report).unwrap_or_default();
+            tokens::keep_answer(&mut tx, once.account_id, once.key, once.request, 200, &body)
+                .await?;
+        }
         tx.refresh_statistics().await?;
         tx.commit().await?;
     }

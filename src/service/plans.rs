@@ -149,20 +149,18 @@ pub async fn set_plan(
         }
     }
     let set = match existing {
-        Some(plan) => {
-            match plans::revise_plan(&mut tx, &plan, &terms, &input.reason).await? {
-                plans::Revised::Revised => PlanSet::Revised {
-                    plan_id: plan.plan_id,
-                    year,
-                    revision: plan.revision + 1,
-                },
-                plans::Revised::Unchanged => PlanSet::Unchanged {
-                    plan_id: plan.plan_id,
-                    year,
-                },
-                plans::Revised::Stale => return Err(super::imports::stale_plan(&plan)),
-            }
-        }
+        Some(plan) => match plans::revise_plan(&mut tx, &plan, &terms, &input.reason).await? {
+            plans::Revised::Revised => PlanSet::Revised {
+                plan_id: plan.plan_id,
+                year,
+                revision: plan.revision + 1,
+            },
+            plans::Revised::Unchanged => PlanSet::Unchanged {
+                plan_id: plan.plan_id,
+                year,
+            },
+            plans::Revised::Stale => return Err(super::imports::stale_plan(&plan)),
+        },
         None => {
             let plan_id = plans::create_plan(&mut tx, student, year, &terms, &input.reason).await?;
             PlanSet::Created {

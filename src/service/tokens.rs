@@ -143,7 +143,14 @@ async fn revoke_of(
             id: token_id.to_string(),
         });
     }
-    audit::record(&mut tx, "revoke", "api_token", &token_id.to_string(), json!({})).await?;
+    audit::record(
+        &mut tx,
+        "revoke",
+        "api_token",
+        &token_id.to_string(),
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -200,9 +207,7 @@ pub async fn authenticate(
         .last_used_at
         .is_none_or(|at| now - at >= Duration::minutes(1))
     {
-        let mut tx = store
-            .write(&Actor::new("api-token").audit(), now)
-            .await?;
+        let mut tx = store.write(&Actor::new("api-token").audit(), now).await?;
         tokens::touch(&mut tx, found.id).await?;
         tx.commit().await?;
     }

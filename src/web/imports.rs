@@ -58,7 +58,6 @@ struct ImportsPage {
     outcome: Option<Outcome>,
 }
 
-
 fn page(app: &App, actor: &Actor, kind: &str, outcome: Option<Outcome>) -> Response {
     let t = words(app.settings.locale);
     let status = match &outcome {

@@ -179,6 +179,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/account/password", post(pages::change_password))
         .route("/account/totp", get(pages::second_factor_form))
         .route("/account/calendar", post(pages::renew_feed))
+        .route("/account/tokens", post(pages::make_token))
+        .route(
+            "/account/tokens/{token_id}/revoke",
+            post(pages::revoke_token),
+        )
         .route("/account/calendar/revoke", post(pages::revoke_feed))
         .route("/calendar/{file}", get(pages::feed))
         .route("/account/totp/confirm", post(pages::confirm_second_factor))

@@ -636,6 +636,9 @@ struct AccountPage {
     teacher: bool,
     has_feed: bool,
     feed_url: Option<String>,
+    tokens: Vec<crate::store::tokens::ApiToken>,
+    /// A token just made: shown this once.
+    new_token: Option<String>,
     min_length: usize,
     zone: Tz,
 }
@@ -647,20 +650,36 @@ async fn account_page(
     status: StatusCode,
     notice: Option<String>,
 ) -> Response {
-    account_page_with_feed(app, actor, session_id, status, notice, None).await
+    account_page_with_secret(app, actor, session_id, status, notice, Secret::None).await
 }
 
-async fn account_page_with_feed(
+/// A secret the account page shows once, just made.
+enum Secret {
+    None,
+    FeedUrl(String),
+    Token(String),
+}
+
+async fn account_page_with_secret(
     app: &App,
     actor: &Actor,
     session_id: &str,
     status: StatusCode,
     notice: Option<String>,
-    feed_url: Option<String>,
+    secret: Secret,
 ) -> Response {
     let has_feed = match calendar_feed::has_feed(&app.store, actor).await {
         Ok(has) => has,
         Err(error) => return failed(app, bar(actor), error),
+    };
+    let tokens = match crate::service::tokens::mine(&app.store, actor).await {
+        Ok(tokens) => tokens,
+        Err(error) => return failed(app, bar(actor), error),
+    };
+    let (feed_url, new_token) = match secret {
+        Secret::None => (None, None),
+        Secret::FeedUrl(url) => (Some(url), None),
+        Secret::Token(token) => (None, Some(token)),
     };
     match accounts::my_account(&app.store, actor, app.now(), session_id).await {
         Ok(mine) => render(
@@ -674,6 +693,8 @@ async fn account_page_with_feed(
                 teacher: actor.role == crate::domain::access::Role::Teacher,
                 has_feed,
                 feed_url,
+                tokens,
+                new_token,
                 min_length: app.settings.security.min_password_length,
                 zone: app.settings.time_zone,
             },
@@ -929,7 +950,10 @@ pub async fn renew_feed(State(app): State<Arc<App>>, headers: HeaderMap) -> Resp
         Err(response) => return response,
     };
     match calendar_feed::renew(&app.store, &app.settings, &actor, app.now()).await {
-        Ok(url) => account_page_with_feed(&app, &actor, &id, StatusCode::OK, None, Some(url)).await,
+        Ok(url) => {
+            let secret = Secret::FeedUrl(url);
+            account_page_with_secret(&app, &actor, &id, StatusCode::OK, None, secret).await
+        }
         Err(error) => failed(&app, bar(&actor), error),
     }
 }
@@ -941,6 +965,74 @@ pub async fn revoke_feed(State(app): State<Arc<App>>, headers: HeaderMap) -> Res
     };
     match calendar_feed::revoke(&app.store, &actor, app.now()).await {
         Ok(()) => Redirect::to("/account").into_response(),
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenFields {
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    expires_days: String,
+}
+
+/// A personal API token, made on the account page and shown once.
+pub async fn make_token(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(fields): Form<TokenFields>,
+) -> Response {
+    let (actor, id) = match signed_in(&app, &headers, "/account").await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let t = words(app.settings.locale);
+    let days = fields.expires_days.trim();
+    let expires_days = if days.is_empty() {
+        None
+    } else {
+        match days.parse::<u32>() {
+            Ok(days) if days > 0 => Some(days),
+            _ => {
+                let notice = Some(t.token_days_problem.to_string());
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                return account_page(&app, &actor, &id, status, notice).await;
+            }
+        }
+    };
+    let made = crate::service::tokens::make_mine(
+        &app.store,
+        &actor,
+        app.now(),
+        &fields.label,
+        expires_days,
+    )
+    .await;
+    match made {
+        Ok(made) => {
+            let secret = Secret::Token(made.token);
+            account_page_with_secret(&app, &actor, &id, StatusCode::OK, None, secret).await
+        }
+        Err(ServiceError::Invalid(_)) => {
+            let notice = Some(t.token_label_problem.to_string());
+            account_page(&app, &actor, &id, StatusCode::UNPROCESSABLE_ENTITY, notice).await
+        }
+        Err(error) => failed(&app, bar(&actor), error),
+    }
+}
+
+pub async fn revoke_token(
+    State(app): State<Arc<App>>,
+    Path(token_id): Path<i64>,
+    headers: HeaderMap,
+) -> Response {
+    let (actor, _) = match signed_in(&app, &headers, "/account").await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    match crate::service::tokens::revoke_mine(&app.store, &actor, app.now(), token_id).await {
+        Ok(()) => Redirect::to("/account#tokens").into_response(),
         Err(error) => failed(&app, bar(&actor), error),
     }
 }

@@ -138,7 +138,12 @@ impl Server {
     pub async fn serve(settings: &Settings, store: Store) -> Self {
         let clock = Arc::new(Mutex::new(now()));
         let shared = clock.clone();
-        let app = Arc::new(App::new(store.clone(), settings.clone(), Vec::new(), Arc::new(move || *shared.lock().unwrap()) as Clock));
+        let app = Arc::new(App::new(
+            store.clone(),
+            settings.clone(),
+            Vec::new(),
+            Arc::new(move || *shared.lock().unwrap()) as Clock,
+        ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address: SocketAddr = listener.local_addr().unwrap();
         let (stop, serving) = listen(app.clone(), listener);

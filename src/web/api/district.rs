@@ -6,8 +6,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, header};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,13 +15,13 @@ use super::extract::{ApiPath, ApiQuery, Caller, idempotency_key};
 use super::problem::{ApiError, Kind, Problem};
 use crate::domain::calendar::SchoolYear;
 use crate::import::records::Kind as SheetKind;
-use crate::service::imports::{self, Upload};
+use crate::service::ServiceError;
+use crate::service::imports::{self, Once, Upload};
 use crate::service::school_calendar;
-use crate::store::{Actor as StoreActor, tokens};
 use crate::web::App;
 
 /// A sheet's check, or what its import wrote.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ImportResult {
     /// True: checked only, nothing written.
     pub dry_run: bool,
@@ -110,7 +109,7 @@ pub async fn import(
     ApiQuery(query): ApiQuery<ImportQuery>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<ImportResult>, ApiError> {
     let sheet = sheet_kind(&kind).ok_or_else(|| ApiError::not_found("kind of sheet", &kind))?;
     let name = file_name(&headers)?;
     let bytes = body.map_err(|_| super::extract::too_large())?;
@@ -121,13 +120,16 @@ pub async fn import(
         "POST /api/v1/imports/{kind}?dry_run={dry_run} {}",
         crate::service::accounts::secret_hash_bytes(&bytes)
     );
-    if let Some(key) = &key
-        && let Some(kept) = kept_answer(&app, account, key, &request).await?
-    {
-        return Ok(kept);
-    }
-    let upload = Upload { name, bytes: &bytes };
-    let report = imports::import(
+    let once = key.as_deref().map(|key| Once {
+        account_id: account,
+        key,
+        request: &request,
+    });
+    let upload = Upload {
+        name,
+        bytes: &bytes,
+    };
+    let report = imports::import_once(
         &app.store,
         &app.settings,
         &caller.actor,
@@ -135,9 +137,22 @@ pub async fn import(
         sheet,
         upload,
         dry_run,
+        once,
     )
-    .await?;
-    let result = ImportResult {
+    .await
+    .map_err(|error| match error {
+        ServiceError::Invalid(problems)
+            if problems.iter().any(|p| p.field == "Idempotency-Key") =>
+        {
+            ApiError::new(
+                Kind::KeyReused,
+                "this Idempotency-Key was sent with another request; use a new key for a new request",
+                "此 Idempotency-Key 已用于另一个请求，新的请求请使用新的键",
+            )
+        }
+        other => other.into(),
+    })?;
+    Ok(Json(ImportResult {
         dry_run,
         rows: report.rows,
         created: report.created,
@@ -145,65 +160,7 @@ pub async fn import(
         unchanged: report.unchanged,
         ignored_columns: report.ignored_columns,
         notes: report.notes,
-    };
-    let body = serde_json::to_string(&result).unwrap_or_default();
-    if let Some(key) = &key {
-        // A second import racing with the same key wrote nothing more (its rows
-        // were unchanged); the first answer kept wins.
-        let mut tx = app
-            .store
-            .write(&StoreActor(caller.actor.name.clone()), app.now())
-            .await
-            .map_err(crate::service::ServiceError::from)?;
-        match tokens::keep_answer(&mut tx, account, key, &request, 200, &body).await {
-            Ok(()) => tx
-                .commit()
-                .await
-                .map_err(crate::service::ServiceError::from)?,
-            Err(error) if crate::store::is_unique_violation(&error) => {
-                drop(tx);
-                if let Some(kept) = kept_answer(&app, account, key, &request).await? {
-                    return Ok(kept);
-                }
-            }
-            Err(error) => return Err(crate::service::ServiceError::from(error).into()),
-        }
-    }
-    Ok(json_answer(StatusCode::OK, body))
-}
-
-fn json_answer(status: StatusCode, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
-/// The answer kept for this key: the same request gets it again; another
-/// request with the key is refused.
-async fn kept_answer(
-    app: &App,
-    account: i64,
-    key: &str,
-    request: &str,
-) -> Result<Option<Response>, ApiError> {
-    let mut tx = app
-        .store
-        .read()
-        .await
-        .map_err(crate::service::ServiceError::from)?;
-    let kept = tokens::answer(&mut tx, account, key)
-        .await
-        .map_err(crate::service::ServiceError::from)?;
-    match kept {
-        None => Ok(None),
-        Some(kept) if kept.request == request => {
-            let status = StatusCode::from_u16(kept.status as u16).unwrap_or(StatusCode::OK);
-            Ok(Some(json_answer(status, kept.body)))
-        }
-        Some(_) => Err(ApiError::new(
-            Kind::KeyReused,
-            "this Idempotency-Key was sent with another request; use a new key for a new request",
-            "此 Idempotency-Key 已用于另一个请求，新的请求请使用新的键",
-        )),
-    }
+    }))
 }
 
 /// A school year's calendar.

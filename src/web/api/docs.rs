@@ -45,7 +45,11 @@ fn text(value: &Value) -> String {
 /// A schema's name from its `$ref`, or its type.
 fn schema_name(schema: &Value) -> String {
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        return reference.rsplit('/').next().unwrap_or(reference).to_string();
+        return reference
+            .rsplit('/')
+            .next()
+            .unwrap_or(reference)
+            .to_string();
     }
     if let Some(items) = schema.get("items") {
         return format!("[{}]", schema_name(items));
@@ -133,6 +137,14 @@ fn operations(document: &Value) -> Vec<Operation> {
     operations
 }
 
+/// This documentation as a page (in the language of Accept-Language).
+#[utoipa::path(
+    get,
+    path = "/api/v1/docs",
+    tag = "documentation",
+    security(()),
+    responses((status = 200, description = "The documentation page", content_type = "text/html"))
+)]
 pub async fn page(headers: HeaderMap) -> Response {
     let document = serde_json::to_value(super::document()).unwrap_or_default();
     let locale = language(&headers, Locale::ZhCn);

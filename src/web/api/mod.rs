@@ -24,9 +24,9 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -70,6 +70,20 @@ fn routes() -> OpenApiRouter<Arc<App>> {
         .routes(routes!(visits::record))
         .routes(routes!(district::import))
         .routes(routes!(district::calendar))
+        .routes(routes!(openapi_json))
+        .routes(routes!(docs::page))
+}
+
+/// This document (OpenAPI 3.1).
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "documentation",
+    security(()),
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json"))
+)]
+async fn openapi_json() -> axum::Json<&'static OpenApi> {
+    axum::Json(document())
 }
 
 #[derive(utoipa::OpenApi)]
@@ -115,20 +129,21 @@ pub fn document() -> &'static OpenApi {
 /// The API's router, nested into the site's under `/api/v1`.
 pub fn router(app: &Arc<App>) -> Router<Arc<App>> {
     let (api, _) = routes().split_for_parts();
+    // Every other path under /api/v1 is the API's not-found, a problem.
     api.route(
-        "/api/v1/openapi.json",
-        axum::routing::get(|| async { axum::Json(document()) }),
+        "/api/v1/{*rest}",
+        axum::routing::any(|| async {
+            ApiError::new(
+                Kind::NotFound,
+                "no such API path: see /api/v1/docs",
+                "没有这个接口路径：见 /api/v1/docs",
+            )
+        }),
     )
-    .route("/api/v1/docs", axum::routing::get(docs::page))
-    .fallback(|| async {
-        ApiError::new(
-            Kind::NotFound,
-            "no such API path: see /api/v1/docs",
-            "没有这个接口路径：见 /api/v1/docs",
-        )
-    })
     // Sheets are the largest bodies; JSON bodies have their own, smaller limit.
-    .layer(axum::extract::DefaultBodyLimit::max(district::MAX_SHEET_BYTES))
+    .layer(axum::extract::DefaultBodyLimit::max(
+        district::MAX_SHEET_BYTES,
+    ))
     .layer(axum::middleware::from_fn_with_state(
         app.settings.locale,
         problem::in_language,
@@ -180,9 +195,8 @@ pub fn page_of<T>(
         items.retain(|item| key(item) > *after);
     }
     let limit = limit as usize;
-    let next_cursor = (items.len() > limit).then(|| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key(&items[limit - 1]))
-    });
+    let next_cursor = (items.len() > limit)
+        .then(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key(&items[limit - 1])));
     items.truncate(limit);
     Ok(Page { items, next_cursor })
 }

@@ -15,6 +15,7 @@ use super::extract::{ApiJson, ApiPath, Caller, if_match};
 use super::people::PaceNow;
 use super::problem::{ApiError, Problem};
 use super::with_etag;
+use crate::domain::access::Role;
 use crate::service::plans::{self, PlanView, SetPlan};
 use crate::web::App;
 
@@ -162,6 +163,12 @@ pub async fn revise(
 ) -> Result<Response, ApiError> {
     let (store, settings, actor, now) = (&app.store, &app.settings, &caller.actor, app.now());
     let current = plans::plan_as(store, settings, actor, now, plan_id).await?;
+    if !matches!(actor.role, Role::Coordinator | Role::Admin) {
+        return Err(crate::service::ServiceError::Forbidden(
+            "plans are revised by coordinators".into(),
+        )
+        .into());
+    }
     let seen_revision = match if_match(&headers) {
         None => None,
         Some(tags) => Some(

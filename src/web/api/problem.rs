@@ -220,7 +220,8 @@ impl From<ServiceError> for ApiError {
                 ApiError::new(Kind::Forbidden, text, "您的角色或范围不允许此操作")
             }
             ServiceError::Invalid(problems) => {
-                let mut error = ApiError::new(Kind::Invalid, text, "输入有误：见 errors 中各字段的原因");
+                let mut error =
+                    ApiError::new(Kind::Invalid, text, "输入有误：见 errors 中各字段的原因");
                 error.errors = problems
                     .into_iter()
                     .map(|p| FieldError {
@@ -240,7 +241,9 @@ impl From<ServiceError> for ApiError {
                 ApiError::new(Kind::Locked, text, zh)
             }
             ServiceError::Stale { now, .. } => {
-                let zh = format!("您看到的版本已过期，现在是第 {now} 版：请重新读取后再修改，未做任何更改");
+                let zh = format!(
+                    "您看到的版本已过期，现在是第 {now} 版：请重新读取后再修改，未做任何更改"
+                );
                 ApiError::new(Kind::Stale, text, zh)
             }
             ServiceError::Settings(_) | ServiceError::Storage(_) => {

@@ -258,11 +258,19 @@ pub struct GoalNoteBody {
 
 fn record_input(body: RecordBody) -> Result<RecordInput, ApiError> {
     let outcome = body.outcome.parse().map_err(|reason: String| {
-        ApiError::invalid("outcome", &reason, "outcome 须为 completed、partial、missed 或 cancelled")
+        ApiError::invalid(
+            "outcome",
+            &reason,
+            "outcome 须为 completed、partial、missed 或 cancelled",
+        )
     })?;
     let mode = match &body.mode {
         Some(mode) => Some(mode.parse().map_err(|reason: String| {
-            ApiError::invalid("mode", &reason, "mode 须为 home、online、school 或 community")
+            ApiError::invalid(
+                "mode",
+                &reason,
+                "mode 须为 home、online、school 或 community",
+            )
         })?),
         None => None,
     };

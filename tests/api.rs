@@ -1,0 +1,652 @@
+//! The JSON API over the real HTTP server, on both databases: personal tokens
+//! (made on the command line and on /account, revoked, stopped with their
+//! account), who may call what, problems for bad requests (nothing changed),
+//! versions (`ETag`/`If-Match`) and `Idempotency-Key` under two clients at once,
+//! cursor pages, and the OpenAPI document against the routes that answer.
+
+mod common;
+
+use common::web::*;
+use common::{TestDb, runtime};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// Rows of a query, from a thread of its own (the test's runtime is busy).
+fn rows(db: &TestDb, query: &str) -> Vec<String> {
+    std::thread::scope(|s| s.spawn(|| db.sql_rows(query)).join().unwrap())
+}
+
+/// A token for `email`, made as an admin does on the command line.
+fn token(db: &TestDb, email: &str) -> String {
+    let output = std::thread::scope(|s| {
+        s.spawn(|| db.run(&["user", "token", email, "--label", "测试"]))
+            .join()
+            .unwrap()
+    });
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+struct Api<'a> {
+    server: &'a Server,
+}
+
+impl Api<'_> {
+    fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let request = client().request(method, format!("{}{path}", self.server.base));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        let response = self
+            .call(reqwest::Method::GET, path, Some(token))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn is_problem(response: &reqwest::Response) -> bool {
+    response.headers()["content-type"] == "application/problem+json"
+}
+
+fn week_visit(db: &TestDb, student: &str, day: &str) -> String {
+    rows(
+        db,
+        &format!(
+            "SELECT CAST(v.id AS TEXT) FROM visits v JOIN plans p ON p.id = v.plan_id
+             WHERE p.student_id = '{student}' AND v.day = '{day}' AND v.status = 'planned'"
+        ),
+    )[0]
+    .clone()
+}
+
+fn plan_of(db: &TestDb, student: &str) -> String {
+    rows(
+        db,
+        &format!("SELECT CAST(id AS TEXT) FROM plans WHERE student_id = '{student}'"),
+    )[0]
+    .clone()
+}
+
+fn every_role_reads_and_changes_only_what_it_may(db: &TestDb) {
+    district(db);
+    db.ok(&["--as-of", "2026-11-30", "run-job", "check-pace"]);
+    let settings = settings_for(db);
+    let monday = week_visit(db, "S001", "2026-11-30");
+    let (s001_plan, s003_plan) = (plan_of(db, "S001"), plan_of(db, "S003"));
+    let s003_alert = rows(
+        db,
+        "SELECT CAST(a.id AS TEXT) FROM alerts a JOIN plans p ON p.id = a.plan_id WHERE p.student_id = 'S003'",
+    )[0]
+    .clone();
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let api = Api { server: &server };
+        let tokens: Vec<(&str, String)> = ["admin", "center", "chengguan", "t01", "dongshan"]
+            .into_iter()
+            .map(|who| (who, token(db, &format!("{who}@example.org"))))
+            .collect();
+        let token_of = |who: &str| tokens.iter().find(|(w, _)| *w == who).unwrap().1.clone();
+
+        // What each reads: (path, [admin, center, chengguan, t01, dongshan]).
+        let reads: Vec<(String, [u16; 5])> = vec![
+            ("/api/v1/students".into(), [200; 5]),
+            ("/api/v1/students/S001".into(), [200, 200, 200, 200, 404]),
+            ("/api/v1/students/S003".into(), [200, 200, 404, 404, 200]),
+            ("/api/v1/teachers".into(), [200, 200, 200, 403, 403]),
+            (format!("/api/v1/plans/{s001_plan}"), [200, 200, 200, 200, 404]),
+            (format!("/api/v1/plans/{s003_plan}/history"), [200, 200, 404, 404, 200]),
+            ("/api/v1/progress".into(), [200; 5]),
+            ("/api/v1/weeks/2026-W49/visits".into(), [200; 5]),
+            (format!("/api/v1/visits/{monday}"), [200, 200, 200, 200, 404]),
+            ("/api/v1/alerts".into(), [200, 200, 200, 403, 200]),
+            ("/api/v1/calendar/2026-2027".into(), [200; 5]),
+            ("/api/v1/openapi.json".into(), [200; 5]),
+        ];
+        for (path, expected) in &reads {
+            for ((who, token), status) in tokens.iter().zip(expected) {
+                let response = api.call(reqwest::Method::GET, path, Some(token)).send().await.unwrap();
+                assert_eq!(response.status().as_u16(), *status, "{who} GET {path}");
+                if *status >= 400 {
+                    assert!(is_problem(&response), "{who} GET {path}: a problem");
+                }
+            }
+            if path != "/api/v1/openapi.json" {
+                let anonymous = api.call(reqwest::Method::GET, path, None).send().await.unwrap();
+                assert_eq!(anonymous.status(), 401, "GET {path} without a token");
+                assert!(anonymous.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+            }
+        }
+
+        // Each sees their own: the lists are scoped like the pages.
+        let ids = |page: &Value, field: &str| -> Vec<String> {
+            page["items"].as_array().unwrap().iter().map(|i| i[field].as_str().unwrap().to_string()).collect()
+        };
+        let (_, theirs) = api.get("/api/v1/students", &token_of("chengguan")).await;
+        assert_eq!(ids(&theirs, "student_id"), ["S001", "S002"]);
+        let (_, theirs) = api.get("/api/v1/students", &token_of("dongshan")).await;
+        assert_eq!(ids(&theirs, "student_id"), ["S003"]);
+        let (_, mine) = api.get("/api/v1/weeks/2026-W49/visits", &token_of("t01")).await;
+        assert!(mine["items"].as_array().unwrap().iter().all(|v| v["teacher_id"] == "T01"), "{mine}");
+        let (_, alerts) = api.get("/api/v1/alerts", &token_of("dongshan")).await;
+        assert!(alerts["items"].as_array().unwrap().iter().all(|a| a["school"] == "东山小学"), "{alerts}");
+        let (_, progress) = api.get("/api/v1/progress", &token_of("center")).await;
+        assert_eq!(progress["items"].as_array().unwrap().len(), 3);
+        assert_eq!(progress["schools"].as_array().unwrap().len(), 2, "{progress}");
+        // A supervisor sees no contact details; the child's teacher does.
+        let (_, s003) = api.get("/api/v1/students/S003", &token_of("dongshan")).await;
+        assert!(s003.get("guardian_phone").is_none(), "{s003}");
+        let (_, s001) = api.get("/api/v1/students/S001", &token_of("t01")).await;
+        assert_eq!(s001["guardian_phone"], "13800138001");
+
+        // Changes: a supervisor acknowledges their school's alert, not another's.
+        let ack = |who: &str, alert: &str| {
+            api.call(reqwest::Method::POST, &format!("/api/v1/alerts/{alert}/ack"), Some(&token_of(who)))
+                .json(&json!({ "note": "已联系学校，下周补课" }))
+                .send()
+        };
+        assert_eq!(ack("chengguan", &s003_alert).await.unwrap().status(), 404);
+        assert_eq!(ack("dongshan", &s003_alert).await.unwrap().status(), 204);
+        let acknowledged = rows(db, &format!("SELECT acknowledged_by || ' ' || ack_note FROM alerts WHERE id = {s003_alert}"));
+        assert_eq!(acknowledged, ["user:dongshan@example.org 已联系学校，下周补课"]);
+        // Only the child's teacher or their coordinators record; supervisors never.
+        let record = |who: &str| {
+            api.call(reqwest::Method::POST, &format!("/api/v1/visits/{monday}/record"), Some(&token_of(who)))
+                .json(&json!({ "outcome": "completed" }))
+                .send()
+        };
+        assert_eq!(record("dongshan").await.unwrap().status(), 404);
+        let recorded = record("t01").await.unwrap();
+        assert_eq!(recorded.status(), 200);
+        let body: Value = recorded.json().await.unwrap();
+        assert_eq!((body["outcome"].as_str(), body["periods"].as_i64()), (Some("completed"), Some(3)));
+        // Plans are revised by coordinators of the child's school.
+        let revise = |who: &str| {
+            api.call(reqwest::Method::PUT, &format!("/api/v1/plans/{s001_plan}"), Some(&token_of(who)))
+                .json(&json!({ "goals": ["认识数字", "能写自己的名字"], "reason": "期中评估" }))
+                .send()
+        };
+        assert_eq!(revise("t01").await.unwrap().status(), 403);
+        assert_eq!(revise("dongshan").await.unwrap().status(), 404);
+        assert_eq!(revise("chengguan").await.unwrap().status(), 200);
+        // Imports are the district's coordinators'.
+        let sheet = "student_id,name,school\nS004,周小雨,城关小学\n";
+        let import = |who: &str| {
+            api.call(reqwest::Method::POST, "/api/v1/imports/students?dry_run=true", Some(&token_of(who)))
+                .header("content-type", "text/csv")
+                .body(sheet)
+                .send()
+        };
+        assert_eq!(import("chengguan").await.unwrap().status(), 403);
+        let checked: Value = import("center").await.unwrap().json().await.unwrap();
+        assert_eq!((checked["dry_run"].as_bool(), checked["created"].as_u64()), (Some(true), Some(1)));
+        assert!(rows(db, "SELECT id FROM students WHERE id = 'S004'").is_empty(), "a dry run writes nothing");
+
+        // A disabled account's token stops at once; a revoked token too.
+        let t01 = token_of("t01");
+        assert_eq!(api.get("/api/v1/students", &t01).await.0, 200);
+        std::thread::scope(|s| s.spawn(|| db.ok(&["user", "disable", "t01@example.org"])).join().unwrap());
+        assert_eq!(api.get("/api/v1/students", &t01).await.0, 401);
+        let listed = std::thread::scope(|s| s.spawn(|| db.ok(&["user", "tokens", "center@example.org"])).join().unwrap());
+        assert!(listed.contains("测试"), "{listed}");
+        let center_token_id = rows(db, "SELECT CAST(t.id AS TEXT) FROM api_tokens t JOIN accounts a ON a.id = t.account_id WHERE a.email = 'center@example.org'")[0].clone();
+        std::thread::scope(|s| s.spawn(|| db.ok(&["user", "revoke-token", "center@example.org", &center_token_id])).join().unwrap());
+        assert_eq!(api.get("/api/v1/students", &token_of("center")).await.0, 401);
+        assert!(
+            rows(db, "SELECT token_hash FROM api_tokens").iter().all(|hash| tokens.iter().all(|(_, t)| !hash.contains(t.as_str()))),
+            "only hashes are kept"
+        );
+        server.stop().await;
+    });
+}
+
+fn a_token_is_made_and_revoked_on_the_account_page(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let session = log_in(&server, "center@example.org").await;
+        let made = client()
+            .post(format!("{}/account/tokens", server.base))
+            .header("cookie", format!("songjiao_session={session}"))
+            .header("origin", &server.base)
+            .form(&[("label", "省平台同步"), ("expires_days", "90")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(made.status(), 200);
+        let page = made.text().await.unwrap();
+        let token = page
+            .split("id=\"new-token\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(
+            token.starts_with("sjt_") && page.contains("只显示这一次"),
+            "{page}"
+        );
+        let api = Api { server: &server };
+        let (status, students) = api.get("/api/v1/students", &token).await;
+        assert_eq!(status, 200);
+        assert_eq!(students["items"].as_array().unwrap().len(), 3);
+        let again = common::web::page(&server, &session, "/account").await;
+        assert!(
+            again.contains("省平台同步") && !again.contains(&token),
+            "listed by label, never shown again"
+        );
+        assert!(again.contains("最近使用"), "its last use: {again}");
+        let id = rows(db, "SELECT CAST(id AS TEXT) FROM api_tokens")[0].clone();
+        let revoked = client()
+            .post(format!("{}/account/tokens/{id}/revoke", server.base))
+            .header("cookie", format!("songjiao_session={session}"))
+            .header("origin", &server.base)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(revoked.status(), 303);
+        assert_eq!(api.get("/api/v1/students", &token).await.0, 401);
+        server.stop().await;
+    });
+}
+
+fn bad_requests_are_problems_in_the_readers_language_and_change_nothing(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    let plan = plan_of(db, "S001");
+    let monday = week_visit(db, "S001", "2026-11-30");
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let api = Api { server: &server };
+        let center = token(db, "center@example.org");
+        let revisions = || rows(db, "SELECT CAST(COUNT(*) AS TEXT) FROM plan_revisions")[0].clone();
+        let before = revisions();
+        let put = |body: &'static str, content_type: &'static str| {
+            api.call(
+                reqwest::Method::PUT,
+                &format!("/api/v1/plans/{plan}"),
+                Some(&center),
+            )
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+        };
+        let cases = [
+            (put("{\"reason\": ", "application/json"), 400, "malformed"),
+            (
+                put(
+                    "{\"reason\": \"x\", \"visits_per_week\": \"two\"}",
+                    "application/json",
+                ),
+                422,
+                "invalid",
+            ),
+            (
+                put(
+                    "{\"reason\": \"x\", \"colour\": \"blue\"}",
+                    "application/json",
+                ),
+                422,
+                "invalid",
+            ),
+            (put("{\"goals\": []}", "application/json"), 422, "invalid"),
+            (
+                put("reason=x", "application/x-www-form-urlencoded"),
+                415,
+                "unsupported-media-type",
+            ),
+            (
+                put(
+                    "{\"reason\": \"x\", \"visits_per_week\": 9}",
+                    "application/json",
+                ),
+                422,
+                "invalid",
+            ),
+        ];
+        for (request, status, kind) in cases {
+            let response = request.await.unwrap();
+            assert_eq!(response.status().as_u16(), status, "{kind}");
+            assert!(is_problem(&response));
+            let problem: Value = response.json().await.unwrap();
+            assert_eq!(
+                problem["type"],
+                format!("/api/v1/docs#problem-{kind}"),
+                "{problem}"
+            );
+            assert_eq!(problem["status"], status);
+        }
+        let unknown: Value = put(
+            "{\"reason\": \"x\", \"colour\": \"blue\"}",
+            "application/json",
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert!(
+            unknown["errors"][0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("colour"),
+            "{unknown}"
+        );
+        let wrong_type: Value = put(
+            "{\"reason\": \"x\", \"visits_per_week\": \"two\"}",
+            "application/json",
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(
+            wrong_type["errors"][0]["field"], "visits_per_week",
+            "{wrong_type}"
+        );
+        // Too large a body: 413, never read whole.
+        let big = "x".repeat(300 * 1024);
+        let response = api
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/v1/visits/{monday}/record"),
+                Some(&center),
+            )
+            .header("content-type", "application/json")
+            .body(format!(
+                "{{\"outcome\": \"completed\", \"note\": \"{big}\"}}"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 413);
+        assert!(is_problem(&response));
+        assert_eq!(revisions(), before, "no refused request changed a plan");
+        assert!(
+            rows(
+                db,
+                &format!("SELECT outcome FROM visits WHERE id = {monday} AND outcome IS NOT NULL")
+            )
+            .is_empty()
+        );
+        // The reader's language: Chinese by default (the district's), English when asked.
+        let chinese: Value = api
+            .call(reqwest::Method::GET, "/api/v1/students/S999", Some(&center))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(chinese["title"], "找不到");
+        assert!(
+            chinese["detail"].as_str().unwrap().contains("学生 S999"),
+            "{chinese}"
+        );
+        let english: Value = api
+            .call(reqwest::Method::GET, "/api/v1/students/S999", Some(&center))
+            .header("accept-language", "en-GB,en;q=0.9")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(english["title"], "Not found");
+        assert_eq!(english["detail"], "there is no student S999");
+        // Paths and queries that do not parse, unknown paths: problems, not pages.
+        for (path, status) in [
+            ("/api/v1/plans/abc", 404),
+            ("/api/v1/weeks/2026-W99/visits", 404),
+            ("/api/v1/students?limit=0", 422),
+            ("/api/v1/students?limit=many", 422),
+            ("/api/v1/students?cursor=%21%21", 422),
+            ("/api/v1/students?colour=blue", 422),
+            ("/api/v1/nothing-here", 404),
+        ] {
+            let response = api
+                .call(reqwest::Method::GET, path, Some(&center))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), status, "{path}");
+            assert!(is_problem(&response), "{path}");
+        }
+        server.stop().await;
+    });
+}
+
+fn two_editors_at_once_one_is_told_and_nothing_is_lost(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    let plan = plan_of(db, "S001");
+    let monday = week_visit(db, "S001", "2026-11-30");
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let api = Api { server: &server };
+        let (center, chengguan) = (token(db, "center@example.org"), token(db, "chengguan@example.org"));
+        let read = api.call(reqwest::Method::GET, &format!("/api/v1/plans/{plan}"), Some(&center)).send().await.unwrap();
+        let etag = read.headers()["etag"].to_str().unwrap().to_string();
+        assert_eq!(etag, format!("\"plan-{plan}-r1\""));
+        // Two coordinators revise the version both read, at once: one is told.
+        let revise = |token: &str, goal: &'static str| {
+            api.call(reqwest::Method::PUT, &format!("/api/v1/plans/{plan}"), Some(token))
+                .header("if-match", &etag)
+                .json(&json!({ "goals": [goal], "reason": "期中评估" }))
+                .send()
+        };
+        let (first, second) = tokio::join!(revise(&center, "认识数字 1-20"), revise(&chengguan, "认识钟表"));
+        let mut statuses = [first.unwrap().status().as_u16(), second.unwrap().status().as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [200, 412]);
+        assert_eq!(rows(db, &format!("SELECT CAST(revision AS TEXT) FROM plans WHERE id = {plan}")), ["2"]);
+        assert_eq!(rows(db, &format!("SELECT CAST(COUNT(*) AS TEXT) FROM plan_revisions WHERE plan_id = {plan}")), ["2"]);
+        // The one told reads it again and changes it over the new version.
+        let (_, now) = api.get(&format!("/api/v1/plans/{plan}"), &chengguan).await;
+        assert_eq!(now["revision"], 2);
+        let again = api.call(reqwest::Method::PUT, &format!("/api/v1/plans/{plan}"), Some(&chengguan))
+            .header("if-match", format!("\"plan-{plan}-r2\""))
+            .json(&json!({ "goals": [now["goals"][0]["text"].as_str().unwrap(), "认识钟表"], "reason": "补充目标" }))
+            .send().await.unwrap();
+        assert_eq!(again.status(), 200);
+        assert_eq!(again.headers()["etag"], format!("\"plan-{plan}-r3\"").as_str());
+
+        // The same record sent twice at once with one Idempotency-Key: stored once.
+        let record = || {
+            api.call(reqwest::Method::POST, &format!("/api/v1/visits/{monday}/record"), Some(&center))
+                .header("idempotency-key", "2f1c7a52-rec-1")
+                .json(&json!({ "outcome": "completed", "note": "认识了 1 到 10" }))
+                .send()
+        };
+        let (a, b) = tokio::join!(record(), record());
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK));
+        assert_eq!(a.headers()["etag"], b.headers()["etag"]);
+        assert_eq!(rows(db, &format!("SELECT CAST(record_version AS TEXT) FROM visits WHERE id = {monday}")), ["1"]);
+        assert_eq!(rows(db, &format!("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE entity = 'visit' AND entity_id = '{monday}' AND action = 'record'")), ["1"]);
+        // A record over a version no longer current: 412, the record kept.
+        let stale = api.call(reqwest::Method::POST, &format!("/api/v1/visits/{monday}/record"), Some(&center))
+            .header("if-match", format!("\"visit-{monday}-0.0\""))
+            .json(&json!({ "outcome": "missed", "reason": "child_ill" }))
+            .send().await.unwrap();
+        assert_eq!(stale.status(), 412);
+        assert_eq!(rows(db, &format!("SELECT outcome FROM visits WHERE id = {monday}")), ["completed"]);
+
+        // An import sent twice with its key answers twice the same, and writes once.
+        let sheet = "student_id,name,school\nS004,周小雨,城关小学\n";
+        let import = |key: &'static str, body: &'static str| {
+            api.call(reqwest::Method::POST, "/api/v1/imports/students?dry_run=false", Some(&center))
+                .header("content-type", "text/csv")
+                .header("idempotency-key", key)
+                .body(body)
+                .send()
+        };
+        let (a, b) = tokio::join!(import("imp-1", sheet), import("imp-1", sheet));
+        let (a, b): (Value, Value) = (a.unwrap().json().await.unwrap(), b.unwrap().json().await.unwrap());
+        assert_eq!(a, b);
+        assert_eq!(a["created"], 1, "{a}");
+        assert_eq!(rows(db, "SELECT CAST(COUNT(*) AS TEXT) FROM students WHERE id = 'S004'"), ["1"]);
+        let reused = import("imp-1", "student_id,name,school\nS005,吴小北,城关小学\n").await.unwrap();
+        assert_eq!(reused.status(), 422);
+        assert!(is_problem(&reused));
+        assert!(rows(db, "SELECT id FROM students WHERE id = 'S005'").is_empty());
+        server.stop().await;
+    });
+}
+
+fn lists_page_with_a_cursor_in_a_stable_order(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let api = Api { server: &server };
+        let center = token(db, "center@example.org");
+        let mut seen = Vec::new();
+        let mut path = "/api/v1/weeks/2026-W49/visits?limit=2".to_string();
+        loop {
+            let (status, page) = api.get(&path, &center).await;
+            assert_eq!(status, 200, "{page}");
+            let items = page["items"].as_array().unwrap();
+            assert!(items.len() <= 2);
+            seen.extend(items.iter().map(|v| v["visit_id"].as_i64().unwrap()));
+            for visit in items {
+                assert!(visit["day"].as_str().unwrap().starts_with("2026-"), "ISO 8601 days");
+            }
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/weeks/2026-W49/visits?limit=2&cursor={cursor}"),
+                None => break,
+            }
+        }
+        let all = rows(db, "SELECT CAST(id AS TEXT) FROM visits WHERE status = 'planned' AND day BETWEEN '2026-11-30' AND '2026-12-06' ORDER BY id");
+        assert_eq!(seen.iter().map(ToString::to_string).collect::<Vec<_>>(), all, "every visit once, by id");
+        assert!(seen.len() > 2, "more than one page");
+        let (_, plan) = api.get(&format!("/api/v1/plans/{}", plan_of(db, "S001")), &center).await;
+        assert!(plan["updated_at"].as_str().unwrap().ends_with('Z'), "times with their offset: {plan}");
+        server.stop().await;
+    });
+}
+
+/// Every documented operation answers (never the API's "no such path"), and
+/// every route the API serves is documented.
+fn the_document_and_the_routes_agree(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    let plan = plan_of(db, "S001");
+    let visit = week_visit(db, "S001", "2026-11-30");
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let api = Api { server: &server };
+        let center = token(db, "center@example.org");
+        let document: Value = client()
+            .get(format!("{}/api/v1/openapi.json", server.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            document["openapi"].as_str().unwrap().starts_with("3.1"),
+            "{}",
+            document["openapi"]
+        );
+        let paths = document["paths"].as_object().unwrap();
+        for required in [
+            "/api/v1/students",
+            "/api/v1/students/{student_id}",
+            "/api/v1/plans/{plan_id}",
+            "/api/v1/progress",
+            "/api/v1/weeks/{iso_week}/visits",
+            "/api/v1/visits/{visit_id}/record",
+            "/api/v1/alerts",
+            "/api/v1/alerts/{alert_id}/ack",
+            "/api/v1/imports/{kind}",
+        ] {
+            assert!(paths.contains_key(required), "{required} is documented");
+        }
+        assert!(paths["/api/v1/plans/{plan_id}"].get("put").is_some());
+        let mut operations = 0;
+        for (path, item) in paths {
+            let concrete = path
+                .replace("{student_id}", "S001")
+                .replace("{plan_id}", &plan)
+                .replace("{visit_id}", &visit)
+                .replace("{iso_week}", "2026-W49")
+                .replace("{alert_id}", "1")
+                .replace("{kind}", "students")
+                .replace("{school_year}", "2026-2027");
+            for method in item.as_object().unwrap().keys() {
+                operations += 1;
+                let method: reqwest::Method = method.to_uppercase().parse().unwrap();
+                let response = api
+                    .call(method.clone(), &concrete, Some(&center))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_ne!(response.status(), 405, "{method} {concrete}");
+                if response.status() == 404 {
+                    let problem: Value = response.json().await.unwrap();
+                    assert!(
+                        !problem["detail"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .contains("接口路径"),
+                        "{method} {concrete} is routed"
+                    );
+                }
+            }
+        }
+        assert!(operations >= 15, "{operations}");
+        // The other direction: the API's routes are registered with their document
+        // (one list builds both); a path outside it is the API's not-found.
+        let response = api
+            .call(reqwest::Method::DELETE, "/api/v1/students", Some(&center))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(response.status().as_u16(), 404 | 405),
+            "{}",
+            response.status()
+        );
+        assert!(is_problem(&response));
+        // The documentation page, drawn by the server from the document.
+        let docs = client()
+            .get(format!("{}/api/v1/docs", server.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            docs.contains("PUT /api/v1/plans/{plan_id}") && docs.contains("problem-stale"),
+            "{docs}"
+        );
+        assert!(!docs.contains("<script"), "no script, nothing fetched");
+        server.stop().await;
+    });
+}
+
+on_both_databases!(
+    every_role_reads_and_changes_only_what_it_may,
+    a_token_is_made_and_revoked_on_the_account_page,
+    bad_requests_are_problems_in_the_readers_language_and_change_nothing,
+    two_editors_at_once_one_is_told_and_nothing_is_lost,
+    lists_page_with_a_cursor_in_a_stable_order,
+    the_document_and_the_routes_agree,
+);
