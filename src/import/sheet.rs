@@ -26,10 +26,25 @@ pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Sheet> {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    match extension.as_str() {
-        "xlsx" | "xlsm" | "xls" | "ods" => read_workbook(bytes),
-        _ => read_csv(&decode(bytes)?),
+    let sheet = match extension.as_str() {
+        "xlsx" | "xlsm" | "xls" | "ods" => read_workbook(bytes)?,
+        _ => read_csv(&decode(bytes)?)?,
+    };
+    // No register keeps a NUL character (PostgreSQL cannot store one in text).
+    if sheet.headers.iter().any(|h| h.contains('\0')) {
+        anyhow::bail!("line 1: a heading holds a NUL character: save the sheet again as text");
     }
+    if let Some(row) = sheet
+        .rows
+        .iter()
+        .find(|row| row.cells.iter().any(|c| c.contains('\0')))
+    {
+        anyhow::bail!(
+            "line {}: a cell holds a NUL character: save the sheet again as text",
+            row.line
+        );
+    }
+    Ok(sheet)
 }
 
 /// UTF-8 (a BOM is dropped), else GBK/GB18030, the encoding of "CSV" saved by

@@ -108,3 +108,34 @@ pub async fn same_origin_only(
     );
     (StatusCode::FORBIDDEN, words(app.settings.locale).forbidden).into_response()
 }
+
+/// Refuses a page's request whose query or form holds a NUL character (`%00`):
+/// no field of the platform holds one, and PostgreSQL cannot store one in text.
+/// The API checks its own inputs (and answers a problem).
+pub async fn no_nul_characters(request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let refuse = || (StatusCode::BAD_REQUEST, "NUL characters are not accepted").into_response();
+    if request.uri().query().is_some_and(|q| q.contains("%00")) {
+        return refuse();
+    }
+    let form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    // Forms are small; the handlers' own limits still apply to what they read.
+    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    if bytes.windows(3).any(|w| w == b"%00") || bytes.contains(&0) {
+        return refuse();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}

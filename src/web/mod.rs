@@ -283,6 +283,7 @@ pub fn router(app: Arc<App>) -> Router {
             app.clone(),
             guard::same_origin_only,
         ))
+        .layer(axum::middleware::from_fn(guard::no_nul_characters))
         .layer(axum::middleware::from_fn(guard::security_headers))
         .layer(axum::middleware::from_fn(guard::request_log))
         .with_state(app)

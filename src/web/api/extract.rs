@@ -100,19 +100,21 @@ pub fn too_large() -> ApiError {
 /// JSON text into `T`: a syntax error is malformed (400); a wrong type, a missing
 /// or unknown field is invalid (422), with the field's path.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize(&mut deserializer) {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|error| {
+        ApiError::new(
+            Kind::Malformed,
+            format!("the body is not JSON: {error}"),
+            format!("请求内容不是有效的 JSON：{error}"),
+        )
+    })?;
+    if let Some(path) = nul_in(&value, String::new()) {
+        return Err(nul_problem(&path));
+    }
+    match serde_path_to_error::deserialize(value) {
         Ok(value) => Ok(value),
         Err(error) => {
             let path = error.path().to_string();
             let inner = error.into_inner();
-            if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-                return Err(ApiError::new(
-                    Kind::Malformed,
-                    format!("the body is not JSON: {inner}"),
-                    format!("请求内容不是有效的 JSON：{inner}"),
-                ));
-            }
             let mut problem = ApiError::new(
                 Kind::Invalid,
                 format!("{path}: {inner}"),
@@ -128,6 +130,38 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     }
 }
 
+/// Where a JSON value holds a NUL character, which no text field may (the
+/// databases' text cannot keep one).
+fn nul_in(value: &serde_json::Value, at: String) -> Option<String> {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0').then_some(at),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_in(item, format!("{at}[{i}]"))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(name, item)| {
+            let at = if at.is_empty() {
+                name.clone()
+            } else {
+                format!("{at}.{name}")
+            };
+            if name.contains('\0') {
+                return Some(at);
+            }
+            nul_in(item, at)
+        }),
+        _ => None,
+    }
+}
+
+fn nul_problem(field: &str) -> ApiError {
+    ApiError::invalid(
+        field,
+        "text may not hold a NUL character",
+        "文本中不能含有 NUL（\\0）字符",
+    )
+}
+
 /// Path parameters; one that does not parse is a 404 naming it.
 pub struct ApiPath<T>(pub T);
 
@@ -135,6 +169,9 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        if percent_decoded_nul(parts.uri.path()) {
+            return Err(ApiError::not_found("path", parts.uri.path()));
+        }
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| ApiPath(p.0))
@@ -149,7 +186,20 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let query = parts.uri.query().unwrap_or_default();
+        // A NUL in a filter is read as U+FFFD, which no stored text holds: the
+        // filter matches nothing (and the databases are never sent a NUL).
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes()).map(
+                    |(name, value)| {
+                        (
+                            name.replace('\0', "\u{FFFD}"),
+                            value.replace('\0', "\u{FFFD}"),
+                        )
+                    },
+                ),
+            )
+            .finish();
         let deserializer =
             serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(deserializer)
@@ -175,7 +225,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
 /// The versions an `If-Match` names: None when absent or `*` (any version).
 pub fn if_match(headers: &HeaderMap) -> Option<Vec<String>> {
     let value = headers.get(header::IF_MATCH)?.to_str().ok()?.trim();
-    if value == "*" {
+    if value == "*" || value.is_empty() {
         return None;
     }
     Some(
@@ -192,7 +242,10 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
         return Ok(None);
     };
     let key = value.to_str().unwrap_or_default().trim().trim_matches('"');
-    if key.is_empty() || key.len() > 64 || !key.chars().all(|c| c.is_ascii_graphic()) {
+    if key.is_empty() {
+        return Ok(None);
+    }
+    if key.len() > 64 || !key.chars().all(|c| c.is_ascii_graphic()) {
         return Err(ApiError::invalid(
             "Idempotency-Key",
             "an Idempotency-Key is 1 to 64 visible ASCII characters (a UUID fits)",
@@ -200,4 +253,9 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
         ));
     }
     Ok(Some(key.to_string()))
+}
+
+/// Whether a path holds `%00`: no id does.
+fn percent_decoded_nul(path: &str) -> bool {
+    path.contains("%00")
 }

@@ -14,6 +14,7 @@ mod people;
 mod plans;
 pub mod problem;
 mod visits;
+mod weeks;
 
 use std::num::NonZeroU32;
 use std::sync::{Arc, LazyLock};
@@ -21,7 +22,6 @@ use std::sync::{Arc, LazyLock};
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -61,11 +61,16 @@ fn routes() -> OpenApiRouter<Arc<App>> {
         .routes(routes!(people::student))
         .routes(routes!(people::teachers))
         .routes(routes!(plans::plan, plans::revise))
+        .routes(routes!(plans::create))
         .routes(routes!(plans::history))
         .routes(routes!(pace::progress))
         .routes(routes!(pace::alerts))
         .routes(routes!(pace::acknowledge))
         .routes(routes!(visits::week_visits))
+        .routes(routes!(weeks::plan))
+        .routes(routes!(weeks::list))
+        .routes(routes!(weeks::export))
+        .routes(routes!(weeks::accounts))
         .routes(routes!(visits::visit))
         .routes(routes!(visits::record))
         .routes(routes!(district::import))
@@ -95,7 +100,6 @@ async fn openapi_json() -> axum::Json<&'static OpenApi> {
                        `Authorization: Bearer <token>` (made on /account or with `songjiao user token`). \
                        Errors are application/problem+json (RFC 9457) in the language of Accept-Language.",
     ),
-    modifiers(&BearerToken),
     components(schemas(problem::Problem, problem::FieldError))
 )]
 struct Document;
@@ -113,14 +117,54 @@ impl utoipa::Modify for BearerToken {
             "token",
             Vec::<String>::new(),
         )]);
+        // Every operation behind a token may answer 401 (no valid token) and 429
+        // (the token's rate); said once here rather than on each handler. The
+        // documentation's own two operations set `security` (none) themselves.
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            .filter(|operation| operation.security.is_none())
+            {
+                for (status, description) in [
+                    ("401", "No valid token"),
+                    ("429", "Too many requests from this token: see Retry-After"),
+                ] {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| problem_response(description).into());
+                }
+            }
+        }
     }
+}
+
+/// A response whose body is a problem.
+fn problem_response(description: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::{Content, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            Content::new(Some(Ref::from_schema_name("Problem"))),
+        )
+        .build()
 }
 
 /// The API's OpenAPI document, built once from the handlers.
 pub fn document() -> &'static OpenApi {
     static DOCUMENT: LazyLock<OpenApi> = LazyLock::new(|| {
-        let (_, mut api) = routes().split_for_parts();
-        api.merge(<Document as utoipa::OpenApi>::openapi());
+        let (_, routed) = routes().split_for_parts();
+        let mut api = <Document as utoipa::OpenApi>::openapi();
+        api.merge(routed);
+        utoipa::Modify::modify(&BearerToken, &mut api);
         api
     });
     &DOCUMENT
@@ -174,29 +218,14 @@ pub fn page_of<T>(
             "limit 须在 1 至 500 之间",
         ));
     }
-    let after = match cursor {
-        Some(cursor) => Some(
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(cursor)
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "cursor",
-                        "not a cursor this API gave",
-                        "cursor 不是本接口给出的值",
-                    )
-                })?,
-        ),
-        None => None,
-    };
+    // A cursor is the last key a page gave: any text is a place in the order.
+    let after = cursor.filter(|c| !c.is_empty());
     items.sort_by_cached_key(&key);
-    if let Some(after) = &after {
-        items.retain(|item| key(item) > *after);
+    if let Some(after) = after {
+        items.retain(|item| key(item).as_str() > after);
     }
     let limit = limit as usize;
-    let next_cursor = (items.len() > limit)
-        .then(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key(&items[limit - 1])));
+    let next_cursor = (items.len() > limit).then(|| key(&items[limit - 1]));
     items.truncate(limit);
     Ok(Page { items, next_cursor })
 }
@@ -213,4 +242,33 @@ pub fn with_etag(body: impl Serialize, etag: &str) -> Response {
         response.headers_mut().insert(header::ETAG, value);
     }
     response
+}
+
+/// Whole numbers in bodies: JSON Schema counts `3.0` as the integer 3, and so do we.
+pub mod whole {
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    fn from_number(number: serde_json::Number) -> Option<i64> {
+        number.as_i64().or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        })
+    }
+
+    pub fn option_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        Option::<serde_json::Number>::deserialize(d)?
+            .map(|number| {
+                from_number(number)
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| D::Error::custom("expected a whole number from 0 to 4294967295"))
+            })
+            .transpose()
+    }
+
+    pub fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        from_number(serde_json::Number::deserialize(d)?)
+            .ok_or_else(|| D::Error::custom("expected a whole number"))
+    }
 }

@@ -65,6 +65,7 @@ pub struct ProgressFilter {
     pub school: Option<String>,
     /// on_track, behind, at_risk or unreachable.
     pub status: Option<String>,
+    /// From the previous page\'s `next_cursor`.
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
@@ -172,6 +173,7 @@ pub struct AlertFilter {
     /// Only the open ones (default true).
     pub open: Option<bool>,
     pub school: Option<String>,
+    /// From the previous page\'s `next_cursor`.
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,

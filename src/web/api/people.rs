@@ -49,6 +49,7 @@ pub struct StudentFilter {
     pub pace: Option<String>,
     /// The plan's teacher (id).
     pub teacher: Option<String>,
+    /// From the previous page\'s `next_cursor`.
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
@@ -214,6 +215,7 @@ pub struct TeacherItem {
 #[serde(deny_unknown_fields)]
 pub struct TeacherFilter {
     pub school: Option<String>,
+    /// From the previous page\'s `next_cursor`.
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,

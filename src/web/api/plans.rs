@@ -120,15 +120,19 @@ pub struct PlanChange {
     /// An empty text removes the backup teacher.
     pub backup_teacher_id: Option<String>,
     #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "super::whole::option_u32")]
     pub visits_per_week: Option<u32>,
     #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "super::whole::option_u32")]
     pub periods_per_visit: Option<u32>,
+    #[serde(default, deserialize_with = "super::whole::option_u32")]
     pub annual_target: Option<u32>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     /// Replaces the goals when given (not empty).
     pub goals: Option<Vec<String>>,
     /// Why the plan changes: kept in its history.
+    #[schema(min_length = 1)]
     pub reason: String,
 }
 
@@ -208,6 +212,106 @@ pub async fn revise(
     plans::set_plan_as(store, settings, actor, now, input).await?;
     let view = plans::plan_as(store, settings, actor, now, plan_id).await?;
     Ok(answer(view))
+}
+
+/// A new plan of a school year for a child who has none (一人一案); what is
+/// left out takes the district's defaults.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPlan {
+    pub student_id: String,
+    /// Like 2026-2027; the current year when left out.
+    pub school_year: Option<String>,
+    pub teacher_id: String,
+    pub backup_teacher_id: Option<String>,
+    #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "super::whole::option_u32")]
+    pub visits_per_week: Option<u32>,
+    #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "super::whole::option_u32")]
+    pub periods_per_visit: Option<u32>,
+    #[serde(default, deserialize_with = "super::whole::option_u32")]
+    pub annual_target: Option<u32>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub goals: Vec<String>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Creates a child's plan of the year. A second plan for the same year is
+/// refused (409, naming the plan that exists), so sending it again changes
+/// nothing. Coordinators and admins of the child's school.
+#[utoipa::path(
+    post,
+    path = "/api/v1/plans",
+    tag = "plans",
+    request_body = NewPlan,
+    responses(
+        (status = 201, body = PlanBody, headers(("ETag" = String, description = "plan-<id>-r1"), ("Location" = String, description = "The plan's address"))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    ApiJson(new): ApiJson<NewPlan>,
+) -> Result<Response, ApiError> {
+    let (store, settings, actor, now) = (&app.store, &app.settings, &caller.actor, app.now());
+    if !matches!(actor.role, Role::Coordinator | Role::Admin) {
+        return Err(crate::service::ServiceError::Forbidden(
+            "plans are made by coordinators".into(),
+        )
+        .into());
+    }
+    let year = match new.school_year.as_deref() {
+        Some(year) => Some(year.parse().map_err(|reason: String| {
+            ApiError::invalid(
+                "school_year",
+                &reason,
+                "school_year 应为如 2026-2027 的学年",
+            )
+        })?),
+        None => None,
+    };
+    let input = SetPlan {
+        student_id: new.student_id,
+        year,
+        revise: false,
+        teacher: Some(new.teacher_id),
+        backup: new.backup_teacher_id.filter(|b| !b.is_empty()),
+        no_backup: false,
+        visits_per_week: new.visits_per_week,
+        periods_per_visit: new.periods_per_visit,
+        target: new.annual_target,
+        start: new.start_date,
+        end: new.end_date,
+        goals: new.goals,
+        reason: new.reason,
+        seen_revision: None,
+    };
+    let plan_id = match plans::set_plan_as(store, settings, actor, now, input).await? {
+        plans::PlanSet::Created { plan_id, .. }
+        | plans::PlanSet::Revised { plan_id, .. }
+        | plans::PlanSet::Unchanged { plan_id, .. } => plan_id,
+    };
+    let view = plans::plan_as(store, settings, actor, now, plan_id).await?;
+    let mut response = answer(view);
+    *response.status_mut() = axum::http::StatusCode::CREATED;
+    if let Ok(location) = format!("/api/v1/plans/{plan_id}").parse() {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, location);
+    }
+    Ok(response)
 }
 
 /// One revision: the terms as they were, who changed them, when and why.

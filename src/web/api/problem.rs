@@ -42,6 +42,7 @@ pub enum Kind {
     Unauthorized,
     Forbidden,
     NotFound,
+    MethodNotAllowed,
     Malformed,
     Invalid,
     Conflict,
@@ -55,10 +56,11 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Unauthorized,
         Kind::Forbidden,
         Kind::NotFound,
+        Kind::MethodNotAllowed,
         Kind::Malformed,
         Kind::Invalid,
         Kind::Conflict,
@@ -76,6 +78,7 @@ impl Kind {
             Kind::Unauthorized => "unauthorized",
             Kind::Forbidden => "forbidden",
             Kind::NotFound => "not-found",
+            Kind::MethodNotAllowed => "method-not-allowed",
             Kind::Malformed => "malformed",
             Kind::Invalid => "invalid",
             Kind::Conflict => "conflict",
@@ -94,6 +97,7 @@ impl Kind {
             Kind::Unauthorized => StatusCode::UNAUTHORIZED,
             Kind::Forbidden => StatusCode::FORBIDDEN,
             Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Kind::Malformed => StatusCode::BAD_REQUEST,
             Kind::Invalid | Kind::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::Conflict => StatusCode::CONFLICT,
@@ -116,6 +120,8 @@ impl Kind {
             Kind::Forbidden => "Not allowed",
             Kind::NotFound if zh => "找不到",
             Kind::NotFound => "Not found",
+            Kind::MethodNotAllowed if zh => "此路径不支持该方法",
+            Kind::MethodNotAllowed => "Method not allowed",
             Kind::Malformed if zh => "请求格式错误",
             Kind::Malformed => "Malformed request",
             Kind::Invalid if zh => "输入有误",
@@ -332,9 +338,9 @@ pub async fn in_language(
             "请求内容超过了此接口的上限",
         ),
         None if response.status() == StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
-            Kind::NotFound,
-            "this path does not take this method",
-            "此路径不支持该方法",
+            Kind::MethodNotAllowed,
+            "this path does not take this method: see the Allow header",
+            "此路径不支持该方法，可用的方法见 Allow 响应头",
         ),
         None => return response,
     };

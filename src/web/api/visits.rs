@@ -40,6 +40,24 @@ pub struct VisitItem {
     pub reason: Option<String>,
 }
 
+impl From<visits::SeenVisit> for VisitItem {
+    fn from(v: visits::SeenVisit) -> Self {
+        VisitItem {
+            visit_id: v.visit.visit_id,
+            student_id: v.visit.student_id,
+            name: v.name,
+            school: v.school,
+            teacher_id: v.visit.teacher_id,
+            day: v.visit.day,
+            slot: v.visit.slot,
+            outcome: v.visit.outcome.map(|o| o.code().to_string()),
+            periods: v.visit.periods,
+            mode: v.visit.mode.code().to_string(),
+            reason: v.visit.reason.map(|r| r.code().to_string()),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -48,6 +66,7 @@ pub struct VisitFilterQuery {
     pub student: Option<String>,
     /// Only visits nobody has recorded yet.
     pub unrecorded: Option<bool>,
+    /// From the previous page\'s `next_cursor`.
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
@@ -88,19 +107,7 @@ pub async fn week_visits(
     let items = visits::list_as(&app.store, &caller.actor, &filter)
         .await?
         .into_iter()
-        .map(|v| VisitItem {
-            visit_id: v.visit.visit_id,
-            student_id: v.visit.student_id,
-            name: v.name,
-            school: v.school,
-            teacher_id: v.visit.teacher_id,
-            day: v.visit.day,
-            slot: v.visit.slot,
-            outcome: v.visit.outcome.map(|o| o.code().to_string()),
-            periods: v.visit.periods,
-            mode: v.visit.mode.code().to_string(),
-            reason: v.visit.reason.map(|r| r.code().to_string()),
-        })
+        .map(VisitItem::from)
         .collect();
     Ok(Json(page_of(
         items,
@@ -231,6 +238,7 @@ pub struct RecordBody {
     /// completed, partial, missed or cancelled.
     pub outcome: String,
     /// Periods given; the plan's by default for a completed visit.
+    #[serde(default, deserialize_with = "super::whole::option_u32")]
     pub periods: Option<u32>,
     /// For a missed or cancelled visit, its reason code (family_unavailable,
     /// child_ill, teacher_unavailable, weather, other…); for a locked record, why it changes.
@@ -251,6 +259,7 @@ pub struct RecordBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GoalNoteBody {
+    #[serde(deserialize_with = "super::whole::i64")]
     pub goal_id: i64,
     pub taught: String,
     pub response: Option<String>,
