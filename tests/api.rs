@@ -112,6 +112,10 @@ fn every_role_reads_and_changes_only_what_it_may(db: &TestDb) {
             (format!("/api/v1/visits/{monday}"), [200, 200, 200, 200, 404]),
             ("/api/v1/alerts".into(), [200, 200, 200, 403, 200]),
             ("/api/v1/calendar/2026-2027".into(), [200; 5]),
+            ("/api/v1/visits?student=S001".into(), [200; 5]),
+            ("/api/v1/accounts".into(), [200, 403, 403, 403, 403]),
+            ("/api/v1/exports/year.xlsx".into(), [200, 200, 200, 403, 200]),
+            ("/api/v1/exports/year.xlsx?school=%E4%B8%9C%E5%B1%B1%E5%B0%8F%E5%AD%A6".into(), [200, 200, 404, 403, 200]),
             ("/api/v1/openapi.json".into(), [200; 5]),
         ];
         for (path, expected) in &reads {
@@ -180,6 +184,27 @@ fn every_role_reads_and_changes_only_what_it_may(db: &TestDb) {
         assert_eq!(revise("t01").await.unwrap().status(), 403);
         assert_eq!(revise("dongshan").await.unwrap().status(), 404);
         assert_eq!(revise("chengguan").await.unwrap().status(), 200);
+        // Planning the week is district-wide: the dry run by default, nothing written.
+        let visits_before = rows(db, "SELECT CAST(COUNT(*) AS TEXT) FROM visits")[0].clone();
+        for (who, status) in [("chengguan", 403), ("dongshan", 403), ("t01", 403), ("center", 200)] {
+            let response = api.call(reqwest::Method::POST, "/api/v1/weeks/2026-W50/plan", Some(&token_of(who))).send().await.unwrap();
+            assert_eq!(response.status().as_u16(), status, "{who} plans");
+            if status == 200 {
+                let preview: Value = response.json().await.unwrap();
+                assert_eq!(preview["dry_run"], true);
+                assert_eq!(preview["added"].as_u64(), Some(preview["visits"].as_array().unwrap().len() as u64), "{preview}");
+            }
+        }
+        assert_eq!(rows(db, "SELECT CAST(COUNT(*) AS TEXT) FROM visits")[0], visits_before, "a dry run writes nothing");
+        // A second plan of the year is refused, naming the plan that exists (一人一案).
+        let second = api.call(reqwest::Method::POST, "/api/v1/plans", Some(&token_of("center")))
+            .json(&json!({ "student_id": "S001", "teacher_id": "T02" }))
+            .send().await.unwrap();
+        assert_eq!(second.status(), 409);
+        let none_for_supervisors = api.call(reqwest::Method::POST, "/api/v1/plans", Some(&token_of("dongshan")))
+            .json(&json!({ "student_id": "S003", "teacher_id": "T03" }))
+            .send().await.unwrap();
+        assert_eq!(none_for_supervisors.status(), 403);
         // Imports are the district's coordinators'.
         let sheet = "student_id,name,school\nS004,周小雨,城关小学\n";
         let import = |who: &str| {
@@ -545,6 +570,15 @@ fn two_editors_at_once_one_is_told_and_nothing_is_lost(db: &TestDb) {
         assert_eq!(reused.status(), 422);
         assert!(is_problem(&reused));
         assert!(rows(db, "SELECT id FROM students WHERE id = 'S005'").is_empty());
+        // The imported child's plan, made by the API: 201 with its address and version.
+        let made = api.call(reqwest::Method::POST, "/api/v1/plans", Some(&center))
+            .json(&json!({ "student_id": "S004", "teacher_id": "T02", "goals": ["认识颜色"] }))
+            .send().await.unwrap();
+        assert_eq!(made.status(), 201);
+        let location = made.headers()["location"].to_str().unwrap().to_string();
+        assert!(made.headers()["etag"].to_str().unwrap().ends_with("-r1\""));
+        let (status, plan) = api.get(&location, &center).await;
+        assert_eq!((status, plan["student_id"].as_str(), plan["goals"][0]["text"].as_str()), (StatusCode::OK, Some("S004"), Some("认识颜色")));
         server.stop().await;
     });
 }

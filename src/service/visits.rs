@@ -29,9 +29,12 @@ pub async fn list(store: &Store, filter: &VisitFilter) -> Result<Vec<ListedVisit
     let mut tx = store.read().await?;
     let rows = visits::list(&mut tx, filter).await?;
     tx.rollback().await?;
-    Ok(rows
-        .into_iter()
-        .map(|v| ListedVisit {
+    Ok(rows.into_iter().map(ListedVisit::from).collect())
+}
+
+impl From<visits::VisitRow> for ListedVisit {
+    fn from(v: visits::VisitRow) -> Self {
+        ListedVisit {
             visit_id: v.visit_id,
             student_id: v.student_id,
             teacher_id: v.teacher_id,
@@ -41,8 +44,8 @@ pub async fn list(store: &Store, filter: &VisitFilter) -> Result<Vec<ListedVisit
             periods: v.periods,
             mode: v.mode,
             reason: v.reason,
-        })
-        .collect())
+        }
+    }
 }
 
 /// A visit in a list, with its child's name and school.
@@ -62,29 +65,20 @@ pub async fn list_as(
     filter: &VisitFilter,
 ) -> Result<Vec<SeenVisit>, ServiceError> {
     use crate::domain::access::Scope;
-    let listed = list(store, filter).await?;
     let mut tx = store.read().await?;
-    let students: std::collections::HashMap<String, (String, String)> =
-        crate::store::people::students(&mut tx, None)
-            .await?
-            .into_iter()
-            .map(|s| (s.student_id, (s.name, s.school)))
-            .collect();
+    let rows = visits::list_with_children(&mut tx, filter).await?;
     tx.rollback().await?;
-    Ok(listed
+    Ok(rows
         .into_iter()
-        .filter_map(|visit| {
-            let (name, school) = students.get(&visit.student_id)?.clone();
-            let sees = match &actor.scope {
-                Scope::District => true,
-                Scope::Schools { schools } => schools.contains(&school),
-                Scope::Teacher { teacher_id } => &visit.teacher_id == teacher_id,
-            };
-            sees.then_some(SeenVisit {
-                visit,
-                name,
-                school,
-            })
+        .filter(|row| match &actor.scope {
+            Scope::District => true,
+            Scope::Schools { schools } => schools.contains(&row.school),
+            Scope::Teacher { teacher_id } => &row.visit.teacher_id == teacher_id,
+        })
+        .map(|row| SeenVisit {
+            visit: ListedVisit::from(row.visit),
+            name: row.name,
+            school: row.school,
         })
         .collect())
 }

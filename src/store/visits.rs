@@ -397,24 +397,55 @@ pub struct VisitFilter {
     pub unrecorded_by: Option<NaiveDate>,
 }
 
+/// The WHERE and ORDER BY of a [`VisitFilter`], and its arguments.
+fn filtered(filter: &VisitFilter) -> (String, Vec<super::Arg>) {
+    let clause = format!(
+        "WHERE v.status = 'planned'
+           AND ($1 IS NULL OR v.day >= $1) AND ($2 IS NULL OR v.day <= $2)
+           AND {} AND {}
+           AND ($5 IS NULL OR (v.outcome IS NULL AND v.day <= $5))
+         ORDER BY v.day, v.slot, v.teacher_id, p.student_id",
+        only_if(filter.teacher_id.is_some(), "v.teacher_id", 3),
+        only_if(filter.student_id.is_some(), "p.student_id", 4)
+    );
+    let args = args![
+        filter.from,
+        filter.to,
+        filter.teacher_id.clone(),
+        filter.student_id.clone(),
+        filter.unrecorded_by
+    ];
+    (clause, args)
+}
+
 pub async fn list(tx: &mut Tx, filter: &VisitFilter) -> StoreResult<Vec<VisitRow>> {
+    let (clause, args) = filtered(filter);
+    tx.fetch_all(sqlx::AssertSqlSafe(format!("{VISIT_ROWS} {clause}")), args)
+        .await
+}
+
+/// A visit with its child's name and school.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChildVisit {
+    #[sqlx(flatten)]
+    pub visit: VisitRow,
+    pub name: String,
+    pub school: String,
+}
+
+/// [`list`] with each child's name and school, in one query.
+pub async fn list_with_children(tx: &mut Tx, filter: &VisitFilter) -> StoreResult<Vec<ChildVisit>> {
+    let (clause, args) = filtered(filter);
     tx.fetch_all(
         sqlx::AssertSqlSafe(format!(
-            "{VISIT_ROWS} WHERE v.status = 'planned'
-               AND ($1 IS NULL OR v.day >= $1) AND ($2 IS NULL OR v.day <= $2)
-               AND {} AND {}
-               AND ($5 IS NULL OR (v.outcome IS NULL AND v.day <= $5))
-             ORDER BY v.day, v.slot, v.teacher_id, p.student_id",
-            only_if(filter.teacher_id.is_some(), "v.teacher_id", 3),
-            only_if(filter.student_id.is_some(), "p.student_id", 4)
+            "SELECT v.id AS visit_id, v.plan_id, p.student_id, v.teacher_id, v.day, v.slot,
+                    v.outcome, v.periods, v.mode, v.reason, v.sequence, v.pinned,
+                    s.name, sc.name AS school
+             FROM visits v JOIN plans p ON p.id = v.plan_id
+             JOIN students s ON s.id = p.student_id JOIN schools sc ON sc.id = s.school_id
+             {clause}"
         )),
-        args![
-            filter.from,
-            filter.to,
-            filter.teacher_id.clone(),
-            filter.student_id.clone(),
-            filter.unrecorded_by
-        ],
+        args,
     )
     .await
 }
