@@ -717,7 +717,74 @@ fn the_document_and_the_routes_agree(db: &TestDb) {
     });
 }
 
+fn people_are_registered_and_visits_moved_by_hand_through_the_api(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    let wednesday = week_visit(db, "S001", "2026-12-02");
+    let other = week_visit(db, "S002", "2026-12-01");
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let api = Api { server: &server };
+        let (chengguan, dongshan) = (token(db, "chengguan@example.org"), token(db, "dongshan@example.org"));
+        let post = |path: &str, token: &str, body: Value| {
+            api.call(reqwest::Method::POST, path, Some(token)).json(&body).send()
+        };
+        // A child registered as a sheet's row is: the same columns and rules.
+        let made = post("/api/v1/students", &chengguan, json!({
+            "student_id": "S010", "name": "陈小乐", "school": "城关小学", "gender": "女",
+            "disability": "智力残疾", "available": "Mon-AM Wed-PM"
+        })).await.unwrap();
+        assert_eq!(made.status(), 201);
+        assert_eq!(made.headers()["location"], "/api/v1/students/S010");
+        let bad = post("/api/v1/students", &chengguan, json!({
+            "student_id": "S011", "name": "王", "school": "城关小学", "gender": "不详", "available": "Mon-XX"
+        })).await.unwrap();
+        assert_eq!(bad.status(), 422);
+        let bad: Value = bad.json().await.unwrap();
+        let fields: Vec<&str> = bad["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert!(fields.contains(&"gender") && fields.contains(&"available"), "{bad}");
+        let elsewhere = post("/api/v1/students", &chengguan, json!({ "student_id": "S012", "name": "李", "school": "东山小学" })).await.unwrap();
+        assert_eq!(elsewhere.status(), 422, "not one of their schools");
+        assert!(rows(db, "SELECT id FROM students WHERE id IN ('S011', 'S012')").is_empty());
+        let edited = api.call(reqwest::Method::PATCH, "/api/v1/students/S010", Some(&chengguan))
+            .json(&json!({ "guardian_phone": "13900139000" })).send().await.unwrap();
+        assert_eq!(edited.status(), 204);
+        assert_eq!(rows(db, "SELECT guardian_phone FROM students WHERE id = 'S010'"), ["13900139000"]);
+        let not_theirs = api.call(reqwest::Method::PATCH, "/api/v1/students/S003", Some(&chengguan))
+            .json(&json!({ "address": "某处" })).send().await.unwrap();
+        assert_eq!(not_theirs.status(), 404);
+        // A teacher, registered, read and edited.
+        let made = post("/api/v1/teachers", &chengguan, json!({
+            "teacher_id": "T09", "name": "孙老师", "email": "t09@example.org", "school": "城关小学", "available": "Tue-AM Thu-AM"
+        })).await.unwrap();
+        assert_eq!(made.status(), 201);
+        let (status, teacher) = api.get("/api/v1/teachers/T09", &chengguan).await;
+        assert_eq!((status, teacher["available"].as_array().unwrap().len()), (StatusCode::OK, 2), "{teacher}");
+        assert_eq!(api.get("/api/v1/teachers/T09", &dongshan).await.0, 404);
+        let edited = api.call(reqwest::Method::PATCH, "/api/v1/teachers/T09", Some(&chengguan))
+            .json(&json!({ "max_visits_per_day": "3" })).send().await.unwrap();
+        assert_eq!(edited.status(), 204);
+        // A visit moved by hand, with its reason; a clash refused; a cancel.
+        let moved = post(&format!("/api/v1/visits/{wednesday}/move"), &chengguan, json!({
+            "teacher_id": "T01", "day": "2026-12-04", "slot": "AM", "reason": "家长周三复诊"
+        })).await.unwrap();
+        assert_eq!(moved.status(), 204);
+        assert_eq!(rows(db, &format!("SELECT CAST(day AS TEXT) FROM visits WHERE id = {wednesday} AND pinned = TRUE")), ["2026-12-04"]);
+        let clash = post(&format!("/api/v1/visits/{other}/move"), &chengguan, json!({
+            "teacher_id": "T01", "day": "2026-12-04", "slot": "AM", "reason": "试试"
+        })).await.unwrap();
+        assert!(matches!(clash.status().as_u16(), 409 | 422), "{}", clash.status());
+        assert!(is_problem(&clash));
+        assert_eq!(post(&format!("/api/v1/visits/{other}/cancel"), &dongshan, json!({ "reason": "x" })).await.unwrap().status(), 404);
+        let cancelled = post(&format!("/api/v1/visits/{other}/cancel"), &chengguan, json!({ "reason": "家长要求本周停课" })).await.unwrap();
+        assert_eq!(cancelled.status(), 204);
+        assert_eq!(rows(db, &format!("SELECT status FROM visits WHERE id = {other}")), ["cancelled"]);
+        server.stop().await;
+    });
+}
+
 on_both_databases!(
+    people_are_registered_and_visits_moved_by_hand_through_the_api,
     every_role_reads_and_changes_only_what_it_may,
     a_token_is_made_and_revoked_on_the_account_page,
     bad_requests_are_problems_in_the_readers_language_and_change_nothing,

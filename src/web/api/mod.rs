@@ -13,6 +13,7 @@ mod pace;
 mod people;
 mod plans;
 pub mod problem;
+mod registers;
 mod visits;
 mod weeks;
 
@@ -57,9 +58,12 @@ impl Limits {
 /// The API's routes with their document.
 fn routes() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::new()
-        .routes(routes!(people::students))
-        .routes(routes!(people::student))
-        .routes(routes!(people::teachers))
+        .routes(routes!(people::students, registers::register_student))
+        .routes(routes!(people::student, registers::edit_student))
+        .routes(routes!(people::teachers, registers::register_teacher))
+        .routes(routes!(registers::teacher, registers::edit_teacher))
+        .routes(routes!(registers::move_visit))
+        .routes(routes!(registers::cancel_visit))
         .routes(routes!(plans::plan, plans::revise))
         .routes(routes!(plans::create))
         .routes(routes!(plans::history))
@@ -125,6 +129,7 @@ impl utoipa::Modify for BearerToken {
                 &mut item.get,
                 &mut item.put,
                 &mut item.post,
+                &mut item.patch,
                 &mut item.delete,
             ]
             .into_iter()
