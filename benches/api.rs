@@ -130,8 +130,8 @@ async fn measure(database: &str, url: Option<&str>) -> anyhow::Result<()> {
     // 50 teachers' apps reading their week at once, for 15 s.
     let started = Instant::now();
     let mut clients = Vec::new();
-    for token in tokens_made.iter().skip(1).cloned() {
-        let (client, base) = (client.clone(), base.clone());
+    for token in &tokens_made[1..] {
+        let (client, base, token) = (client.clone(), base.clone(), token.clone());
         clients.push(tokio::spawn(async move {
             let mut times = Vec::new();
             let mut errors = 0usize;

@@ -114,6 +114,8 @@ fn every_role_reads_and_changes_only_what_it_may(db: &TestDb) {
             ("/api/v1/calendar/2026-2027".into(), [200; 5]),
             ("/api/v1/visits?student=S001".into(), [200; 5]),
             ("/api/v1/accounts".into(), [200, 403, 403, 403, 403]),
+            ("/api/v1/students/S001/ledger.xlsx".into(), [200, 200, 200, 200, 404]),
+            ("/api/v1/weeks/2026-W49/board".into(), [200, 200, 200, 403, 200]),
             ("/api/v1/exports/year.xlsx".into(), [200, 200, 200, 403, 200]),
             ("/api/v1/exports/year.xlsx?school=%E4%B8%9C%E5%B1%B1%E5%B0%8F%E5%AD%A6".into(), [200, 200, 404, 403, 200]),
             ("/api/v1/openapi.json".into(), [200; 5]),
@@ -218,6 +220,22 @@ fn every_role_reads_and_changes_only_what_it_may(db: &TestDb) {
         assert_eq!((checked["dry_run"].as_bool(), checked["created"].as_u64()), (Some(true), Some(1)));
         assert!(rows(db, "SELECT id FROM students WHERE id = 'S004'").is_empty(), "a dry run writes nothing");
 
+        // Accounts are the admins': made with an invitation, disabled and enabled.
+        let invite = json!({ "email": "t03@example.org", "name": "赵敏", "role": "teacher", "teacher_id": "T03" });
+        let add = |who: &str| api.call(reqwest::Method::POST, "/api/v1/accounts", Some(&token_of(who))).json(&invite).send();
+        assert_eq!(add("center").await.unwrap().status(), 403);
+        assert_eq!(add("admin").await.unwrap().status(), 201);
+        assert_eq!(add("admin").await.unwrap().status(), 409, "one account an email");
+        assert_eq!(rows(db, "SELECT CAST(COUNT(*) AS TEXT) FROM outbox WHERE recipient = 't03@example.org' AND kind = 'account'"), ["1"], "the invitation");
+        let state = |who: &str, disabled: bool| {
+            api.call(reqwest::Method::PUT, "/api/v1/accounts/t03@example.org/state", Some(&token_of(who)))
+                .json(&json!({ "disabled": disabled }))
+                .send()
+        };
+        assert_eq!(state("center", true).await.unwrap().status(), 403);
+        assert_eq!(state("admin", true).await.unwrap().status(), 204);
+        assert_eq!(rows(db, "SELECT email FROM accounts WHERE disabled_at IS NOT NULL"), ["t03@example.org"]);
+        assert_eq!(state("admin", false).await.unwrap().status(), 204);
         // A disabled account's token stops at once; a revoked token too.
         let t01 = token_of("t01");
         assert_eq!(api.get("/api/v1/students", &t01).await.0, 200);

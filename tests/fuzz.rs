@@ -62,10 +62,11 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 include-path-regex = "^/api/v1/imports/"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "415", "422"]
 
-# People, as a sheet's row: the sheet's rules by field (422, as an import says them);
+# People, as a sheet's row: the sheet's rules by field (422, as an import says them),
+# an account's email and scope checked (422);
 # a visit moved or cancelled by hand: a clash or a missing reason (409, 422).
 [[operations]]
-include-path-regex = "^/api/v1/(students|teachers)|/(move|cancel)$"
+include-path-regex = "^/api/v1/(students|teachers|accounts)|/(move|cancel)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 
 # An acknowledgement: the alert may have been acknowledged by an earlier example (404).

@@ -6,6 +6,7 @@
 //! OpenAPI document is generated from these handlers (utoipa), served at
 //! `/api/v1/openapi.json` and read as a page at `/api/v1/docs`.
 
+mod accounts;
 mod district;
 mod docs;
 mod extract;
@@ -16,6 +17,7 @@ pub mod problem;
 mod registers;
 mod visits;
 mod weeks;
+mod workbooks;
 
 use std::num::NonZeroU32;
 use std::sync::{Arc, LazyLock};
@@ -73,8 +75,11 @@ fn routes() -> OpenApiRouter<Arc<App>> {
         .routes(routes!(visits::week_visits))
         .routes(routes!(weeks::plan))
         .routes(routes!(weeks::list))
-        .routes(routes!(weeks::export))
-        .routes(routes!(weeks::accounts))
+        .routes(routes!(workbooks::export))
+        .routes(routes!(workbooks::ledger))
+        .routes(routes!(accounts::accounts, accounts::add_account))
+        .routes(routes!(accounts::account_state))
+        .routes(routes!(weeks::board))
         .routes(routes!(visits::visit))
         .routes(routes!(visits::record))
         .routes(routes!(district::import))

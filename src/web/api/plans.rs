@@ -173,19 +173,16 @@ pub async fn revise(
         )
         .into());
     }
-    let seen_revision = match if_match(&headers) {
-        None => None,
-        Some(tags) => Some(
-            tags.iter()
-                .find_map(|tag| {
-                    tag.strip_prefix(&format!("plan-{plan_id}-r"))?
-                        .parse::<i64>()
-                        .ok()
-                })
-                // A version of another plan never matches.
-                .unwrap_or(-1),
-        ),
-    };
+    let seen_revision = if_match(&headers).map(|tags| {
+        tags.iter()
+            .find_map(|tag| {
+                tag.strip_prefix(&format!("plan-{plan_id}-r"))?
+                    .parse::<i64>()
+                    .ok()
+            })
+            // A version of another plan never matches.
+            .unwrap_or(-1)
+    });
     if change.reason.trim().is_empty() {
         return Err(ApiError::invalid(
             "reason",

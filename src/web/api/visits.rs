@@ -360,26 +360,23 @@ pub async fn record(
     ApiJson(body): ApiJson<RecordBody>,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
-    let seen = match if_match(&headers) {
-        None => None,
-        Some(tags) => Some(
-            tags.iter()
-                .find_map(|tag| {
-                    let (version, sequence) = tag
-                        .strip_prefix(&format!("visit-{visit_id}-"))?
-                        .split_once('.')?;
-                    Some(Seen {
-                        record_version: version.parse().ok()?,
-                        sequence: sequence.parse().ok()?,
-                    })
+    let seen = if_match(&headers).map(|tags| {
+        tags.iter()
+            .find_map(|tag| {
+                let (version, sequence) = tag
+                    .strip_prefix(&format!("visit-{visit_id}-"))?
+                    .split_once('.')?;
+                Some(Seen {
+                    record_version: version.parse().ok()?,
+                    sequence: sequence.parse().ok()?,
                 })
-                // A version of another visit never matches.
-                .unwrap_or(Seen {
-                    record_version: -1,
-                    sequence: -1,
-                }),
-        ),
-    };
+            })
+            // A version of another visit never matches.
+            .unwrap_or(Seen {
+                record_version: -1,
+                sequence: -1,
+            })
+    });
     let account = caller.actor.account_id.unwrap_or_default();
     let submission = Submission {
         // The phone's keys and the API's share one table: an account's own space.

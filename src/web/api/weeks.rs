@@ -1,12 +1,10 @@
-//! Planning a week (the dry run, then applied), every visit by child, teacher
-//! or days, the year's workbook, and the accounts (admins).
+//! Planning a week (the dry run, then applied), the week's board, and every
+//! visit by child, teacher, days or unrecorded.
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,7 +14,7 @@ use super::problem::{ApiError, Problem};
 use super::visits::VisitItem;
 use super::{Page, ordered, page_of};
 use crate::planner::week::parse_week;
-use crate::service::{ServiceError, accounts, plan_week, reports, visits, week_board};
+use crate::service::{ServiceError, plan_week, visits, week_board};
 use crate::store::visits::VisitFilter;
 use crate::web::App;
 
@@ -186,98 +184,49 @@ pub async fn list(
     )?))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct ExportQuery {
-    /// One school; every school the caller sees when left out.
-    pub school: Option<String>,
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardSummary {
+    pub week: String,
+    /// When the week was last planned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub planned_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub visits: usize,
+    /// Children the plan could not give all their visits, and why.
+    pub unplaced: Vec<NotPlaced>,
 }
 
-/// The year's workbook (a summary and a sheet per school), naming who exported
-/// it and when; each child exported is in the access log.
+/// The week's board as numbers: its visits (read them with
+/// `/api/v1/weeks/{iso_week}/visits`) and the children not placed, and why.
 #[utoipa::path(
     get,
-    path = "/api/v1/exports/year.xlsx",
-    tag = "exports",
-    params(ExportQuery),
+    path = "/api/v1/weeks/{iso_week}/board",
+    tag = "weeks",
+    params(("iso_week" = String, Path, description = "An ISO week like 2026-W49")),
     responses(
-        (status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 200, body = BoardSummary),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn export(
+pub async fn board(
     State(app): State<Arc<App>>,
     caller: Caller,
-    ApiQuery(query): ApiQuery<ExportQuery>,
-) -> Result<Response, ApiError> {
-    let school = query.school.filter(|s| !s.is_empty());
-    let export = reports::export_for(
-        &app.store,
-        &app.settings,
-        &caller.actor,
-        app.now(),
-        school.as_deref(),
-        "api",
-    )
-    .await?;
-    let bytes = crate::reports::xlsx::year_workbook(&export)
-        .map_err(|error| ServiceError::Settings(format!("the workbook did not render: {error}")))?;
-    Ok((
-        StatusCode::OK,
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (header::CACHE_CONTROL, "private, no-store"),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AccountItem {
-    pub email: String,
-    pub name: String,
-    /// admin, coordinator, teacher or supervisor.
-    pub role: String,
-    /// `district`, `schools: …` or `teacher T01`.
-    pub scope: String,
-    /// active, invited, locked or disabled.
-    pub state: String,
-}
-
-/// Every account (admins).
-#[utoipa::path(
-    get,
-    path = "/api/v1/accounts",
-    tag = "accounts",
-    responses(
-        (status = 200, body = Vec<AccountItem>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn accounts(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-) -> Result<Json<Vec<AccountItem>>, ApiError> {
-    let listed = accounts::list_users(&app.store, &caller.actor, app.now()).await?;
-    Ok(Json(
-        listed
+    ApiPath(iso_week): ApiPath<String>,
+) -> Result<Json<BoardSummary>, ApiError> {
+    let week = parse_week(&iso_week).ok_or_else(|| ApiError::not_found("week", &iso_week))?;
+    let board = week_board::board(&app.store, &app.settings, &caller.actor, week, None).await?;
+    Ok(Json(BoardSummary {
+        week: crate::planner::week::format_week(week),
+        planned_at: board.planned_at,
+        visits: board.visits,
+        unplaced: board
+            .unplaced
             .into_iter()
-            .map(|a| AccountItem {
-                email: a.email,
-                name: a.name,
-                role: a.role.to_string(),
-                scope: a.scope,
-                state: a.state.to_string(),
+            .map(|u| NotPlaced {
+                student_id: u.student_id,
+                missing: u32::try_from(u.missing).unwrap_or(u32::MAX),
+                reason: u.reason,
             })
             .collect(),
-    ))
+    }))
 }
