@@ -203,11 +203,7 @@ async fn progress_of(
     // One student's page reads only what is theirs.
     let year_counts =
         visits::year_counts(tx, year, today, moment.recent_from(), student_id).await?;
-    let students: HashMap<String, people::Student> = people::students(tx, student_id)
-        .await?
-        .into_iter()
-        .map(|s| (s.student_id.clone(), s))
-        .collect();
+    let students = people::names_and_schools(tx, student_id).await?;
     let pauses = people::ranges_by_person(people::student_pauses(tx, student_id).await?);
     let active = plans::active_plans(tx, Some(year), student_id).await?;
     let periods: HashMap<i64, u32> = active
@@ -246,8 +242,10 @@ async fn progress_of(
             visits_completed: count.completed as u32,
             visits_missed: count.missed as u32,
             visits_unrecorded: count.unrecorded as u32,
-            name: student.map(|s| s.name.clone()).unwrap_or_default(),
-            school: student.map(|s| s.school.clone()).unwrap_or_default(),
+            name: student.map(|(name, _)| name.clone()).unwrap_or_default(),
+            school: student
+                .map(|(_, school)| school.clone())
+                .unwrap_or_default(),
             teacher_id: terms.teacher_id.clone(),
         });
     }

@@ -65,8 +65,16 @@ pub async fn list_as(
     filter: &VisitFilter,
 ) -> Result<Vec<SeenVisit>, ServiceError> {
     use crate::domain::access::Scope;
+    // A teacher's own visits are asked of the database, not picked from the district's.
+    let mut filter = filter.clone();
+    if let Scope::Teacher { teacher_id } = &actor.scope {
+        if filter.teacher_id.as_ref().is_some_and(|t| t != teacher_id) {
+            return Ok(Vec::new());
+        }
+        filter.teacher_id = Some(teacher_id.clone());
+    }
     let mut tx = store.read().await?;
-    let rows = visits::list_with_children(&mut tx, filter).await?;
+    let rows = visits::list_with_children(&mut tx, &filter).await?;
     tx.rollback().await?;
     Ok(rows
         .into_iter()

@@ -365,6 +365,33 @@ pub async fn students(tx: &mut Tx, only: Option<&str>) -> StoreResult<Vec<Studen
         .collect())
 }
 
+/// Each student's name and school (or one student's): what a list of plans shows.
+pub async fn names_and_schools(
+    tx: &mut Tx,
+    only: Option<&str>,
+) -> StoreResult<HashMap<String, (String, String)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: String,
+        name: String,
+        school: String,
+    }
+    let rows: Vec<Row> = tx
+        .fetch_all(
+            sqlx::AssertSqlSafe(format!(
+                "SELECT s.id, s.name, sc.name AS school
+                 FROM students s JOIN schools sc ON sc.id = s.school_id WHERE {}",
+                only_if(only.is_some(), "s.id", 1)
+            )),
+            args![only],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, (r.name, r.school)))
+        .collect())
+}
+
 pub async fn student(tx: &mut Tx, id: &str) -> StoreResult<Option<Student>> {
     Ok(students(tx, Some(id)).await?.pop())
 }
