@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::config::Settings;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
-use crate::domain::pace::{Pace, Status, Tally, VisitState};
+use crate::domain::pace::{Pace, PlanDays, Rhythm, Status, Tally, VisitState};
 use crate::planner::week::monday_of;
 use crate::service::ServiceError;
 use crate::store::{Store, Tx, people, plans, visits};
@@ -215,19 +215,41 @@ async fn progress_of(
     let mut counts = year_counts;
     let defaults = &settings.defaults;
     let open_from = moment.open_from();
+    // Most plans share their dates: their teaching days and target are worked out
+    // once per dates, not once per plan (a district has thousands).
+    let mut shared_days: HashMap<(NaiveDate, NaiveDate), PlanDays> = HashMap::new();
+    let mut rhythms: HashMap<(NaiveDate, NaiveDate, u32, u32, u32), Rhythm> = HashMap::new();
     let mut rows = Vec::new();
     for plan in active {
         let terms = &plan.terms;
         let count = counts.remove(&plan.plan_id).unwrap_or_default();
         let paused = pauses.get(&plan.student_id).map_or(&[][..], Vec::as_slice);
-        let days = terms.days(calendar, paused);
-        let rhythm = terms.rhythm(
-            calendar,
-            defaults.prorate_target,
-            defaults.max_visits_per_week,
-        );
+        let own_days;
+        let days = if paused.is_empty() {
+            &*shared_days
+                .entry((terms.start_date, terms.end_date))
+                .or_insert_with(|| terms.days(calendar, &[]))
+        } else {
+            own_days = terms.days(calendar, paused);
+            &own_days
+        };
+        let rhythm = *rhythms
+            .entry((
+                terms.start_date,
+                terms.end_date,
+                terms.annual_target,
+                terms.visits_per_week,
+                terms.periods_per_visit,
+            ))
+            .or_insert_with(|| {
+                terms.rhythm(
+                    calendar,
+                    defaults.prorate_target,
+                    defaults.max_visits_per_week,
+                )
+            });
         let tally = tallies.remove(&plan.plan_id).unwrap_or_default();
-        let pace = Pace::at(&days, rhythm, &tally, open_from);
+        let pace = Pace::at(days, rhythm, &tally, open_from);
         let student = students.get(&plan.student_id);
         rows.push(ProgressRow {
             student_id: plan.student_id.clone(),

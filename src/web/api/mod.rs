@@ -127,8 +127,9 @@ impl utoipa::Modify for BearerToken {
             Vec::<String>::new(),
         )]);
         // Every operation behind a token may answer 401 (no valid token) and 429
-        // (the token's rate); said once here rather than on each handler. The
-        // documentation's own two operations set `security` (none) themselves.
+        // (the token's rate), and one with a JSON body 400, 413, 415 and 422; said
+        // once here rather than on each handler. The documentation's own two
+        // operations set `security` (none) themselves.
         for item in openapi.paths.paths.values_mut() {
             for operation in [
                 &mut item.get,
@@ -141,10 +142,27 @@ impl utoipa::Modify for BearerToken {
             .flatten()
             .filter(|operation| operation.security.is_none())
             {
-                for (status, description) in [
+                let json_body = operation.request_body.as_ref().is_some_and(|body| {
+                    matches!(body, utoipa::openapi::RefOr::T(body)
+                        if body.content.contains_key("application/json"))
+                });
+                let mut answers = vec![
                     ("401", "No valid token"),
                     ("429", "Too many requests from this token: see Retry-After"),
-                ] {
+                ];
+                // What `ApiJson` answers for any JSON body, said once here.
+                if json_body {
+                    answers.extend([
+                        ("400", "The body is not JSON"),
+                        ("413", "The body is too large"),
+                        ("415", "The body is not application/json"),
+                        (
+                            "422",
+                            "A field is missing, unknown, of the wrong type or breaks a rule",
+                        ),
+                    ]);
+                }
+                for (status, description) in answers {
                     operation
                         .responses
                         .responses
