@@ -801,7 +801,44 @@ fn people_are_registered_and_visits_moved_by_hand_through_the_api(db: &TestDb) {
     });
 }
 
+fn each_token_has_its_own_rate(db: &TestDb) {
+    district(db);
+    let mut settings = settings_for(db);
+    settings.web.api_requests_per_minute = 3;
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let api = Api { server: &server };
+        let (first, second) = (
+            token(db, "center@example.org"),
+            token(db, "chengguan@example.org"),
+        );
+        for _ in 0..3 {
+            assert_eq!(api.get("/api/v1/students", &first).await.0, 200);
+        }
+        let limited = api
+            .call(reqwest::Method::GET, "/api/v1/students", Some(&first))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(limited.status(), 429);
+        assert!(is_problem(&limited));
+        let wait: u64 = limited.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=60).contains(&wait), "{wait}");
+        assert_eq!(
+            api.get("/api/v1/students", &second).await.0,
+            200,
+            "another token keeps its own rate"
+        );
+        server.stop().await;
+    });
+}
+
 on_both_databases!(
+    each_token_has_its_own_rate,
     people_are_registered_and_visits_moved_by_hand_through_the_api,
     every_role_reads_and_changes_only_what_it_may,
     a_token_is_made_and_revoked_on_the_account_page,
