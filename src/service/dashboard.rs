@@ -387,11 +387,7 @@ pub async fn alerts_as(
     }
     let mut tx = store.read().await?;
     let rows = alerts::list(&mut tx, open_only).await?;
-    let students: HashMap<String, (String, String)> = crate::store::people::students(&mut tx, None)
-        .await?
-        .into_iter()
-        .map(|s| (s.student_id, (s.name, s.school)))
-        .collect();
+    let students = crate::store::people::names_and_schools(&mut tx, None).await?;
     tx.rollback().await?;
     Ok(rows
         .into_iter()

@@ -84,6 +84,35 @@ pub struct ListedStudent {
     pub plan: Option<ListedPlan>,
 }
 
+/// What a list of children is searched and filtered by; an empty field keeps all.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChildSearch<'a> {
+    /// Part of a name or an id.
+    pub text: &'a str,
+    pub school: &'a str,
+    /// A pace status code (`behind`…), or `none` for no plan.
+    pub pace: &'a str,
+    /// The plan's teacher (id).
+    pub teacher: &'a str,
+}
+
+impl ListedStudent {
+    pub fn matches(&self, search: &ChildSearch) -> bool {
+        let text = search.text.trim().to_lowercase();
+        (text.is_empty()
+            || self.student.name.to_lowercase().contains(&text)
+            || self.student.student_id.to_lowercase().contains(&text))
+            && (search.school.is_empty() || self.student.school == search.school)
+            && (search.pace.is_empty()
+                || self.plan.as_ref().map_or("none", |p| p.status.as_str()) == search.pace)
+            && (search.teacher.is_empty()
+                || self
+                    .plan
+                    .as_ref()
+                    .is_some_and(|p| p.teacher_id == search.teacher))
+    }
+}
+
 /// A child's plan of the year in the children's list.
 #[derive(Debug, Clone, Serialize)]
 pub struct ListedPlan {

@@ -413,7 +413,6 @@ pub async fn home(
     super::dashboard::page(&app, &actor).await
 }
 
-/// The children one may see, by school and name.
 /// What the children's list is searched and filtered by.
 #[derive(Deserialize, Default)]
 pub struct StudentSearch {
@@ -432,17 +431,12 @@ pub struct StudentSearch {
 
 impl StudentSearch {
     fn keeps(&self, s: &ListedStudent) -> bool {
-        let q = self.q.trim().to_lowercase();
-        (q.is_empty()
-            || s.student.name.to_lowercase().contains(&q)
-            || s.student.student_id.to_lowercase().contains(&q))
-            && (self.school.is_empty() || s.student.school == self.school)
-            && (self.status.is_empty()
-                || s.plan.as_ref().map_or("none", |p| p.status.as_str()) == self.status)
-            && (self.teacher.is_empty()
-                || s.plan
-                    .as_ref()
-                    .is_some_and(|p| p.teacher_id == self.teacher))
+        s.matches(&students::ChildSearch {
+            text: &self.q,
+            school: &self.school,
+            pace: &self.status,
+            teacher: &self.teacher,
+        })
     }
 }
 

@@ -74,25 +74,15 @@ pub async fn students(
 ) -> Result<Json<Page<StudentItem>>, ApiError> {
     let listed =
         students::visible_students(&app.store, &app.settings, &caller.actor, app.now()).await?;
-    let q = filter.q.as_deref().map(str::to_lowercase);
+    let search = students::ChildSearch {
+        text: filter.q.as_deref().unwrap_or_default(),
+        school: filter.school.as_deref().unwrap_or_default(),
+        pace: filter.pace.as_deref().unwrap_or_default(),
+        teacher: filter.teacher.as_deref().unwrap_or_default(),
+    };
     let items = listed
         .into_iter()
-        .filter(|s| {
-            q.as_ref().is_none_or(|q| {
-                s.student.name.to_lowercase().contains(q)
-                    || s.student.student_id.to_lowercase().contains(q)
-            }) && filter
-                .school
-                .as_ref()
-                .is_none_or(|school| &s.student.school == school)
-                && filter.pace.as_ref().is_none_or(|pace| {
-                    s.plan.as_ref().map_or("none", |p| p.status.as_str()) == pace
-                })
-                && filter
-                    .teacher
-                    .as_ref()
-                    .is_none_or(|t| s.plan.as_ref().is_some_and(|p| &p.teacher_id == t))
-        })
+        .filter(|s| s.matches(&search))
         .map(|s| StudentItem {
             student_id: s.student.student_id,
             name: s.student.name,
