@@ -837,7 +837,71 @@ fn each_token_has_its_own_rate(db: &TestDb) {
     });
 }
 
+fn absences_leave_the_outbox_and_the_calendar_through_the_api(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let api = Api { server: &server };
+        let (admin, center, chengguan, t01) = (
+            token(db, "admin@example.org"),
+            token(db, "center@example.org"),
+            token(db, "chengguan@example.org"),
+            token(db, "t01@example.org"),
+        );
+        let post = |path: &str, token: &str, body: Value| {
+            api.call(reqwest::Method::POST, path, Some(token)).json(&body).send()
+        };
+        let status = |response: reqwest::Response| response.status().as_u16();
+        // A child's pause: added, ended, removed.
+        let pause = json!({ "from": "2026-12-07", "to": "2026-12-18", "reason": "住院" });
+        assert_eq!(status(post("/api/v1/students/S001/pauses", &t01, pause.clone()).await.unwrap()), 404);
+        assert_eq!(status(post("/api/v1/students/S001/pauses", &chengguan, pause).await.unwrap()), 204);
+        let id = rows(db, "SELECT CAST(id AS TEXT) FROM student_pauses WHERE student_id = 'S001'")[0].clone();
+        assert_eq!(status(post(&format!("/api/v1/students/S001/pauses/{id}/pause"), &chengguan, json!({})).await.unwrap()), 404);
+        assert_eq!(status(post(&format!("/api/v1/students/S001/pauses/{id}/remove"), &chengguan, json!({})).await.unwrap()), 204);
+        assert!(rows(db, "SELECT id FROM student_pauses").is_empty());
+        // A teacher's leave entered by a coordinator; a teacher's own request, approved.
+        let leave = json!({ "from": "2026-12-14", "to": "2026-12-15", "reason": "培训" });
+        assert_eq!(status(post("/api/v1/teachers/T01/leave", &chengguan, leave.clone()).await.unwrap()), 204);
+        let asked = json!({ "from": "2026-12-21", "to": "2026-12-22", "reason": "家中有事" });
+        assert_eq!(status(post("/api/v1/leave", &t01, asked.clone()).await.unwrap()), 201);
+        assert_eq!(status(post("/api/v1/leave", &chengguan, asked).await.unwrap()), 403, "only a teacher asks");
+        let (_, waiting) = api.get("/api/v1/leave?waiting=true", &chengguan).await;
+        let waiting = waiting.as_array().unwrap();
+        assert_eq!(waiting.len(), 1, "{waiting:?}");
+        let leave_id = waiting[0]["leave_id"].as_i64().unwrap();
+        assert_eq!(status(post(&format!("/api/v1/leave/{leave_id}/approve"), &t01, json!({})).await.unwrap()), 404);
+        assert_eq!(status(post(&format!("/api/v1/leave/{leave_id}/approve"), &chengguan, json!({})).await.unwrap()), 204);
+        let (_, mine) = api.get("/api/v1/leave", &t01).await;
+        assert!(mine.as_array().unwrap().iter().any(|l| l["status"] == "approved"), "{mine}");
+        // The outbox is the admins'.
+        let (code, messages) = api.get("/api/v1/outbox", &admin).await;
+        assert_eq!(code, 200);
+        assert!(!messages.as_array().unwrap().is_empty(), "the week's schedules and the leave's answer");
+        assert_eq!(api.get("/api/v1/outbox", &center).await.0, 403);
+        assert_eq!(status(post("/api/v1/outbox/999999/retry", &admin, json!({})).await.unwrap()), 404);
+        // The calendar corrected, with its reason; a wrong field named, in the reader's language.
+        let snow = json!({ "entry": "holiday:new", "name": "暴雪停课", "start": "2026-12-02", "end": "2026-12-02", "reason": "县教育局通知" });
+        assert_eq!(status(post("/api/v1/calendar/2026-2027/entries", &chengguan, snow.clone()).await.unwrap()), 403);
+        let corrected = post("/api/v1/calendar/2026-2027/entries", &center, snow).await.unwrap();
+        assert_eq!(corrected.status(), 200);
+        let calendar: Value = corrected.json().await.unwrap();
+        assert!(!calendar["teaching_days"].as_array().unwrap().iter().any(|d| d == "2026-12-02"), "{calendar}");
+        assert_eq!(calendar["corrected_by"], "user:center@example.org");
+        let weekday = post("/api/v1/calendar/2026-2027/entries", &center, json!({
+            "entry": "make-up:new", "start": "2026-12-09", "follows": "Mon", "reason": "补课"
+        })).await.unwrap();
+        assert_eq!(weekday.status(), 422);
+        let problem: Value = weekday.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "start");
+        assert!(problem["detail"].as_str().unwrap().contains("星期六或星期日"), "{problem}");
+        server.stop().await;
+    });
+}
+
 on_both_databases!(
+    absences_leave_the_outbox_and_the_calendar_through_the_api,
     each_token_has_its_own_rate,
     people_are_registered_and_visits_moved_by_hand_through_the_api,
     every_role_reads_and_changes_only_what_it_may,

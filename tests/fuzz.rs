@@ -57,16 +57,21 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 include-path-regex = "^/api/v1/plans"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "412", "422"]
 
-# A sheet: its problems by line and column (422).
+# A sheet: its problems by line and column (422). Its coverage phase is off: building
+# a wrong-typed `dry_run` trips CPython 3.11.7's "AST constructor recursion depth
+# mismatch" inside Hypothesis (a SystemError in the fuzzer, before any request);
+# the fuzzing phase still sends it every kind of body and query.
 [[operations]]
 include-path-regex = "^/api/v1/imports/"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "415", "422"]
+phases.coverage.enabled = false
 
 # People, as a sheet's row: the sheet's rules by field (422, as an import says them),
-# an account's email and scope checked (422);
+# an account's email and scope checked, leave's and pauses' dates, a calendar
+# correction's rules (422);
 # a visit moved or cancelled by hand: a clash or a missing reason (409, 422).
 [[operations]]
-include-path-regex = "^/api/v1/(students|teachers|accounts)|/(move|cancel)$"
+include-path-regex = "^/api/v1/(students|teachers|accounts|leave|calendar)|/(move|cancel)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 
 # An acknowledgement: the alert may have been acknowledged by an earlier example (404).

@@ -11,14 +11,17 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{ApiPath, ApiQuery, Caller, idempotency_key};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, idempotency_key};
 use super::problem::{ApiError, Kind, Problem};
-use crate::domain::calendar::SchoolYear;
+use crate::config::Locale;
+use crate::domain::calendar::{Holiday, MakeUpWorkday, SchoolYear, Term};
+use crate::domain::calendar_correction::{Entry, EntryKind, EntryRef};
 use crate::import::records::Kind as SheetKind;
 use crate::service::ServiceError;
 use crate::service::imports::{self, Once, Upload};
-use crate::service::school_calendar;
+use crate::service::school_calendar::{self, Correction};
 use crate::web::App;
+use crate::web::words::words;
 
 /// A sheet's check, or what its import wrote.
 #[derive(Debug, Serialize, ToSchema)]
@@ -260,4 +263,119 @@ pub async fn calendar(
         corrected_by: view.corrected.as_ref().map(|c| c.by.clone()),
         corrected_at: view.corrected.map(|c| c.at),
     }))
+}
+
+/// One entry of a school year's calendar set, added or removed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarCorrection {
+    /// Which entry: `term:0`, `holiday:3`, `make-up:1`, or `holiday:new` / `make-up:new`.
+    #[schema(pattern = "^(term|holiday|make-up):([0-9]+|new)$")]
+    pub entry: String,
+    /// Remove the entry (one entered by mistake); a term is corrected, never removed.
+    #[serde(default)]
+    pub remove: bool,
+    #[serde(default)]
+    pub name: String,
+    /// A term's or holiday's first day, or a make-up workday's date.
+    pub start: Option<NaiveDate>,
+    /// A term's or holiday's last day.
+    pub end: Option<NaiveDate>,
+    /// For a make-up workday: the weekday whose timetable it follows (Mon…Fri).
+    pub follows: Option<String>,
+    /// Not yet announced officially.
+    #[serde(default)]
+    pub provisional: bool,
+    /// The notice the correction follows (kept in the audit).
+    #[schema(min_length = 1)]
+    pub reason: String,
+}
+
+fn correction_entry(at: EntryRef, body: &CalendarCorrection) -> Result<Option<Entry>, ApiError> {
+    if body.remove {
+        return Ok(None);
+    }
+    let missing = |field: &str| ApiError::invalid(field, "give this date", "请填写此日期");
+    let start = body.start.ok_or_else(|| missing("start"))?;
+    let name = body.name.trim().to_string();
+    Ok(Some(match at.kind {
+        EntryKind::Term => Entry::Term(Term {
+            name,
+            start,
+            end: body.end.ok_or_else(|| missing("end"))?,
+        }),
+        EntryKind::Holiday => Entry::Holiday(Holiday {
+            name,
+            start,
+            end: body.end.ok_or_else(|| missing("end"))?,
+            provisional: body.provisional,
+        }),
+        EntryKind::MakeUp => Entry::MakeUp(MakeUpWorkday {
+            date: start,
+            follows: body
+                .follows
+                .as_deref()
+                .and_then(crate::domain::slot::parse_weekday)
+                .ok_or_else(|| {
+                    ApiError::invalid("follows", "a weekday like Mon", "请填写星期，如 Mon")
+                })?,
+            name,
+            provisional: body.provisional,
+        }),
+    }))
+}
+
+/// Corrects one entry of a school year's calendar for every process (the
+/// district's coordinators and admins; audited with its reason).
+#[utoipa::path(
+    post,
+    path = "/api/v1/calendar/{school_year}/entries",
+    tag = "calendar",
+    params(("school_year" = String, Path, description = "A school year like 2026-2027")),
+    request_body = CalendarCorrection,
+    responses(
+        (status = 200, body = CalendarBody),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn correct(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    ApiPath(school_year): ApiPath<String>,
+    ApiJson(body): ApiJson<CalendarCorrection>,
+) -> Result<Json<CalendarBody>, ApiError> {
+    let year: SchoolYear = school_year
+        .parse()
+        .map_err(|_| ApiError::not_found("school year", &school_year))?;
+    let at = EntryRef::parse(&body.entry).ok_or_else(|| {
+        ApiError::invalid(
+            "entry",
+            "an entry like holiday:3 or holiday:new",
+            "entry 应为如 holiday:3 或 holiday:new 的值",
+        )
+    })?;
+    let correction = Correction {
+        at,
+        entry: correction_entry(at, &body)?,
+        reason: body.reason,
+    };
+    let corrected = school_calendar::correct(
+        &app.store,
+        &app.settings,
+        &caller.actor,
+        app.now(),
+        year,
+        &correction,
+    )
+    .await?;
+    if let Err(problem) = corrected {
+        let (en, zh) = (words(Locale::En), words(Locale::ZhCn));
+        return Err(ApiError::invalid(
+            problem.field(),
+            &en.calendar.problem(&problem),
+            &zh.calendar.problem(&problem),
+        ));
+    }
+    calendar(State(app), caller, ApiPath(school_year)).await
 }

@@ -6,6 +6,7 @@
 //! OpenAPI document is generated from these handlers (utoipa), served at
 //! `/api/v1/openapi.json` and read as a page at `/api/v1/docs`.
 
+mod absences;
 mod accounts;
 mod district;
 mod docs;
@@ -79,6 +80,15 @@ fn routes() -> OpenApiRouter<Arc<App>> {
         .routes(routes!(workbooks::ledger))
         .routes(routes!(accounts::accounts, accounts::add_account))
         .routes(routes!(accounts::account_state))
+        .routes(routes!(absences::add_pause))
+        .routes(routes!(absences::change_pause))
+        .routes(routes!(absences::add_leave))
+        .routes(routes!(absences::change_leave))
+        .routes(routes!(absences::requests, absences::ask))
+        .routes(routes!(absences::decide))
+        .routes(routes!(absences::messages))
+        .routes(routes!(absences::retry))
+        .routes(routes!(district::correct))
         .routes(routes!(weeks::board))
         .routes(routes!(visits::visit))
         .routes(routes!(visits::record))
