@@ -19,10 +19,6 @@ use songjiao::web::{App, Clock};
 const CLIENTS: usize = 50;
 const SUSTAINED: Duration = Duration::from_secs(15);
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -123,8 +119,8 @@ async fn measure(database: &str, url: Option<&str>) -> anyhow::Result<()> {
     times.sort();
     println!(
         "{database}: GET /api/v1/progress for {plans} plans, 20 requests: median {:.0} ms, p95 {:.0} ms (target under 500 ms)",
-        ms(percentile(&times, 0.5)),
-        ms(percentile(&times, 0.95))
+        ms(common::percentile(&times, 0.5)),
+        ms(common::percentile(&times, 0.95))
     );
 
     // 50 teachers' apps reading their week at once, for 15 s.
@@ -167,8 +163,8 @@ async fn measure(database: &str, url: Option<&str>) -> anyhow::Result<()> {
         elapsed,
         all.len(),
         all.len() as f64 / elapsed,
-        ms(percentile(&all, 0.5)),
-        ms(percentile(&all, 0.95)),
+        ms(common::percentile(&all, 0.5)),
+        ms(common::percentile(&all, 0.95)),
         ms(*all.last().unwrap_or(&Duration::ZERO))
     );
     store.close().await;

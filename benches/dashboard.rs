@@ -9,7 +9,7 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{NaiveDate, TimeZone};
 use songjiao::domain::access::{Role, Scope};
@@ -18,10 +18,6 @@ use songjiao::service::{Actor, check_pace, plan_week};
 use songjiao::web::{App, Clock};
 
 const PASSWORD: &str = "correct horse battery";
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 async fn measure(database: &str, url: Option<&str>) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -181,8 +177,8 @@ async fn measure(database: &str, url: Option<&str>) -> anyhow::Result<()> {
             child_times.sort();
             println!(
                 "{database}: a child's page with a full year recorded, 50 requests: median {:.0} ms, p95 {:.0} ms (target under 100 ms)",
-                percentile(&child_times, 0.5).as_secs_f64() * 1000.0,
-                percentile(&child_times, 0.95).as_secs_f64() * 1000.0
+                common::percentile(&child_times, 0.5).as_secs_f64() * 1000.0,
+                common::percentile(&child_times, 0.95).as_secs_f64() * 1000.0
             );
             let mut board_times = Vec::new();
             let mut board_size = 0;
@@ -205,15 +201,15 @@ async fn measure(database: &str, url: Option<&str>) -> anyhow::Result<()> {
             board_times.sort();
             println!(
                 "{database}: the week's board, 2,500 teachers and {board_visits} visits, 10 requests: median {:.0} ms, p95 {:.0} ms, {:.1} MB (target under 1 s)",
-                percentile(&board_times, 0.5).as_secs_f64() * 1000.0,
-                percentile(&board_times, 0.95).as_secs_f64() * 1000.0,
+                common::percentile(&board_times, 0.5).as_secs_f64() * 1000.0,
+                common::percentile(&board_times, 0.95).as_secs_f64() * 1000.0,
                 board_size as f64 / 1_048_576.0
             );
         }
         println!(
             "{database}: dashboard for {email} (10,000 children in the district), 50 requests: median {:.0} ms, p95 {:.0} ms, {:.0} KB (target under 300 ms)",
-            percentile(&times, 0.5).as_secs_f64() * 1000.0,
-            percentile(&times, 0.95).as_secs_f64() * 1000.0,
+            common::percentile(&times, 0.5).as_secs_f64() * 1000.0,
+            common::percentile(&times, 0.95).as_secs_f64() * 1000.0,
             size as f64 / 1024.0
         );
     }

@@ -26,10 +26,6 @@ const RECORDERS: usize = 200;
 const PHOTO: &[u8] = include_bytes!("../tests/fixtures/photo-with-location.jpg");
 const SIGNATURE: &[u8] = include_bytes!("../tests/fixtures/signature.png");
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -216,8 +212,8 @@ async fn main() -> anyhow::Result<()> {
     times.sort();
     println!(
         "week page, 300 requests one after another: median {:.1} ms, p95 {:.1} ms, max {:.1} ms (target p95 under 50 ms)",
-        ms(percentile(&times, 0.5)),
-        ms(percentile(&times, 0.95)),
+        ms(common::percentile(&times, 0.5)),
+        ms(common::percentile(&times, 0.95)),
         ms(*times.last().expect("300 requests"))
     );
 
@@ -306,8 +302,8 @@ async fn main() -> anyhow::Result<()> {
             times.len(),
             failed.len(),
             failed,
-            ms(percentile(&times, 0.5)),
-            ms(percentile(&times, 0.95)),
+            ms(common::percentile(&times, 0.5)),
+            ms(common::percentile(&times, 0.95)),
             ms(*times.last().expect("some records"))
         );
     }

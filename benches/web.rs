@@ -25,10 +25,6 @@ fn readers() -> usize {
 const SECONDS: u64 = 10;
 const PASSWORD: &str = "correct horse battery";
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -88,8 +84,8 @@ async fn main() -> anyhow::Result<()> {
     logins.sort();
     println!(
         "login (argon2id verify, session written): median {:.0} ms, p95 {:.0} ms, max {:.0} ms over {CLIENTS} (target under 300 ms)",
-        percentile(&logins, 0.5).as_secs_f64() * 1000.0,
-        percentile(&logins, 0.95).as_secs_f64() * 1000.0,
+        common::percentile(&logins, 0.5).as_secs_f64() * 1000.0,
+        common::percentile(&logins, 0.95).as_secs_f64() * 1000.0,
         logins.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
     );
 
@@ -129,8 +125,8 @@ async fn main() -> anyhow::Result<()> {
         readers(),
         latencies.len(),
         latencies.len() as f64 / SECONDS as f64,
-        percentile(&latencies, 0.5).as_secs_f64() * 1000.0,
-        percentile(&latencies, 0.95).as_secs_f64() * 1000.0
+        common::percentile(&latencies, 0.5).as_secs_f64() * 1000.0,
+        common::percentile(&latencies, 0.95).as_secs_f64() * 1000.0
     );
     let mut tx = store.read().await?;
     let logged = songjiao::store::access_log::list(&mut tx, &Default::default()).await?;

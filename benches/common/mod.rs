@@ -140,3 +140,8 @@ pub async fn drop_postgres(admin: &str) -> anyhow::Result<()> {
         .await?;
     Ok(())
 }
+
+/// The `p` quantile (0 to 1) of sorted times.
+pub fn percentile(sorted: &[std::time::Duration], p: f64) -> std::time::Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
