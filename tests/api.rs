@@ -900,7 +900,108 @@ fn absences_leave_the_outbox_and_the_calendar_through_the_api(db: &TestDb) {
     });
 }
 
+/// Every documented operation behind a token, called with no token, a revoked
+/// token and an expired one: 401 each time, nothing done.
+fn every_route_refuses_a_missing_revoked_or_expired_token(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    let plan = plan_of(db, "S001");
+    let visit = week_visit(db, "S001", "2026-11-30");
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let api = Api { server: &server };
+        let revoked = token(db, "center@example.org");
+        let id = rows(db, "SELECT CAST(id AS TEXT) FROM api_tokens")[0].clone();
+        std::thread::scope(|s| {
+            s.spawn(|| db.ok(&["user", "revoke-token", "center@example.org", &id]))
+                .join()
+                .unwrap()
+        });
+        let expiring = std::thread::scope(|s| {
+            s.spawn(|| {
+                db.ok(&[
+                    "user",
+                    "token",
+                    "center@example.org",
+                    "--label",
+                    "一天",
+                    "--expires-days",
+                    "1",
+                ])
+            })
+            .join()
+            .unwrap()
+        })
+        .trim()
+        .to_string();
+        assert_eq!(
+            api.get("/api/v1/students", &expiring).await.0,
+            200,
+            "valid today"
+        );
+        server.advance(chrono::Duration::days(2));
+        let document: Value = client()
+            .get(format!("{}/api/v1/openapi.json", server.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let audit_rows = || rows(db, "SELECT CAST(COUNT(*) AS TEXT) FROM audit_log")[0].clone();
+        let before = audit_rows();
+        let mut checked = 0;
+        for (path, item) in document["paths"].as_object().unwrap() {
+            let concrete = path
+                .replace("{student_id}", "S001")
+                .replace("{teacher_id}", "T01")
+                .replace("{plan_id}", &plan)
+                .replace("{visit_id}", &visit)
+                .replace("{iso_week}", "2026-W49")
+                .replace("{alert_id}", "1")
+                .replace("{kind}", "students")
+                .replace("{school_year}", "2026-2027")
+                .replace("{email}", "t01@example.org")
+                .replace("{pause_id}", "1")
+                .replace("{leave_id}", "1")
+                .replace("{action}", "end")
+                .replace("{decision}", "approve")
+                .replace("{message_id}", "1");
+            for (method, operation) in item.as_object().unwrap() {
+                if operation.get("security").is_some() {
+                    continue; // the documentation's own pages
+                }
+                let method: reqwest::Method = method.to_uppercase().parse().unwrap();
+                for (who, token) in [
+                    ("no", None),
+                    ("a revoked", Some(revoked.as_str())),
+                    ("an expired", Some(expiring.as_str())),
+                ] {
+                    let response = api
+                        .call(method.clone(), &concrete, token)
+                        .header("content-type", "application/json")
+                        .body("{}")
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(
+                        response.status(),
+                        401,
+                        "{method} {concrete} with {who} token"
+                    );
+                    assert!(is_problem(&response));
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 40, "{checked} operations");
+        assert_eq!(audit_rows(), before, "nothing done");
+        server.stop().await;
+    });
+}
+
 on_both_databases!(
+    every_route_refuses_a_missing_revoked_or_expired_token,
     absences_leave_the_outbox_and_the_calendar_through_the_api,
     each_token_has_its_own_rate,
     people_are_registered_and_visits_moved_by_hand_through_the_api,
