@@ -1,5 +1,6 @@
 //! The running server fuzzed from its own OpenAPI document with schemathesis
-//! (installed from PyPI by .ci/test), every check on: no 5xx, every answer in
+//! (installed from PyPI by .ci/test), every check on (the examples and fuzzing
+//! phases): no 5xx, every answer in
 //! the document's schemas, statuses and content types, unsupported methods 405,
 //! bad input refused, valid input accepted. The business rules' refusals the
 //! document lists (a stale version 412, a locked record 423, a rule broken 422)
@@ -57,14 +58,10 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 include-path-regex = "^/api/v1/plans"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "412", "422"]
 
-# A sheet: its problems by line and column (422). Its coverage phase is off: building
-# a wrong-typed `dry_run` trips CPython 3.11.7's "AST constructor recursion depth
-# mismatch" inside Hypothesis (a SystemError in the fuzzer, before any request);
-# the fuzzing phase still sends it every kind of body and query.
+# A sheet: its problems by line and column (422).
 [[operations]]
 include-path-regex = "^/api/v1/imports/"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "415", "422"]
-phases.coverage.enabled = false
 
 # People, as a sheet's row: the sheet's rules by field (422, as an import says them),
 # an account's email and scope checked, leave's and pauses' dates, a calendar
@@ -111,7 +108,12 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
                     "--seed",
                     "20261130",
                 ])
-                .args(["--phases", "examples,coverage,fuzzing", "--no-color"])
+                // Not the coverage phase: building its wrong-typed query values makes
+                // Hypothesis parse a 5,000-line module, which trips CPython 3.11's
+                // "AST constructor recursion depth mismatch" (a SystemError in the
+                // fuzzer before any request, on whichever operation comes first).
+                // Fuzzing still sends every operation valid and invalid data.
+                .args(["--phases", "examples,fuzzing", "--no-color"])
                 .output()
                 .expect(
                     "schemathesis runs (.ci/test installs it from PyPI: pip install schemathesis)",
