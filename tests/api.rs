@@ -71,6 +71,24 @@ fn week_visit(db: &TestDb, student: &str, day: &str) -> String {
     .clone()
 }
 
+/// A documented path with the district's ids in its placeholders.
+fn concrete(path: &str, plan: &str, visit: &str) -> String {
+    path.replace("{student_id}", "S001")
+        .replace("{teacher_id}", "T01")
+        .replace("{plan_id}", plan)
+        .replace("{visit_id}", visit)
+        .replace("{iso_week}", "2026-W49")
+        .replace("{alert_id}", "1")
+        .replace("{kind}", "students")
+        .replace("{school_year}", "2026-2027")
+        .replace("{email}", "t01@example.org")
+        .replace("{pause_id}", "1")
+        .replace("{leave_id}", "1")
+        .replace("{action}", "end")
+        .replace("{decision}", "approve")
+        .replace("{message_id}", "1")
+}
+
 fn plan_of(db: &TestDb, student: &str) -> String {
     rows(
         db,
@@ -674,14 +692,7 @@ fn the_document_and_the_routes_agree(db: &TestDb) {
         assert!(paths["/api/v1/plans/{plan_id}"].get("put").is_some());
         let mut operations = 0;
         for (path, item) in paths {
-            let concrete = path
-                .replace("{student_id}", "S001")
-                .replace("{plan_id}", &plan)
-                .replace("{visit_id}", &visit)
-                .replace("{iso_week}", "2026-W49")
-                .replace("{alert_id}", "1")
-                .replace("{kind}", "students")
-                .replace("{school_year}", "2026-2027");
+            let concrete = concrete(path, &plan, &visit);
             for method in item.as_object().unwrap().keys() {
                 operations += 1;
                 let method: reqwest::Method = method.to_uppercase().parse().unwrap();
@@ -952,21 +963,7 @@ fn every_route_refuses_a_missing_revoked_or_expired_token(db: &TestDb) {
         let before = audit_rows();
         let mut checked = 0;
         for (path, item) in document["paths"].as_object().unwrap() {
-            let concrete = path
-                .replace("{student_id}", "S001")
-                .replace("{teacher_id}", "T01")
-                .replace("{plan_id}", &plan)
-                .replace("{visit_id}", &visit)
-                .replace("{iso_week}", "2026-W49")
-                .replace("{alert_id}", "1")
-                .replace("{kind}", "students")
-                .replace("{school_year}", "2026-2027")
-                .replace("{email}", "t01@example.org")
-                .replace("{pause_id}", "1")
-                .replace("{leave_id}", "1")
-                .replace("{action}", "end")
-                .replace("{decision}", "approve")
-                .replace("{message_id}", "1");
+            let concrete = concrete(path, &plan, &visit);
             for (method, operation) in item.as_object().unwrap() {
                 if operation.get("security").is_some() {
                     continue; // the documentation's own pages

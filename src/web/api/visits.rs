@@ -104,7 +104,18 @@ pub async fn week_visits(
         student_id: query.student.clone(),
         unrecorded_by: query.unrecorded.unwrap_or(false).then_some(sunday),
     };
-    let items = visits::list_as(&app.store, &caller.actor, &filter)
+    page_of_visits(&app, &caller, &filter, query.cursor.as_deref(), query.limit).await
+}
+
+/// The visits a filter selects that the caller sees, a page of them by id.
+pub async fn page_of_visits(
+    app: &App,
+    caller: &Caller,
+    filter: &VisitFilter,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Json<Page<VisitItem>>, ApiError> {
+    let items = visits::list_as(&app.store, &caller.actor, filter)
         .await?
         .into_iter()
         .map(VisitItem::from)
@@ -112,8 +123,8 @@ pub async fn week_visits(
     Ok(Json(page_of(
         items,
         |v: &VisitItem| ordered(v.visit_id),
-        query.cursor.as_deref(),
-        query.limit,
+        cursor,
+        limit,
     )?))
 }
 

@@ -9,12 +9,12 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::Page;
 use super::extract::{ApiPath, ApiQuery, Caller};
 use super::problem::{ApiError, Problem};
-use super::visits::VisitItem;
-use super::{Page, ordered, page_of};
+use super::visits::{VisitItem, page_of_visits};
 use crate::planner::week::parse_week;
-use crate::service::{ServiceError, plan_week, visits, week_board};
+use crate::service::{ServiceError, plan_week, week_board};
 use crate::store::visits::VisitFilter;
 use crate::web::App;
 
@@ -171,17 +171,7 @@ pub async fn list(
         student_id: query.student.clone(),
         unrecorded_by: query.unrecorded.unwrap_or(false).then_some(today),
     };
-    let items = visits::list_as(&app.store, &caller.actor, &filter)
-        .await?
-        .into_iter()
-        .map(VisitItem::from)
-        .collect();
-    Ok(Json(page_of(
-        items,
-        |v: &VisitItem| ordered(v.visit_id),
-        query.cursor.as_deref(),
-        query.limit,
-    )?))
+    page_of_visits(&app, &caller, &filter, query.cursor.as_deref(), query.limit).await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
