@@ -43,6 +43,7 @@ fn the_api_holds_to_its_document_under_fuzzing(db: &TestDb) {
 "path.iso_week" = "2026-W49"
 "path.kind" = "students"
 "path.school_year" = "2026-2027"
+"path.email" = "t01@example.org"
 
 [checks.positive_data_acceptance]
 expected-statuses = ["2xx", "401", "403", "404", "409"]
@@ -70,6 +71,11 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 [[operations]]
 include-path-regex = "^/api/v1/(students|teachers|accounts|leave|calendar)|/(move|cancel)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
+
+# The what-if: a day of a school year without a calendar (422).
+[[operations]]
+include-path-regex = "/simulate$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "422"]
 
 # An acknowledgement: the alert may have been acknowledged by an earlier example (404).
 [[operations]]

@@ -96,15 +96,6 @@ pub struct UserArgs {
     password_stdin: bool,
 }
 
-fn scope(role: Role, teacher: Option<String>, schools: Vec<String>) -> Scope {
-    match (role, teacher) {
-        (_, Some(teacher_id)) => Scope::Teacher { teacher_id },
-        (Role::Teacher, None) => Scope::Schools { schools },
-        _ if schools.is_empty() => Scope::District,
-        _ => Scope::Schools { schools },
-    }
-}
-
 fn worded(error: ServiceError, email: &str) -> anyhow::Error {
     match error {
         ServiceError::NotFound { .. } => {
@@ -138,7 +129,7 @@ pub async fn run(context: &Context, command: UserCommand) -> anyhow::Result<()> 
                 email: args.email.clone(),
                 name: args.name,
                 role: args.role,
-                scope: scope(args.role, args.teacher, args.schools),
+                scope: Scope::of_account(args.role, args.teacher, args.schools),
                 password,
             };
             let added = accounts::add_user(&store, &context.settings, actor, now, user)
@@ -217,21 +208,7 @@ pub async fn run(context: &Context, command: UserCommand) -> anyhow::Result<()> 
             teacher,
             schools,
         } => {
-            let role = accounts::list_users(&store, actor, now)
-                .await?
-                .into_iter()
-                .find(|a| a.email == email.trim().to_lowercase())
-                .map(|a| a.role)
-                .ok_or_else(|| {
-                    worded(
-                        ServiceError::NotFound {
-                            what: "account",
-                            id: email.clone(),
-                        },
-                        &email,
-                    )
-                })?;
-            accounts::set_scope(&store, actor, now, &email, scope(role, teacher, schools))
+            accounts::set_scope(&store, actor, now, &email, teacher, schools)
                 .await
                 .map_err(|e| worded(e, &email))?;
             println!("Account {email}: scope changed.");

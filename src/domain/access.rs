@@ -29,6 +29,20 @@ pub enum Scope {
     Teacher { teacher_id: String },
 }
 
+impl Scope {
+    /// An account's scope as it is given: a teacher's account names its teacher;
+    /// others name schools, or none for the whole district.
+    pub fn of_account(role: Role, teacher: Option<String>, schools: Vec<String>) -> Scope {
+        match (role, teacher) {
+            (_, Some(teacher_id)) => Scope::Teacher { teacher_id },
+            // Refused by the accounts' check, which says a teacher needs a teacher.
+            (Role::Teacher, None) => Scope::Schools { schools },
+            _ if schools.is_empty() => Scope::District,
+            _ => Scope::Schools { schools },
+        }
+    }
+}
+
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

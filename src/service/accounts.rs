@@ -370,17 +370,20 @@ pub async fn reset(
     Ok(until)
 }
 
-/// Changes whose children an account may see.
+/// Changes whose children an account may see: its teacher, or its schools (none:
+/// the whole district), as [`Scope::of_account`] reads them for its role.
 pub async fn set_scope(
     store: &Store,
     actor: &Actor,
     now: DateTime<Utc>,
     email: &str,
-    scope: Scope,
+    teacher: Option<String>,
+    schools: Vec<String>,
 ) -> Result<(), ServiceError> {
     require_admin(actor)?;
     let mut tx = store.write(&actor.audit(), now).await?;
     let account = account_by_email(&mut tx, email).await?;
+    let scope = Scope::of_account(account.role, teacher, schools);
     check_scope(&mut tx, account.role, &scope).await?;
     accounts::set_scope(&mut tx, &account, &scope).await?;
     tx.commit().await?;

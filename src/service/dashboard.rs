@@ -344,6 +344,7 @@ pub async fn acknowledge(
     alert_id: i64,
     note: &str,
 ) -> Result<(), ServiceError> {
+    refuse_teachers(actor)?;
     let mut tx = store.read().await?;
     let alert = alerts::list(&mut tx, true)
         .await?
@@ -356,13 +357,24 @@ pub async fn acknowledge(
         None => None,
     };
     tx.rollback().await?;
-    if !school.is_some_and(|school| sees_school(actor, &school)) || actor.role == Role::Teacher {
+    if !school.is_some_and(|school| sees_school(actor, &school)) {
         return Err(ServiceError::NotFound {
             what: "open alert",
             id: alert_id.to_string(),
         });
     }
     super::alerts::acknowledge(store, actor, now, alert_id, note).await
+}
+
+/// Alerts are the coordinators' and supervisors' (a teacher hears of their
+/// children's pace on their own week).
+fn refuse_teachers(actor: &Actor) -> Result<(), ServiceError> {
+    if actor.role == Role::Teacher {
+        return Err(ServiceError::Forbidden(
+            "alerts are for coordinators and supervisors".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// An alert with its child's name and school.
@@ -380,11 +392,7 @@ pub async fn alerts_as(
     actor: &Actor,
     open_only: bool,
 ) -> Result<Vec<SeenAlert>, ServiceError> {
-    if actor.role == Role::Teacher {
-        return Err(ServiceError::Forbidden(
-            "alerts are for coordinators and supervisors".into(),
-        ));
-    }
+    refuse_teachers(actor)?;
     let mut tx = store.read().await?;
     let rows = alerts::list(&mut tx, open_only).await?;
     let students = crate::store::people::names_and_schools(&mut tx, None).await?;

@@ -404,7 +404,7 @@ async fn record_visits(
             }
             None => {
                 let teacher = &plan.terms.teacher_id;
-                if visits::teacher_busy(tx, teacher, input.day, &input.slot).await? {
+                if visits::teacher_busy(tx, teacher, input.day, &input.slot, None).await? {
                     error(
                         "slot",
                         format!(

@@ -184,6 +184,11 @@ pub async fn decide(
         what: "leave request",
         id: id.to_string(),
     };
+    if !matches!(actor.role, Role::Coordinator | Role::Admin) {
+        return Err(ServiceError::Forbidden(
+            "leave is decided by the teacher's coordinators".into(),
+        ));
+    }
     let mut tx = store.write(&actor.audit(), now).await?;
     let request = people::leave_requests(&mut tx, None, None)
         .await?

@@ -247,6 +247,7 @@ pub async fn register_as(
     kind: PersonKind,
     changes: &Changes,
 ) -> Result<String, ServiceError> {
+    require_keeper(actor)?;
     let school = changes.get("school").cloned().unwrap_or_default();
     if !school.is_empty() && !keeps_school(actor, &school) {
         return Err(ServiceError::invalid(
@@ -287,14 +288,38 @@ pub async fn edit_teacher_as(
     edit_teacher(store, settings, actor, now, teacher_id, changes).await
 }
 
+/// The registers are kept by coordinators and admins; other roles are refused
+/// as such, before anything is looked up.
+fn require_keeper(actor: &Actor) -> Result<(), ServiceError> {
+    use crate::domain::access::Role;
+    if matches!(actor.role, Role::Coordinator | Role::Admin) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
+            "children and teachers are registered by coordinators and admins".into(),
+        ))
+    }
+}
+
+/// A teacher as their school's coordinators (and admins) see them.
+pub async fn teacher_as(
+    store: &Store,
+    actor: &Actor,
+    teacher_id: &str,
+) -> Result<TeacherDetail, ServiceError> {
+    kept_person(store, actor, PersonKind::Teacher, teacher_id).await?;
+    teacher(store, teacher_id).await
+}
+
 /// Whether the actor keeps the person's school; else not found, as for a
 /// person who does not exist.
-async fn kept_person(
+pub async fn kept_person(
     store: &Store,
     actor: &Actor,
     kind: PersonKind,
     person: &str,
 ) -> Result<(), ServiceError> {
+    require_keeper(actor)?;
     let mut tx = store.read().await?;
     let school = match kind {
         PersonKind::Teacher => people::teacher(&mut tx, person).await?.map(|t| t.school),

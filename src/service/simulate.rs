@@ -222,6 +222,42 @@ pub async fn load(
     Ok((district, visits))
 }
 
+/// The simulation for an account: it reads every school's plans and teachers, so
+/// it is for those who plan the district's weeks (admins and the district's
+/// coordinators). The replay is CPU work, run off the async threads.
+pub async fn simulate_as(
+    store: &Store,
+    settings: &Settings,
+    actor: &super::Actor,
+    options: Options,
+) -> Result<SimulationReport, ServiceError> {
+    if !super::week_board::may_plan(actor) {
+        return Err(ServiceError::Forbidden(
+            "the simulation reads the whole district: it is for admins and the district's coordinators"
+                .into(),
+        ));
+    }
+    let year = crate::domain::calendar::SchoolYear::containing(options.from);
+    // The day is the caller's choice: a year without a calendar is theirs to fix.
+    let calendar = settings
+        .calendar(year)
+        .map_err(|reason| ServiceError::invalid("from", reason))?;
+    // One replay at a time: each takes a core for seconds on a district's year.
+    static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+    let _turn = ONE_AT_A_TIME
+        .acquire()
+        .await
+        .map_err(|_| ServiceError::Settings("the simulation is shut down".into()))?;
+    let (district, recorded) = load(store, settings, &calendar).await?;
+    let report = tokio::task::spawn_blocking(move || {
+        simulate(&calendar, &district, &recorded, options, |_, _| {})
+    })
+    .await
+    // A panic in the replay is a bug: raise it here as if it ran inline.
+    .unwrap_or_else(|joined| std::panic::resume_unwind(joined.into_panic()))?;
+    Ok(report)
+}
+
 /// The teaching weeks still to come after `from` (the week holding `from` included).
 pub fn weeks_after(calendar: &SchoolCalendar, from: NaiveDate) -> Vec<IsoWeek> {
     let mut weeks: Vec<IsoWeek> = calendar

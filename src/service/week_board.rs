@@ -76,6 +76,17 @@ fn may_change(actor: &Actor) -> bool {
     matches!(actor.role, Role::Coordinator | Role::Admin)
 }
 
+/// A role that never moves or cancels visits is told so before anything is read.
+fn require_changer(actor: &Actor) -> Result<(), ServiceError> {
+    if may_change(actor) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
+            "visits are moved and cancelled by coordinators and admins".into(),
+        ))
+    }
+}
+
 /// Planning the week plans the whole district.
 pub fn may_plan(actor: &Actor) -> bool {
     may_change(actor) && actor.scope == Scope::District
@@ -242,6 +253,7 @@ pub async fn move_visit(
     visit_id: i64,
     to: &MoveTo,
 ) -> Result<(), ServiceError> {
+    require_changer(actor)?;
     if to.reason.trim().is_empty() {
         return Err(ServiceError::invalid("reason", "say why the visit moves"));
     }
@@ -306,6 +318,7 @@ pub async fn cancel_visit(
     visit_id: i64,
     reason: &str,
 ) -> Result<(), ServiceError> {
+    require_changer(actor)?;
     if reason.trim().is_empty() {
         return Err(ServiceError::invalid(
             "reason",

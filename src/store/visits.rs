@@ -323,7 +323,8 @@ pub async fn move_by_hand(
     slot: &str,
     reason: &str,
 ) -> StoreResult<bool> {
-    if teacher_busy(tx, teacher_id, day, slot).await? {
+    // The visit itself is not in its own way: moving it where it is changes nothing.
+    if teacher_busy(tx, teacher_id, day, slot, Some(visit_id)).await? {
         return Ok(false);
     }
     let now = tx.now;
@@ -630,6 +631,7 @@ pub async fn teacher_busy(
     teacher_id: &str,
     day: NaiveDate,
     slot: &str,
+    other_than: Option<i64>,
 ) -> StoreResult<bool> {
     #[derive(sqlx::FromRow)]
     struct Count {
@@ -638,8 +640,9 @@ pub async fn teacher_busy(
     let count: Count = tx
         .fetch_one(
             "SELECT COUNT(*) AS n FROM visits
-             WHERE teacher_id = $1 AND day = $2 AND slot = $3 AND status = 'planned'",
-            args![teacher_id, day, slot],
+             WHERE teacher_id = $1 AND day = $2 AND slot = $3 AND status = 'planned'
+               AND id <> $4",
+            args![teacher_id, day, slot, other_than.unwrap_or(0)],
         )
         .await?;
     Ok(count.n > 0)

@@ -165,8 +165,15 @@ fn teacher_fields(t: &'static Words, values: &Changes) -> Vec<Field> {
     ]
 }
 
-/// A person's stored details as the form's text, and their absences.
-async fn stored(app: &App, kind: Kind, id: &str) -> Result<(Changes, Vec<Absence>), ServiceError> {
+/// A person's stored details as the form's text, and their absences, for an
+/// actor who keeps their school.
+async fn stored(
+    app: &App,
+    actor: &Actor,
+    kind: Kind,
+    id: &str,
+) -> Result<(Changes, Vec<Absence>), ServiceError> {
+    registry::kept_person(&app.store, actor, kind, id).await?;
     let mut values = Changes::new();
     let absences;
     match kind {
@@ -477,18 +484,7 @@ async fn show(
         Ok(signed) => signed,
         Err(response) => return response,
     };
-    if !matches!(
-        actor.role,
-        crate::domain::access::Role::Coordinator | crate::domain::access::Role::Admin
-    ) {
-        let what = if kind == Kind::Student {
-            "student"
-        } else {
-            "teacher"
-        };
-        return failed(&app, bar(&actor), ServiceError::NotFound { what, id });
-    }
-    match stored(&app, kind, &id).await {
+    match stored(&app, &actor, kind, &id).await {
         Ok((values, absences)) => {
             let problems = query
                 .absence_problem
@@ -571,7 +567,7 @@ async fn save(app: Arc<App>, headers: HeaderMap, kind: Kind, id: String, body: B
         Ok(()) => Redirect::to(&done).into_response(),
         Err(ServiceError::Invalid(problems)) => {
             let problems = problems.into_iter().map(|p| (p.field, p.reason)).collect();
-            let absences = stored(&app, kind, &id)
+            let absences = stored(&app, &actor, kind, &id)
                 .await
                 .map(|(_, a)| a)
                 .unwrap_or_default();

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tempfile::TempDir;
 
+pub mod api;
 pub mod mail;
 pub mod web;
 

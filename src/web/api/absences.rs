@@ -84,6 +84,11 @@ async fn end_or_remove(
     request_body = NewPeriod,
     responses(
         (status = 204, description = "Added"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -312,6 +317,7 @@ pub struct MessageItem {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxQuery {
+    #[param(inline)]
     pub status: Option<MessageStatus>,
 }
 

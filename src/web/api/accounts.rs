@@ -5,11 +5,13 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::{ApiJson, ApiPath, Caller};
 use super::problem::{ApiError, Problem};
+use crate::domain::access::{Role, Scope};
 use crate::service::accounts;
 use crate::web::App;
 
@@ -95,25 +97,17 @@ pub async fn add_account(
     caller: Caller,
     ApiJson(new): ApiJson<NewAccount>,
 ) -> Result<StatusCode, ApiError> {
-    use crate::domain::access::{Role, Scope};
     let role = match new.role {
         RoleName::Admin => Role::Admin,
         RoleName::Coordinator => Role::Coordinator,
         RoleName::Teacher => Role::Teacher,
         RoleName::Supervisor => Role::Supervisor,
     };
-    let scope = match (role, new.teacher_id) {
-        (_, Some(teacher_id)) => Scope::Teacher { teacher_id },
-        _ if new.schools.is_empty() => Scope::District,
-        _ => Scope::Schools {
-            schools: new.schools,
-        },
-    };
     let user = accounts::NewUser {
         email: new.email,
         name: new.name,
         role,
-        scope,
+        scope: Scope::of_account(role, new.teacher_id, new.schools),
         password: None,
     };
     accounts::add_user(&app.store, &app.settings, &caller.actor, app.now(), user).await?;
@@ -148,4 +142,112 @@ pub async fn account_state(
 ) -> Result<StatusCode, ApiError> {
     accounts::set_disabled(&app.store, &caller.actor, app.now(), &email, state.disabled).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountScope {
+    /// For a teacher's account: the registered teacher.
+    pub teacher_id: Option<String>,
+    /// The schools a coordinator or supervisor covers; none: the whole district.
+    #[serde(default)]
+    pub schools: Vec<String>,
+}
+
+/// Changes whose children an account sees (admins); its sessions and tokens see
+/// the new scope at their next request.
+#[utoipa::path(
+    put,
+    path = "/api/v1/accounts/{email}/scope",
+    tag = "accounts",
+    params(("email" = String, Path, description = "The account's email")),
+    request_body = AccountScope,
+    responses(
+        (status = 204, description = "Done"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn account_scope(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    ApiPath(email): ApiPath<String>,
+    ApiJson(scope): ApiJson<AccountScope>,
+) -> Result<StatusCode, ApiError> {
+    accounts::set_scope(
+        &app.store,
+        &caller.actor,
+        app.now(),
+        &email,
+        scope.teacher_id,
+        scope.schools,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResetSent {
+    /// Until when the emailed link sets a new password.
+    pub link_valid_until: DateTime<Utc>,
+}
+
+/// Clears an account's password and ends its sessions (admins); its owner gets
+/// an email with a link to set a new one. Its API tokens keep working: revoke
+/// them on its /account page or with `songjiao user revoke-token`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{email}/reset",
+    tag = "accounts",
+    params(("email" = String, Path, description = "The account's email")),
+    responses(
+        (status = 202, body = ResetSent, description = "Cleared; the link is in the outbox"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn reset(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    ApiPath(email): ApiPath<String>,
+) -> Result<(StatusCode, Json<ResetSent>), ApiError> {
+    let until = accounts::reset(&app.store, &app.settings, &caller.actor, app.now(), &email).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ResetSent {
+            link_valid_until: until,
+        }),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// The account's email.
+    pub email: String,
+    pub name: String,
+    /// admin, coordinator, teacher or supervisor.
+    pub role: String,
+    /// `district`, `schools: …` or `teacher T01`.
+    pub scope: String,
+}
+
+/// Who the token acts as: its account's role and scope.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "accounts",
+    responses((status = 200, body = Me))
+)]
+pub async fn me(caller: Caller) -> Json<Me> {
+    let actor = caller.actor;
+    Json(Me {
+        email: actor
+            .name
+            .strip_prefix("user:")
+            .unwrap_or(&actor.name)
+            .to_string(),
+        name: actor.display_name,
+        role: actor.role.to_string(),
+        scope: actor.scope.to_string(),
+    })
 }

@@ -11,11 +11,13 @@ mod accounts;
 mod district;
 mod docs;
 mod extract;
+mod oversight;
 mod pace;
 mod people;
 mod plans;
 pub mod problem;
 mod registers;
+mod simulate;
 mod visits;
 mod weeks;
 mod workbooks;
@@ -94,6 +96,14 @@ fn routes() -> OpenApiRouter<Arc<App>> {
         .routes(routes!(visits::record))
         .routes(routes!(district::import))
         .routes(routes!(district::calendar))
+        .routes(routes!(accounts::account_scope))
+        .routes(routes!(accounts::reset))
+        .routes(routes!(accounts::me))
+        .routes(routes!(oversight::summary))
+        .routes(routes!(oversight::audit_log))
+        .routes(routes!(oversight::access_log))
+        .routes(routes!(oversight::verify))
+        .routes(routes!(simulate::simulate))
         .routes(routes!(openapi_json))
         .routes(routes!(docs::page))
 }

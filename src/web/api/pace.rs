@@ -80,6 +80,7 @@ pub struct ProgressFilter {
     params(ProgressFilter),
     responses(
         (status = 200, body = ProgressPage),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )

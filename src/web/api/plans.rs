@@ -99,6 +99,7 @@ fn answer(view: PlanView) -> Response {
     params(("plan_id" = i64, Path, description = "The plan's id")),
     responses(
         (status = 200, body = PlanBody, headers(("ETag" = String, description = "plan-<id>-r<revision>"))),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )

@@ -116,6 +116,11 @@ fn created(id: String, location: String) -> Response {
     responses(
         (status = 201, body = Registered, headers(("Location" = String, description = "The child's address"))),
         (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -214,11 +219,9 @@ pub async fn teacher(
     caller: Caller,
     ApiPath(teacher_id): ApiPath<String>,
 ) -> Result<Json<TeacherItem>, ApiError> {
-    let detail = registry::teacher(&app.store, &teacher_id).await?;
-    let teacher = detail.teacher;
-    if !registry::keeps_school(&caller.actor, &teacher.school) {
-        return Err(ApiError::not_found("teacher", &teacher_id));
-    }
+    let teacher = registry::teacher_as(&app.store, &caller.actor, &teacher_id)
+        .await?
+        .teacher;
     Ok(Json(TeacherItem {
         available: teacher.available.iter().map(ToString::to_string).collect(),
         teacher_id: teacher.teacher_id,
