@@ -334,23 +334,40 @@ fn bad_requests_are_problems_in_the_readers_language_and_change_nothing(db: &Tes
             wrong_type["errors"][0]["field"], "visits_per_week",
             "{wrong_type}"
         );
-        // Too large a body: 413, never read whole.
+        // Too large a body: 413. A plan's limit is a JSON body's; a record has
+        // room for its photos, not for words.
+        let plan = plan_of(db, "S001");
         let big = "x".repeat(300 * 1024);
-        let response = api
-            .call(
+        for (method, path, body) in [
+            (
+                reqwest::Method::PUT,
+                format!("/api/v1/plans/{plan}"),
+                format!("{{\"reason\": \"{big}\"}}"),
+            ),
+            (
                 reqwest::Method::POST,
-                &format!("/api/v1/visits/{monday}/record"),
-                Some(&center),
-            )
-            .header("content-type", "application/json")
-            .body(format!(
-                "{{\"outcome\": \"completed\", \"note\": \"{big}\"}}"
-            ))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 413);
-        assert!(is_problem(&response));
+                format!("/api/v1/visits/{monday}/record"),
+                format!("{{\"outcome\": \"completed\", \"note\": \"{big}\"}}"),
+            ),
+            (
+                reqwest::Method::POST,
+                format!("/api/v1/visits/{monday}/record"),
+                format!(
+                    "{{\"outcome\": \"completed\", \"photos\": [\"{}\"]}}",
+                    "A".repeat(22 * 1024 * 1024)
+                ),
+            ),
+        ] {
+            let response = api
+                .call(method.clone(), &path, Some(&center))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 413, "{method} {path}");
+            assert!(is_problem(&response));
+        }
         // A NUL in a filter matches nothing (and never reaches the database).
         let (status, none) = api
             .get("/api/v1/weeks/2026-W49/visits?teacher=T01%00", &center)
@@ -719,7 +736,7 @@ fn people_are_registered_and_visits_moved_by_hand_through_the_api(db: &TestDb) {
         })).await.unwrap();
         assert!(matches!(clash.status().as_u16(), 409 | 422), "{}", clash.status());
         assert!(is_problem(&clash));
-        assert_eq!(post(&format!("/api/v1/visits/{other}/cancel"), &dongshan, json!({ "reason": "x" })).await.unwrap().status(), 404);
+        assert_eq!(post(&format!("/api/v1/visits/{other}/cancel"), &dongshan, json!({ "reason": "x" })).await.unwrap().status(), 403);
         let cancelled = post(&format!("/api/v1/visits/{other}/cancel"), &chengguan, json!({ "reason": "家长要求本周停课" })).await.unwrap();
         assert_eq!(cancelled.status(), 204);
         assert_eq!(rows(db, &format!("SELECT status FROM visits WHERE id = {other}")), ["cancelled"]);
@@ -797,7 +814,7 @@ fn absences_leave_the_outbox_and_the_calendar_through_the_api(db: &TestDb) {
         let waiting = waiting.as_array().unwrap();
         assert_eq!(waiting.len(), 1, "{waiting:?}");
         let leave_id = waiting[0]["leave_id"].as_i64().unwrap();
-        assert_eq!(status(post(&format!("/api/v1/leave/{leave_id}/approve"), &t01, json!({})).await.unwrap()), 404);
+        assert_eq!(status(post(&format!("/api/v1/leave/{leave_id}/approve"), &t01, json!({})).await.unwrap()), 403);
         assert_eq!(status(post(&format!("/api/v1/leave/{leave_id}/approve"), &chengguan, json!({})).await.unwrap()), 204);
         let (_, mine) = api.get("/api/v1/leave", &t01).await;
         assert!(mine.as_array().unwrap().iter().any(|l| l["status"] == "approved"), "{mine}");
@@ -912,7 +929,135 @@ fn every_route_refuses_a_missing_revoked_or_expired_token(db: &TestDb) {
     });
 }
 
+fn a_record_carries_its_signature_and_photos(db: &TestDb) {
+    use base64::Engine;
+    const PHOTO: &[u8] = include_bytes!("fixtures/photo-with-location.jpg");
+    const SIGNATURE: &[u8] = include_bytes!("fixtures/signature.png");
+    let encode = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    district(db);
+    let settings = settings_for(db);
+    let monday = week_visit(db, "S001", "2026-11-30");
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let api = Api { server: &server };
+        let (t01, dongshan) = (
+            token(db, "t01@example.org"),
+            token(db, "dongshan@example.org"),
+        );
+        let record = |body: Value, etag: Option<String>| {
+            let request = api
+                .call(
+                    reqwest::Method::POST,
+                    &format!("/api/v1/visits/{monday}/record"),
+                    Some(&t01),
+                )
+                .json(&body);
+            match etag {
+                Some(etag) => request.header("if-match", etag),
+                None => request,
+            }
+            .send()
+        };
+        // A photo that is not one: refused by its place in the list, nothing stored.
+        let refused = record(
+            json!({ "outcome": "completed", "photos": [encode(b"a shopping list")] }),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(refused.status(), 422);
+        let problem: Value = refused.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "photos[0]", "{problem}");
+        assert_eq!(
+            rows(
+                db,
+                &format!(
+                    "SELECT CAST(COUNT(*) AS TEXT) FROM visit_files WHERE visit_id = {monday}"
+                )
+            ),
+            ["0"]
+        );
+        assert!(
+            rows(
+                db,
+                &format!("SELECT outcome FROM visits WHERE id = {monday} AND outcome IS NOT NULL")
+            )
+            .is_empty()
+        );
+
+        // The signature as base64, the photo as a data URL, as a phone app sends them.
+        let stored = record(
+            json!({
+                "outcome": "completed",
+                "guardian_confirmed_by": "李强",
+                "signature": encode(SIGNATURE),
+                "photos": [format!("data:image/jpeg;base64,{}", encode(PHOTO))],
+            }),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(stored.status(), 200);
+        let etag = stored.headers()["etag"].to_str().unwrap().to_string();
+        let visit: Value = stored.json().await.unwrap();
+        let files = visit["files"].as_array().unwrap();
+        let kinds: Vec<&str> = files.iter().map(|f| f["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds.len(), 2, "{visit}");
+        assert!(
+            kinds.contains(&"signature") && kinds.contains(&"photo"),
+            "{kinds:?}"
+        );
+        let photo = files.iter().find(|f| f["kind"] == "photo").unwrap();
+        let href = photo["href"].as_str().unwrap();
+
+        // Read back by the child's teacher: the picture without its location;
+        // the read is in the access log with where it came from.
+        let read = api
+            .call(reqwest::Method::GET, href, Some(&t01))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(read.status(), 200);
+        assert_eq!(read.headers()["content-type"], "image/jpeg");
+        let bytes = read.bytes().await.unwrap();
+        let jpeg = img_parts::jpeg::Jpeg::from_bytes(bytes).unwrap();
+        assert!(
+            img_parts::ImageEXIF::exif(&jpeg).is_none(),
+            "no location kept"
+        );
+        assert_eq!(
+            rows(
+                db,
+                "SELECT what || ' ' || address FROM access_log WHERE what = 'record file'"
+            ),
+            ["record file 127.0.0.1"]
+        );
+        // Not by a supervisor of another school.
+        let elsewhere = api
+            .call(reqwest::Method::GET, href, Some(&dongshan))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(elsewhere.status(), 404);
+        assert!(is_problem(&elsewhere));
+
+        // The photo taken out again, over the version read.
+        let removed = record(
+            json!({ "outcome": "completed", "remove_files": [photo["file_id"]] }),
+            Some(etag),
+        )
+        .await
+        .unwrap();
+        assert_eq!(removed.status(), 200);
+        let visit: Value = removed.json().await.unwrap();
+        assert_eq!(visit["files"].as_array().unwrap().len(), 1, "{visit}");
+        assert_eq!(visit["files"][0]["kind"], "signature");
+        server.stop().await;
+    });
+}
+
 on_both_databases!(
+    a_record_carries_its_signature_and_photos,
     every_route_refuses_a_missing_revoked_or_expired_token,
     absences_leave_the_outbox_and_the_calendar_through_the_api,
     each_token_has_its_own_rate,

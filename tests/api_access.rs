@@ -193,8 +193,12 @@ fn every_operation_answers_each_role_as_its_table_says(db: &TestDb) {
 
         // Visits: recorded by the child's teacher or coordinators; moved and
         // cancelled by the coordinators.
-        let completed = json!({ "outcome": "completed" });
+        use base64::Engine;
+        let signature = base64::engine::general_purpose::STANDARD.encode(include_bytes!("fixtures/signature.png"));
+        let completed = json!({ "outcome": "completed", "signature": signature });
         t.row(M::POST, "/api/v1/visits/{visit_id}/record", &[("visit_id", &monday)], Json(completed), [404, 200, 200, 200, 200]).await;
+        let file = rows(db, "SELECT CAST(MAX(id) AS TEXT) FROM visit_files")[0].clone();
+        t.row(M::GET, "/api/v1/visits/{visit_id}/files/{file_id}", &[("visit_id", &monday), ("file_id", &file)], Empty, [404, 200, 200, 200, 200]).await;
         let moved = json!({ "teacher_id": "T01", "day": "2026-12-02", "slot": "PM", "reason": "家长请求" });
         t.row(M::POST, "/api/v1/visits/{visit_id}/move", &[("visit_id", &wednesday)], Json(moved), [403, 403, 204, 204, 204]).await;
         let cancelled = json!({ "reason": "孩子住院" });

@@ -166,7 +166,7 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-pub(super) fn peer(extensions: &Extensions) -> String {
+pub(crate) fn peer(extensions: &Extensions) -> String {
     address(
         extensions
             .get::<ConnectInfo<SocketAddr>>()

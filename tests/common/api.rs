@@ -88,6 +88,7 @@ pub fn concrete(path: &str, plan: &str, visit: &str) -> String {
         .replace("{action}", "end")
         .replace("{decision}", "approve")
         .replace("{message_id}", "1")
+        .replace("{file_id}", "1")
 }
 
 pub fn plan_of(db: &TestDb, student: &str) -> String {
@@ -97,4 +98,3 @@ pub fn plan_of(db: &TestDb, student: &str) -> String {
     )[0]
     .clone()
 }
-

@@ -211,7 +211,8 @@ pub async fn reset(
     caller: Caller,
     ApiPath(email): ApiPath<String>,
 ) -> Result<(StatusCode, Json<ResetSent>), ApiError> {
-    let until = accounts::reset(&app.store, &app.settings, &caller.actor, app.now(), &email).await?;
+    let until =
+        accounts::reset(&app.store, &app.settings, &caller.actor, app.now(), &email).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(ResetSent {

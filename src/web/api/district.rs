@@ -115,7 +115,10 @@ pub async fn import(
 ) -> Result<Json<ImportResult>, ApiError> {
     let sheet = sheet_kind(&kind).ok_or_else(|| ApiError::not_found("kind of sheet", &kind))?;
     let name = file_name(&headers)?;
-    let bytes = body.map_err(|_| super::extract::too_large())?;
+    let bytes = body
+        .ok()
+        .filter(|bytes| bytes.len() <= MAX_SHEET_BYTES)
+        .ok_or_else(super::extract::too_large)?;
     let dry_run = query.dry_run.unwrap_or(true);
     let key = idempotency_key(&headers)?;
     let account = caller.actor.account_id.unwrap_or_default();

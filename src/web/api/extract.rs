@@ -17,6 +17,8 @@ use crate::web::App;
 /// The account a request acts as, by its token.
 pub struct Caller {
     pub actor: Actor,
+    /// Where the request came from, as the access log keeps it.
+    pub address: String,
 }
 
 impl FromRequestParts<Arc<App>> for Caller {
@@ -51,18 +53,20 @@ impl FromRequestParts<Arc<App>> for Caller {
         }
         Ok(Caller {
             actor: caller.actor,
+            address: crate::web::pages::peer(&parts.extensions),
         })
     }
 }
 
-/// JSON bodies are small: a record, a plan.
-const MAX_JSON_BYTES: usize = 256 * 1024;
+/// JSON bodies are small: a plan, a record without its photos.
+pub const MAX_JSON_BYTES: usize = 256 * 1024;
 
 /// A JSON body: `application/json` (else 415), well formed (else 400), of the
-/// documented shape with no unknown field (else 422 naming the field).
-pub struct ApiJson<T>(pub T);
+/// documented shape with no unknown field (else 422 naming the field), at most
+/// `LIMIT` bytes (else 413).
+pub struct ApiJson<T, const LIMIT: usize = MAX_JSON_BYTES>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned, S: Send + Sync, const LIMIT: usize> FromRequest<S> for ApiJson<T, LIMIT> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
@@ -82,7 +86,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 "请求内容须为 application/json",
             ));
         }
-        let bytes = axum::body::to_bytes(request.into_body(), MAX_JSON_BYTES)
+        let bytes = axum::body::to_bytes(request.into_body(), LIMIT)
             .await
             .map_err(|_| too_large())?;
         parse_json(&bytes).map(ApiJson)

@@ -94,6 +94,7 @@ fn routes() -> OpenApiRouter<Arc<App>> {
         .routes(routes!(weeks::board))
         .routes(routes!(visits::visit))
         .routes(routes!(visits::record))
+        .routes(routes!(visits::file))
         .routes(routes!(district::import))
         .routes(routes!(district::calendar))
         .routes(routes!(accounts::account_scope))
@@ -232,9 +233,10 @@ pub fn router(app: &Arc<App>) -> Router<Arc<App>> {
             )
         }),
     )
-    // Sheets are the largest bodies; JSON bodies have their own, smaller limit.
+    // A record with its photos is the largest body; each operation holds its
+    // body to its own, smaller limit (a sheet's, a JSON body's).
     .layer(axum::extract::DefaultBodyLimit::max(
-        district::MAX_SHEET_BYTES,
+        visits::MAX_RECORD_BYTES,
     ))
     .layer(axum::middleware::from_fn_with_state(
         app.settings.locale,

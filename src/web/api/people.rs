@@ -167,7 +167,9 @@ pub async fn student(
     caller: Caller,
     ApiPath(student_id): ApiPath<String>,
 ) -> Result<Json<StudentDetail>, ApiError> {
-    let from = ReadFrom { address: "api" };
+    let from = ReadFrom {
+        address: &caller.address,
+    };
     let page = students::student_page(
         &app.store,
         &app.settings,

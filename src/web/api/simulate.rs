@@ -172,9 +172,11 @@ pub async fn simulate(
             "miss_rate 是 0 到 1 之间的比例（0.1 表示十次中缺一次）",
         ));
     }
-    let from = what_if
-        .from
-        .unwrap_or_else(|| app.now().with_timezone(&app.settings.time_zone).date_naive());
+    let from = what_if.from.unwrap_or_else(|| {
+        app.now()
+            .with_timezone(&app.settings.time_zone)
+            .date_naive()
+    });
     let report = simulate::simulate_as(
         &app.store,
         &app.settings,

@@ -16,6 +16,9 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, idempotency_key, if_mat
 use super::problem::{ApiError, Problem};
 use super::{Page, ordered, page_of, with_etag};
 use crate::planner::week::{monday_of, parse_week};
+use crate::service::photos::{
+    self, CleanImage, ImageProblem, MAX_PHOTO_BYTES, MAX_SIGNATURE_BYTES,
+};
 use crate::service::recording::{self, RecordForm, Seen, Submission, Submitted};
 use crate::service::visits;
 use crate::store::visits::{GoalNote, RecordDetails, RecordInput, VisitFilter};
@@ -160,6 +163,8 @@ pub struct VisitBody {
     pub sequence: i64,
     /// Older than the lock: only a coordinator changes it.
     pub locked: bool,
+    /// The signature and photos kept with the record.
+    pub files: Vec<RecordFile>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -206,6 +211,17 @@ fn answer(form: RecordForm) -> Response {
         record_version: seen.record_version,
         sequence: seen.sequence,
         locked: form.locked,
+        files: form
+            .files
+            .into_iter()
+            .map(|f| RecordFile {
+                href: format!("/api/v1/visits/{}/files/{}", visit.visit_id, f.id),
+                file_id: f.id,
+                kind: f.kind,
+                content_type: f.content_type,
+                size: f.size,
+            })
+            .collect(),
     };
     with_etag(body, &etag(visit.visit_id, seen))
 }
@@ -217,7 +233,7 @@ async fn read(app: &App, caller: &Caller, visit_id: i64) -> Result<RecordForm, A
         &caller.actor,
         app.now(),
         visit_id,
-        "api",
+        &caller.address,
     )
     .await?)
 }
@@ -265,6 +281,68 @@ pub struct RecordBody {
     pub family_practice: Option<String>,
     /// The guardian who confirmed the visit.
     pub guardian_confirmed_by: Option<String>,
+    /// The guardian's drawn signature, a PNG in base64; it replaces the one before.
+    pub signature: Option<String>,
+    /// Photos of the visit, JPEG, PNG or WebP in base64 (at most 3 a record, 5 MB
+    /// each); their location and camera data are taken out before they are kept.
+    pub photos: Option<Vec<String>>,
+    /// Files of the record to take out, by `file_id`.
+    pub remove_files: Option<Vec<i64>>,
+}
+
+/// A record with its photos: three photos of 5 MB in base64, and a signature.
+pub const MAX_RECORD_BYTES: usize = 21 * 1024 * 1024;
+
+impl RecordBody {
+    /// The record's words, without its files: held to a JSON body's limit, so
+    /// that the room made for photos is not room for a note.
+    fn words(&self) -> usize {
+        let text = |t: &Option<String>| t.as_ref().map_or(0, String::len);
+        text(&self.reason)
+            + text(&self.note)
+            + text(&self.family_practice)
+            + text(&self.guardian_confirmed_by)
+            + self
+                .goals
+                .iter()
+                .flatten()
+                .map(|g| g.taught.len() + text(&g.response))
+                .sum::<usize>()
+    }
+}
+
+/// A file of a record as sent: base64 (a `data:` URL's prefix is allowed), then
+/// checked as an image and stripped of its metadata.
+fn image(text: &str, field: &str, limit: usize) -> Result<CleanImage, ApiError> {
+    use base64::Engine;
+    let text = text.split_once(";base64,").map_or(text, |(_, data)| data);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|_| ApiError::invalid(field, "not base64", "不是 base64 编码"))?;
+    photos::clean(&bytes, limit).map_err(|problem| match problem {
+        ImageProblem::TooLarge { bytes, limit } => ApiError::invalid(
+            field,
+            &format!("{bytes} bytes is more than the {limit} a file may have"),
+            &format!("文件有 {bytes} 字节，超过了上限 {limit} 字节"),
+        ),
+        ImageProblem::NotAnImage => ApiError::invalid(
+            field,
+            "not a JPEG, PNG or WebP image",
+            "不是 JPEG、PNG 或 WebP 图片",
+        ),
+    })
+}
+
+/// One file kept with a record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordFile {
+    pub file_id: i64,
+    /// photo or signature.
+    pub kind: String,
+    pub content_type: String,
+    pub size: i64,
+    /// Where to read it (the access log notes each read).
+    pub href: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -364,8 +442,11 @@ pub async fn record(
     caller: Caller,
     ApiPath(visit_id): ApiPath<i64>,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<RecordBody>,
+    ApiJson(body): ApiJson<RecordBody, MAX_RECORD_BYTES>,
 ) -> Result<Response, ApiError> {
+    if body.words() > super::extract::MAX_JSON_BYTES {
+        return Err(super::extract::too_large());
+    }
     let key = idempotency_key(&headers)?;
     let seen = if_match(&headers).map(|tags| {
         tags.iter()
@@ -389,10 +470,21 @@ pub async fn record(
         // The phone's keys and the API's share one table: an account's own space.
         key: key.map(|key| format!("api:{account}:{key}")),
         seen,
+        signature: body
+            .signature
+            .as_deref()
+            .map(|text| image(text, "signature", MAX_SIGNATURE_BYTES))
+            .transpose()?,
+        photos: body
+            .photos
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, text)| image(text, &format!("photos[{i}]"), MAX_PHOTO_BYTES))
+            .collect::<Result<_, _>>()?,
+        remove_files: body.remove_files.clone().unwrap_or_default(),
         input: record_input(body)?,
-        signature: None,
-        photos: Vec::new(),
-        remove_files: Vec::new(),
     };
     let submitted = recording::submit(
         &app.store,
@@ -414,4 +506,45 @@ pub async fn record(
         }
         .into()),
     }
+}
+
+/// A photo or signature of a record, for those who may see the record's files
+/// (each read is in the access log).
+#[utoipa::path(
+    get,
+    path = "/api/v1/visits/{visit_id}/files/{file_id}",
+    tag = "visits",
+    params(
+        ("visit_id" = i64, Path, description = "The visit's id"),
+        ("file_id" = i64, Path, description = "The file's id, from the visit's `files`"),
+    ),
+    responses(
+        (status = 200, description = "The image", content_type = "image/*"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn file(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    ApiPath((visit_id, file_id)): ApiPath<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let file = recording::file(
+        &app.store,
+        &caller.actor,
+        app.now(),
+        visit_id,
+        file_id,
+        &caller.address,
+    )
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.content_type),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+        ],
+        file.bytes,
+    )
+        .into_response())
 }

@@ -49,7 +49,7 @@ pub async fn export(
         &caller.actor,
         app.now(),
         school.as_deref(),
-        "api",
+        &caller.address,
     )
     .await?;
     let bytes = crate::reports::xlsx::year_workbook(&export)
@@ -73,7 +73,9 @@ pub async fn ledger(
     caller: Caller,
     ApiPath(student_id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let from = crate::service::students::ReadFrom { address: "api" };
+    let from = crate::service::students::ReadFrom {
+        address: &caller.address,
+    };
     let ledger = crate::service::students::ledger(
         &app.store,
         &app.settings,
