@@ -5,6 +5,10 @@
 //! (`ETag`, `If-Match`); recording and imports take an `Idempotency-Key`. The
 //! OpenAPI document is generated from these handlers (utoipa), served at
 //! `/api/v1/openapi.json` and read as a page at `/api/v1/docs`.
+//!
+//! What a person does for their own login (password, second factor, sessions,
+//! tokens, the calendar feed) is left out on purpose: a token must not make
+//! another token or take over its account.
 
 mod absences;
 mod accounts;
