@@ -114,6 +114,20 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Some(path) = nul_in(&value, String::new()) {
         return Err(nul_problem(&path));
     }
+    // Every body is an object: serde would read a struct from an array too.
+    if !value.is_object() {
+        let mut problem = ApiError::new(
+            Kind::Invalid,
+            "the body is a JSON object ({…})",
+            "请求内容须为 JSON 对象（{…}）",
+        );
+        problem.errors.push(FieldError {
+            field: String::new(),
+            line: None,
+            reason: "expected a JSON object".into(),
+        });
+        return Err(problem);
+    }
     match serde_path_to_error::deserialize(value) {
         Ok(value) => Ok(value),
         Err(error) => {

@@ -298,6 +298,25 @@ pub fn with_etag(body: impl Serialize, etag: &str) -> Response {
     response
 }
 
+/// A list of objects in a body: each must be a JSON object, as the document
+/// says (serde alone would read a struct from an array too).
+pub fn objects<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::Deserialize;
+    Option::<Vec<serde_json::Map<String, serde_json::Value>>>::deserialize(d)?
+        .map(|items| {
+            items
+                .into_iter()
+                .map(|item| serde_json::from_value(serde_json::Value::Object(item)))
+                .collect::<Result<Vec<T>, _>>()
+                .map_err(serde::de::Error::custom)
+        })
+        .transpose()
+}
+
 /// Whole numbers in bodies: JSON Schema counts `3.0` as the integer 3, and so do we.
 pub mod whole {
     use serde::{Deserialize, Deserializer, de::Error};

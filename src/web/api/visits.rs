@@ -277,6 +277,7 @@ pub struct RecordBody {
     pub end: Option<String>,
     pub note: Option<String>,
     /// For each of the plan's goals: what was taught and how the child responded.
+    #[serde(default, deserialize_with = "super::objects")]
     pub goals: Option<Vec<GoalNoteBody>>,
     pub family_practice: Option<String>,
     /// The guardian who confirmed the visit.
