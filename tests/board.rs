@@ -67,7 +67,7 @@ fn a_visit_moved_by_hand_stays_where_it_was_put(db: &TestDb) {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 404, "not theirs to move");
+        assert_eq!(response.status(), 403, "a supervisor moves no visit");
 
         // Moved by hand, with the reason.
         let response = post(&server, &chengguan, &format!("/visits/{wednesday}/move"), &move_to_friday)
@@ -375,7 +375,7 @@ fn a_childs_and_a_teachers_details_are_edited_in_the_browser(db: &TestDb) {
             get(&server, Some(&dongshan), "/students/S003/edit")
                 .await
                 .status(),
-            404
+            403
         );
 
         // Teachers: searched, scoped, edited.
@@ -386,6 +386,13 @@ fn a_childs_and_a_teachers_details_are_edited_in_the_browser(db: &TestDb) {
         assert!(
             theirs.contains("王芳") && !theirs.contains("赵敏"),
             "{theirs}"
+        );
+        // Another school's teacher is not theirs to open either.
+        assert_eq!(
+            get(&server, Some(&chengguan), "/teachers/T03/edit")
+                .await
+                .status(),
+            404
         );
         let response = post(
             &server,
@@ -467,7 +474,7 @@ fn a_childs_and_a_teachers_details_are_edited_in_the_browser(db: &TestDb) {
             .send()
             .await
             .unwrap();
-        assert_eq!(refused.status(), 404, "not a supervisor's");
+        assert_eq!(refused.status(), 403, "not a supervisor's");
         server.stop().await;
     });
 }
