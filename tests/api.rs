@@ -1056,7 +1056,117 @@ fn a_record_carries_its_signature_and_photos(db: &TestDb) {
     });
 }
 
+fn the_disability_column_as_districts_write_it(db: &TestDb) {
+    district(db);
+    // A real district's sheet: diagnoses, categories with a grade, one word nobody taught us.
+    let output = db.import(
+        "students",
+        "学生编号,姓名,学校,残疾类别\n\
+         S101,陈一,东山小学,孤独症谱系障碍\n\
+         S102,陈二,东山小学,脑性瘫痪\n\
+         S103,陈三,东山小学,脑瘫\n\
+         S104,陈四,东山小学,唐氏综合征\n\
+         S105,陈五,东山小学,自闭症\n\
+         S106,陈六,东山小学,肢体残疾二级\n\
+         S107,陈七,东山小学,雷特综合征\n",
+    );
+    assert!(
+        output.contains("warning: line 8") && output.contains("雷特综合征"),
+        "{output}"
+    );
+    assert_eq!(
+        rows(
+            db,
+            "SELECT id || ' ' || disability || ' ' || COALESCE(diagnosis, '-') || ' ' || COALESCE(CAST(disability_grade AS TEXT), '-') FROM students WHERE id > 'S100' ORDER BY id"
+        ),
+        [
+            "S101 autism 孤独症谱系障碍 -",
+            "S102 physical 脑性瘫痪 -",
+            "S103 physical 脑瘫 -",
+            "S104 intellectual 唐氏综合征 -",
+            "S105 autism - -",
+            "S106 physical - 2",
+            "S107 other 雷特综合征 -",
+        ]
+    );
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let api = Api { server: &server };
+        let (center, dongshan) = (
+            token(db, "center@example.org"),
+            token(db, "dongshan@example.org"),
+        );
+        let (_, child) = api.get("/api/v1/students/S102", &center).await;
+        assert_eq!(
+            (child["disability"].as_str(), child["diagnosis"].as_str()),
+            (Some("physical"), Some("脑性瘫痪")),
+            "{child}"
+        );
+        // The diagnosis is personal data: a supervisor reads the child without it.
+        let (status, child) = api.get("/api/v1/students/S102", &dongshan).await;
+        assert_eq!(status, 200);
+        assert!(
+            child.get("diagnosis").is_none() && child.get("disability").is_none(),
+            "{child}"
+        );
+        let session = log_in(&server, "center@example.org").await;
+        let shown = page(&server, &session, "/students/S106").await;
+        assert!(shown.contains("肢体残疾 二级"), "{shown}");
+        let supervisor = log_in(&server, "dongshan@example.org").await;
+        let shown = page(&server, &supervisor, "/students/S102").await;
+        assert!(!shown.contains("脑性瘫痪"), "{shown}");
+        // An edit of another field keeps the grade and the diagnosis.
+        let edited = api
+            .call(
+                reqwest::Method::PATCH,
+                "/api/v1/students/S102",
+                Some(&center),
+            )
+            .json(&json!({ "guardian_phone": "13800138102" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(edited.status(), 204);
+        assert_eq!(
+            rows(db, "SELECT diagnosis FROM students WHERE id = 'S102'"),
+            ["脑性瘫痪"]
+        );
+        // Through the API, the warning by line in the reader's language.
+        let checked: Value = api
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/imports/students?dry_run=true",
+                Some(&center),
+            )
+            .header("content-type", "text/csv")
+            .body("学生编号,姓名,学校,残疾类别\nS108,陈八,东山小学,天使综合征\n")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(checked["created"], 1, "{checked}");
+        let warning = &checked["warnings"][0];
+        assert_eq!(
+            (warning["line"].as_u64(), warning["field"].as_str()),
+            (Some(2), Some("disability")),
+            "{checked}"
+        );
+        assert!(
+            warning["reason"]
+                .as_str()
+                .unwrap()
+                .contains("已作为诊断保存"),
+            "{checked}"
+        );
+        server.stop().await;
+    });
+}
+
 on_both_databases!(
+    the_disability_column_as_districts_write_it,
     a_record_carries_its_signature_and_photos,
     every_route_refuses_a_missing_revoked_or_expired_token,
     absences_leave_the_outbox_and_the_calendar_through_the_api,

@@ -58,6 +58,12 @@ pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
         );
     }
     const SHOWN: usize = 20;
+    for warning in report.warnings.iter().take(SHOWN) {
+        println!("  warning: {}", warning.text(false));
+    }
+    if report.warnings.len() > SHOWN {
+        println!("  … and {} more warnings", report.warnings.len() - SHOWN);
+    }
     for note in report.notes.iter().take(SHOWN) {
         println!("  {note}");
     }

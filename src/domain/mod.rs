@@ -4,6 +4,7 @@ pub mod access;
 pub mod alert;
 pub mod calendar;
 pub mod calendar_correction;
+pub mod disability;
 pub mod leave;
 pub mod pace;
 pub mod plan;

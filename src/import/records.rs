@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 
 use crate::config::PlanDefaults;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
+use crate::domain::disability;
 use crate::domain::plan::PlanTerms;
 use crate::domain::slot::{SlotTable, parse_weekly_slots};
 use crate::domain::student::{StudentStatus, check_email, check_id, check_phone};
@@ -70,7 +71,13 @@ pub const STUDENT_COLUMNS: &[Column] = &[
     col("name", true, &["姓名", "学生姓名"]),
     col("gender", false, &["性别"]),
     col("birth_date", false, &["出生日期", "生日"]),
-    col("disability", false, &["残疾类别", "残疾类型"]),
+    col(
+        "disability",
+        false,
+        &["残疾类别", "残疾类型", "残疾类别及等级", "障碍类型"],
+    ),
+    col("disability_grade", false, &["残疾等级"]),
+    col("diagnosis", false, &["诊断", "诊断名称", "医学诊断"]),
     col(
         "guardian_name",
         false,
@@ -190,6 +197,34 @@ pub fn visit(fields: &mut Fields, slots: &SlotTable) -> Option<VisitInput> {
     })
 }
 
+/// A disability cell whose words we do not know: read as the diagnosis of the
+/// category "other", and shown to the person importing, with its line.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UnknownDisability {
+    pub line: usize,
+    pub words: String,
+}
+
+impl UnknownDisability {
+    pub fn text(&self, chinese: bool) -> String {
+        if chinese {
+            format!(
+                "第 {} 行，残疾类别：“{}”不是已知的残疾类别或诊断，已作为诊断保存，类别记为“其他”。可用的写法：{}",
+                self.line,
+                self.words,
+                disability::accepted_words(true)
+            )
+        } else {
+            format!(
+                "line {}, column disability: `{}` is no category or diagnosis we know: kept as the diagnosis, counted as other (we know {})",
+                self.line,
+                self.words,
+                disability::accepted_words(false)
+            )
+        }
+    }
+}
+
 /// A problem with one cell (or, for column "-", a whole row or the file).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CellError {
@@ -213,6 +248,8 @@ pub struct Fields<'a> {
     line: usize,
     values: HashMap<&'static str, &'a str>,
     pub errors: Vec<CellError>,
+    /// What was read but a person should look at (an unknown disability word).
+    pub warnings: Vec<UnknownDisability>,
 }
 
 impl<'a> Fields<'a> {
@@ -221,6 +258,7 @@ impl<'a> Fields<'a> {
             line,
             values,
             errors: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -345,7 +383,21 @@ pub fn student(fields: &mut Fields, slots: &SlotTable) -> Option<Student> {
     let name = fields.parse_required("name", text_limit(100));
     let gender = fields.parse("gender", str::parse);
     let birth_date = fields.parse("birth_date", parse_day);
-    let disability = fields.parse("disability", str::parse);
+    let reading = fields
+        .text("disability")
+        .and_then(|text| disability::read(&text));
+    if let Some(reading) = reading.as_ref().filter(|r| r.unknown) {
+        fields.warnings.push(UnknownDisability {
+            line: fields.line,
+            words: reading.diagnosis.clone().unwrap_or_default(),
+        });
+    }
+    let grade = fields
+        .parse("disability_grade", |t| count(t, 1, 4).map(|g| g as u8))
+        .or(reading.as_ref().and_then(|r| r.grade));
+    let diagnosis = fields
+        .parse("diagnosis", text_limit(200))
+        .or(reading.as_ref().and_then(|r| r.diagnosis.clone()));
     let guardian_name = fields.parse("guardian_name", text_limit(100));
     let guardian_phone = fields.parse("guardian_phone", check_phone);
     let address = fields.parse("address", text_limit(300));
@@ -364,7 +416,9 @@ pub fn student(fields: &mut Fields, slots: &SlotTable) -> Option<Student> {
         name: name?,
         gender,
         birth_date,
-        disability,
+        disability: reading.map(|r| r.category),
+        disability_grade: grade,
+        diagnosis,
         guardian_name,
         guardian_phone,
         address,

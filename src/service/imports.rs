@@ -27,6 +27,9 @@ pub struct ImportReport {
     pub ignored_columns: Vec<String>,
     /// What a person should know about the rows written, one line each.
     pub notes: Vec<String>,
+    /// Cells read but worth a look (an unknown disability word), by line.
+    #[serde(default)]
+    pub warnings: Vec<records::UnknownDisability>,
 }
 
 /// "S001 starts 2026-11-30: target pro-rated to 148 periods (of 216)", for a plan
@@ -198,6 +201,7 @@ async fn write_sheet(
     };
 
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     let mut first_seen: HashMap<String, usize> = HashMap::new();
     let mut teachers = Vec::new();
     let mut students = Vec::new();
@@ -240,6 +244,7 @@ async fn write_sheet(
             }),
         };
         errors.append(&mut fields.errors);
+        warnings.append(&mut fields.warnings);
         if let Some((column, key)) = key
             && let Some(first) = first_seen.insert(key.clone(), row.line)
         {
@@ -262,6 +267,7 @@ async fn write_sheet(
     let mut report = ImportReport {
         rows: sheet.rows.len(),
         ignored_columns,
+        warnings,
         ..Default::default()
     };
     match kind {

@@ -77,6 +77,8 @@ mod tests {
             gender: Some(Gender::Male),
             birth_date: NaiveDate::from_ymd_opt(2015, 3, 2),
             disability: Some(Disability::Intellectual),
+            disability_grade: None,
+            diagnosis: None,
             guardian_name: Some("李强".into()),
             guardian_phone: Some("13800138000".into()),
             address: Some("城关镇幸福路1号".into()),

@@ -188,6 +188,11 @@ pub async fn edit_student(
                 "disability",
                 text_of(stored.disability.map(|d| d.code().into())),
             ),
+            (
+                "disability_grade",
+                text_of(stored.disability_grade.map(|g| g.to_string())),
+            ),
+            ("diagnosis", text_of(stored.diagnosis.clone())),
             ("guardian_name", text_of(stored.guardian_name.clone())),
             ("guardian_phone", text_of(stored.guardian_phone.clone())),
             ("address", text_of(stored.address.clone())),

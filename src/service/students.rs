@@ -219,6 +219,8 @@ pub struct Contact {
     pub guardian_phone: Option<String>,
     pub address: Option<String>,
     pub disability: Option<Disability>,
+    pub disability_grade: Option<u8>,
+    pub diagnosis: Option<String>,
 }
 
 /// A child's page.
@@ -386,6 +388,8 @@ pub async fn student_page(
         guardian_phone: student.guardian_phone.clone(),
         address: student.address.clone(),
         disability: student.disability,
+        disability_grade: student.disability_grade,
+        diagnosis: student.diagnosis.clone(),
     });
     let what = if contact.is_some() {
         "student page with contact and diagnosis"

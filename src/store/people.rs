@@ -39,6 +39,11 @@ pub struct Student {
     pub gender: Option<Gender>,
     pub birth_date: Option<NaiveDate>,
     pub disability: Option<Disability>,
+    /// 1 to 4, from the disability certificate.
+    pub disability_grade: Option<u8>,
+    /// The sheet's words when they name a diagnosis: personal data, never shown
+    /// to supervisors.
+    pub diagnosis: Option<String>,
     pub guardian_name: Option<String>,
     pub guardian_phone: Option<String>,
     pub address: Option<String>,
@@ -73,6 +78,8 @@ struct StudentRow {
     gender: Option<Gender>,
     birth_date: Option<NaiveDate>,
     disability: Option<Disability>,
+    disability_grade: Option<i64>,
+    diagnosis: Option<String>,
     guardian_name: Option<String>,
     guardian_phone: Option<String>,
     address: Option<String>,
@@ -337,7 +344,8 @@ pub async fn students(tx: &mut Tx, only: Option<&str>) -> StoreResult<Vec<Studen
     let rows: Vec<StudentRow> = tx
         .fetch_all(
             sqlx::AssertSqlSafe(format!(
-                "SELECT s.id, s.name, s.gender, s.birth_date, s.disability, s.guardian_name,
+                "SELECT s.id, s.name, s.gender, s.birth_date, s.disability, s.disability_grade,
+                        s.diagnosis, s.guardian_name,
                         s.guardian_phone, s.address, sc.name AS school, s.status
                  FROM students s JOIN schools sc ON sc.id = s.school_id
                  WHERE {} ORDER BY s.id",
@@ -356,6 +364,8 @@ pub async fn students(tx: &mut Tx, only: Option<&str>) -> StoreResult<Vec<Studen
             gender: r.gender,
             birth_date: r.birth_date,
             disability: r.disability,
+            disability_grade: r.disability_grade.and_then(|g| u8::try_from(g).ok()),
+            diagnosis: r.diagnosis,
             guardian_name: r.guardian_name,
             guardian_phone: r.guardian_phone,
             address: r.address,
@@ -418,6 +428,8 @@ pub async fn save_students(
                 s.gender.map(|g| g.code()),
                 s.birth_date,
                 s.disability.map(|d| d.code()),
+                s.disability_grade.map(i64::from),
+                s.diagnosis.clone(),
                 s.guardian_name.clone(),
                 s.guardian_phone.clone(),
                 s.address.clone(),
@@ -429,12 +441,14 @@ pub async fn save_students(
         })
         .collect();
     tx.insert_many(
-        "INSERT INTO students (id, name, gender, birth_date, disability, guardian_name, guardian_phone, address,
+        "INSERT INTO students (id, name, gender, birth_date, disability, disability_grade, diagnosis,
+                               guardian_name, guardian_phone, address,
                                school_id, status, created_at, updated_at)",
-        12,
+        14,
         rows,
         "ON CONFLICT (id) DO UPDATE SET name = excluded.name, gender = excluded.gender,
              birth_date = excluded.birth_date, disability = excluded.disability,
+             disability_grade = excluded.disability_grade, diagnosis = excluded.diagnosis,
              guardian_name = excluded.guardian_name, guardian_phone = excluded.guardian_phone,
              address = excluded.address, school_id = excluded.school_id, status = excluded.status,
              updated_at = excluded.updated_at",
@@ -484,6 +498,11 @@ fn changed_student_fields(old: &Student, new: &Student) -> Vec<&'static str> {
         ("gender", old.gender != new.gender),
         ("birth_date", old.birth_date != new.birth_date),
         ("disability", old.disability != new.disability),
+        (
+            "disability_grade",
+            old.disability_grade != new.disability_grade,
+        ),
+        ("diagnosis", old.diagnosis != new.diagnosis),
         ("guardian_name", old.guardian_name != new.guardian_name),
         ("guardian_phone", old.guardian_phone != new.guardian_phone),
         ("address", old.address != new.address),

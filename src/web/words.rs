@@ -1278,6 +1278,15 @@ impl Words {
         }
     }
 
+    /// A disability certificate's grade: 二级, grade 2.
+    pub fn grade(&self, grade: &u8) -> String {
+        match (self.lang == "zh-CN", grade) {
+            (true, 1..=4) => format!("{}级", ["一", "二", "三", "四"][usize::from(*grade - 1)]),
+            (true, _) => format!("{grade}级"),
+            (false, _) => format!("grade {grade}"),
+        }
+    }
+
     pub fn status(&self, status: &Status) -> &'static str {
         match (self.lang, status) {
             ("zh-CN", Status::OnTrack) => "进度正常",

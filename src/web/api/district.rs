@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, idempotency_key};
-use super::problem::{ApiError, Kind, Problem};
+use super::problem::{ApiError, FieldError, Kind, Problem};
 use crate::config::Locale;
 use crate::domain::calendar::{Holiday, MakeUpWorkday, SchoolYear, Term};
 use crate::domain::calendar_correction::{Entry, EntryKind, EntryRef};
@@ -35,6 +35,9 @@ pub struct ImportResult {
     /// Headers that name no column of this kind; their cells were not read.
     pub ignored_columns: Vec<String>,
     pub notes: Vec<String>,
+    /// Cells read but worth a look, by line and field, in the request's language: a
+    /// disability word we do not know is kept as the diagnosis and counted as other.
+    pub warnings: Vec<FieldError>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -135,6 +138,8 @@ pub async fn import(
         name,
         bytes: &bytes,
     };
+    let chinese =
+        super::problem::language(&headers, app.settings.locale) == crate::config::Locale::ZhCn;
     let report = imports::import_once(
         &app.store,
         &app.settings,
@@ -166,6 +171,15 @@ pub async fn import(
         unchanged: report.unchanged,
         ignored_columns: report.ignored_columns,
         notes: report.notes,
+        warnings: report
+            .warnings
+            .into_iter()
+            .map(|w| FieldError {
+                field: "disability".into(),
+                line: Some(w.line),
+                reason: w.text(chinese),
+            })
+            .collect(),
     }))
 }
 

@@ -119,6 +119,15 @@ pub struct StudentDetail {
     pub guardian_phone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// The category (visual, hearing, speech, physical, intellectual, mental,
+    /// autism, multiple, other), its certificate's grade (1-4) and the diagnosis
+    /// in the sheet's words: like the contact details, not for supervisors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disability: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disability_grade: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<String>,
     /// The plan of the year: `GET /api/v1/plans/{plan_id}` for its terms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<i64>,
@@ -188,6 +197,9 @@ pub async fn student(
         guardian_name: contact.and_then(|c| c.guardian_name.clone()),
         guardian_phone: contact.and_then(|c| c.guardian_phone.clone()),
         address: contact.and_then(|c| c.address.clone()),
+        disability: contact.and_then(|c| c.disability.map(|d| d.code().to_string())),
+        disability_grade: contact.and_then(|c| c.disability_grade),
+        diagnosis: contact.and_then(|c| c.diagnosis.clone()),
         plan_id: page.plan.as_ref().map(|p| p.plan_id),
         pace: page.pace.as_ref().map(PaceNow::from),
     }))
