@@ -314,6 +314,39 @@ fn progress_ledger_and_exports(db: &TestDb) {
         path(&folder),
     ]);
     assert!(folder.join("summary.csv").exists() && folder.join("城关小学.csv").exists());
+    // Files Excel and WPS open right: UTF-8 with its byte-order mark, or GBK when asked.
+    let summary = std::fs::read(folder.join("summary.csv")).unwrap();
+    assert!(summary.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark");
+    let gbk_folder = db.dir.path().join("year-gbk");
+    db.ok(&[
+        "--as-of",
+        "2026-12-05",
+        "export",
+        "--format",
+        "csv",
+        "--encoding",
+        "gbk",
+        "--out",
+        path(&gbk_folder),
+    ]);
+    let bytes = std::fs::read(gbk_folder.join("summary.csv")).unwrap();
+    let (text, _, malformed) = encoding_rs::GBK.decode(&bytes);
+    assert!(!malformed && text.contains("李小明"), "{text}");
+    assert!(std::str::from_utf8(&bytes).is_err(), "GBK, not UTF-8");
+    let ledger = db.ok(&["--as-of", "2026-12-05", "ledger", "S001", "--format", "csv"]);
+    assert!(ledger.starts_with('\u{feff}'), "{ledger}");
+    // The workbooks keep their header row in sight.
+    let mut sheets = zip::ZipArchive::new(std::fs::File::open(&export).unwrap()).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(
+        &mut sheets.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut sheet,
+    )
+    .unwrap();
+    assert!(
+        sheet.contains("state=\"frozen\"") && sheet.contains("<col "),
+        "{sheet}"
+    );
 }
 
 fn simulating_changes_nothing_and_repeats_with_a_seed(db: &TestDb) {

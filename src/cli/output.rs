@@ -53,6 +53,8 @@ pub fn print_rows<T: Serialize>(
         }
         Format::Csv => {
             let objects = to_objects(rows)?;
+            // Mostly saved to a file and opened in Excel or WPS: UTF-8 with its mark.
+            out.write_all(b"\xEF\xBB\xBF")?;
             let mut writer = csv::Writer::from_writer(out);
             if let Some(first) = objects.first() {
                 writer.write_record(first.keys())?;

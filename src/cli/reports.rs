@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::Context;
 use crate::domain::calendar::SchoolYear;
-use crate::reports::{self, xlsx};
+use crate::reports::{self, CsvEncoding, xlsx};
 use crate::service::{self, ServiceError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -24,6 +24,9 @@ pub struct LedgerArgs {
     year: Option<SchoolYear>,
     #[arg(long, value_enum, default_value_t = LedgerFormat::Table)]
     format: LedgerFormat,
+    /// CSV's encoding: UTF-8 with a byte-order mark (Excel and WPS read it), or GBK.
+    #[arg(long, value_enum, default_value_t = CsvEncoding::Utf8)]
+    encoding: CsvEncoding,
     /// Where the workbook goes (xlsx). Default: ledger-STUDENT-YEAR.xlsx.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -42,6 +45,9 @@ pub struct ExportArgs {
     year: Option<SchoolYear>,
     #[arg(long, value_enum, default_value_t = ExportFormat::Xlsx)]
     format: ExportFormat,
+    /// CSV's encoding: UTF-8 with a byte-order mark (Excel and WPS read it), or GBK.
+    #[arg(long, value_enum, default_value_t = CsvEncoding::Utf8)]
+    encoding: CsvEncoding,
     /// The workbook (xlsx) or folder (csv). Default: songjiao-YEAR.xlsx or songjiao-YEAR/.
     #[arg(long, value_name = "PATH")]
     out: Option<PathBuf>,
@@ -81,7 +87,7 @@ pub async fn ledger(context: &Context, args: LedgerArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match args.format {
         LedgerFormat::Table => reports::print_ledger(&ledger, &mut out),
-        LedgerFormat::Csv => reports::write_ledger_csv(&ledger, &mut out),
+        LedgerFormat::Csv => reports::write_ledger_csv(&ledger, args.encoding, &mut out),
         LedgerFormat::Xlsx => {
             let path = args.out.unwrap_or_else(|| {
                 PathBuf::from(format!("ledger-{}-{}.xlsx", args.student_id, calendar.year))
@@ -119,7 +125,7 @@ pub async fn export(context: &Context, args: ExportArgs) -> anyhow::Result<()> {
                 .out
                 .unwrap_or_else(|| PathBuf::from(format!("songjiao-{}", calendar.year)));
             let written = export
-                .write_csv(&dir)
+                .write_csv(&dir, args.encoding)
                 .map_err(|e| anyhow::anyhow!("cannot write into {}: {e}", dir.display()))?;
             for path in written {
                 println!("Wrote {}", path.display());

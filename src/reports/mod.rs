@@ -13,6 +13,38 @@ pub use crate::service::reports::{Ledger, YearExport};
 use crate::store::visits::LedgerVisit;
 use crate::table::print_table;
 
+/// How a CSV file is written: UTF-8 with a byte-order mark (so that Excel on a
+/// Chinese Windows reads it as UTF-8, not as GBK), or GBK for older software.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CsvEncoding {
+    #[default]
+    Utf8,
+    Gbk,
+}
+
+impl CsvEncoding {
+    /// The CSV text as the file's bytes; a character GBK cannot hold is named.
+    pub fn encode(self, text: &[u8]) -> anyhow::Result<Vec<u8>> {
+        match self {
+            CsvEncoding::Utf8 => Ok([b"\xEF\xBB\xBF".as_slice(), text].concat()),
+            CsvEncoding::Gbk => {
+                let text = std::str::from_utf8(text)?;
+                let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+                if unmappable {
+                    let first = text
+                        .chars()
+                        .find(|c| encoding_rs::GBK.encode(&c.to_string()).2)
+                        .unwrap_or('?');
+                    anyhow::bail!(
+                        "`{first}` cannot be written in GBK: write the file in UTF-8 (the default, which Excel and WPS open too)"
+                    );
+                }
+                Ok(bytes.into_owned())
+            }
+        }
+    }
+}
+
 /// Column names and cells of the visits table, shared by every format.
 pub const VISIT_COLUMNS: [&str; 14] = [
     "visit_id",
@@ -213,8 +245,14 @@ pub fn print_ledger(ledger: &Ledger, out: &mut impl Write) -> anyhow::Result<()>
     Ok(())
 }
 
-pub fn write_ledger_csv(ledger: &Ledger, out: &mut impl Write) -> anyhow::Result<()> {
-    let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(out);
+pub fn write_ledger_csv(
+    ledger: &Ledger,
+    encoding: CsvEncoding,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
     writer.write_record(["plan"])?;
     for (key, value) in ledger.plan_fields() {
         writer.write_record([key, value])?;
@@ -237,7 +275,23 @@ pub fn write_ledger_csv(ledger: &Ledger, out: &mut impl Write) -> anyhow::Result
     for (line, periods) in account_lines(&ledger.accounts) {
         writer.write_record([line.trim().to_string(), periods.to_string()])?;
     }
-    writer.flush()?;
+    out.write_all(&encoding.encode(&writer.into_inner()?)?)?;
+    Ok(())
+}
+
+/// One CSV file: headers and rows, in the encoding asked.
+fn write_csv_file(
+    path: &std::path::Path,
+    headers: &[impl AsRef<[u8]>],
+    rows: impl IntoIterator<Item = Vec<String>>,
+    encoding: CsvEncoding,
+) -> anyhow::Result<()> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(headers)?;
+    for row in rows {
+        writer.write_record(&row)?;
+    }
+    std::fs::write(path, encoding.encode(&writer.into_inner()?)?)?;
     Ok(())
 }
 
@@ -289,26 +343,25 @@ impl YearExport {
     }
 
     /// Writes `summary.csv` and one `<school>.csv` per school into `dir`.
-    pub fn write_csv(&self, dir: &std::path::Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    pub fn write_csv(
+        &self,
+        dir: &std::path::Path,
+        encoding: CsvEncoding,
+    ) -> anyhow::Result<Vec<std::path::PathBuf>> {
         std::fs::create_dir_all(dir)?;
         let mut written = Vec::new();
         let (headers, rows) = self.summary_rows();
         let path = dir.join("summary.csv");
-        let mut writer = csv::Writer::from_path(&path)?;
-        writer.write_record(&headers)?;
-        for row in rows {
-            writer.write_record(&row)?;
-        }
-        writer.flush()?;
+        write_csv_file(&path, &headers, rows, encoding)?;
         written.push(path);
         for (school, visits) in &self.by_school {
             let path = dir.join(format!("{}.csv", file_safe(school)));
-            let mut writer = csv::Writer::from_path(&path)?;
-            writer.write_record(VISIT_COLUMNS)?;
-            for visit in visits {
-                writer.write_record(visit_cells(visit))?;
-            }
-            writer.flush()?;
+            write_csv_file(
+                &path,
+                &VISIT_COLUMNS,
+                visits.iter().map(visit_cells),
+                encoding,
+            )?;
             written.push(path);
         }
         Ok(written)

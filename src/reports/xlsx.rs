@@ -28,6 +28,12 @@ fn write_table(
             };
         }
     }
+    // A table at the top keeps its header in sight while scrolling; every column
+    // as wide as its longest cell, as a person would drag it.
+    if first_row == 0 {
+        sheet.set_freeze_panes(1, 0)?;
+    }
+    sheet.autofit();
     Ok(first_row + 1 + rows.len() as u32)
 }
 
