@@ -401,7 +401,49 @@ fn the_scheduler_runs_each_job_once_and_catches_up_once(db: &TestDb) {
     assert!(error.contains("jobs.check_pace"), "{error}");
 }
 
+fn a_week_is_named_by_a_day_in_it_or_as_this_and_next(db: &TestDb) {
+    district(db);
+    // Friday 2026-11-27: 下周 is 2026-W49, as is any day in it; 本周 is W48.
+    let by_iso = plan_week(db, "2026-11-27", "2026-W49", &["--dry-run"]);
+    for said in ["下周", "next", "2026-12-01", "2026/12/3", "2026年12月6日"] {
+        let report = plan_week(db, "2026-11-27", said, &["--dry-run"]);
+        assert_eq!(report["week"], by_iso["week"], "{said}");
+    }
+    assert_eq!(
+        plan_week(db, "2026-11-27", "本周", &["--dry-run"])["week"],
+        "2026-W48"
+    );
+    let refused = db.fails(&["plan-week", "--week", "tomorrow"]);
+    assert!(
+        refused.contains("2026-12-01") && refused.contains("本周"),
+        "{refused}"
+    );
+    // The list shows the child's name and the weekday beside the ids.
+    db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "下周"]);
+    let listed = db.ok(&["--as-of", "2026-11-30", "visit", "list", "--week", "本周"]);
+    assert!(
+        listed.contains("李小明") && listed.contains("周一"),
+        "{listed}"
+    );
+    let rows = db.json(&[
+        "--as-of",
+        "2026-11-30",
+        "visit",
+        "list",
+        "--week",
+        "2026-12-02",
+        "--format",
+        "json",
+    ]);
+    let first = &rows.as_array().unwrap()[0];
+    assert!(
+        first["name"].is_string() && first["weekday"].is_string(),
+        "{first}"
+    );
+}
+
 on_both_databases!(
+    a_week_is_named_by_a_day_in_it_or_as_this_and_next,
     the_scheduler_runs_each_job_once_and_catches_up_once,
     plans_starting_or_ending_inside_the_week_get_only_their_days,
     a_week_is_planned_and_planning_again_changes_nothing,

@@ -6,7 +6,6 @@ use clap::{Args, Subcommand};
 use super::Context;
 use super::output::{Format, print_rows};
 use crate::domain::visit::{Mode, Outcome};
-use crate::planner::week::parse_week;
 use crate::store::visits::{GoalNote, RecordDetails, RecordInput, VisitFilter};
 
 #[derive(Debug, Subcommand)]
@@ -49,7 +48,7 @@ pub struct RecordArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// An ISO week, e.g. 2026-W49.
+    /// The week: 2026-W49, a day in it (2026-12-01), or 本周/下周 (this/next).
     #[arg(long)]
     week: Option<String>,
     #[arg(long)]
@@ -150,10 +149,9 @@ async fn record(context: &Context, args: RecordArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Monday to Sunday of an ISO week.
-pub fn week_range(text: &str) -> anyhow::Result<(NaiveDate, NaiveDate)> {
-    let week = parse_week(text)
-        .ok_or_else(|| anyhow::anyhow!("--week `{text}` is not an ISO week like 2026-W49"))?;
+/// Monday to Sunday of a week as people say it.
+pub fn week_range(text: &str, today: NaiveDate) -> anyhow::Result<(NaiveDate, NaiveDate)> {
+    let week = super::week::read_week(text, today)?;
     let monday = crate::planner::week::monday_of(week);
     Ok((monday, monday + Duration::days(6)))
 }
@@ -161,7 +159,7 @@ pub fn week_range(text: &str) -> anyhow::Result<(NaiveDate, NaiveDate)> {
 async fn list(context: &Context, args: ListArgs) -> anyhow::Result<()> {
     let (from, to) = match &args.week {
         Some(text) => {
-            let (from, to) = week_range(text)?;
+            let (from, to) = week_range(text, context.today())?;
             (Some(from), Some(to))
         }
         None => (None, None),
@@ -174,7 +172,53 @@ async fn list(context: &Context, args: ListArgs) -> anyhow::Result<()> {
         unrecorded_by: args.unrecorded.then(|| context.today()),
     };
     let store = context.store().await?;
-    let rows = crate::service::visits::list(&store, &filter).await?;
+    let rows = crate::service::visits::list_as(&store, &context.actor, &filter).await;
     store.close().await;
-    print_rows(&rows, args.format, &mut std::io::stdout().lock())
+    let chinese = context.settings.locale == crate::config::Locale::ZhCn;
+    let lines: Vec<VisitLine> = rows?
+        .into_iter()
+        .map(|seen| VisitLine::new(seen, chinese))
+        .collect();
+    print_rows(&lines, args.format, &mut std::io::stdout().lock())
+}
+
+/// A visit as the list shows it: the child's name and the weekday beside the ids.
+#[derive(Debug, serde::Serialize)]
+struct VisitLine {
+    visit_id: i64,
+    student_id: String,
+    name: String,
+    teacher_id: String,
+    day: NaiveDate,
+    weekday: &'static str,
+    slot: String,
+    outcome: Option<crate::domain::visit::Outcome>,
+    periods: Option<i64>,
+    mode: crate::domain::visit::Mode,
+    reason: Option<crate::domain::visit::MissReason>,
+}
+
+impl VisitLine {
+    fn new(seen: crate::service::visits::SeenVisit, chinese: bool) -> Self {
+        use chrono::Datelike;
+        let v = seen.visit;
+        let weekday = v.day.weekday();
+        VisitLine {
+            visit_id: v.visit_id,
+            student_id: v.student_id,
+            name: seen.name,
+            teacher_id: v.teacher_id,
+            day: v.day,
+            weekday: if chinese {
+                crate::domain::slot::weekday_name_zh(weekday)
+            } else {
+                crate::domain::slot::weekday_name(weekday)
+            },
+            slot: v.slot,
+            outcome: v.outcome,
+            periods: v.periods,
+            mode: v.mode,
+            reason: v.reason,
+        }
+    }
 }

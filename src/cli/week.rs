@@ -21,9 +21,35 @@ pub enum WeekFormat {
     Json,
 }
 
+/// A week as people say it: an ISO week (2026-W49), a day in it (2026-12-01,
+/// 2026/12/1, 2026年12月1日), or 本周/下周/上周 (this, next, last).
+pub fn read_week(text: &str, today: chrono::NaiveDate) -> anyhow::Result<chrono::IsoWeek> {
+    let words = text.trim();
+    let relative = match words.to_lowercase().as_str() {
+        "本周" | "这周" | "this" | "this-week" => Some(0),
+        "下周" | "next" | "next-week" => Some(7),
+        "上周" | "last" | "last-week" => Some(-7),
+        _ => None,
+    };
+    relative
+        .map(|days| (today + chrono::Duration::days(days)).iso_week())
+        .or_else(|| parse_week(words))
+        .or_else(|| {
+            crate::import::records::parse_day(words)
+                .ok()
+                .map(|day| day.iso_week())
+        })
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--week `{text}` is not a week: give 2026-W49, a day in it (2026-12-01), or 本周/下周 (this/next)"
+            )
+        })
+}
+
 #[derive(Debug, Args)]
 pub struct PlanWeekArgs {
-    /// The ISO week, e.g. 2026-W49. Default: the coming week (after today's).
+    /// The week: 2026-W49, a day in it (2026-12-01), or 本周/下周 (this/next).
+    /// Default: the coming week (after today's).
     #[arg(long)]
     week: Option<String>,
     /// Show what would be planned without writing anything.
@@ -39,8 +65,7 @@ pub struct PlanWeekArgs {
 
 pub async fn run(context: &Context, args: PlanWeekArgs) -> anyhow::Result<()> {
     let week = match &args.week {
-        Some(text) => parse_week(text)
-            .ok_or_else(|| anyhow::anyhow!("--week `{text}` is not an ISO week like 2026-W49"))?,
+        Some(text) => read_week(text, context.today())?,
         None => plan_week::coming_week(context.today()),
     };
     let store = context.store().await?;

@@ -155,6 +155,12 @@ pub fn weekday_name(weekday: Weekday) -> &'static str {
     ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][weekday.num_days_from_monday() as usize]
 }
 
+/// 周一 … 周日.
+pub fn weekday_name_zh(weekday: Weekday) -> &'static str {
+    ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+        [weekday.num_days_from_monday() as usize]
+}
+
 /// Reads `Mon`, `Monday`, `周一`, `星期一`, `礼拜一` (and 日/天 for Sunday).
 pub fn parse_weekday(word: &str) -> Option<Weekday> {
     split_weekday(word.trim()).and_then(|(day, rest)| rest.is_empty().then_some(day))

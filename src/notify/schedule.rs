@@ -41,8 +41,7 @@ pub struct TeacherWeek<'a> {
 
 impl ScheduledVisit {
     fn weekday_zh(&self) -> &'static str {
-        ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
-            [self.day.weekday().num_days_from_monday() as usize]
+        crate::domain::slot::weekday_name_zh(self.day.weekday())
     }
 
     fn weekday_en(&self) -> &'static str {

@@ -24,14 +24,6 @@ pub struct ListedVisit {
     pub reason: Option<MissReason>,
 }
 
-/// The planned visits a filter selects, by day, slot and teacher.
-pub async fn list(store: &Store, filter: &VisitFilter) -> Result<Vec<ListedVisit>, ServiceError> {
-    let mut tx = store.read().await?;
-    let rows = visits::list(&mut tx, filter).await?;
-    tx.rollback().await?;
-    Ok(rows.into_iter().map(ListedVisit::from).collect())
-}
-
 impl From<visits::VisitRow> for ListedVisit {
     fn from(v: visits::VisitRow) -> Self {
         ListedVisit {
