@@ -621,7 +621,23 @@ fn details_change_through_edit(db: &TestDb) {
     );
 }
 
+fn an_old_excel_file_imports_and_a_bad_one_says_how_to_save_it(db: &TestDb) {
+    db.ok(&["init"]);
+    let old = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/students-old-excel.xls");
+    let output = db.ok(&["import", path(&old), "--kind", "students"]);
+    assert!(output.contains("2 new"), "{output}");
+    let not_a_workbook = db.file("学生.xlsx", "这不是表格");
+    std::fs::write(&not_a_workbook, [0x00u8, 0x9F, 0xFF, 0xFE, 0x81]).unwrap();
+    let error = db.fails(&["import", path(&not_a_workbook), "--kind", "students"]);
+    assert!(
+        error.contains("not a workbook") && error.contains("另存为") && !error.contains("EOCD"),
+        "{error}"
+    );
+}
+
 on_both_databases!(
+    an_old_excel_file_imports_and_a_bad_one_says_how_to_save_it,
     a_plan_made_during_the_year_starts_that_day_and_is_on_track,
     init_is_idempotent_and_required,
     a_district_loads_from_its_spreadsheets,

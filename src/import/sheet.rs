@@ -26,9 +26,19 @@ pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Sheet> {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let sheet = match extension.as_str() {
-        "xlsx" | "xlsm" | "xls" | "ods" => read_workbook(bytes)?,
-        _ => read_csv(&decode(bytes)?)?,
+    let workbook_named = matches!(extension.as_str(), "xlsx" | "xlsm" | "xls" | "ods");
+    let sheet = match what_it_is(bytes) {
+        Contents::Workbook => read_workbook(bytes)?,
+        // Some systems' "export to Excel" writes a web page named .xls.
+        Contents::WebPage => anyhow::bail!(
+            "the file is a web page, not a workbook (some systems' \"export to Excel\" make these): {SAVE_AS}"
+        ),
+        // A CSV named .xls (another common export) is read as the CSV it is.
+        Contents::Text => read_csv(&decode(bytes)?)?,
+        Contents::Other if workbook_named => anyhow::bail!(
+            "the file is named .{extension} but is not a workbook (it may be damaged, or another kind of file renamed): {SAVE_AS}"
+        ),
+        Contents::Other => read_csv(&decode(bytes)?)?,
     };
     // No register keeps a NUL character (PostgreSQL cannot store one in text).
     if sheet.headers.iter().any(|h| h.contains('\0')) {
@@ -47,17 +57,57 @@ pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Sheet> {
     Ok(sheet)
 }
 
+/// How to make a file we can read, in the words of Excel's and WPS's menus.
+const SAVE_AS: &str = "open it in Excel or WPS and choose 另存为 (Save As) → Excel 工作簿 (*.xlsx), or CSV UTF-8 (逗号分隔)";
+
+enum Contents {
+    /// A zip (xlsx, ods) or an OLE file (xls), as calamine reads them.
+    Workbook,
+    WebPage,
+    Text,
+    Other,
+}
+
+/// What the bytes are, whatever the file is named.
+fn what_it_is(bytes: &[u8]) -> Contents {
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Contents::Workbook;
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_lowercase();
+    let head = head.trim_start_matches('\u{feff}').trim_start();
+    if head.starts_with("<!doctype html") || head.starts_with("<html") || head.starts_with("<table")
+    {
+        return Contents::WebPage;
+    }
+    if decode(bytes).is_ok() {
+        Contents::Text
+    } else {
+        Contents::Other
+    }
+}
+
 /// UTF-8 (a BOM is dropped), else GBK/GB18030, the encoding of "CSV" saved by
-/// Excel on Chinese Windows.
+/// Excel on Chinese Windows. Any other encoding is named when it can be told.
 pub fn decode(bytes: &[u8]) -> anyhow::Result<String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Ok(text) = std::str::from_utf8(bytes) {
         return Ok(text.to_string());
     }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        anyhow::bail!(
+            "the file is UTF-16 text (Excel's \"Unicode text\"), which is not read here: {SAVE_AS}"
+        );
+    }
     let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
     if had_errors {
+        let big5 = !encoding_rs::BIG5.decode(bytes).2;
         anyhow::bail!(
-            "the file is neither UTF-8 nor GBK text: save it as \"CSV UTF-8\" or as .xlsx"
+            "the file is neither UTF-8 nor GBK text{}: {SAVE_AS}",
+            if big5 {
+                " (it reads as Big5, the encoding of traditional characters)"
+            } else {
+                ""
+            }
         );
     }
     Ok(text.into_owned())
@@ -96,8 +146,10 @@ fn read_csv(text: &str) -> anyhow::Result<Sheet> {
 }
 
 fn read_workbook(bytes: &[u8]) -> anyhow::Result<Sheet> {
-    let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| anyhow::anyhow!("the workbook cannot be opened: {e}"))?;
+    let mut workbook =
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|_| {
+            anyhow::anyhow!("the workbook is damaged or not one Excel or WPS can save: {SAVE_AS}")
+        })?;
     let range = workbook
         .worksheet_range_at(0)
         .ok_or_else(|| anyhow::anyhow!("the workbook has no sheet"))?
@@ -158,6 +210,53 @@ mod tests {
         assert_eq!(decode(&gbk).unwrap(), text);
         let bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
         assert_eq!(decode(&bom).unwrap(), text);
+    }
+
+    #[test]
+    fn an_old_excel_file_reads_as_a_workbook() {
+        let xls = include_bytes!("../../tests/fixtures/students-old-excel.xls");
+        let sheet = parse("学生.xls", xls).unwrap();
+        assert_eq!(sheet.headers[..2], ["学生编号", "姓名"]);
+        assert_eq!(sheet.rows[1].cells[3], "肢体残疾二级");
+        assert_eq!(sheet.rows[1].cells[4], "13800138202");
+    }
+
+    #[test]
+    fn bad_files_are_named_in_plain_words() {
+        // A CSV that a system named .xls is read as the CSV it is.
+        let sheet = parse("导出.xls", "姓名,学校\n李明,城关小学\n".as_bytes()).unwrap();
+        assert_eq!(sheet.rows[0].cells, ["李明", "城关小学"]);
+        let page = parse(
+            "导出.xls",
+            b"<html><table><tr><td>1</td></tr></table></html>",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            page.contains("web page") && page.contains("另存为"),
+            "{page}"
+        );
+        let junk = parse("学生.xlsx", &[0x00, 0x9F, 0xFF, 0xFE, 0x81, 0x00, 0xFF])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            junk.contains("not a workbook") && junk.contains("Excel 工作簿"),
+            "{junk}"
+        );
+        assert!(!junk.contains("EOCD"), "{junk}");
+        let broken = parse("学生.xlsx", b"PK\x03\x04 not really a zip")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            broken.contains("damaged") && !broken.contains("Zip"),
+            "{broken}"
+        );
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("姓名\t学校".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let named = parse("学生.txt", &utf16).unwrap_err().to_string();
+        assert!(named.contains("UTF-16"), "{named}");
     }
 
     #[test]
