@@ -442,7 +442,41 @@ fn a_week_is_named_by_a_day_in_it_or_as_this_and_next(db: &TestDb) {
     );
 }
 
+fn plans_are_listed_by_school_and_teacher(db: &TestDb) {
+    district(db);
+    let all = db.json(&["--as-of", "2026-11-30", "plan", "list", "--format", "json"]);
+    let plans = all.as_array().unwrap();
+    assert!(plans.len() >= 2, "{all}");
+    let teacher = plans[0]["teacher_id"].as_str().unwrap().to_string();
+    let theirs = db.json(&[
+        "--as-of",
+        "2026-11-30",
+        "plan",
+        "list",
+        "--teacher",
+        &teacher,
+        "--format",
+        "json",
+    ]);
+    let theirs = theirs.as_array().unwrap();
+    assert!(
+        !theirs.is_empty() && theirs.len() < plans.len(),
+        "{theirs:?}"
+    );
+    assert!(
+        theirs
+            .iter()
+            .all(|p| p["teacher_id"] == teacher.as_str() && p["target"].as_u64() > Some(0))
+    );
+    let table = db.ok(&["--as-of", "2026-11-30", "plan", "list"]);
+    assert!(
+        table.contains("plan_id") && table.contains(&teacher),
+        "{table}"
+    );
+}
+
 on_both_databases!(
+    plans_are_listed_by_school_and_teacher,
     a_week_is_named_by_a_day_in_it_or_as_this_and_next,
     the_scheduler_runs_each_job_once_and_catches_up_once,
     plans_starting_or_ending_inside_the_week_get_only_their_days,

@@ -29,6 +29,20 @@ pub enum PlanCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// This school year's plans: each child's teacher, periods given against the
+    /// target, and pace.
+    #[command(
+        after_help = "Examples:\n  songjiao plan list\n  songjiao plan list --school 城关小学 --teacher T01 --format csv > plans.csv"
+    )]
+    List {
+        #[arg(long)]
+        school: Option<String>,
+        /// The plans of this teacher (responsible).
+        #[arg(long)]
+        teacher: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Every revision of a student's plans, oldest first.
     #[command(after_help = "Example:\n  songjiao plan history S0001 --format csv")]
     History {
@@ -159,6 +173,34 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
             })?;
             print_record(&view, format, &mut out)?;
         }
+        PlanCommand::List {
+            school,
+            teacher,
+            format,
+        } => {
+            let rows: Vec<PlanLine> = service::students::visible_progress(
+                &store,
+                &context.settings,
+                &context.actor,
+                context.now,
+            )
+            .await?
+            .into_iter()
+            .filter(|r| school.as_ref().is_none_or(|s| &r.school == s))
+            .filter(|r| teacher.as_ref().is_none_or(|t| &r.teacher_id == t))
+            .map(|r| PlanLine {
+                plan_id: r.plan_id,
+                student_id: r.student_id,
+                name: r.name,
+                school: r.school,
+                teacher_id: r.teacher_id,
+                delivered: r.delivered,
+                target: r.target,
+                status: r.status.as_str(),
+            })
+            .collect();
+            print_rows(&rows, format, &mut out)?;
+        }
         PlanCommand::History { student_id, format } => {
             let rows: Vec<RevisionRow> = service::plans::history(&store, &student_id)
                 .await
@@ -274,4 +316,17 @@ fn set_error(error: ServiceError, student: &str, year: SchoolYear) -> anyhow::Er
         }
         other => other.into(),
     }
+}
+
+/// One plan as `plan list` shows it.
+#[derive(Debug, serde::Serialize)]
+struct PlanLine {
+    plan_id: i64,
+    student_id: String,
+    name: String,
+    school: String,
+    teacher_id: String,
+    delivered: u32,
+    target: u32,
+    status: &'static str,
 }
