@@ -94,6 +94,17 @@ async fn measure(database: &str, url: Option<&str>) -> anyhow::Result<()> {
 
     // The district's progress: 10,000 plans, the first page of 500 and the schools' totals.
     let center = &tokens_made[0];
+    // The first request after a start reads the calendar and warms the database's
+    // cache: timed apart, the rest as a user returning to the page meets it.
+    let started = Instant::now();
+    let first = client
+        .get(format!("{base}/api/v1/progress?limit=500"))
+        .bearer_auth(center)
+        .send()
+        .await?;
+    anyhow::ensure!(first.status() == 200, "progress: {}", first.status());
+    first.bytes().await?;
+    let cold = started.elapsed();
     let mut times = Vec::new();
     let mut plans = 0;
     for _ in 0..20 {
@@ -118,7 +129,8 @@ async fn measure(database: &str, url: Option<&str>) -> anyhow::Result<()> {
     }
     times.sort();
     println!(
-        "{database}: GET /api/v1/progress for {plans} plans, 20 requests: median {:.0} ms, p95 {:.0} ms (target under 500 ms)",
+        "{database}: GET /api/v1/progress for {plans} plans: the first {:.0} ms, then 20 requests: median {:.0} ms, p95 {:.0} ms (target under 500 ms)",
+        ms(cold),
         ms(common::percentile(&times, 0.5)),
         ms(common::percentile(&times, 0.95))
     );

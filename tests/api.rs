@@ -800,6 +800,12 @@ fn absences_leave_the_outbox_and_the_calendar_through_the_api(db: &TestDb) {
         let pause = json!({ "from": "2026-12-07", "to": "2026-12-18", "reason": "住院" });
         assert_eq!(status(post("/api/v1/students/S001/pauses", &t01, pause.clone()).await.unwrap()), 403);
         assert_eq!(status(post("/api/v1/students/S001/pauses", &chengguan, pause).await.unwrap()), 204);
+        // A second pause over the same days is refused, naming the first.
+        let overlapping = post("/api/v1/students/S001/pauses", &chengguan, json!({ "from": "2026-12-14", "to": "2026-12-21" })).await.unwrap();
+        assert_eq!(overlapping.status(), 422);
+        let problem: Value = overlapping.json().await.unwrap();
+        assert!(problem["errors"][0]["reason"].as_str().unwrap().contains("2026-12-07 to 2026-12-18"), "{problem}");
+        assert_eq!(rows(db, "SELECT CAST(COUNT(*) AS TEXT) FROM student_pauses"), ["1"]);
         let id = rows(db, "SELECT CAST(id AS TEXT) FROM student_pauses WHERE student_id = 'S001'")[0].clone();
         assert_eq!(status(post(&format!("/api/v1/students/S001/pauses/{id}/pause"), &chengguan, json!({})).await.unwrap()), 404);
         assert_eq!(status(post(&format!("/api/v1/students/S001/pauses/{id}/remove"), &chengguan, json!({})).await.unwrap()), 204);

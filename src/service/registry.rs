@@ -441,6 +441,32 @@ pub async fn add_absence(
             AbsenceKind::StudentPause => not_found("student", id),
         });
     }
+    // Two pauses (or leaves) over the same days would each have to be ended to
+    // end the absence: refused, naming the one in the way.
+    let existing = match absence.kind {
+        AbsenceKind::TeacherLeave => people::teacher_leaves(&mut tx, Some(id)).await?,
+        AbsenceKind::StudentPause => people::student_pauses(&mut tx, Some(id)).await?,
+    };
+    if let Some(other) = existing
+        .iter()
+        .find(|a| a.start_date <= absence.to && absence.from <= a.end_date)
+    {
+        return Err(ServiceError::invalid(
+            "from",
+            format!(
+                "{} to {} overlaps the one from {} to {}{}: change that one, or end or remove it first",
+                absence.from,
+                absence.to,
+                other.start_date,
+                other.end_date,
+                if other.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", other.reason)
+                }
+            ),
+        ));
+    }
     people::add_absence(
         &mut tx,
         absence.kind,
