@@ -18,11 +18,7 @@ fn every_role_reads_and_changes_only_what_it_may(db: &TestDb) {
     let settings = settings_for(db);
     let monday = week_visit(db, "S001", "2026-11-30");
     let (s001_plan, s003_plan) = (plan_of(db, "S001"), plan_of(db, "S003"));
-    let s003_alert = rows(
-        db,
-        "SELECT CAST(a.id AS TEXT) FROM alerts a JOIN plans p ON p.id = a.plan_id WHERE p.student_id = 'S003'",
-    )[0]
-    .clone();
+    let s003_alert = alert_of(db, "S003");
     runtime().block_on(async {
         let server = Server::start(&settings).await;
         let api = Api { server: &server };

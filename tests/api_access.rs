@@ -103,11 +103,7 @@ fn every_operation_answers_each_role_as_its_table_says(db: &TestDb) {
     let wednesday = week_visit(db, "S001", "2026-12-02");
     let s002_thursday = week_visit(db, "S002", "2026-12-03");
     let (s001_plan, s003_plan) = (plan_of(db, "S001"), plan_of(db, "S003"));
-    let s003_alert = rows(
-        db,
-        "SELECT CAST(a.id AS TEXT) FROM alerts a JOIN plans p ON p.id = a.plan_id WHERE p.student_id = 'S003'",
-    )[0]
-    .clone();
+    let s003_alert = alert_of(db, "S003");
     runtime().block_on(async {
         let server = Server::start(&settings).await;
         let tokens = CALLERS
@@ -172,13 +168,14 @@ fn every_operation_answers_each_role_as_its_table_says(db: &TestDb) {
         let revision = json!({ "goals": ["认识数字", "能写自己的名字"], "reason": "期中评估" });
         t.row(M::PUT, "/api/v1/plans/{plan_id}", &[("plan_id", &s001_plan)], Json(revision), [404, 403, 200, 200, 200]).await;
 
-        // Pauses and leave, added and ended by coordinators.
+        // Pauses and leave, added and ended by coordinators; the same days again
+        // overlap the first (422).
         let pause = json!({ "from": "2027-03-01", "to": "2027-03-05", "reason": "住院" });
-        t.row(M::POST, "/api/v1/students/{student_id}/pauses", &s001, Json(pause), [403, 403, 204, 204, 204]).await;
+        t.row(M::POST, "/api/v1/students/{student_id}/pauses", &s001, Json(pause), [403, 403, 204, 422, 422]).await;
         let pause_id = rows(db, "SELECT CAST(MAX(id) AS TEXT) FROM student_pauses")[0].clone();
         t.row(M::POST, "/api/v1/students/{student_id}/pauses/{pause_id}/{action}", &[("student_id", "S001"), ("pause_id", &pause_id), ("action", "remove")], Empty, [403, 403, 204, 404, 404]).await;
         let leave = json!({ "from": "2027-03-08", "to": "2027-03-09", "reason": "培训" });
-        t.row(M::POST, "/api/v1/teachers/{teacher_id}/leave", &[("teacher_id", "T01")], Json(leave), [403, 403, 204, 204, 204]).await;
+        t.row(M::POST, "/api/v1/teachers/{teacher_id}/leave", &[("teacher_id", "T01")], Json(leave), [403, 403, 204, 422, 422]).await;
         let leave_id = rows(db, "SELECT CAST(MAX(id) AS TEXT) FROM teacher_leaves")[0].clone();
         t.row(M::POST, "/api/v1/teachers/{teacher_id}/leave/{leave_id}/{action}", &[("teacher_id", "T01"), ("leave_id", &leave_id), ("action", "remove")], Empty, [403, 403, 204, 404, 404]).await;
         // A teacher asks for leave; their school's coordinators decide.

@@ -91,6 +91,18 @@ pub fn concrete(path: &str, plan: &str, visit: &str) -> String {
         .replace("{file_id}", "1")
 }
 
+/// The id of a child's alert (check-pace has run).
+pub fn alert_of(db: &TestDb, student: &str) -> String {
+    rows(
+        db,
+        &format!(
+            "SELECT CAST(a.id AS TEXT) FROM alerts a JOIN plans p ON p.id = a.plan_id
+             WHERE p.student_id = '{student}'"
+        ),
+    )[0]
+    .clone()
+}
+
 pub fn plan_of(db: &TestDb, student: &str) -> String {
     rows(
         db,
