@@ -590,14 +590,7 @@ fn the_document_and_the_routes_agree(db: &TestDb) {
         let server = Server::start(&settings).await;
         let api = Api { server: &server };
         let center = token(db, "center@example.org");
-        let document: Value = client()
-            .get(format!("{}/api/v1/openapi.json", server.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let document: Value = openapi(&server).await;
         assert!(
             document["openapi"].as_str().unwrap().starts_with("3.1"),
             "{}",
@@ -885,14 +878,7 @@ fn every_route_refuses_a_missing_revoked_or_expired_token(db: &TestDb) {
             "valid today"
         );
         server.advance(chrono::Duration::days(2));
-        let document: Value = client()
-            .get(format!("{}/api/v1/openapi.json", server.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let document: Value = openapi(&server).await;
         let audit_rows = || rows(db, "SELECT CAST(COUNT(*) AS TEXT) FROM audit_log")[0].clone();
         let before = audit_rows();
         let mut checked = 0;

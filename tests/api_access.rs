@@ -222,14 +222,7 @@ fn every_operation_answers_each_role_as_its_table_says(db: &TestDb) {
         t.row(M::PUT, "/api/v1/accounts/{email}/state", &t03, Json(json!({ "disabled": true })), [403, 403, 403, 403, 204]).await;
 
         // Every documented operation has its row.
-        let document: Value = client()
-            .get(format!("{}/api/v1/openapi.json", server.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let document: Value = openapi(&server).await;
         let documented: BTreeSet<(String, String)> = document["paths"]
             .as_object()
             .unwrap()

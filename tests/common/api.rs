@@ -12,6 +12,18 @@ pub fn rows(db: &TestDb, query: &str) -> Vec<String> {
     std::thread::scope(|s| s.spawn(|| db.sql_rows(query)).join().unwrap())
 }
 
+/// The server's OpenAPI document.
+pub async fn openapi(server: &Server) -> Value {
+    client()
+        .get(format!("{}/api/v1/openapi.json", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Runs a statement, from a thread of its own.
 pub fn execute(db: &TestDb, statement: &str) -> u64 {
     std::thread::scope(|s| s.spawn(|| db.sql(statement)).join().unwrap())
