@@ -476,24 +476,66 @@ fn students_and_teachers_are_added_one_by_one(db: &TestDb) {
     assert!(error.contains("no teacher T09"), "{error}");
 
     let teacher = db.json(&["teacher", "show", "T01", "--format", "json"]);
-    assert_eq!(
-        teacher["leave"],
-        serde_json::json!(["2026-12-07..2026-12-11 (培训)"])
-    );
-    let student = db.json(&[
-        "student",
-        "show",
-        "S001",
-        "--format",
-        "json",
+    let leave = teacher["leave"][0].as_str().unwrap().to_string();
+    assert!(leave.ends_with(" 2026-12-07..2026-12-11 (培训)"), "{leave}");
+    let show_student = || {
+        db.json(&[
+            "student",
+            "show",
+            "S001",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-11-30",
+        ])
+    };
+    let student = show_student();
+    let pause = student["pauses"][0].as_str().unwrap().to_string();
+    assert!(pause.ends_with(" 2026-12-01..2026-12-20 (住院)"), "{pause}");
+    assert!(student["plan"].as_str().unwrap().contains("teacher T01"));
+
+    // The child is back early: the pause ends today; a leave entered by mistake goes.
+    let number = |shown: &str| shown[1..shown.find(' ').unwrap()].to_string();
+    let (pause_id, leave_id) = (number(&pause), number(&leave));
+    let error = db.fails(&[
         "--as-of",
         "2026-11-30",
+        "student",
+        "end-pause",
+        "S001",
+        &pause_id,
     ]);
-    assert_eq!(
-        student["pauses"],
-        serde_json::json!(["2026-12-01..2026-12-20 (住院)"])
+    assert!(
+        error.contains("no pause #") && error.contains("running today"),
+        "{error}"
     );
-    assert!(student["plan"].as_str().unwrap().contains("teacher T01"));
+    let ended = db.ok(&[
+        "--as-of",
+        "2026-12-04",
+        "student",
+        "end-pause",
+        "S001",
+        &pause_id,
+    ]);
+    assert!(ended.contains("ends today, 2026-12-04"), "{ended}");
+    assert!(
+        show_student()["pauses"][0]
+            .as_str()
+            .unwrap()
+            .ends_with(" 2026-12-01..2026-12-04 (住院)")
+    );
+    db.ok(&["teacher", "leave", "remove", "T01", &leave_id]);
+    let teacher = db.json(&["teacher", "show", "T01", "--format", "json"]);
+    assert_eq!(teacher["leave"], serde_json::json!([]));
+    let error = db.fails(&["teacher", "leave", "remove", "T01", &leave_id]);
+    assert!(
+        error.contains(&format!("T01 has no leave #{leave_id}")),
+        "{error}"
+    );
+    assert_eq!(
+        db.sql("UPDATE audit_log SET actor = actor WHERE action IN ('end', 'remove')"),
+        2
+    );
 }
 
 /// Made on Sunday 29 November without a start date: the plan starts on Monday and

@@ -210,6 +210,36 @@ fn importing_visits_is_all_or_nothing(db: &TestDb) {
         (extra["periods"].clone(), extra["mode"].clone()),
         (2.into(), "remote".into())
     );
+
+    // The same sheet again changes nothing and leaves no trace; one row changed
+    // is the one update.
+    let audit_rows = || db.sql("UPDATE audit_log SET actor = actor WHERE entity = 'visit'");
+    let before = audit_rows();
+    let import =
+        |as_of: &str| db.ok(&["--as-of", as_of, "import", path(&file), "--kind", "visits"]);
+    let again = import("2026-12-06");
+    assert!(again.contains("0 new, 0 updated, 3 unchanged"), "{again}");
+    assert_eq!(audit_rows(), before);
+    // A month later the records are locked; the same sheet is still no change.
+    let locked = import("2027-01-20");
+    assert!(locked.contains("3 unchanged"), "{locked}");
+    let changed = format!(
+        "学生编号,日期,时段,结果,课时,原因,方式,备注\n\
+         S001,{day1},AM,partial,2,,,\n\
+         S003,{day3},AM,missed,,生病,,发烧\n"
+    );
+    let file = db.file("visits.csv", changed);
+    let output = db.ok(&[
+        "--as-of",
+        "2026-12-06",
+        "import",
+        path(&file),
+        "--kind",
+        "visits",
+    ]);
+    assert!(output.contains("0 new, 1 updated, 1 unchanged"), "{output}");
+    assert_eq!(audit_rows(), before + 1);
+    assert_eq!(visits_of(db, "S001")[0]["periods"], 2);
 }
 
 fn progress_ledger_and_exports(db: &TestDb) {

@@ -75,6 +75,20 @@ pub enum LeaveCommand {
     /// Decline a teacher's leave request; the teacher is told.
     #[command(after_help = "Example:\n  songjiao teacher leave decline 12")]
     Decline { id: i64 },
+    /// End a running leave today (the teacher is back early): from tomorrow they
+    /// can be planned again.
+    #[command(after_help = "Example:\n  songjiao teacher leave end T01 12")]
+    End(AbsenceId),
+    /// Remove a leave entered by mistake (the audit log keeps what it was).
+    #[command(after_help = "Example:\n  songjiao teacher leave remove T01 12")]
+    Remove(AbsenceId),
+}
+
+/// One pause or leave: whose, and its number (`student show`, `teacher show`).
+#[derive(Debug, Args)]
+pub struct AbsenceId {
+    pub person_id: String,
+    pub id: i64,
 }
 
 /// A leave request as `teacher leave list` shows it.
@@ -219,6 +233,13 @@ pub enum StudentCommand {
         after_help = "Example:\n  songjiao student pause S0001 --from 2026-12-01 --to 2026-12-20 --reason 住院"
     )]
     Pause(AbsenceArgs),
+    /// End a running pause today (the child is back early): from tomorrow visits
+    /// can be planned again.
+    #[command(after_help = "Example:\n  songjiao student end-pause S0001 3")]
+    EndPause(AbsenceId),
+    /// Remove a pause entered by mistake (the audit log keeps what it was).
+    #[command(after_help = "Example:\n  songjiao student remove-pause S0001 3")]
+    RemovePause(AbsenceId),
 }
 
 #[derive(Debug, Args)]
@@ -316,6 +337,54 @@ async fn decide_leave(
     Ok(())
 }
 
+async fn end_or_remove(
+    context: &Context,
+    store: &Store,
+    kind: AbsenceKind,
+    which: AbsenceId,
+    remove: bool,
+) -> anyhow::Result<()> {
+    let absence = registry::AbsenceRef {
+        kind,
+        person: &which.person_id,
+        id: which.id,
+    };
+    let (what, shown_by) = match kind {
+        AbsenceKind::TeacherLeave => ("leave", "teacher show"),
+        AbsenceKind::StudentPause => ("pause", "student show"),
+    };
+    let done = registry::end_or_remove_absence(
+        store,
+        &context.settings,
+        &context.actor,
+        context.now,
+        absence,
+        remove,
+    )
+    .await;
+    match done {
+        Ok(()) if remove => println!(
+            "The {what} #{} of {} is removed.",
+            which.id, which.person_id
+        ),
+        Ok(()) => println!(
+            "The {what} #{} of {} ends today, {}.",
+            which.id,
+            which.person_id,
+            context.today()
+        ),
+        Err(ServiceError::NotFound { .. }) => anyhow::bail!(
+            "{} has no {what} #{}{}: see `songjiao {shown_by} {}`",
+            which.person_id,
+            which.id,
+            if remove { "" } else { " running today" },
+            which.person_id
+        ),
+        Err(other) => return Err(worded(other, what)),
+    }
+    Ok(())
+}
+
 fn worded_absence(error: ServiceError, absence: &NewAbsence) -> anyhow::Error {
     match error {
         ServiceError::Invalid(_) => {
@@ -337,9 +406,9 @@ fn ranges(absences: &[Absence]) -> Vec<String> {
         .iter()
         .map(|a| {
             if a.reason.is_empty() {
-                format!("{}..{}", a.start_date, a.end_date)
+                format!("#{} {}..{}", a.id, a.start_date, a.end_date)
             } else {
-                format!("{}..{} ({})", a.start_date, a.end_date, a.reason)
+                format!("#{} {}..{} ({})", a.id, a.start_date, a.end_date, a.reason)
             }
         })
         .collect()
@@ -442,6 +511,12 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
         }
         TeacherCommand::Leave(LeaveCommand::Decline { id }) => {
             decide_leave(context, &store, id, false).await?;
+        }
+        TeacherCommand::Leave(LeaveCommand::End(which)) => {
+            end_or_remove(context, &store, AbsenceKind::TeacherLeave, which, false).await?;
+        }
+        TeacherCommand::Leave(LeaveCommand::Remove(which)) => {
+            end_or_remove(context, &store, AbsenceKind::TeacherLeave, which, true).await?;
         }
         TeacherCommand::Leave(LeaveCommand::Add(args)) => {
             let leave = absence(AbsenceKind::TeacherLeave, args);
@@ -553,6 +628,12 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
                 plan,
             };
             print_record(&shown, format, &mut out)?;
+        }
+        StudentCommand::EndPause(which) => {
+            end_or_remove(context, &store, AbsenceKind::StudentPause, which, false).await?;
+        }
+        StudentCommand::RemovePause(which) => {
+            end_or_remove(context, &store, AbsenceKind::StudentPause, which, true).await?;
         }
         StudentCommand::Pause(args) => {
             let pause = absence(AbsenceKind::StudentPause, args);

@@ -1,10 +1,10 @@
 //! Loading the spreadsheets districts keep: all or nothing, every problem named
 //! by line and column. One bad row imports no row.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Actor, Problem, ServiceError};
@@ -345,24 +345,30 @@ async fn write_sheet(
         }
         Kind::Visits => record_visits(tx, &visit_inputs, settings, &mut report).await?,
         Kind::Supervisors => {
-            let known: std::collections::HashSet<String> = crate::store::alerts::supervisors(tx)
-                .await?
-                .into_iter()
-                .map(|s| s.email.to_lowercase())
-                .collect();
+            let known: HashMap<String, crate::store::alerts::Supervisor> =
+                crate::store::alerts::supervisors(tx)
+                    .await?
+                    .into_iter()
+                    .map(|s| (s.email.to_lowercase(), s))
+                    .collect();
             for input in &supervisor_inputs {
-                crate::store::alerts::save_supervisor(
-                    tx,
-                    &input.name,
-                    &input.email,
-                    input.school.as_deref(),
-                )
-                .await?;
-                report.count(if known.contains(&input.email.to_lowercase()) {
-                    Change::Updated
-                } else {
-                    Change::Created
-                });
+                let change = match known.get(&input.email.to_lowercase()) {
+                    Some(old) if old.name == input.name && old.school == input.school => {
+                        Change::Unchanged
+                    }
+                    Some(_) => Change::Updated,
+                    None => Change::Created,
+                };
+                if change != Change::Unchanged {
+                    crate::store::alerts::save_supervisor(
+                        tx,
+                        &input.name,
+                        &input.email,
+                        input.school.as_deref(),
+                    )
+                    .await?;
+                }
+                report.count(change);
             }
         }
     }
@@ -371,6 +377,8 @@ async fn write_sheet(
 
 /// Records each row on its planned visit (the student's visit that day), or on a
 /// visit added as unplanned; every rule of `visit record` applies to every row.
+/// The plans and each day's planned visits are read once, and the records written
+/// together: a week of a district's visits is one import of a second or two.
 async fn record_visits(
     tx: &mut Tx,
     inputs: &[records::VisitInput],
@@ -379,7 +387,28 @@ async fn record_visits(
 ) -> Result<(), ServiceError> {
     let record_rules = super::visits::RecordRules::new(settings, tx.now)?;
     let today = record_rules.now.date();
+    let years: BTreeSet<SchoolYear> = inputs
+        .iter()
+        .map(|i| SchoolYear::containing(i.day))
+        .collect();
+    let mut active = HashMap::new();
+    for year in years {
+        for plan in plans::active_plans(tx, Some(year), None).await? {
+            active.insert((plan.student_id.clone(), year), plan);
+        }
+    }
+    let days: BTreeSet<NaiveDate> = inputs.iter().map(|i| i.day).collect();
+    let mut planned = HashMap::new();
+    let mut busy = HashSet::new();
+    for day in days {
+        for visit in visits::planned_visits_on(tx, day).await? {
+            busy.insert((visit.teacher_id.clone(), day, visit.slot.clone()));
+            planned.insert((visit.plan_id, day), visit);
+        }
+    }
+
     let mut errors = Vec::new();
+    let mut writes = Vec::new();
     for input in inputs {
         let mut error = |column: &str, reason: String| {
             errors.push(CellError {
@@ -389,18 +418,15 @@ async fn record_visits(
             })
         };
         let year = SchoolYear::containing(input.day);
-        let Some(plan) = plans::active_plan(tx, &input.student_id, year).await? else {
+        let Some(plan) = active.get(&(input.student_id.clone(), year)) else {
             error(
                 "student_id",
                 format!("{} has no active plan for {year}", input.student_id),
             );
             continue;
         };
-        let visit = match visits::planned_visit_on(tx, plan.plan_id, input.day).await? {
-            Some(visit) => {
-                report.updated += 1;
-                visit
-            }
+        let (visit, added) = match planned.get(&(plan.plan_id, input.day)) {
+            Some(visit) => (visit.clone(), false),
             None if input.day > today => {
                 error(
                     "date",
@@ -410,7 +436,7 @@ async fn record_visits(
             }
             None => {
                 let teacher = &plan.terms.teacher_id;
-                if visits::teacher_busy(tx, teacher, input.day, &input.slot, None).await? {
+                if !busy.insert((teacher.clone(), input.day, input.slot.clone())) {
                     error(
                         "slot",
                         format!(
@@ -423,12 +449,13 @@ async fn record_visits(
                 let id = visits::add_unplanned(tx, plan.plan_id, teacher, input.day, &input.slot)
                     .await?;
                 report.created += 1;
-                visits::visit_for_record(tx, id)
-                    .await?
-                    .ok_or_else(|| ServiceError::NotFound {
+                let visit = visits::visit_for_record(tx, id).await?.ok_or_else(|| {
+                    ServiceError::NotFound {
                         what: "visit",
                         id: id.to_string(),
-                    })?
+                    }
+                })?;
+                (visit, true)
             }
         };
         let record = RecordInput {
@@ -441,8 +468,14 @@ async fn record_visits(
                 ..Default::default()
             },
         };
-        match super::visits::record_in(tx, &visit, record, &record_rules).await {
-            Ok(()) => {}
+        match super::visits::checked_write(&visit, record, &record_rules) {
+            Ok(write) if write.repeats(&visit) => report.unchanged += 1,
+            Ok(write) => {
+                if !added {
+                    report.updated += 1;
+                }
+                writes.push((visit, write));
+            }
             Err(ServiceError::Invalid(problems)) => {
                 for problem in problems {
                     let column = if problem.field == "visit" {
@@ -460,11 +493,11 @@ async fn record_visits(
             Err(other) => return Err(other),
         }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(invalid(errors))
+    if !errors.is_empty() {
+        return Err(invalid(errors));
     }
+    visits::record_many(tx, &writes).await?;
+    Ok(())
 }
 
 /// A plan must name a registered student and registered teachers.

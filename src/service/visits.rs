@@ -153,6 +153,35 @@ pub async fn record_in(
     input: RecordInput,
     record_rules: &RecordRules,
 ) -> Result<(), ServiceError> {
+    if !input.details.goal_notes.is_empty() {
+        let goals = visits::active_goals(tx, visit.plan_id).await?;
+        for note in &input.details.goal_notes {
+            if !goals.iter().any(|(id, _)| *id == note.goal_id) {
+                let ids: Vec<String> = goals.iter().map(|(id, _)| id.to_string()).collect();
+                return Err(ServiceError::invalid(
+                    "goal",
+                    format!(
+                        "goal {} is not a goal of {}'s plan (its goals: {})",
+                        note.goal_id,
+                        visit.student_id,
+                        ids.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    let write = checked_write(visit, input, record_rules)?;
+    visits::record(tx, visit, &write).await?;
+    Ok(())
+}
+
+/// The write a record makes, checked by every rule that needs no database. Writing
+/// again exactly what is stored needs no reason, even on a locked record.
+pub(crate) fn checked_write(
+    visit: &VisitForRecord,
+    input: RecordInput,
+    record_rules: &RecordRules,
+) -> Result<RecordWrite, ServiceError> {
     if visit.status != VisitStatus::Planned {
         return Err(ServiceError::invalid(
             "visit",
@@ -163,6 +192,7 @@ pub async fn record_in(
         ));
     }
     let needs_code = matches!(input.outcome, Outcome::Missed | Outcome::Cancelled);
+    let reason_given = input.reason.is_some();
     let code = match (&input.reason, needs_code) {
         (Some(text), true) => Some(
             text.parse::<MissReason>()
@@ -185,30 +215,6 @@ pub async fn record_in(
         rules::check_times(Some(start), Some(end))
             .map_err(|(field, reason)| ServiceError::invalid(field, reason))?;
     }
-    if record_rules.is_locked(visit) && input.reason.is_none() {
-        let days = record_rules.lock_after_days;
-        return Err(ServiceError::Locked {
-            what: format!("the record of {}", visit.day),
-            reason: format!("older than {days} days, a change needs a reason"),
-        });
-    }
-    if !input.details.goal_notes.is_empty() {
-        let goals = visits::active_goals(tx, visit.plan_id).await?;
-        for note in &input.details.goal_notes {
-            if !goals.iter().any(|(id, _)| *id == note.goal_id) {
-                let ids: Vec<String> = goals.iter().map(|(id, _)| id.to_string()).collect();
-                return Err(ServiceError::invalid(
-                    "goal",
-                    format!(
-                        "goal {} is not a goal of {}'s plan (its goals: {})",
-                        note.goal_id,
-                        visit.student_id,
-                        ids.join(", ")
-                    ),
-                ));
-            }
-        }
-    }
     let write = RecordWrite {
         outcome: checked.outcome,
         periods: checked.periods,
@@ -217,6 +223,12 @@ pub async fn record_in(
         details: input.details,
         change_reason: if needs_code { None } else { input.reason },
     };
-    visits::record(tx, visit, &write).await?;
-    Ok(())
+    if record_rules.is_locked(visit) && !reason_given && !write.repeats(visit) {
+        let days = record_rules.lock_after_days;
+        return Err(ServiceError::Locked {
+            what: format!("the record of {}", visit.day),
+            reason: format!("older than {days} days, a change needs a reason"),
+        });
+    }
+    Ok(write)
 }

@@ -288,6 +288,21 @@ impl Tx {
         Ok(())
     }
 
+    /// Updates many rows in as few statements: `head` opens a common table
+    /// expression, e.g. `WITH v (id, a) AS (`, whose rows are `rows`; `tail` closes
+    /// it and updates from it, e.g. `) UPDATE t SET a = v.a FROM v WHERE t.id = v.id`.
+    /// (SQLite takes `UPDATE … FROM` since 3.33; PostgreSQL types each column by
+    /// the bound values, so nothing needs a cast.)
+    pub async fn update_many(
+        &mut self,
+        head: &'static str,
+        width: usize,
+        rows: Vec<Vec<Arg>>,
+        tail: &'static str,
+    ) -> StoreResult<()> {
+        self.insert_many(head, width, rows, tail).await
+    }
+
     /// [`Tx::insert_many`] with a `RETURNING …` clause; returns every returned row.
     pub async fn insert_many_returning<T: Row>(
         &mut self,

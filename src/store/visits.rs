@@ -222,6 +222,17 @@ pub async fn planned_visit_on(
     .await
 }
 
+/// Every planned visit on a day (an import of records looks each row up here).
+pub async fn planned_visits_on(tx: &mut Tx, day: NaiveDate) -> StoreResult<Vec<VisitForRecord>> {
+    tx.fetch_all(
+        sqlx::AssertSqlSafe(format!(
+            "{VISIT_FOR_RECORD} WHERE v.day = $1 AND v.status = 'planned'"
+        )),
+        args![day],
+    )
+    .await
+}
+
 /// What a record writes.
 #[derive(Debug, Clone)]
 pub struct RecordWrite {
@@ -232,6 +243,80 @@ pub struct RecordWrite {
     pub details: RecordDetails,
     /// Why a locked record was changed.
     pub change_reason: Option<String>,
+}
+
+impl RecordWrite {
+    /// True when writing this would change nothing the visit holds: an import of
+    /// the same sheet again is "unchanged" and leaves no audit row.
+    pub fn repeats(&self, visit: &VisitForRecord) -> bool {
+        let details = &self.details;
+        visit.outcome == Some(self.outcome)
+            && visit.periods == Some(i64::from(self.periods))
+            && visit.reason == self.reason
+            && visit.mode == self.mode
+            && details
+                .note
+                .as_ref()
+                .is_none_or(|n| visit.note.as_ref() == Some(n))
+            && details.goal_notes.is_empty()
+            && details.guardian_confirmed_by.is_none()
+            && details.times.is_none()
+            && details.family_practice.is_none()
+            && details.location.is_none()
+    }
+}
+
+/// Writes the records of an import: the outcome, periods, reason, mode and note of
+/// each visit in a few statements, each with its audit row.
+pub async fn record_many(tx: &mut Tx, writes: &[(VisitForRecord, RecordWrite)]) -> StoreResult<()> {
+    let (now, actor) = (tx.now, tx.actor.0.clone());
+    let rows = writes
+        .iter()
+        .map(|(visit, write)| {
+            args![
+                visit.visit_id,
+                write.outcome.code(),
+                i64::from(write.periods),
+                write.reason.map(|r| r.code()),
+                write.mode.code(),
+                write.details.note.clone(),
+                actor.clone(),
+                now,
+            ]
+        })
+        .collect();
+    tx.update_many(
+        "WITH v (id, outcome, periods, reason, mode, note, actor, at) AS (",
+        8,
+        rows,
+        ") UPDATE visits SET outcome = v.outcome, periods = v.periods, reason = v.reason,
+               mode = v.mode, note = COALESCE(v.note, visits.note),
+               recorded_by = v.actor, recorded_at = v.at, updated_at = v.at,
+               record_version = visits.record_version + 1
+           FROM v WHERE visits.id = v.id",
+    )
+    .await?;
+    let entries = writes
+        .iter()
+        .map(|(visit, write)| audit::Entry {
+            action: "record",
+            entity: "visit",
+            entity_id: visit.visit_id.to_string(),
+            detail: serde_json::json!({
+                "old": {
+                    "outcome": visit.outcome, "periods": visit.periods, "reason": visit.reason,
+                    "mode": visit.mode, "note": visit.note,
+                },
+                "new": {
+                    "outcome": write.outcome.code(), "periods": write.periods,
+                    "reason": write.reason.map(|r| r.code()), "mode": write.mode.code(),
+                    "note": write.details.note,
+                },
+                "change_reason": write.change_reason,
+            }),
+        })
+        .collect();
+    audit::record_many(tx, entries).await
 }
 
 /// Writes a record over `visit`, raising its record version, with an audit row
