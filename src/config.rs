@@ -36,6 +36,8 @@ pub struct Settings {
     pub jobs: JobSettings,
     pub web: WebSettings,
     pub security: SecuritySettings,
+    pub backup: BackupSettings,
+    pub privacy: PrivacySettings,
     /// The slot table and the school calendars, built once per process (and shared
     /// by clones): a district's whole day of jobs reads them thousands of times.
     #[serde(skip)]
@@ -182,6 +184,22 @@ pub struct SmtpSettings {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+pub struct BackupSettings {
+    /// Where the nightly `backup` job writes its copies.
+    pub dir: PathBuf,
+    /// How many of the job's copies are kept (the oldest go first).
+    pub keep: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySettings {
+    /// A child who left this many years ago has their personal details anonymised.
+    pub retention_years: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct AlertSettings {
     pub repeat_interval_days: u32,
 }
@@ -195,6 +213,8 @@ pub struct JobSettings {
     pub remind_unrecorded: String,
     pub drain_outbox: String,
     pub prune_access_log: String,
+    pub backup: String,
+    pub retention: String,
     pub catch_up_hours: u32,
     pub grace_seconds: u64,
 }
@@ -406,6 +426,18 @@ impl Settings {
             return Err((
                 "web.api_requests_per_minute",
                 "must be at least 1 (a token that may make no request is revoked instead)".into(),
+            ));
+        }
+        if self.backup.keep == 0 {
+            return Err((
+                "backup.keep",
+                "must be at least 1 (to stop the nightly backup, set jobs.backup = \"\")".into(),
+            ));
+        }
+        if self.privacy.retention_years == 0 {
+            return Err((
+                "privacy.retention_years",
+                "must be at least 1 (to stop anonymising, set jobs.retention = \"\")".into(),
             ));
         }
         if security.access_log_days < 180 {

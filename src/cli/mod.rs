@@ -1,6 +1,7 @@
 //! The command line: parse, load the settings, call one command.
 
 mod alerts;
+mod backup;
 mod calendar;
 mod demo;
 mod import;
@@ -63,6 +64,18 @@ pub enum Command {
         after_help = "Example:\n  songjiao init\n  songjiao --database postgres://songjiao@db.example.org/songjiao init"
     )]
     Init,
+    /// A consistent copy of the database, taken while the daemon runs (SQLite: a
+    /// database file; PostgreSQL: a pg_dump file, pg_dump must be installed).
+    #[command(
+        after_help = "Example:\n  songjiao backup /mnt/usb/songjiao-2026-11-30.db\n\nThe daemon also makes one every night into backup.dir (config [backup])."
+    )]
+    Backup { file: PathBuf },
+    /// Restore a backup into an empty database (a new SQLite path, or a new
+    /// PostgreSQL database), then check it.
+    #[command(
+        after_help = "Example:\n  songjiao --database sqlite://data/restored.db restore /mnt/usb/songjiao-2026-11-30.db"
+    )]
+    Restore { file: PathBuf },
     /// Build a small demo district in its own database and show it.
     #[command(after_help = "Example:\n  songjiao demo\n  songjiao demo --dir /tmp/songjiao-demo")]
     Demo(demo::DemoArgs),
@@ -183,7 +196,7 @@ impl Context {
 }
 
 /// A database that is missing or not set up, with the command that fixes it.
-fn hint(error: StoreError) -> anyhow::Error {
+pub(crate) fn hint(error: StoreError) -> anyhow::Error {
     match error {
         StoreError::NotInitialised(_) => anyhow::anyhow!("{error}: run `songjiao init` first"),
         StoreError::Outdated(_) => anyhow::anyhow!("{error}: run `songjiao init` to upgrade it"),
@@ -234,6 +247,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Init => init(&context).await,
+        Command::Backup { file } => backup::backup(&context, &file).await,
+        Command::Restore { file } => backup::restore(&context, &file).await,
         Command::Demo(args) => demo::run(&context, args).await,
         Command::Config(command) => calendar::config(&context, command),
         Command::Calendar(command) => calendar::run(&context, command).await,
@@ -275,6 +290,10 @@ pub enum JobName {
     DrainOutbox,
     /// Remove the access-log rows older than `security.access_log_days`.
     PruneAccessLog,
+    /// A copy of the database into `backup.dir`, keeping `backup.keep` copies.
+    Backup,
+    /// Anonymise the children who left more than `privacy.retention_years` ago.
+    Retention,
 }
 
 impl From<JobName> for crate::jobs::Job {
@@ -287,6 +306,8 @@ impl From<JobName> for crate::jobs::Job {
             JobName::RemindUnrecorded => Job::RemindUnrecorded,
             JobName::DrainOutbox => Job::DrainOutbox,
             JobName::PruneAccessLog => Job::PruneAccessLog,
+            JobName::Backup => Job::Backup,
+            JobName::Retention => Job::Retention,
         }
     }
 }

@@ -233,6 +233,18 @@ pub enum StudentCommand {
         after_help = "Example:\n  songjiao student pause S0001 --from 2026-12-01 --to 2026-12-20 --reason 住院"
     )]
     Pause(AbsenceArgs),
+    /// Everything held about one child, as one JSON file, for a guardian's request
+    /// (个人信息保护法): the record, pauses, every plan revision, visits, notes,
+    /// signatures and photos, alerts, every read of the details and every change.
+    #[command(
+        after_help = "Example:\n  songjiao student export S0001 --out S0001-个人信息.json\n\nThe export is recorded in the audit log."
+    )]
+    Export {
+        student_id: String,
+        /// The file to write (default: the screen).
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
     /// End a running pause today (the child is back early): from tomorrow visits
     /// can be planned again.
     #[command(after_help = "Example:\n  songjiao student end-pause S0001 3")]
@@ -628,6 +640,31 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
                 plan,
             };
             print_record(&shown, format, &mut out)?;
+        }
+        StudentCommand::Export { student_id, out } => {
+            let export = crate::service::privacy::export_student(
+                &store,
+                &context.actor,
+                context.now,
+                &student_id,
+            )
+            .await
+            .map_err(|e| worded(e, "student"))?;
+            let json = serde_json::to_string_pretty(&export)?;
+            match out {
+                Some(file) => {
+                    std::fs::write(&file, json + "\n")
+                        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
+                    eprintln!(
+                        "Everything held about {student_id} is in {} ({} visits, {} files, {} reads); the export is in the audit log.",
+                        file.display(),
+                        export.held.visits.len(),
+                        export.held.files.len(),
+                        export.held.access_log.len()
+                    );
+                }
+                None => println!("{json}"),
+            }
         }
         StudentCommand::EndPause(which) => {
             end_or_remove(context, &store, AbsenceKind::StudentPause, which, false).await?;

@@ -12,15 +12,7 @@ use crate::store::Store;
 /// The jobs with a schedule, in the order they run when due together.
 pub fn scheduled_jobs(settings: &Settings) -> Result<Vec<(Job, Schedule)>, String> {
     let parsed = super::schedule::from_settings(&settings.jobs)?;
-    let job = |name: &str| match name {
-        "plan_week" => Some(Job::PlanWeek),
-        "check_pace" => Some(Job::CheckPace),
-        "digest" => Some(Job::Digest),
-        "remind_unrecorded" => Some(Job::RemindUnrecorded),
-        "drain_outbox" => Some(Job::DrainOutbox),
-        "prune_access_log" => Some(Job::PruneAccessLog),
-        _ => None,
-    };
+    let job = |name: &str| Job::ALL.into_iter().find(|job| job.name() == name);
     Ok(parsed
         .into_iter()
         .filter_map(|(name, schedule)| Some((job(name)?, schedule?)))

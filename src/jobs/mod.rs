@@ -21,6 +21,8 @@ pub enum Job {
     RemindUnrecorded,
     DrainOutbox,
     PruneAccessLog,
+    Backup,
+    Retention,
 }
 
 impl Job {
@@ -32,8 +34,22 @@ impl Job {
             Job::RemindUnrecorded => "remind_unrecorded",
             Job::DrainOutbox => "drain_outbox",
             Job::PruneAccessLog => "prune_access_log",
+            Job::Backup => "backup",
+            Job::Retention => "retention",
         }
     }
+
+    /// Every job, in the order the daemon runs them when due together.
+    pub const ALL: [Job; 8] = [
+        Job::PlanWeek,
+        Job::CheckPace,
+        Job::Digest,
+        Job::RemindUnrecorded,
+        Job::DrainOutbox,
+        Job::PruneAccessLog,
+        Job::Backup,
+        Job::Retention,
+    ];
 }
 
 /// Runs `job` at `now` for the time it was scheduled for, unless that run was
@@ -142,6 +158,12 @@ async fn run(
                 "Reminders: {} visit(s) to {} teacher(s); {} visit(s) escalated in {} email(s).",
                 r.visits_reminded, r.teacher_emails, r.visits_escalated, r.coordinator_emails
             )
+        }
+        Job::Backup => crate::service::backup::nightly(store, settings, now).await?,
+        Job::Retention => {
+            let years = settings.privacy.retention_years;
+            let r = crate::service::privacy::anonymise_left(store, actor, settings, now).await?;
+            format!("Retention: {r} child(ren) who left more than {years} year(s) ago anonymised.")
         }
         Job::PruneAccessLog => {
             let days = settings.security.access_log_days;

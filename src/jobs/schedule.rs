@@ -164,6 +164,8 @@ pub fn from_settings(
         ("remind_unrecorded", &jobs.remind_unrecorded),
         ("drain_outbox", &jobs.drain_outbox),
         ("prune_access_log", &jobs.prune_access_log),
+        ("backup", &jobs.backup),
+        ("retention", &jobs.retention),
     ]
     .into_iter()
     .map(|(name, line)| {

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod audit;
+pub mod backup;
 pub mod calendar_feed;
 pub mod check_pace;
 pub mod dashboard;
@@ -21,6 +22,7 @@ pub mod people;
 pub mod photos;
 pub mod plan_week;
 pub mod plans;
+pub mod privacy;
 pub mod progress;
 pub mod recording;
 pub mod registry;
