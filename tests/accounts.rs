@@ -133,7 +133,7 @@ fn users_are_managed_from_the_command_line(db: &TestDb) {
     );
     assert!(!db.ok(&["user", "list"]).contains("argon2"));
     db.ok(&["user", "disable", "wf@example.org"]);
-    assert!(db.ok(&["user", "list"]).contains("disabled"));
+    assert!(db.ok(&["user", "list"]).contains("已停用"));
     db.ok(&["user", "enable", "wf@example.org"]);
     let error = db.fails(&["user", "disable", "nobody@example.org"]);
     assert!(

@@ -72,7 +72,7 @@ fn a_backup_taken_while_visits_are_recorded_restores_whole(db: &TestDb) {
                 let mut n = 0usize;
                 while !stop.load(Ordering::SeqCst) {
                     let visit_id = visit_ids[n % visit_ids.len()];
-                    let (outcome, periods) = if n % 2 == 0 {
+                    let (outcome, periods) = if n.is_multiple_of(2) {
                         (Outcome::Completed, None)
                     } else {
                         (Outcome::Partial, Some(2))

@@ -50,6 +50,7 @@ fn serve_reports_its_health_and_stops_cleanly_on_sigterm(db: &TestDb) {
         ),
     );
     let mut daemon = Command::new(env!("CARGO_BIN_EXE_songjiao"))
+        .env("SONGJIAO_BACKUP_DIR", db.dir.path().join("backups"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["--database", &db.url, "--config", path(&config), "serve"])
         .stdout(Stdio::null())
@@ -72,7 +73,7 @@ fn serve_reports_its_health_and_stops_cleanly_on_sigterm(db: &TestDb) {
     let health: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(health["database"], "ok");
     let jobs = health["jobs"].as_array().unwrap();
-    assert_eq!(jobs.len(), 6);
+    assert_eq!(jobs.len(), 8);
     assert!(jobs.iter().all(|j| j["next_run"].is_string()), "{health}");
     let drain = jobs.iter().find(|j| j["job"] == "drain_outbox").unwrap();
     assert_eq!(drain["last_run"]["outcome"], "succeeded", "{health}");
@@ -139,6 +140,7 @@ fn two_servers_run_each_job_once(db: &TestDb) {
     let servers: Vec<_> = (0..2)
         .map(|_| {
             Command::new(env!("CARGO_BIN_EXE_songjiao"))
+                .env("SONGJIAO_BACKUP_DIR", db.dir.path().join("backups"))
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .args(["--database", &db.url, "--config", path(&config)])
                 .args(["--as-of", "2026-11-27T07:05:00Z", "serve", "--once"])
@@ -188,6 +190,7 @@ fn a_daemon_killed_during_a_job_loses_nothing_and_doubles_nothing(db: &TestDb) {
     };
     let stuck = config(silent_port);
     let mut daemon = Command::new(env!("CARGO_BIN_EXE_songjiao"))
+        .env("SONGJIAO_BACKUP_DIR", db.dir.path().join("backups"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["--database", &db.url, "--config", path(&stuck), "serve"])
         .stdout(Stdio::null())
@@ -198,7 +201,7 @@ fn a_daemon_killed_during_a_job_loses_nothing_and_doubles_nothing(db: &TestDb) {
     let started = Instant::now();
     while !db
         .ok(&["outbox", "list", "--format", "csv"])
-        .contains("sending")
+        .contains("发送中")
     {
         assert!(
             started.elapsed() < Duration::from_secs(20),

@@ -185,10 +185,7 @@ fn the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements(db: 
         let workbook = response.bytes().await.unwrap();
         let sheet = songjiao::import::sheet::parse("year.xlsx", &workbook).unwrap();
         assert!(
-            sheet
-                .headers
-                .iter()
-                .any(|h| h.contains("exported by center")),
+            sheet.headers.iter().any(|h| h.contains("导出：center")),
             "{:?}",
             sheet.headers
         );

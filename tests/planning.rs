@@ -473,7 +473,7 @@ fn plans_are_listed_by_school_and_teacher(db: &TestDb) {
     );
     let table = db.ok(&["--as-of", "2026-11-30", "plan", "list"]);
     assert!(
-        table.contains("plan_id") && table.contains(&teacher),
+        table.contains("计划编号") && table.contains(&teacher),
         "{table}"
     );
 }

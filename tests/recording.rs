@@ -318,7 +318,7 @@ fn a_teachers_leave_reaches_the_coordinators_and_counts_once_approved(db: &TestD
         // Not counted until approved; approved on the command line, then counted.
         let id = rows(db, "SELECT CAST(id AS TEXT) FROM teacher_leaves WHERE status = 'requested'")[0].clone();
         let waiting = db.ok(&["teacher", "leave", "list", "--waiting"]);
-        assert!(waiting.contains("市级培训") && waiting.contains("requested"), "{waiting}");
+        assert!(waiting.contains("市级培训") && waiting.contains("待批准"), "{waiting}");
         let supervisor = log_in(&server, "dongshan@example.org").await;
         assert_ne!(get(&server, Some(&supervisor), "/leave").await.status(), 200);
         let approved = db.ok(&["teacher", "leave", "approve", &id]);

@@ -299,10 +299,10 @@ fn progress_ledger_and_exports(db: &TestDb) {
     assert!(error.contains("`late` is not a status"), "{error}");
 
     let ledger = db.ok(&["--as-of", "2026-12-05", "ledger", "S001"]);
-    assert!(ledger.contains("The accounts balance."), "{ledger}");
-    assert!(ledger.contains("still owed"), "{ledger}");
+    assert!(ledger.contains("账目平衡。"), "{ledger}");
+    assert!(ledger.contains("仍欠"), "{ledger}");
     let csv = db.ok(&["--as-of", "2026-12-05", "ledger", "S001", "--format", "csv"]);
-    assert!(csv.contains("visits") && csv.contains("completed"), "{csv}");
+    assert!(csv.contains("送教记录") && csv.contains("完成"), "{csv}");
 
     let workbook = db.dir.path().join("ledger.xlsx");
     db.ok(&[
@@ -317,7 +317,7 @@ fn progress_ledger_and_exports(db: &TestDb) {
     ]);
     use calamine::Reader;
     let book: calamine::Xlsx<_> = calamine::open_workbook(&workbook).expect("an xlsx file");
-    assert_eq!(book.sheet_names(), ["plan", "visits", "accounts"]);
+    assert_eq!(book.sheet_names(), ["计划", "送教记录", "课时账目"]);
 
     let export = db.dir.path().join("year.xlsx");
     db.ok(&[
@@ -330,8 +330,8 @@ fn progress_ledger_and_exports(db: &TestDb) {
         path(&export),
     ]);
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(&export).expect("an xlsx file");
-    assert_eq!(book.sheet_names(), ["summary", "城关小学"]);
-    let summary = book.worksheet_range("summary").expect("the summary sheet");
+    assert_eq!(book.sheet_names(), ["汇总", "城关小学"]);
+    let summary = book.worksheet_range("汇总").expect("the summary sheet");
     assert_eq!(summary.height(), 4, "a header and three plans");
     let folder = db.dir.path().join("year");
     db.ok(&[
@@ -343,9 +343,29 @@ fn progress_ledger_and_exports(db: &TestDb) {
         "--out",
         path(&folder),
     ]);
-    assert!(folder.join("summary.csv").exists() && folder.join("城关小学.csv").exists());
+    assert!(folder.join("汇总.csv").exists() && folder.join("城关小学.csv").exists());
+    // A school's sheet speaks the visits import's columns: its recorded rows import
+    // back, unchanged.
+    let school = std::fs::read_to_string(folder.join("城关小学.csv")).unwrap();
+    let header = school.lines().next().unwrap();
+    assert!(
+        header.contains("学生编号,日期,时段,教师编号,结果,课时,方式,原因,备注"),
+        "{header}"
+    );
+    let recorded: Vec<&str> = school.lines().filter(|l| l.contains(",完成,")).collect();
+    assert_eq!(recorded.len(), 1, "{school}");
+    let again = db.file("again.csv", format!("{header}\n{}\n", recorded.join("\n")));
+    let output = db.ok(&[
+        "--as-of",
+        "2026-12-06",
+        "import",
+        path(&again),
+        "--kind",
+        "visits",
+    ]);
+    assert!(output.contains("0 new, 0 updated, 1 unchanged"), "{output}");
     // Files Excel and WPS open right: UTF-8 with its byte-order mark, or GBK when asked.
-    let summary = std::fs::read(folder.join("summary.csv")).unwrap();
+    let summary = std::fs::read(folder.join("汇总.csv")).unwrap();
     assert!(summary.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark");
     let gbk_folder = db.dir.path().join("year-gbk");
     db.ok(&[
@@ -359,7 +379,7 @@ fn progress_ledger_and_exports(db: &TestDb) {
         "--out",
         path(&gbk_folder),
     ]);
-    let bytes = std::fs::read(gbk_folder.join("summary.csv")).unwrap();
+    let bytes = std::fs::read(gbk_folder.join("汇总.csv")).unwrap();
     let (text, _, malformed) = encoding_rs::GBK.decode(&bytes);
     assert!(!malformed && text.contains("李小明"), "{text}");
     assert!(std::str::from_utf8(&bytes).is_err(), "GBK, not UTF-8");
@@ -507,8 +527,8 @@ fn a_school_year_replayed_week_by_week(db: &TestDb) {
     );
     assert_eq!(s001["visits_unrecorded"], 0);
     let ledger = db.ok(&["--as-of", "2027-07-05", "ledger", "S002"]);
-    assert!(ledger.contains("missed: family_unavailable"), "{ledger}");
-    assert!(ledger.contains("The accounts balance."), "{ledger}");
+    assert!(ledger.contains("未完成：家长不在"), "{ledger}");
+    assert!(ledger.contains("账目平衡。"), "{ledger}");
 }
 
 /// The recording use case answers in data terms, whatever door calls it: a visit

@@ -215,6 +215,7 @@ fn two_senders_at_once_send_every_message_once() {
         .map(|_| {
             Command::new(env!("CARGO_BIN_EXE_songjiao"))
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .env("SONGJIAO_BACKUP_DIR", db.dir.path().join("backups"))
                 .args([
                     "--database",
                     &db.url,
@@ -276,6 +277,7 @@ fn a_sender_killed_while_sending_loses_nothing_and_sends_once() {
     ]);
     let mut sender = Command::new(env!("CARGO_BIN_EXE_songjiao"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("SONGJIAO_BACKUP_DIR", db.dir.path().join("backups"))
         .args([
             "--database",
             &db.url,

@@ -454,6 +454,7 @@ fn no_secret_reaches_the_logs(db: &TestDb) {
     let log = std::fs::File::create(&log_file).unwrap();
     let mut daemon = Command::new(env!("CARGO_BIN_EXE_songjiao"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("SONGJIAO_BACKUP_DIR", db.dir.path().join("backups"))
         .env("RUST_LOG", "debug")
         .args([
             "--database",

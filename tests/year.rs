@@ -104,6 +104,10 @@ fn a_school_year_under_the_daemon(db: &TestDb) {
     settings.smtp.host = "127.0.0.1".into();
     settings.smtp.port = server.port;
     settings.smtp.security = SmtpSecurity::None;
+    // A copy every Sunday night of the year, the newest three kept.
+    settings.jobs.backup = "0 2 * * SUN".into();
+    settings.backup.dir = db.dir.path().join("backups");
+    settings.backup.keep = 3;
     // Accelerated: the outbox is drained every six hours instead of every minute.
     settings.jobs.drain_outbox = "0 */6 * * *".into();
     let jobs = scheduled_jobs(&settings).unwrap();

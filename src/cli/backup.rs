@@ -1,6 +1,6 @@
 //! `backup FILE` and `restore FILE`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{Context, hint};
 use crate::store::Store;
@@ -20,7 +20,7 @@ pub async fn backup(context: &Context, file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn restore(context: &Context, file: &PathBuf) -> anyhow::Result<()> {
+pub async fn restore(context: &Context, file: &Path) -> anyhow::Result<()> {
     let settings = &context.settings.database;
     backup::restore(settings, file).await?;
     let store = Store::open(settings, false).await.map_err(hint)?;

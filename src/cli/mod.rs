@@ -240,6 +240,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         settings.database.url = url;
     }
     let now = resolve_now(cli.as_of.as_deref(), &settings)?;
+    output::speak(crate::reports::words::Speech::of(&settings));
     let context = Context {
         settings,
         now,

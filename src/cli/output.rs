@@ -7,6 +7,8 @@ use serde::Serialize;
 use serde_json::Value;
 use unicode_width::UnicodeWidthStr;
 
+use crate::reports::words::Speech;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
@@ -14,21 +16,16 @@ pub enum Format {
     Json,
 }
 
-/// A cell as text, nothing for null. Lists of single words (slots like `Mon-AM`)
-/// are joined with spaces, other lists (goals) with `; `, as import reads them back.
-fn cell(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => {
-            let texts: Vec<String> = items.iter().map(cell).collect();
-            let words = texts
-                .iter()
-                .all(|t| t.is_ascii() && !t.contains(char::is_whitespace));
-            texts.join(if words { " " } else { "; " })
-        }
-        other => other.to_string(),
-    }
+/// How this process's lists speak: set once from the settings when a command
+/// starts (the command line speaks one language per run); English and UTC until then.
+static SPEECH: std::sync::OnceLock<Speech> = std::sync::OnceLock::new();
+
+pub fn speak(speech: Speech) {
+    let _ = SPEECH.set(speech);
+}
+
+fn speech() -> Speech {
+    SPEECH.get().cloned().unwrap_or_default()
 }
 
 fn to_objects<T: Serialize>(rows: &[T]) -> anyhow::Result<Vec<serde_json::Map<String, Value>>> {
@@ -52,15 +49,16 @@ pub fn print_rows<T: Serialize>(
             writeln!(out)?;
         }
         Format::Csv => {
+            let speech = speech();
             let objects = to_objects(rows)?;
             // Mostly saved to a file and opened in Excel or WPS: UTF-8 with its mark.
             out.write_all(b"\xEF\xBB\xBF")?;
             let mut writer = csv::Writer::from_writer(out);
             if let Some(first) = objects.first() {
-                writer.write_record(first.keys())?;
+                writer.write_record(first.keys().map(|k| speech.header(k)))?;
             }
             for object in &objects {
-                writer.write_record(object.values().map(cell))?;
+                writer.write_record(object.iter().map(|(k, v)| speech.cell(k, v)))?;
             }
             writer.flush()?;
         }
@@ -70,10 +68,11 @@ pub fn print_rows<T: Serialize>(
                 writeln!(out, "(none)")?;
                 return Ok(());
             };
-            let headers: Vec<String> = first.keys().cloned().collect();
+            let speech = speech();
+            let headers: Vec<String> = first.keys().map(|k| speech.header(k)).collect();
             let cells: Vec<Vec<String>> = objects
                 .iter()
-                .map(|o| o.values().map(cell).collect())
+                .map(|o| o.iter().map(|(k, v)| speech.cell(k, v)).collect())
                 .collect();
             print_table(&headers, &cells, out)?;
         }
@@ -91,14 +90,16 @@ pub fn print_record<T: Serialize>(
 ) -> anyhow::Result<()> {
     match format {
         Format::Table => {
+            let speech = speech();
             let object = to_objects(std::slice::from_ref(record))?.remove(0);
-            let width = object.keys().map(|k| k.width()).max().unwrap_or(0);
-            for (key, value) in &object {
+            let headers: Vec<String> = object.keys().map(|k| speech.header(k)).collect();
+            let width = headers.iter().map(|h| h.width()).max().unwrap_or(0);
+            for (header, (key, value)) in headers.iter().zip(&object) {
                 writeln!(
                     out,
-                    "{key}{}  {}",
-                    " ".repeat(width - key.width()),
-                    cell(value)
+                    "{header}{}  {}",
+                    " ".repeat(width - header.width()),
+                    speech.cell(key, value)
                 )?;
             }
             Ok(())

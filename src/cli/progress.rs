@@ -2,6 +2,7 @@
 //! target can still be reached.
 
 use clap::Args;
+use serde::Serialize;
 
 use super::Context;
 use super::output::{Format, print_rows};
@@ -22,11 +23,31 @@ pub struct ProgressArgs {
     status: Vec<Status>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Every column in the table (CSV and JSON always have every column); the
+    /// default table fits a 100-column terminal.
+    #[arg(long)]
+    wide: bool,
+}
+
+/// A progress row as the default table shows it: who, and the figures that tell
+/// whether the child is keeping up.
+#[derive(Serialize)]
+struct NarrowRow<'a> {
+    student_id: &'a str,
+    name: &'a str,
+    school: &'a str,
+    teacher_id: &'a str,
+    target: u32,
+    delivered: u32,
+    expected: u32,
+    status: Status,
 }
 
 fn parse_status(text: &str) -> Result<Status, String> {
     Status::parse(text.trim()).ok_or_else(|| {
-        format!("`{text}` is not a status: use on_track, behind, at_risk, unreachable")
+        format!(
+            "`{text}` is not a status: use on_track, behind, at_risk, unreachable (按计划, 落后, 有风险, 无法完成)"
+        )
     })
 }
 
@@ -46,5 +67,22 @@ pub async fn run(context: &Context, args: ProgressArgs) -> anyhow::Result<()> {
         args.school.as_ref().is_none_or(|s| &row.school == s)
             && (args.status.is_empty() || args.status.contains(&row.status))
     });
-    print_rows(&rows, args.format, &mut std::io::stdout().lock())
+    let out = &mut std::io::stdout().lock();
+    if args.format != Format::Table || args.wide {
+        return print_rows(&rows, args.format, out);
+    }
+    let narrow: Vec<NarrowRow> = rows
+        .iter()
+        .map(|row| NarrowRow {
+            student_id: &row.student_id,
+            name: &row.name,
+            school: &row.school,
+            teacher_id: &row.teacher_id,
+            target: row.target,
+            delivered: row.delivered,
+            expected: row.expected,
+            status: row.status,
+        })
+        .collect();
+    print_rows(&narrow, args.format, out)
 }

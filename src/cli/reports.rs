@@ -6,6 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::Context;
 use crate::domain::calendar::SchoolYear;
+use crate::reports::words::Speech;
 use crate::reports::{self, CsvEncoding, xlsx};
 use crate::service::{self, ServiceError};
 
@@ -84,15 +85,16 @@ pub async fn ledger(context: &Context, args: LedgerArgs) -> anyhow::Result<()> {
         }
         other => other.into(),
     })?;
+    let speech = Speech::of(&context.settings);
     let mut out = std::io::stdout().lock();
     match args.format {
-        LedgerFormat::Table => reports::print_ledger(&ledger, &mut out),
-        LedgerFormat::Csv => reports::write_ledger_csv(&ledger, args.encoding, &mut out),
+        LedgerFormat::Table => reports::print_ledger(&ledger, &speech, &mut out),
+        LedgerFormat::Csv => reports::write_ledger_csv(&ledger, &speech, args.encoding, &mut out),
         LedgerFormat::Xlsx => {
             let path = args.out.unwrap_or_else(|| {
                 PathBuf::from(format!("ledger-{}-{}.xlsx", args.student_id, calendar.year))
             });
-            xlsx::write_ledger(&ledger, &path)
+            xlsx::write_ledger(&ledger, &speech, &path)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
             println!("Wrote {}", path.display());
             Ok(())
@@ -107,12 +109,13 @@ pub async fn export(context: &Context, args: ExportArgs) -> anyhow::Result<()> {
         service::reports::year_export(&store, &context.settings, &calendar, context.now).await;
     store.close().await;
     let export = export?;
+    let speech = Speech::of(&context.settings);
     match args.format {
         ExportFormat::Xlsx => {
             let path = args
                 .out
                 .unwrap_or_else(|| PathBuf::from(format!("songjiao-{}.xlsx", calendar.year)));
-            xlsx::write_year(&export, &path)
+            xlsx::write_year(&export, &speech, &path)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
             println!(
                 "Wrote {} (a summary sheet and {} school sheet(s))",
@@ -125,7 +128,7 @@ pub async fn export(context: &Context, args: ExportArgs) -> anyhow::Result<()> {
                 .out
                 .unwrap_or_else(|| PathBuf::from(format!("songjiao-{}", calendar.year)));
             let written = export
-                .write_csv(&dir, args.encoding)
+                .write_csv(&dir, &speech, args.encoding)
                 .map_err(|e| anyhow::anyhow!("cannot write into {}: {e}", dir.display()))?;
             for path in written {
                 println!("Wrote {}", path.display());

@@ -26,6 +26,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// The word a Chinese reader sees (`--status` and the pages read it too).
+    pub fn zh(self) -> &'static str {
+        match self {
+            Status::OnTrack => "按计划",
+            Status::Behind => "落后",
+            Status::AtRisk => "有风险",
+            Status::Unreachable => "无法完成",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::OnTrack => "on_track",
@@ -43,7 +53,7 @@ impl Status {
             Status::Unreachable,
         ]
         .into_iter()
-        .find(|s| s.as_str() == text)
+        .find(|s| s.as_str() == text || s.zh() == text)
     }
 }
 

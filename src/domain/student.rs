@@ -18,6 +18,20 @@ macro_rules! coded {
             pub fn code(self) -> &'static str {
                 match self { $($name::$variant => $code),+ }
             }
+            /// The word a Chinese reader sees: the first Chinese word accepted for it
+            /// (so what is shown imports back), else the code.
+            pub fn zh(self) -> &'static str {
+                match self {
+                    $($name::$variant => {
+                        let words: &[&'static str] = &[$($alias),*];
+                        words.iter().copied().find(|w| !w.is_ascii()).unwrap_or($code)
+                    }),+
+                }
+            }
+            /// The word in the reader's language.
+            pub fn word(self, chinese: bool) -> &'static str {
+                if chinese { self.zh() } else { self.code() }
+            }
         }
 
         impl fmt::Display for $name {
@@ -53,19 +67,19 @@ coded!(
     /// The categories of China's disability classification (GB/T 26341), plus autism,
     /// which districts usually count apart for teaching purposes.
     Disability, "disability category" {
-    Visual = "visual" ["视力", "视力残疾"],
-    Hearing = "hearing" ["听力", "听力残疾"],
-    Speech = "speech" ["言语", "言语残疾"],
-    Physical = "physical" ["肢体", "肢体残疾"],
-    Intellectual = "intellectual" ["智力", "智力残疾"],
-    Mental = "mental" ["精神", "精神残疾"],
+    Visual = "visual" ["视力残疾", "视力"],
+    Hearing = "hearing" ["听力残疾", "听力"],
+    Speech = "speech" ["言语残疾", "言语"],
+    Physical = "physical" ["肢体残疾", "肢体"],
+    Intellectual = "intellectual" ["智力残疾", "智力"],
+    Mental = "mental" ["精神残疾", "精神"],
     Autism = "autism" ["孤独症", "自闭症"],
-    Multiple = "multiple" ["多重", "多重残疾"],
+    Multiple = "multiple" ["多重残疾", "多重"],
     Other = "other" ["其他"],
 });
 
 coded!(StudentStatus, "student status" {
-    Active = "active" ["在册", "在读", "在校"],
+    Active = "active" ["在读", "在册", "在校"],
     Paused = "paused" ["暂停"],
     Left = "left" ["离开", "退出"],
 });

@@ -32,8 +32,8 @@ coded!(
 coded!(
     /// A planned visit stays planned; re-planning its week may cancel it.
     VisitStatus, "visit status" {
-    Planned = "planned" [],
-    Cancelled = "cancelled" [],
+    Planned = "planned" ["已安排"],
+    Cancelled = "cancelled" ["已取消"],
 });
 
 coded!(Mode, "visit mode" {

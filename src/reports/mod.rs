@@ -1,6 +1,7 @@
 //! The year's records for people and inspections: a student's ledger, and the
 //! whole year exported as a workbook (one sheet per school) or CSV files.
 
+pub mod words;
 pub mod xlsx;
 
 use std::io::Write;
@@ -12,6 +13,8 @@ use crate::service::progress::ProgressRow;
 pub use crate::service::reports::{Ledger, YearExport};
 use crate::store::visits::LedgerVisit;
 use crate::table::print_table;
+use unicode_width::UnicodeWidthStr;
+use words::Speech;
 
 /// How a CSV file is written: UTF-8 with a byte-order mark (so that Excel on a
 /// Chinese Windows reads it as UTF-8, not as GBK), or GBK for older software.
@@ -45,8 +48,10 @@ impl CsvEncoding {
     }
 }
 
-/// Column names and cells of the visits table, shared by every format.
-pub const VISIT_COLUMNS: [&str; 14] = [
+/// Column names and cells of the visits table, shared by every format. Under
+/// zh-CN they are the visits import's column names (学生编号, 日期, 时段, 结果…),
+/// so a school's sheet of recorded visits imports back.
+const VISIT_COLUMNS: [&str; 14] = [
     "visit_id",
     "student_id",
     "day",
@@ -63,38 +68,56 @@ pub const VISIT_COLUMNS: [&str; 14] = [
     "unplanned",
 ];
 
-pub fn visit_cells(visit: &LedgerVisit) -> Vec<String> {
+pub fn visit_columns(speech: &Speech) -> Vec<String> {
+    VISIT_COLUMNS.iter().map(|c| speech.header(c)).collect()
+}
+
+pub fn visit_cells(visit: &LedgerVisit, speech: &Speech) -> Vec<String> {
+    let word = |key: &str, code: &str| speech.cell(key, &serde_json::Value::from(code));
     vec![
         visit.visit_id.to_string(),
         visit.student_id.clone(),
         visit.day.to_string(),
-        visit.slot.clone(),
+        word("slot", &visit.slot),
         visit.teacher_id.clone(),
-        visit
-            .outcome
-            .map_or_else(|| "(unrecorded)".into(), |o| o.to_string()),
+        match visit.outcome {
+            Some(outcome) => word("outcome", outcome.code()),
+            None if speech.chinese => "（未记录）".into(),
+            None => "(unrecorded)".into(),
+        },
         visit.periods.map(|p| p.to_string()).unwrap_or_default(),
-        visit.mode.to_string(),
-        visit.reason.map(|r| r.to_string()).unwrap_or_default(),
+        word("mode", visit.mode.code()),
+        visit
+            .reason
+            .map(|r| word("reason", r.code()))
+            .unwrap_or_default(),
         visit.note.clone().unwrap_or_default(),
         visit.goal_notes.join("; "),
         visit
             .guardian_confirmed_by
             .as_ref()
             .map(|name| match visit.guardian_confirmed_at {
-                Some(at) => format!("{name} ({})", at.format("%Y-%m-%d")),
+                Some(at) => format!("{name} ({})", speech.time(at)),
                 None => name.clone(),
             })
             .unwrap_or_default(),
         visit.recorded_by.clone().unwrap_or_default(),
-        if visit.unplanned { "yes" } else { "" }.into(),
+        speech.cell("unplanned", &serde_json::Value::Bool(visit.unplanned)),
     ]
+}
+
+/// A ledger's or an export's words that are not column names.
+fn say(speech: &Speech, zh: &str, en: &str) -> String {
+    if speech.chinese { zh } else { en }.to_string()
 }
 
 impl Ledger {
     /// `field, value` pairs describing the plan.
-    pub fn plan_fields(&self) -> Vec<(String, String)> {
+    pub fn plan_fields(&self, speech: &Speech) -> Vec<(String, String)> {
         let terms = &self.plan.terms;
+        let zh = speech.chinese;
+        let pace = &self.pace;
+        let status = speech.cell("status", &serde_json::Value::from(pace.status.as_str()));
         [
             ("student_id", self.student.student_id.clone()),
             ("name", self.student.name.clone()),
@@ -109,23 +132,41 @@ impl Ledger {
             ),
             (
                 "rhythm",
-                format!(
-                    "{} visits a week × {} periods",
-                    terms.visits_per_week, terms.periods_per_visit
-                ),
+                if zh {
+                    format!(
+                        "每周 {} 次，每次 {} 课时",
+                        terms.visits_per_week, terms.periods_per_visit
+                    )
+                } else {
+                    format!(
+                        "{} visits a week × {} periods",
+                        terms.visits_per_week, terms.periods_per_visit
+                    )
+                },
             ),
             ("annual_target", terms.annual_target.to_string()),
             ("target", self.target.to_string()),
             (
                 "dates",
-                format!("{} to {}", terms.start_date, terms.end_date),
+                if zh {
+                    format!("{} 至 {}", terms.start_date, terms.end_date)
+                } else {
+                    format!("{} to {}", terms.start_date, terms.end_date)
+                },
             ),
             (
                 "pace",
-                format!(
-                    "{} delivered, {} pending, {} expected by now: {}",
-                    self.pace.delivered, self.pace.pending, self.pace.expected, self.pace.status
-                ),
+                if zh {
+                    format!(
+                        "已完成 {}，待记录 {}，截至今日应完成 {}：{status}",
+                        pace.delivered, pace.pending, pace.expected
+                    )
+                } else {
+                    format!(
+                        "{} delivered, {} pending, {} expected by now: {status}",
+                        pace.delivered, pace.pending, pace.expected
+                    )
+                },
             ),
             (
                 "goals",
@@ -139,11 +180,11 @@ impl Ledger {
             ),
         ]
         .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
+        .map(|(k, v)| (speech.header(k), v))
         .collect()
     }
 
-    pub fn revision_rows(&self) -> (Vec<String>, Vec<Vec<String>>) {
+    pub fn revision_rows(&self, speech: &Speech) -> (Vec<String>, Vec<Vec<String>>) {
         let headers = [
             "revision",
             "teacher_id",
@@ -157,8 +198,9 @@ impl Ledger {
             "changed_by",
             "changed_at",
         ]
-        .map(String::from)
-        .to_vec();
+        .iter()
+        .map(|k| speech.header(k))
+        .collect();
         let rows = self
             .revisions
             .iter()
@@ -174,7 +216,7 @@ impl Ledger {
                     r.end_date.to_string(),
                     r.reason.clone(),
                     r.changed_by.clone(),
-                    r.changed_at.format("%Y-%m-%d %H:%M").to_string(),
+                    speech.time(r.changed_at),
                 ]
             })
             .collect();
@@ -183,96 +225,142 @@ impl Ledger {
 }
 
 /// The accounts as `line, periods` pairs, in the order they add up.
-pub fn account_lines(accounts: &Accounts) -> Vec<(String, u32)> {
+pub fn account_lines(accounts: &Accounts, speech: &Speech) -> Vec<(String, u32)> {
+    let line = |zh: &str, en: &str| say(speech, zh, en);
     let mut lines = vec![
-        ("periods scheduled".to_string(), accounts.scheduled),
-        ("  delivered".into(), accounts.delivered),
+        (line("已安排课时", "periods scheduled"), accounts.scheduled),
+        (line("  已完成", "  delivered"), accounts.delivered),
         (
-            "  not given at partial visits".into(),
+            line("  部分完成时未上的课时", "  not given at partial visits"),
             accounts.partial_shortfall,
         ),
     ];
     for (reason, periods) in &accounts.missed {
-        lines.push((format!("  missed: {reason}"), *periods));
+        let word = speech.cell("reason", &serde_json::Value::from(reason.as_str()));
+        lines.push((
+            if speech.chinese {
+                format!("  未完成：{word}")
+            } else {
+                format!("  missed: {word}")
+            },
+            *periods,
+        ));
     }
     lines.extend([
-        ("  cancelled".into(), accounts.cancelled),
+        (line("  已取消", "  cancelled"), accounts.cancelled),
         (
-            "  unrecorded (past, not delivered)".into(),
+            line(
+                "  未记录（已过，不计入完成）",
+                "  unrecorded (past, not delivered)",
+            ),
             accounts.unrecorded,
         ),
-        ("  still to come".into(), accounts.to_come),
-        ("target".into(), accounts.target),
-        ("  delivered".into(), accounts.delivered),
-        ("  still owed".into(), accounts.still_owed),
+        (line("  尚未到来", "  still to come"), accounts.to_come),
+        (line("目标课时", "target"), accounts.target),
+        (line("  已完成", "  delivered"), accounts.delivered),
+        (line("  仍欠", "  still owed"), accounts.still_owed),
     ]);
     if accounts.beyond_target > 0 {
-        lines.push(("delivered beyond the target".into(), accounts.beyond_target));
+        lines.push((
+            line("超出目标的课时", "delivered beyond the target"),
+            accounts.beyond_target,
+        ));
     }
     lines
 }
 
-pub fn print_ledger(ledger: &Ledger, out: &mut impl Write) -> anyhow::Result<()> {
-    writeln!(out, "Plan")?;
-    let width = ledger
-        .plan_fields()
-        .iter()
-        .map(|(k, _)| k.len())
-        .max()
-        .unwrap_or(0);
-    for (key, value) in ledger.plan_fields() {
-        writeln!(out, "  {key:width$}  {value}")?;
-    }
-    writeln!(out, "\nRevisions")?;
-    let (headers, rows) = ledger.revision_rows();
-    print_table(&headers, &rows, out)?;
-    writeln!(out, "\nVisits ({})", ledger.visits.len())?;
-    let rows: Vec<Vec<String>> = ledger.visits.iter().map(visit_cells).collect();
-    print_table(&VISIT_COLUMNS.map(String::from), &rows, out)?;
-    writeln!(out, "\nAccounts (periods)")?;
-    for (line, periods) in account_lines(&ledger.accounts) {
-        writeln!(out, "  {line:36}{periods:>5}")?;
-    }
-    writeln!(
-        out,
-        "  {}",
-        if ledger.accounts.balances() {
-            "The accounts balance."
-        } else {
-            "THE ACCOUNTS DO NOT BALANCE: please report this as a bug."
+/// The names of the ledger's parts (sheets in a workbook, sections elsewhere).
+pub struct LedgerParts {
+    pub plan: String,
+    pub revisions: String,
+    pub visits: String,
+    pub accounts: String,
+    pub field: String,
+    pub value: String,
+    pub periods: String,
+}
+
+impl LedgerParts {
+    pub fn new(speech: &Speech) -> Self {
+        let word = |zh: &str, en: &str| say(speech, zh, en);
+        LedgerParts {
+            plan: word("计划", "plan"),
+            revisions: word("修订记录", "revisions"),
+            visits: word("送教记录", "visits"),
+            accounts: word("课时账目", "accounts"),
+            field: word("项目", "field"),
+            value: word("内容", "value"),
+            periods: word("课时", "periods"),
         }
-    )?;
+    }
+}
+
+fn balance_line(ledger: &Ledger, speech: &Speech) -> String {
+    match (ledger.accounts.balances(), speech.chinese) {
+        (true, true) => "账目平衡。".into(),
+        (true, false) => "The accounts balance.".into(),
+        (false, true) => "账目不平衡：请将此作为程序错误报告。".into(),
+        (false, false) => "THE ACCOUNTS DO NOT BALANCE: please report this as a bug.".into(),
+    }
+}
+
+pub fn print_ledger(ledger: &Ledger, speech: &Speech, out: &mut impl Write) -> anyhow::Result<()> {
+    let parts = LedgerParts::new(speech);
+    writeln!(out, "{}", parts.plan)?;
+    let fields = ledger.plan_fields(speech);
+    let width = fields.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
+    for (key, value) in fields {
+        writeln!(out, "  {key}{}  {value}", " ".repeat(width - key.width()))?;
+    }
+    writeln!(out, "\n{}", parts.revisions)?;
+    let (headers, rows) = ledger.revision_rows(speech);
+    print_table(&headers, &rows, out)?;
+    writeln!(out, "\n{} ({})", parts.visits, ledger.visits.len())?;
+    let rows: Vec<Vec<String>> = ledger
+        .visits
+        .iter()
+        .map(|v| visit_cells(v, speech))
+        .collect();
+    print_table(&visit_columns(speech), &rows, out)?;
+    writeln!(out, "\n{} ({})", parts.accounts, parts.periods)?;
+    for (line, periods) in account_lines(&ledger.accounts, speech) {
+        let pad = 36usize.saturating_sub(line.width());
+        writeln!(out, "  {line}{}{periods:>5}", " ".repeat(pad))?;
+    }
+    writeln!(out, "  {}", balance_line(ledger, speech))?;
     Ok(())
 }
 
 pub fn write_ledger_csv(
     ledger: &Ledger,
+    speech: &Speech,
     encoding: CsvEncoding,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
+    let parts = LedgerParts::new(speech);
     let mut writer = csv::WriterBuilder::new()
         .flexible(true)
         .from_writer(Vec::new());
-    writer.write_record(["plan"])?;
-    for (key, value) in ledger.plan_fields() {
+    writer.write_record([&parts.plan])?;
+    for (key, value) in ledger.plan_fields(speech) {
         writer.write_record([key, value])?;
     }
     writer.write_record([""])?;
-    writer.write_record(["revisions"])?;
-    let (headers, rows) = ledger.revision_rows();
+    writer.write_record([&parts.revisions])?;
+    let (headers, rows) = ledger.revision_rows(speech);
     writer.write_record(&headers)?;
     for row in rows {
         writer.write_record(&row)?;
     }
     writer.write_record([""])?;
-    writer.write_record(["visits"])?;
-    writer.write_record(VISIT_COLUMNS)?;
+    writer.write_record([&parts.visits])?;
+    writer.write_record(visit_columns(speech))?;
     for visit in &ledger.visits {
-        writer.write_record(visit_cells(visit))?;
+        writer.write_record(visit_cells(visit, speech))?;
     }
     writer.write_record([""])?;
-    writer.write_record(["accounts", "periods"])?;
-    for (line, periods) in account_lines(&ledger.accounts) {
+    writer.write_record([&parts.accounts, &parts.periods])?;
+    for (line, periods) in account_lines(&ledger.accounts, speech) {
         writer.write_record([line.trim().to_string(), periods.to_string()])?;
     }
     out.write_all(&encoding.encode(&writer.into_inner()?)?)?;
@@ -304,7 +392,7 @@ struct SummaryRow<'a> {
 }
 
 impl YearExport {
-    pub fn summary_rows(&self) -> (Vec<String>, Vec<Vec<String>>) {
+    pub fn summary_rows(&self, speech: &Speech) -> (Vec<String>, Vec<Vec<String>>) {
         let rows: Vec<SummaryRow> = self
             .progress
             .iter()
@@ -326,18 +414,11 @@ impl YearExport {
             .collect();
         let headers = values
             .first()
-            .map(|m| m.keys().cloned().collect())
+            .map(|m| m.keys().map(|k| speech.header(k)).collect())
             .unwrap_or_default();
         let cells = values
             .iter()
-            .map(|m| {
-                m.values()
-                    .map(|v| match v {
-                        serde_json::Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-                    .collect()
-            })
+            .map(|m| m.iter().map(|(k, v)| speech.cell(k, v)).collect())
             .collect();
         (headers, cells)
     }
@@ -346,26 +427,32 @@ impl YearExport {
     pub fn write_csv(
         &self,
         dir: &std::path::Path,
+        speech: &Speech,
         encoding: CsvEncoding,
     ) -> anyhow::Result<Vec<std::path::PathBuf>> {
         std::fs::create_dir_all(dir)?;
         let mut written = Vec::new();
-        let (headers, rows) = self.summary_rows();
-        let path = dir.join("summary.csv");
+        let (headers, rows) = self.summary_rows(speech);
+        let path = dir.join(format!("{}.csv", summary_name(speech)));
         write_csv_file(&path, &headers, rows, encoding)?;
         written.push(path);
         for (school, visits) in &self.by_school {
             let path = dir.join(format!("{}.csv", file_safe(school)));
             write_csv_file(
                 &path,
-                &VISIT_COLUMNS,
-                visits.iter().map(visit_cells),
+                &visit_columns(speech),
+                visits.iter().map(|v| visit_cells(v, speech)),
                 encoding,
             )?;
             written.push(path);
         }
         Ok(written)
     }
+}
+
+/// The summary's file or sheet name.
+pub fn summary_name(speech: &Speech) -> String {
+    say(speech, "汇总", "summary")
 }
 
 /// A school's name as a file or sheet name: no path or sheet separators.

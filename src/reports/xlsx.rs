@@ -4,7 +4,11 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
-use super::{Ledger, VISIT_COLUMNS, YearExport, account_lines, file_safe, visit_cells};
+use super::words::Speech;
+use super::{
+    Ledger, LedgerParts, YearExport, account_lines, file_safe, summary_name, visit_cells,
+    visit_columns,
+};
 
 fn write_table(
     sheet: &mut Worksheet,
@@ -42,65 +46,84 @@ fn sheet_name(name: &str) -> String {
     file_safe(name).chars().take(31).collect()
 }
 
-pub fn write_ledger(ledger: &Ledger, path: &Path) -> anyhow::Result<()> {
-    std::fs::write(path, ledger_workbook(ledger)?)?;
+pub fn write_ledger(ledger: &Ledger, speech: &Speech, path: &Path) -> anyhow::Result<()> {
+    std::fs::write(path, ledger_workbook(ledger, speech)?)?;
     Ok(())
 }
 
 /// The ledger as an xlsx file's bytes: a sheet each for the plan (with its
 /// revisions), the visits and the accounts.
-pub fn ledger_workbook(ledger: &Ledger) -> anyhow::Result<Vec<u8>> {
+pub fn ledger_workbook(ledger: &Ledger, speech: &Speech) -> anyhow::Result<Vec<u8>> {
+    let parts = LedgerParts::new(speech);
     let mut workbook = Workbook::new();
-    let plan = workbook.add_worksheet().set_name("plan")?;
+    let plan = workbook.add_worksheet().set_name(&parts.plan)?;
     let fields: Vec<Vec<String>> = ledger
-        .plan_fields()
+        .plan_fields(speech)
         .into_iter()
         .map(|(k, v)| vec![k, v])
         .collect();
-    let next = write_table(plan, 0, &["field".into(), "value".into()], &fields)?;
-    let (headers, rows) = ledger.revision_rows();
+    let next = write_table(
+        plan,
+        0,
+        &[parts.field.clone(), parts.value.clone()],
+        &fields,
+    )?;
+    let (headers, rows) = ledger.revision_rows(speech);
     write_table(plan, next + 1, &headers, &rows)?;
     plan.autofit();
 
-    let visits = workbook.add_worksheet().set_name("visits")?;
-    let rows: Vec<Vec<String>> = ledger.visits.iter().map(visit_cells).collect();
-    write_table(visits, 0, &VISIT_COLUMNS.map(String::from), &rows)?;
+    let visits = workbook.add_worksheet().set_name(&parts.visits)?;
+    let rows: Vec<Vec<String>> = ledger
+        .visits
+        .iter()
+        .map(|v| visit_cells(v, speech))
+        .collect();
+    write_table(visits, 0, &visit_columns(speech), &rows)?;
     visits.autofit();
 
-    let accounts = workbook.add_worksheet().set_name("accounts")?;
-    let rows: Vec<Vec<String>> = account_lines(&ledger.accounts)
+    let accounts = workbook.add_worksheet().set_name(&parts.accounts)?;
+    let rows: Vec<Vec<String>> = account_lines(&ledger.accounts, speech)
         .into_iter()
         .map(|(line, periods)| vec![line, periods.to_string()])
         .collect();
-    write_table(accounts, 0, &["account".into(), "periods".into()], &rows)?;
+    write_table(
+        accounts,
+        0,
+        &[parts.accounts.clone(), parts.periods.clone()],
+        &rows,
+    )?;
     accounts.autofit();
     Ok(workbook.save_to_buffer()?)
 }
 
-pub fn write_year(export: &YearExport, path: &Path) -> anyhow::Result<()> {
-    std::fs::write(path, year_workbook(export)?)?;
+pub fn write_year(export: &YearExport, speech: &Speech, path: &Path) -> anyhow::Result<()> {
+    std::fs::write(path, year_workbook(export, speech)?)?;
     Ok(())
 }
 
 /// The year as an xlsx file's bytes: the summary, then a sheet per school; who
 /// exported it and when above the summary, when known.
-pub fn year_workbook(export: &YearExport) -> anyhow::Result<Vec<u8>> {
+pub fn year_workbook(export: &YearExport, speech: &Speech) -> anyhow::Result<Vec<u8>> {
     let mut workbook = Workbook::new();
-    let summary = workbook.add_worksheet().set_name("summary")?;
+    let summary = workbook.add_worksheet().set_name(summary_name(speech))?;
     let first_row = match &export.stamp {
+        Some(stamp) if speech.chinese => {
+            summary.write_string(0, 0, format!("导出：{stamp}"))?;
+            2
+        }
         Some(stamp) => {
             summary.write_string(0, 0, format!("exported by {stamp}"))?;
             2
         }
         None => 0,
     };
-    let (headers, rows) = export.summary_rows();
+    let (headers, rows) = export.summary_rows(speech);
     write_table(summary, first_row, &headers, &rows)?;
     summary.autofit();
     for (school, visits) in &export.by_school {
         let sheet = workbook.add_worksheet().set_name(sheet_name(school))?;
-        let rows: Vec<Vec<String>> = visits.iter().map(visit_cells).collect();
-        write_table(sheet, 0, &VISIT_COLUMNS.map(String::from), &rows)?;
+        let rows: Vec<Vec<String>> = visits.iter().map(|v| visit_cells(v, speech)).collect();
+        write_table(sheet, 0, &visit_columns(speech), &rows)?;
         sheet.autofit();
     }
     Ok(workbook.save_to_buffer()?)

@@ -47,9 +47,9 @@ pub async fn nightly(
 
 /// Removes the job's oldest copies (their names sort by time) beyond `keep`; other
 /// files in the folder are left alone.
-fn remove_old_copies(dir: &PathBuf, ext: &str, keep: usize) -> Result<usize, BackupError> {
+fn remove_old_copies(dir: &std::path::Path, ext: &str, keep: usize) -> Result<usize, BackupError> {
     let read_error = |source| BackupError::Read {
-        path: dir.clone(),
+        path: dir.to_path_buf(),
         source,
     };
     let suffix = format!(".{ext}");

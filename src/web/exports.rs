@@ -75,7 +75,10 @@ pub async fn year(
         Some(school) => format!("year-{}.xlsx", crate::reports::file_safe(school)),
         None => "year.xlsx".to_string(),
     };
-    match crate::reports::xlsx::year_workbook(&export) {
+    match crate::reports::xlsx::year_workbook(
+        &export,
+        &crate::reports::words::Speech::of(&app.settings),
+    ) {
         Ok(bytes) => (
             [
                 (

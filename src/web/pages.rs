@@ -520,7 +520,10 @@ pub async fn ledger(
         Ok(ledger) => ledger,
         Err(error) => return failed(&app, bar(&actor), error),
     };
-    match crate::reports::xlsx::ledger_workbook(&ledger) {
+    match crate::reports::xlsx::ledger_workbook(
+        &ledger,
+        &crate::reports::words::Speech::of(&app.settings),
+    ) {
         Ok(bytes) => (
             [
                 (

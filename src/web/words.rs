@@ -1289,7 +1289,7 @@ impl Words {
 
     pub fn status(&self, status: &Status) -> &'static str {
         match (self.lang, status) {
-            ("zh-CN", Status::OnTrack) => "进度正常",
+            ("zh-CN", Status::OnTrack) => "按计划",
             ("zh-CN", Status::Behind) => "落后",
             ("zh-CN", Status::AtRisk) => "有风险",
             ("zh-CN", Status::Unreachable) => "无法完成",

@@ -92,6 +92,8 @@ impl TestDb {
             .env_remove("SONGJIAO_NOW")
             .env_remove("SONGJIAO_DATABASE_URL")
             .env("SONGJIAO_ACTOR", "test")
+            // The nightly backup writes beside the test's database, never into the repository.
+            .env("SONGJIAO_BACKUP_DIR", self.dir.path().join("backups"))
             .args(["--database", &self.url])
             .args(args);
         for (key, value) in env {

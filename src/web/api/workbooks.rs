@@ -40,6 +40,7 @@ pub struct ExportQuery {
 pub async fn export(
     State(app): State<Arc<App>>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let school = query.school.filter(|s| !s.is_empty());
@@ -52,7 +53,7 @@ pub async fn export(
         &caller.address,
     )
     .await?;
-    let bytes = crate::reports::xlsx::year_workbook(&export)
+    let bytes = crate::reports::xlsx::year_workbook(&export, &speech(&app, &headers))
         .map_err(|error| ServiceError::Settings(format!("the workbook did not render: {error}")))?;
     Ok(workbook(bytes))
 }
@@ -71,6 +72,7 @@ pub async fn export(
 pub async fn ledger(
     State(app): State<Arc<App>>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     ApiPath(student_id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let from = crate::service::students::ReadFrom {
@@ -85,9 +87,15 @@ pub async fn ledger(
         from,
     )
     .await?;
-    let bytes = crate::reports::xlsx::ledger_workbook(&ledger)
+    let bytes = crate::reports::xlsx::ledger_workbook(&ledger, &speech(&app, &headers))
         .map_err(|error| ServiceError::Settings(format!("the ledger did not render: {error}")))?;
     Ok(workbook(bytes))
+}
+
+/// A workbook speaks the request's language (Accept-Language), like its problems.
+fn speech(app: &App, headers: &axum::http::HeaderMap) -> crate::reports::words::Speech {
+    let locale = super::problem::language(headers, app.settings.locale);
+    crate::reports::words::Speech::in_language(&app.settings, locale == crate::config::Locale::ZhCn)
 }
 
 fn workbook(bytes: Vec<u8>) -> Response {

@@ -1,0 +1,311 @@
+//! How lists and files speak to people: in the configured language, with times in
+//! the configured zone in one format. Under zh-CN a column is headed by the
+//! import's Chinese column name (学生编号, 残疾类别…), so a list saved as CSV
+//! imports back, and a code is shown as the Chinese word the import reads for it
+//! (男, 智力残疾, 按计划, 学生生病…). JSON keeps the codes and RFC 3339 times: it is
+//! for programs.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::Value;
+
+use crate::config::{Locale, Settings};
+use crate::domain::access::Role;
+use crate::domain::leave::LeaveStatus;
+use crate::domain::pace::Status;
+use crate::domain::slot::{SlotTable, weekday_name_zh};
+use crate::domain::student::{Disability, Gender, StudentStatus};
+use crate::domain::visit::{MissReason, Mode, Outcome, VisitStatus};
+
+/// The language, the zone and the slot names of the settings.
+#[derive(Debug, Clone)]
+pub struct Speech {
+    pub chinese: bool,
+    pub zone: Tz,
+    slots: Option<SlotTable>,
+}
+
+/// The one format of a time shown to a person: 2026-11-29 10:22.
+pub const TIME_FORMAT: &str = "%Y-%m-%d %H:%M";
+
+impl Default for Speech {
+    fn default() -> Self {
+        Speech {
+            chinese: false,
+            zone: chrono_tz::UTC,
+            slots: None,
+        }
+    }
+}
+
+impl Speech {
+    /// The settings' zone and slots, in the language a request asked for.
+    pub fn in_language(settings: &Settings, chinese: bool) -> Self {
+        Speech {
+            chinese,
+            ..Speech::of(settings)
+        }
+    }
+
+    pub fn of(settings: &Settings) -> Self {
+        Speech {
+            chinese: settings.locale == Locale::ZhCn,
+            zone: settings.time_zone,
+            slots: settings.slot_table().ok(),
+        }
+    }
+
+    /// A time as people read it, in the configured zone.
+    pub fn time(&self, time: DateTime<Utc>) -> String {
+        time.with_timezone(&self.zone)
+            .format(TIME_FORMAT)
+            .to_string()
+    }
+
+    /// A column's heading.
+    pub fn header(&self, key: &str) -> String {
+        if !self.chinese {
+            return key.to_string();
+        }
+        HEADERS
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or_else(|| key.to_string(), |(_, zh)| (*zh).to_string())
+    }
+
+    /// A cell's text: a code as its word, a time in the zone, a list joined as
+    /// the import reads it back (slots with spaces, goals with `; `).
+    pub fn cell(&self, key: &str, value: &Value) -> String {
+        match value {
+            Value::Null => String::new(),
+            Value::String(text) => self.text(key, text),
+            Value::Array(items) => {
+                let words = items.iter().all(|item| match item {
+                    Value::String(t) => t.is_ascii() && !t.contains(char::is_whitespace),
+                    other => other.is_number(),
+                });
+                let texts: Vec<String> = items.iter().map(|item| self.cell(key, item)).collect();
+                texts.join(if words { " " } else { "; " })
+            }
+            Value::Bool(yes) => match (self.chinese, yes) {
+                (true, true) => "是".into(),
+                (true, false) => "否".into(),
+                (false, yes) => yes.to_string(),
+            },
+            other => other.to_string(),
+        }
+    }
+
+    fn text(&self, key: &str, text: &str) -> String {
+        if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+            return self.time(time.with_timezone(&Utc));
+        }
+        if !self.chinese {
+            return text.to_string();
+        }
+        let word = match key {
+            "gender" => text.parse::<Gender>().ok().map(Gender::zh),
+            "disability" => text.parse::<Disability>().ok().map(Disability::zh),
+            "outcome" => text.parse::<Outcome>().ok().map(Outcome::zh),
+            "reason" => text.parse::<MissReason>().ok().map(MissReason::zh),
+            "mode" => text.parse::<Mode>().ok().map(Mode::zh),
+            "role" => text.parse::<Role>().ok().map(Role::zh),
+            "status" | "severity" | "state" => status_word(text),
+            "available" | "slot" => return self.slot(text),
+            _ => None,
+        };
+        word.map_or_else(|| text.to_string(), str::to_string)
+    }
+
+    /// `Mon-AM` as 周一上午, `AM` as 上午 (the slot's first Chinese alias).
+    fn slot(&self, text: &str) -> String {
+        let name = |slot: &str| match &self.slots {
+            Some(slots) => slots.label(slot, true),
+            None => slot.to_string(),
+        };
+        match text.split_once('-') {
+            Some((day, slot)) => match crate::domain::slot::parse_weekday(day) {
+                Some(weekday) => format!("{}{}", weekday_name_zh(weekday), name(slot)),
+                None => text.to_string(),
+            },
+            None => name(text),
+        }
+    }
+}
+
+/// A status of any list (a plan's pace, a child, leave, a visit, an email, an
+/// account) as its Chinese word; the codes do not overlap.
+fn status_word(code: &str) -> Option<&'static str> {
+    if let Some(status) = Status::parse(code) {
+        return Some(status.zh());
+    }
+    if let Ok(status) = code.parse::<StudentStatus>() {
+        return Some(status.zh());
+    }
+    if let Ok(status) = code.parse::<LeaveStatus>() {
+        return Some(status.zh());
+    }
+    if let Ok(status) = code.parse::<VisitStatus>() {
+        return Some(status.zh());
+    }
+    Some(match code {
+        "queued" => "待发送",
+        "sending" => "发送中",
+        "sent" => "已发送",
+        "dead" => "已放弃",
+        "invited" => "已邀请",
+        "disabled" => "已停用",
+        "locked" => "已锁定",
+        _ => return None,
+    })
+}
+
+/// Column headings under zh-CN: the import's Chinese column name wherever the
+/// column is one the import reads (so a list imports back), else a plain word.
+const HEADERS: &[(&str, &str)] = &[
+    ("teacher_id", "教师编号"),
+    ("student_id", "学生编号"),
+    ("name", "姓名"),
+    ("email", "邮箱"),
+    ("school", "学校"),
+    ("available", "可用时段"),
+    ("max_visits_per_day", "每日最多送教次数"),
+    ("gender", "性别"),
+    ("birth_date", "出生日期"),
+    ("disability", "残疾类别"),
+    ("disability_grade", "残疾等级"),
+    ("diagnosis", "诊断"),
+    ("guardian_name", "监护人"),
+    ("guardian_phone", "监护人电话"),
+    ("address", "地址"),
+    ("status", "状态"),
+    ("school_year", "学年"),
+    ("backup_teacher_id", "备用教师"),
+    ("visits_per_week", "每周次数"),
+    ("periods_per_visit", "每次课时"),
+    ("annual_target", "年度目标课时"),
+    ("start_date", "开始日期"),
+    ("end_date", "结束日期"),
+    ("goals", "目标"),
+    ("date", "日期"),
+    ("day", "日期"),
+    ("slot", "时段"),
+    ("outcome", "结果"),
+    ("periods", "课时"),
+    ("reason", "原因"),
+    ("mode", "方式"),
+    ("note", "备注"),
+    ("leave", "请假"),
+    ("pauses", "暂停"),
+    ("plan", "计划"),
+    ("plan_id", "计划编号"),
+    ("revision", "版本"),
+    ("goal_ids", "目标编号"),
+    ("updated_at", "更新时间"),
+    ("student_name", "学生姓名"),
+    ("target", "目标课时"),
+    ("teaching_days", "教学日"),
+    ("delivered", "已完成课时"),
+    ("pending", "待记录课时"),
+    ("expected", "应完成课时"),
+    ("capacity", "最多可达课时"),
+    ("visits_completed", "完成次数"),
+    ("visits_missed", "未完成次数"),
+    ("visits_unrecorded", "未记录次数"),
+    ("changed_by", "修改人"),
+    ("changed_at", "修改时间"),
+    ("visit_id", "送教编号"),
+    ("weekday", "星期"),
+    ("id", "编号"),
+    ("severity", "程度"),
+    ("opened_at", "开始时间"),
+    ("last_notified_at", "最近通知时间"),
+    ("resolved_at", "解除时间"),
+    ("acknowledged_at", "确认时间"),
+    ("acknowledged_by", "确认人"),
+    ("ack_note", "确认说明"),
+    ("nobody_told", "无人可通知"),
+    ("told", "已通知"),
+    ("kind", "类型"),
+    ("recipient", "收件人"),
+    ("subject", "主题"),
+    ("attempts", "尝试次数"),
+    ("next_attempt_at", "下次尝试时间"),
+    ("last_error", "最近错误"),
+    ("role", "角色"),
+    ("scope", "范围"),
+    ("state", "账号状态"),
+    ("from", "开始日期"),
+    ("to", "结束日期"),
+    ("teacher", "教师"),
+    ("at", "时间"),
+    ("actor", "操作人"),
+    ("action", "操作"),
+    ("entity", "对象"),
+    ("entity_id", "对象编号"),
+    ("detail", "详情"),
+    ("account", "账号"),
+    ("what", "内容"),
+    ("label", "名称"),
+    ("created_at", "创建时间"),
+    ("expires_at", "到期时间"),
+    ("last_used_at", "最近使用时间"),
+    ("revoked_at", "撤销时间"),
+    ("still_owed", "仍欠课时"),
+    ("unrecorded_periods", "未记录课时"),
+    ("goal_notes", "目标记录"),
+    ("guardian_confirmed_by", "家长确认"),
+    ("recorded_by", "记录人"),
+    ("unplanned", "计划外"),
+    ("rhythm", "频次"),
+    ("dates", "起止日期"),
+    ("pace", "进度"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chinese() -> Speech {
+        Speech::of(&Settings::defaults())
+    }
+
+    #[test]
+    fn codes_read_as_the_words_the_import_takes_back() {
+        let speech = chinese();
+        let cell = |key: &str, code: &str| speech.cell(key, &Value::String(code.into()));
+        assert_eq!(cell("gender", "male"), "男");
+        assert_eq!(cell("disability", "intellectual"), "智力残疾");
+        assert_eq!(cell("status", "on_track"), "按计划");
+        assert_eq!(cell("status", "at_risk"), "有风险");
+        assert_eq!(cell("reason", "student_ill"), "学生生病");
+        assert_eq!(cell("reason", "王老师调岗"), "王老师调岗");
+        assert_eq!(cell("slot", "AM"), "上午");
+        assert_eq!(
+            speech.cell("available", &serde_json::json!(["Mon-AM", "Wed-PM"])),
+            "周一上午 周三下午"
+        );
+        for (code, word) in [("male", "男"), ("intellectual", "智力残疾")] {
+            let parsed_gender = word.parse::<Gender>().map(Gender::code);
+            let parsed_disability = word.parse::<Disability>().map(Disability::code);
+            assert!(parsed_gender == Ok(code) || parsed_disability == Ok(code));
+        }
+        assert_eq!(speech.header("student_id"), "学生编号");
+        assert_eq!(
+            speech.cell(
+                "updated_at",
+                &Value::String("2026-11-29T02:23:42.793325216Z".into())
+            ),
+            "2026-11-29 10:23"
+        );
+        let english = Speech {
+            chinese: false,
+            ..chinese()
+        };
+        assert_eq!(
+            english.cell("status", &Value::String("on_track".into())),
+            "on_track"
+        );
+        assert_eq!(english.header("student_id"), "student_id");
+    }
+}
