@@ -13,3 +13,4 @@ pub mod service;
 pub mod store;
 pub mod table;
 pub mod web;
+pub mod zh;

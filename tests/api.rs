@@ -392,6 +392,28 @@ fn bad_requests_are_problems_in_the_readers_language_and_change_nothing(db: &Tes
             .await
             .unwrap();
         assert_eq!(sheet.status(), 422);
+        // A field's reason speaks the reader's language too.
+        let bad_date = |language: &'static str| {
+            api.call(
+                reqwest::Method::POST,
+                "/api/v1/imports/students?dry_run=true",
+                Some(&center),
+            )
+            .header("content-type", "text/csv")
+            .header("accept-language", language)
+            .body("student_id,name,school,birth_date\nS004,周小雨,城关小学,2016-02-30\n")
+            .send()
+        };
+        let zh: Value = bad_date("zh-CN").await.unwrap().json().await.unwrap();
+        assert_eq!(
+            zh["errors"][0]["reason"], "“2016-02-30”不是日期，请写成 2026-09-01 这样",
+            "{zh}"
+        );
+        let en: Value = bad_date("en").await.unwrap().json().await.unwrap();
+        assert_eq!(
+            en["errors"][0]["reason"], "`2016-02-30` is not a date like 2026-09-01",
+            "{en}"
+        );
         // The pages too: a form with %00 is refused before any handler.
         let session = log_in(&server, "center@example.org").await;
         let page_form = client()
@@ -1059,7 +1081,7 @@ fn the_disability_column_as_districts_write_it(db: &TestDb) {
          S107,陈七,东山小学,雷特综合征\n",
     );
     assert!(
-        output.contains("warning: line 8") && output.contains("雷特综合征"),
+        output.contains("提醒: 第 8 行") && output.contains("雷特综合征"),
         "{output}"
     );
     assert_eq!(

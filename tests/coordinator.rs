@@ -117,7 +117,7 @@ fn a_district_loads_from_its_spreadsheets(db: &TestDb) {
     );
     let file = db.file("students-again.csv", csv.as_bytes());
     let again = db.ok(&["import", path(&file), "--kind", "students"]);
-    assert!(again.contains("0 new, 0 updated"), "{again}");
+    assert!(again.contains("新增 0，更新 0"), "{again}");
     let english = db.run_with_env(
         &["student", "list", "--format", "csv"],
         &[("SONGJIAO_LOCALE", "en")],
@@ -131,11 +131,11 @@ fn a_district_loads_from_its_spreadsheets(db: &TestDb) {
 fn importing_the_same_file_twice_updates_rather_than_duplicates(db: &TestDb) {
     district(db);
     let again = db.import("students", STUDENTS);
-    assert!(again.contains("0 new, 0 updated, 2 unchanged"), "{again}");
+    assert!(again.contains("新增 0，更新 0，未变 2"), "{again}");
 
     let changed = STUDENTS.replace("城关镇幸福路1号", "城关镇幸福路9号");
     let output = db.import("students", &changed);
-    assert!(output.contains("0 new, 1 updated, 1 unchanged"), "{output}");
+    assert!(output.contains("新增 0，更新 1，未变 1"), "{output}");
     assert_eq!(
         db.json(&["student", "list", "--format", "json"])
             .as_array()
@@ -145,7 +145,7 @@ fn importing_the_same_file_twice_updates_rather_than_duplicates(db: &TestDb) {
     );
 
     let output = db.import("plans", &PLANS.replace("T01,T02,,,,,,", "T01,T02,3,,,,,"));
-    assert!(output.contains("0 new, 1 updated, 1 unchanged"), "{output}");
+    assert!(output.contains("新增 0，更新 1，未变 1"), "{output}");
     let history = db.json(&["plan", "history", "S001", "--format", "json"]);
     assert_eq!(
         history.as_array().unwrap().len(),
@@ -168,6 +168,25 @@ S001,李小明,男,2015-03-02,智力残疾,李强,13800138000,城关镇幸福路
     // (An unknown disability word, `blue`, is no error: it is kept as the
     // diagnosis with a warning.)
     let error = db.fails(&["import", path(&file), "--kind", "students"]);
+    for expected in [
+        "第 3 行，“出生日期”列：“2016-02-30”不是日期",
+        "第 4 行，“姓名”列：必填，不能为空",
+        "第 4 行，“监护人电话”列：“call me”不是电话号码",
+        "第 4 行，“可用时段”列：“Mon-EVE”",
+        "第 5 行，“学生编号”列：S001 重复出现（第一次在第 2 行）",
+        "没有导入任何内容",
+    ] {
+        assert!(
+            error.contains(expected),
+            "missing `{expected}` in:\n{error}"
+        );
+    }
+    // The same in English, for a district that chose `locale = "en"`.
+    let english = db.run_with_env(
+        &["import", path(&file), "--kind", "students"],
+        &[("SONGJIAO_LOCALE", "en")],
+    );
+    let error = common::stderr(&english);
     for expected in [
         "line 3, column birth_date",
         "line 4, column name: is empty",
@@ -195,28 +214,25 @@ fn plans_must_name_registered_people(db: &TestDb) {
     );
     let error = db.fails(&["import", path(&file), "--kind", "plans"]);
     assert!(
-        error.contains("line 3, column student_id: no student S999"),
+        error.contains("第 3 行，“学生编号”列：没有登记学生 S999"),
         "{error}"
     );
     assert!(
-        error.contains("line 3, column teacher_id: no teacher T09"),
+        error.contains("第 3 行，“教师编号”列：没有登记教师 T09"),
         "{error}"
     );
 
     let file = db.file("plans3.csv", PLANS.replace("2027-02-22", "2028-02-22"));
     let error = db.fails(&["import", path(&file), "--kind", "plans"]);
     assert!(
-        error
-            .contains("line 3, column start_date: 2028-02-22 is outside the school year 2026-2027"),
+        error.contains("第 3 行，“开始日期”列：2028-02-22 不在 2026-2027 学年内"),
         "{error}"
     );
 
     let file = db.file("headers.csv", "student_id,teacher_id\nS001,T01\n");
     let error = db.fails(&["import", path(&file), "--kind", "plans"]);
     assert!(
-        error.contains(
-            "line 1, column school_year: the header row has no column school_year (or 学年)"
-        ),
+        error.contains("第 1 行，“学年”列：表头没有“学年”列（也可写 school_year）"),
         "{error}"
     );
 }
@@ -236,7 +252,7 @@ fn chinese_headers_gbk_and_bom_files_import(db: &TestDb) {
     );
     let output = db.ok(&["import", path(&file), "--kind", "students"]);
     assert!(
-        output.contains("Columns not read (not part of this kind): 序号"),
+        output.contains("未读取的列（不属于此类表格）：序号"),
         "{output}"
     );
 
@@ -289,7 +305,7 @@ fn a_dry_run_changes_nothing(db: &TestDb) {
     let file = db.file("teachers.csv", TEACHERS);
     let output = db.ok(&["import", path(&file), "--kind", "teachers", "--dry-run"]);
     assert!(
-        output.contains("Would import 2 row(s)") && output.contains("2 new"),
+        output.contains("试导入 2 行") && output.contains("新增 2"),
         "{output}"
     );
     assert_eq!(
@@ -615,7 +631,7 @@ fn a_plan_made_during_the_year_starts_that_day_and_is_on_track(db: &TestDb) {
     );
     // The same sheet again the next day keeps the plan's start: nothing changes.
     let again = db.import_as_of("2026-12-01", "plans", sheet);
-    assert!(again.contains("1 unchanged"), "{again}");
+    assert!(again.contains("未变 1"), "{again}");
 }
 
 /// A person's details change with the flags given; the rest stays, a bad value
@@ -689,7 +705,7 @@ fn an_old_excel_file_imports_and_a_bad_one_says_how_to_save_it(db: &TestDb) {
     let old = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/students-old-excel.xls");
     let output = db.ok(&["import", path(&old), "--kind", "students"]);
-    assert!(output.contains("2 new"), "{output}");
+    assert!(output.contains("新增 2"), "{output}");
     let not_a_workbook = db.file("学生.xlsx", "这不是表格");
     std::fs::write(&not_a_workbook, [0x00u8, 0x9F, 0xFF, 0xFE, 0x81]).unwrap();
     let error = db.fails(&["import", path(&not_a_workbook), "--kind", "students"]);

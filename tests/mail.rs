@@ -235,7 +235,7 @@ fn supervisors_get_one_email_per_run_and_nothing_private(db: &TestDb) {
         "name,email,school\n区特教中心,center-at-example.org,\n",
     );
     let error = db.fails(&["import", path(&bad), "--kind", "supervisors"]);
-    assert!(error.contains("line 2, column email"), "{error}");
+    assert!(error.contains("第 2 行，“邮箱”列"), "{error}");
     db.import(
         "supervisors",
         "姓名,邮箱,学校\n区特教中心,center@example.org,\n",

@@ -178,9 +178,12 @@ fn importing_visits_is_all_or_nothing(db: &TestDb) {
         "--kind",
         "visits",
     ]);
-    assert!(error.contains("line 3, column reason"), "{error}");
-    assert!(error.contains("line 4, column student_id"), "{error}");
-    assert!(error.contains("nothing was imported"), "{error}");
+    assert!(
+        error.contains("第 3 行，“原因”列：“lost”不是有效的原因"),
+        "{error}"
+    );
+    assert!(error.contains("第 4 行，“学生编号”列"), "{error}");
+    assert!(error.contains("没有导入任何内容"), "{error}");
     assert!(visits_of(db, "S001")[0]["outcome"].is_null());
 
     // S002 also had a visit on Saturday 5 December that was never planned.
@@ -199,7 +202,7 @@ fn importing_visits_is_all_or_nothing(db: &TestDb) {
         "--kind",
         "visits",
     ]);
-    assert!(output.contains("1 new, 2 updated"), "{output}");
+    assert!(output.contains("新增 1，更新 2"), "{output}");
     assert_eq!(visits_of(db, "S001")[0]["outcome"], "completed");
     assert_eq!(visits_of(db, "S003")[0]["reason"], "student_ill");
     let extra = visits_of(db, "S002")
@@ -218,11 +221,11 @@ fn importing_visits_is_all_or_nothing(db: &TestDb) {
     let import =
         |as_of: &str| db.ok(&["--as-of", as_of, "import", path(&file), "--kind", "visits"]);
     let again = import("2026-12-06");
-    assert!(again.contains("0 new, 0 updated, 3 unchanged"), "{again}");
+    assert!(again.contains("新增 0，更新 0，未变 3"), "{again}");
     assert_eq!(audit_rows(), before);
     // A month later the records are locked; the same sheet is still no change.
     let locked = import("2027-01-20");
-    assert!(locked.contains("3 unchanged"), "{locked}");
+    assert!(locked.contains("未变 3"), "{locked}");
     let changed = format!(
         "学生编号,日期,时段,结果,课时,原因,方式,备注\n\
          S001,{day1},AM,partial,2,,,\n\
@@ -237,7 +240,7 @@ fn importing_visits_is_all_or_nothing(db: &TestDb) {
         "--kind",
         "visits",
     ]);
-    assert!(output.contains("0 new, 1 updated, 1 unchanged"), "{output}");
+    assert!(output.contains("新增 0，更新 1，未变 1"), "{output}");
     assert_eq!(audit_rows(), before + 1);
     assert_eq!(visits_of(db, "S001")[0]["periods"], 2);
 }
@@ -363,7 +366,7 @@ fn progress_ledger_and_exports(db: &TestDb) {
         "--kind",
         "visits",
     ]);
-    assert!(output.contains("0 new, 0 updated, 1 unchanged"), "{output}");
+    assert!(output.contains("新增 0，更新 0，未变 1"), "{output}");
     // Files Excel and WPS open right: UTF-8 with its byte-order mark, or GBK when asked.
     let summary = std::fs::read(folder.join("汇总.csv")).unwrap();
     assert!(summary.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark");

@@ -33,44 +33,87 @@ pub struct ImportArgs {
 
 pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
     let report = import_file(context, &args).await?;
-    let verb = if args.dry_run {
-        "Would import"
+    let zh = context.chinese();
+    let summary = if zh {
+        format!(
+            "{} {} 行{}：新增 {}，更新 {}，未变 {}。{}",
+            if args.dry_run {
+                "试导入"
+            } else {
+                "已导入"
+            },
+            report.rows,
+            kind_zh(args.kind),
+            report.created,
+            report.updated,
+            report.unchanged,
+            if args.dry_run {
+                "（试运行：没有做任何更改）"
+            } else {
+                ""
+            }
+        )
     } else {
-        "Imported"
+        format!(
+            "{} {} row(s) of {:?}: {} new, {} updated, {} unchanged.{}",
+            if args.dry_run {
+                "Would import"
+            } else {
+                "Imported"
+            },
+            report.rows,
+            args.kind,
+            report.created,
+            report.updated,
+            report.unchanged,
+            if args.dry_run {
+                " (dry run: nothing was changed)"
+            } else {
+                ""
+            }
+        )
     };
-    println!(
-        "{verb} {} row(s) of {:?}: {} new, {} updated, {} unchanged.{}",
-        report.rows,
-        args.kind,
-        report.created,
-        report.updated,
-        report.unchanged,
-        if args.dry_run {
-            " (dry run: nothing was changed)"
-        } else {
-            ""
-        }
-    );
+    println!("{summary}");
     if !report.ignored_columns.is_empty() {
-        println!(
-            "Columns not read (not part of this kind): {}",
-            report.ignored_columns.join(", ")
-        );
+        let columns = report.ignored_columns.join(", ");
+        if zh {
+            println!("未读取的列（不属于此类表格）：{columns}");
+        } else {
+            println!("Columns not read (not part of this kind): {columns}");
+        }
     }
     const SHOWN: usize = 20;
     for warning in report.warnings.iter().take(SHOWN) {
-        println!("  warning: {}", warning.text(false));
+        let label = if zh { "提醒" } else { "warning" };
+        println!("  {label}: {}", warning.text(zh));
     }
+    let more = |count: usize| {
+        if zh {
+            format!("  ……另有 {count} 条")
+        } else {
+            format!("  … and {count} more like these")
+        }
+    };
     if report.warnings.len() > SHOWN {
-        println!("  … and {} more warnings", report.warnings.len() - SHOWN);
+        println!("{}", more(report.warnings.len() - SHOWN));
     }
     for note in report.notes.iter().take(SHOWN) {
         println!("  {note}");
     }
     if report.notes.len() > SHOWN {
-        println!("  … and {} more like these", report.notes.len() - SHOWN);
+        println!("{}", more(report.notes.len() - SHOWN));
     }
     Ok(())
+}
+
+fn kind_zh(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Teachers => "教师",
+        Kind::Students => "学生",
+        Kind::Plans => "计划",
+        Kind::Visits => "送教记录",
+        Kind::Supervisors => "督导",
+    }
 }
 
 /// Reads the file and hands it to the import service; problems are listed by line.
@@ -94,14 +137,26 @@ pub async fn import_file(context: &Context, args: &ImportArgs) -> anyhow::Result
     )
     .await;
     store.close().await;
+    let zh = context.chinese();
     report.map_err(|error| match error {
         ServiceError::Invalid(problems) => {
-            let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
-            anyhow::anyhow!(
-                "{file}: {} problem(s) found; nothing was imported:\n{}",
-                problems.len(),
-                lines.join("\n")
-            )
+            let lines: Vec<String> = problems
+                .iter()
+                .map(|p| format!("  {}", p.text(zh)))
+                .collect();
+            if zh {
+                anyhow::anyhow!(
+                    "{file}：发现 {} 处问题，没有导入任何内容：\n{}",
+                    problems.len(),
+                    lines.join("\n")
+                )
+            } else {
+                anyhow::anyhow!(
+                    "{file}: {} problem(s) found; nothing was imported:\n{}",
+                    problems.len(),
+                    lines.join("\n")
+                )
+            }
         }
         other => anyhow::anyhow!("{file}: {other}"),
     })

@@ -177,6 +177,11 @@ pub struct Context {
 }
 
 impl Context {
+    /// Whether people are spoken to in Chinese (`locale = "zh-CN"`, the default).
+    pub fn chinese(&self) -> bool {
+        self.settings.locale == crate::config::Locale::ZhCn
+    }
+
     /// Today in the configured time zone.
     pub fn today(&self) -> NaiveDate {
         self.now

@@ -47,6 +47,14 @@ impl Speech {
         }
     }
 
+    /// Chinese words with no settings at hand (headings, codes; times in UTC).
+    pub fn chinese() -> Self {
+        Speech {
+            chinese: true,
+            ..Speech::default()
+        }
+    }
+
     pub fn of(settings: &Settings) -> Self {
         Speech {
             chinese: settings.locale == Locale::ZhCn,

@@ -92,6 +92,23 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// The problem in the reader's language: 第 3 行，“原因”列：… under zh-CN.
+    pub fn text(&self, chinese: bool) -> String {
+        if !chinese {
+            return self.to_string();
+        }
+        let (field, reason) = (
+            crate::zh::field(&self.field),
+            crate::zh::reason(&self.reason),
+        );
+        match self.line {
+            Some(line) => format!("第 {line} 行，“{field}”列：{reason}"),
+            None => format!("{field}：{reason}"),
+        }
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {

@@ -196,7 +196,17 @@ impl ApiError {
                 Locale::ZhCn => self.detail_zh.clone(),
                 Locale::En => self.detail_en.clone(),
             },
-            errors: self.errors.clone(),
+            errors: match locale {
+                Locale::ZhCn => self
+                    .errors
+                    .iter()
+                    .map(|e| FieldError {
+                        reason: crate::zh::reason(&e.reason),
+                        ..e.clone()
+                    })
+                    .collect(),
+                Locale::En => self.errors.clone(),
+            },
         }
     }
 }
@@ -239,11 +249,14 @@ impl From<ServiceError> for ApiError {
                 error
             }
             ServiceError::Conflict { .. } => {
-                let zh = format!("与现有数据冲突：{text}");
+                let zh = format!("与现有数据冲突：{}", crate::zh::reason(&text));
                 ApiError::new(Kind::Conflict, text, zh)
             }
             ServiceError::Locked { .. } => {
-                let zh = format!("记录已锁定，只有特教专干可以修改：{text}");
+                let zh = format!(
+                    "记录已锁定，只有特教专干可以修改：{}",
+                    crate::zh::reason(&text)
+                );
                 ApiError::new(Kind::Locked, text, zh)
             }
             ServiceError::Stale { now, .. } => {

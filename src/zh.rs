@@ -1,0 +1,279 @@
+//! Chinese for the reasons the rules give. The domain, the import and the
+//! services word their reasons once, in English (tests and logs read them); a
+//! person reading Chinese gets them through this catalogue, which knows each
+//! reason's pattern and the codes inside it (`student_ill` becomes 学生生病). A
+//! reason it does not know is shown as written rather than guessed at; the test
+//! below holds one example of every pattern, so a reworded rule shows up here.
+
+use crate::domain::access::Role;
+use crate::domain::leave::LeaveStatus;
+use crate::domain::student::{Disability, Gender, StaffRole, StudentStatus};
+use crate::domain::visit::{MissReason, Mode, Outcome, VisitStatus};
+
+/// A field's name as the sheet's Chinese column (学生编号, 日期…), else as given.
+pub fn field(name: &str) -> String {
+    crate::reports::words::Speech::chinese().header(name)
+}
+
+/// `reason` in Chinese, or as written when no pattern knows it.
+pub fn reason(reason: &str) -> String {
+    for (pattern, say) in CATALOGUE {
+        if let Some(parts) = captures(reason, pattern) {
+            return say(&parts);
+        }
+    }
+    reason.to_string()
+}
+
+/// The `{}` parts of `text` when it has the shape of `pattern`; each part ends
+/// where the pattern's next literal text first appears.
+fn captures<'a>(text: &'a str, pattern: &str) -> Option<Vec<&'a str>> {
+    let literals: Vec<&str> = pattern.split("{}").collect();
+    let mut rest = text.strip_prefix(literals[0])?;
+    let mut parts = Vec::new();
+    for (i, literal) in literals.iter().enumerate().skip(1) {
+        let last = i == literals.len() - 1;
+        let end = if last && literal.is_empty() {
+            rest.len()
+        } else if last {
+            rest.strip_suffix(literal).map(str::len)?
+        } else {
+            rest.find(literal)?
+        };
+        parts.push(&rest[..end]);
+        rest = &rest[end + literal.len()..];
+    }
+    (rest.is_empty()).then_some(parts)
+}
+
+type Say = fn(&[&str]) -> String;
+
+/// Each reason's English pattern (`{}` for what varies) and its Chinese.
+const CATALOGUE: &[(&str, Say)] = &[
+    ("is empty but required", |_| "必填，不能为空".into()),
+    ("the header row has no column {} (or {})", |p| {
+        let mut names: Vec<&str> = p[1].split(", ").collect();
+        let first = names.remove(0);
+        names.push(p[0]);
+        format!("表头没有“{first}”列（也可写 {}）", names.join("、"))
+    }),
+    ("is empty", |_| "不能为空".into()),
+    ("`{}` is not a date like 2026-09-01", |p| {
+        format!("“{}”不是日期，请写成 2026-09-01 这样", p[0])
+    }),
+    ("`{}` is not a whole number from {} to {}", |p| {
+        format!("“{}”不是 {} 到 {} 之间的整数", p[0], p[1], p[2])
+    }),
+    ("is longer than {} characters", |p| {
+        format!("超过 {} 个字", p[0])
+    }),
+    ("`{}` is not a phone number", |p| {
+        format!("“{}”不是电话号码", p[0])
+    }),
+    ("`{}` is not an email address", |p| {
+        format!("“{}”不是电子邮箱地址", p[0])
+    }),
+    ("`{}` is not a weekday like Mon", |p| {
+        format!("“{}”不是星期几（如 周一）", p[0])
+    }),
+    (
+        "`{}`: expected a weekday and a slot like Mon-AM or 周一上午",
+        |p| format!("“{}”：应写星期和时段，如 周一上午", p[0]),
+    ),
+    ("`{}`: unknown slot `{}` (slots are {})", |p| {
+        format!("“{}”：没有“{}”这个时段（时段有 {}）", p[0], p[1], p[2])
+    }),
+    ("`{}` is not a slot: use one of {}", |p| {
+        format!("“{}”不是时段：可用 {}", p[0], p[1])
+    }),
+    ("`{}` is not a {}: use one of {}", |p| {
+        let (what, words) = coded_words(p[1]);
+        format!("“{}”不是有效的{what}：可用 {words}", p[0])
+    }),
+    ("{} appears a second time (first on line {})", |p| {
+        format!("{} 重复出现（第一次在第 {} 行）", p[0], p[1])
+    }),
+    ("no {} {} is registered (import the {}s first)", |p| {
+        let what = person(p[0]);
+        format!("没有登记{what} {}（请先导入{what}）", p[1])
+    }),
+    ("{} has no active plan for {}", |p| {
+        format!("{} 在 {} 学年没有有效的计划", p[0], p[1])
+    }),
+    ("{} has not happened yet (today is {})", |p| {
+        format!("{} 还没有到（今天是 {}）", p[0], p[1])
+    }),
+    ("teacher {} already has another visit on {} {}", |p| {
+        format!("教师 {} 在 {} {} 已有其他送教", p[0], p[1], p[2])
+    }),
+    (
+        "the record of {} is locked (older than {} days, a change needs a reason): give the reason in the reason column",
+        |p| {
+            format!(
+                "{} 的记录已锁定（超过 {} 天，修改需要说明原因）：请在“原因”列写明",
+                p[0], p[1]
+            )
+        },
+    ),
+    ("older than {} days, a change needs a reason", |p| {
+        format!("超过 {} 天，修改需要说明原因", p[0])
+    }),
+    (
+        "the backup teacher must be someone else than the responsible teacher",
+        |_| "备用教师不能与负责教师是同一人".into(),
+    ),
+    ("the plan covers no teaching day", |_| {
+        "计划期间没有教学日".into()
+    }),
+    ("{} is outside the school year {}", |p| {
+        format!("{} 不在 {} 学年内", p[0], p[1])
+    }),
+    ("must be from {} to {}", |p| {
+        format!("应在 {} 到 {} 之间", p[0], p[1])
+    }),
+    ("must be at least 1", |_| "至少为 1".into()),
+    (
+        "the visit on {} at {} has not begun yet (it is now {}): record it afterwards",
+        |p| {
+            format!(
+                "{} {} 的送教还没有开始（现在是 {}）：送教后再记录",
+                p[0], p[1], p[2]
+            )
+        },
+    ),
+    (
+        "{} is fewer than the plan's {} periods a visit: record it as partial",
+        |p| format!("{} 少于计划每次 {} 课时：请记为部分完成", p[0], p[1]),
+    ),
+    ("a partial visit needs the periods given (1 to {})", |p| {
+        format!("部分完成的送教要填课时（1 到 {}）", p[0])
+    }),
+    (
+        "a partial visit gives 1 to {} periods (the plan's visit has {}); {} is not",
+        |p| {
+            format!(
+                "部分完成的送教课时应为 1 到 {}（计划每次 {} 课时），{} 不行",
+                p[0], p[1], p[2]
+            )
+        },
+    ),
+    ("a {} visit delivers no periods; {} given", |p| {
+        format!("{}的送教没有课时，却填了 {}", outcome(p[0]), p[1])
+    }),
+    ("{} is more than the plan's {} periods a visit", |p| {
+        format!("{} 超过计划每次 {} 课时", p[0], p[1])
+    }),
+    ("a {} visit needs a reason code: {}", |p| {
+        let (_, words) = coded_words("reason code");
+        format!("{}的送教要写原因：{words}", outcome(p[0]))
+    }),
+    ("the visit cannot end ({}) before it begins ({})", |p| {
+        format!("结束时间（{}）不能早于开始时间（{}）", p[0], p[1])
+    }),
+    ("give the time the visit began too", |_| {
+        "请同时填写开始时间".into()
+    }),
+    ("give the time the visit ended too", |_| {
+        "请同时填写结束时间".into()
+    }),
+    (
+        "visit {} was cancelled when its week was planned again",
+        |p| format!("送教 {} 在重新排课时已取消", p[0]),
+    ),
+];
+
+fn person(what: &str) -> &'static str {
+    match what {
+        "student" => "学生",
+        "teacher" => "教师",
+        _ => "记录",
+    }
+}
+
+fn outcome(code: &str) -> &'static str {
+    code.parse::<Outcome>().map_or("", Outcome::zh)
+}
+
+/// What a list of codes is, and its words, in Chinese.
+fn coded_words(what: &str) -> (&'static str, String) {
+    fn words<T: Copy>(all: &[T], zh: fn(T) -> &'static str) -> String {
+        all.iter().map(|v| zh(*v)).collect::<Vec<_>>().join("、")
+    }
+    match what {
+        "gender" => ("性别", words(Gender::ALL, Gender::zh)),
+        "disability category" => ("残疾类别", words(Disability::ALL, Disability::zh)),
+        "student status" => ("学生状态", words(StudentStatus::ALL, StudentStatus::zh)),
+        "role" => ("角色", words(Role::ALL, Role::zh)),
+        "staff role" => ("角色", words(StaffRole::ALL, StaffRole::zh)),
+        "visit outcome" => ("送教结果", words(Outcome::ALL, Outcome::zh)),
+        "reason code" => ("原因", words(MissReason::ALL, MissReason::zh)),
+        "visit mode" => ("送教方式", words(Mode::ALL, Mode::zh)),
+        "leave status" => ("请假状态", words(LeaveStatus::ALL, LeaveStatus::zh)),
+        "visit status" => ("送教状态", words(VisitStatus::ALL, VisitStatus::zh)),
+        _ => ("值", String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reason;
+
+    #[test]
+    fn every_reason_the_rules_give_reads_in_chinese() {
+        for (english, chinese) in [
+            ("is empty but required", "必填，不能为空"),
+            (
+                "`2026-13-01` is not a date like 2026-09-01",
+                "“2026-13-01”不是日期，请写成 2026-09-01 这样",
+            ),
+            (
+                "`9` is not a whole number from 0 to 8",
+                "“9”不是 0 到 8 之间的整数",
+            ),
+            (
+                "`lost` is not a reason code: use one of student_ill, other",
+                "“lost”不是有效的原因：可用 学生生病、家长不在、住院、教师原因、天气、学校活动、其他",
+            ),
+            (
+                "`x` is not a gender: use one of female, male",
+                "“x”不是有效的性别：可用 女、男",
+            ),
+            (
+                "S001 2026-12-01 appears a second time (first on line 2)",
+                "S001 2026-12-01 重复出现（第一次在第 2 行）",
+            ),
+            (
+                "no teacher T09 is registered (import the teachers first)",
+                "没有登记教师 T09（请先导入教师）",
+            ),
+            (
+                "S009 has no active plan for 2026-2027",
+                "S009 在 2026-2027 学年没有有效的计划",
+            ),
+            (
+                "2026-12-08 has not happened yet (today is 2026-12-05)",
+                "2026-12-08 还没有到（今天是 2026-12-05）",
+            ),
+            (
+                "teacher T01 already has another visit on 2026-12-05 AM",
+                "教师 T01 在 2026-12-05 AM 已有其他送教",
+            ),
+            (
+                "the record of 2026-11-02 is locked (older than 30 days, a change needs a reason): give the reason in the reason column",
+                "2026-11-02 的记录已锁定（超过 30 天，修改需要说明原因）：请在“原因”列写明",
+            ),
+            (
+                "a missed visit needs a reason code: student_ill, other",
+                "未完成的送教要写原因：学生生病、家长不在、住院、教师原因、天气、学校活动、其他",
+            ),
+            (
+                "a partial visit needs the periods given (1 to 2)",
+                "部分完成的送教要填课时（1 到 2）",
+            ),
+            ("must be from 1 to 3", "应在 1 到 3 之间"),
+            ("something nobody catalogued", "something nobody catalogued"),
+        ] {
+            assert_eq!(reason(english), chinese, "{english}");
+        }
+    }
+}
