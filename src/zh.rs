@@ -177,10 +177,47 @@ const CATALOGUE: &[(&str, Say)] = &[
         "请同时填写结束时间".into()
     }),
     (
+        "the family has no available slot on this week's teaching days",
+        |_| "家庭在本周的教学日没有可用时段".into(),
+    ),
+    ("no slot this week suits both the family and {}", |p| {
+        format!("本周没有家庭和{}都合适的时段", teachers(p[0]))
+    }),
+    (
+        "only {} day(s) this week have a slot that suits both the family and {}; a child gets at most one visit a day",
+        |p| {
+            format!(
+                "本周只有 {} 天有家庭和{}都合适的时段；每个孩子每天最多一次送教",
+                p[0],
+                teachers(p[1])
+            )
+        },
+    ),
+    (
+        "the slots that suit the family are taken by other students' visits of {}, or their daily limit is reached",
+        |p| {
+            format!(
+                "家庭合适的时段已被{}给其他学生的送教占用，或已达每日上限",
+                teachers(p[0])
+            )
+        },
+    ),
+    (
         "visit {} was cancelled when its week was planned again",
         |p| format!("送教 {} 在重新排课时已取消", p[0]),
     ),
 ];
+
+/// "teacher T01 or backup T02" as 教师 T01 或备用教师 T02.
+fn teachers(text: &str) -> String {
+    if let Some(parts) = captures(text, "teacher {} or backup {}") {
+        return format!("教师 {} 或备用教师 {}", parts[0], parts[1]);
+    }
+    if let Some(parts) = captures(text, "teacher {} (no backup teacher)") {
+        return format!("教师 {}（没有备用教师）", parts[0]);
+    }
+    text.to_string()
+}
 
 fn person(what: &str) -> &'static str {
     match what {

@@ -186,32 +186,29 @@ fn the_demo_builds_a_district_in_its_own_database() {
     let dir = db.dir.path().join("demo");
     let output = db.ok(&["--as-of", "2026-11-30", "demo", "--dir", path(&dir)]);
     assert!(
-        output.contains("Imported 9 Teachers") && output.contains("Imported 30 Students"),
+        output.contains("导入 9 条教师") && output.contains("导入 30 条学生"),
         "{output}"
     );
-    assert!(output.contains("Imported 30 Plans"), "{output}");
+    assert!(output.contains("导入 30 条计划"), "{output}");
     // It plans the year's first week and shows each teacher's visits.
-    assert!(output.contains("Week 2026-W36"), "{output}");
+    assert!(output.contains("2026-W36（2026-2027 学年）"), "{output}");
     assert!(output.contains("T01 王芳 —"), "{output}");
-    assert!(
-        output.contains("55 of 56 visits asked for are placed"),
-        "{output}"
-    );
-    assert!(output.contains("could not be placed"), "{output}");
+    assert!(output.contains("需要的 56 次送教排上了 55 次"), "{output}");
+    assert!(output.contains("没能排上"), "{output}");
     // The schedules and the supervisors' alerts land in the demo's mail folder.
-    assert!(output.contains("email(s) written to"), "{output}");
+    assert!(output.contains("封邮件写入"), "{output}");
     let mail = std::fs::read_dir(dir.join("mail")).expect("the demo's mail folder");
     assert!(mail.count() > 9, "a schedule for each teacher, and alerts");
     // Then four weeks are recorded, and S005, whose family was away, is behind.
-    assert!(output.contains("Progress after 4 weeks"), "{output}");
+    assert!(output.contains("记录了 4 周送教之后的进度"), "{output}");
     let (_, progress) = output
-        .split_once("Progress after 4 weeks")
+        .split_once("记录了 4 周送教之后的进度")
         .expect("the progress table");
     let s005 = progress
         .lines()
         .find(|l| l.starts_with("S005"))
         .expect("S005 in the progress table");
-    assert!(s005.contains("behind"), "{s005}");
+    assert!(s005.contains("落后"), "{s005}");
     // The supervisors' alert email, sent the same morning, gives the same figures.
     let cells: Vec<&str> = s005.split_whitespace().collect();
     let (name, delivered, expected) = (cells[1], cells[3], cells[5]);

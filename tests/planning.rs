@@ -160,7 +160,7 @@ fn a_dry_run_writes_nothing(db: &TestDb) {
         "the coming week by default: {table}"
     );
     assert!(table.contains("T01 王芳"), "{table}");
-    assert!(table.contains("dry run: nothing was written"), "{table}");
+    assert!(table.contains("试运行：没有写入任何内容"), "{table}");
 }
 
 /// 2026-W41: the National Day holiday takes Monday to Wednesday; Saturday 10 October

@@ -11,6 +11,7 @@ use super::output::print_table;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::visit::Outcome;
 use crate::import::records::Kind;
+use crate::reports::words::Speech;
 use crate::service::imports::{self, Upload};
 use crate::service::progress::year_progress;
 use crate::service::{self, plan_week, registry};
@@ -252,11 +253,23 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
 
     let store = Store::open(&demo.settings.database, true).await?;
     store.migrate().await?;
-    println!(
-        "songjiao demo: a district of {} schools for the school year {year}, as of {}.\n",
-        SCHOOLS.len(),
-        demo.today()
-    );
+    let zh = demo.chinese();
+    let speech = Speech::of(&demo.settings);
+    let headers =
+        |keys: &[&str]| -> Vec<String> { keys.iter().map(|k| speech.header(k)).collect() };
+    if zh {
+        println!(
+            "songjiao 演示：一个有 {} 所学校的区，{year} 学年，今天是 {}。\n",
+            SCHOOLS.len(),
+            demo.today()
+        );
+    } else {
+        println!(
+            "songjiao demo: a district of {} schools for the school year {year}, as of {}.\n",
+            SCHOOLS.len(),
+            demo.today()
+        );
+    }
     // The district was set up before its year began (the demo then lives the
     // year's first weeks), so plans without dates cover the whole year.
     let setup = Context {
@@ -283,12 +296,21 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
         )
         .await
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-        println!(
-            "Imported {} {:?} from {}",
-            report.created,
-            kind,
-            file.display()
-        );
+        if zh {
+            println!(
+                "已从 {} 导入 {} 条{}",
+                file.display(),
+                report.created,
+                kind_zh(kind)
+            );
+        } else {
+            println!(
+                "Imported {} {:?} from {}",
+                report.created,
+                kind,
+                file.display()
+            );
+        }
     }
 
     let teachers = registry::teachers(&store, None).await?;
@@ -296,7 +318,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     let year_plans = service::plans::year_plans(&store, year).await?;
 
     let mut out = std::io::stdout().lock();
-    println!("\nTeachers:");
+    println!("\n{}", if zh { "教师：" } else { "Teachers:" });
     let rows: Vec<Vec<String>> = teachers
         .iter()
         .map(|t| {
@@ -309,16 +331,28 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
                 t.name.clone(),
                 t.school.clone(),
                 count.to_string(),
-                crate::domain::slot::format_weekly_slots(&t.available),
+                speech.cell(
+                    "available",
+                    &serde_json::json!(
+                        t.available
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect::<Vec<_>>()
+                    ),
+                ),
             ]
         })
         .collect();
     print_table(
-        &["teacher_id", "name", "school", "students", "available"].map(String::from),
+        &headers(&["teacher_id", "name", "school", "students", "available"]),
         &rows,
         &mut out,
     )?;
-    println!("\nStudents and their plans ({year}):");
+    if zh {
+        println!("\n学生和他们的计划（{year} 学年）：");
+    } else {
+        println!("\nStudents and their plans ({year}):");
+    }
     let rows: Vec<Vec<String>> = year_plans
         .iter()
         .filter_map(|p| {
@@ -334,12 +368,20 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
                 format!("{}×{}", p.terms.visits_per_week, p.terms.periods_per_visit),
                 target.to_string(),
                 p.terms.start_date.to_string(),
-                crate::domain::slot::format_weekly_slots(&s.available),
+                speech.cell(
+                    "available",
+                    &serde_json::json!(
+                        s.available
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect::<Vec<_>>()
+                    ),
+                ),
             ])
         })
         .collect();
     print_table(
-        &[
+        &headers(&[
             "student_id",
             "name",
             "school",
@@ -348,8 +390,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
             "target",
             "from",
             "family available",
-        ]
-        .map(String::from),
+        ]),
         &rows,
         &mut out,
     )?;
@@ -357,16 +398,48 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     let mail = deliver(&demo, &store, recorded_until).await?;
     demo_accounts(&demo, &store).await?;
     store.close().await;
-    println!(
-        "\n{mail} email(s) written to {}: each teacher's weekly schedule with its calendar file \
-         (.ics), and the supervisors' shortfall alerts. Open them with any mail program.",
-        demo.settings.mail.dir.display()
-    );
+    if zh {
+        println!(
+            "\n已把 {mail} 封邮件写入 {}：每位教师的每周安排（附日历文件 .ics），以及发给督导的进度预警。任何邮件程序都能打开。",
+            demo.settings.mail.dir.display()
+        );
+    } else {
+        println!(
+            "\n{mail} email(s) written to {}: each teacher's weekly schedule with its calendar file \
+             (.ics), and the supervisors' shortfall alerts. Open them with any mail program.",
+            demo.settings.mail.dir.display()
+        );
+    }
 
     let url = &demo.settings.database.url;
     let as_of = recorded_until.map_or(String::new(), |d| format!(" --as-of {d}"));
-    println!(
-        "\nThe demo's spreadsheets are in {dir}: copy them as templates for your own.\n\
+    let dir = args.dir.display();
+    let mail = demo.settings.mail.dir.display();
+    let web = &demo.settings.web.public_url;
+    let school = SCHOOLS[1];
+    let first_week = recorded_until
+        .map(|d| crate::planner::week::format_week(d.iso_week()))
+        .unwrap_or_default();
+    if zh {
+        let as_of_words = recorded_until.map_or(String::new(), |d| format!(" {d}"));
+        println!(
+            "\n演示用的表格在 {dir}：可以复制作为您自己的模板。\n\
+         四处看看（演示的记录截止{as_of_words}，所以请以那一天为准查询）：\n  \
+         songjiao --database {url}{as_of} progress --status behind,at_risk,unreachable\n  \
+         songjiao --database {url}{as_of} ledger S005\n  \
+         songjiao --database {url}{as_of} visit list --student S001\n  \
+         songjiao --database {url}{as_of} simulate --miss-rate 0.1\n  \
+         songjiao --database {url} plan show S001\n  songjiao calendar show --year {year}\n\
+         在它上面运行后台服务（Ctrl-C 停止），邮件写入 {mail}：\n  \
+         SONGJIAO_MAIL_DIR={mail} RUST_LOG=info songjiao --database {url} serve\n\
+         然后打开 {web}，用密码 {DEMO_PASSWORD} 登录：\n  \
+         center@example.org（区特教专干）、zhao@example.org（{school}的督导）\n  \
+         或 t01@example.org（教师；她的送教在演示经历的那几周：{web}/?week={first_week}）"
+        );
+    } else {
+        let as_of_words = recorded_until.map_or(String::new(), |d| format!(" on {d}"));
+        println!(
+            "\nThe demo's spreadsheets are in {dir}: copy them as templates for your own.\n\
          Look around (the demo's records end{as_of_words}, so ask as of that day):\n  \
          songjiao --database {url}{as_of} progress --status behind,at_risk,unreachable\n  \
          songjiao --database {url}{as_of} ledger S005\n  \
@@ -377,17 +450,20 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
          SONGJIAO_MAIL_DIR={mail} RUST_LOG=info songjiao --database {url} serve\n\
          then open {web} and log in with the password {DEMO_PASSWORD} as\n  \
          center@example.org (the district's coordinator), zhao@example.org (a supervisor of {school})\n  \
-         or t01@example.org (a teacher; her visits are in the weeks the demo lived: {web}/?week={first_week})",
-        dir = args.dir.display(),
-        mail = demo.settings.mail.dir.display(),
-        as_of_words = recorded_until.map_or(String::new(), |d| format!(" on {d}")),
-        web = demo.settings.web.public_url,
-        school = SCHOOLS[1],
-        first_week = recorded_until
-            .map(|d| crate::planner::week::format_week(d.iso_week()))
-            .unwrap_or_default(),
-    );
+         or t01@example.org (a teacher; her visits are in the weeks the demo lived: {web}/?week={first_week})"
+        );
+    }
     Ok(())
+}
+
+fn kind_zh(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Teachers => "教师",
+        Kind::Students => "学生",
+        Kind::Plans => "计划",
+        Kind::Visits => "送教记录",
+        Kind::Supervisors => "督导",
+    }
 }
 
 /// The password of the demo's accounts: the demo is a place to look around, not
@@ -500,11 +576,24 @@ async fn first_weeks(
         )
         .await?;
         if n == 0 {
-            writeln!(
+            if demo.chinese() {
+                writeln!(
+                    out,
+                    "\n学年的第一周，就像 `songjiao plan-week` 每周五做的那样排好：\n"
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "\nThe first week of the year, planned as `songjiao plan-week` does every Friday:\n"
+                )?;
+            }
+            super::week::print_with_names(
+                store,
+                &report,
+                &crate::reports::words::Speech::of(&demo.settings),
                 out,
-                "\nThe first week of the year, planned as `songjiao plan-week` does every Friday:\n"
-            )?;
-            super::week::print_with_names(store, &report, out).await?;
+            )
+            .await?;
         }
         // Recorded on Sunday evening: a make-up workday may fall on Saturday or Sunday.
         let day = monday + chrono::Duration::days(6);
@@ -529,10 +618,18 @@ async fn first_weeks(
     // read the same moment, so they give the same figures.
     let day = sunday + chrono::Duration::days(1);
     let rows = year_progress(store, &demo.settings, calendar, check_time(demo, day)).await?;
-    writeln!(
-        out,
-        "\nProgress after {WEEKS} weeks of visits recorded (as `songjiao progress` shows it on {day}):"
-    )?;
+    let speech = Speech::of(&demo.settings);
+    if speech.chinese {
+        writeln!(
+            out,
+            "\n记录了 {WEEKS} 周送教之后的进度（即 {day} 那天 `songjiao progress` 显示的）："
+        )?;
+    } else {
+        writeln!(
+            out,
+            "\nProgress after {WEEKS} weeks of visits recorded (as `songjiao progress` shows it on {day}):"
+        )?;
+    }
     let rows: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -543,26 +640,25 @@ async fn first_weeks(
                 r.delivered.to_string(),
                 r.pending.to_string(),
                 r.expected.to_string(),
-                r.status.to_string(),
+                speech.cell("status", &serde_json::Value::from(r.status.as_str())),
                 r.visits_missed.to_string(),
             ]
         })
         .collect();
-    print_table(
-        &[
-            "student_id",
-            "name",
-            "target",
-            "delivered",
-            "pending",
-            "expected",
-            "status",
-            "missed",
-        ]
-        .map(String::from),
-        &rows,
-        out,
-    )?;
+    let headers: Vec<String> = [
+        "student_id",
+        "name",
+        "target",
+        "delivered",
+        "pending",
+        "expected",
+        "status",
+        "visits_missed",
+    ]
+    .iter()
+    .map(|k| speech.header(k))
+    .collect();
+    print_table(&headers, &rows, out)?;
     Ok(Some(day))
 }
 

@@ -8,10 +8,11 @@ use clap::{Args, ValueEnum};
 
 use super::Context;
 use super::output::print_table;
-use crate::domain::slot::weekday_name;
+use crate::domain::slot::{weekday_name, weekday_name_zh};
 use crate::planner::DaySlot;
 use crate::planner::advice::{AdviceKind, Staffing};
 use crate::planner::week::parse_week;
+use crate::reports::words::Speech;
 use crate::service::plan_week::{self, WeekReport};
 use crate::store::Store;
 
@@ -88,7 +89,9 @@ pub async fn run(context: &Context, args: PlanWeekArgs) -> anyhow::Result<()> {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         }
-        WeekFormat::Table => print_with_names(&store, &report, &mut out).await?,
+        WeekFormat::Table => {
+            print_with_names(&store, &report, &Speech::of(&context.settings), &mut out).await?
+        }
     }
     store.close().await;
     Ok(())
@@ -98,39 +101,66 @@ pub async fn run(context: &Context, args: PlanWeekArgs) -> anyhow::Result<()> {
 pub async fn print_with_names(
     store: &Store,
     report: &WeekReport,
+    speech: &Speech,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let (teachers, students) = crate::service::registry::names(store).await?;
-    print_report(report, &teachers, &students, out)
+    print_report(report, &teachers, &students, speech, out)
+}
+
+/// One line in the reader's language.
+fn say(chinese: bool, zh: String, en: String) -> String {
+    if chinese { zh } else { en }
 }
 
 fn print_report(
     report: &WeekReport,
     teachers: &HashMap<String, String>,
     students: &HashMap<String, String>,
+    speech: &Speech,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
+    let zh = speech.chinese;
     let name = |names: &HashMap<String, String>, id: &str| {
         names
             .get(id)
             .map_or(id.to_string(), |n| format!("{id} {n}"))
     };
+    let day_name = |day: chrono::NaiveDate| day_label(day, zh);
     if let Some(why) = &report.nothing_to_plan {
-        writeln!(out, "{why}.")?;
+        writeln!(
+            out,
+            "{}.",
+            if zh {
+                crate::zh::reason(why)
+            } else {
+                why.clone()
+            }
+        )?;
     } else {
         let days: Vec<String> = report
             .days
             .iter()
-            .map(|d| format!("{} {}", weekday_name(d.weekday()), d.format("%m-%d")))
+            .map(|d| format!("{} {}", day_name(*d), d.format("%m-%d")))
             .collect();
-        writeln!(
-            out,
-            "Week {} ({}): planning {} teaching day(s): {}",
-            report.week,
-            report.school_year,
-            days.len(),
-            days.join(", ")
-        )?;
+        let line = say(
+            zh,
+            format!(
+                "{}（{} 学年）：本周 {} 个教学日：{}",
+                report.week,
+                report.school_year,
+                days.len(),
+                days.join("、")
+            ),
+            format!(
+                "Week {} ({}): planning {} teaching day(s): {}",
+                report.week,
+                report.school_year,
+                days.len(),
+                days.join(", ")
+            ),
+        );
+        writeln!(out, "{line}")?;
     }
     let mut by_teacher: BTreeMap<&str, Vec<Vec<String>>> = BTreeMap::new();
     for visit in &report.visits {
@@ -138,37 +168,67 @@ fn print_report(
             .entry(visit.teacher.as_str())
             .or_default()
             .push(vec![
-                format!("{} {}", weekday_name(visit.day.weekday()), visit.day),
+                format!("{} {}", day_name(visit.day), visit.day),
                 visit.slot.clone(),
                 name(students, &visit.student),
                 match &visit.outcome {
+                    Some(outcome) if zh => format!("已记录：{}", outcome.zh()),
                     Some(outcome) => format!("recorded: {outcome}"),
+                    None if zh => change_zh(&visit.change.to_string()).to_string(),
                     None => visit.change.to_string(),
                 },
                 visit.visit_id.map_or("-".into(), |id| id.to_string()),
             ]);
     }
-    let headers = ["day", "slot", "student", "change", "visit"].map(String::from);
+    let headers: Vec<String> = if zh {
+        ["日期", "时段", "学生", "变化", "送教编号"]
+            .map(String::from)
+            .to_vec()
+    } else {
+        ["day", "slot", "student", "change", "visit"]
+            .map(String::from)
+            .to_vec()
+    };
     for (teacher, rows) in &by_teacher {
-        writeln!(
-            out,
-            "\n{} — {} visit(s)",
-            name(teachers, teacher),
-            rows.len()
-        )?;
-        print_table(&headers, rows, out)?;
+        let rows: Vec<Vec<String>> = rows
+            .iter()
+            .map(|row| {
+                let mut row = row.clone();
+                row[1] = speech.cell("slot", &serde_json::Value::from(row[1].as_str()));
+                row
+            })
+            .collect();
+        let line = say(
+            zh,
+            format!("{} — {} 次送教", name(teachers, teacher), rows.len()),
+            format!("{} — {} visit(s)", name(teachers, teacher), rows.len()),
+        );
+        writeln!(out, "\n{line}")?;
+        print_table(&headers, &rows, out)?;
     }
     if !report.unplaced.is_empty() {
         let missing: u32 = report.unplaced.iter().map(|u| u.missing).sum();
-        writeln!(out, "\n{missing} visit(s) could not be placed:")?;
+        let line = say(
+            zh,
+            format!("{missing} 次送教没能排上："),
+            format!("{missing} visit(s) could not be placed:"),
+        );
+        writeln!(out, "\n{line}")?;
         for unplaced in &report.unplaced {
-            writeln!(
-                out,
-                "  {}: {} missing — {}",
-                name(students, &unplaced.student),
-                unplaced.missing,
-                unplaced.reason
-            )?;
+            let student = name(students, &unplaced.student);
+            let line = say(
+                zh,
+                format!(
+                    "  {student}：少 {} 次 — {}",
+                    unplaced.missing,
+                    crate::zh::reason(&unplaced.reason)
+                ),
+                format!(
+                    "  {student}: {} missing — {}",
+                    unplaced.missing, unplaced.reason
+                ),
+            );
+            writeln!(out, "{line}")?;
         }
         let anyone = |id: &str| {
             if teachers.contains_key(id) {
@@ -177,25 +237,60 @@ fn print_report(
                 name(students, id)
             }
         };
-        print_staffing(&report.staffing, &anyone, out)?;
+        print_staffing(&report.staffing, &anyone, zh, out)?;
     }
     let c = &report.changes;
-    writeln!(
-        out,
-        "\n{} of {} visits asked for are placed. Changes: {} added, {} moved, {} cancelled, {} kept{}.",
-        report.stats.visits_placed,
-        report.stats.visits_needed,
-        c.added,
-        c.moved,
-        c.cancelled,
-        c.kept,
-        if report.dry_run {
-            " (dry run: nothing was written)"
-        } else {
-            ""
-        }
-    )?;
+    let line = say(
+        zh,
+        format!(
+            "需要的 {} 次送教排上了 {} 次。变化：新增 {}，调整 {}，取消 {}，保留 {}{}。",
+            report.stats.visits_needed,
+            report.stats.visits_placed,
+            c.added,
+            c.moved,
+            c.cancelled,
+            c.kept,
+            if report.dry_run {
+                "（试运行：没有写入任何内容）"
+            } else {
+                ""
+            }
+        ),
+        format!(
+            "{} of {} visits asked for are placed. Changes: {} added, {} moved, {} cancelled, {} kept{}.",
+            report.stats.visits_placed,
+            report.stats.visits_needed,
+            c.added,
+            c.moved,
+            c.cancelled,
+            c.kept,
+            if report.dry_run {
+                " (dry run: nothing was written)"
+            } else {
+                ""
+            }
+        ),
+    );
+    writeln!(out, "\n{line}")?;
     Ok(())
+}
+
+fn day_label(day: chrono::NaiveDate, chinese: bool) -> &'static str {
+    if chinese {
+        weekday_name_zh(day.weekday())
+    } else {
+        weekday_name(day.weekday())
+    }
+}
+
+fn change_zh(change: &str) -> &'static str {
+    match change {
+        "added" => "新增",
+        "moved" => "调整",
+        "kept" => "保留",
+        "cancelled" => "取消",
+        _ => "",
+    }
 }
 
 /// The bottleneck and the advice under the unplaced visits, in plain words:
@@ -203,6 +298,7 @@ fn print_report(
 pub fn print_staffing(
     staffing: &Staffing,
     name: &dyn Fn(&str) -> String,
+    zh: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     // A district short everywhere would fill screens: the first lines of each part,
@@ -210,7 +306,12 @@ pub fn print_staffing(
     const SHOWN: usize = 20;
     let more = |total: usize, out: &mut dyn Write| -> std::io::Result<()> {
         if total > SHOWN {
-            writeln!(out, "  … and {} more", total - SHOWN)?;
+            let line = say(
+                zh,
+                format!("  ……另有 {} 条", total - SHOWN),
+                format!("  … and {} more", total - SHOWN),
+            );
+            writeln!(out, "{line}")?;
         }
         Ok(())
     };
@@ -218,92 +319,121 @@ pub fn print_staffing(
     let half_day = |c: &DaySlot| {
         format!(
             "{} {} {}",
-            weekday_name(c.day.weekday()),
+            day_label(c.day, zh),
             c.day.format("%m-%d"),
             c.slot
         )
     };
-    let list = |items: Vec<String>| items.join(", ");
+    let list = |items: Vec<String>| items.join(if zh { "、" } else { ", " });
     if !bottleneck.full_half_days.is_empty()
         || !bottleneck.full_days.is_empty()
         || !bottleneck.few_common_days.is_empty()
     {
-        writeln!(out, "\nWhere the week is short:")?;
+        let line = say(zh, "哪里不够：".into(), "Where the week is short:".into());
+        writeln!(out, "\n{line}")?;
     }
     for full in bottleneck.full_half_days.iter().take(SHOWN) {
-        writeln!(
-            out,
-            "  {} is taken on every half-day these children could use: {}",
+        let (teacher, half_days) = (
             name(&full.teacher),
-            list(full.half_days.iter().map(half_day).collect())
-        )?;
+            list(full.half_days.iter().map(half_day).collect()),
+        );
+        let line = say(
+            zh,
+            format!("  {teacher} 在这些孩子能用的每个半天都已排满：{half_days}"),
+            format!("  {teacher} is taken on every half-day these children could use: {half_days}"),
+        );
+        writeln!(out, "{line}")?;
     }
     more(bottleneck.full_half_days.len(), out)?;
     for full in bottleneck.full_days.iter().take(SHOWN) {
-        writeln!(
-            out,
-            "  {} already makes the most visits a day on {}",
-            name(&full.teacher),
-            list(
-                full.days
-                    .iter()
-                    .map(|d| format!("{} {}", weekday_name(d.weekday()), d.format("%m-%d")))
-                    .collect()
-            )
-        )?;
+        let teacher = name(&full.teacher);
+        let days = list(
+            full.days
+                .iter()
+                .map(|d| format!("{} {}", day_label(*d, zh), d.format("%m-%d")))
+                .collect(),
+        );
+        let line = say(
+            zh,
+            format!("  {teacher} 在 {days} 已达每日送教上限"),
+            format!("  {teacher} already makes the most visits a day on {days}"),
+        );
+        writeln!(out, "{line}")?;
     }
     more(bottleneck.full_days.len(), out)?;
     for few in bottleneck.few_common_days.iter().take(SHOWN) {
-        writeln!(
-            out,
-            "  {}'s family shares {} day(s) with the child's teachers; {} visits need {} days",
-            name(&few.student),
-            few.common_days,
-            few.visits_needed,
-            few.visits_needed
-        )?;
+        let student = name(&few.student);
+        let line = say(
+            zh,
+            format!(
+                "  {student} 的家庭与孩子的教师只有 {} 天都有空；{} 次送教需要 {} 天",
+                few.common_days, few.visits_needed, few.visits_needed
+            ),
+            format!(
+                "  {student}'s family shares {} day(s) with the child's teachers; {} visits need {} days",
+                few.common_days, few.visits_needed, few.visits_needed
+            ),
+        );
+        writeln!(out, "{line}")?;
     }
     if advice.is_empty() {
         return Ok(());
     }
-    writeln!(
-        out,
-        "\nWhat would place them (each after the ones above it):"
-    )?;
+    let line = say(
+        zh,
+        "怎样能排上（每条都在前几条之后）：".into(),
+        "What would place them (each after the ones above it):".into(),
+    );
+    writeln!(out, "\n{line}")?;
     for item in advice {
         let students = list(item.students.iter().map(|s| name(s)).collect());
-        let line = match item.kind {
-            AdviceKind::TeacherHalfDays => format!(
-                "{}: {} more half-day(s) this week ({})",
-                list(item.teachers.iter().map(|t| name(t)).collect()),
-                item.half_days.len(),
-                list(item.half_days.iter().map(half_day).collect())
-            ),
-            AdviceKind::BackupTeacher => format!(
-                "{} as backup teacher of {}",
-                list(item.teachers.iter().map(|t| name(t)).collect()),
-                list(item.changed_for.iter().map(|s| name(s)).collect())
-            ),
-            AdviceKind::FamilyHalfDays => format!(
-                "ask the family of {} for {} more half-day(s) ({})",
-                list(item.changed_for.iter().map(|s| name(s)).collect()),
-                item.half_days.len(),
-                list(item.half_days.iter().map(half_day).collect())
-            ),
+        let teachers = list(item.teachers.iter().map(|t| name(t)).collect());
+        let changed_for = list(item.changed_for.iter().map(|s| name(s)).collect());
+        let half_days = list(item.half_days.iter().map(half_day).collect());
+        let count = item.half_days.len();
+        let line = match (item.kind, zh) {
+            (AdviceKind::TeacherHalfDays, true) => {
+                format!("{teachers}：本周再多 {count} 个半天（{half_days}）")
+            }
+            (AdviceKind::TeacherHalfDays, false) => {
+                format!("{teachers}: {count} more half-day(s) this week ({half_days})")
+            }
+            (AdviceKind::BackupTeacher, true) => {
+                format!("请 {teachers} 做 {changed_for} 的备用教师")
+            }
+            (AdviceKind::BackupTeacher, false) => {
+                format!("{teachers} as backup teacher of {changed_for}")
+            }
+            (AdviceKind::FamilyHalfDays, true) => {
+                format!("请 {changed_for} 的家庭再多给 {count} 个半天（{half_days}）")
+            }
+            (AdviceKind::FamilyHalfDays, false) => {
+                format!(
+                    "ask the family of {changed_for} for {count} more half-day(s) ({half_days})"
+                )
+            }
         };
-        writeln!(
-            out,
-            "  {line}: places {} visit(s) for {students}",
-            item.visits
-        )?;
+        let line = say(
+            zh,
+            format!("  {line}：可为 {students} 排上 {} 次送教", item.visits),
+            format!("  {line}: places {} visit(s) for {students}", item.visits),
+        );
+        writeln!(out, "{line}")?;
     }
     more(advice.len(), out)?;
     if staffing.groups_not_advised > 0 {
-        writeln!(
-            out,
-            "  {} more part(s) of the district are short of teachers as well: the week needs more teachers, not single changes",
-            staffing.groups_not_advised
-        )?;
+        let line = say(
+            zh,
+            format!(
+                "  区里另有 {} 处也缺教师：这一周需要增加教师，而不是个别调整",
+                staffing.groups_not_advised
+            ),
+            format!(
+                "  {} more part(s) of the district are short of teachers as well: the week needs more teachers, not single changes",
+                staffing.groups_not_advised
+            ),
+        );
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }

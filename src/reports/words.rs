@@ -268,6 +268,9 @@ const HEADERS: &[(&str, &str)] = &[
     ("rhythm", "频次"),
     ("dates", "起止日期"),
     ("pace", "进度"),
+    ("students", "学生数"),
+    ("visits×periods", "次数×课时"),
+    ("family available", "家庭可用时段"),
 ];
 
 #[cfg(test)]
