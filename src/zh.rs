@@ -51,6 +51,64 @@ type Say = fn(&[&str]) -> String;
 /// Each reason's English pattern (`{}` for what varies) and its Chinese.
 const CATALOGUE: &[(&str, Say)] = &[
     ("is empty but required", |_| "必填，不能为空".into()),
+    (
+        "{} already exists: choose a new file name (a backup never overwrites a file)",
+        |p| format!("{} 已存在：请换一个文件名（备份从不覆盖已有文件）", p[0]),
+    ),
+    (
+        "the database {} is not empty: restore into a new database (a new SQLite path, or `createdb` a new PostgreSQL database) and point --database at it",
+        |p| {
+            format!(
+                "数据库 {} 不是空的：请恢复到新数据库（新的 SQLite 路径，或用 `createdb` 新建的 PostgreSQL 数据库），再用 --database 指向它",
+                p[0]
+            )
+        },
+    ),
+    (
+        "{} is not a songjiao backup of a SQLite database: {}",
+        |p| format!("{} 不是 songjiao 的 SQLite 备份：{}", p[0], p[1]),
+    ),
+    (
+        "{} is not a backup made by `songjiao backup` on PostgreSQL (a pg_dump custom-format file)",
+        |p| {
+            format!(
+                "{} 不是 `songjiao backup` 在 PostgreSQL 上做的备份（pg_dump 自定义格式文件）",
+                p[0]
+            )
+        },
+    ),
+    (
+        "{} is not installed: it comes with PostgreSQL's client tools (Debian/Ubuntu: `apt-get install postgresql-client`; its version must be the server's or newer), or use the server's own backups",
+        |p| {
+            format!(
+                "没有安装 {}：它属于 PostgreSQL 客户端工具（Debian/Ubuntu：`apt-get install postgresql-client`，版本不低于服务器），或者使用服务器自己的备份",
+                p[0]
+            )
+        },
+    ),
+    (
+        "there is no open alert {}: see `songjiao alert list`",
+        |p| format!("找不到未关闭的预警 {}：见 `songjiao alert list`", p[0]),
+    ),
+    ("there is no {} {}: see `songjiao {} list`", |p| {
+        format!(
+            "找不到{} {}：见 `songjiao {} list`",
+            thing(p[0]),
+            p[1],
+            p[2]
+        )
+    }),
+    ("no {} {} is registered (see `songjiao {} list`)", |p| {
+        format!(
+            "没有登记{} {}（见 `songjiao {} list`）",
+            thing(p[0]),
+            p[1],
+            p[2]
+        )
+    }),
+    ("there is no {} {}", |p| {
+        format!("找不到{} {}", thing(p[0]), p[1])
+    }),
     ("the header row has no column {} (or {})", |p| {
         let mut names: Vec<&str> = p[1].split(", ").collect();
         let first = names.remove(0);
@@ -115,6 +173,13 @@ const CATALOGUE: &[(&str, Say)] = &[
             )
         },
     ),
+    ("the record of {}", |p| format!("{} 的记录", p[0])),
+    ("goal {} is not a goal of {}'s plan (its goals: {})", |p| {
+        format!(
+            "目标 {} 不是 {} 计划中的目标（计划的目标编号：{}）",
+            p[0], p[1], p[2]
+        )
+    }),
     ("older than {} days, a change needs a reason", |p| {
         format!("超过 {} 天，修改需要说明原因", p[0])
     }),
@@ -132,6 +197,9 @@ const CATALOGUE: &[(&str, Say)] = &[
         format!("应在 {} 到 {} 之间", p[0], p[1])
     }),
     ("must be at least 1", |_| "至少为 1".into()),
+    ("{} is before the start date {}", |p| {
+        format!("{} 早于开始日期 {}", p[0], p[1])
+    }),
     (
         "the visit on {} at {} has not begun yet (it is now {}): record it afterwards",
         |p| {
@@ -177,6 +245,15 @@ const CATALOGUE: &[(&str, Say)] = &[
         "请同时填写结束时间".into()
     }),
     (
+        "{} starts {}: target pro-rated to {} periods (of {})",
+        |p| {
+            format!(
+                "{} 从 {} 开始：目标按比例为 {} 课时（全年 {}）",
+                p[0], p[1], p[2], p[3]
+            )
+        },
+    ),
+    (
         "the family has no available slot on this week's teaching days",
         |_| "家庭在本周的教学日没有可用时段".into(),
     ),
@@ -217,6 +294,21 @@ fn teachers(text: &str) -> String {
         return format!("教师 {}（没有备用教师）", parts[0]);
     }
     text.to_string()
+}
+
+/// What a service looked for, in Chinese.
+fn thing(what: &str) -> &str {
+    match what {
+        "student" => "学生",
+        "teacher" => "教师",
+        "plan" => "计划",
+        "visit" => "送教",
+        "alert" => "预警",
+        "account" => "账号",
+        "supervisor" => "督导",
+        "leave request" => "请假申请",
+        other => other,
+    }
 }
 
 fn person(what: &str) -> &'static str {

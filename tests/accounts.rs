@@ -83,7 +83,7 @@ fn users_are_managed_from_the_command_line(db: &TestDb) {
         "--teacher",
         "T01",
     ]);
-    assert!(said.contains("link to set the password"), "{said}");
+    assert!(said.contains("设置密码的链接"), "{said}");
     let outbox = db.ok(&["outbox", "list", "--format", "json"]);
     assert!(
         outbox.contains("wf@example.org") && outbox.contains("请设置您的密码"),
@@ -136,10 +136,7 @@ fn users_are_managed_from_the_command_line(db: &TestDb) {
     assert!(db.ok(&["user", "list"]).contains("已停用"));
     db.ok(&["user", "enable", "wf@example.org"]);
     let error = db.fails(&["user", "disable", "nobody@example.org"]);
-    assert!(
-        error.contains("there is no account nobody@example.org"),
-        "{error}"
-    );
+    assert!(error.contains("找不到账号 nobody@example.org"), "{error}");
 }
 
 fn a_password_is_set_once_through_its_link(db: &TestDb) {
@@ -381,7 +378,7 @@ fn the_access_log_finds_a_row_altered_or_removed(db: &TestDb) {
         store.close().await;
     });
     let said = db.ok(&["audit", "verify"]);
-    assert!(said.contains("intact: 4 row(s)"), "{said}");
+    assert!(said.contains("查阅日志完整：共 4 行"), "{said}");
     let listed = db.ok(&["audit", "list", "--student", "S002", "--format", "csv"]);
     assert!(
         listed.contains("zhao@example.org") && listed.contains("S002"),
@@ -454,7 +451,7 @@ fn old_reads_are_pruned_and_the_rest_still_verifies(db: &TestDb) {
         store.close().await;
     });
     let said = db.ok(&["audit", "verify"]);
-    assert!(said.contains("intact: 2 row(s)"), "{said}");
+    assert!(said.contains("查阅日志完整：共 2 行"), "{said}");
 }
 
 on_both_databases!(

@@ -108,7 +108,7 @@ fn a_backup_taken_while_visits_are_recorded_restores_whole(db: &TestDb) {
     let before: Vec<(i64, i64)> = committed.lock().expect("the list").clone();
     let file = db.dir.path().join("backup.copy");
     let output = db.ok(&["backup", path(&file)]);
-    assert!(output.contains("Backup written to"), "{output}");
+    assert!(output.contains("备份已写入"), "{output}");
     let during = committed.lock().expect("the list").len() - before.len();
     wait_for(before.len() + during + 10);
     stop.store(true, Ordering::SeqCst);
@@ -116,11 +116,11 @@ fn a_backup_taken_while_visits_are_recorded_restores_whole(db: &TestDb) {
 
     // The same name again is refused: a backup never overwrites a file.
     let error = db.fails(&["backup", path(&file)]);
-    assert!(error.contains("already exists"), "{error}");
+    assert!(error.contains("已存在"), "{error}");
 
     let restored = empty_like(db);
     let output = restored.ok(&["restore", path(&file)]);
-    assert!(output.contains("the integrity check passed"), "{output}");
+    assert!(output.contains("完整性检查通过"), "{output}");
     let held = versions(&restored);
     for (visit_id, version) in &before {
         assert!(
@@ -134,11 +134,11 @@ fn a_backup_taken_while_visits_are_recorded_restores_whole(db: &TestDb) {
     assert_eq!(visits.as_array().map(Vec::len), Some(held.len()));
     // Restoring over a database that holds data is refused.
     let error = restored.fails(&["restore", path(&file)]);
-    assert!(error.contains("is not empty"), "{error}");
+    assert!(error.contains("不是空的"), "{error}");
     // A file that is no backup says so.
     let junk = db.file("junk.db", "student_id,name\n");
     let error = empty_like(db).fails(&["restore", path(&junk)]);
-    assert!(error.contains("is not a"), "{error}");
+    assert!(error.contains("不是"), "{error}");
 }
 
 fn the_nightly_backup_keeps_its_newest_copies(db: &TestDb) {

@@ -109,8 +109,8 @@ fn a_teacher_logs_in_reads_a_child_and_logs_out_in_a_phone_browser() {
     );
     db.import(
         "students",
-        "student_id,name,school,guardian_name,guardian_phone,address,available\n\
-         S001,李小明,城关小学,李强,13800138001,城关镇幸福路1号,Mon-PM Wed-AM Thu-PM\n",
+        "student_id,name,school,disability,guardian_name,guardian_phone,address,available\n\
+         S001,李小明,城关小学,脑瘫,李强,13800138001,城关镇幸福路1号,Mon-PM Wed-AM Thu-PM\n",
     );
     db.import_as_of(
         "2026-08-20",
@@ -183,6 +183,10 @@ fn a_teacher_logs_in_reads_a_child_and_logs_out_in_a_phone_browser() {
             "{page}"
         );
         assert!(page.contains("tel:13800138001"));
+        assert!(
+            page.contains("脑瘫") && page.contains("肢体残疾"),
+            "the diagnosis, for the child's teacher: {page}"
+        );
         std::fs::write(
             shots.join("student.png"),
             browser.screenshot().await.unwrap(),
@@ -813,6 +817,11 @@ async fn import_sheet(
         "the sheet checked",
     )
     .await;
+    std::fs::write(
+        screenshots().join(format!("import-checked-{kind}.png")),
+        browser.screenshot().await.unwrap(),
+    )
+    .unwrap();
     click(browser, "form[action='/imports/apply'] button").await;
     until(
         browser,
@@ -841,7 +850,7 @@ fn a_coordinators_first_day_in_the_browser() {
     );
     let students = db.file(
         "学生.csv",
-        "学生编号,姓名,学校,可送教时段\nS001,李小明,城关小学,Mon-AM Wed-AM Thu-PM\nS002,王欣怡,城关小学,Tue-PM Thu-AM\nS003,张子涵,东山小学,Mon-PM Fri-AM\n",
+        "学生编号,姓名,学校,可送教时段,残疾类别\nS001,李小明,城关小学,Mon-AM Wed-AM Thu-PM,肢体残疾二级\nS002,王欣怡,城关小学,Tue-PM Thu-AM,孤独症谱系障碍\nS003,张子涵,东山小学,Mon-PM Fri-AM,雷特综合征\n",
     );
     let plans = db.file(
         "方案.csv",
@@ -885,7 +894,7 @@ fn a_coordinators_first_day_in_the_browser() {
         click(&browser, "form.stack button[type=submit]").await;
         until(&browser, "document.querySelector('.problems-table')", "the problems").await;
         let problems = browser.find(Locator::Css(".problems-table")).await.unwrap().text().await.unwrap();
-        assert!(problems.contains('4') && problems.contains("name"), "line 4, column name: {problems}");
+        assert!(problems.contains('4') && problems.contains("姓名") && problems.contains("必填"), "line 4, column name: {problems}");
         std::fs::write(screenshots().join("first-day-problems.png"), browser.screenshot().await.unwrap()).unwrap();
         import_sheet(&browser, &base, "students", &students).await;
         import_sheet(&browser, &base, "plans", &plans).await;

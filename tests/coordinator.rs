@@ -131,11 +131,11 @@ fn a_district_loads_from_its_spreadsheets(db: &TestDb) {
 fn importing_the_same_file_twice_updates_rather_than_duplicates(db: &TestDb) {
     district(db);
     let again = db.import("students", STUDENTS);
-    assert!(again.contains("新增 0，更新 0，未变 2"), "{again}");
+    assert!(again.contains("新增 0，更新 0，不变 2"), "{again}");
 
     let changed = STUDENTS.replace("城关镇幸福路1号", "城关镇幸福路9号");
     let output = db.import("students", &changed);
-    assert!(output.contains("新增 0，更新 1，未变 1"), "{output}");
+    assert!(output.contains("新增 0，更新 1，不变 1"), "{output}");
     assert_eq!(
         db.json(&["student", "list", "--format", "json"])
             .as_array()
@@ -145,7 +145,7 @@ fn importing_the_same_file_twice_updates_rather_than_duplicates(db: &TestDb) {
     );
 
     let output = db.import("plans", &PLANS.replace("T01,T02,,,,,,", "T01,T02,3,,,,,"));
-    assert!(output.contains("新增 0，更新 1，未变 1"), "{output}");
+    assert!(output.contains("新增 0，更新 1，不变 1"), "{output}");
     let history = db.json(&["plan", "history", "S001", "--format", "json"]);
     assert_eq!(
         history.as_array().unwrap().len(),
@@ -325,7 +325,7 @@ fn a_second_plan_is_refused_and_revising_keeps_history(db: &TestDb) {
         "--teacher",
         "T02",
     ]);
-    assert!(error.contains("already has plan #"), "{error}");
+    assert!(error.contains("已经有计划 #"), "{error}");
     assert!(
         error.contains("songjiao plan set S001 --year 2026-2027 --revise"),
         "{error}"
@@ -348,7 +348,7 @@ fn a_second_plan_is_refused_and_revising_keeps_history(db: &TestDb) {
         "--reason",
         "王老师调岗",
     ]);
-    assert!(output.contains("revision 2"), "{output}");
+    assert!(output.contains("已修订为第 2 版"), "{output}");
     let plan = db.json(&[
         "plan",
         "show",
@@ -377,7 +377,8 @@ fn a_second_plan_is_refused_and_revising_keeps_history(db: &TestDb) {
         "2026-08-15",
     ]);
     assert!(
-        error.contains("--end") && error.contains("nothing was saved"),
+        error.contains("--end: 2026-08-15 早于开始日期 2027-02-22")
+            && error.contains("没有保存任何内容"),
         "{error}"
     );
     let error = db.fails(&[
@@ -389,7 +390,7 @@ fn a_second_plan_is_refused_and_revising_keeps_history(db: &TestDb) {
         "--teacher",
         "T09",
     ]);
-    assert!(error.contains("no teacher T09"), "{error}");
+    assert!(error.contains("没有登记教师 T09"), "{error}");
 }
 
 fn students_and_teachers_are_added_one_by_one(db: &TestDb) {
@@ -510,7 +511,7 @@ fn students_and_teachers_are_added_one_by_one(db: &TestDb) {
         "--to",
         "2026-12-11",
     ]);
-    assert!(error.contains("no teacher T09"), "{error}");
+    assert!(error.contains("没有登记教师 T09"), "{error}");
 
     let teacher = db.json(&["teacher", "show", "T01", "--format", "json"]);
     let leave = teacher["leave"][0].as_str().unwrap().to_string();
@@ -554,7 +555,7 @@ fn students_and_teachers_are_added_one_by_one(db: &TestDb) {
         "S001",
         &pause_id,
     ]);
-    assert!(ended.contains("ends today, 2026-12-04"), "{ended}");
+    assert!(ended.contains("今天（2026-12-04）结束"), "{ended}");
     assert!(
         show_student()["pauses"][0]
             .as_str()
@@ -584,7 +585,7 @@ fn a_plan_made_during_the_year_starts_that_day_and_is_on_track(db: &TestDb) {
     let sheet = "student_id,school_year,teacher_id\nS001,2026-2027,T01\n";
     let imported = db.import_as_of("2026-11-29", "plans", sheet);
     assert!(
-        imported.contains("S001 starts 2026-11-30: target pro-rated to 148 periods (of 216)"),
+        imported.contains("S001 从 2026-11-30 开始：目标按比例为 148 课时（全年 216）"),
         "{imported}"
     );
     let set = db.ok(&[
@@ -597,7 +598,7 @@ fn a_plan_made_during_the_year_starts_that_day_and_is_on_track(db: &TestDb) {
         "T02",
     ]);
     assert!(
-        set.contains("S002 starts 2026-11-30: target pro-rated to 148 periods"),
+        set.contains("S002 从 2026-11-30 开始：目标按比例为 148 课时"),
         "{set}"
     );
     for as_of in ["2026-11-30", "2026-12-02T12:00:00Z"] {
@@ -631,7 +632,7 @@ fn a_plan_made_during_the_year_starts_that_day_and_is_on_track(db: &TestDb) {
     );
     // The same sheet again the next day keeps the plan's start: nothing changes.
     let again = db.import_as_of("2026-12-01", "plans", sheet);
-    assert!(again.contains("未变 1"), "{again}");
+    assert!(again.contains("不变 1"), "{again}");
 }
 
 /// A person's details change with the flags given; the rest stays, a bad value
@@ -656,7 +657,7 @@ fn details_change_through_edit(db: &TestDb) {
         "--address",
         "",
     ]);
-    assert!(said.contains("updated: address, guardian phone"), "{said}");
+    assert!(said.contains("已更新：地址、监护人电话"), "{said}");
     let student = db.json(&["student", "show", "S001", "--format", "json"]);
     assert_eq!(student["guardian_phone"], "13900139000");
     assert_eq!(student["address"], serde_json::Value::Null);
@@ -666,7 +667,7 @@ fn details_change_through_edit(db: &TestDb) {
     let error = db.fails(&["student", "edit", "S001", "--guardian-phone", "call me"]);
     assert!(error.contains("--guardian-phone"), "{error}");
     let error = db.fails(&["student", "edit", "S404", "--name", "某某"]);
-    assert!(error.contains("no student S404 is registered"), "{error}");
+    assert!(error.contains("没有登记学生 S404"), "{error}");
     assert_eq!(
         db.json(&["student", "show", "S001", "--format", "json"])["guardian_phone"],
         "13900139000"

@@ -109,7 +109,7 @@ fn schedules_go_out_once_and_updates_only_to_teachers_with_changes(db: &TestDb) 
         "outbox",
         "send",
     ]);
-    assert!(again.contains("0 sent"), "nothing goes twice: {again}");
+    assert!(again.contains("已发送 0，"), "nothing goes twice: {again}");
     let first = messages(&mail);
     assert_eq!(first.len(), 2);
     let t01 = parse(first.iter().find(|m| m.contains("To: wangfang@")).unwrap());
@@ -369,7 +369,7 @@ fn supervisors_get_one_email_per_run_and_nothing_private(db: &TestDb) {
             .starts_with("送教周报：3 名学生")
     }));
     let error = db.fails(&["alert", "ack", "999"]);
-    assert!(error.contains("no open alert 999"), "{error}");
+    assert!(error.contains("找不到未关闭的预警 999"), "{error}");
 }
 
 fn unrecorded_visits_remind_the_teacher_once_then_the_coordinator(db: &TestDb) {

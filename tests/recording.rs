@@ -322,7 +322,7 @@ fn a_teachers_leave_reaches_the_coordinators_and_counts_once_approved(db: &TestD
         let supervisor = log_in(&server, "dongshan@example.org").await;
         assert_ne!(get(&server, Some(&supervisor), "/leave").await.status(), 200);
         let approved = db.ok(&["teacher", "leave", "approve", &id]);
-        assert!(approved.contains("approved"), "{approved}");
+        assert!(approved.contains("已批准"), "{approved}");
         db.ok(&["--as-of", "2026-12-04", "plan-week", "--week", "2026-W50"]);
         let on_leave = rows(
             db,

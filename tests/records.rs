@@ -49,28 +49,28 @@ fn recording_follows_the_rules(db: &TestDb) {
     };
     fails(
         record("2026-11-27", &["--outcome", "completed"]),
-        "has not begun yet",
+        "还没有开始",
     );
     let after = "2026-12-05";
     fails(
         record(after, &["--outcome", "partial"]),
-        "periods: a partial visit needs the periods",
+        "课时：部分完成的送教要填课时",
     );
     fails(
         record(after, &["--outcome", "completed", "--periods", "4"]),
-        "more than the plan's 3 periods",
+        "超过计划每次 3 课时",
     );
     fails(
         record(after, &["--outcome", "missed"]),
-        "reason: a missed visit needs a reason code",
+        "原因：未完成的送教要写原因",
     );
     fails(
         record(after, &["--outcome", "missed", "--reason", "lost"]),
-        "`lost` is not a reason code",
+        "“lost”不是有效的原因",
     );
     fails(
         record(after, &["--outcome", "completed", "--goal", "999:x"]),
-        "goal 999 is not a goal of S001's plan",
+        "目标 999 不是 S001 计划中的目标",
     );
     fails(
         record(after, &["--outcome", "completed", "--goal", "abc"]),
@@ -86,7 +86,7 @@ fn recording_follows_the_rules(db: &TestDb) {
             "--outcome".into(),
             "completed".into(),
         ],
-        "there is no visit 99999",
+        "找不到送教 99999",
     );
     assert!(
         visits_of(db, "S001")[0]["outcome"].is_null(),
@@ -132,7 +132,7 @@ fn recording_follows_the_rules(db: &TestDb) {
     let late = "2027-01-20";
     fails(
         record(late, &["--outcome", "partial", "--periods", "2"]),
-        "locked",
+        "已锁定",
     );
     db.ok(&record(
         late,
@@ -221,11 +221,11 @@ fn importing_visits_is_all_or_nothing(db: &TestDb) {
     let import =
         |as_of: &str| db.ok(&["--as-of", as_of, "import", path(&file), "--kind", "visits"]);
     let again = import("2026-12-06");
-    assert!(again.contains("新增 0，更新 0，未变 3"), "{again}");
+    assert!(again.contains("新增 0，更新 0，不变 3"), "{again}");
     assert_eq!(audit_rows(), before);
     // A month later the records are locked; the same sheet is still no change.
     let locked = import("2027-01-20");
-    assert!(locked.contains("未变 3"), "{locked}");
+    assert!(locked.contains("不变 3"), "{locked}");
     let changed = format!(
         "学生编号,日期,时段,结果,课时,原因,方式,备注\n\
          S001,{day1},AM,partial,2,,,\n\
@@ -240,7 +240,7 @@ fn importing_visits_is_all_or_nothing(db: &TestDb) {
         "--kind",
         "visits",
     ]);
-    assert!(output.contains("新增 0，更新 1，未变 1"), "{output}");
+    assert!(output.contains("新增 0，更新 1，不变 1"), "{output}");
     assert_eq!(audit_rows(), before + 1);
     assert_eq!(visits_of(db, "S001")[0]["periods"], 2);
 }
@@ -366,7 +366,7 @@ fn progress_ledger_and_exports(db: &TestDb) {
         "--kind",
         "visits",
     ]);
-    assert!(output.contains("新增 0，更新 0，未变 1"), "{output}");
+    assert!(output.contains("新增 0，更新 0，不变 1"), "{output}");
     // Files Excel and WPS open right: UTF-8 with its byte-order mark, or GBK when asked.
     let summary = std::fs::read(folder.join("汇总.csv")).unwrap();
     assert!(summary.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark");

@@ -46,7 +46,7 @@ fn messages_wait_while_the_server_is_down_and_go_out_once_when_it_is_back() {
         "outbox",
         "send",
     ]);
-    assert!(down.contains("0 sent, 2 to be retried"), "{down}");
+    assert!(down.contains("已发送 0，待重试 2"), "{down}");
     let queued = db.json(&["outbox", "list", "--format", "json"]);
     assert!(
         queued[0]["last_error"]
@@ -66,12 +66,12 @@ fn messages_wait_while_the_server_is_down_and_go_out_once_when_it_is_back() {
         "outbox",
         "send",
     ]);
-    assert!(early.contains("0 sent"), "{early}");
+    assert!(early.contains("已发送 0，"), "{early}");
     let later = "2026-11-27T01:10:00Z";
     let back = db.ok(&["--config", config, "--as-of", later, "outbox", "send"]);
     assert!(back.contains("2 sent"), "{back}");
     let again = db.ok(&["--config", config, "--as-of", later, "outbox", "send"]);
-    assert!(again.contains("0 sent"), "{again}");
+    assert!(again.contains("已发送 0，"), "{again}");
     let received = server.received();
     assert_eq!(received.len(), 2, "each message once");
     let t01 = received
@@ -165,7 +165,7 @@ fn a_message_given_up_after_five_days_is_reported_to_the_operators() {
         "outbox",
         "send",
     ]);
-    assert!(gave_up.contains("2 given up"), "{gave_up}");
+    assert!(gave_up.contains("已放弃 2"), "{gave_up}");
     let rows = db.json(&["outbox", "list", "--format", "json"]);
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.iter().filter(|r| r["status"] == "dead").count(), 2);
@@ -318,7 +318,7 @@ fn a_sender_killed_while_sending_loses_nothing_and_sends_once() {
         "outbox",
         "send",
     ]);
-    assert!(early.contains("0 sent"), "still claimed: {early}");
+    assert!(early.contains("已发送 0，"), "still claimed: {early}");
     let later = "2026-11-27T01:10:00Z";
     let sent = db.ok(&[
         "--config",

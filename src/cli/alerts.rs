@@ -74,10 +74,21 @@ pub async fn supervisor(context: &Context, command: SupervisorCommand) -> anyhow
                     other => other.into(),
                 })?;
             println!(
-                "Supervisor {name} <{email}> will be told about {}.",
-                school.map_or("the whole district".to_string(), |s| format!(
-                    "the students of {s}"
-                ))
+                "{}",
+                context.say(
+                    format!(
+                        "督导 {name} <{email}> 会收到{}的提醒。",
+                        school
+                            .as_ref()
+                            .map_or("全区学生".to_string(), |s| format!("{s}学生"))
+                    ),
+                    format!(
+                        "Supervisor {name} <{email}> will be told about {}.",
+                        school.map_or("the whole district".to_string(), |s| format!(
+                            "the students of {s}"
+                        ))
+                    )
+                )
             );
         }
         SupervisorCommand::List { format } => {
@@ -120,7 +131,13 @@ pub async fn alert(context: &Context, command: AlertCommand) -> anyhow::Result<(
                     }
                     other => other.into(),
                 })?;
-            println!("Alert {id} acknowledged: no reminders until it gets worse.");
+            println!(
+                "{}",
+                context.say(
+                    format!("预警 {id} 已确认：除非情况变差，不再提醒。"),
+                    format!("Alert {id} acknowledged: no reminders until it gets worse.")
+                )
+            );
         }
     }
     store.close().await;

@@ -11,11 +11,17 @@ pub async fn backup(context: &Context, file: &Path) -> anyhow::Result<()> {
     backup::backup(&store, &context.settings.database.url, file).await?;
     store.close().await;
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let (file, megabytes) = (file.display(), size as f64 / 1_048_576.0);
     println!(
-        "Backup written to {} ({:.1} MB). Restore it with `songjiao --database NEW restore {}`.",
-        file.display(),
-        size as f64 / 1_048_576.0,
-        file.display()
+        "{}",
+        context.say(
+            format!(
+                "备份已写入 {file}（{megabytes:.1} MB）。恢复：`songjiao --database 新数据库 restore {file}`。"
+            ),
+            format!(
+                "Backup written to {file} ({megabytes:.1} MB). Restore it with `songjiao --database NEW restore {file}`."
+            )
+        )
     );
     Ok(())
 }
@@ -28,14 +34,23 @@ pub async fn restore(context: &Context, file: &Path) -> anyhow::Result<()> {
     store.migrate().await?;
     let restored = store.restored().await?;
     store.close().await;
-    println!(
-        "Restored {} into {}: {} students, {} plans, {} visits ({} recorded); the integrity check passed.",
+    let (file, url) = (
         file.display(),
         crate::config::url_without_password(&settings.url),
-        restored.students,
-        restored.plans,
-        restored.visits,
-        restored.recorded_visits
+    );
+    let r = &restored;
+    println!(
+        "{}",
+        context.say(
+            format!(
+                "已把 {file} 恢复到 {url}：{} 名学生、{} 份计划、{} 次送教（已记录 {} 次）；完整性检查通过。",
+                r.students, r.plans, r.visits, r.recorded_visits
+            ),
+            format!(
+                "Restored {file} into {url}: {} students, {} plans, {} visits ({} recorded); the integrity check passed.",
+                r.students, r.plans, r.visits, r.recorded_visits
+            )
+        )
     );
     Ok(())
 }

@@ -36,7 +36,7 @@ pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
     let zh = context.chinese();
     let summary = if zh {
         format!(
-            "{} {} 行{}：新增 {}，更新 {}，未变 {}。{}",
+            "{} {} 行{}：新增 {}，更新 {}，不变 {}。{}",
             if args.dry_run {
                 "试导入"
             } else {
@@ -98,7 +98,14 @@ pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
         println!("{}", more(report.warnings.len() - SHOWN));
     }
     for note in report.notes.iter().take(SHOWN) {
-        println!("  {note}");
+        println!(
+            "  {}",
+            if zh {
+                crate::zh::reason(note)
+            } else {
+                note.clone()
+            }
+        );
     }
     if report.notes.len() > SHOWN {
         println!("{}", more(report.notes.len() - SHOWN));

@@ -177,6 +177,11 @@ pub struct Context {
 }
 
 impl Context {
+    /// `zh` under zh-CN, else `en`: one message in the reader's language.
+    pub fn say(&self, zh: String, en: String) -> String {
+        if self.chinese() { zh } else { en }
+    }
+
     /// Whether people are spoken to in Chinese (`locale = "zh-CN"`, the default).
     pub fn chinese(&self) -> bool {
         self.settings.locale == crate::config::Locale::ZhCn
@@ -251,7 +256,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         now,
         actor: actor(),
     };
-    match cli.command {
+    let chinese = context.chinese();
+    let done = match cli.command {
         Command::Init => init(&context).await,
         Command::Backup { file } => backup::backup(&context, &file).await,
         Command::Restore { file } => backup::restore(&context, &file).await,
@@ -276,7 +282,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Alert(command) => alerts::alert(&context, command).await,
         Command::RunJob { job } => outbox::run_job(&context, job.into()).await,
         Command::Solve { problem } => solve(&problem),
+    };
+    done.map_err(|error| in_language(error, chinese))
+}
+
+/// A failure in the reader's language: under zh-CN the message and each cause
+/// through the catalogue of reasons (what it does not know stays as written).
+fn in_language(error: anyhow::Error, chinese: bool) -> anyhow::Error {
+    if !chinese
+        || error.chain().any(|cause| {
+            cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        })
+    {
+        return error;
     }
+    let mut text = crate::zh::reason(&error.to_string());
+    for cause in error.chain().skip(1) {
+        text.push_str("\n  原因：");
+        text.push_str(&crate::zh::reason(&cause.to_string()));
+    }
+    anyhow::anyhow!(text)
 }
 
 /// The daemon's jobs as the command line names them.
@@ -344,9 +371,13 @@ async fn init(context: &Context) -> anyhow::Result<()> {
         .await
         .map_err(hint)?;
     store.migrate().await?;
+    let url = crate::config::url_without_password(&context.settings.database.url);
     println!(
-        "The database is ready: {}",
-        crate::config::url_without_password(&context.settings.database.url)
+        "{}",
+        context.say(
+            format!("数据库已就绪：{url}"),
+            format!("The database is ready: {url}")
+        )
     );
     store.close().await;
     Ok(())

@@ -47,7 +47,13 @@ pub async fn run(context: &Context, command: OutboxCommand) -> anyhow::Result<()
                     ),
                     other => other.into(),
                 })?;
-            println!("Message {id} is queued again.");
+            println!(
+                "{}",
+                context.say(
+                    format!("邮件 {id} 已重新排队。"),
+                    format!("Message {id} is queued again.")
+                )
+            );
         }
     }
     store.close().await;
@@ -64,9 +70,13 @@ async fn send(context: &Context, store: &crate::store::Store) -> anyhow::Result<
         context.now,
     )
     .await?;
+    let (sent, retrying, dead) = (report.sent, report.retrying, report.dead);
     println!(
-        "{} sent, {} to be retried, {} given up.",
-        report.sent, report.retrying, report.dead
+        "{}",
+        context.say(
+            format!("已发送 {sent}，待重试 {retrying}，已放弃 {dead}。"),
+            format!("{sent} sent, {retrying} to be retried, {dead} given up.")
+        )
     );
     Ok(())
 }

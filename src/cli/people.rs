@@ -179,15 +179,21 @@ pub struct StudentEditArgs {
 }
 
 /// "guardian phone, address", or "nothing" when no flag was given.
-fn changed_list(changes: &Changes) -> String {
-    if changes.is_empty() {
-        return "nothing (give the flags to change)".into();
+fn changed_list(changes: &Changes, chinese: bool) -> String {
+    match (changes.is_empty(), chinese) {
+        (true, true) => "没有改动（请给出要改的选项）".into(),
+        (true, false) => "nothing (give the flags to change)".into(),
+        (false, true) => changes
+            .keys()
+            .map(|c| crate::zh::field(c))
+            .collect::<Vec<_>>()
+            .join("、"),
+        (false, false) => changes
+            .keys()
+            .map(|c| c.replace('_', " "))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
-    changes
-        .keys()
-        .map(|c| c.replace('_', " "))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The flags given, by column name.
@@ -342,9 +348,19 @@ async fn decide_leave(
         ),
         other => other.into(),
     })?;
+    let (teacher, from, to) = (&decided.teacher_id, decided.start_date, decided.end_date);
     println!(
-        "Leave {id} of {} from {} to {} is {}; the teacher is told by email.",
-        decided.teacher_id, decided.start_date, decided.end_date, decided.status
+        "{}",
+        context.say(
+            format!(
+                "{teacher} 从 {from} 到 {to} 的请假{}；已发邮件告诉教师。",
+                decided.status.zh()
+            ),
+            format!(
+                "Leave {id} of {teacher} from {from} to {to} is {}; the teacher is told by email.",
+                decided.status
+            )
+        )
     );
     Ok(())
 }
@@ -361,9 +377,9 @@ async fn end_or_remove(
         person: &which.person_id,
         id: which.id,
     };
-    let (what, shown_by) = match kind {
-        AbsenceKind::TeacherLeave => ("leave", "teacher show"),
-        AbsenceKind::StudentPause => ("pause", "student show"),
+    let (what, what_zh, shown_by) = match kind {
+        AbsenceKind::TeacherLeave => ("leave", "请假", "teacher show"),
+        AbsenceKind::StudentPause => ("pause", "暂停", "student show"),
     };
     let done = registry::end_or_remove_absence(
         store,
@@ -376,14 +392,32 @@ async fn end_or_remove(
     .await;
     match done {
         Ok(()) if remove => println!(
-            "The {what} #{} of {} is removed.",
-            which.id, which.person_id
+            "{}",
+            context.say(
+                format!("{} 的{} #{} 已删除。", which.person_id, what_zh, which.id),
+                format!(
+                    "The {what} #{} of {} is removed.",
+                    which.id, which.person_id
+                )
+            )
         ),
         Ok(()) => println!(
-            "The {what} #{} of {} ends today, {}.",
-            which.id,
-            which.person_id,
-            context.today()
+            "{}",
+            context.say(
+                format!(
+                    "{} 的{} #{} 今天（{}）结束。",
+                    which.person_id,
+                    what_zh,
+                    which.id,
+                    context.today()
+                ),
+                format!(
+                    "The {what} #{} of {} ends today, {}.",
+                    which.id,
+                    which.person_id,
+                    context.today()
+                )
+            )
         ),
         Err(ServiceError::NotFound { .. }) => anyhow::bail!(
             "{} has no {what} #{}{}: see `songjiao {shown_by} {}`",
@@ -456,9 +490,13 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
             registry::register_teacher(&store, &context.actor, context.now, &teacher)
                 .await
                 .map_err(|e| worded(e, &format!("teacher {}", teacher.teacher_id)))?;
+            let (id, name, school) = (&teacher.teacher_id, &teacher.name, &teacher.school);
             println!(
-                "Registered teacher {} {} ({}).",
-                teacher.teacher_id, teacher.name, teacher.school
+                "{}",
+                context.say(
+                    format!("已登记教师 {id} {name}（{school}）。"),
+                    format!("Registered teacher {id} {name} ({school}).")
+                )
             );
         }
         TeacherCommand::Edit(args) => {
@@ -479,12 +517,19 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
             )
             .await
             .map_err(|e| worded(e, "teacher"))?;
+            let (id, name, school) = (&teacher.teacher_id, &teacher.name, &teacher.school);
             println!(
-                "Teacher {} {} ({}) updated: {}.",
-                teacher.teacher_id,
-                teacher.name,
-                teacher.school,
-                changed_list(&changes)
+                "{}",
+                context.say(
+                    format!(
+                        "教师 {id} {name}（{school}）已更新：{}。",
+                        changed_list(&changes, true)
+                    ),
+                    format!(
+                        "Teacher {id} {name} ({school}) updated: {}.",
+                        changed_list(&changes, false)
+                    )
+                )
             );
         }
         TeacherCommand::List { school, format } => {
@@ -535,9 +580,13 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
             registry::add_absence(&store, &context.actor, context.now, &leave)
                 .await
                 .map_err(|e| worded_absence(e, &leave))?;
+            let (id, from, to) = (&leave.person_id, leave.from, leave.to);
             println!(
-                "Teacher {} is on leave from {} to {}: no visits will be planned for them then.",
-                leave.person_id, leave.from, leave.to
+                "{}",
+                context.say(
+                    format!("教师 {id} 从 {from} 到 {to} 请假：这期间不给他们安排送教。"),
+                    format!("Teacher {id} is on leave from {from} to {to}: no visits will be planned for them then.")
+                )
             );
         }
     }
@@ -578,9 +627,13 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
             registry::register_student(&store, &context.actor, context.now, &student)
                 .await
                 .map_err(|e| worded(e, &format!("student {}", student.student_id)))?;
+            let (id, name, school) = (&student.student_id, &student.name, &student.school);
             println!(
-                "Registered student {} {} ({}). Next: songjiao plan set {} --teacher TEACHER_ID",
-                student.student_id, student.name, student.school, student.student_id
+                "{}",
+                context.say(
+                    format!("已登记学生 {id} {name}（{school}）。下一步：songjiao plan set {id} --teacher 教师编号"),
+                    format!("Registered student {id} {name} ({school}). Next: songjiao plan set {id} --teacher TEACHER_ID")
+                )
             );
         }
         StudentCommand::Edit(args) => {
@@ -606,12 +659,19 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
             )
             .await
             .map_err(|e| worded(e, "student"))?;
+            let (id, name, school) = (&student.student_id, &student.name, &student.school);
             println!(
-                "Student {} {} ({}) updated: {}.",
-                student.student_id,
-                student.name,
-                student.school,
-                changed_list(&changes)
+                "{}",
+                context.say(
+                    format!(
+                        "学生 {id} {name}（{school}）已更新：{}。",
+                        changed_list(&changes, true)
+                    ),
+                    format!(
+                        "Student {id} {name} ({school}) updated: {}.",
+                        changed_list(&changes, false)
+                    )
+                )
             );
         }
         StudentCommand::List {
@@ -655,12 +715,21 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
                 Some(file) => {
                     std::fs::write(&file, json + "\n")
                         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
+                    let held = &export.held;
+                    let (visits, files, reads) =
+                        (held.visits.len(), held.files.len(), held.access_log.len());
                     eprintln!(
-                        "Everything held about {student_id} is in {} ({} visits, {} files, {} reads); the export is in the audit log.",
-                        file.display(),
-                        export.held.visits.len(),
-                        export.held.files.len(),
-                        export.held.access_log.len()
+                        "{}",
+                        context.say(
+                            format!(
+                                "关于 {student_id} 的全部信息已写入 {}（{visits} 次送教、{files} 个文件、{reads} 次查阅记录）；这次导出已记入审计日志。",
+                                file.display()
+                            ),
+                            format!(
+                                "Everything held about {student_id} is in {} ({visits} visits, {files} files, {reads} reads); the export is in the audit log.",
+                                file.display()
+                            )
+                        )
                     );
                 }
                 None => println!("{json}"),
@@ -677,9 +746,13 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
             registry::add_absence(&store, &context.actor, context.now, &pause)
                 .await
                 .map_err(|e| worded_absence(e, &pause))?;
+            let (id, from, to) = (&pause.person_id, pause.from, pause.to);
             println!(
-                "Student {} is paused from {} to {}: no visits will be planned then.",
-                pause.person_id, pause.from, pause.to
+                "{}",
+                context.say(
+                    format!("学生 {id} 从 {from} 到 {to} 暂停：这期间不安排送教。"),
+                    format!("Student {id} is paused from {from} to {to}: no visits will be planned then.")
+                )
             );
         }
     }

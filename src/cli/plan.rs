@@ -141,8 +141,11 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
                 input,
             )
             .await
-            .map_err(|error| set_error(error, &student, year))?;
-            println!("{}", set_message(&set, &student, &context.settings));
+            .map_err(|error| set_error(error, &student, year, context.chinese()))?;
+            println!(
+                "{}",
+                set_message(&set, &student, &context.settings, context.chinese())
+            );
         }
         PlanCommand::Show {
             student_id,
@@ -240,7 +243,12 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
 }
 
 /// What `plan set` did, in a line (and the pro-rated start of a new plan).
-fn set_message(set: &PlanSet, student: &str, settings: &crate::config::Settings) -> String {
+fn set_message(
+    set: &PlanSet,
+    student: &str,
+    settings: &crate::config::Settings,
+    zh: bool,
+) -> String {
     match set {
         PlanSet::Created {
             plan_id,
@@ -259,17 +267,37 @@ fn set_message(set: &PlanSet, student: &str, settings: &crate::config::Settings)
                         settings.defaults.prorate_target,
                     )
                 })
-                .map_or(String::new(), |note| format!("\n{note}."));
-            format!(
-                "Created plan #{plan_id} of {student} for {year}: teacher {}, {} visits a week.{starts}",
-                terms.teacher_id, terms.visits_per_week
-            )
+                .map_or(String::new(), |note| {
+                    if zh {
+                        format!("\n{}。", crate::zh::reason(&note))
+                    } else {
+                        format!("\n{note}.")
+                    }
+                });
+            let (teacher, visits) = (&terms.teacher_id, terms.visits_per_week);
+            if zh {
+                format!(
+                    "已为 {student} 建立 {year} 学年的计划 #{plan_id}：教师 {teacher}，每周 {visits} 次。{starts}"
+                )
+            } else {
+                format!(
+                    "Created plan #{plan_id} of {student} for {year}: teacher {teacher}, {visits} visits a week.{starts}"
+                )
+            }
         }
         PlanSet::Revised {
             plan_id,
             year,
             revision,
+        } if zh => format!("{student} {year} 学年的计划 #{plan_id} 已修订为第 {revision} 版。"),
+        PlanSet::Revised {
+            plan_id,
+            year,
+            revision,
         } => format!("Plan #{plan_id} of {student} for {year} is now at revision {revision}."),
+        PlanSet::Unchanged { plan_id, year } if zh => {
+            format!("{student} {year} 学年的计划 #{plan_id} 已经是这样；没有改动。")
+        }
         PlanSet::Unchanged { plan_id, year } => {
             format!("Plan #{plan_id} of {student} for {year} already says this; nothing changed.")
         }
@@ -277,8 +305,25 @@ fn set_message(set: &PlanSet, student: &str, settings: &crate::config::Settings)
 }
 
 /// The service's answer in the words and flags of the command line.
-fn set_error(error: ServiceError, student: &str, year: SchoolYear) -> anyhow::Error {
+fn set_error(error: ServiceError, student: &str, year: SchoolYear, zh: bool) -> anyhow::Error {
     match error {
+        ServiceError::NotFound {
+            what: "student",
+            id,
+        } if zh => anyhow::anyhow!("没有登记学生 {id}"),
+        ServiceError::NotFound {
+            what: "teacher",
+            id,
+        } if zh => {
+            anyhow::anyhow!("没有登记教师 {id}（见 `songjiao teacher list`）；没有保存任何内容")
+        }
+        ServiceError::NotFound { .. } if zh => anyhow::anyhow!(
+            "学生 {student} 在 {year} 学年还没有可修订的计划；请先建立：songjiao plan set {student} --year {year} --teacher 教师编号"
+        ),
+        ServiceError::Conflict { with, .. } if zh => anyhow::anyhow!(
+            "学生 {student} 在 {year} 学年已经有{}（一人一案）。要修改请修订：songjiao plan set {student} --year {year} --revise [--teacher … --goal …]",
+            with.replace("plan #", "计划 #")
+        ),
         ServiceError::NotFound {
             what: "student",
             id,
@@ -309,10 +354,19 @@ fn set_error(error: ServiceError, student: &str, year: SchoolYear) -> anyhow::Er
                         "end_date" => "end",
                         other => other,
                     };
-                    format!("--{}: {}", flag.replace('_', "-"), p.reason)
+                    let reason = if zh {
+                        crate::zh::reason(&p.reason)
+                    } else {
+                        p.reason.clone()
+                    };
+                    format!("--{}: {reason}", flag.replace('_', "-"))
                 })
                 .collect();
-            anyhow::anyhow!("{}; nothing was saved", words.join("; "))
+            if zh {
+                anyhow::anyhow!("{}；没有保存任何内容", words.join("；"))
+            } else {
+                anyhow::anyhow!("{}; nothing was saved", words.join("; "))
+            }
         }
         other => other.into(),
     }

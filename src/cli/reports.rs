@@ -96,7 +96,11 @@ pub async fn ledger(context: &Context, args: LedgerArgs) -> anyhow::Result<()> {
             });
             xlsx::write_ledger(&ledger, &speech, &path)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-            println!("Wrote {}", path.display());
+            let path = path.display();
+            println!(
+                "{}",
+                context.say(format!("已写入 {path}"), format!("Wrote {path}"))
+            );
             Ok(())
         }
     }
@@ -117,10 +121,13 @@ pub async fn export(context: &Context, args: ExportArgs) -> anyhow::Result<()> {
                 .unwrap_or_else(|| PathBuf::from(format!("songjiao-{}.xlsx", calendar.year)));
             xlsx::write_year(&export, &speech, &path)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            let (path, schools) = (path.display(), export.by_school.len());
             println!(
-                "Wrote {} (a summary sheet and {} school sheet(s))",
-                path.display(),
-                export.by_school.len()
+                "{}",
+                context.say(
+                    format!("已写入 {path}（一张汇总表和 {schools} 张学校表）"),
+                    format!("Wrote {path} (a summary sheet and {schools} school sheet(s))")
+                )
             );
         }
         ExportFormat::Csv => {
@@ -131,7 +138,11 @@ pub async fn export(context: &Context, args: ExportArgs) -> anyhow::Result<()> {
                 .write_csv(&dir, &speech, args.encoding)
                 .map_err(|e| anyhow::anyhow!("cannot write into {}: {e}", dir.display()))?;
             for path in written {
-                println!("Wrote {}", path.display());
+                let path = path.display();
+                println!(
+                    "{}",
+                    context.say(format!("已写入 {path}"), format!("Wrote {path}"))
+                );
             }
         }
     }

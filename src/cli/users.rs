@@ -137,14 +137,31 @@ pub async fn run(context: &Context, command: UserCommand) -> anyhow::Result<()> 
                 .map_err(|e| worded(e, &args.email))?;
             match added {
                 UserAdded::WithPassword => {
-                    println!("Account {} ({}) can log in now.", args.email, args.role)
+                    println!(
+                        "{}",
+                        context.say(
+                            format!("账号 {}（{}）现在可以登录。", args.email, args.role.zh()),
+                            format!("Account {} ({}) can log in now.", args.email, args.role)
+                        )
+                    )
                 }
-                UserAdded::Invited { until } => println!(
-                    "Account {} ({}) made; an email with a link to set the password is in the outbox (valid until {}).",
-                    args.email,
-                    args.role,
-                    until.with_timezone(&zone).format("%Y-%m-%d %H:%M")
-                ),
+                UserAdded::Invited { until } => {
+                    let until = until.with_timezone(&zone).format("%Y-%m-%d %H:%M");
+                    println!(
+                        "{}",
+                        context.say(
+                            format!(
+                                "账号 {}（{}）已建立；设置密码的链接已放入发件箱（{until} 前有效）。",
+                                args.email,
+                                args.role.zh()
+                            ),
+                            format!(
+                                "Account {} ({}) made; an email with a link to set the password is in the outbox (valid until {until}).",
+                                args.email, args.role
+                            )
+                        )
+                    )
+                }
             }
         }
         UserCommand::Token {
@@ -155,14 +172,25 @@ pub async fn run(context: &Context, command: UserCommand) -> anyhow::Result<()> 
             let made = tokens::make_for_email(&store, actor, now, &email, &label, expires_days)
                 .await
                 .map_err(|e| worded(e, &email))?;
-            let until = made.expires_at.map_or_else(
-                || "until revoked".to_string(),
-                |at| format!("until {}", at.with_timezone(&zone).format("%Y-%m-%d %H:%M")),
-            );
+            let until = match made.expires_at {
+                Some(at) => {
+                    let at = at.with_timezone(&zone).format("%Y-%m-%d %H:%M");
+                    context.say(format!("有效期至 {at}"), format!("until {at}"))
+                }
+                None => context.say("撤销前一直有效".into(), "until revoked".into()),
+            };
+            let id = made.id;
             eprintln!(
-                "Token {} for {email} ({label}), valid {until}. It is shown only now: keep it \
-                 like a password; `songjiao user revoke-token {email} {}` stops it.",
-                made.id, made.id
+                "{}",
+                context.say(
+                    format!(
+                        "已为 {email} 生成令牌 {id}（{label}），{until}。它只显示这一次：请像密码一样保管；`songjiao user revoke-token {email} {id}` 可让它失效。"
+                    ),
+                    format!(
+                        "Token {id} for {email} ({label}), valid {until}. It is shown only now: keep it \
+                         like a password; `songjiao user revoke-token {email} {id}` stops it."
+                    )
+                )
             );
             println!("{}", made.token);
         }
@@ -176,7 +204,13 @@ pub async fn run(context: &Context, command: UserCommand) -> anyhow::Result<()> 
             tokens::revoke_for_email(&store, actor, now, &email, id)
                 .await
                 .map_err(|e| worded(e, &email))?;
-            println!("Token {id} of {email} is revoked: it stops working at once.");
+            println!(
+                "{}",
+                context.say(
+                    format!("{email} 的令牌 {id} 已撤销，立即失效。"),
+                    format!("Token {id} of {email} is revoked: it stops working at once.")
+                )
+            );
         }
         UserCommand::List { format } => {
             let rows = accounts::list_users(&store, actor, now).await?;
@@ -186,21 +220,41 @@ pub async fn run(context: &Context, command: UserCommand) -> anyhow::Result<()> 
             accounts::set_disabled(&store, actor, now, &email, true)
                 .await
                 .map_err(|e| worded(e, &email))?;
-            println!("Account {email} is disabled; its sessions have ended.");
+            println!(
+                "{}",
+                context.say(
+                    format!("账号 {email} 已停用，登录会话已全部结束。"),
+                    format!("Account {email} is disabled; its sessions have ended.")
+                )
+            );
         }
         UserCommand::Enable { email } => {
             accounts::set_disabled(&store, actor, now, &email, false)
                 .await
                 .map_err(|e| worded(e, &email))?;
-            println!("Account {email} can log in again.");
+            println!(
+                "{}",
+                context.say(
+                    format!("账号 {email} 可以重新登录。"),
+                    format!("Account {email} can log in again.")
+                )
+            );
         }
         UserCommand::Reset { email } => {
             let until = accounts::reset(&store, &context.settings, actor, now, &email)
                 .await
                 .map_err(|e| worded(e, &email))?;
+            let until = until.with_timezone(&zone).format("%Y-%m-%d %H:%M");
             println!(
-                "Account {email}: password cleared, sessions ended; a link to set a new one is in the outbox (valid until {}).",
-                until.with_timezone(&zone).format("%Y-%m-%d %H:%M")
+                "{}",
+                context.say(
+                    format!(
+                        "账号 {email}：密码已清除，会话已结束；设置新密码的链接已放入发件箱（{until} 前有效）。"
+                    ),
+                    format!(
+                        "Account {email}: password cleared, sessions ended; a link to set a new one is in the outbox (valid until {until})."
+                    )
+                )
             );
         }
         UserCommand::Scope {
@@ -211,7 +265,13 @@ pub async fn run(context: &Context, command: UserCommand) -> anyhow::Result<()> 
             accounts::set_scope(&store, actor, now, &email, teacher, schools)
                 .await
                 .map_err(|e| worded(e, &email))?;
-            println!("Account {email}: scope changed.");
+            println!(
+                "{}",
+                context.say(
+                    format!("账号 {email}：范围已修改。"),
+                    format!("Account {email}: scope changed.")
+                )
+            );
         }
     }
     store.close().await;
@@ -266,7 +326,15 @@ pub async fn audit(context: &Context, command: AuditCommand) -> anyhow::Result<(
         }
         AuditCommand::Verify => match audit::verify(&store, &context.actor).await? {
             Verdict::Intact { rows } => {
-                println!("The access log is intact: {rows} row(s), none altered or removed.")
+                println!(
+                    "{}",
+                    context.say(
+                        format!("查阅日志完整：共 {rows} 行，没有被修改或删除。"),
+                        format!(
+                            "The access log is intact: {rows} row(s), none altered or removed."
+                        )
+                    )
+                )
             }
             Verdict::Altered { id } => {
                 store.close().await;

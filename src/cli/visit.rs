@@ -115,34 +115,64 @@ async fn record(context: &Context, args: RecordArgs) -> anyhow::Result<()> {
     .map_err(|error| {
         use crate::service::ServiceError;
         let id = args.visit_id;
+        let zh = context.chinese();
+        let listed = |problems: &[crate::service::Problem]| {
+            let texts: Vec<String> = problems.iter().map(|p| p.text(zh)).collect();
+            texts.join(if zh { "；" } else { "; " })
+        };
         match error {
+            ServiceError::NotFound { .. } if zh => {
+                anyhow::anyhow!("找不到送教 {id}：见 `songjiao visit list`")
+            }
             ServiceError::NotFound { .. } => {
                 anyhow::anyhow!("there is no visit {id}: see `songjiao visit list`")
             }
+            ServiceError::Locked { what, reason } if zh => anyhow::anyhow!(
+                "送教 {id}：{}已锁定（{}）：请用 --reason 说明为什么修改",
+                crate::zh::reason(&what),
+                crate::zh::reason(&reason)
+            ),
             ServiceError::Locked { what, reason } => anyhow::anyhow!(
                 "visit {id}: {what} is locked ({reason}): give --reason to say why it changes"
             ),
             ServiceError::Invalid(problems) if problems.iter().any(|p| p.field == "visit") => {
-                anyhow::anyhow!(
-                    "visit {id}: {}; see `songjiao visit list` for the week's visits",
-                    ServiceError::Invalid(problems)
-                )
+                if zh {
+                    anyhow::anyhow!(
+                        "送教 {id}：{}；本周的送教见 `songjiao visit list`",
+                        listed(&problems)
+                    )
+                } else {
+                    anyhow::anyhow!(
+                        "visit {id}: {}; see `songjiao visit list` for the week's visits",
+                        listed(&problems)
+                    )
+                }
+            }
+            ServiceError::Invalid(problems) if zh => {
+                anyhow::anyhow!("送教 {id}：{}", listed(&problems))
             }
             other => anyhow::anyhow!("visit {id}: {other}"),
         }
     })?;
     let recorded = Some(recorded);
     if let Some(v) = recorded {
+        let (id, student, day, slot, teacher) =
+            (v.visit_id, &v.student_id, v.day, &v.slot, &v.teacher_id);
+        let periods = v.periods.unwrap_or(0);
         println!(
-            "Recorded visit {} ({} {} {}, {}): {}, {} period(s){}",
-            v.visit_id,
-            v.student_id,
-            v.day,
-            v.slot,
-            v.teacher_id,
-            v.outcome.map(|o| o.to_string()).unwrap_or_default(),
-            v.periods.unwrap_or(0),
-            v.reason.map(|r| format!(", {r}")).unwrap_or_default()
+            "{}",
+            context.say(
+                format!(
+                    "已记录送教 {id}（{student} {day} {slot}，{teacher}）：{}，{periods} 课时{}",
+                    v.outcome.map(|o| o.zh()).unwrap_or_default(),
+                    v.reason.map(|r| format!("，{}", r.zh())).unwrap_or_default()
+                ),
+                format!(
+                    "Recorded visit {id} ({student} {day} {slot}, {teacher}): {}, {periods} period(s){}",
+                    v.outcome.map(|o| o.to_string()).unwrap_or_default(),
+                    v.reason.map(|r| format!(", {r}")).unwrap_or_default()
+                )
+            )
         );
     }
     store.close().await;

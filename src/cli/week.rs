@@ -174,7 +174,7 @@ fn print_report(
                 match &visit.outcome {
                     Some(outcome) if zh => format!("已记录：{}", outcome.zh()),
                     Some(outcome) => format!("recorded: {outcome}"),
-                    None if zh => change_zh(&visit.change.to_string()).to_string(),
+                    None if zh => change_zh(visit.change).to_string(),
                     None => visit.change.to_string(),
                 },
                 visit.visit_id.map_or("-".into(), |id| id.to_string()),

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use super::App;
 use super::pages::{UserBar, bar, failed, render, signed_in};
 use super::words::{Words, words};
+use crate::config::Locale;
 use crate::import::records::Kind;
 use crate::service::imports::{self, ImportReport, Upload};
 use crate::service::{Actor, Problem, ServiceError};
@@ -63,6 +64,22 @@ fn page(app: &App, actor: &Actor, kind: &str, outcome: Option<Outcome>) -> Respo
     let status = match &outcome {
         Some(Outcome::Refused(_)) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
+    };
+    // Each problem in the page's language: the sheet's Chinese column, the reason.
+    let outcome = match outcome {
+        Some(Outcome::Refused(problems)) if app.settings.locale == Locale::ZhCn => {
+            Some(Outcome::Refused(
+                problems
+                    .into_iter()
+                    .map(|p| Problem {
+                        field: crate::zh::field(&p.field),
+                        reason: crate::zh::reason(&p.reason),
+                        ..p
+                    })
+                    .collect(),
+            ))
+        }
+        other => other,
     };
     render(
         status,
