@@ -69,7 +69,7 @@ fn messages_wait_while_the_server_is_down_and_go_out_once_when_it_is_back() {
     assert!(early.contains("已发送 0，"), "{early}");
     let later = "2026-11-27T01:10:00Z";
     let back = db.ok(&["--config", config, "--as-of", later, "outbox", "send"]);
-    assert!(back.contains("2 sent"), "{back}");
+    assert!(back.contains("已发送 2，"), "{back}");
     let again = db.ok(&["--config", config, "--as-of", later, "outbox", "send"]);
     assert!(again.contains("已发送 0，"), "{again}");
     let received = server.received();
@@ -328,7 +328,7 @@ fn a_sender_killed_while_sending_loses_nothing_and_sends_once() {
         "outbox",
         "send",
     ]);
-    assert!(sent.contains("2 sent"), "{sent}");
+    assert!(sent.contains("已发送 2，"), "{sent}");
     db.ok(&[
         "--config",
         path(&working),
