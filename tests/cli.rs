@@ -91,12 +91,12 @@ fn calendar_show_gives_teaching_days_and_warns_of_provisional_dates() {
     assert!(output.status.success());
     let warnings = stderr(&output);
     assert!(
-        warnings.contains("warning: 春节 (2027-02-05 to 2027-02-13) is provisional"),
+        warnings.contains("提醒：春节（2027-02-05 至 2027-02-13）是暂定的"),
         "{warnings}"
     );
     let table = String::from_utf8(output.stdout).unwrap();
     assert!(
-        table.contains("国庆节调休上班  2026-10-10") && table.contains("Wed's timetable"),
+        table.contains("国庆节调休上班") && table.contains("2026-10-10") && table.contains("按周三课表"),
         "{table}"
     );
 

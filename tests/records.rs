@@ -438,7 +438,7 @@ fn simulating_changes_nothing_and_repeats_with_a_seed(db: &TestDb) {
             >= totals["reaching_target"].as_u64().unwrap()
     );
     let table = db.ok(&["--as-of", "2026-11-27", "simulate"]);
-    assert!(table.contains("students reach their target"), "{table}");
+    assert!(table.contains("名达到目标"), "{table}");
     let error = db.fails(&["simulate", "--miss-rate", "1.5"]);
     assert!(error.contains("--miss-rate 1.5"), "{error}");
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::Context;
 use super::output::{Format, print_table};
 use crate::domain::calendar::{ProvisionalEntry, SchoolYear, Term};
-use crate::domain::slot::weekday_name;
+use crate::domain::slot::{weekday_name, weekday_name_zh};
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
@@ -58,21 +58,30 @@ pub async fn run(context: &Context, command: CalendarCommand) -> anyhow::Result<
         .calendar(year)
         .map_err(anyhow::Error::msg)?;
     let provisional = calendar.provisional();
-    let fix = match &corrected {
-        Some(_) => "correct it on the school calendar page".to_string(),
-        None => format!(
-            "edit {}/{year}.toml or correct it on the school calendar page",
-            context.settings.calendar.dir.display()
-        ),
+    let zh = context.chinese();
+    let file = format!("{}/{year}.toml", context.settings.calendar.dir.display());
+    let fix = match (&corrected, zh) {
+        (Some(_), true) => "在“校历”页面上更正".to_string(),
+        (Some(_), false) => "correct it on the school calendar page".to_string(),
+        (None, true) => format!("修改 {file}，或在“校历”页面上更正"),
+        (None, false) => format!("edit {file} or correct it on the school calendar page"),
     };
     if let Some(note) = &corrected {
         eprintln!("{note}");
     }
     for entry in &provisional {
+        let (name, start, end) = (&entry.name, entry.start, entry.end);
         eprintln!(
-            "warning: {} ({} to {}) is provisional: not yet announced by the State Council; \
-             check it when the notice is published and {fix}",
-            entry.name, entry.start, entry.end,
+            "{}",
+            context.say(
+                format!(
+                    "提醒：{name}（{start} 至 {end}）是暂定的：国务院还没有公布；公布后请核对，并{fix}"
+                ),
+                format!(
+                    "warning: {name} ({start} to {end}) is provisional: not yet announced by the State Council; \
+                     check it when the notice is published and {fix}"
+                )
+            )
         );
     }
     let mut out = std::io::stdout().lock();
@@ -93,31 +102,38 @@ pub async fn run(context: &Context, command: CalendarCommand) -> anyhow::Result<
         Format::Table | Format::Csv => {
             use std::io::Write;
             let days = calendar.teaching_days();
+            let (count, weeks) = (days.len(), calendar.teaching_weeks());
             writeln!(
                 out,
-                "School year {year}: {} teaching days in {} teaching weeks",
-                days.len(),
-                calendar.teaching_weeks()
+                "{}",
+                context.say(
+                    format!("{year} 学年：{weeks} 个教学周，共 {count} 个教学日"),
+                    format!("School year {year}: {count} teaching days in {weeks} teaching weeks")
+                )
             )?;
+            let word = |zh_word: &str, en: &str| if zh { zh_word } else { en }.to_string();
             let mut rows = Vec::new();
             for term in &calendar.terms {
                 let count = calendar.teaching_days_between(term.start, term.end).len();
                 rows.push(vec![
-                    "term".into(),
+                    word("学期", "term"),
                     term.name.clone(),
                     term.start.to_string(),
                     term.end.to_string(),
-                    format!("{count} teaching days"),
+                    context.say(
+                        format!("{count} 个教学日"),
+                        format!("{count} teaching days"),
+                    ),
                 ]);
             }
             for holiday in &calendar.holidays {
                 let note = if holiday.provisional {
-                    "provisional"
+                    word("暂定", "provisional")
                 } else {
-                    ""
+                    String::new()
                 };
                 rows.push(vec![
-                    "holiday".into(),
+                    word("假期", "holiday"),
                     holiday.name.clone(),
                     holiday.start.to_string(),
                     holiday.end.to_string(),
@@ -125,19 +141,27 @@ pub async fn run(context: &Context, command: CalendarCommand) -> anyhow::Result<
                 ]);
             }
             for day in &calendar.make_up_workdays {
-                let mut note = format!(
-                    "{} workday, {}'s timetable",
-                    weekday_name(day.date.weekday()),
-                    weekday_name(day.follows)
-                );
+                let mut note = if zh {
+                    format!(
+                        "{}上班，按{}课表",
+                        weekday_name_zh(day.date.weekday()),
+                        weekday_name_zh(day.follows)
+                    )
+                } else {
+                    format!(
+                        "{} workday, {}'s timetable",
+                        weekday_name(day.date.weekday()),
+                        weekday_name(day.follows)
+                    )
+                };
                 if !calendar.in_term(day.date) {
-                    note.push_str(", outside term");
+                    note.push_str(&word("，不在学期内", ", outside term"));
                 }
                 if day.provisional {
-                    note.push_str(", provisional");
+                    note.push_str(&word("，暂定", ", provisional"));
                 }
                 rows.push(vec![
-                    "make-up workday".into(),
+                    word("调休上班", "make-up workday"),
                     day.name.clone(),
                     day.date.to_string(),
                     day.date.to_string(),
@@ -145,9 +169,13 @@ pub async fn run(context: &Context, command: CalendarCommand) -> anyhow::Result<
                 ]);
             }
             rows.sort_by(|a, b| a[2].cmp(&b[2]));
-            let headers: Vec<String> = ["kind", "name", "from", "to", "note"]
-                .map(String::from)
-                .to_vec();
+            let headers: Vec<String> = if zh {
+                ["类型", "名称", "开始日期", "结束日期", "说明"]
+            } else {
+                ["kind", "name", "from", "to", "note"]
+            }
+            .map(String::from)
+            .to_vec();
             print_table(&headers, &rows, &mut out)?;
         }
     }
@@ -162,7 +190,13 @@ async fn corrected_on_the_pages(context: &Context, year: SchoolYear) -> Option<S
     let store = match context.store().await {
         Ok(store) => store,
         Err(error) => {
-            eprintln!("note: showing the calendar files only ({error})");
+            eprintln!(
+                "{}",
+                context.say(
+                    format!("说明：只显示校历文件（{}）", crate::zh::reason(&error.to_string())),
+                    format!("note: showing the calendar files only ({error})")
+                )
+            );
             return None;
         }
     };
@@ -173,18 +207,31 @@ async fn corrected_on_the_pages(context: &Context, year: SchoolYear) -> Option<S
     .await;
     store.close().await;
     match note {
-        Ok(Some(stored)) => Some(format!(
-            "note: this year's calendar was corrected on the pages (last by {} at {}); \
-             the year's file is no longer read",
-            stored.changed_by,
-            stored
-                .changed_at
-                .with_timezone(&context.settings.time_zone)
-                .format("%Y-%m-%d %H:%M")
-        )),
+        Ok(Some(stored)) => {
+            let (by, at) = (
+                &stored.changed_by,
+                stored
+                    .changed_at
+                    .with_timezone(&context.settings.time_zone)
+                    .format("%Y-%m-%d %H:%M"),
+            );
+            Some(context.say(
+                format!("说明：本学年的校历已在页面上更正（最近一次由 {by} 于 {at}）；不再读取该学年的校历文件"),
+                format!(
+                    "note: this year's calendar was corrected on the pages (last by {by} at {at}); \
+                     the year's file is no longer read"
+                ),
+            ))
+        }
         Ok(None) => None,
         Err(error) => {
-            eprintln!("note: cannot read the calendar corrections: {error}");
+            eprintln!(
+                "{}",
+                context.say(
+                    format!("说明：读不到校历的更正：{error}"),
+                    format!("note: cannot read the calendar corrections: {error}")
+                )
+            );
             None
         }
     }

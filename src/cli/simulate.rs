@@ -90,23 +90,43 @@ pub async fn run(context: &Context, args: SimulateArgs) -> anyhow::Result<()> {
         }
         SimulateFormat::Table => {
             let t = &report.totals;
-            writeln!(
-                out,
-                "{year}, from {from}, {} teaching week(s) simulated, {:.0}% of visits missed (seed {}):",
-                t.weeks,
-                report.miss_rate * 100.0,
-                report.seed
-            )?;
-            writeln!(
-                out,
-                "  {} of {} students reach their target; {} of {} visits asked for could be placed ({} made, {} missed).\n",
-                t.reaching_target,
-                t.students,
-                t.visits_placed,
-                t.visits_asked,
-                t.visits_completed,
-                t.visits_missed
-            )?;
+            let zh = context.chinese();
+            let (missed, seed) = (report.miss_rate * 100.0, report.seed);
+            let line = context.say(
+                format!(
+                    "{year} 学年，从 {from} 起模拟 {} 个教学周，{missed:.0}% 的送教未完成（随机种子 {seed}）：",
+                    t.weeks
+                ),
+                format!(
+                    "{year}, from {from}, {} teaching week(s) simulated, {missed:.0}% of visits missed (seed {seed}):",
+                    t.weeks
+                ),
+            );
+            writeln!(out, "{line}")?;
+            let line = context.say(
+                format!(
+                    "  {} 名学生中 {} 名达到目标；需要的 {} 次送教能排上 {} 次（完成 {}，未完成 {}）。\n",
+                    t.students,
+                    t.reaching_target,
+                    t.visits_asked,
+                    t.visits_placed,
+                    t.visits_completed,
+                    t.visits_missed
+                ),
+                format!(
+                    "  {} of {} students reach their target; {} of {} visits asked for could be placed ({} made, {} missed).\n",
+                    t.reaching_target,
+                    t.students,
+                    t.visits_placed,
+                    t.visits_asked,
+                    t.visits_completed,
+                    t.visits_missed
+                ),
+            );
+            writeln!(out, "{line}")?;
+            let heading = |keys: [&str; 5], words: [&str; 5]| -> Vec<String> {
+                if zh { words } else { keys }.map(String::from).to_vec()
+            };
             let mut short: Vec<_> = report
                 .students
                 .iter()
@@ -114,9 +134,14 @@ pub async fn run(context: &Context, args: SimulateArgs) -> anyhow::Result<()> {
                 .collect();
             short.sort_by_key(|s| s.projected as i64 - s.target as i64);
             if short.is_empty() {
-                writeln!(out, "Every child reaches the target.")?;
+                let line = context.say("每个孩子都能达到目标。".into(), "Every child reaches the target.".into());
+                writeln!(out, "{line}")?;
             } else {
-                writeln!(out, "Children who would not reach the target:")?;
+                let line = context.say(
+                    "达不到目标的孩子：".into(),
+                    "Children who would not reach the target:".into(),
+                );
+                writeln!(out, "{line}")?;
                 let rows: Vec<Vec<String>> = short
                     .iter()
                     .map(|s| {
@@ -130,22 +155,22 @@ pub async fn run(context: &Context, args: SimulateArgs) -> anyhow::Result<()> {
                     })
                     .collect();
                 print_table(
-                    &[
-                        "student_id",
-                        "target",
-                        "delivered so far",
-                        "projected",
-                        "short by",
-                    ]
-                    .map(String::from),
+                    &heading(
+                        ["student_id", "target", "delivered so far", "projected", "short by"],
+                        ["学生编号", "目标课时", "已完成课时", "预计课时", "还差"],
+                    ),
                     &rows,
                     &mut out,
                 )?;
             }
             if let Some(advice) = &report.advice {
-                print_year_advice(advice, &mut out)?;
+                print_year_advice(advice, zh, &mut out)?;
             }
-            writeln!(out, "\nTeacher load (visits a week):")?;
+            let line = context.say(
+                "\n教师工作量（每周送教次数）：".into(),
+                "\nTeacher load (visits a week):".into(),
+            );
+            writeln!(out, "{line}")?;
             let rows: Vec<Vec<String>> = report
                 .teachers
                 .iter()
@@ -157,29 +182,61 @@ pub async fn run(context: &Context, args: SimulateArgs) -> anyhow::Result<()> {
                     ]
                 })
                 .collect();
-            print_table(
-                &["teacher_id", "visits", "per week"].map(String::from),
-                &rows,
-                &mut out,
-            )?;
+            let headers: Vec<String> = if zh {
+                ["教师编号", "送教次数", "每周"]
+            } else {
+                ["teacher_id", "visits", "per week"]
+            }
+            .map(String::from)
+            .to_vec();
+            print_table(&headers, &rows, &mut out)?;
         }
     }
     Ok(())
 }
 
-fn print_year_advice(advice: &[YearAdvice], out: &mut impl Write) -> anyhow::Result<()> {
+fn print_year_advice(advice: &[YearAdvice], zh: bool, out: &mut impl Write) -> anyhow::Result<()> {
     if advice.is_empty() {
-        writeln!(
-            out,
-            "\nEvery visit asked for could be placed: no staffing change is needed."
-        )?;
+        if zh {
+            writeln!(out, "\n需要的送教都能排上：不需要调整人手。")?;
+        } else {
+            writeln!(
+                out,
+                "\nEvery visit asked for could be placed: no staffing change is needed."
+            )?;
+        }
         return Ok(());
     }
-    writeln!(
-        out,
-        "\nWhat would place the visits that could not be placed (the most first):"
-    )?;
+    if zh {
+        writeln!(out, "\n怎样能排上没排上的送教（作用最大的在前）：")?;
+    } else {
+        writeln!(
+            out,
+            "\nWhat would place the visits that could not be placed (the most first):"
+        )?;
+    }
     for item in advice {
+        if zh {
+            let (teachers, changed_for) = (item.teachers.join("、"), item.changed_for.join("、"));
+            let (count, half_days) = (item.half_days_a_week, item.half_days.join("、"));
+            let what = match item.kind {
+                AdviceKind::TeacherHalfDays => {
+                    format!("{teachers}：每周再多 {count} 个半天（{half_days}）")
+                }
+                AdviceKind::BackupTeacher => format!("请 {teachers} 做 {changed_for} 的备用教师"),
+                AdviceKind::FamilyHalfDays => {
+                    format!("请 {changed_for} 的家庭每周再多给 {count} 个半天（{half_days}）")
+                }
+            };
+            writeln!(
+                out,
+                "  {what} — 需要 {} 周，可为 {} 排上 {} 次送教",
+                item.weeks,
+                item.students.join("、"),
+                item.visits
+            )?;
+            continue;
+        }
         let what = match item.kind {
             AdviceKind::TeacherHalfDays => format!(
                 "{}: {} more half-day(s) a week ({})",
