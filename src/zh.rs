@@ -174,15 +174,28 @@ const CATALOGUE: &[(&str, Say)] = &[
         },
     ),
     ("the record of {}", |p| format!("{} 的记录", p[0])),
-    ("{} ({} to {}) is outside every term of {}: no visits are planned", |p| {
-        format!("{}（{} 至 {}）不在 {} 学年的任何学期内：不安排送教", p[0], p[1], p[2], p[3])
-    }),
-    ("{} has no teaching day (holidays): no visits are planned", |p| {
-        format!("{} 没有教学日（假期）：不安排送教", p[0])
-    }),
-    ("{}'s teaching days are all on or before today ({}): the past is not re-planned", |p| {
-        format!("{} 的教学日都在今天（{}）或之前：已过去的不再重排", p[0], p[1])
-    }),
+    (
+        "{} ({} to {}) is outside every term of {}: no visits are planned",
+        |p| {
+            format!(
+                "{}（{} 至 {}）不在 {} 学年的任何学期内：不安排送教",
+                p[0], p[1], p[2], p[3]
+            )
+        },
+    ),
+    (
+        "{} has no teaching day (holidays): no visits are planned",
+        |p| format!("{} 没有教学日（假期）：不安排送教", p[0]),
+    ),
+    (
+        "{}'s teaching days are all on or before today ({}): the past is not re-planned",
+        |p| {
+            format!(
+                "{} 的教学日都在今天（{}）或之前：已过去的不再重排",
+                p[0], p[1]
+            )
+        },
+    ),
     ("goal {} is not a goal of {}'s plan (its goals: {})", |p| {
         format!(
             "目标 {} 不是 {} 计划中的目标（计划的目标编号：{}）",

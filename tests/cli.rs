@@ -96,7 +96,9 @@ fn calendar_show_gives_teaching_days_and_warns_of_provisional_dates() {
     );
     let table = String::from_utf8(output.stdout).unwrap();
     assert!(
-        table.contains("国庆节调休上班") && table.contains("2026-10-10") && table.contains("按周三课表"),
+        table.contains("国庆节调休上班")
+            && table.contains("2026-10-10")
+            && table.contains("按周三课表"),
         "{table}"
     );
 

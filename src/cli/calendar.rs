@@ -193,7 +193,10 @@ async fn corrected_on_the_pages(context: &Context, year: SchoolYear) -> Option<S
             eprintln!(
                 "{}",
                 context.say(
-                    format!("说明：只显示校历文件（{}）", crate::zh::reason(&error.to_string())),
+                    format!(
+                        "说明：只显示校历文件（{}）",
+                        crate::zh::reason(&error.to_string())
+                    ),
                     format!("note: showing the calendar files only ({error})")
                 )
             );

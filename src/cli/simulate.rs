@@ -134,7 +134,10 @@ pub async fn run(context: &Context, args: SimulateArgs) -> anyhow::Result<()> {
                 .collect();
             short.sort_by_key(|s| s.projected as i64 - s.target as i64);
             if short.is_empty() {
-                let line = context.say("每个孩子都能达到目标。".into(), "Every child reaches the target.".into());
+                let line = context.say(
+                    "每个孩子都能达到目标。".into(),
+                    "Every child reaches the target.".into(),
+                );
                 writeln!(out, "{line}")?;
             } else {
                 let line = context.say(
@@ -156,7 +159,13 @@ pub async fn run(context: &Context, args: SimulateArgs) -> anyhow::Result<()> {
                     .collect();
                 print_table(
                     &heading(
-                        ["student_id", "target", "delivered so far", "projected", "short by"],
+                        [
+                            "student_id",
+                            "target",
+                            "delivered so far",
+                            "projected",
+                            "short by",
+                        ],
                         ["学生编号", "目标课时", "已完成课时", "预计课时", "还差"],
                     ),
                     &rows,
