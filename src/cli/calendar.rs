@@ -137,7 +137,7 @@ pub async fn run(context: &Context, command: CalendarCommand) -> anyhow::Result<
                     holiday.name.clone(),
                     holiday.start.to_string(),
                     holiday.end.to_string(),
-                    note.into(),
+                    note,
                 ]);
             }
             for day in &calendar.make_up_workdays {
