@@ -569,7 +569,7 @@ fn a_calendar_entry_corrected_on_the_page_is_what_every_process_plans_with(db: &
     ]);
     assert!(output.status.success());
     assert!(
-        common::stderr(&output).contains("corrected on the pages"),
+        common::stderr(&output).contains("已在页面上更正"),
         "{}",
         common::stderr(&output)
     );

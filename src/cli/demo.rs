@@ -301,7 +301,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
                 "已从 {} 导入 {} 条{}",
                 file.display(),
                 report.created,
-                kind_zh(kind)
+                kind.zh()
             );
         } else {
             println!(
@@ -454,16 +454,6 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-fn kind_zh(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Teachers => "教师",
-        Kind::Students => "学生",
-        Kind::Plans => "计划",
-        Kind::Visits => "送教记录",
-        Kind::Supervisors => "督导",
-    }
 }
 
 /// The password of the demo's accounts: the demo is a place to look around, not

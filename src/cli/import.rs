@@ -43,7 +43,7 @@ pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
                 "已导入"
             },
             report.rows,
-            kind_zh(args.kind),
+            args.kind.zh(),
             report.created,
             report.updated,
             report.unchanged,
@@ -111,16 +111,6 @@ pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
         println!("{}", more(report.notes.len() - SHOWN));
     }
     Ok(())
-}
-
-fn kind_zh(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Teachers => "教师",
-        Kind::Students => "学生",
-        Kind::Plans => "计划",
-        Kind::Visits => "送教记录",
-        Kind::Supervisors => "督导",
-    }
 }
 
 /// Reads the file and hands it to the import service; problems are listed by line.

@@ -145,6 +145,17 @@ pub const SUPERVISOR_COLUMNS: &[Column] = &[
 ];
 
 impl Kind {
+    /// What a sheet of this kind holds, in Chinese.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Kind::Teachers => "教师",
+            Kind::Students => "学生",
+            Kind::Plans => "计划",
+            Kind::Visits => "送教记录",
+            Kind::Supervisors => "督导",
+        }
+    }
+
     pub fn columns(self) -> &'static [Column] {
         match self {
             Kind::Supervisors => SUPERVISOR_COLUMNS,

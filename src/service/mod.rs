@@ -190,4 +190,11 @@ impl ServiceError {
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         ServiceError::Invalid(vec![Problem::new(field, reason)])
     }
+
+    pub fn not_found(what: &'static str, id: impl ToString) -> Self {
+        ServiceError::NotFound {
+            what,
+            id: id.to_string(),
+        }
+    }
 }

@@ -249,13 +249,9 @@ pub async fn show(
         id: format!("of {student_id} for {year}"),
     };
     let mut tx = store.read().await?;
-    let student =
-        people::student(&mut tx, student_id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound {
-                what: "student",
-                id: student_id.to_string(),
-            })?;
+    let student = people::student(&mut tx, student_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("student", student_id))?;
     let plan = plans::active_plan(&mut tx, student_id, year)
         .await?
         .ok_or_else(no_plan)?;

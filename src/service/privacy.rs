@@ -36,13 +36,9 @@ pub async fn export_student(
     student_id: &str,
 ) -> Result<StudentExport, ServiceError> {
     let mut tx = store.write(&actor.audit(), now).await?;
-    let student =
-        people::student(&mut tx, student_id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound {
-                what: "student",
-                id: student_id.to_string(),
-            })?;
+    let student = people::student(&mut tx, student_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("student", student_id))?;
     let pauses = people::student_pauses(&mut tx, Some(student_id)).await?;
     let plan_revisions = plans::history(&mut tx, student_id).await?;
     let held = privacy::held(&mut tx, student_id).await?;
