@@ -65,6 +65,10 @@ const CATALOGUE: &[(&str, Say)] = &[
         },
     ),
     (
+        "the restored database fails SQLite's integrity check: {}",
+        |p| format!("恢复后的数据库没有通过 SQLite 的完整性检查：{}", p[0]),
+    ),
+    (
         "{} is not a songjiao backup of a SQLite database: {}",
         |p| format!("{} 不是 songjiao 的 SQLite 备份：{}", p[0], p[1]),
     ),

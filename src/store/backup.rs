@@ -41,6 +41,8 @@ pub enum BackupError {
         "{0} is not a backup made by `songjiao backup` on PostgreSQL (a pg_dump custom-format file)"
     )]
     NotPostgresBackup(PathBuf),
+    #[error("the restored database fails SQLite's integrity check: {0}")]
+    Damaged(String),
     #[error(
         "the database {0} is not empty: restore into a new database (a new SQLite path, or `createdb` a new PostgreSQL database) and point --database at it"
     )]
@@ -222,7 +224,7 @@ impl Store {
                 .fetch_one(pool)
                 .await?;
             if verdict != "ok" {
-                return Err(BackupError::NotSqliteBackup(PathBuf::new(), verdict));
+                return Err(BackupError::Damaged(verdict));
             }
         }
         let mut tx = self.read().await?;
