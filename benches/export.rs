@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Instant;
 
-use chrono::{Datelike, NaiveDate, TimeZone, Weekday};
+use chrono::{Datelike, NaiveDate, Weekday};
 use songjiao::domain::calendar::SchoolYear;
 use songjiao::reports::words::Speech;
 use songjiao::reports::{CsvEncoding, xlsx};
@@ -25,12 +25,7 @@ async fn main() -> anyhow::Result<()> {
         .calendar(year)
         .map_err(|e| anyhow::anyhow!("the calendar: {e}"))?;
     let end_of_year = NaiveDate::from_ymd_opt(2027, 7, 10).expect("a day");
-    let now = settings
-        .time_zone
-        .from_local_datetime(&end_of_year.and_hms_opt(9, 0, 0).expect("a time"))
-        .single()
-        .expect("one time")
-        .with_timezone(&chrono::Utc);
+    let now = common::local_time(&settings, end_of_year, 9);
 
     // The year's visits, written straight in (planning forty weeks would take the
     // bench's minutes): two half-days a week on every teaching day, one in ten

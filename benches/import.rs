@@ -10,7 +10,7 @@ mod common;
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use songjiao::config::Settings;
 use songjiao::import::records::Kind;
 use songjiao::service::{Actor, imports, plan_week};
@@ -49,15 +49,8 @@ async fn visits_import(
     database: &str,
 ) -> anyhow::Result<()> {
     let at = |day: u32, hour: u32| {
-        let local = NaiveDate::from_ymd_opt(2026, 12, day)
-            .and_then(|d| d.and_hms_opt(hour, 0, 0))
-            .expect("a valid time");
-        settings
-            .time_zone
-            .from_local_datetime(&local)
-            .single()
-            .expect("an unambiguous local time")
-            .with_timezone(&chrono::Utc)
+        let day = NaiveDate::from_ymd_opt(2026, 12, day).expect("a day of December");
+        common::local_time(settings, day, hour)
     };
     let actor = Actor::new("bench");
     let friday = at(4, 15) - chrono::Duration::days(7);

@@ -14,7 +14,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use songjiao::domain::access::{Role, Scope};
 use songjiao::import::records::Kind;
 use songjiao::service::accounts::{self, NewUser};
@@ -28,21 +28,6 @@ const SIGNATURE: &[u8] = include_bytes!("../tests/fixtures/signature.png");
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-/// Local time in the district, as UTC.
-fn at(
-    settings: &songjiao::config::Settings,
-    day: NaiveDate,
-    hour: u32,
-) -> chrono::DateTime<chrono::Utc> {
-    let local = day.and_hms_opt(hour, 0, 0).expect("a valid time");
-    settings
-        .time_zone
-        .from_local_datetime(&local)
-        .single()
-        .expect("an unambiguous local time")
-        .with_timezone(&chrono::Utc)
 }
 
 async fn import(
@@ -118,14 +103,14 @@ async fn main() -> anyhow::Result<()> {
             &store,
             &settings,
             &actor,
-            at(&settings, friday, 15),
+            common::local_time(&settings, friday, 15),
             week,
             false,
         )
         .await?;
     }
     // Friday of the second week, evening: every visit of the week has begun.
-    let now = at(
+    let now = common::local_time(
         &settings,
         NaiveDate::from_ymd_opt(2026, 12, 4).expect("a date"),
         18,

@@ -218,28 +218,21 @@ fn importing_visits_is_all_or_nothing(db: &TestDb) {
     // is the one update.
     let audit_rows = || db.sql("UPDATE audit_log SET actor = actor WHERE entity = 'visit'");
     let before = audit_rows();
-    let import =
-        |as_of: &str| db.ok(&["--as-of", as_of, "import", path(&file), "--kind", "visits"]);
-    let again = import("2026-12-06");
+    let import = |file: &std::path::Path, as_of: &str| {
+        db.ok(&["--as-of", as_of, "import", path(file), "--kind", "visits"])
+    };
+    let again = import(&file, "2026-12-06");
     assert!(again.contains("新增 0，更新 0，不变 3"), "{again}");
     assert_eq!(audit_rows(), before);
     // A month later the records are locked; the same sheet is still no change.
-    let locked = import("2027-01-20");
+    let locked = import(&file, "2027-01-20");
     assert!(locked.contains("不变 3"), "{locked}");
     let changed = format!(
         "学生编号,日期,时段,结果,课时,原因,方式,备注\n\
          S001,{day1},AM,partial,2,,,\n\
          S003,{day3},AM,missed,,生病,,发烧\n"
     );
-    let file = db.file("visits.csv", changed);
-    let output = db.ok(&[
-        "--as-of",
-        "2026-12-06",
-        "import",
-        path(&file),
-        "--kind",
-        "visits",
-    ]);
+    let output = import(&db.file("visits.csv", changed), "2026-12-06");
     assert!(output.contains("新增 0，更新 1，不变 1"), "{output}");
     assert_eq!(audit_rows(), before + 1);
     assert_eq!(visits_of(db, "S001")[0]["periods"], 2);

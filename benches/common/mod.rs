@@ -141,6 +141,22 @@ pub async fn drop_postgres(admin: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `hour`:00 on `day` in the district's zone.
+pub fn local_time(
+    settings: &songjiao::config::Settings,
+    day: chrono::NaiveDate,
+    hour: u32,
+) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let local = day.and_hms_opt(hour, 0, 0).expect("a valid time");
+    settings
+        .time_zone
+        .from_local_datetime(&local)
+        .single()
+        .expect("an unambiguous local time")
+        .with_timezone(&chrono::Utc)
+}
+
 /// The `p` quantile (0 to 1) of sorted times.
 pub fn percentile(sorted: &[std::time::Duration], p: f64) -> std::time::Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]

@@ -169,7 +169,7 @@ fn print_report(
             .or_default()
             .push(vec![
                 format!("{} {}", day_name(visit.day), visit.day),
-                visit.slot.clone(),
+                speech.cell("slot", &serde_json::Value::from(visit.slot.as_str())),
                 name(students, &visit.student),
                 match &visit.outcome {
                     Some(outcome) if zh => format!("已记录：{}", outcome.zh()),
@@ -190,21 +190,13 @@ fn print_report(
             .to_vec()
     };
     for (teacher, rows) in &by_teacher {
-        let rows: Vec<Vec<String>> = rows
-            .iter()
-            .map(|row| {
-                let mut row = row.clone();
-                row[1] = speech.cell("slot", &serde_json::Value::from(row[1].as_str()));
-                row
-            })
-            .collect();
         let line = say(
             zh,
             format!("{} — {} 次送教", name(teachers, teacher), rows.len()),
             format!("{} — {} visit(s)", name(teachers, teacher), rows.len()),
         );
         writeln!(out, "\n{line}")?;
-        print_table(&headers, &rows, out)?;
+        print_table(&headers, rows, out)?;
     }
     if !report.unplaced.is_empty() {
         let missing: u32 = report.unplaced.iter().map(|u| u.missing).sum();
