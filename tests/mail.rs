@@ -236,10 +236,14 @@ fn supervisors_get_one_email_per_run_and_nothing_private(db: &TestDb) {
     );
     let error = db.fails(&["import", path(&bad), "--kind", "supervisors"]);
     assert!(error.contains("第 2 行，“邮箱”列"), "{error}");
-    db.import(
-        "supervisors",
-        "姓名,邮箱,学校\n区特教中心,center@example.org,\n",
-    );
+    let sheet = "姓名,邮箱,学校\n区特教中心,center@example.org,\n";
+    db.import("supervisors", sheet);
+    // The same sheet again: unchanged, and no audit row.
+    let audit_rows = || db.sql("UPDATE audit_log SET actor = actor");
+    let before = audit_rows();
+    let again = db.import("supervisors", sheet);
+    assert!(again.contains("新增 0，更新 0，不变 1"), "{again}");
+    assert_eq!(audit_rows(), before);
     let listed = db.json(&["supervisor", "list", "--format", "json"]);
     assert_eq!(listed.as_array().unwrap().len(), 2);
     assert!(
