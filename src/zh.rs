@@ -156,7 +156,7 @@ const CATALOGUE: &[(&str, Say)] = &[
         format!("{} 重复出现（第一次在第 {} 行）", p[0], p[1])
     }),
     ("no {} {} is registered (import the {}s first)", |p| {
-        let what = person(p[0]);
+        let what = thing(p[0]);
         format!("没有登记{what} {}（请先导入{what}）", p[1])
     }),
     ("{} has no active plan for {}", |p| {
@@ -334,14 +334,6 @@ fn thing(what: &str) -> &str {
         "supervisor" => "督导",
         "leave request" => "请假申请",
         other => other,
-    }
-}
-
-fn person(what: &str) -> &'static str {
-    match what {
-        "student" => "学生",
-        "teacher" => "教师",
-        _ => "记录",
     }
 }
 

@@ -331,15 +331,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
                 t.name.clone(),
                 t.school.clone(),
                 count.to_string(),
-                speech.cell(
-                    "available",
-                    &serde_json::json!(
-                        t.available
-                            .iter()
-                            .map(|s| s.to_string())
-                            .collect::<Vec<_>>()
-                    ),
-                ),
+                speech.weekly_slots(&t.available),
             ]
         })
         .collect();
@@ -368,15 +360,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
                 format!("{}×{}", p.terms.visits_per_week, p.terms.periods_per_visit),
                 target.to_string(),
                 p.terms.start_date.to_string(),
-                speech.cell(
-                    "available",
-                    &serde_json::json!(
-                        s.available
-                            .iter()
-                            .map(|s| s.to_string())
-                            .collect::<Vec<_>>()
-                    ),
-                ),
+                speech.weekly_slots(&s.available),
             ])
         })
         .collect();

@@ -125,6 +125,12 @@ impl Speech {
         word.map_or_else(|| text.to_string(), str::to_string)
     }
 
+    /// A person's or family's weekly slots, as the lists show them.
+    pub fn weekly_slots(&self, slots: &[crate::domain::slot::WeeklySlot]) -> String {
+        let codes: Vec<String> = slots.iter().map(ToString::to_string).collect();
+        self.cell("available", &serde_json::json!(codes))
+    }
+
     /// `Mon-AM` as 周一上午, `AM` as 上午 (the slot's first Chinese alias).
     fn slot(&self, text: &str) -> String {
         let name = |slot: &str| match &self.slots {

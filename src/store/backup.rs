@@ -102,7 +102,6 @@ pub async fn restore(
     file: &Path,
 ) -> Result<(), BackupError> {
     let url = settings.url.as_str();
-    let shown = crate::config::url_without_password(url);
     let mut header = [0u8; 16];
     {
         use std::io::Read;
@@ -116,12 +115,7 @@ pub async fn restore(
         if !header.starts_with(b"PGDMP") {
             return Err(BackupError::NotPostgresBackup(file.to_path_buf()));
         }
-        let store = Store::open(settings, false).await?;
-        let empty = store.table_count().await? == 0;
-        store.close().await;
-        if !empty {
-            return Err(BackupError::NotEmpty(shown));
-        }
+        refuse_unless_empty(settings).await?;
         return run_tool(
             "pg_restore",
             &[
@@ -144,12 +138,7 @@ pub async fn restore(
         .get_filename()
         .to_path_buf();
     if target.exists() {
-        let store = Store::open(settings, false).await?;
-        let empty = store.table_count().await? == 0;
-        store.close().await;
-        if !empty {
-            return Err(BackupError::NotEmpty(shown));
-        }
+        refuse_unless_empty(settings).await?;
         for leftover in [
             target.clone(),
             suffixed(&target, "-wal"),
@@ -171,6 +160,22 @@ pub async fn restore(
     };
     std::fs::copy(file, &partial).map_err(write_error)?;
     std::fs::rename(&partial, &target).map_err(write_error)
+}
+
+/// A restore goes only where no data would be lost: a database without tables.
+async fn refuse_unless_empty(
+    settings: &crate::config::DatabaseSettings,
+) -> Result<(), BackupError> {
+    let store = Store::open(settings, false).await?;
+    let tables = store.table_count().await;
+    store.close().await;
+    if tables? == 0 {
+        Ok(())
+    } else {
+        Err(BackupError::NotEmpty(crate::config::url_without_password(
+            &settings.url,
+        )))
+    }
 }
 
 /// SQLite's own integrity check of a database file, and the mark of songjiao's
