@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{DaySlot, Problem, Schedule, StudentNeed, TeacherOffer, solve};
+use super::{DaySlot, Goals, Problem, Schedule, StudentNeed, TeacherOffer, solve_for};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -745,7 +745,7 @@ fn cell(day: NaiveDate, slot: &str) -> DaySlot {
 type Planned = (Schedule, BTreeMap<String, u32>);
 
 fn missing_in(part: &Problem) -> Planned {
-    let schedule = solve(part).unwrap_or_else(|_| empty(part));
+    let schedule = solve_for(part, Goals::Coverage).unwrap_or_else(|_| empty(part));
     let missing = schedule
         .unplaced
         .iter()
@@ -769,10 +769,7 @@ fn empty(part: &Problem) -> Schedule {
         stats: super::Stats {
             visits_needed: 0,
             visits_placed: 0,
-            by_priority: Vec::new(),
-            backup_teacher_visits: 0,
-            consecutive_day_pairs: 0,
-            previous_slots_kept: 0,
+            ..Default::default()
         },
     }
 }
@@ -814,6 +811,7 @@ fn merge(advice: Vec<Advice>) -> Vec<Advice> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::planner::solve;
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 29 + d)

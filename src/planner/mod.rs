@@ -5,12 +5,20 @@
 //! teacher-days (the daily limit). Priorities are served from the most urgent down;
 //! an augmenting path never takes a visit from a student already served, so each
 //! level's count is the maximum given the levels above it. Before each level's
-//! maximum flow, visits are pre-placed greedily by the soft goals (responsible
-//! teacher, days apart, last week's slots), so the flow only changes what it must.
+//! maximum flow, visits are pre-placed greedily by the soft goals, so the flow only
+//! changes what it must.
+//!
+//! Then, with every level's count held (each level's flow is fixed on its own arc
+//! from the source), a minimum-cost flow keeps as many already planned visits as
+//! possible and, after that, makes the fewest visits by a backup teacher: both are
+//! costs on the visit arcs, so this is exact. Its potentials price out every visit
+//! no such optimal schedule makes, and the rest, days apart and last week's slots,
+//! is searched among what remains ([`soft`]).
 
 pub mod advice;
 mod flow;
 pub mod problem;
+mod soft;
 pub mod week;
 
 use std::collections::{BTreeMap, HashMap};
@@ -18,7 +26,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use flow::FlowGraph;
+use flow::{FlowGraph, Mode};
 pub use problem::{
     CurrentVisit, DaySlot, PreviousSlot, Problem, ProblemError, StudentNeed, TeacherOffer,
 };
@@ -49,14 +57,28 @@ pub struct PriorityStats {
     pub maximum: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Stats {
     pub visits_needed: u64,
     pub visits_placed: u64,
     pub by_priority: Vec<PriorityStats>,
+    /// Visits already planned for the week (a re-plan) that stay where they were.
+    pub planned_visits_kept: u64,
     pub backup_teacher_visits: u64,
     pub consecutive_day_pairs: u64,
     pub previous_slots_kept: u64,
+    /// Which of the counts above are proven the best possible, each with the goals
+    /// before it held (coverage always is: `by_priority`).
+    pub optimal: Optimal,
+}
+
+/// Whether each soft goal's count is proven optimal, in the order they are served.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Optimal {
+    pub planned_visits_kept: bool,
+    pub backup_teacher_visits: bool,
+    pub consecutive_day_pairs: bool,
+    pub previous_slots_kept: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -64,6 +86,16 @@ pub struct Schedule {
     pub visits: Vec<Visit>,
     pub unplaced: Vec<Unplaced>,
     pub stats: Stats,
+}
+
+/// How much of the objective to serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Goals {
+    /// Everything, in order: coverage, then the soft goals.
+    All,
+    /// Coverage per priority only, the soft goals as a greedy pass leaves them: for
+    /// what-if questions that only count visits (the staffing advice).
+    Coverage,
 }
 
 /// One way to place a visit: a student-day → teacher-slot edge and the path around it.
@@ -83,8 +115,31 @@ struct Candidate {
     day_edge: u32,
 }
 
-/// Solves a checked problem. Deterministic: the same problem gives the same schedule.
+impl Candidate {
+    fn path(&self) -> [usize; 4] {
+        [
+            self.student_day_edge as usize,
+            self.edge as usize,
+            self.slot_edge as usize,
+            self.day_edge as usize,
+        ]
+    }
+}
+
+/// A student's own edges from the source: through the priority level, then their own.
+#[derive(Clone, Copy)]
+struct Supply {
+    level_edge: usize,
+    student_edge: usize,
+}
+
+/// Solves a checked problem, every goal. Deterministic: the same problem gives the
+/// same schedule.
 pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
+    solve_for(problem, Goals::All)
+}
+
+pub fn solve_for(problem: &Problem, goals: Goals) -> Result<Schedule, ProblemError> {
     let index = problem.index()?;
     let (days, slots, teachers) = (
         problem.days.len(),
@@ -137,11 +192,49 @@ pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
             mine
         })
         .collect();
+    // A visit costs 1 by the backup teacher and, in a re-plan, more than every
+    // backup visit together when it is not where it was planned: kept visits first.
+    let moved_cost: i64 = if holder.is_empty() {
+        0
+    } else {
+        problem
+            .students
+            .iter()
+            .map(|s| i64::from(s.visits_needed))
+            .sum::<i64>()
+            + 1
+    };
 
-    // Every student's source edge exists from the start, closed (capacity 0) until
-    // the student's priority level is served.
-    let source_edges: Vec<usize> = (0..problem.students.len())
-        .map(|i| graph.add_edge(source, i + 2, 0))
+    // Most urgent first. Every level's edge from the source exists from the start,
+    // closed (capacity 0) until the level is served.
+    let mut levels: BTreeMap<std::cmp::Reverse<i64>, Vec<usize>> = BTreeMap::new();
+    for (i, student) in problem.students.iter().enumerate() {
+        levels
+            .entry(std::cmp::Reverse(student.priority))
+            .or_default()
+            .push(i);
+    }
+    let mut level_of = vec![0usize; problem.students.len()];
+    let mut level_edges = Vec::with_capacity(levels.len());
+    for (l, members) in levels.values().enumerate() {
+        let node = graph.add_node();
+        level_edges.push(graph.add_edge(source, node, 0));
+        for &i in members {
+            level_of[i] = l;
+        }
+    }
+    let supplies: Vec<Supply> = problem
+        .students
+        .iter()
+        .enumerate()
+        .map(|(i, student)| {
+            let level_edge = level_edges[level_of[i]];
+            let level_node = 2 + problem.students.len() + level_of[i];
+            Supply {
+                level_edge,
+                student_edge: graph.add_edge(level_node, i + 2, student.visits_needed as i32),
+            }
+        })
         .collect();
     // Candidates of each student, preferred first.
     let mut candidates: Vec<Vec<Candidate>> = Vec::with_capacity(problem.students.len());
@@ -182,13 +275,15 @@ pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
                     .iter()
                     .any(|p| p.weekday == problem.days[d].weekday() && p.slot == problem.slots[s]);
                 let cell = (t * days + d) * slots + s;
-                let edge = graph.add_edge(student_day, slot_node, 1);
+                let is_current = current[i].contains(&cell);
+                let cost = if is_current { 0 } else { moved_cost } + i64::from(backup);
+                let edge = graph.add_costed_edge(student_day, slot_node, 1, cost);
                 mine.push(Candidate {
                     day: d as u8,
                     slot: s as u8,
                     backup,
                     previous,
-                    current: current[i].contains(&cell),
+                    current: is_current,
                     held_by_other: holder.get(&cell).is_some_and(|&j| j != i),
                     teacher: t as u32,
                     edge: edge as u32,
@@ -203,43 +298,66 @@ pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
 
     graph.freeze();
 
-    // Most urgent first; within a level, the least flexible first.
-    let mut levels: BTreeMap<std::cmp::Reverse<i64>, Vec<usize>> = BTreeMap::new();
-    for (i, student) in problem.students.iter().enumerate() {
-        levels
-            .entry(std::cmp::Reverse(student.priority))
-            .or_default()
-            .push(i);
-    }
     let mut by_priority = Vec::new();
-    for (std::cmp::Reverse(priority), mut members) in levels {
+    for (l, (std::cmp::Reverse(priority), mut members)) in levels.into_iter().enumerate() {
         members.sort_by_cached_key(|&i| (distinct_days(&candidates[i]), &problem.students[i].id));
-        for &i in &members {
-            graph.set_capacity(source_edges[i], problem.students[i].visits_needed as i32);
-        }
-        for &i in &members {
-            place_greedily(&mut graph, source_edges[i], &candidates[i], &problem.days);
-        }
-        graph.max_flow(source, sink);
-        let placed: u64 = members
+        let needed: u64 = members
             .iter()
-            .map(|&i| graph.flow(source_edges[i]) as u64)
+            .map(|&i| u64::from(problem.students[i].visits_needed))
             .sum();
+        graph.set_capacity(level_edges[l], needed as i32);
+        // What costs nothing first (the responsible teacher, a planned visit kept),
+        // then the rest: the exact pass below has little left to mend.
+        for mode in [Mode::Costless, Mode::All] {
+            for &i in &members {
+                place_greedily(&mut graph, supplies[i], &candidates[i], &problem.days, mode);
+            }
+            graph.max_flow_in(source, sink, mode);
+        }
+        let placed = graph.flow(level_edges[l]);
+        // The level's count is now held: no later path may take from it.
+        graph.set_capacity(level_edges[l], placed);
         by_priority.push(PriorityStats {
             priority,
             students: members.len(),
-            needed: members
-                .iter()
-                .map(|&i| u64::from(problem.students[i].visits_needed))
-                .sum(),
-            placed,
-            maximum: placed,
+            needed,
+            placed: placed as u64,
+            maximum: placed as u64,
         });
     }
 
-    for mine in &candidates {
-        improve(&mut graph, mine, &problem.days);
-    }
+    let (chosen, optimal) = match goals {
+        Goals::All => {
+            let priced =
+                keep_and_prefer_the_responsible_teacher(&mut graph, &supplies, &candidates);
+            let (chosen, proof) =
+                spread_and_keep_routines(problem, &graph, &candidates, &level_of, priced);
+            let optimal = Optimal {
+                planned_visits_kept: priced,
+                backup_teacher_visits: priced,
+                consecutive_day_pairs: priced && proof.consecutive,
+                previous_slots_kept: priced && proof.previous,
+            };
+            (chosen, optimal)
+        }
+        Goals::Coverage => {
+            let chosen = candidates
+                .iter()
+                .map(|mine| {
+                    (0..mine.len())
+                        .filter(|&k| graph.flow(mine[k].edge as usize) > 0)
+                        .collect()
+                })
+                .collect();
+            let optimal = Optimal {
+                planned_visits_kept: false,
+                backup_teacher_visits: false,
+                consecutive_day_pairs: false,
+                previous_slots_kept: false,
+            };
+            (chosen, optimal)
+        }
+    };
 
     // Visits in order of day, slot, teacher and student as the problem lists them.
     let mut placed: Vec<(NaiveDate, u8, u32, u32)> = Vec::new();
@@ -248,16 +366,15 @@ pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
         visits_needed: 0,
         visits_placed: 0,
         by_priority,
+        planned_visits_kept: 0,
         backup_teacher_visits: 0,
         consecutive_day_pairs: 0,
         previous_slots_kept: 0,
+        optimal,
     };
     for (i, student) in problem.students.iter().enumerate() {
-        let mut mine: Vec<&Candidate> = candidates[i]
-            .iter()
-            .filter(|c| graph.flow(c.edge as usize) > 0)
-            .collect();
-        mine.sort_by_key(|c| (c.day, c.slot));
+        let mut mine: Vec<&Candidate> = chosen[i].iter().map(|&k| &candidates[i][k]).collect();
+        mine.sort_by_key(|c| problem.days[c.day as usize]);
         for pair in mine.windows(2) {
             if (problem.days[pair[1].day as usize] - problem.days[pair[0].day as usize]).num_days()
                 == 1
@@ -266,6 +383,7 @@ pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
             }
         }
         for c in &mine {
+            stats.planned_visits_kept += u64::from(c.current);
             stats.backup_teacher_visits += u64::from(c.backup);
             stats.previous_slots_kept += u64::from(c.previous);
             placed.push((problem.days[c.day as usize], c.slot, c.teacher, i as u32));
@@ -308,19 +426,17 @@ fn distinct_days(candidates: &[Candidate]) -> usize {
 /// using only what is still free.
 fn place_greedily(
     graph: &mut FlowGraph,
-    source_edge: usize,
+    supply: Supply,
     candidates: &[Candidate],
     days: &[NaiveDate],
+    mode: Mode,
 ) {
     let mut chosen: Vec<usize> = Vec::new();
-    while graph.residual(source_edge) > 0 {
+    while graph.residual(supply.student_edge) > 0 && graph.residual(supply.level_edge) > 0 {
         let best = candidates
             .iter()
-            .filter(|c| {
-                [c.edge, c.student_day_edge, c.slot_edge, c.day_edge]
-                    .iter()
-                    .all(|&e| graph.residual(e as usize) > 0)
-            })
+            .filter(|c| mode == Mode::All || graph.cost(c.edge as usize) == 0)
+            .filter(|c| c.path().iter().all(|&e| graph.residual(e) > 0))
             .min_by_key(|c| {
                 let next_to_chosen = chosen
                     .iter()
@@ -336,7 +452,8 @@ fn place_greedily(
                 )
             });
         let Some(c) = best else { break };
-        graph.push(source_edge, 1);
+        graph.push(supply.level_edge, 1);
+        graph.push(supply.student_edge, 1);
         send(graph, c, 1);
         chosen.push(c.day as usize);
     }
@@ -344,55 +461,124 @@ fn place_greedily(
 
 /// Sends (1) or takes back (-1) a visit along a candidate's path.
 fn send(graph: &mut FlowGraph, c: &Candidate, amount: i32) {
-    for edge in [c.student_day_edge, c.edge, c.slot_edge, c.day_edge] {
-        graph.push(edge as usize, amount);
+    for edge in c.path() {
+        graph.push(edge, amount);
     }
 }
 
-/// After coverage is fixed, moves single visits to free places the soft goals like
-/// better: keeping an already planned visit, then the responsible teacher, then days
-/// apart, then last week's slots. A move never changes how many visits anyone has.
-fn improve(graph: &mut FlowGraph, candidates: &[Candidate], days: &[NaiveDate]) {
-    let placed_days = |graph: &FlowGraph, except: usize| -> Vec<NaiveDate> {
-        candidates
-            .iter()
-            .enumerate()
-            .filter(|&(k, c)| k != except && graph.flow(c.edge as usize) > 0)
-            .map(|(_, c)| days[c.day as usize])
-            .collect()
-    };
-    let score = |c: &Candidate, others: &[NaiveDate]| {
-        let day = days[c.day as usize];
-        let next_to_other = others.iter().any(|&o| (o - day).num_days().abs() == 1);
-        (!c.current, c.backup, next_to_other, !c.previous)
-    };
-    // Each move strictly improves one visit's score, so this ends; the bound keeps
-    // it short on large weeks.
-    for _ in 0..candidates.len() {
-        let mut moved = false;
-        for (k, placed) in candidates.iter().enumerate() {
-            if graph.flow(placed.edge as usize) == 0 {
-                continue;
+/// The largest week (in arcs of its flow graph) whose backup count is made exact:
+/// about 50,000 children. Beyond it (a whole province's week) each pass of the exact
+/// method costs a third of a second and an over-full week needs dozens, so the
+/// responsible-teacher-first coverage stands, improved by the local search and
+/// reported as not proven.
+const PRICED_ARCS: usize = 1_500_000;
+
+/// With every level's count held: the most planned visits kept, then the fewest
+/// by a backup teacher, exactly. Every visit that costs something is taken back
+/// (what stays costs nothing, so zero potentials price it right), and the least
+/// costly way to give the levels their counts again is found. Returns whether it
+/// was done (the week is no larger than [`PRICED_ARCS`]).
+fn keep_and_prefer_the_responsible_teacher(
+    graph: &mut FlowGraph,
+    supplies: &[Supply],
+    candidates: &[Vec<Candidate>],
+) -> bool {
+    if graph.arcs() > PRICED_ARCS {
+        return false;
+    }
+    for (supply, mine) in supplies.iter().zip(candidates) {
+        for c in mine {
+            if graph.flow(c.edge as usize) > 0 && graph.cost(c.edge as usize) > 0 {
+                send(graph, c, -1);
+                graph.push(supply.student_edge, -1);
+                graph.push(supply.level_edge, -1);
             }
-            let others = placed_days(graph, k);
-            let better = candidates.iter().filter(|c| {
-                graph.residual(c.edge as usize) > 0
-                    && graph.residual(c.slot_edge as usize) > 0
-                    && graph.residual(c.day_edge as usize) > 0
-                    && (c.day == placed.day || graph.residual(c.student_day_edge as usize) > 0)
-                    && score(c, &others) < score(placed, &others)
-            });
-            if let Some(c) = better.min_by_key(|c| (score(c, &others), c.day, c.slot)) {
-                send(graph, placed, -1);
-                send(graph, c, 1);
-                moved = true;
-                break;
-            }
-        }
-        if !moved {
-            break;
         }
     }
+    graph.min_cost_flow(0, 1);
+    true
+}
+
+/// Days apart, then last week's slots, among the schedules the flow proved best
+/// so far: each student's chosen candidates, and what is proven.
+fn spread_and_keep_routines(
+    problem: &Problem,
+    graph: &FlowGraph,
+    candidates: &[Vec<Candidate>],
+    level_of: &[usize],
+    priced: bool,
+) -> (Vec<Vec<usize>>, soft::Proof) {
+    let days = problem.days.len();
+    let mut by_date: Vec<usize> = (0..days).collect();
+    by_date.sort_by_key(|&d| problem.days[d]);
+    let mut place = vec![0usize; days];
+    for (p, &d) in by_date.iter().enumerate() {
+        place[d] = p;
+    }
+    let week = soft::Week {
+        days,
+        followed: by_date
+            .windows(2)
+            .map(|w| (problem.days[w[1]] - problem.days[w[0]]).num_days() == 1)
+            .chain([false])
+            .collect(),
+        cells: problem.teachers.len() * days * problem.slots.len(),
+        limits: problem
+            .teachers
+            .iter()
+            .flat_map(|t| std::iter::repeat_n(t.max_visits_per_day, days))
+            .collect(),
+        levels: level_of.iter().max().map_or(0, |l| l + 1),
+    };
+    // Each child's choices, and the candidate each one is.
+    let mut candidate_of: Vec<Vec<usize>> = Vec::with_capacity(candidates.len());
+    let mut children: Vec<soft::Child> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, mine)| {
+            let mut choices = Vec::new();
+            let mut chosen = Vec::new();
+            let mut kept = Vec::new();
+            for (k, c) in mine.iter().enumerate() {
+                let used = graph.flow(c.edge as usize) > 0;
+                // An edge priced above zero carries nothing in any optimal flow.
+                if priced && !used && c.path().iter().any(|&e| graph.reduced_cost(e) > 0) {
+                    continue;
+                }
+                if used {
+                    chosen.push(choices.len());
+                }
+                kept.push(k);
+                let t = c.teacher as usize;
+                let d = c.day as usize;
+                choices.push(soft::Choice {
+                    day: place[d],
+                    cell: (t * days + d) * problem.slots.len() + c.slot as usize,
+                    teacher_day: t * days + d,
+                    cost: [
+                        i64::from(!c.current),
+                        i64::from(c.backup),
+                        0,
+                        i64::from(!c.previous),
+                    ],
+                });
+            }
+            candidate_of.push(kept);
+            soft::Child {
+                level: level_of[i],
+                needed: problem.students[i].visits_needed as usize,
+                choices,
+                chosen,
+            }
+        })
+        .collect();
+    let proof = soft::optimise(&week, &mut children);
+    let chosen = children
+        .iter()
+        .zip(&candidate_of)
+        .map(|(child, kept)| child.chosen.iter().map(|&k| kept[k]).collect())
+        .collect();
+    (chosen, proof)
 }
 
 /// Why a student could not get all their visits, in words a coordinator can act on.

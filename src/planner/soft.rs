@@ -1,0 +1,516 @@
+//! The soft goals once coverage and the backup teacher's visits are settled: fewest
+//! visits on consecutive days, then most of last week's slots.
+//!
+//! The children are first split into groups that share no teacher-day (after the
+//! minimum-cost flow has priced out every visit no optimal schedule makes, most
+//! groups are one teacher's few children). Each group is searched exactly: a
+//! depth-first branch and bound over each child's days, bounded by what every child
+//! could get alone. A group whose search does not finish within its budget (a
+//! district's tangle of shared backup teachers) is improved by a local search that
+//! re-solves, exactly, one teacher's children at a time with everyone else held.
+//! Every move is a complete re-solve of its children under the whole lexicographic
+//! cost, so no move ever loses a visit, a kept planned visit or a responsible
+//! teacher's visit. A budget counts search nodes, never the clock: the same week
+//! gives the same schedule on any machine.
+
+/// What a schedule costs, compared in order: planned visits moved, visits by the
+/// backup teacher, pairs of visits on consecutive days, visits off last week's slots.
+pub(super) type Cost = [i64; 4];
+
+const CONSECUTIVE: usize = 2;
+/// A group of at most this many children is searched exactly.
+const EXACT_CHILDREN: usize = 200;
+/// Search nodes for one group's exact search, and for one local-search move.
+const EXACT_BUDGET: usize = 100_000;
+const MOVE_BUDGET: usize = 2_000;
+const MOVE_CHILDREN: usize = 8;
+/// In a tangle larger than this (a district's over-full week), each child is
+/// re-solved alone: enough moves to matter, few enough to stay within seconds.
+const CROWD: usize = 5_000;
+const LOCAL_PASSES: usize = 2;
+
+/// One way to make one of a child's visits.
+pub(super) struct Choice {
+    /// The day's place in date order.
+    pub day: usize,
+    pub cell: usize,
+    pub teacher_day: usize,
+    pub cost: Cost,
+}
+
+pub(super) struct Child {
+    pub level: usize,
+    pub needed: usize,
+    /// The ways an optimal schedule may visit this child.
+    pub choices: Vec<Choice>,
+    /// The choices made, by index.
+    pub chosen: Vec<usize>,
+}
+
+pub(super) struct Week {
+    pub days: usize,
+    /// Whether the day at each place in date order is followed by the next calendar day.
+    pub followed: Vec<bool>,
+    pub cells: usize,
+    /// Each teacher-day's daily limit.
+    pub limits: Vec<u32>,
+    pub levels: usize,
+}
+
+/// Which soft goals are proven at their optimum.
+pub(super) struct Proof {
+    pub consecutive: bool,
+    pub previous: bool,
+}
+
+fn add(a: Cost, b: Cost) -> Cost {
+    [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]]
+}
+
+/// What a child's chosen visits cost.
+pub(super) fn cost_of(week: &Week, child: &Child, picks: &[usize]) -> Cost {
+    let mut days: Vec<usize> = picks.iter().map(|&k| child.choices[k].day).collect();
+    days.sort_unstable();
+    let pairs = days
+        .windows(2)
+        .filter(|w| w[1] == w[0] + 1 && week.followed[w[0]])
+        .count();
+    let mut cost = [0, 0, pairs as i64, 0];
+    for &k in picks {
+        cost = add(cost, child.choices[k].cost);
+    }
+    cost
+}
+
+/// Who uses which teacher-slot and how many visits each teacher-day holds.
+struct Board {
+    used: Vec<bool>,
+    load: Vec<u32>,
+}
+
+impl Board {
+    fn mark(&mut self, choice: &Choice, on: bool) {
+        self.used[choice.cell] = on;
+        if on {
+            self.load[choice.teacher_day] += 1;
+        } else {
+            self.load[choice.teacher_day] -= 1;
+        }
+    }
+
+    fn place(&mut self, child: &Child, on: bool) {
+        for &k in &child.chosen {
+            self.mark(&child.choices[k], on);
+        }
+    }
+
+    fn free(&self, choice: &Choice, limits: &[u32]) -> bool {
+        !self.used[choice.cell] && self.load[choice.teacher_day] < limits[choice.teacher_day]
+    }
+}
+
+/// Improves the children's chosen visits; returns what is proven.
+pub(super) fn optimise(week: &Week, children: &mut [Child]) -> Proof {
+    let mut board = Board {
+        used: vec![false; week.cells],
+        load: vec![0; week.limits.len()],
+    };
+    for child in children.iter() {
+        board.place(child, true);
+    }
+    let mut proof = Proof {
+        consecutive: true,
+        previous: true,
+    };
+    for group in groups(week, children) {
+        let outcome = if group.len() <= EXACT_CHILDREN {
+            search(week, children, &mut board, &group, EXACT_BUDGET)
+        } else {
+            bound_only(week, children, &board, &group)
+        };
+        if outcome.complete {
+            continue;
+        }
+        improve_locally(week, children, &mut board, &group);
+        let cost = group.iter().fold([0; 4], |sum, &i| {
+            add(sum, cost_of(week, &children[i], &children[i].chosen))
+        });
+        proof.consecutive &= cost[..=CONSECUTIVE] == outcome.bound[..=CONSECUTIVE];
+        proof.previous &= cost == outcome.bound;
+    }
+    proof
+}
+
+/// Children who share no teacher-day with anyone outside their group.
+fn groups(week: &Week, children: &[Child]) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..children.len() + week.limits.len()).collect();
+    fn root(parent: &mut [usize], mut node: usize) -> usize {
+        while parent[node] != node {
+            parent[node] = parent[parent[node]];
+            node = parent[node];
+        }
+        node
+    }
+    for (i, child) in children.iter().enumerate() {
+        for choice in &child.choices {
+            let (a, b) = (
+                root(&mut parent, i),
+                root(&mut parent, children.len() + choice.teacher_day),
+            );
+            parent[a] = b;
+        }
+    }
+    let mut by_root: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for i in 0..children.len() {
+        if !children[i].choices.is_empty() {
+            by_root.entry(root(&mut parent, i)).or_default().push(i);
+        }
+    }
+    by_root.into_values().collect()
+}
+
+/// Re-solves, a few children at a time with everyone else held, each child who
+/// could do better alone together with the children holding the teacher-days it
+/// could use, until a pass changes nothing.
+fn improve_locally(week: &Week, children: &mut [Child], board: &mut Board, group: &[usize]) {
+    let mut on_teacher_day: std::collections::HashMap<usize, Vec<usize>> = Default::default();
+    for &i in group {
+        for choice in &children[i].choices {
+            let sharing = on_teacher_day.entry(choice.teacher_day).or_default();
+            if sharing.last() != Some(&i) {
+                sharing.push(i);
+            }
+        }
+    }
+    let (passes, most) = if group.len() > CROWD {
+        (1, 1)
+    } else {
+        (LOCAL_PASSES, MOVE_CHILDREN)
+    };
+    for _ in 0..passes {
+        let mut improved = false;
+        for &i in group {
+            if !could_do_better_alone(week, &children[i]) {
+                continue;
+            }
+            let mut part = vec![i];
+            // Those holding a visit there first: they are the ones in the way.
+            let mut others: Vec<(bool, usize)> = Vec::new();
+            for choice in &children[i].choices {
+                for &j in &on_teacher_day[&choice.teacher_day] {
+                    let holds = children[j]
+                        .chosen
+                        .iter()
+                        .any(|&k| children[j].choices[k].teacher_day == choice.teacher_day);
+                    others.push((!holds, j));
+                }
+            }
+            others.sort_unstable();
+            for (_, j) in others {
+                if part.len() == most {
+                    break;
+                }
+                if !part.contains(&j) {
+                    part.push(j);
+                }
+            }
+            improved |= search(week, children, board, &part, MOVE_BUDGET).improved;
+        }
+        if !improved {
+            break;
+        }
+    }
+}
+
+/// Whether the child's visits cost more than the same number could cost with
+/// nobody else in the way.
+fn could_do_better_alone(week: &Week, child: &Child) -> bool {
+    let mut by_day = vec![Vec::new(); week.days];
+    for (k, choice) in child.choices.iter().enumerate() {
+        by_day[choice.day].push(k);
+    }
+    for day in &mut by_day {
+        day.sort_by_key(|&k| child.choices[k].cost);
+    }
+    let size = child.chosen.len();
+    let best = alone(week, child, &by_day, size)[0][size][0];
+    best.is_some_and(|best| best < cost_of(week, child, &child.chosen))
+}
+
+struct Outcome {
+    /// The search saw every schedule that could beat the one it kept.
+    complete: bool,
+    improved: bool,
+    /// No schedule of these children, the others held, costs less.
+    bound: Cost,
+}
+
+/// The lower bound of a group too large to search whole.
+fn bound_only(week: &Week, children: &[Child], board: &Board, group: &[usize]) -> Outcome {
+    let mut board = Board {
+        used: board.used.clone(),
+        load: board.load.clone(),
+    };
+    for &i in group {
+        board.place(&children[i], false);
+    }
+    let search = Search::new(week, children, &board, group, 0);
+    Outcome {
+        complete: false,
+        improved: false,
+        bound: search.rest[0],
+    }
+}
+
+/// Finds the best schedule of `members` with everyone else held and keeps it.
+fn search(
+    week: &Week,
+    children: &mut [Child],
+    board: &mut Board,
+    members: &[usize],
+    budget: usize,
+) -> Outcome {
+    for &i in members {
+        board.place(&children[i], false);
+    }
+    let current = members.iter().fold([0; 4], |sum, &i| {
+        add(sum, cost_of(week, &children[i], &children[i].chosen))
+    });
+    let mut search = Search::new(week, children, board, members, budget);
+    search.best = current;
+    let bound = search.rest[0];
+    if bound < current {
+        search.visit(board, 0, 0, 0, false, [0; 4]);
+    }
+    let complete = !search.aborted;
+    let (order, best) = (search.order, search.best_picks);
+    let improved = best.is_some();
+    for (i, picked) in order.into_iter().zip(best.into_iter().flatten()) {
+        children[i].chosen = picked;
+    }
+    for &i in members {
+        board.place(&children[i], true);
+    }
+    Outcome {
+        complete,
+        improved,
+        bound,
+    }
+}
+
+/// A branch and bound over the members' days, in date order, one child at a time.
+struct Search<'a> {
+    week: &'a Week,
+    children: &'a [Child],
+    /// The members, least free first.
+    order: Vec<usize>,
+    /// For each member and day, the choices free of everyone else, cheapest first.
+    by_day: Vec<Vec<Vec<usize>>>,
+    smallest: Vec<usize>,
+    largest: Vec<usize>,
+    /// `cheapest[p][d][k][linked]`: the least a member could pay for `k` visits on
+    /// days `d..`, alone, when `linked` says day `d - 1` has a visit.
+    cheapest: Vec<Vec<Vec<[Option<Cost>; 2]>>>,
+    /// The least the members after each one could pay, alone.
+    rest: Vec<Cost>,
+    /// Visits each level must get (as many as now), and the most the members from
+    /// each one on could take.
+    target: Vec<i64>,
+    room: Vec<Vec<i64>>,
+    placed: Vec<i64>,
+    picks: Vec<Vec<usize>>,
+    best: Cost,
+    best_picks: Option<Vec<Vec<usize>>>,
+    nodes: usize,
+    budget: usize,
+    aborted: bool,
+}
+
+impl<'a> Search<'a> {
+    fn new(
+        week: &'a Week,
+        children: &'a [Child],
+        board: &Board,
+        members: &[usize],
+        budget: usize,
+    ) -> Self {
+        let free: Vec<Vec<Vec<usize>>> = members
+            .iter()
+            .map(|&i| {
+                let child = &children[i];
+                let mut by_day = vec![Vec::new(); week.days];
+                for (k, choice) in child.choices.iter().enumerate() {
+                    if board.free(choice, &week.limits) {
+                        by_day[choice.day].push(k);
+                    }
+                }
+                for day in &mut by_day {
+                    day.sort_by_key(|&k| child.choices[k].cost);
+                }
+                by_day
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..members.len()).collect();
+        order.sort_by_key(|&p| (free[p].iter().map(Vec::len).sum::<usize>(), members[p]));
+        let by_day: Vec<Vec<Vec<usize>>> = order.iter().map(|&p| free[p].clone()).collect();
+        let order: Vec<usize> = order.iter().map(|&p| members[p]).collect();
+
+        let mut target = vec![0i64; week.levels];
+        let mut largest = Vec::with_capacity(order.len());
+        let mut spare = vec![0i64; week.levels];
+        for (p, &i) in order.iter().enumerate() {
+            let child = &children[i];
+            target[child.level] += child.chosen.len() as i64;
+            let days = by_day[p].iter().filter(|d| !d.is_empty()).count();
+            largest.push(child.needed.min(days));
+            spare[child.level] += largest[p] as i64;
+        }
+        for level in 0..week.levels {
+            spare[level] -= target[level];
+        }
+        let smallest: Vec<usize> = order
+            .iter()
+            .enumerate()
+            .map(|(p, &i)| largest[p].saturating_sub(spare[children[i].level].max(0) as usize))
+            .collect();
+        let mut room = vec![vec![0i64; week.levels]; order.len() + 1];
+        for p in (0..order.len()).rev() {
+            room[p] = room[p + 1].clone();
+            room[p][children[order[p]].level] += largest[p] as i64;
+        }
+
+        let cheapest: Vec<Vec<Vec<[Option<Cost>; 2]>>> = order
+            .iter()
+            .enumerate()
+            .map(|(p, &i)| alone(week, &children[i], &by_day[p], largest[p]))
+            .collect();
+        let mut rest = vec![[0; 4]; order.len() + 1];
+        for p in (0..order.len()).rev() {
+            let own = (smallest[p]..=largest[p])
+                .filter_map(|k| cheapest[p][0][k][0])
+                .min()
+                .unwrap_or([0; 4]);
+            rest[p] = add(rest[p + 1], own);
+        }
+        let placed = vec![0; week.levels];
+        Search {
+            week,
+            children,
+            picks: vec![Vec::new(); order.len()],
+            order,
+            by_day,
+            smallest,
+            largest,
+            cheapest,
+            rest,
+            target,
+            room,
+            placed,
+            best: [i64::MAX; 4],
+            best_picks: None,
+            nodes: 0,
+            budget,
+            aborted: false,
+        }
+    }
+
+    /// Member `p`, day `d`, with `count` visits so far and `linked` when day `d - 1`
+    /// has one; `cost` is what the schedule so far costs.
+    fn visit(
+        &mut self,
+        board: &mut Board,
+        p: usize,
+        d: usize,
+        count: usize,
+        linked: bool,
+        cost: Cost,
+    ) {
+        self.nodes += 1;
+        if self.nodes > self.budget {
+            self.aborted = true;
+            return;
+        }
+        if p == self.order.len() {
+            if self.placed == self.target && cost < self.best {
+                self.best = cost;
+                self.best_picks = Some(self.picks.clone());
+            }
+            return;
+        }
+        if d == 0
+            && (0..self.week.levels).any(|l| {
+                self.placed[l] > self.target[l] || self.placed[l] + self.room[p][l] < self.target[l]
+            })
+        {
+            return;
+        }
+        if d == self.week.days {
+            if count >= self.smallest[p] {
+                self.visit(board, p + 1, 0, 0, false, cost);
+            }
+            return;
+        }
+        let own = (self.smallest[p].saturating_sub(count)..=self.largest[p] - count)
+            .filter_map(|k| self.cheapest[p][d][k][usize::from(linked)])
+            .min();
+        match own {
+            Some(own) if add(add(cost, own), self.rest[p + 1]) < self.best => {}
+            _ => return,
+        }
+        let child = &self.children[self.order[p]];
+        if count < self.largest[p] {
+            let pair = i64::from(linked && self.week.followed[d - 1]);
+            for n in 0..self.by_day[p][d].len() {
+                let k = self.by_day[p][d][n];
+                let choice = &child.choices[k];
+                if !board.free(choice, &self.week.limits) {
+                    continue;
+                }
+                board.mark(choice, true);
+                self.placed[child.level] += 1;
+                self.picks[p].push(k);
+                let step = add(choice.cost, [0, 0, pair, 0]);
+                self.visit(board, p, d + 1, count + 1, true, add(cost, step));
+                self.picks[p].pop();
+                self.placed[child.level] -= 1;
+                board.mark(choice, false);
+                if self.aborted {
+                    return;
+                }
+            }
+        }
+        self.visit(board, p, d + 1, count, false, cost);
+    }
+}
+
+/// The least a child could pay for each number of visits on each day onwards, with
+/// nobody else in the way: the search's bound.
+fn alone(
+    week: &Week,
+    child: &Child,
+    by_day: &[Vec<usize>],
+    largest: usize,
+) -> Vec<Vec<[Option<Cost>; 2]>> {
+    let mut table = vec![vec![[None; 2]; largest + 1]; week.days + 1];
+    table[week.days][0] = [Some([0; 4]); 2];
+    for d in (0..week.days).rev() {
+        let cheapest = by_day[d].first().map(|&k| child.choices[k].cost);
+        for k in 0..=largest {
+            for linked in [false, true] {
+                let skip = table[d + 1][k][0];
+                let take = match (k, cheapest) {
+                    (1.., Some(c)) => table[d + 1][k - 1][1].map(|after| {
+                        let pair = i64::from(linked && d > 0 && week.followed[d - 1]);
+                        add(add(c, after), [0, 0, pair, 0])
+                    }),
+                    _ => None,
+                };
+                table[d][k][usize::from(linked)] = match (skip, take) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+        }
+    }
+    table
+}
