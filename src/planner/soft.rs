@@ -161,8 +161,8 @@ fn groups(week: &Week, children: &[Child]) -> Vec<Vec<usize>> {
         }
     }
     let mut by_root: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-    for i in 0..children.len() {
-        if !children[i].choices.is_empty() {
+    for (i, child) in children.iter().enumerate() {
+        if !child.choices.is_empty() {
             by_root.entry(root(&mut parent, i)).or_default().push(i);
         }
     }
