@@ -9,7 +9,7 @@ use std::time::Instant;
 use chrono::Utc;
 use songjiao::config::{MailTransport, Settings, SmtpSecurity};
 use songjiao::notify::{self, Transport};
-use songjiao::store::outbox::{self, Attachment, NewMessage};
+use songjiao::store::outbox::{self, Attachment, Channel, NewMessage};
 use songjiao::store::{Actor, Store};
 
 const SERVER: &str = r#"
@@ -61,6 +61,7 @@ async fn main() -> anyhow::Result<()> {
         .map(|i| NewMessage {
             idempotency_key: format!("bench:{i}"),
             kind: "schedule",
+            channel: Channel::Email,
             recipient: format!("teacher{i}@example.org"),
             subject: format!("2026-W49 送教安排（教师{i}）"),
             body_text:

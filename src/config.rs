@@ -38,6 +38,7 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub backup: BackupSettings,
     pub privacy: PrivacySettings,
+    pub notify: NotifySettings,
     /// The slot table and the school calendars, built once per process (and shared
     /// by clones): a district's whole day of jobs reads them thousands of times.
     #[serde(skip)]
@@ -242,6 +243,83 @@ impl WebSettings {
     }
 }
 
+/// What a secret is shown as, wherever one would be printed.
+pub const MASK: &str = "****";
+
+/// Group robots beside email (README, "Group robots").
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifySettings {
+    pub group: Vec<GroupRobot>,
+    /// Each post to a robot waits at most this long for its answer, in seconds.
+    pub robot_timeout_seconds: u64,
+}
+
+/// A school's work group (or, without `school`, the district's) and its robots.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupRobot {
+    #[serde(default)]
+    pub school: Option<String>,
+    #[serde(default, serialize_with = "serialize_masked_webhook")]
+    pub dingtalk_webhook: Option<String>,
+    /// The DingTalk robot's signing secret (加签, `SEC…`); empty when it checks keywords only.
+    #[serde(default)]
+    pub secret: Secret,
+    /// A word the DingTalk robot requires (关键词) that the messages do not hold already.
+    #[serde(default)]
+    pub keyword: Option<String>,
+    #[serde(default, serialize_with = "serialize_masked_webhook")]
+    pub wecom_webhook: Option<String>,
+}
+
+impl GroupRobot {
+    /// The setting's name in errors: `notify.group[育敏学校]`, or `[district]`.
+    pub fn setting(&self) -> String {
+        format!(
+            "notify.group[{}]",
+            self.school.as_deref().unwrap_or("district")
+        )
+    }
+}
+
+fn serialize_masked_webhook<S: Serializer>(
+    url: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match url {
+        Some(url) => serializer.serialize_str(&masked_webhook(url)),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// A robot's webhook with its token hidden: the query's values (DingTalk's
+/// `access_token`, WeCom's `key`) are what lets anyone post into the group.
+pub fn masked_webhook(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) => format!("{name}={MASK}"),
+            None => pair.to_string(),
+        })
+        .collect();
+    format!("{base}?{}", query.join("&"))
+}
+
+/// A robot's webhook must be an http(s) address (the platforms' are https).
+pub fn check_webhook(url: &str) -> Result<(), String> {
+    let shown = masked_webhook(url);
+    let parsed =
+        url::Url::parse(url).map_err(|e| format!("`{shown}` is not a web address: {e}"))?;
+    if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
+        return Err(format!("`{shown}` is not an https:// address"));
+    }
+    Ok(())
+}
+
 /// A secret never printed: `Debug` and `Serialize` show whether it is set, not what it is.
 #[derive(Clone, Default, Deserialize)]
 #[serde(transparent)]
@@ -252,7 +330,7 @@ impl Secret {
         &self.0
     }
     fn shown(&self) -> &'static str {
-        if self.0.is_empty() { "" } else { "(hidden)" }
+        if self.0.is_empty() { "" } else { MASK }
     }
 }
 
@@ -288,7 +366,7 @@ fn serialize_url_without_password<S: Serializer>(
     serializer.serialize_str(&url_without_password(url))
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:(hidden)@host/db`.
+/// `postgres://user:secret@host/db` → `postgres://user:****@host/db`.
 pub fn url_without_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
@@ -297,7 +375,7 @@ pub fn url_without_password(url: &str) -> String {
         return url.to_string();
     };
     match credentials.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:(hidden)@{host}"),
+        Some((user, _)) => format!("{scheme}://{user}:{MASK}@{host}"),
         None => url.to_string(),
     }
 }
@@ -451,6 +529,44 @@ impl Settings {
                 "security",
                 "session_idle_minutes and session_lifetime_hours must be at least 1".into(),
             ));
+        }
+        let mut schools = std::collections::BTreeSet::new();
+        for group in &self.notify.group {
+            if !schools.insert(group.school.as_deref()) {
+                return Err((
+                    "notify.group",
+                    format!("{} is given twice: one group per school", group.setting()),
+                ));
+            }
+            if group.dingtalk_webhook.is_none() && group.wecom_webhook.is_none() {
+                return Err((
+                    "notify.group",
+                    format!(
+                        "{} has neither dingtalk_webhook nor wecom_webhook",
+                        group.setting()
+                    ),
+                ));
+            }
+            for url in [&group.dingtalk_webhook, &group.wecom_webhook]
+                .into_iter()
+                .flatten()
+            {
+                check_webhook(url).map_err(|message| {
+                    ("notify.group", format!("{}: {message}", group.setting()))
+                })?;
+            }
+            if group.dingtalk_webhook.is_none() && !group.secret.expose().is_empty() {
+                return Err((
+                    "notify.group",
+                    format!(
+                        "{}: a secret is for a DingTalk robot; dingtalk_webhook is missing",
+                        group.setting()
+                    ),
+                ));
+            }
+        }
+        if self.notify.robot_timeout_seconds == 0 {
+            return Err(("notify.robot_timeout_seconds", "must be at least 1".into()));
         }
         if !self.database.url.starts_with("sqlite:") && !self.database.url.starts_with("postgres") {
             return Err((
@@ -799,6 +915,6 @@ mod tests {
             !shown.contains("hunter2") && !shown.contains("s3cret"),
             "{shown}"
         );
-        assert!(shown.contains("postgres://songjiao:(hidden)@db/songjiao"));
+        assert!(shown.contains("postgres://songjiao:****@db/songjiao"));
     }
 }

@@ -52,7 +52,7 @@ fn config_show_layers_file_and_environment_and_hides_secrets() {
     let shown = String::from_utf8(output.stdout).unwrap();
     assert!(shown.contains("locale = \"en\""), "{shown}");
     assert!(shown.contains("annual_target = 200"), "{shown}");
-    assert!(shown.contains("password = \"(hidden)\""), "{shown}");
+    assert!(shown.contains("password = \"****\""), "{shown}");
     assert!(
         !shown.contains("hunter2") && !shown.contains("in-a-file"),
         "{shown}"

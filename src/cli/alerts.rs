@@ -11,7 +11,7 @@ use crate::service::{ServiceError, alerts};
 pub enum SupervisorCommand {
     /// Register a supervisor (督导) for one school, or without --school for the district.
     #[command(
-        after_help = "Examples:\n  songjiao supervisor add --name 赵督导 --email zhao@example.org --school 城关小学\n  songjiao supervisor add --name 区特教中心 --email center@example.org"
+        after_help = "Examples:\n  songjiao supervisor add --name 赵督导 --email zhao@example.org --school 城关小学\n  songjiao supervisor add --name 区特教中心 --email center@example.org\n  songjiao supervisor add --name 赵督导 --email zhao@example.org --dingtalk-webhook 'https://oapi.dingtalk.com/robot/send?access_token=…' --dingtalk-secret SEC…\n\nRunning it again updates the supervisor; a robot option left out keeps what is set, and\n`--wecom-webhook -` removes that robot. The robots receive the same alerts and digests as\nthe email, with less in them (README, \"Group robots\")."
     )]
     Add {
         #[arg(long)]
@@ -21,6 +21,15 @@ pub enum SupervisorCommand {
         /// The school (its name); none: the whole district.
         #[arg(long)]
         school: Option<String>,
+        /// A DingTalk group robot (自定义机器人) to post into as well: its webhook.
+        #[arg(long, value_name = "URL")]
+        dingtalk_webhook: Option<String>,
+        /// The DingTalk robot's signing secret (加签, SEC…), when it signs.
+        #[arg(long, value_name = "SECRET")]
+        dingtalk_secret: Option<String>,
+        /// A WeCom group robot (群机器人) to post into as well: its webhook.
+        #[arg(long, value_name = "URL")]
+        wecom_webhook: Option<String>,
     },
     /// The supervisors and their schools.
     #[command(after_help = "Example:\n  songjiao supervisor list")]
@@ -57,11 +66,17 @@ pub async fn supervisor(context: &Context, command: SupervisorCommand) -> anyhow
             name,
             email,
             school,
+            dingtalk_webhook,
+            dingtalk_secret,
+            wecom_webhook,
         } => {
             let supervisor = NewSupervisor {
                 name: name.clone(),
                 email,
                 school: school.clone(),
+                dingtalk_webhook: dingtalk_webhook.unwrap_or_default(),
+                dingtalk_secret: dingtalk_secret.unwrap_or_default(),
+                wecom_webhook: wecom_webhook.unwrap_or_default(),
             };
             let email = registry::add_supervisor(&store, &context.actor, context.now, &supervisor)
                 .await

@@ -13,6 +13,7 @@ use crate::domain::plan::PlanTerms;
 use crate::domain::slot::{SlotTable, parse_weekly_slots};
 use crate::domain::student::{StudentStatus, check_email, check_id, check_phone};
 use crate::domain::visit::{Mode, Outcome};
+use crate::store::alerts::Robots;
 use crate::store::people::{Student, Teacher};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -142,6 +143,26 @@ pub const SUPERVISOR_COLUMNS: &[Column] = &[
     col("name", true, &["姓名", "督导姓名"]),
     col("email", true, &["邮箱", "电子邮箱", "电子邮件"]),
     col("school", false, &["学校", "负责学校"]),
+    col(
+        "dingtalk_webhook",
+        false,
+        &["钉钉机器人", "钉钉机器人地址", "钉钉webhook", "钉钉Webhook"],
+    ),
+    col(
+        "dingtalk_secret",
+        false,
+        &["钉钉加签", "钉钉密钥", "加签密钥", "钉钉加签密钥"],
+    ),
+    col(
+        "wecom_webhook",
+        false,
+        &[
+            "企业微信机器人",
+            "企微机器人",
+            "企业微信机器人地址",
+            "企业微信webhook",
+        ],
+    ),
 ];
 
 impl Kind {
@@ -552,20 +573,32 @@ mod tests {
     }
 }
 
-/// A supervisor row: name, email, and the school (None: the district).
+/// A supervisor row: name, email, the school (None: the district) and robots.
 #[derive(Debug, Clone)]
 pub struct SupervisorInput {
     pub name: String,
     pub email: String,
     pub school: Option<String>,
+    pub robots: Robots,
 }
 
 pub fn supervisor(fields: &mut Fields) -> Option<SupervisorInput> {
     let name = fields.required("name");
     let email = fields.parse_required("email", check_email);
+    let mut robot = |column, secret| {
+        fields
+            .parse(column, |text| Robots::parse_setting(text, secret))
+            .flatten()
+    };
+    let robots = Robots {
+        dingtalk_webhook: robot("dingtalk_webhook", false),
+        dingtalk_secret: robot("dingtalk_secret", true),
+        wecom_webhook: robot("wecom_webhook", false),
+    };
     Some(SupervisorInput {
         name,
         email: email?,
         school: fields.text("school"),
+        robots,
     })
 }

@@ -85,6 +85,7 @@ pub async fn run_once(
             .map(|operator| outbox::NewMessage {
                 idempotency_key: format!("job-failed:{}:{}:{operator}", job.name(), scheduled_for.to_rfc3339()),
                 kind: "operator",
+                channel: crate::store::outbox::Channel::Email,
                 recipient: operator.clone(),
                 subject: format!("songjiao: job {} failed", job.name()),
                 body_text: format!(
@@ -135,6 +136,7 @@ async fn run(
                 "Alerts: {} opened, {} worse, {} better, {} reminded, {} recovered; {} email(s) queued.",
                 r.opened, r.raised, r.lowered, r.reminded, r.recovered, r.emails
             );
+            summary.push_str(&group_posts(r.group_posts));
             if r.nobody_told > 0 {
                 summary.push_str(&format!(
                     "\n{} alert(s) had no supervisor to tell{}: register one with `songjiao supervisor add` (for the school, or without --school for the district).",
@@ -150,13 +152,21 @@ async fn run(
         }
         Job::Digest => {
             let r = digest::run(store, settings, actor, now).await?;
-            format!("Digest: {} email(s) queued.", r.emails)
+            format!(
+                "Digest: {} email(s) queued.{}",
+                r.emails,
+                group_posts(r.group_posts)
+            )
         }
         Job::RemindUnrecorded => {
             let r = remind_unrecorded::run(store, settings, actor, now).await?;
             format!(
-                "Reminders: {} visit(s) to {} teacher(s); {} visit(s) escalated in {} email(s).",
-                r.visits_reminded, r.teacher_emails, r.visits_escalated, r.coordinator_emails
+                "Reminders: {} visit(s) to {} teacher(s); {} visit(s) escalated in {} email(s).{}",
+                r.visits_reminded,
+                r.teacher_emails,
+                r.visits_escalated,
+                r.coordinator_emails,
+                group_posts(r.group_posts)
             )
         }
         Job::Backup => crate::service::backup::nightly(store, settings, now).await?,
@@ -179,4 +189,13 @@ async fn run(
             )
         }
     })
+}
+
+/// " 2 group robot message(s) queued." when there are any.
+fn group_posts(count: usize) -> String {
+    if count == 0 {
+        String::new()
+    } else {
+        format!(" {count} group robot message(s) queued.")
+    }
 }

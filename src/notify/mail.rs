@@ -67,6 +67,7 @@ pub enum AlertChange {
 /// A child as an alert or digest shows them: name, school, status and figures.
 #[derive(Debug, Clone)]
 pub struct ChildFigures<'a> {
+    pub student_id: &'a str,
     pub name: &'a str,
     pub school: &'a str,
     pub status: Status,
@@ -218,6 +219,7 @@ mod tests {
 
     fn child(name: &str) -> ChildFigures<'_> {
         ChildFigures {
+            student_id: "S001",
             name,
             school: "城关小学",
             status: Status::AtRisk,

@@ -1,12 +1,17 @@
-//! Email: messages queued in the outbox are built with lettre and delivered by a
-//! transport. The embedded default writes each message as an `.eml` file, so that
-//! everything works with no mail server.
+//! Messages queued in the outbox, delivered. Email is built with lettre and
+//! delivered by a transport; the embedded default writes each message as an
+//! `.eml` file, so that everything works with no mail server. Group robots
+//! (DingTalk, WeCom) are posted to over HTTPS (`robot`), at their pace.
 
+pub mod group;
 pub mod ics;
 pub mod mail;
+pub mod robot;
 pub mod schedule;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use lettre::message::header::ContentType;
@@ -16,8 +21,9 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::Serialize;
 
 use crate::config::{MailTransport, Settings, SmtpSecurity};
-use crate::store::outbox::{self, OutboxRow};
+use crate::store::outbox::{self, Channel, OutboxRow};
 use crate::store::{Actor, Store};
+use robot::{Directory, Posted, Poster};
 
 /// The email a queued row describes, dated `now` (time is a parameter).
 pub fn build_message(row: &OutboxRow, from: &str, now: DateTime<Utc>) -> anyhow::Result<Message> {
@@ -162,8 +168,16 @@ pub struct DrainReport {
     pub dead: usize,
 }
 
+/// What became of one message.
+enum Outcome {
+    Sent,
+    /// A robot's platform said "too fast": due again at this time, the try not counted.
+    HeldBack(DateTime<Utc>, String),
+    Failed(String),
+}
+
 /// Sends every message due at `now`, a batch at a time: claims rows (committed, so
-/// no other sender takes them), sends each, records the result.
+/// no other sender takes them), sends each, records each result as it comes.
 pub async fn drain(
     store: &Store,
     settings: &Settings,
@@ -172,56 +186,157 @@ pub async fn drain(
     now: DateTime<Utc>,
 ) -> anyhow::Result<DrainReport> {
     let mut report = DrainReport::default();
+    let mut robots: Option<Arc<(Poster, Directory)>> = None;
     loop {
         let mut tx = store.write(actor, now).await?;
         let batch = outbox::claim(&mut tx, now, 100).await?;
+        if robots.is_none() && batch.iter().any(|row| row.channel != "email") {
+            // Looked up when sending, so a corrected webhook or secret applies
+            // to what is still queued.
+            let supervisors = crate::store::alerts::supervisors(&mut tx).await?;
+            robots = Some(Arc::new((
+                Poster::new(settings)?,
+                Directory::new(&supervisors, settings),
+            )));
+        }
         tx.commit().await?;
         if batch.is_empty() {
             return Ok(report);
         }
-        // Sent a few at a time: each SMTP exchange waits on the network, not on us.
-        for chunk in batch.chunks(SENDING_AT_ONCE) {
-            let mut sending = tokio::task::JoinSet::new();
-            for (index, row) in chunk.iter().enumerate() {
-                let built = build_message(row, &settings.mail.from, now);
-                let (transport, row) = (transport.clone(), row.clone());
-                sending.spawn(async move {
-                    let result = match built {
-                        Ok(message) => transport.send(&row, &message).await,
-                        Err(e) => Err(e.to_string()),
-                    };
-                    (index, result)
-                });
-            }
-            let mut results = vec![Err("not sent".to_string()); chunk.len()];
-            while let Some(joined) = sending.join_next().await {
-                let (index, result) = joined?;
-                results[index] = result;
-            }
-            let mut tx = store.write(actor, now).await?;
-            for (row, result) in chunk.iter().zip(results) {
-                match result {
-                    Ok(()) => {
-                        outbox::mark_sent(&mut tx, row.id, now).await?;
-                        report.sent += 1;
-                    }
-                    Err(error) => {
-                        tracing::warn!(id = row.id, recipient = %row.recipient, %error, "sending failed");
-                        let retry_at = outbox::next_attempt(row.created_at, row.attempts, now);
-                        outbox::mark_failed(&mut tx, row.id, &error, retry_at).await?;
-                        if retry_at.is_some() {
-                            report.retrying += 1;
-                        } else {
-                            report.dead += 1;
-                            outbox::enqueue(&mut tx, dead_letter_notices(settings, row, &error))
-                                .await?;
+        let (done, mut results) = tokio::sync::mpsc::unbounded_channel();
+        let mut sending = tokio::task::JoinSet::new();
+        let in_flight = Arc::new(tokio::sync::Semaphore::new(SENDING_AT_ONCE));
+        for lane in lanes(batch, robots.as_deref()) {
+            let (done, in_flight, transport) = (done.clone(), in_flight.clone(), transport.clone());
+            let (robots, from) = (robots.clone(), settings.mail.from.clone());
+            sending.spawn(async move {
+                let mut held_back: Option<(DateTime<Utc>, String)> = None;
+                for row in lane {
+                    let outcome = match &held_back {
+                        Some((at, note)) => Outcome::HeldBack(*at, note.clone()),
+                        None => {
+                            send(&row, &transport, robots.as_deref(), &from, &in_flight, now).await
                         }
+                    };
+                    if let Outcome::HeldBack(at, note) = &outcome {
+                        held_back = Some((*at, note.clone()));
                     }
+                    // The receiver lives until every lane has finished.
+                    let _ = done.send((row, outcome));
                 }
+            });
+        }
+        drop(done);
+        while let Some(first) = results.recv().await {
+            let mut finished = vec![first];
+            while let Ok(more) = results.try_recv() {
+                finished.push(more);
             }
-            tx.commit().await?;
+            record(store, settings, actor, now, finished, &mut report).await?;
+        }
+        while let Some(joined) = sending.join_next().await {
+            joined?;
         }
     }
+}
+
+/// The batch in lanes sent side by side: each email alone; a robot's messages
+/// in one lane, in order, at the platforms' pace.
+fn lanes(batch: Vec<OutboxRow>, robots: Option<&(Poster, Directory)>) -> Vec<Vec<OutboxRow>> {
+    let mut by_webhook: BTreeMap<String, Vec<OutboxRow>> = BTreeMap::new();
+    let mut lanes = Vec::new();
+    for row in batch {
+        let robot =
+            Channel::parse(&row.channel).and_then(|channel| robots?.1.get(channel, &row.recipient));
+        match robot {
+            Some(robot) => by_webhook
+                .entry(robot.webhook.clone())
+                .or_default()
+                .push(row),
+            None => lanes.push(vec![row]),
+        }
+    }
+    lanes.extend(by_webhook.into_values());
+    lanes
+}
+
+async fn send(
+    row: &OutboxRow,
+    transport: &Transport,
+    robots: Option<&(Poster, Directory)>,
+    from: &str,
+    in_flight: &tokio::sync::Semaphore,
+    now: DateTime<Utc>,
+) -> Outcome {
+    let channel = Channel::parse(&row.channel);
+    if channel == Some(Channel::Email) {
+        let _permit = in_flight.acquire().await;
+        let sent = match build_message(row, from, now) {
+            Ok(message) => transport.send(row, &message).await,
+            Err(e) => Err(e.to_string()),
+        };
+        return sent.map_or_else(Outcome::Failed, |()| Outcome::Sent);
+    }
+    let Some(robot) = channel.and_then(|c| robots?.1.get(c, &row.recipient)) else {
+        return Outcome::Failed(format!(
+            "no {} robot is set for {} any more (supervisor add, or [[notify.group]] in the config)",
+            row.channel, row.recipient
+        ));
+    };
+    let Some((poster, _)) = robots else {
+        unreachable!("a robot was found, so the robots were loaded");
+    };
+    robot::wait_for_turn(&robot.webhook).await;
+    let _permit = in_flight.acquire().await;
+    // DingTalk checks the signature's time against its own clock, so this one
+    // is the real time, whatever time the drain is run as.
+    let posted_at = Utc::now().timestamp_millis();
+    match poster
+        .post(robot, &row.subject, &row.body_text, posted_at)
+        .await
+    {
+        Posted::Sent => Outcome::Sent,
+        Posted::TooFast(wait, note) => Outcome::HeldBack(now + wait, note),
+        Posted::Failed(error) => Outcome::Failed(error),
+    }
+}
+
+/// Writes what became of finished messages in one transaction.
+async fn record(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    finished: Vec<(OutboxRow, Outcome)>,
+    report: &mut DrainReport,
+) -> anyhow::Result<()> {
+    let mut tx = store.write(actor, now).await?;
+    for (row, outcome) in finished {
+        match outcome {
+            Outcome::Sent => {
+                outbox::mark_sent(&mut tx, row.id, now).await?;
+                report.sent += 1;
+            }
+            Outcome::HeldBack(at, note) => {
+                tracing::info!(id = row.id, recipient = %row.recipient, %note, "held back by the platform");
+                outbox::postpone(&mut tx, row.id, at, &note).await?;
+                report.retrying += 1;
+            }
+            Outcome::Failed(error) => {
+                tracing::warn!(id = row.id, recipient = %row.recipient, %error, "sending failed");
+                let retry_at = outbox::next_attempt(row.created_at, row.attempts, now);
+                outbox::mark_failed(&mut tx, row.id, &error, retry_at).await?;
+                if retry_at.is_some() {
+                    report.retrying += 1;
+                } else {
+                    report.dead += 1;
+                    outbox::enqueue(&mut tx, dead_letter_notices(settings, &row, &error)).await?;
+                }
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// How many messages are in flight at once.
@@ -254,6 +369,7 @@ fn dead_letter_notices(
         .map(|operator| outbox::NewMessage {
             idempotency_key: format!("dead:{}:{operator}", row.id),
             kind: "operator",
+            channel: crate::store::outbox::Channel::Email,
             recipient: operator.clone(),
             subject: mail.subject.clone(),
             body_text: mail.text.clone(),

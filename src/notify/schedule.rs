@@ -136,6 +136,7 @@ pub fn message(week: &TeacherWeek, locale: Locale, zone: Tz, now: DateTime<Utc>)
             now.format("%Y%m%dT%H%M%S%.6fZ")
         ),
         kind: "schedule",
+        channel: crate::store::outbox::Channel::Email,
         recipient: week.email.to_string(),
         subject: mail.subject,
         body_text: mail.text,

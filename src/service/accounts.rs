@@ -255,6 +255,7 @@ async fn send_link(
         vec![NewMessage {
             idempotency_key: format!("account-link:{account_id}:{}", secret_hash(&token)),
             kind: "account",
+            channel: crate::store::outbox::Channel::Email,
             recipient: email.to_string(),
             subject: mail.subject,
             body_text: mail.text,

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::domain::alert::{Decision, OpenAlert, decide};
 use crate::domain::calendar::SchoolYear;
+use crate::notify::group::{GroupAlert, GroupChild, RobotOwner, robot_owners};
 use crate::notify::mail::{AlertChange, AlertGroup, AlertMail, ChildFigures};
 use crate::service::Actor;
 use crate::service::ServiceError;
@@ -27,6 +28,8 @@ pub struct CheckReport {
     pub reminded: usize,
     pub recovered: usize,
     pub emails: usize,
+    /// Messages queued for group robots (DingTalk, WeCom).
+    pub group_posts: usize,
     /// Alerts that opened or changed with no supervisor to tell: the operators
     /// were told instead (when there are any).
     pub nobody_told: usize,
@@ -53,6 +56,7 @@ fn change(decision: Decision) -> Option<AlertChange> {
 /// A child as supervisors see them in an alert: name, school, status and figures.
 pub(crate) fn figures(r: &ProgressRow) -> ChildFigures<'_> {
     ChildFigures {
+        student_id: &r.student_id,
         name: &r.name,
         school: &r.school,
         status: r.status,
@@ -93,12 +97,36 @@ fn message(
     NewMessage {
         idempotency_key: format!("pace:{}:{}", recipient.id, now.format("%Y%m%dT%H%M%S%.6fZ")),
         kind: if to_operators { "operator" } else { "alert" },
+        channel: crate::store::outbox::Channel::Email,
         recipient: recipient.email.clone(),
         subject: mail.subject,
         body_text: mail.text,
         body_html: mail.html,
         attachments: Vec::new(),
     }
+}
+
+/// A robot owner's copy: short names, no diagnosis, address or phone, split
+/// to each platform's size.
+fn group_messages(
+    owner: &RobotOwner,
+    notices: &[&Notice],
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Vec<NewMessage> {
+    let link = settings.web.public_url.as_str();
+    let mut children: Vec<(AlertChange, GroupChild)> = notices
+        .iter()
+        .filter_map(|n| {
+            let child = GroupChild::new(&figures(n.row), &n.row.student_id, link);
+            Some((change(n.decision)?, child))
+        })
+        .collect();
+    children.sort_by_key(|(change, _)| *change);
+    let key = format!("pace:{}", now.format("%Y%m%dT%H%M%S%.6fZ"));
+    owner.messages("alert", &key, |limit| {
+        GroupAlert::render(children.len(), &children, link, settings.locale, limit)
+    })
 }
 
 pub async fn run(
@@ -159,35 +187,48 @@ pub async fn run(
 
     // Each child's news goes to the school's supervisors; a rise also goes to the
     // district's, and so does everything for a school that has no supervisor.
+    // A configured group robot follows its school (or the district) the same way.
     let supervisors = alerts::supervisors(&mut tx).await?;
-    let mut by_supervisor: BTreeMap<&str, Vec<&Notice>> = BTreeMap::new();
-    for notice in &notices {
-        let school = notice.row.school.as_str();
-        let has_school_supervisor = supervisors
-            .iter()
-            .any(|s| s.school.as_deref() == Some(school));
-        for supervisor in &supervisors {
-            let own_school = supervisor.school.as_deref() == Some(school);
-            let district = supervisor.school.is_none()
+    let owners = robot_owners(&supervisors, settings);
+    let followers = supervisors
+        .iter()
+        .map(|s| (s.id.as_str(), s.school.as_deref()))
+        .chain(
+            owners
+                .iter()
+                .filter(|o| o.group)
+                .map(|o| (o.recipient.as_str(), o.school.as_deref())),
+        );
+    let mut by_recipient: BTreeMap<&str, Vec<&Notice>> = BTreeMap::new();
+    for (recipient, follows) in followers {
+        for notice in &notices {
+            let school = notice.row.school.as_str();
+            let has_school_supervisor = supervisors
+                .iter()
+                .any(|s| s.school.as_deref() == Some(school));
+            let own_school = follows == Some(school);
+            let district = follows.is_none()
                 && (matches!(notice.decision, Decision::Raise(_)) || !has_school_supervisor);
             if own_school || district {
-                by_supervisor
-                    .entry(supervisor.id.as_str())
-                    .or_default()
-                    .push(notice);
+                by_recipient.entry(recipient).or_default().push(notice);
             }
         }
     }
     let mut messages: Vec<NewMessage> = supervisors
         .iter()
         .filter_map(|s| {
-            let mine = by_supervisor.get(s.id.as_str())?;
+            let mine = by_recipient.get(s.id.as_str())?;
             Some(message(s, mine, false, settings, now))
         })
         .collect();
+    for owner in &owners {
+        if let Some(mine) = by_recipient.get(owner.recipient.as_str()) {
+            messages.extend(group_messages(owner, mine, settings, now));
+        }
+    }
     // An alert nobody hears of is a child silently losing the year: the operators
     // are told, and `alert list` shows it until a supervisor hears of it.
-    let told: std::collections::HashSet<i64> = by_supervisor
+    let told: std::collections::HashSet<i64> = by_recipient
         .values()
         .flatten()
         .map(|n| n.row.plan_id)
@@ -214,11 +255,14 @@ pub async fn run(
                 name: operator.clone(),
                 email: operator.clone(),
                 school: None,
+                robots: Default::default(),
             };
             message(&recipient, &untold, true, settings, now)
         }));
     }
-    report.emails = outbox::enqueue(&mut tx, messages).await?;
+    let (posts, emails) = outbox::by_channel(messages);
+    report.emails = outbox::enqueue(&mut tx, emails).await?;
+    report.group_posts = outbox::enqueue(&mut tx, posts).await?;
     let readings: Vec<NewReading> = rows
         .iter()
         .map(|r| NewReading {

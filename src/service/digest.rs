@@ -11,16 +11,19 @@ use super::check_pace::figures;
 use crate::config::Settings;
 use crate::domain::calendar::SchoolYear;
 use crate::domain::pace::Status;
+use crate::notify::group::{GroupChild, GroupDigest, robot_owners};
 use crate::notify::mail::{ChildFigures, DigestMail};
 use crate::service::Actor;
 use crate::service::ServiceError;
-use crate::service::progress::progress;
+use crate::service::progress::{ProgressRow, progress};
 use crate::store::outbox::{self, NewMessage};
 use crate::store::{Store, alerts, visits};
 
 #[derive(Debug, Default, Serialize)]
 pub struct DigestReport {
     pub emails: usize,
+    /// Messages queued for group robots (DingTalk, WeCom).
+    pub group_posts: usize,
 }
 
 pub async fn run(
@@ -48,39 +51,87 @@ pub async fn run(
         .collect();
     let stamp = now.format("%Y%m%dT%H%M%S%.6fZ");
     let mut messages = Vec::new();
-    for supervisor in alerts::supervisors(&mut tx).await? {
-        let mine: Vec<_> = rows
-            .iter()
-            .filter(|r| supervisor.school.as_ref().is_none_or(|s| s == &r.school))
-            .collect();
-        if mine.is_empty() {
-            continue;
-        }
-        let count = |status: Status| mine.iter().filter(|r| r.status == status).count();
-        let (planned, delivered) = mine.iter().fold((0, 0), |(p, d), r| {
+    let supervisors = alerts::supervisors(&mut tx).await?;
+    let follows = |school: Option<&String>| {
+        rows.iter()
+            .filter(|r| school.is_none_or(|s| s == &r.school))
+            .collect::<Vec<_>>()
+    };
+    let since_day = |plan_id: i64| {
+        since
+            .get(&plan_id)
+            .map(|t| t.with_timezone(&settings.time_zone).date_naive())
+    };
+    let count =
+        |mine: &[&ProgressRow], status: Status| mine.iter().filter(|r| r.status == status).count();
+    let tally = |mine: &[&ProgressRow]| {
+        mine.iter().fold((0, 0), |(p, d), r| {
             let t = week.get(&r.plan_id);
             (
                 p + t.map_or(0, |t| t.planned),
                 d + t.map_or(0, |t| t.delivered),
             )
-        });
+        })
+    };
+    for owner in robot_owners(&supervisors, settings) {
+        let mine = follows(owner.school.as_ref());
+        if mine.is_empty() {
+            continue;
+        }
+        let (planned, delivered) = tally(&mine);
+        let link = settings.web.public_url.as_str();
+        let digest = GroupDigest {
+            school: owner.school.as_deref(),
+            part: None,
+            students: mine.len(),
+            on_track: count(&mine, Status::OnTrack),
+            behind: count(&mine, Status::Behind),
+            at_risk: count(&mine, Status::AtRisk),
+            unreachable: count(&mine, Status::Unreachable),
+            from,
+            to,
+            delivered,
+            planned,
+            needing: mine
+                .iter()
+                .filter(|r| r.status != Status::OnTrack)
+                .map(|r| {
+                    let figures = ChildFigures {
+                        since: since_day(r.plan_id),
+                        ..figures(r)
+                    };
+                    GroupChild::new(&figures, &r.student_id, link)
+                })
+                .collect(),
+            link,
+        };
+        messages.extend(
+            owner.messages("digest", &format!("digest:{stamp}"), |limit| {
+                digest.render_split(settings.locale, limit)
+            }),
+        );
+    }
+    for supervisor in supervisors {
+        let mine = follows(supervisor.school.as_ref());
+        if mine.is_empty() {
+            continue;
+        }
+        let (planned, delivered) = tally(&mine);
         let needing = mine
             .iter()
             .filter(|r| r.status != Status::OnTrack)
             .map(|r| ChildFigures {
-                since: since
-                    .get(&r.plan_id)
-                    .map(|t| t.with_timezone(&settings.time_zone).date_naive()),
+                since: since_day(r.plan_id),
                 ..figures(r)
             })
             .collect();
         let mail = DigestMail {
             name: &supervisor.name,
             students: mine.len(),
-            on_track: count(Status::OnTrack),
-            behind: count(Status::Behind),
-            at_risk: count(Status::AtRisk),
-            unreachable: count(Status::Unreachable),
+            on_track: count(&mine, Status::OnTrack),
+            behind: count(&mine, Status::Behind),
+            at_risk: count(&mine, Status::AtRisk),
+            unreachable: count(&mine, Status::Unreachable),
             from,
             to,
             delivered,
@@ -92,6 +143,7 @@ pub async fn run(
         messages.push(NewMessage {
             idempotency_key: format!("digest:{}:{stamp}", supervisor.id),
             kind: "digest",
+            channel: crate::store::outbox::Channel::Email,
             recipient: supervisor.email.clone(),
             subject: mail.subject,
             body_text: mail.text,
@@ -99,7 +151,12 @@ pub async fn run(
             attachments: Vec::new(),
         });
     }
-    let emails = outbox::enqueue(&mut tx, messages).await?;
+    let (posts, emails) = outbox::by_channel(messages);
+    let emails = outbox::enqueue(&mut tx, emails).await?;
+    let group_posts = outbox::enqueue(&mut tx, posts).await?;
     tx.commit().await?;
-    Ok(DigestReport { emails })
+    Ok(DigestReport {
+        emails,
+        group_posts,
+    })
 }

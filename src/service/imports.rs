@@ -353,7 +353,11 @@ async fn write_sheet(
                     .collect();
             for input in &supervisor_inputs {
                 let change = match known.get(&input.email.to_lowercase()) {
-                    Some(old) if old.name == input.name && old.school == input.school => {
+                    Some(old)
+                        if old.name == input.name
+                            && old.school == input.school
+                            && input.robots.is_empty() =>
+                    {
                         Change::Unchanged
                     }
                     Some(_) => Change::Updated,
@@ -365,6 +369,7 @@ async fn write_sheet(
                         &input.name,
                         &input.email,
                         input.school.as_deref(),
+                        &input.robots,
                     )
                     .await?;
                 }

@@ -117,6 +117,7 @@ pub async fn request(
         .map(|recipient| NewMessage {
             idempotency_key: format!("leave-request:{id}:{recipient}"),
             kind: "leave",
+            channel: crate::store::outbox::Channel::Email,
             recipient,
             subject: mail.subject.clone(),
             body_text: mail.text.clone(),
@@ -225,6 +226,7 @@ pub async fn decide(
         vec![NewMessage {
             idempotency_key: format!("leave-decided:{id}"),
             kind: "leave",
+            channel: crate::store::outbox::Channel::Email,
             recipient: teacher.email.clone(),
             subject: mail.subject,
             body_text: mail.text,

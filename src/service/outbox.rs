@@ -15,6 +15,8 @@ pub struct QueuedMessage {
     pub id: i64,
     pub status: String,
     pub kind: String,
+    /// email, dingtalk or wecom; a robot's recipient is who owns it.
+    pub channel: String,
     pub recipient: String,
     pub subject: String,
     pub attempts: i64,
@@ -40,6 +42,7 @@ pub async fn list(store: &Store, status: Option<&str>) -> Result<Vec<QueuedMessa
             id: r.id,
             status: r.status,
             kind: r.kind,
+            channel: r.channel,
             recipient: r.recipient,
             subject: r.subject,
             attempts: r.attempts,

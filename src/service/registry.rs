@@ -15,7 +15,7 @@ use crate::domain::calendar::SchoolYear;
 use crate::domain::slot::format_weekly_slots;
 use crate::domain::student::{StudentStatus, check_email};
 use crate::import::records::{self, CellError, Fields};
-use crate::store::alerts::{self, Supervisor};
+use crate::store::alerts::{self, Robots, Supervisor};
 use crate::store::people::{self, Absence, AbsenceKind, Student, Teacher};
 use crate::store::{Store, plans};
 
@@ -573,6 +573,10 @@ pub struct NewSupervisor {
     pub name: String,
     pub email: String,
     pub school: Option<String>,
+    /// As typed: empty keeps what is set, `-` removes (`Robots::parse_setting`).
+    pub dingtalk_webhook: String,
+    pub dingtalk_secret: String,
+    pub wecom_webhook: String,
 }
 
 /// Registers a supervisor, or updates the one with the same email.
@@ -587,8 +591,16 @@ pub async fn add_supervisor(
     if name.is_empty() {
         return Err(ServiceError::invalid("name", "a supervisor needs a name"));
     }
+    let robot = |field: &'static str, text: &str, secret| {
+        Robots::parse_setting(text, secret).map_err(|e| ServiceError::invalid(field, e))
+    };
+    let robots = Robots {
+        dingtalk_webhook: robot("dingtalk-webhook", &supervisor.dingtalk_webhook, false)?,
+        dingtalk_secret: robot("dingtalk-secret", &supervisor.dingtalk_secret, true)?,
+        wecom_webhook: robot("wecom-webhook", &supervisor.wecom_webhook, false)?,
+    };
     let mut tx = store.write(&actor.audit(), now).await?;
-    alerts::save_supervisor(&mut tx, name, &email, supervisor.school.as_deref()).await?;
+    alerts::save_supervisor(&mut tx, name, &email, supervisor.school.as_deref(), &robots).await?;
     tx.commit().await?;
     Ok(email)
 }

@@ -9,12 +9,13 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::config::Settings;
+use crate::notify::group::{GroupEscalated, GroupVisit, robot_owners, short_name};
 use crate::notify::mail::{EscalatedMail, UnrecordedLine, UnrecordedMail};
 use crate::service::Actor;
 use crate::service::ServiceError;
 use crate::store::outbox::{self, NewMessage};
 use crate::store::visits::{self, Told, Unrecorded};
-use crate::store::{Store, people};
+use crate::store::{Store, alerts, people};
 
 #[derive(Debug, Default, Serialize)]
 pub struct ReminderReport {
@@ -22,6 +23,8 @@ pub struct ReminderReport {
     pub coordinator_emails: usize,
     pub visits_reminded: usize,
     pub visits_escalated: usize,
+    /// Messages queued for the configured group robots (DingTalk, WeCom).
+    pub group_posts: usize,
 }
 
 fn lines<'a>(
@@ -80,10 +83,14 @@ pub async fn run(
             to_escalate.push(visit);
         }
     }
-    let names: BTreeMap<String, String> = people::students(&mut tx, None)
-        .await?
-        .into_iter()
-        .map(|s| (s.student_id, s.name))
+    let students = people::students(&mut tx, None).await?;
+    let schools: BTreeMap<&str, &str> = students
+        .iter()
+        .map(|s| (s.student_id.as_str(), s.school.as_str()))
+        .collect();
+    let names: BTreeMap<String, String> = students
+        .iter()
+        .map(|s| (s.student_id.clone(), s.name.clone()))
         .collect();
     let teachers: BTreeMap<String, people::Teacher> = people::teachers(&mut tx, None)
         .await?
@@ -106,6 +113,7 @@ pub async fn run(
         messages.push(NewMessage {
             idempotency_key: format!("unrecorded:{teacher_id}:{stamp}"),
             kind: "reminder",
+            channel: crate::store::outbox::Channel::Email,
             recipient: teacher.email.clone(),
             subject: mail.subject,
             body_text: mail.text,
@@ -134,6 +142,7 @@ pub async fn run(
             messages.push(NewMessage {
                 idempotency_key: format!("unrecorded-escalated:{recipient}:{stamp}"),
                 kind: "reminder",
+                channel: crate::store::outbox::Channel::Email,
                 recipient,
                 subject: mail.subject.clone(),
                 body_text: mail.text.clone(),
@@ -142,11 +151,56 @@ pub async fn run(
             });
             report.coordinator_emails += 1;
         }
+        // The configured group robots of the visits' schools (and the district's)
+        // hear of them too, the child named by family name and initial.
+        let supervisors = alerts::supervisors(&mut tx).await?;
+        for owner in robot_owners(&supervisors, settings)
+            .iter()
+            .filter(|o| o.group)
+        {
+            let visits: Vec<GroupVisit> = to_escalate
+                .iter()
+                .filter_map(|v| {
+                    let school = schools
+                        .get(v.student_id.as_str())
+                        .copied()
+                        .unwrap_or_default();
+                    owner
+                        .school
+                        .as_deref()
+                        .is_none_or(|s| s == school)
+                        .then(|| GroupVisit {
+                            day: v.day,
+                            slot: v.slot.clone(),
+                            student: short_name(names.get(&v.student_id).unwrap_or(&v.student_id)),
+                            school: school.to_string(),
+                            teacher: v.teacher_id.clone(),
+                        })
+                })
+                .collect();
+            if visits.is_empty() {
+                continue;
+            }
+            let news = GroupEscalated {
+                count: visits.len(),
+                days: records.escalate_after_days,
+                part: None,
+                visits,
+                link: &settings.web.public_url,
+            };
+            messages.extend(owner.messages(
+                "reminder",
+                &format!("unrecorded-escalated:{stamp}"),
+                |limit| news.render_split(settings.locale, limit),
+            ));
+        }
         report.visits_escalated = to_escalate.len();
         let ids: Vec<i64> = to_escalate.iter().map(|v| v.visit_id).collect();
         visits::mark_told(&mut tx, Told::Coordinators, &ids).await?;
     }
-    outbox::enqueue(&mut tx, messages).await?;
+    let (posts, emails) = outbox::by_channel(messages);
+    outbox::enqueue(&mut tx, emails).await?;
+    report.group_posts = outbox::enqueue(&mut tx, posts).await?;
     tx.commit().await?;
     Ok(report)
 }

@@ -130,11 +130,71 @@ pub struct Supervisor {
     pub email: String,
     /// None: the whole district.
     pub school: Option<String>,
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub robots: Robots,
+}
+
+/// Someone's group robots; lists show the webhooks' tokens and the secret as ****.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Robots {
+    #[serde(serialize_with = "masked_webhook")]
+    pub dingtalk_webhook: Option<String>,
+    #[serde(serialize_with = "masked_secret")]
+    pub dingtalk_secret: Option<String>,
+    #[serde(serialize_with = "masked_webhook")]
+    pub wecom_webhook: Option<String>,
+}
+
+fn masked_webhook<S: serde::Serializer>(url: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match url {
+        Some(url) => s.serialize_str(&crate::config::masked_webhook(url)),
+        None => s.serialize_none(),
+    }
+}
+
+fn masked_secret<S: serde::Serializer>(secret: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(_) => s.serialize_str(crate::config::MASK),
+        None => s.serialize_none(),
+    }
+}
+
+impl Robots {
+    /// A robot setting as typed on a command line or in a sheet: empty keeps
+    /// what is set, `-` (or 无) removes it, anything else must be a webhook
+    /// (`secret` false) or a DingTalk secret. A masked value read back from a
+    /// list is refused, never stored.
+    pub fn parse_setting(text: &str, secret: bool) -> Result<Option<String>, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        if matches!(text, "-" | "无") {
+            return Ok(Some(String::new()));
+        }
+        if text.contains(crate::config::MASK) {
+            return Err("is a hidden value (****) as a list shows it: write the real one, or leave it empty to keep what is set".into());
+        }
+        if !secret {
+            crate::config::check_webhook(text)?;
+        }
+        Ok(Some(text.to_string()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.dingtalk_webhook.is_none()
+            && self.dingtalk_secret.is_none()
+            && self.wecom_webhook.is_none()
+    }
 }
 
 pub async fn supervisors(tx: &mut Tx) -> StoreResult<Vec<Supervisor>> {
     tx.fetch_all(
-        "SELECT s.id, s.name, s.email, sc.name AS school
+        "SELECT s.id, s.name, s.email, sc.name AS school,
+                NULLIF(s.dingtalk_webhook, '') AS dingtalk_webhook,
+                NULLIF(s.dingtalk_secret, '') AS dingtalk_secret,
+                NULLIF(s.wecom_webhook, '') AS wecom_webhook
          FROM staff s LEFT JOIN schools sc ON sc.id = s.school_id
          WHERE s.role = 'supervisor' ORDER BY s.id",
         vec![],
@@ -142,12 +202,14 @@ pub async fn supervisors(tx: &mut Tx) -> StoreResult<Vec<Supervisor>> {
     .await
 }
 
-/// Registers (or updates) a supervisor, known by email.
+/// Registers (or updates) a supervisor, known by email. A robot setting left
+/// None keeps what was there; an empty one removes it.
 pub async fn save_supervisor(
     tx: &mut Tx,
     name: &str,
     email: &str,
     school: Option<&str>,
+    robots: &Robots,
 ) -> StoreResult<String> {
     let now = tx.now;
     let school_id = match school {
@@ -159,19 +221,33 @@ pub async fn save_supervisor(
     };
     let id = format!("supervisor:{}", email.to_lowercase());
     tx.execute(
-        "INSERT INTO staff (id, name, email, role, school_id, created_at, updated_at)
-         VALUES ($1, $2, $3, 'supervisor', $4, $5, $5)
+        "INSERT INTO staff (id, name, email, role, school_id, created_at, updated_at,
+                            dingtalk_webhook, dingtalk_secret, wecom_webhook)
+         VALUES ($1, $2, $3, 'supervisor', $4, $5, $5, $6, $7, $8)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, school_id = excluded.school_id,
-                                        updated_at = excluded.updated_at",
-        args![id.as_str(), name, email, school_id, now],
+             updated_at = excluded.updated_at,
+             dingtalk_webhook = COALESCE(excluded.dingtalk_webhook, staff.dingtalk_webhook),
+             dingtalk_secret = COALESCE(excluded.dingtalk_secret, staff.dingtalk_secret),
+             wecom_webhook = COALESCE(excluded.wecom_webhook, staff.wecom_webhook)",
+        args![
+            id.as_str(),
+            name,
+            email,
+            school_id,
+            now,
+            robots.dingtalk_webhook.as_deref(),
+            robots.dingtalk_secret.as_deref(),
+            robots.wecom_webhook.as_deref()
+        ],
     )
     .await?;
+    // The audit trail says a robot was set or removed, never its token or secret.
     audit::record(
         tx,
         "save",
         "supervisor",
         &id,
-        serde_json::json!({ "name": name, "school": school }),
+        serde_json::json!({ "name": name, "school": school, "robots": robots }),
     )
     .await?;
     Ok(id)

@@ -1,5 +1,5 @@
-//! The outbox: emails written in the transaction of the change that causes them,
-//! claimed and sent by a drain, retried with backoff.
+//! The outbox: emails and group-robot messages written in the transaction of the
+//! change that causes them, claimed and sent by a drain, retried with backoff.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,12 +15,44 @@ pub struct Attachment {
     pub body: String,
 }
 
-/// An email to queue. The idempotency key names what caused it: queueing the same
+/// How a message travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Email,
+    /// A DingTalk custom robot (钉钉自定义机器人) posting into a group chat.
+    #[serde(rename = "dingtalk")]
+    DingTalk,
+    /// A WeCom group robot (企业微信群机器人).
+    #[serde(rename = "wecom")]
+    WeCom,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::DingTalk => "dingtalk",
+            Channel::WeCom => "wecom",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Channel::Email, Channel::DingTalk, Channel::WeCom]
+            .into_iter()
+            .find(|c| c.as_str() == text)
+    }
+}
+
+/// A message to queue. The idempotency key names what caused it: queueing the same
 /// key again does nothing.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub idempotency_key: String,
     pub kind: &'static str,
+    pub channel: Channel,
+    /// An email address; for a robot, who owns it (`supervisor:<email>`,
+    /// `group:<school>`, `group:*`): its webhook is looked up when sending.
     pub recipient: String,
     pub subject: String,
     pub body_text: String,
@@ -34,6 +66,7 @@ pub struct OutboxRow {
     pub idempotency_key: String,
     pub message_id: String,
     pub kind: String,
+    pub channel: String,
     pub recipient: String,
     pub subject: String,
     pub body_text: String,
@@ -56,7 +89,7 @@ impl OutboxRow {
 }
 
 const COLUMNS: &str =
-    "id, idempotency_key, message_id, kind, recipient, subject, body_text, body_html,
+    "id, idempotency_key, message_id, kind, channel, recipient, subject, body_text, body_html,
     attachments, status, attempts, next_attempt_at, last_error, created_at, sent_at";
 
 /// A Message-ID that stays the same however often the message is tried, so that a
@@ -75,6 +108,13 @@ fn message_id(key: &str) -> String {
     format!("<{local}@songjiao>")
 }
 
+/// Group-robot messages apart from emails, for counting each.
+pub fn by_channel(messages: Vec<NewMessage>) -> (Vec<NewMessage>, Vec<NewMessage>) {
+    messages
+        .into_iter()
+        .partition(|m| m.channel != Channel::Email)
+}
+
 /// Queues messages in the caller's transaction; returns how many were new.
 pub async fn enqueue(tx: &mut Tx, messages: Vec<NewMessage>) -> StoreResult<usize> {
     let now = tx.now;
@@ -84,8 +124,8 @@ pub async fn enqueue(tx: &mut Tx, messages: Vec<NewMessage>) -> StoreResult<usiz
         queued += tx
             .execute(
                 "INSERT INTO outbox (idempotency_key, message_id, kind, recipient, subject, body_text,
-                                     body_html, attachments, next_attempt_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+                                     body_html, attachments, next_attempt_at, created_at, channel)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)
                  ON CONFLICT (idempotency_key) DO NOTHING",
                 args![
                     m.idempotency_key.as_str(),
@@ -96,7 +136,8 @@ pub async fn enqueue(tx: &mut Tx, messages: Vec<NewMessage>) -> StoreResult<usiz
                     m.body_text,
                     m.body_html,
                     attachments,
-                    now
+                    now,
+                    m.channel.as_str()
                 ],
             )
             .await? as usize;
@@ -165,6 +206,19 @@ pub async fn mark_failed(
             .await?
         }
     };
+    Ok(())
+}
+
+/// A robot answered "too fast": due again at `at`, the try not counted, so that
+/// however long a platform holds us back the message is never given up for it.
+pub async fn postpone(tx: &mut Tx, id: i64, at: DateTime<Utc>, note: &str) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE outbox SET status = 'queued', next_attempt_at = $2, claimed_until = NULL,
+                last_error = $3, attempts = attempts - 1
+         WHERE id = $1",
+        args![id, at, note],
+    )
+    .await?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use tempfile::TempDir;
 
 pub mod api;
 pub mod mail;
+pub mod robots;
 pub mod web;
 
 pub struct TestDb {
