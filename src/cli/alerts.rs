@@ -105,6 +105,35 @@ pub async fn supervisor(context: &Context, command: SupervisorCommand) -> anyhow
                     )
                 )
             );
+            let saved = registry::supervisors(&store).await?;
+            if let Some(robots) = saved
+                .iter()
+                .find(|s| s.email.eq_ignore_ascii_case(&email))
+                .map(|s| &s.robots)
+                .filter(|r| !r.is_empty())
+            {
+                let set = |yes: bool, zh: &str, en: &str| {
+                    if yes {
+                        (format!("已设置{zh}"), format!("set{en}"))
+                    } else {
+                        ("未设置".to_string(), "not set".to_string())
+                    }
+                };
+                let signed = robots.dingtalk_secret.is_some();
+                let dingtalk = set(
+                    robots.dingtalk_webhook.is_some(),
+                    if signed { "（加签）" } else { "" },
+                    if signed { " (signed)" } else { "" },
+                );
+                let wecom = set(robots.wecom_webhook.is_some(), "", "");
+                println!(
+                    "{}",
+                    context.say(
+                        format!("钉钉机器人：{}；企业微信机器人：{}。", dingtalk.0, wecom.0),
+                        format!("DingTalk robot: {}; WeCom robot: {}.", dingtalk.1, wecom.1)
+                    )
+                );
+            }
         }
         SupervisorCommand::List { format } => {
             let rows = registry::supervisors(&store).await?;

@@ -203,10 +203,18 @@ pub async fn drain(
         if batch.is_empty() {
             return Ok(report);
         }
+        let (lanes, later) = lanes(batch, robots.as_deref());
+        if !later.is_empty() {
+            let mut tx = store.write(actor, now).await?;
+            for row in &later {
+                outbox::release(&mut tx, row.id).await?;
+            }
+            tx.commit().await?;
+        }
         let (done, mut results) = tokio::sync::mpsc::unbounded_channel();
         let mut sending = tokio::task::JoinSet::new();
         let in_flight = Arc::new(tokio::sync::Semaphore::new(SENDING_AT_ONCE));
-        for lane in lanes(batch, robots.as_deref()) {
+        for lane in lanes {
             let (done, in_flight, transport) = (done.clone(), in_flight.clone(), transport.clone());
             let (robots, from) = (robots.clone(), settings.mail.from.clone());
             sending.spawn(async move {
@@ -241,8 +249,13 @@ pub async fn drain(
 }
 
 /// The batch in lanes sent side by side: each email alone; a robot's messages
-/// in one lane, in order, at the platforms' pace.
-fn lanes(batch: Vec<OutboxRow>, robots: Option<&(Poster, Directory)>) -> Vec<Vec<OutboxRow>> {
+/// in one lane, in order, at the platforms' pace. A robot's lane holds what it
+/// can send well within a claim (`outbox::CLAIM_FOR`); the rest is given back
+/// for the next batch, so that no other sender takes over a claim still waiting.
+fn lanes(
+    batch: Vec<OutboxRow>,
+    robots: Option<&(Poster, Directory)>,
+) -> (Vec<Vec<OutboxRow>>, Vec<OutboxRow>) {
     let mut by_webhook: BTreeMap<String, Vec<OutboxRow>> = BTreeMap::new();
     let mut lanes = Vec::new();
     for row in batch {
@@ -256,9 +269,18 @@ fn lanes(batch: Vec<OutboxRow>, robots: Option<&(Poster, Directory)>) -> Vec<Vec
             None => lanes.push(vec![row]),
         }
     }
-    lanes.extend(by_webhook.into_values());
-    lanes
+    let mut later = Vec::new();
+    for mut lane in by_webhook.into_values() {
+        if lane.len() > ROBOT_LANE {
+            later.extend(lane.split_off(ROBOT_LANE));
+        }
+        lanes.push(lane);
+    }
+    (lanes, later)
 }
+
+/// Three minutes of a robot's pace: well within the five minutes of a claim.
+const ROBOT_LANE: usize = 3 * robot::MESSAGES_PER_MINUTE;
 
 async fn send(
     row: &OutboxRow,
@@ -286,7 +308,7 @@ async fn send(
     let Some((poster, _)) = robots else {
         unreachable!("a robot was found, so the robots were loaded");
     };
-    robot::wait_for_turn(&robot.webhook).await;
+    let _turn = robot::wait_for_turn(&robot.webhook).await;
     let _permit = in_flight.acquire().await;
     // DingTalk checks the signature's time against its own clock, so this one
     // is the real time, whatever time the drain is run as.
@@ -377,4 +399,57 @@ fn dead_letter_notices(
             attachments: Vec::new(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, channel: &str, recipient: &str) -> OutboxRow {
+        let now = Utc::now();
+        OutboxRow {
+            id,
+            idempotency_key: format!("k{id}"),
+            message_id: format!("<k{id}@songjiao>"),
+            kind: "alert".into(),
+            channel: channel.into(),
+            recipient: recipient.into(),
+            subject: "送教进度提醒".into(),
+            body_text: "…".into(),
+            body_html: None,
+            attachments: "[]".into(),
+            status: "sending".into(),
+            attempts: 1,
+            next_attempt_at: now,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        }
+    }
+
+    #[test]
+    fn a_robots_lane_holds_three_minutes_of_its_pace_and_emails_go_alone() {
+        let mut settings = Settings::defaults();
+        settings.notify.group.push(crate::config::GroupRobot {
+            school: None,
+            dingtalk_webhook: None,
+            secret: Default::default(),
+            keyword: None,
+            wecom_webhook: Some("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k".into()),
+        });
+        let robots = (
+            Poster::new(&settings).expect("a client"),
+            Directory::new(&[], &settings),
+        );
+        let mut batch: Vec<OutboxRow> = (1..=60).map(|id| row(id, "wecom", "group:*")).collect();
+        batch.push(row(61, "email", "a@example.org"));
+        batch.push(row(62, "wecom", "group:nobody"));
+        let (lanes, later) = lanes(batch, Some(&robots));
+        let sizes: Vec<usize> = lanes.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [1, 1, ROBOT_LANE], "{sizes:?}");
+        let robot_lane: Vec<i64> = lanes[2].iter().map(|r| r.id).collect();
+        assert_eq!(robot_lane, (1..=57).collect::<Vec<_>>(), "in order");
+        let later: Vec<i64> = later.iter().map(|r| r.id).collect();
+        assert_eq!(later, [58, 59, 60]);
+    }
 }

@@ -163,27 +163,50 @@ pub enum Posted {
 static RECENT_POSTS: LazyLock<Mutex<HashMap<String, VecDeque<Instant>>>> =
     LazyLock::new(Default::default);
 
+fn recent_posts() -> std::sync::MutexGuard<'static, HashMap<String, VecDeque<Instant>>> {
+    // A poisoned lock only means another drain panicked mid-update; the
+    // timestamps are still timestamps.
+    RECENT_POSTS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A webhook's turn to post. Dropped when the post is over: the turn then
+/// counts from that moment, so the platform, which sees each post arrive
+/// between its start and its end, never sees more than the pace in a minute.
+pub struct Turn {
+    webhook: String,
+    taken: Instant,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let mut recent = recent_posts();
+        if let Some(slot) = recent
+            .get_mut(&self.webhook)
+            .and_then(|posts| posts.iter_mut().find(|t| **t == self.taken))
+        {
+            *slot = Instant::now();
+        }
+    }
+}
+
 /// Waits until `webhook` may post again without going over the platforms' pace.
-pub async fn wait_for_turn(webhook: &str) {
+pub async fn wait_for_turn(webhook: &str) -> Turn {
     const MINUTE: Duration = Duration::from_secs(60);
     loop {
         let wait = {
-            // A poisoned lock only means another drain panicked mid-update; the
-            // timestamps are still timestamps.
-            let mut recent = RECENT_POSTS.lock().unwrap_or_else(|e| e.into_inner());
+            let mut recent = recent_posts();
             let posts = recent.entry(webhook.to_string()).or_default();
             let now = Instant::now();
-            while posts
-                .front()
-                .is_some_and(|t| now.duration_since(*t) >= MINUTE)
-            {
-                posts.pop_front();
-            }
+            posts.retain(|t| now.duration_since(*t) < MINUTE);
             if posts.len() < MESSAGES_PER_MINUTE {
                 posts.push_back(now);
-                return;
+                return Turn {
+                    webhook: webhook.to_string(),
+                    taken: now,
+                };
             }
-            posts[0] + MINUTE - now
+            let oldest = posts.iter().min().copied().unwrap_or(now);
+            oldest + MINUTE - now
         };
         tokio::time::sleep(wait).await;
     }

@@ -222,6 +222,17 @@ pub async fn postpone(tx: &mut Tx, id: i64, at: DateTime<Utc>, note: &str) -> St
     Ok(())
 }
 
+/// Gives back a claimed message untried, for a later batch.
+pub async fn release(tx: &mut Tx, id: i64) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE outbox SET status = 'queued', claimed_until = NULL, attempts = attempts - 1
+         WHERE id = $1",
+        args![id],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Puts a message back in the queue now (after a dead letter was looked into).
 pub async fn retry(tx: &mut Tx, id: i64) -> StoreResult<bool> {
     let now = tx.now;
