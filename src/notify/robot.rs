@@ -229,10 +229,16 @@ struct Answer {
     errmsg: String,
 }
 
+type Client = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    http_body_util::Full<axum::body::Bytes>,
+>;
+
 /// Posts to robots over HTTPS (the platforms' own addresses) or plain HTTP.
 #[derive(Clone)]
 pub struct Poster {
-    http: reqwest::Client,
+    http: Client,
+    timeout: Duration,
 }
 
 impl Poster {
@@ -245,11 +251,18 @@ impl Poster {
         .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)
         .with_no_client_auth();
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .timeout(Duration::from_secs(settings.notify.robot_timeout_seconds))
-            .build()?;
-        Ok(Poster { http })
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .build();
+        let http =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build(connector);
+        Ok(Poster {
+            http,
+            timeout: Duration::from_secs(settings.notify.robot_timeout_seconds),
+        })
     }
 
     /// Posts one message. `timestamp_ms` is the real time of the post (DingTalk
@@ -286,28 +299,63 @@ impl Poster {
             }
             _ => serde_json::json!({ "msgtype": "markdown", "markdown": { "content": text } }),
         };
-        let answer = self.http.post(url).json(&body).send().await;
-        let response = match answer {
-            Ok(response) => response,
-            Err(error) => {
-                let why = if error.is_timeout() {
-                    "no answer in time (raise notify.robot_timeout_seconds if the network is slow)"
-                        .to_string()
-                } else {
-                    // Without the URL: it holds the robot's token.
-                    error.without_url().to_string()
-                };
-                return Posted::Failed(format!("{platform}: {why}"));
+        let request = axum::http::Request::post(url.as_str())
+            .header(axum::http::header::CONTENT_TYPE, "application/json")
+            .body(http_body_util::Full::new(axum::body::Bytes::from(
+                body.to_string(),
+            )));
+        let request = match request {
+            Ok(request) => request,
+            Err(_) => {
+                return Posted::Failed(format!(
+                    "{platform}: the webhook is not a web address (check {})",
+                    robot.settings.webhook
+                ));
             }
         };
-        let status = response.status();
+        let exchange = async {
+            use http_body_util::BodyExt;
+            let response = self.http.request(request).await.map_err(|e| {
+                // The client's errors never hold the URL (and its token); their
+                // causes say what went wrong (refused, no such host, TLS).
+                let mut why = e.to_string();
+                let mut cause = std::error::Error::source(&e);
+                while let Some(inner) = cause {
+                    why = format!("{why}: {inner}");
+                    cause = inner.source();
+                }
+                why
+            })?;
+            let status = response.status();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| e.to_string())?
+                .to_bytes();
+            Ok::<_, String>((status, body))
+        };
+        let (status, body) = match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(why)) => {
+                return Posted::Failed(format!(
+                    "{platform}: {why} (check {})",
+                    robot.settings.webhook
+                ));
+            }
+            Err(_) => {
+                return Posted::Failed(format!(
+                    "{platform}: no answer in time (raise notify.robot_timeout_seconds if the network is slow)"
+                ));
+            }
+        };
         if !status.is_success() {
             return Posted::Failed(format!(
                 "{platform}: HTTP {status} (check {})",
                 robot.settings.webhook
             ));
         }
-        match response.json::<Answer>().await {
+        match serde_json::from_slice::<Answer>(&body) {
             Ok(answer) if answer.errcode == 0 => Posted::Sent,
             Ok(answer) => refusal(robot, platform, answer),
             Err(_) => Posted::Failed(format!(
