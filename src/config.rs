@@ -256,7 +256,7 @@ pub struct NotifySettings {
 }
 
 /// A school's work group (or, without `school`, the district's) and its robots.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GroupRobot {
     #[serde(default)]
@@ -280,6 +280,19 @@ impl GroupRobot {
             "notify.group[{}]",
             self.school.as_deref().unwrap_or("district")
         )
+    }
+}
+
+impl fmt::Debug for GroupRobot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let masked = |url: &Option<String>| url.as_deref().map(masked_webhook);
+        f.debug_struct("GroupRobot")
+            .field("school", &self.school)
+            .field("dingtalk_webhook", &masked(&self.dingtalk_webhook))
+            .field("secret", &self.secret)
+            .field("keyword", &self.keyword)
+            .field("wecom_webhook", &masked(&self.wecom_webhook))
+            .finish()
     }
 }
 
@@ -908,11 +921,22 @@ mod tests {
                 "postgres://songjiao:s3cret@db/songjiao".to_string(),
             ),
         ];
-        let settings = Settings::load(None, env).unwrap();
+        let mut settings = Settings::load(None, env).unwrap();
+        settings.notify.group.push(GroupRobot {
+            school: None,
+            dingtalk_webhook: Some(
+                "https://oapi.dingtalk.com/robot/send?access_token=tok3n".into(),
+            ),
+            secret: Secret("SECs3cret".into()),
+            keyword: None,
+            wecom_webhook: Some("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k3y".into()),
+        });
         assert_eq!(settings.smtp.password.expose(), "hunter2");
         let shown = format!("{}{:?}", settings.to_toml(), settings);
         assert!(
-            !shown.contains("hunter2") && !shown.contains("s3cret"),
+            ["hunter2", "s3cret", "tok3n", "k3y"]
+                .iter()
+                .all(|secret| !shown.contains(secret)),
             "{shown}"
         );
         assert!(shown.contains("postgres://songjiao:****@db/songjiao"));

@@ -136,7 +136,7 @@ pub struct Supervisor {
 }
 
 /// Someone's group robots; lists show the webhooks' tokens and the secret as ****.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Robots {
     #[serde(serialize_with = "masked_webhook")]
     pub dingtalk_webhook: Option<String>,
@@ -144,6 +144,13 @@ pub struct Robots {
     pub dingtalk_secret: Option<String>,
     #[serde(serialize_with = "masked_webhook")]
     pub wecom_webhook: Option<String>,
+}
+
+/// As lists show them: `{:?}` never prints a token or secret either.
+impl std::fmt::Debug for Robots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&serde_json::to_string(self).map_err(|_| std::fmt::Error)?)
+    }
 }
 
 fn masked_webhook<S: serde::Serializer>(url: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
