@@ -717,3 +717,139 @@ fn a_planned_visit_that_no_longer_fits_is_not_kept() {
     assert_eq!(schedule.visits.len(), 1);
     assert_eq!(schedule.visits[0].day, day(0));
 }
+
+/// A school of `students` children and a fifth as many teachers, backups among
+/// colleagues: a part of a district that shares no teacher with the rest.
+fn school(name: &str, students: usize, seed: usize) -> (Vec<TeacherOffer>, Vec<StudentNeed>) {
+    let teachers = students / 5;
+    let cell = |k: usize| ((k * 7 + seed) % 5, (k * 3 + seed) % 2);
+    let offers = (0..teachers)
+        .map(|t| {
+            let cells: Vec<(usize, usize)> = (0..10)
+                .filter(|k| (k + t + seed) % 4 != 0)
+                .map(cell)
+                .collect();
+            teacher(&format!("{name}-T{t}"), 2, &cells)
+        })
+        .collect();
+    let needs = (0..students)
+        .map(|i| {
+            let t = (i * 7 + seed) % teachers;
+            let cells: Vec<(usize, usize)> = (0..4).map(|k| cell(i * 5 + k * 3)).collect();
+            let mut need = student(
+                &format!("{name}-S{i}"),
+                &format!("{name}-T{t}"),
+                Some(&format!("{name}-T{}", (t + 1 + i % 3) % teachers)),
+                2 + u32::from(i % 10 == 0),
+                i64::from(i % 10 == 0),
+                &cells,
+            );
+            need.previous = vec![PreviousSlot {
+                weekday: day(cell(i).0).weekday(),
+                slot: ["AM", "PM"][cell(i).1].into(),
+            }];
+            need
+        })
+        .collect();
+    (offers, needs)
+}
+
+/// Two schools that share no teacher are planned apart (and side by side): the
+/// district's schedule is each school's own, put together in the week's order,
+/// and its counts are theirs added.
+#[test]
+fn schools_that_share_no_teacher_are_planned_apart_and_put_together() {
+    let (north_teachers, north_students) = school("N", 2_500, 1);
+    let (south_teachers, south_students) = school("S", 2_500, 2);
+    let north = problem(5, north_teachers.clone(), north_students.clone());
+    let south = problem(5, south_teachers.clone(), south_students.clone());
+    // Interleaved, as a district's sheets would list them.
+    let mut teachers = Vec::new();
+    for (n, s) in north_teachers.into_iter().zip(south_teachers) {
+        teachers.extend([n, s]);
+    }
+    let mut students = Vec::new();
+    for (n, s) in north_students.into_iter().zip(south_students) {
+        students.extend([s, n]);
+    }
+    let district = problem(5, teachers, students);
+    let whole = solve(&district).unwrap();
+    assert_hard_rules(&district, &whole);
+    let (north, south) = (solve(&north).unwrap(), solve(&south).unwrap());
+    let key = |v: &songjiao::planner::Visit| {
+        (v.student.clone(), v.teacher.clone(), v.day, v.slot.clone())
+    };
+    let mut apart: Vec<_> = north.visits.iter().chain(&south.visits).map(key).collect();
+    let mut together: Vec<_> = whole.visits.iter().map(key).collect();
+    apart.sort();
+    together.sort();
+    assert_eq!(together, apart);
+    let (n, s, w) = (&north.stats, &south.stats, &whole.stats);
+    assert_eq!(w.visits_placed, n.visits_placed + s.visits_placed);
+    assert_eq!(
+        w.backup_teacher_visits,
+        n.backup_teacher_visits + s.backup_teacher_visits
+    );
+    assert_eq!(
+        w.consecutive_day_pairs,
+        n.consecutive_day_pairs + s.consecutive_day_pairs
+    );
+    assert_eq!(
+        w.previous_slots_kept,
+        n.previous_slots_kept + s.previous_slots_kept
+    );
+    assert_eq!(
+        w.optimal.backup_teacher_visits,
+        n.optimal.backup_teacher_visits && s.optimal.backup_teacher_visits
+    );
+    for level in &w.by_priority {
+        let of = |stats: &songjiao::planner::Stats| {
+            stats
+                .by_priority
+                .iter()
+                .find(|l| l.priority == level.priority)
+                .map_or(0, |l| l.placed)
+        };
+        assert_eq!(level.placed, of(n) + of(s), "priority {}", level.priority);
+    }
+    assert_eq!(w.by_priority[0].priority, 1, "the most urgent first");
+    assert_eq!(
+        whole.unplaced.len(),
+        north.unplaced.len() + south.unplaced.len()
+    );
+    // In the week's order: day, slot, then teacher and child as the district lists them.
+    let teacher_at: HashMap<&str, usize> = district
+        .teachers
+        .iter()
+        .enumerate()
+        .map(|(k, t)| (t.id.as_str(), k))
+        .collect();
+    let student_at: HashMap<&str, usize> = district
+        .students
+        .iter()
+        .enumerate()
+        .map(|(k, s)| (s.id.as_str(), k))
+        .collect();
+    let order: Vec<_> = whole
+        .visits
+        .iter()
+        .map(|v| {
+            (
+                v.day,
+                v.slot.clone(),
+                teacher_at[v.teacher.as_str()],
+                student_at[v.student.as_str()],
+            )
+        })
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "visits in the week's order"
+    );
+    let unplaced: Vec<usize> = whole
+        .unplaced
+        .iter()
+        .map(|u| student_at[u.student.as_str()])
+        .collect();
+    assert!(unplaced.windows(2).all(|w| w[0] < w[1]));
+}

@@ -17,6 +17,7 @@
 
 pub mod advice;
 mod flow;
+mod parts;
 pub mod problem;
 mod soft;
 pub mod week;
@@ -141,6 +142,54 @@ pub fn solve(problem: &Problem) -> Result<Schedule, ProblemError> {
 
 pub fn solve_for(problem: &Problem, goals: Goals) -> Result<Schedule, ProblemError> {
     let index = problem.index()?;
+    let split = parts::split(problem, &index);
+    if split.len() <= 1 {
+        return Ok(solve_checked(problem, &index, goals));
+    }
+    let problems: Vec<Problem> = split
+        .iter()
+        .map(|students| parts::part(problem, &index, students))
+        .collect();
+    Ok(parts::merge(problem, side_by_side(&problems, goals)?))
+}
+
+/// Plans independent parts on the machine's cores, the largest first; the
+/// schedules come back in the parts' order, whichever finished first.
+fn side_by_side(problems: &[Problem], goals: Goals) -> Result<Vec<Schedule>, ProblemError> {
+    let mut order: Vec<usize> = (0..problems.len()).collect();
+    order.sort_by_key(|&k| std::cmp::Reverse(problems[k].students.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: Vec<std::sync::Mutex<Option<Result<Schedule, ProblemError>>>> =
+        problems.iter().map(|_| Default::default()).collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(problems.len());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                while let Some(&k) =
+                    order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    let problem = &problems[k];
+                    let schedule = problem
+                        .index()
+                        .map(|index| solve_checked(problem, &index, goals));
+                    *done[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(schedule);
+                }
+            });
+        }
+    });
+    done.into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every part is planned before the scope ends")
+        })
+        .collect()
+}
+
+/// Plans a checked problem (or part) whole.
+fn solve_checked(problem: &Problem, index: &problem::Index, goals: Goals) -> Schedule {
     let (days, slots, teachers) = (
         problem.days.len(),
         problem.slots.len(),
@@ -409,11 +458,11 @@ pub fn solve_for(problem: &Problem, goals: Goals) -> Result<Schedule, ProblemErr
             slot: problem.slots[slot as usize].clone(),
         })
         .collect();
-    Ok(Schedule {
+    Schedule {
         visits,
         unplaced,
         stats,
-    })
+    }
 }
 
 fn distinct_days(candidates: &[Candidate]) -> usize {
