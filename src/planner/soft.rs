@@ -334,7 +334,7 @@ impl<'a> Search<'a> {
         members: &[usize],
         budget: usize,
     ) -> Self {
-        let free: Vec<Vec<Vec<usize>>> = members
+        let mut free: Vec<Vec<Vec<usize>>> = members
             .iter()
             .map(|&i| {
                 let child = &children[i];
@@ -352,7 +352,10 @@ impl<'a> Search<'a> {
             .collect();
         let mut order: Vec<usize> = (0..members.len()).collect();
         order.sort_by_key(|&p| (free[p].iter().map(Vec::len).sum::<usize>(), members[p]));
-        let by_day: Vec<Vec<Vec<usize>>> = order.iter().map(|&p| free[p].clone()).collect();
+        let by_day: Vec<Vec<Vec<usize>>> = order
+            .iter()
+            .map(|&p| std::mem::take(&mut free[p]))
+            .collect();
         let order: Vec<usize> = order.iter().map(|&p| members[p]).collect();
 
         let mut target = vec![0i64; week.levels];
@@ -379,18 +382,26 @@ impl<'a> Search<'a> {
             room[p][children[order[p]].level] += largest[p] as i64;
         }
 
-        let cheapest: Vec<Vec<Vec<[Option<Cost>; 2]>>> = order
-            .iter()
-            .enumerate()
-            .map(|(p, &i)| alone(week, &children[i], &by_day[p], largest[p]))
-            .collect();
+        // With no budget only the bound is wanted: the tables of a district's
+        // tangle of 100,000 children would take hundreds of megabytes.
+        let searching = budget > 0;
+        let mut cheapest = Vec::with_capacity(if searching { order.len() } else { 0 });
+        let mut own = Vec::with_capacity(order.len());
+        for (p, &i) in order.iter().enumerate() {
+            let table = alone(week, &children[i], &by_day[p], largest[p]);
+            own.push(
+                (smallest[p]..=largest[p])
+                    .filter_map(|k| table[0][k][0])
+                    .min()
+                    .unwrap_or([0; 4]),
+            );
+            if searching {
+                cheapest.push(table);
+            }
+        }
         let mut rest = vec![[0; 4]; order.len() + 1];
         for p in (0..order.len()).rev() {
-            let own = (smallest[p]..=largest[p])
-                .filter_map(|k| cheapest[p][0][k][0])
-                .min()
-                .unwrap_or([0; 4]);
-            rest[p] = add(rest[p + 1], own);
+            rest[p] = add(rest[p + 1], own[p]);
         }
         let placed = vec![0; week.levels];
         Search {
