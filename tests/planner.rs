@@ -726,7 +726,7 @@ fn school(name: &str, students: usize, seed: usize) -> (Vec<TeacherOffer>, Vec<S
     let offers = (0..teachers)
         .map(|t| {
             let cells: Vec<(usize, usize)> = (0..10)
-                .filter(|k| (k + t + seed) % 4 != 0)
+                .filter(|k| !(k + t + seed).is_multiple_of(4))
                 .map(cell)
                 .collect();
             teacher(&format!("{name}-T{t}"), 2, &cells)

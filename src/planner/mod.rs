@@ -444,7 +444,7 @@ fn solve_checked(problem: &Problem, index: &problem::Index, goals: Goals) -> Sch
             unplaced.push(Unplaced {
                 student: student.id.clone(),
                 missing,
-                reason: reason(problem, &index, i, &candidates[i]),
+                reason: reason(problem, index, i, &candidates[i]),
             });
         }
     }

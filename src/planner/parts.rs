@@ -5,7 +5,7 @@
 //! over the parts). A district's schools are such parts when backups are
 //! colleagues: small graphs, every goal exact.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::problem::Index;
 use super::{PriorityStats, Problem, Schedule, Stats};
@@ -84,13 +84,9 @@ pub(super) fn part(problem: &Problem, index: &Index, students: &[usize]) -> Prob
 /// student as the problem lists them), counts added, a goal proven when it is
 /// proven in every part.
 pub(super) fn merge(problem: &Problem, schedules: Vec<Schedule>) -> Schedule {
-    let position =
-        |ids: &mut dyn Iterator<Item = &String>| -> std::collections::HashMap<String, usize> {
-            ids.enumerate().map(|(k, id)| (id.clone(), k)).collect()
-        };
-    let teacher_at = position(&mut problem.teachers.iter().map(|t| &t.id));
-    let student_at = position(&mut problem.students.iter().map(|s| &s.id));
-    let slot_at = position(&mut problem.slots.iter());
+    let teacher_at = positions(problem.teachers.iter().map(|t| &t.id));
+    let student_at = positions(problem.students.iter().map(|s| &s.id));
+    let slot_at = positions(problem.slots.iter());
     let mut stats = Stats {
         optimal: super::Optimal {
             planned_visits_kept: true,
@@ -137,15 +133,20 @@ pub(super) fn merge(problem: &Problem, schedules: Vec<Schedule>) -> Schedule {
     visits.sort_by_cached_key(|v| {
         (
             v.day,
-            slot_at.get(&v.slot).copied(),
-            teacher_at.get(&v.teacher).copied(),
-            student_at.get(&v.student).copied(),
+            slot_at.get(v.slot.as_str()).copied(),
+            teacher_at.get(v.teacher.as_str()).copied(),
+            student_at.get(v.student.as_str()).copied(),
         )
     });
-    unplaced.sort_by_cached_key(|u| student_at.get(&u.student).copied());
+    unplaced.sort_by_cached_key(|u| student_at.get(u.student.as_str()).copied());
     Schedule {
         visits,
         unplaced,
         stats,
     }
+}
+
+/// Each id's place in its list.
+fn positions<'a>(ids: impl Iterator<Item = &'a String>) -> HashMap<&'a str, usize> {
+    ids.enumerate().map(|(k, id)| (id.as_str(), k)).collect()
 }
