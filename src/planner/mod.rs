@@ -578,6 +578,7 @@ fn spread_and_keep_routines(
             .flat_map(|t| std::iter::repeat_n(t.max_visits_per_day, days))
             .collect(),
         levels: level_of.iter().max().map_or(0, |l| l + 1),
+        settled: priced,
     };
     // Each child's choices, and the candidate each one is.
     let mut candidate_of: Vec<Vec<usize>> = Vec::with_capacity(candidates.len());

@@ -18,6 +18,7 @@
 pub(super) type Cost = [i64; 4];
 
 const CONSECUTIVE: usize = 2;
+const PREVIOUS: usize = 3;
 /// A group of at most this many children is searched exactly.
 const EXACT_CHILDREN: usize = 200;
 /// Search nodes for one group's exact search, and for one local-search move.
@@ -55,6 +56,10 @@ pub(super) struct Week {
     /// Each teacher-day's daily limit.
     pub limits: Vec<u32>,
     pub levels: usize,
+    /// The schedule given has the fewest planned visits moved and backup visits
+    /// (the minimum-cost flow proved it): only days apart and last week's slots
+    /// can still improve, which bounds the search far more tightly.
+    pub settled: bool,
 }
 
 /// Which soft goals are proven at their optimum.
@@ -135,8 +140,14 @@ pub(super) fn optimise(week: &Week, children: &mut [Child]) -> Proof {
         let cost = group.iter().fold([0; 4], |sum, &i| {
             add(sum, cost_of(week, &children[i], &children[i].chosen))
         });
-        proof.consecutive &= cost[..=CONSECUTIVE] == outcome.bound[..=CONSECUTIVE];
-        proof.previous &= cost == outcome.bound;
+        // Proven when the search's bound is met, or when a goal is at its own
+        // floor: the goals before it are then the flow's exact ones (the caller
+        // checks that) and nothing makes fewer.
+        let consecutive = cost[..=CONSECUTIVE] == outcome.bound[..=CONSECUTIVE]
+            || cost[CONSECUTIVE] == outcome.floor[0];
+        proof.consecutive &= consecutive;
+        proof.previous &=
+            consecutive && (cost == outcome.bound || cost[PREVIOUS] == outcome.floor[1]);
     }
     proof
 }
@@ -233,7 +244,7 @@ fn could_do_better_alone(week: &Week, child: &Child) -> bool {
         day.sort_by_key(|&k| child.choices[k].cost);
     }
     let size = child.chosen.len();
-    let best = alone(week, child, &by_day, size)[0][size][0];
+    let best = alone(week, &by_day, size, |k| child.choices[k].cost)[0][size][0];
     best.is_some_and(|best| best < cost_of(week, child, &child.chosen))
 }
 
@@ -243,6 +254,8 @@ struct Outcome {
     improved: bool,
     /// No schedule of these children, the others held, costs less.
     bound: Cost,
+    /// Nor makes fewer pairs, or fewer visits off last week's slots.
+    floor: [i64; 2],
 }
 
 /// The lower bound of a group too large to search whole.
@@ -259,6 +272,7 @@ fn bound_only(week: &Week, children: &[Child], board: &Board, group: &[usize]) -
         complete: false,
         improved: false,
         bound: search.rest[0],
+        floor: search.floor,
     }
 }
 
@@ -283,6 +297,7 @@ fn search(
         search.visit(board, 0, 0, 0, false, [0; 4]);
     }
     let complete = !search.aborted;
+    let floor = search.floor;
     let (order, best) = (search.order, search.best_picks);
     let improved = best.is_some();
     for (i, picked) in order.into_iter().zip(best.into_iter().flatten()) {
@@ -295,6 +310,7 @@ fn search(
         complete,
         improved,
         bound,
+        floor,
     }
 }
 
@@ -313,6 +329,14 @@ struct Search<'a> {
     cheapest: Vec<Vec<Vec<[Option<Cost>; 2]>>>,
     /// The least the members after each one could pay, alone.
     rest: Vec<Cost>,
+    /// As `cheapest` and `rest`, counting only days apart and last week's slots:
+    /// what bounds the search when the goals before them are settled.
+    routine: Vec<Vec<Vec<[Option<Cost>; 2]>>>,
+    rest_routine: Vec<Cost>,
+    /// The fewest consecutive-day pairs and visits off last week's slots any
+    /// schedule of the members makes, each goal on its own: the members' fewest
+    /// visits, each as apart (or as routine) as its own days allow.
+    floor: [i64; 2],
     /// Visits each level must get (as many as now), and the most the members from
     /// each one on could take.
     target: Vec<i64>,
@@ -386,9 +410,57 @@ impl<'a> Search<'a> {
         // tangle of 100,000 children would take hundreds of megabytes.
         let searching = budget > 0;
         let mut cheapest = Vec::with_capacity(if searching { order.len() } else { 0 });
+        let mut routine = Vec::with_capacity(if searching { order.len() } else { 0 });
         let mut own = Vec::with_capacity(order.len());
+        let mut own_routine = Vec::with_capacity(order.len());
+        // The fewest pairs, and apart the fewest visits off last week's slots,
+        // with each level's visits shared out among its members every way.
+        let mut fewest = vec![[vec![Some(0i64)], vec![Some(0i64)]]; week.levels];
         for (p, &i) in order.iter().enumerate() {
-            let table = alone(week, &children[i], &by_day[p], largest[p]);
+            let child = &children[i];
+            if !searching {
+                break;
+            }
+            let apart = alone(week, &by_day[p], largest[p], |_| [0; 4]);
+            let off = alone(week, &by_day[p], largest[p], |k| {
+                [child.choices[k].cost[PREVIOUS], 0, 0, 0]
+            });
+            let counts = smallest[p]..=largest[p];
+            let within = target[child.level] as usize;
+            let [pairs, routine] = &mut fewest[child.level];
+            share(pairs, counts.clone(), within, |k| {
+                apart[0][k][0].map(|c| c[CONSECUTIVE])
+            });
+            share(routine, counts, within, |k| off[0][k][0].map(|c| c[0]));
+        }
+        let floor = if searching {
+            fewest
+                .iter()
+                .enumerate()
+                .fold([0, 0], |[a, b], (l, [pairs, routine])| {
+                    let at = |dp: &Vec<Option<i64>>| {
+                        dp.get(target[l] as usize).copied().flatten().unwrap_or(0)
+                    };
+                    [a + at(pairs), b + at(routine)]
+                })
+        } else {
+            [0, 0]
+        };
+        for (p, &i) in order.iter().enumerate() {
+            let child = &children[i];
+            let table = alone(week, &by_day[p], largest[p], |k| {
+                [0, 0, 0, child.choices[k].cost[PREVIOUS]]
+            });
+            own_routine.push(
+                (smallest[p]..=largest[p])
+                    .filter_map(|k| table[0][k][0])
+                    .min()
+                    .unwrap_or([0; 4]),
+            );
+            if searching {
+                routine.push(table);
+            }
+            let table = alone(week, &by_day[p], largest[p], |k| child.choices[k].cost);
             own.push(
                 (smallest[p]..=largest[p])
                     .filter_map(|k| table[0][k][0])
@@ -400,8 +472,10 @@ impl<'a> Search<'a> {
             }
         }
         let mut rest = vec![[0; 4]; order.len() + 1];
+        let mut rest_routine = vec![[0; 4]; order.len() + 1];
         for p in (0..order.len()).rev() {
             rest[p] = add(rest[p + 1], own[p]);
+            rest_routine[p] = add(rest_routine[p + 1], own_routine[p]);
         }
         let placed = vec![0; week.levels];
         Search {
@@ -414,6 +488,9 @@ impl<'a> Search<'a> {
             largest,
             cheapest,
             rest,
+            routine,
+            rest_routine,
+            floor,
             target,
             room,
             placed,
@@ -468,6 +545,19 @@ impl<'a> Search<'a> {
             Some(own) if add(add(cost, own), self.rest[p + 1]) < self.best => {}
             _ => return,
         }
+        if self.week.settled {
+            // Nothing beats the settled goals, so a better schedule must make
+            // fewer pairs, or as few and keep more of last week's slots.
+            let routine = (self.smallest[p].saturating_sub(count)..=self.largest[p] - count)
+                .filter_map(|k| self.routine[p][d][k][usize::from(linked)])
+                .min();
+            match routine {
+                Some(own)
+                    if add(add(cost, own), self.rest_routine[p + 1])[CONSECUTIVE..]
+                        < self.best[CONSECUTIVE..] => {}
+                _ => return,
+            }
+        }
         let child = &self.children[self.order[p]];
         if count < self.largest[p] {
             let pair = i64::from(linked && self.week.followed[d - 1]);
@@ -498,14 +588,14 @@ impl<'a> Search<'a> {
 /// nobody else in the way: the search's bound.
 fn alone(
     week: &Week,
-    child: &Child,
     by_day: &[Vec<usize>],
     largest: usize,
+    cost: impl Fn(usize) -> Cost,
 ) -> Vec<Vec<[Option<Cost>; 2]>> {
     let mut table = vec![vec![[None; 2]; largest + 1]; week.days + 1];
     table[week.days][0] = [Some([0; 4]); 2];
     for d in (0..week.days).rev() {
-        let cheapest = by_day[d].first().map(|&k| child.choices[k].cost);
+        let cheapest = by_day[d].iter().map(|&k| cost(k)).min();
         for k in 0..=largest {
             for linked in [false, true] {
                 let skip = table[d + 1][k][0];
@@ -524,4 +614,25 @@ fn alone(
         }
     }
     table
+}
+
+/// Adds a member to `dp` (the least cost of each number of visits so far): the
+/// member makes any count in `counts`, at `cost(count)`; up to `within` visits.
+fn share(
+    dp: &mut Vec<Option<i64>>,
+    counts: std::ops::RangeInclusive<usize>,
+    within: usize,
+    cost: impl Fn(usize) -> Option<i64>,
+) {
+    let mut next = vec![None; (dp.len() + counts.end()).min(within + 1)];
+    for (t, &so_far) in dp.iter().enumerate() {
+        let Some(so_far) = so_far else { continue };
+        for k in counts.clone() {
+            let (Some(slot), Some(c)) = (next.get_mut(t + k), cost(k)) else {
+                continue;
+            };
+            *slot = Some(slot.map_or(so_far + c, |best: i64| best.min(so_far + c)));
+        }
+    }
+    *dp = next;
 }
