@@ -143,11 +143,15 @@ pub(super) fn optimise(week: &Week, children: &mut [Child]) -> Proof {
         // Proven when the search's bound is met, or when a goal is at its own
         // floor: the goals before it are then the flow's exact ones (the caller
         // checks that) and nothing makes fewer.
-        let consecutive = cost[..=CONSECUTIVE] == outcome.bound[..=CONSECUTIVE]
-            || cost[CONSECUTIVE] == outcome.floor[0];
+        let floor = if group.len() <= EXACT_CHILDREN {
+            unsearched(week, children, &board, &group).floor()
+        } else {
+            [0, 0]
+        };
+        let consecutive =
+            cost[..=CONSECUTIVE] == outcome.bound[..=CONSECUTIVE] || cost[CONSECUTIVE] == floor[0];
         proof.consecutive &= consecutive;
-        proof.previous &=
-            consecutive && (cost == outcome.bound || cost[PREVIOUS] == outcome.floor[1]);
+        proof.previous &= consecutive && (cost == outcome.bound || cost[PREVIOUS] == floor[1]);
     }
     proof
 }
@@ -254,12 +258,16 @@ struct Outcome {
     improved: bool,
     /// No schedule of these children, the others held, costs less.
     bound: Cost,
-    /// Nor makes fewer pairs, or fewer visits off last week's slots.
-    floor: [i64; 2],
 }
 
-/// The lower bound of a group too large to search whole.
-fn bound_only(week: &Week, children: &[Child], board: &Board, group: &[usize]) -> Outcome {
+/// The group's children with their own visits taken off the board: what a
+/// bound of the group is computed on.
+fn unsearched<'a>(
+    week: &'a Week,
+    children: &'a [Child],
+    board: &Board,
+    group: &[usize],
+) -> Search<'a> {
     let mut board = Board {
         used: board.used.clone(),
         load: board.load.clone(),
@@ -267,12 +275,15 @@ fn bound_only(week: &Week, children: &[Child], board: &Board, group: &[usize]) -
     for &i in group {
         board.place(&children[i], false);
     }
-    let search = Search::new(week, children, &board, group, 0);
+    Search::new(week, children, &board, group, 0)
+}
+
+/// The lower bound of a group too large to search whole.
+fn bound_only(week: &Week, children: &[Child], board: &Board, group: &[usize]) -> Outcome {
     Outcome {
         complete: false,
         improved: false,
-        bound: search.rest[0],
-        floor: search.floor,
+        bound: unsearched(week, children, board, group).rest[0],
     }
 }
 
@@ -297,7 +308,6 @@ fn search(
         search.visit(board, 0, 0, 0, false, [0; 4]);
     }
     let complete = !search.aborted;
-    let floor = search.floor;
     let (order, best) = (search.order, search.best_picks);
     let improved = best.is_some();
     for (i, picked) in order.into_iter().zip(best.into_iter().flatten()) {
@@ -310,7 +320,6 @@ fn search(
         complete,
         improved,
         bound,
-        floor,
     }
 }
 
@@ -333,10 +342,6 @@ struct Search<'a> {
     /// what bounds the search when the goals before them are settled.
     routine: Vec<Vec<Vec<[Option<Cost>; 2]>>>,
     rest_routine: Vec<Cost>,
-    /// The fewest consecutive-day pairs and visits off last week's slots any
-    /// schedule of the members makes, each goal on its own: the members' fewest
-    /// visits, each as apart (or as routine) as its own days allow.
-    floor: [i64; 2],
     /// Visits each level must get (as many as now), and the most the members from
     /// each one on could take.
     target: Vec<i64>,
@@ -413,51 +418,18 @@ impl<'a> Search<'a> {
         let mut routine = Vec::with_capacity(if searching { order.len() } else { 0 });
         let mut own = Vec::with_capacity(order.len());
         let mut own_routine = Vec::with_capacity(order.len());
-        // The fewest pairs, and apart the fewest visits off last week's slots,
-        // with each level's visits shared out among its members every way.
-        let mut fewest = vec![[vec![Some(0i64)], vec![Some(0i64)]]; week.levels];
         for (p, &i) in order.iter().enumerate() {
             let child = &children[i];
-            if !searching {
-                break;
-            }
-            let apart = alone(week, &by_day[p], largest[p], |_| [0; 4]);
-            let off = alone(week, &by_day[p], largest[p], |k| {
-                [child.choices[k].cost[PREVIOUS], 0, 0, 0]
-            });
-            let counts = smallest[p]..=largest[p];
-            let within = target[child.level] as usize;
-            let [pairs, routine] = &mut fewest[child.level];
-            share(pairs, counts.clone(), within, |k| {
-                apart[0][k][0].map(|c| c[CONSECUTIVE])
-            });
-            share(routine, counts, within, |k| off[0][k][0].map(|c| c[0]));
-        }
-        let floor = if searching {
-            fewest
-                .iter()
-                .enumerate()
-                .fold([0, 0], |[a, b], (l, [pairs, routine])| {
-                    let at = |dp: &Vec<Option<i64>>| {
-                        dp.get(target[l] as usize).copied().flatten().unwrap_or(0)
-                    };
-                    [a + at(pairs), b + at(routine)]
-                })
-        } else {
-            [0, 0]
-        };
-        for (p, &i) in order.iter().enumerate() {
-            let child = &children[i];
-            let table = alone(week, &by_day[p], largest[p], |k| {
-                [0, 0, 0, child.choices[k].cost[PREVIOUS]]
-            });
-            own_routine.push(
-                (smallest[p]..=largest[p])
-                    .filter_map(|k| table[0][k][0])
-                    .min()
-                    .unwrap_or([0; 4]),
-            );
-            if searching {
+            if searching && week.settled {
+                let table = alone(week, &by_day[p], largest[p], |k| {
+                    [0, 0, 0, child.choices[k].cost[PREVIOUS]]
+                });
+                own_routine.push(
+                    (smallest[p]..=largest[p])
+                        .filter_map(|k| table[0][k][0])
+                        .min()
+                        .unwrap_or([0; 4]),
+                );
                 routine.push(table);
             }
             let table = alone(week, &by_day[p], largest[p], |k| child.choices[k].cost);
@@ -472,9 +444,11 @@ impl<'a> Search<'a> {
             }
         }
         let mut rest = vec![[0; 4]; order.len() + 1];
-        let mut rest_routine = vec![[0; 4]; order.len() + 1];
+        let mut rest_routine = vec![[0; 4]; own_routine.len() + 1];
         for p in (0..order.len()).rev() {
             rest[p] = add(rest[p + 1], own[p]);
+        }
+        for p in (0..own_routine.len()).rev() {
             rest_routine[p] = add(rest_routine[p + 1], own_routine[p]);
         }
         let placed = vec![0; week.levels];
@@ -490,7 +464,6 @@ impl<'a> Search<'a> {
             rest,
             routine,
             rest_routine,
-            floor,
             target,
             room,
             placed,
@@ -500,6 +473,41 @@ impl<'a> Search<'a> {
             budget,
             aborted: false,
         }
+    }
+
+    /// The fewest consecutive-day pairs and, apart, the fewest visits off last
+    /// week's slots any schedule of the members makes: each level's visits
+    /// shared out among its members every way, each child as apart (or as
+    /// routine) as its own days allow.
+    fn floor(&self) -> [i64; 2] {
+        let mut fewest = vec![[vec![Some(0i64)], vec![Some(0i64)]]; self.week.levels];
+        for (p, &i) in self.order.iter().enumerate() {
+            let child = &self.children[i];
+            let by_day = &self.by_day[p];
+            let apart = alone(self.week, by_day, self.largest[p], |_| [0; 4]);
+            let off = alone(self.week, by_day, self.largest[p], |k| {
+                [child.choices[k].cost[PREVIOUS], 0, 0, 0]
+            });
+            let counts = self.smallest[p]..=self.largest[p];
+            let within = self.target[child.level] as usize;
+            let [pairs, routine] = &mut fewest[child.level];
+            share(pairs, counts.clone(), within, |k| {
+                apart[0][k][0].map(|c| c[CONSECUTIVE])
+            });
+            share(routine, counts, within, |k| off[0][k][0].map(|c| c[0]));
+        }
+        fewest
+            .iter()
+            .enumerate()
+            .fold([0, 0], |[a, b], (l, [pairs, routine])| {
+                let at = |dp: &Vec<Option<i64>>| {
+                    dp.get(self.target[l] as usize)
+                        .copied()
+                        .flatten()
+                        .unwrap_or(0)
+                };
+                [a + at(pairs), b + at(routine)]
+            })
     }
 
     /// Member `p`, day `d`, with `count` visits so far and `linked` when day `d - 1`
