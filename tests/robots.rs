@@ -64,6 +64,21 @@ fn add_supervisor(db: &TestDb, robots: &[&str]) {
     db.ok(&args);
 }
 
+/// The supervisor of 城关小学 with a signed DingTalk robot and a WeCom robot.
+fn supervisor_with_robots(db: &TestDb, dingtalk: &str, secret: &str, wecom: &str) {
+    add_supervisor(
+        db,
+        &[
+            "--dingtalk-webhook",
+            dingtalk,
+            "--dingtalk-secret",
+            secret,
+            "--wecom-webhook",
+            wecom,
+        ],
+    );
+}
+
 fn run(db: &TestDb, config: &str, as_of: &str, args: &[&str]) -> String {
     let mut all = vec!["--config", config, "--as-of", as_of];
     all.extend_from_slice(args);
@@ -105,16 +120,11 @@ fn alerts_and_digests_reach_every_robot_signed_and_without_personal_details(db: 
     let own_wecom = Platform::start(Kind::WeCom, None, None);
     let school_group = Platform::start(Kind::DingTalk, None, Some("特教工作群"));
     let district_group = Platform::start(Kind::WeCom, None, None);
-    add_supervisor(
+    supervisor_with_robots(
         db,
-        &[
-            "--dingtalk-webhook",
-            &own_dingtalk.webhook(),
-            "--dingtalk-secret",
-            "SECsupervisor",
-            "--wecom-webhook",
-            &own_wecom.webhook(),
-        ],
+        &own_dingtalk.webhook(),
+        "SECsupervisor",
+        &own_wecom.webhook(),
     );
     let config = config(
         db,
@@ -225,17 +235,7 @@ fn a_robot_down_hanging_or_too_fast_gets_each_message_once_when_it_recovers() {
     children_behind(&db, 2);
     let dingtalk = Platform::start(Kind::DingTalk, Some("SECs"), None);
     let wecom = Platform::start(Kind::WeCom, None, None);
-    add_supervisor(
-        &db,
-        &[
-            "--dingtalk-webhook",
-            &dingtalk.webhook(),
-            "--dingtalk-secret",
-            "SECs",
-            "--wecom-webhook",
-            &wecom.webhook(),
-        ],
-    );
+    supervisor_with_robots(&db, &dingtalk.webhook(), "SECs", &wecom.webhook());
     let config = config(&db, "");
     run(
         &db,
@@ -310,17 +310,7 @@ fn a_refusal_names_the_setting_to_fix_and_never_the_secret() {
     let group = Platform::start(Kind::DingTalk, None, Some("特教工作群"));
     let wecom = Platform::start(Kind::WeCom, None, None);
     let removed = wecom.webhook().replace(&wecom.token, "removed-robot");
-    add_supervisor(
-        &db,
-        &[
-            "--dingtalk-webhook",
-            &dingtalk.webhook(),
-            "--dingtalk-secret",
-            "SECwrong",
-            "--wecom-webhook",
-            &removed,
-        ],
-    );
+    supervisor_with_robots(&db, &dingtalk.webhook(), "SECwrong", &removed);
     let school_group = format!(
         "[[notify.group]]\nschool = \"城关小学\"\ndingtalk_webhook = \"{}\"\n",
         group.webhook()
@@ -378,17 +368,7 @@ fn a_long_list_is_split_to_each_platforms_size_and_sent_at_its_pace() {
     children_behind(&db, 600);
     let dingtalk = Platform::start(Kind::DingTalk, Some("SECs"), None);
     let wecom = Platform::start(Kind::WeCom, None, None);
-    add_supervisor(
-        &db,
-        &[
-            "--dingtalk-webhook",
-            &dingtalk.webhook(),
-            "--dingtalk-secret",
-            "SECs",
-            "--wecom-webhook",
-            &wecom.webhook(),
-        ],
-    );
+    supervisor_with_robots(&db, &dingtalk.webhook(), "SECs", &wecom.webhook());
     let config = config(&db, "");
     let checked = run(&db, &config, "2026-12-05", &["run-job", "check-pace"]);
     assert!(checked.contains("600 opened"), "{checked}");

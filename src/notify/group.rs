@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use pinyin::ToPinyin;
 
-use super::mail::{AlertChange, ChildFigures};
+use super::mail::{AlertChange, ChildFigures, DigestMail};
 use super::robot::{group_recipient, size_limit};
 use crate::config::{Locale, Settings};
 use crate::domain::pace::Status;
@@ -85,7 +85,7 @@ pub struct GroupChild {
 }
 
 impl GroupChild {
-    pub fn new(child: &ChildFigures, student_id: &str, public_url: &str) -> Self {
+    pub fn new(child: &ChildFigures, public_url: &str) -> Self {
         GroupChild {
             name: short_name(child.name),
             school: plain(child.school),
@@ -95,7 +95,11 @@ impl GroupChild {
             expected: child.expected,
             target: child.target,
             since: child.since,
-            link: format!("{}/students/{student_id}", public_url.trim_end_matches('/')),
+            link: format!(
+                "{}/students/{}",
+                public_url.trim_end_matches('/'),
+                child.student_id
+            ),
         }
     }
 }
@@ -137,6 +141,31 @@ pub struct GroupDigest<'a> {
     pub planned: i64,
     pub needing: Vec<GroupChild>,
     pub link: &'a str,
+}
+
+impl<'a> GroupDigest<'a> {
+    /// What a group hears of the digest its supervisors would be emailed.
+    pub fn of(mail: &DigestMail<'a>, school: Option<&'a str>) -> Self {
+        GroupDigest {
+            school,
+            part: None,
+            students: mail.students,
+            on_track: mail.on_track,
+            behind: mail.behind,
+            at_risk: mail.at_risk,
+            unreachable: mail.unreachable,
+            from: mail.from,
+            to: mail.to,
+            delivered: mail.delivered,
+            planned: mail.planned,
+            needing: mail
+                .needing
+                .iter()
+                .map(|c| GroupChild::new(c, mail.link))
+                .collect(),
+            link: mail.link,
+        }
+    }
 }
 
 #[derive(Template)]

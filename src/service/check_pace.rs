@@ -118,7 +118,7 @@ fn group_messages(
     let mut children: Vec<(AlertChange, GroupChild)> = notices
         .iter()
         .filter_map(|n| {
-            let child = GroupChild::new(&figures(n.row), &n.row.student_id, link);
+            let child = GroupChild::new(&figures(n.row), link);
             Some((change(n.decision)?, child))
         })
         .collect();

@@ -11,7 +11,7 @@ use super::check_pace::figures;
 use crate::config::Settings;
 use crate::domain::calendar::SchoolYear;
 use crate::domain::pace::Status;
-use crate::notify::group::{GroupChild, GroupDigest, robot_owners};
+use crate::notify::group::{GroupDigest, robot_owners};
 use crate::notify::mail::{ChildFigures, DigestMail};
 use crate::service::Actor;
 use crate::service::ServiceError;
@@ -62,32 +62,27 @@ pub async fn run(
             .get(&plan_id)
             .map(|t| t.with_timezone(&settings.time_zone).date_naive())
     };
-    let count =
-        |mine: &[&ProgressRow], status: Status| mine.iter().filter(|r| r.status == status).count();
-    let tally = |mine: &[&ProgressRow]| {
-        mine.iter().fold((0, 0), |(p, d), r| {
+    // What a recipient's digest says of the children they follow (the closure's
+    // type is spelled out: its result borrows the rows it is given).
+    fn rows_to_digest<'r, F: Fn(&[&'r ProgressRow]) -> DigestMail<'r>>(f: F) -> F {
+        f
+    }
+    let summary = rows_to_digest(|mine| {
+        let count = |status: Status| mine.iter().filter(|r| r.status == status).count();
+        let (planned, delivered) = mine.iter().fold((0, 0), |(p, d), r| {
             let t = week.get(&r.plan_id);
             (
                 p + t.map_or(0, |t| t.planned),
                 d + t.map_or(0, |t| t.delivered),
             )
-        })
-    };
-    for owner in robot_owners(&supervisors, settings) {
-        let mine = follows(owner.school.as_ref());
-        if mine.is_empty() {
-            continue;
-        }
-        let (planned, delivered) = tally(&mine);
-        let link = settings.web.public_url.as_str();
-        let digest = GroupDigest {
-            school: owner.school.as_deref(),
-            part: None,
+        });
+        DigestMail {
+            name: "",
             students: mine.len(),
-            on_track: count(&mine, Status::OnTrack),
-            behind: count(&mine, Status::Behind),
-            at_risk: count(&mine, Status::AtRisk),
-            unreachable: count(&mine, Status::Unreachable),
+            on_track: count(Status::OnTrack),
+            behind: count(Status::Behind),
+            at_risk: count(Status::AtRisk),
+            unreachable: count(Status::Unreachable),
             from,
             to,
             delivered,
@@ -95,49 +90,34 @@ pub async fn run(
             needing: mine
                 .iter()
                 .filter(|r| r.status != Status::OnTrack)
-                .map(|r| {
-                    let figures = ChildFigures {
-                        since: since_day(r.plan_id),
-                        ..figures(r)
-                    };
-                    GroupChild::new(&figures, &r.student_id, link)
+                .map(|r| ChildFigures {
+                    since: since_day(r.plan_id),
+                    ..figures(r)
                 })
                 .collect(),
-            link,
-        };
+            link: &settings.web.public_url,
+        }
+    });
+    for owner in robot_owners(&supervisors, settings) {
+        let mine = follows(owner.school.as_ref());
+        if mine.is_empty() {
+            continue;
+        }
+        let digest = GroupDigest::of(&summary(&mine), owner.school.as_deref());
         messages.extend(
             owner.messages("digest", &format!("digest:{stamp}"), |limit| {
                 digest.render_split(settings.locale, limit)
             }),
         );
     }
-    for supervisor in supervisors {
+    for supervisor in &supervisors {
         let mine = follows(supervisor.school.as_ref());
         if mine.is_empty() {
             continue;
         }
-        let (planned, delivered) = tally(&mine);
-        let needing = mine
-            .iter()
-            .filter(|r| r.status != Status::OnTrack)
-            .map(|r| ChildFigures {
-                since: since_day(r.plan_id),
-                ..figures(r)
-            })
-            .collect();
         let mail = DigestMail {
             name: &supervisor.name,
-            students: mine.len(),
-            on_track: count(&mine, Status::OnTrack),
-            behind: count(&mine, Status::Behind),
-            at_risk: count(&mine, Status::AtRisk),
-            unreachable: count(&mine, Status::Unreachable),
-            from,
-            to,
-            delivered,
-            planned,
-            needing,
-            link: &settings.web.public_url,
+            ..summary(&mine)
         }
         .render(settings.locale);
         messages.push(NewMessage {
