@@ -202,6 +202,11 @@ fn a_teacher_logs_in_reads_a_child_and_logs_out_in_a_phone_browser() {
                 && week.contains("tel:13800138001"),
             "{week}"
         );
+        assert_eq!(browser.title().await.unwrap(), "我的送教 · 送教上门平台");
+        browser
+            .find(Locator::Css("a[href='/leave']"))
+            .await
+            .expect("the week offers to ask for leave");
         std::fs::write(shots.join("week.png"), browser.screenshot().await.unwrap()).unwrap();
         fits_the_phone(&browser, "the week").await;
         for (path, name) in [

@@ -61,14 +61,18 @@
     });
   }
 
+  // One upload at a time: a second call while one runs waits for it.
+  var flushing = null;
   function flush() {
-    return SongjiaoQueue.flush().then(function (results) {
+    if (flushing) return flushing;
+    flushing = SongjiaoQueue.flush().then(function (results) {
       if (results.indexOf("stored") >= 0 && document.getElementById("queue-status")) {
         location.reload();
         return;
       }
       return showQueue();
-    }).catch(function () {});
+    }).catch(function () {}).then(function () { flushing = null; });
+    return flushing;
   }
 
   // Today's record forms and those still to record are kept for offline use
@@ -83,7 +87,11 @@
     });
   }
 
-  window.addEventListener("online", flush);
+  // A phone says it is back online a moment before requests get through (a
+  // weak signal at the door, a network still joining): try again shortly after.
+  window.addEventListener("online", function () {
+    [0, 3000, 10000].forEach(function (wait) { setTimeout(flush, wait); });
+  });
   setInterval(flush, 30000);
   flush();
   navigator.serviceWorker.ready.then(keepFormsForOffline);
