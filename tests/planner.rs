@@ -325,24 +325,38 @@ fn feasible(problem: &Problem, current: &[Vec<DayChoice>], student: usize) -> bo
     true
 }
 
-fn small_problem() -> impl Strategy<Value = Problem> {
-    let cells = proptest::collection::vec((0usize..3, 0usize..2), 0..5);
-    let teachers = proptest::collection::vec((1u32..3, cells.clone()), 1..3);
+/// The size of the weeks a property test draws.
+#[derive(Clone)]
+struct Shape {
+    days: usize,
+    /// How many half-days a teacher or a family offers.
+    cells: std::ops::Range<usize>,
+    teachers: std::ops::Range<usize>,
+    students: std::ops::Range<usize>,
+    needed: std::ops::Range<u32>,
+}
+
+/// A random week: teachers and families with their half-days, backups, three
+/// priorities, visits already planned (a re-plan; some no longer valid) and
+/// last week's slots.
+fn random_week(shape: Shape) -> impl Strategy<Value = Problem> {
+    let days = shape.days;
+    let most_teachers = shape.teachers.end;
+    let cells = proptest::collection::vec((0..days, 0usize..2), shape.cells);
+    let teachers = proptest::collection::vec((1u32..3, cells.clone()), shape.teachers);
     let students = proptest::collection::vec(
         (
-            0usize..2,
-            proptest::option::of(0usize..2),
-            0u32..3,
+            0..most_teachers,
+            proptest::option::of(0..most_teachers),
+            shape.needed,
             0i64..3,
             cells.clone(),
-            // Visits already planned (a re-plan), valid or not.
-            proptest::collection::vec((0usize..2, 0usize..3, 0usize..2), 0..3),
-            // Last week's slots.
-            proptest::collection::vec((0usize..3, 0usize..2), 0..3),
+            proptest::collection::vec((0..most_teachers, 0..days, 0usize..2), 0..3),
+            proptest::collection::vec((0..days, 0usize..2), 0..3),
         ),
-        1..4,
+        shape.students,
     );
-    (teachers, students).prop_map(|(teachers, students)| {
+    (teachers, students).prop_map(move |(teachers, students)| {
         let teachers: Vec<TeacherOffer> = teachers
             .iter()
             .enumerate()
@@ -363,6 +377,7 @@ fn small_problem() -> impl Strategy<Value = Problem> {
                         *priority,
                         cells,
                     );
+                    // A planned visit may name a teacher who is gone.
                     need.current = planned
                         .iter()
                         .map(|&(t, d, s)| current(&format!("t{t}"), d, s))
@@ -378,7 +393,17 @@ fn small_problem() -> impl Strategy<Value = Problem> {
                 },
             )
             .collect();
-        problem(3, teachers, students)
+        problem(days, teachers, students)
+    })
+}
+
+fn small_problem() -> impl Strategy<Value = Problem> {
+    random_week(Shape {
+        days: 3,
+        cells: 0..5,
+        teachers: 1..3,
+        students: 1..4,
+        needed: 0..3,
     })
 }
 
@@ -411,56 +436,12 @@ proptest! {
 /// A school's week: up to 8 teachers and 30 children over five days, with backups,
 /// competing priorities, re-plans and last week's slots.
 fn medium_problem() -> impl Strategy<Value = Problem> {
-    let cells = proptest::collection::vec((0usize..5, 0usize..2), 0..8);
-    let teachers = proptest::collection::vec((1u32..3, cells.clone()), 2..8);
-    let students = proptest::collection::vec(
-        (
-            0usize..8,
-            proptest::option::of(0usize..8),
-            1u32..4,
-            0i64..3,
-            cells.clone(),
-            proptest::collection::vec((0usize..8, 0usize..5, 0usize..2), 0..2),
-            proptest::collection::vec((0usize..5, 0usize..2), 0..3),
-        ),
-        5..30,
-    );
-    (teachers, students).prop_map(|(teachers, students)| {
-        let teachers: Vec<TeacherOffer> = teachers
-            .iter()
-            .enumerate()
-            .map(|(t, (per_day, cells))| teacher(&format!("t{t}"), *per_day, cells))
-            .collect();
-        let count = teachers.len();
-        let students = students
-            .iter()
-            .enumerate()
-            .map(
-                |(i, (t, backup, needed, priority, cells, planned, previous))| {
-                    let mut need = student(
-                        &format!("s{i}"),
-                        &format!("t{}", t % count),
-                        backup.map(|b| format!("t{}", b % count)).as_deref(),
-                        *needed,
-                        *priority,
-                        cells,
-                    );
-                    need.current = planned
-                        .iter()
-                        .map(|&(t, d, s)| current(&format!("t{}", t % count), d, s))
-                        .collect();
-                    need.previous = previous
-                        .iter()
-                        .map(|&(d, s)| PreviousSlot {
-                            weekday: day(d).weekday(),
-                            slot: ["AM", "PM"][s].into(),
-                        })
-                        .collect();
-                    need
-                },
-            )
-            .collect();
-        problem(5, teachers, students)
+    random_week(Shape {
+        days: 5,
+        cells: 0..8,
+        teachers: 2..8,
+        students: 5..30,
+        needed: 1..4,
     })
 }
 
