@@ -394,6 +394,9 @@ fn refusal(robot: &Robot, platform: &str, answer: Answer) -> Posted {
             "the robot was removed or its token is wrong: check {}",
             robot.settings.webhook
         ),
+        (Channel::DingTalk, 460101) | (Channel::WeCom, 40058) => {
+            "the message is longer than the platform takes: the program splits lists to fit, so please report this".to_string()
+        }
         _ => format!("check {}", robot.settings.webhook),
     };
     Posted::Failed(format!("{said}: {fix}"))

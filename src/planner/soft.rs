@@ -424,21 +424,11 @@ impl<'a> Search<'a> {
                 let table = alone(week, &by_day[p], largest[p], |k| {
                     [0, 0, 0, child.choices[k].cost[PREVIOUS]]
                 });
-                own_routine.push(
-                    (smallest[p]..=largest[p])
-                        .filter_map(|k| table[0][k][0])
-                        .min()
-                        .unwrap_or([0; 4]),
-                );
+                own_routine.push(least(&table, smallest[p], largest[p]));
                 routine.push(table);
             }
             let table = alone(week, &by_day[p], largest[p], |k| child.choices[k].cost);
-            own.push(
-                (smallest[p]..=largest[p])
-                    .filter_map(|k| table[0][k][0])
-                    .min()
-                    .unwrap_or([0; 4]),
-            );
+            own.push(least(&table, smallest[p], largest[p]));
             if searching {
                 cheapest.push(table);
             }
@@ -622,6 +612,14 @@ fn alone(
         }
     }
     table
+}
+
+/// The least a child's table says any count from `smallest` to `largest` costs.
+fn least(table: &[Vec<[Option<Cost>; 2]>], smallest: usize, largest: usize) -> Cost {
+    (smallest..=largest)
+        .filter_map(|k| table[0][k][0])
+        .min()
+        .unwrap_or([0; 4])
 }
 
 /// Adds a member to `dp` (the least cost of each number of visits so far): the
