@@ -1,7 +1,7 @@
 //! Dinic's maximum flow, able to continue from a given flow (the planner pre-places
 //! visits greedily, then proves and completes coverage), and a minimum-cost flow by
 //! the primal-dual method: Dijkstra on reduced costs finds how far the sink is, then
-//! Dinic's maximum flow on the arcs of zero reduced cost sends all that goes that far.
+//! a maximum flow on the arcs of zero reduced cost sends all that goes that far.
 //! The planner's costs are small (a backup teacher's visit costs 1), so a handful of
 //! phases finish a district's week.
 //!
@@ -11,8 +11,7 @@
 //! with fewer open arcs, which on a crowded week is the sink: it cut a 100,000-student
 //! week's flow from 0.9 s to 0.07 s.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 /// An edge as [`FlowGraph::add_edge`] returned it.
 pub type EdgeId = usize;
@@ -110,11 +109,6 @@ impl FlowGraph {
         self.potential = vec![0; self.nodes];
     }
 
-    /// How many arcs the graph has: what one pass over it costs.
-    pub fn arcs(&self) -> usize {
-        self.to.len()
-    }
-
     fn arc(&self, edge: EdgeId) -> usize {
         self.position[2 * edge] as usize
     }
@@ -174,32 +168,44 @@ impl FlowGraph {
     /// least of all flows of its value.
     pub fn min_cost_flow(&mut self, source: usize, sink: usize) {
         let mut distance = vec![i64::MAX; self.nodes];
-        let mut queue = BinaryHeap::new();
+        let mut settled = vec![false; self.nodes];
+        // Reduced costs are a few small integers shared by many arcs: nodes wait in
+        // one bucket per distance, and an arc of reduced cost zero keeps its node in
+        // the bucket at hand (three times faster than a binary heap on a district).
+        let mut buckets: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
         loop {
             distance.fill(i64::MAX);
+            settled.fill(false);
             distance[source] = 0;
-            queue.clear();
-            queue.push(Reverse((0i64, source as u32)));
-            while let Some(Reverse((d, node))) = queue.pop() {
-                let node = node as usize;
-                if d > distance[node] {
-                    continue;
-                }
-                // Nodes beyond the sink are all at least as far: their potentials
-                // rise by the sink's distance, which keeps reduced costs non-negative.
-                if node == sink {
-                    break;
-                }
-                for arc in self.start[node] as usize..self.start[node + 1] as usize {
-                    if self.cap[arc] <= 0 {
+            buckets.clear();
+            buckets.insert(0, vec![source as u32]);
+            'search: while let Some((d, mut nodes)) = buckets.pop_first() {
+                while let Some(node) = nodes.pop() {
+                    let node = node as usize;
+                    if settled[node] || distance[node] < d {
                         continue;
                     }
-                    let next = self.to[arc] as usize;
-                    let reduced = self.cost[arc] + self.potential[node] - self.potential[next];
-                    debug_assert!(reduced >= 0, "a negative reduced cost");
-                    if d + reduced < distance[next] {
-                        distance[next] = d + reduced;
-                        queue.push(Reverse((d + reduced, next as u32)));
+                    settled[node] = true;
+                    // Nodes beyond the sink are all at least as far: their potentials
+                    // rise by the sink's distance, which keeps reduced costs non-negative.
+                    if node == sink {
+                        break 'search;
+                    }
+                    for arc in self.start[node] as usize..self.start[node + 1] as usize {
+                        if self.cap[arc] <= 0 {
+                            continue;
+                        }
+                        let next = self.to[arc] as usize;
+                        let reduced = self.cost[arc] + self.potential[node] - self.potential[next];
+                        debug_assert!(reduced >= 0, "a negative reduced cost");
+                        if d + reduced < distance[next] {
+                            distance[next] = d + reduced;
+                            if reduced == 0 {
+                                nodes.push(next as u32);
+                            } else {
+                                buckets.entry(d + reduced).or_default().push(next as u32);
+                            }
+                        }
                     }
                 }
             }
@@ -210,8 +216,112 @@ impl FlowGraph {
             for (potential, &d) in self.potential.iter_mut().zip(&distance) {
                 *potential += d.min(to_sink);
             }
-            self.max_flow_in(source, sink, Mode::Tight);
+            self.max_flow_relabelling(source, sink, Mode::Tight);
         }
+    }
+
+    /// Augments the current flow to a maximum along the arcs the mode opens by
+    /// shortest augmenting paths whose distance labels are mended as arcs fill
+    /// (a node is relabelled when its admissible arcs run out), instead of being
+    /// recomputed for every path length as Dinic's method does. A primal-dual phase
+    /// on a district's week sends a few hundred visits along paths of 8 to 34 arcs:
+    /// Dinic's relabelled half a million nodes for each length; this cut the exact
+    /// pass from 8 s to 1.5 s. A label nobody holds any more (a gap) proves no path
+    /// is left; every half-`nodes` relabels the labels are recomputed exactly, which
+    /// ends a phase with no gap quickly. Returns how much was added.
+    pub fn max_flow_relabelling(&mut self, source: usize, sink: usize, mode: Mode) -> i64 {
+        self.mode = mode;
+        let unreachable = self.nodes as i32;
+        let mut holding = vec![0u32; self.nodes + 1];
+        self.label_distances_to(sink, &mut holding);
+        let mut relabelled = 0usize;
+        let mut added = 0i64;
+        let mut path: Vec<usize> = Vec::new();
+        let mut node = source;
+        while self.level[source] < unreachable {
+            if node == sink {
+                let amount = path.iter().map(|&a| self.cap[a]).min().unwrap_or(0);
+                for &arc in &path {
+                    self.push_arc(arc, amount);
+                }
+                added += i64::from(amount);
+                // On from the tail of the first arc the path filled.
+                let keep = path.iter().position(|&a| self.cap[a] == 0).unwrap_or(0);
+                node = self.to[self.rev[path[keep]] as usize] as usize;
+                path.truncate(keep);
+                continue;
+            }
+            let end = self.start[node + 1];
+            let mut advanced = false;
+            while self.cursor[node] < end {
+                let arc = self.cursor[node] as usize;
+                let to = self.to[arc] as usize;
+                if self.level[node] == self.level[to] + 1 && self.open(arc, node) {
+                    path.push(arc);
+                    node = to;
+                    advanced = true;
+                    break;
+                }
+                self.cursor[node] += 1;
+            }
+            if advanced {
+                continue;
+            }
+            relabelled += 1;
+            if relabelled > self.nodes / 2 {
+                relabelled = 0;
+                self.label_distances_to(sink, &mut holding);
+                path.clear();
+                node = source;
+                continue;
+            }
+            let lowest = (self.start[node] as usize..end as usize)
+                .filter(|&arc| self.open(arc, node))
+                .map(|arc| self.level[self.to[arc] as usize] + 1)
+                .fold(unreachable, i32::min);
+            let old = self.level[node] as usize;
+            holding[old] -= 1;
+            // Every path from the source passes each label below its own, and this
+            // node's (below the source's, or the source's own before it rose) is
+            // held by nobody now.
+            if holding[old] == 0 {
+                break;
+            }
+            self.level[node] = lowest;
+            holding[lowest as usize] += 1;
+            self.cursor[node] = self.start[node];
+            if let Some(arc) = path.pop() {
+                node = self.to[self.rev[arc] as usize] as usize;
+            }
+        }
+        self.mode = Mode::All;
+        added
+    }
+
+    /// Labels every node with its distance to the sink over open arcs (nodes that
+    /// cannot reach it with the node count), counts how many hold each label, and
+    /// starts every node's search at its first arc.
+    fn label_distances_to(&mut self, sink: usize, holding: &mut [u32]) {
+        let unreachable = self.nodes as i32;
+        self.level.clear();
+        self.level.resize(self.nodes, unreachable);
+        self.level[sink] = 0;
+        let mut queue = VecDeque::from([sink as u32]);
+        while let Some(node) = queue.pop_front() {
+            let node = node as usize;
+            for arc in self.start[node] as usize..self.start[node + 1] as usize {
+                let prev = self.to[arc] as usize;
+                if self.level[prev] == unreachable && self.open(self.rev[arc] as usize, prev) {
+                    self.level[prev] = self.level[node] + 1;
+                    queue.push_back(prev as u32);
+                }
+            }
+        }
+        holding.fill(0);
+        for &label in &self.level {
+            holding[label as usize] += 1;
+        }
+        self.cursor = self.start[..self.nodes].to_vec();
     }
 
     /// Augments the current flow to a maximum along the arcs the mode opens;
@@ -357,6 +467,46 @@ mod tests {
             0,
             "a maximum flow has no augmenting path"
         );
+    }
+
+    #[test]
+    fn relabelling_finds_the_same_maximum_as_dinic_on_random_networks() {
+        let mut seed = 7u64;
+        let mut draw = |below: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % below
+        };
+        for _ in 0..2_000 {
+            let nodes = 2 + draw(12) as usize;
+            let edges: Vec<(usize, usize, i32)> = (0..draw(40))
+                .map(|_| {
+                    (
+                        draw(nodes as u64) as usize,
+                        draw(nodes as u64) as usize,
+                        draw(4) as i32,
+                    )
+                })
+                .filter(|(a, b, _)| a != b)
+                .collect();
+            let build = || {
+                let mut g = FlowGraph::new(nodes);
+                for &(a, b, c) in &edges {
+                    g.add_edge(a, b, c);
+                }
+                g.freeze();
+                g
+            };
+            let (mut dinic, mut relabelling) = (build(), build());
+            let most = dinic.max_flow_in(0, 1, Mode::All);
+            assert_eq!(
+                relabelling.max_flow_relabelling(0, 1, Mode::All),
+                most,
+                "{edges:?}"
+            );
+            assert_eq!(relabelling.max_flow_in(0, 1, Mode::All), 0, "{edges:?}");
+        }
     }
 
     #[test]

@@ -377,15 +377,13 @@ fn solve_checked(problem: &Problem, index: &problem::Index, goals: Goals) -> Sch
 
     let (chosen, optimal) = match goals {
         Goals::All => {
-            let priced =
-                keep_and_prefer_the_responsible_teacher(&mut graph, &supplies, &candidates);
-            let (chosen, proof) =
-                spread_and_keep_routines(problem, &graph, &candidates, &level_of, priced);
+            keep_and_prefer_the_responsible_teacher(&mut graph, &supplies, &candidates);
+            let (chosen, proof) = spread_and_keep_routines(problem, &graph, &candidates, &level_of);
             let optimal = Optimal {
-                planned_visits_kept: priced,
-                backup_teacher_visits: priced,
-                consecutive_day_pairs: priced && proof.consecutive,
-                previous_slots_kept: priced && proof.previous,
+                planned_visits_kept: true,
+                backup_teacher_visits: true,
+                consecutive_day_pairs: proof.consecutive,
+                previous_slots_kept: proof.previous,
             };
             (chosen, optimal)
         }
@@ -515,26 +513,15 @@ fn send(graph: &mut FlowGraph, c: &Candidate, amount: i32) {
     }
 }
 
-/// The largest week (in arcs of its flow graph) whose backup count is made exact:
-/// about 50,000 children. Beyond it (a whole province's week) each pass of the exact
-/// method costs a third of a second and an over-full week needs dozens, so the
-/// responsible-teacher-first coverage stands, improved by the local search and
-/// reported as not proven.
-const PRICED_ARCS: usize = 1_500_000;
-
 /// With every level's count held: the most planned visits kept, then the fewest
 /// by a backup teacher, exactly. Every visit that costs something is taken back
 /// (what stays costs nothing, so zero potentials price it right), and the least
-/// costly way to give the levels their counts again is found. Returns whether it
-/// was done (the week is no larger than [`PRICED_ARCS`]).
+/// costly way to give the levels their counts again is found.
 fn keep_and_prefer_the_responsible_teacher(
     graph: &mut FlowGraph,
     supplies: &[Supply],
     candidates: &[Vec<Candidate>],
-) -> bool {
-    if graph.arcs() > PRICED_ARCS {
-        return false;
-    }
+) {
     for (supply, mine) in supplies.iter().zip(candidates) {
         for c in mine {
             if graph.flow(c.edge as usize) > 0 && graph.cost(c.edge as usize) > 0 {
@@ -545,7 +532,6 @@ fn keep_and_prefer_the_responsible_teacher(
         }
     }
     graph.min_cost_flow(0, 1);
-    true
 }
 
 /// Days apart, then last week's slots, among the schedules the flow proved best
@@ -555,7 +541,6 @@ fn spread_and_keep_routines(
     graph: &FlowGraph,
     candidates: &[Vec<Candidate>],
     level_of: &[usize],
-    priced: bool,
 ) -> (Vec<Vec<usize>>, soft::Proof) {
     let days = problem.days.len();
     let mut by_date: Vec<usize> = (0..days).collect();
@@ -578,7 +563,6 @@ fn spread_and_keep_routines(
             .flat_map(|t| std::iter::repeat_n(t.max_visits_per_day, days))
             .collect(),
         levels: level_of.iter().max().map_or(0, |l| l + 1),
-        settled: priced,
     };
     // Each child's choices, and the candidate each one is.
     let mut candidate_of: Vec<Vec<usize>> = Vec::with_capacity(candidates.len());
@@ -592,7 +576,7 @@ fn spread_and_keep_routines(
             for (k, c) in mine.iter().enumerate() {
                 let used = graph.flow(c.edge as usize) > 0;
                 // An edge priced above zero carries nothing in any optimal flow.
-                if priced && !used && c.path().iter().any(|&e| graph.reduced_cost(e) > 0) {
+                if !used && c.path().iter().any(|&e| graph.reduced_cost(e) > 0) {
                     continue;
                 }
                 if used {

@@ -56,10 +56,6 @@ pub(super) struct Week {
     /// Each teacher-day's daily limit.
     pub limits: Vec<u32>,
     pub levels: usize,
-    /// The schedule given has the fewest planned visits moved and backup visits
-    /// (the minimum-cost flow proved it): only days apart and last week's slots
-    /// can still improve, which bounds the search far more tightly.
-    pub settled: bool,
 }
 
 /// Which soft goals are proven at their optimum.
@@ -420,7 +416,7 @@ impl<'a> Search<'a> {
         let mut own_routine = Vec::with_capacity(order.len());
         for (p, &i) in order.iter().enumerate() {
             let child = &children[i];
-            if searching && week.settled {
+            if searching {
                 let table = alone(week, &by_day[p], largest[p], |k| {
                     [0, 0, 0, child.choices[k].cost[PREVIOUS]]
                 });
@@ -543,18 +539,17 @@ impl<'a> Search<'a> {
             Some(own) if add(add(cost, own), self.rest[p + 1]) < self.best => {}
             _ => return,
         }
-        if self.week.settled {
-            // Nothing beats the settled goals, so a better schedule must make
-            // fewer pairs, or as few and keep more of last week's slots.
-            let routine = (self.smallest[p].saturating_sub(count)..=self.largest[p] - count)
-                .filter_map(|k| self.routine[p][d][k][usize::from(linked)])
-                .min();
-            match routine {
-                Some(own)
-                    if add(add(cost, own), self.rest_routine[p + 1])[CONSECUTIVE..]
-                        < self.best[CONSECUTIVE..] => {}
-                _ => return,
-            }
+        // Nothing beats the flow's planned visits kept and backup visits, so a
+        // better schedule must make fewer pairs, or as few and keep more of last
+        // week's slots.
+        let routine = (self.smallest[p].saturating_sub(count)..=self.largest[p] - count)
+            .filter_map(|k| self.routine[p][d][k][usize::from(linked)])
+            .min();
+        match routine {
+            Some(own)
+                if add(add(cost, own), self.rest_routine[p + 1])[CONSECUTIVE..]
+                    < self.best[CONSECUTIVE..] => {}
+            _ => return,
         }
         let child = &self.children[self.order[p]];
         if count < self.largest[p] {
