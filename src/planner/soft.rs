@@ -5,9 +5,12 @@
 //! minimum-cost flow has priced out every visit no optimal schedule makes, most
 //! groups are one teacher's few children). Each group is searched exactly: a
 //! depth-first branch and bound over each child's days, bounded by what every child
-//! could get alone. A group whose search does not finish within its budget (a
-//! district's tangle of shared backup teachers) is improved by a local search that
-//! re-solves, exactly, one teacher's children at a time with everyone else held.
+//! could get alone and by what each priority's count leaves the children still to
+//! come. A group whose search does not finish within its budget (a district's
+//! tangle of shared backup teachers) is improved by a local search that re-solves,
+//! exactly, one teacher's children at a time with everyone else held; a group small
+//! enough is then searched again from that better schedule, with nodes the week
+//! keeps spare for it (on 20,000 generated school weeks, every one finished).
 //! Every move is a complete re-solve of its children under the whole lexicographic
 //! cost, so no move ever loses a visit, a kept planned visit or a responsible
 //! teacher's visit. A budget counts search nodes, never the clock: the same week
@@ -23,6 +26,9 @@ const PREVIOUS: usize = 3;
 const EXACT_CHILDREN: usize = 200;
 /// Search nodes for one group's exact search, and for one local-search move.
 const EXACT_BUDGET: usize = 100_000;
+/// Search nodes a week shares out, in the groups' order, to finish the searches
+/// that ran out of their own.
+const SPARE_BUDGET: usize = 5_000_000;
 const MOVE_BUDGET: usize = 2_000;
 const MOVE_CHILDREN: usize = 8;
 /// In a tangle larger than this (a district's over-full week), each child is
@@ -123,8 +129,10 @@ pub(super) fn optimise(week: &Week, children: &mut [Child]) -> Proof {
         consecutive: true,
         previous: true,
     };
+    let mut spare = SPARE_BUDGET;
     for group in groups(week, children) {
-        let outcome = if group.len() <= EXACT_CHILDREN {
+        let searched = group.len() <= EXACT_CHILDREN;
+        let mut outcome = if searched {
             search(week, children, &mut board, &group, EXACT_BUDGET)
         } else {
             bound_only(week, children, &board, &group)
@@ -133,13 +141,21 @@ pub(super) fn optimise(week: &Week, children: &mut [Child]) -> Proof {
             continue;
         }
         improve_locally(week, children, &mut board, &group);
+        if searched && spare > 0 {
+            // Again from the local search's schedule, which prunes far more.
+            outcome = search(week, children, &mut board, &group, spare);
+            spare -= outcome.nodes.min(spare);
+            if outcome.complete {
+                continue;
+            }
+        }
         let cost = group.iter().fold([0; 4], |sum, &i| {
             add(sum, cost_of(week, &children[i], &children[i].chosen))
         });
         // Proven when the search's bound is met, or when a goal is at its own
-        // floor: the goals before it are then the flow's exact ones (the caller
-        // checks that) and nothing makes fewer.
-        let floor = if group.len() <= EXACT_CHILDREN {
+        // floor: the goals before it are the flow's exact ones and nothing makes
+        // fewer.
+        let floor = if searched {
             unsearched(week, children, &board, &group).floor()
         } else {
             [0, 0]
@@ -254,6 +270,8 @@ struct Outcome {
     improved: bool,
     /// No schedule of these children, the others held, costs less.
     bound: Cost,
+    /// Search nodes used.
+    nodes: usize,
 }
 
 /// The group's children with their own visits taken off the board: what a
@@ -280,6 +298,7 @@ fn bound_only(week: &Week, children: &[Child], board: &Board, group: &[usize]) -
         complete: false,
         improved: false,
         bound: unsearched(week, children, board, group).rest[0],
+        nodes: 0,
     }
 }
 
@@ -303,7 +322,7 @@ fn search(
     if bound < current {
         search.visit(board, 0, 0, 0, false, [0; 4]);
     }
-    let complete = !search.aborted;
+    let (complete, nodes) = (!search.aborted, search.nodes);
     let (order, best) = (search.order, search.best_picks);
     let improved = best.is_some();
     for (i, picked) in order.into_iter().zip(best.into_iter().flatten()) {
@@ -316,6 +335,7 @@ fn search(
         complete,
         improved,
         bound,
+        nodes,
     }
 }
 
@@ -337,7 +357,11 @@ struct Search<'a> {
     /// As `cheapest` and `rest`, counting only days apart and last week's slots:
     /// what bounds the search when the goals before them are settled.
     routine: Vec<Vec<Vec<[Option<Cost>; 2]>>>,
-    rest_routine: Vec<Cost>,
+    /// `level_rest[p][l][v]`: the least the members of level `l` from `p` on pay in
+    /// days apart and last week's slots ([`routine_key`]) for exactly `v` visits
+    /// between them, each as its own days allow: what the level's count leaves the
+    /// children after `p` to share.
+    level_rest: Vec<Vec<Vec<Option<i64>>>>,
     /// Visits each level must get (as many as now), and the most the members from
     /// each one on could take.
     target: Vec<i64>,
@@ -413,15 +437,12 @@ impl<'a> Search<'a> {
         let mut cheapest = Vec::with_capacity(if searching { order.len() } else { 0 });
         let mut routine = Vec::with_capacity(if searching { order.len() } else { 0 });
         let mut own = Vec::with_capacity(order.len());
-        let mut own_routine = Vec::with_capacity(order.len());
         for (p, &i) in order.iter().enumerate() {
             let child = &children[i];
             if searching {
-                let table = alone(week, &by_day[p], largest[p], |k| {
+                routine.push(alone(week, &by_day[p], largest[p], |k| {
                     [0, 0, 0, child.choices[k].cost[PREVIOUS]]
-                });
-                own_routine.push(least(&table, smallest[p], largest[p]));
-                routine.push(table);
+                }));
             }
             let table = alone(week, &by_day[p], largest[p], |k| child.choices[k].cost);
             own.push(least(&table, smallest[p], largest[p]));
@@ -430,12 +451,30 @@ impl<'a> Search<'a> {
             }
         }
         let mut rest = vec![[0; 4]; order.len() + 1];
-        let mut rest_routine = vec![[0; 4]; own_routine.len() + 1];
         for p in (0..order.len()).rev() {
             rest[p] = add(rest[p + 1], own[p]);
         }
-        for p in (0..own_routine.len()).rev() {
-            rest_routine[p] = add(rest_routine[p + 1], own_routine[p]);
+        let mut level_rest = Vec::with_capacity(routine.len() + 1);
+        if searching {
+            let mut after: Vec<Vec<Option<i64>>> = target
+                .iter()
+                .map(|&t| {
+                    let mut none = vec![None; t as usize + 1];
+                    none[0] = Some(0);
+                    none
+                })
+                .collect();
+            level_rest.push(after.clone());
+            for p in (0..order.len()).rev() {
+                let level = children[order[p]].level;
+                let mut shared = vec![None; after[level].len()];
+                share(&mut shared, &after[level], smallest[p]..=largest[p], |k| {
+                    routine[p][0][k][0].map(routine_key)
+                });
+                after[level] = shared;
+                level_rest.push(after.clone());
+            }
+            level_rest.reverse();
         }
         let placed = vec![0; week.levels];
         Search {
@@ -449,7 +488,7 @@ impl<'a> Search<'a> {
             cheapest,
             rest,
             routine,
-            rest_routine,
+            level_rest,
             target,
             room,
             placed,
@@ -477,10 +516,14 @@ impl<'a> Search<'a> {
             let counts = self.smallest[p]..=self.largest[p];
             let within = self.target[child.level] as usize;
             let [pairs, routine] = &mut fewest[child.level];
-            share(pairs, counts.clone(), within, |k| {
+            let mut next = vec![None; (pairs.len() + counts.end()).min(within + 1)];
+            share(&mut next, pairs, counts.clone(), |k| {
                 apart[0][k][0].map(|c| c[CONSECUTIVE])
             });
-            share(routine, counts, within, |k| off[0][k][0].map(|c| c[0]));
+            *pairs = next;
+            let mut next = vec![None; (routine.len() + counts.end()).min(within + 1)];
+            share(&mut next, routine, counts, |k| off[0][k][0].map(|c| c[0]));
+            *routine = next;
         }
         fewest
             .iter()
@@ -541,17 +584,28 @@ impl<'a> Search<'a> {
         }
         // Nothing beats the flow's planned visits kept and backup visits, so a
         // better schedule must make fewer pairs, or as few and keep more of last
-        // week's slots.
+        // week's slots, with every level's count met exactly.
+        let child = &self.children[self.order[p]];
+        let after = &self.level_rest[p + 1];
+        let left = |level: usize, more: usize| {
+            let v = self.target[level] - self.placed[level] - more as i64;
+            usize::try_from(v)
+                .ok()
+                .and_then(|v| after[level].get(v).copied().flatten())
+        };
+        let others = (0..self.week.levels)
+            .filter(|&l| l != child.level)
+            .try_fold(0, |sum, l| Some(sum + left(l, 0)?));
         let routine = (self.smallest[p].saturating_sub(count)..=self.largest[p] - count)
-            .filter_map(|k| self.routine[p][d][k][usize::from(linked)])
+            .filter_map(|k| {
+                let own = self.routine[p][d][k][usize::from(linked)]?;
+                Some(routine_key(own) + left(child.level, k)? + others?)
+            })
             .min();
         match routine {
-            Some(own)
-                if add(add(cost, own), self.rest_routine[p + 1])[CONSECUTIVE..]
-                    < self.best[CONSECUTIVE..] => {}
+            Some(least) if routine_key(cost) + least < routine_key(self.best) => {}
             _ => return,
         }
-        let child = &self.children[self.order[p]];
         if count < self.largest[p] {
             let pair = i64::from(linked && self.week.followed[d - 1]);
             for n in 0..self.by_day[p][d].len() {
@@ -617,16 +671,16 @@ fn least(table: &[Vec<[Option<Cost>; 2]>], smallest: usize, largest: usize) -> C
         .unwrap_or([0; 4])
 }
 
-/// Adds a member to `dp` (the least cost of each number of visits so far): the
-/// member makes any count in `counts`, at `cost(count)`; up to `within` visits.
+/// Adds a member to `before` (the least cost of each number of visits), into
+/// `next` (as long as the visits it may count): the member makes any count in
+/// `counts`, at `cost(count)`.
 fn share(
-    dp: &mut Vec<Option<i64>>,
+    next: &mut [Option<i64>],
+    before: &[Option<i64>],
     counts: std::ops::RangeInclusive<usize>,
-    within: usize,
     cost: impl Fn(usize) -> Option<i64>,
 ) {
-    let mut next = vec![None; (dp.len() + counts.end()).min(within + 1)];
-    for (t, &so_far) in dp.iter().enumerate() {
+    for (t, &so_far) in before.iter().enumerate() {
         let Some(so_far) = so_far else { continue };
         for k in counts.clone() {
             let (Some(slot), Some(c)) = (next.get_mut(t + k), cost(k)) else {
@@ -635,5 +689,12 @@ fn share(
             *slot = Some(slot.map_or(so_far + c, |best: i64| best.min(so_far + c)));
         }
     }
-    *dp = next;
+}
+
+/// Days apart, then last week's slots, as one number that adds and compares as
+/// the pair does (a group makes far fewer than 2^32 visits).
+fn routine_key(cost: Cost) -> i64 {
+    cost[CONSECUTIVE]
+        .saturating_mul(1 << 32)
+        .saturating_add(cost[PREVIOUS])
 }
