@@ -25,6 +25,10 @@ pub struct FlowGraph {
     start: Vec<u32>,
     to: Vec<u32>,
     cap: Vec<i32>,
+    /// An arc's capacity and its reverse's together (what one leaves, the other
+    /// has): a search walking arcs backwards learns the reverse's room from the
+    /// arc at hand instead of a cache miss at the reverse.
+    pair_cap: Vec<i32>,
     cost: Vec<i64>,
     rev: Vec<u32>,
     /// Where each added arc ended up.
@@ -105,6 +109,9 @@ impl FlowGraph {
         }
         self.from = Vec::new();
         (self.start, self.to, self.cap, self.rev, self.position) = (start, to, cap, rev, position);
+        self.pair_cap = (0..arcs)
+            .map(|p| self.cap[p] + self.cap[self.rev[p] as usize])
+            .collect();
         self.cost = cost;
         self.potential = vec![0; self.nodes];
     }
@@ -124,6 +131,8 @@ impl FlowGraph {
     pub fn set_capacity(&mut self, edge: EdgeId, capacity: i32) {
         let arc = self.arc(edge);
         self.cap[arc] = capacity - self.flow(edge);
+        self.pair_cap[arc] = capacity;
+        self.pair_cap[self.rev[arc] as usize] = capacity;
     }
 
     /// Sends `amount` along an edge (for a pre-placed flow).
@@ -151,6 +160,19 @@ impl FlowGraph {
     }
 
     /// Whether the search may use an arc: it has room and suits the mode.
+    /// Whether the search may use the reverse of `arc`, an arc out of `node`: the
+    /// way from its head back to `node`.
+    fn open_back(&self, arc: usize, node: usize) -> bool {
+        self.pair_cap[arc] > self.cap[arc]
+            && match self.mode {
+                Mode::All => true,
+                Mode::Costless => self.cost[arc] >= 0,
+                Mode::Tight => {
+                    self.potential[self.to[arc] as usize] == self.cost[arc] + self.potential[node]
+                }
+            }
+    }
+
     fn open(&self, arc: usize, from: usize) -> bool {
         self.cap[arc] > 0
             && match self.mode {
@@ -311,7 +333,7 @@ impl FlowGraph {
             let node = node as usize;
             for arc in self.start[node] as usize..self.start[node + 1] as usize {
                 let prev = self.to[arc] as usize;
-                if self.level[prev] == unreachable && self.open(self.rev[arc] as usize, prev) {
+                if self.level[prev] == unreachable && self.open_back(arc, node) {
                     self.level[prev] = self.level[node] + 1;
                     queue.push_back(prev as u32);
                 }
@@ -353,7 +375,7 @@ impl FlowGraph {
             (graph.start[node] as usize..graph.start[node + 1] as usize)
                 .filter(|&arc| {
                     if backwards {
-                        graph.open(graph.rev[arc] as usize, graph.to[arc] as usize)
+                        graph.open_back(arc, node)
                     } else {
                         graph.open(arc, node)
                     }
@@ -386,7 +408,7 @@ impl FlowGraph {
                 let next = self.to[arc] as usize;
                 // Backwards, the path would use the reverse arc, next → node.
                 let usable = if backwards {
-                    self.open(self.rev[arc] as usize, next)
+                    self.open_back(arc, node)
                 } else {
                     self.open(arc, node)
                 };
