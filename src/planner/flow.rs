@@ -146,6 +146,15 @@ impl FlowGraph {
         self.cap[self.rev[arc] as usize] += amount;
     }
 
+    /// Pushes as much as every arc of an augmenting path has room for; returns it.
+    fn push_along(&mut self, path: &[usize]) -> i32 {
+        let amount = path.iter().map(|&a| self.cap[a]).min().unwrap_or(0);
+        for &arc in path {
+            self.push_arc(arc, amount);
+        }
+        amount
+    }
+
     pub fn cost(&self, edge: EdgeId) -> i64 {
         self.cost[self.arc(edge)]
     }
@@ -263,11 +272,7 @@ impl FlowGraph {
         let mut node = source;
         while self.level[source] < unreachable {
             if node == sink {
-                let amount = path.iter().map(|&a| self.cap[a]).min().unwrap_or(0);
-                for &arc in &path {
-                    self.push_arc(arc, amount);
-                }
-                added += i64::from(amount);
+                added += i64::from(self.push_along(&path));
                 // On from the tail of the first arc the path filled.
                 let keep = path.iter().position(|&a| self.cap[a] == 0).unwrap_or(0);
                 node = self.to[self.rev[path[keep]] as usize] as usize;
@@ -429,11 +434,7 @@ impl FlowGraph {
         let mut node = source;
         loop {
             if node == sink {
-                let amount = path.iter().map(|&a| self.cap[a]).min().unwrap_or(0);
-                for &arc in &path {
-                    self.push_arc(arc, amount);
-                }
-                return amount;
+                return self.push_along(&path);
             }
             let end = self.start[node + 1];
             let mut advanced = false;
