@@ -133,21 +133,24 @@ impl Problem {
         if slots.len() != self.slots.len() {
             return Err(error("slots".into(), "a slot is listed twice"));
         }
-        let day_slot = |field: String, entry: &DaySlot| -> Result<(usize, usize), ProblemError> {
-            let d = day_index(&entry.day).ok_or_else(|| {
-                error(
-                    format!("{field}.day"),
-                    format!("{} is not one of the week's days", entry.day),
-                )
-            })?;
-            let s = slot_index(&entry.slot).ok_or_else(|| {
-                error(
-                    format!("{field}.slot"),
-                    format!("`{}` is not one of the slots", entry.slot),
-                )
-            })?;
-            Ok((d, s))
-        };
+        // The field is named only for an error: a district's week has half a
+        // million entries, and formatting each name took a tenth of its index.
+        let day_slot =
+            |field: &dyn Fn() -> String, entry: &DaySlot| -> Result<(usize, usize), ProblemError> {
+                let d = day_index(&entry.day).ok_or_else(|| {
+                    error(
+                        format!("{}.day", field()),
+                        format!("{} is not one of the week's days", entry.day),
+                    )
+                })?;
+                let s = slot_index(&entry.slot).ok_or_else(|| {
+                    error(
+                        format!("{}.slot", field()),
+                        format!("`{}` is not one of the slots", entry.slot),
+                    )
+                })?;
+                Ok((d, s))
+            };
         let mut teacher_ids = HashMap::new();
         let mut teacher_available =
             vec![false; self.teachers.len() * self.days.len() * self.slots.len()];
@@ -159,7 +162,7 @@ impl Problem {
                 ));
             }
             for (k, entry) in teacher.available.iter().enumerate() {
-                let (d, s) = day_slot(format!("teachers[{t}].available[{k}]"), entry)?;
+                let (d, s) = day_slot(&|| format!("teachers[{t}].available[{k}]"), entry)?;
                 teacher_available[(t * self.days.len() + d) * self.slots.len() + s] = true;
             }
         }
@@ -196,7 +199,10 @@ impl Problem {
             index.student_backup.push(backup);
             let mut available = Vec::with_capacity(student.available.len());
             for (k, entry) in student.available.iter().enumerate() {
-                available.push(day_slot(format!("students[{i}].available[{k}]"), entry)?);
+                available.push(day_slot(
+                    &|| format!("students[{i}].available[{k}]"),
+                    entry,
+                )?);
             }
             available.sort_unstable();
             available.dedup();
