@@ -676,15 +676,19 @@ mod tests {
         );
     }
 
-    #[test]
-    fn relabelling_finds_the_same_maximum_as_dinic_on_random_networks() {
-        let mut seed = 7u64;
-        let mut draw = |below: u64| {
+    /// A deterministic pseudo-random number below the bound asked, each call.
+    fn draws(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |below| {
             seed = seed
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             (seed >> 33) % below
-        };
+        }
+    }
+
+    #[test]
+    fn relabelling_finds_the_same_maximum_as_dinic_on_random_networks() {
+        let mut draw = draws(7u64);
         for _ in 0..2_000 {
             let nodes = 2 + draw(12) as usize;
             let edges: Vec<(usize, usize, i32)> = (0..draw(40))
@@ -753,13 +757,7 @@ mod tests {
 
     #[test]
     fn a_least_cost_flow_costs_what_bellman_ford_finds_on_random_networks() {
-        let mut seed = 11u64;
-        let mut draw = |below: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % below
-        };
+        let mut draw = draws(11u64);
         for _ in 0..2_000 {
             let nodes = 2 + draw(10) as usize;
             let edges: Vec<(usize, usize, i32, i64)> = (0..draw(30))
