@@ -251,14 +251,31 @@ fn improve_locally(week: &Week, children: &mut [Child], board: &mut Board, group
 /// Whether the child's visits cost more than the same number could cost with
 /// nobody else in the way.
 fn could_do_better_alone(week: &Week, child: &Child) -> bool {
-    let mut cheapest = vec![None; week.days];
-    for choice in &child.choices {
-        let least: &mut Option<Cost> = &mut cheapest[choice.day];
-        *least = Some(least.map_or(choice.cost, |c| c.min(choice.cost)));
-    }
+    let cheapest: Vec<Option<Cost>> = cheapest_each_day(week, child, |_| true)
+        .iter()
+        .map(|k| k.map(|k| child.choices[k].cost))
+        .collect();
     let size = child.chosen.len();
     let best = alone(week, &cheapest, size)[0][size][0];
     best.is_some_and(|best| best < cost_of(week, child, &child.chosen))
+}
+
+/// Each day's cheapest of the child's choices that `usable` lets through (the
+/// first of equals), by index.
+fn cheapest_each_day(
+    week: &Week,
+    child: &Child,
+    usable: impl Fn(&Choice) -> bool,
+) -> Vec<Option<usize>> {
+    let mut pick: Vec<Option<usize>> = vec![None; week.days];
+    for (k, choice) in child.choices.iter().enumerate() {
+        if usable(choice)
+            && pick[choice.day].is_none_or(|best| choice.cost < child.choices[best].cost)
+        {
+            pick[choice.day] = Some(k);
+        }
+    }
+    pick
 }
 
 /// Re-solves one child with everyone else held, keeping its number of visits.
@@ -269,14 +286,7 @@ fn could_do_better_alone(week: &Week, child: &Child) -> bool {
 /// moves only to a schedule that costs strictly less.
 fn resolve_alone(week: &Week, child: &mut Child, board: &mut Board) {
     board.place(child, false);
-    let mut pick: Vec<Option<usize>> = vec![None; week.days];
-    for (k, choice) in child.choices.iter().enumerate() {
-        if board.free(choice, &week.limits)
-            && pick[choice.day].is_none_or(|best| choice.cost < child.choices[best].cost)
-        {
-            pick[choice.day] = Some(k);
-        }
-    }
+    let pick = cheapest_each_day(week, child, |choice| board.free(choice, &week.limits));
     let cheapest: Vec<Option<Cost>> = pick
         .iter()
         .map(|k| k.map(|k| child.choices[k].cost))
@@ -340,14 +350,11 @@ fn bound_only(week: &Week, children: &[Child], board: &Board, group: &[usize]) -
     let minima: Vec<Vec<Option<Cost>>> = group
         .iter()
         .map(|&i| {
-            let mut cheapest = vec![None; week.days];
-            for choice in &children[i].choices {
-                if board.free(choice, &week.limits) {
-                    let least: &mut Option<Cost> = &mut cheapest[choice.day];
-                    *least = Some(least.map_or(choice.cost, |c| c.min(choice.cost)));
-                }
-            }
-            cheapest
+            let child = &children[i];
+            cheapest_each_day(week, child, |choice| board.free(choice, &week.limits))
+                .iter()
+                .map(|k| k.map(|k| child.choices[k].cost))
+                .collect()
         })
         .collect();
     let counts = counts(week, children, group, |p| {
