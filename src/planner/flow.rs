@@ -11,8 +11,54 @@
 //! them costs a cache miss per arc. Each phase labels its level graph from the end
 //! with fewer open arcs, which on a crowded week is the sink: it cut a 100,000-student
 //! week's flow from 0.9 s to 0.07 s.
+//!
+//! On a large graph the searches over the whole of it share the work with a
+//! second core: a labelling search splits each wide layer in two, and a pricing
+//! runs its two Dijkstra searches at once. Both give the answer one core gives,
+//! step for step, so a plan never depends on the machine.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+
+use super::cores::{joined, two_cores};
+
+/// From what size a search is worth a second core: below it, starting a thread
+/// costs more than it saves.
+#[derive(Debug, Clone, Copy)]
+struct TwoCoresFrom {
+    /// Nodes in the graph, for the two searches of a pricing.
+    graph: usize,
+    /// Nodes in a layer of a labelling search.
+    layer: usize,
+}
+
+impl Default for TwoCoresFrom {
+    fn default() -> Self {
+        Self {
+            graph: 50_000,
+            layer: 4_096,
+        }
+    }
+}
+
+/// Which nodes a search has seen, a bit each, marked safely from two threads.
+struct Seen(Vec<AtomicU64>);
+
+impl Seen {
+    fn new(nodes: usize) -> Self {
+        Self((0..nodes.div_ceil(64)).map(|_| AtomicU64::new(0)).collect())
+    }
+
+    fn has(&self, node: usize) -> bool {
+        self.0[node / 64].load(Relaxed) & (1 << (node % 64)) != 0
+    }
+
+    /// Marks the node seen; whether it was not before.
+    fn claim(&self, node: usize) -> bool {
+        let bit = 1 << (node % 64);
+        self.0[node / 64].fetch_or(bit, Relaxed) & bit == 0
+    }
+}
 
 /// An edge as [`FlowGraph::add_edge`] returned it.
 pub type EdgeId = usize;
@@ -36,13 +82,12 @@ pub struct FlowGraph {
     position: Vec<u32>,
     level: Vec<i32>,
     cursor: Vec<u32>,
-    /// The labelling search's queue, kept between searches.
-    queue: Vec<u32>,
     /// Node potentials of the minimum-cost flow; every open arc's reduced cost
     /// (`cost + potential[from] - potential[to]`) is kept non-negative.
     potential: Vec<i64>,
     /// Which arcs with room a search may use.
     mode: Mode,
+    two_cores_from: TwoCoresFrom,
 }
 
 /// Which arcs with room count as open.
@@ -218,31 +263,27 @@ impl FlowGraph {
         loop {
             forward.restart(source);
             backward.restart(sink);
-            let finished = loop {
-                match forward.step(self, sink) {
-                    Some(true) => break &forward,
-                    None => return,
-                    Some(false) => {}
-                }
-                match backward.step(self, source) {
-                    Some(true) => break &backward,
-                    None => return,
-                    Some(false) => {}
-                }
+            let finished = match self.search_both(&mut forward, &mut backward, source, sink) {
+                None => return,
+                Some(false) => &forward,
+                Some(true) => &backward,
             };
             let far = finished.distance[if finished.backwards { source } else { sink }];
             // From the source, only nodes nearer than the sink move relative to the
             // sink, so only their labels need working out again (see
             // `label_near`); the first phase and a phase priced from the sink
             // label every node.
-            let near: Option<Vec<u32>> = (!finished.backwards && carried).then(|| {
-                finished
-                    .reached
-                    .iter()
-                    .copied()
-                    .filter(|&n| finished.distance[n as usize] < far)
-                    .collect()
-            });
+            let near: Option<Vec<u32>> = (!finished.backwards && carried)
+                .then(|| {
+                    finished
+                        .reached
+                        .iter()
+                        .copied()
+                        .filter(|&n| finished.distance[n as usize] < far)
+                        .collect()
+                })
+                // Most of the graph is labelled faster afresh, on two cores.
+                .filter(|near: &Vec<u32>| near.len() < self.nodes / 4);
             // Nodes beyond the far end are all at least as far: their potentials
             // move by the whole distance, which keeps reduced costs non-negative.
             for (potential, &d) in self.potential.iter_mut().zip(&finished.distance) {
@@ -254,6 +295,64 @@ impl FlowGraph {
             }
             carried = self.max_flow_relabelling(source, sink, Mode::Tight, near.as_deref()) > 0;
         }
+    }
+
+    /// Runs the search from the source and the one back from the sink, a node of
+    /// each in turn, until one reaches the other end: whether it was the one from
+    /// the sink, or None when the ends are not connected. On a large graph the two
+    /// run on two cores at once; each counts its steps, and the one that would
+    /// have finished first taking turns wins (the one from the source on a tie), so
+    /// the answer does not depend on which thread ran faster.
+    fn search_both(
+        &self,
+        forward: &mut Dijkstra,
+        backward: &mut Dijkstra,
+        source: usize,
+        sink: usize,
+    ) -> Option<bool> {
+        if self.nodes < self.two_cores_from.graph || !two_cores() {
+            loop {
+                match forward.step(self, sink) {
+                    Some(true) => return Some(false),
+                    None => return None,
+                    Some(false) => {}
+                }
+                match backward.step(self, source) {
+                    Some(true) => return Some(true),
+                    None => return None,
+                    Some(false) => {}
+                }
+            }
+        }
+        // The step each side finished at; 0 once one found the ends unconnected.
+        let finished_at = [AtomicUsize::new(usize::MAX), AtomicUsize::new(usize::MAX)];
+        let run = |search: &mut Dijkstra, target: usize, side: usize| -> Option<usize> {
+            let mut step = 0;
+            loop {
+                step += 1;
+                let other = finished_at[1 - side].load(Relaxed);
+                // At the same step, the forward side (0) is the one that wins.
+                if step > other || (side == 1 && step == other) {
+                    return Some(usize::MAX);
+                }
+                match search.step(self, target) {
+                    Some(true) => {
+                        finished_at[side].store(step, Relaxed);
+                        return Some(step);
+                    }
+                    None => {
+                        finished_at[side].store(0, Relaxed);
+                        return None;
+                    }
+                    Some(false) => {}
+                }
+            }
+        };
+        let (ahead, behind) = std::thread::scope(|scope| {
+            let behind = scope.spawn(|| run(backward, source, 1));
+            (run(forward, sink, 0), joined(behind))
+        });
+        Some(behind? < ahead?)
     }
 
     /// After the potentials of `near` nodes alone moved down relative to the
@@ -386,47 +485,73 @@ impl FlowGraph {
         added
     }
 
-    /// Labels every node with its distance to the sink over open arcs, counts how
-    /// many hold each label, and starts every node's search at its first arc.
-    /// Only nodes as near as the source are needed: the rest are labelled one
-    /// beyond it, which no path can undercut (a quarter less labelling on a
-    /// district); when the source cannot reach the sink, nodes that cannot are
+    /// Labels every node with its distance to the sink over open arcs, a layer at a
+    /// time, counts how many hold each label, and starts every node's search at its
+    /// first arc. Only nodes as near as the source are needed: the rest are
+    /// labelled one beyond it, which no path can undercut (a quarter less labelling
+    /// on a district); when the source cannot reach the sink, nodes that cannot are
     /// labelled with the node count.
     fn label_distances_to(&mut self, source: usize, sink: usize, holding: &mut [u32]) {
         let unreachable = self.nodes as i32;
         self.level.clear();
         self.level.resize(self.nodes, unreachable);
-        self.level[sink] = 0;
-        // Every node enters the queue once: a plain vector read from the front.
-        let mut queue = std::mem::take(&mut self.queue);
-        queue.clear();
-        queue.push(sink as u32);
+        let seen = Seen::new(self.nodes);
+        seen.claim(sink);
+        let mut layer = vec![sink as u32];
+        let mut depth = 0;
         let mut beyond = unreachable;
-        let mut next = 0;
-        while let Some(&node) = queue.get(next) {
-            next += 1;
-            let node = node as usize;
-            if self.level[node] >= beyond {
+        while !layer.is_empty() {
+            for &node in &layer {
+                self.level[node as usize] = depth;
+            }
+            if seen.has(source) {
+                beyond = depth + 1;
                 break;
             }
-            if node == source {
-                beyond = self.level[node] + 1;
-            }
-            for arc in self.start[node] as usize..self.start[node + 1] as usize {
-                let prev = self.to[arc] as usize;
-                if self.level[prev] == unreachable && self.open_back(arc, node) {
-                    self.level[prev] = self.level[node] + 1;
-                    queue.push(prev as u32);
-                }
-            }
+            layer = self.next_layer(&layer, &seen, true);
+            depth += 1;
         }
-        self.queue = queue;
         if beyond < unreachable {
             for label in &mut self.level {
                 *label = (*label).min(beyond);
             }
         }
         self.count_labels(holding);
+    }
+
+    /// The nodes not seen yet one open arc from the layer (into it, `backwards`),
+    /// each now seen. A wide layer is searched in two halves on two cores: the
+    /// layers, so the labels, are the same whichever core sees a node first (the
+    /// order within a layer is not, and nothing depends on it).
+    fn next_layer(&self, layer: &[u32], seen: &Seen, backwards: bool) -> Vec<u32> {
+        let search = |part: &[u32]| {
+            let mut found = Vec::new();
+            for &node in part {
+                let node = node as usize;
+                for arc in self.start[node] as usize..self.start[node + 1] as usize {
+                    let next = self.to[arc] as usize;
+                    let open = if backwards {
+                        self.open_back(arc, node)
+                    } else {
+                        self.open(arc, node)
+                    };
+                    if !seen.has(next) && open && seen.claim(next) {
+                        found.push(next as u32);
+                    }
+                }
+            }
+            found
+        };
+        if layer.len() < self.two_cores_from.layer || !two_cores() {
+            return search(layer);
+        }
+        let (first, second) = layer.split_at(layer.len() / 2);
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| search(second));
+            let mut found = search(first);
+            found.extend(joined(other));
+            found
+        })
     }
 
     /// Counts how many nodes hold each label and starts every node's search at
@@ -490,27 +615,20 @@ impl FlowGraph {
         };
         self.level.clear();
         self.level.resize(self.nodes, -1);
-        self.level[from] = 0;
-        let mut queue = VecDeque::from([from as u32]);
-        while let Some(node) = queue.pop_front() {
-            let node = node as usize;
+        let seen = Seen::new(self.nodes);
+        seen.claim(from);
+        let mut layer = vec![from as u32];
+        let mut depth = 0;
+        while !layer.is_empty() {
+            for &node in &layer {
+                self.level[node as usize] = depth;
+            }
             // Nodes beyond the far end's distance lie on no shortest path.
-            if self.level[to] >= 0 && self.level[node] >= self.level[to] {
+            if seen.has(to) {
                 break;
             }
-            for arc in self.start[node] as usize..self.start[node + 1] as usize {
-                let next = self.to[arc] as usize;
-                // Backwards, the path would use the reverse arc, next → node.
-                let usable = if backwards {
-                    self.open_back(arc, node)
-                } else {
-                    self.open(arc, node)
-                };
-                if usable && self.level[next] < 0 {
-                    self.level[next] = self.level[node] + 1;
-                    queue.push_back(next as u32);
-                }
-            }
+            layer = self.next_layer(&layer, &seen, backwards);
+            depth += 1;
         }
         (self.level[to] >= 0).then_some(if backwards { -1 } else { 1 })
     }
@@ -795,6 +913,41 @@ mod tests {
                 least_cost_by_bellman_ford(nodes, &edges),
                 "{edges:?}"
             );
+        }
+    }
+
+    #[test]
+    fn two_cores_send_the_same_flow_as_one() {
+        let mut draw = draws(13u64);
+        for _ in 0..500 {
+            let nodes = 2 + draw(40) as usize;
+            let edges: Vec<(usize, usize, i32, i64)> = (0..draw(160))
+                .map(|_| {
+                    (
+                        draw(nodes as u64) as usize,
+                        draw(nodes as u64) as usize,
+                        draw(3) as i32,
+                        draw(3) as i64,
+                    )
+                })
+                .filter(|(a, b, _, _)| a != b)
+                .collect();
+            let flows = |cores: TwoCoresFrom| {
+                let mut g = FlowGraph::new(nodes);
+                let ids: Vec<EdgeId> = edges
+                    .iter()
+                    .map(|&(a, b, c, w)| g.add_costed_edge(a, b, c, w))
+                    .collect();
+                g.freeze();
+                g.two_cores_from = cores;
+                g.max_flow_in(0, 1, Mode::Costless);
+                g.min_cost_flow(0, 1);
+                ids.iter()
+                    .map(|&id| (g.flow(id), g.reduced_cost(id)))
+                    .collect::<Vec<_>>()
+            };
+            let always = TwoCoresFrom { graph: 0, layer: 0 };
+            assert_eq!(flows(TwoCoresFrom::default()), flows(always), "{edges:?}");
         }
     }
 

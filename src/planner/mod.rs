@@ -16,6 +16,7 @@
 //! is searched among what remains ([`soft`]).
 
 pub mod advice;
+mod cores;
 mod flow;
 mod parts;
 pub mod problem;
@@ -98,6 +99,10 @@ pub enum Goals {
     /// what-if questions that only count visits (the staffing advice).
     Coverage,
 }
+
+/// From how many students (or visits) a plan's per-student work is shared with
+/// a second core: below it, starting a thread costs more than it saves.
+const TWO_CORES_FROM_STUDENTS: usize = 20_000;
 
 /// One way to place a visit: a student-day → teacher-slot edge and the path around it.
 struct Candidate {
@@ -447,15 +452,15 @@ fn solve_checked(problem: &Problem, index: &problem::Index, goals: Goals) -> Sch
         }
     }
     placed.sort_unstable();
-    let visits = placed
-        .into_iter()
-        .map(|(day, slot, teacher, student)| Visit {
+    let visits = cores::map_in_halves(placed.len(), TWO_CORES_FROM_STUDENTS, |k| {
+        let (day, slot, teacher, student) = placed[k];
+        Visit {
             student: problem.students[student as usize].id.clone(),
             teacher: problem.teachers[teacher as usize].id.clone(),
             day,
             slot: problem.slots[slot as usize].clone(),
-        })
-        .collect();
+        }
+    });
     Schedule {
         visits,
         unplaced,
@@ -565,15 +570,12 @@ fn spread_and_keep_routines(
         levels: level_of.iter().max().map_or(0, |l| l + 1),
     };
     // Each child's choices, and the candidate each one is.
-    let mut candidate_of: Vec<Vec<usize>> = Vec::with_capacity(candidates.len());
-    let mut children: Vec<soft::Child> = candidates
-        .iter()
-        .enumerate()
-        .map(|(i, mine)| {
+    let (mut children, candidate_of): (Vec<soft::Child>, Vec<Vec<usize>>) =
+        cores::map_in_halves(candidates.len(), TWO_CORES_FROM_STUDENTS, |i| {
             let mut choices = Vec::new();
             let mut chosen = Vec::new();
             let mut kept = Vec::new();
-            for (k, c) in mine.iter().enumerate() {
+            for (k, c) in candidates[i].iter().enumerate() {
                 let used = graph.flow(c.edge as usize) > 0;
                 // An edge priced above zero carries nothing in any optimal flow.
                 if !used && c.path().iter().any(|&e| graph.reduced_cost(e) > 0) {
@@ -597,15 +599,16 @@ fn spread_and_keep_routines(
                     ],
                 });
             }
-            candidate_of.push(kept);
-            soft::Child {
+            let child = soft::Child {
                 level: level_of[i],
                 needed: problem.students[i].visits_needed as usize,
                 choices,
                 chosen,
-            }
+            };
+            (child, kept)
         })
-        .collect();
+        .into_iter()
+        .unzip();
     let proof = soft::optimise(&week, &mut children);
     let chosen = children
         .iter()
