@@ -671,6 +671,21 @@ fn a_malformed_problem_names_the_field() {
     )
     .unwrap_err();
     assert_eq!(error.field, "days[0]");
+    // Availability dates are read by a quicker path; what it cannot read, chrono
+    // reads or refuses, naming the field all the same.
+    let with_day = |day: &str| {
+        Problem::from_json(&format!(
+            r#"{{"week":"W","days":["2026-11-30"],"slots":["AM"],"teachers":[{{"id":"t","max_visits_per_day":2,"available":[{{"day":"{day}","slot":"AM"}}]}}],"students":[]}}"#
+        ))
+    };
+    assert_eq!(
+        with_day("2026-11-30").unwrap().teachers[0].available[0].day,
+        day(0)
+    );
+    for bad in ["2026-02-30", "2026-1-300", "年6-11-30", "", "2026-11-3O"] {
+        let error = with_day(bad).unwrap_err();
+        assert_eq!(error.field, "teachers[0].available[0].day", "{bad}");
+    }
     let error = Problem::from_json(r#"{"week":"W","days":[],"slots":[],"teachers":[{"id":"t","max_visits_per_day":"two","available":[]}],"students":[]}"#).unwrap_err();
     assert_eq!(error.field, "teachers[0].max_visits_per_day");
 }
