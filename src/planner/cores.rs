@@ -31,3 +31,17 @@ pub(super) fn map_in_halves<T: Send>(
         all
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn halves_come_back_in_order() {
+        for count in [0, 1, 2, 3, 1_001] {
+            let one: Vec<usize> = (0..count).map(|k| k * k).collect();
+            assert_eq!(map_in_halves(count, 0, |k| k * k), one);
+            assert_eq!(map_in_halves(count, usize::MAX, |k| k * k), one);
+        }
+    }
+}

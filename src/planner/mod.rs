@@ -149,37 +149,41 @@ pub fn solve_for(problem: &Problem, goals: Goals) -> Result<Schedule, ProblemErr
     let index = problem.index()?;
     let split = parts::split(problem, &index);
     if split.len() <= 1 {
-        return Ok(solve_checked(problem, &index, goals));
+        return Ok(solve_checked(problem, &index, goals).schedule);
     }
-    let problems: Vec<Problem> = split
-        .iter()
-        .map(|students| parts::part(problem, &index, students))
-        .collect();
-    Ok(parts::merge(problem, side_by_side(&problems, goals)?))
+    let from = if problem.students.len() < TWO_CORES_FROM_STUDENTS {
+        usize::MAX
+    } else {
+        2
+    };
+    let parts = cores::map_in_halves(split.len(), from, |k| {
+        parts::part(problem, &index, &split[k])
+    });
+    Ok(parts::merge(&parts, side_by_side(&parts, goals)?))
 }
 
 /// Plans independent parts on the machine's cores, the largest first; the
 /// schedules come back in the parts' order, whichever finished first.
-fn side_by_side(problems: &[Problem], goals: Goals) -> Result<Vec<Schedule>, ProblemError> {
-    let mut order: Vec<usize> = (0..problems.len()).collect();
-    order.sort_by_key(|&k| std::cmp::Reverse(problems[k].students.len()));
+fn side_by_side(parts: &[parts::Part], goals: Goals) -> Result<Vec<Planned>, ProblemError> {
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by_key(|&k| std::cmp::Reverse(parts[k].problem.students.len()));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let done: Vec<std::sync::Mutex<Option<Result<Schedule, ProblemError>>>> =
-        problems.iter().map(|_| Default::default()).collect();
+    let done: Vec<std::sync::Mutex<Option<Result<Planned, ProblemError>>>> =
+        parts.iter().map(|_| Default::default()).collect();
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(problems.len());
+        .min(parts.len());
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 while let Some(&k) =
                     order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
                 {
-                    let problem = &problems[k];
-                    let schedule = problem
+                    let problem = &parts[k].problem;
+                    let planned = problem
                         .index()
                         .map(|index| solve_checked(problem, &index, goals));
-                    *done[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(schedule);
+                    *done[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(planned);
                 }
             });
         }
@@ -193,8 +197,20 @@ fn side_by_side(problems: &[Problem], goals: Goals) -> Result<Vec<Schedule>, Pro
         .collect()
 }
 
+/// A visit's day, and its slot, teacher and student by their places in the
+/// problem's lists: the order visits are listed in.
+type VisitKey = (NaiveDate, u8, u32, u32);
+
+/// A schedule, with where each visit and each child short of visits sits in its
+/// problem's lists: parts are put together without looking names up.
+struct Planned {
+    schedule: Schedule,
+    visit_keys: Vec<VisitKey>,
+    unplaced_students: Vec<u32>,
+}
+
 /// Plans a checked problem (or part) whole.
-fn solve_checked(problem: &Problem, index: &problem::Index, goals: Goals) -> Schedule {
+fn solve_checked(problem: &Problem, index: &problem::Index, goals: Goals) -> Planned {
     let (days, slots, teachers) = (
         problem.days.len(),
         problem.slots.len(),
@@ -412,8 +428,9 @@ fn solve_checked(problem: &Problem, index: &problem::Index, goals: Goals) -> Sch
     };
 
     // Visits in order of day, slot, teacher and student as the problem lists them.
-    let mut placed: Vec<(NaiveDate, u8, u32, u32)> = Vec::new();
+    let mut placed: Vec<VisitKey> = Vec::new();
     let mut unplaced = Vec::new();
+    let mut unplaced_students = Vec::new();
     let mut stats = Stats {
         visits_needed: 0,
         visits_placed: 0,
@@ -444,6 +461,7 @@ fn solve_checked(problem: &Problem, index: &problem::Index, goals: Goals) -> Sch
         stats.visits_placed += mine.len() as u64;
         let missing = student.visits_needed.saturating_sub(mine.len() as u32);
         if missing > 0 {
+            unplaced_students.push(i as u32);
             unplaced.push(Unplaced {
                 student: student.id.clone(),
                 missing,
@@ -461,10 +479,14 @@ fn solve_checked(problem: &Problem, index: &problem::Index, goals: Goals) -> Sch
             slot: problem.slots[slot as usize].clone(),
         }
     });
-    Schedule {
-        visits,
-        unplaced,
-        stats,
+    Planned {
+        schedule: Schedule {
+            visits,
+            unplaced,
+            stats,
+        },
+        visit_keys: placed,
+        unplaced_students,
     }
 }
 

@@ -5,10 +5,10 @@
 //! over the parts). A district's schools are such parts when backups are
 //! colleagues: small graphs, every goal exact.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::problem::Index;
-use super::{PriorityStats, Problem, Schedule, Stats};
+use super::{Planned, PriorityStats, Problem, Schedule, Stats};
 
 /// A part holds at least this many children, whole components packed together,
 /// so that a district of small schools is not planned one school at a time.
@@ -55,9 +55,15 @@ pub(super) fn split(problem: &Problem, index: &Index) -> Vec<Vec<usize>> {
     parts
 }
 
-/// The part of the week its students make: they and their teachers, in the
-/// week's order.
-pub(super) fn part(problem: &Problem, index: &Index, students: &[usize]) -> Problem {
+/// The part of the week some students make: they and their teachers, in the
+/// week's order, and where each sits in the week's lists.
+pub(super) struct Part {
+    pub problem: Problem,
+    students: Vec<usize>,
+    teachers: Vec<usize>,
+}
+
+pub(super) fn part(problem: &Problem, index: &Index, students: &[usize]) -> Part {
     let mut teachers: Vec<usize> = students
         .iter()
         .flat_map(|&i| [index.student_teacher[i], index.student_backup[i]])
@@ -65,28 +71,29 @@ pub(super) fn part(problem: &Problem, index: &Index, students: &[usize]) -> Prob
         .collect();
     teachers.sort_unstable();
     teachers.dedup();
-    Problem {
-        week: problem.week.clone(),
-        days: problem.days.clone(),
-        slots: problem.slots.clone(),
-        teachers: teachers
-            .iter()
-            .map(|&t| problem.teachers[t].clone())
-            .collect(),
-        students: students
-            .iter()
-            .map(|&i| problem.students[i].clone())
-            .collect(),
+    Part {
+        problem: Problem {
+            week: problem.week.clone(),
+            days: problem.days.clone(),
+            slots: problem.slots.clone(),
+            teachers: teachers
+                .iter()
+                .map(|&t| problem.teachers[t].clone())
+                .collect(),
+            students: students
+                .iter()
+                .map(|&i| problem.students[i].clone())
+                .collect(),
+        },
+        students: students.to_vec(),
+        teachers,
     }
 }
 
 /// The parts' schedules as one: visits in the week's order (day, slot, teacher,
 /// student as the problem lists them), counts added, a goal proven when it is
 /// proven in every part.
-pub(super) fn merge(problem: &Problem, schedules: Vec<Schedule>) -> Schedule {
-    let teacher_at = positions(problem.teachers.iter().map(|t| &t.id));
-    let student_at = positions(problem.students.iter().map(|s| &s.id));
-    let slot_at = positions(problem.slots.iter());
+pub(super) fn merge(parts: &[Part], planned: Vec<Planned>) -> Schedule {
     let mut stats = Stats {
         optimal: super::Optimal {
             planned_visits_kept: true,
@@ -98,8 +105,8 @@ pub(super) fn merge(problem: &Problem, schedules: Vec<Schedule>) -> Schedule {
     };
     let mut levels: BTreeMap<std::cmp::Reverse<i64>, PriorityStats> = BTreeMap::new();
     let (mut visits, mut unplaced) = (Vec::new(), Vec::new());
-    for schedule in schedules {
-        let s = schedule.stats;
+    for (part, planned) in parts.iter().zip(planned) {
+        let s = planned.schedule.stats;
         stats.visits_needed += s.visits_needed;
         stats.visits_placed += s.visits_placed;
         stats.planned_visits_kept += s.planned_visits_kept;
@@ -126,27 +133,24 @@ pub(super) fn merge(problem: &Problem, schedules: Vec<Schedule>) -> Schedule {
             merged.placed += level.placed;
             merged.maximum += level.maximum;
         }
-        visits.extend(schedule.visits);
-        unplaced.extend(schedule.unplaced);
+        // Every part has the week's days and slots; its teachers and students are
+        // the week's, in the week's order.
+        let visit_keys = planned.visit_keys.iter();
+        for (visit, &(day, slot, t, i)) in planned.schedule.visits.into_iter().zip(visit_keys) {
+            let (t, i) = (part.teachers[t as usize], part.students[i as usize]);
+            visits.push(((day, slot, t as u32, i as u32), visit));
+        }
+        let short = planned.unplaced_students.iter();
+        for (child, &i) in planned.schedule.unplaced.into_iter().zip(short) {
+            unplaced.push((part.students[i as usize], child));
+        }
     }
     stats.by_priority = levels.into_values().collect();
-    visits.sort_by_cached_key(|v| {
-        (
-            v.day,
-            slot_at.get(v.slot.as_str()).copied(),
-            teacher_at.get(v.teacher.as_str()).copied(),
-            student_at.get(v.student.as_str()).copied(),
-        )
-    });
-    unplaced.sort_by_cached_key(|u| student_at.get(u.student.as_str()).copied());
+    visits.sort_unstable_by_key(|&(key, _)| key);
+    unplaced.sort_unstable_by_key(|&(i, _)| i);
     Schedule {
-        visits,
-        unplaced,
+        visits: visits.into_iter().map(|(_, visit)| visit).collect(),
+        unplaced: unplaced.into_iter().map(|(_, child)| child).collect(),
         stats,
     }
-}
-
-/// Each id's place in its list.
-fn positions<'a>(ids: impl Iterator<Item = &'a String>) -> HashMap<&'a str, usize> {
-    ids.enumerate().map(|(k, id)| (id.as_str(), k)).collect()
 }

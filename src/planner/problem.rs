@@ -201,6 +201,44 @@ impl Problem {
                 teacher_available[(t * self.days.len() + d) * self.slots.len() + s] = true;
             }
         }
+        // Each student's references are checked on two cores; the errors are
+        // then taken in the students' order, as one core would find them.
+        let checked =
+            super::cores::map_in_halves(self.students.len(), super::TWO_CORES_FROM_STUDENTS, |i| {
+                let student = &self.students[i];
+                let teacher = |field: &str, id: &str| {
+                    teacher_ids.get(id).copied().ok_or_else(|| {
+                        error(
+                            format!("students[{i}].{field}"),
+                            format!("no teacher `{id}` in `teachers`"),
+                        )
+                    })
+                };
+                let own = teacher("teacher", &student.teacher)?;
+                let backup = match &student.backup_teacher {
+                    Some(id) if id == &student.teacher => None,
+                    Some(id) => Some(teacher("backup_teacher", id)?),
+                    None => None,
+                };
+                let mut available = Vec::with_capacity(student.available.len());
+                for (k, entry) in student.available.iter().enumerate() {
+                    available.push(day_slot(
+                        &|| format!("students[{i}].available[{k}]"),
+                        entry,
+                    )?);
+                }
+                available.sort_unstable();
+                available.dedup();
+                for (k, previous) in student.previous.iter().enumerate() {
+                    if slot_index(&previous.slot).is_none() {
+                        return Err(error(
+                            format!("students[{i}].previous[{k}].slot"),
+                            format!("`{}` is not one of the slots", previous.slot),
+                        ));
+                    }
+                }
+                Ok((own, backup, available))
+            });
         let mut student_ids = HashMap::new();
         let mut index = Index {
             teacher_available,
@@ -208,48 +246,17 @@ impl Problem {
             student_teacher: Vec::with_capacity(self.students.len()),
             student_backup: Vec::with_capacity(self.students.len()),
         };
-        for (i, student) in self.students.iter().enumerate() {
+        for (i, (student, checked)) in self.students.iter().zip(checked).enumerate() {
             if student_ids.insert(student.id.as_str(), i).is_some() {
                 return Err(error(
                     format!("students[{i}].id"),
                     format!("student {} is listed twice", student.id),
                 ));
             }
-            let teacher = |field: &str, id: &str| {
-                teacher_ids.get(id).copied().ok_or_else(|| {
-                    error(
-                        format!("students[{i}].{field}"),
-                        format!("no teacher `{id}` in `teachers`"),
-                    )
-                })
-            };
-            index
-                .student_teacher
-                .push(Some(teacher("teacher", &student.teacher)?));
-            let backup = match &student.backup_teacher {
-                Some(id) if id == &student.teacher => None,
-                Some(id) => Some(teacher("backup_teacher", id)?),
-                None => None,
-            };
+            let (own, backup, available) = checked?;
+            index.student_teacher.push(Some(own));
             index.student_backup.push(backup);
-            let mut available = Vec::with_capacity(student.available.len());
-            for (k, entry) in student.available.iter().enumerate() {
-                available.push(day_slot(
-                    &|| format!("students[{i}].available[{k}]"),
-                    entry,
-                )?);
-            }
-            available.sort_unstable();
-            available.dedup();
             index.student_available.push(available);
-            for (k, previous) in student.previous.iter().enumerate() {
-                if slot_index(&previous.slot).is_none() {
-                    return Err(error(
-                        format!("students[{i}].previous[{k}].slot"),
-                        format!("`{}` is not one of the slots", previous.slot),
-                    ));
-                }
-            }
         }
         Ok(index)
     }
