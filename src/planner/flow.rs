@@ -808,26 +808,9 @@ mod tests {
     fn relabelling_finds_the_same_maximum_as_dinic_on_random_networks() {
         let mut draw = draws(7u64);
         for _ in 0..2_000 {
-            let nodes = 2 + draw(12) as usize;
-            let edges: Vec<(usize, usize, i32)> = (0..draw(40))
-                .map(|_| {
-                    (
-                        draw(nodes as u64) as usize,
-                        draw(nodes as u64) as usize,
-                        draw(4) as i32,
-                    )
-                })
-                .filter(|(a, b, _)| a != b)
-                .collect();
-            let build = || {
-                let mut g = FlowGraph::new(nodes);
-                for &(a, b, c) in &edges {
-                    g.add_edge(a, b, c);
-                }
-                g.freeze();
-                g
-            };
-            let (mut dinic, mut relabelling) = (build(), build());
+            let (nodes, edges) = random_network(&mut draw, 12, 40, 4, 1);
+            let (mut dinic, _) = network(nodes, &edges);
+            let (mut relabelling, _) = network(nodes, &edges);
             let most = dinic.max_flow_in(0, 1, Mode::All);
             assert_eq!(
                 relabelling.max_flow_relabelling(0, 1, Mode::All, None),
@@ -838,9 +821,48 @@ mod tests {
         }
     }
 
+    /// An edge as the random networks draw it: from, to, capacity, cost.
+    type Drawn = (usize, usize, i32, i64);
+
+    /// A random network of 2 nodes (the source 0 and the sink 1) and up to
+    /// `more_nodes` more, with up to `most_edges` edges, capacities below
+    /// `capacity` and costs below `cost`.
+    fn random_network(
+        draw: &mut impl FnMut(u64) -> u64,
+        more_nodes: u64,
+        most_edges: u64,
+        capacity: u64,
+        cost: u64,
+    ) -> (usize, Vec<Drawn>) {
+        let nodes = 2 + draw(more_nodes) as usize;
+        let edges = (0..draw(most_edges))
+            .map(|_| {
+                (
+                    draw(nodes as u64) as usize,
+                    draw(nodes as u64) as usize,
+                    draw(capacity) as i32,
+                    draw(cost) as i64,
+                )
+            })
+            .filter(|(a, b, ..)| a != b)
+            .collect();
+        (nodes, edges)
+    }
+
+    /// The network laid out, and its edges' ids in the order drawn.
+    fn network(nodes: usize, edges: &[Drawn]) -> (FlowGraph, Vec<EdgeId>) {
+        let mut g = FlowGraph::new(nodes);
+        let ids = edges
+            .iter()
+            .map(|&(a, b, c, w)| g.add_costed_edge(a, b, c, w))
+            .collect();
+        g.freeze();
+        (g, ids)
+    }
+
     /// The least cost of a maximum flow by successive shortest paths found by
     /// Bellman-Ford, one unit at a time: slow and plain, to check the fast one.
-    fn least_cost_by_bellman_ford(nodes: usize, edges: &[(usize, usize, i32, i64)]) -> (i64, i64) {
+    fn least_cost_by_bellman_ford(nodes: usize, edges: &[Drawn]) -> (i64, i64) {
         let mut cap: Vec<i32> = edges.iter().flat_map(|&(_, _, c, _)| [c, 0]).collect();
         let ends: Vec<(usize, usize, i64)> = edges
             .iter()
@@ -877,24 +899,8 @@ mod tests {
     fn a_least_cost_flow_costs_what_bellman_ford_finds_on_random_networks() {
         let mut draw = draws(11u64);
         for _ in 0..2_000 {
-            let nodes = 2 + draw(10) as usize;
-            let edges: Vec<(usize, usize, i32, i64)> = (0..draw(30))
-                .map(|_| {
-                    (
-                        draw(nodes as u64) as usize,
-                        draw(nodes as u64) as usize,
-                        draw(3) as i32,
-                        draw(4) as i64,
-                    )
-                })
-                .filter(|(a, b, _, _)| a != b)
-                .collect();
-            let mut g = FlowGraph::new(nodes);
-            let ids: Vec<EdgeId> = edges
-                .iter()
-                .map(|&(a, b, c, w)| g.add_costed_edge(a, b, c, w))
-                .collect();
-            g.freeze();
+            let (nodes, edges) = random_network(&mut draw, 10, 30, 3, 4);
+            let (mut g, ids) = network(nodes, &edges);
             g.min_cost_flow(0, 1);
             let out_of_source: i64 = edges
                 .iter()
@@ -920,25 +926,9 @@ mod tests {
     fn two_cores_send_the_same_flow_as_one() {
         let mut draw = draws(13u64);
         for _ in 0..500 {
-            let nodes = 2 + draw(40) as usize;
-            let edges: Vec<(usize, usize, i32, i64)> = (0..draw(160))
-                .map(|_| {
-                    (
-                        draw(nodes as u64) as usize,
-                        draw(nodes as u64) as usize,
-                        draw(3) as i32,
-                        draw(3) as i64,
-                    )
-                })
-                .filter(|(a, b, _, _)| a != b)
-                .collect();
+            let (nodes, edges) = random_network(&mut draw, 40, 160, 3, 3);
             let flows = |cores: TwoCoresFrom| {
-                let mut g = FlowGraph::new(nodes);
-                let ids: Vec<EdgeId> = edges
-                    .iter()
-                    .map(|&(a, b, c, w)| g.add_costed_edge(a, b, c, w))
-                    .collect();
-                g.freeze();
+                let (mut g, ids) = network(nodes, &edges);
                 g.two_cores_from = cores;
                 g.max_flow_in(0, 1, Mode::Costless);
                 g.min_cost_flow(0, 1);
