@@ -495,28 +495,33 @@ impl FlowGraph {
         let unreachable = self.nodes as i32;
         self.level.clear();
         self.level.resize(self.nodes, unreachable);
+        if let Some(depth) = self.label_layers(sink, source, true) {
+            for label in &mut self.level {
+                *label = (*label).min(depth + 1);
+            }
+        }
+        self.count_labels(holding);
+    }
+
+    /// Labels the nodes with their distance from `from` (to it, `backwards`), a
+    /// layer at a time, up to the layer that holds `to`; that layer's distance,
+    /// or None when `to` cannot be reached. Nodes further on keep their labels.
+    fn label_layers(&mut self, from: usize, to: usize, backwards: bool) -> Option<i32> {
         let seen = Seen::new(self.nodes);
-        seen.claim(sink);
-        let mut layer = vec![sink as u32];
+        seen.claim(from);
+        let mut layer = vec![from as u32];
         let mut depth = 0;
-        let mut beyond = unreachable;
         while !layer.is_empty() {
             for &node in &layer {
                 self.level[node as usize] = depth;
             }
-            if seen.has(source) {
-                beyond = depth + 1;
-                break;
+            if seen.has(to) {
+                return Some(depth);
             }
-            layer = self.next_layer(&layer, &seen, true);
+            layer = self.next_layer(&layer, &seen, backwards);
             depth += 1;
         }
-        if beyond < unreachable {
-            for label in &mut self.level {
-                *label = (*label).min(beyond);
-            }
-        }
-        self.count_labels(holding);
+        None
     }
 
     /// The nodes not seen yet one open arc from the layer (into it, `backwards`),
@@ -615,22 +620,9 @@ impl FlowGraph {
         };
         self.level.clear();
         self.level.resize(self.nodes, -1);
-        let seen = Seen::new(self.nodes);
-        seen.claim(from);
-        let mut layer = vec![from as u32];
-        let mut depth = 0;
-        while !layer.is_empty() {
-            for &node in &layer {
-                self.level[node as usize] = depth;
-            }
-            // Nodes beyond the far end's distance lie on no shortest path.
-            if seen.has(to) {
-                break;
-            }
-            layer = self.next_layer(&layer, &seen, backwards);
-            depth += 1;
-        }
-        (self.level[to] >= 0).then_some(if backwards { -1 } else { 1 })
+        // Nodes beyond the far end's distance lie on no shortest path.
+        self.label_layers(from, to, backwards)
+            .map(|_| if backwards { -1 } else { 1 })
     }
 
     /// Finds one shortest augmenting path and pushes along it; iterative, so deep
