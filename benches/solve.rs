@@ -115,10 +115,10 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn measure(name: &str, problem: &Problem) -> anyhow::Result<()> {
-    let path = format!(
-        "{}/target/solve-100k-{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    // The project's target folder, even when CARGO_TARGET_DIR builds elsewhere.
+    let folder = format!("{}/target", env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(&folder)?;
+    let path = format!("{folder}/solve-100k-{name}.json");
     std::fs::write(&path, serde_json::to_vec(problem)?)?;
     let mut best = f64::MAX;
     let mut schedule = None;
