@@ -2,6 +2,7 @@
 //! disabilities who cannot attend school. See docs/architecture.md for how it is built.
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod import;

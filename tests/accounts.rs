@@ -39,10 +39,8 @@ fn district(db: &TestDb) {
         "teachers",
         "teacher_id,name,email,school\nT01,王芳,wf@example.org,城关小学\n",
     );
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_songjiao"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("SONGJIAO_ACTOR", "test")
-        .args(["--database", &db.url])
+    let output = db
+        .command()
         .args([
             "user",
             "add",

@@ -100,7 +100,13 @@ fn a_backup_taken_while_visits_are_recorded_restores_whole(db: &TestDb) {
         })
     };
     let wait_for = |count: usize| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while committed.lock().expect("the list").len() < count {
+            assert!(
+                !recorder.is_finished() && std::time::Instant::now() < deadline,
+                "the recorder stopped or stalled after {} records",
+                committed.lock().expect("the list").len()
+            );
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
     };

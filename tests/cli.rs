@@ -260,7 +260,7 @@ fn songjiao_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_songjiao"))
         .current_dir(dir)
         .env_remove("SONGJIAO_DATABASE_URL")
-        .env_remove("SONGJIAO_NOW")
+        .env("SONGJIAO_NOW", common::TEST_NOW)
         .args(args)
         .output()
         .expect("run songjiao")

@@ -4,7 +4,7 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::mail::{SmtpServer, free_port};
@@ -49,14 +49,7 @@ fn serve_reports_its_health_and_stops_cleanly_on_sigterm(db: &TestDb) {
             path(&mail)
         ),
     );
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_songjiao"))
-        .env("SONGJIAO_BACKUP_DIR", db.dir.path().join("backups"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["--database", &db.url, "--config", path(&config), "serve"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut daemon = db.spawn(&["--config", path(&config), "serve"], None);
     let started = Instant::now();
     let response = loop {
         // Ready once the due jobs have run (the drain runs last) and the port answers.
@@ -78,20 +71,8 @@ fn serve_reports_its_health_and_stops_cleanly_on_sigterm(db: &TestDb) {
     let drain = jobs.iter().find(|j| j["job"] == "drain_outbox").unwrap();
     assert_eq!(drain["last_run"]["outcome"], "succeeded", "{health}");
 
-    let signalled = Command::new("kill")
-        .args(["-TERM", &daemon.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(signalled.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = daemon.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert!(status.success(), "{status}");
+    let status = daemon.terminate(Duration::from_secs(20));
+    assert!(status.success(), "serve stops cleanly on SIGTERM: {status}");
 }
 
 /// A server killed in the middle of a run leaves it started, never finished: the
@@ -139,10 +120,8 @@ fn two_servers_run_each_job_once(db: &TestDb) {
     let config = db.file("mail.toml", format!("[mail]\ndir = \"{}\"\n", path(&mail)));
     let servers: Vec<_> = (0..2)
         .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_songjiao"))
-                .env("SONGJIAO_BACKUP_DIR", db.dir.path().join("backups"))
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .args(["--database", &db.url, "--config", path(&config)])
+            db.command()
+                .args(["--config", path(&config)])
                 .args(["--as-of", "2026-11-27T07:05:00Z", "serve", "--once"])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -189,14 +168,13 @@ fn a_daemon_killed_during_a_job_loses_nothing_and_doubles_nothing(db: &TestDb) {
         )
     };
     let stuck = config(silent_port);
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_songjiao"))
-        .env("SONGJIAO_BACKUP_DIR", db.dir.path().join("backups"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["--database", &db.url, "--config", path(&stuck), "serve"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    // The Saturday after the week was planned: the daemon's catch-up finds the
+    // week it would plan already planned, and drains the two schedules.
+    let started_at = "2026-11-28T10:00:00+08:00";
+    let mut daemon = db.spawn(
+        &["--config", path(&stuck), "--as-of", started_at, "serve"],
+        None,
+    );
     // Wait until the drain has claimed the messages and is talking to the server.
     let started = Instant::now();
     while !db
@@ -209,15 +187,16 @@ fn a_daemon_killed_during_a_job_loses_nothing_and_doubles_nothing(db: &TestDb) {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    daemon.kill().unwrap(); // SIGKILL
-    daemon.wait().unwrap();
+    drop(daemon); // SIGKILL
     drop(silent);
 
     // Restarted later with a working server: each message once.
     let server = SmtpServer::start(free_port(), &db.dir.path().join("received"));
     let port = server.port;
     let working = config(port);
-    let later = (chrono::Utc::now() + chrono::Duration::minutes(10)).to_rfc3339();
+    let later = (started_at.parse::<chrono::DateTime<chrono::Utc>>().unwrap()
+        + chrono::Duration::minutes(10))
+    .to_rfc3339();
     db.ok(&[
         "--config",
         path(&working),
@@ -268,6 +247,7 @@ fn serve_in_process_on_port_0(db: &TestDb) {
             store,
             settings,
             songjiao::service::Actor::new("test"),
+            songjiao::clock::running_from("2026-11-30T01:00:00Z".parse().unwrap()),
             listener,
             async {
                 let _ = stopped.await;

@@ -213,17 +213,8 @@ fn two_senders_at_once_send_every_message_once() {
     }
     let senders: Vec<_> = (0..2)
         .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_songjiao"))
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .env("SONGJIAO_BACKUP_DIR", db.dir.path().join("backups"))
-                .args([
-                    "--database",
-                    &db.url,
-                    "--config",
-                    config,
-                    "--as-of",
-                    "2026-12-20",
-                ])
+            db.command()
+                .args(["--config", config, "--as-of", "2026-12-20"])
                 .args(["outbox", "send"])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -275,23 +266,25 @@ fn a_sender_killed_while_sending_loses_nothing_and_sends_once() {
         "--week",
         "2026-W49",
     ]);
-    let mut sender = Command::new(env!("CARGO_BIN_EXE_songjiao"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("SONGJIAO_BACKUP_DIR", db.dir.path().join("backups"))
-        .args([
-            "--database",
-            &db.url,
-            "--config",
-            path(&stuck),
-            "--as-of",
-            "2026-11-27",
-        ])
-        .args(["outbox", "send"])
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    sender.kill().unwrap(); // SIGKILL, mid-conversation
-    sender.wait().unwrap();
+    let sender = common::Running::start(
+        db.command()
+            .args(["--config", path(&stuck), "--as-of", "2026-11-27"])
+            .args(["outbox", "send"]),
+        None,
+    );
+    // Killed once it has claimed the messages and is talking to the server.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !db
+        .ok(&["outbox", "list", "--format", "csv"])
+        .contains("发送中")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sender never claimed the messages"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    drop(sender); // SIGKILL, mid-conversation
     let _ = silent.kill();
     let _ = silent.wait();
     let rows = db.json(&["outbox", "list", "--format", "json"]);

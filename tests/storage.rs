@@ -45,7 +45,7 @@ fn a_raw_insert_of_a_second_active_plan_fails(db: &TestDb) {
     seed(db);
     let store = open(db);
     runtime().block_on(async {
-        let now = Utc::now();
+        let now: chrono::DateTime<Utc> = "2026-09-01T01:00:00Z".parse().unwrap();
         let day = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
         let insert = "INSERT INTO plans (student_id, school_year, status, revision, teacher_id, visits_per_week,
                           periods_per_visit, annual_target, start_date, end_date, created_at, updated_at)

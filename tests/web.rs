@@ -417,7 +417,6 @@ fn a_second_factor_is_set_up_then_asked_at_every_login(db: &TestDb) {
 /// its logs.
 fn no_secret_reaches_the_logs(db: &TestDb) {
     use std::io::Read;
-    use std::process::{Command, Stdio};
     district(db);
     let settings = settings_for(db);
     runtime().block_on(async {
@@ -451,22 +450,15 @@ fn no_secret_reaches_the_logs(db: &TestDb) {
     );
     // Into a file, not a pipe: a debug log fills a pipe nobody reads yet.
     let log_file = db.dir.path().join("serve.log");
-    let log = std::fs::File::create(&log_file).unwrap();
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_songjiao"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("SONGJIAO_BACKUP_DIR", db.dir.path().join("backups"))
-        .env("RUST_LOG", "debug")
-        .args([
-            "--database",
-            &db.url,
-            "--config",
-            common::path(&config),
-            "serve",
-        ])
-        .stdout(Stdio::from(log.try_clone().unwrap()))
-        .stderr(Stdio::from(log))
-        .spawn()
-        .unwrap();
+    // The server runs at the tests' time, so the reset link made below at `now()`
+    // is still valid when it is used through the server.
+    let mut daemon = common::Running::start(
+        db.command()
+            .env("RUST_LOG", "debug")
+            .args(["--as-of", &now().to_rfc3339()])
+            .args(["--config", common::path(&config), "serve"]),
+        Some(&log_file),
+    );
     let base = format!("http://127.0.0.1:{port}");
     let secrets = runtime().block_on(async {
         for _ in 0..100 {
@@ -537,8 +529,7 @@ fn no_secret_reaches_the_logs(db: &TestDb) {
         secrets.push("another long passphrase".into());
         secrets
     });
-    let _ = Command::new("kill").arg(daemon.id().to_string()).status();
-    daemon.wait().unwrap();
+    daemon.terminate(std::time::Duration::from_secs(20));
     let mut logs = String::new();
     std::fs::File::open(&log_file)
         .unwrap()

@@ -248,6 +248,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     let demo = Context {
         settings,
         now: context.now,
+        clock: context.clock.clone(),
         actor: context.actor.clone(),
     };
 
@@ -277,6 +278,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
             at(&demo, first - chrono::Duration::days(7), 9)
         }),
         settings: demo.settings.clone(),
+        clock: demo.clock.clone(),
         actor: demo.actor.clone(),
     };
     for (kind, name, text) in district(year, calendar.terms.get(1).map(|t| t.start)) {

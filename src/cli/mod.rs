@@ -172,7 +172,10 @@ pub enum Command {
 /// What every command gets: the settings, "now", and who acts.
 pub struct Context {
     pub settings: Settings,
+    /// The moment the command acts at: `--as-of`, or the clock when it started.
     pub now: DateTime<Utc>,
+    /// For what runs on (`serve`): the system clock, or one moving on from `--as-of`.
+    pub clock: crate::clock::Clock,
     pub actor: Actor,
 }
 
@@ -215,17 +218,22 @@ pub(crate) fn hint(error: StoreError) -> anyhow::Error {
     }
 }
 
-/// "Now": `--as-of` or SONGJIAO_NOW (a date means 09:00 that day in the configured
-/// zone), else the clock. The only place the command line reads the clock.
-fn resolve_now(as_of: Option<&str>, settings: &Settings) -> anyhow::Result<DateTime<Utc>> {
+/// The clock: from `--as-of` or SONGJIAO_NOW (a date means 09:00 that day in the
+/// configured zone) when given, else the system's. The only place the command line
+/// reads the clock.
+fn resolve_clock(as_of: Option<&str>, settings: &Settings) -> anyhow::Result<crate::clock::Clock> {
     let from_env = std::env::var("SONGJIAO_NOW").ok().filter(|v| !v.is_empty());
-    let Some(text) = as_of.map(str::to_string).or(from_env) else {
-        return Ok(Utc::now());
-    };
-    if let Ok(time) = DateTime::parse_from_rfc3339(&text) {
+    match as_of.map(str::to_string).or(from_env) {
+        Some(text) => Ok(crate::clock::running_from(parse_as_of(&text, settings)?)),
+        None => Ok(crate::clock::system()),
+    }
+}
+
+fn parse_as_of(text: &str, settings: &Settings) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         return Ok(time.with_timezone(&Utc));
     }
-    let day = NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
         anyhow::anyhow!("--as-of `{text}` is not a date like 2026-11-30 (or an RFC 3339 time)")
     })?;
     let nine = day.and_time(NaiveTime::from_hms_opt(9, 0, 0).expect("09:00 exists"));
@@ -249,11 +257,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(url) = cli.database {
         settings.database.url = url;
     }
-    let now = resolve_now(cli.as_of.as_deref(), &settings)?;
+    let clock = resolve_clock(cli.as_of.as_deref(), &settings)?;
     output::speak(crate::reports::words::Speech::of(&settings));
     let context = Context {
         settings,
-        now,
+        now: clock(),
+        clock,
         actor: actor(),
     };
     let chinese = context.chinese();

@@ -43,6 +43,7 @@ pub async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<()> {
         store,
         context.settings.clone(),
         context.actor.clone(),
+        context.clock.clone(),
         listener,
         shutdown_signal(),
     )

@@ -63,7 +63,7 @@ mod tests {
 
     #[test]
     fn an_alert_opens_reminds_rises_and_recovers() {
-        let now = Utc::now();
+        let now: DateTime<Utc> = "2026-11-30T01:00:00Z".parse().expect("a time");
         let week = Duration::days(7);
         assert_eq!(decide(None, Status::OnTrack, now, week), Decision::Nothing);
         assert_eq!(

@@ -84,12 +84,13 @@ pub fn next_wake(
 
 /// The daemon: the web server on `listener` and every job at its scheduled times,
 /// until `shutdown` completes; then the running job may finish (within
-/// `jobs.grace_seconds`) and the web server stops taking requests. The clock is
-/// read here, the daemon's edge: every job is given its time.
+/// `jobs.grace_seconds`) and the web server stops taking requests. `clock` is read
+/// here, the daemon's edge, and by the web server: every job is given its time.
 pub async fn serve(
     store: Store,
     settings: Settings,
     actor: Actor,
+    clock: crate::clock::Clock,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
@@ -99,7 +100,7 @@ pub async fn serve(
         store.clone(),
         settings.clone(),
         jobs.clone(),
-        std::sync::Arc::new(Utc::now),
+        clock.clone(),
     ));
     let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
     let web = tokio::spawn(crate::web::serve(listener, app, async {
@@ -109,7 +110,7 @@ pub async fn serve(
     let grace = std::time::Duration::from_secs(settings.jobs.grace_seconds);
     let mut stop = std::pin::pin!(shutdown);
     loop {
-        let work = run_due(&store, &settings, &actor, &jobs, Utc::now());
+        let work = run_due(&store, &settings, &actor, &jobs, clock());
         let mut work = std::pin::pin!(work);
         tokio::select! {
             _ = &mut work => {}
@@ -122,8 +123,9 @@ pub async fn serve(
             }
         }
         // Never sleep past a minute: a clock changed by hand is noticed soon.
-        let wake = next_wake(&jobs, Utc::now(), &settings)
-            .map(|t| (t - Utc::now()).to_std().unwrap_or_default())
+        let now = clock();
+        let wake = next_wake(&jobs, now, &settings)
+            .map(|t| (t - now).to_std().unwrap_or_default())
             .unwrap_or(std::time::Duration::from_secs(60))
             .min(std::time::Duration::from_secs(60));
         tokio::select! {

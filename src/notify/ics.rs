@@ -134,7 +134,7 @@ mod tests {
 
     #[test]
     fn lines_end_in_crlf_and_fold_at_75_octets_on_character_boundaries() {
-        let stamp = Utc::now();
+        let stamp: DateTime<Utc> = "2026-11-27T07:00:00Z".parse().expect("a time");
         let ics = calendar(
             Method::Request,
             chrono_tz::Asia::Shanghai,
@@ -163,7 +163,7 @@ mod tests {
         let ics = calendar(
             Method::Cancel,
             chrono_tz::Asia::Shanghai,
-            Utc::now(),
+            "2026-11-27T07:00:00Z".parse().expect("a time"),
             &[event()],
         );
         assert!(ics.contains("METHOD:CANCEL\r\n"));

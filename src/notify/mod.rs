@@ -406,7 +406,7 @@ mod tests {
     use super::*;
 
     fn row(id: i64, channel: &str, recipient: &str) -> OutboxRow {
-        let now = Utc::now();
+        let now: DateTime<Utc> = "2026-11-30T01:00:00Z".parse().expect("a time");
         OutboxRow {
             id,
             idempotency_key: format!("k{id}"),

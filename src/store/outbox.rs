@@ -299,7 +299,7 @@ mod tests {
 
     #[test]
     fn retries_back_off_from_five_minutes_to_an_hour_then_give_up_after_five_days() {
-        let created = Utc::now();
+        let created: DateTime<Utc> = "2026-11-27T07:00:00Z".parse().expect("a time");
         let waits: Vec<i64> = (1..=7)
             .map(|attempt| {
                 (next_attempt(created, attempt, created).unwrap() - created).num_minutes()

@@ -37,8 +37,7 @@ use crate::jobs::Job;
 use crate::jobs::schedule::Schedule;
 use crate::store::{Store, job_runs};
 
-/// "Now" for the web: the system clock in the daemon, a hand-set one in tests.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+pub use crate::clock::Clock;
 
 /// What every handler shares.
 pub struct App {

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tempfile::TempDir;
@@ -81,26 +81,40 @@ impl TestDb {
         })
     }
 
-    /// Runs `songjiao --database URL ARGS…` from the crate's folder (so config/calendar is found).
+    /// `songjiao --database URL` from the crate's folder (so config/calendar is
+    /// found), at the tests' time ([`TEST_NOW`]) unless `--as-of` or
+    /// `SONGJIAO_NOW` says otherwise: no test reads the machine's clock.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_songjiao"));
+        command
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("SONGJIAO_NOW", TEST_NOW)
+            .env_remove("SONGJIAO_DATABASE_URL")
+            .env("SONGJIAO_ACTOR", "test")
+            // The nightly backup writes beside the test's database, never into the repository.
+            .env("SONGJIAO_BACKUP_DIR", self.dir.path().join("backups"))
+            .args(["--database", &self.url]);
+        command
+    }
+
+    /// Runs `songjiao --database URL ARGS…` (see [`TestDb::command`]).
     pub fn run(&self, args: &[&str]) -> Output {
         self.run_with_env(args, &[])
     }
 
     pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_songjiao"));
-        command
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env_remove("SONGJIAO_NOW")
-            .env_remove("SONGJIAO_DATABASE_URL")
-            .env("SONGJIAO_ACTOR", "test")
-            // The nightly backup writes beside the test's database, never into the repository.
-            .env("SONGJIAO_BACKUP_DIR", self.dir.path().join("backups"))
-            .args(["--database", &self.url])
-            .args(args);
+        let mut command = self.command();
+        command.args(args);
         for (key, value) in env {
             command.env(key, value);
         }
         command.output().expect("run songjiao")
+    }
+
+    /// Starts `songjiao --database URL ARGS…` (a `serve`) in the background (see
+    /// [`Running::start`]).
+    pub fn spawn(&self, args: &[&str], log: Option<&Path>) -> Running {
+        Running::start(self.command().args(args), log)
     }
 
     /// Runs and expects success; returns stdout.
@@ -168,6 +182,65 @@ impl Drop for TestDb {
                 }
             });
         }
+    }
+}
+
+/// "Now" for every process a test starts, unless the test says otherwise: a
+/// Monday of the autumn term, 09:00 in the configured zone.
+pub const TEST_NOW: &str = "2026-11-30T09:00:00+08:00";
+
+/// A process started by a test; killed (SIGKILL) and reaped when dropped, so a
+/// failing test leaves no server running.
+pub struct Running(pub std::process::Child);
+
+impl Running {
+    /// Starts `command` with its output into `log` (a file, not a pipe nobody
+    /// reads) or nowhere; it is stopped when the guard is dropped, also when the
+    /// test fails.
+    pub fn start(command: &mut Command, log: Option<&Path>) -> Self {
+        let (stdout, stderr) = match log {
+            Some(file) => {
+                let file = std::fs::File::create(file).expect("create the log file");
+                let copy = file.try_clone().expect("share the log file");
+                (Stdio::from(file), Stdio::from(copy))
+            }
+            None => (Stdio::null(), Stdio::null()),
+        };
+        let child = command
+            .stdout(stdout)
+            .stderr(stderr)
+            .spawn()
+            .expect("start songjiao");
+        Running(child)
+    }
+
+    pub fn id(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// SIGTERM, then its exit status (SIGKILL after `patience`).
+    pub fn terminate(&mut self, patience: std::time::Duration) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = std::time::Instant::now() + patience;
+        loop {
+            if let Some(status) = self.0.try_wait().expect("wait for the process") {
+                return status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.0.kill();
+                return self.0.wait().expect("wait for the process");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
