@@ -186,7 +186,8 @@ pub struct SmtpSettings {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BackupSettings {
-    /// Where the nightly `backup` job writes its copies.
+    /// Where the nightly `backup` job writes its copies; empty: see
+    /// [`Settings::backup_dir`].
     pub dir: PathBuf,
     /// How many of the job's copies are kept (the oldest go first).
     pub keep: u32,
@@ -419,6 +420,25 @@ impl Settings {
     /// The built-in defaults alone.
     pub fn defaults() -> Self {
         Self::load(None, std::iter::empty()).expect("the built-in config/default.toml is valid")
+    }
+
+    /// Where the nightly backups go: `backup.dir`, or when it is empty a `backups`
+    /// folder beside the SQLite database (so a demo's or a second district's copies
+    /// never mix with the main database's), or `data/backups` for PostgreSQL.
+    pub fn backup_dir(&self) -> PathBuf {
+        if !self.backup.dir.as_os_str().is_empty() {
+            return self.backup.dir.clone();
+        }
+        let file = self
+            .database
+            .url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database.url.strip_prefix("sqlite:"))
+            .map(|rest| rest.split('?').next().unwrap_or(rest));
+        match file.and_then(|f| Path::new(f).parent()) {
+            Some(folder) => folder.join("backups"),
+            None => PathBuf::from("data/backups"),
+        }
     }
 
     /// Layers the defaults, `file` and the `SONGJIAO_*` entries of `env`.
@@ -940,5 +960,21 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("postgres://songjiao:****@db/songjiao"));
+    }
+
+    #[test]
+    fn backups_go_beside_the_database_unless_a_folder_is_set() {
+        let mut settings = Settings::defaults();
+        settings.database.url = "sqlite://data/demo/songjiao.db".into();
+        assert_eq!(settings.backup_dir(), PathBuf::from("data/demo/backups"));
+        settings.database.url = "sqlite:///srv/songjiao/songjiao.db?mode=rwc".into();
+        assert_eq!(
+            settings.backup_dir(),
+            PathBuf::from("/srv/songjiao/backups")
+        );
+        settings.database.url = "postgres://db/songjiao".into();
+        assert_eq!(settings.backup_dir(), PathBuf::from("data/backups"));
+        settings.backup.dir = PathBuf::from("/mnt/usb");
+        assert_eq!(settings.backup_dir(), PathBuf::from("/mnt/usb"));
     }
 }

@@ -4,14 +4,15 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
-pub mod domain;
 pub mod import;
 pub mod jobs;
 pub mod notify;
-pub mod planner;
 pub mod reports;
 pub mod service;
 pub mod store;
 pub mod table;
 pub mod web;
 pub mod zh;
+
+/// The pure core (its own crate, `core/`): the domain's rules and the planner.
+pub use songjiao_core::{domain, planner};

@@ -171,7 +171,7 @@ fn a_daemon_killed_during_a_job_loses_nothing_and_doubles_nothing(db: &TestDb) {
     // The Saturday after the week was planned: the daemon's catch-up finds the
     // week it would plan already planned, and drains the two schedules.
     let started_at = "2026-11-28T10:00:00+08:00";
-    let mut daemon = db.spawn(
+    let daemon = db.spawn(
         &["--config", path(&stuck), "--as-of", started_at, "serve"],
         None,
     );

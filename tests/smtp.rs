@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use common::mail::{SmtpServer, date_subject_text, free_port, start_python};
 use common::{TestDb, district, path};

@@ -70,6 +70,56 @@ impl Speech {
             .to_string()
     }
 
+    /// A week as schools name it: 第15周（12月7日–11日）, its working days from
+    /// Monday to Friday; without a number outside the terms. The ISO week stays
+    /// for URLs and the API.
+    pub fn week(
+        &self,
+        calendar: &crate::domain::calendar::SchoolCalendar,
+        week: chrono::IsoWeek,
+    ) -> String {
+        use chrono::{Datelike, Duration, NaiveDate, Weekday};
+        let Some(monday) = NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)
+        else {
+            return format!("{}-W{:02}", week.year(), week.week());
+        };
+        let friday = monday + Duration::days(4);
+        let number = calendar.term_week(week);
+        if self.chinese {
+            let span = if monday.month() == friday.month() {
+                format!("{}月{}日–{}日", monday.month(), monday.day(), friday.day())
+            } else {
+                format!(
+                    "{}月{}日–{}月{}日",
+                    monday.month(),
+                    monday.day(),
+                    friday.month(),
+                    friday.day()
+                )
+            };
+            match number {
+                Some(n) => format!("第{n}周（{span}）"),
+                None => format!("{span}这一周"),
+            }
+        } else {
+            let span = if monday.month() == friday.month() {
+                format!("{}–{} {}", monday.day(), friday.day(), friday.format("%b"))
+            } else {
+                format!(
+                    "{} {}–{} {}",
+                    monday.day(),
+                    monday.format("%b"),
+                    friday.day(),
+                    friday.format("%b")
+                )
+            };
+            match number {
+                Some(n) => format!("week {n} ({span})"),
+                None => format!("the week of {span}"),
+            }
+        }
+    }
+
     /// A column's heading.
     pub fn header(&self, key: &str) -> String {
         if !self.chinese {
@@ -312,6 +362,31 @@ mod tests {
             assert!(parsed_gender == Ok(code) || parsed_disability == Ok(code));
         }
         assert_eq!(speech.header("student_id"), "学生编号");
+        let calendar = crate::domain::calendar::SchoolCalendar::from_toml(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/config/calendar/2026-2027.toml"
+            ))
+            .expect("the shipped calendar"),
+        )
+        .expect("a calendar");
+        let week = |d: &str| {
+            chrono::Datelike::iso_week(
+                &chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("a day"),
+            )
+        };
+        assert_eq!(
+            speech.week(&calendar, week("2026-12-07")),
+            "第15周（12月7日–11日）"
+        );
+        assert_eq!(
+            speech.week(&calendar, week("2026-12-02")),
+            "第14周（11月30日–12月4日）"
+        );
+        assert_eq!(
+            speech.week(&calendar, week("2026-08-20")),
+            "8月17日–21日这一周"
+        );
         assert_eq!(
             speech.cell(
                 "updated_at",

@@ -26,7 +26,7 @@ pub async fn nightly(
     settings: &Settings,
     scheduled_for: DateTime<Utc>,
 ) -> Result<String, BackupError> {
-    let dir = &settings.backup.dir;
+    let dir = &settings.backup_dir();
     std::fs::create_dir_all(dir).map_err(|source| BackupError::Write {
         path: dir.clone(),
         source,

@@ -359,7 +359,10 @@ pub fn simulate(
             },
         );
         let problem = plan.problem();
-        let schedule = planner::solve(&problem.problem)?;
+        // How many visits each child gets is all a projection counts: the soft
+        // goals (days apart, last week's slots) change no period, and their proof
+        // is most of a week's planning time.
+        let schedule = planner::solve_for(&problem.problem, planner::Goals::Coverage)?;
         if options.advise && !schedule.unplaced.is_empty() {
             add_week_advice(
                 &mut advice,

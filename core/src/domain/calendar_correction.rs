@@ -233,7 +233,7 @@ mod tests {
     use crate::domain::calendar::tests::day;
 
     fn shipped() -> SchoolCalendar {
-        SchoolCalendar::from_toml(include_str!("../../config/calendar/2026-2027.toml")).unwrap()
+        SchoolCalendar::from_toml(include_str!("../../../config/calendar/2026-2027.toml")).unwrap()
     }
 
     fn holiday_named(calendar: &SchoolCalendar, name: &str) -> EntryRef {

@@ -351,6 +351,21 @@ impl SchoolCalendar {
             .collect()
     }
 
+    /// The week of its term a week is, as schools number them: week 1 holds the
+    /// term's first day. None for a week outside every term (a holiday week inside
+    /// a term still has its number).
+    pub fn term_week(&self, week: IsoWeek) -> Option<u32> {
+        let monday = NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon)?;
+        let sunday = monday + Duration::days(6);
+        let term = self
+            .terms
+            .iter()
+            .find(|t| t.start <= sunday && monday <= t.end)?;
+        let first = term.start.iso_week();
+        let first_monday = NaiveDate::from_isoywd_opt(first.year(), first.week(), Weekday::Mon)?;
+        u32::try_from((monday - first_monday).num_days() / 7 + 1).ok()
+    }
+
     /// The year's first and last teaching days: a plan's dates when none are given.
     pub fn teaching_span(&self) -> Option<(NaiveDate, NaiveDate)> {
         let days = self.teaching_days();
@@ -394,7 +409,10 @@ pub(crate) mod tests {
     }
 
     fn shipped(year: &str) -> SchoolCalendar {
-        let path = format!("{}/config/calendar/{year}.toml", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/../config/calendar/{year}.toml",
+            env!("CARGO_MANIFEST_DIR")
+        );
         SchoolCalendar::from_toml(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
 
@@ -410,6 +428,24 @@ pub(crate) mod tests {
         );
         assert!("2026-2028".parse::<SchoolYear>().is_err());
         assert!("2026".parse::<SchoolYear>().is_err());
+    }
+
+    #[test]
+    fn weeks_are_numbered_from_each_terms_first_week() {
+        let calendar = shipped("2026-2027");
+        let week = |d: &str| calendar.term_week(day(d).iso_week());
+        // The autumn term begins on Tuesday 1 September 2026.
+        assert_eq!(week("2026-09-01"), Some(1));
+        assert_eq!(week("2026-08-31"), Some(1));
+        assert_eq!(
+            week("2026-10-05"),
+            Some(6),
+            "a holiday week keeps its number"
+        );
+        assert_eq!(week("2026-12-07"), Some(15));
+        assert_eq!(week("2026-08-24"), None, "before the term");
+        let spring = calendar.terms[1].start;
+        assert_eq!(calendar.term_week(spring.iso_week()), Some(1));
     }
 
     #[test]

@@ -402,7 +402,7 @@ mod tests {
     // ISO weeks; before Monday 30 November 2026, 60 teaching days have passed and
     // 27 weeks remain, each with at least 3 teaching days.
     fn calendar() -> SchoolCalendar {
-        SchoolCalendar::from_toml(include_str!("../../config/calendar/2026-2027.toml"))
+        SchoolCalendar::from_toml(include_str!("../../../config/calendar/2026-2027.toml"))
             .expect("the shipped calendar reads")
     }
 

@@ -133,7 +133,7 @@ mod tests {
 
     fn calendar() -> SchoolCalendar {
         let path = format!(
-            "{}/config/calendar/2026-2027.toml",
+            "{}/../config/calendar/2026-2027.toml",
             env!("CARGO_MANIFEST_DIR")
         );
         SchoolCalendar::from_toml(&std::fs::read_to_string(path).unwrap()).unwrap()

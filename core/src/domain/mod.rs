@@ -9,5 +9,7 @@ pub mod leave;
 pub mod pace;
 pub mod plan;
 pub mod slot;
+#[cfg(feature = "sqlx")]
+mod stored;
 pub mod student;
 pub mod visit;
