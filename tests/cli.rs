@@ -182,77 +182,158 @@ fn every_command_explains_itself_with_an_example() {
     }
 }
 
+/// The demo run on a Monday morning of the autumn term, as a newcomer would:
+/// the district is alive on that day.
 #[test]
-fn the_demo_builds_a_district_in_its_own_database() {
+fn the_demo_is_alive_on_the_day_it_is_run() {
     let db = TestDb::sqlite();
     let dir = db.dir.path().join("demo");
-    let output = db.ok(&["--as-of", "2026-11-30", "demo", "--dir", path(&dir)]);
+    let monday = "2026-12-07T10:00:00+08:00";
+    let output = db.ok(&["--as-of", monday, "demo", "--dir", path(&dir)]);
+    for imported in [
+        "导入 9 条教师",
+        "导入 30 条学生",
+        "导入 30 条计划",
+        "导入 2 条督导",
+    ] {
+        assert!(output.contains(imported), "{imported}: {output}");
+    }
+    // The spreadsheets are kept as a district keeps them: Chinese headers.
+    let students = std::fs::read_to_string(dir.join("students.csv")).unwrap();
+    assert!(students.starts_with("学生编号,姓名,性别"), "{students}");
+    let plans = std::fs::read_to_string(dir.join("plans.csv")).unwrap();
     assert!(
-        output.contains("导入 9 条教师") && output.contains("导入 30 条学生"),
-        "{output}"
+        plans.starts_with("学生编号,学年,送教教师,备用教师"),
+        "{plans}"
     );
-    assert!(output.contains("导入 30 条计划"), "{output}");
-    // It plans the year's first week and shows each teacher's visits.
-    assert!(output.contains("2026-W36（2026-2027 学年）"), "{output}");
-    assert!(output.contains("T01 王芳 —"), "{output}");
-    assert!(output.contains("需要的 56 次送教排上了 55 次"), "{output}");
-    assert!(output.contains("没能排上"), "{output}");
-    // The schedules and the supervisors' alerts land in the demo's mail folder.
-    assert!(output.contains("封邮件写入"), "{output}");
-    let mail = std::fs::read_dir(dir.join("mail")).expect("the demo's mail folder");
-    assert!(mail.count() > 9, "a schedule for each teacher, and alerts");
-    // Then four weeks are recorded, and S005, whose family was away, is behind.
-    assert!(output.contains("记录了 4 周送教之后的进度"), "{output}");
-    let (_, progress) = output
-        .split_once("记录了 4 周送教之后的进度")
-        .expect("the progress table");
-    let s005 = progress
+
+    // It lived the term up to now: every week planned, a teacher's leave covered.
+    assert!(output.contains("共 15 周"), "{output}");
+    assert!(output.contains("刘洋11月23日至27日请假"), "{output}");
+    // This week is planned, with visits today and earlier ones still to record.
+    let week = output
         .lines()
-        .find(|l| l.starts_with("S005"))
-        .expect("S005 in the progress table");
-    assert!(s005.contains("落后"), "{s005}");
-    // The supervisors' alert email, sent the same morning, gives the same figures.
-    let cells: Vec<&str> = s005.split_whitespace().collect();
-    let (name, delivered, expected) = (cells[1], cells[3], cells[5]);
-    let alert = std::fs::read_dir(dir.join("mail"))
-        .unwrap()
-        .flatten()
-        .map(|e| common::mail::date_subject_text(&std::fs::read_to_string(e.path()).unwrap()))
-        .find(|text| text.contains("送教进度提醒") && text.contains(name))
-        .expect("an alert email names S005");
+        .find(|l| l.starts_with("第15周（12月7日–11日）的送教"))
+        .unwrap_or_else(|| panic!("this week's visits: {output}"));
+    let count = |after: &str| -> usize {
+        let rest = week.split(after).nth(1).unwrap();
+        rest[..rest.find(' ').unwrap()].parse().unwrap()
+    };
+    assert!(count("今天 ") > 0, "{week}");
+    assert!(count("还有 ") > 0, "{week}");
+    assert!(output.contains("T01 王芳：周一"), "{output}");
+
+    // A handful of children behind, each with why; the family away is the worst.
+    let behind = output.split("今天没跟上进度的孩子").nth(1).unwrap();
+    let s005 = behind.lines().find(|l| l.starts_with("S005")).unwrap();
     assert!(
-        alert.contains(&format!("已完成 {delivered} 课时，应完成 {expected} 课时")),
-        "table: {s005}\nemail: {alert}"
+        s005.contains("有风险") || s005.contains("无法完成"),
+        "{s005}"
     );
+    assert!(s005.ends_with("家长不在"), "{s005}");
+    assert!(
+        behind.lines().filter(|l| l.starts_with('S')).count() >= 3,
+        "{behind}"
+    );
+
+    // Alerts went out, some were acknowledged, and the mail is in the folder.
     let demo = TestDb::sqlite_at(&dir.join("songjiao.db"));
-    let plans = demo.json(&[
-        "plan",
-        "show",
-        "S001",
-        "--year",
-        "2026-2027",
-        "--format",
-        "json",
+    let alerts = demo.json(&[
+        "--as-of", monday, "alert", "list", "--all", "--format", "json",
     ]);
-    assert_eq!(plans["target"], 216);
-    let week = demo.json(&[
-        "--as-of",
-        "2026-08-28",
-        "plan-week",
-        "--week",
-        "2026-W36",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(week["changes"]["added"], 0, "the demo's week was written");
-    assert_eq!(week["changes"]["cancelled"], 0);
-    assert_eq!(week["visits"].as_array().unwrap().len(), 55);
+    let alerts = alerts.as_array().unwrap();
     assert!(
-        dir.join("students.csv").exists(),
-        "the demo leaves its spreadsheets as templates"
+        alerts.iter().any(|a| a["acknowledged_at"].is_string()),
+        "{alerts:?}"
     );
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a["student_id"] == "S005" && a["resolved_at"].is_null())
+    );
+    let mail = dir.join("mail");
+    let written = std::fs::read_dir(&mail).unwrap().count();
+    assert!(written > 100, "{written} emails");
+
+    // Every command it prints works as printed (the test's binary stands in
+    // for `cargo run --`), and the week it sends the teacher to has her visits.
+    let run = format!(
+        "cargo run -- --database sqlite://{}",
+        path(&dir.join("songjiao.db"))
+    );
+    let printed: Vec<&str> = output
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix(&format!("{run} ")))
+        .collect();
+    assert!(printed.len() >= 5, "{output}");
+    for command in &printed {
+        let args: Vec<&str> = command.split_whitespace().collect();
+        demo.ok(&[&["--as-of", monday][..], &args].concat());
+    }
+    let link = output.split("?week=").nth(1).unwrap();
+    let week_id = link
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_end_matches('）');
+    let hers = demo.json(&[
+        "--as-of",
+        monday,
+        "visit",
+        "list",
+        "--week",
+        week_id,
+        "--teacher",
+        "T01",
+        "--format",
+        "json",
+    ]);
+    assert!(!hers.as_array().unwrap().is_empty(), "{week_id}");
+
+    // The first `serve` on the demo's database owes nothing: no flood of mail.
+    let minute_later = "2026-12-07T10:01:00+08:00";
+    let served = demo.run_with_env(
+        &["--as-of", minute_later, "serve", "--once"],
+        &[("SONGJIAO_MAIL_DIR", path(&mail))],
+    );
+    assert!(served.status.success(), "{}", common::stderr(&served));
+    let said = String::from_utf8_lossy(&served.stdout);
+    for job in [
+        "plan_week",
+        "check_pace",
+        "digest",
+        "remind_unrecorded",
+        "backup",
+    ] {
+        assert!(
+            !said.contains(&format!("{job} (")),
+            "{job} was owed: {said}"
+        );
+    }
+    assert_eq!(std::fs::read_dir(&mail).unwrap().count(), written, "{said}");
+    // Its nightly backup went beside its database.
+    assert!(dir.join("backups").read_dir().unwrap().count() > 0);
+
     // A second run starts afresh rather than failing on the first one's data.
-    db.ok(&["--as-of", "2026-11-30", "demo", "--dir", path(&dir)]);
+    db.ok(&["--as-of", monday, "demo", "--dir", path(&dir)]);
+}
+
+/// In the summer holiday the demo lives the year just ended, and sends the
+/// teacher to its last week, not to an empty one.
+#[test]
+fn in_the_summer_the_demo_shows_the_year_just_ended() {
+    let db = TestDb::sqlite();
+    let dir = db.dir.path().join("demo");
+    let output = db.ok(&[
+        "--as-of",
+        "2027-08-20T10:00:00+08:00",
+        "demo",
+        "--dir",
+        path(&dir),
+    ]);
+    assert!(output.contains("2026-2027 学年"), "{output}");
+    assert!(output.contains("共 40 周"), "{output}");
+    assert!(output.contains("?week=2027-W26"), "{output}");
 }
 
 /// `songjiao ARGS…` run in `dir`, with no database from the environment.

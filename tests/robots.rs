@@ -358,20 +358,21 @@ fn a_refusal_names_the_setting_to_fix_and_never_the_secret() {
     }
 }
 
-/// 600 children behind: the supervisor's WeCom robot gets the list in parts of
+/// 300 children behind: the supervisor's WeCom robot gets the list in parts of
 /// at most 4,096 bytes, DingTalk's in fewer, every child exactly once in each,
-/// the parts in order, and never more than 19 posts a minute to one robot (over
-/// a minute of real time: the 20th WeCom part waits for its turn).
+/// the parts in order, and never more than 19 posts a minute to one robot. (The
+/// 20th post's wait for its turn is tested on a paused clock, in notify/robot.rs,
+/// rather than over a real minute here.)
 #[test]
 fn a_long_list_is_split_to_each_platforms_size_and_sent_at_its_pace() {
     let db = TestDb::sqlite();
-    children_behind(&db, 600);
+    children_behind(&db, 300);
     let dingtalk = Platform::start(Kind::DingTalk, Some("SECs"), None);
     let wecom = Platform::start(Kind::WeCom, None, None);
     supervisor_with_robots(&db, &dingtalk.webhook(), "SECs", &wecom.webhook());
     let config = config(&db, "");
     let checked = run(&db, &config, "2026-12-05", &["run-job", "check-pace"]);
-    assert!(checked.contains("600 opened"), "{checked}");
+    assert!(checked.contains("300 opened"), "{checked}");
     let sent = run(&db, &config, "2026-12-05", &["outbox", "send"]);
     assert!(
         sent.contains("待重试 0") && sent.contains("已放弃 0"),
@@ -379,8 +380,8 @@ fn a_long_list_is_split_to_each_platforms_size_and_sent_at_its_pace() {
     );
     let (ding, we) = (dingtalk.received(), wecom.received());
     assert!(
-        we.len() > 20,
-        "a list this long takes over 20 WeCom parts: {}",
+        (5..20).contains(&we.len()),
+        "a list this long takes several WeCom parts: {}",
         we.len()
     );
     assert!(ding.len() > 1 && ding.len() < we.len(), "{}", ding.len());
@@ -400,7 +401,7 @@ fn a_long_list_is_split_to_each_platforms_size_and_sent_at_its_pace() {
             );
         }
         let all: String = messages.iter().map(|m| m.text.as_str()).collect();
-        for i in 1..=600 {
+        for i in 1..=300 {
             assert_eq!(
                 all.matches(&format!("/students/S{i:03})")).count(),
                 1,

@@ -547,6 +547,90 @@ fn no_secret_reaches_the_logs(db: &TestDb) {
     }
 }
 
+/// `serve --as-of` runs the whole server at that moment: a login works, the
+/// teacher's week is the week of that day, and the jobs' next runs count from it.
+fn serve_as_of_runs_the_pages_and_the_jobs_at_that_moment(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let store = Store::open(&settings.database, false).await.unwrap();
+        let (email, role, scope) = accounts()
+            .into_iter()
+            .find(|(_, role, _)| *role == Role::Teacher)
+            .unwrap();
+        let user = NewUser {
+            email: email.into(),
+            name: "王芳".into(),
+            role,
+            scope,
+            password: Some(PASSWORD.into()),
+        };
+        accounts::add_user(&store, &settings, &Actor::new("test"), now(), user)
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let port = common::mail::free_port();
+    let config = db.file(
+        "serve.toml",
+        format!(
+            "[mail]\ndir = \"{}\"\n\n[web]\nlisten = \"127.0.0.1:{port}\"\n",
+            common::path(&db.dir.path().join("mail"))
+        ),
+    );
+    // A Tuesday in October, neither the tests' usual day nor the machine's.
+    let _server = db.spawn(
+        &[
+            "--as-of",
+            "2026-10-20T10:00:00+08:00",
+            "--config",
+            common::path(&config),
+            "serve",
+        ],
+        None,
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    runtime().block_on(async {
+        let mut health = None;
+        for _ in 0..100 {
+            if let Ok(answer) = client().get(format!("{base}/healthz")).send().await {
+                health = Some(answer.json::<serde_json::Value>().await.unwrap());
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let health = health.expect("serve answers");
+        let check_pace = health["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| j["job"] == "check_pace")
+            .unwrap();
+        assert_eq!(check_pace["next_run"], "2026-10-20T23:00:00Z", "{health}");
+        let login = client()
+            .post(format!("{base}/login"))
+            .form(&[("username", "t01@example.org"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 303, "a login works at that moment");
+        let session = cookie_of(&login).unwrap();
+        let page = client()
+            .get(format!("{base}/"))
+            .header("cookie", format!("songjiao_session={session}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let text = page.text().await.unwrap();
+        assert!(
+            text.contains("10月19日 – 10月25日"),
+            "the week of 20 October: {text}"
+        );
+        assert!(text.contains("10月20日 周二 · 今天"), "{text}");
+    });
+}
+
 fn the_account_page_ends_other_sessions_and_changes_the_password(db: &TestDb) {
     district(db);
     let settings = settings_for(db);
@@ -749,6 +833,7 @@ on_both_databases!(
     a_password_set_by_link_logs_in,
     a_second_factor_is_set_up_then_asked_at_every_login,
     no_secret_reaches_the_logs,
+    serve_as_of_runs_the_pages_and_the_jobs_at_that_moment,
     the_account_page_ends_other_sessions_and_changes_the_password,
     a_teachers_calendar_feed_follows_moved_visits,
 );

@@ -218,14 +218,23 @@ pub(crate) fn hint(error: StoreError) -> anyhow::Error {
     }
 }
 
-/// The clock: from `--as-of` or SONGJIAO_NOW (a date means 09:00 that day in the
-/// configured zone) when given, else the system's. The only place the command line
-/// reads the clock.
-fn resolve_clock(as_of: Option<&str>, settings: &Settings) -> anyhow::Result<crate::clock::Clock> {
+/// "Now" and the clock: `--as-of` or SONGJIAO_NOW (a date means 09:00 that day in
+/// the configured zone) exactly, with a clock moving on from it, when given; else
+/// the system's. The only place the command line reads the clock.
+fn resolve_now(
+    as_of: Option<&str>,
+    settings: &Settings,
+) -> anyhow::Result<(DateTime<Utc>, crate::clock::Clock)> {
     let from_env = std::env::var("SONGJIAO_NOW").ok().filter(|v| !v.is_empty());
     match as_of.map(str::to_string).or(from_env) {
-        Some(text) => Ok(crate::clock::running_from(parse_as_of(&text, settings)?)),
-        None => Ok(crate::clock::system()),
+        Some(text) => {
+            let start = parse_as_of(&text, settings)?;
+            Ok((start, crate::clock::running_from(start)))
+        }
+        None => {
+            let clock = crate::clock::system();
+            Ok((clock(), clock))
+        }
     }
 }
 
@@ -257,11 +266,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(url) = cli.database {
         settings.database.url = url;
     }
-    let clock = resolve_clock(cli.as_of.as_deref(), &settings)?;
+    let (now, clock) = resolve_now(cli.as_of.as_deref(), &settings)?;
     output::speak(crate::reports::words::Speech::of(&settings));
     let context = Context {
         settings,
-        now: clock(),
+        now,
         clock,
         actor: actor(),
     };

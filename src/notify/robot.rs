@@ -8,7 +8,11 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, LazyLock, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock, which a test may pause and move on by hand: the pace is tested
+// over minutes that take no time.
+use tokio::time::Instant;
 
 use base64::Engine;
 use hmac::{KeyInit, Mac};
@@ -413,6 +417,39 @@ mod tests {
         assert_eq!(
             dingtalk_signature("SECabc", 1_700_000_000_000),
             "jcUpW0QmtKduN03n4JqQ0PBosVjqnM8gU7fIIvsDmCM="
+        );
+    }
+
+    /// 45 posts to one robot, each taking 2 s: never more than the pace within a
+    /// minute of the platform's (counted from each post's end, as it may arrive
+    /// then), and no slower than the pace allows. On tokio's paused clock: three
+    /// minutes of pace in no time.
+    #[tokio::test(start_paused = true)]
+    async fn a_robot_gets_at_most_its_pace_a_minute_and_no_less() {
+        let webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=pace";
+        let start = Instant::now();
+        let mut posts = Vec::new();
+        for _ in 0..45 {
+            let turn = wait_for_turn(webhook).await;
+            let began = Instant::now();
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            drop(turn);
+            posts.push((began - start, Instant::now() - start));
+        }
+        // The platforms' own limit: 20 a minute.
+        for (i, (_, ended)) in posts.iter().enumerate() {
+            if let Some((began, _)) = posts.get(i + 20) {
+                assert!(
+                    *began >= *ended + Duration::from_secs(60),
+                    "post {} began {began:?}, within a minute of post {i}'s end {ended:?}",
+                    i + 20
+                );
+            }
+        }
+        let (_, last) = posts[44];
+        assert!(
+            last <= Duration::from_secs(2 * 62 + 2 * 7 + 5),
+            "45 posts at 19 a minute take two minutes and a little: {last:?}"
         );
     }
 }

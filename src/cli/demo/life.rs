@@ -41,8 +41,8 @@ pub struct Lived {
     pub leave: Option<(String, NaiveDate, NaiveDate)>,
 }
 
-/// How many weeks before "now" the child's family went away.
-const AWAY_WEEKS: i64 = 5;
+/// How many weeks before now the family of the child in real trouble went away.
+const AWAY_WEEKS: i64 = 6;
 /// The teacher who takes a week of leave: T04, at the first school, whose
 /// children's backups cover it.
 const ON_LEAVE: usize = 3;
@@ -101,17 +101,57 @@ fn recorded_on(visit_id: i64, teacher_id: &str, day: NaiveDate) -> NaiveDate {
     day + Duration::days(late)
 }
 
-/// What happened at a visit.
-fn outcome(visit_id: i64, student_id: &str, day: NaiveDate, away_from: NaiveDate) -> RecordInput {
-    let (outcome, periods, reason, note) = if student_id == AWAY && day >= away_from {
-        (
-            Outcome::Missed,
-            None,
-            Some(MissReason::FamilyUnavailable),
-            Some("家长外出务工，带孩子去了外地，电话联系不上"),
-        )
-    } else {
-        match draw(visit_id as u64 * 7 + 2) {
+/// Children in trouble in the weeks before now: the child, why their visits did
+/// not happen, from how many weeks before now until how many, the share of the
+/// visits missed (in %), and the teacher's note.
+const TROUBLE: [(&str, MissReason, i64, i64, u64, &str); 4] = [
+    (
+        AWAY,
+        MissReason::FamilyUnavailable,
+        AWAY_WEEKS,
+        0,
+        100,
+        "家长外出务工，带孩子去了外地，电话联系不上",
+    ),
+    (
+        "S011",
+        MissReason::StudentHospitalised,
+        4,
+        1,
+        100,
+        "孩子肺炎住院",
+    ),
+    (
+        "S018",
+        MissReason::FamilyUnavailable,
+        6,
+        0,
+        70,
+        "家长白天打工，家里没人",
+    ),
+    (
+        "S023",
+        MissReason::StudentIll,
+        3,
+        0,
+        100,
+        "孩子感冒发烧，在家休养",
+    ),
+];
+
+/// What happened at a visit on `day`, the trouble placed in the weeks before
+/// `reference`.
+fn outcome(visit_id: i64, student_id: &str, day: NaiveDate, reference: NaiveDate) -> RecordInput {
+    let chance = draw(visit_id as u64 * 7 + 2);
+    let trouble = TROUBLE.iter().find(|(child, _, from, to, rate, _)| {
+        *child == student_id
+            && day >= reference - Duration::weeks(*from)
+            && day < reference - Duration::weeks(*to)
+            && chance < *rate
+    });
+    let (outcome, periods, reason, note) = match trouble {
+        Some((_, reason, _, _, _, note)) => (Outcome::Missed, None, Some(*reason), Some(*note)),
+        None => match chance {
             0..=4 => (
                 Outcome::Missed,
                 None,
@@ -131,7 +171,7 @@ fn outcome(visit_id: i64, student_id: &str, day: NaiveDate, away_from: NaiveDate
                 Some("孩子情绪不稳定，提前结束"),
             ),
             _ => (Outcome::Completed, None, None, None),
-        }
+        },
     };
     RecordInput {
         outcome,
@@ -162,7 +202,14 @@ pub async fn live(
     mut progress: impl FnMut(u64, u64, NaiveDate),
 ) -> anyhow::Result<Lived> {
     let zone = settings.time_zone;
+    // Trouble and leave happen in the weeks before now, or before the year's end
+    // when the demo is run in the summer holiday.
     let today = now.with_timezone(&zone).date_naive();
+    let reference = today.min(
+        calendar
+            .teaching_span()
+            .map_or(NaiveDate::MAX, |(_, last)| last + Duration::days(1)),
+    );
     let jobs: Vec<(Job, crate::jobs::schedule::Schedule)> =
         crate::jobs::daemon::scheduled_jobs(settings)
             .map_err(anyhow::Error::msg)?
@@ -189,7 +236,7 @@ pub async fn live(
             events.push((evening, Event::Evening(day)));
         }
     }
-    let leave = leave_week(calendar, today);
+    let leave = leave_week(calendar, reference);
     if let Some((leave_from, _)) = leave {
         // Entered on the Wednesday before, ahead of Friday's planning.
         let entered = at(settings, leave_from - Duration::days(5), 10, 0);
@@ -199,7 +246,6 @@ pub async fn live(
     }
     events.sort();
 
-    let away_from = today - Duration::weeks(AWAY_WEEKS);
     let mut lived = Lived::default();
     let total = events.len() as u64;
     for (done, (time, event)) in events.into_iter().enumerate() {
@@ -225,7 +271,7 @@ pub async fn live(
             }
             Event::Evening(day) => {
                 let (recorded, late) =
-                    record_evening(store, settings, people, day, time, away_from).await?;
+                    record_evening(store, settings, people, day, time, reference).await?;
                 lived.visits_recorded += recorded;
                 lived.recorded_late += late;
             }
@@ -257,14 +303,17 @@ pub async fn live(
     Ok(lived)
 }
 
-/// The week a teacher is on leave: Monday to Friday two weeks before this one, if
-/// it is a teaching week after the year's first.
+/// The week a teacher is on leave: Monday to Friday of the latest full teaching
+/// week (no holiday in it) two to five weeks before this one, after the year's
+/// first week.
 fn leave_week(calendar: &SchoolCalendar, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
     let (first, _) = calendar.teaching_span()?;
-    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()) + 14);
-    let friday = monday + Duration::days(4);
-    let teaching = !calendar.teaching_days_between(monday, friday).is_empty();
-    (teaching && monday > first + Duration::days(7)).then_some((monday, friday))
+    let this_monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    (2..=5)
+        .map(|weeks| this_monday - Duration::weeks(weeks))
+        .filter(|monday| *monday > first + Duration::days(7))
+        .map(|monday| (monday, monday + Duration::days(4)))
+        .find(|(monday, friday)| calendar.teaching_days_between(*monday, *friday).len() == 5)
 }
 
 /// Each teacher records, at `time` on `day`, the visits they have not recorded yet
@@ -275,7 +324,7 @@ async fn record_evening(
     people: &People,
     day: NaiveDate,
     time: DateTime<Utc>,
-    away_from: NaiveDate,
+    reference: NaiveDate,
 ) -> anyhow::Result<(usize, usize)> {
     let waiting = visits::list_as(
         store,
@@ -295,7 +344,7 @@ async fn record_evening(
         let Some(teacher) = people.teachers.get(&visit.teacher_id) else {
             continue;
         };
-        let input = outcome(visit.visit_id, &visit.student_id, visit.day, away_from);
+        let input = outcome(visit.visit_id, &visit.student_id, visit.day, reference);
         visits::record(store, settings, teacher, time, visit.visit_id, input).await?;
         recorded += 1;
         if visit.day < day {
@@ -320,7 +369,7 @@ async fn acknowledge_some(
         if alert.acknowledged_at.is_some()
             || !old_enough
             || alert.student_id == AWAY
-            || number % 2 == 0
+            || number.is_multiple_of(2)
         {
             continue;
         }

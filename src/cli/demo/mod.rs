@@ -40,18 +40,16 @@ pub struct DemoArgs {
 const DEMO_PASSWORD: &str = "songjiao-demo";
 
 /// The school year the demo lives: today's, or in the summer holiday (before the
-/// new year's first teaching day) the year just ended.
+/// new year's first teaching day, or before its calendar is published) the year
+/// just ended.
 fn demo_year(context: &Context) -> anyhow::Result<(SchoolYear, SchoolCalendar)> {
     let today = context.today();
     let year = SchoolYear::containing(today);
-    let calendar = context
-        .settings
-        .calendar(year)
-        .map_err(anyhow::Error::msg)?;
-    let started = calendar
-        .teaching_span()
-        .is_some_and(|(first, _)| first <= today);
-    if started {
+    if let Ok(calendar) = context.settings.calendar(year)
+        && calendar
+            .teaching_span()
+            .is_some_and(|(first, _)| first <= today)
+    {
         return Ok((year, calendar));
     }
     let ended = SchoolYear::starting(year.first_day().year() - 1);
@@ -85,6 +83,8 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     settings.database.url = format!("sqlite://{}", database.display());
     settings.mail.dir = args.dir.join("mail");
     settings.mail.transport = crate::config::MailTransport::File;
+    // The demo's nightly backups go beside its database, whatever the settings say.
+    settings.backup.dir = PathBuf::new();
     let demo = Context {
         settings,
         now: context.now,
@@ -159,9 +159,10 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     }
     let people = demo_accounts(&demo, &store, setup).await?;
 
+    // After the year's last day, two weeks to record its last visits.
     let until = demo
         .now
-        .min(at(&demo.settings, last_day + Duration::days(1), 0, 0));
+        .min(at(&demo.settings, last_day + Duration::days(14), 0, 0));
     let bar = if std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new(0)
     } else {
@@ -201,7 +202,16 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
         Some((teacher, from, to)) => {
             let name = teacher_name(teacher);
             demo.say(
-                format!("{name}{from}至{to}请假参加培训，她的孩子由备用教师代为送教；"),
+                format!(
+                    "{name}{}月{}日至{}请假参加培训，她的孩子由备用教师代为送教；",
+                    from.month(),
+                    from.day(),
+                    if to.month() == from.month() {
+                        format!("{}日", to.day())
+                    } else {
+                        format!("{}月{}日", to.month(), to.day())
+                    }
+                ),
                 format!("{name} was on leave from {from} to {to}, her children visited by their backup teachers; "),
             )
         }
