@@ -231,6 +231,12 @@ pub struct WebSettings {
     pub secure_cookies: Option<bool>,
     /// Requests a minute each API token may make (bursts up to the same number).
     pub api_requests_per_minute: u32,
+    /// A request's headers must arrive within this many seconds.
+    pub header_timeout_seconds: u64,
+    /// A request's body must arrive within this many seconds (else 408).
+    pub body_timeout_seconds: u64,
+    /// Connections open at once; one more is answered 503.
+    pub max_connections: usize,
 }
 
 impl WebSettings {
@@ -537,6 +543,16 @@ impl Settings {
             return Err((
                 "web.api_requests_per_minute",
                 "must be at least 1 (a token that may make no request is revoked instead)".into(),
+            ));
+        }
+        if self.web.header_timeout_seconds == 0
+            || self.web.body_timeout_seconds == 0
+            || self.web.max_connections == 0
+        {
+            return Err((
+                "web",
+                "header_timeout_seconds, body_timeout_seconds and max_connections must be at least 1"
+                    .into(),
             ));
         }
         if self.backup.keep == 0 {

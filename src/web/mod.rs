@@ -13,6 +13,7 @@ mod exports;
 mod guard;
 mod imports;
 mod leave;
+mod listen;
 pub(crate) mod pages;
 mod people;
 mod plan_form;
@@ -21,7 +22,6 @@ mod school_calendar;
 mod session;
 pub mod words;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -288,16 +288,13 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// Serves the router on `listener` with each request's peer address known.
+/// Serves the router on `listener` with each request's peer address known, and
+/// slow clients held to the limits of `[web]` (see `listen.rs`).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Arc<App>,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(stop)
-    .await
+    let web = app.settings.web.clone();
+    listen::serve(listener, router(app), &web, stop).await
 }

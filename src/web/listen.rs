@@ -1,0 +1,176 @@
+//! Serving connections so that slow or stuck clients cannot hold the server: a
+//! request's headers must arrive within `web.header_timeout_seconds` (else the
+//! connection is closed) and its body within `web.body_timeout_seconds` (else
+//! 408 Request Timeout); at most `web.max_connections` are open at once, and one
+//! more is answered 503 at once and closed, so the process never runs out of file
+//! descriptors and a normal page still answers.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::AsyncWriteExt;
+use tower::ServiceExt;
+
+use crate::config::WebSettings;
+
+/// How long a refused connection may take to hear its 503.
+const REFUSAL_TIME: Duration = Duration::from_secs(2);
+/// How long open connections may take to finish once the server stops.
+const STOP_GRACE: Duration = Duration::from_secs(30);
+
+/// Serves `router` on `listener` until `stop` completes, then lets open requests
+/// finish (at most 30 s).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    web: &WebSettings,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let header_timeout = Duration::from_secs(web.header_timeout_seconds);
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        Duration::from_secs(web.body_timeout_seconds),
+        body_deadline,
+    ));
+    let open = Arc::new(tokio::sync::Semaphore::new(web.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(error) => {
+                    // Out of descriptors or a connection reset before it was
+                    // taken: wait a moment rather than spin, and go on.
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let Ok(permit) = open.clone().try_acquire_owned() else {
+            tokio::spawn(refuse_busy(stream));
+            continue;
+        };
+        let service = router
+            .clone()
+            .map_request(move |mut request: Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(
+                TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            );
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(STOP_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still open when the server stopped");
+    }
+    Ok(())
+}
+
+/// Answers a connection over the cap with 503 and closes it.
+async fn refuse_busy(mut stream: tokio::net::TcpStream) {
+    let words = "服务繁忙，请稍后再试。 Busy: please retry.\n";
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n\
+         Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{words}",
+        words.len()
+    );
+    let _ = tokio::time::timeout(REFUSAL_TIME, async {
+        let _ = stream.write_all(answer.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
+    tracing::warn!("a connection over web.max_connections was answered 503");
+}
+
+/// Gives every request's body until its deadline to arrive; a request whose body
+/// did not is answered 408, whatever its handler made of the cut-off body.
+async fn body_deadline(
+    axum::extract::State(limit): axum::extract::State<Duration>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let expired = Arc::new(AtomicBool::new(false));
+    let (parts, body) = request.into_parts();
+    let body = Body::new(DeadlineBody {
+        inner: body,
+        deadline: Box::pin(tokio::time::sleep(limit)),
+        expired: expired.clone(),
+    });
+    let response = next.run(Request::from_parts(parts, body)).await;
+    if expired.load(Ordering::SeqCst) {
+        return (
+            StatusCode::REQUEST_TIMEOUT,
+            [(axum::http::header::CONNECTION, "close")],
+            "请求正文在限定时间内没有传完，请重试。 The request's body did not arrive in time.",
+        )
+            .into_response();
+    }
+    response
+}
+
+/// A request body that fails once its deadline has passed.
+struct DeadlineBody {
+    inner: Body,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    expired: Arc<AtomicBool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the request's body did not arrive in time")]
+struct BodyTooSlow;
+
+impl http_body::Body for DeadlineBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if let Poll::Ready(frame) = Pin::new(&mut self.inner).poll_frame(cx) {
+            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
+        }
+        if self.deadline.as_mut().poll(cx).is_ready() {
+            self.expired.store(true, Ordering::SeqCst);
+            return Poll::Ready(Some(Err(BodyTooSlow.into())));
+        }
+        Poll::Pending
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
