@@ -48,8 +48,72 @@ fn captures<'a>(text: &'a str, pattern: &str) -> Option<Vec<&'a str>> {
 
 type Say = fn(&[&str]) -> String;
 
+/// How to make a file the import reads, in the words of Excel's and WPS's menus.
+const SAVE_AS_ZH: &str =
+    "请在 Excel 或 WPS 中打开，选择“另存为” → Excel 工作簿 (*.xlsx)，或 CSV UTF-8（逗号分隔）";
+
 /// Each reason's English pattern (`{}` for what varies) and its Chinese.
 const CATALOGUE: &[(&str, Say)] = &[
+    // A sheet that cannot be read at all (import/sheet.rs, import/workbook.rs).
+    (
+        "cell {} holds something, past the {} rows and {} columns a sheet may use here: delete what is there, or copy the table into a new sheet",
+        |p| {
+            format!(
+                "单元格 {} 有内容，超出了这里能读的范围（最多 {} 行、{} 列）：请删除那里的内容，或把表格复制到一张新的工作表",
+                p[0], p[1], p[2]
+            )
+        },
+    ),
+    (
+        "the workbook unpacks to more than {} MB, far more than a register: {}, keeping only the table",
+        |p| {
+            format!(
+                "这个工作簿解压后超过 {} MB，远大于一份名册：{SAVE_AS_ZH}，只保留表格本身",
+                p[0]
+            )
+        },
+    ),
+    (
+        "the workbook's sheets span more than {} cells together: {}, keeping only the table",
+        |p| {
+            format!(
+                "这个工作簿的各工作表合计超过 {} 个单元格：{SAVE_AS_ZH}，只保留表格本身",
+                p[0]
+            )
+        },
+    ),
+    (
+        "the workbook is damaged, or of a kind not read here (.xlsx and .xls are): {}",
+        |_| format!("工作簿已损坏，或不是这里能读的格式（能读 .xlsx 和 .xls）：{SAVE_AS_ZH}"),
+    ),
+    ("the workbook has no sheet", |_| "工作簿里没有工作表".into()),
+    (
+        "the file is a web page, not a workbook (some systems' \"export to Excel\" make these): {}",
+        |_| {
+            format!(
+                "这个文件是网页，不是工作簿（有些系统的“导出到 Excel”会生成这种文件）：{SAVE_AS_ZH}"
+            )
+        },
+    ),
+    (
+        "the file is named .{} but is not a workbook (it may be damaged, or another kind of file renamed): {}",
+        |p| {
+            format!(
+                "文件名是 .{}，但内容不是工作簿（可能已损坏，或是改了名的其他文件）：{SAVE_AS_ZH}",
+                p[0]
+            )
+        },
+    ),
+    (
+        "the file is UTF-16 text (Excel's \"Unicode text\"), which is not read here: {}",
+        |_| format!("这个文件是 UTF-16 文本（Excel 的“Unicode 文本”），这里不能读：{SAVE_AS_ZH}"),
+    ),
+    ("the file is neither UTF-8 nor GBK text{}: {}", |_| {
+        format!("这个文件既不是 UTF-8 也不是 GBK 文本：{SAVE_AS_ZH}")
+    }),
+    ("the file is empty: it needs a header row", |_| {
+        "文件是空的：第一行应是表头".into()
+    }),
     ("is empty but required", |_| "必填，不能为空".into()),
     (
         "{} already exists: choose a new file name (a backup never overwrites a file)",
@@ -369,6 +433,10 @@ mod tests {
     fn every_reason_the_rules_give_reads_in_chinese() {
         for (english, chinese) in [
             ("is empty but required", "必填，不能为空"),
+            (
+                "cell XFD1048576 holds something, past the 300000 rows and 64 columns a sheet may use here: delete what is there, or copy the table into a new sheet",
+                "单元格 XFD1048576 有内容，超出了这里能读的范围（最多 300000 行、64 列）：请删除那里的内容，或把表格复制到一张新的工作表",
+            ),
             (
                 "`2026-13-01` is not a date like 2026-09-01",
                 "“2026-13-01”不是日期，请写成 2026-09-01 这样",

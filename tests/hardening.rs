@@ -55,7 +55,11 @@ fn slow_clients_cannot_hold_the_server() {
             .send()
             .await
             .unwrap();
-        assert_eq!(page.status(), 200, "a page answers beside 200 stuck requests");
+        assert_eq!(
+            page.status(),
+            200,
+            "a page answers beside 200 stuck requests"
+        );
 
         let deadline = started + Duration::from_secs(60);
         for (n, stream) in stuck.iter_mut().enumerate() {
@@ -104,4 +108,188 @@ fn slow_clients_cannot_hold_the_server() {
         drop(held);
         server.stop().await;
     });
+}
+
+/// Runs `command` to its end: whether it succeeded, what it wrote, and the most
+/// memory it held (MB), as the kernel counted it.
+fn run_measuring(command: &mut std::process::Command) -> (bool, String, u64) {
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let child = command
+        .stdout(log.reopen().unwrap())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child, writing into the two locals above.
+    let reaped = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(reaped, child.id() as i32, "wait4");
+    let output = std::fs::read_to_string(log.path()).unwrap();
+    let succeeded = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    (succeeded, output, usage.ru_maxrss as u64 / 1024)
+}
+
+/// The most memory a running process has held so far (MB).
+fn peak_memory_mb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("VmHWM");
+    line.split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        / 1024
+}
+
+/// `serve` on a free port with a coordinator account (center@example.org) and
+/// its API token: the server, its address and the token.
+fn serve_with_a_coordinator(db: &TestDb) -> (common::Running, String, String) {
+    use std::io::Write;
+    district(db);
+    let mut add = db.command();
+    add.args([
+        "user",
+        "add",
+        "center@example.org",
+        "--name",
+        "区特教中心",
+        "--role",
+        "coordinator",
+        "--password-stdin",
+    ])
+    .stdin(std::process::Stdio::piped());
+    let mut child = add.spawn().unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    assert!(child.wait().unwrap().success(), "user add");
+    let token = common::api::token(db, "center@example.org");
+    let port = common::mail::free_port();
+    let config = db.file(
+        "serve.toml",
+        format!(
+            "[mail]\ndir = \"{}\"\n\n[web]\nlisten = \"127.0.0.1:{port}\"\n",
+            common::path(&db.dir.path().join("mail"))
+        ),
+    );
+    let server = db.spawn(&["--config", common::path(&config), "serve"], None);
+    let base = format!("http://127.0.0.1:{port}");
+    runtime().block_on(async {
+        for _ in 0..200 {
+            if client().get(format!("{base}/healthz")).send().await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("serve did not answer");
+    });
+    (server, base, token)
+}
+
+/// A workbook with a header in A1:C1 and one cell far away.
+fn workbook_reaching(row: u32, column: u16) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (n, header) in ["学生编号", "姓名", "学校"].into_iter().enumerate() {
+        sheet.write_string(0, n as u16, header).unwrap();
+    }
+    sheet.write_string(row, column, "x").unwrap();
+    workbook.save_to_buffer().unwrap()
+}
+
+/// Two tiny workbooks that claim a vast sheet (a cell at XFD1048576, and one at
+/// Z400000) are refused with the cell named, through the command line, the page
+/// and the API; nothing is imported, no process holds 300 MB, and the server
+/// still answers.
+#[test]
+fn a_workbook_claiming_a_vast_sheet_is_refused_in_plain_words() {
+    let db = TestDb::sqlite();
+    let bombs = [
+        ("XFD1048576", workbook_reaching(1_048_575, 16_383)),
+        ("Z400000", workbook_reaching(399_999, 25)),
+    ];
+    let students =
+        |db: &TestDb| db.sql_rows("SELECT CAST(COUNT(*) AS TEXT) FROM students")[0].clone();
+    let (server, base, token) = serve_with_a_coordinator(&db);
+    let before = students(&db);
+    for (cell, bytes) in &bombs {
+        assert!(bytes.len() < 10_000, "{cell}: {} bytes", bytes.len());
+        let file = db.file(&format!("{cell}.xlsx"), bytes);
+        let (succeeded, output, megabytes) =
+            run_measuring(
+                db.command()
+                    .args(["import", common::path(&file), "--kind", "students"]),
+            );
+        assert!(!succeeded, "{cell}: {output}");
+        assert!(output.contains(cell), "the cell is named: {output}");
+        assert!(!output.contains("panicked"), "{output}");
+        assert!(megabytes < 300, "{cell}: the command held {megabytes} MB");
+        println!("import {cell}.xlsx: refused, {megabytes} MB at most");
+    }
+    runtime().block_on(async {
+        let session = {
+            let login = client()
+                .post(format!("{base}/login"))
+                .form(&[("username", "center@example.org"), ("password", PASSWORD)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(login.status(), 303);
+            login.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        for (cell, bytes) in &bombs {
+            let page = client()
+                .post(format!("{base}/imports/check"))
+                .header("cookie", &session)
+                .header("origin", &base)
+                .multipart(
+                    reqwest::multipart::Form::new()
+                        .text("kind", "students")
+                        .part(
+                            "file",
+                            reqwest::multipart::Part::bytes(bytes.clone()).file_name("学生.xlsx"),
+                        ),
+                )
+                .send()
+                .await
+                .unwrap();
+            let text = page.text().await.unwrap();
+            assert!(
+                text.contains(&format!("单元格 {cell} 有内容")),
+                "the page names {cell} in Chinese: {text}"
+            );
+            let api = client()
+                .post(format!("{base}/api/v1/imports/students?dry_run=false"))
+                .bearer_auth(&token)
+                .header(
+                    "content-type",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                )
+                .body(bytes.clone())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(api.status(), 422, "{cell}");
+            let problem = api.text().await.unwrap();
+            assert!(problem.contains(cell), "the API names {cell}: {problem}");
+        }
+        let health = client()
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status(), 200, "the server still answers");
+    });
+    let megabytes = peak_memory_mb(server.id());
+    assert!(megabytes < 300, "the server held {megabytes} MB");
+    println!("serve after both workbooks by page and API: {megabytes} MB at most");
+    assert_eq!(students(&db), before, "nothing was imported");
 }

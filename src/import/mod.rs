@@ -3,6 +3,7 @@
 
 pub mod records;
 pub mod sheet;
+mod workbook;
 
 use records::{CellError, Column};
 

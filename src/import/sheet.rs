@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use calamine::{Data, Reader};
+use calamine::Data;
 
 /// A sheet's header and data rows; `line` is the 1-based line (row) in the file.
 #[derive(Debug, Clone)]
@@ -28,7 +28,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Sheet> {
         .to_ascii_lowercase();
     let workbook_named = matches!(extension.as_str(), "xlsx" | "xlsm" | "xls" | "ods");
     let sheet = match what_it_is(bytes) {
-        Contents::Workbook => read_workbook(bytes)?,
+        Contents::Workbook => into_sheet(super::workbook::read(bytes)?)?,
         // Some systems' "export to Excel" writes a web page named .xls.
         Contents::WebPage => anyhow::bail!(
             "the file is a web page, not a workbook (some systems' \"export to Excel\" make these): {SAVE_AS}"
@@ -58,7 +58,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Sheet> {
 }
 
 /// How to make a file we can read, in the words of Excel's and WPS's menus.
-const SAVE_AS: &str = "open it in Excel or WPS and choose 另存为 (Save As) → Excel 工作簿 (*.xlsx), or CSV UTF-8 (逗号分隔)";
+pub(super) const SAVE_AS: &str = "open it in Excel or WPS and choose 另存为 (Save As) → Excel 工作簿 (*.xlsx), or CSV UTF-8 (逗号分隔)";
 
 enum Contents {
     /// A zip (xlsx, ods) or an OLE file (xls), as calamine reads them.
@@ -145,30 +145,9 @@ fn read_csv(text: &str) -> anyhow::Result<Sheet> {
     into_sheet(records)
 }
 
-fn read_workbook(bytes: &[u8]) -> anyhow::Result<Sheet> {
-    let mut workbook =
-        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|_| {
-            anyhow::anyhow!("the workbook is damaged or not one Excel or WPS can save: {SAVE_AS}")
-        })?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| anyhow::anyhow!("the workbook has no sheet"))?
-        .map_err(|e| anyhow::anyhow!("cannot read the workbook's first sheet: {e}"))?;
-    let first_row = range.start().map(|(row, _)| row as usize).unwrap_or(0);
-    let records = range
-        .rows()
-        .enumerate()
-        .map(|(i, cells)| SheetRow {
-            line: first_row + i + 1,
-            cells: cells.iter().map(cell_text).collect(),
-        })
-        .collect();
-    into_sheet(records)
-}
-
 /// A cell as the person typed it: whole numbers without `.0` (phone numbers, ids),
 /// dates as YYYY-MM-DD.
-fn cell_text(data: &Data) -> String {
+pub(super) fn cell_text(data: &Data) -> String {
     match data {
         Data::Empty => String::new(),
         Data::String(s) => s.trim().to_string(),
