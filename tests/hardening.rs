@@ -293,3 +293,39 @@ fn a_workbook_claiming_a_vast_sheet_is_refused_in_plain_words() {
     println!("serve after both workbooks by page and API: {megabytes} MB at most");
     assert_eq!(students(&db), before, "nothing was imported");
 }
+
+/// 100 logins at once (no account needed) wait their turn for the password
+/// hashing (19 MiB each) instead of all hashing at once: the server stays under
+/// 700 MB, and every one of them is answered.
+#[test]
+fn a_hundred_logins_at_once_are_answered_within_bounded_memory() {
+    let db = TestDb::sqlite();
+    let (server, base, _) = serve_with_a_coordinator(&db);
+    let before = peak_memory_mb(server.id());
+    runtime().block_on(async {
+        let mut logins = tokio::task::JoinSet::new();
+        for n in 0..100 {
+            let base = base.clone();
+            logins.spawn(async move {
+                let email = if n % 2 == 0 {
+                    "center@example.org".to_string()
+                } else {
+                    format!("nobody{n}@example.org")
+                };
+                client()
+                    .post(format!("{base}/login"))
+                    .form(&[("username", email.as_str()), ("password", "not it at all")])
+                    .send()
+                    .await
+                    .map(|answer| answer.status().as_u16())
+            });
+        }
+        while let Some(answer) = logins.join_next().await {
+            let status = answer.unwrap().expect("every login is answered");
+            assert!(status < 500, "{status}");
+        }
+    });
+    let peak = peak_memory_mb(server.id());
+    println!("100 logins at once: serve held {before} MB before, {peak} MB at most");
+    assert!(peak < 700, "{peak} MB");
+}

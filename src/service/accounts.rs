@@ -75,9 +75,28 @@ pub fn check_password(password: &str, policy: &SecuritySettings) -> Result<(), S
     Ok(())
 }
 
+/// Password hashes computed at once: each takes 19 MiB for a moment, so a crowd
+/// of logins (no account needed) would otherwise take gigabytes. As many as the
+/// cores: more would not finish sooner. The rest wait their turn (at most
+/// `web.max_connections` requests are open, so the queue is bounded too).
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
+/// Runs `work` (argon2) on a blocking thread once a hashing turn is free.
+async fn hashing<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    let _turn = HASHING
+        .acquire()
+        .await
+        .expect("the hashing semaphore is never closed");
+    tokio::task::spawn_blocking(work).await
+}
+
 /// argon2id with its default parameters (19 MiB, 2 passes), off the async threads.
 async fn hash_password(password: String) -> Result<String, ServiceError> {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
@@ -92,7 +111,7 @@ async fn hash_password(password: String) -> Result<String, ServiceError> {
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29uZ2ppYW9zb25namlhbw$8BHMxOsVxOl1MBYq6qU1o6W2gTXb3sCwDDLuLkeR6oQ";
 
 async fn verify_password(password: String, hash: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let stored = hash.as_deref().unwrap_or(DUMMY_HASH);
         let Ok(parsed) = PasswordHash::new(stored) else {
             return false;
