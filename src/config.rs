@@ -237,9 +237,28 @@ pub struct WebSettings {
     pub body_timeout_seconds: u64,
     /// Connections open at once; one more is answered 503.
     pub max_connections: usize,
+    /// Addresses or networks (CIDR) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl WebSettings {
+    /// `trusted_proxies` read, or the entry that is neither an address nor a network.
+    pub fn proxies(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        self.trusted_proxies
+            .iter()
+            .map(|entry| {
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        format!(
+                            "`{entry}` is neither an address (10.0.0.2) nor a network (10.0.0.0/8)"
+                        )
+                    })
+            })
+            .collect()
+    }
+
     pub fn secure_cookies(&self) -> bool {
         self.secure_cookies.unwrap_or_else(|| {
             !self
@@ -554,6 +573,9 @@ impl Settings {
                 "header_timeout_seconds, body_timeout_seconds and max_connections must be at least 1"
                     .into(),
             ));
+        }
+        if let Err(reason) = self.web.proxies() {
+            return Err(("web.trusted_proxies", reason));
         }
         if self.backup.keep == 0 {
             return Err((

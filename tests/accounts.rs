@@ -303,54 +303,139 @@ fn sessions_end_when_idle_at_their_lifetime_and_on_disable(db: &TestDb) {
     });
 }
 
-fn five_failures_lock_an_account_for_fifteen_minutes(db: &TestDb) {
+/// Five wrong passwords from one address stop that email from that address for
+/// 15 minutes counted from the first of them, not its owner elsewhere; failures
+/// older than 15 minutes no longer count (no lock for one more later), the same
+/// for an email with no account; the owner is told by email, once.
+fn five_failures_stop_an_address_not_the_owner(db: &TestDb) {
     district(db);
     let settings = settings_for(db);
+    let elsewhere = Client {
+        address: "198.51.100.20".into(),
+        user_agent: "test".into(),
+    };
     runtime().block_on(async {
         let store = Store::open(&settings.database, false).await.unwrap();
-        let try_login = |email: &'static str, password: &'static str, now| {
-            let (store, settings) = (&store, &settings);
+        let try_login = |email: &'static str, password: &'static str, now, from: &Client| {
+            let (store, settings, from) = (&store, &settings, from.clone());
             async move {
-                accounts::login(store, settings, now, email, password.into(), &client())
+                accounts::login(store, settings, now, email, password.into(), &from)
                     .await
                     .unwrap()
                     .map(|_| ())
             }
         };
         let t0 = at("2026-11-30T01:00:00Z");
-        for _ in 0..4 {
+        let attacker = client();
+        for minute in 0..4 {
             assert_eq!(
-                try_login("admin@example.org", "wrong password", t0).await,
+                try_login(
+                    "admin@example.org",
+                    "wrong password",
+                    t0 + Duration::minutes(minute),
+                    &attacker
+                )
+                .await,
                 Err(LoginRefused::Wrong)
             );
         }
-        let locked = try_login("admin@example.org", "wrong password", t0).await;
-        assert!(
-            matches!(locked, Err(LoginRefused::Locked { .. })),
-            "{locked:?}"
+        let locked = try_login(
+            "admin@example.org",
+            "wrong password",
+            t0 + Duration::minutes(4),
+            &attacker,
+        )
+        .await;
+        assert_eq!(
+            locked,
+            Err(LoginRefused::Locked {
+                until: t0 + Duration::minutes(15)
+            }),
+            "locked until the first failure is 15 minutes old"
         );
-        // Locked: even the right password is refused, until 15 minutes have passed.
+        // From that address even the right password is refused meanwhile...
         assert!(matches!(
-            try_login("admin@example.org", PASSWORD, t0 + Duration::minutes(14)).await,
+            try_login(
+                "admin@example.org",
+                PASSWORD,
+                t0 + Duration::minutes(14),
+                &attacker
+            )
+            .await,
             Err(LoginRefused::Locked { .. })
         ));
+        // ...while the owner, elsewhere, logs in.
         assert_eq!(
-            try_login("admin@example.org", PASSWORD, t0 + Duration::minutes(16)).await,
+            try_login(
+                "admin@example.org",
+                PASSWORD,
+                t0 + Duration::minutes(5),
+                &elsewhere
+            )
+            .await,
             Ok(())
         );
-        // An email with no account gets the same answers as one with an account.
+        // Failures older than 15 minutes no longer count: at +16 three remain
+        // (+2, +3, +4), so one more wrong try is only wrong.
+        assert_eq!(
+            try_login(
+                "admin@example.org",
+                "wrong password",
+                t0 + Duration::minutes(16),
+                &attacker
+            )
+            .await,
+            Err(LoginRefused::Wrong)
+        );
+        // An email with no account gets the same answers: four failures, a wait,
+        // one more is only wrong; five at once stop it.
         for _ in 0..4 {
             assert_eq!(
-                try_login("nobody@example.org", PASSWORD, t0).await,
+                try_login("nobody@example.org", "wrong password", t0, &attacker).await,
                 Err(LoginRefused::Wrong)
             );
         }
+        assert_eq!(
+            try_login(
+                "nobody@example.org",
+                "wrong password",
+                t0 + Duration::minutes(16),
+                &attacker
+            )
+            .await,
+            Err(LoginRefused::Wrong)
+        );
+        for _ in 0..3 {
+            try_login(
+                "nobody@example.org",
+                "wrong password",
+                t0 + Duration::minutes(16),
+                &attacker,
+            )
+            .await
+            .unwrap_err();
+        }
         assert!(matches!(
-            try_login("nobody@example.org", PASSWORD, t0).await,
+            try_login(
+                "nobody@example.org",
+                "wrong password",
+                t0 + Duration::minutes(16),
+                &attacker
+            )
+            .await,
             Err(LoginRefused::Locked { .. })
         ));
         store.close().await;
     });
+    let told = db.sql_rows(
+        "SELECT subject || ' ' || body_text FROM outbox WHERE recipient = 'admin@example.org'",
+    );
+    assert_eq!(told.len(), 1, "the owner is told once: {told:?}");
+    assert!(
+        told[0].contains("多次用错误的密码") && told[0].contains("192.0.2.7"),
+        "{}",
+        told[0]
+    );
 }
 
 fn the_access_log_finds_a_row_altered_or_removed(db: &TestDb) {
@@ -457,7 +542,7 @@ on_both_databases!(
     users_are_managed_from_the_command_line,
     a_password_is_set_once_through_its_link,
     sessions_end_when_idle_at_their_lifetime_and_on_disable,
-    five_failures_lock_an_account_for_fifteen_minutes,
+    five_failures_stop_an_address_not_the_owner,
     the_access_log_finds_a_row_altered_or_removed,
     the_last_row_removed_is_found_too,
 );

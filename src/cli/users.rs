@@ -213,7 +213,7 @@ pub async fn run(context: &Context, command: UserCommand) -> anyhow::Result<()> 
             );
         }
         UserCommand::List { format } => {
-            let rows = accounts::list_users(&store, actor, now).await?;
+            let rows = accounts::list_users(&store, actor).await?;
             print_rows(&rows, format, &mut std::io::stdout().lock())?;
         }
         UserCommand::Disable { email } => {

@@ -213,6 +213,25 @@ text_mail!(
     "mail/en/account_link.txt"
 );
 
+/// To an account's owner: logins with a wrong password, one after another, from
+/// one address; that address may not try again until `until`.
+pub struct LoginFailuresMail<'a> {
+    pub name: &'a str,
+    pub failures: usize,
+    /// When the first of them was, in the district's time.
+    pub since: &'a str,
+    pub address: &'a str,
+    pub until: &'a str,
+    pub minutes: u32,
+}
+
+text_mail!(
+    LoginFailuresMail,
+    LoginFailuresText,
+    "mail/zh-CN/login_failures.txt",
+    "mail/en/login_failures.txt"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use super::{Actor, ServiceError};
 use crate::config::{SecuritySettings, Settings};
 use crate::domain::access::{Role, Scope};
 use crate::domain::student::check_email;
-use crate::notify::mail::AccountLinkMail;
+use crate::notify::mail::{AccountLinkMail, LoginFailuresMail};
 use crate::store::accounts::{self, Account, LinkPurpose, SessionRow};
 use crate::store::outbox::{self, NewMessage};
 use crate::store::{Store, people};
@@ -167,11 +167,9 @@ pub struct AccountView {
 }
 
 impl AccountView {
-    fn of(account: &Account, now: DateTime<Utc>) -> Self {
+    fn of(account: &Account) -> Self {
         let state = if account.disabled_at.is_some() {
             "disabled"
-        } else if account.locked_until.is_some_and(|t| t > now) {
-            "locked"
         } else if account.password_hash.is_none() {
             "invited"
         } else {
@@ -333,16 +331,12 @@ pub async fn add_user(
     Ok(added)
 }
 
-pub async fn list_users(
-    store: &Store,
-    actor: &Actor,
-    now: DateTime<Utc>,
-) -> Result<Vec<AccountView>, ServiceError> {
+pub async fn list_users(store: &Store, actor: &Actor) -> Result<Vec<AccountView>, ServiceError> {
     require_admin(actor)?;
     let mut tx = store.read().await?;
     let rows = accounts::list(&mut tx).await?;
     tx.rollback().await?;
-    Ok(rows.iter().map(|a| AccountView::of(a, now)).collect())
+    Ok(rows.iter().map(AccountView::of).collect())
 }
 
 /// Disables (`disabled`) or enables an account; disabling ends its sessions at once.
@@ -524,9 +518,11 @@ pub fn actor_of(account: &Account) -> Actor {
     }
 }
 
-/// Checks an email and password and begins a session. Failures count towards the
-/// account's lock and slow the address; the answer and its time are the same
-/// whether the account exists or not.
+/// Checks an email and password and begins a session. Failures are counted per
+/// email and address over the last `lockout_minutes`, the same way whether the
+/// account exists or not: `max_failed_logins` of them stop that email from that
+/// address (never its owner elsewhere) until the oldest is that old, and the
+/// owner is told by email. An address with many failures (any email) is slowed.
 pub async fn login(
     store: &Store,
     settings: &Settings,
@@ -539,7 +535,7 @@ pub async fn login(
     let window = Duration::minutes(i64::from(policy.lockout_minutes));
     let email = email.trim().to_lowercase();
     let audit = Actor::new(format!("login:{email}")).audit();
-    let (account, (address_failures, email_failures, first_failure)) = {
+    let (account, (address_failures, mut failures)) = {
         let mut tx = store.write(&audit, now).await?;
         let account = accounts::by_email(&mut tx, &email).await?;
         let failures =
@@ -547,43 +543,24 @@ pub async fn login(
         tx.rollback().await?;
         (account, failures)
     };
+    if let Some(until) = locked_until(&failures, policy.max_failed_logins, window) {
+        return Ok(Err(LoginRefused::Locked { until }));
+    }
     if let Some(wait) = address_wait(address_failures, policy.address_failures_before_slowing) {
         tokio::time::sleep(wait).await;
     }
     let hash = account.as_ref().and_then(|a| a.password_hash.clone());
     let verified = verify_password(password, hash).await;
     let mut tx = store.write(&audit, now).await?;
-    let Some(account) = account else {
-        // An email with no account locks after as many tries as one with an
-        // account, so the answers tell nothing apart.
-        accounts::record_login_failure(&mut tx, &client.address, &email).await?;
+    let Some(account) = account.filter(|a| verified && a.disabled_at.is_none()) else {
+        failures.push(now);
+        let refused = refuse(&mut tx, settings, &email, client, &failures, window).await?;
         tx.commit().await?;
-        return Ok(Err(if email_failures + 1 >= policy.max_failed_logins {
-            LoginRefused::Locked {
-                until: first_failure.unwrap_or(now) + window,
-            }
-        } else {
-            LoginRefused::Wrong
-        }));
+        return Ok(Err(refused));
     };
-    if let Some(until) = account.locked_until.filter(|t| *t > now) {
-        tx.rollback().await?;
-        return Ok(Err(LoginRefused::Locked { until }));
-    }
-    if !verified || account.disabled_at.is_some() {
-        let failures = account.failed_logins + 1;
-        let locked_until = (failures >= policy.max_failed_logins).then_some(now + window);
-        accounts::record_failure(&mut tx, account.id, failures, locked_until).await?;
-        accounts::record_login_failure(&mut tx, &client.address, &email).await?;
-        tx.commit().await?;
-        return Ok(Err(match locked_until {
-            Some(until) => LoginRefused::Locked { until },
-            None => LoginRefused::Wrong,
-        }));
-    }
     let awaiting_code = account.totp_enabled_at.is_some();
     if !awaiting_code {
-        accounts::clear_failures(&mut tx, account.id).await?;
+        accounts::clear_login_failures(&mut tx, &client.address, &email).await?;
     }
     let session_id = new_secret();
     let expires_at = if awaiting_code {
@@ -607,6 +584,66 @@ pub async fn login(
         actor: actor_of(&account),
         awaiting_code,
     }))
+}
+
+/// When an email's failures from one address (oldest first, the last
+/// `lockout_minutes` only) stop stopping it: once the one that makes the count
+/// `max` is that old. None: not stopped.
+fn locked_until(failures: &[DateTime<Utc>], max: u32, window: Duration) -> Option<DateTime<Utc>> {
+    let max = max.max(1) as usize;
+    (failures.len() >= max).then(|| failures[failures.len() - max] + window)
+}
+
+/// Records a failed login of `email` from the client (`failures` holds it
+/// already) and says what to answer; the failure that stops the email from that
+/// address tells the account's owner, if there is one, by email (once a window).
+async fn refuse(
+    tx: &mut crate::store::Tx,
+    settings: &Settings,
+    email: &str,
+    client: &Client,
+    failures: &[DateTime<Utc>],
+    window: Duration,
+) -> Result<LoginRefused, ServiceError> {
+    accounts::record_login_failure(tx, &client.address, email).await?;
+    let Some(until) = locked_until(failures, settings.security.max_failed_logins, window) else {
+        return Ok(LoginRefused::Wrong);
+    };
+    if let Some(owner) = accounts::by_email(tx, email)
+        .await?
+        .filter(|a| a.disabled_at.is_none())
+    {
+        let local = |at: DateTime<Utc>| {
+            at.with_timezone(&settings.time_zone)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        };
+        let mail = LoginFailuresMail {
+            name: &owner.name,
+            failures: failures.len(),
+            since: &local(failures[0]),
+            address: &client.address,
+            until: &local(until),
+            minutes: settings.security.lockout_minutes,
+        }
+        .render(settings.locale);
+        let period = tx.now.timestamp() / window.num_seconds().max(1);
+        outbox::enqueue(
+            tx,
+            vec![NewMessage {
+                idempotency_key: format!("login-failures:{}:{period}", owner.id),
+                kind: "account",
+                channel: crate::store::outbox::Channel::Email,
+                recipient: owner.email.clone(),
+                subject: mail.subject,
+                body_text: mail.text,
+                body_html: None,
+                attachments: Vec::new(),
+            }],
+        )
+        .await?;
+    }
+    Ok(LoginRefused::Locked { until })
 }
 
 /// The second step of a login with a second factor: the code from the app (or a
@@ -635,26 +672,27 @@ pub async fn login_code(
         tx.rollback().await?;
         return Ok(Err(LoginRefused::Wrong));
     };
-    if let Some(until) = account.locked_until.filter(|t| *t > now) {
+    let (_, mut failures) =
+        accounts::login_failures_since(&mut tx, &client.address, &account.email, now - window)
+            .await?;
+    if let Some(until) = locked_until(&failures, policy.max_failed_logins, window) {
         accounts::end_session(&mut tx, &id_hash).await?;
         tx.commit().await?;
         return Ok(Err(LoginRefused::Locked { until }));
     }
     if !super::second_factor::accept(&mut tx, &account, code, now).await? {
-        let failures = account.failed_logins + 1;
-        let locked_until = (failures >= policy.max_failed_logins).then_some(now + window);
-        accounts::record_failure(&mut tx, account.id, failures, locked_until).await?;
-        accounts::record_login_failure(&mut tx, &client.address, &account.email).await?;
-        if locked_until.is_some() {
+        failures.push(now);
+        let refused = refuse(&mut tx, settings, &account.email, client, &failures, window).await?;
+        if refused != LoginRefused::Wrong {
             accounts::end_session(&mut tx, &id_hash).await?;
         }
         tx.commit().await?;
-        return Ok(Err(match locked_until {
-            Some(until) => LoginRefused::Locked { until },
-            None => LoginRefused::WrongCode,
+        return Ok(Err(match refused {
+            LoginRefused::Wrong => LoginRefused::WrongCode,
+            locked => locked,
         }));
     }
-    accounts::clear_failures(&mut tx, account.id).await?;
+    accounts::clear_login_failures(&mut tx, &client.address, &account.email).await?;
     accounts::end_session(&mut tx, &id_hash).await?;
     let session_id = new_secret();
     accounts::create_session(

@@ -289,30 +289,6 @@ pub async fn set_password(
     audit_change(tx, action, account_id).await
 }
 
-/// A failed login: the count, and the lock when it reached the limit.
-pub async fn record_failure(
-    tx: &mut Tx,
-    account_id: i64,
-    failed_logins: u32,
-    locked_until: Option<DateTime<Utc>>,
-) -> StoreResult<()> {
-    tx.execute(
-        "UPDATE accounts SET failed_logins = $2, locked_until = $3 WHERE id = $1",
-        args![account_id, i64::from(failed_logins), locked_until],
-    )
-    .await?;
-    Ok(())
-}
-
-pub async fn clear_failures(tx: &mut Tx, account_id: i64) -> StoreResult<()> {
-    tx.execute(
-        "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1",
-        args![account_id],
-    )
-    .await?;
-    Ok(())
-}
-
 /// Stores a second factor's secret: pending (`enabled` false) until a first code
 /// confirms it; None removes the second factor.
 pub async fn set_totp(
@@ -568,36 +544,41 @@ pub async fn record_login_failure(tx: &mut Tx, address: &str, email: &str) -> St
     Ok(())
 }
 
-/// Failed logins since `since`: from `address`, and with `email`; and when the
-/// first of the latter was.
+/// Failed logins since `since`: how many from `address` (any email), and when
+/// each of `email`'s from that address was, oldest first.
 pub async fn login_failures_since(
     tx: &mut Tx,
     address: &str,
     email: &str,
     since: DateTime<Utc>,
-) -> StoreResult<(u32, u32, Option<DateTime<Utc>>)> {
-    #[derive(sqlx::FromRow)]
-    struct Count {
-        n: i64,
-        first: Option<DateTime<Utc>>,
-    }
-    let by_address: Count = tx
+) -> StoreResult<(u32, Vec<DateTime<Utc>>)> {
+    let (from_address,): (i64,) = tx
         .fetch_one(
-            "SELECT COUNT(*) AS n, MIN(at) AS first FROM login_failures WHERE address = $1 AND at > $2",
+            "SELECT COUNT(*) FROM login_failures WHERE address = $1 AND at > $2",
             args![address.to_string(), since],
         )
         .await?;
-    let by_email: Count = tx
-        .fetch_one(
-            "SELECT COUNT(*) AS n, MIN(at) AS first FROM login_failures WHERE email = $1 AND at > $2",
-            args![email.to_string(), since],
+    let of_email: Vec<(DateTime<Utc>,)> = tx
+        .fetch_all(
+            "SELECT at FROM login_failures WHERE address = $1 AND email = $2 AND at > $3
+             ORDER BY at",
+            args![address.to_string(), email.to_string(), since],
         )
         .await?;
     Ok((
-        by_address.n.max(0) as u32,
-        by_email.n.max(0) as u32,
-        by_email.first,
+        from_address.max(0) as u32,
+        of_email.into_iter().map(|(at,)| at).collect(),
     ))
+}
+
+/// Forgets `email`'s failures from `address`: its owner logged in from there.
+pub async fn clear_login_failures(tx: &mut Tx, address: &str, email: &str) -> StoreResult<()> {
+    tx.execute(
+        "DELETE FROM login_failures WHERE address = $1 AND email = $2",
+        args![address.to_string(), email.to_string()],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Makes a new feed token for the account, revoking any earlier one.

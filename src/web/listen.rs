@@ -42,6 +42,7 @@ pub async fn serve(
         Duration::from_secs(web.body_timeout_seconds),
         body_deadline,
     ));
+    let proxies: Arc<[ipnet::IpNet]> = web.proxies().unwrap_or_default().into();
     let open = Arc::new(tokio::sync::Semaphore::new(web.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut stop = std::pin::pin!(stop);
@@ -63,11 +64,16 @@ pub async fn serve(
             tokio::spawn(refuse_busy(stream));
             continue;
         };
+        let proxies = proxies.clone();
         let service =
             router
                 .clone()
                 .map_request(move |mut request: Request<hyper::body::Incoming>| {
-                    request.extensions_mut().insert(ConnectInfo(peer));
+                    // Everything downstream (logins, the access log, rate limits)
+                    // reads the client's address from ConnectInfo.
+                    let client = client_address(peer.ip(), request.headers(), &proxies);
+                    let client = std::net::SocketAddr::new(client, peer.port());
+                    request.extensions_mut().insert(ConnectInfo(client));
                     request
                 });
         let connection = hyper::server::conn::http1::Builder::new()
@@ -93,6 +99,36 @@ pub async fn serve(
         tracing::warn!("requests still open when the server stopped");
     }
     Ok(())
+}
+
+/// The client's address: the peer's, unless the peer is a trusted proxy; then
+/// the last address in `X-Forwarded-For` that is not one (each proxy appends the
+/// address it heard from, so the ones before a stranger's are whatever it wrote).
+fn client_address(
+    peer: std::net::IpAddr,
+    headers: &axum::http::HeaderMap,
+    proxies: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let trusted = |ip: &std::net::IpAddr| proxies.iter().any(|net| net.contains(ip));
+    if !trusted(&peer) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    let mut client = peer;
+    for hop in forwarded.iter().rev() {
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(ip) if trusted(&ip) => client = ip,
+            Ok(ip) => return ip,
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 /// Answers a connection over the cap with 503 and closes it.
@@ -173,5 +209,44 @@ impl http_body::Body for DeadlineBody {
 
     fn size_hint(&self) -> http_body::SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_trusted_proxy_names_the_client() {
+        let proxies = ["10.0.0.0/8".parse().unwrap()];
+        let headers = |value: &str| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert("x-forwarded-for", value.parse().unwrap());
+            headers
+        };
+        let ip = |text: &str| text.parse::<std::net::IpAddr>().unwrap();
+        // A stranger's header is ignored.
+        assert_eq!(
+            client_address(ip("198.51.100.7"), &headers("192.0.2.1"), &proxies),
+            ip("198.51.100.7")
+        );
+        // Through the proxy: the address it heard from, not what the client wrote
+        // before it.
+        assert_eq!(
+            client_address(ip("10.0.0.2"), &headers("1.2.3.4, 203.0.113.9"), &proxies),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.2"), &headers("203.0.113.9, 10.0.0.5"), &proxies),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.2"), &headers("garbage"), &proxies),
+            ip("10.0.0.2")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.2"), &axum::http::HeaderMap::new(), &proxies),
+            ip("10.0.0.2")
+        );
     }
 }

@@ -42,7 +42,7 @@ pub async fn accounts(
     State(app): State<Arc<App>>,
     caller: Caller,
 ) -> Result<Json<Vec<AccountItem>>, ApiError> {
-    let listed = accounts::list_users(&app.store, &caller.actor, app.now()).await?;
+    let listed = accounts::list_users(&app.store, &caller.actor).await?;
     Ok(Json(
         listed
             .into_iter()
