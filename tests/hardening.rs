@@ -112,6 +112,8 @@ fn slow_clients_cannot_hold_the_server() {
 
 /// Runs `command` to its end: whether it succeeded, what it wrote, and the most
 /// memory it held (MB), as the kernel counted it.
+// The child is reaped by wait4, which std's Child does not know of.
+#[allow(clippy::zombie_processes)]
 fn run_measuring(command: &mut std::process::Command) -> (bool, String, u64) {
     let log = tempfile::NamedTempFile::new().unwrap();
     let child = command
