@@ -331,3 +331,64 @@ fn a_hundred_logins_at_once_are_answered_within_bounded_memory() {
     println!("100 logins at once: serve held {before} MB before, {peak} MB at most");
     assert!(peak < 700, "{peak} MB");
 }
+
+/// An API token ends with the password it was made under: when an admin resets
+/// the password, and when its owner changes it; both say so.
+#[test]
+fn tokens_end_when_the_password_is_reset_or_changed() {
+    let db = TestDb::sqlite();
+    district(&db);
+    let settings = settings_for(&db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let students = |token: String| {
+            let base = server.base.clone();
+            async move {
+                client()
+                    .get(format!("{base}/api/v1/students"))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        let center = common::api::token(&db, "center@example.org");
+        assert_eq!(students(center.clone()).await, 200);
+        let said = std::thread::scope(|s| {
+            s.spawn(|| db.ok(&["user", "reset", "center@example.org"]))
+                .join()
+                .unwrap()
+        });
+        assert!(said.contains("API 令牌已全部作废"), "{said}");
+        assert_eq!(students(center).await, 401, "reset ends the token");
+
+        let chengguan = common::api::token(&db, "chengguan@example.org");
+        assert_eq!(students(chengguan.clone()).await, 200);
+        let session = log_in(&server, "chengguan@example.org").await;
+        let page = client()
+            .get(format!("{}/account", server.base))
+            .header("cookie", format!("songjiao_session={session}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("API 令牌会作废"), "the form says so: {page}");
+        let changed = client()
+            .post(format!("{}/account/password", server.base))
+            .header("cookie", format!("songjiao_session={session}"))
+            .header("origin", &server.base)
+            .form(&[
+                ("current_password", PASSWORD),
+                ("new_password", "another long passphrase 2"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(changed.status().is_success() || changed.status().is_redirection());
+        assert_eq!(students(chengguan).await, 401, "a change ends the token");
+        server.stop().await;
+    });
+}

@@ -249,10 +249,10 @@ pub async fn run(context: &Context, command: UserCommand) -> anyhow::Result<()> 
                 "{}",
                 context.say(
                     format!(
-                        "账号 {email}：密码已清除，会话已结束；设置新密码的链接已放入发件箱（{until} 前有效）。"
+                        "账号 {email}：密码已清除，登录已全部退出，API 令牌已全部作废；设置新密码的链接已放入发件箱（{until} 前有效）。"
                     ),
                     format!(
-                        "Account {email}: password cleared, sessions ended; a link to set a new one is in the outbox (valid until {until})."
+                        "Account {email}: password cleared, sessions ended, API tokens revoked; a link to set a new one is in the outbox (valid until {until})."
                     )
                 )
             );

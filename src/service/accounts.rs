@@ -358,7 +358,8 @@ pub async fn set_disabled(
     Ok(())
 }
 
-/// Clears the password, ends every session and emails a link to set a new one.
+/// Clears the password, ends every session, revokes every API token and emails a
+/// link to set a new one.
 pub async fn reset(
     store: &Store,
     settings: &Settings,
@@ -371,6 +372,7 @@ pub async fn reset(
     let account = account_by_email(&mut tx, email).await?;
     accounts::set_password(&mut tx, account.id, None).await?;
     accounts::end_sessions(&mut tx, account.id).await?;
+    crate::store::tokens::revoke_all(&mut tx, account.id).await?;
     let until = send_link(
         &mut tx,
         settings,
@@ -846,7 +848,8 @@ pub async fn end_my_session(
     Ok(())
 }
 
-/// Changes the actor's own password (the current one first); other sessions end.
+/// Changes the actor's own password (the current one first); other sessions end
+/// and every API token is revoked (a password changed may have been known).
 pub async fn change_password(
     store: &Store,
     settings: &Settings,
@@ -875,6 +878,7 @@ pub async fn change_password(
     let hash = hash_password(new).await?;
     let mut tx = store.write(&actor.audit(), now).await?;
     accounts::set_password(&mut tx, account_id, Some(&hash)).await?;
+    crate::store::tokens::revoke_all(&mut tx, account_id).await?;
     let keep = secret_hash(session_id);
     for session in accounts::open_sessions(&mut tx, account_id).await? {
         if session.id_hash != keep {

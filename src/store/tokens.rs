@@ -76,6 +76,16 @@ pub async fn revoke(tx: &mut Tx, account_id: i64, token_id: i64) -> StoreResult<
     Ok(changed == 1)
 }
 
+/// Revokes every open token of the account: its password was reset or changed.
+pub async fn revoke_all(tx: &mut Tx, account_id: i64) -> StoreResult<u64> {
+    let now = tx.now;
+    tx.execute(
+        "UPDATE api_tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL",
+        args![account_id, now],
+    )
+    .await
+}
+
 pub async fn touch(tx: &mut Tx, token_id: i64) -> StoreResult<()> {
     let now = tx.now;
     tx.execute(
