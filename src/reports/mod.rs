@@ -343,20 +343,20 @@ pub fn write_ledger_csv(
         .from_writer(Vec::new());
     writer.write_record([&parts.plan])?;
     for (key, value) in ledger.plan_fields(speech) {
-        writer.write_record([key, value])?;
+        writer.write_record(inert_record([key, value]))?;
     }
     writer.write_record([""])?;
     writer.write_record([&parts.revisions])?;
     let (headers, rows) = ledger.revision_rows(speech);
     writer.write_record(&headers)?;
     for row in rows {
-        writer.write_record(&row)?;
+        writer.write_record(inert_record(&row))?;
     }
     writer.write_record([""])?;
     writer.write_record([&parts.visits])?;
     writer.write_record(visit_columns(speech))?;
     for visit in &ledger.visits {
-        writer.write_record(visit_cells(visit, speech))?;
+        writer.write_record(inert_record(visit_cells(visit, speech)))?;
     }
     writer.write_record([""])?;
     writer.write_record([&parts.accounts, &parts.periods])?;
@@ -365,6 +365,27 @@ pub fn write_ledger_csv(
     }
     out.write_all(&encoding.encode(&writer.into_inner()?)?)?;
     Ok(())
+}
+
+/// A cell as a spreadsheet shows it and never runs it: text beginning with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return gets a leading apostrophe (OWASP's
+/// advice on CSV injection), so a teacher's note such as `=HYPERLINK(…)` stays
+/// text in Excel and WPS. Numbers (-3) are left as they are.
+pub fn inert_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    let starts_a_formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if starts_a_formula && cell.parse::<f64>().is_err() {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// Every cell of a record made [`inert_cell`].
+pub fn inert_record<S: AsRef<str>>(cells: impl IntoIterator<Item = S>) -> Vec<String> {
+    cells
+        .into_iter()
+        .map(|cell| inert_cell(cell.as_ref()).into_owned())
+        .collect()
 }
 
 /// One CSV file: headers and rows, in the encoding asked.
@@ -377,7 +398,7 @@ fn write_csv_file(
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(headers)?;
     for row in rows {
-        writer.write_record(&row)?;
+        writer.write_record(inert_record(&row))?;
     }
     std::fs::write(path, encoding.encode(&writer.into_inner()?)?)?;
     Ok(())
