@@ -452,3 +452,53 @@ fn a_formula_in_a_note_never_runs_in_a_spreadsheet() {
     assert_eq!(songjiao::reports::inert_cell("-1+1"), "'-1+1");
     assert_eq!(songjiao::reports::inert_cell("@SUM(A1)"), "'@SUM(A1)");
 }
+
+/// The week's list of visits that could not be placed names only children the
+/// reader may see: a school's coordinator never reads another school's child
+/// there, on the page or through the API; the district's coordinator does.
+#[test]
+fn the_weeks_board_names_no_child_of_another_school() {
+    let db = TestDb::sqlite();
+    district(&db);
+    // 东山's only teacher now comes on Tuesday mornings, when 张子涵 (S003) cannot.
+    db.import(
+        "teachers",
+        "teacher_id,name,email,school,available\n\
+         T01,王芳,t01@example.org,城关小学,Mon-AM Mon-PM Tue-AM Tue-PM Wed-AM Wed-PM Thu-AM Thu-PM Fri-AM Fri-PM\n\
+         T02,李娜,t02@example.org,城关小学,Mon-AM Mon-PM Tue-AM Tue-PM Wed-AM Wed-PM Thu-AM Thu-PM Fri-AM Fri-PM\n\
+         T03,赵敏,t03@example.org,东山小学,Tue-AM\n",
+    );
+    db.ok(&["--as-of", "2026-12-04", "plan-week", "--week", "2026-W50"]);
+    let settings = settings_for(&db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let center = log_in(&server, "center@example.org").await;
+        let chengguan = log_in(&server, "chengguan@example.org").await;
+        let whole = page(&server, &center, "/weeks/2026-W50").await;
+        assert!(
+            whole.contains("张子涵"),
+            "the district sees S003 unplaced: {whole}"
+        );
+        let one_school = page(&server, &chengguan, "/weeks/2026-W50").await;
+        assert!(
+            !one_school.contains("张子涵") && !one_school.contains("S003"),
+            "城关's coordinator reads no child of 东山: {one_school}"
+        );
+        for (token, sees) in [
+            (common::api::token(&db, "center@example.org"), true),
+            (common::api::token(&db, "chengguan@example.org"), false),
+        ] {
+            let board = client()
+                .get(format!("{}/api/v1/weeks/2026-W50/board", server.base))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert_eq!(board.contains("S003"), sees, "{board}");
+        }
+        server.stop().await;
+    });
+}

@@ -127,8 +127,15 @@ pub async fn board(
         .into_iter()
         .filter(|t| school.is_none_or(|one| t.school == one))
         .collect();
-    let names: HashMap<String, String> = people::students(&mut tx, None)
-        .await?
+    let students = people::students(&mut tx, None).await?;
+    // Children the reader may see (in the school asked for): the only ones the
+    // list of visits that could not be placed may name.
+    let visible: HashMap<String, String> = students
+        .iter()
+        .filter(|s| sees_school(actor, &s.school) && school.is_none_or(|one| s.school == one))
+        .map(|s| (s.student_id.clone(), s.name.clone()))
+        .collect();
+    let names: HashMap<String, String> = students
         .into_iter()
         .map(|s| (s.student_id, s.name))
         .collect();
@@ -183,7 +190,7 @@ pub async fn board(
     }
     let (unplaced, planned_at) = match report {
         Some((text, at)) => {
-            let (unplaced, _) = shortfall(&text, |student| names.get(student).cloned());
+            let (unplaced, _) = shortfall(&text, |student| visible.get(student).cloned());
             (unplaced, Some(at))
         }
         None => (Vec::new(), None),
