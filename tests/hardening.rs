@@ -502,3 +502,153 @@ fn the_weeks_board_names_no_child_of_another_school() {
         server.stop().await;
     });
 }
+
+/// Every cell of a workbook, as text.
+fn workbook_text(bytes: &[u8]) -> String {
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut text = String::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).unwrap();
+        for row in range.rows() {
+            for cell in row {
+                text.push_str(&cell.to_string());
+                text.push('\t');
+            }
+            text.push('\n');
+        }
+    }
+    text
+}
+
+/// A supervisor reads a visit's outcome, periods and what was taught per goal,
+/// never the guardian's name typed at the visit, the teacher's free-text note or
+/// the child's responses: not on the child's page, in the ledger or the year's
+/// workbook, nor through the API. The coordinator reads them all; the record
+/// form says beside each field who will read it.
+#[test]
+fn a_supervisor_reads_outcomes_not_the_familys_words() {
+    use std::io::Write;
+    let db = TestDb::sqlite();
+    district(&db);
+    let mut add = db.command();
+    add.args([
+        "user",
+        "add",
+        "t03@example.org",
+        "--name",
+        "赵敏",
+        "--role",
+        "teacher",
+        "--teacher",
+        "T03",
+        "--password-stdin",
+    ])
+    .stdin(std::process::Stdio::piped());
+    let mut child = add.spawn().unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    assert!(child.wait().unwrap().success());
+    let visit = db.json(&["visit", "list", "--student", "S003", "--format", "json"])[0]["visit_id"]
+        .to_string();
+    let goal = db.sql_rows(
+        "SELECT CAST(g.id AS TEXT) FROM plan_goals g JOIN plans p ON p.id = g.plan_id
+         WHERE p.student_id = 'S003'",
+    )[0]
+    .parse::<i64>()
+    .unwrap();
+    let settings = settings_for(&db);
+    let private = ["癫痫小发作一次", "张伟（签）", "哭闹不止"];
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        server.advance(chrono::Duration::days(1));
+        let teacher = common::api::token(&db, "t03@example.org");
+        let recorded = client()
+            .post(format!("{}/api/v1/visits/{visit}/record", server.base))
+            .bearer_auth(&teacher)
+            .json(&serde_json::json!({
+                "outcome": "completed",
+                "note": private[0],
+                "guardian_confirmed_by": private[1],
+                "goals": [{"goal_id": goal, "taught": "握笔描线练习", "response": private[2]}],
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(recorded.status(), 200, "{}", recorded.text().await.unwrap());
+
+        let supervisor = log_in(&server, "dongshan@example.org").await;
+        let center = log_in(&server, "center@example.org").await;
+        let bytes = |session: String, path: &'static str| {
+            let base = server.base.clone();
+            async move {
+                let answer = client()
+                    .get(format!("{base}{path}"))
+                    .header("cookie", format!("songjiao_session={session}"))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(answer.status(), 200, "{path}");
+                answer.bytes().await.unwrap().to_vec()
+            }
+        };
+        let api = |token: String, path: &'static str| {
+            let base = server.base.clone();
+            async move {
+                let answer = client()
+                    .get(format!("{base}{path}"))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(answer.status(), 200, "{path}");
+                answer.bytes().await.unwrap().to_vec()
+            }
+        };
+        let supervisor_token = common::api::token(&db, "dongshan@example.org");
+        let read_by_supervisor = [
+            String::from_utf8(bytes(supervisor.clone(), "/students/S003").await).unwrap(),
+            workbook_text(&bytes(supervisor.clone(), "/students/S003/ledger.xlsx").await),
+            workbook_text(&bytes(supervisor.clone(), "/exports/year.xlsx").await),
+            workbook_text(
+                &api(
+                    supervisor_token.clone(),
+                    "/api/v1/students/S003/ledger.xlsx",
+                )
+                .await,
+            ),
+            workbook_text(&api(supervisor_token, "/api/v1/exports/year.xlsx").await),
+        ];
+        for text in &read_by_supervisor {
+            assert!(
+                text.contains("握笔描线练习"),
+                "what was taught is read: {text}"
+            );
+            for words in private {
+                assert!(
+                    !text.contains(words),
+                    "a supervisor reads `{words}`: {text}"
+                );
+            }
+        }
+        let ledger = workbook_text(&bytes(center, "/students/S003/ledger.xlsx").await);
+        for words in private {
+            assert!(
+                ledger.contains(words),
+                "the coordinator reads `{words}`: {ledger}"
+            );
+        }
+        let record = page(
+            &server,
+            &log_in(&server, "t03@example.org").await,
+            &format!("/visits/{visit}/record"),
+        )
+        .await;
+        assert!(
+            record.contains("只有老师和专干能看到，督导看不到")
+                && record.contains("老师、专干和督导都能看到"),
+            "the form says who reads each field: {record}"
+        );
+        server.stop().await;
+    });
+}

@@ -175,6 +175,14 @@ pub async fn export_for(
         .map_err(ServiceError::Settings)?;
     let mut export = year_export(store, settings, &calendar, now).await?;
     export.only_schools(|s| sees(s) && school.is_none_or(|one| one == s));
+    if !actor.role.sees_visit_details() {
+        for visits in export.by_school.values_mut() {
+            *visits = std::mem::take(visits)
+                .into_iter()
+                .map(crate::store::visits::LedgerVisit::without_details)
+                .collect();
+        }
+    }
     let mut tx = store.write(&actor.audit(), now).await?;
     for row in &export.progress {
         super::audit::record_read(&mut tx, actor, &row.student_id, "year export", address).await?;

@@ -12,7 +12,7 @@ use super::people::StudentSummary;
 use super::progress::{Moment, ProgressRow, progress, student_progress};
 use super::{Actor, ServiceError, audit};
 use crate::config::Settings;
-use crate::domain::access::Scope;
+use crate::domain::access::{Role, Scope};
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::pace::{ChartWeek, Status};
 use crate::domain::student::Disability;
@@ -270,7 +270,7 @@ async fn plan_year(
     calendar: &SchoolCalendar,
     now: DateTime<Utc>,
     plan: &Plan,
-    sees_files: bool,
+    reader: Role,
 ) -> Result<PlanYear, ServiceError> {
     let pauses = people::student_pauses(tx, Some(&plan.student_id)).await?;
     let paused: Vec<(NaiveDate, NaiveDate)> =
@@ -297,7 +297,13 @@ async fn plan_year(
         &visits,
         moment.today(),
     );
-    let files = if sees_files {
+    if !reader.sees_visit_details() {
+        visits = visits
+            .into_iter()
+            .map(LedgerVisit::without_details)
+            .collect();
+    }
+    let files = if reader.sees_contact_and_diagnosis() {
         visit_files::of_plan(tx, plan.plan_id).await?
     } else {
         BTreeMap::new()
@@ -377,10 +383,7 @@ pub async fn student_page(
     }
     let pace = student_progress(&mut tx, settings, &calendar, now, student_id).await?;
     let plan_year = match &plan {
-        Some(plan) => {
-            let sees_files = actor.role.sees_contact_and_diagnosis();
-            Some(plan_year(&mut tx, settings, &calendar, now, plan, sees_files).await?)
-        }
+        Some(plan) => Some(plan_year(&mut tx, settings, &calendar, now, plan, actor.role).await?),
         None => None,
     };
     let contact = actor.role.sees_contact_and_diagnosis().then(|| Contact {
@@ -426,5 +429,13 @@ pub async fn ledger(
     seen_student(&mut tx, actor, student_id, year).await?;
     audit::record_read(&mut tx, actor, student_id, "ledger export", from.address).await?;
     tx.commit().await?;
-    super::reports::ledger(store, settings, &calendar, student_id, now).await
+    let mut ledger = super::reports::ledger(store, settings, &calendar, student_id, now).await?;
+    if !actor.role.sees_visit_details() {
+        ledger.visits = ledger
+            .visits
+            .into_iter()
+            .map(LedgerVisit::without_details)
+            .collect();
+    }
+    Ok(ledger)
 }

@@ -648,6 +648,7 @@ pub struct LedgerVisit {
     pub mode: Mode,
     pub reason: Option<MissReason>,
     pub note: Option<String>,
+    /// `GOAL_ID: text`, and ` → response` when the child's response was noted.
     #[sqlx(skip)]
     pub goal_notes: Vec<String>,
     pub guardian_confirmed_by: Option<String>,
@@ -664,6 +665,29 @@ struct LedgerNote {
     text: String,
     response: Option<String>,
 }
+
+impl LedgerVisit {
+    /// The record as a supervisor reads it: no guardian's name, no free-text note,
+    /// no child's responses (what was taught per goal stays).
+    pub fn without_details(mut self) -> Self {
+        self.note = None;
+        self.guardian_confirmed_by = None;
+        self.guardian_confirmed_at = None;
+        self.goal_notes = self
+            .goal_notes
+            .into_iter()
+            .map(|line| match line.split_once(RESPONSE_MARK) {
+                Some((taught, _)) => taught.to_string(),
+                None => line,
+            })
+            .collect();
+        self
+    }
+}
+
+/// Between a goal note's text and the child's response. A teacher's text cannot
+/// hold it: the mark is taken out of the text when the line is made.
+const RESPONSE_MARK: &str = " → ";
 
 /// Every visit (not cancelled by re-planning) of a school year's active plans, or of
 /// one plan, in day order, with their goal notes as `GOAL_ID: text` (`→ response` when the child's
@@ -697,10 +721,11 @@ pub async fn ledger_visits(
         .await?;
     let mut by_visit: HashMap<i64, Vec<String>> = HashMap::new();
     for note in notes {
+        let text = note.text.replace(RESPONSE_MARK, " -> ");
         by_visit.entry(note.visit_id).or_default().push(
             match note.response.filter(|r| !r.trim().is_empty()) {
-                Some(response) => format!("{}: {} → {response}", note.goal_id, note.text),
-                None => format!("{}: {}", note.goal_id, note.text),
+                Some(response) => format!("{}: {text}{RESPONSE_MARK}{response}", note.goal_id),
+                None => format!("{}: {text}", note.goal_id),
             },
         );
     }

@@ -61,6 +61,14 @@ impl Role {
         !matches!(self, Role::Supervisor)
     }
 
+    /// What a visit's record says of the family and the child beyond the figures:
+    /// the guardian's name who confirmed it, the teacher's free-text note and the
+    /// child's responses. Supervisors see outcomes, periods, reasons and what was
+    /// taught per goal, not these.
+    pub fn sees_visit_details(self) -> bool {
+        !matches!(self, Role::Supervisor)
+    }
+
     /// Accounts, settings and every school.
     pub fn is_admin(self) -> bool {
         self == Role::Admin
