@@ -711,7 +711,7 @@ fn an_old_excel_file_imports_and_a_bad_one_says_how_to_save_it(db: &TestDb) {
     std::fs::write(&not_a_workbook, [0x00u8, 0x9F, 0xFF, 0xFE, 0x81]).unwrap();
     let error = db.fails(&["import", path(&not_a_workbook), "--kind", "students"]);
     assert!(
-        error.contains("not a workbook") && error.contains("另存为") && !error.contains("EOCD"),
+        error.contains("内容不是工作簿") && error.contains("另存为") && !error.contains("EOCD"),
         "{error}"
     );
 }

@@ -509,16 +509,21 @@ fn severity(status: Status) -> u8 {
 }
 
 /// How to run this very program again, as the reader can type it: `cargo run
-/// --release --` when it was built in the project's target folder, else its name.
+/// --release --` when cargo built it (its folder is `release` or `debug` in a
+/// cargo target folder, wherever CARGO_TARGET_DIR put it), else its name.
 fn program() -> String {
     let exe = std::env::current_exe().unwrap_or_default();
-    let in_target = |profile: &str| {
-        exe.parent()
-            .is_some_and(|dir| dir.ends_with(Path::new("target").join(profile)))
+    let built_by_cargo = |profile: &str| {
+        exe.parent().is_some_and(|dir| {
+            dir.file_name() == Some(std::ffi::OsStr::new(profile))
+                && dir
+                    .parent()
+                    .is_some_and(|target| target.join("CACHEDIR.TAG").exists())
+        })
     };
-    if in_target("release") {
+    if built_by_cargo("release") {
         "cargo run --release --".into()
-    } else if in_target("debug") {
+    } else if built_by_cargo("debug") {
         "cargo run --".into()
     } else {
         "songjiao".into()
