@@ -197,7 +197,18 @@ fn requests_from_other_sites_change_nothing_and_every_page_has_the_headers(db: &
             );
             assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
             assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+            assert_eq!(
+                headers["cache-control"], "no-store",
+                "{path}: kept by no cache"
+            );
         }
+        let api = client()
+            .get(format!("{}/api/v1/students", server.base))
+            .bearer_auth(common::api::token(db, "center@example.org"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(api.headers()["cache-control"], "no-store", "the API too");
         server.stop().await;
     });
 }

@@ -85,10 +85,7 @@ pub async fn year(
                     header::CONTENT_TYPE,
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
                 ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
-                ),
+                (header::CONTENT_DISPOSITION, super::attachment(&name)),
                 (header::CACHE_CONTROL, "private, no-store".to_string()),
             ],
             bytes,

@@ -63,6 +63,11 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     ] {
         headers.insert(name, value);
     }
+    // Pages and answers carry children's data: kept by no browser or proxy cache
+    // (a shared computer in a school office). Assets say their own.
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 

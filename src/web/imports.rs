@@ -179,10 +179,7 @@ pub async fn template(
                     header::CONTENT_TYPE,
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
                 ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{file}\""),
-                ),
+                (header::CONTENT_DISPOSITION, super::attachment(&file)),
             ],
             bytes,
         )

@@ -166,6 +166,31 @@ async fn asset(uri: axum::http::Uri) -> axum::response::Response {
     }
 }
 
+/// `Content-Disposition` for a download named `name` (RFC 6266): an ASCII
+/// stand-in for old clients and the name itself as UTF-8 in `filename*`, so a
+/// school's name reaches the header only percent-encoded.
+pub(crate) fn attachment(name: &str) -> String {
+    let plain: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}")
+}
+
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
@@ -297,4 +322,16 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let web = app.settings.web.clone();
     listen::serve(listener, router(app), &web, stop).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_download_name_reaches_the_header_encoded() {
+        assert_eq!(
+            super::attachment("year-城关\"小学\r\n.xlsx"),
+            "attachment; filename=\"year-_______.xlsx\"; \
+             filename*=UTF-8''year-%E5%9F%8E%E5%85%B3%22%E5%B0%8F%E5%AD%A6%0D%0A.xlsx"
+        );
+    }
 }

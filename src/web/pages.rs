@@ -85,9 +85,16 @@ pub(super) fn failed(app: &App, user: Option<UserBar>, error: ServiceError) -> R
 }
 
 /// Only a path of this site: never a redirect elsewhere.
+/// Where to go after logging in: a plain path on this site, else `/`. Only
+/// visible ASCII: browsers drop tabs and newlines from a URL, so `/\t/evil.example`
+/// would become `//evil.example`, another site; a newline would break the header.
 fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
             path.to_string()
         }
         _ => "/".into(),
@@ -532,10 +539,10 @@ pub async fn ledger(
                 ),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!(
-                        "attachment; filename=\"ledger-{}.xlsx\"",
+                    super::attachment(&format!(
+                        "ledger-{}.xlsx",
                         crate::reports::file_safe(&student_id)
-                    ),
+                    )),
                 ),
                 (header::CACHE_CONTROL, "private, no-store".to_string()),
             ],
@@ -1055,5 +1062,29 @@ pub async fn feed(
             .into_response(),
         Err(ServiceError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
         Err(error) => failed(&app, None, error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn after_a_login_only_a_plain_local_path() {
+        assert_eq!(
+            local_path(Some("/students/S001?week=2026-W50")),
+            "/students/S001?week=2026-W50"
+        );
+        for elsewhere in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "/a\r\nSet-Cookie: x=1",
+            "https://evil.example",
+            "/ /evil.example",
+        ] {
+            assert_eq!(local_path(Some(elsewhere)), "/", "{elsewhere:?}");
+        }
+        assert_eq!(local_path(None), "/");
     }
 }

@@ -562,7 +562,7 @@ pub async fn file(
         Ok(file) => (
             [
                 (header::CONTENT_TYPE, file.content_type),
-                (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+                (header::CACHE_CONTROL, "private, no-store".to_string()),
                 (header::CONTENT_DISPOSITION, "inline".to_string()),
             ],
             file.bytes,
