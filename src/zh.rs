@@ -88,6 +88,10 @@ const CATALOGUE: &[(&str, Say)] = &[
     ),
     ("the workbook has no sheet", |_| "工作簿里没有工作表".into()),
     (
+        "a recorded or past visit is not moved: correct its record instead",
+        |_| "已经记录或已经过去的送教不能调动：如有不对，请改正它的记录".into(),
+    ),
+    (
         "the file is a web page, not a workbook (some systems' \"export to Excel\" make these): {}",
         |_| {
             format!(

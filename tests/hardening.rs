@@ -652,3 +652,44 @@ fn a_supervisor_reads_outcomes_not_the_familys_words() {
         server.stop().await;
     });
 }
+
+/// Asking to move a visit already recorded, or one in the past, is answered
+/// with the reason in Chinese, not a server error.
+#[test]
+fn moving_a_recorded_or_past_visit_is_refused_with_its_reason() {
+    let db = TestDb::sqlite();
+    district(&db);
+    let visits = db.json(&["visit", "list", "--student", "S001", "--format", "json"]);
+    let (monday, wednesday) = (
+        visits[0]["visit_id"].to_string(),
+        visits[1]["visit_id"].to_string(),
+    );
+    db.ok(&[
+        "--as-of",
+        "2026-11-30T12:00:00+08:00",
+        "visit",
+        "record",
+        &monday,
+        "--outcome",
+        "completed",
+    ]);
+    let settings = settings_for(&db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let center = log_in(&server, "center@example.org").await;
+        let recorded = get(&server, Some(&center), &format!("/visits/{monday}/move")).await;
+        assert_eq!(recorded.status(), 422);
+        assert!(
+            recorded
+                .text()
+                .await
+                .unwrap()
+                .contains("已经记录或已经过去的送教不能调动")
+        );
+        server.advance(chrono::Duration::days(3));
+        let center = log_in(&server, "center@example.org").await;
+        let past = get(&server, Some(&center), &format!("/visits/{wednesday}/move")).await;
+        assert_eq!(past.status(), 422, "Wednesday has passed on Thursday");
+        server.stop().await;
+    });
+}

@@ -49,14 +49,14 @@ struct MessagePage {
     t: &'static Words,
     user: Option<UserBar>,
     title: &'static str,
-    text: &'static str,
+    text: String,
 }
 
 pub(super) fn message(
     app: &App,
     status: StatusCode,
     user: Option<UserBar>,
-    text: &'static str,
+    text: impl Into<String>,
 ) -> Response {
     let t = words(app.settings.locale);
     render(
@@ -65,18 +65,41 @@ pub(super) fn message(
             t,
             user,
             title: t.product,
-            text,
+            text: text.into(),
         },
     )
 }
 
-/// A service's error as a page: not found and forbidden as such, anything else
-/// logged and shown as a server error (never with its details).
+/// A service's error as a page: not found and forbidden as such; a rule that
+/// refuses (a visit already recorded or past, a conflict, a lock) with its reason
+/// in the reader's words; anything else logged and shown as a server error
+/// (never with its details).
 pub(super) fn failed(app: &App, user: Option<UserBar>, error: ServiceError) -> Response {
     let t = words(app.settings.locale);
+    let chinese = app.settings.locale == crate::config::Locale::ZhCn;
+    let say = |text: &str| {
+        if chinese {
+            crate::zh::reason(text)
+        } else {
+            text.to_string()
+        }
+    };
+    let reason = || match &error {
+        ServiceError::Invalid(problems) => problems
+            .iter()
+            .map(|p| say(&p.reason))
+            .collect::<Vec<_>>()
+            .join("；"),
+        other => say(&other.to_string()),
+    };
     match error {
         ServiceError::NotFound { .. } => message(app, StatusCode::NOT_FOUND, user, t.not_found),
         ServiceError::Forbidden(_) => message(app, StatusCode::FORBIDDEN, user, t.not_found),
+        ServiceError::Invalid(_) => message(app, StatusCode::UNPROCESSABLE_ENTITY, user, reason()),
+        ServiceError::Conflict { .. } | ServiceError::Stale { .. } => {
+            message(app, StatusCode::CONFLICT, user, reason())
+        }
+        ServiceError::Locked { .. } => message(app, StatusCode::LOCKED, user, reason()),
         other => {
             tracing::error!(error = %other, "a page failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
