@@ -88,6 +88,14 @@ const CATALOGUE: &[(&str, Say)] = &[
     ),
     ("the workbook has no sheet", |_| "工作簿里没有工作表".into()),
     (
+        "holds a line break, a tab or an invisible control character: keep it on one line",
+        |_| "含有换行、制表符或看不见的控制字符：请写在一行里".into(),
+    ),
+    (
+        "holds an invisible control character: type the text again",
+        |_| "含有看不见的控制字符：请重新输入这段文字".into(),
+    ),
+    (
         "a recorded or past visit is not moved: correct its record instead",
         |_| "已经记录或已经过去的送教不能调动：如有不对，请改正它的记录".into(),
     ),

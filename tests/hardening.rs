@@ -693,3 +693,52 @@ fn moving_a_recorded_or_past_visit_is_refused_with_its_reason() {
         server.stop().await;
     });
 }
+
+/// A line break or an invisible character in a name or an address is refused
+/// where it is typed, by line and column, in Chinese, and nothing changes; a
+/// visit's note may still run over lines.
+#[test]
+fn control_characters_in_names_and_addresses_are_refused() {
+    let db = TestDb::sqlite();
+    district(&db);
+    let sheet = db.file(
+        "students.csv",
+        "学生编号,姓名,学校,地址\nS010,\"陈\r\n晨\",城关小学,城关镇\nS011,王一,城关小学,\"城关镇\u{7}1号\"\n",
+    );
+    let error = db.fails(&["import", common::path(&sheet), "--kind", "students"]);
+    assert!(
+        error.contains("第 2 行") && error.contains("姓名") && error.contains("请写在一行里"),
+        "{error}"
+    );
+    assert!(error.contains("地址"), "{error}");
+    assert_eq!(
+        db.sql_rows("SELECT CAST(COUNT(*) AS TEXT) FROM students WHERE id IN ('S010', 'S011')")[0],
+        "0"
+    );
+    let settings = settings_for(&db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let center = log_in(&server, "center@example.org").await;
+        let response = client()
+            .post(format!("{}/students/S001/edit", server.base))
+            .header("cookie", format!("songjiao_session={center}"))
+            .header("origin", &server.base)
+            .form(&[
+                ("name", "李小明"),
+                ("school", "城关小学"),
+                ("guardian_name", "李强\r\nX-Injected: 1"),
+                ("address", "城关镇幸福路1号"),
+                ("status", "active"),
+                ("available", "Mon-AM"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422);
+        let text = response.text().await.unwrap();
+        assert!(text.contains("请写在一行里"), "{text}");
+        server.stop().await;
+    });
+    let guardian = db.sql_rows("SELECT guardian_name FROM students WHERE id = 'S001'");
+    assert_eq!(guardian, ["李强"], "nothing changed");
+}

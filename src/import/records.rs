@@ -284,14 +284,43 @@ pub struct Fields<'a> {
     pub warnings: Vec<UnknownDisability>,
 }
 
+/// Columns whose text may run over several lines; every other column (names,
+/// addresses, phones, ids) is one line.
+const MULTI_LINE_COLUMNS: [&str; 3] = ["note", "goals", "diagnosis"];
+
+/// Why a cell's text is refused for the characters in it, if it is: no control
+/// character at all in a one-line column (a line break in a name or an address
+/// breaks every list, email and file it reaches), and none but line breaks and
+/// tabs in a multi-line one.
+fn control_characters(column: &str, text: &str) -> Option<&'static str> {
+    let multi_line = MULTI_LINE_COLUMNS.contains(&column);
+    text.chars()
+        .any(|c| c.is_control() && !(multi_line && matches!(c, '\n' | '\r' | '\t')))
+        .then_some(if multi_line {
+            "holds an invisible control character: type the text again"
+        } else {
+            "holds a line break, a tab or an invisible control character: keep it on one line"
+        })
+}
+
 impl<'a> Fields<'a> {
     pub fn new(line: usize, values: HashMap<&'static str, &'a str>) -> Self {
-        Self {
+        let mut fields = Self {
             line,
             values,
             errors: Vec::new(),
             warnings: Vec::new(),
+        };
+        let mut refused: Vec<(&'static str, &'static str)> = fields
+            .values
+            .iter()
+            .filter_map(|(column, text)| Some((*column, control_characters(column, text)?)))
+            .collect();
+        refused.sort();
+        for (column, reason) in refused {
+            fields.error(column, reason);
         }
+        fields
     }
 
     fn error(&mut self, column: &str, reason: impl Into<String>) {

@@ -76,14 +76,7 @@ pub(super) fn message(
 /// (never with its details).
 pub(super) fn failed(app: &App, user: Option<UserBar>, error: ServiceError) -> Response {
     let t = words(app.settings.locale);
-    let chinese = app.settings.locale == crate::config::Locale::ZhCn;
-    let say = |text: &str| {
-        if chinese {
-            crate::zh::reason(text)
-        } else {
-            text.to_string()
-        }
-    };
+    let say = |text: &str| super::words::reason(app.settings.locale, text);
     let reason = || match &error {
         ServiceError::Invalid(problems) => problems
             .iter()

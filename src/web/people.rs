@@ -425,7 +425,15 @@ async fn register(app: Arc<App>, headers: HeaderMap, kind: Kind, body: Bytes) ->
             Kind::Teacher => Redirect::to("/teachers").into_response(),
         },
         Err(ServiceError::Invalid(problems)) => {
-            let problems = problems.into_iter().map(|p| (p.field, p.reason)).collect();
+            let problems = problems
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.field,
+                        super::words::reason(app.settings.locale, &p.reason),
+                    )
+                })
+                .collect();
             new_page(&app, &actor, kind, &changes, problems)
         }
         Err(error @ ServiceError::Conflict { .. }) => new_page(
@@ -566,7 +574,15 @@ async fn save(app: Arc<App>, headers: HeaderMap, kind: Kind, id: String, body: B
     match result {
         Ok(()) => Redirect::to(&done).into_response(),
         Err(ServiceError::Invalid(problems)) => {
-            let problems = problems.into_iter().map(|p| (p.field, p.reason)).collect();
+            let problems = problems
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.field,
+                        super::words::reason(app.settings.locale, &p.reason),
+                    )
+                })
+                .collect();
             let absences = stored(&app, &actor, kind, &id)
                 .await
                 .map(|(_, a)| a)

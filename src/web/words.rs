@@ -1203,6 +1203,14 @@ pub fn words(locale: Locale) -> &'static Words {
     }
 }
 
+/// A reason a rule gives, in the page's language (the catalogue's Chinese).
+pub fn reason(locale: Locale, text: &str) -> String {
+    match locale {
+        Locale::ZhCn => crate::zh::reason(text),
+        Locale::En => text.to_string(),
+    }
+}
+
 impl RecordWords {
     pub fn outcome(&self, outcome: &Outcome) -> &'static str {
         let at = Outcome::ALL.iter().position(|o| o == outcome).unwrap_or(0);
