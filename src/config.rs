@@ -239,24 +239,19 @@ pub struct WebSettings {
     pub max_connections: usize,
     /// Addresses or networks (CIDR) whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<String>,
+    /// Addresses or networks that read `/healthz` in full (jobs, errors).
+    pub monitoring: Vec<String>,
 }
 
 impl WebSettings {
     /// `trusted_proxies` read, or the entry that is neither an address nor a network.
     pub fn proxies(&self) -> Result<Vec<ipnet::IpNet>, String> {
-        self.trusted_proxies
-            .iter()
-            .map(|entry| {
-                entry
-                    .parse::<ipnet::IpNet>()
-                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                    .map_err(|_| {
-                        format!(
-                            "`{entry}` is neither an address (10.0.0.2) nor a network (10.0.0.0/8)"
-                        )
-                    })
-            })
-            .collect()
+        networks(&self.trusted_proxies)
+    }
+
+    /// `monitoring` read, or the entry that is neither an address nor a network.
+    pub fn monitors(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        networks(&self.monitoring)
     }
 
     pub fn secure_cookies(&self) -> bool {
@@ -267,6 +262,21 @@ impl WebSettings {
                 .is_ok_and(|a| a.ip().is_loopback())
         })
     }
+}
+
+/// Addresses (10.0.0.2) and networks (10.0.0.0/8) as written in the settings.
+fn networks(entries: &[String]) -> Result<Vec<ipnet::IpNet>, String> {
+    entries
+        .iter()
+        .map(|entry| {
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    format!("`{entry}` is neither an address (10.0.0.2) nor a network (10.0.0.0/8)")
+                })
+        })
+        .collect()
 }
 
 /// What a secret is shown as, wherever one would be printed.
@@ -576,6 +586,9 @@ impl Settings {
         }
         if let Err(reason) = self.web.proxies() {
             return Err(("web.trusted_proxies", reason));
+        }
+        if let Err(reason) = self.web.monitors() {
+            return Err(("web.monitoring", reason));
         }
         if self.backup.keep == 0 {
             return Err((

@@ -742,3 +742,56 @@ fn control_characters_in_names_and_addresses_are_refused() {
     let guardian = db.sql_rows("SELECT guardian_name FROM students WHERE id = 'S001'");
     assert_eq!(guardian, ["李强"], "nothing changed");
 }
+
+/// `/healthz` tells anyone the status only; each job's runs and errors go to the
+/// monitoring addresses and to admins.
+#[test]
+fn health_in_full_only_for_monitoring_and_admins() {
+    let db = TestDb::sqlite();
+    district(&db);
+    let mut settings = settings_for(&db);
+    settings.web.monitoring = Vec::new();
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let health = |session: Option<String>| {
+            let base = server.base.clone();
+            async move {
+                let mut request = client().get(format!("{base}/healthz"));
+                if let Some(id) = session {
+                    request = request.header("cookie", format!("songjiao_session={id}"));
+                }
+                let answer = request.send().await.unwrap();
+                assert_eq!(answer.status(), 200);
+                answer.json::<serde_json::Value>().await.unwrap()
+            }
+        };
+        let anyone = health(None).await;
+        assert_eq!(
+            anyone,
+            serde_json::json!({"database": "ok"}),
+            "the status only"
+        );
+        let center = log_in(&server, "center@example.org").await;
+        assert!(
+            health(Some(center)).await.get("jobs").is_none(),
+            "a coordinator"
+        );
+        let admin = log_in(&server, "admin@example.org").await;
+        assert!(health(Some(admin)).await["jobs"].is_array(), "an admin");
+        server.stop().await;
+    });
+    settings.web.monitoring = vec!["127.0.0.0/8".into()];
+    runtime().block_on(async {
+        let server = Server::start_again(&settings).await;
+        let answer: serde_json::Value = client()
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(answer["jobs"].is_array(), "a monitoring address: {answer}");
+        server.stop().await;
+    });
+}

@@ -73,10 +73,13 @@ pub(crate) struct JobHealth {
     pub next_run: Option<DateTime<Utc>>,
 }
 
+/// `/healthz`: the status for anyone; each job's runs and errors, and why the
+/// database is unavailable, only for `web.monitoring` addresses and admins.
 #[derive(Serialize)]
 struct HealthReport {
     database: String,
-    jobs: Vec<JobHealth>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jobs: Option<Vec<JobHealth>>,
 }
 
 /// Each daemon job's last run and next time.
@@ -97,14 +100,24 @@ async fn job_health(app: &App, tx: &mut crate::store::Tx) -> Vec<JobHealth> {
     jobs
 }
 
-async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
+async fn healthz(
+    State(app): State<Arc<App>>,
+    extensions: axum::http::Extensions,
+    headers: axum::http::HeaderMap,
+) -> impl IntoResponse {
+    let detailed = monitoring(&app, &extensions) || admin(&app, &headers).await;
     let (database, jobs) = match app.store.read().await {
         Ok(mut tx) => {
-            let jobs = job_health(&app, &mut tx).await;
+            let jobs = if detailed {
+                Some(job_health(&app, &mut tx).await)
+            } else {
+                None
+            };
             let _ = tx.rollback().await;
             ("ok".to_string(), jobs)
         }
-        Err(error) => (format!("unavailable: {error}"), Vec::new()),
+        Err(error) if detailed => (format!("unavailable: {error}"), None),
+        Err(_) => ("unavailable".to_string(), None),
     };
     let status = if database == "ok" {
         StatusCode::OK
@@ -112,6 +125,28 @@ async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, axum::Json(HealthReport { database, jobs }))
+}
+
+/// Whether the request comes from an address of `web.monitoring`.
+fn monitoring(app: &App, extensions: &axum::http::Extensions) -> bool {
+    let Some(axum::extract::ConnectInfo(peer)) =
+        extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+    else {
+        return false;
+    };
+    let monitors = app.settings.web.monitors().unwrap_or_default();
+    monitors.iter().any(|net| net.contains(&peer.ip()))
+}
+
+/// Whether the request carries an admin's session.
+async fn admin(app: &App, headers: &axum::http::HeaderMap) -> bool {
+    let Some(id) = session::session_id(headers) else {
+        return false;
+    };
+    matches!(
+        crate::service::accounts::session_actor(&app.store, &app.settings, app.now(), &id).await,
+        Ok(Some(signed)) if signed.actor.role.is_admin()
+    )
 }
 
 /// The pages' assets, in the binary: no CDN, nothing fetched elsewhere.
