@@ -17,6 +17,10 @@ pub const MAX_PHOTOS: usize = 3;
 pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
 /// A drawn signature is a small PNG; anything larger is not one.
 pub const MAX_SIGNATURE_BYTES: usize = 512 * 1024;
+/// At most this many pixels an image: a phone's photo has 12 to 50 million; a
+/// few kilobytes of PNG may claim 50,000 × 50,000, which every page showing it
+/// would have to decode.
+pub const MAX_PIXELS: u64 = 40_000_000;
 
 /// Why a file is not taken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,6 +29,21 @@ pub enum ImageProblem {
     TooLarge { bytes: usize, limit: usize },
     #[error("the file is not a JPEG, PNG or WebP image")]
     NotAnImage,
+    #[error("{width} × {height} pixels is more than the {limit} an image may have")]
+    TooManyPixels { width: u32, height: u32, limit: u64 },
+}
+
+/// An image's size read from its header, refused past [`MAX_PIXELS`].
+fn check_size(dimensions: Option<(u32, u32)>) -> Result<(), ImageProblem> {
+    let (width, height) = dimensions.ok_or(ImageProblem::NotAnImage)?;
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(ImageProblem::TooManyPixels {
+            width,
+            height,
+            limit: MAX_PIXELS,
+        });
+    }
+    Ok(())
 }
 
 /// An image checked and stripped of its metadata: the only way to one is
@@ -86,17 +105,17 @@ pub fn clean(bytes: &[u8], limit: usize) -> Result<CleanImage, ImageProblem> {
 }
 
 fn clean_jpeg(mut jpeg: Jpeg) -> Result<Vec<u8>, ImageProblem> {
-    if jpeg.dimensions().is_none() {
-        return Err(ImageProblem::NotAnImage);
-    }
+    check_size(jpeg.dimensions().map(|(w, h)| (u32::from(w), u32::from(h))))?;
     let orientation = jpeg.exif().as_deref().and_then(exif_orientation);
     // APP0 (JFIF), APP2 (the colour profile) and APP14 (Adobe's colour
     // transform) say how to show the picture; every other application segment
-    // (APP1's EXIF and XMP, APP13's IPTC, makers' notes) is about it.
+    // (APP1's EXIF and XMP, APP13's IPTC, makers' notes) and every comment is
+    // about it.
     jpeg.segments_mut().retain(|segment| {
         let marker = segment.marker();
-        !(markers::APP0..=markers::APP15).contains(&marker)
-            || matches!(marker, markers::APP0 | markers::APP2 | markers::APP14)
+        let about_it = (markers::APP0..=markers::APP15).contains(&marker)
+            && !matches!(marker, markers::APP0 | markers::APP2 | markers::APP14);
+        !about_it && marker != markers::COM
     });
     if let Some(orientation) = orientation.filter(|o| *o != 1) {
         let at = usize::from(
@@ -113,9 +132,7 @@ fn clean_jpeg(mut jpeg: Jpeg) -> Result<Vec<u8>, ImageProblem> {
 }
 
 fn clean_png(mut png: Png) -> Result<Vec<u8>, ImageProblem> {
-    if png.dimensions().is_none() {
-        return Err(ImageProblem::NotAnImage);
-    }
+    check_size(png.dimensions())?;
     for kind in [*b"eXIf", *b"tEXt", *b"zTXt", *b"iTXt", *b"tIME"] {
         png.remove_chunks_by_type(kind);
     }
@@ -123,9 +140,7 @@ fn clean_png(mut png: Png) -> Result<Vec<u8>, ImageProblem> {
 }
 
 fn clean_webp(mut webp: WebP) -> Result<Vec<u8>, ImageProblem> {
-    if webp.dimensions().is_none() {
-        return Err(ImageProblem::NotAnImage);
-    }
+    check_size(webp.dimensions())?;
     webp.remove_chunks_by_id(CHUNK_EXIF);
     webp.remove_chunks_by_id(CHUNK_XMP);
     Ok(webp.encoder().bytes().to_vec())
@@ -204,6 +219,7 @@ mod tests {
             0xE1,
             b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta>GPSLatitude</x:xmpmeta>",
         );
+        segment(0xFE, b"at the Li family's home, 12 Xingfu Road");
         segment(0xC0, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
         segment(0xDA, &[1, 1, 0, 0, 0x3F, 0]);
         file.extend_from_slice(&[0x00, 0xFF, 0xD9]);
@@ -218,6 +234,7 @@ mod tests {
         let text = String::from_utf8_lossy(clean.bytes());
         assert!(!text.contains("GPS"), "{text}");
         assert!(!text.contains("xmpmeta"), "{text}");
+        assert!(!text.contains("Xingfu"), "the comment is gone: {text}");
         assert!(text.contains("JFIF"));
         let jpeg = Jpeg::from_bytes(Bytes::from(clean.into_bytes())).unwrap();
         assert_eq!(jpeg.exif().as_deref().and_then(exif_orientation), Some(6));
@@ -234,6 +251,34 @@ mod tests {
         assert_eq!(
             clean(&[0xFF, 0xD8, 0xFF, 0xD9], MAX_PHOTO_BYTES).unwrap_err(),
             ImageProblem::NotAnImage
+        );
+    }
+
+    #[test]
+    fn an_image_claiming_more_than_forty_million_pixels_is_refused() {
+        let png = |width: u32, height: u32| {
+            let mut header = Vec::new();
+            header.extend_from_slice(&width.to_be_bytes());
+            header.extend_from_slice(&height.to_be_bytes());
+            header.extend_from_slice(&[8, 2, 0, 0, 0]);
+            let mut image = Png::from_bytes(Bytes::from_static(
+                b"\x89PNG\r\n\x1a\n\0\0\0\0IEND\xaeB`\x82",
+            ))
+            .unwrap();
+            image.chunks_mut().insert(
+                0,
+                img_parts::png::PngChunk::new(*b"IHDR", Bytes::from(header)),
+            );
+            image.encoder().bytes().to_vec()
+        };
+        assert!(clean(&png(4000, 3000), MAX_PHOTO_BYTES).is_ok());
+        assert_eq!(
+            clean(&png(50_000, 50_000), MAX_PHOTO_BYTES).unwrap_err(),
+            ImageProblem::TooManyPixels {
+                width: 50_000,
+                height: 50_000,
+                limit: MAX_PIXELS
+            }
         );
     }
 

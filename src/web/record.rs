@@ -275,6 +275,9 @@ async fn read_form(mut multipart: Multipart, r: &RecordWords) -> Result<Sent, St
                 (Err(ImageProblem::NotAnImage), _) => sent
                     .file_problems
                     .push(format!("{} {shown}", r.photo_not_image)),
+                (Err(ImageProblem::TooManyPixels { .. }), _) => sent
+                    .file_problems
+                    .push(format!("{} {shown}", r.photo_too_many_pixels)),
             }
             continue;
         }

@@ -331,6 +331,15 @@ fn image(text: &str, field: &str, limit: usize) -> Result<CleanImage, ApiError> 
             "not a JPEG, PNG or WebP image",
             "不是 JPEG、PNG 或 WebP 图片",
         ),
+        ImageProblem::TooManyPixels {
+            width,
+            height,
+            limit,
+        } => ApiError::invalid(
+            field,
+            &format!("{width} × {height} pixels is more than the {limit} an image may have"),
+            &format!("图片有 {width} × {height} 像素，超过了允许的 {limit} 像素"),
+        ),
     })
 }
 
