@@ -795,3 +795,98 @@ fn health_in_full_only_for_monitoring_and_admins() {
         server.stop().await;
     });
 }
+
+/// An `Idempotency-Key` sent again with the same record answers as the first
+/// did; sent with a different record it is refused (422) and nothing changes.
+#[test]
+fn a_record_key_reused_for_another_record_is_refused() {
+    let db = TestDb::sqlite();
+    district(&db);
+    let visit = db.json(&["visit", "list", "--student", "S001", "--format", "json"])[0]["visit_id"]
+        .to_string();
+    let settings = settings_for(&db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let token = common::api::token(&db, "t01@example.org");
+        let send = |body: serde_json::Value| {
+            client()
+                .post(format!("{}/api/v1/visits/{visit}/record", server.base))
+                .bearer_auth(&token)
+                .header("Idempotency-Key", "phone-1")
+                .json(&body)
+                .send()
+        };
+        let first = serde_json::json!({"outcome": "completed", "note": "认识了数字 1 到 5"});
+        let answered = send(first.clone()).await.unwrap();
+        assert_eq!(answered.status(), 200);
+        let etag = answered.headers()["etag"].clone();
+        let again = send(first).await.unwrap();
+        assert_eq!(again.status(), 200, "the same record again");
+        assert_eq!(again.headers()["etag"], etag, "answered as the first");
+        let other = send(serde_json::json!({"outcome": "missed", "reason": "child_ill"}))
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 422, "{}", other.text().await.unwrap());
+        server.stop().await;
+    });
+    let outcome = db.sql_rows(&format!("SELECT outcome FROM visits WHERE id = {visit}"));
+    assert_eq!(outcome, ["completed"], "nothing changed");
+}
+
+/// Six clients recording the same visit at once: each answer (its body and its
+/// ETag) is the version that request wrote, never another's.
+#[test]
+fn each_record_answer_is_the_version_it_wrote() {
+    let db = TestDb::sqlite();
+    district(&db);
+    let visit = db.json(&["visit", "list", "--student", "S001", "--format", "json"])[0]["visit_id"]
+        .to_string();
+    let settings = settings_for(&db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let token = common::api::token(&db, "t01@example.org");
+        let mut writers = tokio::task::JoinSet::new();
+        for writer in 0..6 {
+            let (url, token) = (
+                format!("{}/api/v1/visits/{visit}/record", server.base),
+                token.clone(),
+            );
+            writers.spawn(async move {
+                let mut answers = Vec::new();
+                for n in 0..8 {
+                    let note = format!("writer {writer} write {n}");
+                    let answer = client()
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .json(&serde_json::json!({"outcome": "completed", "note": note}))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(answer.status(), 200);
+                    let etag = answer.headers()["etag"].to_str().unwrap().to_string();
+                    let body: serde_json::Value = answer.json().await.unwrap();
+                    answers.push((note, etag, body));
+                }
+                answers
+            });
+        }
+        let mut versions = std::collections::BTreeSet::new();
+        while let Some(answers) = writers.join_next().await {
+            for (note, etag, body) in answers.unwrap() {
+                assert_eq!(
+                    body["note"],
+                    note.as_str(),
+                    "the body is what this request wrote"
+                );
+                let version = body["record_version"].as_i64().unwrap();
+                assert!(
+                    etag.contains(&format!("-{version}.")),
+                    "{etag} for version {version}"
+                );
+                assert!(versions.insert(version), "version {version} answered twice");
+            }
+        }
+        assert_eq!(versions.len(), 48);
+        server.stop().await;
+    });
+}

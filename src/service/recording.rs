@@ -80,18 +80,32 @@ pub struct Submission {
     pub remove_files: Vec<i64>,
 }
 
+impl Submission {
+    /// A hash of everything the submission would write: the same record sent
+    /// again has the same one.
+    fn fingerprint(&self) -> String {
+        let files: Vec<String> = self
+            .signature
+            .iter()
+            .chain(&self.photos)
+            .map(CleanImage::sha256)
+            .collect();
+        let said = format!("{:?}|{files:?}|{:?}", self.input, self.remove_files);
+        super::accounts::secret_hash_bytes(said.as_bytes())
+    }
+}
+
 /// What became of a submission.
 #[derive(Debug, Clone)]
 pub enum Submitted {
     Stored {
         record_version: i64,
         day: NaiveDate,
+        /// The record as this submission wrote it, read in its transaction.
+        written: Box<RecordForm>,
     },
     /// The key was seen before: nothing stored again.
-    Repeated {
-        record_version: i64,
-        day: NaiveDate,
-    },
+    Repeated { record_version: i64, day: NaiveDate },
     /// The visit changed since the phone saw it: nothing stored; here it is now.
     Changed(Box<VisitForRecord>),
 }
@@ -163,13 +177,26 @@ pub async fn form(
 ) -> Result<RecordForm, ServiceError> {
     let rules = RecordRules::new(settings, now)?;
     let mut tx = store.write(&actor.audit(), now).await?;
-    let visit = visit_for_record(&mut tx, visit_id).await?;
-    check_may_record(&mut tx, actor, &visit).await?;
-    let student_name = people::student(&mut tx, &visit.student_id)
+    let form = form_in(&mut tx, &rules, actor, visit_id, address).await?;
+    tx.commit().await?;
+    Ok(form)
+}
+
+/// The record form as `tx` sees it: after a write, the version it wrote.
+async fn form_in(
+    tx: &mut Tx,
+    rules: &RecordRules,
+    actor: &Actor,
+    visit_id: i64,
+    address: &str,
+) -> Result<RecordForm, ServiceError> {
+    let visit = visit_for_record(tx, visit_id).await?;
+    check_may_record(tx, actor, &visit).await?;
+    let student_name = people::student(tx, &visit.student_id)
         .await?
         .map_or_else(|| visit.student_id.clone(), |s| s.name);
-    let notes = visits::goal_notes(&mut tx, visit_id).await?;
-    let goals = visits::active_goals(&mut tx, visit.plan_id)
+    let notes = visits::goal_notes(tx, visit_id).await?;
+    let goals = visits::active_goals(tx, visit.plan_id)
         .await?
         .into_iter()
         .map(|(goal_id, text)| {
@@ -182,9 +209,8 @@ pub async fn form(
             }
         })
         .collect();
-    let files = visit_files::list(&mut tx, visit_id).await?;
-    audit::record_read(&mut tx, actor, &visit.student_id, "record form", address).await?;
-    tx.commit().await?;
+    let files = visit_files::list(tx, visit_id).await?;
+    audit::record_read(tx, actor, &visit.student_id, "record form", address).await?;
     let slot = rules.slots.get(&visit.slot);
     let begun = rules.slots.begins_at(visit.day, &visit.slot) <= rules.now;
     let locked = rules.is_locked(&visit);
@@ -211,6 +237,7 @@ pub async fn submit(
     now: DateTime<Utc>,
     visit_id: i64,
     submission: Submission,
+    address: &str,
 ) -> Result<Submitted, ServiceError> {
     let rules = RecordRules::new(settings, now)?;
     let mut tx = store.write(&actor.audit(), now).await?;
@@ -223,10 +250,23 @@ pub async fn submit(
                 "a record's key is 1 to 100 characters",
             ));
         }
-        if !visit_files::claim_submission(&mut tx, key, visit_id).await? {
+        let fingerprint = submission.fingerprint();
+        if !visit_files::claim_submission(&mut tx, key, visit_id, &fingerprint).await? {
             let earlier = visit_files::submission(&mut tx, key).await?;
             tx.rollback().await?;
             return match earlier {
+                Some(earlier)
+                    if earlier.visit_id == visit_id
+                        && earlier
+                            .fingerprint
+                            .as_ref()
+                            .is_some_and(|f| *f != fingerprint) =>
+                {
+                    Err(ServiceError::invalid(
+                        "key",
+                        "this key was sent with a different record: a new record needs a new key",
+                    ))
+                }
                 Some(earlier) if earlier.visit_id == visit_id => Ok(Submitted::Repeated {
                     record_version: earlier.record_version,
                     day: visit.day,
@@ -260,7 +300,8 @@ pub async fn submit(
         &submission.remove_files,
     )
     .await?;
-    let record_version = visit_for_record(&mut tx, visit_id).await?.record_version;
+    let written = form_in(&mut tx, &rules, actor, visit_id, address).await?;
+    let record_version = written.visit.record_version;
     if let Some(key) = &submission.key {
         visit_files::complete_submission(&mut tx, key, record_version).await?;
     }
@@ -268,6 +309,7 @@ pub async fn submit(
     Ok(Submitted::Stored {
         record_version,
         day: visit.day,
+        written: Box::new(written),
     })
 }
 

@@ -137,15 +137,17 @@ pub async fn bytes(tx: &mut Tx, visit_id: i64, file_id: i64) -> StoreResult<Opti
 }
 
 /// A record a phone sent before under this key: its visit and the version it made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Submission {
     pub visit_id: i64,
     pub record_version: i64,
+    /// A hash of what was sent (None: sent before hashes were kept).
+    pub fingerprint: Option<String>,
 }
 
 pub async fn submission(tx: &mut Tx, key: &str) -> StoreResult<Option<Submission>> {
     tx.fetch_optional(
-        "SELECT visit_id, record_version FROM record_submissions WHERE key = $1",
+        "SELECT visit_id, record_version, fingerprint FROM record_submissions WHERE key = $1",
         args![key],
     )
     .await
@@ -154,13 +156,19 @@ pub async fn submission(tx: &mut Tx, key: &str) -> StoreResult<Option<Submission
 /// Claims `key` for a record of `visit_id`; false when some request claimed it
 /// before (then nothing is to be stored). Claiming first makes a concurrent
 /// second request wait for the first and then see its claim.
-pub async fn claim_submission(tx: &mut Tx, key: &str, visit_id: i64) -> StoreResult<bool> {
+pub async fn claim_submission(
+    tx: &mut Tx,
+    key: &str,
+    visit_id: i64,
+    fingerprint: &str,
+) -> StoreResult<bool> {
     let (now, actor) = (tx.now, tx.actor.0.clone());
     let claimed = tx
         .execute(
-            "INSERT INTO record_submissions (key, visit_id, record_version, created_by, created_at)
-             VALUES ($1, $2, 0, $3, $4) ON CONFLICT (key) DO NOTHING",
-            args![key, visit_id, actor, now],
+            "INSERT INTO record_submissions
+                 (key, visit_id, record_version, created_by, created_at, fingerprint)
+             VALUES ($1, $2, 0, $3, $4, $5) ON CONFLICT (key) DO NOTHING",
+            args![key, visit_id, actor, now, fingerprint],
         )
         .await?;
     Ok(claimed == 1)

@@ -471,6 +471,7 @@ pub async fn submit(
         Err(text) => return (StatusCode::BAD_REQUEST, text).into_response(),
     };
     let values = sent.values.clone();
+    let address = peer(&extensions);
     let answer = match submission(sent, r) {
         Ok(submission) => recording::submit(
             &app.store,
@@ -479,6 +480,7 @@ pub async fn submit(
             app.now(),
             visit_id,
             submission,
+            &address,
         )
         .await
         .map_err(|error| match refusal_words(&error, r) {
@@ -520,7 +522,6 @@ pub async fn submit(
                 .into_response()
         }
         (Err(Refused::Problems(_, problems)), false) => {
-            let address = peer(&extensions);
             form_page(&app, &actor, visit_id, &address, Some(values), problems).await
         }
         (Err(Refused::Failed(error)), true) => {

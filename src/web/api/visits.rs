@@ -503,12 +503,13 @@ pub async fn record(
         app.now(),
         visit_id,
         submission,
+        &caller.address,
     )
     .await?;
     match submitted {
-        Submitted::Stored { .. } | Submitted::Repeated { .. } => {
-            Ok(answer(read(&app, &caller, visit_id).await?))
-        }
+        // The version this request wrote, not whatever is there a moment later.
+        Submitted::Stored { written, .. } => Ok(answer(*written)),
+        Submitted::Repeated { .. } => Ok(answer(read(&app, &caller, visit_id).await?)),
         Submitted::Changed(now) => Err(crate::service::ServiceError::Stale {
             what: format!("visit {visit_id}"),
             seen: seen.map_or(0, |s| s.record_version),
