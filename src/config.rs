@@ -289,6 +289,33 @@ pub struct NotifySettings {
     pub group: Vec<GroupRobot>,
     /// Each post to a robot waits at most this long for its answer, in seconds.
     pub robot_timeout_seconds: u64,
+    /// Hosts (or host:port) posted to besides the platforms' own.
+    pub robot_hosts: Vec<String>,
+}
+
+/// The robot platforms' own hosts: the only ones posted to unless
+/// `notify.robot_hosts` lists more.
+pub const ROBOT_PLATFORM_HOSTS: [&str; 2] = ["oapi.dingtalk.com", "qyapi.weixin.qq.com"];
+
+/// Whether a webhook may be posted to: https at a platform's host, or at a host
+/// an operator listed in `notify.robot_hosts` (http allowed there).
+pub fn webhook_allowed(url: &str, listed: &[String]) -> Result<(), String> {
+    check_webhook(url)?;
+    let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
+    let host = parsed.host_str().unwrap_or_default();
+    let with_port = parsed.port().map(|port| format!("{host}:{port}"));
+    let platform = parsed.scheme() == "https" && ROBOT_PLATFORM_HOSTS.contains(&host);
+    let listed = listed
+        .iter()
+        .any(|h| h == host || Some(h) == with_port.as_ref());
+    if platform || listed {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not a DingTalk or WeCom robot (https://oapi.dingtalk.com/…, https://qyapi.weixin.qq.com/…); an operator may list other hosts in notify.robot_hosts",
+            masked_webhook(url)
+        ))
+    }
 }
 
 /// A school's work group (or, without `school`, the district's) and its robots.
@@ -635,7 +662,7 @@ impl Settings {
                 .into_iter()
                 .flatten()
             {
-                check_webhook(url).map_err(|message| {
+                webhook_allowed(url, &self.notify.robot_hosts).map_err(|message| {
                     ("notify.group", format!("{}: {message}", group.setting()))
                 })?;
             }

@@ -42,7 +42,7 @@ fn config(db: &TestDb, groups: &str) -> String {
     let file = db.file(
         "robots.toml",
         format!(
-            "[mail]\ndir = \"{}\"\n[web]\npublic_url = \"{PUBLIC_URL}\"\n[notify]\nrobot_timeout_seconds = 1\n{groups}",
+            "[mail]\ndir = \"{}\"\n[web]\npublic_url = \"{PUBLIC_URL}\"\n[notify]\nrobot_timeout_seconds = 1\nrobot_hosts = [\"127.0.0.1\"]\n{groups}",
             path(&db.dir.path().join("mail"))
         ),
     );
@@ -507,4 +507,48 @@ fn a_robot_refusing_for_five_days_is_given_up_and_the_operators_told() {
         "{text}"
     );
     assert!(!mail.contains("removed-robot"), "{mail}");
+}
+
+/// A webhook at a host that is neither DingTalk's nor WeCom's (a server inside
+/// the district's network) is never posted to unless an operator lists it in
+/// `notify.robot_hosts`: the message fails naming the setting; a group in the
+/// config pointing there is refused at start.
+#[test]
+fn robots_are_posted_only_at_the_platforms_or_listed_hosts() {
+    let db = TestDb::sqlite();
+    children_behind(&db, 2);
+    let inside = Platform::start(Kind::WeCom, None, None);
+    add_supervisor(&db, &["--wecom-webhook", &inside.webhook()]);
+    let unlisted = db.file(
+        "unlisted.toml",
+        format!(
+            "[mail]\ndir = \"{}\"\n[notify]\nrobot_timeout_seconds = 1\n",
+            path(&db.dir.path().join("mail"))
+        ),
+    );
+    let unlisted = path(&unlisted);
+    run(&db, unlisted, "2026-12-05", &["run-job", "check-pace"]);
+    run(&db, unlisted, "2026-12-05", &["outbox", "send"]);
+    assert!(
+        inside.received().is_empty(),
+        "nothing posted inside the network"
+    );
+    let failures =
+        db.sql_rows("SELECT COALESCE(last_error, '') FROM outbox WHERE channel = 'wecom'");
+    assert!(
+        !failures.is_empty() && failures.iter().all(|e| e.contains("notify.robot_hosts")),
+        "{failures:?}"
+    );
+    let group = db.file(
+        "group.toml",
+        format!(
+            "[[notify.group]]\nwecom_webhook = \"{}\"\n",
+            inside.webhook()
+        ),
+    );
+    let error = db.fails(&["--config", path(&group), "supervisor", "list"]);
+    assert!(
+        error.contains("notify.group") && error.contains("notify.robot_hosts"),
+        "{error}"
+    );
 }

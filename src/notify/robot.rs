@@ -243,6 +243,8 @@ type Client = hyper_util::client::legacy::Client<
 pub struct Poster {
     http: Client,
     timeout: Duration,
+    /// `notify.robot_hosts`: posted to besides the platforms' own hosts.
+    listed_hosts: Vec<String>,
 }
 
 impl Poster {
@@ -266,6 +268,7 @@ impl Poster {
         Ok(Poster {
             http,
             timeout: Duration::from_secs(settings.notify.robot_timeout_seconds),
+            listed_hosts: settings.notify.robot_hosts.clone(),
         })
     }
 
@@ -276,6 +279,13 @@ impl Poster {
             Channel::DingTalk => "DingTalk robot",
             _ => "WeCom robot",
         };
+        // Checked again here, whatever was stored: never a post elsewhere.
+        if let Err(why) = crate::config::webhook_allowed(&robot.webhook, &self.listed_hosts) {
+            return Posted::Failed(format!(
+                "{platform}: {why} (check {})",
+                robot.settings.webhook
+            ));
+        }
         let mut url = match url::Url::parse(&robot.webhook) {
             Ok(url) => url,
             Err(_) => {
