@@ -7,6 +7,7 @@ pub mod config;
 pub mod import;
 pub mod jobs;
 pub mod notify;
+pub mod private_file;
 pub mod reports;
 pub mod service;
 pub mod store;

@@ -890,3 +890,56 @@ fn each_record_answer_is_the_version_it_wrote() {
         server.stop().await;
     });
 }
+
+/// The SQLite database, its backups and the mail written to a folder are
+/// readable by their owner only: an invitation link in a mail file, or the
+/// database itself, is not another local user's to read.
+#[test]
+#[cfg(unix)]
+fn the_database_its_backups_and_the_mail_are_the_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let db = TestDb::sqlite();
+    district(&db);
+    db.ok(&[
+        "user",
+        "add",
+        "new@example.org",
+        "--name",
+        "新专干",
+        "--role",
+        "coordinator",
+    ]);
+    let mail_dir = db.dir.path().join("mail");
+    let sent = db.run_with_env(
+        &["outbox", "send"],
+        &[("SONGJIAO_MAIL_DIR", common::path(&mail_dir))],
+    );
+    assert!(sent.status.success(), "{}", common::stderr(&sent));
+    let kept = db.sql_rows("SELECT body_text FROM outbox WHERE kind = 'account'");
+    assert!(
+        kept.len() == 1
+            && kept[0].contains("/password/…")
+            && kept[0].matches("/password/").count() == kept[0].matches("/password/…").count(),
+        "no usable link kept once sent: {kept:?}"
+    );
+    let database = db.url.trim_start_matches("sqlite://").to_string();
+    for file in [database.clone(), format!("{database}-wal")] {
+        let path = std::path::Path::new(&file);
+        if path.exists() {
+            assert_eq!(mode(path), 0o600, "{file}");
+        }
+    }
+    let backup = db.dir.path().join("copy.db");
+    db.ok(&["backup", common::path(&backup)]);
+    assert_eq!(mode(&backup), 0o600, "the backup");
+    let mails: Vec<_> = std::fs::read_dir(&mail_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert!(!mails.is_empty());
+    for mail in mails {
+        assert_eq!(mode(&mail), 0o600, "{}", mail.display());
+    }
+}

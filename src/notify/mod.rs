@@ -141,7 +141,7 @@ impl Transport {
                 // Written whole under a temporary name, then renamed: a reader never
                 // sees half a message, and a repeat replaces rather than adds.
                 let partial = path.with_extension("eml.partial");
-                std::fs::write(&partial, message.formatted())
+                crate::private_file::write(&partial, &message.formatted())
                     .and_then(|()| std::fs::rename(&partial, &path))
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))
             }

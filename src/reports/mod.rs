@@ -400,7 +400,7 @@ fn write_csv_file(
     for row in rows {
         writer.write_record(inert_record(&row))?;
     }
-    std::fs::write(path, encoding.encode(&writer.into_inner()?)?)?;
+    crate::private_file::write(path, &encoding.encode(&writer.into_inner()?)?)?;
     Ok(())
 }
 

@@ -47,7 +47,7 @@ fn sheet_name(name: &str) -> String {
 }
 
 pub fn write_ledger(ledger: &Ledger, speech: &Speech, path: &Path) -> anyhow::Result<()> {
-    std::fs::write(path, ledger_workbook(ledger, speech)?)?;
+    crate::private_file::write(path, &ledger_workbook(ledger, speech)?)?;
     Ok(())
 }
 
@@ -97,7 +97,7 @@ pub fn ledger_workbook(ledger: &Ledger, speech: &Speech) -> anyhow::Result<Vec<u
 }
 
 pub fn write_year(export: &YearExport, speech: &Speech, path: &Path) -> anyhow::Result<()> {
-    std::fs::write(path, year_workbook(export, speech)?)?;
+    crate::private_file::write(path, &year_workbook(export, speech)?)?;
     Ok(())
 }
 

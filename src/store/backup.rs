@@ -80,6 +80,10 @@ pub async fn backup(store: &Store, url: &str, file: &Path) -> Result<(), BackupE
             .await?;
         }
     }
+    crate::private_file::restrict(&partial).map_err(|source| BackupError::Write {
+        path: partial.clone(),
+        source,
+    })?;
     std::fs::rename(&partial, file).map_err(|source| BackupError::Write {
         path: file.to_path_buf(),
         source,

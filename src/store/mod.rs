@@ -454,6 +454,12 @@ impl Store {
         {
             std::fs::create_dir_all(parent).map_err(|e| open_error(sqlx::Error::Io(e)))?;
         }
+        // A new database is its owner's only; SQLite gives its -wal and -shm
+        // files the database's mode.
+        if create && !options.get_filename().exists() {
+            crate::private_file::write(options.get_filename(), b"")
+                .map_err(|e| open_error(sqlx::Error::Io(e)))?;
+        }
         let pool = SqlitePoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(Duration::from_secs(settings.busy_timeout_seconds))

@@ -178,7 +178,45 @@ pub async fn mark_sent(tx: &mut Tx, id: i64, at: DateTime<Utc>) -> StoreResult<(
         args![id, at],
     )
     .await?;
+    // A link to set a password works for days: once it is sent, the outbox keeps
+    // no usable copy of it.
+    let body: Option<(String,)> = tx
+        .fetch_optional(
+            "SELECT body_text FROM outbox WHERE id = $1 AND kind = 'account'",
+            args![id],
+        )
+        .await?;
+    if let Some((body,)) = body {
+        let kept = without_password_links(&body);
+        if kept != body {
+            tx.execute(
+                "UPDATE outbox SET body_text = $2 WHERE id = $1",
+                args![id, kept],
+            )
+            .await?;
+        }
+    }
     Ok(())
+}
+
+/// `body` with the secret of every `/password/SECRET` link replaced by `…`.
+fn without_password_links(body: &str) -> String {
+    const LINK: &str = "/password/";
+    let mut kept = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = rest.find(LINK) {
+        let (before, after) = rest.split_at(at + LINK.len());
+        kept.push_str(before);
+        let secret = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(after.len());
+        if secret > 0 {
+            kept.push('…');
+        }
+        rest = &after[secret..];
+    }
+    kept.push_str(rest);
+    kept
 }
 
 /// A failed try: due again at `retry_at`, or dead when None.
