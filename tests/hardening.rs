@@ -943,3 +943,40 @@ fn the_database_its_backups_and_the_mail_are_the_owners_only() {
         assert_eq!(mode(&mail), 0o600, "{}", mail.display());
     }
 }
+
+/// While another process holds SQLite's write lock, `/healthz` says the
+/// database cannot be written (503) instead of "ok".
+#[test]
+fn health_reports_a_database_it_cannot_write_to() {
+    use sqlx::Connection;
+    let db = TestDb::sqlite();
+    district(&db);
+    let settings = settings_for(&db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let health = || async {
+            let answer = client()
+                .get(format!("{}/healthz", server.base))
+                .send()
+                .await
+                .unwrap();
+            (answer.status(), answer.text().await.unwrap())
+        };
+        assert_eq!(health().await.0, 200);
+        let mut other = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .unwrap();
+        let (status, text) = health().await;
+        assert_eq!(status, 503, "{text}");
+        assert!(text.contains("cannot write"), "{text}");
+        sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+        assert_eq!(
+            health().await.0,
+            200,
+            "healthy again once the lock is let go"
+        );
+        server.stop().await;
+    });
+}

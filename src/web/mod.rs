@@ -104,8 +104,29 @@ async fn healthz(
     State(app): State<Arc<App>>,
     extensions: axum::http::Extensions,
     headers: axum::http::HeaderMap,
-) -> impl IntoResponse {
+) -> axum::response::Response {
     let detailed = monitoring(&app, &extensions) || admin(&app, &headers).await;
+    // A database that answers reads but takes no write (another process holds
+    // SQLite's write lock) records no visit: not healthy.
+    let writable = tokio::time::timeout(
+        WRITE_CHECK,
+        app.store
+            .write(&crate::service::Actor::new("healthz").audit(), app.now()),
+    )
+    .await;
+    match writable {
+        Ok(Ok(tx)) => {
+            let _ = tx.rollback().await;
+        }
+        Ok(Err(error)) if detailed => return unhealthy(format!("cannot write: {error}")),
+        Err(_) if detailed => {
+            return unhealthy(format!(
+                "cannot write: no write within {} s (another process holds the write lock)",
+                WRITE_CHECK.as_secs()
+            ));
+        }
+        Ok(Err(_)) | Err(_) => return unhealthy("cannot write".into()),
+    }
     let (database, jobs) = match app.store.read().await {
         Ok(mut tx) => {
             let jobs = if detailed {
@@ -124,7 +145,21 @@ async fn healthz(
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, axum::Json(HealthReport { database, jobs }))
+    (status, axum::Json(HealthReport { database, jobs })).into_response()
+}
+
+/// How long `/healthz` waits to begin a write.
+const WRITE_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn unhealthy(database: String) -> axum::response::Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        axum::Json(HealthReport {
+            database,
+            jobs: None,
+        }),
+    )
+        .into_response()
 }
 
 /// Whether the request comes from an address of `web.monitoring`.
