@@ -110,6 +110,29 @@ fn slow_clients_cannot_hold_the_server() {
     });
 }
 
+/// The ids of a child's visits, in day order.
+fn visit_ids(db: &TestDb, student: &str) -> Vec<String> {
+    db.json(&["visit", "list", "--student", student, "--format", "json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["visit_id"].to_string())
+        .collect()
+}
+
+/// `user add` with the tests' password (`args`: the email, name, role…).
+fn add_user(db: &TestDb, args: &[&str]) {
+    use std::io::Write;
+    let mut add = db.command();
+    add.args(["user", "add"])
+        .args(args)
+        .arg("--password-stdin")
+        .stdin(std::process::Stdio::piped());
+    let mut child = add.spawn().unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    assert!(child.wait().unwrap().success(), "user add {args:?}");
+}
+
 /// Runs `command` to its end: whether it succeeded, what it wrote, and the most
 /// memory it held (MB), as the kernel counted it.
 // The child is reaped by wait4, which std's Child does not know of.
@@ -150,23 +173,17 @@ fn peak_memory_mb(pid: u32) -> u64 {
 /// `serve` on a free port with a coordinator account (center@example.org) and
 /// its API token: the server, its address and the token.
 fn serve_with_a_coordinator(db: &TestDb) -> (common::Running, String, String) {
-    use std::io::Write;
     district(db);
-    let mut add = db.command();
-    add.args([
-        "user",
-        "add",
-        "center@example.org",
-        "--name",
-        "区特教中心",
-        "--role",
-        "coordinator",
-        "--password-stdin",
-    ])
-    .stdin(std::process::Stdio::piped());
-    let mut child = add.spawn().unwrap();
-    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    assert!(child.wait().unwrap().success(), "user add");
+    add_user(
+        db,
+        &[
+            "center@example.org",
+            "--name",
+            "区特教中心",
+            "--role",
+            "coordinator",
+        ],
+    );
     let token = common::api::token(db, "center@example.org");
     let port = common::mail::free_port();
     let config = db.file(
@@ -399,8 +416,7 @@ fn tokens_end_when_the_password_is_reset_or_changed() {
 fn a_formula_in_a_note_never_runs_in_a_spreadsheet() {
     let db = TestDb::sqlite();
     district(&db);
-    let visits = db.json(&["visit", "list", "--student", "S001", "--format", "json"]);
-    let id = visits[0]["visit_id"].to_string();
+    let id = visit_ids(&db, "S001")[0].clone();
     let formula = "=HYPERLINK(\"http://x.example/?\"&A1,\"点击\")";
     db.ok(&[
         "--as-of",
@@ -529,28 +545,21 @@ fn workbook_text(bytes: &[u8]) -> String {
 /// form says beside each field who will read it.
 #[test]
 fn a_supervisor_reads_outcomes_not_the_familys_words() {
-    use std::io::Write;
     let db = TestDb::sqlite();
     district(&db);
-    let mut add = db.command();
-    add.args([
-        "user",
-        "add",
-        "t03@example.org",
-        "--name",
-        "赵敏",
-        "--role",
-        "teacher",
-        "--teacher",
-        "T03",
-        "--password-stdin",
-    ])
-    .stdin(std::process::Stdio::piped());
-    let mut child = add.spawn().unwrap();
-    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    assert!(child.wait().unwrap().success());
-    let visit = db.json(&["visit", "list", "--student", "S003", "--format", "json"])[0]["visit_id"]
-        .to_string();
+    add_user(
+        &db,
+        &[
+            "t03@example.org",
+            "--name",
+            "赵敏",
+            "--role",
+            "teacher",
+            "--teacher",
+            "T03",
+        ],
+    );
+    let visit = visit_ids(&db, "S003")[0].clone();
     let goal = db.sql_rows(
         "SELECT CAST(g.id AS TEXT) FROM plan_goals g JOIN plans p ON p.id = g.plan_id
          WHERE p.student_id = 'S003'",
@@ -659,17 +668,14 @@ fn a_supervisor_reads_outcomes_not_the_familys_words() {
 fn moving_a_recorded_or_past_visit_is_refused_with_its_reason() {
     let db = TestDb::sqlite();
     district(&db);
-    let visits = db.json(&["visit", "list", "--student", "S001", "--format", "json"]);
-    let (monday, wednesday) = (
-        visits[0]["visit_id"].to_string(),
-        visits[1]["visit_id"].to_string(),
-    );
+    let visits = visit_ids(&db, "S001");
+    let (monday, wednesday) = (&visits[0], &visits[1]);
     db.ok(&[
         "--as-of",
         "2026-11-30T12:00:00+08:00",
         "visit",
         "record",
-        &monday,
+        monday,
         "--outcome",
         "completed",
     ]);
@@ -802,8 +808,7 @@ fn health_in_full_only_for_monitoring_and_admins() {
 fn a_record_key_reused_for_another_record_is_refused() {
     let db = TestDb::sqlite();
     district(&db);
-    let visit = db.json(&["visit", "list", "--student", "S001", "--format", "json"])[0]["visit_id"]
-        .to_string();
+    let visit = visit_ids(&db, "S001")[0].clone();
     let settings = settings_for(&db);
     runtime().block_on(async {
         let server = Server::start(&settings).await;
@@ -839,8 +844,7 @@ fn a_record_key_reused_for_another_record_is_refused() {
 fn each_record_answer_is_the_version_it_wrote() {
     let db = TestDb::sqlite();
     district(&db);
-    let visit = db.json(&["visit", "list", "--student", "S001", "--format", "json"])[0]["visit_id"]
-        .to_string();
+    let visit = visit_ids(&db, "S001")[0].clone();
     let settings = settings_for(&db);
     runtime().block_on(async {
         let server = Server::start(&settings).await;

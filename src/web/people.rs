@@ -281,6 +281,19 @@ fn page(
     )
 }
 
+/// Each problem's field and its reason in the page's language.
+fn in_words(app: &App, problems: Vec<crate::service::Problem>) -> Vec<(String, String)> {
+    problems
+        .into_iter()
+        .map(|p| {
+            (
+                p.field,
+                super::words::reason(app.settings.locale, &p.reason),
+            )
+        })
+        .collect()
+}
+
 /// Each refusal by its field (the half-days' apart, the rest above the form),
 /// and the answer's status.
 fn place(
@@ -425,15 +438,7 @@ async fn register(app: Arc<App>, headers: HeaderMap, kind: Kind, body: Bytes) ->
             Kind::Teacher => Redirect::to("/teachers").into_response(),
         },
         Err(ServiceError::Invalid(problems)) => {
-            let problems = problems
-                .into_iter()
-                .map(|p| {
-                    (
-                        p.field,
-                        super::words::reason(app.settings.locale, &p.reason),
-                    )
-                })
-                .collect();
+            let problems = in_words(&app, problems);
             new_page(&app, &actor, kind, &changes, problems)
         }
         Err(error @ ServiceError::Conflict { .. }) => new_page(
@@ -574,15 +579,7 @@ async fn save(app: Arc<App>, headers: HeaderMap, kind: Kind, id: String, body: B
     match result {
         Ok(()) => Redirect::to(&done).into_response(),
         Err(ServiceError::Invalid(problems)) => {
-            let problems = problems
-                .into_iter()
-                .map(|p| {
-                    (
-                        p.field,
-                        super::words::reason(app.settings.locale, &p.reason),
-                    )
-                })
-                .collect();
+            let problems = in_words(&app, problems);
             let absences = stored(&app, &actor, kind, &id)
                 .await
                 .map(|(_, a)| a)

@@ -385,15 +385,16 @@ async fn print_week(
     )
     .await?
     .len();
+    let grace = demo.settings.records.record_grace_days;
     println!(
         "\n{}",
         demo.say(
             format!(
-                "{name}的送教（共 {} 次；今天 {today_count} 次；之前的送教还有 {waiting} 次等老师记录）：",
+                "{name}的送教（共 {} 次；今天 {today_count} 次；之前的送教还有 {waiting} 次老师还没记录，送教后 {grace} 天内记录都不算晚）：",
                 week_visits.len()
             ),
             format!(
-                "The visits of {name} ({} in all; {today_count} today; {waiting} earlier visits still to be recorded):",
+                "The visits of {name} ({} in all; {today_count} today; {waiting} earlier visits not recorded yet: a record within {grace} days of the visit is not late):",
                 week_visits.len()
             ),
         )
@@ -552,7 +553,7 @@ fn print_where_to_look(demo: &Context, dir: &Path, year: SchoolYear, week: Optio
              {run} visit list --student S005\n  \
              {run} simulate --miss-rate 0.1\n  \
              {run} plan show S001\n  \
-             {program} calendar show --year {year}\n\
+             {run} calendar show --year {year}\n\
              在它上面运行后台服务和网页（Ctrl-C 停止；邮件写入 {mail}）：\n  \
              SONGJIAO_MAIL_DIR={mail} {run} serve\n\
              然后打开 {web}，用密码 {DEMO_PASSWORD} 登录：\n  \
@@ -569,7 +570,7 @@ fn print_where_to_look(demo: &Context, dir: &Path, year: SchoolYear, week: Optio
              {run} visit list --student S005\n  \
              {run} simulate --miss-rate 0.1\n  \
              {run} plan show S001\n  \
-             {program} calendar show --year {year}\n\
+             {run} calendar show --year {year}\n\
              Run the daemon and the pages on it (Ctrl-C stops it; its mail lands in {mail}):\n  \
              SONGJIAO_MAIL_DIR={mail} {run} serve\n\
              then open {web} and log in with the password {DEMO_PASSWORD} as\n  \
