@@ -459,7 +459,10 @@ fn bad_requests_are_problems_in_the_readers_language_and_change_nothing(db: &Tes
             .await
             .unwrap();
         assert_eq!(english["title"], "Not found");
-        assert_eq!(english["detail"], "there is no student S999");
+        assert_eq!(
+            english["detail"],
+            "there is no student S999 that you may see"
+        );
         // Paths and queries that do not parse, unknown paths: problems, not pages.
         for (path, status) in [
             ("/api/v1/plans/abc", 404),

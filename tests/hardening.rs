@@ -984,3 +984,41 @@ fn health_reports_a_database_it_cannot_write_to() {
         server.stop().await;
     });
 }
+
+/// An id registered in another school: reading it is "none that you may see",
+/// registering it again is a conflict (ids are the district's) that names no
+/// child and no school.
+#[test]
+fn an_id_of_another_school_is_neither_shown_nor_contradicted() {
+    let db = TestDb::sqlite();
+    district(&db);
+    let settings = settings_for(&db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let token = common::api::token(&db, "chengguan@example.org");
+        let read = client()
+            .get(format!("{}/api/v1/students/S003", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(read.status(), 404);
+        assert!(
+            read.text()
+                .await
+                .unwrap()
+                .contains("找不到您可以查看的学生 S003")
+        );
+        let registered = client()
+            .post(format!("{}/api/v1/students", server.base))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"student_id": "S003", "name": "新生", "school": "城关小学"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(registered.status(), 409);
+        let text = registered.text().await.unwrap();
+        assert!(!text.contains("张子涵") && !text.contains("东山"), "{text}");
+        server.stop().await;
+    });
+}

@@ -182,8 +182,11 @@ impl ApiError {
     pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
         ApiError::new(
             Kind::NotFound,
-            format!("there is no {what} {id}"),
-            format!("找不到{} {id}", chinese(what)),
+            // "That you may see": the same answer whether it exists elsewhere
+            // or not at all, so that a 409 for an id taken elsewhere (ids are
+            // the district's) never contradicts it.
+            format!("there is no {what} {id} that you may see"),
+            format!("找不到您可以查看的{} {id}", chinese(what)),
         )
     }
 
