@@ -949,7 +949,8 @@ fn the_database_its_backups_and_the_mail_are_the_owners_only() {
 }
 
 /// While another process holds SQLite's write lock, `/healthz` says the
-/// database cannot be written (503) instead of "ok".
+/// database cannot be written (503) instead of "ok", and a page that only reads
+/// still opens for a logged-in coordinator.
 #[test]
 fn health_reports_a_database_it_cannot_write_to() {
     use sqlx::Connection;
@@ -967,6 +968,8 @@ fn health_reports_a_database_it_cannot_write_to() {
             (answer.status(), answer.text().await.unwrap())
         };
         assert_eq!(health().await.0, 200);
+        let center = log_in(&server, "center@example.org").await;
+        server.advance(chrono::Duration::minutes(2));
         let mut other = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
         sqlx::query("BEGIN IMMEDIATE")
             .execute(&mut other)
@@ -975,6 +978,13 @@ fn health_reports_a_database_it_cannot_write_to() {
         let (status, text) = health().await;
         assert_eq!(status, 503, "{text}");
         assert!(text.contains("cannot write"), "{text}");
+        // A page that only reads still opens: its session is read without the lock.
+        let board = get(&server, Some(&center), "/weeks/2026-W49").await;
+        assert_eq!(
+            board.status(),
+            200,
+            "a page that only reads, during the lock"
+        );
         sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
         assert_eq!(
             health().await.0,

@@ -718,6 +718,9 @@ pub async fn login_code(
 /// The actor behind a session cookie, if the session is still open at `now`
 /// (not ended, not idle past `session_idle_minutes`, within its lifetime, its
 /// account enabled); the session is kept alive by the request.
+/// How long keeping a session alive may wait for the database's write lock.
+const SESSION_WRITE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub async fn session_actor(
     store: &Store,
     settings: &Settings,
@@ -726,7 +729,9 @@ pub async fn session_actor(
 ) -> Result<Option<Signed>, ServiceError> {
     let idle = Duration::minutes(i64::from(settings.security.session_idle_minutes));
     let id_hash = secret_hash(session_id);
-    let mut tx = store.write(&Actor::new("session").audit(), now).await?;
+    // Read without the write lock: while another process writes (SQLite has one
+    // writer), a page's session is still known.
+    let mut tx = store.read().await?;
     // A session still waiting for its second factor opens no page, and stays
     // waiting for its code.
     let Some(session) = accounts::session(&mut tx, &id_hash)
@@ -746,15 +751,32 @@ pub async fn session_actor(
     } else {
         None
     };
-    match &account {
-        // Kept alive at most once a minute: a page's every request need not write.
-        Some(_) if now - session.last_seen_at >= Duration::minutes(1) => {
-            accounts::touch_session(&mut tx, &id_hash).await?
+    tx.rollback().await?;
+    // Kept alive at most once a minute, in a short write of its own: if the
+    // database cannot take it now, the page is answered all the same and a later
+    // request keeps the session alive.
+    let touch = match &account {
+        Some(_) if now - session.last_seen_at >= Duration::minutes(1) => Some(true),
+        Some(_) => None,
+        None => Some(false),
+    };
+    if let Some(alive) = touch {
+        let write = async {
+            let mut tx = store.write(&Actor::new("session").audit(), now).await?;
+            if alive {
+                accounts::touch_session(&mut tx, &id_hash).await?;
+            } else {
+                accounts::end_session(&mut tx, &id_hash).await?;
+            }
+            tx.commit().await?;
+            Ok::<(), ServiceError>(())
+        };
+        match tokio::time::timeout(SESSION_WRITE_WAIT, write).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "a session was not kept alive"),
+            Err(_) => tracing::warn!("a session was not kept alive: the database is busy"),
         }
-        Some(_) => {}
-        None => accounts::end_session(&mut tx, &id_hash).await?,
     }
-    tx.commit().await?;
     Ok(account.map(|account| Signed {
         actor: actor_of(&account),
         must: must_do(&account, settings, now),
