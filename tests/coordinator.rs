@@ -266,6 +266,50 @@ fn chinese_headers_gbk_and_bom_files_import(db: &TestDb) {
     assert_eq!(student["guardian_name"], "李强");
 }
 
+/// A sheet of students never loses what it does not say: a column it lacks and
+/// a cell left empty keep what is stored; 无 clears a field on purpose.
+fn a_sheet_keeps_what_it_does_not_say(db: &TestDb) {
+    district(db);
+    let stored = |db: &TestDb| {
+        db.sql_rows(
+            "SELECT COALESCE(diagnosis, '') || '|' || COALESCE(CAST(disability_grade AS TEXT), '')
+                    || '|' || COALESCE(guardian_phone, '') || '|' || COALESCE(address, '')
+             FROM students WHERE id = 'S001'",
+        )[0]
+        .clone()
+    };
+    db.import(
+        "students",
+        "学生编号,姓名,学校,诊断,残疾等级\nS001,李小明,城关小学,唐氏综合征,2\n",
+    );
+    let before = stored(db);
+    assert!(before.starts_with("唐氏综合征|2|"), "{before}");
+    // The program's own short list, back in: no diagnosis or grade column, an
+    // empty address.
+    let output = db.import(
+        "students",
+        "学生编号,姓名,学校,地址\nS001,李小明,城关小学,\n",
+    );
+    assert!(
+        output.contains("不变 1"),
+        "nothing it does not say changes: {output}"
+    );
+    assert_eq!(stored(db), before);
+    db.import(
+        "students",
+        "学生编号,姓名,学校,监护人电话\nS001,李小明,城关小学,无\n",
+    );
+    let cleared = stored(db);
+    let fields: Vec<&str> = cleared.split('|').collect();
+    assert_eq!(fields[..2], ["唐氏综合征", "2"], "{cleared}");
+    assert_eq!(fields[2], "", "无 clears the phone: {cleared}");
+    assert_eq!(
+        fields[3],
+        before.split('|').nth(3).unwrap(),
+        "the address is kept"
+    );
+}
+
 fn xlsx_files_import(db: &TestDb) {
     db.ok(&["init"]);
     let path_buf = db.dir.path().join("students.xlsx");
@@ -717,6 +761,7 @@ fn an_old_excel_file_imports_and_a_bad_one_says_how_to_save_it(db: &TestDb) {
 }
 
 on_both_databases!(
+    a_sheet_keeps_what_it_does_not_say,
     an_old_excel_file_imports_and_a_bad_one_says_how_to_save_it,
     a_plan_made_during_the_year_starts_that_day_and_is_on_track,
     init_is_idempotent_and_required,

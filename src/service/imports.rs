@@ -179,6 +179,57 @@ fn invalid(cells: Vec<CellError>) -> ServiceError {
 /// Checks and writes a sheet in `tx`; `source` names it in the plans' history.
 /// The caller commits (or, for a dry run, rolls back); on any error nothing
 /// must be committed.
+/// The registered teachers or students (for those sheets) as the cells of a
+/// sheet would hold them, by id.
+async fn registered_as_text(
+    tx: &mut Tx,
+    kind: Kind,
+) -> Result<HashMap<String, Vec<(&'static str, String)>>, ServiceError> {
+    Ok(match kind {
+        Kind::Teachers => people::teachers(tx, None)
+            .await?
+            .iter()
+            .map(|t| (t.teacher_id.clone(), super::registry::teacher_as_text(t)))
+            .collect(),
+        Kind::Students => people::students(tx, None)
+            .await?
+            .iter()
+            .map(|s| (s.student_id.clone(), super::registry::student_as_text(s)))
+            .collect(),
+        _ => HashMap::new(),
+    })
+}
+
+/// A sheet of teachers or students never loses what it does not say: for a
+/// registered person, a column the sheet lacks or a cell left empty keeps what
+/// is stored; `无` or `-` in a cell clears that field.
+fn keep_what_the_row_leaves_out<'a>(
+    values: &mut HashMap<&'static str, &'a str>,
+    kind: Kind,
+    registered: &'a HashMap<String, Vec<(&'static str, String)>>,
+) {
+    let id_column = match kind {
+        Kind::Teachers => "teacher_id",
+        Kind::Students => "student_id",
+        _ => return,
+    };
+    if let Some(stored) = values
+        .get(id_column)
+        .and_then(|id| registered.get(id.trim()))
+    {
+        for (column, text) in stored {
+            if values.get(column).is_none_or(|cell| cell.trim().is_empty()) {
+                values.insert(column, text.as_str());
+            }
+        }
+    }
+    for value in values.values_mut() {
+        if matches!(value.trim(), "无" | "-") {
+            *value = "";
+        }
+    }
+}
+
 async fn write_sheet(
     tx: &mut Tx,
     sheet: &sheet::Sheet,
@@ -208,12 +259,14 @@ async fn write_sheet(
     let mut plan_inputs = Vec::new();
     let mut visit_inputs = Vec::new();
     let mut supervisor_inputs = Vec::new();
+    let registered = registered_as_text(tx, kind).await?;
     for row in &sheet.rows {
-        let values = mapped
+        let mut values: HashMap<&'static str, &str> = mapped
             .iter()
             .zip(&row.cells)
             .filter_map(|(c, v)| c.map(|c| (c, v.as_str())))
             .collect();
+        keep_what_the_row_leaves_out(&mut values, kind, &registered);
         let mut fields = Fields::new(row.line, values);
         let key = match kind {
             Kind::Teachers => records::teacher(&mut fields, &slots).map(|t| {

@@ -108,6 +108,53 @@ fn merged<T>(
     read.ok_or_else(|| invalid(fields.errors))
 }
 
+/// A registered teacher as the cells of a sheet would hold it.
+pub(super) fn teacher_as_text(stored: &Teacher) -> Vec<(&'static str, String)> {
+    vec![
+        ("teacher_id", stored.teacher_id.clone()),
+        ("name", stored.name.clone()),
+        ("email", stored.email.clone()),
+        ("school", stored.school.clone()),
+        ("available", format_weekly_slots(&stored.available)),
+        (
+            "max_visits_per_day",
+            stored
+                .max_visits_per_day
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+        ),
+    ]
+}
+
+/// A registered student as the cells of a sheet would hold it.
+pub(super) fn student_as_text(stored: &Student) -> Vec<(&'static str, String)> {
+    let text_of = |value: Option<String>| value.unwrap_or_default();
+    vec![
+        ("student_id", stored.student_id.clone()),
+        ("name", stored.name.clone()),
+        ("school", stored.school.clone()),
+        ("gender", text_of(stored.gender.map(|g| g.code().into()))),
+        (
+            "birth_date",
+            text_of(stored.birth_date.map(|d| d.to_string())),
+        ),
+        (
+            "disability",
+            text_of(stored.disability.map(|d| d.code().into())),
+        ),
+        (
+            "disability_grade",
+            text_of(stored.disability_grade.map(|g| g.to_string())),
+        ),
+        ("diagnosis", text_of(stored.diagnosis.clone())),
+        ("guardian_name", text_of(stored.guardian_name.clone())),
+        ("guardian_phone", text_of(stored.guardian_phone.clone())),
+        ("address", text_of(stored.address.clone())),
+        ("available", format_weekly_slots(&stored.available)),
+        ("status", stored.status.code().into()),
+    ]
+}
+
 /// Changes a registered teacher's details (an id cannot change).
 pub async fn edit_teacher(
     store: &Store,
@@ -128,24 +175,9 @@ pub async fn edit_teacher(
     let stored = people::teacher(&mut tx, teacher_id)
         .await?
         .ok_or_else(|| not_found("teacher", teacher_id))?;
-    let teacher = merged(
-        vec![
-            ("teacher_id", stored.teacher_id.clone()),
-            ("name", stored.name.clone()),
-            ("email", stored.email.clone()),
-            ("school", stored.school.clone()),
-            ("available", format_weekly_slots(&stored.available)),
-            (
-                "max_visits_per_day",
-                stored
-                    .max_visits_per_day
-                    .map(|n| n.to_string())
-                    .unwrap_or_default(),
-            ),
-        ],
-        changes,
-        |fields| records::teacher(fields, &slots),
-    )?;
+    let teacher = merged(teacher_as_text(&stored), changes, |fields| {
+        records::teacher(fields, &slots)
+    })?;
     let existing = HashMap::from([(stored.teacher_id.clone(), stored)]);
     people::save_teachers(&mut tx, std::slice::from_ref(&teacher), &existing).await?;
     tx.commit().await?;
@@ -173,35 +205,9 @@ pub async fn edit_student(
     let stored = people::student(&mut tx, student_id)
         .await?
         .ok_or_else(|| not_found("student", student_id))?;
-    let text_of = |value: Option<String>| value.unwrap_or_default();
-    let student = merged(
-        vec![
-            ("student_id", stored.student_id.clone()),
-            ("name", stored.name.clone()),
-            ("school", stored.school.clone()),
-            ("gender", text_of(stored.gender.map(|g| g.code().into()))),
-            (
-                "birth_date",
-                text_of(stored.birth_date.map(|d| d.to_string())),
-            ),
-            (
-                "disability",
-                text_of(stored.disability.map(|d| d.code().into())),
-            ),
-            (
-                "disability_grade",
-                text_of(stored.disability_grade.map(|g| g.to_string())),
-            ),
-            ("diagnosis", text_of(stored.diagnosis.clone())),
-            ("guardian_name", text_of(stored.guardian_name.clone())),
-            ("guardian_phone", text_of(stored.guardian_phone.clone())),
-            ("address", text_of(stored.address.clone())),
-            ("available", format_weekly_slots(&stored.available)),
-            ("status", stored.status.code().into()),
-        ],
-        changes,
-        |fields| records::student(fields, &slots),
-    )?;
+    let student = merged(student_as_text(&stored), changes, |fields| {
+        records::student(fields, &slots)
+    })?;
     let existing = HashMap::from([(stored.student_id.clone(), stored)]);
     people::save_students(&mut tx, std::slice::from_ref(&student), &existing).await?;
     tx.commit().await?;
