@@ -146,6 +146,11 @@ pub struct SecuritySettings {
     pub access_log_days: u32,
     /// The roles that must log in with a second factor (TOTP).
     pub require_totp_for: Vec<crate::domain::access::Role>,
+    /// 64 hex digits: the key second-factor secrets are sealed with (empty: a
+    /// key file beside the database, see [`Settings::secrets_key_file`]).
+    pub secrets_key: Secret,
+    /// The key before a rotation: read, never written with.
+    pub previous_secrets_key: Secret,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -491,6 +496,11 @@ impl Settings {
         if !self.backup.dir.as_os_str().is_empty() {
             return self.backup.dir.clone();
         }
+        self.beside_the_database("backups")
+    }
+
+    /// `name` in the SQLite database's folder, or in data/ for PostgreSQL.
+    fn beside_the_database(&self, name: &str) -> PathBuf {
         let file = self
             .database
             .url
@@ -498,9 +508,15 @@ impl Settings {
             .or_else(|| self.database.url.strip_prefix("sqlite:"))
             .map(|rest| rest.split('?').next().unwrap_or(rest));
         match file.and_then(|f| Path::new(f).parent()) {
-            Some(folder) => folder.join("backups"),
-            None => PathBuf::from("data/backups"),
+            Some(folder) => folder.join(name),
+            None => Path::new("data").join(name),
         }
+    }
+
+    /// Where the key sealing second-factor secrets is kept when
+    /// `security.secrets_key` is empty: beside the SQLite database, or in data/.
+    pub fn secrets_key_file(&self) -> PathBuf {
+        self.beside_the_database("secrets.key")
     }
 
     /// Layers the defaults, `file` and the `SONGJIAO_*` entries of `env`.

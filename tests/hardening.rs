@@ -1032,3 +1032,140 @@ fn an_id_of_another_school_is_neither_shown_nor_contradicted() {
         server.stop().await;
     });
 }
+
+/// A second factor's secret is kept sealed under a key outside the database (a
+/// key file beside it, readable by its owner only): one read of the database
+/// gives no code. After a rotation (old key kept as the previous one) the code
+/// still works, `user rekey` seals every secret under the new key, and then the
+/// old key is no longer needed.
+#[test]
+fn second_factor_secrets_are_sealed_with_a_key_outside_the_database() {
+    use songjiao::service::accounts::{Client, login, login_code};
+    use songjiao::service::second_factor;
+    let db = TestDb::sqlite();
+    district(&db);
+    add_user(
+        &db,
+        &[
+            "center@example.org",
+            "--name",
+            "区特教中心",
+            "--role",
+            "coordinator",
+        ],
+    );
+    let settings = settings_for(&db);
+    let client = Client {
+        address: "192.0.2.7".into(),
+        user_agent: "test".into(),
+    };
+    let code = |secret: &str, at: chrono::DateTime<chrono::Utc>| {
+        totp_rs::Builder::new()
+            .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
+            .with_account_name("test")
+            .build()
+            .unwrap()
+            .generate(at.timestamp() as u64)
+            .to_string()
+    };
+    let t0 = now();
+    let secret = runtime().block_on(async {
+        let store = songjiao::store::Store::open(&settings.database, false)
+            .await
+            .unwrap();
+        let signed = login(
+            &store,
+            &settings,
+            t0,
+            "center@example.org",
+            PASSWORD.into(),
+            &client,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let enrolment = second_factor::begin(&store, &settings, &signed.actor, t0)
+            .await
+            .unwrap();
+        second_factor::confirm(
+            &store,
+            &settings,
+            &signed.actor,
+            t0,
+            &code(&enrolment.secret, t0),
+        )
+        .await
+        .unwrap();
+        store.close().await;
+        enrolment.secret
+    });
+    let stored = db.sql_rows("SELECT totp_secret FROM accounts WHERE email = 'center@example.org'");
+    assert!(
+        stored[0].starts_with("v1:") && !stored[0].contains(&secret),
+        "sealed: {stored:?}"
+    );
+    let key_file = settings.secrets_key_file();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", key_file.display());
+    }
+    let old_key = std::fs::read_to_string(&key_file).unwrap();
+    let new_key = "7".repeat(64);
+    // A code works under the settings given; each login a minute apart.
+    let logs_in = |settings: &songjiao::config::Settings, minutes: i64| {
+        let at = t0 + chrono::Duration::minutes(minutes);
+        runtime().block_on(async {
+            let store = songjiao::store::Store::open(&settings.database, false)
+                .await
+                .unwrap();
+            let waiting = login(
+                &store,
+                settings,
+                at,
+                "center@example.org",
+                PASSWORD.into(),
+                &client,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+            let done = login_code(
+                &store,
+                settings,
+                at,
+                &waiting.session_id,
+                &code(&secret, at),
+                &client,
+            )
+            .await;
+            store.close().await;
+            matches!(done, Ok(Ok(_)))
+        })
+    };
+    let mut rotating = settings.clone();
+    rotating.security.secrets_key = serde_json::from_value(new_key.clone().into()).unwrap();
+    rotating.security.previous_secrets_key =
+        serde_json::from_value(old_key.clone().into()).unwrap();
+    assert!(
+        logs_in(&rotating, 1),
+        "the old key still opens it during a rotation"
+    );
+    let said = db.run_with_env(
+        &["user", "rekey"],
+        &[
+            ("SONGJIAO_SECURITY_SECRETS_KEY", new_key.as_str()),
+            ("SONGJIAO_SECURITY_PREVIOUS_SECRETS_KEY", old_key.trim()),
+        ],
+    );
+    assert!(said.status.success(), "{}", common::stderr(&said));
+    assert!(String::from_utf8_lossy(&said.stdout).contains("重新加密 1 个"));
+    let mut rotated = settings.clone();
+    rotated.security.secrets_key = serde_json::from_value(new_key.into()).unwrap();
+    assert!(logs_in(&rotated, 2), "the new key alone, once resealed");
+    assert!(
+        !logs_in(&settings, 3),
+        "the old key alone no longer opens it"
+    );
+}

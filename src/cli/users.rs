@@ -38,6 +38,11 @@ pub enum UserCommand {
     /// Clear an account's password and end its sessions; it gets a link to set a new one.
     #[command(after_help = "Example:\n  songjiao user reset wangfang@example.org")]
     Reset { email: String },
+    /// Seal every second-factor secret again under security.secrets_key (after a rotation).
+    #[command(
+        after_help = "Rotating the key: put the old key in security.previous_secrets_key and a new\none in security.secrets_key (64 hex digits), run this, then remove the old key.\n\nExample:\n  songjiao user rekey"
+    )]
+    Rekey,
     /// Change whose children an account sees.
     #[command(
         after_help = "Examples:\n  songjiao user scope zhao@example.org --school 育敏学校 --school 城关小学\n  songjiao user scope center@example.org          # the whole district"
@@ -237,6 +242,18 @@ pub async fn run(context: &Context, command: UserCommand) -> anyhow::Result<()> 
                 context.say(
                     format!("账号 {email} 可以重新登录。"),
                     format!("Account {email} can log in again.")
+                )
+            );
+        }
+        UserCommand::Rekey => {
+            let count =
+                crate::service::second_factor::reseal_all(&store, &context.settings, actor, now)
+                    .await?;
+            println!(
+                "{}",
+                context.say(
+                    format!("已用当前密钥重新加密 {count} 个账号的第二重验证密钥。"),
+                    format!("Sealed the second-factor secrets of {count} accounts under the current key."),
                 )
             );
         }

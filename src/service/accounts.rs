@@ -682,7 +682,7 @@ pub async fn login_code(
         tx.commit().await?;
         return Ok(Err(LoginRefused::Locked { until }));
     }
-    if !super::second_factor::accept(&mut tx, &account, code, now).await? {
+    if !super::second_factor::accept(&mut tx, settings, &account, code, now).await? {
         failures.push(now);
         let refused = refuse(&mut tx, settings, &account.email, client, &failures, window).await?;
         if refused != LoginRefused::Wrong {

@@ -8,7 +8,9 @@ use qrcode::render::svg;
 use totp_rs::{Builder, Secret, Totp};
 
 use super::accounts::{new_secret, secret_hash};
+use super::sealed::Keys;
 use super::{Actor, ServiceError};
+use crate::config::Settings;
 use crate::store::Store;
 use crate::store::accounts::{self, Account};
 
@@ -52,9 +54,11 @@ async fn own_account(store: &Store, actor: &Actor) -> Result<Account, ServiceErr
 /// again): a secret not in use until a first code confirms it.
 pub async fn begin(
     store: &Store,
+    settings: &Settings,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Enrolment, ServiceError> {
+    let keys = Keys::of(settings)?;
     let account = own_account(store, actor).await?;
     if account.totp_enabled_at.is_some() {
         return Err(ServiceError::Conflict {
@@ -62,7 +66,11 @@ pub async fn begin(
             with: "the one in use".into(),
         });
     }
-    let pending = account.totp_secret.clone();
+    let pending = account
+        .totp_secret
+        .as_deref()
+        .map(|stored| keys.open(stored))
+        .transpose()?;
     let secret = pending.clone().unwrap_or_else(|| {
         let mut bytes = [0u8; 20];
         getrandom::fill(&mut bytes).expect("the system random generator works");
@@ -82,7 +90,7 @@ pub async fn begin(
     };
     if pending.is_none() {
         let mut tx = store.write(&actor.audit(), now).await?;
-        accounts::set_totp(&mut tx, account.id, Some(&secret), false).await?;
+        accounts::set_totp(&mut tx, account.id, Some(&keys.seal(&secret)), false).await?;
         tx.commit().await?;
     }
     Ok(Enrolment { secret, qr_svg })
@@ -90,9 +98,14 @@ pub async fn begin(
 
 /// The time step a code matches (this step or the one either side), unless it
 /// was used already.
-pub(super) fn matching_step(account: &Account, code: &str, now: DateTime<Utc>) -> Option<u64> {
-    let secret = account.totp_secret.as_deref()?;
-    let step = totp(secret, &account.email)
+pub(super) fn matching_step(
+    keys: &Keys,
+    account: &Account,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Option<u64> {
+    let secret = keys.open(account.totp_secret.as_deref()?).ok()?;
+    let step = totp(&secret, &account.email)
         .ok()?
         .check(code.trim(), now.timestamp().max(0) as u64)?;
     account
@@ -104,10 +117,12 @@ pub(super) fn matching_step(account: &Account, code: &str, now: DateTime<Utc>) -
 /// Confirms enrolment with a first code; answers the recovery codes, shown once.
 pub async fn confirm(
     store: &Store,
+    settings: &Settings,
     actor: &Actor,
     now: DateTime<Utc>,
     code: &str,
 ) -> Result<Vec<String>, ServiceError> {
+    let keys = Keys::of(settings)?;
     let account = own_account(store, actor).await?;
     if account.totp_secret.is_none() || account.totp_enabled_at.is_some() {
         return Err(ServiceError::Conflict {
@@ -115,7 +130,7 @@ pub async fn confirm(
             with: "none being set up".into(),
         });
     }
-    let step = matching_step(&account, code, now).ok_or_else(|| {
+    let step = matching_step(&keys, &account, code, now).ok_or_else(|| {
         ServiceError::invalid("code", "the code is not the one the app shows now")
     })?;
     let codes: Vec<String> = (0..RECOVERY_CODES)
@@ -137,15 +152,39 @@ pub async fn confirm(
 /// a good one is used up in `tx`.
 pub(super) async fn accept(
     tx: &mut crate::store::Tx,
+    settings: &Settings,
     account: &Account,
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, ServiceError> {
-    if let Some(step) = matching_step(account, code, now) {
+    if let Some(step) = matching_step(&Keys::of(settings)?, account, code, now) {
         accounts::set_totp_step(tx, account.id, step).await?;
         return Ok(true);
     }
     let recovery = code.trim().to_lowercase();
     Ok(recovery.len() == 11
         && accounts::use_recovery_code(tx, account.id, &secret_hash(&recovery)).await?)
+}
+
+/// Seals every second-factor secret again under the current key (after a
+/// rotation, or to seal ones stored before sealing); answers how many.
+pub async fn reseal_all(
+    store: &Store,
+    settings: &Settings,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<usize, ServiceError> {
+    super::accounts::require_admin(actor)?;
+    let keys = Keys::of(settings)?;
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let mut resealed = 0;
+    for account in accounts::list(&mut tx).await? {
+        if let Some(stored) = &account.totp_secret {
+            let sealed = keys.seal(&keys.open(stored)?);
+            accounts::set_totp_secret(&mut tx, account.id, &sealed).await?;
+            resealed += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(resealed)
 }

@@ -289,6 +289,16 @@ pub async fn set_password(
     audit_change(tx, action, account_id).await
 }
 
+/// Replaces a second factor's stored (sealed) secret, nothing else.
+pub async fn set_totp_secret(tx: &mut Tx, account_id: i64, sealed: &str) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE accounts SET totp_secret = $2 WHERE id = $1",
+        args![account_id, sealed.to_string()],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Stores a second factor's secret: pending (`enabled` false) until a first code
 /// confirms it; None removes the second factor.
 pub async fn set_totp(

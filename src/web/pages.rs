@@ -763,7 +763,7 @@ async fn enrolment_page(
     status: StatusCode,
     notice: Option<String>,
 ) -> Response {
-    match second_factor::begin(&app.store, actor, app.now()).await {
+    match second_factor::begin(&app.store, &app.settings, actor, app.now()).await {
         Ok(enrolment) => render(
             status,
             &SecondFactorPage {
@@ -802,7 +802,7 @@ pub async fn confirm_second_factor(
         Err(response) => return response,
     };
     let t = words(app.settings.locale);
-    match second_factor::confirm(&app.store, &actor, app.now(), &form.code).await {
+    match second_factor::confirm(&app.store, &app.settings, &actor, app.now(), &form.code).await {
         Ok(codes) => render(
             StatusCode::OK,
             &SecondFactorPage {

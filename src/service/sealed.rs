@@ -1,0 +1,145 @@
+//! Secrets the database must keep but must not show to whoever reads it (a
+//! second factor's secret): sealed with ChaCha20-Poly1305 under a key kept
+//! outside the database (`security.secrets_key`, or a key file beside it).
+//! Stored as `v1:` and the hex of a fresh nonce and the ciphertext; a value
+//! without the prefix is one stored before sealing, read as it is and sealed
+//! the next time it is written (or by `songjiao user rekey`).
+
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+
+use super::ServiceError;
+use crate::config::Settings;
+
+const PREFIX: &str = "v1:";
+
+/// The current key, and the one before a rotation.
+pub struct Keys {
+    current: Key,
+    previous: Option<Key>,
+}
+
+fn read_key(text: &str, setting: &str) -> Result<Key, ServiceError> {
+    let text = text.trim();
+    let mut key = [0u8; 32];
+    let read = text.len() == 64
+        && key.iter_mut().enumerate().all(|(i, byte)| {
+            text.get(2 * i..2 * i + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                .map(|value| *byte = value)
+                .is_some()
+        });
+    read.then(|| Key::from(key))
+        .ok_or_else(|| ServiceError::Settings(format!("{setting} is not 64 hex digits")))
+}
+
+impl Keys {
+    /// The keys the settings name; without `security.secrets_key`, the key file
+    /// beside the database, made (readable by its owner only) the first time.
+    pub fn of(settings: &Settings) -> Result<Keys, ServiceError> {
+        let security = &settings.security;
+        let current = if security.secrets_key.expose().trim().is_empty() {
+            let file = settings.secrets_key_file();
+            if !file.exists() {
+                let mut bytes = [0u8; 32];
+                getrandom::fill(&mut bytes).expect("the system random generator works");
+                let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                if let Some(folder) = file.parent().filter(|f| !f.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(folder).map_err(|e| {
+                        ServiceError::Settings(format!("cannot create {}: {e}", folder.display()))
+                    })?;
+                }
+                crate::private_file::write(&file, text.as_bytes()).map_err(|e| {
+                    ServiceError::Settings(format!("cannot write {}: {e}", file.display()))
+                })?;
+            }
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                ServiceError::Settings(format!("cannot read {}: {e}", file.display()))
+            })?;
+            read_key(&text, &file.display().to_string())?
+        } else {
+            read_key(security.secrets_key.expose(), "security.secrets_key")?
+        };
+        let previous = match security.previous_secrets_key.expose().trim() {
+            "" => None,
+            text => Some(read_key(text, "security.previous_secrets_key")?),
+        };
+        Ok(Keys { current, previous })
+    }
+
+    /// `plain` sealed under the current key.
+    pub fn seal(&self, plain: &str) -> String {
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce).expect("the system random generator works");
+        let sealed = ChaCha20Poly1305::new(&self.current)
+            .encrypt(&Nonce::from(nonce), plain.as_bytes())
+            .expect("sealing a short text cannot fail");
+        let hex: String = nonce
+            .iter()
+            .chain(&sealed)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("{PREFIX}{hex}")
+    }
+
+    /// The plain text of a stored value: opened with the current key, else the
+    /// previous one; a value stored before sealing as it is.
+    pub fn open(&self, stored: &str) -> Result<String, ServiceError> {
+        let Some(hex) = stored.strip_prefix(PREFIX) else {
+            return Ok(stored.to_string());
+        };
+        let unreadable = || {
+            ServiceError::Settings(
+                "a sealed secret opens with neither security.secrets_key nor \
+                 security.previous_secrets_key (was the key changed without a rotation?)"
+                    .into(),
+            )
+        };
+        let bytes: Vec<u8> = (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2).unwrap_or("zz"), 16))
+            .collect::<Result<_, _>>()
+            .map_err(|_| unreadable())?;
+        if bytes.len() < 12 {
+            return Err(unreadable());
+        }
+        let (nonce, sealed) = bytes.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().map_err(|_| unreadable())?;
+        let nonce = Nonce::from(nonce);
+        std::iter::once(&self.current)
+            .chain(&self.previous)
+            .find_map(|key| ChaCha20Poly1305::new(key).decrypt(&nonce, sealed).ok())
+            .and_then(|plain| String::from_utf8(plain).ok())
+            .ok_or_else(unreadable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(current: &str, previous: &str) -> Keys {
+        let mut settings = Settings::defaults();
+        settings.security.secrets_key = serde_json::from_value(current.into()).unwrap();
+        settings.security.previous_secrets_key = serde_json::from_value(previous.into()).unwrap();
+        Keys::of(&settings).unwrap()
+    }
+
+    #[test]
+    fn a_secret_is_sealed_opened_and_read_after_a_rotation() {
+        let (old, new) = ("1".repeat(64), "2".repeat(64));
+        let sealed = keys(&old, "").seal("JBSWY3DPEHPK3PXP");
+        assert!(sealed.starts_with("v1:") && !sealed.contains("JBSWY3DPEHPK3PXP"));
+        assert_ne!(
+            sealed,
+            keys(&old, "").seal("JBSWY3DPEHPK3PXP"),
+            "a fresh nonce each time"
+        );
+        assert_eq!(keys(&old, "").open(&sealed).unwrap(), "JBSWY3DPEHPK3PXP");
+        assert_eq!(keys(&new, &old).open(&sealed).unwrap(), "JBSWY3DPEHPK3PXP");
+        assert!(
+            keys(&new, "").open(&sealed).is_err(),
+            "the old key is needed"
+        );
+        assert_eq!(keys(&new, "").open("LEGACY").unwrap(), "LEGACY");
+    }
+}
