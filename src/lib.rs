@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod notify;
 pub mod private_file;
 pub mod reports;
+pub mod sealed;
 pub mod service;
 pub mod store;
 pub mod table;

@@ -161,7 +161,9 @@ fn a_password_is_set_once_through_its_link(db: &TestDb) {
         )
         .await
         .unwrap();
-        // The link is in the queued email; only its hash is in the database.
+        // The link is in the queued email, its secret sealed under the key kept
+        // outside the database (opened as the email is sent); only its hash is
+        // in the accounts.
         let mut tx = store.read().await.unwrap();
         let queued = songjiao::store::outbox::list(&mut tx, None).await.unwrap();
         tx.rollback().await.unwrap();
@@ -172,6 +174,9 @@ fn a_password_is_set_once_through_its_link(db: &TestDb) {
             .and_then(|rest| rest.split_whitespace().next())
             .expect("a link in the invitation")
             .to_string();
+        assert!(token.starts_with("v1:"), "sealed while queued: {token}");
+        let keys = songjiao::sealed::Keys::of(&settings).unwrap();
+        let token = keys.open(&token).unwrap();
         assert_eq!(token.len(), 64);
 
         let refused = accounts::login(

@@ -133,6 +133,28 @@ fn add_user(db: &TestDb, args: &[&str]) {
     assert!(child.wait().unwrap().success(), "user add {args:?}");
 }
 
+/// The base64 parts of an email, decoded: its text as its reader sees it.
+fn base64_parts(eml: &str) -> String {
+    use base64::Engine;
+    eml.split("Content-Transfer-Encoding: base64")
+        .skip(1)
+        .filter_map(|part| {
+            let body = part
+                .split("\r\n\r\n")
+                .nth(1)
+                .or_else(|| part.split("\n\n").nth(1))?;
+            let encoded: String = body
+                .lines()
+                .take_while(|line| !line.is_empty() && !line.starts_with("--"))
+                .collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .ok()
+        })
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .collect()
+}
+
 /// Runs `command` to its end: whether it succeeded, what it wrote, and the most
 /// memory it held (MB), as the kernel counted it.
 // The child is reaped by wait4, which std's Child does not know of.
@@ -915,6 +937,11 @@ fn the_database_its_backups_and_the_mail_are_the_owners_only() {
         "--role",
         "coordinator",
     ]);
+    let queued = db.sql_rows("SELECT body_text FROM outbox WHERE kind = 'account'");
+    assert!(
+        queued[0].contains("/password/v1:"),
+        "the link's secret is sealed while queued: {queued:?}"
+    );
     let mail_dir = db.dir.path().join("mail");
     let sent = db.run_with_env(
         &["outbox", "send"],
@@ -943,9 +970,26 @@ fn the_database_its_backups_and_the_mail_are_the_owners_only() {
         .map(|entry| entry.unwrap().path())
         .collect();
     assert!(!mails.is_empty());
-    for mail in mails {
-        assert_eq!(mode(&mail), 0o600, "{}", mail.display());
+    for mail in &mails {
+        assert_eq!(mode(mail), 0o600, "{}", mail.display());
     }
+    let account_mail = mails
+        .iter()
+        .find(|m| m.to_string_lossy().ends_with("-account.eml"))
+        .expect("the invitation's file");
+    let sent = base64_parts(&std::fs::read_to_string(account_mail).unwrap());
+    let secret: String = sent
+        .split("/password/")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(
+        secret.len(),
+        64,
+        "the email carries the opened link: {sent}"
+    );
 }
 
 /// While another process holds SQLite's write lock, `/healthz` says the

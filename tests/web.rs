@@ -235,8 +235,11 @@ fn a_password_set_by_link_logs_in(db: &TestDb) {
             .split("/password/")
             .nth(1)
             .and_then(|rest| rest.split_whitespace().next())
+            .unwrap();
+        let token = songjiao::sealed::Keys::of(&settings)
             .unwrap()
-            .to_string();
+            .open(token)
+            .unwrap();
         assert_eq!(
             get(&server, None, &format!("/password/{token}"))
                 .await
@@ -529,6 +532,10 @@ fn no_secret_reaches_the_logs(db: &TestDb) {
             .and_then(|rest| rest.split_whitespace().next())
             .unwrap()
             .to_string();
+        let token = songjiao::sealed::Keys::of(&settings)
+            .unwrap()
+            .open(&token)
+            .unwrap();
         let set = client()
             .post(format!("{base}/password/{token}"))
             .form(&[("password", "another long passphrase")])

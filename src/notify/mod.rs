@@ -187,9 +187,23 @@ pub async fn drain(
 ) -> anyhow::Result<DrainReport> {
     let mut report = DrainReport::default();
     let mut robots: Option<Arc<(Poster, Directory)>> = None;
+    let keys = crate::sealed::Keys::of(settings).map_err(|e| anyhow::anyhow!(e))?;
     loop {
         let mut tx = store.write(actor, now).await?;
-        let batch = outbox::claim(&mut tx, now, 100).await?;
+        let mut batch = outbox::claim(&mut tx, now, 100).await?;
+        // A password link's secret waits sealed in the outbox: opened here, in
+        // memory, for the email as it is sent.
+        for row in batch.iter_mut().filter(|row| row.kind == "account") {
+            row.body_text = match keys.open_password_links(&row.body_text) {
+                Ok(text) => text,
+                // Sealed under a key no longer configured: the email goes without
+                // a usable link (its reader asks for a new one), and operators see why.
+                Err(error) => {
+                    tracing::error!(%error, id = row.id, "a password link cannot be opened");
+                    outbox::without_password_links(&row.body_text)
+                }
+            };
+        }
         if robots.is_none() && batch.iter().any(|row| row.channel != "email") {
             // Looked up when sending, so a corrected webhook or secret applies
             // to what is still queued.

@@ -252,9 +252,14 @@ async fn send_link(
     let token = new_secret();
     let until = tx.now + Duration::hours(i64::from(settings.security.invitation_hours));
     accounts::create_link(tx, &secret_hash(&token), account_id, purpose, until).await?;
+    // The queued email holds the link's secret sealed (the outbox is read by
+    // whoever reads the database); it is opened as the email is sent.
+    let keys = crate::sealed::Keys::of(settings).map_err(ServiceError::Settings)?;
     let link = format!(
-        "{}/password/{token}",
-        settings.web.public_url.trim_end_matches('/')
+        "{}{}{}",
+        settings.web.public_url.trim_end_matches('/'),
+        crate::sealed::PASSWORD_LINK,
+        keys.seal(&token)
     );
     let until_local = until
         .with_timezone(&settings.time_zone)

@@ -29,7 +29,6 @@ pub mod registry;
 pub mod remind_unrecorded;
 pub mod reports;
 pub mod school_calendar;
-pub mod sealed;
 pub mod second_factor;
 pub mod simulate;
 pub mod students;

@@ -8,9 +8,9 @@ use qrcode::render::svg;
 use totp_rs::{Builder, Secret, Totp};
 
 use super::accounts::{new_secret, secret_hash};
-use super::sealed::Keys;
 use super::{Actor, ServiceError};
 use crate::config::Settings;
+use crate::sealed::Keys;
 use crate::store::Store;
 use crate::store::accounts::{self, Account};
 
@@ -58,7 +58,7 @@ pub async fn begin(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Enrolment, ServiceError> {
-    let keys = Keys::of(settings)?;
+    let keys = Keys::of(settings).map_err(ServiceError::Settings)?;
     let account = own_account(store, actor).await?;
     if account.totp_enabled_at.is_some() {
         return Err(ServiceError::Conflict {
@@ -70,7 +70,8 @@ pub async fn begin(
         .totp_secret
         .as_deref()
         .map(|stored| keys.open(stored))
-        .transpose()?;
+        .transpose()
+        .map_err(ServiceError::Settings)?;
     let secret = pending.clone().unwrap_or_else(|| {
         let mut bytes = [0u8; 20];
         getrandom::fill(&mut bytes).expect("the system random generator works");
@@ -122,7 +123,7 @@ pub async fn confirm(
     now: DateTime<Utc>,
     code: &str,
 ) -> Result<Vec<String>, ServiceError> {
-    let keys = Keys::of(settings)?;
+    let keys = Keys::of(settings).map_err(ServiceError::Settings)?;
     let account = own_account(store, actor).await?;
     if account.totp_secret.is_none() || account.totp_enabled_at.is_some() {
         return Err(ServiceError::Conflict {
@@ -157,7 +158,8 @@ pub(super) async fn accept(
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, ServiceError> {
-    if let Some(step) = matching_step(&Keys::of(settings)?, account, code, now) {
+    let keys = Keys::of(settings).map_err(ServiceError::Settings)?;
+    if let Some(step) = matching_step(&keys, account, code, now) {
         accounts::set_totp_step(tx, account.id, step).await?;
         return Ok(true);
     }
@@ -175,12 +177,12 @@ pub async fn reseal_all(
     now: DateTime<Utc>,
 ) -> Result<usize, ServiceError> {
     super::accounts::require_admin(actor)?;
-    let keys = Keys::of(settings)?;
+    let keys = Keys::of(settings).map_err(ServiceError::Settings)?;
     let mut tx = store.write(&actor.audit(), now).await?;
     let mut resealed = 0;
     for account in accounts::list(&mut tx).await? {
         if let Some(stored) = &account.totp_secret {
-            let sealed = keys.seal(&keys.open(stored)?);
+            let sealed = keys.seal(&keys.open(stored).map_err(ServiceError::Settings)?);
             accounts::set_totp_secret(&mut tx, account.id, &sealed).await?;
             resealed += 1;
         }

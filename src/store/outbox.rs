@@ -200,7 +200,7 @@ pub async fn mark_sent(tx: &mut Tx, id: i64, at: DateTime<Utc>) -> StoreResult<(
 }
 
 /// `body` with the secret of every `/password/SECRET` link replaced by `…`.
-fn without_password_links(body: &str) -> String {
+pub fn without_password_links(body: &str) -> String {
     const LINK: &str = "/password/";
     let mut kept = String::with_capacity(body.len());
     let mut rest = body;
@@ -208,7 +208,7 @@ fn without_password_links(body: &str) -> String {
         let (before, after) = rest.split_at(at + LINK.len());
         kept.push_str(before);
         let secret = after
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':')))
             .unwrap_or(after.len());
         if secret > 0 {
             kept.push('…');

@@ -1,5 +1,5 @@
 //! Secrets the database must keep but must not show to whoever reads it (a
-//! second factor's secret): sealed with ChaCha20-Poly1305 under a key kept
+//! second factor's secret, a password link waiting in the outbox): sealed with ChaCha20-Poly1305 under a key kept
 //! outside the database (`security.secrets_key`, or a key file beside it).
 //! Stored as `v1:` and the hex of a fresh nonce and the ciphertext; a value
 //! without the prefix is one stored before sealing, read as it is and sealed
@@ -8,7 +8,6 @@
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 
-use super::ServiceError;
 use crate::config::Settings;
 
 const PREFIX: &str = "v1:";
@@ -19,7 +18,7 @@ pub struct Keys {
     previous: Option<Key>,
 }
 
-fn read_key(text: &str, setting: &str) -> Result<Key, ServiceError> {
+fn read_key(text: &str, setting: &str) -> Result<Key, String> {
     let text = text.trim();
     let mut key = [0u8; 32];
     let read = text.len() == 64
@@ -30,13 +29,13 @@ fn read_key(text: &str, setting: &str) -> Result<Key, ServiceError> {
                 .is_some()
         });
     read.then(|| Key::from(key))
-        .ok_or_else(|| ServiceError::Settings(format!("{setting} is not 64 hex digits")))
+        .ok_or_else(|| format!("{setting} is not 64 hex digits"))
 }
 
 impl Keys {
     /// The keys the settings name; without `security.secrets_key`, the key file
     /// beside the database, made (readable by its owner only) the first time.
-    pub fn of(settings: &Settings) -> Result<Keys, ServiceError> {
+    pub fn of(settings: &Settings) -> Result<Keys, String> {
         let security = &settings.security;
         let current = if security.secrets_key.expose().trim().is_empty() {
             let file = settings.secrets_key_file();
@@ -45,17 +44,14 @@ impl Keys {
                 getrandom::fill(&mut bytes).expect("the system random generator works");
                 let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
                 if let Some(folder) = file.parent().filter(|f| !f.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(folder).map_err(|e| {
-                        ServiceError::Settings(format!("cannot create {}: {e}", folder.display()))
-                    })?;
+                    std::fs::create_dir_all(folder)
+                        .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
                 }
-                crate::private_file::write(&file, text.as_bytes()).map_err(|e| {
-                    ServiceError::Settings(format!("cannot write {}: {e}", file.display()))
-                })?;
+                crate::private_file::write(&file, text.as_bytes())
+                    .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
             }
-            let text = std::fs::read_to_string(&file).map_err(|e| {
-                ServiceError::Settings(format!("cannot read {}: {e}", file.display()))
-            })?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             read_key(&text, &file.display().to_string())?
         } else {
             read_key(security.secrets_key.expose(), "security.secrets_key")?
@@ -84,16 +80,14 @@ impl Keys {
 
     /// The plain text of a stored value: opened with the current key, else the
     /// previous one; a value stored before sealing as it is.
-    pub fn open(&self, stored: &str) -> Result<String, ServiceError> {
+    pub fn open(&self, stored: &str) -> Result<String, String> {
         let Some(hex) = stored.strip_prefix(PREFIX) else {
             return Ok(stored.to_string());
         };
         let unreadable = || {
-            ServiceError::Settings(
-                "a sealed secret opens with neither security.secrets_key nor \
-                 security.previous_secrets_key (was the key changed without a rotation?)"
-                    .into(),
-            )
+            "a sealed secret opens with neither security.secrets_key nor \
+             security.previous_secrets_key (was the key changed without a rotation?)"
+                .to_string()
         };
         let bytes: Vec<u8> = (0..hex.len() / 2)
             .map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2).unwrap_or("zz"), 16))
@@ -110,6 +104,29 @@ impl Keys {
             .find_map(|key| ChaCha20Poly1305::new(key).decrypt(&nonce, sealed).ok())
             .and_then(|plain| String::from_utf8(plain).ok())
             .ok_or_else(unreadable)
+    }
+}
+
+/// Where a password link's secret begins in an email's text.
+pub const PASSWORD_LINK: &str = "/password/";
+
+impl Keys {
+    /// `text` with every sealed password-link secret opened, as the email is sent.
+    pub fn open_password_links(&self, text: &str) -> Result<String, String> {
+        let sealed_link = format!("{PASSWORD_LINK}{PREFIX}");
+        let mut opened = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(at) = rest.find(&sealed_link) {
+            let (before, after) = rest.split_at(at + PASSWORD_LINK.len());
+            opened.push_str(before);
+            let end = after[PREFIX.len()..]
+                .find(|c: char| !c.is_ascii_hexdigit())
+                .map_or(after.len(), |n| n + PREFIX.len());
+            opened.push_str(&self.open(&after[..end])?);
+            rest = &after[end..];
+        }
+        opened.push_str(rest);
+        Ok(opened)
     }
 }
 
@@ -141,5 +158,13 @@ mod tests {
             "the old key is needed"
         );
         assert_eq!(keys(&new, "").open("LEGACY").unwrap(), "LEGACY");
+        let text = format!(
+            "打开 https://x.example/password/{} 设置密码",
+            keys(&new, "").seal("abc123")
+        );
+        assert_eq!(
+            keys(&new, "").open_password_links(&text).unwrap(),
+            "打开 https://x.example/password/abc123 设置密码"
+        );
     }
 }
