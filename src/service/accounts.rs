@@ -559,9 +559,13 @@ pub async fn login(
     let hash = account.as_ref().and_then(|a| a.password_hash.clone());
     let verified = verify_password(password, hash).await;
     let mut tx = store.write(&audit, now).await?;
-    let Some(account) = account.filter(|a| verified && a.disabled_at.is_none()) else {
+    let Some(account) = account
+        .as_ref()
+        .filter(|a| verified && a.disabled_at.is_none())
+    else {
         failures.push(now);
-        let refused = refuse(&mut tx, settings, &email, client, &failures, window).await?;
+        let owner = account.as_ref().filter(|a| a.disabled_at.is_none());
+        let refused = refuse(&mut tx, settings, &email, owner, client, &failures, window).await?;
         tx.commit().await?;
         return Ok(Err(refused));
     };
@@ -588,7 +592,7 @@ pub async fn login(
     tx.commit().await?;
     Ok(Ok(Login {
         session_id,
-        actor: actor_of(&account),
+        actor: actor_of(account),
         awaiting_code,
     }))
 }
@@ -603,11 +607,13 @@ fn locked_until(failures: &[DateTime<Utc>], max: u32, window: Duration) -> Optio
 
 /// Records a failed login of `email` from the client (`failures` holds it
 /// already) and says what to answer; the failure that stops the email from that
-/// address tells the account's owner, if there is one, by email (once a window).
+/// address tells the account's `owner` (enabled), if there is one, by email
+/// (once a window).
 async fn refuse(
     tx: &mut crate::store::Tx,
     settings: &Settings,
     email: &str,
+    owner: Option<&Account>,
     client: &Client,
     failures: &[DateTime<Utc>],
     window: Duration,
@@ -616,10 +622,7 @@ async fn refuse(
     let Some(until) = locked_until(failures, settings.security.max_failed_logins, window) else {
         return Ok(LoginRefused::Wrong);
     };
-    if let Some(owner) = accounts::by_email(tx, email)
-        .await?
-        .filter(|a| a.disabled_at.is_none())
-    {
+    if let Some(owner) = owner {
         let local = |at: DateTime<Utc>| {
             at.with_timezone(&settings.time_zone)
                 .format("%Y-%m-%d %H:%M")
@@ -689,7 +692,16 @@ pub async fn login_code(
     }
     if !super::second_factor::accept(&mut tx, settings, &account, code, now).await? {
         failures.push(now);
-        let refused = refuse(&mut tx, settings, &account.email, client, &failures, window).await?;
+        let refused = refuse(
+            &mut tx,
+            settings,
+            &account.email,
+            Some(&account),
+            client,
+            &failures,
+            window,
+        )
+        .await?;
         if refused != LoginRefused::Wrong {
             accounts::end_session(&mut tx, &id_hash).await?;
         }

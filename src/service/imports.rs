@@ -179,25 +179,47 @@ fn invalid(cells: Vec<CellError>) -> ServiceError {
 /// Checks and writes a sheet in `tx`; `source` names it in the plans' history.
 /// The caller commits (or, for a dry run, rolls back); on any error nothing
 /// must be committed.
-/// The registered teachers or students (for those sheets) as the cells of a
-/// sheet would hold them, by id.
-async fn registered_as_text(
-    tx: &mut Tx,
-    kind: Kind,
-) -> Result<HashMap<String, Vec<(&'static str, String)>>, ServiceError> {
-    Ok(match kind {
-        Kind::Teachers => people::teachers(tx, None)
-            .await?
+/// The registered teachers and students a sheet of them may change, by id
+/// (empty for the other sheets).
+struct Registered {
+    teachers: HashMap<String, people::Teacher>,
+    students: HashMap<String, people::Student>,
+}
+
+impl Registered {
+    async fn read(tx: &mut Tx, kind: Kind) -> Result<Self, ServiceError> {
+        let teachers = match kind {
+            Kind::Teachers => people::teachers(tx, None).await?,
+            _ => Vec::new(),
+        };
+        let students = match kind {
+            Kind::Students => people::students(tx, None).await?,
+            _ => Vec::new(),
+        };
+        Ok(Registered {
+            teachers: teachers
+                .into_iter()
+                .map(|t| (t.teacher_id.clone(), t))
+                .collect(),
+            students: students
+                .into_iter()
+                .map(|s| (s.student_id.clone(), s))
+                .collect(),
+        })
+    }
+
+    /// Each one as the cells of a sheet would hold it, by id.
+    fn as_text(&self) -> HashMap<String, Vec<(&'static str, String)>> {
+        let teachers = self
+            .teachers
             .iter()
-            .map(|t| (t.teacher_id.clone(), super::registry::teacher_as_text(t)))
-            .collect(),
-        Kind::Students => people::students(tx, None)
-            .await?
+            .map(|(id, t)| (id.clone(), super::registry::teacher_as_text(t)));
+        let students = self
+            .students
             .iter()
-            .map(|s| (s.student_id.clone(), super::registry::student_as_text(s)))
-            .collect(),
-        _ => HashMap::new(),
-    })
+            .map(|(id, s)| (id.clone(), super::registry::student_as_text(s)));
+        teachers.chain(students).collect()
+    }
 }
 
 /// A sheet of teachers or students never loses what it does not say: for a
@@ -259,7 +281,8 @@ async fn write_sheet(
     let mut plan_inputs = Vec::new();
     let mut visit_inputs = Vec::new();
     let mut supervisor_inputs = Vec::new();
-    let registered = registered_as_text(tx, kind).await?;
+    let existing = Registered::read(tx, kind).await?;
+    let registered = existing.as_text();
     for row in &sheet.rows {
         let mut values: HashMap<&'static str, &str> = mapped
             .iter()
@@ -325,23 +348,13 @@ async fn write_sheet(
     };
     match kind {
         Kind::Teachers => {
-            let existing: HashMap<String, people::Teacher> = people::teachers(tx, None)
-                .await?
-                .into_iter()
-                .map(|t| (t.teacher_id.clone(), t))
-                .collect();
-            people::save_teachers(tx, &teachers, &existing)
+            people::save_teachers(tx, &teachers, &existing.teachers)
                 .await?
                 .into_iter()
                 .for_each(|c| report.count(c));
         }
         Kind::Students => {
-            let existing: HashMap<String, people::Student> = people::students(tx, None)
-                .await?
-                .into_iter()
-                .map(|s| (s.student_id.clone(), s))
-                .collect();
-            people::save_students(tx, &students, &existing)
+            people::save_students(tx, &students, &existing.students)
                 .await?
                 .into_iter()
                 .for_each(|c| report.count(c));

@@ -20,8 +20,6 @@ struct AccountRow {
     password_hash: Option<String>,
     password_changed_at: Option<DateTime<Utc>>,
     disabled_at: Option<DateTime<Utc>>,
-    failed_logins: i64,
-    locked_until: Option<DateTime<Utc>>,
     totp_secret: Option<String>,
     totp_enabled_at: Option<DateTime<Utc>>,
     totp_last_step: Option<i64>,
@@ -38,8 +36,6 @@ pub struct Account {
     pub password_hash: Option<String>,
     pub password_changed_at: Option<DateTime<Utc>>,
     pub disabled_at: Option<DateTime<Utc>>,
-    pub failed_logins: u32,
-    pub locked_until: Option<DateTime<Utc>>,
     /// The second factor's secret (base32); in use once `totp_enabled_at` is set.
     pub totp_secret: Option<String>,
     pub totp_enabled_at: Option<DateTime<Utc>>,
@@ -47,7 +43,7 @@ pub struct Account {
 }
 
 const ACCOUNT_COLUMNS: &str = "id, email, name, role, teacher_id, district_wide, password_hash,
-    password_changed_at, disabled_at, failed_logins, locked_until, totp_secret, totp_enabled_at,
+    password_changed_at, disabled_at, totp_secret, totp_enabled_at,
     totp_last_step";
 
 #[derive(sqlx::FromRow)]
@@ -89,8 +85,6 @@ async fn with_scopes(tx: &mut Tx, rows: Vec<AccountRow>) -> StoreResult<Vec<Acco
                 password_hash: row.password_hash,
                 password_changed_at: row.password_changed_at,
                 disabled_at: row.disabled_at,
-                failed_logins: row.failed_logins.max(0) as u32,
-                locked_until: row.locked_until,
                 totp_secret: row.totp_secret,
                 totp_enabled_at: row.totp_enabled_at,
                 totp_last_step: row.totp_last_step.map(|s| s.max(0) as u64),
