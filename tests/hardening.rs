@@ -86,6 +86,10 @@ fn slow_clients_cannot_hold_the_server() {
             .await
             .expect("a body that stops arriving is answered");
         assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(
+            answer.contains("请求内容在限定时间内没有传完"),
+            "in Chinese: {answer}"
+        );
         server.stop().await;
     });
 
@@ -105,6 +109,7 @@ fn slow_clients_cannot_hold_the_server() {
             .expect("the connection over the cap is answered at once");
         assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
         assert!(answer.contains("Retry-After"), "{answer}");
+        assert!(answer.contains("服务繁忙"), "in Chinese: {answer}");
         drop(held);
         server.stop().await;
     });

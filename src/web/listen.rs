@@ -29,17 +29,43 @@ const REFUSAL_TIME: Duration = Duration::from_secs(2);
 /// How long open connections may take to finish once the server stops.
 const STOP_GRACE: Duration = Duration::from_secs(30);
 
+/// What a refused request is told, in the district's language.
+#[derive(Clone, Copy)]
+pub struct Refusals {
+    pub busy: &'static str,
+    pub too_slow: &'static str,
+}
+
+impl Refusals {
+    pub fn of(locale: crate::config::Locale) -> Self {
+        match locale {
+            crate::config::Locale::ZhCn => Refusals {
+                busy: "服务繁忙，请稍后再试。\n",
+                too_slow: "请求内容在限定时间内没有传完，请重试。",
+            },
+            crate::config::Locale::En => Refusals {
+                busy: "The server is busy: please try again in a moment.\n",
+                too_slow: "The request's body did not arrive in time: please try again.",
+            },
+        }
+    }
+}
+
 /// Serves `router` on `listener` until `stop` completes, then lets open requests
 /// finish (at most 30 s).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     web: &WebSettings,
+    refusals: Refusals,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let header_timeout = Duration::from_secs(web.header_timeout_seconds);
     let router = router.layer(axum::middleware::from_fn_with_state(
-        Duration::from_secs(web.body_timeout_seconds),
+        (
+            Duration::from_secs(web.body_timeout_seconds),
+            refusals.too_slow,
+        ),
         body_deadline,
     ));
     let proxies: Arc<[ipnet::IpNet]> = web.proxies().unwrap_or_default().into();
@@ -61,7 +87,7 @@ pub async fn serve(
             () = &mut stop => break,
         };
         let Ok(permit) = open.clone().try_acquire_owned() else {
-            tokio::spawn(refuse_busy(stream));
+            tokio::spawn(refuse_busy(stream, refusals.busy));
             continue;
         };
         let proxies = proxies.clone();
@@ -132,8 +158,7 @@ fn client_address(
 }
 
 /// Answers a connection over the cap with 503 and closes it.
-async fn refuse_busy(mut stream: tokio::net::TcpStream) {
-    let words = "服务繁忙，请稍后再试。 Busy: please retry.\n";
+async fn refuse_busy(mut stream: tokio::net::TcpStream, words: &'static str) {
     let answer = format!(
         "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n\
          Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\
@@ -151,7 +176,7 @@ async fn refuse_busy(mut stream: tokio::net::TcpStream) {
 /// Gives every request's body until its deadline to arrive; a request whose body
 /// did not is answered 408, whatever its handler made of the cut-off body.
 async fn body_deadline(
-    axum::extract::State(limit): axum::extract::State<Duration>,
+    axum::extract::State((limit, too_slow)): axum::extract::State<(Duration, &'static str)>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -167,7 +192,7 @@ async fn body_deadline(
         return (
             StatusCode::REQUEST_TIMEOUT,
             [(axum::http::header::CONNECTION, "close")],
-            "请求正文在限定时间内没有传完，请重试。 The request's body did not arrive in time.",
+            too_slow,
         )
             .into_response();
     }

@@ -391,7 +391,8 @@ pub async fn serve(
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let web = app.settings.web.clone();
-    listen::serve(listener, router(app), &web, stop).await
+    let refusals = listen::Refusals::of(app.settings.locale);
+    listen::serve(listener, router(app), &web, refusals, stop).await
 }
 
 #[cfg(test)]
