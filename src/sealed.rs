@@ -32,6 +32,36 @@ fn read_key(text: &str, setting: &str) -> Result<Key, String> {
         .ok_or_else(|| format!("{setting} is not 64 hex digits"))
 }
 
+/// Writes a new random key to `file`, whole or not at all: two processes
+/// starting together (the server and the daemon) both end up reading the one
+/// that was linked first.
+fn make_key_file(file: &std::path::Path) -> Result<(), String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the system random generator works");
+    let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let folder = file
+        .parent()
+        .filter(|f| !f.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(folder)
+        .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+    let draft = folder.join(format!(
+        ".secrets.key.{}.{}",
+        std::process::id(),
+        &text[..8]
+    ));
+    crate::private_file::write(&draft, text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", draft.display()))?;
+    let linked = std::fs::hard_link(&draft, file);
+    std::fs::remove_file(&draft).ok();
+    match linked {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            Err(format!("cannot write {}: {e}", file.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
 impl Keys {
     /// The keys the settings name; without `security.secrets_key`, the key file
     /// beside the database, made (readable by its owner only) the first time.
@@ -40,15 +70,7 @@ impl Keys {
         let current = if security.secrets_key.expose().trim().is_empty() {
             let file = settings.secrets_key_file();
             if !file.exists() {
-                let mut bytes = [0u8; 32];
-                getrandom::fill(&mut bytes).expect("the system random generator works");
-                let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-                if let Some(folder) = file.parent().filter(|f| !f.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(folder)
-                        .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
-                }
-                crate::private_file::write(&file, text.as_bytes())
-                    .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+                make_key_file(&file)?;
             }
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
@@ -104,6 +126,20 @@ impl Keys {
             .find_map(|key| ChaCha20Poly1305::new(key).decrypt(&nonce, sealed).ok())
             .and_then(|plain| String::from_utf8(plain).ok())
             .ok_or_else(unreadable)
+    }
+}
+
+impl Keys {
+    /// A key for `purpose` derived from the current key (HMAC-SHA256), and the one
+    /// derived from the key before a rotation: one secret, no key used twice.
+    pub fn derived(&self, purpose: &str) -> ([u8; 32], Option<[u8; 32]>) {
+        let derive = |key: &Key| -> [u8; 32] {
+            let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(&key[..])
+                .expect("HMAC takes a key of any length");
+            hmac::Mac::update(&mut mac, purpose.as_bytes());
+            hmac::Mac::finalize(mac).into_bytes().into()
+        };
+        (derive(&self.current), self.previous.as_ref().map(derive))
     }
 }
 

@@ -443,26 +443,254 @@ fn five_failures_stop_an_address_not_the_owner(db: &TestDb) {
     );
 }
 
+/// A coordinator reads each child's page, one second apart.
+async fn read_children(store: &Store, settings: &Settings, children: &[&str]) {
+    let reader = Actor::new("user:zhao@example.org");
+    let key = songjiao::service::audit::chain_key(settings).unwrap();
+    for (i, student) in children.iter().enumerate() {
+        let now = at("2026-11-30T01:00:00Z") + Duration::seconds(i as i64);
+        let mut tx = store.write(&reader.audit(), now).await.unwrap();
+        songjiao::service::audit::record_read(
+            &mut tx,
+            &key,
+            &reader,
+            student,
+            "student page",
+            "192.0.2.7",
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+/// What an intruder who can write the database but has not the key can do:
+/// change row `from`'s child and chain every row after it again, as the chain
+/// was computed before it was keyed (plain SHA-256), the head moved along.
+fn rewrite_the_chain_without_the_key(settings: &Settings, from: i64, student: &str) {
+    use sha2::{Digest, Sha256};
+    use songjiao::store::access_log::{self, AccessFilter};
+    runtime().block_on(async {
+        let store = Store::open(&settings.database, false).await.unwrap();
+        let mut tx = store
+            .write(&Actor::new("intruder").audit(), at("2026-12-01T00:00:00Z"))
+            .await
+            .unwrap();
+        let rows = access_log::list(&mut tx, &AccessFilter::default())
+            .await
+            .unwrap();
+        let mut prev = String::new();
+        for row in rows {
+            if row.id < from {
+                prev = row.hash;
+                continue;
+            }
+            let student = if row.id == from {
+                student
+            } else {
+                row.student_id.as_str()
+            };
+            let stamp = row.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            let mut hasher = Sha256::new();
+            for part in [
+                &prev,
+                &stamp,
+                &row.account,
+                &row.role,
+                student,
+                &row.what,
+                &row.address,
+            ] {
+                hasher.update((part.len() as u64).to_be_bytes());
+                hasher.update(part.as_bytes());
+            }
+            let hash: String = hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            tx.execute(
+                "UPDATE access_log SET student_id = $1, prev_hash = $2, hash = $3 WHERE id = $4",
+                songjiao::args![student.to_string(), prev.clone(), hash.clone(), row.id],
+            )
+            .await
+            .unwrap();
+            prev = hash;
+        }
+        tx.execute(
+            "UPDATE access_log_head SET hash = $1",
+            songjiao::args![prev],
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        store.close().await;
+    });
+}
+
+/// Whoever can write the database, without the key kept outside it, can
+/// neither change a row and chain the rest again, nor remove the oldest rows,
+/// nor empty the log: the nightly anchor, kept beside the backups, finds that;
+/// the operators get the anchor each week too.
+fn the_chain_holds_against_whoever_writes_the_database(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let store = Store::open(&settings.database, false).await.unwrap();
+        read_children(&store, &settings, &["S001", "S002", "S003", "S004"]).await;
+        store.close().await;
+    });
+    let backup = db.ok(&["run-job", "backup"]);
+    assert!(
+        backup.contains("Access log anchor:") && backup.contains("rows=4 last=4"),
+        "{backup}"
+    );
+    let anchors =
+        std::fs::read_to_string(db.dir.path().join("backups/access-log-anchors.txt")).unwrap();
+    assert!(anchors.contains("rows=4 last=4 head="), "{anchors}");
+    db.ok(&["audit", "verify"]);
+    db.sql("CREATE TABLE saved_log AS SELECT * FROM access_log");
+    db.sql("CREATE TABLE saved_head AS SELECT * FROM access_log_head");
+    let put_back = || {
+        db.sql("DELETE FROM access_log");
+        db.sql("INSERT INTO access_log SELECT * FROM saved_log");
+        db.sql("DELETE FROM access_log_head");
+        db.sql("INSERT INTO access_log_head SELECT * FROM saved_head");
+        db.ok(&["audit", "verify"]);
+    };
+
+    rewrite_the_chain_without_the_key(&settings, 2, "S009");
+    let error = db.fails(&["audit", "verify"]);
+    assert!(error.contains("查阅日志第 2 行写入后被修改过"), "{error}");
+    put_back();
+
+    db.sql("DELETE FROM access_log WHERE id <= 2");
+    let error = db.fails(&["audit", "verify"]);
+    assert!(error.contains("第 3 行之前的记录被删除了"), "{error}");
+    put_back();
+
+    db.sql("DELETE FROM access_log");
+    db.sql("DELETE FROM access_log_head");
+    let error = db.fails(&["audit", "verify"]);
+    assert!(
+        error.contains("查阅日志第 4 行") && error.contains("锚点"),
+        "{error}"
+    );
+    put_back();
+
+    // Each week the operators get the anchor by mail, outside the database.
+    let config = db.file("ops.toml", "[mail]\noperators = [\"ops@example.org\"]\n");
+    db.ok(&["--config", common::path(&config), "run-job", "digest"]);
+    let to_ops = db.sql_rows("SELECT body_text FROM outbox WHERE recipient = 'ops@example.org'");
+    assert_eq!(to_ops.len(), 1, "{to_ops:?}");
+    let text = &to_ops[0];
+    assert!(
+        text.contains("rows=4 last=4 head=") && text.contains("songjiao audit verify"),
+        "{text}"
+    );
+}
+
+/// Old reads pruned leave a chain whose start is sealed; pruning every row
+/// leaves a log the next read goes on from; both still verify, and the anchor of
+/// a pruned row is not taken for a removal.
+fn pruning_to_nothing_and_reading_again_still_verifies(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let store = Store::open(&settings.database, false).await.unwrap();
+        read_children(&store, &settings, &["S001", "S002"]).await;
+        store.close().await;
+    });
+    db.ok(&["--as-of", "2026-11-30", "run-job", "backup"]);
+    db.ok(&["--as-of", "2028-01-10", "run-job", "prune-access-log"]);
+    let said = db.ok(&["--as-of", "2028-01-10", "audit", "verify"]);
+    assert!(said.contains("查阅日志完整：共 0 行"), "{said}");
+    runtime().block_on(async {
+        let store = Store::open(&settings.database, false).await.unwrap();
+        read_children(&store, &settings, &["S003"]).await;
+        store.close().await;
+    });
+    let said = db.ok(&["--as-of", "2028-01-10", "audit", "verify"]);
+    assert!(said.contains("查阅日志完整：共 1 行"), "{said}");
+    db.sql("DELETE FROM access_log");
+    let error = db.fails(&["--as-of", "2028-01-10", "audit", "verify"]);
+    assert!(error.contains("查阅日志的记录全部被删除了"), "{error}");
+}
+
+/// A database upgraded from before the chain was keyed: `init` checks the old
+/// chain and writes it again under the key, once; it verifies after.
+#[test]
+fn init_keys_a_chain_written_before_the_key() {
+    use sha2::{Digest, Sha256};
+    let db = TestDb::sqlite();
+    let before = db.dir.path().join("migrations-before");
+    std::fs::create_dir(&before).unwrap();
+    for entry in std::fs::read_dir("migrations/sqlite").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if name.as_str() < "0021" {
+            std::fs::copy(&path, before.join(name)).unwrap();
+        }
+    }
+    runtime().block_on(async {
+        use sqlx::Connection;
+        let options: sqlx::sqlite::SqliteConnectOptions = db.url.parse().unwrap();
+        let mut connection = sqlx::SqliteConnection::connect_with(&options.create_if_missing(true))
+            .await
+            .unwrap();
+        sqlx::migrate::Migrator::new(before.as_path())
+            .await
+            .unwrap()
+            .run(&mut connection)
+            .await
+            .unwrap();
+        let mut prev = "songjiao-access-log".to_string();
+        for (i, student) in ["S001", "S002", "S003"].iter().enumerate() {
+            let stamp = format!("2026-11-30T01:00:0{i}.000000Z");
+            let mut hasher = Sha256::new();
+            for part in [prev.as_str(), &stamp, "zhao@example.org", "coordinator", student, "student page", "::1"] {
+                hasher.update((part.len() as u64).to_be_bytes());
+                hasher.update(part.as_bytes());
+            }
+            let hash: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            let at: DateTime<Utc> = stamp.parse().unwrap();
+            sqlx::query(
+                "INSERT INTO access_log (at, account, role, student_id, what, address, prev_hash, hash)
+                 VALUES ($1, 'zhao@example.org', 'coordinator', $2, 'student page', '::1', $3, $4)",
+            )
+            .bind(at)
+            .bind(*student)
+            .bind(&prev)
+            .bind(&hash)
+            .execute(&mut connection)
+            .await
+            .unwrap();
+            prev = hash;
+        }
+        sqlx::query("INSERT INTO access_log_head (id, hash) VALUES (1, $1)")
+            .bind(&prev)
+            .execute(&mut connection)
+            .await
+            .unwrap();
+    });
+    db.ok(&["init"]);
+    let said = db.ok(&["audit", "verify"]);
+    assert!(said.contains("查阅日志完整：共 3 行"), "{said}");
+    // Once only: a chain rewritten unkeyed afterwards is not taken in again.
+    db.ok(&["init"]);
+    db.sql("UPDATE access_log SET hash = 'x' WHERE id = 3");
+    db.sql("UPDATE access_log_head SET hash = 'x'");
+    db.ok(&["init"]);
+    let error = db.fails(&["audit", "verify"]);
+    assert!(error.contains("查阅日志第 3 行写入后被修改过"), "{error}");
+}
+
 fn the_access_log_finds_a_row_altered_or_removed(db: &TestDb) {
     district(db);
     let settings = settings_for(db);
     runtime().block_on(async {
         let store = Store::open(&settings.database, false).await.unwrap();
-        let reader = Actor::new("user:zhao@example.org");
-        for (i, student) in ["S001", "S002", "S003", "S004"].iter().enumerate() {
-            let now = at("2026-11-30T01:00:00Z") + Duration::seconds(i as i64);
-            let mut tx = store.write(&reader.audit(), now).await.unwrap();
-            songjiao::service::audit::record_read(
-                &mut tx,
-                &reader,
-                student,
-                "student page",
-                "192.0.2.7",
-            )
-            .await
-            .unwrap();
-            tx.commit().await.unwrap();
-        }
+        read_children(&store, &settings, &["S001", "S002", "S003", "S004"]).await;
         store.close().await;
     });
     let said = db.ok(&["audit", "verify"]);
@@ -476,12 +704,12 @@ fn the_access_log_finds_a_row_altered_or_removed(db: &TestDb) {
 
     db.sql("UPDATE access_log SET student_id = 'S009' WHERE id = 2");
     let error = db.fails(&["audit", "verify"]);
-    assert!(error.contains("row 2 was altered"), "{error}");
+    assert!(error.contains("查阅日志第 2 行写入后被修改过"), "{error}");
     db.sql("UPDATE access_log SET student_id = 'S002' WHERE id = 2");
     db.ok(&["audit", "verify"]);
     db.sql("DELETE FROM access_log WHERE id = 3");
     let error = db.fails(&["audit", "verify"]);
-    assert!(error.contains("before row 4 was removed"), "{error}");
+    assert!(error.contains("第 4 行之前的记录被删除了"), "{error}");
 }
 
 fn the_last_row_removed_is_found_too(db: &TestDb) {
@@ -489,22 +717,12 @@ fn the_last_row_removed_is_found_too(db: &TestDb) {
     let settings = settings_for(db);
     runtime().block_on(async {
         let store = Store::open(&settings.database, false).await.unwrap();
-        let reader = Actor::new("user:zhao@example.org");
-        for student in ["S001", "S002"] {
-            let mut tx = store
-                .write(&reader.audit(), at("2026-11-30T01:00:00Z"))
-                .await
-                .unwrap();
-            songjiao::service::audit::record_read(&mut tx, &reader, student, "student page", "::1")
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
-        }
+        read_children(&store, &settings, &["S001", "S002"]).await;
         store.close().await;
     });
     db.sql("DELETE FROM access_log WHERE id = 2");
     let error = db.fails(&["audit", "verify"]);
-    assert!(error.contains("rows after row 1 were removed"), "{error}");
+    assert!(error.contains("第 1 行之后的记录被删除了"), "{error}");
 }
 
 /// Reads older than `security.access_log_days` are removed; the chain that is
@@ -515,6 +733,7 @@ fn old_reads_are_pruned_and_the_rest_still_verifies(db: &TestDb) {
     runtime().block_on(async {
         let store = Store::open(&settings.database, false).await.unwrap();
         let reader = Actor::new("user:zhao@example.org");
+        let key = songjiao::service::audit::chain_key(&settings).unwrap();
         for (day, student) in [
             ("2025-09-01", "S001"),
             ("2026-09-01", "S002"),
@@ -522,16 +741,24 @@ fn old_reads_are_pruned_and_the_rest_still_verifies(db: &TestDb) {
         ] {
             let at: DateTime<Utc> = format!("{day}T01:00:00Z").parse().unwrap();
             let mut tx = store.write(&reader.audit(), at).await.unwrap();
-            songjiao::service::audit::record_read(&mut tx, &reader, student, "student page", "::1")
-                .await
-                .unwrap();
+            songjiao::service::audit::record_read(
+                &mut tx,
+                &key,
+                &reader,
+                student,
+                "student page",
+                "::1",
+            )
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
         }
+        assert_eq!(settings.security.access_log_days, 400);
         let removed = songjiao::service::audit::prune(
             &store,
+            &settings,
             &Actor::new("daemon"),
             at("2026-11-30T01:00:00Z"),
-            400,
         )
         .await
         .unwrap();
@@ -550,4 +777,6 @@ on_both_databases!(
     five_failures_stop_an_address_not_the_owner,
     the_access_log_finds_a_row_altered_or_removed,
     the_last_row_removed_is_found_too,
+    the_chain_holds_against_whoever_writes_the_database,
+    pruning_to_nothing_and_reading_again_still_verifies,
 );

@@ -998,8 +998,9 @@ fn the_database_its_backups_and_the_mail_are_the_owners_only() {
 }
 
 /// While another process holds SQLite's write lock, `/healthz` says the
-/// database cannot be written (503) instead of "ok", and a page that only reads
-/// still opens for a logged-in coordinator.
+/// database cannot be written (503) instead of "ok", a page that only reads
+/// still opens for a logged-in coordinator, and a child's page (whose read is
+/// logged) says "busy" at once.
 #[test]
 fn health_reports_a_database_it_cannot_write_to() {
     use sqlx::Connection;
@@ -1034,11 +1035,24 @@ fn health_reports_a_database_it_cannot_write_to() {
             200,
             "a page that only reads, during the lock"
         );
+        // A child's page must log the read, which needs the lock: it answers
+        // "busy" after a short wait, while the lock is still held, instead of
+        // hanging for the whole busy timeout and failing.
+        let child = get(&server, Some(&center), "/students/S001").await;
+        assert_eq!(child.status(), 503);
+        assert_eq!(child.headers()["retry-after"], "5");
+        assert!(child.text().await.unwrap().contains("系统正忙"));
         sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
         assert_eq!(
             health().await.0,
             200,
             "healthy again once the lock is let go"
+        );
+        let child = get(&server, Some(&center), "/students/S001").await;
+        assert_eq!(
+            child.status(),
+            200,
+            "the page opens once the lock is let go"
         );
         server.stop().await;
     });

@@ -31,7 +31,7 @@ pub async fn restore(context: &Context, file: &Path) -> anyhow::Result<()> {
     backup::restore(settings, file).await?;
     let store = Store::open(settings, false).await.map_err(hint)?;
     // A backup of an older version is brought up to this one.
-    store.migrate().await?;
+    super::upgrade(context, &store).await?;
     let restored = store.restored().await?;
     store.close().await;
     let (file, url) = (

@@ -384,11 +384,40 @@ fn solve(path: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Brings the schema up to this version; a database upgraded from before the
+/// access log was keyed has its chain checked and written again under the key,
+/// once, here.
+pub(crate) async fn upgrade(context: &Context, store: &Store) -> anyhow::Result<()> {
+    const KEYED_ACCESS_LOG: i64 = 21;
+    let unkeyed = store.has_migration(1).await? && !store.has_migration(KEYED_ACCESS_LOG).await?;
+    store.migrate().await?;
+    if unkeyed {
+        let verdict = crate::service::audit::rechain(
+            store,
+            &context.settings,
+            &context.actor,
+            context.now,
+            true,
+        )
+        .await?;
+        if !matches!(verdict, crate::store::access_log::Verdict::Intact { .. }) {
+            eprintln!(
+                "{}",
+                context.say(
+                    format!("注意：升级前的查阅日志已不完整，保持原样：{}", users::verdict_words(context, &verdict)),
+                    format!("Note: the access log was already broken before the upgrade and is left as it is: {}", users::verdict_words(context, &verdict)),
+                )
+            );
+        }
+    }
+    Ok(())
+}
+
 async fn init(context: &Context) -> anyhow::Result<()> {
     let store = Store::open(&context.settings.database, true)
         .await
         .map_err(hint)?;
-    store.migrate().await?;
+    upgrade(context, &store).await?;
     let url = crate::config::url_without_password(&context.settings.database.url);
     println!(
         "{}",

@@ -246,14 +246,27 @@ pub async fn run(context: &Context, command: UserCommand) -> anyhow::Result<()> 
             );
         }
         UserCommand::Rekey => {
+            let verdict =
+                crate::service::audit::rechain(&store, &context.settings, actor, now, false)
+                    .await?;
+            if !matches!(verdict, Verdict::Intact { .. }) {
+                store.close().await;
+                anyhow::bail!(context.say(
+                    format!("查阅日志没有重新链接：{}", verdict_words(context, &verdict)),
+                    format!(
+                        "The access log was not re-chained: {}",
+                        verdict_words(context, &verdict)
+                    ),
+                ));
+            }
             let count =
                 crate::service::second_factor::reseal_all(&store, &context.settings, actor, now)
                     .await?;
             println!(
                 "{}",
                 context.say(
-                    format!("已用当前密钥重新加密 {count} 个账号的第二重验证密钥。"),
-                    format!("Sealed the second-factor secrets of {count} accounts under the current key."),
+                    format!("已用当前密钥重新加密 {count} 个账号的第二重验证密钥，并重新链接查阅日志。"),
+                    format!("Sealed the second-factor secrets of {count} accounts and re-chained the access log under the current key."),
                 )
             );
         }
@@ -323,6 +336,39 @@ pub struct AuditListArgs {
     format: Format,
 }
 
+/// What a broken chain means, in the reader's language.
+pub(super) fn verdict_words(context: &Context, verdict: &Verdict) -> String {
+    match *verdict {
+        Verdict::Intact { rows } => context.say(
+            format!("查阅日志完整：共 {rows} 行。"),
+            format!("The access log is intact: {rows} row(s)."),
+        ),
+        Verdict::Altered { id } => context.say(
+            format!("查阅日志第 {id} 行写入后被修改过（或不是用本系统的密钥写的）。"),
+            format!("Access log row {id} was altered after it was written (or not written under this system's key)."),
+        ),
+        Verdict::RemovedBefore { id } => context.say(
+            format!("查阅日志第 {id} 行之前的记录被删除了。"),
+            format!("The access log rows before row {id} were removed."),
+        ),
+        Verdict::RemovedAfter { id: Some(id) } => context.say(
+            format!("查阅日志第 {id} 行之后的记录被删除了。"),
+            format!("The access log rows after row {id} were removed."),
+        ),
+        Verdict::RemovedAfter { id: None } => context.say(
+            "查阅日志的记录全部被删除了。".to_string(),
+            "Every access log row was removed.".to_string(),
+        ),
+        Verdict::AnchorBroken { id, anchored } => {
+            let day = anchored.with_timezone(&context.settings.time_zone).format("%Y-%m-%d %H:%M");
+            context.say(
+                format!("查阅日志第 {id} 行（{day} 记在数据库之外的锚点里）已不在或被改过：记录被删除或整条链被重写了。"),
+                format!("Access log row {id} (anchored outside the database at {day}) is gone or changed: rows were removed or the chain rewritten."),
+            )
+        }
+    }
+}
+
 pub async fn audit(context: &Context, command: AuditCommand) -> anyhow::Result<()> {
     let store = context.store().await?;
     let zone = context.settings.time_zone;
@@ -341,34 +387,29 @@ pub async fn audit(context: &Context, command: AuditCommand) -> anyhow::Result<(
             let rows = audit::access_list(&store, &context.actor, &query).await?;
             print_rows(&rows, args.format, &mut std::io::stdout().lock())?;
         }
-        AuditCommand::Verify => match audit::verify(&store, &context.actor).await? {
-            Verdict::Intact { rows } => {
-                println!(
+        AuditCommand::Verify => {
+            let verdict =
+                audit::verify(&store, &context.settings, &context.actor, context.now).await?;
+            store.close().await;
+            let anchors = audit::anchors_file(&context.settings);
+            match verdict {
+                Verdict::Intact { rows } => println!(
                     "{}",
                     context.say(
-                        format!("查阅日志完整：共 {rows} 行，没有被修改或删除。"),
                         format!(
-                            "The access log is intact: {rows} row(s), none altered or removed."
+                            "查阅日志完整：共 {rows} 行，没有被修改或删除；已与 {} 中的记录核对。",
+                            anchors.display()
+                        ),
+                        format!(
+                            "The access log is intact: {rows} row(s), none altered or removed; checked against {}.",
+                            anchors.display()
                         )
                     )
-                )
+                ),
+                broken => anyhow::bail!(verdict_words(context, &broken)),
             }
-            Verdict::Altered { id } => {
-                store.close().await;
-                anyhow::bail!("access log row {id} was altered after it was written")
-            }
-            Verdict::RemovedBefore { id } => {
-                store.close().await;
-                anyhow::bail!("the access log row before row {id} was removed")
-            }
-            Verdict::RemovedAfter { id } => {
-                store.close().await;
-                match id {
-                    Some(id) => anyhow::bail!("access log rows after row {id} were removed"),
-                    None => anyhow::bail!("every access log row was removed"),
-                }
-            }
-        },
+            return Ok(());
+        }
     }
     store.close().await;
     Ok(())

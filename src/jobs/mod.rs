@@ -152,8 +152,9 @@ async fn run(
         }
         Job::Digest => {
             let r = digest::run(store, settings, actor, now).await?;
+            let anchors = crate::service::audit::mail_anchor(store, settings, actor, now).await?;
             format!(
-                "Digest: {} email(s) queued.{}",
+                "Digest: {} email(s) queued.{} The access log's anchor mailed to {anchors} operator(s).",
                 r.emails,
                 group_posts(r.group_posts)
             )
@@ -169,7 +170,11 @@ async fn run(
                 group_posts(r.group_posts)
             )
         }
-        Job::Backup => crate::service::backup::nightly(store, settings, now).await?,
+        Job::Backup => {
+            let written = crate::service::backup::nightly(store, settings, now).await?;
+            let anchor = crate::service::audit::keep_anchor(store, settings, now).await?;
+            format!("{written} Access log anchor: {}", anchor.line())
+        }
         Job::Retention => {
             let years = settings.privacy.retention_years;
             let r = crate::service::privacy::anonymise_left(store, actor, settings, now).await?;
@@ -177,7 +182,7 @@ async fn run(
         }
         Job::PruneAccessLog => {
             let days = settings.security.access_log_days;
-            let removed = crate::service::audit::prune(store, actor, now, days).await?;
+            let removed = crate::service::audit::prune(store, settings, actor, now).await?;
             format!("Access log: {removed} read(s) older than {days} days removed.")
         }
         Job::DrainOutbox => {

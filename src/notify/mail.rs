@@ -232,6 +232,24 @@ text_mail!(
     "mail/en/login_failures.txt"
 );
 
+/// To the operators each week: the access log's end, kept outside the database.
+pub struct AccessAnchorMail<'a> {
+    /// In the district's time.
+    pub at: &'a str,
+    pub rows: i64,
+    pub last_id: i64,
+    pub hash: &'a str,
+    /// The line to add to the anchors file.
+    pub line: &'a str,
+}
+
+text_mail!(
+    AccessAnchorMail,
+    AccessAnchorText,
+    "mail/zh-CN/access_anchor.txt",
+    "mail/en/access_anchor.txt"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

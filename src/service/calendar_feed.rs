@@ -91,9 +91,7 @@ pub async fn feed(
         what: "calendar feed",
         id: "(unknown or revoked)".into(),
     };
-    let mut tx = store
-        .write(&Actor::new("calendar feed").audit(), now)
-        .await?;
+    let mut tx = audit::logged_read(store, &Actor::new("calendar feed"), now).await?;
     let account = match accounts::feed_account(&mut tx, &secret_hash(token)).await? {
         Some(id) => accounts::by_id(&mut tx, id).await?,
         None => None,
@@ -125,6 +123,7 @@ async fn events(
 ) -> Result<Vec<ics::Event>, ServiceError> {
     let today = now.with_timezone(&settings.time_zone).date_naive();
     let slots = settings.slot_table().map_err(ServiceError::Settings)?;
+    let key = audit::chain_key(settings)?;
     let planned = visits::list(
         tx,
         &VisitFilter {
@@ -143,7 +142,8 @@ async fn events(
         };
         if !children.contains_key(&visit.student_id) {
             let student = people::student(tx, &visit.student_id).await?;
-            audit::record_read(tx, actor, &visit.student_id, "calendar feed", address).await?;
+            audit::record_read(tx, &key, actor, &visit.student_id, "calendar feed", address)
+                .await?;
             children.insert(visit.student_id.clone(), student);
         }
         let student = children.get(&visit.student_id).and_then(Option::as_ref);

@@ -115,7 +115,7 @@ pub async fn my_week(
     let week = week.unwrap_or_else(|| today.iso_week());
     let monday = monday_of(week);
     let slots = settings.slot_table().map_err(ServiceError::Settings)?;
-    let mut tx = store.write(&actor.audit(), now).await?;
+    let mut tx = audit::logged_read(store, actor, now).await?;
     let this_week = visits::list(
         &mut tx,
         &VisitFilter {
@@ -143,8 +143,9 @@ pub async fn my_week(
     for visit in this_week.iter().chain(&unrecorded) {
         shown.push(children.visit(&mut tx, visit, &slots, local).await?);
     }
+    let key = audit::chain_key(settings)?;
     for student_id in children.students.keys() {
-        audit::record_read(&mut tx, actor, student_id, "teacher's week", address).await?;
+        audit::record_read(&mut tx, &key, actor, student_id, "teacher's week", address).await?;
     }
     tx.commit().await?;
     let (week_visits, unrecorded) = shown.split_at(this_week.len());

@@ -19,6 +19,7 @@ use crate::config::Settings;
 use crate::domain::access::{Role, Scope};
 use crate::domain::calendar::SchoolYear;
 use crate::domain::visit::VisitStatus;
+use crate::store::access_log::ChainKey;
 use crate::store::visit_files::{self, FileBytes, FileKind, VisitFile};
 use crate::store::visits::{self, RecordInput, VisitForRecord};
 use crate::store::{Store, Tx, people, plans};
@@ -176,8 +177,9 @@ pub async fn form(
     address: &str,
 ) -> Result<RecordForm, ServiceError> {
     let rules = RecordRules::new(settings, now)?;
-    let mut tx = store.write(&actor.audit(), now).await?;
-    let form = form_in(&mut tx, &rules, actor, visit_id, address).await?;
+    let mut tx = audit::logged_read(store, actor, now).await?;
+    let key = audit::chain_key(settings)?;
+    let form = form_in(&mut tx, &rules, &key, actor, visit_id, address).await?;
     tx.commit().await?;
     Ok(form)
 }
@@ -186,6 +188,7 @@ pub async fn form(
 async fn form_in(
     tx: &mut Tx,
     rules: &RecordRules,
+    key: &ChainKey,
     actor: &Actor,
     visit_id: i64,
     address: &str,
@@ -210,7 +213,7 @@ async fn form_in(
         })
         .collect();
     let files = visit_files::list(tx, visit_id).await?;
-    audit::record_read(tx, actor, &visit.student_id, "record form", address).await?;
+    audit::record_read(tx, key, actor, &visit.student_id, "record form", address).await?;
     let slot = rules.slots.get(&visit.slot);
     let begun = rules.slots.begins_at(visit.day, &visit.slot) <= rules.now;
     let locked = rules.is_locked(&visit);
@@ -300,7 +303,15 @@ pub async fn submit(
         &submission.remove_files,
     )
     .await?;
-    let written = form_in(&mut tx, &rules, actor, visit_id, address).await?;
+    let written = form_in(
+        &mut tx,
+        &rules,
+        &audit::chain_key(settings)?,
+        actor,
+        visit_id,
+        address,
+    )
+    .await?;
     let record_version = written.visit.record_version;
     if let Some(key) = &submission.key {
         visit_files::complete_submission(&mut tx, key, record_version).await?;
@@ -373,13 +384,14 @@ async fn store_files(
 /// access-log row.
 pub async fn file(
     store: &Store,
+    settings: &Settings,
     actor: &Actor,
     now: DateTime<Utc>,
     visit_id: i64,
     file_id: i64,
     address: &str,
 ) -> Result<FileBytes, ServiceError> {
-    let mut tx = store.write(&actor.audit(), now).await?;
+    let mut tx = audit::logged_read(store, actor, now).await?;
     let visit = visit_for_record(&mut tx, visit_id).await?;
     check_may_see_files(&mut tx, actor, &visit).await?;
     let file = visit_files::bytes(&mut tx, visit_id, file_id)
@@ -388,7 +400,15 @@ pub async fn file(
             what: "file",
             id: file_id.to_string(),
         })?;
-    audit::record_read(&mut tx, actor, &visit.student_id, "record file", address).await?;
+    audit::record_read(
+        &mut tx,
+        &audit::chain_key(settings)?,
+        actor,
+        &visit.student_id,
+        "record file",
+        address,
+    )
+    .await?;
     tx.commit().await?;
     Ok(file)
 }

@@ -183,9 +183,18 @@ pub async fn export_for(
                 .collect();
         }
     }
-    let mut tx = store.write(&actor.audit(), now).await?;
+    let mut tx = super::audit::logged_read(store, actor, now).await?;
+    let key = super::audit::chain_key(settings)?;
     for row in &export.progress {
-        super::audit::record_read(&mut tx, actor, &row.student_id, "year export", address).await?;
+        super::audit::record_read(
+            &mut tx,
+            &key,
+            actor,
+            &row.student_id,
+            "year export",
+            address,
+        )
+        .await?;
     }
     tx.commit().await?;
     let local = now

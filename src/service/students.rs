@@ -369,7 +369,7 @@ pub async fn student_page(
     let today = now.with_timezone(&settings.time_zone).date_naive();
     let year = SchoolYear::containing(today);
     let calendar = settings.calendar(year).map_err(ServiceError::Settings)?;
-    let mut tx = store.write(&actor.audit(), now).await?;
+    let mut tx = audit::logged_read(store, actor, now).await?;
     let (student, plan) = seen_student(&mut tx, actor, student_id, year).await?;
     let mut teacher_name = None;
     let mut backup_name = None;
@@ -399,7 +399,15 @@ pub async fn student_page(
     } else {
         "student page"
     };
-    audit::record_read(&mut tx, actor, student_id, what, from.address).await?;
+    audit::record_read(
+        &mut tx,
+        &audit::chain_key(settings)?,
+        actor,
+        student_id,
+        what,
+        from.address,
+    )
+    .await?;
     tx.commit().await?;
     Ok(StudentPage {
         student: StudentSummary::from(&student),
@@ -425,9 +433,17 @@ pub async fn ledger(
     let today = now.with_timezone(&settings.time_zone).date_naive();
     let year = SchoolYear::containing(today);
     let calendar = settings.calendar(year).map_err(ServiceError::Settings)?;
-    let mut tx = store.write(&actor.audit(), now).await?;
+    let mut tx = audit::logged_read(store, actor, now).await?;
     seen_student(&mut tx, actor, student_id, year).await?;
-    audit::record_read(&mut tx, actor, student_id, "ledger export", from.address).await?;
+    audit::record_read(
+        &mut tx,
+        &audit::chain_key(settings)?,
+        actor,
+        student_id,
+        "ledger export",
+        from.address,
+    )
+    .await?;
     tx.commit().await?;
     let mut ledger = super::reports::ledger(store, settings, &calendar, student_id, now).await?;
     if !actor.role.sees_visit_details() {

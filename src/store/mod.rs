@@ -488,6 +488,24 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the database's schema already has migration `version` (false for
+    /// a database not set up yet).
+    pub async fn has_migration(&self, version: i64) -> StoreResult<bool> {
+        #[derive(sqlx::FromRow)]
+        struct Applied {
+            applied: i64,
+        }
+        let mut tx = self.read().await?;
+        let applied: Result<Applied, _> = tx
+            .fetch_one(
+                "SELECT COUNT(*) AS applied FROM _sqlx_migrations WHERE version = $1 AND success",
+                args![version],
+            )
+            .await;
+        tx.rollback().await.ok();
+        Ok(applied.is_ok_and(|row| row.applied > 0))
+    }
+
     /// Refuses a database that `init` has not set up, or not for this version.
     pub async fn check_schema(&self) -> StoreResult<()> {
         #[derive(sqlx::FromRow)]
@@ -532,6 +550,48 @@ impl Store {
         })
     }
 
+    /// A transaction that will write, for a page that only reads but must write
+    /// its access-log row: it waits at most `wait` for another writer (a long
+    /// import, a job in another process) and then fails with a busy error the
+    /// page answers at once (503), instead of the whole busy timeout.
+    pub async fn write_briefly(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        wait: Duration,
+    ) -> StoreResult<Tx> {
+        #[derive(sqlx::FromRow)]
+        struct Timeout {
+            timeout: i64,
+        }
+        let Store::Sqlite(pool) = self else {
+            return self.write(actor, now).await;
+        };
+        let mut tx = Tx {
+            inner: TxInner::Sqlite(pool.begin().await?),
+            actor: actor.clone(),
+            now,
+        };
+        let usual: Timeout = tx.fetch_one("PRAGMA busy_timeout", args![]).await?;
+        tx.execute(
+            sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout = {}", wait.as_millis())),
+            args![],
+        )
+        .await?;
+        // The first write takes the write lock, waiting at most `wait`; any write
+        // statement does, even one that changes no row.
+        let locked = tx
+            .execute("UPDATE access_log_head SET id = id WHERE id = 1", args![])
+            .await;
+        tx.execute(
+            sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout = {}", usual.timeout)),
+            args![],
+        )
+        .await?;
+        locked?;
+        Ok(tx)
+    }
+
     /// A transaction that only reads: one consistent view of the data.
     pub async fn read(&self) -> StoreResult<Tx> {
         let inner = match self {
@@ -550,6 +610,20 @@ impl Store {
             Store::Sqlite(pool) => pool.close().await,
             Store::Postgres(pool) => pool.close().await,
         }
+    }
+}
+
+/// Whether an error is another writer holding the database (SQLite's
+/// SQLITE_BUSY after its wait, PostgreSQL's lock timeout): try again shortly.
+pub fn is_busy(error: &StoreError) -> bool {
+    match error {
+        StoreError::Sqlx(sqlx::Error::Database(e)) => {
+            let code = e.code();
+            let code = code.as_deref().unwrap_or_default();
+            // SQLite's primary code 5 (SQLITE_BUSY) and its extended codes.
+            code.parse::<i32>().is_ok_and(|c| c & 0xff == 5) || code == "55P03"
+        }
+        _ => false,
     }
 }
 

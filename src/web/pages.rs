@@ -93,6 +93,14 @@ pub(super) fn failed(app: &App, user: Option<UserBar>, error: ServiceError) -> R
             message(app, StatusCode::CONFLICT, user, reason())
         }
         ServiceError::Locked { .. } => message(app, StatusCode::LOCKED, user, reason()),
+        ServiceError::Storage(e) if crate::store::is_busy(&e) => {
+            let mut page = message(app, StatusCode::SERVICE_UNAVAILABLE, user, t.busy);
+            page.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(5),
+            );
+            page
+        }
         other => {
             tracing::error!(error = %other, "a page failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()

@@ -562,7 +562,17 @@ pub async fn file(
         Err(response) => return response,
     };
     let address = peer(&extensions);
-    match recording::file(&app.store, &actor, app.now(), visit_id, file_id, &address).await {
+    match recording::file(
+        &app.store,
+        &app.settings,
+        &actor,
+        app.now(),
+        visit_id,
+        file_id,
+        &address,
+    )
+    .await
+    {
         Ok(file) => (
             [
                 (header::CONTENT_TYPE, file.content_type),

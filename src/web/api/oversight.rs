@@ -254,7 +254,9 @@ pub struct ChainCheck {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rows: Option<usize>,
     /// altered (a row's fields no longer match its hash), removed_before (the row
-    /// before `id` was removed) or removed_after (rows after `id` were removed).
+    /// before `id` was removed), removed_after (rows after `id` were removed) or
+    /// anchor_broken (row `id`, named by an anchor kept outside the database, is
+    /// gone or changed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broken: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -283,7 +285,7 @@ pub async fn verify(
         id,
     };
     Ok(Json(
-        match audit::verify(&app.store, &caller.actor).await? {
+        match audit::verify(&app.store, &app.settings, &caller.actor, app.now()).await? {
             Verdict::Intact { rows } => ChainCheck {
                 intact: true,
                 rows: Some(rows),
@@ -293,6 +295,7 @@ pub async fn verify(
             Verdict::Altered { id } => broken("altered", Some(id)),
             Verdict::RemovedBefore { id } => broken("removed_before", Some(id)),
             Verdict::RemovedAfter { id } => broken("removed_after", id),
+            Verdict::AnchorBroken { id, .. } => broken("anchor_broken", Some(id)),
         },
     ))
 }

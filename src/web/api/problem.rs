@@ -52,11 +52,12 @@ pub enum Kind {
     UnsupportedMediaType,
     RateLimited,
     KeyReused,
+    Busy,
     Server,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Unauthorized,
         Kind::Forbidden,
         Kind::NotFound,
@@ -70,6 +71,7 @@ impl Kind {
         Kind::UnsupportedMediaType,
         Kind::RateLimited,
         Kind::KeyReused,
+        Kind::Busy,
         Kind::Server,
     ];
 
@@ -88,6 +90,7 @@ impl Kind {
             Kind::UnsupportedMediaType => "unsupported-media-type",
             Kind::RateLimited => "rate-limited",
             Kind::KeyReused => "idempotency-key-reused",
+            Kind::Busy => "busy",
             Kind::Server => "server",
         }
     }
@@ -106,6 +109,7 @@ impl Kind {
             Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Kind::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Kind::Server => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -140,6 +144,8 @@ impl Kind {
             Kind::RateLimited => "Too many requests",
             Kind::KeyReused if zh => "幂等键已用于另一个请求",
             Kind::KeyReused => "Idempotency key used for another request",
+            Kind::Busy if zh => "系统正忙",
+            Kind::Busy => "Busy",
             Kind::Server if zh => "服务器内部错误",
             Kind::Server => "Server error",
         }
@@ -154,7 +160,7 @@ pub struct ApiError {
     pub detail_en: String,
     pub detail_zh: String,
     pub errors: Vec<FieldError>,
-    /// Seconds to wait, for 429.
+    /// Seconds to wait, for 429 and 503.
     pub retry_after: Option<u64>,
 }
 
@@ -267,6 +273,15 @@ impl From<ServiceError> for ApiError {
                     "您看到的版本已过期，现在是第 {now} 版：请重新读取后再修改，未做任何更改"
                 );
                 ApiError::new(Kind::Stale, text, zh)
+            }
+            ServiceError::Storage(e) if crate::store::is_busy(&e) => {
+                let mut busy = ApiError::new(
+                    Kind::Busy,
+                    "another task holds the database: try again in a few seconds; nothing was changed",
+                    "数据库正被其他任务占用：请几秒后再试，未做任何更改",
+                );
+                busy.retry_after = Some(5);
+                busy
             }
             ServiceError::Settings(_) | ServiceError::Storage(_) => {
                 tracing::error!(error = %text, "an API request failed");

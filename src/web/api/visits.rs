@@ -543,6 +543,7 @@ pub async fn file(
     use axum::response::IntoResponse;
     let file = recording::file(
         &app.store,
+        &app.settings,
         &caller.actor,
         app.now(),
         visit_id,
