@@ -78,10 +78,7 @@ async fn visits_import(
     std::fs::write(dir.join(name), &sheet)?;
     let saturday = at(5, 20);
     for run in ["first import", "same sheet again"] {
-        let upload = imports::Upload {
-            name,
-            bytes: sheet.as_bytes(),
-        };
+        let upload = imports::Upload::new(name, sheet.as_bytes());
         let started = Instant::now();
         let report = imports::import(
             store,

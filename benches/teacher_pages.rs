@@ -37,10 +37,7 @@ async fn import(
     text: &str,
 ) -> anyhow::Result<()> {
     let august = "2026-08-20T01:00:00Z".parse()?;
-    let upload = imports::Upload {
-        name: "extra.csv",
-        bytes: text.as_bytes(),
-    };
+    let upload = imports::Upload::new("extra.csv", text.as_bytes());
     imports::import(
         store,
         settings,

@@ -205,9 +205,15 @@ const CATALOGUE: &[(&str, Say)] = &[
     ("is longer than {} characters", |p| {
         format!("超过 {} 个字", p[0])
     }),
-    ("`{}` is not a phone number", |p| {
-        format!("“{}”不是电话号码", p[0])
-    }),
+    (
+        "`{}` is not a phone number (a mobile of 11 digits, or a landline such as 0931-8123456)",
+        |p| {
+            format!(
+                "“{}”不是电话号码（手机号 11 位，或座机如 0931-8123456）",
+                p[0]
+            )
+        },
+    ),
     ("`{}` is not an email address", |p| {
         format!("“{}”不是电子邮箱地址", p[0])
     }),
@@ -228,6 +234,27 @@ const CATALOGUE: &[(&str, Say)] = &[
         let (what, words) = coded_words(p[1]);
         format!("“{}”不是有效的{what}：可用 {words}", p[0])
     }),
+    (
+        "header `{}` is not one we read, but close to `{}`: rename it `{}` in the sheet (or confirm with --column {}={}); its cells are not read until then",
+        |p| {
+            format!(
+                "表头“{}”不认识，可能是“{}”：请在表格里把它改成“{}”后再导入（命令行也可用 --column {}={} 确认）；改好之前这一列不会被读取",
+                p[0], p[1], p[2], p[3], p[4]
+            )
+        },
+    ),
+    (
+        "the plan of {} {} changes ({}): that is a revision and needs its reason (a revision_reason column, or one --reason for the file)",
+        |p| {
+            let fields: Vec<String> = p[2].split(", ").map(field).collect();
+            format!(
+                "{} 在 {} 学年的计划会改变（{}）：这是计划修订，需要写明原因（表格中加“修订原因”一列，或为整份文件填写一个修订原因）",
+                p[0],
+                p[1],
+                fields.join("、")
+            )
+        },
+    ),
     ("{} appears a second time (first on line {})", |p| {
         format!("{} 重复出现（第一次在第 {} 行）", p[0], p[1])
     }),
@@ -464,6 +491,14 @@ mod tests {
             (
                 "`x` is not a gender: use one of female, male",
                 "“x”不是有效的性别：可用 女、男",
+            ),
+            (
+                "header `可上门时间` is not one we read, but close to `可上门时段`: rename it `可上门时段` in the sheet (or confirm with --column 可上门时间=可上门时段); its cells are not read until then",
+                "表头“可上门时间”不认识，可能是“可上门时段”：请在表格里把它改成“可上门时段”后再导入（命令行也可用 --column 可上门时间=可上门时段 确认）；改好之前这一列不会被读取",
+            ),
+            (
+                "the plan of S005 2026-2027 changes (teacher_id, backup_teacher_id): that is a revision and needs its reason (a revision_reason column, or one --reason for the file)",
+                "S005 在 2026-2027 学年的计划会改变（教师编号、备用教师）：这是计划修订，需要写明原因（表格中加“修订原因”一列，或为整份文件填写一个修订原因）",
             ),
             (
                 "S001 2026-12-01 appears a second time (first on line 2)",

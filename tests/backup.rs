@@ -182,10 +182,17 @@ fn the_nightly_backup_keeps_its_newest_copies(db: &TestDb) {
     assert_eq!(
         names,
         vec![
+            // Each night's end of the access log, kept however many copies go.
+            "access-log-anchors.txt".to_string(),
             "notes.txt".to_string(),
             format!("songjiao-2026-11-29-0230.{ext}"),
             format!("songjiao-2026-11-30-0230.{ext}"),
         ]
+    );
+    let anchors = std::fs::read_to_string(dir.join("access-log-anchors.txt")).unwrap();
+    assert!(
+        anchors.lines().all(|line| line.contains(" rows=")),
+        "{anchors}"
     );
 }
 

@@ -258,9 +258,79 @@ fn a_sheet_is_checked_then_imported_all_or_nothing(db: &TestDb) {
     });
 }
 
+/// A plans sheet revising a plan, in the page's two steps: the check says each
+/// change field by field and refuses the revision without a reason; with one,
+/// the confirmation carries it and the revision is recorded with it.
+fn a_plans_sheet_on_the_page_shows_each_change_and_asks_its_reason(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let center = log_in(&server, "center@example.org").await;
+        let check = |reason: &'static str| {
+            client()
+                .post(format!("{}/imports/check", server.base))
+                .header("cookie", format!("songjiao_session={center}"))
+                .header("origin", &server.base)
+                .multipart(
+                    reqwest::multipart::Form::new()
+                        .text("kind", "plans")
+                        .text("reason", reason)
+                        .part(
+                            "file",
+                            reqwest::multipart::Part::bytes(
+                                "学生编号,学年,送教教师\nS002,2026-2027,T01\n".as_bytes(),
+                            )
+                            .file_name("计划.csv"),
+                        ),
+                )
+                .send()
+        };
+        let refused = check("").await.unwrap();
+        assert_eq!(refused.status(), 422);
+        let refused = refused.text().await.unwrap();
+        assert!(
+            refused.contains("修订原因") && refused.contains("<td>2</td>"),
+            "{refused}"
+        );
+        let checked = check("李娜老师接手").await.unwrap().text().await.unwrap();
+        assert!(
+            checked.contains("第 2 行 S002 王欣怡 2026-2027")
+                && checked.contains("教师编号 T02 → T01"),
+            "{checked}"
+        );
+        let hidden = |name: &str| {
+            let marker = format!("name=\"{name}\" value=\"");
+            let from = checked.find(&marker).unwrap() + marker.len();
+            checked[from..from + checked[from..].find('"').unwrap()].to_string()
+        };
+        assert_eq!(hidden("reason"), "李娜老师接手");
+        let response = post(
+            &server,
+            &center,
+            "/imports/apply",
+            &[
+                ("kind", &hidden("kind")),
+                ("name", &hidden("name")),
+                ("content", &hidden("content")),
+                ("reason", &hidden("reason")),
+            ],
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.text().await.unwrap().contains("已导入"));
+        server.stop().await;
+    });
+    let history = db.ok(&["plan", "history", "S002", "--format", "csv"]);
+    assert!(history.contains("李娜老师接手"), "{history}");
+}
+
 on_both_databases!(
     a_visit_moved_by_hand_stays_where_it_was_put,
     a_sheet_is_checked_then_imported_all_or_nothing,
+    a_plans_sheet_on_the_page_shows_each_change_and_asks_its_reason,
     a_plan_is_revised_in_the_browser_with_each_problem_by_its_field,
     a_childs_and_a_teachers_details_are_edited_in_the_browser,
     a_calendar_entry_corrected_on_the_page_is_what_every_process_plans_with,

@@ -100,10 +100,7 @@ pub async fn import_district(
         let started = std::time::Instant::now();
         // Set up in August, before the year: plans without dates cover the whole year.
         let august: chrono::DateTime<chrono::Utc> = "2026-08-20T01:00:00Z".parse()?;
-        let upload = songjiao::service::imports::Upload {
-            name: &name,
-            bytes: text.as_bytes(),
-        };
+        let upload = songjiao::service::imports::Upload::new(&name, text.as_bytes());
         let report = songjiao::service::imports::import(
             &store, &settings, &actor, august, kind, upload, false,
         )

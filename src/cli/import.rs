@@ -29,6 +29,22 @@ pub struct ImportArgs {
     /// Check the file and say what would change, without changing anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// Why the plans this sheet revises change (rows with a 修订原因 cell keep
+    /// their own): a plan's teacher, backup, rhythm, target or goals changes
+    /// only with a reason.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// A header the sheet writes its own way, and the column it means, e.g.
+    /// `--column 可上门时间=可用时段` (may be given again).
+    #[arg(long = "column", value_parser = parse_confirmed)]
+    pub confirmed: Vec<(String, String)>,
+}
+
+fn parse_confirmed(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(said, meant)| (said.trim().to_string(), meant.trim().to_string()))
+        .filter(|(said, meant)| !said.is_empty() && !meant.is_empty())
+        .ok_or_else(|| format!("`{text}` is not HEADER=COLUMN, e.g. 可上门时间=可用时段"))
 }
 
 pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
@@ -83,6 +99,12 @@ pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
         }
     }
     const SHOWN: usize = 20;
+    let speech = crate::reports::words::Speech::in_language(&context.settings, zh);
+    print_changes(&report, &speech);
+    for caution in &report.cautions {
+        let label = if zh { "注意" } else { "note" };
+        println!("  {label}: {}", caution.text(zh));
+    }
     for warning in report.warnings.iter().take(SHOWN) {
         let label = if zh { "提醒" } else { "warning" };
         println!("  {label}: {}", warning.text(zh));
@@ -113,6 +135,36 @@ pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Each changed record on a line of its own, its fields side by side:
+/// `第 3 行 S0005 王浩：监护人电话 138… → 139…；送教教师 JS001 → JS002`.
+fn print_changes(report: &ImportReport, speech: &crate::reports::words::Speech) {
+    if report.changes.is_empty() {
+        return;
+    }
+    println!(
+        "{}",
+        if speech.chinese {
+            "会改变的内容（逐项）："
+        } else {
+            "What changes, field by field:"
+        }
+    );
+    let mut rows: Vec<(usize, &str, Vec<String>)> = Vec::new();
+    for change in &report.changes {
+        match rows.last_mut() {
+            Some((line, _, fields)) if *line == change.line => fields.push(change.text(speech)),
+            _ => rows.push((change.line, &change.record, vec![change.text(speech)])),
+        }
+    }
+    for (line, record, fields) in rows {
+        if speech.chinese {
+            println!("  第 {line} 行 {record}：{}", fields.join("；"));
+        } else {
+            println!("  line {line} {record}: {}", fields.join("; "));
+        }
+    }
+}
+
 /// Reads the file and hands it to the import service; problems are listed by line.
 pub async fn import_file(context: &Context, args: &ImportArgs) -> anyhow::Result<ImportReport> {
     let file = args.file.display();
@@ -127,8 +179,9 @@ pub async fn import_file(context: &Context, args: &ImportArgs) -> anyhow::Result
         context.now,
         args.kind,
         Upload {
-            name: &name,
-            bytes: &bytes,
+            reason: args.reason.as_deref(),
+            confirmed: &args.confirmed,
+            ..Upload::new(&name, &bytes)
         },
         args.dry_run,
     )

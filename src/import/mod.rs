@@ -10,43 +10,142 @@ use records::{CellError, Column};
 /// The column each header names (None: not read), and the headers not read.
 pub type HeaderColumns = (Vec<Option<&'static str>>, Vec<String>);
 
-/// Which column each header names: a column's name or one of its aliases, any case.
+/// Headers offices add that no kind reads, and that must not be taken for a
+/// near miss of one that is (序号 is one stroke from 学号).
+const NEVER_READ: &[&str] = &[
+    "序号",
+    "备注",
+    "说明",
+    "班级",
+    "年级",
+    "民族",
+    "籍贯",
+    "身份证号",
+    "身份证号码",
+    "其他",
+    "联系人",
+    "户籍",
+    "乡镇",
+    "村",
+    "街道",
+];
+
+/// A header as compared: no spaces (姓 名), no required-marks or colons
+/// (姓名*, 姓名：), ASCII letters in one case and half width.
+fn normalized(header: &str) -> String {
+    header
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '＊' | ':' | '：'))
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Levenshtein distance over characters (headers are a few characters long).
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The header a person most likely meant by `word`, if one is a slip away
+/// (one character wrong, missing or extra; two in a long header).
+fn near_miss(word: &str, columns: &'static [Column]) -> Option<(&'static str, &'static str)> {
+    let length = word.chars().count();
+    if length < 2 || NEVER_READ.iter().any(|w| normalized(w) == word) {
+        return None;
+    }
+    let allowed = if length >= 5 { 2 } else { 1 };
+    columns
+        .iter()
+        .flat_map(|c| {
+            std::iter::once(c.name)
+                .chain(c.aliases.iter().copied())
+                .map(move |h| (c.name, h))
+        })
+        .map(|(name, header)| (distance(word, &normalized(header)), name, header))
+        .filter(|(d, _, header)| *d <= allowed && *d < header.chars().count())
+        .min_by_key(|(d, _, _)| *d)
+        .map(|(_, name, header)| (name, header))
+}
+
+/// Which column each header names: a column's name or one of its aliases, any
+/// case and spacing; `confirmed` holds the headers the person said mean a
+/// column (`可上门时间` → `可用时段`). A header a slip away from a known one is
+/// refused with its likely meaning: its cells would otherwise be dropped.
 pub fn map_headers(
     headers: &[String],
     columns: &'static [Column],
+    header_line: usize,
+    confirmed: &[(String, String)],
 ) -> Result<HeaderColumns, Vec<CellError>> {
     let mut mapped = Vec::new();
     let mut ignored = Vec::new();
     let mut errors = Vec::new();
     let header_error = |column: &str, reason: String| CellError {
-        line: 1,
+        line: header_line,
         column: column.to_string(),
         reason,
     };
+    let named = |word: &str| {
+        columns
+            .iter()
+            .find(|c| normalized(c.name) == word || c.aliases.iter().any(|a| normalized(a) == word))
+    };
     for header in headers {
-        let word = header.trim();
-        let column = columns.iter().find(|c| {
-            c.name.eq_ignore_ascii_case(word)
-                || c.aliases.iter().any(|a| a.eq_ignore_ascii_case(word))
-        });
+        let word = normalized(header);
+        let meant = confirmed
+            .iter()
+            .find(|(said, _)| normalized(said) == word)
+            .map(|(_, column)| normalized(column));
+        let column = named(meant.as_deref().unwrap_or(&word));
         match column {
             Some(c) if mapped.contains(&Some(c.name)) => errors.push(header_error(
                 c.name,
-                format!("header `{word}` names column {} a second time", c.name),
+                format!(
+                    "header `{}` names column {} a second time",
+                    header.trim(),
+                    c.name
+                ),
             )),
             Some(c) => mapped.push(Some(c.name)),
             None => {
                 mapped.push(None);
-                if !word.is_empty() {
-                    ignored.push(word.to_string());
+                if let Some((name, likely)) = near_miss(&word, columns) {
+                    errors.push(header_error(
+                        name,
+                        format!(
+                            "header `{}` is not one we read, but close to `{likely}`: rename it `{likely}` in the sheet (or confirm with --column {}={likely}); its cells are not read until then",
+                            header.trim(),
+                            header.trim()
+                        ),
+                    ));
+                } else if !word.is_empty() {
+                    ignored.push(header.trim().to_string());
                 }
             }
         }
     }
-    for column in columns
+    let missing: Vec<&Column> = columns
         .iter()
         .filter(|c| c.required && !mapped.contains(&Some(c.name)))
-    {
+        .filter(|c| !errors.iter().any(|e| e.column == c.name))
+        .collect();
+    for column in missing {
         let also = if column.aliases.is_empty() {
             String::new()
         } else {
@@ -61,5 +160,58 @@ pub fn map_headers(
         Ok((mapped, ignored))
     } else {
         Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use records::{STUDENT_COLUMNS, TEACHER_COLUMNS};
+
+    fn headers(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn spacing_and_marks_are_the_same_header() {
+        let (mapped, ignored) = map_headers(
+            &headers(&["学生编号", "姓 名", "学校*", "序号", "备注"]),
+            STUDENT_COLUMNS,
+            1,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            mapped[..3],
+            [Some("student_id"), Some("name"), Some("school")]
+        );
+        assert_eq!(ignored, ["序号", "备注"]);
+    }
+
+    #[test]
+    fn a_near_miss_is_refused_with_its_likely_meaning_until_confirmed() {
+        let sheet = headers(&["学生编号", "姓名", "学校", "可上门时间"]);
+        let refused = map_headers(&sheet, STUDENT_COLUMNS, 3, &[]).unwrap_err();
+        assert_eq!(refused.len(), 1);
+        assert_eq!(
+            (refused[0].line, refused[0].column.as_str()),
+            (3, "available")
+        );
+        assert!(
+            refused[0].reason.contains("`可上门时段`"),
+            "{}",
+            refused[0].reason
+        );
+        let confirmed = [("可上门时间".to_string(), "可上门时段".to_string())];
+        let (mapped, _) = map_headers(&sheet, STUDENT_COLUMNS, 3, &confirmed).unwrap();
+        assert_eq!(mapped[3], Some("available"));
+        let typo = map_headers(
+            &headers(&["工号", "姓名", "邮相", "学校"]),
+            TEACHER_COLUMNS,
+            1,
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(typo[0].column, "email");
     }
 }

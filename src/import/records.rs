@@ -122,6 +122,11 @@ pub const PLAN_COLUMNS: &[Column] = &[
     col("start_date", false, &["开始日期"]),
     col("end_date", false, &["结束日期"]),
     col("goals", false, &["目标", "教学目标", "个别化目标"]),
+    col(
+        "revision_reason",
+        false,
+        &["修订原因", "修改原因", "变更原因"],
+    ),
 ];
 
 pub const VISIT_COLUMNS: &[Column] = &[
@@ -493,12 +498,41 @@ pub fn student(fields: &mut Fields, slots: &SlotTable) -> Option<Student> {
 #[derive(Debug, Clone)]
 pub struct PlanInput {
     pub line: usize,
+    /// Why the plan changes (a 修订原因 cell), for a revision.
+    pub reason: Option<String>,
     pub student_id: String,
     pub school_year: SchoolYear,
     pub terms: PlanTerms,
     /// The sheet gave a start date; without one an existing plan keeps its own.
     pub start_given: bool,
 }
+
+/// A plan's terms as the cells of a plans sheet would hold them.
+pub fn plan_as_text(terms: &PlanTerms) -> Vec<(&'static str, String)> {
+    vec![
+        ("teacher_id", terms.teacher_id.clone()),
+        (
+            "backup_teacher_id",
+            terms.backup_teacher_id.clone().unwrap_or_default(),
+        ),
+        ("visits_per_week", terms.visits_per_week.to_string()),
+        ("periods_per_visit", terms.periods_per_visit.to_string()),
+        ("annual_target", terms.annual_target.to_string()),
+        ("start_date", terms.start_date.to_string()),
+        ("end_date", terms.end_date.to_string()),
+        ("goals", terms.goals.join("；")),
+    ]
+}
+
+/// The plan fields whose change is a revision under 一人一案 and needs a reason.
+pub const REVISED_PLAN_FIELDS: [&str; 6] = [
+    "teacher_id",
+    "backup_teacher_id",
+    "visits_per_week",
+    "periods_per_visit",
+    "annual_target",
+    "goals",
+];
 
 /// Splits a goals cell: one goal per line, or separated by `;`, `；` or `|`.
 pub fn split_goals(text: &str) -> Vec<String> {
@@ -558,6 +592,7 @@ pub fn plan(
     }
     Some(PlanInput {
         line: fields.line(),
+        reason: fields.text("revision_reason"),
         student_id: student_id?,
         school_year: year,
         start_given: start_date.is_some(),

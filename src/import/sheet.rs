@@ -8,6 +8,8 @@ use calamine::Data;
 /// A sheet's header and data rows; `line` is the 1-based line (row) in the file.
 #[derive(Debug, Clone)]
 pub struct Sheet {
+    /// The header's line: after any title rows above it.
+    pub header_line: usize,
     pub headers: Vec<String>,
     pub rows: Vec<SheetRow>,
 }
@@ -119,9 +121,11 @@ fn read_csv(text: &str) -> anyhow::Result<Sheet> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut records = Vec::new();
-    // The reader's own line count skips blank lines; count newlines up to each
-    // record's first byte so the number matches what the person sees.
-    let (mut counted_to, mut line) = (0, 1);
+    // Lines are the spreadsheet's row numbers, as Excel or WPS shows the file:
+    // blank lines count, a line break inside a quoted cell does not. The
+    // reader's own count does neither, so count the newlines between records'
+    // first bytes, less those inside the record before.
+    let (mut counted_to, mut line, mut inside_before) = (0, 0, 0);
     for record in reader.records() {
         let record = record.map_err(|e| anyhow::anyhow!("the CSV cannot be read: {e}"))?;
         let mut start = record
@@ -132,11 +136,17 @@ fn read_csv(text: &str) -> anyhow::Result<Sheet> {
         while matches!(text.as_bytes().get(start), Some(b'\r' | b'\n')) {
             start += 1;
         }
-        line += text.as_bytes()[counted_to..start.max(counted_to)]
+        let between = text.as_bytes()[counted_to..start.max(counted_to)]
             .iter()
             .filter(|b| **b == b'\n')
             .count();
+        line += if records.is_empty() && line == 0 {
+            between + 1
+        } else {
+            between - inside_before.min(between)
+        };
         counted_to = counted_to.max(start);
+        inside_before = record.iter().map(|cell| cell.matches('\n').count()).sum();
         records.push(SheetRow {
             line,
             cells: record.iter().map(|c| c.trim().to_string()).collect(),
@@ -164,15 +174,33 @@ pub(super) fn cell_text(data: &Data) -> String {
     }
 }
 
-/// The first non-empty row is the header; empty rows are skipped.
+/// The header is the first row of two cells or more; title rows above it (one
+/// cell each, such as `2026-2027学年送教上门学生花名册`) are skipped, and so are
+/// empty rows.
 fn into_sheet(records: Vec<SheetRow>) -> anyhow::Result<Sheet> {
-    let mut rows = records
-        .into_iter()
-        .filter(|r| r.cells.iter().any(|c| !c.is_empty()));
-    let header = rows
+    let filled = |row: &SheetRow| row.cells.iter().filter(|c| !c.is_empty()).count();
+    let mut rows = records.into_iter().filter(|r| filled(r) > 0).peekable();
+    let mut header = rows
         .next()
         .ok_or_else(|| anyhow::anyhow!("the file is empty: it needs a header row"))?;
+    let mut titles = Vec::new();
+    while filled(&header) == 1 && rows.peek().is_some_and(|next| filled(next) >= 1) {
+        let next = rows.next().expect("peeked");
+        titles.push(std::mem::replace(&mut header, next));
+    }
+    // A sheet of one column has no title row: its first row was the header.
+    if filled(&header) == 1
+        && let Some(first) = titles.first().cloned()
+    {
+        let rest: Vec<SheetRow> = titles.drain(1..).chain([header]).chain(rows).collect();
+        return Ok(Sheet {
+            header_line: first.line,
+            headers: first.cells,
+            rows: rest,
+        });
+    }
     Ok(Sheet {
+        header_line: header.line,
         headers: header.cells,
         rows: rows.collect(),
     })
@@ -239,12 +267,32 @@ mod tests {
     }
 
     #[test]
+    fn title_rows_above_the_header_are_skipped() {
+        let sheet = read_csv(
+            "2026-2027学年送教上门学生花名册,,\n填表单位：城关镇,,\n学生编号,姓名,学校\nS1,李明,城关小学\n",
+        )
+        .unwrap();
+        assert_eq!(sheet.header_line, 3);
+        assert_eq!(sheet.headers, ["学生编号", "姓名", "学校"]);
+        assert_eq!(sheet.rows[0].line, 4);
+        let one_column = read_csv("姓名\n李明\n王芳\n").unwrap();
+        assert_eq!(one_column.headers, ["姓名"]);
+        assert_eq!(one_column.rows.len(), 2);
+    }
+
+    #[test]
     fn lines_count_from_the_header() {
         let sheet = read_csv("a,b\n1,2\n\n3,4\n").unwrap();
         assert_eq!(sheet.headers, ["a", "b"]);
         assert_eq!(
             sheet.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
             [2, 4]
+        );
+        // A note over two lines is one row, as the spreadsheet shows it.
+        let sheet = read_csv("a,b\n1,\"第一行\n第二行\"\n3,4\n\n5,6\n").unwrap();
+        assert_eq!(
+            sheet.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+            [2, 3, 5]
         );
     }
 }

@@ -249,6 +249,7 @@ const HEADERS: &[(&str, &str)] = &[
     ("status", "状态"),
     ("school_year", "学年"),
     ("backup_teacher_id", "备用教师"),
+    ("revision_reason", "修订原因"),
     ("visits_per_week", "每周次数"),
     ("periods_per_visit", "每次课时"),
     ("annual_target", "年度目标课时"),

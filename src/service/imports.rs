@@ -30,6 +30,72 @@ pub struct ImportReport {
     /// Cells read but worth a look (an unknown disability word), by line.
     #[serde(default)]
     pub warnings: Vec<records::UnknownDisability>,
+    /// Each field a row changes on a record already stored, before → after.
+    #[serde(default)]
+    pub changes: Vec<FieldChange>,
+    /// What the rows leave that will not work well (a child the planner cannot
+    /// place), by line: shown before confirming.
+    #[serde(default)]
+    pub cautions: Vec<Caution>,
+}
+
+/// One field of a stored record a row changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub line: usize,
+    /// The record: `S0005 王浩`, or a plan's `S0005 2026-2027`.
+    pub record: String,
+    pub column: String,
+    pub before: String,
+    pub after: String,
+}
+
+impl FieldChange {
+    /// `监护人电话 13800000001 → 13900000002` in the reader's words (codes as
+    /// words, an empty value as （空）).
+    pub fn text(&self, speech: &crate::reports::words::Speech) -> String {
+        let word = |value: &str| {
+            if value.is_empty() {
+                return if speech.chinese {
+                    "（空）".to_string()
+                } else {
+                    "(empty)".to_string()
+                };
+            }
+            if self.column == "available" {
+                return value
+                    .split_whitespace()
+                    .map(|slot| speech.cell("available", &serde_json::json!(slot)))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+            }
+            speech.cell(&self.column, &serde_json::json!(value))
+        };
+        format!(
+            "{} {} → {}",
+            speech.header(&self.column),
+            word(&self.before),
+            word(&self.after)
+        )
+    }
+}
+
+/// A row that imports but leaves something that will not work well.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caution {
+    pub line: usize,
+    pub en: String,
+    pub zh: String,
+}
+
+impl Caution {
+    pub fn text(&self, chinese: bool) -> String {
+        if chinese {
+            format!("第 {} 行：{}", self.line, self.zh)
+        } else {
+            format!("line {}: {}", self.line, self.en)
+        }
+    }
 }
 
 /// "S001 starts 2026-11-30: target pro-rated to 148 periods (of 216)", for a plan
@@ -64,6 +130,21 @@ impl ImportReport {
 pub struct Upload<'a> {
     pub name: &'a str,
     pub bytes: &'a [u8],
+    /// Why the plans a sheet revises change, for rows without a 修订原因 cell.
+    pub reason: Option<&'a str>,
+    /// Headers the person confirmed mean a column (`可上门时间` → `可用时段`).
+    pub confirmed: &'a [(String, String)],
+}
+
+impl<'a> Upload<'a> {
+    pub fn new(name: &'a str, bytes: &'a [u8]) -> Self {
+        Upload {
+            name,
+            bytes,
+            reason: None,
+            confirmed: &[],
+        }
+    }
 }
 
 /// Imports write the district's registers: for the district's coordinators and admins.
@@ -132,7 +213,7 @@ pub async fn import_once(
             ServiceError::Settings(format!("a kept import answer cannot be read: {e}"))
         });
     }
-    let report = match write_sheet(&mut tx, &sheet, upload.name, kind, settings).await {
+    let report = match write_sheet(&mut tx, &sheet, &upload, kind, settings).await {
         Ok(report) => report,
         Err(error) => {
             tx.rollback().await?;
@@ -179,11 +260,15 @@ fn invalid(cells: Vec<CellError>) -> ServiceError {
 /// Checks and writes a sheet in `tx`; `source` names it in the plans' history.
 /// The caller commits (or, for a dry run, rolls back); on any error nothing
 /// must be committed.
-/// The registered teachers and students a sheet of them may change, by id
-/// (empty for the other sheets).
+/// The registered teachers and students a sheet of them may change, by id, and
+/// the active plans a plans sheet may revise, by `student year` (each empty for
+/// the other sheets).
 struct Registered {
     teachers: HashMap<String, people::Teacher>,
     students: HashMap<String, people::Student>,
+    plans: HashMap<String, plans::Plan>,
+    /// Students' names, to name a plan's child in the changes.
+    names: HashMap<String, String>,
 }
 
 impl Registered {
@@ -193,7 +278,11 @@ impl Registered {
             _ => Vec::new(),
         };
         let students = match kind {
-            Kind::Students => people::students(tx, None).await?,
+            Kind::Students | Kind::Plans => people::students(tx, None).await?,
+            _ => Vec::new(),
+        };
+        let plans = match kind {
+            Kind::Plans => plans::active_plans(tx, None, None).await?,
             _ => Vec::new(),
         };
         Ok(Registered {
@@ -201,14 +290,25 @@ impl Registered {
                 .into_iter()
                 .map(|t| (t.teacher_id.clone(), t))
                 .collect(),
-            students: students
+            names: students
+                .iter()
+                .map(|s| (s.student_id.clone(), s.name.clone()))
+                .collect(),
+            students: match kind {
+                Kind::Students => students
+                    .into_iter()
+                    .map(|s| (s.student_id.clone(), s))
+                    .collect(),
+                _ => HashMap::new(),
+            },
+            plans: plans
                 .into_iter()
-                .map(|s| (s.student_id.clone(), s))
+                .map(|p| (format!("{} {}", p.student_id, p.school_year), p))
                 .collect(),
         })
     }
 
-    /// Each one as the cells of a sheet would hold it, by id.
+    /// Each one as the cells of a sheet would hold it, by its key.
     fn as_text(&self) -> HashMap<String, Vec<(&'static str, String)>> {
         let teachers = self
             .teachers
@@ -218,31 +318,52 @@ impl Registered {
             .students
             .iter()
             .map(|(id, s)| (id.clone(), super::registry::student_as_text(s)));
-        teachers.chain(students).collect()
+        let plans = self
+            .plans
+            .iter()
+            .map(|(key, p)| (key.clone(), records::plan_as_text(&p.terms)));
+        teachers.chain(students).chain(plans).collect()
+    }
+
+    /// How a change names the record: `S0005 王浩`, a plan `S0005 王浩 2026-2027`.
+    fn label(&self, kind: Kind, key: &str) -> String {
+        let id = key.split(' ').next().unwrap_or(key);
+        let name = match kind {
+            Kind::Teachers => self.teachers.get(key).map(|t| t.name.as_str()),
+            Kind::Students => self.students.get(key).map(|s| s.name.as_str()),
+            _ => self.names.get(id).map(String::as_str),
+        };
+        match (kind, name) {
+            (Kind::Plans, Some(name)) => format!("{id} {name} {}", &key[id.len()..].trim()),
+            (_, Some(name)) => format!("{id} {name}"),
+            _ => key.to_string(),
+        }
     }
 }
 
-/// A sheet of teachers or students never loses what it does not say: for a
-/// registered person, a column the sheet lacks or a cell left empty keeps what
-/// is stored; `无` or `-` in a cell clears that field.
+/// The key a row's record is stored under: its id, or a plan's `student year`.
+fn row_key(kind: Kind, values: &HashMap<&'static str, &str>) -> Option<String> {
+    match kind {
+        Kind::Teachers => values.get("teacher_id").map(|id| id.trim().to_string()),
+        Kind::Students => values.get("student_id").map(|id| id.trim().to_string()),
+        Kind::Plans => {
+            let year: SchoolYear = values.get("school_year")?.trim().parse().ok()?;
+            Some(format!("{} {year}", values.get("student_id")?.trim()))
+        }
+        _ => None,
+    }
+}
+
+/// A sheet of teachers, students or plans never loses what it does not say: for
+/// a stored record, a column the sheet lacks or a cell left empty keeps what is
+/// stored; `无` or `-` in a cell clears that field.
 fn keep_what_the_row_leaves_out<'a>(
     values: &mut HashMap<&'static str, &'a str>,
-    kind: Kind,
-    registered: &'a HashMap<String, Vec<(&'static str, String)>>,
+    stored: Option<&'a Vec<(&'static str, String)>>,
 ) {
-    let id_column = match kind {
-        Kind::Teachers => "teacher_id",
-        Kind::Students => "student_id",
-        _ => return,
-    };
-    if let Some(stored) = values
-        .get(id_column)
-        .and_then(|id| registered.get(id.trim()))
-    {
-        for (column, text) in stored {
-            if values.get(column).is_none_or(|cell| cell.trim().is_empty()) {
-                values.insert(column, text.as_str());
-            }
+    for (column, text) in stored.into_iter().flatten() {
+        if values.get(column).is_none_or(|cell| cell.trim().is_empty()) {
+            values.insert(column, text.as_str());
         }
     }
     for value in values.values_mut() {
@@ -252,14 +373,43 @@ fn keep_what_the_row_leaves_out<'a>(
     }
 }
 
+/// The fields whose text differs, stored → read.
+fn changed_fields(
+    line: usize,
+    record: &str,
+    stored: &[(&'static str, String)],
+    read: &[(&'static str, String)],
+) -> Vec<FieldChange> {
+    stored
+        .iter()
+        .filter_map(|(column, before)| {
+            let after = read.iter().find(|(c, _)| c == column)?.1.clone();
+            (after != *before).then(|| FieldChange {
+                line,
+                record: record.to_string(),
+                column: column.to_string(),
+                before: before.clone(),
+                after,
+            })
+        })
+        .collect()
+}
+
 async fn write_sheet(
     tx: &mut Tx,
     sheet: &sheet::Sheet,
-    source: &str,
+    upload: &Upload<'_>,
     kind: Kind,
     settings: &Settings,
 ) -> Result<ImportReport, ServiceError> {
-    let (mapped, ignored_columns) = map_headers(&sheet.headers, kind.columns()).map_err(invalid)?;
+    let source = upload.name;
+    let (mapped, ignored_columns) = map_headers(
+        &sheet.headers,
+        kind.columns(),
+        sheet.header_line,
+        upload.confirmed,
+    )
+    .map_err(invalid)?;
     let slots = settings
         .slot_table()
         .map_err(|e| ServiceError::invalid("slots", e))?;
@@ -281,6 +431,8 @@ async fn write_sheet(
     let mut plan_inputs = Vec::new();
     let mut visit_inputs = Vec::new();
     let mut supervisor_inputs = Vec::new();
+    let mut changes = Vec::new();
+    let mut cautions = Vec::new();
     let existing = Registered::read(tx, kind).await?;
     let registered = existing.as_text();
     for row in &sheet.rows {
@@ -289,21 +441,62 @@ async fn write_sheet(
             .zip(&row.cells)
             .filter_map(|(c, v)| c.map(|c| (c, v.as_str())))
             .collect();
-        keep_what_the_row_leaves_out(&mut values, kind, &registered);
+        let stored = row_key(kind, &values).and_then(|key| registered.get_key_value(&key));
+        keep_what_the_row_leaves_out(&mut values, stored.map(|(_, text)| text));
         let mut fields = Fields::new(row.line, values);
+        let line = row.line;
+        let compare = |read: Vec<(&'static str, String)>| match stored {
+            Some((key, text)) => changed_fields(line, &existing.label(kind, key), text, &read),
+            None => Vec::new(),
+        };
         let key = match kind {
             Kind::Teachers => records::teacher(&mut fields, &slots).map(|t| {
+                changes.extend(compare(super::registry::teacher_as_text(&t)));
+                if t.available.is_empty() {
+                    cautions.push(Caution {
+                        line,
+                        en: format!("teacher {} has no free half-day: no visit can be planned for them", t.teacher_id),
+                        zh: format!("教师 {} {} 没有可送教的时段：排课不会给 TA 安排送教", t.teacher_id, t.name),
+                    });
+                }
                 let key = t.teacher_id.clone();
                 teachers.push(t);
                 ("teacher_id", key)
             }),
             Kind::Students => records::student(&mut fields, &slots).map(|s| {
+                changes.extend(compare(super::registry::student_as_text(&s)));
+                if s.available.is_empty() && s.status == crate::domain::student::StudentStatus::Active {
+                    cautions.push(Caution {
+                        line,
+                        en: format!("{} {} has no time the family can receive a visit: the planner cannot place them", s.student_id, s.name),
+                        zh: format!("{} {} 没有家庭可上门的时段：排课无法为 TA 安排送教", s.student_id, s.name),
+                    });
+                }
                 let key = s.student_id.clone();
                 students.push(s);
                 ("student_id", key)
             }),
             Kind::Plans => records::plan(&mut fields, &settings.defaults, &mut calendar, today)
                 .map(|p| {
+                    let changed = compare(records::plan_as_text(&p.terms));
+                    let revised: Vec<&FieldChange> = changed
+                        .iter()
+                        .filter(|c| records::REVISED_PLAN_FIELDS.contains(&c.column.as_str()))
+                        .collect();
+                    if !revised.is_empty() && p.reason.is_none() && upload.reason.is_none() {
+                        let fields: Vec<&str> = revised.iter().map(|c| c.column.as_str()).collect();
+                        errors.push(CellError {
+                            line,
+                            column: "revision_reason".into(),
+                            reason: format!(
+                                "the plan of {} {} changes ({}): that is a revision and needs its reason (a revision_reason column, or one --reason for the file)",
+                                p.student_id,
+                                p.school_year,
+                                fields.join(", ")
+                            ),
+                        });
+                    }
+                    changes.extend(changed);
                     let key = format!("{} {}", p.student_id, p.school_year);
                     plan_inputs.push(p);
                     ("student_id", key)
@@ -344,6 +537,8 @@ async fn write_sheet(
         rows: sheet.rows.len(),
         ignored_columns,
         warnings,
+        changes,
+        cautions,
         ..Default::default()
     };
     match kind {
@@ -372,6 +567,10 @@ async fn write_sheet(
                 let key = (input.student_id.clone(), input.school_year.to_string());
                 let change = match existing.remove(&key) {
                     Some(plan) => {
+                        let reason = input.reason.as_deref().or(upload.reason).map_or_else(
+                            || reason.clone(),
+                            |why| format!("{why} (import {source})"),
+                        );
                         let terms = PlanTerms {
                             start_date: if input.start_given {
                                 input.terms.start_date

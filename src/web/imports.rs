@@ -44,6 +44,10 @@ enum Outcome {
         /// The file, to send back with the confirmation.
         name: String,
         content: String,
+        /// The reason given for the plans it revises, sent back too.
+        reason: String,
+        /// Each changed record's line: `第 3 行 S0005 王浩`, its changes.
+        changes: Vec<(String, Vec<String>)>,
     },
     Imported(ImportReport),
     Refused(Vec<Problem>),
@@ -120,11 +124,14 @@ async fn run(
     app: &App,
     actor: &Actor,
     kind: Kind,
-    name: &str,
-    bytes: &[u8],
+    (name, bytes): (&str, &[u8]),
+    reason: &str,
     dry_run: bool,
 ) -> Result<ImportReport, Response> {
-    let upload = Upload { name, bytes };
+    let upload = Upload {
+        reason: Some(reason.trim()).filter(|r| !r.is_empty()),
+        ..Upload::new(name, bytes)
+    };
     match imports::import(
         &app.store,
         &app.settings,
@@ -202,9 +209,11 @@ pub async fn check(
         Err(response) => return response,
     };
     let (mut kind, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
+    let mut reason = String::new();
     while let Ok(Some(field)) = multipart.next_field().await {
         match field.name() {
             Some("kind") => kind = field.text().await.unwrap_or_default(),
+            Some("reason") => reason = field.text().await.unwrap_or_default(),
             Some("file") => {
                 name = field.file_name().unwrap_or("sheet.csv").to_string();
                 bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
@@ -215,9 +224,10 @@ pub async fn check(
     let Some(chosen) = kind_of(&kind) else {
         return page(&app, &actor, "students", None);
     };
-    match run(&app, &actor, chosen, &name, &bytes, true).await {
+    match run(&app, &actor, chosen, (&name, &bytes), &reason, true).await {
         Ok(report) => {
             let content = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            let changes = changes_by_row(&app, &report);
             page(
                 &app,
                 &actor,
@@ -226,6 +236,8 @@ pub async fn check(
                     report,
                     name,
                     content,
+                    reason,
+                    changes,
                 }),
             )
         }
@@ -233,11 +245,40 @@ pub async fn check(
     }
 }
 
+/// The changes of a check, a row's fields together, in the district's words.
+fn changes_by_row(app: &App, report: &ImportReport) -> Vec<(String, Vec<String>)> {
+    let chinese = app.settings.locale == Locale::ZhCn;
+    let speech = crate::reports::words::Speech::in_language(&app.settings, chinese);
+    let mut rows: Vec<(usize, String, Vec<String>)> = Vec::new();
+    for change in &report.changes {
+        match rows.last_mut() {
+            Some((line, _, fields)) if *line == change.line => fields.push(change.text(&speech)),
+            _ => rows.push((
+                change.line,
+                change.record.clone(),
+                vec![change.text(&speech)],
+            )),
+        }
+    }
+    rows.into_iter()
+        .map(|(line, record, fields)| {
+            let row = if chinese {
+                format!("第 {line} 行 {record}")
+            } else {
+                format!("line {line} {record}")
+            };
+            (row, fields)
+        })
+        .collect()
+}
+
 #[derive(Deserialize)]
 pub struct Confirmed {
     kind: String,
     name: String,
     content: String,
+    #[serde(default)]
+    reason: String,
 }
 
 /// The second step: the same sheet, checked again and written, all or nothing.
@@ -256,7 +297,16 @@ pub async fn apply(
     ) else {
         return page(&app, &actor, "students", None);
     };
-    match run(&app, &actor, kind, &form.name, &bytes, false).await {
+    match run(
+        &app,
+        &actor,
+        kind,
+        (&form.name, &bytes),
+        &form.reason,
+        false,
+    )
+    .await
+    {
         Ok(report) => page(&app, &actor, &form.kind, Some(Outcome::Imported(report))),
         Err(response) => response,
     }

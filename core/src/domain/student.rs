@@ -90,17 +90,50 @@ coded!(StaffRole, "role" {
     Supervisor = "supervisor" ["督导"],
 });
 
-/// A phone number as families write it: digits with optional +, spaces and dashes.
+/// A Chinese mobile or landline number as families write it (spaces, dashes,
+/// brackets, +86), stored one way: a mobile as its 11 digits, a landline as
+/// `区号-号码`.
 pub fn check_phone(text: &str) -> Result<String, String> {
     let text = text.trim();
-    let digits = text.chars().filter(char::is_ascii_digit).count();
+    let refused = || {
+        Err(format!(
+            "`{text}` is not a phone number (a mobile of 11 digits, or a landline such as 0931-8123456)"
+        ))
+    };
     let allowed = text
         .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '));
-    if !allowed || !(7..=15).contains(&digits) {
-        return Err(format!("`{text}` is not a phone number"));
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')' | '（' | '）'));
+    if !allowed {
+        return refused();
     }
-    Ok(text.to_string())
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let digits = match digits.strip_prefix("86") {
+        Some(rest) if text.starts_with('+') || rest.len() == 11 => rest.to_string(),
+        _ if text.starts_with('+') => return refused(),
+        _ => digits,
+    };
+    let mobile = digits.len() == 11
+        && digits.starts_with('1')
+        && matches!(digits.as_bytes()[1], b'3'..=b'9');
+    if mobile {
+        return Ok(digits);
+    }
+    // A landline: an area code (010, 02x: three digits; else four) and 7 or 8
+    // digits, or the 7 or 8 digits alone.
+    if digits.starts_with('0') {
+        let area = if digits.starts_with("01") || digits.starts_with("02") {
+            3
+        } else {
+            4
+        };
+        let local = digits.len().saturating_sub(area);
+        if (7..=8).contains(&local) {
+            return Ok(format!("{}-{}", &digits[..area], &digits[area..]));
+        }
+    } else if (7..=8).contains(&digits.len()) && !digits.starts_with('1') {
+        return Ok(digits);
+    }
+    refused()
 }
 
 /// An email address good enough to send to: one @, a local part and a dotted domain.
@@ -156,8 +189,21 @@ mod tests {
 
     #[test]
     fn phones_and_emails_are_checked() {
-        assert!(check_phone("138-0013-8000").is_ok());
-        assert!(check_phone("call me").is_err());
+        assert_eq!(check_phone("138-0013-8000").unwrap(), "13800138000");
+        assert_eq!(check_phone("138 0931 5566").unwrap(), "13809315566");
+        assert_eq!(check_phone("+86 138 0931 5566").unwrap(), "13809315566");
+        assert_eq!(check_phone("0931-8123456").unwrap(), "0931-8123456");
+        assert_eq!(check_phone("(010) 6512 3456").unwrap(), "010-65123456");
+        assert_eq!(check_phone("8123456").unwrap(), "8123456");
+        for wrong in [
+            "call me",
+            "12345",
+            "2380013800",
+            "138001380001",
+            "+1 415 555 0100",
+        ] {
+            assert!(check_phone(wrong).is_err(), "{wrong}");
+        }
         assert!(check_email("li.wei@school.cn").is_ok());
         assert!(check_email("li.wei@school").is_err());
         assert!(check_email("li wei@school.cn").is_err());

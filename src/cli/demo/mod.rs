@@ -124,10 +124,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     for (kind, name, text) in district::sheets(year, second_term) {
         let file = args.dir.join(name);
         std::fs::write(&file, &text)?;
-        let upload = Upload {
-            name,
-            bytes: text.as_bytes(),
-        };
+        let upload = Upload::new(name, text.as_bytes());
         let report = imports::import(
             &store,
             &demo.settings,

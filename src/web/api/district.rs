@@ -36,8 +36,24 @@ pub struct ImportResult {
     pub ignored_columns: Vec<String>,
     pub notes: Vec<String>,
     /// Cells read but worth a look, by line and field, in the request's language: a
-    /// disability word we do not know is kept as the diagnosis and counted as other.
+    /// disability word we do not know is kept as the diagnosis and counted as other;
+    /// a child left without a time for visits (field `available`).
     pub warnings: Vec<FieldError>,
+    /// Each field a row changes on a stored record, before → after.
+    pub changes: Vec<ImportChange>,
+}
+
+/// One field of a stored record the sheet changes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportChange {
+    pub line: usize,
+    /// The record: `S0005 王浩`, or a plan's `S0005 王浩 2026-2027`.
+    pub record: String,
+    pub field: String,
+    pub before: String,
+    pub after: String,
+    /// The change in the request's language: `监护人电话 138… → 139…`.
+    pub text: String,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -46,6 +62,10 @@ pub struct ImportResult {
 pub struct ImportQuery {
     /// True (the default): check every row and write nothing.
     pub dry_run: Option<bool>,
+    /// Why the plans a plans sheet revises change (rows with a 修订原因 cell keep
+    /// their own): a plan's teacher, backup, rhythm, target or goals changes
+    /// only with a reason.
+    pub reason: Option<String>,
 }
 
 /// Sheets are bigger than JSON bodies.
@@ -126,7 +146,8 @@ pub async fn import(
     let key = idempotency_key(&headers)?;
     let account = caller.actor.account_id.unwrap_or_default();
     let request = format!(
-        "POST /api/v1/imports/{kind}?dry_run={dry_run} {}",
+        "POST /api/v1/imports/{kind}?dry_run={dry_run}&reason={} {}",
+        query.reason.as_deref().unwrap_or_default(),
         crate::service::accounts::secret_hash_bytes(&bytes)
     );
     let once = key.as_deref().map(|key| Once {
@@ -135,11 +156,12 @@ pub async fn import(
         request: &request,
     });
     let upload = Upload {
-        name,
-        bytes: &bytes,
+        reason: query.reason.as_deref(),
+        ..Upload::new(name, &bytes)
     };
     let chinese =
         super::problem::language(&headers, app.settings.locale) == crate::config::Locale::ZhCn;
+    let speech = crate::reports::words::Speech::in_language(&app.settings, chinese);
     let report = imports::import_once(
         &app.store,
         &app.settings,
@@ -178,6 +200,23 @@ pub async fn import(
                 field: "disability".into(),
                 line: Some(w.line),
                 reason: w.text(chinese),
+            })
+            .chain(report.cautions.iter().map(|c| FieldError {
+                field: "available".into(),
+                line: Some(c.line),
+                reason: if chinese { c.zh.clone() } else { c.en.clone() },
+            }))
+            .collect(),
+        changes: report
+            .changes
+            .iter()
+            .map(|c| ImportChange {
+                line: c.line,
+                record: c.record.clone(),
+                field: c.column.clone(),
+                before: c.before.clone(),
+                after: c.after.clone(),
+                text: c.text(&speech),
             })
             .collect(),
     }))
