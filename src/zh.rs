@@ -224,6 +224,18 @@ const CATALOGUE: &[(&str, Say)] = &[
         "`{}`: expected a weekday and a slot like Mon-AM or 周一上午",
         |p| format!("“{}”：应写星期和时段，如 周一上午", p[0]),
     ),
+    (
+        "`{}` is not a disability grade: write 一级, 二级, 三级 or 四级 (or 1 to 4)",
+        |p| {
+            format!(
+                "“{}”不是残疾等级：请写 一级、二级、三级、四级（或 1 到 4）",
+                p[0]
+            )
+        },
+    ),
+    ("`{}`: write it as 除周三下午外均可", |p| {
+        format!("“{}”：请写成“除周三下午外均可”这样", p[0])
+    }),
     ("`{}`: unknown slot `{}` (slots are {})", |p| {
         format!("“{}”：没有“{}”这个时段（时段有 {}）", p[0], p[1], p[2])
     }),

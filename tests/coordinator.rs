@@ -430,6 +430,48 @@ fn a_roster_as_offices_keep_it(db: &TestDb) {
     );
 }
 
+/// A term of paper records as written: dates without their year read within
+/// the school year, and every problem of the file in one pass (a cell, a child
+/// with no plan) before anything is written.
+fn paper_records_read_as_written_and_every_problem_at_once(db: &TestDb) {
+    district(db);
+    let sheet = db.file(
+        "纸质记录.csv",
+        "学生编号,日期,时段,结果\nS001,11月23日,上午,完成\nS001,11月24日,晚上,完成\nS009,11月25日,上午,完成\n",
+    );
+    let refused = db.fails(&["import", path(&sheet), "--kind", "visits"]);
+    assert!(
+        refused.contains("发现 2 处问题")
+            && refused.contains("第 3 行")
+            && refused.contains("第 4 行"),
+        "{refused}"
+    );
+    let fixed = db.file(
+        "纸质记录2.csv",
+        "学生编号,日期,时段,结果\nS001,11月23日,上午,完成\nS002,11/24,下午,完成\n",
+    );
+    let imported = db.ok(&["import", path(&fixed), "--kind", "visits"]);
+    assert!(imported.contains("新增 2"), "{imported}");
+    let days = db
+        .sql_rows("SELECT CAST(day AS TEXT) FROM visits WHERE outcome = 'completed' ORDER BY day");
+    assert_eq!(days, ["2026-11-23", "2026-11-24"]);
+    // Grades and availability as offices write them.
+    let students = db.file(
+        "学生.csv",
+        "学生编号,姓名,学校,残疾等级,可上门时段\nS020,周五,城关小学,二级,周二全天\nS021,吴六,城关小学,4,除周三下午外均可\n",
+    );
+    db.ok(&["import", path(&students), "--kind", "students"]);
+    let shown = db.ok(&["student", "show", "S020"]);
+    assert!(
+        shown.contains("周二上午") && shown.contains("周二下午"),
+        "{shown}"
+    );
+    let grades = db.sql_rows(
+        "SELECT CAST(disability_grade AS TEXT) FROM students WHERE id IN ('S020', 'S021') ORDER BY id",
+    );
+    assert_eq!(grades, ["2", "4"]);
+}
+
 fn xlsx_files_import(db: &TestDb) {
     db.ok(&["init"]);
     let path_buf = db.dir.path().join("students.xlsx");
@@ -884,6 +926,7 @@ on_both_databases!(
     a_sheet_keeps_what_it_does_not_say,
     a_plans_sheet_revises_a_plan_only_with_a_reason,
     a_roster_as_offices_keep_it,
+    paper_records_read_as_written_and_every_problem_at_once,
     an_old_excel_file_imports_and_a_bad_one_says_how_to_save_it,
     a_plan_made_during_the_year_starts_that_day_and_is_on_track,
     init_is_idempotent_and_required,

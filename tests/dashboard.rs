@@ -185,9 +185,9 @@ fn the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements(db: 
         let workbook = response.bytes().await.unwrap();
         let sheet = songjiao::import::sheet::parse("year.xlsx", &workbook).unwrap();
         assert!(
-            sheet.headers.iter().any(|h| h.contains("导出：center")),
-            "{:?}",
-            sheet.headers
+            sheet.titles.iter().any(|h| h.contains("导出：center")),
+            "the title row above the header names who exported it: {:?}",
+            sheet.titles
         );
         let logged = rows(
             db,

@@ -66,10 +66,23 @@ fn distance(a: &str, b: &str) -> usize {
 /// (one character wrong, missing or extra; two in a long header).
 fn near_miss(word: &str, columns: &'static [Column]) -> Option<(&'static str, &'static str)> {
     let length = word.chars().count();
-    if length < 2 || NEVER_READ.iter().any(|w| normalized(w) == word) {
+    // The program's own lists' headers (记录人, 导出时间…) are known, not slips.
+    let written_here = crate::reports::words::HEADERS
+        .iter()
+        .any(|(key, zh)| normalized(key) == word || normalized(zh) == word);
+    if length < 2 || written_here || NEVER_READ.iter().any(|w| normalized(w) == word) {
         return None;
     }
-    let allowed = if length >= 5 { 2 } else { 1 };
+    // A short header is a slip only by a character mistyped (邮相 for 邮箱):
+    // one added or missing makes another word (记录人 is not 记录).
+    let slip = |d: usize, header: &str| {
+        let other = header.chars().count();
+        if length >= 5 && other >= 5 {
+            d <= 2
+        } else {
+            d == 1 && other == length
+        }
+    };
     columns
         .iter()
         .flat_map(|c| {
@@ -78,7 +91,7 @@ fn near_miss(word: &str, columns: &'static [Column]) -> Option<(&'static str, &'
                 .map(move |h| (c.name, h))
         })
         .map(|(name, header)| (distance(word, &normalized(header)), name, header))
-        .filter(|(d, _, header)| *d <= allowed && *d < header.chars().count())
+        .filter(|(d, _, header)| slip(*d, &normalized(header)))
         .min_by_key(|(d, _, _)| *d)
         .map(|(_, name, header)| (name, header))
 }

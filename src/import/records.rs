@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::config::PlanDefaults;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
@@ -207,9 +207,11 @@ pub struct VisitInput {
     pub note: Option<String>,
 }
 
-pub fn visit(fields: &mut Fields, slots: &SlotTable) -> Option<VisitInput> {
+/// A visits sheet's row; a date without its year (`9月10日`, `9/10`) is read
+/// within `year`, the school year the sheet is imported in.
+pub fn visit(fields: &mut Fields, slots: &SlotTable, year: SchoolYear) -> Option<VisitInput> {
     let student_id = fields.parse_required("student_id", check_id);
-    let day = fields.parse_required("date", parse_day);
+    let day = fields.parse_required("date", |t| parse_day_in(t, year));
     let slot = fields.parse_required("slot", |t| {
         slots.resolve(t).map(|s| s.name.clone()).ok_or_else(|| {
             format!(
@@ -403,6 +405,32 @@ pub fn parse_day(text: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("`{text}` is not a date like 2026-09-01"))
 }
 
+/// [`parse_day`], or a month and day without the year (`9月10日`, `9/10`,
+/// `9-10`), which is the day of that date falling within `year` (August starts it).
+pub fn parse_day_in(text: &str, year: SchoolYear) -> Result<NaiveDate, String> {
+    if let Ok(day) = parse_day(text) {
+        return Ok(day);
+    }
+    let normalized = text
+        .trim()
+        .trim_end_matches(['日', '号'])
+        .replace(['月', '/', '.'], "-");
+    let month_day = normalized
+        .split_once('-')
+        .and_then(|(m, d)| Some((m.trim().parse::<u32>().ok()?, d.trim().parse::<u32>().ok()?)));
+    month_day
+        .and_then(|(month, day)| {
+            let first = year.first_day();
+            let calendar_year = if month >= 8 {
+                first.year()
+            } else {
+                first.year() + 1
+            };
+            NaiveDate::from_ymd_opt(calendar_year, month, day)
+        })
+        .ok_or_else(|| format!("`{text}` is not a date like 2026-09-01"))
+}
+
 fn count(text: &str, min: u32, max: u32) -> Result<u32, String> {
     match text.trim().parse::<u32>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
@@ -459,7 +487,7 @@ pub fn student(fields: &mut Fields, slots: &SlotTable) -> Option<Student> {
         });
     }
     let grade = fields
-        .parse("disability_grade", |t| count(t, 1, 4).map(|g| g as u8))
+        .parse("disability_grade", disability::read_grade)
         .or(reading.as_ref().and_then(|r| r.grade));
     let diagnosis = fields
         .parse("diagnosis", text_limit(200))
@@ -611,6 +639,16 @@ mod tests {
             assert_eq!(parse_day(text), Ok(expected), "{text}");
         }
         assert!(parse_day("2026-02-30").is_err());
+        let year = SchoolYear::starting(2026);
+        assert_eq!(
+            parse_day_in("9月10日", year),
+            Ok(NaiveDate::from_ymd_opt(2026, 9, 10).unwrap())
+        );
+        assert_eq!(
+            parse_day_in("3/5", year),
+            Ok(NaiveDate::from_ymd_opt(2027, 3, 5).unwrap())
+        );
+        assert!(parse_day_in("13月1日", year).is_err());
     }
 
     #[test]

@@ -8,6 +8,8 @@ use calamine::Data;
 /// A sheet's header and data rows; `line` is the 1-based line (row) in the file.
 #[derive(Debug, Clone)]
 pub struct Sheet {
+    /// The title rows above the header (`2026-2027学年送教上门学生花名册`).
+    pub titles: Vec<String>,
     /// The header's line: after any title rows above it.
     pub header_line: usize,
     pub headers: Vec<String>,
@@ -194,12 +196,14 @@ fn into_sheet(records: Vec<SheetRow>) -> anyhow::Result<Sheet> {
     {
         let rest: Vec<SheetRow> = titles.drain(1..).chain([header]).chain(rows).collect();
         return Ok(Sheet {
+            titles: Vec::new(),
             header_line: first.line,
             headers: first.cells,
             rows: rest,
         });
     }
     Ok(Sheet {
+        titles: titles.into_iter().map(|t| t.cells.concat()).collect(),
         header_line: header.line,
         headers: header.cells,
         rows: rows.collect(),

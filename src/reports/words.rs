@@ -226,7 +226,7 @@ fn status_word(code: &str) -> Option<&'static str> {
 
 /// Column headings under zh-CN: the import's Chinese column name wherever the
 /// column is one the import reads (so a list imports back), else a plain word.
-const HEADERS: &[(&str, &str)] = &[
+pub(crate) const HEADERS: &[(&str, &str)] = &[
     ("teacher_id", "教师编号"),
     ("student_id", "学生编号"),
     ("name", "姓名"),

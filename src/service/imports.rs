@@ -506,7 +506,7 @@ async fn write_sheet(
                 supervisor_inputs.push(s);
                 ("email", key)
             }),
-            Kind::Visits => records::visit(&mut fields, &slots).map(|v| {
+            Kind::Visits => records::visit(&mut fields, &slots, SchoolYear::containing(today)).map(|v| {
                 let key = format!("{} {}", v.student_id, v.day);
                 visit_inputs.push(v);
                 ("date", key)
@@ -525,14 +525,6 @@ async fn write_sheet(
         }
     }
 
-    if kind == Kind::Plans {
-        check_plan_references(tx, &plan_inputs, &mut errors).await?;
-    }
-    if !errors.is_empty() {
-        errors.sort_by_key(|e| e.line);
-        return Err(invalid(errors));
-    }
-
     let mut report = ImportReport {
         rows: sheet.rows.len(),
         ignored_columns,
@@ -541,6 +533,19 @@ async fn write_sheet(
         cautions,
         ..Default::default()
     };
+    // Every problem of the file in one pass: a row's cells, its duplicates, who
+    // it names and, for visits, what the records' rules say.
+    if kind == Kind::Plans {
+        check_plan_references(tx, &plan_inputs, &mut errors).await?;
+    }
+    if kind == Kind::Visits {
+        record_visits(tx, &visit_inputs, settings, &mut report, &mut errors).await?;
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        return Err(invalid(errors));
+    }
+
     match kind {
         Kind::Teachers => {
             people::save_teachers(tx, &teachers, &existing.teachers)
@@ -608,7 +613,8 @@ async fn write_sheet(
             }
             plans::create_plans(tx, &new_plans, &reason).await?;
         }
-        Kind::Visits => record_visits(tx, &visit_inputs, settings, &mut report).await?,
+        // Written by record_visits above, once every row was found right.
+        Kind::Visits => {}
         Kind::Supervisors => {
             let known: HashMap<String, crate::store::alerts::Supervisor> =
                 crate::store::alerts::supervisors(tx)
@@ -649,11 +655,13 @@ async fn write_sheet(
 /// visit added as unplanned; every rule of `visit record` applies to every row.
 /// The plans and each day's planned visits are read once, and the records written
 /// together: a week of a district's visits is one import of a second or two.
+/// Each row's problems join `errors`; nothing is recorded when there are any.
 async fn record_visits(
     tx: &mut Tx,
     inputs: &[records::VisitInput],
     settings: &Settings,
     report: &mut ImportReport,
+    errors: &mut Vec<CellError>,
 ) -> Result<(), ServiceError> {
     let record_rules = super::visits::RecordRules::new(settings, tx.now)?;
     let today = record_rules.now.date();
@@ -677,7 +685,6 @@ async fn record_visits(
         }
     }
 
-    let mut errors = Vec::new();
     let mut writes = Vec::new();
     for input in inputs {
         let mut error = |column: &str, reason: String| {
@@ -763,10 +770,9 @@ async fn record_visits(
             Err(other) => return Err(other),
         }
     }
-    if !errors.is_empty() {
-        return Err(invalid(errors));
+    if errors.is_empty() {
+        visits::record_many(tx, &writes).await?;
     }
-    visits::record_many(tx, &writes).await?;
     Ok(())
 }
 

@@ -109,6 +109,21 @@ fn split_grade(text: &str) -> (&str, Option<u8>) {
     (rest, Some(grade))
 }
 
+/// A 残疾等级 cell: 1 to 4, or as the 残疾证 writes it (一级, 二级残疾, 三级).
+pub fn read_grade(text: &str) -> Result<u8, String> {
+    let text = text.trim();
+    let grade = match text.parse::<u8>() {
+        Ok(n) => Some(n),
+        Err(_) => match split_grade(text) {
+            ("", grade) => grade,
+            _ => None,
+        },
+    };
+    grade.filter(|g| (1..=4).contains(g)).ok_or_else(|| {
+        format!("`{text}` is not a disability grade: write 一级, 二级, 三级 or 四级 (or 1 to 4)")
+    })
+}
+
 /// Reads a disability cell; None for an empty one.
 pub fn read(text: &str) -> Option<DisabilityReading> {
     let text = text.trim();
@@ -221,6 +236,10 @@ mod tests {
         assert_eq!(read("  "), None);
         // A grade alone is no category.
         assert!(read("二级").unwrap().unknown);
+        assert_eq!(read_grade("三级"), Ok(3));
+        assert_eq!(read_grade("二级残疾"), Ok(2));
+        assert_eq!(read_grade("4"), Ok(4));
+        assert!(read_grade("五级").is_err() && read_grade("肢体二级").is_err());
     }
 
     #[test]

@@ -197,30 +197,75 @@ fn split_weekday(text: &str) -> Option<(Weekday, &str)> {
     None
 }
 
-/// Reads a list of weekday slots such as `Mon-AM Tue-PM Thu-AM` or `周一上午、周二下午`.
-/// Separators: spaces, commas, 、 and semicolons. Duplicates are dropped.
+/// Reads a list of weekday slots such as `Mon-AM Tue-PM Thu-AM` or `周一上午、周二下午`,
+/// and as offices write them: `周二全天` (or `周二` alone), `每天下午` (each
+/// weekday), `除周三下午外均可` (every weekday slot but those). Separators:
+/// spaces, commas, 、 and semicolons. Duplicates are dropped.
 pub fn parse_weekly_slots(text: &str, slots: &SlotTable) -> Result<Vec<WeeklySlot>, String> {
+    let text = text.trim();
+    let every = |days: &[Weekday]| -> Vec<WeeklySlot> {
+        days.iter()
+            .flat_map(|day| {
+                slots.slots().iter().map(|slot| WeeklySlot {
+                    weekday: *day,
+                    slot: slot.name.clone(),
+                })
+            })
+            .collect()
+    };
+    let weekdays = &WEEKDAYS[..5];
+    // 除周三下午外均可: the week's slots but those named.
+    if let Some(inner) = text.strip_prefix('除') {
+        let inner = ["以外", "外"]
+            .iter()
+            .find_map(|end| inner.split_once(end).map(|(named, _)| named))
+            .ok_or_else(|| format!("`{text}`: write it as 除周三下午外均可"))?;
+        let but = parse_weekly_slots(inner, slots)?;
+        let found: Vec<WeeklySlot> = every(weekdays)
+            .into_iter()
+            .filter(|w| !but.contains(w))
+            .collect();
+        return Ok(found);
+    }
     let mut found = Vec::new();
     for token in text
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';' | '；' | '/'))
         .filter(|t| !t.is_empty())
     {
-        let (weekday, rest) = split_weekday(token).ok_or_else(|| {
-            format!("`{token}`: expected a weekday and a slot like Mon-AM or 周一上午")
-        })?;
-        let slot_word = rest.trim_start_matches(['-', ':', '：', '_']);
-        let slot = slots.resolve(slot_word).ok_or_else(|| {
-            format!(
-                "`{token}`: unknown slot `{slot_word}` (slots are {})",
-                slots.names().join(", ")
-            )
-        })?;
-        let entry = WeeklySlot {
-            weekday,
-            slot: slot.name.clone(),
+        let every_day = ["每天", "每日", "工作日", "周一至周五", "周一到周五"]
+            .iter()
+            .find_map(|prefix| token.strip_prefix(prefix));
+        let (days, rest): (Vec<Weekday>, &str) = match every_day {
+            Some(rest) => (weekdays.to_vec(), rest),
+            None => {
+                let (weekday, rest) = split_weekday(token).ok_or_else(|| {
+                    format!("`{token}`: expected a weekday and a slot like Mon-AM or 周一上午")
+                })?;
+                (vec![weekday], rest)
+            }
         };
-        if !found.contains(&entry) {
-            found.push(entry);
+        let slot_word = rest.trim_start_matches(['-', ':', '：', '_']);
+        let named: Vec<&Slot> = if matches!(slot_word, "" | "全天" | "整天" | "都可以" | "均可")
+        {
+            slots.slots().iter().collect()
+        } else {
+            vec![slots.resolve(slot_word).ok_or_else(|| {
+                format!(
+                    "`{token}`: unknown slot `{slot_word}` (slots are {})",
+                    slots.names().join(", ")
+                )
+            })?]
+        };
+        for day in &days {
+            for slot in &named {
+                let entry = WeeklySlot {
+                    weekday: *day,
+                    slot: slot.name.clone(),
+                };
+                if !found.contains(&entry) {
+                    found.push(entry);
+                }
+            }
         }
     }
     found.sort_by_key(|w| {
@@ -285,6 +330,24 @@ pub(crate) mod tests {
         let chinese = parse_weekly_slots("周一上午、星期二下午，礼拜四-上午", &slots).unwrap();
         assert_eq!(english, chinese);
         assert_eq!(format_weekly_slots(&english), "Mon-AM Tue-PM Thu-AM");
+    }
+
+    #[test]
+    fn availability_as_offices_write_it() {
+        let slots = am_pm();
+        let read = |text| format_weekly_slots(&parse_weekly_slots(text, &slots).unwrap());
+        assert_eq!(read("周二全天"), "Tue-AM Tue-PM");
+        assert_eq!(read("周二 周四上午"), "Tue-AM Tue-PM Thu-AM");
+        assert_eq!(read("每天下午"), "Mon-PM Tue-PM Wed-PM Thu-PM Fri-PM");
+        assert_eq!(
+            read("除周三下午外均可"),
+            "Mon-AM Mon-PM Tue-AM Tue-PM Wed-AM Thu-AM Thu-PM Fri-AM Fri-PM"
+        );
+        assert_eq!(
+            read("除周一、周五以外都可以"),
+            "Tue-AM Tue-PM Wed-AM Wed-PM Thu-AM Thu-PM"
+        );
+        assert!(parse_weekly_slots("除周三下午", &slots).is_err());
     }
 
     #[test]
