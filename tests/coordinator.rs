@@ -472,6 +472,51 @@ fn paper_records_read_as_written_and_every_problem_at_once(db: &TestDb) {
     assert_eq!(grades, ["2", "4"]);
 }
 
+/// Every list the program writes carries every column its import reads: a list
+/// exported and imported back changes nothing, and one cell edited changes that
+/// one field.
+fn each_list_imports_back_unchanged_and_one_edit_changes_one_field(db: &TestDb) {
+    district(db);
+    for (list, kind, from, to) in [
+        (
+            "teacher",
+            "teachers",
+            "lina@example.org",
+            "lina@school.example.org",
+        ),
+        ("student", "students", "城关镇建设街2号", "城关镇建设街8号"),
+        (
+            "plan",
+            "plans",
+            "能用完整句子表达需求",
+            "能用完整句子表达需求；会说谢谢",
+        ),
+    ] {
+        let listed = db.ok(&[list, "list", "--format", "csv"]);
+        let file = db.file(&format!("{list}-list.csv"), &listed);
+        let again = db.ok(&["import", path(&file), "--kind", kind, "--dry-run"]);
+        assert!(
+            again.contains("更新 0") && !again.contains("会改变"),
+            "{list} list back in: {again}\n{listed}"
+        );
+        assert!(listed.contains(from), "{listed}");
+        let edited = db.file(&format!("{list}-edited.csv"), listed.replace(from, to));
+        let output = db.ok(&[
+            "import",
+            path(&edited),
+            "--kind",
+            kind,
+            "--dry-run",
+            "--reason",
+            "核对",
+        ]);
+        assert!(output.contains("更新 1"), "{list}: {output}");
+        let changed: Vec<&str> = output.lines().filter(|l| l.contains(" → ")).collect();
+        assert_eq!(changed.len(), 1, "{list}: {output}");
+        assert!(changed[0].contains(to), "{list}: {output}");
+    }
+}
+
 fn xlsx_files_import(db: &TestDb) {
     db.ok(&["init"]);
     let path_buf = db.dir.path().join("students.xlsx");
@@ -927,6 +972,7 @@ on_both_databases!(
     a_plans_sheet_revises_a_plan_only_with_a_reason,
     a_roster_as_offices_keep_it,
     paper_records_read_as_written_and_every_problem_at_once,
+    each_list_imports_back_unchanged_and_one_edit_changes_one_field,
     an_old_excel_file_imports_and_a_bad_one_says_how_to_save_it,
     a_plan_made_during_the_year_starts_that_day_and_is_on_track,
     init_is_idempotent_and_required,

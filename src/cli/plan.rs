@@ -181,6 +181,12 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
             teacher,
             format,
         } => {
+            let plans: std::collections::HashMap<i64, crate::store::plans::Plan> =
+                service::plans::year_plans(&store, today_year)
+                    .await?
+                    .into_iter()
+                    .map(|p| (p.plan_id, p))
+                    .collect();
             let rows: Vec<PlanLine> = service::students::visible_progress(
                 &store,
                 &context.settings,
@@ -191,15 +197,26 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
             .into_iter()
             .filter(|r| school.as_ref().is_none_or(|s| &r.school == s))
             .filter(|r| teacher.as_ref().is_none_or(|t| &r.teacher_id == t))
-            .map(|r| PlanLine {
-                plan_id: r.plan_id,
-                student_id: r.student_id,
-                name: r.name,
-                school: r.school,
-                teacher_id: r.teacher_id,
-                delivered: r.delivered,
-                target: r.target,
-                status: r.status.as_str(),
+            .filter_map(|r| {
+                let plan = plans.get(&r.plan_id)?;
+                let terms = &plan.terms;
+                Some(PlanLine {
+                    plan_id: r.plan_id,
+                    student_id: r.student_id,
+                    name: r.name,
+                    school: r.school,
+                    school_year: plan.school_year.clone(),
+                    teacher_id: r.teacher_id,
+                    backup_teacher_id: terms.backup_teacher_id.clone(),
+                    visits_per_week: terms.visits_per_week,
+                    periods_per_visit: terms.periods_per_visit,
+                    annual_target: terms.annual_target,
+                    start_date: terms.start_date,
+                    end_date: terms.end_date,
+                    goals: terms.goals.join("；"),
+                    delivered: r.delivered,
+                    status: r.status.as_str(),
+                })
             })
             .collect();
             print_rows(&rows, format, &mut out)?;
@@ -374,13 +391,23 @@ fn set_error(error: ServiceError, student: &str, year: SchoolYear, zh: bool) -> 
 
 /// One plan as `plan list` shows it.
 #[derive(Debug, serde::Serialize)]
+/// A plan as the list shows it: every column the plans sheet reads, under its
+/// headers (exported, edited and imported back, it changes only what was
+/// edited), then where the child stands.
 struct PlanLine {
     plan_id: i64,
     student_id: String,
     name: String,
     school: String,
+    school_year: String,
     teacher_id: String,
+    backup_teacher_id: Option<String>,
+    visits_per_week: u32,
+    periods_per_visit: u32,
+    annual_target: u32,
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    goals: String,
     delivered: u32,
-    target: u32,
     status: &'static str,
 }

@@ -54,6 +54,47 @@ impl From<&Student> for StudentRecord {
     }
 }
 
+/// A student as the register's list shows them to the district's office: every
+/// column the students sheet reads, in its order and under its headers, so that
+/// a list exported, edited in Excel or WPS and imported back changes only what
+/// was edited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StudentRegisterRow {
+    pub student_id: String,
+    pub name: String,
+    pub gender: Option<Gender>,
+    pub birth_date: Option<NaiveDate>,
+    pub disability: Option<Disability>,
+    pub disability_grade: Option<u8>,
+    pub diagnosis: Option<String>,
+    pub guardian_name: Option<String>,
+    pub guardian_phone: Option<String>,
+    pub address: Option<String>,
+    pub school: String,
+    pub available: Vec<WeeklySlot>,
+    pub status: StudentStatus,
+}
+
+impl From<&Student> for StudentRegisterRow {
+    fn from(s: &Student) -> Self {
+        StudentRegisterRow {
+            student_id: s.student_id.clone(),
+            name: s.name.clone(),
+            gender: s.gender,
+            birth_date: s.birth_date,
+            disability: s.disability,
+            disability_grade: s.disability_grade,
+            diagnosis: s.diagnosis.clone(),
+            guardian_name: s.guardian_name.clone(),
+            guardian_phone: s.guardian_phone.clone(),
+            address: s.address.clone(),
+            school: s.school.clone(),
+            available: s.available.clone(),
+            status: s.status,
+        }
+    }
+}
+
 impl From<&Student> for StudentSummary {
     fn from(s: &Student) -> Self {
         StudentSummary {

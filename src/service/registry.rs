@@ -535,14 +535,14 @@ pub async fn students(
     store: &Store,
     school: Option<&str>,
     status: Option<StudentStatus>,
-) -> Result<Vec<StudentRecord>, ServiceError> {
+) -> Result<Vec<super::people::StudentRegisterRow>, ServiceError> {
     let mut tx = store.read().await?;
     let students = people::students(&mut tx, None).await?;
     tx.rollback().await?;
     Ok(students
         .iter()
         .filter(|s| school.is_none_or(|x| s.school == x) && status.is_none_or(|x| s.status == x))
-        .map(StudentRecord::from)
+        .map(super::people::StudentRegisterRow::from)
         .collect())
 }
 
