@@ -267,6 +267,27 @@ const CATALOGUE: &[(&str, Say)] = &[
             )
         },
     ),
+    (
+        "{}: no visit can have happened then; check the date (or import with --allow-off-days to keep it, marked)",
+        |p| {
+            format!(
+                "{}：那天不可能送教，请核对日期（确要保留，导入时加 --allow-off-days，记录会注明）",
+                reason(p[0])
+            )
+        },
+    ),
+    ("{} is outside {}'s plan ({} to {})", |p| {
+        format!("{} 不在 {} 的计划期内（{} 至 {}）", p[0], p[1], p[2], p[3])
+    }),
+    ("{} is a holiday ({})", |p| {
+        format!("{} 是假期（{}）", p[0], p[1])
+    }),
+    ("{} is a weekend day and no make-up workday", |p| {
+        format!("{} 是周末，也不是调休上班日", p[0])
+    }),
+    ("{} is outside the terms", |p| {
+        format!("{} 不在学期内", p[0])
+    }),
     ("{} appears a second time (first on line {})", |p| {
         format!("{} 重复出现（第一次在第 {} 行）", p[0], p[1])
     }),
@@ -511,6 +532,10 @@ mod tests {
             (
                 "the plan of S005 2026-2027 changes (teacher_id, backup_teacher_id): that is a revision and needs its reason (a revision_reason column, or one --reason for the file)",
                 "S005 在 2026-2027 学年的计划会改变（教师编号、备用教师）：这是计划修订，需要写明原因（表格中加“修订原因”一列，或为整份文件填写一个修订原因）",
+            ),
+            (
+                "2026-10-02 is a holiday (国庆节): no visit can have happened then; check the date (or import with --allow-off-days to keep it, marked)",
+                "2026-10-02 是假期（国庆节）：那天不可能送教，请核对日期（确要保留，导入时加 --allow-off-days，记录会注明）",
             ),
             (
                 "S001 2026-12-01 appears a second time (first on line 2)",

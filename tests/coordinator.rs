@@ -448,13 +448,39 @@ fn paper_records_read_as_written_and_every_problem_at_once(db: &TestDb) {
     );
     let fixed = db.file(
         "纸质记录2.csv",
-        "学生编号,日期,时段,结果\nS001,11月23日,上午,完成\nS002,11/24,下午,完成\n",
+        "学生编号,日期,时段,结果\nS001,11月23日,上午,完成\nS001,11/24,下午,完成\n",
     );
     let imported = db.ok(&["import", path(&fixed), "--kind", "visits"]);
     assert!(imported.contains("新增 2"), "{imported}");
     let days = db
         .sql_rows("SELECT CAST(day AS TEXT) FROM visits WHERE outcome = 'completed' ORDER BY day");
     assert_eq!(days, ["2026-11-23", "2026-11-24"]);
+    // A record that cannot be true: refused, or kept and marked when asked.
+    let sunday = db.file(
+        "周日.csv",
+        "学生编号,日期,时段,结果\nS001,11月29日,上午,完成\n",
+    );
+    let refused = db.fails(&["import", path(&sunday), "--kind", "visits"]);
+    assert!(
+        refused.contains("2026-11-29 是周末，也不是调休上班日")
+            && refused.contains("--allow-off-days"),
+        "{refused}"
+    );
+    let kept = db.ok(&[
+        "import",
+        path(&sunday),
+        "--kind",
+        "visits",
+        "--allow-off-days",
+    ]);
+    assert!(
+        kept.contains("第 2 行：2026-11-29 是周末") && kept.contains("已按要求保留"),
+        "{kept}"
+    );
+    let marked = db.sql_rows(
+        "SELECT detail FROM audit_log WHERE action = 'add_unplanned' AND detail LIKE '%周末%'",
+    );
+    assert_eq!(marked.len(), 1, "the record's history says why it is off");
     // Grades and availability as offices write them.
     let students = db.file(
         "学生.csv",

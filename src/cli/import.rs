@@ -38,6 +38,11 @@ pub struct ImportArgs {
     /// `--column 可上门时间=可用时段` (may be given again).
     #[arg(long = "column", value_parser = parse_confirmed)]
     pub confirmed: Vec<(String, String)>,
+    /// Keep, marked, a visits sheet's records on days no visit should happen (a
+    /// holiday, a weekend that is no make-up workday, outside the plan);
+    /// without it they are refused.
+    #[arg(long)]
+    pub allow_off_days: bool,
 }
 
 fn parse_confirmed(text: &str) -> Result<(String, String), String> {
@@ -181,6 +186,7 @@ pub async fn import_file(context: &Context, args: &ImportArgs) -> anyhow::Result
         Upload {
             reason: args.reason.as_deref(),
             confirmed: &args.confirmed,
+            allow_off_days: args.allow_off_days,
             ..Upload::new(&name, &bytes)
         },
         args.dry_run,

@@ -134,6 +134,10 @@ pub struct Upload<'a> {
     pub reason: Option<&'a str>,
     /// Headers the person confirmed mean a column (`可上门时间` → `可用时段`).
     pub confirmed: &'a [(String, String)],
+    /// A visits sheet's record on a day no visit should happen (a holiday, a
+    /// weekend that is no make-up workday, outside the plan): kept and marked,
+    /// instead of refused.
+    pub allow_off_days: bool,
 }
 
 impl<'a> Upload<'a> {
@@ -143,6 +147,7 @@ impl<'a> Upload<'a> {
             bytes,
             reason: None,
             confirmed: &[],
+            allow_off_days: false,
         }
     }
 }
@@ -539,7 +544,8 @@ async fn write_sheet(
         check_plan_references(tx, &plan_inputs, &mut errors).await?;
     }
     if kind == Kind::Visits {
-        record_visits(tx, &visit_inputs, settings, &mut report, &mut errors).await?;
+        let allow = upload.allow_off_days;
+        record_visits(tx, &visit_inputs, settings, allow, &mut report, &mut errors).await?;
     }
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.line);
@@ -660,9 +666,11 @@ async fn record_visits(
     tx: &mut Tx,
     inputs: &[records::VisitInput],
     settings: &Settings,
+    allow_off_days: bool,
     report: &mut ImportReport,
     errors: &mut Vec<CellError>,
 ) -> Result<(), ServiceError> {
+    let mut calendars: HashMap<SchoolYear, Option<SchoolCalendar>> = HashMap::new();
     let record_rules = super::visits::RecordRules::new(settings, tx.now)?;
     let today = record_rules.now.date();
     let years: BTreeSet<SchoolYear> = inputs
@@ -712,6 +720,26 @@ async fn record_visits(
                 continue;
             }
             None => {
+                let calendar = calendars
+                    .entry(year)
+                    .or_insert_with(|| settings.calendar(year).ok());
+                let off = off_day(calendar.as_ref(), plan, input.day);
+                if let Some((en, zh)) = &off {
+                    if !allow_off_days {
+                        error(
+                            "date",
+                            format!(
+                                "{en}: no visit can have happened then; check the date (or import with --allow-off-days to keep it, marked)"
+                            ),
+                        );
+                        continue;
+                    }
+                    report.cautions.push(Caution {
+                        line: input.line,
+                        en: format!("{en}: kept as asked (--allow-off-days) and marked in the record's history"),
+                        zh: format!("{zh}：已按要求保留（--allow-off-days），并在记录的修改历史中注明"),
+                    });
+                }
                 let teacher = &plan.terms.teacher_id;
                 if !busy.insert((teacher.clone(), input.day, input.slot.clone())) {
                     error(
@@ -723,8 +751,16 @@ async fn record_visits(
                     );
                     continue;
                 }
-                let id = visits::add_unplanned(tx, plan.plan_id, teacher, input.day, &input.slot)
-                    .await?;
+                let marked = off.as_ref().map(|(_, zh)| zh.as_str());
+                let id = visits::add_unplanned(
+                    tx,
+                    plan.plan_id,
+                    teacher,
+                    input.day,
+                    &input.slot,
+                    marked,
+                )
+                .await?;
                 report.created += 1;
                 let visit = visits::visit_for_record(tx, id).await?.ok_or_else(|| {
                     ServiceError::NotFound {
@@ -774,6 +810,49 @@ async fn record_visits(
         visits::record_many(tx, &writes).await?;
     }
     Ok(())
+}
+
+/// Why no visit should be on `day` for `plan`, in English and Chinese: a holiday,
+/// a weekend that is no make-up workday, a day outside the terms or the plan.
+fn off_day(
+    calendar: Option<&SchoolCalendar>,
+    plan: &plans::Plan,
+    day: NaiveDate,
+) -> Option<(String, String)> {
+    use chrono::Datelike;
+    let (start, end) = (plan.terms.start_date, plan.terms.end_date);
+    if day < start || day > end {
+        return Some((
+            format!(
+                "{day} is outside {}'s plan ({start} to {end})",
+                plan.student_id
+            ),
+            format!(
+                "{day} 不在 {} 的计划期内（{start} 至 {end}）",
+                plan.student_id
+            ),
+        ));
+    }
+    let calendar = calendar?;
+    if let Some(holiday) = calendar.holiday_on(day) {
+        return Some((
+            format!("{day} is a holiday ({})", holiday.name),
+            format!("{day} 是假期（{}）", holiday.name),
+        ));
+    }
+    let weekend = matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun);
+    if weekend && calendar.make_up_workday(day).is_none() {
+        return Some((
+            format!("{day} is a weekend day and no make-up workday"),
+            format!("{day} 是周末，也不是调休上班日"),
+        ));
+    }
+    (!calendar.in_term(day)).then(|| {
+        (
+            format!("{day} is outside the terms"),
+            format!("{day} 不在学期内"),
+        )
+    })
 }
 
 /// A plan must name a registered student and registered teachers.

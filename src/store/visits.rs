@@ -442,12 +442,15 @@ pub async fn cancel_by_hand(tx: &mut Tx, visit_id: i64, reason: &str) -> StoreRe
 }
 
 /// Adds a visit made without being planned (recorded from a paper sheet).
+/// Adds a visit nobody planned (a record from paper); `off_day` says why no
+/// visit should have been that day, when it was kept anyway, in its history.
 pub async fn add_unplanned(
     tx: &mut Tx,
     plan_id: i64,
     teacher_id: &str,
     day: NaiveDate,
     slot: &str,
+    off_day: Option<&str>,
 ) -> StoreResult<i64> {
     let now = tx.now;
     #[derive(sqlx::FromRow)]
@@ -466,7 +469,7 @@ pub async fn add_unplanned(
         "add_unplanned",
         "visit",
         &row.id.to_string(),
-        serde_json::json!({ "plan": plan_id, "teacher": teacher_id, "day": day, "slot": slot }),
+        serde_json::json!({ "plan": plan_id, "teacher": teacher_id, "day": day, "slot": slot, "off_day": off_day }),
     )
     .await?;
     Ok(row.id)

@@ -66,6 +66,9 @@ pub struct ImportQuery {
     /// their own): a plan's teacher, backup, rhythm, target or goals changes
     /// only with a reason.
     pub reason: Option<String>,
+    /// True: a visits sheet's records on days no visit should happen (a
+    /// holiday, a weekend, outside the plan) are kept and marked, not refused.
+    pub allow_off_days: Option<bool>,
 }
 
 /// Sheets are bigger than JSON bodies.
@@ -146,8 +149,9 @@ pub async fn import(
     let key = idempotency_key(&headers)?;
     let account = caller.actor.account_id.unwrap_or_default();
     let request = format!(
-        "POST /api/v1/imports/{kind}?dry_run={dry_run}&reason={} {}",
+        "POST /api/v1/imports/{kind}?dry_run={dry_run}&reason={}&allow_off_days={:?} {}",
         query.reason.as_deref().unwrap_or_default(),
+        query.allow_off_days,
         crate::service::accounts::secret_hash_bytes(&bytes)
     );
     let once = key.as_deref().map(|key| Once {
@@ -157,6 +161,7 @@ pub async fn import(
     });
     let upload = Upload {
         reason: query.reason.as_deref(),
+        allow_off_days: query.allow_off_days.unwrap_or(false),
         ..Upload::new(name, &bytes)
     };
     let chinese =
