@@ -279,6 +279,18 @@ const CATALOGUE: &[(&str, Say)] = &[
     ("{} is outside {}'s plan ({} to {})", |p| {
         format!("{} 不在 {} 的计划期内（{} 至 {}）", p[0], p[1], p[2], p[3])
     }),
+    ("{} is neither {}'s teacher nor backup", |p| {
+        format!("{} 既不是 {} 的送教教师，也不是备用教师", p[0], p[1])
+    }),
+    (
+        "`{}` is the name of {} teachers ({}): write the teacher's id",
+        |p| {
+            format!(
+                "“{}”是 {} 位教师的名字（{}）：请写教师编号",
+                p[0], p[1], p[2]
+            )
+        },
+    ),
     ("{} is a holiday ({})", |p| {
         format!("{} 是假期（{}）", p[0], p[1])
     }),

@@ -106,7 +106,7 @@ fn a_district_loads_from_its_spreadsheets(db: &TestDb) {
     let csv = db.ok(&["student", "list", "--format", "csv"]);
     assert!(
         csv.starts_with(
-            "\u{feff}学生编号,姓名,性别,出生日期,残疾类别,监护人,监护人电话,地址,学校,可用时段"
+            "\u{feff}学生编号,姓名,性别,出生日期,残疾类别,残疾等级,诊断,监护人,监护人电话,地址,学校,可用时段"
         ),
         "{csv}"
     );
@@ -541,6 +541,44 @@ fn each_list_imports_back_unchanged_and_one_edit_changes_one_field(db: &TestDb) 
         assert_eq!(changed.len(), 1, "{list}: {output}");
         assert!(changed[0].contains(to), "{list}: {output}");
     }
+}
+
+/// A plans or visits sheet may name a teacher by name when only one teacher has
+/// it, and is refused naming the candidates when several do; a paper record
+/// that says the backup went is booked to the backup.
+fn teachers_named_by_name_in_plans_and_visits(db: &TestDb) {
+    district(db);
+    let plans = db.file(
+        "按姓名.csv",
+        "学生编号,学年,送教教师,备用教师\nS002,2026-2027,李娜,王芳\n",
+    );
+    db.ok(&[
+        "import",
+        path(&plans),
+        "--kind",
+        "plans",
+        "--reason",
+        "加备用教师",
+    ]);
+    let plan = db.json(&["plan", "show", "S002", "--format", "json"]);
+    assert_eq!(plan["backup_teacher_id"], "T01", "{plan}");
+    db.import(
+        "teachers",
+        "teacher_id,name,email,school\nT03,王芳,wf2@example.org,东山小学\n",
+    );
+    let refused = db.fails(&["import", path(&plans), "--kind", "plans", "--dry-run"]);
+    assert!(
+        refused.contains("“王芳”是 2 位教师的名字（T01 城关小学, T03 东山小学）"),
+        "{refused}"
+    );
+    let records = db.file(
+        "备用教师送教.csv",
+        "学生编号,日期,时段,结果,送教教师\nS001,11月25日,下午,完成,李娜\n",
+    );
+    db.ok(&["import", path(&records), "--kind", "visits"]);
+    let teacher =
+        db.sql_rows("SELECT teacher_id FROM visits WHERE CAST(day AS TEXT) = '2026-11-25'");
+    assert_eq!(teacher, ["T02"], "S001's backup went");
 }
 
 fn xlsx_files_import(db: &TestDb) {
@@ -999,6 +1037,7 @@ on_both_databases!(
     a_roster_as_offices_keep_it,
     paper_records_read_as_written_and_every_problem_at_once,
     each_list_imports_back_unchanged_and_one_edit_changes_one_field,
+    teachers_named_by_name_in_plans_and_visits,
     an_old_excel_file_imports_and_a_bad_one_says_how_to_save_it,
     a_plan_made_during_the_year_starts_that_day_and_is_on_track,
     init_is_idempotent_and_required,

@@ -469,7 +469,7 @@ fn plans_are_listed_by_school_and_teacher(db: &TestDb) {
     assert!(
         theirs
             .iter()
-            .all(|p| p["teacher_id"] == teacher.as_str() && p["target"].as_u64() > Some(0))
+            .all(|p| p["teacher_id"] == teacher.as_str() && p["annual_target"].as_u64() > Some(0))
     );
     let table = db.ok(&["--as-of", "2026-11-30", "plan", "list"]);
     assert!(

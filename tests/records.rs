@@ -186,7 +186,8 @@ fn importing_visits_is_all_or_nothing(db: &TestDb) {
     assert!(error.contains("没有导入任何内容"), "{error}");
     assert!(visits_of(db, "S001")[0]["outcome"].is_null());
 
-    // S002 also had a visit on Saturday 5 December that was never planned.
+    // S002 also had a visit on Saturday 5 December that was never planned: a
+    // weekend day, kept (and marked) because the import is told to.
     let good = format!(
         "学生编号,日期,时段,结果,课时,原因,方式,备注\n\
          S001,{day1},AM,完成,,,,\n\
@@ -201,6 +202,7 @@ fn importing_visits_is_all_or_nothing(db: &TestDb) {
         path(&file),
         "--kind",
         "visits",
+        "--allow-off-days",
     ]);
     assert!(output.contains("新增 1，更新 2"), "{output}");
     assert_eq!(visits_of(db, "S001")[0]["outcome"], "completed");

@@ -142,6 +142,7 @@ pub const VISIT_COLUMNS: &[Column] = &[
     col("reason", false, &["原因", "缺课原因"]),
     col("mode", false, &["方式", "送教方式"]),
     col("note", false, &["备注", "记录"]),
+    col("teacher_id", false, &["送教教师", "教师编号", "教师"]),
 ];
 
 pub const SUPERVISOR_COLUMNS: &[Column] = &[
@@ -205,6 +206,8 @@ pub struct VisitInput {
     pub reason: Option<String>,
     pub mode: Option<Mode>,
     pub note: Option<String>,
+    /// Who went, when the sheet says: a backup's visit is booked to the backup.
+    pub teacher_id: Option<String>,
 }
 
 /// A visits sheet's row; a date without its year (`9月10日`, `9/10`) is read
@@ -233,6 +236,7 @@ pub fn visit(fields: &mut Fields, slots: &SlotTable, year: SchoolYear) -> Option
         reason: fields.text("reason"),
         mode,
         note: fields.text("note"),
+        teacher_id: fields.text("teacher_id"),
     })
 }
 

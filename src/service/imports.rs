@@ -279,7 +279,7 @@ struct Registered {
 impl Registered {
     async fn read(tx: &mut Tx, kind: Kind) -> Result<Self, ServiceError> {
         let teachers = match kind {
-            Kind::Teachers => people::teachers(tx, None).await?,
+            Kind::Teachers | Kind::Plans | Kind::Visits => people::teachers(tx, None).await?,
             _ => Vec::new(),
         };
         let students = match kind {
@@ -311,6 +311,31 @@ impl Registered {
                 .map(|p| (format!("{} {}", p.student_id, p.school_year), p))
                 .collect(),
         })
+    }
+
+    /// A teacher's id for a cell that holds an id, or a name only one teacher
+    /// has; a name several share is refused naming them.
+    fn teacher_id<'s>(&'s self, cell: &'s str) -> Result<&'s str, String> {
+        let cell = cell.trim();
+        if cell.is_empty() || self.teachers.contains_key(cell) {
+            return Ok(cell);
+        }
+        let mut named: Vec<&people::Teacher> =
+            self.teachers.values().filter(|t| t.name == cell).collect();
+        named.sort_by(|a, b| a.teacher_id.cmp(&b.teacher_id));
+        match named.as_slice() {
+            [] => Ok(cell),
+            [one] => Ok(&one.teacher_id),
+            several => Err(format!(
+                "`{cell}` is the name of {} teachers ({}): write the teacher's id",
+                several.len(),
+                several
+                    .iter()
+                    .map(|t| format!("{} {}", t.teacher_id, t.school))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
     }
 
     /// Each one as the cells of a sheet would hold it, by its key.
@@ -446,6 +471,23 @@ async fn write_sheet(
             .zip(&row.cells)
             .filter_map(|(c, v)| c.map(|c| (c, v.as_str())))
             .collect();
+        // A plans or visits sheet may name a teacher by name.
+        if matches!(kind, Kind::Plans | Kind::Visits) {
+            for column in ["teacher_id", "backup_teacher_id"] {
+                if let Some(cell) = values.get(column).copied() {
+                    match existing.teacher_id(cell) {
+                        Ok(id) => {
+                            values.insert(column, id);
+                        }
+                        Err(reason) => errors.push(CellError {
+                            line: row.line,
+                            column: column.into(),
+                            reason,
+                        }),
+                    }
+                }
+            }
+        }
         let stored = row_key(kind, &values).and_then(|key| registered.get_key_value(&key));
         keep_what_the_row_leaves_out(&mut values, stored.map(|(_, text)| text));
         let mut fields = Fields::new(row.line, values);
@@ -693,7 +735,11 @@ async fn record_visits(
         }
     }
 
-    let mut writes = Vec::new();
+    // First every row's visit: the planned one, or one to add; the visits to add
+    // go in together, then every record is checked against its visit.
+    let mut found: Vec<(&records::VisitInput, bool)> = Vec::new();
+    // (plan, teacher, the row, why it is off): owned, for the additions to borrow.
+    let mut to_add: Vec<(i64, String, &records::VisitInput, Option<String>)> = Vec::new();
     for input in inputs {
         let mut error = |column: &str, reason: String| {
             errors.push(CellError {
@@ -710,67 +756,112 @@ async fn record_visits(
             );
             continue;
         };
-        let (visit, added) = match planned.get(&(plan.plan_id, input.day)) {
-            Some(visit) => (visit.clone(), false),
-            None if input.day > today => {
+        if planned.contains_key(&(plan.plan_id, input.day)) {
+            found.push((input, false));
+            continue;
+        }
+        if input.day > today {
+            error(
+                "date",
+                format!("{} has not happened yet (today is {today})", input.day),
+            );
+            continue;
+        }
+        let calendar = calendars
+            .entry(year)
+            .or_insert_with(|| settings.calendar(year).ok());
+        let off = off_day(calendar.as_ref(), plan, input.day);
+        if let Some((en, zh)) = &off {
+            if !allow_off_days {
                 error(
                     "date",
-                    format!("{} has not happened yet (today is {today})", input.day),
+                    format!(
+                        "{en}: no visit can have happened then; check the date (or import with --allow-off-days to keep it, marked)"
+                    ),
                 );
                 continue;
             }
-            None => {
-                let calendar = calendars
-                    .entry(year)
-                    .or_insert_with(|| settings.calendar(year).ok());
-                let off = off_day(calendar.as_ref(), plan, input.day);
-                if let Some((en, zh)) = &off {
-                    if !allow_off_days {
-                        error(
-                            "date",
-                            format!(
-                                "{en}: no visit can have happened then; check the date (or import with --allow-off-days to keep it, marked)"
-                            ),
-                        );
-                        continue;
-                    }
-                    report.cautions.push(Caution {
-                        line: input.line,
-                        en: format!("{en}: kept as asked (--allow-off-days) and marked in the record's history"),
-                        zh: format!("{zh}：已按要求保留（--allow-off-days），并在记录的修改历史中注明"),
-                    });
-                }
-                let teacher = &plan.terms.teacher_id;
-                if !busy.insert((teacher.clone(), input.day, input.slot.clone())) {
-                    error(
-                        "slot",
-                        format!(
-                            "teacher {teacher} already has another visit on {} {}",
-                            input.day, input.slot
-                        ),
-                    );
-                    continue;
-                }
-                let marked = off.as_ref().map(|(_, zh)| zh.as_str());
-                let id = visits::add_unplanned(
-                    tx,
-                    plan.plan_id,
-                    teacher,
-                    input.day,
-                    &input.slot,
-                    marked,
-                )
-                .await?;
-                report.created += 1;
-                let visit = visits::visit_for_record(tx, id).await?.ok_or_else(|| {
-                    ServiceError::NotFound {
-                        what: "visit",
-                        id: id.to_string(),
-                    }
-                })?;
-                (visit, true)
+            report.cautions.push(Caution {
+                line: input.line,
+                en: format!(
+                    "{en}: kept as asked (--allow-off-days) and marked in the record's history"
+                ),
+                zh: format!("{zh}：已按要求保留（--allow-off-days），并在记录的修改历史中注明"),
+            });
+        }
+        let teacher = match &input.teacher_id {
+            None => &plan.terms.teacher_id,
+            Some(named)
+                if *named == plan.terms.teacher_id
+                    || plan.terms.backup_teacher_id.as_ref() == Some(named) =>
+            {
+                named
+            }
+            Some(named) => {
+                error(
+                    "teacher_id",
+                    format!(
+                        "{named} is neither {}'s teacher nor backup",
+                        input.student_id
+                    ),
+                );
+                continue;
             }
         };
+        if !busy.insert((teacher.clone(), input.day, input.slot.clone())) {
+            error(
+                "slot",
+                format!(
+                    "teacher {teacher} already has another visit on {} {}",
+                    input.day, input.slot
+                ),
+            );
+            continue;
+        }
+        to_add.push((plan.plan_id, teacher.clone(), input, off.map(|(_, zh)| zh)));
+        found.push((input, true));
+    }
+    // Added even when some row is wrong, so that every row's record is checked:
+    // with any problem the caller writes nothing (the transaction is rolled back).
+    let additions: Vec<visits::Unplanned> = to_add
+        .iter()
+        .map(|(plan_id, teacher, input, off)| visits::Unplanned {
+            plan_id: *plan_id,
+            teacher_id: teacher,
+            day: input.day,
+            slot: &input.slot,
+            off_day: off.as_deref(),
+        })
+        .collect();
+    if !additions.is_empty() {
+        visits::add_unplanned_many(tx, &additions).await?;
+        report.created += additions.len();
+        let added_days: BTreeSet<NaiveDate> = additions.iter().map(|a| a.day).collect();
+        for day in added_days {
+            for visit in visits::planned_visits_on(tx, day).await? {
+                planned.entry((visit.plan_id, day)).or_insert(visit);
+            }
+        }
+    }
+
+    let mut writes = Vec::new();
+    for (input, added) in found {
+        let mut error = |column: &str, reason: String| {
+            errors.push(CellError {
+                line: input.line,
+                column: column.into(),
+                reason,
+            })
+        };
+        let year = SchoolYear::containing(input.day);
+        let visit = active
+            .get(&(input.student_id.clone(), year))
+            .and_then(|plan| planned.get(&(plan.plan_id, input.day)))
+            .cloned()
+            .ok_or_else(|| ServiceError::NotFound {
+                what: "visit",
+                id: format!("{} {}", input.student_id, input.day),
+            })?;
         let record = RecordInput {
             outcome: input.outcome,
             periods: input.periods,

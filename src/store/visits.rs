@@ -442,37 +442,67 @@ pub async fn cancel_by_hand(tx: &mut Tx, visit_id: i64, reason: &str) -> StoreRe
 }
 
 /// Adds a visit made without being planned (recorded from a paper sheet).
-/// Adds a visit nobody planned (a record from paper); `off_day` says why no
-/// visit should have been that day, when it was kept anyway, in its history.
-pub async fn add_unplanned(
-    tx: &mut Tx,
-    plan_id: i64,
-    teacher_id: &str,
-    day: NaiveDate,
-    slot: &str,
-    off_day: Option<&str>,
-) -> StoreResult<i64> {
-    let now = tx.now;
+/// A visit nobody planned, to add from a record on paper.
+pub struct Unplanned<'a> {
+    pub plan_id: i64,
+    pub teacher_id: &'a str,
+    pub day: NaiveDate,
+    pub slot: &'a str,
+    /// Why no visit should have been that day, when it was kept anyway.
+    pub off_day: Option<&'a str>,
+}
+
+/// Adds many visits nobody planned in as few statements as the databases allow
+/// (a term of paper records is tens of thousands), each with its audit row.
+pub async fn add_unplanned_many(tx: &mut Tx, visits: &[Unplanned<'_>]) -> StoreResult<()> {
     #[derive(sqlx::FromRow)]
-    struct Id {
+    struct Added {
         id: i64,
+        plan_id: i64,
+        day: NaiveDate,
     }
-    let row: Id = tx
-        .fetch_one(
-            "INSERT INTO visits (plan_id, teacher_id, day, slot, unplanned, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
-            args![plan_id, teacher_id, day, slot, true, now],
+    let now = tx.now;
+    let rows = visits
+        .iter()
+        .map(|v| {
+            args![
+                v.plan_id,
+                v.teacher_id.to_string(),
+                v.day,
+                v.slot.to_string(),
+                true,
+                now,
+                now
+            ]
+        })
+        .collect();
+    let added: Vec<Added> = tx
+        .insert_many_returning(
+            "INSERT INTO visits (plan_id, teacher_id, day, slot, unplanned, created_at, updated_at)",
+            7,
+            rows,
+            "RETURNING id, plan_id, day",
         )
         .await?;
-    audit::record(
-        tx,
-        "add_unplanned",
-        "visit",
-        &row.id.to_string(),
-        serde_json::json!({ "plan": plan_id, "teacher": teacher_id, "day": day, "slot": slot, "off_day": off_day }),
-    )
-    .await?;
-    Ok(row.id)
+    // A plan has at most one visit a day, so (plan, day) names each new visit.
+    let by_plan_day: HashMap<(i64, NaiveDate), &Unplanned> =
+        visits.iter().map(|v| ((v.plan_id, v.day), v)).collect();
+    let entries = added
+        .into_iter()
+        .filter_map(|row| {
+            let v = by_plan_day.get(&(row.plan_id, row.day))?;
+            Some(audit::Entry {
+                action: "add_unplanned",
+                entity: "visit",
+                entity_id: row.id.to_string(),
+                detail: serde_json::json!({
+                    "plan": v.plan_id, "teacher": v.teacher_id, "day": v.day, "slot": v.slot,
+                    "off_day": v.off_day,
+                }),
+            })
+        })
+        .collect();
+    audit::record_many(tx, entries).await
 }
 
 /// Which visits `visit list` shows.
