@@ -737,9 +737,10 @@ async fn record_visits(
 
     // First every row's visit: the planned one, or one to add; the visits to add
     // go in together, then every record is checked against its visit.
-    let mut found: Vec<(&records::VisitInput, bool)> = Vec::new();
-    // (plan, teacher, the row, why it is off): owned, for the additions to borrow.
-    let mut to_add: Vec<(i64, String, &records::VisitInput, Option<String>)> = Vec::new();
+    // Each row with its visit: the planned one, or the one to add (not yet stored).
+    let mut found: Vec<(&records::VisitInput, visits::VisitForRecord, bool)> = Vec::new();
+    // Why an added visit is off (when kept anyway), by line.
+    let mut off_days: HashMap<usize, String> = HashMap::new();
     for input in inputs {
         let mut error = |column: &str, reason: String| {
             errors.push(CellError {
@@ -756,8 +757,8 @@ async fn record_visits(
             );
             continue;
         };
-        if planned.contains_key(&(plan.plan_id, input.day)) {
-            found.push((input, false));
+        if let Some(visit) = planned.get(&(plan.plan_id, input.day)) {
+            found.push((input, visit.clone(), false));
             continue;
         }
         if input.day > today {
@@ -818,34 +819,39 @@ async fn record_visits(
             );
             continue;
         }
-        to_add.push((plan.plan_id, teacher.clone(), input, off.map(|(_, zh)| zh)));
-        found.push((input, true));
-    }
-    // Added even when some row is wrong, so that every row's record is checked:
-    // with any problem the caller writes nothing (the transaction is rolled back).
-    let additions: Vec<visits::Unplanned> = to_add
-        .iter()
-        .map(|(plan_id, teacher, input, off)| visits::Unplanned {
-            plan_id: *plan_id,
-            teacher_id: teacher,
-            day: input.day,
-            slot: &input.slot,
-            off_day: off.as_deref(),
-        })
-        .collect();
-    if !additions.is_empty() {
-        visits::add_unplanned_many(tx, &additions).await?;
-        report.created += additions.len();
-        let added_days: BTreeSet<NaiveDate> = additions.iter().map(|a| a.day).collect();
-        for day in added_days {
-            for visit in visits::planned_visits_on(tx, day).await? {
-                planned.entry((visit.plan_id, day)).or_insert(visit);
-            }
+        if let Some((_, zh)) = off {
+            off_days.insert(input.line, zh);
         }
+        let to_add = visits::VisitForRecord {
+            visit_id: 0,
+            plan_id: plan.plan_id,
+            student_id: input.student_id.clone(),
+            teacher_id: teacher.clone(),
+            day: input.day,
+            slot: input.slot.clone(),
+            status: crate::domain::visit::VisitStatus::Planned,
+            outcome: None,
+            periods: None,
+            mode: crate::domain::visit::Mode::Home,
+            reason: None,
+            note: None,
+            periods_per_visit: i64::from(plan.terms.periods_per_visit),
+            sequence: 0,
+            record_version: 0,
+            started_at: None,
+            ended_at: None,
+            family_practice: None,
+            guardian_confirmed_by: None,
+            recorded_by: None,
+            recorded_at: None,
+            latitude: None,
+            longitude: None,
+        };
+        found.push((input, to_add, true));
     }
-
     let mut writes = Vec::new();
-    for (input, added) in found {
+    let mut additions = Vec::new();
+    for (input, visit, added) in found {
         let mut error = |column: &str, reason: String| {
             errors.push(CellError {
                 line: input.line,
@@ -853,15 +859,6 @@ async fn record_visits(
                 reason,
             })
         };
-        let year = SchoolYear::containing(input.day);
-        let visit = active
-            .get(&(input.student_id.clone(), year))
-            .and_then(|plan| planned.get(&(plan.plan_id, input.day)))
-            .cloned()
-            .ok_or_else(|| ServiceError::NotFound {
-                what: "visit",
-                id: format!("{} {}", input.student_id, input.day),
-            })?;
         let record = RecordInput {
             outcome: input.outcome,
             periods: input.periods,
@@ -873,11 +870,10 @@ async fn record_visits(
             },
         };
         match super::visits::checked_write(&visit, record, &record_rules) {
+            Ok(write) if added => additions.push((visit, write, input.line)),
             Ok(write) if write.repeats(&visit) => report.unchanged += 1,
             Ok(write) => {
-                if !added {
-                    report.updated += 1;
-                }
+                report.updated += 1;
                 writes.push((visit, write));
             }
             Err(ServiceError::Invalid(problems)) => {
@@ -899,6 +895,21 @@ async fn record_visits(
     }
     if errors.is_empty() {
         visits::record_many(tx, &writes).await?;
+        report.created += additions.len();
+        let additions: Vec<(visits::Unplanned, visits::RecordWrite)> = additions
+            .iter()
+            .map(|(visit, write, line)| {
+                let unplanned = visits::Unplanned {
+                    plan_id: visit.plan_id,
+                    teacher_id: &visit.teacher_id,
+                    day: visit.day,
+                    slot: &visit.slot,
+                    off_day: off_days.get(line).map(String::as_str),
+                };
+                (unplanned, write.clone())
+            })
+            .collect();
+        visits::add_recorded_many(tx, &additions).await?;
     }
     Ok(())
 }

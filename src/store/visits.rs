@@ -452,56 +452,81 @@ pub struct Unplanned<'a> {
     pub off_day: Option<&'a str>,
 }
 
-/// Adds many visits nobody planned in as few statements as the databases allow
-/// (a term of paper records is tens of thousands), each with its audit row.
-pub async fn add_unplanned_many(tx: &mut Tx, visits: &[Unplanned<'_>]) -> StoreResult<()> {
+/// Adds many visits nobody planned, each with its record, in as few statements
+/// as the databases allow (a term of paper records is tens of thousands), each
+/// with its audit rows: added (why it is off, when kept anyway), then recorded.
+pub async fn add_recorded_many(
+    tx: &mut Tx,
+    visits: &[(Unplanned<'_>, RecordWrite)],
+) -> StoreResult<()> {
     #[derive(sqlx::FromRow)]
     struct Added {
         id: i64,
         plan_id: i64,
         day: NaiveDate,
     }
-    let now = tx.now;
+    let (now, actor) = (tx.now, tx.actor.0.clone());
     let rows = visits
         .iter()
-        .map(|v| {
+        .map(|(v, write)| {
             args![
                 v.plan_id,
                 v.teacher_id.to_string(),
                 v.day,
                 v.slot.to_string(),
                 true,
+                write.outcome.code(),
+                i64::from(write.periods),
+                write.reason.map(|r| r.code()),
+                write.mode.code(),
+                write.details.note.clone(),
+                actor.clone(),
                 now,
-                now
+                1_i64,
+                now,
+                now,
             ]
         })
         .collect();
     let added: Vec<Added> = tx
         .insert_many_returning(
-            "INSERT INTO visits (plan_id, teacher_id, day, slot, unplanned, created_at, updated_at)",
-            7,
+            "INSERT INTO visits (plan_id, teacher_id, day, slot, unplanned, outcome, periods,
+                 reason, mode, note, recorded_by, recorded_at, record_version, created_at, updated_at)",
+            15,
             rows,
             "RETURNING id, plan_id, day",
         )
         .await?;
     // A plan has at most one visit a day, so (plan, day) names each new visit.
-    let by_plan_day: HashMap<(i64, NaiveDate), &Unplanned> =
-        visits.iter().map(|v| ((v.plan_id, v.day), v)).collect();
-    let entries = added
-        .into_iter()
-        .filter_map(|row| {
-            let v = by_plan_day.get(&(row.plan_id, row.day))?;
-            Some(audit::Entry {
-                action: "add_unplanned",
-                entity: "visit",
-                entity_id: row.id.to_string(),
-                detail: serde_json::json!({
-                    "plan": v.plan_id, "teacher": v.teacher_id, "day": v.day, "slot": v.slot,
-                    "off_day": v.off_day,
-                }),
-            })
-        })
-        .collect();
+    let by_plan_day: HashMap<(i64, NaiveDate), &(Unplanned, RecordWrite)> =
+        visits.iter().map(|v| ((v.0.plan_id, v.0.day), v)).collect();
+    let mut entries = Vec::with_capacity(2 * added.len());
+    for row in added {
+        let Some((v, write)) = by_plan_day.get(&(row.plan_id, row.day)) else {
+            continue;
+        };
+        entries.push(audit::Entry {
+            action: "add_unplanned",
+            entity: "visit",
+            entity_id: row.id.to_string(),
+            detail: serde_json::json!({
+                "plan": v.plan_id, "teacher": v.teacher_id, "day": v.day, "slot": v.slot,
+                "off_day": v.off_day,
+            }),
+        });
+        entries.push(audit::Entry {
+            action: "record",
+            entity: "visit",
+            entity_id: row.id.to_string(),
+            detail: serde_json::json!({
+                "new": {
+                    "outcome": write.outcome.code(), "periods": write.periods,
+                    "reason": write.reason.map(|r| r.code()), "mode": write.mode.code(),
+                    "note": write.details.note,
+                },
+            }),
+        });
+    }
     audit::record_many(tx, entries).await
 }
 
