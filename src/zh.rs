@@ -237,9 +237,11 @@ const CATALOGUE: &[(&str, Say)] = &[
         format!("“{}”：请写成“除周三下午外均可”这样", p[0])
     }),
     ("`{}`: unknown slot `{}` (slots are {})", |p| {
+        let p = [p[0], p[1], &slot_words(p[2])];
         format!("“{}”：没有“{}”这个时段（时段有 {}）", p[0], p[1], p[2])
     }),
     ("`{}` is not a slot: use one of {}", |p| {
+        let p = [p[0], &slot_words(p[1])];
         format!("“{}”不是时段：可用 {}", p[0], p[1])
     }),
     ("`{}` is not a {}: use one of {}", |p| {
@@ -250,8 +252,8 @@ const CATALOGUE: &[(&str, Say)] = &[
         "header `{}` is not one we read, but close to `{}`: rename it `{}` in the sheet (or confirm with --column {}={}); its cells are not read until then",
         |p| {
             format!(
-                "表头“{}”不认识，可能是“{}”：请在表格里把它改成“{}”后再导入（命令行也可用 --column {}={} 确认）；改好之前这一列不会被读取",
-                p[0], p[1], p[2], p[3], p[4]
+                "表头“{}”不认识，可能是“{}”：请在表格里把它改成“{}”后再导入（或确认：导入页“表头对应”填写 {}={}，命令行加 --column {}={}）；改好之前这一列不会被读取",
+                p[0], p[1], p[2], p[3], p[4], p[3], p[4]
             )
         },
     ),
@@ -260,7 +262,7 @@ const CATALOGUE: &[(&str, Say)] = &[
         |p| {
             let fields: Vec<String> = p[2].split(", ").map(field).collect();
             format!(
-                "{} 在 {} 学年的计划会改变（{}）：这是计划修订，需要写明原因（表格中加“修订原因”一列，或为整份文件填写一个修订原因）",
+                "{} 在 {} 学年的计划会改变（{}）：这是计划修订，需要写明原因（表格中加“修订原因”一列；或为整份文件给一个原因：导入页填写“修订原因”，命令行加 --reason）",
                 p[0],
                 p[1],
                 fields.join("、")
@@ -271,7 +273,7 @@ const CATALOGUE: &[(&str, Say)] = &[
         "{}: no visit can have happened then; check the date (or import with --allow-off-days to keep it, marked)",
         |p| {
             format!(
-                "{}：那天不可能送教，请核对日期（确要保留，导入时加 --allow-off-days，记录会注明）",
+                "{}：那天不可能送教，请核对日期（确要保留：导入页勾选“保留非教学日的记录”，命令行加 --allow-off-days；记录会注明）",
                 reason(p[0])
             )
         },
@@ -471,6 +473,19 @@ fn teachers(text: &str) -> String {
 }
 
 /// What a service looked for, in Chinese.
+/// The default slots' names as people say them (上午, 下午).
+fn slot_words(names: &str) -> String {
+    names
+        .split(", ")
+        .map(|name| match name {
+            "AM" => "上午",
+            "PM" => "下午",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 fn thing(what: &str) -> &str {
     match what {
         "student" => "学生",
@@ -539,15 +554,15 @@ mod tests {
             ),
             (
                 "header `可上门时间` is not one we read, but close to `可上门时段`: rename it `可上门时段` in the sheet (or confirm with --column 可上门时间=可上门时段); its cells are not read until then",
-                "表头“可上门时间”不认识，可能是“可上门时段”：请在表格里把它改成“可上门时段”后再导入（命令行也可用 --column 可上门时间=可上门时段 确认）；改好之前这一列不会被读取",
+                "表头“可上门时间”不认识，可能是“可上门时段”：请在表格里把它改成“可上门时段”后再导入（或确认：导入页“表头对应”填写 可上门时间=可上门时段，命令行加 --column 可上门时间=可上门时段）；改好之前这一列不会被读取",
             ),
             (
                 "the plan of S005 2026-2027 changes (teacher_id, backup_teacher_id): that is a revision and needs its reason (a revision_reason column, or one --reason for the file)",
-                "S005 在 2026-2027 学年的计划会改变（教师编号、备用教师）：这是计划修订，需要写明原因（表格中加“修订原因”一列，或为整份文件填写一个修订原因）",
+                "S005 在 2026-2027 学年的计划会改变（教师编号、备用教师）：这是计划修订，需要写明原因（表格中加“修订原因”一列；或为整份文件给一个原因：导入页填写“修订原因”，命令行加 --reason）",
             ),
             (
                 "2026-10-02 is a holiday (国庆节): no visit can have happened then; check the date (or import with --allow-off-days to keep it, marked)",
-                "2026-10-02 是假期（国庆节）：那天不可能送教，请核对日期（确要保留，导入时加 --allow-off-days，记录会注明）",
+                "2026-10-02 是假期（国庆节）：那天不可能送教，请核对日期（确要保留：导入页勾选“保留非教学日的记录”，命令行加 --allow-off-days；记录会注明）",
             ),
             (
                 "S001 2026-12-01 appears a second time (first on line 2)",

@@ -327,10 +327,73 @@ fn a_plans_sheet_on_the_page_shows_each_change_and_asks_its_reason(db: &TestDb) 
     assert!(history.contains("李娜老师接手"), "{history}");
 }
 
+/// A header of the office's own is refused with its likely meaning, then read
+/// once the page is told what it means; the meaning travels to the confirmation.
+fn a_header_of_the_offices_own_is_confirmed_on_the_page(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let center = log_in(&server, "center@example.org").await;
+        let check = |columns: &'static str| {
+            client()
+                .post(format!("{}/imports/check", server.base))
+                .header("cookie", format!("songjiao_session={center}"))
+                .header("origin", &server.base)
+                .multipart(
+                    reqwest::multipart::Form::new()
+                        .text("kind", "students")
+                        .text("columns", columns)
+                        .part(
+                            "file",
+                            reqwest::multipart::Part::bytes(
+                                "学生编号,姓名,学校,可上门时间\nS050,陈一,城关小学,周一、周三上午\n".as_bytes(),
+                            )
+                            .file_name("花名册.csv"),
+                        ),
+                )
+                .send()
+        };
+        let refused = check("").await.unwrap();
+        assert_eq!(refused.status(), 422);
+        let refused = refused.text().await.unwrap();
+        assert!(refused.contains("表头对应") && refused.contains("可上门时间"), "{refused}");
+        let checked = check("可上门时间=可上门时段").await.unwrap().text().await.unwrap();
+        assert!(checked.contains("新增 1"), "{checked}");
+        let hidden = |name: &str| {
+            let marker = format!("name=\"{name}\" value=\"");
+            let from = checked.find(&marker).unwrap() + marker.len();
+            checked[from..from + checked[from..].find('"').unwrap()].to_string()
+        };
+        let response = post(
+            &server,
+            &center,
+            "/imports/apply",
+            &[
+                ("kind", &hidden("kind")),
+                ("name", &hidden("name")),
+                ("content", &hidden("content")),
+                ("columns", &hidden("columns")),
+            ],
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 200);
+        server.stop().await;
+    });
+    let shown = db.ok(&["student", "show", "S050"]);
+    assert!(
+        shown.contains("周一上午 周三上午"),
+        "both mornings: {shown}"
+    );
+}
+
 on_both_databases!(
     a_visit_moved_by_hand_stays_where_it_was_put,
     a_sheet_is_checked_then_imported_all_or_nothing,
     a_plans_sheet_on_the_page_shows_each_change_and_asks_its_reason,
+    a_header_of_the_offices_own_is_confirmed_on_the_page,
     a_plan_is_revised_in_the_browser_with_each_problem_by_its_field,
     a_childs_and_a_teachers_details_are_edited_in_the_browser,
     a_calendar_entry_corrected_on_the_page_is_what_every_process_plans_with,

@@ -105,7 +105,7 @@ pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
     }
     const SHOWN: usize = 20;
     let speech = crate::reports::words::Speech::in_language(&context.settings, zh);
-    print_changes(&report, &speech);
+    print_changes(&report, &speech, args.dry_run);
     for caution in &report.cautions {
         let label = if zh { "注意" } else { "note" };
         println!("  {label}: {}", caution.text(zh));
@@ -142,16 +142,17 @@ pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
 
 /// Each changed record on a line of its own, its fields side by side:
 /// `第 3 行 S0005 王浩：监护人电话 138… → 139…；送教教师 JS001 → JS002`.
-fn print_changes(report: &ImportReport, speech: &crate::reports::words::Speech) {
+fn print_changes(report: &ImportReport, speech: &crate::reports::words::Speech, dry_run: bool) {
     if report.changes.is_empty() {
         return;
     }
     println!(
         "{}",
-        if speech.chinese {
-            "会改变的内容（逐项）："
-        } else {
-            "What changes, field by field:"
+        match (speech.chinese, dry_run) {
+            (true, true) => "会改变的内容（逐项）：",
+            (true, false) => "已改变的内容（逐项）：",
+            (false, true) => "What would change, field by field:",
+            (false, false) => "What changed, field by field:",
         }
     );
     let mut rows: Vec<(usize, &str, Vec<String>)> = Vec::new();

@@ -590,8 +590,13 @@ pub fn plan(
     });
     let periods_per_visit = fields.parse("periods_per_visit", |t| count(t, 1, 8));
     let annual_target = fields.parse("annual_target", |t| count(t, 1, 2000));
-    let start_date = fields.parse("start_date", parse_day);
-    let end_date = fields.parse("end_date", parse_day);
+    // A date without its year (9月1日) is read within the plan's school year.
+    let within = |t: &str| match year {
+        Some(year) => parse_day_in(t, year),
+        None => parse_day(t),
+    };
+    let start_date = fields.parse("start_date", within);
+    let end_date = fields.parse("end_date", within);
     let goals = fields
         .text("goals")
         .map(|g| split_goals(&g))

@@ -44,8 +44,8 @@ enum Outcome {
         /// The file, to send back with the confirmation.
         name: String,
         content: String,
-        /// The reason given for the plans it revises, sent back too.
-        reason: String,
+        /// What the coordinator said with the sheet, sent back too.
+        options: SheetOptions,
         /// Each changed record's line: `第 3 行 S0005 王浩`, its changes.
         changes: Vec<(String, Vec<String>)>,
     },
@@ -120,16 +120,47 @@ pub async fn show(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     }
 }
 
+/// What the coordinator says with a sheet: why the plans it revises change,
+/// which column a header of their own means (`可上门时间=可上门时段`, one a line),
+/// and whether records on days no visit should happen are kept (marked).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SheetOptions {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    columns: String,
+    #[serde(default)]
+    allow_off_days: String,
+}
+
+impl SheetOptions {
+    fn confirmed(&self) -> Vec<(String, String)> {
+        self.columns
+            .lines()
+            .filter_map(|line| line.split_once(['=', '＝']))
+            .map(|(said, meant)| (said.trim().to_string(), meant.trim().to_string()))
+            .filter(|(said, meant)| !said.is_empty() && !meant.is_empty())
+            .collect()
+    }
+
+    fn allows_off_days(&self) -> bool {
+        !self.allow_off_days.is_empty()
+    }
+}
+
 async fn run(
     app: &App,
     actor: &Actor,
     kind: Kind,
     (name, bytes): (&str, &[u8]),
-    reason: &str,
+    options: &SheetOptions,
     dry_run: bool,
 ) -> Result<ImportReport, Response> {
+    let confirmed = options.confirmed();
     let upload = Upload {
-        reason: Some(reason.trim()).filter(|r| !r.is_empty()),
+        reason: Some(options.reason.trim()).filter(|r| !r.is_empty()),
+        confirmed: &confirmed,
+        allow_off_days: options.allows_off_days(),
         ..Upload::new(name, bytes)
     };
     match imports::import(
@@ -209,11 +240,15 @@ pub async fn check(
         Err(response) => return response,
     };
     let (mut kind, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
-    let mut reason = String::new();
+    let mut options = SheetOptions::default();
     while let Ok(Some(field)) = multipart.next_field().await {
         match field.name() {
             Some("kind") => kind = field.text().await.unwrap_or_default(),
-            Some("reason") => reason = field.text().await.unwrap_or_default(),
+            Some("reason") => options.reason = field.text().await.unwrap_or_default(),
+            Some("columns") => options.columns = field.text().await.unwrap_or_default(),
+            Some("allow_off_days") => {
+                options.allow_off_days = field.text().await.unwrap_or_default()
+            }
             Some("file") => {
                 name = field.file_name().unwrap_or("sheet.csv").to_string();
                 bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
@@ -224,10 +259,14 @@ pub async fn check(
     let Some(chosen) = kind_of(&kind) else {
         return page(&app, &actor, "students", None);
     };
-    match run(&app, &actor, chosen, (&name, &bytes), &reason, true).await {
+    match run(&app, &actor, chosen, (&name, &bytes), &options, true).await {
         Ok(report) => {
             let content = base64::engine::general_purpose::STANDARD.encode(&bytes);
             let changes = changes_by_row(&app, &report);
+            let mut report = report;
+            if app.settings.locale == Locale::ZhCn {
+                report.notes = report.notes.iter().map(|n| crate::zh::reason(n)).collect();
+            }
             page(
                 &app,
                 &actor,
@@ -236,7 +275,7 @@ pub async fn check(
                     report,
                     name,
                     content,
-                    reason,
+                    options,
                     changes,
                 }),
             )
@@ -277,8 +316,8 @@ pub struct Confirmed {
     kind: String,
     name: String,
     content: String,
-    #[serde(default)]
-    reason: String,
+    #[serde(flatten)]
+    options: SheetOptions,
 }
 
 /// The second step: the same sheet, checked again and written, all or nothing.
@@ -302,7 +341,7 @@ pub async fn apply(
         &actor,
         kind,
         (&form.name, &bytes),
-        &form.reason,
+        &form.options,
         false,
     )
     .await

@@ -341,6 +341,11 @@ pub struct DashboardWords {
     pub revision_reason_hint: &'static str,
     /// Above the field-by-field changes of the preview.
     pub import_changes: &'static str,
+    /// Headers of the sheet's own, and the column each means.
+    pub header_meanings: &'static str,
+    pub header_meanings_hint: &'static str,
+    /// Keep (marked) records on days no visit should happen.
+    pub allow_off_days: &'static str,
     pub imported: &'static str,
     pub import_refused: &'static str,
     pub line: &'static str,
@@ -503,6 +508,9 @@ pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
     revision_reason: "修订原因",
     revision_reason_hint: "计划表改动已有计划（送教教师、备用教师、每周次数、每次课时、目标课时、目标）时必须填写；表格中有“修订原因”一列的行以该列为准。",
     import_changes: "会改变的内容（逐项，请核对）",
+    header_meanings: "表头对应（可不填）",
+    header_meanings_hint: "表格里的表头和系统的叫法不同时填写，每行一个，如：可上门时间=可上门时段。",
+    allow_off_days: "保留非教学日的记录（节假日、非调休周末、计划期外；记录会注明）",
     imported: "已导入。",
     import_refused: "表格有问题，没有导入任何一行。请修改后重新上传：",
     line: "行号",
@@ -673,6 +681,9 @@ pub const BOARD_EN: DashboardWords = DashboardWords {
     revision_reason: "Reason for the revisions",
     revision_reason_hint: "Needed when a plans sheet changes an existing plan's teacher, backup, visits a week, periods a visit, target or goals; rows with a revision_reason cell keep their own.",
     import_changes: "What changes, field by field (please check)",
+    header_meanings: "Your headers (optional)",
+    header_meanings_hint: "When a header of your sheet names a column its own way, one a line, e.g. 可上门时间=可上门时段.",
+    allow_off_days: "Keep records on days no visit should happen (holidays, weekends that are no make-up workday, outside the plan), marked",
     imported: "Imported.",
     import_refused: "The sheet has problems; no row was imported. Correct it and upload it again:",
     line: "Line",

@@ -227,11 +227,24 @@ pub fn parse_weekly_slots(text: &str, slots: &SlotTable) -> Result<Vec<WeeklySlo
             .collect();
         return Ok(found);
     }
-    let mut found = Vec::new();
-    for token in text
+    let tokens: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';' | '；' | '/'))
         .filter(|t| !t.is_empty())
-    {
+        .collect();
+    // A weekday alone takes the slot of the next one that names its own
+    // (`周一、周三上午` is both mornings); with none after it, the whole day.
+    fn slot_of(token: &str) -> Option<&str> {
+        split_weekday(token)
+            .map(|(_, rest)| rest.trim_start_matches(['-', ':', '：', '_']))
+            .filter(|rest| !rest.is_empty())
+    }
+    let mut found = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        let token = *token;
+        let shared = slot_of(token)
+            .is_none()
+            .then(|| tokens[i + 1..].iter().find_map(|next| slot_of(next)))
+            .flatten();
         let every_day = ["每天", "每日", "工作日", "周一至周五", "周一到周五"]
             .iter()
             .find_map(|prefix| token.strip_prefix(prefix));
@@ -244,7 +257,10 @@ pub fn parse_weekly_slots(text: &str, slots: &SlotTable) -> Result<Vec<WeeklySlo
                 (vec![weekday], rest)
             }
         };
-        let slot_word = rest.trim_start_matches(['-', ':', '：', '_']);
+        let slot_word = match shared {
+            Some(slot) if every_day.is_none() => slot,
+            _ => rest.trim_start_matches(['-', ':', '：', '_']),
+        };
         let named: Vec<&Slot> = if matches!(slot_word, "" | "全天" | "整天" | "都可以" | "均可")
         {
             slots.slots().iter().collect()
@@ -337,7 +353,9 @@ pub(crate) mod tests {
         let slots = am_pm();
         let read = |text| format_weekly_slots(&parse_weekly_slots(text, &slots).unwrap());
         assert_eq!(read("周二全天"), "Tue-AM Tue-PM");
-        assert_eq!(read("周二 周四上午"), "Tue-AM Tue-PM Thu-AM");
+        assert_eq!(read("周二 周四上午"), "Tue-AM Thu-AM");
+        assert_eq!(read("周一、周三上午"), "Mon-AM Wed-AM");
+        assert_eq!(read("周四上午 周二"), "Tue-AM Tue-PM Thu-AM");
         assert_eq!(read("每天下午"), "Mon-PM Tue-PM Wed-PM Thu-PM Fri-PM");
         assert_eq!(
             read("除周三下午外均可"),
