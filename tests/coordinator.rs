@@ -581,6 +581,45 @@ fn teachers_named_by_name_in_plans_and_visits(db: &TestDb) {
     assert_eq!(teacher, ["T02"], "S001's backup went");
 }
 
+/// Schools as things of their own: listed with their people, renamed, two names
+/// of one school merged; a sheet's school close to a registered one and a
+/// plan's teacher of another school are pointed out.
+fn schools_are_listed_renamed_and_merged(db: &TestDb) {
+    district(db);
+    let listed = db.ok(&["school", "list", "--format", "csv"]);
+    assert!(
+        listed.contains("学校,教师人数,学生人数") && listed.contains("城关小学,2,2"),
+        "{listed}"
+    );
+    let output = db.import("students", "学生编号,姓名,学校\nS030,孙七,城关小\n");
+    assert!(
+        output.contains("学校“城关小”没有登记，已登记的有“城关小学”"),
+        "{output}"
+    );
+    db.ok(&["school", "merge", "城关小", "城关小学"]);
+    db.ok(&["school", "rename", "城关小学", "城关镇第一小学"]);
+    let listed = db.ok(&["school", "list", "--format", "csv"]);
+    assert!(
+        listed.contains("城关镇第一小学,2,3") && !listed.contains("城关小,"),
+        "{listed}"
+    );
+    let shown = db.ok(&["student", "show", "S030"]);
+    assert!(shown.contains("城关镇第一小学"), "{shown}");
+    db.import(
+        "teachers",
+        "teacher_id,name,email,school\nT05,赵六,zl@example.org,东山小学\n",
+    );
+    db.fails(&["school", "rename", "东山小学", "城关镇第一小学"]);
+    let plans = db.file("跨校.csv", "学生编号,学年,送教教师\nS030,2026-2027,T05\n");
+    let output = db.ok(&["import", path(&plans), "--kind", "plans"]);
+    assert!(
+        output.contains("S030（城关镇第一小学）的教师 T05 赵六 是另一所学校（东山小学）的"),
+        "{output}"
+    );
+    let history = db.sql_rows("SELECT action FROM audit_log WHERE entity = 'school' ORDER BY id");
+    assert_eq!(history, ["merge", "rename"]);
+}
+
 fn xlsx_files_import(db: &TestDb) {
     db.ok(&["init"]);
     let path_buf = db.dir.path().join("students.xlsx");
@@ -1038,6 +1077,7 @@ on_both_databases!(
     paper_records_read_as_written_and_every_problem_at_once,
     each_list_imports_back_unchanged_and_one_edit_changes_one_field,
     teachers_named_by_name_in_plans_and_visits,
+    schools_are_listed_renamed_and_merged,
     an_old_excel_file_imports_and_a_bad_one_says_how_to_save_it,
     a_plan_made_during_the_year_starts_that_day_and_is_on_track,
     init_is_idempotent_and_required,

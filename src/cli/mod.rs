@@ -11,6 +11,7 @@ mod people;
 mod plan;
 mod progress;
 mod reports;
+mod schools;
 mod serve;
 mod simulate;
 mod users;
@@ -131,6 +132,9 @@ pub enum Command {
     /// Supervisors (督导), who are told when children fall behind.
     #[command(subcommand)]
     Supervisor(alerts::SupervisorCommand),
+    /// The district's schools: list, rename, merge two names of one school.
+    #[command(subcommand)]
+    School(schools::SchoolCommand),
     /// Shortfall alerts: list them, acknowledge one.
     #[command(subcommand)]
     Alert(alerts::AlertCommand),
@@ -296,6 +300,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(command) => users::audit(&context, command).await,
         Command::Outbox(command) => outbox::run(&context, command).await,
         Command::Supervisor(command) => alerts::supervisor(&context, command).await,
+        Command::School(command) => schools::run(&context, command).await,
         Command::Serve(args) => serve::run(&context, args).await,
         Command::Alert(command) => alerts::alert(&context, command).await,
         Command::RunJob { job } => outbox::run_job(&context, job.into()).await,

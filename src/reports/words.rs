@@ -250,6 +250,8 @@ pub(crate) const HEADERS: &[(&str, &str)] = &[
     ("school_year", "学年"),
     ("backup_teacher_id", "备用教师"),
     ("revision_reason", "修订原因"),
+    ("teachers", "教师人数"),
+    ("students", "学生人数"),
     ("visits_per_week", "每周次数"),
     ("periods_per_visit", "每次课时"),
     ("annual_target", "年度目标课时"),

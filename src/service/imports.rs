@@ -274,6 +274,10 @@ struct Registered {
     plans: HashMap<String, plans::Plan>,
     /// Students' names, to name a plan's child in the changes.
     names: HashMap<String, String>,
+    /// Students' schools, to see a plan's teacher is of the child's school.
+    student_schools: HashMap<String, String>,
+    /// The schools registered, to point out a name close to one of them.
+    schools: std::collections::BTreeSet<String>,
 }
 
 impl Registered {
@@ -290,7 +294,16 @@ impl Registered {
             Kind::Plans => plans::active_plans(tx, None, None).await?,
             _ => Vec::new(),
         };
+        let schools = match kind {
+            Kind::Teachers | Kind::Students => people::school_names(tx).await?,
+            _ => Default::default(),
+        };
         Ok(Registered {
+            schools,
+            student_schools: students
+                .iter()
+                .map(|s| (s.student_id.clone(), s.school.clone()))
+                .collect(),
             teachers: teachers
                 .into_iter()
                 .map(|t| (t.teacher_id.clone(), t))
@@ -353,6 +366,51 @@ impl Registered {
             .iter()
             .map(|(key, p)| (key.clone(), records::plan_as_text(&p.terms)));
         teachers.chain(students).chain(plans).collect()
+    }
+
+    /// A school not registered whose name is close to one that is (城关一小 for
+    /// 城关镇第一小学): most likely the same school written another way.
+    fn unknown_school(&self, line: usize, school: &str) -> Option<Caution> {
+        if self.schools.contains(school) {
+            return None;
+        }
+        let meant = crate::store::schools::likely_meant(school, &self.schools)?;
+        Some(Caution {
+            line,
+            en: format!(
+                "school `{school}` is not registered, but `{meant}` is: if they are one school, write `{meant}` (or merge them afterwards: songjiao school merge {school} {meant})"
+            ),
+            zh: format!(
+                "学校“{school}”没有登记，已登记的有“{meant}”：如果是同一所学校，请写成“{meant}”（或导入后合并：songjiao school merge {school} {meant}）"
+            ),
+        })
+    }
+
+    /// A plan giving a child a teacher (or backup) of another school.
+    fn teacher_of_another_school(&self, line: usize, plan: &records::PlanInput) -> Vec<Caution> {
+        let Some(school) = self.student_schools.get(&plan.student_id) else {
+            return Vec::new();
+        };
+        [
+            Some(&plan.terms.teacher_id),
+            plan.terms.backup_teacher_id.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|id| self.teachers.get(id))
+        .filter(|teacher| teacher.school != *school)
+        .map(|teacher| Caution {
+            line,
+            en: format!(
+                "{} ({school}) gets {} {} of another school ({})",
+                plan.student_id, teacher.teacher_id, teacher.name, teacher.school
+            ),
+            zh: format!(
+                "{}（{school}）的教师 {} {} 是另一所学校（{}）的",
+                plan.student_id, teacher.teacher_id, teacher.name, teacher.school
+            ),
+        })
+        .collect()
     }
 
     /// How a change names the record: `S0005 王浩`, a plan `S0005 王浩 2026-2027`.
@@ -499,6 +557,7 @@ async fn write_sheet(
         let key = match kind {
             Kind::Teachers => records::teacher(&mut fields, &slots).map(|t| {
                 changes.extend(compare(super::registry::teacher_as_text(&t)));
+                cautions.extend(existing.unknown_school(line, &t.school));
                 if t.available.is_empty() {
                     cautions.push(Caution {
                         line,
@@ -512,6 +571,7 @@ async fn write_sheet(
             }),
             Kind::Students => records::student(&mut fields, &slots).map(|s| {
                 changes.extend(compare(super::registry::student_as_text(&s)));
+                cautions.extend(existing.unknown_school(line, &s.school));
                 if s.available.is_empty() && s.status == crate::domain::student::StudentStatus::Active {
                     cautions.push(Caution {
                         line,
@@ -544,6 +604,7 @@ async fn write_sheet(
                         });
                     }
                     changes.extend(changed);
+                    cautions.extend(existing.teacher_of_another_school(line, &p));
                     let key = format!("{} {}", p.student_id, p.school_year);
                     plan_inputs.push(p);
                     ("student_id", key)

@@ -617,3 +617,90 @@ pub async fn supervisors(store: &Store) -> Result<Vec<Supervisor>, ServiceError>
     tx.rollback().await?;
     Ok(rows)
 }
+
+/// The district's schools, with how many teachers and children each has: for
+/// the district's coordinators and admins.
+pub async fn schools(
+    store: &Store,
+    actor: &Actor,
+) -> Result<Vec<crate::store::schools::SchoolCount>, ServiceError> {
+    district_keeper(actor)?;
+    let mut tx = store.read().await?;
+    let schools = crate::store::schools::list(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(schools)
+}
+
+fn district_keeper(actor: &Actor) -> Result<(), ServiceError> {
+    if super::imports::may_import(actor) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
+            "the schools are the district's coordinators'".into(),
+        ))
+    }
+}
+
+fn renamed(
+    outcome: crate::store::schools::Renamed,
+    old: &str,
+    new: &str,
+) -> Result<(), ServiceError> {
+    use crate::store::schools::Renamed;
+    match outcome {
+        Renamed::Done => Ok(()),
+        Renamed::Unknown => Err(ServiceError::NotFound {
+            what: "school",
+            id: format!("{old} / {new}"),
+        }),
+        Renamed::Taken => Err(ServiceError::Conflict {
+            what: format!("school {new}"),
+            with: format!("the school of that name (merge {old} into it instead)"),
+        }),
+    }
+}
+
+/// Gives a school another name (audited).
+pub async fn rename_school(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    old: &str,
+    new: &str,
+) -> Result<(), ServiceError> {
+    district_keeper(actor)?;
+    let new = new.trim();
+    if new.is_empty() || new.chars().count() > 200 || new.chars().any(char::is_control) {
+        return Err(ServiceError::invalid(
+            "new",
+            "a school's name is one line of at most 200 characters",
+        ));
+    }
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let outcome = crate::store::schools::rename(&mut tx, old.trim(), new).await?;
+    if outcome == crate::store::schools::Renamed::Done {
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    renamed(outcome, old, new)
+}
+
+/// Moves everyone of `from` into `into` and removes `from` (audited).
+pub async fn merge_schools(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    from: &str,
+    into: &str,
+) -> Result<(), ServiceError> {
+    district_keeper(actor)?;
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let outcome = crate::store::schools::merge(&mut tx, from.trim(), into.trim()).await?;
+    if outcome == crate::store::schools::Renamed::Done {
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    renamed(outcome, from, into)
+}

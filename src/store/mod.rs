@@ -17,6 +17,7 @@ pub mod people;
 pub mod plans;
 pub mod privacy;
 pub mod readings;
+pub mod schools;
 pub mod tokens;
 pub mod visit_files;
 pub mod visits;
