@@ -855,6 +855,22 @@ fn students_and_teachers_are_added_one_by_one(db: &TestDb) {
         "2026-12-01",
     ]);
     assert!(error.contains("before --from"), "{error}");
+    // Leave over days another leave covers names the one in the way.
+    let error = db.fails(&[
+        "teacher",
+        "leave",
+        "add",
+        "T01",
+        "--from",
+        "2026-12-09",
+        "--to",
+        "2026-12-15",
+    ]);
+    assert!(
+        error.contains("overlaps the one from 2026-12-07 to 2026-12-11")
+            && !error.contains("before --from"),
+        "{error}"
+    );
     let error = db.fails(&[
         "teacher",
         "leave",

@@ -433,9 +433,18 @@ async fn end_or_remove(
 
 fn worded_absence(error: ServiceError, absence: &NewAbsence) -> anyhow::Error {
     match error {
-        ServiceError::Invalid(_) => {
+        ServiceError::Invalid(_) if absence.to < absence.from => {
             anyhow::anyhow!("--to {} is before --from {}", absence.to, absence.from)
         }
+        // Another leave or pause over these days: its words name the one in the way.
+        ServiceError::Invalid(problems) => anyhow::anyhow!(
+            "{}",
+            problems
+                .iter()
+                .map(|p| p.reason.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
         other => worded(other, ""),
     }
 }
