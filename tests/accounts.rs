@@ -464,11 +464,26 @@ async fn read_children(store: &Store, settings: &Settings, children: &[&str]) {
     }
 }
 
+/// A row's hash as the chain had it before it was keyed: plain SHA-256 over
+/// the length-prefixed parts, which anyone can compute.
+fn unkeyed_hash(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// What an intruder who can write the database but has not the key can do:
 /// change row `from`'s child and chain every row after it again, as the chain
 /// was computed before it was keyed (plain SHA-256), the head moved along.
 fn rewrite_the_chain_without_the_key(settings: &Settings, from: i64, student: &str) {
-    use sha2::{Digest, Sha256};
     use songjiao::store::access_log::{self, AccessFilter};
     runtime().block_on(async {
         let store = Store::open(&settings.database, false).await.unwrap();
@@ -491,8 +506,7 @@ fn rewrite_the_chain_without_the_key(settings: &Settings, from: i64, student: &s
                 row.student_id.as_str()
             };
             let stamp = row.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-            let mut hasher = Sha256::new();
-            for part in [
+            let hash = unkeyed_hash(&[
                 &prev,
                 &stamp,
                 &row.account,
@@ -500,15 +514,7 @@ fn rewrite_the_chain_without_the_key(settings: &Settings, from: i64, student: &s
                 student,
                 &row.what,
                 &row.address,
-            ] {
-                hasher.update((part.len() as u64).to_be_bytes());
-                hasher.update(part.as_bytes());
-            }
-            let hash: String = hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            ]);
             tx.execute(
                 "UPDATE access_log SET student_id = $1, prev_hash = $2, hash = $3 WHERE id = $4",
                 songjiao::args![student.to_string(), prev.clone(), hash.clone(), row.id],
@@ -621,7 +627,6 @@ fn pruning_to_nothing_and_reading_again_still_verifies(db: &TestDb) {
 /// chain and writes it again under the key, once; it verifies after.
 #[test]
 fn init_keys_a_chain_written_before_the_key() {
-    use sha2::{Digest, Sha256};
     let db = TestDb::sqlite();
     let before = db.dir.path().join("migrations-before");
     std::fs::create_dir(&before).unwrap();
@@ -647,12 +652,15 @@ fn init_keys_a_chain_written_before_the_key() {
         let mut prev = "songjiao-access-log".to_string();
         for (i, student) in ["S001", "S002", "S003"].iter().enumerate() {
             let stamp = format!("2026-11-30T01:00:0{i}.000000Z");
-            let mut hasher = Sha256::new();
-            for part in [prev.as_str(), &stamp, "zhao@example.org", "coordinator", student, "student page", "::1"] {
-                hasher.update((part.len() as u64).to_be_bytes());
-                hasher.update(part.as_bytes());
-            }
-            let hash: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            let hash = unkeyed_hash(&[
+                &prev,
+                &stamp,
+                "zhao@example.org",
+                "coordinator",
+                student,
+                "student page",
+                "::1",
+            ]);
             let at: DateTime<Utc> = stamp.parse().unwrap();
             sqlx::query(
                 "INSERT INTO access_log (at, account, role, student_id, what, address, prev_hash, hash)

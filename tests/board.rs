@@ -25,6 +25,38 @@ fn post(
         .form(form)
 }
 
+/// The import page's check of `sheet` (a CSV) as `kind`, with one more of
+/// the form's fields.
+async fn check_sheet(
+    server: &Server,
+    session: &str,
+    kind: &'static str,
+    (name, value): (&'static str, &'static str),
+    sheet: &'static str,
+) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("kind", kind)
+        .text(name, value);
+    client()
+        .post(format!("{}/imports/check", server.base))
+        .header("cookie", format!("songjiao_session={session}"))
+        .header("origin", &server.base)
+        .multipart(form.part(
+            "file",
+            reqwest::multipart::Part::bytes(sheet.as_bytes()).file_name("表.csv"),
+        ))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The value of a page's hidden field.
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let from = page.find(&marker).unwrap() + marker.len();
+    page[from..from + page[from..].find('"').unwrap()].to_string()
+}
+
 fn a_visit_moved_by_hand_stays_where_it_was_put(db: &TestDb) {
     district(db);
     let settings = settings_for(db);
@@ -230,11 +262,7 @@ fn a_sheet_is_checked_then_imported_all_or_nothing(db: &TestDb) {
             "{checked}"
         );
         assert_eq!(students(db), before, "a check writes nothing");
-        let hidden = |name: &str| {
-            let marker = format!("name=\"{name}\" value=\"");
-            let from = checked.find(&marker).unwrap() + marker.len();
-            checked[from..from + checked[from..].find('"').unwrap()].to_string()
-        };
+        let hidden = |name: &str| hidden(&checked, name);
         let response = post(
             &server,
             &center,
@@ -267,43 +295,24 @@ fn a_plans_sheet_on_the_page_shows_each_change_and_asks_its_reason(db: &TestDb) 
     runtime().block_on(async {
         let server = Server::start(&settings).await;
         let center = log_in(&server, "center@example.org").await;
+        const SHEET: &str = "学生编号,学年,送教教师\nS002,2026-2027,T01\n";
         let check = |reason: &'static str| {
-            client()
-                .post(format!("{}/imports/check", server.base))
-                .header("cookie", format!("songjiao_session={center}"))
-                .header("origin", &server.base)
-                .multipart(
-                    reqwest::multipart::Form::new()
-                        .text("kind", "plans")
-                        .text("reason", reason)
-                        .part(
-                            "file",
-                            reqwest::multipart::Part::bytes(
-                                "学生编号,学年,送教教师\nS002,2026-2027,T01\n".as_bytes(),
-                            )
-                            .file_name("计划.csv"),
-                        ),
-                )
-                .send()
+            check_sheet(&server, &center, "plans", ("reason", reason), SHEET)
         };
-        let refused = check("").await.unwrap();
+        let refused = check("").await;
         assert_eq!(refused.status(), 422);
         let refused = refused.text().await.unwrap();
         assert!(
             refused.contains("修订原因") && refused.contains("<td>2</td>"),
             "{refused}"
         );
-        let checked = check("李娜老师接手").await.unwrap().text().await.unwrap();
+        let checked = check("李娜老师接手").await.text().await.unwrap();
         assert!(
             checked.contains("第 2 行 S002 王欣怡 2026-2027")
                 && checked.contains("教师编号 T02 → T01"),
             "{checked}"
         );
-        let hidden = |name: &str| {
-            let marker = format!("name=\"{name}\" value=\"");
-            let from = checked.find(&marker).unwrap() + marker.len();
-            checked[from..from + checked[from..].find('"').unwrap()].to_string()
-        };
+        let hidden = |name: &str| hidden(&checked, name);
         assert_eq!(hidden("reason"), "李娜老师接手");
         let response = post(
             &server,
@@ -335,36 +344,20 @@ fn a_header_of_the_offices_own_is_confirmed_on_the_page(db: &TestDb) {
     runtime().block_on(async {
         let server = Server::start(&settings).await;
         let center = log_in(&server, "center@example.org").await;
+        const SHEET: &str = "学生编号,姓名,学校,可上门时间\nS050,陈一,城关小学,周一、周三上午\n";
         let check = |columns: &'static str| {
-            client()
-                .post(format!("{}/imports/check", server.base))
-                .header("cookie", format!("songjiao_session={center}"))
-                .header("origin", &server.base)
-                .multipart(
-                    reqwest::multipart::Form::new()
-                        .text("kind", "students")
-                        .text("columns", columns)
-                        .part(
-                            "file",
-                            reqwest::multipart::Part::bytes(
-                                "学生编号,姓名,学校,可上门时间\nS050,陈一,城关小学,周一、周三上午\n".as_bytes(),
-                            )
-                            .file_name("花名册.csv"),
-                        ),
-                )
-                .send()
+            check_sheet(&server, &center, "students", ("columns", columns), SHEET)
         };
-        let refused = check("").await.unwrap();
+        let refused = check("").await;
         assert_eq!(refused.status(), 422);
         let refused = refused.text().await.unwrap();
-        assert!(refused.contains("表头对应") && refused.contains("可上门时间"), "{refused}");
-        let checked = check("可上门时间=可上门时段").await.unwrap().text().await.unwrap();
+        assert!(
+            refused.contains("表头对应") && refused.contains("可上门时间"),
+            "{refused}"
+        );
+        let checked = check("可上门时间=可上门时段").await.text().await.unwrap();
         assert!(checked.contains("新增 1"), "{checked}");
-        let hidden = |name: &str| {
-            let marker = format!("name=\"{name}\" value=\"");
-            let from = checked.find(&marker).unwrap() + marker.len();
-            checked[from..from + checked[from..].find('"').unwrap()].to_string()
-        };
+        let hidden = |name: &str| hidden(&checked, name);
         let response = post(
             &server,
             &center,

@@ -268,6 +268,15 @@ impl RecordWrite {
 
 /// Writes the records of an import: the outcome, periods, reason, mode and note of
 /// each visit in a few statements, each with its audit row.
+/// What a record from a sheet wrote, for its audit row.
+fn written(write: &RecordWrite) -> serde_json::Value {
+    serde_json::json!({
+        "outcome": write.outcome.code(), "periods": write.periods,
+        "reason": write.reason.map(|r| r.code()), "mode": write.mode.code(),
+        "note": write.details.note,
+    })
+}
+
 pub async fn record_many(tx: &mut Tx, writes: &[(VisitForRecord, RecordWrite)]) -> StoreResult<()> {
     let (now, actor) = (tx.now, tx.actor.0.clone());
     let rows = writes
@@ -307,11 +316,7 @@ pub async fn record_many(tx: &mut Tx, writes: &[(VisitForRecord, RecordWrite)]) 
                     "outcome": visit.outcome, "periods": visit.periods, "reason": visit.reason,
                     "mode": visit.mode, "note": visit.note,
                 },
-                "new": {
-                    "outcome": write.outcome.code(), "periods": write.periods,
-                    "reason": write.reason.map(|r| r.code()), "mode": write.mode.code(),
-                    "note": write.details.note,
-                },
+                "new": written(write),
                 "change_reason": write.change_reason,
             }),
         })
@@ -518,13 +523,7 @@ pub async fn add_recorded_many(
             action: "record",
             entity: "visit",
             entity_id: row.id.to_string(),
-            detail: serde_json::json!({
-                "new": {
-                    "outcome": write.outcome.code(), "periods": write.periods,
-                    "reason": write.reason.map(|r| r.code()), "mode": write.mode.code(),
-                    "note": write.details.note,
-                },
-            }),
+            detail: serde_json::json!({ "new": written(write) }),
         });
     }
     audit::record_many(tx, entries).await
