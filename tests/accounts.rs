@@ -445,23 +445,28 @@ fn five_failures_stop_an_address_not_the_owner(db: &TestDb) {
 
 /// A coordinator reads each child's page, one second apart.
 async fn read_children(store: &Store, settings: &Settings, children: &[&str]) {
-    let reader = Actor::new("user:zhao@example.org");
-    let key = songjiao::service::audit::chain_key(settings).unwrap();
     for (i, student) in children.iter().enumerate() {
         let now = at("2026-11-30T01:00:00Z") + Duration::seconds(i as i64);
-        let mut tx = store.write(&reader.audit(), now).await.unwrap();
-        songjiao::service::audit::record_read(
-            &mut tx,
-            &key,
-            &reader,
-            student,
-            "student page",
-            "192.0.2.7",
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        read_at(store, settings, now, student).await;
     }
+}
+
+/// A coordinator reads a child's page at `now`.
+async fn read_at(store: &Store, settings: &Settings, now: DateTime<Utc>, student: &str) {
+    let reader = Actor::new("user:zhao@example.org");
+    let key = songjiao::service::audit::chain_key(settings).unwrap();
+    let mut tx = store.write(&reader.audit(), now).await.unwrap();
+    songjiao::service::audit::record_read(
+        &mut tx,
+        &key,
+        &reader,
+        student,
+        "student page",
+        "192.0.2.7",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
 }
 
 /// A row's hash as the chain had it before it was keyed: plain SHA-256 over
@@ -740,26 +745,12 @@ fn old_reads_are_pruned_and_the_rest_still_verifies(db: &TestDb) {
     let settings = settings_for(db);
     runtime().block_on(async {
         let store = Store::open(&settings.database, false).await.unwrap();
-        let reader = Actor::new("user:zhao@example.org");
-        let key = songjiao::service::audit::chain_key(&settings).unwrap();
         for (day, student) in [
             ("2025-09-01", "S001"),
             ("2026-09-01", "S002"),
             ("2026-11-01", "S003"),
         ] {
-            let at: DateTime<Utc> = format!("{day}T01:00:00Z").parse().unwrap();
-            let mut tx = store.write(&reader.audit(), at).await.unwrap();
-            songjiao::service::audit::record_read(
-                &mut tx,
-                &key,
-                &reader,
-                student,
-                "student page",
-                "::1",
-            )
-            .await
-            .unwrap();
-            tx.commit().await.unwrap();
+            read_at(&store, &settings, at(&format!("{day}T01:00:00Z")), student).await;
         }
         assert_eq!(settings.security.access_log_days, 400);
         let removed = songjiao::service::audit::prune(

@@ -403,15 +403,17 @@ fn broken_link(key: &ChainKey, rows: &[AccessRow], head: Option<&Head>) -> Optio
 pub async fn rechain(tx: &mut Tx, key: &ChainKey, unkeyed: bool) -> StoreResult<Verdict> {
     tx.lock("access_log").await?;
     let rows = list(tx, &AccessFilter::default()).await?;
-    if unkeyed {
-        if let Some(verdict) = broken_unkeyed_link(&rows, head(tx).await?.as_ref()) {
-            return Ok(verdict);
-        }
-    } else if let Some(verdict) = broken_link(key, &rows, head(tx).await?.as_ref()) {
+    let head = head(tx).await?;
+    let broken = if unkeyed {
+        broken_unkeyed_link(&rows, head.as_ref())
+    } else {
+        broken_link(key, &rows, head.as_ref())
+    };
+    if let Some(verdict) = broken {
         return Ok(verdict);
     }
     let Some(first) = rows.first() else {
-        if let Some(h) = head(tx).await? {
+        if let Some(h) = head {
             let last_id = h.last_id.unwrap_or(0);
             write_head(tx, key, last_id, &h.hash).await?;
             write_start(tx, key, &h.hash).await?;
