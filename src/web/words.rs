@@ -506,7 +506,7 @@ pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
     ignored_columns: "未读取的列",
     confirm_import: "确认导入",
     revision_reason: "修订原因",
-    revision_reason_hint: "计划表改动已有计划（送教教师、备用教师、每周次数、每次课时、目标课时、目标）时必须填写；表格中有“修订原因”一列的行以该列为准。",
+    revision_reason_hint: "送教方案表改动已有方案（送教教师、备用教师、每周次数、每次课时、目标课时、目标）时必须填写；表格中有“修订原因”一列的行以该列为准。",
     import_changes: "会改变的内容（逐项，请核对）",
     header_meanings: "表头对应（可不填）",
     header_meanings_hint: "表格里的表头和系统的叫法不同时填写，每行一个，如：可上门时间=可上门时段。",
