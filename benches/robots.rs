@@ -70,8 +70,8 @@ async fn drain(platforms: &[std::sync::Arc<Platform>]) -> anyhow::Result<()> {
             },
         };
         let email = format!("supervisor{i}@example.org");
-        let id =
-            alerts::save_supervisor(&mut tx, &format!("督导{i}"), &email, None, &robots).await?;
+        alerts::save_supervisor(&mut tx, &format!("督导{i}"), &email, None, &robots).await?;
+        let id = format!("supervisor:{email}");
         let channel = match platform.kind {
             Kind::DingTalk => Channel::DingTalk,
             Kind::WeCom => Channel::WeCom,

@@ -125,7 +125,7 @@ fn users_are_managed_from_the_command_line(db: &TestDb) {
     assert_eq!(
         states,
         [
-            ("admin@example.org", "active"),
+            ("admin@example.org", "enabled"),
             ("wf@example.org", "invited")
         ]
     );
@@ -633,27 +633,10 @@ fn pruning_to_nothing_and_reading_again_still_verifies(db: &TestDb) {
 #[test]
 fn init_keys_a_chain_written_before_the_key() {
     let db = TestDb::sqlite();
-    let before = db.dir.path().join("migrations-before");
-    std::fs::create_dir(&before).unwrap();
-    for entry in std::fs::read_dir("migrations/sqlite").unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_str().unwrap().to_string();
-        if name.as_str() < "0021" {
-            std::fs::copy(&path, before.join(name)).unwrap();
-        }
-    }
+    db.migrated_before("0021");
     runtime().block_on(async {
         use sqlx::Connection;
-        let options: sqlx::sqlite::SqliteConnectOptions = db.url.parse().unwrap();
-        let mut connection = sqlx::SqliteConnection::connect_with(&options.create_if_missing(true))
-            .await
-            .unwrap();
-        sqlx::migrate::Migrator::new(before.as_path())
-            .await
-            .unwrap()
-            .run(&mut connection)
-            .await
-            .unwrap();
+        let mut connection = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
         let mut prev = "songjiao-access-log".to_string();
         for (i, student) in ["S001", "S002", "S003"].iter().enumerate() {
             let stamp = format!("2026-11-30T01:00:0{i}.000000Z");
@@ -768,7 +751,83 @@ fn old_reads_are_pruned_and_the_rest_still_verifies(db: &TestDb) {
     assert!(said.contains("查阅日志完整：共 2 行"), "{said}");
 }
 
+/// The supervisors kept beside the accounts before they were one list become
+/// accounts as they were: their schools, their robots; a coordinator's account
+/// of the same email keeps its role and hears of its own scope.
+fn supervisors_kept_apart_become_accounts(db: &TestDb) {
+    db.migrated_before("0022");
+    let at = "'2026-11-30T01:00:00Z'";
+    for statement in [
+        "INSERT INTO schools (id, name) VALUES (1, '城关小学'), (2, '东关小学')".to_string(),
+        format!(
+            "INSERT INTO staff (id, name, email, role, school_id, created_at, updated_at,
+                                dingtalk_webhook, dingtalk_secret, wecom_webhook)
+             VALUES ('supervisor:zhao@example.org', '赵督导', 'Zhao@example.org', 'supervisor',
+                     1, {at}, {at}, 'https://oapi.dingtalk.com/robot/send?access_token=abc',
+                     'SECabc', NULL),
+                    ('supervisor:center@example.org', '区特教中心', 'center@example.org',
+                     'supervisor', NULL, {at}, {at}, NULL, NULL, NULL),
+                    ('supervisor:office@example.org', '教育局', 'office@example.org',
+                     'supervisor', 2, {at}, {at}, NULL, NULL, NULL)"
+        ),
+        format!(
+            "INSERT INTO accounts (email, name, role, created_at, updated_at)
+             VALUES ('office@example.org', '教育局专干', 'coordinator', {at}, {at})"
+        ),
+    ] {
+        db.sql(&statement);
+    }
+    db.sql(
+        "INSERT INTO account_schools (account_id, school_id)
+         SELECT id, 1 FROM accounts WHERE email = 'office@example.org'",
+    );
+    db.ok(&["init"]);
+    let listed = db.json(&["supervisor", "list", "--format", "json"]);
+    let row = |email: &str| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["email"] == email)
+            .unwrap_or_else(|| panic!("{email} in {listed}"))
+            .clone()
+    };
+    assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
+    assert_eq!(row("zhao@example.org")["school"], "城关小学");
+    assert!(
+        row("zhao@example.org")["dingtalk_webhook"]
+            .as_str()
+            .unwrap()
+            .ends_with("access_token=****")
+    );
+    assert!(row("center@example.org")["school"].is_null(), "{listed}");
+    // The coordinator's account hears of its own school, not the one it was given apart.
+    assert_eq!(row("office@example.org")["school"], "城关小学");
+    let users = db.json(&["user", "list", "--format", "json"]);
+    let role = |email: &str| {
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["email"] == email)
+            .map(|u| (u["role"].clone(), u["state"].clone()))
+    };
+    assert_eq!(
+        role("zhao@example.org"),
+        Some(("supervisor".into(), "invited".into()))
+    );
+    assert_eq!(
+        role("office@example.org").map(|r| r.0),
+        Some("coordinator".into())
+    );
+    assert_eq!(
+        db.sql("UPDATE staff SET name = name WHERE role = 'supervisor'"),
+        0
+    );
+}
+
 on_both_databases!(
+    supervisors_kept_apart_become_accounts,
     old_reads_are_pruned_and_the_rest_still_verifies,
     users_are_managed_from_the_command_line,
     a_password_is_set_once_through_its_link,

@@ -617,7 +617,7 @@ fn an_alert_with_nobody_to_tell_goes_to_the_operators(db: &TestDb) {
     assert!(!listed.contains("nobody told"), "{listed}");
     // Without operators either, the run says so.
     let bare = db.file("bare.toml", "[records]\nrecord_grace_days = 1\n");
-    db.sql("DELETE FROM staff WHERE role = 'supervisor'");
+    db.ok(&["user", "disable", "zhao@example.org"]);
     let alone = db.ok(&[
         "--config",
         path(&bare),
@@ -629,7 +629,188 @@ fn an_alert_with_nobody_to_tell_goes_to_the_operators(db: &TestDb) {
     assert!(alone.contains("no mail.operators are set"), "{alone}");
 }
 
+/// One notion of 督导: an account with the supervisor role hears of its schools'
+/// children (alerts and digests); `supervisor add` on a coordinator's account
+/// makes it hear of its own scope's; a teacher's account is refused; a disabled
+/// account hears nothing more. One list: `supervisor list` shows each of them.
+fn supervisor_accounts_hear_of_their_schools(db: &TestDb) {
+    district(db);
+    db.ok(&[
+        "teacher",
+        "add",
+        "--id",
+        "T03",
+        "--name",
+        "赵敏",
+        "--email",
+        "zm@example.org",
+        "--school",
+        "东关小学",
+        "--available",
+        "周一上午",
+    ]);
+    db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "2026-W49"]);
+    // Every child of the district is at 城关小学.
+    for (email, name, school) in [
+        ("east@example.org", "东关督导", "东关小学"),
+        ("town@example.org", "城关督导", "城关小学"),
+    ] {
+        db.ok(&[
+            "user",
+            "add",
+            email,
+            "--name",
+            name,
+            "--role",
+            "supervisor",
+            "--school",
+            school,
+        ]);
+    }
+    db.ok(&[
+        "user",
+        "add",
+        "office@example.org",
+        "--name",
+        "教育局",
+        "--role",
+        "coordinator",
+    ]);
+    let told = db.ok(&[
+        "supervisor",
+        "add",
+        "--name",
+        "教育局",
+        "--email",
+        "office@example.org",
+    ]);
+    assert!(
+        told.contains("特教专干账号") && told.contains("全区学生"),
+        "{told}"
+    );
+    db.ok(&[
+        "user",
+        "add",
+        "wf@example.org",
+        "--name",
+        "王芳",
+        "--role",
+        "teacher",
+        "--teacher",
+        "T01",
+    ]);
+    let error = db.fails(&[
+        "supervisor",
+        "add",
+        "--name",
+        "王芳",
+        "--email",
+        "wf@example.org",
+    ]);
+    assert!(error.contains("teacher's account"), "{error}");
+    let error = db.fails(&[
+        "supervisor",
+        "add",
+        "--name",
+        "钱",
+        "--email",
+        "qian@example.org",
+        "--school",
+        "火星小学",
+    ]);
+    assert!(error.contains("火星小学 is not a school"), "{error}");
+
+    // A sheet: one supervisor of two schools; a school that is not one is refused.
+    let sheet = "姓名,邮箱,学校\n钱督导,qian@example.org,城关小学、东关小学\n孙督导,sun@example.org,火星小学\n";
+    let error = db.fails(&[
+        "import",
+        path(&db.file("s.csv", sheet)),
+        "--kind",
+        "supervisors",
+    ]);
+    assert!(
+        error.contains("第 3 行") && error.contains("火星小学"),
+        "{error}"
+    );
+    db.import(
+        "supervisors",
+        &sheet.replace("孙督导,sun@example.org,火星小学\n", ""),
+    );
+    let exported = db.ok(&["supervisor", "list", "--format", "csv"]);
+    assert!(
+        exported.contains("钱督导,qian@example.org,东关小学、城关小学"),
+        "{exported}"
+    );
+    let again = db.import("supervisors", &exported);
+    assert!(again.contains("更新 0"), "{again}");
+    db.ok(&["user", "disable", "qian@example.org"]);
+
+    let listed = db.json(&["supervisor", "list", "--format", "json"]);
+    let emails: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        emails,
+        ["east@example.org", "office@example.org", "town@example.org"]
+    );
+    assert!(
+        listed[1]["school"].is_null(),
+        "the coordinator's district: {listed}"
+    );
+
+    let config = db.file("grace.toml", "[records]\nrecord_grace_days = 1\n");
+    let run = db.ok(&[
+        "--config",
+        path(&config),
+        "--as-of",
+        "2026-12-07",
+        "run-job",
+        "check-pace",
+    ]);
+    assert!(
+        run.contains("3 opened") && !run.contains("no supervisor"),
+        "{run}"
+    );
+    let alerts_to = |outbox: &serde_json::Value, recipient: &str| {
+        outbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["kind"] == "alert" && m["recipient"] == recipient)
+            .count()
+    };
+    let outbox = db.json(&["outbox", "list", "--format", "json"]);
+    assert_eq!(alerts_to(&outbox, "town@example.org"), 1, "{outbox:#}");
+    // The district hears of a school's news only when the school has nobody.
+    assert_eq!(alerts_to(&outbox, "office@example.org"), 0, "{outbox:#}");
+    assert_eq!(alerts_to(&outbox, "east@example.org"), 0, "{outbox:#}");
+    db.ok(&["--as-of", "2026-12-07T08:00:00+08:00", "run-job", "digest"]);
+    let outbox = db.json(&["outbox", "list", "--format", "json"]);
+    let digests: Vec<&str> = outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "digest")
+        .map(|m| m["recipient"].as_str().unwrap())
+        .collect();
+    assert!(
+        digests.contains(&"town@example.org")
+            && digests.contains(&"office@example.org")
+            && !digests.contains(&"east@example.org"),
+        "{digests:?}"
+    );
+
+    // Gone: a disabled account hears nothing more.
+    db.ok(&["user", "disable", "town@example.org"]);
+    let listed = db.ok(&["supervisor", "list"]);
+    assert!(!listed.contains("town@example.org"), "{listed}");
+}
+
 on_both_databases!(
+    supervisor_accounts_hear_of_their_schools,
     an_alert_with_nobody_to_tell_goes_to_the_operators,
     schedules_go_out_once_and_updates_only_to_teachers_with_changes,
     supervisors_get_one_email_per_run_and_nothing_private,

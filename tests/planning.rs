@@ -478,7 +478,65 @@ fn plans_are_listed_by_school_and_teacher(db: &TestDb) {
     );
 }
 
+/// Leave of half-days: T01 is away every afternoon of the week, so S002 (only
+/// free in the afternoons, no backup) cannot be visited while S001's mornings with
+/// T01 stay; the mornings can be taken as another leave, the whole days cannot.
+fn a_half_day_leave_keeps_the_other_half(db: &TestDb) {
+    district(db);
+    let leave = |from: &str, to: &str, slot: &str| {
+        let mut args = vec!["teacher", "leave", "add", "T01", "--from", from, "--to", to];
+        if !slot.is_empty() {
+            args.extend(["--slot", slot]);
+        }
+        args.extend(["--reason", "培训"]);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |args: Vec<String>| db.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let said = run(leave("2026-11-30", "2026-12-04", "下午"));
+    assert!(
+        said.contains("周一下午") && said.contains("周五下午"),
+        "{said}"
+    );
+    let report = plan_week(db, "2026-11-27", "2026-W49", &[]);
+    assert_hard_rules(&report);
+    let visits = report["visits"].as_array().unwrap();
+    assert!(
+        visits
+            .iter()
+            .all(|v| !(v["teacher"] == "T01" && v["slot"] == "PM")),
+        "T01 has no afternoon visit: {report:#}"
+    );
+    assert!(
+        visits_of(&report, "S001")
+            .iter()
+            .any(|v| v["teacher"] == "T01" && v["slot"] == "AM"),
+        "S001's mornings with T01 stay: {report:#}"
+    );
+    assert!(visits_of(&report, "S002").is_empty(), "{report:#}");
+
+    // Wednesday morning is free to take as well; the whole Wednesday is not.
+    run(leave("2026-12-02", "2026-12-02", "周三上午"));
+    let fails = |args: Vec<String>| db.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let error = fails(leave("2026-12-02", "2026-12-02", ""));
+    assert!(
+        error.contains("from 2026-11-30 to 2026-12-04") && error.contains("Wed-PM"),
+        "names the one in the way: {error}"
+    );
+    let error = fails(leave("2026-11-30", "2026-12-01", "周三下午"));
+    assert!(
+        error.contains("Wed-PM"),
+        "a half-day outside the days: {error}"
+    );
+    let teacher = db.json(&["teacher", "show", "T01", "--format", "json"]);
+    let shown = teacher["leave"].to_string();
+    assert!(
+        shown.contains("周三上午") && shown.contains("周一下午"),
+        "{shown}"
+    );
+}
+
 on_both_databases!(
+    a_half_day_leave_keeps_the_other_half,
     plans_are_listed_by_school_and_teacher,
     a_week_is_named_by_a_day_in_it_or_as_this_and_next,
     the_scheduler_runs_each_job_once_and_catches_up_once,

@@ -6,10 +6,11 @@ use super::Context;
 use super::output::{Format, print_rows};
 use crate::service::registry::{self, NewSupervisor};
 use crate::service::{ServiceError, alerts};
+use crate::store::alerts::SupervisorSaved;
 
 #[derive(Debug, Subcommand)]
 pub enum SupervisorCommand {
-    /// Register a supervisor (督导) for one school, or without --school for the district.
+    /// Register a supervisor (督导) for schools, or without --school for the district.
     #[command(
         after_help = "Examples:\n  songjiao supervisor add --name 赵督导 --email zhao@example.org --school 城关小学\n  songjiao supervisor add --name 区特教中心 --email center@example.org\n  songjiao supervisor add --name 赵督导 --email zhao@example.org --dingtalk-webhook 'https://oapi.dingtalk.com/robot/send?access_token=…' --dingtalk-secret SEC…\n\nRunning it again updates the supervisor; a robot option left out keeps what is set, and\n`--wecom-webhook -` removes that robot. The robots receive the same alerts and digests as\nthe email, with less in them (README, \"Group robots\")."
     )]
@@ -18,9 +19,9 @@ pub enum SupervisorCommand {
         name: String,
         #[arg(long)]
         email: String,
-        /// The school (its name); none: the whole district.
+        /// A school (its name), once per school; none: the whole district.
         #[arg(long)]
-        school: Option<String>,
+        school: Vec<String>,
         /// A DingTalk group robot (自定义机器人) to post into as well: its webhook.
         #[arg(long, value_name = "URL")]
         dingtalk_webhook: Option<String>,
@@ -73,45 +74,67 @@ pub async fn supervisor(context: &Context, command: SupervisorCommand) -> anyhow
             let supervisor = NewSupervisor {
                 name: name.clone(),
                 email,
-                school: school.clone(),
+                schools: school,
                 dingtalk_webhook: dingtalk_webhook.unwrap_or_default(),
                 dingtalk_secret: dingtalk_secret.unwrap_or_default(),
                 wecom_webhook: wecom_webhook.unwrap_or_default(),
             };
-            let email = registry::add_supervisor(&store, &context.actor, context.now, &supervisor)
-                .await
-                .map_err(|e| match e {
-                    ServiceError::Invalid(problems) => {
-                        let lines: Vec<String> =
-                            problems.iter().map(|p| format!("--{p}")).collect();
-                        anyhow::anyhow!("{}", lines.join("; "))
-                    }
-                    other => other.into(),
-                })?;
-            println!(
-                "{}",
-                context.say(
+            let (email, saved) =
+                registry::add_supervisor(&store, &context.actor, context.now, &supervisor)
+                    .await
+                    .map_err(|e| match e {
+                        ServiceError::Invalid(problems) => {
+                            let lines: Vec<String> =
+                                problems.iter().map(|p| format!("--{p}")).collect();
+                            anyhow::anyhow!("{}", lines.join("; "))
+                        }
+                        other => other.into(),
+                    })?;
+            let supervisors = registry::supervisors(&store).await?;
+            let Some(told) = supervisors.iter().find(|s| s.email == email) else {
+                anyhow::bail!("{email} was saved but is not among the supervisors: a bug");
+            };
+            let whom = told.schools.as_ref().map_or(
+                ("全区学生".to_string(), "the whole district".to_string()),
+                |schools| {
+                    (
+                        format!("{}学生", schools.join("、")),
+                        format!("the students of {}", schools.join(", ")),
+                    )
+                },
+            );
+            let (zh, en) = match saved {
+                SupervisorSaved::AccountTold(role) => (
                     format!(
-                        "督导 {name} <{email}> 会收到{}的提醒。",
-                        school
-                            .as_ref()
-                            .map_or("全区学生".to_string(), |s| format!("{s}学生"))
+                        "{}账号 {} <{email}> 今后也会收到{}的提醒（按账号的范围；改范围用 songjiao user scope）。",
+                        role.zh(),
+                        told.name,
+                        whom.0
                     ),
                     format!(
-                        "Supervisor {name} <{email}> will be told about {}.",
-                        school.map_or("the whole district".to_string(), |s| format!(
-                            "the students of {s}"
-                        ))
-                    )
-                )
-            );
-            let saved = registry::supervisors(&store).await?;
-            if let Some(robots) = saved
-                .iter()
-                .find(|s| s.email.eq_ignore_ascii_case(&email))
-                .map(|s| &s.robots)
-                .filter(|r| !r.is_empty())
-            {
+                        "The {} account {} <{email}> will also be told about {} (its account's scope; change it with songjiao user scope).",
+                        role.code(),
+                        told.name,
+                        whom.1
+                    ),
+                ),
+                SupervisorSaved::Created => (
+                    format!(
+                        "督导 {name} <{email}> 会收到{}的提醒。要让其登录网页，请运行 songjiao user reset {email}（发送设置密码的链接）。",
+                        whom.0
+                    ),
+                    format!(
+                        "Supervisor {name} <{email}> will be told about {}. To let them log in to the pages: songjiao user reset {email} (emails a link to set a password).",
+                        whom.1
+                    ),
+                ),
+                _ => (
+                    format!("督导 {name} <{email}> 会收到{}的提醒。", whom.0),
+                    format!("Supervisor {name} <{email}> will be told about {}.", whom.1),
+                ),
+            };
+            println!("{}", context.say(zh, en));
+            if let Some(robots) = Some(&told.robots).filter(|r| !r.is_empty()) {
                 let set = |yes: bool, zh: &str, en: &str| {
                     if yes {
                         (format!("已设置{zh}"), format!("set{en}"))

@@ -9,8 +9,11 @@ use serde::Serialize;
 use super::Context;
 use super::output::{Format, print_record, print_rows};
 use crate::domain::calendar::SchoolYear;
+use crate::domain::leave::Away;
+use crate::domain::slot::{WeeklySlot, format_weekly_slots, parse_weekly_slots};
 use crate::domain::student::StudentStatus;
 use crate::import::records::{self, CellError, Fields, parse_day};
+use crate::reports::words::Speech;
 use crate::service::ServiceError;
 use crate::service::leave;
 use crate::service::people::StudentRecord;
@@ -59,7 +62,7 @@ pub enum LeaveCommand {
     #[command(
         after_help = "Example:\n  songjiao teacher leave add T01 --from 2026-12-07 --to 2026-12-11 --reason 培训"
     )]
-    Add(AbsenceArgs),
+    Add(LeaveArgs),
     /// List leave: requests teachers made on their phones, and leave entered here.
     #[command(after_help = "Example:\n  songjiao teacher leave list --waiting")]
     List {
@@ -116,6 +119,15 @@ pub struct AbsenceArgs {
     pub to: NaiveDate,
     #[arg(long, default_value = "")]
     pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LeaveArgs {
+    #[command(flatten)]
+    period: AbsenceArgs,
+    /// Leave of some half-days only, e.g. 周三下午 (or 下午 for each day of it).
+    #[arg(long, default_value = "")]
+    slot: String,
 }
 
 #[derive(Debug, Args)]
@@ -456,14 +468,17 @@ struct TeacherDetail {
     leave: Vec<String>,
 }
 
-fn ranges(absences: &[Absence]) -> Vec<String> {
+fn ranges(absences: &[Absence], speech: &Speech) -> Vec<String> {
     absences
         .iter()
         .map(|a| {
-            if a.reason.is_empty() {
-                format!("#{} {}..{}", a.id, a.start_date, a.end_date)
-            } else {
-                format!("#{} {}..{} ({})", a.id, a.start_date, a.end_date, a.reason)
+            let half_days = speech.stored_slots(&a.slots);
+            let when = format!("#{} {}..{}", a.id, a.start_date, a.end_date);
+            match (half_days.is_empty(), a.reason.is_empty()) {
+                (true, true) => when,
+                (true, false) => format!("{when} ({})", a.reason),
+                (false, true) => format!("{when} {half_days}"),
+                (false, false) => format!("{when} {half_days} ({})", a.reason),
             }
         })
         .collect()
@@ -475,8 +490,34 @@ fn absence(kind: AbsenceKind, args: AbsenceArgs) -> NewAbsence {
         person_id: args.id,
         from: args.from,
         to: args.to,
+        slots: Vec::new(),
         reason: args.reason,
     }
+}
+
+/// `--slot` as written: weekly half-days (周三下午), or one half-day for each
+/// day of the leave (下午).
+fn leave_slots(
+    context: &Context,
+    (from, to): (NaiveDate, NaiveDate),
+    text: &str,
+) -> anyhow::Result<Vec<WeeklySlot>> {
+    let table = context.settings.slot_table().map_err(anyhow::Error::msg)?;
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    if let Some(slot) = table.resolve(text.trim()) {
+        return Ok(Away::each_day(from, to, &slot.name));
+    }
+    parse_weekly_slots(text, &table).map_err(|reason| {
+        anyhow::anyhow!(
+            "{}",
+            context.say(
+                format!("--slot {text}：{reason}（例如 周三下午，或 下午 表示每天下午）"),
+                format!("--slot {text}: {reason} (e.g. Wed-PM, or PM for each day)")
+            )
+        )
+    })
 }
 
 pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Result<()> {
@@ -550,7 +591,7 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
                 .await
                 .map_err(|e| worded(e, "teacher"))?;
             let shown = TeacherDetail {
-                leave: ranges(&detail.leave),
+                leave: ranges(&detail.leave, &Speech::of(&context.settings)),
                 teacher: detail.teacher,
             };
             print_record(&shown, format, &mut out)?;
@@ -585,16 +626,32 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
             end_or_remove(context, &store, AbsenceKind::TeacherLeave, which, true).await?;
         }
         TeacherCommand::Leave(LeaveCommand::Add(args)) => {
-            let leave = absence(AbsenceKind::TeacherLeave, args);
+            let slots = leave_slots(context, (args.period.from, args.period.to), &args.slot)?;
+            let leave = NewAbsence {
+                slots,
+                ..absence(AbsenceKind::TeacherLeave, args.period)
+            };
             registry::add_absence(&store, &context.actor, context.now, &leave)
                 .await
                 .map_err(|e| worded_absence(e, &leave))?;
             let (id, from, to) = (&leave.person_id, leave.from, leave.to);
+            let half_days = Speech::in_language(&context.settings, true).weekly_slots(&leave.slots);
             println!(
                 "{}",
                 context.say(
-                    format!("教师 {id} 从 {from} 到 {to} 请假：这期间不给他们安排送教。"),
-                    format!("Teacher {id} is on leave from {from} to {to}: no visits will be planned for them then.")
+                    if half_days.is_empty() {
+                        format!("教师 {id} 从 {from} 到 {to} 请假：这期间不给他们安排送教。")
+                    } else {
+                        format!("教师 {id} 从 {from} 到 {to} 的{half_days}请假：这些半天不给他们安排送教。")
+                    },
+                    if leave.slots.is_empty() {
+                        format!("Teacher {id} is on leave from {from} to {to}: no visits will be planned for them then.")
+                    } else {
+                        format!(
+                            "Teacher {id} is on leave on {} from {from} to {to}: no visits will be planned for them then.",
+                            format_weekly_slots(&leave.slots)
+                        )
+                    }
                 )
             );
         }
@@ -705,7 +762,7 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
             };
             let shown = StudentDetail {
                 student: detail.student,
-                pauses: ranges(&detail.pauses),
+                pauses: ranges(&detail.pauses, &Speech::of(&context.settings)),
                 plan,
             };
             print_record(&shown, format, &mut out)?;

@@ -684,12 +684,12 @@ mod tests {
     }
 }
 
-/// A supervisor row: name, email, the school (None: the district) and robots.
+/// A supervisor row: name, email, the schools (None: the district) and robots.
 #[derive(Debug, Clone)]
 pub struct SupervisorInput {
     pub name: String,
     pub email: String,
-    pub school: Option<String>,
+    pub schools: Option<Vec<String>>,
     pub robots: Robots,
 }
 
@@ -709,7 +709,16 @@ pub fn supervisor(fields: &mut Fields) -> Option<SupervisorInput> {
     Some(SupervisorInput {
         name,
         email: email?,
-        school: fields.text("school"),
+        schools: fields.text("school").map(|cell| split_schools(&cell)),
         robots,
     })
+}
+
+/// Several schools in one cell: `城关小学、东关小学` (or with commas or semicolons).
+pub fn split_schools(cell: &str) -> Vec<String> {
+    cell.split(['、', ',', '，', ';', '；'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }

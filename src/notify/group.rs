@@ -325,12 +325,12 @@ impl GroupEscalated<'_> {
 }
 
 /// Someone with group robots: a supervisor (`supervisor:<email>`) or a
-/// configured group (`group:<school>`, `group:*`), and the school they follow
+/// configured group (`group:<school>`, `group:*`), and the schools they follow
 /// (None: the whole district).
 #[derive(Debug, Clone)]
 pub struct RobotOwner {
     pub recipient: String,
-    pub school: Option<String>,
+    pub schools: Option<Vec<String>>,
     pub channels: Vec<Channel>,
     /// A configured group rather than a supervisor's own robot.
     pub group: bool,
@@ -345,14 +345,14 @@ pub fn robot_owners(supervisors: &[Supervisor], settings: &Settings) -> Vec<Robo
         );
         (!channels.is_empty()).then(|| RobotOwner {
             recipient: s.id.clone(),
-            school: s.school.clone(),
+            schools: s.schools.clone(),
             channels,
             group: false,
         })
     });
     let groups = settings.notify.group.iter().map(|g| RobotOwner {
         recipient: group_recipient(g.school.as_deref()),
-        school: g.school.clone(),
+        schools: g.school.clone().map(|school| vec![school]),
         channels: channels(g.dingtalk_webhook.is_some(), g.wecom_webhook.is_some()),
         group: true,
     });

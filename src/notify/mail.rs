@@ -331,6 +331,7 @@ mod tests {
                 school: "城关小学",
                 from: day,
                 to: day,
+                half_days: "周三下午",
                 reason: "培训",
                 link,
             }
@@ -339,6 +340,7 @@ mod tests {
                 name: "王芳",
                 from: day,
                 to: day,
+                half_days: "",
                 approved: true,
                 link,
             }
@@ -384,6 +386,8 @@ pub struct LeaveRequestMail<'a> {
     pub school: &'a str,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// Only these half-days (周三下午), as people read them; empty: whole days.
+    pub half_days: &'a str,
     pub reason: &'a str,
     pub link: &'a str,
 }
@@ -400,6 +404,8 @@ pub struct LeaveDecidedMail<'a> {
     pub name: &'a str,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// As in [`LeaveRequestMail`].
+    pub half_days: &'a str,
     pub approved: bool,
     pub link: &'a str,
 }

@@ -170,6 +170,9 @@ impl Speech {
             "role" => text.parse::<Role>().ok().map(Role::zh),
             "status" | "severity" | "state" => status_word(text),
             "available" | "slot" => return self.slot(text),
+            // A leave's half-days, several in one text.
+            "slots" if text.contains(' ') => return self.stored_slots(text),
+            "slots" => return self.slot(text),
             _ => None,
         };
         word.map_or_else(|| text.to_string(), str::to_string)
@@ -178,6 +181,12 @@ impl Speech {
     /// A person's or family's weekly slots, as the lists show them.
     pub fn weekly_slots(&self, slots: &[crate::domain::slot::WeeklySlot]) -> String {
         let codes: Vec<String> = slots.iter().map(ToString::to_string).collect();
+        self.cell("available", &serde_json::json!(codes))
+    }
+
+    /// Half-days as stored (`Wed-PM Thu-AM`, a leave's), as people read them.
+    pub fn stored_slots(&self, codes: &str) -> String {
+        let codes: Vec<&str> = codes.split_whitespace().collect();
         self.cell("available", &serde_json::json!(codes))
     }
 
@@ -217,7 +226,8 @@ fn status_word(code: &str) -> Option<&'static str> {
         "sending" => "发送中",
         "sent" => "已发送",
         "dead" => "已放弃",
-        "invited" => "已邀请",
+        "enabled" => "可登录",
+        "invited" => "待设密码",
         "disabled" => "已停用",
         "locked" => "已锁定",
         _ => return None,
@@ -261,6 +271,7 @@ pub(crate) const HEADERS: &[(&str, &str)] = &[
     ("date", "日期"),
     ("day", "日期"),
     ("slot", "时段"),
+    ("slots", "半天"),
     ("outcome", "结果"),
     ("periods", "课时"),
     ("reason", "原因"),

@@ -173,7 +173,7 @@ impl AccountView {
         } else if account.password_hash.is_none() {
             "invited"
         } else {
-            "active"
+            "enabled"
         };
         AccountView {
             email: account.email.clone(),

@@ -192,12 +192,12 @@ pub async fn run(
     let owners = robot_owners(&supervisors, settings);
     let followers = supervisors
         .iter()
-        .map(|s| (s.id.as_str(), s.school.as_deref()))
+        .map(|s| (s.id.as_str(), s.schools.as_deref()))
         .chain(
             owners
                 .iter()
                 .filter(|o| o.group)
-                .map(|o| (o.recipient.as_str(), o.school.as_deref())),
+                .map(|o| (o.recipient.as_str(), o.schools.as_deref())),
         );
     let mut by_recipient: BTreeMap<&str, Vec<&Notice>> = BTreeMap::new();
     for (recipient, follows) in followers {
@@ -205,8 +205,8 @@ pub async fn run(
             let school = notice.row.school.as_str();
             let has_school_supervisor = supervisors
                 .iter()
-                .any(|s| s.school.as_deref() == Some(school));
-            let own_school = follows == Some(school);
+                .any(|s| s.schools.is_some() && s.follows(school));
+            let own_school = follows.is_some() && alerts::follows(follows, school);
             let district = follows.is_none()
                 && (matches!(notice.decision, Decision::Raise(_)) || !has_school_supervisor);
             if own_school || district {
@@ -254,7 +254,7 @@ pub async fn run(
                 id: format!("operator:{operator}"),
                 name: operator.clone(),
                 email: operator.clone(),
-                school: None,
+                schools: None,
                 robots: Default::default(),
             };
             message(&recipient, &untold, true, settings, now)

@@ -52,9 +52,9 @@ pub async fn run(
     let stamp = now.format("%Y%m%dT%H%M%S%.6fZ");
     let mut messages = Vec::new();
     let supervisors = alerts::supervisors(&mut tx).await?;
-    let follows = |school: Option<&String>| {
+    let follows = |schools: Option<&[String]>| {
         rows.iter()
-            .filter(|r| school.is_none_or(|s| s == &r.school))
+            .filter(|r| alerts::follows(schools, &r.school))
             .collect::<Vec<_>>()
     };
     let since_day = |plan_id: i64| {
@@ -99,11 +99,15 @@ pub async fn run(
         }
     });
     for owner in robot_owners(&supervisors, settings) {
-        let mine = follows(owner.school.as_ref());
+        let mine = follows(owner.schools.as_deref());
         if mine.is_empty() {
             continue;
         }
-        let digest = GroupDigest::of(&summary(&mine), owner.school.as_deref());
+        let label = owner
+            .schools
+            .as_ref()
+            .map(|s| s.join(alerts::SCHOOL_SEPARATOR));
+        let digest = GroupDigest::of(&summary(&mine), label.as_deref());
         messages.extend(
             owner.messages("digest", &format!("digest:{stamp}"), |limit| {
                 digest.render_split(settings.locale, limit)
@@ -111,7 +115,7 @@ pub async fn run(
         );
     }
     for supervisor in &supervisors {
-        let mine = follows(supervisor.school.as_ref());
+        let mine = follows(supervisor.schools.as_deref());
         if mine.is_empty() {
             continue;
         }

@@ -278,6 +278,8 @@ struct Registered {
     student_schools: HashMap<String, String>,
     /// The schools registered, to point out a name close to one of them.
     schools: std::collections::BTreeSet<String>,
+    /// Teachers' accounts' emails: a supervisors' sheet may not name them.
+    teacher_accounts: std::collections::BTreeSet<String>,
 }
 
 impl Registered {
@@ -295,11 +297,21 @@ impl Registered {
             _ => Vec::new(),
         };
         let schools = match kind {
-            Kind::Teachers | Kind::Students => people::school_names(tx).await?,
+            Kind::Teachers | Kind::Students | Kind::Supervisors => people::school_names(tx).await?,
+            _ => Default::default(),
+        };
+        let teacher_accounts = match kind {
+            Kind::Supervisors => crate::store::accounts::list(tx)
+                .await?
+                .into_iter()
+                .filter(|a| a.role == crate::domain::access::Role::Teacher)
+                .map(|a| a.email)
+                .collect(),
             _ => Default::default(),
         };
         Ok(Registered {
             schools,
+            teacher_accounts,
             student_schools: students
                 .iter()
                 .map(|s| (s.student_id.clone(), s.school.clone()))
@@ -384,6 +396,40 @@ impl Registered {
                 "学校“{school}”没有登记，已登记的有“{meant}”：如果是同一所学校，请写成“{meant}”（或导入后合并：songjiao school merge {school} {meant}）"
             ),
         })
+    }
+
+    /// What keeps a supervisors' row from being saved: a school not registered
+    /// (they would hear of nobody), or the email of a teacher's account.
+    fn supervisor_problems(&self, line: usize, input: &records::SupervisorInput) -> Vec<CellError> {
+        let unknown = input
+            .schools
+            .iter()
+            .flatten()
+            .filter(|school| !self.schools.contains(*school))
+            .map(|school| CellError {
+                line,
+                column: "school".into(),
+                reason: match crate::store::schools::likely_meant(school, &self.schools) {
+                    Some(meant) => format!(
+                        "`{school}` is not a school of the district; did you mean `{meant}`?"
+                    ),
+                    None => {
+                        format!("`{school}` is not a school of the district (songjiao school list)")
+                    }
+                },
+            });
+        let teacher = self
+            .teacher_accounts
+            .contains(&input.email.to_lowercase())
+            .then(|| CellError {
+                line,
+                column: "email".into(),
+                reason: format!(
+                    "{} is a teacher's account: a supervisor needs an email of their own",
+                    input.email
+                ),
+            });
+        unknown.chain(teacher).collect()
     }
 
     /// A plan giving a child a teacher (or backup) of another school.
@@ -610,6 +656,7 @@ async fn write_sheet(
                     ("student_id", key)
                 }),
             Kind::Supervisors => records::supervisor(&mut fields).map(|s| {
+                errors.extend(existing.supervisor_problems(line, &s));
                 let key = s.email.to_lowercase();
                 supervisor_inputs.push(s);
                 ("email", key)
@@ -735,7 +782,7 @@ async fn write_sheet(
                 let change = match known.get(&input.email.to_lowercase()) {
                     Some(old)
                         if old.name == input.name
-                            && old.school == input.school
+                            && old.schools == input.schools
                             && input.robots.is_empty() =>
                     {
                         Change::Unchanged
@@ -748,7 +795,7 @@ async fn write_sheet(
                         tx,
                         &input.name,
                         &input.email,
-                        input.school.as_deref(),
+                        input.schools.as_deref(),
                         &input.robots,
                     )
                     .await?;

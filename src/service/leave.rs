@@ -11,7 +11,9 @@ use super::{Actor, ServiceError};
 use crate::config::Settings;
 use crate::domain::access::{Role, Scope};
 use crate::domain::leave::{self, LeaveStatus};
+use crate::domain::slot::WeeklySlot;
 use crate::notify::mail::{LeaveDecidedMail, LeaveRequestMail};
+use crate::reports::words::Speech;
 use crate::store::outbox::{self, NewMessage};
 use crate::store::people::{self, LeaveRequest, Teacher};
 use crate::store::{Store, Tx, accounts};
@@ -21,6 +23,8 @@ use crate::store::{Store, Tx, accounts};
 pub struct NewLeave {
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// Half-days only; empty: whole days.
+    pub slots: Vec<WeeklySlot>,
     pub reason: String,
 }
 
@@ -91,6 +95,14 @@ pub async fn request(
     let teacher_id = own_teacher(actor)?;
     let today = now.with_timezone(&settings.time_zone).date_naive();
     leave::check_request(new.from, new.to, &new.reason, today)
+        .and_then(|()| {
+            leave::Away {
+                from: new.from,
+                to: new.to,
+                slots: new.slots.clone(),
+            }
+            .check()
+        })
         .map_err(|(field, reason)| ServiceError::invalid(field, reason))?;
     let mut tx = store.write(&actor.audit(), now).await?;
     let teacher =
@@ -101,12 +113,14 @@ pub async fn request(
                 id: teacher_id.to_string(),
             })?;
     let reason = new.reason.trim();
-    let id = people::request_leave(&mut tx, teacher_id, new.from, new.to, reason).await?;
+    let id =
+        people::request_leave(&mut tx, teacher_id, (new.from, new.to), &new.slots, reason).await?;
     let mail = LeaveRequestMail {
         teacher: &teacher.name,
         school: &teacher.school,
         from: new.from,
         to: new.to,
+        half_days: &Speech::of(settings).weekly_slots(&new.slots),
         reason,
         link: &settings.web.public_url,
     }
@@ -217,6 +231,7 @@ pub async fn decide(
         name: &teacher.name,
         from: request.start_date,
         to: request.end_date,
+        half_days: &Speech::of(settings).stored_slots(&request.slots),
         approved: approve,
         link: &settings.web.public_url,
     }

@@ -282,7 +282,13 @@ pub async fn load_district(
     calendar: &SchoolCalendar,
 ) -> Result<District, ServiceError> {
     let defaults = &settings.defaults;
-    let mut leaves = people::ranges_by_person(people::teacher_leaves(tx, None).await?);
+    let mut leaves: HashMap<String, Vec<crate::domain::leave::Away>> = HashMap::new();
+    for leave in people::teacher_leaves(tx, None).await? {
+        leaves
+            .entry(leave.person_id.clone())
+            .or_default()
+            .push(super::registry::away(&leave));
+    }
     let staff: HashMap<String, people::Teacher> = people::teachers(tx, None)
         .await?
         .into_iter()

@@ -12,7 +12,8 @@ use super::people::StudentRecord;
 use super::{Actor, Problem, ServiceError};
 use crate::config::Settings;
 use crate::domain::calendar::SchoolYear;
-use crate::domain::slot::format_weekly_slots;
+use crate::domain::leave::Away;
+use crate::domain::slot::{WeeklySlot, format_weekly_slots};
 use crate::domain::student::{StudentStatus, check_email};
 use crate::import::records::{self, CellError, Fields};
 use crate::store::alerts::{self, Robots, Supervisor};
@@ -413,14 +414,60 @@ pub async fn end_or_remove_absence(
     Ok(())
 }
 
-/// A teacher's leave or a student's pause: no visits from `from` to `to`, both included.
+/// A teacher's leave or a student's pause: no visits from `from` to `to`, both
+/// included (for leave, only in `slots` on those days when some are given).
 #[derive(Debug, Clone)]
 pub struct NewAbsence {
     pub kind: AbsenceKind,
     pub person_id: String,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// Half-days of a leave; empty: whole days.
+    pub slots: Vec<WeeklySlot>,
     pub reason: String,
+}
+
+impl NewAbsence {
+    fn away(&self) -> Away {
+        Away {
+            from: self.from,
+            to: self.to,
+            slots: self.slots.clone(),
+        }
+    }
+}
+
+/// A form's or the API's half-day (`PM`, 下午) as the half-days of a leave:
+/// that half of each of its days; empty: whole days.
+pub fn half_days(
+    settings: &Settings,
+    (from, to): (NaiveDate, NaiveDate),
+    half_day: &str,
+) -> Result<Vec<WeeklySlot>, ServiceError> {
+    let half_day = half_day.trim();
+    if half_day.is_empty() {
+        return Ok(Vec::new());
+    }
+    let table = settings.slot_table().map_err(ServiceError::Settings)?;
+    let slot = table.resolve(half_day).ok_or_else(|| {
+        ServiceError::invalid(
+            "half_day",
+            format!(
+                "`{half_day}` is not a half-day ({})",
+                table.names().join(", ")
+            ),
+        )
+    })?;
+    Ok(Away::each_day(from, to, &slot.name))
+}
+
+/// A stored leave or pause as planning counts it.
+pub fn away(absence: &Absence) -> Away {
+    Away {
+        from: absence.start_date,
+        to: absence.end_date,
+        slots: absence.weekly_slots(),
+    }
 }
 
 pub async fn add_absence(
@@ -435,6 +482,16 @@ pub async fn add_absence(
             format!("{} is before the first day {}", absence.to, absence.from),
         ));
     }
+    if absence.kind == AbsenceKind::StudentPause && !absence.slots.is_empty() {
+        return Err(ServiceError::invalid(
+            "slot",
+            "a pause is for whole days: half-days are for a teacher's leave",
+        ));
+    }
+    absence
+        .away()
+        .check()
+        .map_err(|(field, reason)| ServiceError::invalid(field, reason))?;
     let mut tx = store.write(&actor.audit(), now).await?;
     let id = absence.person_id.as_str();
     let known = match absence.kind {
@@ -453,18 +510,20 @@ pub async fn add_absence(
         AbsenceKind::TeacherLeave => people::teacher_leaves(&mut tx, Some(id)).await?,
         AbsenceKind::StudentPause => people::student_pauses(&mut tx, Some(id)).await?,
     };
-    if let Some(other) = existing
-        .iter()
-        .find(|a| a.start_date <= absence.to && absence.from <= a.end_date)
-    {
+    if let Some(other) = existing.iter().find(|a| away(a).overlaps(&absence.away())) {
         return Err(ServiceError::invalid(
             "from",
             format!(
-                "{} to {} overlaps the one from {} to {}{}: change that one, or end or remove it first",
+                "{} to {} overlaps the one from {} to {}{}{}: change that one, or end or remove it first",
                 absence.from,
                 absence.to,
                 other.start_date,
                 other.end_date,
+                if other.slots.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", other.slots)
+                },
                 if other.reason.is_empty() {
                     String::new()
                 } else {
@@ -477,8 +536,8 @@ pub async fn add_absence(
         &mut tx,
         absence.kind,
         id,
-        absence.from,
-        absence.to,
+        (absence.from, absence.to),
+        &absence.slots,
         &absence.reason,
     )
     .await?;
@@ -573,25 +632,28 @@ pub async fn student(
     })
 }
 
-/// Someone told about the children of one school, or of the whole district.
+/// Someone told about the children of some schools, or of the whole district.
 #[derive(Debug, Clone)]
 pub struct NewSupervisor {
     pub name: String,
     pub email: String,
-    pub school: Option<String>,
+    /// Empty: the whole district.
+    pub schools: Vec<String>,
     /// As typed: empty keeps what is set, `-` removes (`Robots::parse_setting`).
     pub dingtalk_webhook: String,
     pub dingtalk_secret: String,
     pub wecom_webhook: String,
 }
 
-/// Registers a supervisor, or updates the one with the same email.
+/// Registers a supervisor account, or updates the one with the same email; a
+/// coordinator's or admin's account of that email is told of its own scope.
 pub async fn add_supervisor(
     store: &Store,
     actor: &Actor,
     now: DateTime<Utc>,
     supervisor: &NewSupervisor,
-) -> Result<String, ServiceError> {
+) -> Result<(String, alerts::SupervisorSaved), ServiceError> {
+    district_keeper(actor)?;
     let email = check_email(&supervisor.email).map_err(|e| ServiceError::invalid("email", e))?;
     let name = supervisor.name.trim();
     if name.is_empty() {
@@ -606,9 +668,26 @@ pub async fn add_supervisor(
         wecom_webhook: robot("wecom-webhook", &supervisor.wecom_webhook, false)?,
     };
     let mut tx = store.write(&actor.audit(), now).await?;
-    alerts::save_supervisor(&mut tx, name, &email, supervisor.school.as_deref(), &robots).await?;
+    let known = people::school_names(&mut tx).await?;
+    if let Some(school) = supervisor.schools.iter().find(|s| !known.contains(*s)) {
+        let reason = match crate::store::schools::likely_meant(school, &known) {
+            Some(meant) => {
+                format!("{school} is not a school of the district; did you mean {meant}?")
+            }
+            None => format!("{school} is not a school of the district (songjiao school list)"),
+        };
+        return Err(ServiceError::invalid("school", reason));
+    }
+    let schools = (!supervisor.schools.is_empty()).then_some(supervisor.schools.as_slice());
+    let saved = alerts::save_supervisor(&mut tx, name, &email, schools, &robots).await?;
+    if saved == alerts::SupervisorSaved::TeacherAccount {
+        return Err(ServiceError::invalid(
+            "email",
+            format!("{email} is a teacher's account: a supervisor needs an email of their own"),
+        ));
+    }
     tx.commit().await?;
-    Ok(email)
+    Ok((email, saved))
 }
 
 pub async fn supervisors(store: &Store) -> Result<Vec<Supervisor>, ServiceError> {

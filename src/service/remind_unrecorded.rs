@@ -165,17 +165,13 @@ pub async fn run(
                         .get(v.student_id.as_str())
                         .copied()
                         .unwrap_or_default();
-                    owner
-                        .school
-                        .as_deref()
-                        .is_none_or(|s| s == school)
-                        .then(|| GroupVisit {
-                            day: v.day,
-                            slot: v.slot.clone(),
-                            student: short_name(names.get(&v.student_id).unwrap_or(&v.student_id)),
-                            school: school.to_string(),
-                            teacher: v.teacher_id.clone(),
-                        })
+                    alerts::follows(owner.schools.as_deref(), school).then(|| GroupVisit {
+                        day: v.day,
+                        slot: v.slot.clone(),
+                        student: short_name(names.get(&v.student_id).unwrap_or(&v.student_id)),
+                        school: school.to_string(),
+                        teacher: v.teacher_id.clone(),
+                    })
                 })
                 .collect();
             if visits.is_empty() {

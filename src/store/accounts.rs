@@ -2,6 +2,8 @@
 //! as given: passwords as argon2id hashes (made in `service::accounts`), link
 //! tokens and session ids as SHA-256 hashes.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -52,14 +54,24 @@ struct AccountSchool {
     school: String,
 }
 
-async fn with_scopes(tx: &mut Tx, rows: Vec<AccountRow>) -> StoreResult<Vec<Account>> {
-    let schools: Vec<AccountSchool> = tx
+/// Each school-scoped account's schools, by name.
+pub async fn schools_by_account(tx: &mut Tx) -> StoreResult<HashMap<i64, Vec<String>>> {
+    let rows: Vec<AccountSchool> = tx
         .fetch_all(
             "SELECT a.account_id, s.name AS school FROM account_schools a
              JOIN schools s ON s.id = a.school_id ORDER BY s.name",
             args![],
         )
         .await?;
+    let mut schools: HashMap<i64, Vec<String>> = HashMap::new();
+    for row in rows {
+        schools.entry(row.account_id).or_default().push(row.school);
+    }
+    Ok(schools)
+}
+
+async fn with_scopes(tx: &mut Tx, rows: Vec<AccountRow>) -> StoreResult<Vec<Account>> {
+    let mut schools = schools_by_account(tx).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -69,11 +81,7 @@ async fn with_scopes(tx: &mut Tx, rows: Vec<AccountRow>) -> StoreResult<Vec<Acco
                 },
                 (None, true) => Scope::District,
                 (None, false) => Scope::Schools {
-                    schools: schools
-                        .iter()
-                        .filter(|s| s.account_id == row.id)
-                        .map(|s| s.school.clone())
-                        .collect(),
+                    schools: schools.remove(&row.id).unwrap_or_default(),
                 },
             };
             Account {
@@ -212,6 +220,24 @@ async fn audit_change(tx: &mut Tx, action: &str, account_id: i64) -> StoreResult
         "account",
         &account_id.to_string(),
         serde_json::json!({}),
+    )
+    .await
+}
+
+/// Changes the name an account is greeted and listed by.
+pub async fn rename(tx: &mut Tx, account_id: i64, name: &str) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "UPDATE accounts SET name = $2, updated_at = $3 WHERE id = $1",
+        args![account_id, name, now],
+    )
+    .await?;
+    audit::record(
+        tx,
+        "rename",
+        "account",
+        &account_id.to_string(),
+        serde_json::json!({ "name": name }),
     )
     .await
 }

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::{StoreResult, Tx, audit};
 use crate::args;
+use crate::domain::access::{Role, Scope};
 use crate::domain::pace::Status;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -123,16 +124,45 @@ pub async fn acknowledge(tx: &mut Tx, id: i64, note: &str) -> StoreResult<bool> 
     Ok(changed > 0)
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+/// Someone told when children fall behind: a supervisor account, or a
+/// coordinator's or admin's account registered with `supervisor add`.
+#[derive(Debug, Clone, Serialize)]
 pub struct Supervisor {
+    /// `supervisor:<email>`: how outbox rows and robots name them.
+    #[serde(skip)]
     pub id: String,
     pub name: String,
     pub email: String,
-    /// None: the whole district.
-    pub school: Option<String>,
+    /// The schools they hear of; None: the whole district.
+    #[serde(rename = "school", serialize_with = "joined_schools")]
+    pub schools: Option<Vec<String>>,
     #[serde(flatten)]
-    #[sqlx(flatten)]
     pub robots: Robots,
+}
+
+impl Supervisor {
+    /// Whether they hear of this school's children.
+    pub fn follows(&self, school: &str) -> bool {
+        follows(self.schools.as_deref(), school)
+    }
+}
+
+/// Whether someone who follows these schools (None: the district) hears of a school.
+pub fn follows(schools: Option<&[String]>, school: &str) -> bool {
+    schools.is_none_or(|schools| schools.iter().any(|s| s == school))
+}
+
+/// Several schools in one cell, as the supervisors' sheet reads them back.
+pub const SCHOOL_SEPARATOR: &str = "、";
+
+fn joined_schools<S: serde::Serializer>(
+    schools: &Option<Vec<String>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match schools {
+        Some(schools) => s.serialize_str(&schools.join(SCHOOL_SEPARATOR)),
+        None => s.serialize_none(),
+    }
 }
 
 /// Someone's group robots; lists show the webhooks' tokens and the secret as ****.
@@ -196,51 +226,100 @@ impl Robots {
     }
 }
 
-pub async fn supervisors(tx: &mut Tx) -> StoreResult<Vec<Supervisor>> {
-    tx.fetch_all(
-        "SELECT s.id, s.name, s.email, sc.name AS school,
-                NULLIF(s.dingtalk_webhook, '') AS dingtalk_webhook,
-                NULLIF(s.dingtalk_secret, '') AS dingtalk_secret,
-                NULLIF(s.wecom_webhook, '') AS wecom_webhook
-         FROM staff s LEFT JOIN schools sc ON sc.id = s.school_id
-         WHERE s.role = 'supervisor' ORDER BY s.id",
-        vec![],
-    )
-    .await
+#[derive(sqlx::FromRow)]
+struct SupervisorRow {
+    id: i64,
+    name: String,
+    email: String,
+    district_wide: bool,
+    #[sqlx(flatten)]
+    robots: Robots,
 }
 
-/// Registers (or updates) a supervisor, known by email. A robot setting left
-/// None keeps what was there; an empty one removes it.
+pub async fn supervisors(tx: &mut Tx) -> StoreResult<Vec<Supervisor>> {
+    let rows: Vec<SupervisorRow> = tx
+        .fetch_all(
+            "SELECT id, name, email, district_wide,
+                    NULLIF(dingtalk_webhook, '') AS dingtalk_webhook,
+                    NULLIF(dingtalk_secret, '') AS dingtalk_secret,
+                    NULLIF(wecom_webhook, '') AS wecom_webhook
+             FROM accounts
+             WHERE disabled_at IS NULL AND (role = 'supervisor' OR hears_alerts = $1)
+             ORDER BY email",
+            args![true],
+        )
+        .await?;
+    let mut schools = super::accounts::schools_by_account(tx).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Supervisor {
+            id: format!("supervisor:{}", row.email),
+            schools: (!row.district_wide).then(|| schools.remove(&row.id).unwrap_or_default()),
+            name: row.name,
+            email: row.email,
+            robots: row.robots,
+        })
+        .collect())
+}
+
+/// What `supervisor add` (or a supervisors' sheet row) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SupervisorSaved {
+    /// A new supervisor account, without a password until `user reset`.
+    Created,
+    /// The supervisor account of that email, its name, schools and robots set.
+    Updated,
+    /// A coordinator's or admin's account, now told of its own scope's children.
+    AccountTold(Role),
+    /// A teacher's account: nothing was changed.
+    TeacherAccount,
+}
+
+/// Registers (or updates) a supervisor, known by email; `schools` None is the
+/// whole district. A robot setting left None keeps what was there; an empty one
+/// removes it.
 pub async fn save_supervisor(
     tx: &mut Tx,
     name: &str,
     email: &str,
-    school: Option<&str>,
+    schools: Option<&[String]>,
     robots: &Robots,
-) -> StoreResult<String> {
-    let now = tx.now;
-    let school_id = match school {
-        Some(name) => super::people::school_ids(tx, [name])
-            .await?
-            .get(name)
-            .copied(),
-        None => None,
+) -> StoreResult<SupervisorSaved> {
+    let scope = match schools {
+        Some(schools) => Scope::Schools {
+            schools: schools.to_vec(),
+        },
+        None => Scope::District,
     };
-    let id = format!("supervisor:{}", email.to_lowercase());
+    let email = email.trim().to_lowercase();
+    let saved = match super::accounts::by_email(tx, &email).await? {
+        None => {
+            super::accounts::create(tx, &email, name, Role::Supervisor, &scope, None).await?;
+            SupervisorSaved::Created
+        }
+        Some(account) if account.role == Role::Supervisor => {
+            if account.name != name {
+                super::accounts::rename(tx, account.id, name).await?;
+            }
+            if account.scope != scope {
+                super::accounts::set_scope(tx, &account, &scope).await?;
+            }
+            SupervisorSaved::Updated
+        }
+        Some(account) if account.role == Role::Teacher => {
+            return Ok(SupervisorSaved::TeacherAccount);
+        }
+        Some(account) => SupervisorSaved::AccountTold(account.role),
+    };
+    let now = tx.now;
     tx.execute(
-        "INSERT INTO staff (id, name, email, role, school_id, created_at, updated_at,
-                            dingtalk_webhook, dingtalk_secret, wecom_webhook)
-         VALUES ($1, $2, $3, 'supervisor', $4, $5, $5, $6, $7, $8)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, school_id = excluded.school_id,
-             updated_at = excluded.updated_at,
-             dingtalk_webhook = COALESCE(excluded.dingtalk_webhook, staff.dingtalk_webhook),
-             dingtalk_secret = COALESCE(excluded.dingtalk_secret, staff.dingtalk_secret),
-             wecom_webhook = COALESCE(excluded.wecom_webhook, staff.wecom_webhook)",
+        "UPDATE accounts SET hears_alerts = (role <> 'supervisor'), updated_at = $2,
+             dingtalk_webhook = COALESCE($3, dingtalk_webhook),
+             dingtalk_secret = COALESCE($4, dingtalk_secret),
+             wecom_webhook = COALESCE($5, wecom_webhook)
+         WHERE email = $1",
         args![
-            id.as_str(),
-            name,
-            email,
-            school_id,
+            email.as_str(),
             now,
             robots.dingtalk_webhook.as_deref(),
             robots.dingtalk_secret.as_deref(),
@@ -253,9 +332,9 @@ pub async fn save_supervisor(
         tx,
         "save",
         "supervisor",
-        &id,
-        serde_json::json!({ "name": name, "school": school, "robots": robots }),
+        &format!("supervisor:{email}"),
+        serde_json::json!({ "name": name, "scope": scope, "robots": robots }),
     )
     .await?;
-    Ok(id)
+    Ok(saved)
 }

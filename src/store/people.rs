@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{StoreResult, Tx, audit, only_if};
 use crate::args;
 use crate::domain::leave::LeaveStatus;
-use crate::domain::slot::WeeklySlot;
+use crate::domain::slot::{WeeklySlot, format_weekly_slots};
 use crate::domain::student::{Disability, Gender, StudentStatus};
 
 /// What a change to a record did.
@@ -60,6 +60,19 @@ pub struct Absence {
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     pub reason: String,
+    /// For leave of some half-days only: they, as availability is written
+    /// (`Wed-PM`); empty for whole days (and for every pause).
+    pub slots: String,
+}
+
+impl Absence {
+    /// The half-days it covers on its days; empty: the whole days.
+    pub fn weekly_slots(&self) -> Vec<WeeklySlot> {
+        self.slots
+            .split_whitespace()
+            .filter_map(|code| code.parse().ok())
+            .collect()
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -523,13 +536,14 @@ pub enum AbsenceKind {
     StudentPause,
 }
 
-/// Records an absence of `person` from `start` to `end`, both included.
+/// Records an absence of `person` from `start` to `end`, both included (a
+/// leave only in `slots` on those days when some are given).
 pub async fn add_absence(
     tx: &mut Tx,
     kind: AbsenceKind,
     person: &str,
-    start: NaiveDate,
-    end: NaiveDate,
+    (start, end): (NaiveDate, NaiveDate),
+    slots: &[WeeklySlot],
     reason: &str,
 ) -> StoreResult<i64> {
     #[derive(sqlx::FromRow)]
@@ -538,8 +552,8 @@ pub async fn add_absence(
     }
     let (sql, entity) = match kind {
         AbsenceKind::TeacherLeave => (
-            "INSERT INTO teacher_leaves (teacher_id, start_date, end_date, reason, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO teacher_leaves (teacher_id, start_date, end_date, reason, created_at, slots)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             "teacher_leave",
         ),
         AbsenceKind::StudentPause => (
@@ -549,11 +563,17 @@ pub async fn add_absence(
         ),
     };
     let now = tx.now;
-    let row: Id = tx
-        .fetch_one(sql, args![person, start, end, reason, now])
-        .await?;
-    let detail =
+    let slots = format_weekly_slots(slots);
+    let mut args = args![person, start, end, reason, now];
+    if kind == AbsenceKind::TeacherLeave {
+        args.push(slots.as_str().into());
+    }
+    let row: Id = tx.fetch_one(sql, args).await?;
+    let mut detail =
         serde_json::json!({ "person": person, "start": start, "end": end, "reason": reason });
+    if !slots.is_empty() {
+        detail["slots"] = slots.into();
+    }
     audit::record(tx, "create", entity, &row.id.to_string(), detail).await?;
     Ok(row.id)
 }
@@ -618,7 +638,7 @@ pub async fn remove_absence(
 pub async fn teacher_leaves(tx: &mut Tx, teacher_id: Option<&str>) -> StoreResult<Vec<Absence>> {
     tx.fetch_all(
         sqlx::AssertSqlSafe(format!(
-            "SELECT id, teacher_id AS person_id, start_date, end_date, reason FROM teacher_leaves
+            "SELECT id, teacher_id AS person_id, start_date, end_date, reason, slots FROM teacher_leaves
              WHERE status = 'approved' AND {} ORDER BY start_date, id",
             only_if(teacher_id.is_some(), "teacher_id", 1)
         )),
@@ -635,6 +655,8 @@ pub struct LeaveRequest {
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     pub reason: String,
+    /// The half-days asked for, as `Absence::slots`; empty: the whole days.
+    pub slots: String,
     pub status: LeaveStatus,
     pub requested_by: Option<String>,
     pub decided_by: Option<String>,
@@ -646,8 +668,8 @@ pub struct LeaveRequest {
 pub async fn request_leave(
     tx: &mut Tx,
     teacher_id: &str,
-    start: NaiveDate,
-    end: NaiveDate,
+    (start, end): (NaiveDate, NaiveDate),
+    slots: &[WeeklySlot],
     reason: &str,
 ) -> StoreResult<i64> {
     #[derive(sqlx::FromRow)]
@@ -655,15 +677,18 @@ pub async fn request_leave(
         id: i64,
     }
     let (now, actor) = (tx.now, tx.actor.0.clone());
+    let slots = format_weekly_slots(slots);
     let row: Id = tx
         .fetch_one(
-            "INSERT INTO teacher_leaves (teacher_id, start_date, end_date, reason, created_at, status, requested_by)
-             VALUES ($1, $2, $3, $4, $5, 'requested', $6) RETURNING id",
-            args![teacher_id, start, end, reason, now, actor],
+            "INSERT INTO teacher_leaves (teacher_id, start_date, end_date, reason, created_at, status,
+                 requested_by, slots)
+             VALUES ($1, $2, $3, $4, $5, 'requested', $6, $7) RETURNING id",
+            args![teacher_id, start, end, reason, now, actor, slots.as_str()],
         )
         .await?;
-    let detail =
-        serde_json::json!({ "teacher": teacher_id, "start": start, "end": end, "reason": reason });
+    let detail = serde_json::json!({
+        "teacher": teacher_id, "start": start, "end": end, "reason": reason, "slots": slots
+    });
     audit::record(tx, "request", "teacher_leave", &row.id.to_string(), detail).await?;
     Ok(row.id)
 }
@@ -676,7 +701,7 @@ pub async fn leave_requests(
 ) -> StoreResult<Vec<LeaveRequest>> {
     tx.fetch_all(
         sqlx::AssertSqlSafe(format!(
-            "SELECT id, teacher_id, start_date, end_date, reason, status, requested_by, decided_by,
+            "SELECT id, teacher_id, start_date, end_date, reason, slots, status, requested_by, decided_by,
                     decided_at, created_at
              FROM teacher_leaves WHERE {} AND {} ORDER BY start_date DESC, id DESC",
             only_if(teacher_id.is_some(), "teacher_id", 1),
@@ -707,7 +732,8 @@ pub async fn decide_leave(tx: &mut Tx, id: i64, status: LeaveStatus) -> StoreRes
 pub async fn student_pauses(tx: &mut Tx, student_id: Option<&str>) -> StoreResult<Vec<Absence>> {
     tx.fetch_all(
         sqlx::AssertSqlSafe(format!(
-            "SELECT id, student_id AS person_id, start_date, end_date, reason FROM student_pauses
+            "SELECT id, student_id AS person_id, start_date, end_date, reason, '' AS slots
+             FROM student_pauses
              WHERE {} ORDER BY start_date, id",
             only_if(student_id.is_some(), "student_id", 1)
         )),

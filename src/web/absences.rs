@@ -19,6 +19,8 @@ pub struct AbsenceFields {
     from: String,
     to: String,
     #[serde(default)]
+    half_day: String,
+    #[serde(default)]
     reason: String,
 }
 
@@ -52,11 +54,15 @@ async fn add_absence(
     let (Some(from), Some(to)) = (day(&fields.from), day(&fields.to)) else {
         return Redirect::to(&format!("{back}?absence_problem=1#absences")).into_response();
     };
+    let Ok(slots) = registry::half_days(&app.settings, (from, to), &fields.half_day) else {
+        return Redirect::to(&format!("{back}?absence_problem=1#absences")).into_response();
+    };
     let absence = registry::NewAbsence {
         kind: absence_kind(kind),
         person_id: id.clone(),
         from,
         to,
+        slots,
         reason: fields.reason.trim().to_string(),
     };
     match registry::add_absence_as(&app.store, &actor, app.now(), &absence).await {

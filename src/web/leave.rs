@@ -27,10 +27,37 @@ struct LeavePage {
     teacher: bool,
     notice: Option<&'static str>,
     problem: Option<&'static str>,
-    requests: Vec<LeaveView>,
+    /// Each request, with its half-days in words (empty: whole days).
+    requests: Vec<(LeaveView, String)>,
+    /// Whole days (value empty), or one of the day's halves.
+    half_days: Vec<(String, String)>,
     from: String,
     to: String,
+    half_day: String,
     reason: String,
+}
+
+/// The choices of a leave form: whole days, or one half of each day.
+pub(super) fn half_day_choices(app: &App, t: &Words) -> Vec<(String, String)> {
+    let chinese = t.lang == "zh-CN";
+    let halves = app.settings.slot_table().map_or_else(
+        |_| Vec::new(),
+        |slots| {
+            slots
+                .names()
+                .into_iter()
+                .map(|slot| (slot.to_string(), slots.label(slot, chinese)))
+                .collect()
+        },
+    );
+    std::iter::once((String::new(), t.record.leave_whole_days.to_string()))
+        .chain(halves)
+        .collect()
+}
+
+/// A leave's half-days as people read them (周三下午); empty for whole days.
+pub(super) fn half_days_words(app: &App, t: &Words, codes: &str) -> String {
+    crate::reports::words::Speech::in_language(&app.settings, t.lang == "zh-CN").stored_slots(codes)
 }
 
 impl LeavePage {
@@ -77,9 +104,17 @@ async fn page(
                     teacher,
                     notice,
                     problem,
-                    requests,
+                    requests: requests
+                        .into_iter()
+                        .map(|v| {
+                            let half_days = half_days_words(app, t, &v.request.slots);
+                            (v, half_days)
+                        })
+                        .collect(),
+                    half_days: half_day_choices(app, t),
                     from: typed.from,
                     to: typed.to,
+                    half_day: typed.half_day,
                     reason: typed.reason,
                 },
             )
@@ -107,6 +142,8 @@ pub async fn show(
 pub struct LeaveForm {
     from: String,
     to: String,
+    #[serde(default)]
+    half_day: String,
     reason: String,
 }
 
@@ -124,9 +161,14 @@ pub async fn ask(
     let (Some(from), Some(to)) = (day(&form.from), day(&form.to)) else {
         return page(&app, &actor, None, Some(r.leave_dates_rule), Some(form)).await;
     };
+    let Ok(slots) = crate::service::registry::half_days(&app.settings, (from, to), &form.half_day)
+    else {
+        return page(&app, &actor, None, Some(r.leave_dates_rule), Some(form)).await;
+    };
     let new = NewLeave {
         from,
         to,
+        slots,
         reason: form.reason.clone(),
     };
     match leave::request(&app.store, &app.settings, &actor, app.now(), &new).await {

@@ -53,8 +53,11 @@ struct PersonPage {
     available: BTreeSet<String>,
     available_problem: Option<String>,
     problem: Option<String>,
-    /// The person's pauses (a child) or approved leave (a teacher).
-    absences: Vec<Absence>,
+    /// The person's pauses (a child) or approved leave (a teacher), with a
+    /// leave's half-days in words (empty: whole days).
+    absences: Vec<(Absence, String)>,
+    /// A teacher's leave form: whole days or a half (empty for a child).
+    half_days: Vec<(String, String)>,
     absences_title: &'static str,
     /// Where the absences' forms post: `/students/S001/pauses`.
     absence_base: String,
@@ -274,7 +277,17 @@ fn page(
             available,
             available_problem,
             problem,
-            absences,
+            absences: absences
+                .into_iter()
+                .map(|a| {
+                    let half_days = super::leave::half_days_words(app, t, &a.slots);
+                    (a, half_days)
+                })
+                .collect(),
+            half_days: match kind {
+                Kind::Teacher => super::leave::half_day_choices(app, t),
+                Kind::Student => Vec::new(),
+            },
             absences_title,
             absence_base,
         },
@@ -372,6 +385,7 @@ fn new_page(
             available_problem,
             problem,
             absences: Vec::new(),
+            half_days: Vec::new(),
             absences_title: "",
             absence_base: String::new(),
         },

@@ -278,6 +278,45 @@ macro_rules! on_both_databases {
 }
 
 impl TestDb {
+    /// Makes the database as a release before migration `version` left it:
+    /// the migrations named before it only, to test the upgrade.
+    pub fn migrated_before(&self, version: &str) {
+        let flavour = if self.is_postgres() {
+            "postgres"
+        } else {
+            "sqlite"
+        };
+        let before = self.dir.path().join(format!("migrations-before-{version}"));
+        std::fs::create_dir_all(&before).unwrap();
+        let all = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(flavour);
+        for entry in std::fs::read_dir(all).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap().to_string();
+            if name.as_str() < version {
+                std::fs::copy(&path, before.join(name)).unwrap();
+            }
+        }
+        runtime().block_on(async {
+            use sqlx::Connection;
+            let migrator = sqlx::migrate::Migrator::new(before.as_path())
+                .await
+                .unwrap();
+            if self.is_postgres() {
+                let mut connection = sqlx::PgConnection::connect(&self.url).await.unwrap();
+                migrator.run(&mut connection).await.unwrap();
+            } else {
+                let options: sqlx::sqlite::SqliteConnectOptions = self.url.parse().unwrap();
+                let mut connection =
+                    sqlx::SqliteConnection::connect_with(&options.create_if_missing(true))
+                        .await
+                        .unwrap();
+                migrator.run(&mut connection).await.unwrap();
+            }
+        });
+    }
+
     /// Runs one SQL statement directly on the test database: for what no command
     /// does yet, or to check what the commands wrote.
     pub fn sql(&self, statement: &str) -> u64 {

@@ -134,6 +134,25 @@ impl Serialize for WeeklySlot {
     }
 }
 
+/// Reads the form it is written in (`Wed-PM`); the slot is not checked
+/// against the configured ones.
+impl std::str::FromStr for WeeklySlot {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (day, slot) = text
+            .trim()
+            .split_once('-')
+            .ok_or_else(|| format!("`{text}` is not a half-day such as Wed-PM"))?;
+        let weekday =
+            parse_weekday(day).ok_or_else(|| format!("`{day}` in `{text}` is not a weekday"))?;
+        Ok(WeeklySlot {
+            weekday,
+            slot: slot.to_string(),
+        })
+    }
+}
+
 impl fmt::Display for WeeklySlot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{}", weekday_name(self.weekday), self.slot)

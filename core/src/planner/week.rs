@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::{CurrentVisit, DaySlot, PreviousSlot, Problem, Schedule, StudentNeed, TeacherOffer};
 use crate::domain::calendar::SchoolCalendar;
+pub use crate::domain::leave::Away;
 use crate::domain::pace::{Pace, PlanDays, Rhythm, Tally, visits_wanted};
 use crate::domain::slot::WeeklySlot;
 pub use crate::domain::visit::Change;
@@ -23,8 +24,8 @@ pub struct WeekTeacher {
     pub id: String,
     pub max_visits_per_day: u32,
     pub available: Vec<WeeklySlot>,
-    /// Leave, both ends included.
-    pub away: Vec<(NaiveDate, NaiveDate)>,
+    /// Leave.
+    pub away: Vec<Away>,
 }
 
 /// A visit already in the database for the week.
@@ -146,10 +147,10 @@ impl Week<'_> {
                 let fixed = fixed_cells.get(teacher.id.as_str());
                 let mut available = Vec::new();
                 for &(day, weekday) in &open {
-                    if teacher.away.iter().any(|&(a, b)| a <= day && day <= b) {
-                        continue;
-                    }
                     for slot in &self.slots {
+                        if teacher.away.iter().any(|away| away.covers(day, slot)) {
+                            continue;
+                        }
                         let offered = teacher
                             .available
                             .iter()

@@ -283,6 +283,7 @@ pub async fn live(
                     &people.coordinator,
                     time,
                     &NewAbsence {
+                        slots: Vec::new(),
                         kind: AbsenceKind::TeacherLeave,
                         person_id: teacher.clone(),
                         from,

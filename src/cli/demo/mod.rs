@@ -121,7 +121,13 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     // The office set the district up the week before the year's first day.
     let setup = at(&demo.settings, first_day - Duration::days(7), 9, 0);
     let second_term = calendar.terms.get(1).map(|t| t.start);
+    let mut people = None;
     for (kind, name, text) in district::sheets(year, second_term) {
+        // The supervisors' sheet comes after the accounts: it makes the district's
+        // coordinator hear of the alerts too, on the account already made.
+        if kind == crate::import::records::Kind::Supervisors {
+            people = Some(demo_accounts(&demo, &store, setup).await?);
+        }
         let file = args.dir.join(name);
         std::fs::write(&file, &text)?;
         let upload = Upload::new(name, text.as_bytes());
@@ -142,19 +148,22 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
                 format!(
                     "已从 {} 导入 {} 条{}",
                     file.display(),
-                    report.created,
+                    report.created + report.updated + report.unchanged,
                     kind.zh()
                 ),
                 format!(
                     "Imported {} {:?} from {}",
-                    report.created,
+                    report.created + report.updated + report.unchanged,
                     kind,
                     file.display()
                 ),
             )
         );
     }
-    let people = demo_accounts(&demo, &store, setup).await?;
+    let people = match people {
+        Some(people) => people,
+        None => demo_accounts(&demo, &store, setup).await?,
+    };
 
     // After the year's last day, two weeks to record its last visits.
     let until = demo

@@ -27,6 +27,10 @@ pub struct NewPeriod {
     pub to: NaiveDate,
     #[serde(default)]
     pub reason: String,
+    /// Leave of one half of each day only: a slot's name (`AM`, `PM`, or its
+    /// Chinese word); absent for whole days. Pauses are whole days.
+    #[serde(default)]
+    pub half_day: String,
 }
 
 async fn add(
@@ -41,6 +45,7 @@ async fn add(
         person_id,
         from: period.from,
         to: period.to,
+        slots: registry::half_days(&app.settings, (period.from, period.to), &period.half_day)?,
         reason: period.reason,
     };
     registry::add_absence_as(&app.store, &caller.actor, app.now(), &absence).await?;
@@ -254,6 +259,7 @@ pub async fn ask(
     let new = NewLeave {
         from: period.from,
         to: period.to,
+        slots: registry::half_days(&app.settings, (period.from, period.to), &period.half_day)?,
         reason: period.reason,
     };
     leave::request(&app.store, &app.settings, &caller.actor, app.now(), &new).await?;

@@ -23,7 +23,7 @@ pub struct AccountItem {
     pub role: String,
     /// `district`, `schools: …` or `teacher T01`.
     pub scope: String,
-    /// active, invited, locked or disabled.
+    /// enabled, invited (no password yet), locked or disabled.
     pub state: String,
 }
 
