@@ -382,7 +382,73 @@ fn a_header_of_the_offices_own_is_confirmed_on_the_page(db: &TestDb) {
     );
 }
 
+/// A supervisors' sheet on the page: a school that is not one is refused in
+/// the check, naming the line; a good one is shown, then makes the accounts
+/// that hear of their schools.
+fn a_supervisors_sheet_on_the_page_makes_their_accounts(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let center = log_in(&server, "center@example.org").await;
+        let refused = check_sheet(
+            &server,
+            &center,
+            "supervisors",
+            ("reason", ""),
+            "姓名,邮箱,学校\n钱督导,qian@example.org,城关小学\n孙督导,sun@example.org,火星小学\n",
+        )
+        .await;
+        assert_eq!(refused.status(), 422);
+        let refused = refused.text().await.unwrap();
+        assert!(
+            refused.contains("火星小学") && refused.contains("<td>3</td>"),
+            "{refused}"
+        );
+        let checked = check_sheet(
+            &server,
+            &center,
+            "supervisors",
+            ("reason", ""),
+            "姓名,邮箱,学校\n钱督导,qian@example.org,城关小学\n",
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        let hidden = |name: &str| hidden(&checked, name);
+        let response = post(
+            &server,
+            &center,
+            "/imports/apply",
+            &[
+                ("kind", &hidden("kind")),
+                ("name", &hidden("name")),
+                ("content", &hidden("content")),
+            ],
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.text().await.unwrap().contains("已导入"));
+        server.stop().await;
+    });
+    let listed = db.json(&["supervisor", "list", "--format", "json"]);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["email"] == "qian@example.org" && s["school"] == "城关小学"),
+        "{listed}"
+    );
+    let users = db.ok(&["user", "list", "--format", "json"]);
+    assert!(users.contains("qian@example.org"), "{users}");
+}
+
 on_both_databases!(
+    a_supervisors_sheet_on_the_page_makes_their_accounts,
     a_visit_moved_by_hand_stays_where_it_was_put,
     a_sheet_is_checked_then_imported_all_or_nothing,
     a_plans_sheet_on_the_page_shows_each_change_and_asks_its_reason,

@@ -540,7 +540,58 @@ fn each_list_imports_back_unchanged_and_one_edit_changes_one_field(db: &TestDb) 
         let changed: Vec<&str> = output.lines().filter(|l| l.contains(" → ")).collect();
         assert_eq!(changed.len(), 1, "{list}: {output}");
         assert!(changed[0].contains(to), "{list}: {output}");
+        // The same list as an Excel workbook imports back unchanged too.
+        let workbook = db
+            .command()
+            .args([list, "list", "--format", "xlsx"])
+            .output()
+            .unwrap();
+        assert!(workbook.status.success(), "{}", common::stderr(&workbook));
+        assert!(
+            workbook.stdout.starts_with(b"PK"),
+            "{list}: an xlsx is a zip"
+        );
+        let file = db.dir.path().join(format!("{list}-list.xlsx"));
+        std::fs::write(&file, &workbook.stdout).unwrap();
+        let again = db.ok(&["import", path(&file), "--kind", kind, "--dry-run"]);
+        assert!(
+            again.contains("更新 0") && !again.contains("会改变"),
+            "{list} workbook back in: {again}"
+        );
     }
+    // A visit list: the planned visits read back record nothing; a recorded one
+    // read back is unchanged.
+    db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "2026-W49"]);
+    let listed = db.ok(&["visit", "list", "--format", "csv"]);
+    let first = listed
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    db.ok(&[
+        "--as-of",
+        "2026-12-04",
+        "visit",
+        "record",
+        &first,
+        "--outcome",
+        "completed",
+    ]);
+    let listed = db.ok(&["visit", "list", "--format", "csv"]);
+    let file = db.file("visit-list.csv", &listed);
+    let again = db.ok(&[
+        "--as-of",
+        "2026-12-04",
+        "import",
+        path(&file),
+        "--kind",
+        "visits",
+        "--dry-run",
+    ]);
+    assert!(again.contains("新增 0，更新 0"), "{again}\n{listed}");
 }
 
 /// A plans or visits sheet may name a teacher by name when only one teacher has
@@ -579,6 +630,33 @@ fn teachers_named_by_name_in_plans_and_visits(db: &TestDb) {
     let teacher =
         db.sql_rows("SELECT teacher_id FROM visits WHERE CAST(day AS TEXT) = '2026-11-25'");
     assert_eq!(teacher, ["T02"], "S001's backup went");
+
+    // A planned visit the paper says the backup made: the same visit, booked to them.
+    db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "2026-W49"]);
+    let planned = db.sql_rows(
+        "SELECT CAST(v.day AS TEXT) || ' ' || v.slot FROM visits v JOIN plans p ON p.id = v.plan_id
+         WHERE p.student_id = 'S001' AND v.teacher_id = 'T01' AND v.status = 'planned'
+         ORDER BY v.day",
+    );
+    let (day, slot) = planned[0].split_once(' ').unwrap();
+    let records = db.file(
+        "备用教师代课.csv",
+        format!("学生编号,日期,时段,结果,送教教师\nS001,{day},{slot},完成,李娜\n"),
+    );
+    let said = db.ok(&[
+        "--as-of",
+        "2026-12-05",
+        "import",
+        path(&records),
+        "--kind",
+        "visits",
+    ]);
+    assert!(said.contains("更新 1"), "{said}");
+    let booked = db.sql_rows(&format!(
+        "SELECT v.teacher_id || ' ' || v.outcome FROM visits v JOIN plans p ON p.id = v.plan_id
+         WHERE p.student_id = 'S001' AND CAST(v.day AS TEXT) = '{day}'"
+    ));
+    assert_eq!(booked, ["T02 completed"], "one visit, booked to the backup");
 }
 
 /// Schools as things of their own: listed with their people, renamed, two names
@@ -1086,7 +1164,35 @@ fn an_old_excel_file_imports_and_a_bad_one_says_how_to_save_it(db: &TestDb) {
     );
 }
 
+/// Guardians' phones stored before they were normalised are written the one
+/// way by `init`; one that is not a phone is left and named.
+fn init_normalises_the_phones_stored_before(db: &TestDb) {
+    db.migrated_before("0024");
+    let at = "'2026-11-30T01:00:00Z'";
+    db.sql("INSERT INTO schools (id, name) VALUES (1, '城关小学')");
+    db.sql(&format!(
+        "INSERT INTO students (id, name, guardian_phone, school_id, status, created_at, updated_at)
+         VALUES ('S001', '李小明', '138 0931 5566', 1, 'active', {at}, {at}),
+                ('S002', '王欣怡', '0931-812 3456', 1, 'active', {at}, {at}),
+                ('S003', '张子涵', '问奶奶', 1, 'active', {at}, {at})"
+    ));
+    let output = db.command().arg("init").output().unwrap();
+    let (said, warned) = (
+        String::from_utf8_lossy(&output.stdout).to_string(),
+        common::stderr(&output),
+    );
+    assert!(output.status.success(), "{warned}");
+    assert!(said.contains("2 个监护人电话"), "{said}");
+    assert!(warned.contains("S003"), "{warned}");
+    let phone =
+        |id: &str| db.json(&["student", "show", id, "--format", "json"])["guardian_phone"].clone();
+    assert_eq!(phone("S001"), "13809315566");
+    assert_eq!(phone("S002"), "0931-8123456");
+    assert_eq!(phone("S003"), "问奶奶");
+}
+
 on_both_databases!(
+    init_normalises_the_phones_stored_before,
     a_sheet_keeps_what_it_does_not_say,
     a_plans_sheet_revises_a_plan_only_with_a_reason,
     a_roster_as_offices_keep_it,

@@ -809,7 +809,75 @@ fn supervisor_accounts_hear_of_their_schools(db: &TestDb) {
     assert!(!listed.contains("town@example.org"), "{listed}");
 }
 
+/// A teacher without email (a phone instead): their week goes to the school's
+/// coordinators to pass on, marked so; the teacher list carries the phone as the
+/// import reads it, normalised.
+fn a_teacher_without_email_gets_the_week_through_the_coordinator(db: &TestDb) {
+    db.ok(&["init"]);
+    let teachers = format!(
+        "{}T03,赵敏,,城关小学,Mon-AM Tue-AM Wed-AM Thu-AM Fri-AM,2,138 0931 5566\n",
+        common::TEACHERS
+            .replace("max_visits_per_day\n", "max_visits_per_day,phone\n")
+            .replace(",2\n", ",2,\n")
+    );
+    db.import("teachers", &teachers);
+    db.import("students", common::STUDENTS);
+    db.import(
+        "plans",
+        &common::PLANS.replace("S003,2026-2027,T02,T01", "S003,2026-2027,T03,"),
+    );
+    db.ok(&[
+        "user",
+        "add",
+        "office@example.org",
+        "--name",
+        "城关专干",
+        "--role",
+        "coordinator",
+        "--school",
+        "城关小学",
+    ]);
+    let listed = db.json(&["teacher", "list", "--format", "json"]);
+    let t03 = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["teacher_id"] == "T03")
+        .unwrap();
+    assert!(t03["email"].is_null(), "{t03}");
+    assert_eq!(t03["phone"], "13809315566");
+    let csv = db.ok(&["teacher", "list", "--format", "csv"]);
+    assert!(
+        csv.contains("电话") && csv.contains("T03,赵敏,,13809315566,城关小学"),
+        "{csv}"
+    );
+
+    db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "2026-W49"]);
+    let outbox = db.json(&["outbox", "list", "--format", "json"]);
+    let schedules: Vec<(&str, &str)> = outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "schedule")
+        .map(|m| {
+            (
+                m["recipient"].as_str().unwrap(),
+                m["subject"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        schedules.contains(&("office@example.org", "请转交：2026-W49 送教安排（赵敏）")),
+        "{schedules:?}"
+    );
+    assert!(
+        schedules.iter().all(|(to, _)| !to.is_empty()),
+        "{schedules:?}"
+    );
+}
+
 on_both_databases!(
+    a_teacher_without_email_gets_the_week_through_the_coordinator,
     supervisor_accounts_hear_of_their_schools,
     an_alert_with_nobody_to_tell_goes_to_the_operators,
     schedules_go_out_once_and_updates_only_to_teachers_with_changes,

@@ -86,6 +86,13 @@ pub async fn run(context: &Context, command: CalendarCommand) -> anyhow::Result<
     }
     let mut out = std::io::stdout().lock();
     match format {
+        Format::Xlsx => anyhow::bail!(
+            "{}",
+            context.say(
+                "校历没有 Excel 格式：请用 --format csv 或 json。".into(),
+                "The calendar has no Excel form: use --format csv or json.".into()
+            )
+        ),
         Format::Json => {
             let json = CalendarJson {
                 year: year.to_string(),

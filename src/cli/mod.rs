@@ -394,8 +394,33 @@ fn solve(path: &std::path::Path) -> anyhow::Result<()> {
 /// once, here.
 pub(crate) async fn upgrade(context: &Context, store: &Store) -> anyhow::Result<()> {
     const KEYED_ACCESS_LOG: i64 = 21;
-    let unkeyed = store.has_migration(1).await? && !store.has_migration(KEYED_ACCESS_LOG).await?;
+    const PHONES_NORMALISED: i64 = 24;
+    let existed = store.has_migration(1).await?;
+    let unkeyed = existed && !store.has_migration(KEYED_ACCESS_LOG).await?;
+    let raw_phones = existed && !store.has_migration(PHONES_NORMALISED).await?;
     store.migrate().await?;
+    if raw_phones {
+        let (normalised, unreadable) =
+            crate::service::registry::normalise_phones(store, &context.actor, context.now).await?;
+        if normalised > 0 {
+            println!(
+                "{}",
+                context.say(
+                    format!("已把 {normalised} 个监护人电话整理成统一写法（去掉空格和横线）。"),
+                    format!("{normalised} guardians' phones were written the one way (no spaces or dashes).")
+                )
+            );
+        }
+        if !unreadable.is_empty() {
+            eprintln!(
+                "{}",
+                context.say(
+                    format!("注意：这些学生的监护人电话不是电话号码，保持原样，请改正：{}", unreadable.join("、")),
+                    format!("Note: these students' guardian phones are not phone numbers and are left as they are: correct them: {}", unreadable.join(", ")),
+                )
+            );
+        }
+    }
     if unkeyed {
         let verdict = crate::service::audit::rechain(
             store,

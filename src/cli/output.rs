@@ -14,6 +14,8 @@ pub enum Format {
     Table,
     Csv,
     Json,
+    /// An Excel workbook, written to stdout redirected to a file.
+    Xlsx,
 }
 
 /// How this process's lists speak: set once from the settings when a command
@@ -63,6 +65,31 @@ pub fn print_rows<T: Serialize>(
             }
             writer.flush()?;
         }
+        Format::Xlsx => {
+            use std::io::IsTerminal;
+            if std::io::stdout().is_terminal() {
+                let speech = speech();
+                anyhow::bail!(
+                    "{}",
+                    if speech.chinese {
+                        "Excel 工作簿是一个文件：请把输出存到文件，例如在命令末尾加上 > 名单.xlsx"
+                    } else {
+                        "an Excel workbook is a file: send the output to one, e.g. end the command with > list.xlsx"
+                    }
+                );
+            }
+            let speech = speech();
+            let objects = to_objects(rows)?;
+            let headers: Vec<String> = objects
+                .first()
+                .map(|first| first.keys().map(|k| speech.header(k)).collect())
+                .unwrap_or_default();
+            let cells: Vec<Vec<String>> = objects
+                .iter()
+                .map(|o| o.iter().map(|(k, v)| speech.cell(k, v)).collect())
+                .collect();
+            out.write_all(&crate::reports::xlsx::list_workbook(&headers, &cells)?)?;
+        }
         Format::Table => {
             let objects = to_objects(rows)?;
             let Some(first) = objects.first() else {
@@ -110,6 +137,6 @@ pub fn print_record<T: Serialize>(
             writeln!(out)?;
             Ok(())
         }
-        Format::Csv => print_rows(std::slice::from_ref(record), format, out),
+        Format::Csv | Format::Xlsx => print_rows(std::slice::from_ref(record), format, out),
     }
 }

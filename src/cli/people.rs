@@ -136,8 +136,12 @@ pub struct TeacherArgs {
     id: String,
     #[arg(long)]
     name: String,
+    /// None: their week goes to their school's coordinators to pass on.
     #[arg(long)]
-    email: String,
+    email: Option<String>,
+    /// A mobile or landline.
+    #[arg(long)]
+    phone: Option<String>,
     #[arg(long)]
     school: String,
     /// Weekly slots the teacher can visit, e.g. "Mon-AM Tue-PM" or "周一上午 周二下午".
@@ -153,8 +157,12 @@ pub struct TeacherEditArgs {
     teacher_id: String,
     #[arg(long)]
     name: Option<String>,
+    /// `-` removes it.
     #[arg(long)]
     email: Option<String>,
+    /// `-` removes it.
+    #[arg(long)]
+    phone: Option<String>,
     #[arg(long)]
     school: Option<String>,
     /// Weekly slots, e.g. "Mon-AM Tue-PM" or "周一上午 周二下午".
@@ -529,7 +537,8 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
             let mut fields = fields_from(vec![
                 ("teacher_id", Some(args.id.as_str())),
                 ("name", Some(args.name.as_str())),
-                ("email", Some(args.email.as_str())),
+                ("email", args.email.as_deref()),
+                ("phone", args.phone.as_deref()),
                 ("school", Some(args.school.as_str())),
                 ("available", Some(args.available.as_str())),
                 ("max_visits_per_day", args.max_visits_per_day.as_deref()),
@@ -553,6 +562,7 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
             let changes = changes(vec![
                 ("name", args.name),
                 ("email", args.email),
+                ("phone", args.phone),
                 ("school", args.school),
                 ("available", args.available),
                 ("max_visits_per_day", args.max_visits_per_day),

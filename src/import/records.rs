@@ -51,8 +51,13 @@ pub const TEACHER_COLUMNS: &[Column] = &[
     col("name", true, &["姓名", "教师姓名"]),
     col(
         "email",
-        true,
+        false,
         &["邮箱", "电子邮箱", "电子邮件", "email地址"],
+    ),
+    col(
+        "phone",
+        false,
+        &["电话", "手机", "手机号", "手机号码", "联系电话", "教师电话"],
     ),
     col("school", true, &["学校", "所在学校", "单位"]),
     col("available", false, &["可用时段", "可送教时段", "空闲时段"]),
@@ -457,7 +462,8 @@ fn text_limit(max: usize) -> impl Fn(&str) -> Result<String, String> {
 pub fn teacher(fields: &mut Fields, slots: &SlotTable) -> Option<Teacher> {
     let teacher_id = fields.parse_required("teacher_id", check_id);
     let name = fields.parse_required("name", text_limit(100));
-    let email = fields.parse_required("email", check_email);
+    let email = fields.parse("email", check_email);
+    let phone = fields.parse("phone", check_phone);
     let school = fields.parse_required("school", text_limit(200));
     let available = fields
         .parse("available", |t| parse_weekly_slots(t, slots))
@@ -469,7 +475,8 @@ pub fn teacher(fields: &mut Fields, slots: &SlotTable) -> Option<Teacher> {
     Some(Teacher {
         teacher_id: teacher_id?,
         name: name?,
-        email: email?,
+        email,
+        phone,
         school: school?,
         available,
         max_visits_per_day,

@@ -30,7 +30,10 @@ pub struct TeacherWeek<'a> {
     pub week: &'a str,
     pub teacher_id: &'a str,
     pub teacher_name: &'a str,
+    /// Who it goes to: the teacher, or for a teacher without email one of
+    /// their coordinators, to pass it on (`pass_on`).
     pub email: &'a str,
+    pub pass_on: bool,
     pub visits: Vec<ScheduledVisit>,
     pub cancelled: Vec<ScheduledVisit>,
     /// An update of a schedule already sent.
@@ -130,10 +133,15 @@ pub fn message(week: &TeacherWeek, locale: Locale, zone: Tz, now: DateTime<Utc>)
     }
     NewMessage {
         idempotency_key: format!(
-            "schedule:{}:{}:{}",
+            "schedule:{}:{}:{}{}",
             week.week,
             week.teacher_id,
-            now.format("%Y%m%dT%H%M%S%.6fZ")
+            now.format("%Y%m%dT%H%M%S%.6fZ"),
+            if week.pass_on {
+                format!(":{}", week.email)
+            } else {
+                String::new()
+            }
         ),
         kind: "schedule",
         channel: crate::store::outbox::Channel::Email,

@@ -241,6 +241,7 @@ pub(crate) const HEADERS: &[(&str, &str)] = &[
     ("student_id", "学生编号"),
     ("name", "姓名"),
     ("email", "邮箱"),
+    ("phone", "电话"),
     ("school", "学校"),
     ("dingtalk_webhook", "钉钉机器人"),
     ("dingtalk_secret", "钉钉加签"),

@@ -165,6 +165,27 @@ fn example(column: &str) -> &'static str {
     }
 }
 
+/// A list as the command line writes it (`--format xlsx`): one sheet, every
+/// cell text as the CSV has it, so that ids, phones and years read back as they
+/// were written (a number would lose a leading 0 or show as 1.38E+10).
+pub fn list_workbook(headers: &[String], rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let bold = Format::new().set_bold();
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, u16::try_from(col)?, header, &bold)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (col, cell) in row.iter().enumerate() {
+            // A string cell is never a formula: no need to defuse it as the CSV does.
+            sheet.write_string(u32::try_from(r + 1)?, u16::try_from(col)?, cell)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofit();
+    Ok(workbook.save_to_buffer()?)
+}
+
 /// A sheet's template: the Chinese headers the import reads, an example row,
 /// and on each header a note saying whether it is needed and what else it may
 /// be called; the header row frozen.

@@ -565,6 +565,7 @@ async fn write_sheet(
     let mut plan_inputs = Vec::new();
     let mut visit_inputs = Vec::new();
     let mut supervisor_inputs = Vec::new();
+    let mut not_recorded = 0;
     let mut changes = Vec::new();
     let mut cautions = Vec::new();
     let existing = Registered::read(tx, kind).await?;
@@ -594,6 +595,17 @@ async fn write_sheet(
         }
         let stored = row_key(kind, &values).and_then(|key| registered.get_key_value(&key));
         keep_what_the_row_leaves_out(&mut values, stored.map(|(_, text)| text));
+        // A visits row with nothing recorded (a visit list's planned visits, read
+        // back) records nothing: the visit stays as it is.
+        let blank = |column: &str| values.get(column).is_none_or(|v| v.trim().is_empty());
+        if kind == Kind::Visits
+            && ["outcome", "periods", "reason", "note"]
+                .iter()
+                .all(|c| blank(c))
+        {
+            not_recorded += 1;
+            continue;
+        }
         let mut fields = Fields::new(row.line, values);
         let line = row.line;
         let compare = |read: Vec<(&'static str, String)>| match stored {
@@ -682,6 +694,7 @@ async fn write_sheet(
 
     let mut report = ImportReport {
         rows: sheet.rows.len(),
+        unchanged: not_recorded,
         ignored_columns,
         warnings,
         changes,
@@ -849,6 +862,7 @@ async fn record_visits(
     let mut found: Vec<(&records::VisitInput, visits::VisitForRecord, bool)> = Vec::new();
     // Why an added visit is off (when kept anyway), by line.
     let mut off_days: HashMap<usize, String> = HashMap::new();
+    let mut rebooked: Vec<(i64, String, usize)> = Vec::new();
     for input in inputs {
         let mut error = |column: &str, reason: String| {
             errors.push(CellError {
@@ -866,7 +880,31 @@ async fn record_visits(
             continue;
         };
         if let Some(visit) = planned.get(&(plan.plan_id, input.day)) {
-            found.push((input, visit.clone(), false));
+            let mut visit = visit.clone();
+            // The paper says another of the child's teachers went (the backup):
+            // the visit is booked to them.
+            match &input.teacher_id {
+                Some(named) if *named == visit.teacher_id => {}
+                Some(named)
+                    if *named == plan.terms.teacher_id
+                        || plan.terms.backup_teacher_id.as_ref() == Some(named) =>
+                {
+                    rebooked.push((visit.visit_id, named.clone(), input.line));
+                    visit.teacher_id = named.clone();
+                }
+                Some(named) => {
+                    error(
+                        "teacher_id",
+                        format!(
+                            "{named} is neither {}'s teacher nor backup",
+                            input.student_id
+                        ),
+                    );
+                    continue;
+                }
+                None => {}
+            }
+            found.push((input, visit, false));
             continue;
         }
         if input.day > today {
@@ -979,7 +1017,11 @@ async fn record_visits(
         };
         match super::visits::checked_write(&visit, record, &record_rules) {
             Ok(write) if added => additions.push((visit, write, input.line)),
-            Ok(write) if write.repeats(&visit) => report.unchanged += 1,
+            Ok(write)
+                if write.repeats(&visit) && !rebooked.iter().any(|r| r.0 == visit.visit_id) =>
+            {
+                report.unchanged += 1
+            }
             Ok(write) => {
                 report.updated += 1;
                 writes.push((visit, write));
@@ -999,6 +1041,24 @@ async fn record_visits(
                 format!("{what} is locked ({reason}): give the reason in the reason column"),
             ),
             Err(other) => return Err(other),
+        }
+    }
+    if errors.is_empty() {
+        for (visit_id, teacher, line) in &rebooked {
+            let Some((visit, _)) = writes.iter().find(|(v, _)| v.visit_id == *visit_id) else {
+                continue;
+            };
+            let why = format!("纸质记录：{teacher} 送教");
+            if !visits::move_by_hand(tx, *visit_id, teacher, visit.day, &visit.slot, &why).await? {
+                errors.push(CellError {
+                    line: *line,
+                    column: "teacher_id".into(),
+                    reason: format!(
+                        "teacher {teacher} already has another visit on {} {}",
+                        visit.day, visit.slot
+                    ),
+                });
+            }
         }
     }
     if errors.is_empty() {

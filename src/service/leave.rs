@@ -56,10 +56,11 @@ fn decides_for(actor: &Actor, teacher: &Teacher) -> bool {
         }
 }
 
-/// Who hears of a request: the coordinators whose scope holds the teacher's
-/// school (accounts and registered staff), else the operators, so that no
-/// request waits unseen.
-async fn deciders(
+/// Who hears of a teacher's request (or, for a teacher without email, their
+/// week, to pass on): the coordinators whose scope holds the teacher's school
+/// (accounts and registered staff), else the operators, so that nothing waits
+/// unseen.
+pub(super) async fn deciders(
     tx: &mut Tx,
     settings: &Settings,
     teacher: &Teacher,
@@ -236,20 +237,18 @@ pub async fn decide(
         link: &settings.web.public_url,
     }
     .render(settings.locale);
-    outbox::enqueue(
-        &mut tx,
-        vec![NewMessage {
-            idempotency_key: format!("leave-decided:{id}"),
-            kind: "leave",
-            channel: crate::store::outbox::Channel::Email,
-            recipient: teacher.email.clone(),
-            subject: mail.subject,
-            body_text: mail.text,
-            body_html: None,
-            attachments: Vec::new(),
-        }],
-    )
-    .await?;
+    // A teacher without email reads the answer on the leave page.
+    let told = teacher.email.iter().map(|email| NewMessage {
+        idempotency_key: format!("leave-decided:{id}"),
+        kind: "leave",
+        channel: crate::store::outbox::Channel::Email,
+        recipient: email.clone(),
+        subject: mail.subject.clone(),
+        body_text: mail.text.clone(),
+        body_html: None,
+        attachments: Vec::new(),
+    });
+    outbox::enqueue(&mut tx, told.collect()).await?;
     let decided = people::leave_requests(&mut tx, Some(&teacher.teacher_id), None)
         .await?
         .into_iter()

@@ -537,21 +537,35 @@ async fn schedules(
                 .map(&scheduled)
                 .collect()
         };
-        messages.push(schedule::message(
-            &TeacherWeek {
-                week: &week_name,
-                teacher_id: &teacher_id,
-                teacher_name: &teacher.name,
-                email: &teacher.email,
-                visits: mine(&planned),
-                cancelled: mine(&cancelled),
-                update,
-                link: &settings.web.public_url,
-            },
-            settings.locale,
-            settings.time_zone,
-            now,
-        ));
+        let (recipients, pass_on) = match &teacher.email {
+            Some(email) => (vec![email.clone()], false),
+            None => (super::leave::deciders(tx, settings, teacher).await?, true),
+        };
+        if recipients.is_empty() {
+            tracing::warn!(
+                teacher = %teacher_id,
+                "a teacher without email has no coordinator (and no mail.operators) to pass their week on: they read it on their page"
+            );
+        }
+        let (visits, cancelled) = (mine(&planned), mine(&cancelled));
+        for email in &recipients {
+            messages.push(schedule::message(
+                &TeacherWeek {
+                    week: &week_name,
+                    teacher_id: &teacher_id,
+                    teacher_name: &teacher.name,
+                    email,
+                    pass_on,
+                    visits: visits.clone(),
+                    cancelled: cancelled.clone(),
+                    update,
+                    link: &settings.web.public_url,
+                },
+                settings.locale,
+                settings.time_zone,
+                now,
+            ));
+        }
     }
     Ok(messages)
 }

@@ -114,7 +114,8 @@ pub(super) fn teacher_as_text(stored: &Teacher) -> Vec<(&'static str, String)> {
     vec![
         ("teacher_id", stored.teacher_id.clone()),
         ("name", stored.name.clone()),
-        ("email", stored.email.clone()),
+        ("email", stored.email.clone().unwrap_or_default()),
+        ("phone", stored.phone.clone().unwrap_or_default()),
         ("school", stored.school.clone()),
         ("available", format_weekly_slots(&stored.available)),
         (
@@ -183,6 +184,40 @@ pub async fn edit_teacher(
     people::save_teachers(&mut tx, std::slice::from_ref(&teacher), &existing).await?;
     tx.commit().await?;
     Ok(teacher)
+}
+
+/// Guardians' phones stored before they were normalised (`138 0931 5566`) as
+/// an import keeps them now (`13809315566`): how many changed, and the students
+/// whose phone is not one, left as they are for a person to correct.
+pub async fn normalise_phones(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(usize, Vec<String>), ServiceError> {
+    let mut tx = store.write(&actor.audit(), now).await?;
+    let students = people::students(&mut tx, None).await?;
+    let mut normalised = Vec::new();
+    let mut unreadable = Vec::new();
+    for student in &students {
+        let Some(phone) = &student.guardian_phone else {
+            continue;
+        };
+        match crate::domain::student::check_phone(phone) {
+            Ok(number) if &number != phone => normalised.push(Student {
+                guardian_phone: Some(number),
+                ..student.clone()
+            }),
+            Ok(_) => {}
+            Err(_) => unreadable.push(student.student_id.clone()),
+        }
+    }
+    let existing: HashMap<String, Student> = students
+        .into_iter()
+        .map(|s| (s.student_id.clone(), s))
+        .collect();
+    people::save_students(&mut tx, &normalised, &existing).await?;
+    tx.commit().await?;
+    Ok((normalised.len(), unreadable))
 }
 
 /// Changes a registered student's details (an id cannot change); the audit row

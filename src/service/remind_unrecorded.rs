@@ -110,17 +110,21 @@ pub async fn run(
             link: &settings.web.public_url,
         }
         .render(settings.locale);
-        messages.push(NewMessage {
-            idempotency_key: format!("unrecorded:{teacher_id}:{stamp}"),
-            kind: "reminder",
-            channel: crate::store::outbox::Channel::Email,
-            recipient: teacher.email.clone(),
-            subject: mail.subject,
-            body_text: mail.text,
-            body_html: None,
-            attachments: Vec::new(),
-        });
-        report.teacher_emails += 1;
+        // A teacher without email is not reminded; their coordinators hear of
+        // the visits when they are escalated, as for everyone.
+        if let Some(email) = &teacher.email {
+            messages.push(NewMessage {
+                idempotency_key: format!("unrecorded:{teacher_id}:{stamp}"),
+                kind: "reminder",
+                channel: crate::store::outbox::Channel::Email,
+                recipient: email.clone(),
+                subject: mail.subject,
+                body_text: mail.text,
+                body_html: None,
+                attachments: Vec::new(),
+            });
+            report.teacher_emails += 1;
+        }
         report.visits_reminded += visits.len();
         let ids: Vec<i64> = visits.iter().map(|v| v.visit_id).collect();
         visits::mark_told(&mut tx, Told::Teacher, &ids).await?;

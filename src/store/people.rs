@@ -23,7 +23,11 @@ pub enum Change {
 pub struct Teacher {
     pub teacher_id: String,
     pub name: String,
-    pub email: String,
+    /// None: a teacher without email, whose week goes to their coordinators
+    /// to pass on (README, "Teachers without email").
+    pub email: Option<String>,
+    /// Normalised (`check_phone`).
+    pub phone: Option<String>,
     pub school: String,
     pub available: Vec<WeeklySlot>,
     /// None: the configured default.
@@ -80,6 +84,7 @@ struct TeacherRow {
     id: String,
     name: String,
     email: String,
+    phone: Option<String>,
     school: Option<String>,
     max_visits_per_day: Option<i64>,
 }
@@ -213,7 +218,7 @@ pub async fn teachers(tx: &mut Tx, only: Option<&str>) -> StoreResult<Vec<Teache
     let rows: Vec<TeacherRow> = tx
         .fetch_all(
             sqlx::AssertSqlSafe(format!(
-                "SELECT s.id, s.name, s.email, sc.name AS school, s.max_visits_per_day
+                "SELECT s.id, s.name, s.email, s.phone, sc.name AS school, s.max_visits_per_day
                  FROM staff s LEFT JOIN schools sc ON sc.id = s.school_id
                  WHERE s.role = 'teacher' AND {} ORDER BY s.id",
                 only_if(only.is_some(), "s.id", 1)
@@ -228,7 +233,8 @@ pub async fn teachers(tx: &mut Tx, only: Option<&str>) -> StoreResult<Vec<Teache
             available: slots.remove(&r.id).unwrap_or_default(),
             teacher_id: r.id,
             name: r.name,
-            email: r.email,
+            email: Some(r.email).filter(|e| !e.is_empty()),
+            phone: r.phone,
             school: r.school.unwrap_or_default(),
             max_visits_per_day: r.max_visits_per_day.map(|n| n as u32),
         })
@@ -307,7 +313,8 @@ pub async fn save_teachers(
             args![
                 &t.teacher_id,
                 &t.name,
-                &t.email,
+                t.email.as_deref().unwrap_or_default(),
+                t.phone.as_deref(),
                 "teacher",
                 schools[&t.school],
                 t.max_visits_per_day,
@@ -316,12 +323,14 @@ pub async fn save_teachers(
             ]
         })
         .collect();
+    // A teacher without email is stored with an empty one (the column predates them).
     tx.insert_many(
-        "INSERT INTO staff (id, name, email, role, school_id, max_visits_per_day, created_at, updated_at)",
-        8,
+        "INSERT INTO staff (id, name, email, phone, role, school_id, max_visits_per_day, created_at, updated_at)",
+        9,
         rows,
-        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, school_id = excluded.school_id,
-             max_visits_per_day = excluded.max_visits_per_day, updated_at = excluded.updated_at",
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, phone = excluded.phone,
+             school_id = excluded.school_id, max_visits_per_day = excluded.max_visits_per_day,
+             updated_at = excluded.updated_at",
     )
     .await?;
     let availability = changed

@@ -163,6 +163,7 @@ fn teacher_fields(t: &'static Words, values: &Changes) -> Vec<Field> {
     vec![
         field("name", b.student_name),
         field("email", t.email),
+        field("phone", t.phone),
         field("school", t.school),
         field("max_visits_per_day", b.max_per_day),
     ]
@@ -216,7 +217,8 @@ async fn stored(
             absences = detail.leave;
             let t: Teacher = detail.teacher;
             values.insert("name", t.name);
-            values.insert("email", t.email);
+            values.insert("email", t.email.unwrap_or_default());
+            values.insert("phone", t.phone.unwrap_or_default());
             values.insert("school", t.school);
             values.insert(
                 "max_visits_per_day",
@@ -440,6 +442,7 @@ async fn register(app: Arc<App>, headers: HeaderMap, kind: Kind, body: Bytes) ->
             "teacher_id",
             "name",
             "email",
+            "phone",
             "school",
             "max_visits_per_day",
         ],
@@ -581,7 +584,7 @@ async fn save(app: Arc<App>, headers: HeaderMap, kind: Kind, id: String, body: B
             (result, changes, format!("/students/{id}"))
         }
         Kind::Teacher => {
-            let names = ["name", "email", "school", "max_visits_per_day"];
+            let names = ["name", "email", "phone", "school", "max_visits_per_day"];
             let changes = changes_from(&body, &names);
             let result =
                 registry::edit_teacher_as(&app.store, &app.settings, &actor, now, &id, &changes)
