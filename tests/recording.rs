@@ -357,6 +357,25 @@ fn a_teachers_leave_reaches_the_coordinators_and_counts_once_approved(db: &TestD
         assert_eq!(response.status(), 303);
         let status = rows(db, &format!("SELECT status FROM teacher_leaves WHERE id = {id}"));
         assert_eq!(status, ["declined"]);
+
+        // Half a day: the afternoon of Wednesday 16 December only.
+        let form = page(&server, &t01, "/leave").await;
+        assert!(form.contains("全天或半天") && form.contains("下午"), "{form}");
+        let response = send(vec![
+            ("from", "2026-12-16"),
+            ("to", "2026-12-16"),
+            ("half_day", "PM"),
+            ("reason", "教研活动"),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 303);
+        let slots = rows(db, "SELECT slots FROM teacher_leaves WHERE status = 'requested'");
+        assert_eq!(slots, ["Wed-PM"]);
+        let list = page(&server, &coordinator, "/leave").await;
+        assert!(list.contains("教研活动") && list.contains("周三下午"), "{list}");
+        let asked = rows(db, "SELECT subject FROM outbox WHERE kind = 'leave' AND body_text LIKE '%教研活动%' LIMIT 1");
+        assert!(asked[0].contains("（周三下午）"), "{asked:?}");
         server.stop().await;
     });
 }

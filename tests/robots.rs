@@ -420,6 +420,7 @@ fn a_long_list_is_split_to_each_platforms_size_and_sent_at_its_pace() {
 fn robot_settings_are_checked_where_they_are_typed() {
     let db = TestDb::sqlite();
     db.ok(&["init"]);
+    db.import("teachers", common::TEACHERS);
     let bad = db.file(
         "bad.toml",
         "[[notify.group]]\nschool = \"城关小学\"\ndingtalk_webhook = \"oapi.dingtalk.com/robot\"\n",

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::{Actor, ServiceError};
 use crate::config::Settings;
-use crate::domain::access::{Role, Scope};
+use crate::domain::access::Role;
 use crate::domain::calendar::SchoolYear;
 use crate::domain::pace::Status;
 use crate::store::outbox::{self, FailedMessage};
@@ -150,15 +150,6 @@ pub struct Dashboard {
     pub failed_messages: Option<Vec<FailedMessage>>,
 }
 
-/// Whether the actor sees the children of `school`.
-fn sees_school(actor: &Actor, school: &str) -> bool {
-    match &actor.scope {
-        Scope::District => true,
-        Scope::Schools { schools } => schools.iter().any(|s| s == school),
-        Scope::Teacher { .. } => false,
-    }
-}
-
 fn texts(value: &serde_json::Value) -> Vec<String> {
     value
         .as_array()
@@ -237,17 +228,17 @@ pub async fn dashboard(
     let readings: Vec<Reading> = readings::of_year(&mut tx, &year)
         .await?
         .into_iter()
-        .filter(|r| sees_school(actor, &r.school))
+        .filter(|r| actor.sees_school(&r.school))
         .collect();
     let report = readings::week_report(&mut tx, &crate::planner::week::format_week(week)).await?;
     let grace = Duration::days(i64::from(settings.records.record_grace_days));
     let unrecorded: Vec<Unrecorded> = readings::unrecorded_before(&mut tx, &year, today - grace)
         .await?
         .into_iter()
-        .filter(|v| sees_school(actor, &v.school))
+        .filter(|v| actor.sees_school(&v.school))
         .collect();
     let open_alerts = alerts::list(&mut tx, true).await?;
-    let failed_messages = if matches!(actor.role, Role::Coordinator | Role::Admin) {
+    let failed_messages = if actor.role.keeps_registers() {
         Some(outbox::failed(&mut tx).await?)
     } else {
         None
@@ -357,7 +348,7 @@ pub async fn acknowledge(
         None => None,
     };
     tx.rollback().await?;
-    if !school.is_some_and(|school| sees_school(actor, &school)) {
+    if !school.is_some_and(|school| actor.sees_school(&school)) {
         return Err(ServiceError::NotFound {
             what: "open alert",
             id: alert_id.to_string(),
@@ -401,7 +392,7 @@ pub async fn alerts_as(
         .into_iter()
         .filter_map(|alert| {
             let (name, school) = students.get(&alert.student_id)?.clone();
-            sees_school(actor, &school).then_some(SeenAlert {
+            actor.sees_school(&school).then_some(SeenAlert {
                 alert,
                 name,
                 school,

@@ -154,8 +154,8 @@ impl<'a> Upload<'a> {
 
 /// Imports write the district's registers: for the district's coordinators and admins.
 pub fn may_import(actor: &Actor) -> bool {
-    use crate::domain::access::{Role, Scope};
-    matches!(actor.role, Role::Coordinator | Role::Admin) && actor.scope == Scope::District
+    use crate::domain::access::Scope;
+    actor.role.keeps_registers() && actor.scope == Scope::District
 }
 
 /// Checks every row and, unless `dry_run`, writes them all in one transaction;

@@ -48,12 +48,7 @@ fn own_teacher(actor: &Actor) -> Result<&str, ServiceError> {
 
 /// Whether the actor decides on this teacher's leave.
 fn decides_for(actor: &Actor, teacher: &Teacher) -> bool {
-    matches!(actor.role, Role::Coordinator | Role::Admin)
-        && match &actor.scope {
-            Scope::District => true,
-            Scope::Schools { schools } => schools.contains(&teacher.school),
-            Scope::Teacher { .. } => false,
-        }
+    actor.keeps_school(&teacher.school)
 }
 
 /// Who hears of a teacher's request (or, for a teacher without email, their
@@ -69,11 +64,7 @@ pub(super) async fn deciders(
         .await?
         .into_iter()
         .filter(|a| a.role == Role::Coordinator && a.disabled_at.is_none())
-        .filter(|a| match &a.scope {
-            Scope::District => true,
-            Scope::Schools { schools } => schools.contains(&teacher.school),
-            Scope::Teacher { .. } => false,
-        })
+        .filter(|a| a.scope.covers_school(&teacher.school))
         .map(|a| a.email)
         .collect();
     emails.extend(people::coordinator_emails(tx).await?);
@@ -159,7 +150,7 @@ pub async fn requests(
             people::leave_requests(&mut tx, Some(teacher_id), status).await?,
             people::teachers(&mut tx, Some(teacher_id)).await?,
         ),
-        _ if matches!(actor.role, Role::Coordinator | Role::Admin) => (
+        _ if actor.role.keeps_registers() => (
             people::leave_requests(&mut tx, None, status).await?,
             people::teachers(&mut tx, None).await?,
         ),
@@ -200,7 +191,7 @@ pub async fn decide(
         what: "leave request",
         id: id.to_string(),
     };
-    if !matches!(actor.role, Role::Coordinator | Role::Admin) {
+    if !actor.role.keeps_registers() {
         return Err(ServiceError::Forbidden(
             "leave is decided by the teacher's coordinators".into(),
         ));

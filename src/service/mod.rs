@@ -67,6 +67,17 @@ impl Actor {
         }
     }
 
+    /// Whether the actor sees the children of `school`.
+    pub fn sees_school(&self, school: &str) -> bool {
+        self.scope.covers_school(school)
+    }
+
+    /// Whether the actor keeps the registers of `school` (people, plans, the
+    /// board's moves, leave): coordinators and admins whose scope holds it.
+    pub fn keeps_school(&self, school: &str) -> bool {
+        self.role.keeps_registers() && self.scope.covers_school(school)
+    }
+
     /// The actor as audit rows record it.
     pub fn audit(&self) -> crate::store::Actor {
         crate::store::Actor(self.name.clone())

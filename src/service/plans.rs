@@ -198,18 +198,12 @@ pub async fn set_plan_as(
     now: DateTime<Utc>,
     input: SetPlan,
 ) -> Result<PlanSet, ServiceError> {
-    use crate::domain::access::{Role, Scope};
     let mut tx = store.read().await?;
     let school = people::student(&mut tx, &input.student_id)
         .await?
         .map(|s| s.school);
     tx.rollback().await?;
-    let allowed = matches!(actor.role, Role::Coordinator | Role::Admin)
-        && school.is_some_and(|school| match &actor.scope {
-            Scope::District => true,
-            Scope::Schools { schools } => schools.contains(&school),
-            Scope::Teacher { .. } => false,
-        });
+    let allowed = school.is_some_and(|school| actor.keeps_school(&school));
     if !allowed {
         return Err(ServiceError::NotFound {
             what: "student",

@@ -124,14 +124,13 @@ async fn check_may_record(
     actor: &Actor,
     visit: &VisitForRecord,
 ) -> Result<(), ServiceError> {
-    let allowed = match (&actor.role, &actor.scope) {
-        (Role::Supervisor, _) => false,
-        (_, Scope::Teacher { teacher_id }) => &visit.teacher_id == teacher_id,
-        (_, Scope::Schools { schools }) => people::student(tx, &visit.student_id)
-            .await?
-            .is_some_and(|s| schools.contains(&s.school)),
-        (_, Scope::District) => true,
-    };
+    let allowed = actor.role.may_record()
+        && match &actor.scope {
+            Scope::Teacher { teacher_id } => &visit.teacher_id == teacher_id,
+            scope => people::student(tx, &visit.student_id)
+                .await?
+                .is_some_and(|s| scope.covers_school(&s.school)),
+        };
     if allowed {
         Ok(())
     } else {

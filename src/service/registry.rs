@@ -250,18 +250,6 @@ pub async fn edit_student(
     Ok(student)
 }
 
-/// Whether the actor keeps the registers of `school`: coordinators and admins
-/// whose scope holds it.
-pub fn keeps_school(actor: &Actor, school: &str) -> bool {
-    use crate::domain::access::{Role, Scope};
-    matches!(actor.role, Role::Coordinator | Role::Admin)
-        && match &actor.scope {
-            Scope::District => true,
-            Scope::Schools { schools } => schools.iter().any(|s| s == school),
-            Scope::Teacher { .. } => false,
-        }
-}
-
 /// `edit_student` for the pages: the child's school, before and after, must be
 /// one the actor keeps; anyone else is told the child does not exist.
 pub async fn edit_student_as(
@@ -296,7 +284,7 @@ pub async fn register_as(
 ) -> Result<String, ServiceError> {
     require_keeper(actor)?;
     let school = changes.get("school").cloned().unwrap_or_default();
-    if !school.is_empty() && !keeps_school(actor, &school) {
+    if !school.is_empty() && !actor.keeps_school(&school) {
         return Err(ServiceError::invalid(
             "school",
             format!("{school} is not one of your schools"),
@@ -338,8 +326,7 @@ pub async fn edit_teacher_as(
 /// The registers are kept by coordinators and admins; other roles are refused
 /// as such, before anything is looked up.
 fn require_keeper(actor: &Actor) -> Result<(), ServiceError> {
-    use crate::domain::access::Role;
-    if matches!(actor.role, Role::Coordinator | Role::Admin) {
+    if actor.role.keeps_registers() {
         Ok(())
     } else {
         Err(ServiceError::Forbidden(
@@ -374,7 +361,7 @@ pub async fn kept_person(
     };
     tx.rollback().await?;
     match school {
-        Some(school) if keeps_school(actor, &school) => Ok(()),
+        Some(school) if actor.keeps_school(&school) => Ok(()),
         _ => Err(match kind {
             PersonKind::Teacher => not_found("teacher", person),
             PersonKind::Student => not_found("student", person),
@@ -385,7 +372,7 @@ pub async fn kept_person(
 /// A school a form names must be one the actor keeps.
 fn check_school(actor: &Actor, changes: &Changes) -> Result<(), ServiceError> {
     match changes.get("school") {
-        Some(school) if !school.is_empty() && !keeps_school(actor, school) => Err(
+        Some(school) if !school.is_empty() && !actor.keeps_school(school) => Err(
             ServiceError::invalid("school", format!("{school} is not one of your schools")),
         ),
         _ => Ok(()),

@@ -121,17 +121,12 @@ pub async fn export_schools(
     store: &Store,
     actor: &super::Actor,
 ) -> Result<Vec<String>, ServiceError> {
-    use crate::domain::access::Scope;
     let mut tx = store.read().await?;
     let mut schools: Vec<String> = people::students(&mut tx, None)
         .await?
         .into_iter()
         .map(|s| s.school)
-        .filter(|s| match &actor.scope {
-            Scope::District => true,
-            Scope::Schools { schools } => schools.contains(s),
-            Scope::Teacher { .. } => false,
-        })
+        .filter(|s| actor.sees_school(s))
         .collect();
     tx.rollback().await?;
     schools.sort();
@@ -150,17 +145,13 @@ pub async fn export_for(
     school: Option<&str>,
     address: &str,
 ) -> Result<YearExport, ServiceError> {
-    use crate::domain::access::{Role, Scope};
+    use crate::domain::access::Role;
     if actor.role == Role::Teacher {
         return Err(ServiceError::Forbidden(
             "exports are for coordinators and supervisors".into(),
         ));
     }
-    let sees = |s: &str| match &actor.scope {
-        Scope::District => true,
-        Scope::Schools { schools } => schools.iter().any(|x| x == s),
-        Scope::Teacher { .. } => false,
-    };
+    let sees = |s: &str| actor.sees_school(s);
     if let Some(school) = school
         && !sees(school)
     {

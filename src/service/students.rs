@@ -52,11 +52,8 @@ impl Visible {
     }
 
     fn sees_child(&self, student_id: &str, school: &str) -> bool {
-        match &self.scope {
-            Scope::District => true,
-            Scope::Schools { schools } => schools.iter().any(|s| s == school),
-            Scope::Teacher { .. } => self.taught.contains(student_id),
-        }
+        self.scope
+            .covers_student(school, |_| self.taught.contains(student_id))
     }
 }
 

@@ -70,11 +70,7 @@ pub async fn list_as(
     tx.rollback().await?;
     Ok(rows
         .into_iter()
-        .filter(|row| match &actor.scope {
-            Scope::District => true,
-            Scope::Schools { schools } => schools.contains(&row.school),
-            Scope::Teacher { teacher_id } => &row.visit.teacher_id == teacher_id,
-        })
+        .filter(|row| actor.scope.covers_visit(&row.school, &row.visit.teacher_id))
         .map(|row| SeenVisit {
             visit: ListedVisit::from(row.visit),
             name: row.name,

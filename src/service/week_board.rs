@@ -63,17 +63,9 @@ pub struct Board {
     pub may_plan: bool,
 }
 
-fn sees_school(actor: &Actor, school: &str) -> bool {
-    match &actor.scope {
-        Scope::District => true,
-        Scope::Schools { schools } => schools.iter().any(|s| s == school),
-        Scope::Teacher { .. } => false,
-    }
-}
-
 /// Coordinators and admins change the board; the rest read it.
 fn may_change(actor: &Actor) -> bool {
-    matches!(actor.role, Role::Coordinator | Role::Admin)
+    actor.role.keeps_registers()
 }
 
 /// A role that never moves or cancels visits is told so before anything is read.
@@ -118,7 +110,7 @@ pub async fn board(
     let all_teachers: Vec<people::Teacher> = people::teachers(&mut tx, None)
         .await?
         .into_iter()
-        .filter(|t| sees_school(actor, &t.school))
+        .filter(|t| actor.sees_school(&t.school))
         .collect();
     let mut schools: Vec<String> = all_teachers.iter().map(|t| t.school.clone()).collect();
     schools.sort();
@@ -132,7 +124,7 @@ pub async fn board(
     // list of visits that could not be placed may name.
     let visible: HashMap<String, String> = students
         .iter()
-        .filter(|s| sees_school(actor, &s.school) && school.is_none_or(|one| s.school == one))
+        .filter(|s| actor.sees_school(&s.school) && school.is_none_or(|one| s.school == one))
         .map(|s| (s.student_id.clone(), s.name.clone()))
         .collect();
     let names: HashMap<String, String> = students
@@ -229,7 +221,7 @@ async fn changeable(
     let student = people::student(tx, &visit.student_id)
         .await?
         .ok_or_else(not_found)?;
-    if !may_change(actor) || !sees_school(actor, &student.school) {
+    if !may_change(actor) || !actor.sees_school(&student.school) {
         return Err(not_found());
     }
     let today = now.with_timezone(&settings.time_zone).date_naive();
@@ -291,7 +283,7 @@ pub async fn move_visit(
         ));
     }
     let teacher = people::teacher(&mut tx, &to.teacher_id).await?;
-    if !teacher.is_some_and(|t| sees_school(actor, &t.school)) {
+    if !teacher.is_some_and(|t| actor.sees_school(&t.school)) {
         return Err(ServiceError::invalid(
             "teacher",
             format!("there is no teacher {} in your schools", to.teacher_id),
@@ -363,7 +355,7 @@ pub async fn move_form(
     let teachers = people::teachers(&mut tx, None)
         .await?
         .into_iter()
-        .filter(|t| sees_school(actor, &t.school))
+        .filter(|t| actor.sees_school(&t.school))
         .collect();
     tx.rollback().await?;
     let today = now.with_timezone(&settings.time_zone).date_naive();

@@ -666,7 +666,7 @@ pub async fn teachers(
     Query(search): Query<TeacherSearch>,
     headers: HeaderMap,
 ) -> Response {
-    use crate::domain::access::{Role, Scope};
+    use crate::domain::access::Role;
     let (actor, _) = match signed_in(&app, &headers, "/teachers").await {
         Ok(signed) => signed,
         Err(response) => return response,
@@ -684,11 +684,7 @@ pub async fn teachers(
     };
     let mine: Vec<Teacher> = all
         .into_iter()
-        .filter(|t| match &actor.scope {
-            Scope::District => true,
-            Scope::Schools { schools } => schools.contains(&t.school),
-            Scope::Teacher { .. } => false,
-        })
+        .filter(|t| actor.sees_school(&t.school))
         .collect();
     let total = mine.len();
     let q = search.q.trim().to_lowercase();
@@ -709,7 +705,7 @@ pub async fn teachers(
             teachers,
             total,
             q: search.q,
-            may_edit: matches!(actor.role, Role::Coordinator | Role::Admin),
+            may_edit: actor.role.keeps_registers(),
         },
     )
 }

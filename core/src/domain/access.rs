@@ -43,6 +43,32 @@ impl Scope {
     }
 }
 
+impl Scope {
+    /// Whether the scope holds this school's children: the district does, a
+    /// school scope when it names it; a teacher's holds children, not schools.
+    pub fn covers_school(&self, school: &str) -> bool {
+        match self {
+            Scope::District => true,
+            Scope::Schools { schools } => schools.iter().any(|s| s == school),
+            Scope::Teacher { .. } => false,
+        }
+    }
+
+    /// Whether the scope holds a child of `school`; `taught` says whether the
+    /// child's current plan names the scope's teacher (responsible or backup).
+    pub fn covers_student(&self, school: &str, taught: impl FnOnce(&str) -> bool) -> bool {
+        match self {
+            Scope::Teacher { teacher_id } => taught(teacher_id),
+            _ => self.covers_school(school),
+        }
+    }
+
+    /// Whether the scope holds a visit of a child of `school` made by `teacher`.
+    pub fn covers_visit(&self, school: &str, teacher: &str) -> bool {
+        self.covers_student(school, |mine| mine == teacher)
+    }
+}
+
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -72,6 +98,17 @@ impl Role {
     /// Accounts, settings and every school.
     pub fn is_admin(self) -> bool {
         self == Role::Admin
+    }
+
+    /// Registers people, revises plans, moves visits by hand and decides
+    /// leave, in the schools of its scope.
+    pub fn keeps_registers(self) -> bool {
+        matches!(self, Role::Coordinator | Role::Admin)
+    }
+
+    /// Records a visit (a supervisor reads records, never makes them).
+    pub fn may_record(self) -> bool {
+        self != Role::Supervisor
     }
 
     /// The scope an account of this role must have, checked when it is made.
@@ -125,5 +162,28 @@ mod tests {
         );
         assert!(!Role::Supervisor.sees_contact_and_diagnosis());
         assert!(Role::Teacher.sees_contact_and_diagnosis());
+    }
+
+    #[test]
+    fn a_scope_covers_its_schools_or_its_teachers_children() {
+        let school = Scope::Schools {
+            schools: vec!["城关小学".into()],
+        };
+        let teacher = Scope::Teacher {
+            teacher_id: "T01".into(),
+        };
+        assert!(Scope::District.covers_school("东关小学"));
+        assert!(school.covers_school("城关小学") && !school.covers_school("东关小学"));
+        assert!(!teacher.covers_school("城关小学"));
+        assert!(teacher.covers_student("城关小学", |t| t == "T01"));
+        assert!(!teacher.covers_student("城关小学", |t| t == "T02"));
+        assert!(school.covers_student("城关小学", |_| false));
+        assert!(
+            teacher.covers_visit("东关小学", "T01") && !teacher.covers_visit("东关小学", "T02")
+        );
+        assert!(!school.covers_visit("东关小学", "T01"));
+        assert!(Role::Coordinator.keeps_registers() && Role::Admin.keeps_registers());
+        assert!(!Role::Supervisor.keeps_registers() && !Role::Teacher.keeps_registers());
+        assert!(!Role::Supervisor.may_record() && Role::Teacher.may_record());
     }
 }

@@ -10,7 +10,6 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{ApiPath, ApiQuery, Caller};
 use super::problem::{ApiError, Problem};
 use super::{Page, page_of};
-use crate::domain::access::Role;
 use crate::service::registry;
 use crate::service::students::{self, ReadFrom};
 use crate::web::App;
@@ -245,7 +244,7 @@ pub async fn teachers(
     ApiQuery(filter): ApiQuery<TeacherFilter>,
 ) -> Result<Json<Page<TeacherItem>>, ApiError> {
     let actor = &caller.actor;
-    if !matches!(actor.role, Role::Coordinator | Role::Admin) {
+    if !actor.role.keeps_registers() {
         return Err(crate::service::ServiceError::Forbidden(
             "the teachers' list is the coordinators'".into(),
         )
@@ -254,7 +253,7 @@ pub async fn teachers(
     let items = registry::teachers(&app.store, filter.school.as_deref())
         .await?
         .into_iter()
-        .filter(|t| registry::keeps_school(actor, &t.school))
+        .filter(|t| actor.keeps_school(&t.school))
         .map(|t| TeacherItem {
             available: t.available.iter().map(ToString::to_string).collect(),
             teacher_id: t.teacher_id,

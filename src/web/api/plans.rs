@@ -15,7 +15,6 @@ use super::extract::{ApiJson, ApiPath, Caller, if_match};
 use super::people::PaceNow;
 use super::problem::{ApiError, Problem};
 use super::with_etag;
-use crate::domain::access::Role;
 use crate::service::plans::{self, PlanView, SetPlan};
 use crate::web::App;
 
@@ -164,7 +163,7 @@ pub async fn revise(
 ) -> Result<Response, ApiError> {
     let (store, settings, actor, now) = (&app.store, &app.settings, &caller.actor, app.now());
     let current = plans::plan_as(store, settings, actor, now, plan_id).await?;
-    if !matches!(actor.role, Role::Coordinator | Role::Admin) {
+    if !actor.role.keeps_registers() {
         return Err(crate::service::ServiceError::Forbidden(
             "plans are revised by coordinators".into(),
         )
@@ -256,7 +255,7 @@ pub async fn create(
     ApiJson(new): ApiJson<NewPlan>,
 ) -> Result<Response, ApiError> {
     let (store, settings, actor, now) = (&app.store, &app.settings, &caller.actor, app.now());
-    if !matches!(actor.role, Role::Coordinator | Role::Admin) {
+    if !actor.role.keeps_registers() {
         return Err(crate::service::ServiceError::Forbidden(
             "plans are made by coordinators".into(),
         )
