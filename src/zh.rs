@@ -262,7 +262,7 @@ const CATALOGUE: &[(&str, Say)] = &[
         |p| {
             let fields: Vec<String> = p[2].split(", ").map(field).collect();
             format!(
-                "{} 在 {} 学年的计划会改变（{}）：这是计划修订，需要写明原因（表格中加“修订原因”一列；或为整份文件给一个原因：导入页填写“修订原因”，命令行加 --reason）",
+                "{} 在 {} 学年的送教方案会改变（{}）：这是送教方案修订，需要写明原因（表格中加“修订原因”一列；或为整份文件给一个原因：导入页填写“修订原因”，命令行加 --reason）",
                 p[0],
                 p[1],
                 fields.join("、")
@@ -279,7 +279,24 @@ const CATALOGUE: &[(&str, Say)] = &[
         },
     ),
     ("{} is outside {}'s plan ({} to {})", |p| {
-        format!("{} 不在 {} 的计划期内（{} 至 {}）", p[0], p[1], p[2], p[3])
+        format!(
+            "{} 不在 {} 的送教方案期内（{} 至 {}）",
+            p[0], p[1], p[2], p[3]
+        )
+    }),
+    (
+        "{} to {} overlaps {}: change, end or remove it first",
+        |p| {
+            format!(
+                "{} 至 {} 与已有的 {} 重叠：请先修改、结束或删除它（用前面的编号）",
+                p[0],
+                p[1],
+                absences(p[2])
+            )
+        },
+    ),
+    ("{} is not among the days from {} to {}", |p| {
+        format!("{}不在 {} 至 {} 这几天里", half_days(p[0]), p[1], p[2])
     }),
     ("{} is neither {}'s teacher nor backup", |p| {
         format!("{} 既不是 {} 的送教教师，也不是备用教师", p[0], p[1])
@@ -310,7 +327,7 @@ const CATALOGUE: &[(&str, Say)] = &[
         format!("没有登记{what} {}（请先导入{what}）", p[1])
     }),
     ("{} has no active plan for {}", |p| {
-        format!("{} 在 {} 学年没有有效的计划", p[0], p[1])
+        format!("{} 在 {} 学年没有有效的送教方案", p[0], p[1])
     }),
     ("{} has not happened yet (today is {})", |p| {
         format!("{} 还没有到（今天是 {}）", p[0], p[1])
@@ -364,7 +381,7 @@ const CATALOGUE: &[(&str, Say)] = &[
         |_| "备用教师不能与负责教师是同一人".into(),
     ),
     ("the plan covers no teaching day", |_| {
-        "计划期间没有教学日".into()
+        "送教方案期间没有教学日".into()
     }),
     ("{} is outside the school year {}", |p| {
         format!("{} 不在 {} 学年内", p[0], p[1])
@@ -472,6 +489,47 @@ fn teachers(text: &str) -> String {
     text.to_string()
 }
 
+/// Leaves or pauses as a refusal lists them (`#3 2026-12-16 to 2026-12-16
+/// Wed-PM (教研); …`), in Chinese.
+fn absences(list: &str) -> String {
+    list.split("; ")
+        .map(|one| {
+            let (one, reason) = match one.split_once(" (") {
+                Some((one, reason)) => (one, format!("（{}）", reason.trim_end_matches(')'))),
+                None => (one, String::new()),
+            };
+            let words: Vec<String> = one
+                .split(' ')
+                .map(|word| match word {
+                    "to" => "至".to_string(),
+                    w if w.contains('-') && !w.starts_with(char::is_numeric) => half_days(w),
+                    w => w.to_string(),
+                })
+                .collect();
+            format!("{}{reason}", words.join(" "))
+        })
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+/// Half-days as stored (`Wed-PM`), in Chinese (周三下午).
+fn half_days(codes: &str) -> String {
+    codes
+        .split_whitespace()
+        .map(
+            |code| match code.parse::<crate::domain::slot::WeeklySlot>() {
+                Ok(w) => format!(
+                    "{}{}",
+                    crate::domain::slot::weekday_name_zh(w.weekday),
+                    slot_words(&w.slot)
+                ),
+                Err(_) => code.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 /// What a service looked for, in Chinese.
 /// The default slots' names as people say them (上午, 下午).
 fn slot_words(names: &str) -> String {
@@ -490,7 +548,7 @@ fn thing(what: &str) -> &str {
     match what {
         "student" => "学生",
         "teacher" => "教师",
-        "plan" => "计划",
+        "plan" => "送教方案",
         "visit" => "送教",
         "alert" => "预警",
         "account" => "账号",
@@ -546,7 +604,7 @@ mod tests {
             ),
             (
                 "`lost` is not a reason code: use one of student_ill, other",
-                "“lost”不是有效的原因：可用 学生生病、家长不在、住院、教师原因、天气、学校活动、其他",
+                "“lost”不是有效的原因：可用 学生生病、家长不在家、住院、教师原因、天气、学校活动、其他",
             ),
             (
                 "`x` is not a gender: use one of female, male",
@@ -558,7 +616,7 @@ mod tests {
             ),
             (
                 "the plan of S005 2026-2027 changes (teacher_id, backup_teacher_id): that is a revision and needs its reason (a revision_reason column, or one --reason for the file)",
-                "S005 在 2026-2027 学年的计划会改变（教师编号、备用教师）：这是计划修订，需要写明原因（表格中加“修订原因”一列；或为整份文件给一个原因：导入页填写“修订原因”，命令行加 --reason）",
+                "S005 在 2026-2027 学年的送教方案会改变（教师编号、备用教师）：这是送教方案修订，需要写明原因（表格中加“修订原因”一列；或为整份文件给一个原因：导入页填写“修订原因”，命令行加 --reason）",
             ),
             (
                 "2026-10-02 is a holiday (国庆节): no visit can have happened then; check the date (or import with --allow-off-days to keep it, marked)",
@@ -574,7 +632,7 @@ mod tests {
             ),
             (
                 "S009 has no active plan for 2026-2027",
-                "S009 在 2026-2027 学年没有有效的计划",
+                "S009 在 2026-2027 学年没有有效的送教方案",
             ),
             (
                 "2026-12-08 has not happened yet (today is 2026-12-05)",
@@ -590,13 +648,21 @@ mod tests {
             ),
             (
                 "a missed visit needs a reason code: student_ill, other",
-                "未完成的送教要写原因：学生生病、家长不在、住院、教师原因、天气、学校活动、其他",
+                "未完成的送教要写原因：学生生病、家长不在家、住院、教师原因、天气、学校活动、其他",
             ),
             (
                 "a partial visit needs the periods given (1 to 2)",
                 "部分完成的送教要填课时（1 到 2）",
             ),
             ("must be from 1 to 3", "应在 1 到 3 之间"),
+            (
+                "2026-12-15 to 2026-12-17 overlaps #1 2026-12-16 to 2026-12-16 Wed-PM (教研); #3 2026-12-16 to 2026-12-16 Wed-AM: change, end or remove it first",
+                "2026-12-15 至 2026-12-17 与已有的 #1 2026-12-16 至 2026-12-16 周三下午（教研）；#3 2026-12-16 至 2026-12-16 周三上午 重叠：请先修改、结束或删除它（用前面的编号）",
+            ),
+            (
+                "Wed-PM is not among the days from 2026-12-14 to 2026-12-14",
+                "周三下午不在 2026-12-14 至 2026-12-14 这几天里",
+            ),
             ("something nobody catalogued", "something nobody catalogued"),
         ] {
             assert_eq!(reason(english), chinese, "{english}");

@@ -193,7 +193,7 @@ fn the_demo_is_alive_on_the_day_it_is_run() {
     for imported in [
         "导入 9 条教师",
         "导入 30 条学生",
-        "导入 30 条计划",
+        "导入 30 条送教方案",
         "导入 2 条督导",
     ] {
         assert!(output.contains(imported), "{imported}: {output}");
@@ -230,7 +230,7 @@ fn the_demo_is_alive_on_the_day_it_is_run() {
         s005.contains("有风险") || s005.contains("无法完成"),
         "{s005}"
     );
-    assert!(s005.ends_with("家长不在"), "{s005}");
+    assert!(s005.ends_with("家长不在家"), "{s005}");
     assert!(
         behind.lines().filter(|l| l.starts_with('S')).count() >= 3,
         "{behind}"

@@ -757,7 +757,7 @@ fn a_second_plan_is_refused_and_revising_keeps_history(db: &TestDb) {
         "--teacher",
         "T02",
     ]);
-    assert!(error.contains("已经有计划 #"), "{error}");
+    assert!(error.contains("已经有送教方案 #"), "{error}");
     assert!(
         error.contains("songjiao plan set S001 --year 2026-2027 --revise"),
         "{error}"
@@ -945,7 +945,7 @@ fn students_and_teachers_are_added_one_by_one(db: &TestDb) {
         "2026-12-15",
     ]);
     assert!(
-        error.contains("overlaps the one from 2026-12-07 to 2026-12-11")
+        error.contains("与已有的 #1 2026-12-07 至 2026-12-11（培训） 重叠")
             && !error.contains("before --from"),
         "{error}"
     );

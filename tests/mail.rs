@@ -557,7 +557,7 @@ fn thirty_children_behind_make_one_email_for_their_supervisor(db: &TestDb) {
     );
     let outbox = db.json(&["outbox", "list", "--format", "json"]);
     assert_eq!(outbox.as_array().unwrap().len(), 1);
-    assert_eq!(outbox[0]["subject"], "送教进度提醒：30 名学生");
+    assert_eq!(outbox[0]["subject"], "送教进度预警：30 名学生");
 }
 
 /// No supervisor is registered: an alert that opens is told to the operators, and
@@ -676,6 +676,20 @@ fn supervisor_accounts_hear_of_their_schools(db: &TestDb) {
         "--role",
         "coordinator",
     ]);
+    let error = db.fails(&[
+        "supervisor",
+        "add",
+        "--name",
+        "教育局",
+        "--email",
+        "office@example.org",
+        "--school",
+        "东关小学",
+    ]);
+    assert!(
+        error.contains("user scope"),
+        "a coordinator's schools are its account's: {error}"
+    );
     let told = db.ok(&[
         "supervisor",
         "add",
@@ -826,6 +840,12 @@ fn a_teacher_without_email_gets_the_week_through_the_coordinator(db: &TestDb) {
         "plans",
         &common::PLANS.replace("S003,2026-2027,T02,T01", "S003,2026-2027,T03,"),
     );
+    // Nobody to pass the week on to: said where it is planned, in the reader's words.
+    let planned = db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "2026-W49"]);
+    assert!(
+        planned.contains("赵敏 没有登记邮箱，学校也没有特教专干账号可以转交"),
+        "{planned}"
+    );
     db.ok(&[
         "user",
         "add",
@@ -852,28 +872,38 @@ fn a_teacher_without_email_gets_the_week_through_the_coordinator(db: &TestDb) {
         "{csv}"
     );
 
+    // The week changes for both teachers, planned again at the same moment (a
+    // fixed --as-of): each change is sent, none taken for the first run's mail.
+    for (teacher, from, to) in [
+        ("T01", "2026-12-02", "2026-12-04"),
+        ("T03", "2026-11-30", "2026-12-01"),
+    ] {
+        db.ok(&[
+            "teacher", "leave", "add", teacher, "--from", from, "--to", to, "--reason", "培训",
+        ]);
+    }
     db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "2026-W49"]);
     let outbox = db.json(&["outbox", "list", "--format", "json"]);
-    let schedules: Vec<(&str, &str)> = outbox
-        .as_array()
-        .unwrap()
+    let messages = outbox.as_array().unwrap();
+    let to_wangfang = messages
         .iter()
-        .filter(|m| m["kind"] == "schedule")
-        .map(|m| {
-            (
-                m["recipient"].as_str().unwrap(),
-                m["subject"].as_str().unwrap(),
-            )
-        })
+        .filter(|m| m["kind"] == "schedule" && m["recipient"] == "wangfang@example.org")
+        .count();
+    assert_eq!(to_wangfang, 2, "the first week and its change: {outbox:#}");
+    let passed_on: Vec<&serde_json::Value> = messages
+        .iter()
+        .filter(|m| m["kind"] == "schedule" && m["recipient"] == "office@example.org")
         .collect();
-    assert!(
-        schedules.contains(&("office@example.org", "请转交：2026-W49 送教安排（赵敏）")),
-        "{schedules:?}"
+    assert_eq!(passed_on.len(), 1, "{outbox:#}");
+    assert_eq!(
+        passed_on[0]["subject"],
+        "请转交：2026-W49 送教安排有变动（赵敏）"
     );
-    assert!(
-        schedules.iter().all(|(to, _)| !to.is_empty()),
-        "{schedules:?}"
+    let body = db.sql_rows(
+        "SELECT body_text FROM outbox WHERE recipient = 'office@example.org' AND kind = 'schedule'",
     );
+    assert!(body[0].contains("老师电话：13809315566"), "{body:?}");
+    assert!(messages.iter().all(|m| m["recipient"] != ""), "{outbox:#}");
 }
 
 on_both_databases!(

@@ -473,7 +473,7 @@ fn plans_are_listed_by_school_and_teacher(db: &TestDb) {
     );
     let table = db.ok(&["--as-of", "2026-11-30", "plan", "list"]);
     assert!(
-        table.contains("计划编号") && table.contains(&teacher),
+        table.contains("方案编号") && table.contains(&teacher),
         "{table}"
     );
 }
@@ -519,12 +519,13 @@ fn a_half_day_leave_keeps_the_other_half(db: &TestDb) {
     let fails = |args: Vec<String>| db.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
     let error = fails(leave("2026-12-02", "2026-12-02", ""));
     assert!(
-        error.contains("from 2026-11-30 to 2026-12-04") && error.contains("Wed-PM"),
-        "names the one in the way: {error}"
+        error.contains("#1 2026-11-30 至 2026-12-04 周一下午")
+            && error.contains("#2 2026-12-02 至 2026-12-02 周三上午"),
+        "names each one in the way, in words: {error}"
     );
     let error = fails(leave("2026-11-30", "2026-12-01", "周三下午"));
     assert!(
-        error.contains("Wed-PM"),
+        error.contains("周三下午不在 2026-11-30 至 2026-12-01 这几天里"),
         "a half-day outside the days: {error}"
     );
     let teacher = db.json(&["teacher", "show", "T01", "--format", "json"]);

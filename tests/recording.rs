@@ -247,7 +247,7 @@ fn a_teacher_records_a_visit_with_a_signature_and_a_photo(db: &TestDb) {
         let t01 = log_in(&server, "t01@example.org").await;
         let (status, body) = send(&server, &t01, first, completed(goal, "late", (2, 0))).await;
         assert_eq!(status, 423, "{body}");
-        assert!(body["problems"].to_string().contains("协调员"), "{body}");
+        assert!(body["problems"].to_string().contains("特教专干"), "{body}");
         server.stop().await;
     });
 }
@@ -304,7 +304,7 @@ fn a_teachers_leave_reaches_the_coordinators_and_counts_once_approved(db: &TestD
         assert_eq!(response.status(), 303);
         assert_eq!(response.headers()["location"], "/leave?sent=1");
         let mine = page(&server, &t01, "/leave?sent=1").await;
-        assert!(mine.contains("等待协调员批准") && mine.contains("待批准") && mine.contains("市级培训"), "{mine}");
+        assert!(mine.contains("等待特教专干批准") && mine.contains("待批准") && mine.contains("市级培训"), "{mine}");
 
         // The coordinators of the teacher's school hear of it, in the same transaction.
         let told = rows(

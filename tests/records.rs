@@ -315,7 +315,7 @@ fn progress_ledger_and_exports(db: &TestDb) {
     ]);
     use calamine::Reader;
     let book: calamine::Xlsx<_> = calamine::open_workbook(&workbook).expect("an xlsx file");
-    assert_eq!(book.sheet_names(), ["计划", "送教记录", "课时账目"]);
+    assert_eq!(book.sheet_names(), ["送教方案", "送教记录", "课时账目"]);
 
     let export = db.dir.path().join("year.xlsx");
     db.ok(&[
@@ -525,7 +525,7 @@ fn a_school_year_replayed_week_by_week(db: &TestDb) {
     );
     assert_eq!(s001["visits_unrecorded"], 0);
     let ledger = db.ok(&["--as-of", "2027-07-05", "ledger", "S002"]);
-    assert!(ledger.contains("未完成：家长不在"), "{ledger}");
+    assert!(ledger.contains("未完成：家长不在家"), "{ledger}");
     assert!(ledger.contains("账目平衡。"), "{ledger}");
 }
 

@@ -185,7 +185,7 @@ fn alerts_and_digests_reach_every_robot_signed_and_without_personal_details(db: 
         assert_eq!(received.len(), 1, "{:?}", platform.refusals());
         let text = &received[0].text;
         assert!(
-            received[0].title.contains("送教进度提醒：3 名学生"),
+            received[0].title.contains("送教进度预警：3 名学生"),
             "{text}"
         );
         // Family name and initial, school, status, figures, and a link to log in.

@@ -19,7 +19,8 @@ pub enum SupervisorCommand {
         name: String,
         #[arg(long)]
         email: String,
-        /// A school (its name), once per school; none: the whole district.
+        /// A school (its name), once per school; none: the whole district for a new
+        /// supervisor, the schools they have for one already registered.
         #[arg(long)]
         school: Vec<String>,
         /// A DingTalk group robot (自定义机器人) to post into as well: its webhook.
@@ -106,7 +107,7 @@ pub async fn supervisor(context: &Context, command: SupervisorCommand) -> anyhow
             let (zh, en) = match saved {
                 SupervisorSaved::AccountTold(role) => (
                     format!(
-                        "{}账号 {} <{email}> 今后也会收到{}的提醒（按账号的范围；改范围用 songjiao user scope）。",
+                        "{}账号 {} <{email}> 今后也会收到{}的预警（按账号的范围；改范围用 songjiao user scope）。",
                         role.zh(),
                         told.name,
                         whom.0
@@ -120,7 +121,7 @@ pub async fn supervisor(context: &Context, command: SupervisorCommand) -> anyhow
                 ),
                 SupervisorSaved::Created => (
                     format!(
-                        "督导 {name} <{email}> 会收到{}的提醒。要让其登录网页，请运行 songjiao user reset {email}（发送设置密码的链接）。",
+                        "督导 {name} <{email}> 会收到{}的预警。要让其登录网页，请运行 songjiao user reset {email}（发送设置密码的链接）。",
                         whom.0
                     ),
                     format!(
@@ -129,7 +130,7 @@ pub async fn supervisor(context: &Context, command: SupervisorCommand) -> anyhow
                     ),
                 ),
                 _ => (
-                    format!("督导 {name} <{email}> 会收到{}的提醒。", whom.0),
+                    format!("督导 {name} <{email}> 会收到{}的预警。", whom.0),
                     format!("Supervisor {name} <{email}> will be told about {}.", whom.1),
                 ),
             };

@@ -43,7 +43,7 @@ pub async fn restore(context: &Context, file: &Path) -> anyhow::Result<()> {
         "{}",
         context.say(
             format!(
-                "已把 {file} 恢复到 {url}：{} 名学生、{} 份计划、{} 次送教（已记录 {} 次）；完整性检查通过。",
+                "已把 {file} 恢复到 {url}：{} 名学生、{} 份送教方案、{} 次送教（已记录 {} 次）；完整性检查通过。",
                 r.students, r.plans, r.visits, r.recorded_visits
             ),
             format!(

@@ -103,6 +103,8 @@ struct LeaveLine {
     school: String,
     from: NaiveDate,
     to: NaiveDate,
+    /// The half-days of a leave of half-days (`Wed-PM`, shown as 周三下午); empty: whole days.
+    slots: String,
     reason: String,
     status: String,
 }
@@ -451,17 +453,21 @@ async fn end_or_remove(
     Ok(())
 }
 
-fn worded_absence(error: ServiceError, absence: &NewAbsence) -> anyhow::Error {
+fn worded_absence(error: ServiceError, absence: &NewAbsence, chinese: bool) -> anyhow::Error {
     match error {
         ServiceError::Invalid(_) if absence.to < absence.from => {
             anyhow::anyhow!("--to {} is before --from {}", absence.to, absence.from)
         }
-        // Another leave or pause over these days: its words name the one in the way.
+        // Another leave or pause over these days: its words name the ones in the way.
         ServiceError::Invalid(problems) => anyhow::anyhow!(
             "{}",
             problems
                 .iter()
-                .map(|p| p.reason.as_str())
+                .map(|p| if chinese {
+                    crate::zh::reason(&p.reason)
+                } else {
+                    p.reason.clone()
+                })
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
@@ -521,7 +527,10 @@ fn leave_slots(
         anyhow::anyhow!(
             "{}",
             context.say(
-                format!("--slot {text}：{reason}（例如 周三下午，或 下午 表示每天下午）"),
+                format!(
+                    "--slot {text}：{}（例如 周三下午，或 下午 表示每天下午）",
+                    crate::zh::reason(&reason)
+                ),
                 format!("--slot {text}: {reason} (e.g. Wed-PM, or PM for each day)")
             )
         )
@@ -617,6 +626,7 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
                     school: v.school,
                     from: v.request.start_date,
                     to: v.request.end_date,
+                    slots: v.request.slots,
                     reason: v.request.reason,
                     status: v.request.status.to_string(),
                 })
@@ -643,16 +653,16 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
             };
             registry::add_absence(&store, &context.actor, context.now, &leave)
                 .await
-                .map_err(|e| worded_absence(e, &leave))?;
+                .map_err(|e| worded_absence(e, &leave, context.chinese()))?;
             let (id, from, to) = (&leave.person_id, leave.from, leave.to);
             let half_days = Speech::in_language(&context.settings, true).weekly_slots(&leave.slots);
             println!(
                 "{}",
                 context.say(
                     if half_days.is_empty() {
-                        format!("教师 {id} 从 {from} 到 {to} 请假：这期间不给他们安排送教。")
+                        format!("教师 {id} 从 {from} 到 {to} 请假：这期间不给该教师安排送教。")
                     } else {
-                        format!("教师 {id} 从 {from} 到 {to} 的{half_days}请假：这些半天不给他们安排送教。")
+                        format!("教师 {id} 从 {from} 到 {to} 的{half_days}请假：这些半天不给该教师安排送教。")
                     },
                     if leave.slots.is_empty() {
                         format!("Teacher {id} is on leave from {from} to {to}: no visits will be planned for them then.")
@@ -821,7 +831,7 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
             let pause = absence(AbsenceKind::StudentPause, args);
             registry::add_absence(&store, &context.actor, context.now, &pause)
                 .await
-                .map_err(|e| worded_absence(e, &pause))?;
+                .map_err(|e| worded_absence(e, &pause, context.chinese()))?;
             let (id, from, to) = (&pause.person_id, pause.from, pause.to);
             println!(
                 "{}",

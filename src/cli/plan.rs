@@ -294,7 +294,7 @@ fn set_message(
             let (teacher, visits) = (&terms.teacher_id, terms.visits_per_week);
             if zh {
                 format!(
-                    "已为 {student} 建立 {year} 学年的计划 #{plan_id}：教师 {teacher}，每周 {visits} 次。{starts}"
+                    "已为 {student} 建立 {year} 学年的送教方案 #{plan_id}：教师 {teacher}，每周 {visits} 次。{starts}"
                 )
             } else {
                 format!(
@@ -306,14 +306,14 @@ fn set_message(
             plan_id,
             year,
             revision,
-        } if zh => format!("{student} {year} 学年的计划 #{plan_id} 已修订为第 {revision} 版。"),
+        } if zh => format!("{student} {year} 学年的送教方案 #{plan_id} 已修订为第 {revision} 版。"),
         PlanSet::Revised {
             plan_id,
             year,
             revision,
         } => format!("Plan #{plan_id} of {student} for {year} is now at revision {revision}."),
         PlanSet::Unchanged { plan_id, year } if zh => {
-            format!("{student} {year} 学年的计划 #{plan_id} 已经是这样；没有改动。")
+            format!("{student} {year} 学年的送教方案 #{plan_id} 已经是这样；没有改动。")
         }
         PlanSet::Unchanged { plan_id, year } => {
             format!("Plan #{plan_id} of {student} for {year} already says this; nothing changed.")
@@ -335,11 +335,11 @@ fn set_error(error: ServiceError, student: &str, year: SchoolYear, zh: bool) -> 
             anyhow::anyhow!("没有登记教师 {id}（见 `songjiao teacher list`）；没有保存任何内容")
         }
         ServiceError::NotFound { .. } if zh => anyhow::anyhow!(
-            "学生 {student} 在 {year} 学年还没有可修订的计划；请先建立：songjiao plan set {student} --year {year} --teacher 教师编号"
+            "学生 {student} 在 {year} 学年还没有可修订的送教方案；请先建立：songjiao plan set {student} --year {year} --teacher 教师编号"
         ),
         ServiceError::Conflict { with, .. } if zh => anyhow::anyhow!(
             "学生 {student} 在 {year} 学年已经有{}（一人一案）。要修改请修订：songjiao plan set {student} --year {year} --revise [--teacher … --goal …]",
-            with.replace("plan #", "计划 #")
+            with.replace("plan #", "送教方案 #")
         ),
         ServiceError::NotFound {
             what: "student",

@@ -264,6 +264,21 @@ fn print_report(
         ),
     );
     writeln!(out, "\n{line}")?;
+    if !report.schedules_not_sent.is_empty() {
+        let names = report.schedules_not_sent.join("、");
+        let warning = say(
+            zh,
+            format!(
+                "注意：{names} 没有登记邮箱，学校也没有特教专干账号可以转交，本周安排没有发出。请给老师登记邮箱（songjiao teacher edit 教师编号 --email …），或为学校登记特教专干账号（songjiao user add … --role coordinator --school …），之后的变动就会发出。本周的安排请在网页“每周安排”（/weeks/{}）查看并打印给老师。",
+                report.week
+            ),
+            format!(
+                "Note: {names} have no email and their school no coordinator account to pass it on: their week was not sent. Give them an email (songjiao teacher edit ID --email …) or the school a coordinator (songjiao user add … --role coordinator --school …), and later changes are sent. This week's schedule is on the week's board (/weeks/{}) to print for them.",
+                report.week
+            ),
+        );
+        writeln!(out, "{warning}")?;
+    }
     Ok(())
 }
 

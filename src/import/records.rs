@@ -182,7 +182,7 @@ impl Kind {
         match self {
             Kind::Teachers => "教师",
             Kind::Students => "学生",
-            Kind::Plans => "计划",
+            Kind::Plans => "送教方案",
             Kind::Visits => "送教记录",
             Kind::Supervisors => "督导",
         }
@@ -694,6 +694,7 @@ mod tests {
 /// A supervisor row: name, email, the schools (None: the district) and robots.
 #[derive(Debug, Clone)]
 pub struct SupervisorInput {
+    pub line: usize,
     pub name: String,
     pub email: String,
     pub schools: Option<Vec<String>>,
@@ -714,6 +715,7 @@ pub fn supervisor(fields: &mut Fields) -> Option<SupervisorInput> {
         wecom_webhook: robot("wecom_webhook", false),
     };
     Some(SupervisorInput {
+        line: fields.line(),
         name,
         email: email?,
         schools: fields.text("school").map(|cell| split_schools(&cell)),

@@ -428,7 +428,7 @@ mod tests {
             kind: "alert".into(),
             channel: channel.into(),
             recipient: recipient.into(),
-            subject: "送教进度提醒".into(),
+            subject: "送教进度预警".into(),
             body_text: "…".into(),
             body_html: None,
             attachments: "[]".into(),

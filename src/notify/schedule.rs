@@ -34,6 +34,8 @@ pub struct TeacherWeek<'a> {
     /// their coordinators, to pass it on (`pass_on`).
     pub email: &'a str,
     pub pass_on: bool,
+    /// The teacher's phone, for whoever passes the week on (empty: none known).
+    pub teacher_phone: &'a str,
     pub visits: Vec<ScheduledVisit>,
     pub cancelled: Vec<ScheduledVisit>,
     /// An update of a schedule already sent.
@@ -99,6 +101,15 @@ enum ScheduleHtml<'a> {
 }
 
 /// The email for one teacher's week; the idempotency key names this planning run.
+/// The first 8 bytes of the text's SHA-256, in hex.
+fn short_digest(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 pub fn message(week: &TeacherWeek, locale: Locale, zone: Tz, now: DateTime<Utc>) -> NewMessage {
     let mail = match locale {
         Locale::ZhCn => mail(
@@ -132,11 +143,14 @@ pub fn message(week: &TeacherWeek, locale: Locale, zone: Tz, now: DateTime<Utc>)
         ));
     }
     NewMessage {
+        // What it says is part of its key: two runs at one moment (a fixed
+        // --as-of, as training rooms use) that change the week send both.
         idempotency_key: format!(
-            "schedule:{}:{}:{}{}",
+            "schedule:{}:{}:{}:{}{}",
             week.week,
             week.teacher_id,
             now.format("%Y%m%dT%H%M%S%.6fZ"),
+            short_digest(&mail.text),
             if week.pass_on {
                 format!(":{}", week.email)
             } else {

@@ -284,7 +284,7 @@ impl LedgerParts {
     pub fn new(speech: &Speech) -> Self {
         let word = |zh: &str, en: &str| say(speech, zh, en);
         LedgerParts {
-            plan: word("计划", "plan"),
+            plan: word("送教方案", "plan"),
             revisions: word("修订记录", "revisions"),
             visits: word("送教记录", "visits"),
             accounts: word("课时账目", "accounts"),

@@ -173,6 +173,20 @@ impl Speech {
             // A leave's half-days, several in one text.
             "slots" if text.contains(' ') => return self.stored_slots(text),
             "slots" => return self.slot(text),
+            // An account's scope as `Scope` writes it: district, schools: A, B, teacher T01.
+            "scope" => {
+                return match text {
+                    "district" => "全区".to_string(),
+                    _ => match (
+                        text.strip_prefix("schools: "),
+                        text.strip_prefix("teacher "),
+                    ) {
+                        (Some(schools), _) => format!("学校：{}", schools.replace(", ", "、")),
+                        (_, Some(teacher)) => format!("教师 {teacher}"),
+                        _ => text.to_string(),
+                    },
+                };
+            }
             _ => None,
         };
         word.map_or_else(|| text.to_string(), str::to_string)
@@ -280,8 +294,8 @@ pub(crate) const HEADERS: &[(&str, &str)] = &[
     ("note", "备注"),
     ("leave", "请假"),
     ("pauses", "暂停"),
-    ("plan", "计划"),
-    ("plan_id", "计划编号"),
+    ("plan", "送教方案"),
+    ("plan_id", "方案编号"),
     ("revision", "版本"),
     ("goal_ids", "目标编号"),
     ("updated_at", "更新时间"),

@@ -182,7 +182,19 @@ pub fn list_workbook(headers: &[String], rows: &[Vec<String>]) -> anyhow::Result
         }
     }
     sheet.set_freeze_panes(1, 0)?;
-    sheet.autofit();
+    // Each column as wide as its widest cell, a Chinese character counting two
+    // (autofit counts one, and cuts Chinese off in Excel and WPS).
+    for (col, header) in headers.iter().enumerate() {
+        use unicode_width::UnicodeWidthStr;
+        let widest = rows
+            .iter()
+            .filter_map(|row| row.get(col))
+            .chain(std::iter::once(header))
+            .map(|cell| cell.width())
+            .max()
+            .unwrap_or(0);
+        sheet.set_column_width(u16::try_from(col)?, (widest + 2).min(60) as f64)?;
+    }
     Ok(workbook.save_to_buffer()?)
 }
 

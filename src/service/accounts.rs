@@ -297,7 +297,10 @@ pub async fn add_user(
     user: NewUser,
 ) -> Result<UserAdded, ServiceError> {
     require_admin(actor)?;
-    let email = check_email(&user.email).map_err(|e| ServiceError::invalid("email", e))?;
+    // Kept in lower case: an email is found whatever case it is typed in.
+    let email = check_email(&user.email)
+        .map_err(|e| ServiceError::invalid("email", e))?
+        .to_lowercase();
     let name = user.name.trim();
     if name.is_empty() {
         return Err(ServiceError::invalid("name", "an account needs a name"));

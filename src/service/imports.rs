@@ -791,8 +791,15 @@ async fn write_sheet(
                     .into_iter()
                     .map(|s| (s.email.to_lowercase(), s))
                     .collect();
+            // A district's supervisor shows as 全区 in the changes (an empty cell in the sheet).
+            let schools = |s: &Option<Vec<String>>| {
+                s.as_ref().map_or("全区".to_string(), |s| {
+                    s.join(crate::store::alerts::SCHOOL_SEPARATOR)
+                })
+            };
             for input in &supervisor_inputs {
-                let change = match known.get(&input.email.to_lowercase()) {
+                let email = input.email.to_lowercase();
+                let change = match known.get(&email) {
                     Some(old)
                         if old.name == input.name
                             && old.schools == input.schools
@@ -800,18 +807,47 @@ async fn write_sheet(
                     {
                         Change::Unchanged
                     }
-                    Some(_) => Change::Updated,
+                    Some(old) => {
+                        let stored = [
+                            ("name", old.name.clone()),
+                            ("school", schools(&old.schools)),
+                        ];
+                        let read = [
+                            ("name", input.name.clone()),
+                            ("school", schools(&input.schools)),
+                        ];
+                        report.changes.extend(changed_fields(
+                            input.line,
+                            &format!("{} {email}", old.name),
+                            &stored,
+                            &read,
+                        ));
+                        Change::Updated
+                    }
                     None => Change::Created,
                 };
                 if change != Change::Unchanged {
-                    crate::store::alerts::save_supervisor(
+                    let scope = match &input.schools {
+                        Some(schools) => crate::domain::access::Scope::Schools {
+                            schools: schools.clone(),
+                        },
+                        None => crate::domain::access::Scope::District,
+                    };
+                    let saved = crate::store::alerts::save_supervisor(
                         tx,
                         &input.name,
                         &input.email,
-                        input.schools.as_deref(),
+                        Some(&scope),
                         &input.robots,
                     )
                     .await?;
+                    if let Some((column, reason)) = saved.refusal(&email) {
+                        return Err(invalid(vec![CellError {
+                            line: input.line,
+                            column: column.into(),
+                            reason,
+                        }]));
+                    }
                 }
                 report.count(change);
             }
@@ -1098,7 +1134,7 @@ fn off_day(
                 plan.student_id
             ),
             format!(
-                "{day} 不在 {} 的计划期内（{start} 至 {end}）",
+                "{day} 不在 {} 的送教方案期内（{start} 至 {end}）",
                 plan.student_id
             ),
         ));

@@ -63,6 +63,9 @@ pub struct WeekReport {
     pub staffing: Staffing,
     pub stats: Stats,
     pub changes: ChangeCounts,
+    /// Teachers without email whose changed week nobody could be sent to pass
+    /// on (no coordinator for their school, no operators): by name.
+    pub schedules_not_sent: Vec<String>,
     /// Each plan's pace at the start of the week and what it asked for.
     pub plans: Vec<Need>,
     /// The problem the planner solved.
@@ -104,12 +107,15 @@ pub async fn run(
     let schedule = planner::solve(&problem.problem)?;
     let staffing = advise(&problem.problem, &schedule);
     let changes = loaded.changes(&schedule);
+    let mut schedules_not_sent = Vec::new();
     let applied = if dry_run {
         tx.rollback().await?;
         None
     } else {
         let applied = visits::apply(&mut tx, &changes).await?;
-        let messages = schedules(&mut tx, settings, &district, &loaded, &changes, now).await?;
+        let (messages, not_sent) =
+            schedules(&mut tx, settings, &district, &loaded, &changes, now).await?;
+        schedules_not_sent = not_sent;
         outbox::enqueue(&mut tx, messages).await?;
         // What could not be placed and why, and the advice, for the pages.
         let kept = serde_json::json!({
@@ -215,6 +221,7 @@ pub async fn run(
         staffing,
         stats: schedule.stats,
         changes: counts,
+        schedules_not_sent,
         plans: problem.needs,
         problem: problem.problem,
     })
@@ -454,7 +461,8 @@ fn by_plan(rows: Vec<VisitRow>) -> HashMap<i64, Vec<ExistingVisit>> {
 }
 
 /// One email per teacher whose visits this run added, moved or cancelled, written
-/// in the planning transaction (README, "Email").
+/// in the planning transaction (README, "Email"); and the names of the teachers
+/// without email whose week had nobody to go to.
 async fn schedules(
     tx: &mut Tx,
     settings: &Settings,
@@ -462,7 +470,7 @@ async fn schedules(
     week: &Week<'_>,
     changes: &[Change],
     now: DateTime<Utc>,
-) -> Result<Vec<NewMessage>, ServiceError> {
+) -> Result<(Vec<NewMessage>, Vec<String>), ServiceError> {
     let teacher_of: HashMap<i64, &str> = week
         .plans
         .iter()
@@ -504,7 +512,7 @@ async fn schedules(
         }
     }
     if changed.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let monday = monday_of(week.week);
     let planned = visits::planned_between(tx, monday, monday + Duration::days(6)).await?;
@@ -527,6 +535,7 @@ async fn schedules(
     };
     let week_name = format_week(week.week);
     let mut messages = Vec::new();
+    let mut not_sent = Vec::new();
     for (teacher_id, update) in changed {
         let Some(teacher) = teachers.get(&teacher_id) else {
             continue;
@@ -544,8 +553,9 @@ async fn schedules(
         if recipients.is_empty() {
             tracing::warn!(
                 teacher = %teacher_id,
-                "a teacher without email has no coordinator (and no mail.operators) to pass their week on: they read it on their page"
+                "a teacher without email has no coordinator (and no mail.operators) to pass their week on"
             );
+            not_sent.push(teacher.name.clone());
         }
         let (visits, cancelled) = (mine(&planned), mine(&cancelled));
         for email in &recipients {
@@ -556,6 +566,7 @@ async fn schedules(
                     teacher_name: &teacher.name,
                     email,
                     pass_on,
+                    teacher_phone: teacher.phone.as_deref().unwrap_or_default(),
                     visits: visits.clone(),
                     cancelled: cancelled.clone(),
                     update,
@@ -567,5 +578,5 @@ async fn schedules(
             ));
         }
     }
-    Ok(messages)
+    Ok((messages, not_sent))
 }

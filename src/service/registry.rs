@@ -527,30 +527,33 @@ pub async fn add_absence(
         });
     }
     // Two pauses (or leaves) over the same days would each have to be ended to
-    // end the absence: refused, naming the one in the way.
+    // end the absence: refused, naming each one in the way by its number.
     let existing = match absence.kind {
         AbsenceKind::TeacherLeave => people::teacher_leaves(&mut tx, Some(id)).await?,
         AbsenceKind::StudentPause => people::student_pauses(&mut tx, Some(id)).await?,
     };
-    if let Some(other) = existing.iter().find(|a| away(a).overlaps(&absence.away())) {
+    let in_the_way: Vec<String> = existing
+        .iter()
+        .filter(|a| away(a).overlaps(&absence.away()))
+        .map(|a| {
+            let mut one = format!("#{} {} to {}", a.id, a.start_date, a.end_date);
+            if !a.slots.is_empty() {
+                one += &format!(" {}", a.slots);
+            }
+            if !a.reason.is_empty() {
+                one += &format!(" ({})", a.reason);
+            }
+            one
+        })
+        .collect();
+    if !in_the_way.is_empty() {
         return Err(ServiceError::invalid(
             "from",
             format!(
-                "{} to {} overlaps the one from {} to {}{}{}: change that one, or end or remove it first",
+                "{} to {} overlaps {}: change, end or remove it first",
                 absence.from,
                 absence.to,
-                other.start_date,
-                other.end_date,
-                if other.slots.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", other.slots)
-                },
-                if other.reason.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", other.reason)
-                }
+                in_the_way.join("; ")
             ),
         ));
     }
@@ -676,7 +679,9 @@ pub async fn add_supervisor(
     supervisor: &NewSupervisor,
 ) -> Result<(String, alerts::SupervisorSaved), ServiceError> {
     district_keeper(actor)?;
-    let email = check_email(&supervisor.email).map_err(|e| ServiceError::invalid("email", e))?;
+    let email = check_email(&supervisor.email)
+        .map_err(|e| ServiceError::invalid("email", e))?
+        .to_lowercase();
     let name = supervisor.name.trim();
     if name.is_empty() {
         return Err(ServiceError::invalid("name", "a supervisor needs a name"));
@@ -700,13 +705,12 @@ pub async fn add_supervisor(
         };
         return Err(ServiceError::invalid("school", reason));
     }
-    let schools = (!supervisor.schools.is_empty()).then_some(supervisor.schools.as_slice());
-    let saved = alerts::save_supervisor(&mut tx, name, &email, schools, &robots).await?;
-    if saved == alerts::SupervisorSaved::TeacherAccount {
-        return Err(ServiceError::invalid(
-            "email",
-            format!("{email} is a teacher's account: a supervisor needs an email of their own"),
-        ));
+    let scope = (!supervisor.schools.is_empty()).then(|| crate::domain::access::Scope::Schools {
+        schools: supervisor.schools.clone(),
+    });
+    let saved = alerts::save_supervisor(&mut tx, name, &email, scope.as_ref(), &robots).await?;
+    if let Some((field, reason)) = saved.refusal(&email) {
+        return Err(ServiceError::invalid(field, reason));
     }
     tx.commit().await?;
     Ok((email, saved))

@@ -263,7 +263,7 @@ pub async fn supervisors(tx: &mut Tx) -> StoreResult<Vec<Supervisor>> {
 }
 
 /// What `supervisor add` (or a supervisors' sheet row) did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SupervisorSaved {
     /// A new supervisor account, without a password until `user reset`.
     Created,
@@ -273,41 +273,61 @@ pub enum SupervisorSaved {
     AccountTold(Role),
     /// A teacher's account: nothing was changed.
     TeacherAccount,
+    /// A coordinator's or admin's account hears of its own scope (this one),
+    /// not of the schools given: nothing was changed.
+    NotItsScope(Role, Scope),
 }
 
-/// Registers (or updates) a supervisor, known by email; `schools` None is the
-/// whole district. A robot setting left None keeps what was there; an empty one
-/// removes it.
+impl SupervisorSaved {
+    /// Why nothing was saved, by the field at fault; None when it was.
+    pub fn refusal(&self, email: &str) -> Option<(&'static str, String)> {
+        match self {
+            SupervisorSaved::TeacherAccount => Some((
+                "email",
+                format!("{email} is a teacher's account: a supervisor needs an email of their own"),
+            )),
+            SupervisorSaved::NotItsScope(role, scope) => Some((
+                "school",
+                format!(
+                    "{email} is a {role} account: it hears of its own scope ({scope}); change that with songjiao user scope"
+                ),
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Registers (or updates) a supervisor, known by email (any case); `scope`
+/// None keeps a supervisor's schools (the whole district for a new one). A
+/// robot setting left None keeps what was there; an empty one removes it.
 pub async fn save_supervisor(
     tx: &mut Tx,
     name: &str,
     email: &str,
-    schools: Option<&[String]>,
+    scope: Option<&Scope>,
     robots: &Robots,
 ) -> StoreResult<SupervisorSaved> {
-    let scope = match schools {
-        Some(schools) => Scope::Schools {
-            schools: schools.to_vec(),
-        },
-        None => Scope::District,
-    };
     let email = email.trim().to_lowercase();
     let saved = match super::accounts::by_email(tx, &email).await? {
         None => {
-            super::accounts::create(tx, &email, name, Role::Supervisor, &scope, None).await?;
+            let scope = scope.unwrap_or(&Scope::District);
+            super::accounts::create(tx, &email, name, Role::Supervisor, scope, None).await?;
             SupervisorSaved::Created
         }
         Some(account) if account.role == Role::Supervisor => {
             if account.name != name {
                 super::accounts::rename(tx, account.id, name).await?;
             }
-            if account.scope != scope {
-                super::accounts::set_scope(tx, &account, &scope).await?;
+            if let Some(scope) = scope.filter(|s| **s != account.scope) {
+                super::accounts::set_scope(tx, &account, scope).await?;
             }
             SupervisorSaved::Updated
         }
         Some(account) if account.role == Role::Teacher => {
             return Ok(SupervisorSaved::TeacherAccount);
+        }
+        Some(account) if scope.is_some_and(|s| *s != account.scope) => {
+            return Ok(SupervisorSaved::NotItsScope(account.role, account.scope));
         }
         Some(account) => SupervisorSaved::AccountTold(account.role),
     };

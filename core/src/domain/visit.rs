@@ -21,7 +21,7 @@ coded!(
     /// Who or what made a visit not happen.
     MissReason, "reason code" {
     StudentIll = "student_ill" ["学生生病", "生病"],
-    FamilyUnavailable = "family_unavailable" ["家长不在", "家庭原因"],
+    FamilyUnavailable = "family_unavailable" ["家长不在家", "家长不在", "家庭原因"],
     StudentHospitalised = "student_hospitalised" ["住院"],
     TeacherUnavailable = "teacher_unavailable" ["教师原因", "教师请假"],
     Weather = "weather" ["天气"],
