@@ -818,7 +818,7 @@ fn absences_leave_the_outbox_and_the_calendar_through_the_api(db: &TestDb) {
         let overlapping = post("/api/v1/students/S001/pauses", &chengguan, json!({ "from": "2026-12-14", "to": "2026-12-21" })).await.unwrap();
         assert_eq!(overlapping.status(), 422);
         let problem: Value = overlapping.json().await.unwrap();
-        assert!(problem["errors"][0]["reason"].as_str().unwrap().contains("2026-12-07 to 2026-12-18"), "{problem}");
+        assert!(problem["errors"][0]["reason"].as_str().unwrap().contains("#1 2026-12-07 至 2026-12-18"), "{problem}");
         assert_eq!(rows(db, "SELECT CAST(COUNT(*) AS TEXT) FROM student_pauses"), ["1"]);
         let id = rows(db, "SELECT CAST(id AS TEXT) FROM student_pauses WHERE student_id = 'S001'")[0].clone();
         assert_eq!(status(post(&format!("/api/v1/students/S001/pauses/{id}/pause"), &chengguan, json!({})).await.unwrap()), 404);

@@ -255,7 +255,45 @@ fn before_the_first_check_the_page_says_so(db: &TestDb) {
     });
 }
 
+/// Why a child's visits could not be placed reads in Chinese on the week's
+/// board and the district's page, each teacher by name (never the planner's
+/// English, nor an id).
+fn why_a_visit_was_not_placed_reads_in_the_readers_words(db: &TestDb) {
+    district(db);
+    db.ok(&[
+        "teacher",
+        "leave",
+        "add",
+        "T03",
+        "--from",
+        "2026-11-30",
+        "--to",
+        "2026-12-04",
+        "--reason",
+        "培训",
+    ]);
+    db.ok(&["--as-of", "2026-11-27", "plan-week", "--week", "2026-W49"]);
+    db.ok(&["--as-of", "2026-11-30", "run-job", "check-pace"]);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let center = log_in(&server, "center@example.org").await;
+        const WHY: &str = "本周没有家长和赵敏老师（没有备用教师）都可以的时段";
+        for path in ["/weeks/2026-W49", "/"] {
+            let shown = page(&server, &center, path).await;
+            assert!(
+                shown.contains("张子涵")
+                    && shown.contains(WHY)
+                    && !shown.contains("no slot this week"),
+                "{path}: {shown}"
+            );
+        }
+        server.stop().await;
+    });
+}
+
 on_both_databases!(
+    why_a_visit_was_not_placed_reads_in_the_readers_words,
     the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements,
     before_the_first_check_the_page_says_so,
 );

@@ -213,7 +213,10 @@ fn print_report(
                 format!(
                     "  {student}：少 {} 次 — {}",
                     unplaced.missing,
-                    crate::zh::reason(&unplaced.reason)
+                    unplaced.why.as_ref().map_or_else(
+                        || unplaced.reason.clone(),
+                        |why| why.chinese(|id| name(teachers, id))
+                    )
                 ),
                 format!(
                     "  {student}: {} missing — {}",

@@ -39,6 +39,25 @@ impl Job {
         }
     }
 
+    /// As people read it under zh-CN (the glossary's words).
+    pub fn zh(self) -> &'static str {
+        match self {
+            Job::PlanWeek => "每周排课",
+            Job::CheckPace => "进度检查",
+            Job::Digest => "督导周报",
+            Job::RemindUnrecorded => "记录提醒",
+            Job::DrainOutbox => "发送邮件",
+            Job::PruneAccessLog => "清理查阅日志",
+            Job::Backup => "备份",
+            Job::Retention => "到期数据清理",
+        }
+    }
+
+    /// The job of this name (`plan_week`).
+    pub fn named(name: &str) -> Option<Job> {
+        Job::ALL.into_iter().find(|job| job.name() == name)
+    }
+
     /// Every job, in the order the daemon runs them when due together.
     pub const ALL: [Job; 8] = [
         Job::PlanWeek,
@@ -202,5 +221,19 @@ fn group_posts(count: usize) -> String {
         String::new()
     } else {
         format!(" {count} group robot message(s) queued.")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Job;
+
+    #[test]
+    fn every_job_is_found_by_its_name_and_has_its_chinese_one() {
+        for job in Job::ALL {
+            assert_eq!(Job::named(job.name()), Some(job));
+            assert!(job.zh().chars().all(|c| !c.is_ascii()), "{}", job.zh());
+        }
+        assert_eq!(Job::named("plan_week").map(Job::zh), Some("每周排课"));
     }
 }

@@ -173,12 +173,36 @@ fn texts(value: &serde_json::Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// What a week's planning report says could not be placed, and the advice,
-/// for the children `name_of` knows (those the reader may see).
+/// What a week's planning report says could not be placed (why, in the
+/// settings' language, teachers by name), and the advice, for the children
+/// `name_of` knows (those the reader may see).
+/// Every teacher's name by id, for words that name them.
+pub(crate) async fn teacher_names(
+    tx: &mut crate::store::Tx,
+) -> Result<HashMap<String, String>, ServiceError> {
+    Ok(crate::store::people::teachers(tx, None)
+        .await?
+        .into_iter()
+        .map(|t| (t.teacher_id, t.name))
+        .collect())
+}
+
 pub(crate) fn shortfall(
     report: &str,
     name_of: impl Fn(&str) -> Option<String>,
+    (chinese, teachers): (bool, &HashMap<String, String>),
 ) -> (Vec<UnplacedChild>, Vec<AdviceLine>) {
+    let teacher = |id: &str| teachers.get(id).cloned().unwrap_or_else(|| id.to_string());
+    let why = |u: &serde_json::Value| {
+        let english = u["reason"].as_str().unwrap_or_default();
+        match serde_json::from_value::<crate::planner::Shortfall>(u["why"].clone()) {
+            Ok(why) if chinese => why.chinese(teacher),
+            Ok(why) => why.english(),
+            // A week planned before reasons were values.
+            Err(_) if chinese => crate::zh::reason(english),
+            Err(_) => english.to_string(),
+        }
+    };
     let report: serde_json::Value = serde_json::from_str(report).unwrap_or_default();
     let unplaced = report["unplaced"]
         .as_array()
@@ -190,7 +214,7 @@ pub(crate) fn shortfall(
                 student_id: student.to_string(),
                 name: name_of(student)?,
                 missing: u["missing"].as_u64().unwrap_or(0),
-                reason: u["reason"].as_str().unwrap_or_default().to_string(),
+                reason: why(u),
             })
         })
         .collect();
@@ -243,6 +267,7 @@ pub async fn dashboard(
     } else {
         None
     };
+    let teachers = teacher_names(&mut tx).await?;
     tx.rollback().await?;
 
     let mut schools: BTreeMap<String, SchoolRow> = BTreeMap::new();
@@ -294,9 +319,12 @@ pub async fn dashboard(
     });
     let (unplaced, advice, week_planned_at) = match report {
         Some((text, planned_at)) => {
-            let (unplaced, advice) = shortfall(&text, |student| {
-                by_student.get(student).map(|r| r.name.clone())
-            });
+            let chinese = settings.locale == crate::config::Locale::ZhCn;
+            let (unplaced, advice) = shortfall(
+                &text,
+                |student| by_student.get(student).map(|r| r.name.clone()),
+                (chinese, &teachers),
+            );
             (unplaced, advice, Some(planned_at))
         }
         None => (Vec::new(), Vec::new(), None),

@@ -107,8 +107,13 @@ pub async fn board(
     let chinese = settings.locale == crate::config::Locale::ZhCn;
     let slot_labels = slots.iter().map(|s| slot_table.label(s, chinese)).collect();
     let mut tx = store.read().await?;
-    let all_teachers: Vec<people::Teacher> = people::teachers(&mut tx, None)
-        .await?
+    let everyone = people::teachers(&mut tx, None).await?;
+    // A reason may name a backup of another school: by name, as every teacher is.
+    let all_names: HashMap<String, String> = everyone
+        .iter()
+        .map(|t| (t.teacher_id.clone(), t.name.clone()))
+        .collect();
+    let all_teachers: Vec<people::Teacher> = everyone
         .into_iter()
         .filter(|t| actor.sees_school(&t.school))
         .collect();
@@ -182,7 +187,12 @@ pub async fn board(
     }
     let (unplaced, planned_at) = match report {
         Some((text, at)) => {
-            let (unplaced, _) = shortfall(&text, |student| visible.get(student).cloned());
+            let names: HashMap<String, String> = all_names;
+            let (unplaced, _) = shortfall(
+                &text,
+                |student| visible.get(student).cloned(),
+                (chinese, &names),
+            );
             (unplaced, Some(at))
         }
         None => (Vec::new(), None),

@@ -33,6 +33,14 @@ struct DashboardPage {
 }
 
 impl DashboardPage {
+    /// A daemon job as the reader reads it: 每周排课 under zh-CN.
+    fn job_word(&self, name: &str) -> String {
+        match crate::jobs::Job::named(name) {
+            Some(job) if self.t.lang == "zh-CN" => job.zh().to_string(),
+            _ => name.to_string(),
+        }
+    }
+
     fn advice_kind(&self, kind: &str) -> &'static str {
         let at = match kind {
             "teacher_half_days" => 0,

@@ -764,6 +764,7 @@ fn empty(part: &Problem) -> Schedule {
                 student: s.id.clone(),
                 missing: s.visits_needed,
                 reason: String::new(),
+                why: None,
             })
             .collect(),
         stats: super::Stats {

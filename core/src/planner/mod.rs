@@ -45,7 +45,92 @@ pub struct Visit {
 pub struct Unplaced {
     pub student: String,
     pub missing: u32,
+    /// `why` in English, for programs reading `solve` and the API.
     pub reason: String,
+    /// Why, as a value each door words in its reader's language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<Shortfall>,
+}
+
+/// Why a child could not get all their visits, in terms a coordinator acts on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Shortfall {
+    /// The family offers no half-day on this week's teaching days.
+    FamilyHasNoSlot,
+    /// No half-day this week suits both the family and the teachers.
+    NoCommonSlot {
+        teacher: String,
+        backup: Option<String>,
+    },
+    /// Only `days` days have a half-day that suits both; one visit a day.
+    TooFewDays {
+        days: usize,
+        teacher: String,
+        backup: Option<String>,
+    },
+    /// The half-days that suit the family are taken by the teachers' other
+    /// visits, or their daily limit is reached.
+    SlotsTaken {
+        teacher: String,
+        backup: Option<String>,
+    },
+}
+
+impl Shortfall {
+    pub fn english(&self) -> String {
+        let teachers = |teacher: &str, backup: &Option<String>| match backup {
+            Some(backup) => format!("teacher {teacher} or backup {backup}"),
+            None => format!("teacher {teacher} (no backup teacher)"),
+        };
+        match self {
+            Shortfall::FamilyHasNoSlot => {
+                "the family has no available slot on this week's teaching days".into()
+            }
+            Shortfall::NoCommonSlot { teacher, backup } => format!(
+                "no slot this week suits both the family and {}",
+                teachers(teacher, backup)
+            ),
+            Shortfall::TooFewDays {
+                days,
+                teacher,
+                backup,
+            } => format!(
+                "only {days} day(s) this week have a slot that suits both the family and {}; a child gets at most one visit a day",
+                teachers(teacher, backup)
+            ),
+            Shortfall::SlotsTaken { teacher, backup } => format!(
+                "the slots that suit the family are taken by other students' visits of {}, or their daily limit is reached",
+                teachers(teacher, backup)
+            ),
+        }
+    }
+
+    /// In Chinese, each teacher by `name` (王芳).
+    pub fn chinese(&self, name: impl Fn(&str) -> String) -> String {
+        let teachers = |teacher: &str, backup: &Option<String>| match backup {
+            Some(backup) => format!("{}老师或备用教师{}", name(teacher), name(backup)),
+            None => format!("{}老师（没有备用教师）", name(teacher)),
+        };
+        match self {
+            Shortfall::FamilyHasNoSlot => "家长在本周的教学日没有可送教的时段".into(),
+            Shortfall::NoCommonSlot { teacher, backup } => {
+                format!("本周没有家长和{}都可以的时段", teachers(teacher, backup))
+            }
+            Shortfall::TooFewDays {
+                days,
+                teacher,
+                backup,
+            } => format!(
+                "本周只有 {days} 天有家长和{}都可以的时段；每个孩子每天最多送教一次",
+                teachers(teacher, backup)
+            ),
+            Shortfall::SlotsTaken { teacher, backup } => format!(
+                "家长可以的时段已被{}的其他送教占用，或已达每天送教上限",
+                teachers(teacher, backup)
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -462,10 +547,12 @@ fn solve_checked(problem: &Problem, index: &problem::Index, goals: Goals) -> Pla
         let missing = student.visits_needed.saturating_sub(mine.len() as u32);
         if missing > 0 {
             unplaced_students.push(i as u32);
+            let why = shortfall(problem, index, i, &candidates[i]);
             unplaced.push(Unplaced {
                 student: student.id.clone(),
                 missing,
-                reason: reason(problem, index, i, &candidates[i]),
+                reason: why.english(),
+                why: Some(why),
             });
         }
     }
@@ -640,26 +727,28 @@ fn spread_and_keep_routines(
     (chosen, proof)
 }
 
-/// Why a student could not get all their visits, in words a coordinator can act on.
-fn reason(problem: &Problem, index: &problem::Index, i: usize, candidates: &[Candidate]) -> String {
+/// Why a student could not get all their visits.
+fn shortfall(
+    problem: &Problem,
+    index: &problem::Index,
+    i: usize,
+    candidates: &[Candidate],
+) -> Shortfall {
     let student = &problem.students[i];
-    let teachers = match &student.backup_teacher {
-        Some(backup) => format!("teacher {} or backup {backup}", student.teacher),
-        None => format!("teacher {} (no backup teacher)", student.teacher),
-    };
+    let (teacher, backup) = (student.teacher.clone(), student.backup_teacher.clone());
     if index.student_available[i].is_empty() {
-        return "the family has no available slot on this week's teaching days".into();
+        return Shortfall::FamilyHasNoSlot;
     }
     if candidates.is_empty() {
-        return format!("no slot this week suits both the family and {teachers}");
+        return Shortfall::NoCommonSlot { teacher, backup };
     }
     let days = distinct_days(candidates);
     if (days as u32) < student.visits_needed {
-        return format!(
-            "only {days} day(s) this week have a slot that suits both the family and {teachers}; a child gets at most one visit a day"
-        );
+        return Shortfall::TooFewDays {
+            days,
+            teacher,
+            backup,
+        };
     }
-    format!(
-        "the slots that suit the family are taken by other students' visits of {teachers}, or their daily limit is reached"
-    )
+    Shortfall::SlotsTaken { teacher, backup }
 }
