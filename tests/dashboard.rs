@@ -216,22 +216,23 @@ fn the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements(db: 
         // The audit: reads and changes of a child, for the district's keepers only.
         let audit = page(&server, &center, "/audit?student=S001").await;
         assert!(
-            audit.contains("审计记录") && audit.contains("ledger export"),
+            audit.contains("审计记录") && audit.contains("课时账目导出"),
             "{audit}"
         );
         assert!(
-            audit.contains("student page with contact and diagnosis"),
+            audit.contains("学生页（含联系方式和诊断）")
+                && !audit.contains("student page with contact"),
             "{audit}"
         );
         assert!(
-            audit.contains("plan"),
-            "the plan's creation among the changes: {audit}"
+            audit.contains("新增送教方案") && audit.contains("命令行（"),
+            "the plan's creation among the changes, by the command line: {audit}"
         );
         let theirs_only = page(&server, &center, "/audit?person=DONGSHAN@example.org").await;
         assert!(
-            theirs_only.contains("dongshan@example.org")
-                && !theirs_only.contains("center@example.org（"),
-            "{theirs_only}"
+            theirs_only.contains("<td>dongshan</td><td>确认预警")
+                && !theirs_only.contains("<td>center"),
+            "a person by name, an action in words: {theirs_only}"
         );
         assert_eq!(get(&server, Some(&dongshan), "/audit").await.status(), 403);
         let after = page(&server, &dongshan, "/").await;

@@ -39,18 +39,9 @@ impl Job {
         }
     }
 
-    /// As people read it under zh-CN (the glossary's words).
+    /// As people read it under zh-CN (the catalogue's words).
     pub fn zh(self) -> &'static str {
-        match self {
-            Job::PlanWeek => "每周排课",
-            Job::CheckPace => "进度检查",
-            Job::Digest => "督导周报",
-            Job::RemindUnrecorded => "记录提醒",
-            Job::DrainOutbox => "发送邮件",
-            Job::PruneAccessLog => "清理查阅日志",
-            Job::Backup => "备份",
-            Job::Retention => "到期数据清理",
-        }
+        crate::reports::words::job_zh(self.name()).unwrap_or(self.name())
     }
 
     /// The job of this name (`plan_week`).
@@ -88,8 +79,10 @@ pub async fn run_once(
         return Ok(None);
     }
     // A calendar corrected on the pages since the last run, by another process.
+    // What the job changes is recorded as the job's doing (系统（每周排课）).
+    let job_actor = Actor::new(format!("job:{}", job.name()));
     let result = match crate::service::school_calendar::load_corrections(store, settings).await {
-        Ok(()) => run(store, settings, actor, job, scheduled_for).await,
+        Ok(()) => run(store, settings, &job_actor, job, scheduled_for).await,
         Err(error) => Err(error.into()),
     };
     let mut tx = store.write(&actor.audit(), now).await?;

@@ -173,6 +173,8 @@ impl Speech {
             // A leave's half-days, several in one text.
             "slots" if text.contains(' ') => return self.stored_slots(text),
             "slots" => return self.slot(text),
+            "changed_by" | "recorded_by" | "actor" | "acknowledged_by" | "decided_by"
+            | "requested_by" => return self.who(text, &std::collections::HashMap::new()),
             // An account's scope as `Scope` writes it: district, schools: A, B, teacher T01.
             "scope" => {
                 return match text {
@@ -196,6 +198,103 @@ impl Speech {
     pub fn weekly_slots(&self, slots: &[crate::domain::slot::WeeklySlot]) -> String {
         let codes: Vec<String> = slots.iter().map(ToString::to_string).collect();
         self.cell("available", &serde_json::json!(codes))
+    }
+
+    /// Who did something, as audit rows and records keep it (`user:EMAIL`,
+    /// `cli:USER`, `job:plan_week`…), as people read it: an account by its name
+    /// (`names`, by email), the command line as 命令行（USER）, a job as
+    /// 系统（每周排课）.
+    pub fn who(&self, actor: &str, names: &std::collections::HashMap<String, String>) -> String {
+        let person = |email: &str| {
+            names
+                .get(email)
+                .cloned()
+                .unwrap_or_else(|| email.to_string())
+        };
+        let (kind, rest) = actor.split_once(':').unwrap_or((actor, ""));
+        match (kind, self.chinese) {
+            ("user", _) => person(rest),
+            ("login", true) => format!("登录（{}）", person(rest)),
+            ("cli", true) => format!("命令行（{rest}）"),
+            ("cli", false) => format!("command line ({rest})"),
+            ("job", true) => format!("系统（{}）", job_zh(rest).unwrap_or(rest)),
+            ("job", false) => format!("system ({rest})"),
+            (_, true) => match actor {
+                "link" => "设置密码的链接".into(),
+                "session" => "登录会话".into(),
+                "login" => "登录".into(),
+                "api-token" => "接口令牌".into(),
+                "calendar feed" => "日历订阅".into(),
+                "healthz" => "健康检查".into(),
+                other => other.to_string(),
+            },
+            _ => actor.to_string(),
+        }
+    }
+
+    /// An audit row's action on its kind of record (`update` `student`), as
+    /// people read it (修改学生).
+    pub fn audit_action(&self, action: &str, entity: &str) -> String {
+        if !self.chinese {
+            return format!("{action} {entity}");
+        }
+        let did = match action {
+            "create" => "新增",
+            "update" => "修改",
+            "record" => "记录",
+            "add" => "添加",
+            "add_unplanned" => "补记计划外的",
+            "remove" => "删除",
+            "end" => "结束",
+            "rename" => "改名",
+            "merge" => "合并",
+            "scope" => "修改范围：",
+            "save" => "保存",
+            "revise" => "修订",
+            "revoke" => "吊销",
+            "acknowledge" => "确认",
+            "request" => "申请",
+            "decide" => "审批",
+            "move_by_hand" => "手动调整",
+            "cancel_by_hand" => "手动取消",
+            "anonymise" => "匿名化",
+            other => other,
+        };
+        let what = match entity {
+            "student" => "学生",
+            "teacher" => "教师",
+            "plan" => "送教方案",
+            "visit" => "送教记录",
+            "visit_file" => "送教附件",
+            "account" => "账号",
+            "api_token" => "接口令牌",
+            "teacher_leave" => "请假",
+            "student_pause" => "暂停",
+            "supervisor" => "督导",
+            "alert" => "预警",
+            "school" => "学校",
+            other => other,
+        };
+        format!("{did}{what}")
+    }
+
+    /// What was read of a child (an access-log row's `what`), as people read it.
+    pub fn read_what(&self, what: &str) -> String {
+        if !self.chinese {
+            return what.to_string();
+        }
+        match what {
+            "student page" => "学生页",
+            "student page with contact and diagnosis" => "学生页（含联系方式和诊断）",
+            "teacher's week" => "教师的本周送教",
+            "record form" => "送教记录表",
+            "record file" => "送教附件",
+            "calendar feed" => "日历订阅",
+            "year export" => "学年导出",
+            "ledger export" => "课时账目导出",
+            other => other,
+        }
+        .to_string()
     }
 
     /// Half-days as stored (`Wed-PM Thu-AM`, a leave's), as people read them.
@@ -244,6 +343,21 @@ fn status_word(code: &str) -> Option<&'static str> {
         "invited" => "待设密码",
         "disabled" => "已停用",
         "locked" => "已锁定",
+        _ => return None,
+    })
+}
+
+/// A daemon job's name (`plan_week`) as people read it under zh-CN.
+pub fn job_zh(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "plan_week" => "每周排课",
+        "check_pace" => "进度检查",
+        "digest" => "督导周报",
+        "remind_unrecorded" => "记录提醒",
+        "drain_outbox" => "发送邮件",
+        "prune_access_log" => "清理查阅日志",
+        "backup" => "备份",
+        "retention" => "到期数据清理",
         _ => return None,
     })
 }
@@ -364,6 +478,27 @@ pub(crate) const HEADERS: &[(&str, &str)] = &[
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn who_did_it_reads_as_a_person_the_command_line_or_the_system() {
+        let names =
+            std::collections::HashMap::from([("t01@example.org".to_string(), "王芳".to_string())]);
+        let speech = Speech::chinese();
+        assert_eq!(speech.who("user:t01@example.org", &names), "王芳");
+        assert_eq!(speech.who("user:x@example.org", &names), "x@example.org");
+        assert_eq!(speech.who("cli:songjiao", &names), "命令行（songjiao）");
+        assert_eq!(speech.who("job:plan_week", &names), "系统（每周排课）");
+        assert_eq!(speech.audit_action("update", "student"), "修改学生");
+        assert_eq!(
+            speech.read_what("student page with contact and diagnosis"),
+            "学生页（含联系方式和诊断）"
+        );
+        assert_eq!(
+            Speech::default().who("cli:songjiao", &names),
+            "command line (songjiao)"
+        );
+    }
+
     use super::*;
 
     fn chinese() -> Speech {

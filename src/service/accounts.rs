@@ -339,6 +339,18 @@ pub async fn add_user(
     Ok(added)
 }
 
+/// Every account's name by its email, for pages that name who did something:
+/// for anyone signed in (colleagues' names, nothing more).
+pub async fn names(
+    store: &Store,
+    _actor: &Actor,
+) -> Result<std::collections::HashMap<String, String>, ServiceError> {
+    let mut tx = store.read().await?;
+    let all = accounts::list(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(all.into_iter().map(|a| (a.email, a.name)).collect())
+}
+
 pub async fn list_users(store: &Store, actor: &Actor) -> Result<Vec<AccountView>, ServiceError> {
     require_admin(actor)?;
     let mut tx = store.read().await?;

@@ -28,6 +28,34 @@ struct AuditPage {
     reads: Vec<AccessRow>,
     changes: Vec<AuditRow>,
     most: usize,
+    speech: crate::reports::words::Speech,
+    /// Accounts' names by email: a person is shown by name.
+    names: std::collections::HashMap<String, String>,
+}
+
+impl AuditPage {
+    fn who(&self, actor: &str) -> String {
+        self.speech.who(actor, &self.names)
+    }
+
+    fn person(&self, email: &str) -> String {
+        self.names
+            .get(email)
+            .cloned()
+            .unwrap_or_else(|| email.to_string())
+    }
+
+    fn role(&self, role: &str) -> String {
+        self.speech.cell("role", &serde_json::json!(role))
+    }
+
+    fn action(&self, action: &str, entity: &str) -> String {
+        self.speech.audit_action(action, entity)
+    }
+
+    fn what(&self, what: &str) -> String {
+        self.speech.read_what(what)
+    }
 }
 
 /// The filters as typed (empty: no filter).
@@ -68,6 +96,10 @@ pub async fn show(
         since: day_start(&form.from, 0),
         until: day_start(&form.to, 1),
     };
+    let names = match crate::service::accounts::names(&app.store, &actor).await {
+        Ok(names) => names,
+        Err(error) => return failed(&app, bar(&actor), error),
+    };
     match audit::audit_page(&app.store, &actor, &query).await {
         Ok((reads, changes)) => render(
             StatusCode::OK,
@@ -79,6 +111,8 @@ pub async fn show(
                 reads,
                 changes,
                 most: audit::AUDIT_ROWS,
+                speech: crate::reports::words::Speech::of(&app.settings),
+                names,
             },
         ),
         Err(error) => failed(&app, bar(&actor), error),

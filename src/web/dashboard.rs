@@ -35,8 +35,8 @@ struct DashboardPage {
 impl DashboardPage {
     /// A daemon job as the reader reads it: 每周排课 under zh-CN.
     fn job_word(&self, name: &str) -> String {
-        match crate::jobs::Job::named(name) {
-            Some(job) if self.t.lang == "zh-CN" => job.zh().to_string(),
+        match crate::reports::words::job_zh(name) {
+            Some(word) if self.t.lang == "zh-CN" => word.to_string(),
             _ => name.to_string(),
         }
     }

@@ -592,9 +592,16 @@ struct StudentView {
     today: chrono::NaiveDate,
     /// Coordinators and admins set and revise plans.
     may_plan: bool,
+    speech: crate::reports::words::Speech,
+    /// Accounts' names by email: who recorded or revised is shown by name.
+    names: std::collections::HashMap<String, String>,
 }
 
 impl StudentView {
+    fn who(&self, actor: &str) -> String {
+        self.speech.who(actor, &self.names)
+    }
+
     /// A reason code of the accounts in the reader's words.
     fn reason_words(&self, code: &str) -> String {
         code.parse::<crate::domain::visit::MissReason>()
@@ -626,10 +633,16 @@ pub async fn student(
         ReadFrom { address: &address },
     )
     .await;
+    let names = match crate::service::accounts::names(&app.store, &actor).await {
+        Ok(names) => names,
+        Err(error) => return failed(&app, bar(&actor), error),
+    };
     match read {
         Ok(page) => render(
             StatusCode::OK,
             &StudentView {
+                speech: crate::reports::words::Speech::of(&app.settings),
+                names,
                 t: words(app.settings.locale),
                 user: bar(&actor),
                 chart: page
@@ -642,10 +655,7 @@ pub async fn student(
                     .now()
                     .with_timezone(&app.settings.time_zone)
                     .date_naive(),
-                may_plan: matches!(
-                    actor.role,
-                    crate::domain::access::Role::Coordinator | crate::domain::access::Role::Admin
-                ),
+                may_plan: actor.role.keeps_registers(),
                 page,
             },
         ),
