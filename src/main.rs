@@ -52,9 +52,10 @@ async fn run_cli() -> ExitCode {
         }
         Err(error) => {
             // One line that says what failed and why, then the causes.
-            eprintln!("error: {error}");
+            let (failed, because) = songjiao::cli::output::error_words();
+            eprintln!("{failed}{error}");
             for cause in error.chain().skip(1) {
-                eprintln!("  because: {cause}");
+                eprintln!("{because}{cause}");
             }
             ExitCode::FAILURE
         }

@@ -298,6 +298,48 @@ const CATALOGUE: &[(&str, Say)] = &[
     ("{} is not among the days from {} to {}", |p| {
         format!("{}不在 {} 至 {} 这几天里", half_days(p[0]), p[1], p[2])
     }),
+    (
+        "{} is a teacher's account: a supervisor needs an email of their own",
+        |p| format!("{} 是教师的账号：督导要用自己的邮箱", p[0]),
+    ),
+    (
+        "{} is a {} account: it hears of its own scope ({}); change that with songjiao user scope",
+        |p| {
+            format!(
+                "{} 是{}账号：按账号自己的范围（{}）收到预警，不另设学校；要改范围请用 songjiao user scope",
+                p[0],
+                p[1].parse::<Role>()
+                    .map_or_else(|_| p[1].to_string(), |r| r.zh().to_string()),
+                crate::reports::words::Speech::chinese().cell("scope", &serde_json::json!(p[2]))
+            )
+        },
+    ),
+    (
+        "`{}` is not a school of the district; did you mean `{}`?",
+        |p| format!("“{}”不是本区登记的学校；是不是“{}”？", p[0], p[1]),
+    ),
+    (
+        "`{}` is not a school of the district (songjiao school list)",
+        |p| {
+            format!(
+                "“{}”不是本区登记的学校（songjiao school list 可查看已登记的学校）",
+                p[0]
+            )
+        },
+    ),
+    (
+        "{} is not a school of the district; did you mean {}?",
+        |p| format!("“{}”不是本区登记的学校；是不是“{}”？", p[0], p[1]),
+    ),
+    (
+        "{} is not a school of the district (songjiao school list)",
+        |p| {
+            format!(
+                "“{}”不是本区登记的学校（songjiao school list 可查看已登记的学校）",
+                p[0]
+            )
+        },
+    ),
     ("{} is neither {}'s teacher nor backup", |p| {
         format!("{} 既不是 {} 的送教教师，也不是备用教师", p[0], p[1])
     }),
@@ -662,6 +704,18 @@ mod tests {
             (
                 "Wed-PM is not among the days from 2026-12-14 to 2026-12-14",
                 "周三下午不在 2026-12-14 至 2026-12-14 这几天里",
+            ),
+            (
+                "liu@example.org is a coordinator account: it hears of its own scope (schools: 城关小学); change that with songjiao user scope",
+                "liu@example.org 是特教专干账号：按账号自己的范围（学校：城关小学）收到预警，不另设学校；要改范围请用 songjiao user scope",
+            ),
+            (
+                "wf@example.org is a teacher's account: a supervisor needs an email of their own",
+                "wf@example.org 是教师的账号：督导要用自己的邮箱",
+            ),
+            (
+                "`城关小` is not a school of the district; did you mean `城关小学`?",
+                "“城关小”不是本区登记的学校；是不是“城关小学”？",
             ),
             ("something nobody catalogued", "something nobody catalogued"),
         ] {

@@ -289,6 +289,17 @@ fn why_a_visit_was_not_placed_reads_in_the_readers_words(db: &TestDb) {
                 "{path}: {shown}"
             );
         }
+        // A refusal says what was not found: a teacher, or no page at all.
+        let missing = get(&server, Some(&center), "/teachers/T99/edit").await;
+        assert_eq!(missing.status(), 404);
+        let missing = missing.text().await.unwrap();
+        assert!(
+            missing.contains("找不到该教师") && !missing.contains("学生"),
+            "{missing}"
+        );
+        let nowhere = get(&server, Some(&center), "/teachers/T03").await;
+        assert_eq!(nowhere.status(), 404);
+        assert!(nowhere.text().await.unwrap().contains("找不到这个页面"));
         server.stop().await;
     });
 }

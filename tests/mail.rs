@@ -721,7 +721,10 @@ fn supervisor_accounts_hear_of_their_schools(db: &TestDb) {
         "--email",
         "wf@example.org",
     ]);
-    assert!(error.contains("teacher's account"), "{error}");
+    assert!(
+        error.contains("是教师的账号：督导要用自己的邮箱"),
+        "{error}"
+    );
     let error = db.fails(&[
         "supervisor",
         "add",
@@ -732,7 +735,7 @@ fn supervisor_accounts_hear_of_their_schools(db: &TestDb) {
         "--school",
         "火星小学",
     ]);
-    assert!(error.contains("火星小学 is not a school"), "{error}");
+    assert!(error.contains("“火星小学”不是本区登记的学校"), "{error}");
 
     // A sheet: one supervisor of two schools; a school that is not one is refused.
     let sheet = "姓名,邮箱,学校\n钱督导,qian@example.org,城关小学、东关小学\n孙督导,sun@example.org,火星小学\n";
@@ -757,6 +760,68 @@ fn supervisor_accounts_hear_of_their_schools(db: &TestDb) {
     );
     let again = db.import("supervisors", &exported);
     assert!(again.contains("更新 0"), "{again}");
+    // A robot set later keeps the schools; an email in any case is the same account.
+    db.ok(&[
+        "supervisor",
+        "add",
+        "--name",
+        "钱督导",
+        "--email",
+        "Qian@Example.org",
+        "--wecom-webhook",
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc",
+    ]);
+    let qian = || {
+        let listed = db.json(&["supervisor", "list", "--format", "json"]);
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["email"] == "qian@example.org")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(qian()["school"], "东关小学、城关小学");
+    // The list, its robot masked as lists show it, reads back unchanged; an edited
+    // cell is shown before it is imported.
+    let exported = db.ok(&["supervisor", "list", "--format", "csv"]);
+    assert!(exported.contains("key=****"), "{exported}");
+    let again = db.import("supervisors", &exported);
+    assert!(again.contains("更新 0"), "{again}");
+    let edited = db.file(
+        "edited.csv",
+        exported.replace(
+            "qian@example.org,东关小学、城关小学",
+            "qian@example.org,城关小学",
+        ),
+    );
+    let shown = db.ok(&[
+        "import",
+        path(&edited),
+        "--kind",
+        "supervisors",
+        "--dry-run",
+    ]);
+    assert!(
+        shown.contains("学校 东关小学、城关小学 → 城关小学"),
+        "{shown}"
+    );
+    assert!(
+        qian()["wecom_webhook"]
+            .as_str()
+            .unwrap()
+            .contains("key=****")
+    );
+    // Every problem of a sheet in one pass: a coordinator's schools, a teacher's email.
+    let wrong = db.file(
+        "wrong.csv",
+        "姓名,邮箱,学校\n教育局,office@example.org,东关小学\n王芳,wf@example.org,\n",
+    );
+    let error = db.fails(&["import", path(&wrong), "--kind", "supervisors"]);
+    assert!(
+        error.contains("第 2 行") && error.contains("第 3 行") && error.contains("是教师的账号"),
+        "{error}"
+    );
     db.ok(&["user", "disable", "qian@example.org"]);
 
     let listed = db.json(&["supervisor", "list", "--format", "json"]);

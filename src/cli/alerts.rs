@@ -85,8 +85,17 @@ pub async fn supervisor(context: &Context, command: SupervisorCommand) -> anyhow
                     .await
                     .map_err(|e| match e {
                         ServiceError::Invalid(problems) => {
-                            let lines: Vec<String> =
-                                problems.iter().map(|p| format!("--{p}")).collect();
+                            let lines: Vec<String> = problems
+                                .iter()
+                                .map(|p| {
+                                    let flag = p.field.replace('_', "-");
+                                    if context.chinese() {
+                                        format!("--{flag}：{}", crate::zh::reason(&p.reason))
+                                    } else {
+                                        format!("--{p}")
+                                    }
+                                })
+                                .collect();
                             anyhow::anyhow!("{}", lines.join("; "))
                         }
                         other => other.into(),

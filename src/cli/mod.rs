@@ -261,6 +261,7 @@ fn parse_as_of(text: &str, settings: &Settings) -> anyhow::Result<DateTime<Utc>>
 fn actor() -> Actor {
     let name = std::env::var("SONGJIAO_ACTOR")
         .or_else(|_| std::env::var("USER"))
+        .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "unknown".into());
     Actor::new(format!("cli:{name}"))
 }

@@ -26,7 +26,21 @@ pub fn speak(speech: Speech) {
     let _ = SPEECH.set(speech);
 }
 
-fn speech() -> Speech {
+/// How a failed command's last words begin: in Chinese unless the settings
+/// (or, before they are read, SONGJIAO_LOCALE) say English.
+pub fn error_words() -> (&'static str, &'static str) {
+    let chinese = match SPEECH.get() {
+        Some(speech) => speech.chinese,
+        None => !std::env::var("SONGJIAO_LOCALE").is_ok_and(|l| l.starts_with("en")),
+    };
+    if chinese {
+        ("错误：", "  原因：")
+    } else {
+        ("error: ", "  because: ")
+    }
+}
+
+pub(crate) fn speech() -> Speech {
     SPEECH.get().cloned().unwrap_or_default()
 }
 

@@ -326,12 +326,17 @@ pub fn print_staffing(
         Ok(())
     };
     let (bottleneck, advice) = (&staffing.bottleneck, &staffing.advice);
+    let speech = super::output::speech();
     let half_day = |c: &DaySlot| {
         format!(
             "{} {} {}",
             day_label(c.day, zh),
             c.day.format("%m-%d"),
-            c.slot
+            if zh {
+                speech.cell("slot", &serde_json::json!(c.slot))
+            } else {
+                c.slot.clone()
+            }
         )
     };
     let list = |items: Vec<String>| items.join(if zh { "、" } else { ", " });

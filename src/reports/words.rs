@@ -215,6 +215,7 @@ impl Speech {
         match (kind, self.chinese) {
             ("user", _) => person(rest),
             ("login", true) => format!("登录（{}）", person(rest)),
+            ("cli", true) if rest.is_empty() || rest == "unknown" => "命令行".into(),
             ("cli", true) => format!("命令行（{rest}）"),
             ("cli", false) => format!("command line ({rest})"),
             ("job", true) => format!("系统（{}）", job_zh(rest).unwrap_or(rest)),
@@ -258,6 +259,16 @@ impl Speech {
             "move_by_hand" => "手动调整",
             "cancel_by_hand" => "手动取消",
             "anonymise" => "匿名化",
+            "plan" => "排课生成",
+            "move" => "排课调整",
+            "cancel" => "排课取消",
+            "disable" => "停用",
+            "enable" => "启用",
+            "set_password" => "设置密码：",
+            "reset_password" => "重设密码：",
+            "enable_second_factor" => "开启两步验证：",
+            "remove_second_factor" => "关闭两步验证：",
+            "export" => "导出",
             other => other,
         };
         let what = match entity {

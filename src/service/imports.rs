@@ -280,6 +280,12 @@ struct Registered {
     schools: std::collections::BTreeSet<String>,
     /// Teachers' accounts' emails: a supervisors' sheet may not name them.
     teacher_accounts: std::collections::BTreeSet<String>,
+    /// Coordinators' and admins' accounts by email, with their scope: a
+    /// supervisors' sheet may make them hear alerts, not change their schools.
+    keepers: HashMap<String, (crate::domain::access::Role, crate::domain::access::Scope)>,
+    /// The supervisors' robots as a list shows them (masked), by email: a sheet
+    /// read back from `supervisor list` keeps them.
+    masked_robots: HashMap<String, serde_json::Value>,
 }
 
 impl Registered {
@@ -300,18 +306,33 @@ impl Registered {
             Kind::Teachers | Kind::Students | Kind::Supervisors => people::school_names(tx).await?,
             _ => Default::default(),
         };
-        let teacher_accounts = match kind {
-            Kind::Supervisors => crate::store::accounts::list(tx)
+        let accounts = match kind {
+            Kind::Supervisors => crate::store::accounts::list(tx).await?,
+            _ => Vec::new(),
+        };
+        let teacher_accounts = accounts
+            .iter()
+            .filter(|a| a.role == crate::domain::access::Role::Teacher)
+            .map(|a| a.email.clone())
+            .collect();
+        let keepers = accounts
+            .iter()
+            .filter(|a| a.role.keeps_registers())
+            .map(|a| (a.email.clone(), (a.role, a.scope.clone())))
+            .collect();
+        let masked_robots = match kind {
+            Kind::Supervisors => crate::store::alerts::supervisors(tx)
                 .await?
                 .into_iter()
-                .filter(|a| a.role == crate::domain::access::Role::Teacher)
-                .map(|a| a.email)
+                .map(|s| (s.email, serde_json::to_value(&s.robots).unwrap_or_default()))
                 .collect(),
-            _ => Default::default(),
+            _ => HashMap::new(),
         };
         Ok(Registered {
             schools,
             teacher_accounts,
+            keepers,
+            masked_robots,
             student_schools: students
                 .iter()
                 .map(|s| (s.student_id.clone(), s.school.clone()))
@@ -418,18 +439,49 @@ impl Registered {
                     }
                 },
             });
-        let teacher = self
-            .teacher_accounts
-            .contains(&input.email.to_lowercase())
-            .then(|| CellError {
+        let email = input.email.to_lowercase();
+        let refused = if self.teacher_accounts.contains(&email) {
+            Some(crate::store::alerts::SupervisorSaved::TeacherAccount)
+        } else {
+            let scope = match &input.schools {
+                Some(schools) => crate::domain::access::Scope::Schools {
+                    schools: schools.clone(),
+                },
+                None => crate::domain::access::Scope::District,
+            };
+            self.keepers
+                .get(&email)
+                .filter(|(_, theirs)| *theirs != scope)
+                .map(|(role, theirs)| {
+                    crate::store::alerts::SupervisorSaved::NotItsScope(*role, theirs.clone())
+                })
+        };
+        let refusal = refused
+            .and_then(|r| r.refusal(&email))
+            .map(|(column, reason)| CellError {
                 line,
-                column: "email".into(),
-                reason: format!(
-                    "{} is a teacher's account: a supervisor needs an email of their own",
-                    input.email
-                ),
+                column: column.into(),
+                reason,
             });
-        unknown.chain(teacher).collect()
+        unknown.chain(refusal).collect()
+    }
+
+    /// A robot's cell as `supervisor list` shows it (masked): what is set stays.
+    fn keep_masked_robots(&self, values: &mut HashMap<&'static str, &str>) {
+        let Some(email) = values.get("email").map(|e| e.trim().to_lowercase()) else {
+            return;
+        };
+        let Some(shown) = self.masked_robots.get(&email) else {
+            return;
+        };
+        for column in ["dingtalk_webhook", "dingtalk_secret", "wecom_webhook"] {
+            if let Some(cell) = values.get(column)
+                && cell.contains(crate::config::MASK)
+                && shown[column].as_str() == Some(cell.trim())
+            {
+                values.insert(column, "");
+            }
+        }
     }
 
     /// A plan giving a child a teacher (or backup) of another school.
@@ -592,6 +644,9 @@ async fn write_sheet(
                     }
                 }
             }
+        }
+        if kind == Kind::Supervisors {
+            existing.keep_masked_robots(&mut values);
         }
         let stored = row_key(kind, &values).and_then(|key| registered.get_key_value(&key));
         keep_what_the_row_leaves_out(&mut values, stored.map(|(_, text)| text));

@@ -86,8 +86,10 @@ pub(super) fn failed(app: &App, user: Option<UserBar>, error: ServiceError) -> R
         other => say(&other.to_string()),
     };
     match error {
-        ServiceError::NotFound { .. } => message(app, StatusCode::NOT_FOUND, user, t.not_found),
-        ServiceError::Forbidden(_) => message(app, StatusCode::FORBIDDEN, user, t.not_found),
+        ServiceError::NotFound { what, .. } => {
+            message(app, StatusCode::NOT_FOUND, user, t.not_found_of(what))
+        }
+        ServiceError::Forbidden(_) => message(app, StatusCode::FORBIDDEN, user, t.not_for_you),
         ServiceError::Invalid(_) => message(app, StatusCode::UNPROCESSABLE_ENTITY, user, reason()),
         ServiceError::Conflict { .. } | ServiceError::Stale { .. } => {
             message(app, StatusCode::CONFLICT, user, reason())
@@ -602,6 +604,11 @@ impl StudentView {
         self.speech.who(actor, &self.names)
     }
 
+    /// A slot as people say it (下午), not its code.
+    fn slot(&self, slot: &str) -> String {
+        self.speech.cell("slot", &serde_json::json!(slot))
+    }
+
     /// A reason code of the accounts in the reader's words.
     fn reason_words(&self, code: &str) -> String {
         code.parse::<crate::domain::visit::MissReason>()
@@ -978,7 +985,7 @@ pub async fn set_password(
 
 pub async fn not_found(State(app): State<Arc<App>>) -> Response {
     let t = words(app.settings.locale);
-    message(&app, StatusCode::NOT_FOUND, None, t.not_found)
+    message(&app, StatusCode::NOT_FOUND, None, t.no_page)
 }
 
 /// A new calendar-feed address, shown once on the account page.

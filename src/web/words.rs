@@ -42,6 +42,10 @@ pub struct Words {
     pub address: &'static str,
     pub disability: &'static str,
     pub not_found: &'static str,
+    /// An address the product has no page at.
+    pub no_page: &'static str,
+    /// A page or an action the reader's role is not for.
+    pub not_for_you: &'static str,
     /// Another task holds the database for longer than a page may wait.
     pub busy: &'static str,
     pub back_home: &'static str,
@@ -1052,6 +1056,8 @@ pub const ZH_CN: Words = Words {
     address: "地址",
     disability: "残疾类别",
     not_found: "找不到该学生，或您无权查看。",
+    no_page: "找不到这个页面。请从上方的菜单进入。",
+    not_for_you: "您的账号不能打开这个页面或做这件事。",
     busy: "系统正忙（有其他任务正在写入数据），请过几秒刷新本页。您没有做任何更改。",
     back_home: "返回首页",
     change_password: "修改密码",
@@ -1159,6 +1165,8 @@ pub const EN: Words = Words {
     address: "Address",
     disability: "Disability",
     not_found: "There is no such student, or not one you may see.",
+    no_page: "There is no such page. Start from the menu above.",
+    not_for_you: "Your account cannot open this page or do this.",
     busy: "The system is busy (another task is writing data): refresh this page in a few seconds. Nothing was changed.",
     back_home: "Back home",
     change_password: "Change password",
@@ -1240,6 +1248,30 @@ pub fn words(locale: Locale) -> &'static Words {
 }
 
 /// A reason a rule gives, in the page's language (the catalogue's Chinese).
+impl Words {
+    /// Nothing of that kind (`student`, `teacher`, a service's `what`) with that
+    /// id that the reader may see.
+    pub fn not_found_of(&self, what: &str) -> String {
+        if self.lang != "zh-CN" {
+            return format!("There is no such {what}, or not one you may see.");
+        }
+        let thing = match what {
+            "student" => "学生",
+            "teacher" => "教师",
+            "plan" | "plan to revise" => "送教方案",
+            "visit" => "送教",
+            "alert" | "open alert" => "预警",
+            "account" => "账号",
+            "leave request" => "请假申请",
+            "school" => "学校",
+            "file" => "附件",
+            "pause or leave still running" => "正在进行的请假或暂停",
+            _ => return self.no_page.to_string(),
+        };
+        format!("找不到该{thing}，或您无权查看。")
+    }
+}
+
 pub fn reason(locale: Locale, text: &str) -> String {
     match locale {
         Locale::ZhCn => crate::zh::reason(text),
