@@ -974,26 +974,16 @@ async fn record_visits(
             let mut visit = visit.clone();
             // The paper says another of the child's teachers went (the backup):
             // the visit is booked to them.
-            match &input.teacher_id {
-                Some(named) if *named == visit.teacher_id => {}
-                Some(named)
-                    if *named == plan.terms.teacher_id
-                        || plan.terms.backup_teacher_id.as_ref() == Some(named) =>
-                {
+            match named_teacher(plan, input) {
+                Ok(Some(named)) if *named != visit.teacher_id => {
                     rebooked.push((visit.visit_id, named.clone(), input.line));
                     visit.teacher_id = named.clone();
                 }
-                Some(named) => {
-                    error(
-                        "teacher_id",
-                        format!(
-                            "{named} is neither {}'s teacher nor backup",
-                            input.student_id
-                        ),
-                    );
+                Ok(_) => {}
+                Err(reason) => {
+                    error("teacher_id", reason);
                     continue;
                 }
-                None => {}
             }
             found.push((input, visit, false));
             continue;
@@ -1027,22 +1017,10 @@ async fn record_visits(
                 zh: format!("{zh}：已按要求保留（--allow-off-days），并在记录的修改历史中注明"),
             });
         }
-        let teacher = match &input.teacher_id {
-            None => &plan.terms.teacher_id,
-            Some(named)
-                if *named == plan.terms.teacher_id
-                    || plan.terms.backup_teacher_id.as_ref() == Some(named) =>
-            {
-                named
-            }
-            Some(named) => {
-                error(
-                    "teacher_id",
-                    format!(
-                        "{named} is neither {}'s teacher nor backup",
-                        input.student_id
-                    ),
-                );
+        let teacher = match named_teacher(plan, input) {
+            Ok(named) => named.unwrap_or(&plan.terms.teacher_id),
+            Err(reason) => {
+                error("teacher_id", reason);
                 continue;
             }
         };
@@ -1171,6 +1149,26 @@ async fn record_visits(
         visits::add_recorded_many(tx, &additions).await?;
     }
     Ok(())
+}
+
+/// The teacher a paper record names (送教教师), when it is the plan's teacher
+/// or backup; None when it names none.
+fn named_teacher<'a>(
+    plan: &plans::Plan,
+    input: &'a records::VisitInput,
+) -> Result<Option<&'a String>, String> {
+    match &input.teacher_id {
+        Some(named)
+            if *named != plan.terms.teacher_id
+                && plan.terms.backup_teacher_id.as_ref() != Some(named) =>
+        {
+            Err(format!(
+                "{named} is neither {}'s teacher nor backup",
+                input.student_id
+            ))
+        }
+        named => Ok(named.as_ref()),
+    }
 }
 
 /// Why no visit should be on `day` for `plan`, in English and Chinese: a holiday,
