@@ -327,19 +327,6 @@ const CATALOGUE: &[(&str, Say)] = &[
             )
         },
     ),
-    (
-        "{} is not a school of the district; did you mean {}?",
-        |p| format!("“{}”不是本区登记的学校；是不是“{}”？", p[0], p[1]),
-    ),
-    (
-        "{} is not a school of the district (songjiao school list)",
-        |p| {
-            format!(
-                "“{}”不是本区登记的学校（songjiao school list 可查看已登记的学校）",
-                p[0]
-            )
-        },
-    ),
     ("{} is neither {}'s teacher nor backup", |p| {
         format!("{} 既不是 {} 的送教教师，也不是备用教师", p[0], p[1])
     }),

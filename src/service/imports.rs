@@ -430,14 +430,7 @@ impl Registered {
             .map(|school| CellError {
                 line,
                 column: "school".into(),
-                reason: match crate::store::schools::likely_meant(school, &self.schools) {
-                    Some(meant) => format!(
-                        "`{school}` is not a school of the district; did you mean `{meant}`?"
-                    ),
-                    None => {
-                        format!("`{school}` is not a school of the district (songjiao school list)")
-                    }
-                },
+                reason: super::registry::not_a_school(school, &self.schools),
             });
         let email = input.email.to_lowercase();
         let refused = if self.teacher_accounts.contains(&email) {

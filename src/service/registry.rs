@@ -670,6 +670,17 @@ pub struct NewSupervisor {
     pub wecom_webhook: String,
 }
 
+/// Why a school a supervisor is given is refused: not registered, with the
+/// registered one its name is close to.
+pub(super) fn not_a_school(school: &str, known: &std::collections::BTreeSet<String>) -> String {
+    match crate::store::schools::likely_meant(school, known) {
+        Some(meant) => {
+            format!("`{school}` is not a school of the district; did you mean `{meant}`?")
+        }
+        None => format!("`{school}` is not a school of the district (songjiao school list)"),
+    }
+}
+
 /// Registers a supervisor account, or updates the one with the same email; a
 /// coordinator's or admin's account of that email is told of its own scope.
 pub async fn add_supervisor(
@@ -697,13 +708,10 @@ pub async fn add_supervisor(
     let mut tx = store.write(&actor.audit(), now).await?;
     let known = people::school_names(&mut tx).await?;
     if let Some(school) = supervisor.schools.iter().find(|s| !known.contains(*s)) {
-        let reason = match crate::store::schools::likely_meant(school, &known) {
-            Some(meant) => {
-                format!("{school} is not a school of the district; did you mean {meant}?")
-            }
-            None => format!("{school} is not a school of the district (songjiao school list)"),
-        };
-        return Err(ServiceError::invalid("school", reason));
+        return Err(ServiceError::invalid(
+            "school",
+            not_a_school(school, &known),
+        ));
     }
     let scope = (!supervisor.schools.is_empty()).then(|| crate::domain::access::Scope::Schools {
         schools: supervisor.schools.clone(),
