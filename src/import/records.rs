@@ -723,6 +723,17 @@ pub fn supervisor(fields: &mut Fields) -> Option<SupervisorInput> {
     })
 }
 
+impl SupervisorInput {
+    /// Whose children they hear of: the schools given, or the district.
+    pub fn scope(&self) -> crate::domain::access::Scope {
+        crate::domain::access::Scope::of_account(
+            crate::domain::access::Role::Supervisor,
+            None,
+            self.schools.clone().unwrap_or_default(),
+        )
+    }
+}
+
 /// Several schools in one cell: `城关小学、东关小学` (or with commas or semicolons).
 pub fn split_schools(cell: &str) -> Vec<String> {
     cell.split(['、', ',', '，', ';', '；'])

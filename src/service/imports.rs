@@ -436,12 +436,7 @@ impl Registered {
         let refused = if self.teacher_accounts.contains(&email) {
             Some(crate::store::alerts::SupervisorSaved::TeacherAccount)
         } else {
-            let scope = match &input.schools {
-                Some(schools) => crate::domain::access::Scope::Schools {
-                    schools: schools.clone(),
-                },
-                None => crate::domain::access::Scope::District,
-            };
+            let scope = input.scope();
             self.keepers
                 .get(&email)
                 .filter(|(_, theirs)| *theirs != scope)
@@ -875,12 +870,7 @@ async fn write_sheet(
                     None => Change::Created,
                 };
                 if change != Change::Unchanged {
-                    let scope = match &input.schools {
-                        Some(schools) => crate::domain::access::Scope::Schools {
-                            schools: schools.clone(),
-                        },
-                        None => crate::domain::access::Scope::District,
-                    };
+                    let scope = input.scope();
                     let saved = crate::store::alerts::save_supervisor(
                         tx,
                         &input.name,
@@ -946,7 +936,9 @@ async fn record_visits(
     let mut found: Vec<(&records::VisitInput, visits::VisitForRecord, bool)> = Vec::new();
     // Why an added visit is off (when kept anyway), by line.
     let mut off_days: HashMap<usize, String> = HashMap::new();
-    let mut rebooked: Vec<(i64, String, usize)> = Vec::new();
+    // Planned visits a record books to another of the child's teachers, by id:
+    // the teacher and the sheet's line.
+    let mut rebooked: HashMap<i64, (String, usize)> = HashMap::new();
     for input in inputs {
         let mut error = |column: &str, reason: String| {
             errors.push(CellError {
@@ -969,7 +961,7 @@ async fn record_visits(
             // the visit is booked to them.
             match named_teacher(plan, input) {
                 Ok(Some(named)) if *named != visit.teacher_id => {
-                    rebooked.push((visit.visit_id, named.clone(), input.line));
+                    rebooked.insert(visit.visit_id, (named.clone(), input.line));
                     visit.teacher_id = named.clone();
                 }
                 Ok(_) => {}
@@ -1079,9 +1071,7 @@ async fn record_visits(
         };
         match super::visits::checked_write(&visit, record, &record_rules) {
             Ok(write) if added => additions.push((visit, write, input.line)),
-            Ok(write)
-                if write.repeats(&visit) && !rebooked.iter().any(|r| r.0 == visit.visit_id) =>
-            {
+            Ok(write) if write.repeats(&visit) && !rebooked.contains_key(&visit.visit_id) => {
                 report.unchanged += 1
             }
             Ok(write) => {
@@ -1106,12 +1096,13 @@ async fn record_visits(
         }
     }
     if errors.is_empty() {
-        for (visit_id, teacher, line) in &rebooked {
-            let Some((visit, _)) = writes.iter().find(|(v, _)| v.visit_id == *visit_id) else {
+        for (visit, _) in &writes {
+            let Some((teacher, line)) = rebooked.get(&visit.visit_id) else {
                 continue;
             };
             let why = format!("纸质记录：{teacher} 送教");
-            if !visits::move_by_hand(tx, *visit_id, teacher, visit.day, &visit.slot, &why).await? {
+            let (id, day, slot) = (visit.visit_id, visit.day, &visit.slot);
+            if !visits::move_by_hand(tx, id, teacher, day, slot, &why).await? {
                 errors.push(CellError {
                     line: *line,
                     column: "teacher_id".into(),

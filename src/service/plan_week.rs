@@ -536,6 +536,8 @@ async fn schedules(
     let week_name = format_week(week.week);
     let mut messages = Vec::new();
     let mut not_sent = Vec::new();
+    // Who passes a week on, read once per school.
+    let mut passers: HashMap<String, Vec<String>> = HashMap::new();
     for (teacher_id, update) in changed {
         let Some(teacher) = teachers.get(&teacher_id) else {
             continue;
@@ -548,7 +550,13 @@ async fn schedules(
         };
         let (recipients, pass_on) = match &teacher.email {
             Some(email) => (vec![email.clone()], false),
-            None => (super::leave::deciders(tx, settings, teacher).await?, true),
+            None => {
+                if !passers.contains_key(&teacher.school) {
+                    let found = super::leave::deciders(tx, settings, teacher).await?;
+                    passers.insert(teacher.school.clone(), found);
+                }
+                (passers[&teacher.school].clone(), true)
+            }
         };
         if recipients.is_empty() {
             tracing::warn!(

@@ -713,8 +713,13 @@ pub async fn add_supervisor(
             not_a_school(school, &known),
         ));
     }
-    let scope = (!supervisor.schools.is_empty()).then(|| crate::domain::access::Scope::Schools {
-        schools: supervisor.schools.clone(),
+    // No school given: a registered supervisor keeps theirs (the district for a new one).
+    let scope = (!supervisor.schools.is_empty()).then(|| {
+        crate::domain::access::Scope::of_account(
+            crate::domain::access::Role::Supervisor,
+            None,
+            supervisor.schools.clone(),
+        )
     });
     let saved = alerts::save_supervisor(&mut tx, name, &email, scope.as_ref(), &robots).await?;
     if let Some((field, reason)) = saved.refusal(&email) {
