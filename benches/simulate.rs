@@ -20,7 +20,13 @@ async fn main() -> anyhow::Result<()> {
         .calendar(SchoolYear::starting(2026))
         .map_err(anyhow::Error::msg)?;
     let started = Instant::now();
-    let (district, recorded) = simulate::load(&store, &settings, &calendar).await?;
+    let (district, recorded) = simulate::load(
+        &store,
+        &settings,
+        &songjiao::service::Actor::new("bench"),
+        &calendar,
+    )
+    .await?;
     let options = Options {
         from: NaiveDate::from_ymd_opt(2026, 8, 31).expect("a date"),
         miss_rate: 0.1,

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod daemon;
 pub mod import;
 pub mod jobs;
 pub mod notify;
@@ -11,6 +12,7 @@ pub mod private_file;
 pub mod reports;
 pub mod sealed;
 pub mod service;
+pub mod speech;
 pub mod store;
 pub mod table;
 pub mod web;

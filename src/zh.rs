@@ -12,7 +12,7 @@ use crate::domain::visit::{MissReason, Mode, Outcome, VisitStatus};
 
 /// A field's name as the sheet's Chinese column (学生编号, 日期…), else as given.
 pub fn field(name: &str) -> String {
-    crate::reports::words::Speech::chinese().header(name)
+    crate::speech::Speech::chinese().header(name)
 }
 
 /// `reason` in Chinese, or as written when no pattern knows it.
@@ -310,7 +310,7 @@ const CATALOGUE: &[(&str, Say)] = &[
                 p[0],
                 p[1].parse::<Role>()
                     .map_or_else(|_| p[1].to_string(), |r| r.zh().to_string()),
-                crate::reports::words::Speech::chinese().cell("scope", &serde_json::json!(p[2]))
+                crate::speech::Speech::chinese().cell("scope", &serde_json::json!(p[2]))
             )
         },
     ),

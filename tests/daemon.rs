@@ -243,7 +243,7 @@ fn serve_in_process_on_port_0(db: &TestDb) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let daemon = tokio::spawn(songjiao::jobs::daemon::serve(
+        let daemon = tokio::spawn(songjiao::daemon::serve(
             store,
             settings,
             songjiao::service::Actor::new("test"),

@@ -77,7 +77,14 @@ fn every_child_reaches_the_target_in_spite_of_random_misses(db: &TestDb) {
         let calendar = settings.calendar(year).unwrap();
         let (district, recorded) = common::runtime().block_on(async {
             let store = Store::open(&settings.database, false).await.unwrap();
-            let loaded = simulate::load(&store, &settings, &calendar).await.unwrap();
+            let loaded = simulate::load(
+                &store,
+                &settings,
+                &songjiao::service::Actor::new("test"),
+                &calendar,
+            )
+            .await
+            .unwrap();
             store.close().await;
             loaded
         });

@@ -4,9 +4,9 @@ use clap::Subcommand;
 
 use super::Context;
 use super::output::{Format, print_rows};
+use crate::service::alerts::SupervisorSaved;
 use crate::service::registry::{self, NewSupervisor};
 use crate::service::{ServiceError, alerts};
-use crate::store::alerts::SupervisorSaved;
 
 #[derive(Debug, Subcommand)]
 pub enum SupervisorCommand {
@@ -100,7 +100,7 @@ pub async fn supervisor(context: &Context, command: SupervisorCommand) -> anyhow
                         }
                         other => other.into(),
                     })?;
-            let supervisors = registry::supervisors(&store).await?;
+            let supervisors = registry::supervisors(&store, &context.actor).await?;
             let Some(told) = supervisors.iter().find(|s| s.email == email) else {
                 anyhow::bail!("{email} was saved but is not among the supervisors: a bug");
             };
@@ -169,7 +169,7 @@ pub async fn supervisor(context: &Context, command: SupervisorCommand) -> anyhow
             }
         }
         SupervisorCommand::List { format } => {
-            let rows = registry::supervisors(&store).await?;
+            let rows = registry::supervisors(&store, &context.actor).await?;
             print_rows(&rows, format, &mut std::io::stdout().lock())?;
         }
     }
@@ -181,7 +181,7 @@ pub async fn supervisor(context: &Context, command: SupervisorCommand) -> anyhow
 #[derive(serde::Serialize)]
 struct AlertView {
     #[serde(flatten)]
-    alert: crate::store::alerts::AlertRow,
+    alert: crate::service::alerts::AlertRow,
     told: &'static str,
 }
 
@@ -189,9 +189,10 @@ pub async fn alert(context: &Context, command: AlertCommand) -> anyhow::Result<(
     let store = context.store().await?;
     match command {
         AlertCommand::List { all, format } => {
-            let rows: Vec<AlertView> = alerts::list(&store, !all)
+            let rows: Vec<AlertView> = alerts::list(&store, &context.actor, !all)
                 .await?
                 .into_iter()
+                .map(|seen| seen.alert)
                 .map(|alert| AlertView {
                     told: if alert.nobody_told { "nobody told" } else { "" },
                     alert,

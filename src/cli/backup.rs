@@ -3,12 +3,11 @@
 use std::path::Path;
 
 use super::{Context, hint};
-use crate::store::Store;
-use crate::store::backup;
+use crate::service::{Store, backup};
 
 pub async fn backup(context: &Context, file: &Path) -> anyhow::Result<()> {
     let store = context.store().await?;
-    backup::backup(&store, &context.settings.database.url, file).await?;
+    backup::copy(&store, &context.actor, &context.settings.database.url, file).await?;
     store.close().await;
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     let (file, megabytes) = (file.display(), size as f64 / 1_048_576.0);

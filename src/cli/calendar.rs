@@ -210,11 +210,7 @@ async fn corrected_on_the_pages(context: &Context, year: SchoolYear) -> Option<S
             return None;
         }
     };
-    let note = async {
-        let mut tx = store.read().await?;
-        crate::store::calendars::of_year(&mut tx, &year.to_string()).await
-    }
-    .await;
+    let note = crate::service::school_calendar::correction(&store, &context.actor, year).await;
     store.close().await;
     match note {
         Ok(Some(stored)) => {

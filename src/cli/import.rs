@@ -104,7 +104,7 @@ pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
         }
     }
     const SHOWN: usize = 20;
-    let speech = crate::reports::words::Speech::in_language(&context.settings, zh);
+    let speech = crate::speech::Speech::in_language(&context.settings, zh);
     print_changes(&report, &speech, args.dry_run);
     for caution in &report.cautions {
         let label = if zh { "注意" } else { "note" };
@@ -142,7 +142,7 @@ pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
 
 /// Each changed record on a line of its own, its fields side by side:
 /// `第 3 行 S0005 王浩：监护人电话 138… → 139…；送教教师 JS001 → JS002`.
-fn print_changes(report: &ImportReport, speech: &crate::reports::words::Speech, dry_run: bool) {
+fn print_changes(report: &ImportReport, speech: &crate::speech::Speech, dry_run: bool) {
     if report.changes.is_empty() {
         return;
     }

@@ -25,7 +25,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::service::Actor;
-use crate::store::{Store, StoreError};
+use crate::service::{Store, StoreError};
 
 const ABOUT: &str = "songjiao (送教上门): plans, tracks and guards home-teaching visits for children \
 who cannot attend school: 2 visits a week, 3 class periods each, at least 216 periods a school year, \
@@ -272,7 +272,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         settings.database.url = url;
     }
     let (now, clock) = resolve_now(cli.as_of.as_deref(), &settings)?;
-    output::speak(crate::reports::words::Speech::of(&settings));
+    output::speak(crate::speech::Speech::of(&settings));
     let context = Context {
         settings,
         now,
@@ -376,10 +376,10 @@ fn solve(path: &std::path::Path) -> anyhow::Result<()> {
         std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?
     };
-    let problem = crate::planner::Problem::from_json(&text)
+    let problem = crate::service::plan_week::Problem::from_json(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let schedule =
-        crate::planner::solve(&problem).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let schedule = crate::service::plan_week::solve_problem(&problem)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     serde_json::to_writer(&mut out, &schedule)?;
     std::io::Write::write_all(&mut out, b"\n")?;
@@ -431,7 +431,7 @@ pub(crate) async fn upgrade(context: &Context, store: &Store) -> anyhow::Result<
             true,
         )
         .await?;
-        if !matches!(verdict, crate::store::access_log::Verdict::Intact { .. }) {
+        if !matches!(verdict, crate::service::audit::Verdict::Intact { .. }) {
             eprintln!(
                 "{}",
                 context.say(

@@ -34,7 +34,7 @@ pub async fn run(context: &Context, command: OutboxCommand) -> anyhow::Result<()
     let store = context.store().await?;
     match command {
         OutboxCommand::List { status, format } => {
-            let rows = outbox::list(&store, status.as_deref()).await?;
+            let rows = outbox::list(&store, &context.actor, status.as_deref()).await?;
             print_rows(&rows, format, &mut std::io::stdout().lock())?;
         }
         OutboxCommand::Send => send(context, &store).await?,
@@ -60,7 +60,7 @@ pub async fn run(context: &Context, command: OutboxCommand) -> anyhow::Result<()
     Ok(())
 }
 
-async fn send(context: &Context, store: &crate::store::Store) -> anyhow::Result<()> {
+async fn send(context: &Context, store: &crate::service::Store) -> anyhow::Result<()> {
     let transport = Transport::from_settings(&context.settings)?;
     let report = notify::drain(
         store,

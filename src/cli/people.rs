@@ -13,13 +13,13 @@ use crate::domain::leave::Away;
 use crate::domain::slot::{WeeklySlot, format_weekly_slots, parse_weekly_slots};
 use crate::domain::student::StudentStatus;
 use crate::import::records::{self, CellError, Fields, parse_day};
-use crate::reports::words::Speech;
 use crate::service::ServiceError;
+use crate::service::Store;
 use crate::service::leave;
 use crate::service::people::StudentRecord;
 use crate::service::registry::{self, Changes, NewAbsence};
-use crate::store::Store;
-use crate::store::people::{self, Absence, AbsenceKind};
+use crate::service::registry::{Absence, AbsenceKind};
+use crate::speech::Speech;
 
 #[derive(Debug, Subcommand)]
 pub enum TeacherCommand {
@@ -478,7 +478,7 @@ fn worded_absence(error: ServiceError, absence: &NewAbsence, chinese: bool) -> a
 #[derive(Serialize)]
 struct TeacherDetail {
     #[serde(flatten)]
-    teacher: people::Teacher,
+    teacher: crate::service::registry::Teacher,
     leave: Vec<String>,
 }
 
@@ -602,11 +602,11 @@ pub async fn teacher(context: &Context, command: TeacherCommand) -> anyhow::Resu
             );
         }
         TeacherCommand::List { school, format } => {
-            let teachers = registry::teachers(&store, school.as_deref()).await?;
+            let teachers = registry::teachers(&store, &context.actor, school.as_deref()).await?;
             print_rows(&teachers, format, &mut out)?;
         }
         TeacherCommand::Show { teacher_id, format } => {
-            let detail = registry::teacher(&store, &teacher_id)
+            let detail = registry::teacher(&store, &context.actor, &teacher_id)
                 .await
                 .map_err(|e| worded(e, "teacher"))?;
             let shown = TeacherDetail {
@@ -765,12 +765,13 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
             status,
             format,
         } => {
-            let records = registry::students(&store, school.as_deref(), status).await?;
+            let records =
+                registry::students(&store, &context.actor, school.as_deref(), status).await?;
             print_rows(&records, format, &mut out)?;
         }
         StudentCommand::Show { student_id, format } => {
             let year = SchoolYear::containing(context.today());
-            let detail = registry::student(&store, &student_id, year)
+            let detail = registry::student(&store, &context.actor, &student_id, year)
                 .await
                 .map_err(|e| worded(e, "student"))?;
             let plan = match detail.plan {

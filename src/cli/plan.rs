@@ -160,6 +160,7 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
             let view = service::plans::show(
                 &store,
                 &context.settings,
+                &context.actor,
                 &calendar,
                 context.now,
                 &student_id,
@@ -181,8 +182,8 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
             teacher,
             format,
         } => {
-            let plans: std::collections::HashMap<i64, crate::store::plans::Plan> =
-                service::plans::year_plans(&store, today_year)
+            let plans: std::collections::HashMap<i64, crate::service::plans::Plan> =
+                service::plans::year_plans(&store, &context.actor, today_year)
                     .await?
                     .into_iter()
                     .map(|p| (p.plan_id, p))
@@ -222,36 +223,37 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
             print_rows(&rows, format, &mut out)?;
         }
         PlanCommand::History { student_id, format } => {
-            let rows: Vec<RevisionRow> = service::plans::history(&store, &student_id)
-                .await
-                .map_err(|e| match e {
-                    ServiceError::NotFound { .. } => {
-                        anyhow::anyhow!("no student {student_id} is registered")
-                    }
-                    other => other.into(),
-                })?
-                .into_iter()
-                .map(|r| RevisionRow {
-                    goals: r.goals.0,
-                    changed_at: r
-                        .changed_at
-                        .with_timezone(&context.settings.time_zone)
-                        .format("%Y-%m-%d %H:%M")
-                        .to_string(),
-                    plan_id: r.plan_id,
-                    school_year: r.school_year,
-                    revision: r.revision,
-                    teacher_id: r.teacher_id,
-                    backup_teacher_id: r.backup_teacher_id,
-                    visits_per_week: r.visits_per_week,
-                    periods_per_visit: r.periods_per_visit,
-                    annual_target: r.annual_target,
-                    start_date: r.start_date,
-                    end_date: r.end_date,
-                    reason: r.reason,
-                    changed_by: r.changed_by,
-                })
-                .collect();
+            let rows: Vec<RevisionRow> =
+                service::plans::history(&store, &context.actor, &student_id)
+                    .await
+                    .map_err(|e| match e {
+                        ServiceError::NotFound { .. } => {
+                            anyhow::anyhow!("no student {student_id} is registered")
+                        }
+                        other => other.into(),
+                    })?
+                    .into_iter()
+                    .map(|r| RevisionRow {
+                        goals: r.goals.0,
+                        changed_at: r
+                            .changed_at
+                            .with_timezone(&context.settings.time_zone)
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string(),
+                        plan_id: r.plan_id,
+                        school_year: r.school_year,
+                        revision: r.revision,
+                        teacher_id: r.teacher_id,
+                        backup_teacher_id: r.backup_teacher_id,
+                        visits_per_week: r.visits_per_week,
+                        periods_per_visit: r.periods_per_visit,
+                        annual_target: r.annual_target,
+                        start_date: r.start_date,
+                        end_date: r.end_date,
+                        reason: r.reason,
+                        changed_by: r.changed_by,
+                    })
+                    .collect();
             print_rows(&rows, format, &mut out)?;
         }
     }

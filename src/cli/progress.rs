@@ -60,7 +60,14 @@ pub async fn run(context: &Context, args: ProgressArgs) -> anyhow::Result<()> {
         .calendar(year)
         .map_err(anyhow::Error::msg)?;
     let store = context.store().await?;
-    let rows = year_progress(&store, &context.settings, &calendar, context.now).await;
+    let rows = year_progress(
+        &store,
+        &context.settings,
+        &context.actor,
+        &calendar,
+        context.now,
+    )
+    .await;
     store.close().await;
     let mut rows = rows?;
     rows.retain(|row| {

@@ -6,9 +6,9 @@ use clap::{Args, ValueEnum};
 
 use super::Context;
 use crate::domain::calendar::SchoolYear;
-use crate::reports::words::Speech;
 use crate::reports::{self, CsvEncoding, xlsx};
 use crate::service::{self, ServiceError};
+use crate::speech::Speech;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LedgerFormat {
@@ -68,6 +68,7 @@ pub async fn ledger(context: &Context, args: LedgerArgs) -> anyhow::Result<()> {
     let ledger = service::reports::ledger(
         &store,
         &context.settings,
+        &context.actor,
         &calendar,
         &args.student_id,
         context.now,
@@ -109,8 +110,14 @@ pub async fn ledger(context: &Context, args: LedgerArgs) -> anyhow::Result<()> {
 pub async fn export(context: &Context, args: ExportArgs) -> anyhow::Result<()> {
     let calendar = year_and_calendar(context, args.year)?;
     let store = context.store().await?;
-    let export =
-        service::reports::year_export(&store, &context.settings, &calendar, context.now).await;
+    let export = service::reports::year_export(
+        &store,
+        &context.settings,
+        &context.actor,
+        &calendar,
+        context.now,
+    )
+    .await;
     store.close().await;
     let export = export?;
     let speech = Speech::of(&context.settings);

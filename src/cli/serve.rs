@@ -4,7 +4,7 @@
 use clap::Args;
 
 use super::Context;
-use crate::jobs::daemon::{run_due, scheduled_jobs};
+use crate::daemon::{run_due, scheduled_jobs};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -39,7 +39,7 @@ pub async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("web.listen `{listen}`: cannot listen there: {e}"))?;
-    crate::jobs::daemon::serve(
+    crate::daemon::serve(
         store,
         context.settings.clone(),
         context.actor.clone(),

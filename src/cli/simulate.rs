@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::Context;
 use super::output::print_table;
 use crate::domain::calendar::SchoolYear;
-use crate::planner::advice::AdviceKind;
+use crate::service::plan_week::AdviceKind;
 use crate::service::simulate::{self, Options, YearAdvice};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -54,7 +54,7 @@ pub async fn run(context: &Context, args: SimulateArgs) -> anyhow::Result<()> {
         .calendar(year)
         .map_err(anyhow::Error::msg)?;
     let store = context.store().await?;
-    let loaded = simulate::load(&store, &context.settings, &calendar).await;
+    let loaded = simulate::load(&store, &context.settings, &context.actor, &calendar).await;
     store.close().await;
     let (district, recorded) = loaded?;
 

@@ -11,9 +11,9 @@ use crate::domain::access::{Role, Scope};
 use crate::import::records::parse_day;
 use crate::service::ServiceError;
 use crate::service::accounts::{self, NewUser, UserAdded};
+use crate::service::audit::Verdict;
 use crate::service::audit::{self, AccessQuery};
 use crate::service::tokens;
-use crate::store::access_log::Verdict;
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {

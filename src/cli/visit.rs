@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use super::Context;
 use super::output::{Format, print_rows};
 use crate::domain::visit::{Mode, Outcome};
-use crate::store::visits::{GoalNote, RecordDetails, RecordInput, VisitFilter};
+use crate::service::visits::{GoalNote, RecordDetails, RecordInput, VisitFilter};
 
 #[derive(Debug, Subcommand)]
 pub enum VisitCommand {
@@ -182,7 +182,7 @@ async fn record(context: &Context, args: RecordArgs) -> anyhow::Result<()> {
 /// Monday to Sunday of a week as people say it.
 pub fn week_range(text: &str, today: NaiveDate) -> anyhow::Result<(NaiveDate, NaiveDate)> {
     let week = super::week::read_week(text, today)?;
-    let monday = crate::planner::week::monday_of(week);
+    let monday = crate::service::plan_week::monday_of(week);
     Ok((monday, monday + Duration::days(6)))
 }
 
@@ -202,7 +202,7 @@ async fn list(context: &Context, args: ListArgs) -> anyhow::Result<()> {
         unrecorded_by: args.unrecorded.then(|| context.today()),
     };
     let store = context.store().await?;
-    let rows = crate::service::visits::list_as(&store, &context.actor, &filter).await;
+    let rows = crate::service::visits::list(&store, &context.actor, &filter).await;
     store.close().await;
     let chinese = context.settings.locale == crate::config::Locale::ZhCn;
     let lines: Vec<VisitLine> = rows?

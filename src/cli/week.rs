@@ -9,12 +9,10 @@ use clap::{Args, ValueEnum};
 use super::Context;
 use super::output::print_table;
 use crate::domain::slot::{weekday_name, weekday_name_zh};
-use crate::planner::DaySlot;
-use crate::planner::advice::{AdviceKind, Staffing};
-use crate::planner::week::parse_week;
-use crate::reports::words::Speech;
+use crate::service::Store;
 use crate::service::plan_week::{self, WeekReport};
-use crate::store::Store;
+use crate::service::plan_week::{AdviceKind, DaySlot, Staffing, parse_week};
+use crate::speech::Speech;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum WeekFormat {
@@ -90,7 +88,14 @@ pub async fn run(context: &Context, args: PlanWeekArgs) -> anyhow::Result<()> {
             writeln!(out)?;
         }
         WeekFormat::Table => {
-            print_with_names(&store, &report, &Speech::of(&context.settings), &mut out).await?
+            print_with_names(
+                &store,
+                &context.actor,
+                &report,
+                &Speech::of(&context.settings),
+                &mut out,
+            )
+            .await?
         }
     }
     store.close().await;
@@ -100,11 +105,12 @@ pub async fn run(context: &Context, args: PlanWeekArgs) -> anyhow::Result<()> {
 /// The week per teacher with everyone's names, then what could not be placed and why.
 pub async fn print_with_names(
     store: &Store,
+    actor: &crate::service::Actor,
     report: &WeekReport,
     speech: &Speech,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let (teachers, students) = crate::service::registry::names(store).await?;
+    let (teachers, students) = crate::service::registry::names(store, actor).await?;
     print_report(report, &teachers, &students, speech, out)
 }
 

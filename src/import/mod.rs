@@ -67,7 +67,7 @@ fn distance(a: &str, b: &str) -> usize {
 fn near_miss(word: &str, columns: &'static [Column]) -> Option<(&'static str, &'static str)> {
     let length = word.chars().count();
     // The program's own lists' headers (记录人, 导出时间…) are known, not slips.
-    let written_here = crate::reports::words::HEADERS
+    let written_here = crate::speech::HEADERS
         .iter()
         .any(|(key, zh)| normalized(key) == word || normalized(zh) == word);
     if length < 2 || written_here || NEVER_READ.iter().any(|w| normalized(w) == word) {

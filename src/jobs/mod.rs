@@ -2,7 +2,6 @@
 //! line, through the same path: the run is claimed in `job_runs` first, so a run
 //! for a given time happens once.
 
-pub mod daemon;
 pub mod schedule;
 
 use chrono::{DateTime, Utc};
@@ -10,8 +9,8 @@ use chrono::{DateTime, Utc};
 use crate::config::Settings;
 use crate::notify::{self, Transport};
 use crate::service::Actor;
+use crate::service::{Store, job_runs};
 use crate::service::{check_pace, digest, plan_week, remind_unrecorded};
-use crate::store::{Store, job_runs, outbox};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
@@ -41,7 +40,7 @@ impl Job {
 
     /// As people read it under zh-CN (the catalogue's words).
     pub fn zh(self) -> &'static str {
-        crate::reports::words::job_zh(self.name()).unwrap_or(self.name())
+        crate::speech::job_zh(self.name()).unwrap_or(self.name())
     }
 
     /// The job of this name (`plan_week`).
@@ -72,10 +71,7 @@ pub async fn run_once(
     scheduled_for: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<String>> {
-    let mut tx = store.write(&actor.audit(), now).await?;
-    let claimed = job_runs::claim(&mut tx, job.name(), scheduled_for, &actor.name, now).await?;
-    tx.commit().await?;
-    if !claimed {
+    if !job_runs::claim(store, actor, job.name(), scheduled_for, now).await? {
         return Ok(None);
     }
     // A calendar corrected on the pages since the last run, by another process.
@@ -85,34 +81,17 @@ pub async fn run_once(
         Ok(()) => run(store, settings, &job_actor, job, scheduled_for).await,
         Err(error) => Err(error.into()),
     };
-    let mut tx = store.write(&actor.audit(), now).await?;
     let error = result.as_ref().err().map(|e| format!("{e:#}"));
-    job_runs::finish(&mut tx, job.name(), scheduled_for, error.as_deref(), now).await?;
-    if let Some(error) = &error {
-        // The operators hear of a failed run; the next run still happens.
-        let notices = settings
-            .mail
-            .operators
-            .iter()
-            .map(|operator| outbox::NewMessage {
-                idempotency_key: format!("job-failed:{}:{}:{operator}", job.name(), scheduled_for.to_rfc3339()),
-                kind: "operator",
-                channel: crate::store::outbox::Channel::Email,
-                recipient: operator.clone(),
-                subject: format!("songjiao: job {} failed", job.name()),
-                body_text: format!(
-                    "The {} run scheduled for {} failed:\n\n{error}\n\nThe next scheduled run will happen as usual; `songjiao run-job {}` runs it now.\n",
-                    job.name(),
-                    scheduled_for.to_rfc3339(),
-                    job.name().replace('_', "-")
-                ),
-                body_html: None,
-                attachments: Vec::new(),
-            })
-            .collect();
-        outbox::enqueue(&mut tx, notices).await?;
-    }
-    tx.commit().await?;
+    job_runs::finish(
+        store,
+        settings,
+        actor,
+        job.name(),
+        scheduled_for,
+        error.as_deref(),
+        now,
+    )
+    .await?;
     result.map(Some)
 }
 

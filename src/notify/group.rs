@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use pinyin::ToPinyin;
 
-use super::mail::{AlertChange, ChildFigures, DigestMail};
+use super::mail::{AlertChange, DigestMail, StudentFigures};
 use super::robot::{group_recipient, size_limit};
 use crate::config::{Locale, Settings};
 use crate::domain::pace::Status;
@@ -72,7 +72,7 @@ fn plain(text: &str) -> String {
 
 /// A child as a group message shows them.
 #[derive(Debug, Clone)]
-pub struct GroupChild {
+pub struct GroupStudent {
     pub name: String,
     pub school: String,
     pub status: Status,
@@ -84,9 +84,9 @@ pub struct GroupChild {
     pub link: String,
 }
 
-impl GroupChild {
-    pub fn new(child: &ChildFigures, public_url: &str) -> Self {
-        GroupChild {
+impl GroupStudent {
+    pub fn new(child: &StudentFigures, public_url: &str) -> Self {
+        GroupStudent {
             name: short_name(child.name),
             school: plain(child.school),
             status: child.status,
@@ -109,7 +109,7 @@ type Part = Option<(usize, usize)>;
 
 pub struct Section {
     pub change: AlertChange,
-    pub children: Vec<GroupChild>,
+    pub children: Vec<GroupStudent>,
 }
 
 pub struct GroupAlert<'a> {
@@ -139,7 +139,7 @@ pub struct GroupDigest<'a> {
     pub to: NaiveDate,
     pub delivered: i64,
     pub planned: i64,
-    pub needing: Vec<GroupChild>,
+    pub needing: Vec<GroupStudent>,
     pub link: &'a str,
 }
 
@@ -161,7 +161,7 @@ impl<'a> GroupDigest<'a> {
             needing: mail
                 .needing
                 .iter()
-                .map(|c| GroupChild::new(c, mail.link))
+                .map(|c| GroupStudent::new(c, mail.link))
                 .collect(),
             link: mail.link,
         }
@@ -261,7 +261,7 @@ impl GroupAlert<'_> {
     /// The alert as messages of at most `limit` bytes, children grouped by change.
     pub fn render(
         count: usize,
-        children: &[(AlertChange, GroupChild)],
+        children: &[(AlertChange, GroupStudent)],
         link: &str,
         locale: Locale,
         limit: usize,

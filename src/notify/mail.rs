@@ -66,7 +66,7 @@ pub enum AlertChange {
 
 /// A child as an alert or digest shows them: name, school, status and figures.
 #[derive(Debug, Clone)]
-pub struct ChildFigures<'a> {
+pub struct StudentFigures<'a> {
     pub student_id: &'a str,
     pub name: &'a str,
     pub school: &'a str,
@@ -81,7 +81,7 @@ pub struct ChildFigures<'a> {
 
 pub struct AlertGroup<'a> {
     pub change: AlertChange,
-    pub children: Vec<ChildFigures<'a>>,
+    pub children: Vec<StudentFigures<'a>>,
 }
 
 /// Alerts for one supervisor (or, when nobody else could be told, an operator).
@@ -131,7 +131,7 @@ pub struct DigestMail<'a> {
     pub to: NaiveDate,
     pub delivered: i64,
     pub planned: i64,
-    pub needing: Vec<ChildFigures<'a>>,
+    pub needing: Vec<StudentFigures<'a>>,
     pub link: &'a str,
 }
 
@@ -254,8 +254,8 @@ text_mail!(
 mod tests {
     use super::*;
 
-    fn child(name: &str) -> ChildFigures<'_> {
-        ChildFigures {
+    fn child(name: &str) -> StudentFigures<'_> {
+        StudentFigures {
             student_id: "S001",
             name,
             school: "城关小学",

@@ -1,7 +1,6 @@
 //! The year's records for people and inspections: a student's ledger, and the
 //! whole year exported as a workbook (one sheet per school) or CSV files.
 
-pub mod words;
 pub mod xlsx;
 
 use std::io::Write;
@@ -10,11 +9,11 @@ use serde::Serialize;
 
 use crate::domain::visit::Accounts;
 use crate::service::progress::ProgressRow;
+use crate::service::reports::LedgerVisit;
 pub use crate::service::reports::{Ledger, YearExport};
-use crate::store::visits::LedgerVisit;
+use crate::speech::Speech;
 use crate::table::print_table;
 use unicode_width::UnicodeWidthStr;
-use words::Speech;
 
 /// How a CSV file is written: UTF-8 with a byte-order mark (so that Excel on a
 /// Chinese Windows reads it as UTF-8, not as GBK), or GBK for older software.

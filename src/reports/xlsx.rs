@@ -4,11 +4,11 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
-use super::words::Speech;
 use super::{
     Ledger, LedgerParts, YearExport, account_lines, file_safe, summary_name, visit_cells,
     visit_columns,
 };
+use crate::speech::Speech;
 
 fn write_table(
     sheet: &mut Worksheet,

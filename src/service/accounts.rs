@@ -4,12 +4,12 @@
 
 use std::time::Duration as StdDuration;
 
+use super::secrets::{new_secret, secret_hash};
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::{Actor, ServiceError};
 use crate::config::{SecuritySettings, Settings};
@@ -19,28 +19,6 @@ use crate::notify::mail::{AccountLinkMail, LoginFailuresMail};
 use crate::store::accounts::{self, Account, LinkPurpose, SessionRow};
 use crate::store::outbox::{self, NewMessage};
 use crate::store::{Store, people};
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A random secret for a cookie or a link: 32 bytes as hex.
-pub fn new_secret() -> String {
-    let mut bytes = [0u8; 32];
-    // The operating system's generator failing is not something to carry on from.
-    getrandom::fill(&mut bytes).expect("the system random generator works");
-    hex(&bytes)
-}
-
-/// How a secret is kept: its SHA-256, so a copy of the database opens no session.
-pub fn secret_hash(secret: &str) -> String {
-    secret_hash_bytes(secret.as_bytes())
-}
-
-/// The SHA-256 of some bytes, in hex.
-pub fn secret_hash_bytes(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
 
 /// Checks a new password against the policy; the reasons in plain words.
 pub fn check_password(password: &str, policy: &SecuritySettings) -> Result<(), ServiceError> {
@@ -133,13 +111,7 @@ fn address_wait(failures: u32, threshold: u32) -> Option<StdDuration> {
 }
 
 pub(super) fn require_admin(actor: &Actor) -> Result<(), ServiceError> {
-    if actor.role.is_admin() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(
-            "only an admin manages accounts".into(),
-        ))
-    }
+    actor.admins_only("only an admin manages accounts")
 }
 
 /// The account with this email, or "not found" naming it.
@@ -153,6 +125,20 @@ pub(super) async fn account_by_email(
             what: "account",
             id: email.to_string(),
         })
+}
+
+/// Who an account acts as, for the command line acting on someone's behalf
+/// (the demo's people): an admin's to ask.
+pub async fn on_behalf_of(
+    store: &Store,
+    actor: &Actor,
+    email: &str,
+) -> Result<Actor, ServiceError> {
+    require_admin(actor)?;
+    let mut tx = store.read().await?;
+    let account = account_by_email(&mut tx, email).await?;
+    tx.rollback().await?;
+    Ok(actor_of(&account))
 }
 
 /// An account as lists show it: never its password hash.

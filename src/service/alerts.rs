@@ -3,17 +3,27 @@
 use chrono::{DateTime, Utc};
 
 use super::{Actor, ServiceError};
+use crate::domain::access::Role;
 use crate::store::{Store, alerts};
 
-/// The open alerts (or all of them), newest first.
-pub async fn list(store: &Store, open_only: bool) -> Result<Vec<alerts::AlertRow>, ServiceError> {
+pub use crate::store::alerts::{AlertRow, StudentAlert, SupervisorSaved};
+
+/// The alerts of the children the actor sees (coordinators, supervisors,
+/// admins), open ones only or all, oldest first.
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    open_only: bool,
+) -> Result<Vec<StudentAlert>, ServiceError> {
+    refuse_teachers(actor)?;
     let mut tx = store.read().await?;
-    let rows = alerts::list(&mut tx, open_only).await?;
+    let rows = alerts::of_children(&mut tx, open_only, actor.schools_seen()).await?;
     tx.rollback().await?;
     Ok(rows)
 }
 
-/// A supervisor has seen an open alert: reminders stop until it gets worse.
+/// A supervisor (or coordinator, admin) has seen an open alert of a child they
+/// may see, with a note: reminders stop until it gets worse.
 pub async fn acknowledge(
     store: &Store,
     actor: &Actor,
@@ -21,13 +31,28 @@ pub async fn acknowledge(
     alert_id: i64,
     note: &str,
 ) -> Result<(), ServiceError> {
+    refuse_teachers(actor)?;
     let mut tx = store.write(&actor.audit(), now).await?;
-    if !alerts::acknowledge(&mut tx, alert_id, note).await? {
+    let seen = alerts::open_alert_school(&mut tx, alert_id)
+        .await?
+        .is_some_and(|school| actor.sees_school(&school));
+    if !seen || !alerts::acknowledge(&mut tx, alert_id, note).await? {
         return Err(ServiceError::NotFound {
             what: "open alert",
             id: alert_id.to_string(),
         });
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Alerts are the coordinators' and supervisors' (a teacher hears of their
+/// children's pace on their own week).
+fn refuse_teachers(actor: &Actor) -> Result<(), ServiceError> {
+    if actor.role == Role::Teacher {
+        return Err(ServiceError::Forbidden(
+            "alerts are for coordinators and supervisors".into(),
+        ));
+    }
     Ok(())
 }

@@ -7,8 +7,10 @@ use super::{Actor, ServiceError};
 use crate::config::Settings;
 use crate::domain::access::{Role, Scope};
 use crate::notify::mail::AccessAnchorMail;
-use crate::store::access_log::{self, Access, AccessFilter, AccessRow, Anchor, ChainKey, Verdict};
-use crate::store::audit::{AuditRow, ChangeFilter};
+use crate::store::access_log::{self, Access, AccessFilter, Anchor, ChainKey};
+pub use crate::store::access_log::{AccessRow, Verdict};
+pub use crate::store::audit::AuditRow;
+use crate::store::audit::ChangeFilter;
 use crate::store::outbox::{self, Channel, NewMessage};
 use crate::store::{Store, Tx};
 
@@ -68,13 +70,7 @@ pub struct AccessQuery {
 }
 
 fn require_admin(actor: &Actor) -> Result<(), ServiceError> {
-    if actor.role.is_admin() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(
-            "only an admin reads the access log".into(),
-        ))
-    }
+    actor.admins_only("only an admin reads the access log")
 }
 
 /// The audit page is for admins and the district's coordinators: it names every

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Settings;
 use crate::store::Store;
-use crate::store::backup::{self, BackupError};
+use crate::store::backup;
+pub use crate::store::backup::BackupError;
 
 const PREFIX: &str = "songjiao-";
 
@@ -71,4 +72,29 @@ fn remove_old_copies(dir: &std::path::Path, ext: &str, keep: usize) -> Result<us
         })?;
     }
     Ok(surplus)
+}
+
+/// A consistent copy of the database in `file` (the command line's `backup`):
+/// an admin's to make, as it holds every child's record.
+pub async fn copy(
+    store: &Store,
+    actor: &super::Actor,
+    url: &str,
+    file: &std::path::Path,
+) -> Result<(), BackupError> {
+    if !actor.role.is_admin() {
+        return Err(BackupError::Refused(
+            "a copy of the database is the admins'".into(),
+        ));
+    }
+    backup::backup(store, url, file).await
+}
+
+/// Puts a copy back in place of the database `settings` names, before anyone
+/// can use it (the command line's `restore`).
+pub async fn restore(
+    settings: &crate::config::DatabaseSettings,
+    file: &std::path::Path,
+) -> Result<(), BackupError> {
+    backup::restore(settings, file).await
 }

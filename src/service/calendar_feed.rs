@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::accounts::{new_secret, secret_hash};
+use super::secrets::{new_secret, secret_hash};
 use super::{Actor, ServiceError, audit};
 use crate::config::Settings;
 use crate::domain::access::Scope;

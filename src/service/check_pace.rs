@@ -9,8 +9,8 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::domain::alert::{Decision, OpenAlert, decide};
 use crate::domain::calendar::SchoolYear;
-use crate::notify::group::{GroupAlert, GroupChild, RobotOwner, robot_owners};
-use crate::notify::mail::{AlertChange, AlertGroup, AlertMail, ChildFigures};
+use crate::notify::group::{GroupAlert, GroupStudent, RobotOwner, robot_owners};
+use crate::notify::mail::{AlertChange, AlertGroup, AlertMail, StudentFigures};
 use crate::service::Actor;
 use crate::service::ServiceError;
 use crate::service::progress::{ProgressRow, progress};
@@ -54,8 +54,8 @@ fn change(decision: Decision) -> Option<AlertChange> {
 }
 
 /// A child as supervisors see them in an alert: name, school, status and figures.
-pub(crate) fn figures(r: &ProgressRow) -> ChildFigures<'_> {
-    ChildFigures {
+pub(crate) fn figures(r: &ProgressRow) -> StudentFigures<'_> {
+    StudentFigures {
         student_id: &r.student_id,
         name: &r.name,
         school: &r.school,
@@ -77,7 +77,7 @@ fn message(
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> NewMessage {
-    let mut groups: BTreeMap<AlertChange, Vec<ChildFigures>> = BTreeMap::new();
+    let mut groups: BTreeMap<AlertChange, Vec<StudentFigures>> = BTreeMap::new();
     for notice in notices {
         if let Some(change) = change(notice.decision) {
             groups.entry(change).or_default().push(figures(notice.row));
@@ -115,10 +115,10 @@ fn group_messages(
     now: DateTime<Utc>,
 ) -> Vec<NewMessage> {
     let link = settings.web.public_url.as_str();
-    let mut children: Vec<(AlertChange, GroupChild)> = notices
+    let mut children: Vec<(AlertChange, GroupStudent)> = notices
         .iter()
         .filter_map(|n| {
-            let child = GroupChild::new(&figures(n.row), link);
+            let child = GroupStudent::new(&figures(n.row), link);
             Some((change(n.decision)?, child))
         })
         .collect();
@@ -140,8 +140,13 @@ pub async fn run(
         .calendar(SchoolYear::containing(today))
         .map_err(ServiceError::Settings)?;
     let repeat = Duration::days(i64::from(settings.alerts.repeat_interval_days));
+    // Each plan's pace is worked out from a snapshot, while teachers go on
+    // recording; the alerts are decided in the write transaction from the alerts
+    // as they are then (one acknowledged meanwhile stays acknowledged).
+    let mut read = store.snapshot().await?;
+    let rows = progress(&mut read, settings, &calendar, now).await?;
+    read.rollback().await?;
     let mut tx = store.write(&actor.audit(), now).await?;
-    let rows = progress(&mut tx, settings, &calendar, now).await?;
     let open: BTreeMap<i64, alerts::AlertRow> = alerts::list(&mut tx, true)
         .await?
         .into_iter()
@@ -295,7 +300,7 @@ async fn project_year_end(
     calendar: &crate::domain::calendar::SchoolCalendar,
 ) -> Result<usize, ServiceError> {
     let today = now.with_timezone(&settings.time_zone).date_naive();
-    let (district, recorded) = simulate::load(store, settings, calendar).await?;
+    let (district, recorded) = simulate::load(store, settings, actor, calendar).await?;
     let outcomes: Vec<_> = recorded.iter().filter_map(|v| v.outcome).collect();
     let missed = outcomes.iter().filter(|o| !o.delivers()).count();
     // Too few records to say: the rate the district plans for.
@@ -310,7 +315,14 @@ async fn project_year_end(
         seed: 1,
         advise: false,
     };
-    let projection = simulate::simulate(calendar, &district, &recorded, options, |_, _| {})?;
+    // Seconds of CPU on a district's year: off the server's threads.
+    let calendar = calendar.clone();
+    let projection = tokio::task::spawn_blocking(move || {
+        simulate::simulate(&calendar, &district, &recorded, options, |_, _| {})
+    })
+    .await
+    // A panic in the replay is a bug: raise it here as if it ran inline.
+    .unwrap_or_else(|joined| std::panic::resume_unwind(joined.into_panic()))?;
     let projected: Vec<(i64, u32)> = projection
         .students
         .iter()

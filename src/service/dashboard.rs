@@ -16,6 +16,7 @@ use crate::config::Settings;
 use crate::domain::access::Role;
 use crate::domain::calendar::SchoolYear;
 use crate::domain::pace::Status;
+use crate::store::alerts::StudentAlert;
 use crate::store::outbox::{self, FailedMessage};
 use crate::store::readings::{self, Reading, Unrecorded};
 use crate::store::{Store, alerts};
@@ -74,7 +75,7 @@ impl SchoolRow {
 
 /// A child the week could not give all their visits.
 #[derive(Debug, Clone, Serialize)]
-pub struct UnplacedChild {
+pub struct UnplacedStudent {
     pub student_id: String,
     pub name: String,
     pub missing: u64,
@@ -142,7 +143,7 @@ pub struct Dashboard {
     pub behind: Shortlist<Reading>,
     pub week: IsoWeek,
     pub week_planned_at: Option<DateTime<Utc>>,
-    pub unplaced: Shortlist<UnplacedChild>,
+    pub unplaced: Shortlist<UnplacedStudent>,
     pub advice: Vec<AdviceLine>,
     pub unrecorded: Shortlist<Unrecorded>,
     pub alerts: Shortlist<AlertLine>,
@@ -191,7 +192,7 @@ pub(crate) fn shortfall(
     report: &str,
     name_of: impl Fn(&str) -> Option<String>,
     (chinese, teachers): (bool, &HashMap<String, String>),
-) -> (Vec<UnplacedChild>, Vec<AdviceLine>) {
+) -> (Vec<UnplacedStudent>, Vec<AdviceLine>) {
     let teacher = |id: &str| teachers.get(id).cloned().unwrap_or_else(|| id.to_string());
     let why = |u: &serde_json::Value| {
         let english = u["reason"].as_str().unwrap_or_default();
@@ -210,7 +211,7 @@ pub(crate) fn shortfall(
         .flatten()
         .filter_map(|u| {
             let student = u["student"].as_str()?;
-            Some(UnplacedChild {
+            Some(UnplacedStudent {
                 student_id: student.to_string(),
                 name: name_of(student)?,
                 missing: u["missing"].as_u64().unwrap_or(0),
@@ -249,19 +250,12 @@ pub async fn dashboard(
     let year = SchoolYear::containing(today).to_string();
     let week = today.iso_week();
     let mut tx = store.read().await?;
-    let readings: Vec<Reading> = readings::of_year(&mut tx, &year)
-        .await?
-        .into_iter()
-        .filter(|r| actor.sees_school(&r.school))
-        .collect();
+    let readings: Vec<Reading> = readings::of_year(&mut tx, &year, actor.schools_seen()).await?;
     let report = readings::week_report(&mut tx, &crate::planner::week::format_week(week)).await?;
     let grace = Duration::days(i64::from(settings.records.record_grace_days));
-    let unrecorded: Vec<Unrecorded> = readings::unrecorded_before(&mut tx, &year, today - grace)
-        .await?
-        .into_iter()
-        .filter(|v| actor.sees_school(&v.school))
-        .collect();
-    let open_alerts = alerts::list(&mut tx, true).await?;
+    let unrecorded: Vec<Unrecorded> =
+        readings::unrecorded_before(&mut tx, &year, today - grace, actor.schools_seen()).await?;
+    let open_alerts = alerts::of_children(&mut tx, true, actor.schools_seen()).await?;
     let failed_messages = if actor.role.keeps_registers() {
         Some(outbox::failed(&mut tx).await?)
     } else {
@@ -295,19 +289,24 @@ pub async fn dashboard(
         .collect();
     let mut alerts: Vec<AlertLine> = open_alerts
         .into_iter()
-        .filter_map(|a| {
-            let reading = by_plan.get(&a.plan_id)?;
-            Some(AlertLine {
-                id: a.id,
-                student_id: a.student_id,
-                name: reading.name.clone(),
-                school: reading.school.clone(),
-                severity: a.severity,
-                opened_at: a.opened_at,
-                acknowledged_at: a.acknowledged_at,
-                ack_note: a.ack_note,
-            })
-        })
+        // An alert of a plan no longer active is not shown.
+        .filter(|a| by_plan.contains_key(&a.alert.plan_id))
+        .map(
+            |StudentAlert {
+                 alert,
+                 name,
+                 school,
+             }| AlertLine {
+                id: alert.id,
+                student_id: alert.student_id,
+                name,
+                school,
+                severity: alert.severity,
+                opened_at: alert.opened_at,
+                acknowledged_at: alert.acknowledged_at,
+                ack_note: alert.ack_note,
+            },
+        )
         .collect();
     // Those nobody acknowledged first, the worst first.
     alerts.sort_by(|a, b| {
@@ -352,79 +351,4 @@ pub async fn dashboard(
         alerts: Shortlist::of(alerts),
         failed_messages,
     })
-}
-
-/// A supervisor (or coordinator, admin) acknowledges an open alert of a child
-/// they may see, with a note.
-pub async fn acknowledge(
-    store: &Store,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    alert_id: i64,
-    note: &str,
-) -> Result<(), ServiceError> {
-    refuse_teachers(actor)?;
-    let mut tx = store.read().await?;
-    let alert = alerts::list(&mut tx, true)
-        .await?
-        .into_iter()
-        .find(|a| a.id == alert_id);
-    let school = match &alert {
-        Some(a) => crate::store::people::student(&mut tx, &a.student_id)
-            .await?
-            .map(|s| s.school),
-        None => None,
-    };
-    tx.rollback().await?;
-    if !school.is_some_and(|school| actor.sees_school(&school)) {
-        return Err(ServiceError::NotFound {
-            what: "open alert",
-            id: alert_id.to_string(),
-        });
-    }
-    super::alerts::acknowledge(store, actor, now, alert_id, note).await
-}
-
-/// Alerts are the coordinators' and supervisors' (a teacher hears of their
-/// children's pace on their own week).
-fn refuse_teachers(actor: &Actor) -> Result<(), ServiceError> {
-    if actor.role == Role::Teacher {
-        return Err(ServiceError::Forbidden(
-            "alerts are for coordinators and supervisors".into(),
-        ));
-    }
-    Ok(())
-}
-
-/// An alert with its child's name and school.
-#[derive(Debug, Clone, Serialize)]
-pub struct SeenAlert {
-    #[serde(flatten)]
-    pub alert: alerts::AlertRow,
-    pub name: String,
-    pub school: String,
-}
-
-/// The alerts of the children the actor sees (coordinators, supervisors, admins).
-pub async fn alerts_as(
-    store: &Store,
-    actor: &Actor,
-    open_only: bool,
-) -> Result<Vec<SeenAlert>, ServiceError> {
-    refuse_teachers(actor)?;
-    let mut tx = store.read().await?;
-    let rows = alerts::list(&mut tx, open_only).await?;
-    let students = crate::store::people::names_and_schools(&mut tx, None).await?;
-    tx.rollback().await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|alert| {
-            let (name, school) = students.get(&alert.student_id)?.clone();
-            actor.sees_school(&school).then_some(SeenAlert {
-                alert,
-                name,
-                school,
-            })
-        })
-        .collect())
 }

@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::domain::calendar::SchoolYear;
 use crate::domain::pace::Status;
 use crate::notify::group::{GroupDigest, robot_owners};
-use crate::notify::mail::{ChildFigures, DigestMail};
+use crate::notify::mail::{DigestMail, StudentFigures};
 use crate::service::Actor;
 use crate::service::ServiceError;
 use crate::service::progress::{ProgressRow, progress};
@@ -90,7 +90,7 @@ pub async fn run(
             needing: mine
                 .iter()
                 .filter(|r| r.status != Status::OnTrack)
-                .map(|r| ChildFigures {
+                .map(|r| StudentFigures {
                     since: since_day(r.plan_id),
                     ..figures(r)
                 })

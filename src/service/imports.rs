@@ -53,7 +53,7 @@ pub struct FieldChange {
 impl FieldChange {
     /// `监护人电话 13800000001 → 13900000002` in the reader's words (codes as
     /// words, an empty value as （空）).
-    pub fn text(&self, speech: &crate::reports::words::Speech) -> String {
+    pub fn text(&self, speech: &crate::speech::Speech) -> String {
         let word = |value: &str| {
             if value.is_empty() {
                 return if speech.chinese {

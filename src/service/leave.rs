@@ -13,9 +13,9 @@ use crate::domain::access::{Role, Scope};
 use crate::domain::leave::{self, LeaveStatus};
 use crate::domain::slot::WeeklySlot;
 use crate::notify::mail::{LeaveDecidedMail, LeaveRequestMail};
-use crate::reports::words::Speech;
+use crate::speech::Speech;
 use crate::store::outbox::{self, NewMessage};
-use crate::store::people::{self, LeaveRequest, Teacher};
+use crate::store::people::{self, LeaveRequest, Teacher, Which};
 use crate::store::{Store, Tx, accounts};
 
 /// What a teacher asks for.
@@ -148,11 +148,15 @@ pub async fn requests(
     let (rows, teachers) = match &actor.scope {
         Scope::Teacher { teacher_id } => (
             people::leave_requests(&mut tx, Some(teacher_id), status).await?,
-            people::teachers(&mut tx, Some(teacher_id)).await?,
+            people::teachers(&mut tx, Which::One(teacher_id)).await?,
         ),
-        _ if actor.role.keeps_registers() => (
+        Scope::Schools { schools } if actor.role.keeps_registers() => (
             people::leave_requests(&mut tx, None, status).await?,
-            people::teachers(&mut tx, None).await?,
+            people::teachers(&mut tx, Which::OfSchools(schools)).await?,
+        ),
+        Scope::District if actor.role.keeps_registers() => (
+            people::leave_requests(&mut tx, None, status).await?,
+            people::teachers(&mut tx, Which::Everyone).await?,
         ),
         _ => {
             return Err(ServiceError::Forbidden(

@@ -15,6 +15,7 @@ pub mod check_pace;
 pub mod dashboard;
 pub mod digest;
 pub mod imports;
+pub mod job_runs;
 pub mod leave;
 pub mod my_week;
 pub mod outbox;
@@ -30,6 +31,7 @@ pub mod remind_unrecorded;
 pub mod reports;
 pub mod school_calendar;
 pub mod second_factor;
+pub mod secrets;
 pub mod simulate;
 pub mod students;
 pub mod tokens;
@@ -39,7 +41,10 @@ pub mod week_board;
 use std::fmt;
 
 use crate::domain::access::{Role, Scope};
-use crate::store::StoreError;
+
+/// The database a door opens and hands to the services, and whether a failure
+/// of it is only another writer holding it.
+pub use crate::store::{Store, StoreError, is_busy};
 
 /// Who acts, with their role and scope; recorded in audit rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,10 +77,31 @@ impl Actor {
         self.scope.covers_school(school)
     }
 
+    /// The children (and teachers) of the schools the actor sees, for a store
+    /// read to select in SQL; a teacher's scope holds no school.
+    pub fn schools_seen(&self) -> crate::store::people::Which<'_> {
+        use crate::domain::access::Scope;
+        use crate::store::people::Which;
+        match &self.scope {
+            Scope::District => Which::Everyone,
+            Scope::Schools { schools } => Which::OfSchools(schools),
+            Scope::Teacher { .. } => Which::OfSchools(&[]),
+        }
+    }
+
     /// Whether the actor keeps the registers of `school` (people, plans, the
     /// board's moves, leave): coordinators and admins whose scope holds it.
     pub fn keeps_school(&self, school: &str) -> bool {
         self.role.keeps_registers() && self.scope.covers_school(school)
+    }
+
+    /// What only an admin may do: anyone else is refused, told whose it is.
+    pub(crate) fn admins_only(&self, whose: &str) -> Result<(), ServiceError> {
+        if self.role.is_admin() {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden(whose.into()))
+        }
     }
 
     /// The actor as audit rows record it.

@@ -138,7 +138,7 @@ pub async fn my_week(
     .into_iter()
     .filter(|v| slots.ends_at(v.day, &v.slot) <= local)
     .collect::<Vec<_>>();
-    let mut children = Children::default();
+    let mut children = Students::default();
     let mut shown = Vec::new();
     for visit in this_week.iter().chain(&unrecorded) {
         shown.push(children.visit(&mut tx, visit, &slots, local).await?);
@@ -175,12 +175,12 @@ pub async fn my_week(
 
 /// The children of the week, each read once.
 #[derive(Default)]
-struct Children {
+struct Students {
     students: HashMap<String, Option<Student>>,
     goals: HashMap<i64, Vec<String>>,
 }
 
-impl Children {
+impl Students {
     async fn visit(
         &mut self,
         tx: &mut Tx,

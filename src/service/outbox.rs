@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Actor, ServiceError};
+pub use crate::store::outbox::Channel;
 use crate::store::{Store, outbox};
 
 /// The states a queued message goes through.
@@ -24,7 +25,18 @@ pub struct QueuedMessage {
     pub last_error: Option<String>,
 }
 
-pub async fn list(store: &Store, status: Option<&str>) -> Result<Vec<QueuedMessage>, ServiceError> {
+/// The queue holds every recipient's address and what went wrong: it is the
+/// admins' (and the command line's).
+fn require_admin(actor: &Actor) -> Result<(), ServiceError> {
+    actor.admins_only("the outbox is the admins'")
+}
+
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    status: Option<&str>,
+) -> Result<Vec<QueuedMessage>, ServiceError> {
+    require_admin(actor)?;
     if let Some(status) = status
         && !STATUSES.contains(&status)
     {
@@ -59,6 +71,7 @@ pub async fn retry(
     now: DateTime<Utc>,
     id: i64,
 ) -> Result<(), ServiceError> {
+    require_admin(actor)?;
     let mut tx = store.write(&actor.audit(), now).await?;
     if !outbox::retry(&mut tx, id).await? {
         return Err(ServiceError::NotFound {

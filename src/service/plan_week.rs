@@ -12,17 +12,22 @@ use crate::domain::pace::Tally;
 use crate::domain::student::StudentStatus;
 use crate::domain::visit::Outcome;
 use crate::notify::schedule::{self, ScheduledVisit, TeacherWeek};
-use crate::planner::advice::{Staffing, advise};
-use crate::planner::week::{
-    Change, ExistingVisit, Need, PlanSetup, Week, WeekPlan, WeekTeacher, format_week, monday_of,
-};
-use crate::planner::{self, Problem, Stats, Unplaced};
+use crate::planner::advice::advise;
+use crate::planner::week::{Change, ExistingVisit, Need, PlanSetup, Week, WeekPlan, WeekTeacher};
+use crate::planner::{self, Schedule, Stats, Unplaced};
 use crate::service::Actor;
 use crate::service::ServiceError;
 use crate::service::progress::{Moment, tallies};
 use crate::store::outbox::{self, NewMessage};
 use crate::store::visits::{self, VisitRow};
-use crate::store::{Store, Tx, people, plans, readings};
+use crate::store::{Store, Tx, audit, people, plans, readings};
+
+/// The week's names and the planner's words a door shows.
+pub use crate::planner::DaySlot;
+pub use crate::planner::advice::{AdviceKind, Staffing};
+pub use crate::planner::week::{format_week, monday_of, parse_week};
+/// `songjiao solve`: the planner on a week given as JSON, nothing stored.
+pub use crate::planner::{Problem, solve as solve_problem};
 
 /// One visit of the planned week.
 #[derive(Debug, Clone, Serialize)]
@@ -85,8 +90,19 @@ pub fn coming_week(today: NaiveDate) -> IsoWeek {
     (today + Duration::days(7)).iso_week()
 }
 
-/// Plans a week: loads it, solves it and (unless `dry_run`) writes it, all in one
-/// transaction, so two runs never interleave and a crash leaves nothing half-written.
+/// How often a week planned from a snapshot is planned again when what it was
+/// planned from changed before it could be written. Then it is planned inside
+/// the write transaction, which nothing can change under, so that it finishes.
+const SNAPSHOT_TRIES: usize = 3;
+
+/// Plans a week. The district is read from a snapshot and the week solved on a
+/// blocking thread, while teachers go on recording; the changes are written in a
+/// short transaction that first checks that nothing they were planned from
+/// changed meanwhile (the week's visits, and any person, plan, leave, pause or
+/// calendar), as recording checks the version it saw. A record of an earlier
+/// week made meanwhile is no conflict: the week is planned from the pace as it
+/// stood at the snapshot, a moment before. Unless `dry_run`, the changes, the
+/// teachers' emails and the week's report are committed together.
 pub async fn run(
     store: &Store,
     settings: &Settings,
@@ -95,136 +111,264 @@ pub async fn run(
     week: IsoWeek,
     dry_run: bool,
 ) -> Result<WeekReport, ServiceError> {
+    if !super::week_board::may_plan(actor) {
+        return Err(ServiceError::Forbidden("planning is district-wide".into()));
+    }
     let year = school_year_of(week);
     let calendar = settings.calendar(year).map_err(ServiceError::Settings)?;
-    let today = now.with_timezone(&settings.time_zone).date_naive();
+    let context = Context {
+        settings,
+        calendar: &calendar,
+        week,
+        now,
+    };
+    for _ in 0..SNAPSHOT_TRIES {
+        let mut read = store.snapshot().await?;
+        let mark = audit::planning_changes(&mut read).await?;
+        let district = load_district(&mut read, settings, &calendar).await?;
+        let (loaded, seen) =
+            load_week(&mut read, settings, &calendar, &district, week, now).await?;
+        read.rollback().await?;
+        let planned = solve_aside(&loaded).await?;
+        if dry_run {
+            return Ok(context.report(&loaded, planned, None, true));
+        }
+        let mut tx = store.write(&actor.audit(), now).await?;
+        // Several servers may share the database: one writes a week at a time.
+        tx.lock("plan-week").await?;
+        if changed_meanwhile(&mut tx, week, mark, &seen).await? {
+            tx.rollback().await?;
+            continue;
+        }
+        let written = context.write(&mut tx, &district, &loaded, &planned).await?;
+        tx.commit().await?;
+        return Ok(context.report(&loaded, planned, Some(written), false));
+    }
     let mut tx = store.write(&actor.audit(), now).await?;
-    // Several servers may share the database: one plans a week at a time.
     tx.lock("plan-week").await?;
     let district = load_district(&mut tx, settings, &calendar).await?;
-    let loaded = load_week(&mut tx, settings, &calendar, &district, week, now).await?;
+    let (loaded, _) = load_week(&mut tx, settings, &calendar, &district, week, now).await?;
+    let planned = solve_aside(&loaded).await?;
+    let written = context.write(&mut tx, &district, &loaded, &planned).await?;
+    tx.commit().await?;
+    Ok(context.report(&loaded, planned, Some(written), false))
+}
+
+/// What a run plans for.
+struct Context<'a> {
+    settings: &'a Settings,
+    calendar: &'a SchoolCalendar,
+    week: IsoWeek,
+    now: DateTime<Utc>,
+}
+
+/// A week solved: the problem, the schedule, the staffing advice and the
+/// changes to the stored week.
+struct Planned {
+    problem: crate::planner::week::WeekProblem,
+    schedule: Schedule,
+    staffing: Staffing,
+    changes: Vec<Change>,
+}
+
+/// What writing a week did.
+struct Written {
+    applied: visits::Applied,
+    schedules_not_sent: Vec<String>,
+}
+
+/// Solves the week on a blocking thread: seconds of CPU for a district, which
+/// the server's other requests do not wait for.
+async fn solve_aside(loaded: &Week<'_>) -> Result<Planned, ServiceError> {
     let problem = loaded.problem();
-    let schedule = planner::solve(&problem.problem)?;
-    let staffing = advise(&problem.problem, &schedule);
+    let (problem, schedule, staffing) = tokio::task::spawn_blocking(move || {
+        let schedule = planner::solve(&problem.problem)?;
+        let staffing = advise(&problem.problem, &schedule);
+        Ok::<_, crate::planner::ProblemError>((problem, schedule, staffing))
+    })
+    .await
+    // A panic in the planner is a bug: raise it here as if it ran inline.
+    .unwrap_or_else(|joined| std::panic::resume_unwind(joined.into_panic()))?;
     let changes = loaded.changes(&schedule);
-    let mut schedules_not_sent = Vec::new();
-    let applied = if dry_run {
-        tx.rollback().await?;
-        None
-    } else {
-        let applied = visits::apply(&mut tx, &changes).await?;
-        let (messages, not_sent) =
-            schedules(&mut tx, settings, &district, &loaded, &changes, now).await?;
-        schedules_not_sent = not_sent;
-        outbox::enqueue(&mut tx, messages).await?;
+    Ok(Planned {
+        problem,
+        schedule,
+        staffing,
+        changes,
+    })
+}
+
+/// Whether what a week was planned from changed since the snapshot that read
+/// it: the week's visits (moved, cancelled, recorded, added), or a person,
+/// their times, a plan, leave, a pause, a school or the calendar (the audit
+/// log's count of those, `mark`, taken in the snapshot).
+async fn changed_meanwhile(
+    tx: &mut Tx,
+    week: IsoWeek,
+    mark: i64,
+    seen: &[VisitRow],
+) -> Result<bool, ServiceError> {
+    if audit::planning_changes(tx).await? != mark {
+        return Ok(true);
+    }
+    let monday = monday_of(week);
+    let now_there = visits::planned_between(tx, monday, monday + Duration::days(6)).await?;
+    Ok(now_there != seen)
+}
+
+impl Context<'_> {
+    /// Writes the changes, the teachers' emails and the week's report.
+    async fn write(
+        &self,
+        tx: &mut Tx,
+        district: &District,
+        loaded: &Week<'_>,
+        planned: &Planned,
+    ) -> Result<Written, ServiceError> {
+        let applied = visits::apply(tx, &planned.changes).await?;
+        let (messages, schedules_not_sent) = schedules(
+            tx,
+            self.settings,
+            district,
+            loaded,
+            &planned.changes,
+            self.now,
+        )
+        .await?;
+        outbox::enqueue(tx, messages).await?;
         // What could not be placed and why, and the advice, for the pages.
         let kept = serde_json::json!({
-            "unplaced": &schedule.unplaced,
-            "staffing": &staffing,
-            "stats": &schedule.stats,
+            "unplaced": &planned.schedule.unplaced,
+            "staffing": &planned.staffing,
+            "stats": &planned.schedule.stats,
         });
-        readings::save_week_report(&mut tx, &format_week(week), &kept.to_string()).await?;
+        readings::save_week_report(tx, &format_week(self.week), &kept.to_string()).await?;
         tx.refresh_statistics().await?;
-        tx.commit().await?;
-        Some(applied)
-    };
-
-    let mut counts = ChangeCounts::default();
-    let mut report_visits = Vec::new();
-    let plan_of: HashMap<i64, &WeekPlan> =
-        loaded.plans.iter().map(|p| (p.setup.plan_id, p)).collect();
-    for change in &changes {
-        let (visit_id, plan, teacher, day, slot, kind) = match change {
-            Change::Cancel { .. } => {
-                counts.cancelled += 1;
-                continue;
-            }
-            Change::Keep { visit_id } => {
-                counts.kept += 1;
-                let (plan, visit) = find_visit(&loaded.plans, *visit_id);
-                let (teacher, day, slot) = (visit.teacher.clone(), visit.day, visit.slot.clone());
-                (Some(*visit_id), plan, teacher, day, slot, "kept")
-            }
-            Change::Move {
-                visit_id,
-                teacher,
-                day,
-                slot,
-            } => {
-                counts.moved += 1;
-                let (plan, _) = find_visit(&loaded.plans, *visit_id);
-                (
-                    Some(*visit_id),
-                    plan,
-                    teacher.clone(),
-                    *day,
-                    slot.clone(),
-                    "moved",
-                )
-            }
-            Change::Add {
-                plan_id,
-                teacher,
-                day,
-                slot,
-            } => {
-                counts.added += 1;
-                let id = applied
-                    .as_ref()
-                    .and_then(|a| a.added.get(&(*plan_id, *day)).copied());
-                (
-                    id,
-                    plan_of[plan_id],
-                    teacher.clone(),
-                    *day,
-                    slot.clone(),
-                    "added",
-                )
-            }
-        };
-        report_visits.push(WeekVisit {
-            visit_id,
-            student: plan.setup.student_id.clone(),
-            teacher,
-            day,
-            slot,
-            change: kind,
-            outcome: None,
-        });
+        Ok(Written {
+            applied,
+            schedules_not_sent,
+        })
     }
-    for plan in &loaded.plans {
-        for visit in plan.visits.iter().filter(|v| loaded.is_fixed(v)) {
+
+    fn report(
+        &self,
+        loaded: &Week<'_>,
+        planned: Planned,
+        written: Option<Written>,
+        dry_run: bool,
+    ) -> WeekReport {
+        let Planned {
+            problem,
+            schedule,
+            staffing,
+            changes,
+        } = planned;
+        let (applied, schedules_not_sent) = match written {
+            Some(w) => (Some(w.applied), w.schedules_not_sent),
+            None => (None, Vec::new()),
+        };
+        let mut counts = ChangeCounts::default();
+        let mut report_visits = Vec::new();
+        let plan_of: HashMap<i64, &WeekPlan> =
+            loaded.plans.iter().map(|p| (p.setup.plan_id, p)).collect();
+        for change in &changes {
+            let (visit_id, plan, teacher, day, slot, kind) = match change {
+                Change::Cancel { .. } => {
+                    counts.cancelled += 1;
+                    continue;
+                }
+                Change::Keep { visit_id } => {
+                    counts.kept += 1;
+                    let (plan, visit) = find_visit(&loaded.plans, *visit_id);
+                    let (teacher, day, slot) =
+                        (visit.teacher.clone(), visit.day, visit.slot.clone());
+                    (Some(*visit_id), plan, teacher, day, slot, "kept")
+                }
+                Change::Move {
+                    visit_id,
+                    teacher,
+                    day,
+                    slot,
+                } => {
+                    counts.moved += 1;
+                    let (plan, _) = find_visit(&loaded.plans, *visit_id);
+                    (
+                        Some(*visit_id),
+                        plan,
+                        teacher.clone(),
+                        *day,
+                        slot.clone(),
+                        "moved",
+                    )
+                }
+                Change::Add {
+                    plan_id,
+                    teacher,
+                    day,
+                    slot,
+                } => {
+                    counts.added += 1;
+                    let id = applied
+                        .as_ref()
+                        .and_then(|a| a.added.get(&(*plan_id, *day)).copied());
+                    (
+                        id,
+                        plan_of[plan_id],
+                        teacher.clone(),
+                        *day,
+                        slot.clone(),
+                        "added",
+                    )
+                }
+            };
             report_visits.push(WeekVisit {
-                visit_id: Some(visit.visit_id),
+                visit_id,
                 student: plan.setup.student_id.clone(),
-                teacher: visit.teacher.clone(),
-                day: visit.day,
-                slot: visit.slot.clone(),
-                change: "fixed",
-                outcome: visit.outcome,
+                teacher,
+                day,
+                slot,
+                change: kind,
+                outcome: None,
             });
         }
+        for plan in &loaded.plans {
+            for visit in plan.visits.iter().filter(|v| loaded.is_fixed(v)) {
+                report_visits.push(WeekVisit {
+                    visit_id: Some(visit.visit_id),
+                    student: plan.setup.student_id.clone(),
+                    teacher: visit.teacher.clone(),
+                    day: visit.day,
+                    slot: visit.slot.clone(),
+                    change: "fixed",
+                    outcome: visit.outcome,
+                });
+            }
+        }
+        report_visits.sort_by(|a, b| {
+            (a.day, &a.slot, &a.teacher, &a.student).cmp(&(b.day, &b.slot, &b.teacher, &b.student))
+        });
+        let today = self
+            .now
+            .with_timezone(&self.settings.time_zone)
+            .date_naive();
+        let nothing_to_plan =
+            why_nothing_to_plan(self.calendar, self.week, &problem.problem.days, today);
+        WeekReport {
+            week: format_week(self.week),
+            school_year: self.calendar.year.to_string(),
+            days: problem.problem.days.clone(),
+            nothing_to_plan,
+            dry_run,
+            visits: report_visits,
+            unplaced: schedule.unplaced,
+            staffing,
+            stats: schedule.stats,
+            changes: counts,
+            schedules_not_sent,
+            plans: problem.needs,
+            problem: problem.problem,
+        }
     }
-    report_visits.sort_by(|a, b| {
-        (a.day, &a.slot, &a.teacher, &a.student).cmp(&(b.day, &b.slot, &b.teacher, &b.student))
-    });
-
-    let nothing_to_plan = why_nothing_to_plan(&calendar, week, &problem.problem.days, today);
-    Ok(WeekReport {
-        week: format_week(week),
-        school_year: year.to_string(),
-        days: problem.problem.days.clone(),
-        nothing_to_plan,
-        dry_run,
-        visits: report_visits,
-        unplaced: schedule.unplaced,
-        staffing,
-        stats: schedule.stats,
-        changes: counts,
-        schedules_not_sent,
-        plans: problem.needs,
-        problem: problem.problem,
-    })
 }
 
 fn find_visit<'p, 'a>(
@@ -410,6 +554,7 @@ impl District {
 }
 
 /// The week to plan for the district: its visits and what came before them.
+/// Also the week's visits as stored, for `changed_meanwhile`.
 async fn load_week<'c>(
     tx: &mut Tx,
     settings: &Settings,
@@ -417,7 +562,7 @@ async fn load_week<'c>(
     district: &'c District,
     week: IsoWeek,
     now: DateTime<Utc>,
-) -> Result<Week<'c>, ServiceError> {
+) -> Result<(Week<'c>, Vec<VisitRow>), ServiceError> {
     let monday = monday_of(week);
     let sunday = monday + Duration::days(6);
     let moment = Moment::new(settings, now)?;
@@ -427,6 +572,7 @@ async fn load_week<'c>(
         .map(|p| (p.plan_id, p.rhythm.periods_per_visit))
         .collect();
     let today = moment.today();
+    let this_week = visits::planned_between(tx, monday, sunday).await?;
     let visits = WeekVisits {
         before: tallies(
             tx,
@@ -436,13 +582,13 @@ async fn load_week<'c>(
             &periods,
         )
         .await?,
-        this_week: by_plan(visits::planned_between(tx, monday, sunday).await?),
+        this_week: by_plan(this_week.clone()),
         last_week: by_plan(
             visits::planned_between(tx, monday - Duration::days(7), monday - Duration::days(1))
                 .await?,
         ),
     };
-    Ok(district.week(calendar, week, today, visits))
+    Ok((district.week(calendar, week, today, visits), this_week))
 }
 
 fn by_plan(rows: Vec<VisitRow>) -> HashMap<i64, Vec<ExistingVisit>> {
@@ -533,6 +679,18 @@ async fn schedules(
             goals: goals.get(&row.plan_id).cloned().unwrap_or_default(),
         }
     };
+    // Each teacher's rows, grouped once (a district has thousands of teachers).
+    let by_teacher = |rows: &[VisitRow]| {
+        let mut grouped: HashMap<String, Vec<ScheduledVisit>> = HashMap::new();
+        for row in rows {
+            grouped
+                .entry(row.teacher_id.clone())
+                .or_default()
+                .push(scheduled(row));
+        }
+        grouped
+    };
+    let (mut planned_of, mut cancelled_of) = (by_teacher(&planned), by_teacher(&cancelled));
     let week_name = format_week(week.week);
     let mut messages = Vec::new();
     let mut not_sent = Vec::new();
@@ -541,12 +699,6 @@ async fn schedules(
     for (teacher_id, update) in changed {
         let Some(teacher) = teachers.get(&teacher_id) else {
             continue;
-        };
-        let mine = |rows: &[VisitRow]| -> Vec<ScheduledVisit> {
-            rows.iter()
-                .filter(|r| r.teacher_id == teacher_id)
-                .map(&scheduled)
-                .collect()
         };
         let (recipients, pass_on) = match &teacher.email {
             Some(email) => (vec![email.clone()], false),
@@ -565,7 +717,8 @@ async fn schedules(
             );
             not_sent.push(teacher.name.clone());
         }
-        let (visits, cancelled) = (mine(&planned), mine(&cancelled));
+        let visits = planned_of.remove(teacher_id.as_str()).unwrap_or_default();
+        let cancelled = cancelled_of.remove(teacher_id.as_str()).unwrap_or_default();
         for email in &recipients {
             messages.push(schedule::message(
                 &TeacherWeek {

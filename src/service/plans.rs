@@ -11,6 +11,8 @@ use crate::domain::pace::Status;
 use crate::domain::plan::{PlanTerms, default_dates};
 use crate::store::{Store, people, plans};
 
+pub use crate::store::plans::Plan;
+
 /// What a person asks of a plan; what is not given keeps the plan's value, or for a
 /// new plan the district's default.
 #[derive(Debug, Clone, Default)]
@@ -70,7 +72,12 @@ pub async fn set_plan(
         .map_err(|reason| ServiceError::invalid("year", reason))?;
     let mut tx = store.write(&actor.audit(), now).await?;
     let student = &input.student_id;
-    if people::student(&mut tx, student).await?.is_none() {
+    // Plans are set by coordinators and admins whose scope holds the child's
+    // school; anyone else is told the child does not exist.
+    let kept = people::student(&mut tx, student)
+        .await?
+        .is_some_and(|s| actor.keeps_school(&s.school));
+    if !kept {
         return Err(ServiceError::NotFound {
             what: "student",
             id: student.clone(),
@@ -179,38 +186,16 @@ pub async fn set_plan(
 pub async fn has_plan(
     store: &Store,
     settings: &Settings,
+    actor: &Actor,
     now: DateTime<Utc>,
     student_id: &str,
 ) -> Result<bool, ServiceError> {
     let year = SchoolYear::containing(now.with_timezone(&settings.time_zone).date_naive());
     let mut tx = store.read().await?;
+    seen_student(&mut tx, actor, student_id).await?;
     let plan = plans::active_plan(&mut tx, student_id, year).await?;
     tx.rollback().await?;
     Ok(plan.is_some())
-}
-
-/// `set_plan` for a person of the pages: coordinators and admins whose scope
-/// holds the child's school; anyone else is told the child does not exist.
-pub async fn set_plan_as(
-    store: &Store,
-    settings: &Settings,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    input: SetPlan,
-) -> Result<PlanSet, ServiceError> {
-    let mut tx = store.read().await?;
-    let school = people::student(&mut tx, &input.student_id)
-        .await?
-        .map(|s| s.school);
-    tx.rollback().await?;
-    let allowed = school.is_some_and(|school| actor.keeps_school(&school));
-    if !allowed {
-        return Err(ServiceError::NotFound {
-            what: "student",
-            id: input.student_id,
-        });
-    }
-    set_plan(store, settings, actor, now, input).await
 }
 
 /// A plan with where it stands, as a coordinator reads it.
@@ -233,6 +218,7 @@ pub struct PlanView {
 pub async fn show(
     store: &Store,
     settings: &Settings,
+    actor: &Actor,
     calendar: &SchoolCalendar,
     now: DateTime<Utc>,
     student_id: &str,
@@ -243,9 +229,7 @@ pub async fn show(
         id: format!("of {student_id} for {year}"),
     };
     let mut tx = store.read().await?;
-    let student = people::student(&mut tx, student_id)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("student", student_id))?;
+    let student = seen_student(&mut tx, actor, student_id).await?;
     let plan = plans::active_plan(&mut tx, student_id, year)
         .await?
         .ok_or_else(no_plan)?;
@@ -270,9 +254,13 @@ pub async fn show(
 }
 
 /// Every active plan of a school year.
-pub async fn year_plans(store: &Store, year: SchoolYear) -> Result<Vec<plans::Plan>, ServiceError> {
+pub async fn year_plans(
+    store: &Store,
+    actor: &Actor,
+    year: SchoolYear,
+) -> Result<Vec<plans::Plan>, ServiceError> {
     let mut tx = store.read().await?;
-    let rows = plans::active_plans(&mut tx, Some(year), None).await?;
+    let rows = plans::active_plans(&mut tx, Some(year), actor.schools_seen()).await?;
     tx.rollback().await?;
     Ok(rows)
 }
@@ -280,23 +268,19 @@ pub async fn year_plans(store: &Store, year: SchoolYear) -> Result<Vec<plans::Pl
 /// Every revision of a student's plans, oldest first, with who changed what and why.
 pub async fn history(
     store: &Store,
+    actor: &Actor,
     student_id: &str,
 ) -> Result<Vec<plans::Revision>, ServiceError> {
     let mut tx = store.read().await?;
+    seen_student(&mut tx, actor, student_id).await?;
     let revisions = plans::history(&mut tx, student_id).await?;
-    if revisions.is_empty() && people::student(&mut tx, student_id).await?.is_none() {
-        return Err(ServiceError::NotFound {
-            what: "student",
-            id: student_id.to_string(),
-        });
-    }
     tx.rollback().await?;
     Ok(revisions)
 }
 
 /// One active plan by its id, for someone who may see its child; for anyone
 /// else, and for a plan that ended, "not found".
-pub async fn plan_as(
+pub async fn plan(
     store: &Store,
     settings: &Settings,
     actor: &Actor,
@@ -324,5 +308,32 @@ pub async fn plan_as(
     }
     tx.rollback().await?;
     let calendar = settings.calendar(year).map_err(ServiceError::Settings)?;
-    show(store, settings, &calendar, now, &student_id).await
+    show(store, settings, actor, &calendar, now, &student_id).await
+}
+
+/// A child the actor sees; anyone else is told the child does not exist.
+async fn seen_student(
+    tx: &mut crate::store::Tx,
+    actor: &Actor,
+    student_id: &str,
+) -> Result<people::Student, ServiceError> {
+    let student = people::student(tx, student_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("student", student_id))?;
+    // A teacher sees the children whose plan names them.
+    let plans = match actor.scope {
+        crate::domain::access::Scope::Teacher { .. } => {
+            plans::active_plans(tx, None, people::Which::One(student_id)).await?
+        }
+        _ => Vec::new(),
+    };
+    let seen = super::students::sees_one(actor, &student, None)
+        || plans
+            .iter()
+            .any(|plan| super::students::sees_one(actor, &student, Some(plan)));
+    if seen {
+        Ok(student)
+    } else {
+        Err(ServiceError::not_found("student", student_id))
+    }
 }

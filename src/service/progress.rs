@@ -12,6 +12,7 @@ use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::pace::{Pace, PlanDays, Rhythm, Status, Tally, VisitState};
 use crate::planner::week::monday_of;
 use crate::service::ServiceError;
+use crate::store::people::Which;
 use crate::store::{Store, Tx, people, plans, visits};
 
 #[derive(Debug, Clone, Serialize)]
@@ -157,11 +158,12 @@ async fn add_recent(
 pub async fn year_progress(
     store: &Store,
     settings: &Settings,
+    actor: &super::Actor,
     calendar: &SchoolCalendar,
     now: DateTime<Utc>,
 ) -> Result<Vec<ProgressRow>, ServiceError> {
     let mut tx = store.read().await?;
-    let rows = progress(&mut tx, settings, calendar, now).await?;
+    let rows = progress_of_children(&mut tx, settings, calendar, now, actor.schools_seen()).await?;
     tx.rollback().await?;
     Ok(rows)
 }
@@ -173,7 +175,18 @@ pub async fn progress(
     calendar: &SchoolCalendar,
     now: DateTime<Utc>,
 ) -> Result<Vec<ProgressRow>, ServiceError> {
-    progress_of(tx, settings, calendar, now, None).await
+    progress_of(tx, settings, calendar, now, None, Which::Everyone).await
+}
+
+/// Each active plan of the calendar's year of the children `which` selects.
+pub async fn progress_of_children(
+    tx: &mut Tx,
+    settings: &Settings,
+    calendar: &SchoolCalendar,
+    now: DateTime<Utc>,
+    which: Which<'_>,
+) -> Result<Vec<ProgressRow>, ServiceError> {
+    progress_of(tx, settings, calendar, now, None, which).await
 }
 
 /// One student's active plan of the calendar's year at `now`, if there is one.
@@ -184,9 +197,16 @@ pub async fn student_progress(
     now: DateTime<Utc>,
     student_id: &str,
 ) -> Result<Option<ProgressRow>, ServiceError> {
-    Ok(progress_of(tx, settings, calendar, now, Some(student_id))
-        .await?
-        .pop())
+    Ok(progress_of(
+        tx,
+        settings,
+        calendar,
+        now,
+        Some(student_id),
+        Which::One(student_id),
+    )
+    .await?
+    .pop())
 }
 
 async fn progress_of(
@@ -195,6 +215,7 @@ async fn progress_of(
     calendar: &SchoolCalendar,
     now: DateTime<Utc>,
     student_id: Option<&str>,
+    plans_of: Which<'_>,
 ) -> Result<Vec<ProgressRow>, ServiceError> {
     let year: SchoolYear = calendar.year;
     let moment = Moment::new(settings, now)?;
@@ -205,7 +226,7 @@ async fn progress_of(
         visits::year_counts(tx, year, today, moment.recent_from(), student_id).await?;
     let students = people::names_and_schools(tx, student_id).await?;
     let pauses = people::ranges_by_person(people::student_pauses(tx, student_id).await?);
-    let active = plans::active_plans(tx, Some(year), student_id).await?;
+    let active = plans::active_plans(tx, Some(year), plans_of).await?;
     let periods: HashMap<i64, u32> = active
         .iter()
         .map(|p| (p.plan_id, p.terms.periods_per_visit))

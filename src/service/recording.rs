@@ -92,7 +92,7 @@ impl Submission {
             .map(CleanImage::sha256)
             .collect();
         let said = format!("{:?}|{files:?}|{:?}", self.input, self.remove_files);
-        super::accounts::secret_hash_bytes(said.as_bytes())
+        super::secrets::secret_hash_bytes(said.as_bytes())
     }
 }
 

@@ -17,8 +17,10 @@ use crate::domain::slot::{WeeklySlot, format_weekly_slots};
 use crate::domain::student::{StudentStatus, check_email};
 use crate::import::records::{self, CellError, Fields};
 use crate::store::alerts::{self, Robots, Supervisor};
-use crate::store::people::{self, Absence, AbsenceKind, Student, Teacher};
+use crate::store::people::{self, Student};
 use crate::store::{Store, plans};
+
+pub use crate::store::people::{Absence, AbsenceKind, Teacher};
 
 fn not_found(what: &'static str, id: &str) -> ServiceError {
     ServiceError::NotFound {
@@ -35,6 +37,8 @@ pub async fn register_teacher(
     now: DateTime<Utc>,
     teacher: &Teacher,
 ) -> Result<(), ServiceError> {
+    require_keeper(actor)?;
+    kept_school(actor, &teacher.school)?;
     let mut tx = store.write(&actor.audit(), now).await?;
     if people::teacher(&mut tx, &teacher.teacher_id)
         .await?
@@ -57,6 +61,8 @@ pub async fn register_student(
     now: DateTime<Utc>,
     student: &Student,
 ) -> Result<(), ServiceError> {
+    require_keeper(actor)?;
+    kept_school(actor, &student.school)?;
     let mut tx = store.write(&actor.audit(), now).await?;
     if people::student(&mut tx, &student.student_id)
         .await?
@@ -172,11 +178,14 @@ pub async fn edit_teacher(
             "a teacher's id cannot change",
         ));
     }
+    require_keeper(actor)?;
     let slots = settings.slot_table().map_err(ServiceError::Settings)?;
     let mut tx = store.write(&actor.audit(), now).await?;
     let stored = people::teacher(&mut tx, teacher_id)
         .await?
+        .filter(|t| actor.keeps_school(&t.school))
         .ok_or_else(|| not_found("teacher", teacher_id))?;
+    check_school(actor, changes)?;
     let teacher = merged(teacher_as_text(&stored), changes, |fields| {
         records::teacher(fields, &slots)
     })?;
@@ -236,11 +245,14 @@ pub async fn edit_student(
             "a student's id cannot change",
         ));
     }
+    require_keeper(actor)?;
     let slots = settings.slot_table().map_err(ServiceError::Settings)?;
     let mut tx = store.write(&actor.audit(), now).await?;
     let stored = people::student(&mut tx, student_id)
         .await?
+        .filter(|s| actor.keeps_school(&s.school))
         .ok_or_else(|| not_found("student", student_id))?;
+    check_school(actor, changes)?;
     let student = merged(student_as_text(&stored), changes, |fields| {
         records::student(fields, &slots)
     })?;
@@ -248,21 +260,6 @@ pub async fn edit_student(
     people::save_students(&mut tx, std::slice::from_ref(&student), &existing).await?;
     tx.commit().await?;
     Ok(student)
-}
-
-/// `edit_student` for the pages: the child's school, before and after, must be
-/// one the actor keeps; anyone else is told the child does not exist.
-pub async fn edit_student_as(
-    store: &Store,
-    settings: &Settings,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    student_id: &str,
-    changes: &Changes,
-) -> Result<Student, ServiceError> {
-    kept_person(store, actor, PersonKind::Student, student_id).await?;
-    check_school(actor, changes)?;
-    edit_student(store, settings, actor, now, student_id, changes).await
 }
 
 /// A child or a teacher, for what applies to both.
@@ -274,7 +271,7 @@ pub enum PersonKind {
 
 /// Registers a new child or teacher from a form's fields (read as a sheet's
 /// row), in a school the actor keeps.
-pub async fn register_as(
+pub async fn register_from_form(
     store: &Store,
     settings: &Settings,
     actor: &Actor,
@@ -282,14 +279,9 @@ pub async fn register_as(
     kind: PersonKind,
     changes: &Changes,
 ) -> Result<String, ServiceError> {
+    // Refused before the fields are read; the school is checked where it is saved.
     require_keeper(actor)?;
-    let school = changes.get("school").cloned().unwrap_or_default();
-    if !school.is_empty() && !actor.keeps_school(&school) {
-        return Err(ServiceError::invalid(
-            "school",
-            format!("{school} is not one of your schools"),
-        ));
-    }
+    check_school(actor, changes)?;
     let slots = settings.slot_table().map_err(ServiceError::Settings)?;
     match kind {
         PersonKind::Student => {
@@ -309,20 +301,6 @@ pub async fn register_as(
     }
 }
 
-/// `edit_teacher` for the pages, by the same rule.
-pub async fn edit_teacher_as(
-    store: &Store,
-    settings: &Settings,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    teacher_id: &str,
-    changes: &Changes,
-) -> Result<Teacher, ServiceError> {
-    kept_person(store, actor, PersonKind::Teacher, teacher_id).await?;
-    check_school(actor, changes)?;
-    edit_teacher(store, settings, actor, now, teacher_id, changes).await
-}
-
 /// The registers are kept by coordinators and admins; other roles are refused
 /// as such, before anything is looked up.
 fn require_keeper(actor: &Actor) -> Result<(), ServiceError> {
@@ -335,31 +313,18 @@ fn require_keeper(actor: &Actor) -> Result<(), ServiceError> {
     }
 }
 
-/// A teacher as their school's coordinators (and admins) see them.
-pub async fn teacher_as(
-    store: &Store,
-    actor: &Actor,
-    teacher_id: &str,
-) -> Result<TeacherDetail, ServiceError> {
-    kept_person(store, actor, PersonKind::Teacher, teacher_id).await?;
-    teacher(store, teacher_id).await
-}
-
 /// Whether the actor keeps the person's school; else not found, as for a
 /// person who does not exist.
-pub async fn kept_person(
-    store: &Store,
+async fn kept_person(
+    tx: &mut crate::store::Tx,
     actor: &Actor,
     kind: PersonKind,
     person: &str,
 ) -> Result<(), ServiceError> {
-    require_keeper(actor)?;
-    let mut tx = store.read().await?;
     let school = match kind {
-        PersonKind::Teacher => people::teacher(&mut tx, person).await?.map(|t| t.school),
-        PersonKind::Student => people::student(&mut tx, person).await?.map(|s| s.school),
+        PersonKind::Teacher => people::teacher(tx, person).await?.map(|t| t.school),
+        PersonKind::Student => people::student(tx, person).await?.map(|s| s.school),
     };
-    tx.rollback().await?;
     match school {
         Some(school) if actor.keeps_school(&school) => Ok(()),
         _ => Err(match kind {
@@ -371,11 +336,50 @@ pub async fn kept_person(
 
 /// A school a form names must be one the actor keeps.
 fn check_school(actor: &Actor, changes: &Changes) -> Result<(), ServiceError> {
-    match changes.get("school") {
-        Some(school) if !school.is_empty() && !actor.keeps_school(school) => Err(
-            ServiceError::invalid("school", format!("{school} is not one of your schools")),
-        ),
-        _ => Ok(()),
+    changes
+        .get("school")
+        .map_or(Ok(()), |school| kept_school(actor, school))
+}
+
+/// A person's school (none given is no school) must be one the actor keeps.
+fn kept_school(actor: &Actor, school: &str) -> Result<(), ServiceError> {
+    if school.is_empty() || actor.keeps_school(school) {
+        Ok(())
+    } else {
+        Err(ServiceError::invalid(
+            "school",
+            format!("{school} is not one of your schools"),
+        ))
+    }
+}
+
+/// The one school a register read is narrowed to, when one is asked for:
+/// nothing when the actor does not see it.
+fn schools_read(actor: &Actor, school: Option<&str>) -> Option<Vec<String>> {
+    school.map(|school| {
+        Some(school.to_string())
+            .filter(|s| actor.sees_school(s))
+            .into_iter()
+            .collect()
+    })
+}
+
+/// The actor's schools, or the one school asked for (`schools_read`).
+fn which<'a>(actor: &'a Actor, asked: &'a Option<Vec<String>>) -> people::Which<'a> {
+    asked
+        .as_deref()
+        .map_or(actor.schools_seen(), people::Which::OfSchools)
+}
+
+/// The registers are read by coordinators, admins and supervisors; a teacher
+/// sees their own children through their plans, not the registers.
+fn register_reader(actor: &Actor) -> Result<(), ServiceError> {
+    if actor.role == crate::domain::access::Role::Teacher {
+        Err(ServiceError::Forbidden(
+            "the registers of children and teachers".into(),
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -386,17 +390,6 @@ impl From<AbsenceKind> for PersonKind {
             AbsenceKind::StudentPause => PersonKind::Student,
         }
     }
-}
-
-/// `add_absence` for the pages: coordinators and admins of the person's school.
-pub async fn add_absence_as(
-    store: &Store,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    absence: &NewAbsence,
-) -> Result<(), ServiceError> {
-    kept_person(store, actor, absence.kind.into(), &absence.person_id).await?;
-    add_absence(store, actor, now, absence).await
 }
 
 /// One pause or leave of a person.
@@ -418,9 +411,10 @@ pub async fn end_or_remove_absence(
     remove: bool,
 ) -> Result<(), ServiceError> {
     let AbsenceRef { kind, person, id } = absence;
-    kept_person(store, actor, kind.into(), person).await?;
+    require_keeper(actor)?;
     let today = now.with_timezone(&settings.time_zone).date_naive();
     let mut tx = store.write(&actor.audit(), now).await?;
+    kept_person(&mut tx, actor, kind.into(), person).await?;
     let done = if remove {
         people::remove_absence(&mut tx, kind, person, id).await?
     } else {
@@ -498,6 +492,7 @@ pub async fn add_absence(
     now: DateTime<Utc>,
     absence: &NewAbsence,
 ) -> Result<(), ServiceError> {
+    require_keeper(actor)?;
     if absence.from > absence.to {
         return Err(ServiceError::invalid(
             "to",
@@ -516,16 +511,7 @@ pub async fn add_absence(
         .map_err(|(field, reason)| ServiceError::invalid(field, reason))?;
     let mut tx = store.write(&actor.audit(), now).await?;
     let id = absence.person_id.as_str();
-    let known = match absence.kind {
-        AbsenceKind::TeacherLeave => people::teacher(&mut tx, id).await?.is_some(),
-        AbsenceKind::StudentPause => people::student(&mut tx, id).await?.is_some(),
-    };
-    if !known {
-        return Err(match absence.kind {
-            AbsenceKind::TeacherLeave => not_found("teacher", id),
-            AbsenceKind::StudentPause => not_found("student", id),
-        });
-    }
+    kept_person(&mut tx, actor, absence.kind.into(), id).await?;
     // Two pauses (or leaves) over the same days would each have to be ended to
     // end the absence: refused, naming each one in the way by its number.
     let existing = match absence.kind {
@@ -573,14 +559,17 @@ pub async fn add_absence(
 /// Everyone's name by id: teachers, then students (for tables that show names).
 pub async fn names(
     store: &Store,
+    actor: &Actor,
 ) -> Result<(HashMap<String, String>, HashMap<String, String>), ServiceError> {
+    register_reader(actor)?;
+    let schools = schools_read(actor, None);
     let mut tx = store.read().await?;
-    let teachers = people::teachers(&mut tx, None)
+    let teachers = people::teachers(&mut tx, which(actor, &schools))
         .await?
         .into_iter()
         .map(|t| (t.teacher_id, t.name))
         .collect();
-    let students = people::students(&mut tx, None)
+    let students = people::students(&mut tx, which(actor, &schools))
         .await?
         .into_iter()
         .map(|s| (s.student_id, s.name))
@@ -589,11 +578,17 @@ pub async fn names(
     Ok((teachers, students))
 }
 
-pub async fn teachers(store: &Store, school: Option<&str>) -> Result<Vec<Teacher>, ServiceError> {
+/// The teachers of the actor's schools (of `school` alone when given).
+pub async fn teachers(
+    store: &Store,
+    actor: &Actor,
+    school: Option<&str>,
+) -> Result<Vec<Teacher>, ServiceError> {
+    register_reader(actor)?;
+    let schools = schools_read(actor, school);
     let mut tx = store.read().await?;
-    let mut teachers = people::teachers(&mut tx, None).await?;
+    let teachers = people::teachers(&mut tx, which(actor, &schools)).await?;
     tx.rollback().await?;
-    teachers.retain(|t| school.is_none_or(|s| t.school == s));
     Ok(teachers)
 }
 
@@ -605,27 +600,38 @@ pub struct TeacherDetail {
     pub leave: Vec<Absence>,
 }
 
-pub async fn teacher(store: &Store, teacher_id: &str) -> Result<TeacherDetail, ServiceError> {
+/// A teacher with their leave, for the coordinators of their school.
+pub async fn teacher(
+    store: &Store,
+    actor: &Actor,
+    teacher_id: &str,
+) -> Result<TeacherDetail, ServiceError> {
+    require_keeper(actor)?;
     let mut tx = store.read().await?;
     let teacher = people::teacher(&mut tx, teacher_id)
         .await?
+        .filter(|t| actor.keeps_school(&t.school))
         .ok_or_else(|| not_found("teacher", teacher_id))?;
     let leave = people::teacher_leaves(&mut tx, Some(teacher_id)).await?;
     tx.rollback().await?;
     Ok(TeacherDetail { teacher, leave })
 }
 
+/// The children of the actor's schools (of `school` alone when given).
 pub async fn students(
     store: &Store,
+    actor: &Actor,
     school: Option<&str>,
     status: Option<StudentStatus>,
 ) -> Result<Vec<super::people::StudentRegisterRow>, ServiceError> {
+    register_reader(actor)?;
+    let schools = schools_read(actor, school);
     let mut tx = store.read().await?;
-    let students = people::students(&mut tx, None).await?;
+    let students = people::students(&mut tx, which(actor, &schools)).await?;
     tx.rollback().await?;
     Ok(students
         .iter()
-        .filter(|s| school.is_none_or(|x| s.school == x) && status.is_none_or(|x| s.status == x))
+        .filter(|s| status.is_none_or(|x| s.status == x))
         .map(super::people::StudentRegisterRow::from)
         .collect())
 }
@@ -638,14 +644,18 @@ pub struct StudentDetail {
     pub plan: Option<plans::Plan>,
 }
 
+/// A child's record, for the coordinators of their school.
 pub async fn student(
     store: &Store,
+    actor: &Actor,
     student_id: &str,
     year: SchoolYear,
 ) -> Result<StudentDetail, ServiceError> {
+    require_keeper(actor)?;
     let mut tx = store.read().await?;
     let student = people::student(&mut tx, student_id)
         .await?
+        .filter(|s| actor.keeps_school(&s.school))
         .ok_or_else(|| not_found("student", student_id))?;
     let pauses = people::student_pauses(&mut tx, Some(student_id)).await?;
     let plan = plans::active_plan(&mut tx, student_id, year).await?;
@@ -729,7 +739,8 @@ pub async fn add_supervisor(
     Ok((email, saved))
 }
 
-pub async fn supervisors(store: &Store) -> Result<Vec<Supervisor>, ServiceError> {
+pub async fn supervisors(store: &Store, actor: &Actor) -> Result<Vec<Supervisor>, ServiceError> {
+    district_keeper(actor)?;
     let mut tx = store.read().await?;
     let rows = alerts::supervisors(&mut tx).await?;
     tx.rollback().await?;

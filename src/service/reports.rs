@@ -7,12 +7,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::ServiceError;
 use super::people::StudentRecord;
-use super::progress::{ProgressRow, progress, student_progress};
+use super::progress::{ProgressRow, progress_of_children, student_progress};
 use crate::config::Settings;
 use crate::domain::calendar::SchoolCalendar;
 use crate::domain::visit::{AccountedVisit, Accounts};
+use crate::store::people::Which;
 use crate::store::plans::{self, Plan, Revision};
-use crate::store::visits::{self, LedgerVisit};
+use crate::store::visits;
+pub use crate::store::visits::LedgerVisit;
 use crate::store::{Store, people};
 
 /// A student's year: the plan and its revisions, every visit, and the accounts.
@@ -45,9 +47,11 @@ pub fn accounts(
     Accounts::new(target, periods_per_visit, &accounted, today)
 }
 
+/// A child's ledger of the calendar's year, for those who see the child.
 pub async fn ledger(
     store: &Store,
     settings: &Settings,
+    actor: &super::Actor,
     calendar: &SchoolCalendar,
     student_id: &str,
     now: DateTime<Utc>,
@@ -68,12 +72,15 @@ pub async fn ledger(
             what: "plan",
             id: format!("of {student_id} for {year}"),
         })?;
+    if !super::students::sees_one(actor, &student, Some(&plan)) {
+        return Err(ServiceError::not_found("student", student_id));
+    }
     let revisions = plans::history(tx, student_id)
         .await?
         .into_iter()
         .filter(|r| r.plan_id == plan.plan_id)
         .collect();
-    let visits = visits::ledger_visits(tx, year, Some(plan.plan_id)).await?;
+    let visits = visits::ledger_visits(tx, year, Some(plan.plan_id), Which::Everyone).await?;
     let target = plan
         .terms
         .target(calendar, settings.defaults.prorate_target);
@@ -105,28 +112,16 @@ pub struct YearExport {
     pub stamp: Option<String>,
 }
 
-impl YearExport {
-    /// Keeps only the schools `keep` accepts.
-    fn only_schools(&mut self, keep: impl Fn(&str) -> bool) {
-        self.progress.retain(|p| keep(&p.school));
-        let plans: std::collections::BTreeSet<i64> =
-            self.progress.iter().map(|p| p.plan_id).collect();
-        self.accounts.retain(|plan, _| plans.contains(plan));
-        self.by_school.retain(|school, _| keep(school));
-    }
-}
-
 /// The schools whose year the actor may export.
 pub async fn export_schools(
     store: &Store,
     actor: &super::Actor,
 ) -> Result<Vec<String>, ServiceError> {
     let mut tx = store.read().await?;
-    let mut schools: Vec<String> = people::students(&mut tx, None)
+    let mut schools: Vec<String> = people::students(&mut tx, actor.schools_seen())
         .await?
         .into_iter()
         .map(|s| s.school)
-        .filter(|s| actor.sees_school(s))
         .collect();
     tx.rollback().await?;
     schools.sort();
@@ -145,27 +140,20 @@ pub async fn export_for(
     school: Option<&str>,
     address: &str,
 ) -> Result<YearExport, ServiceError> {
-    use crate::domain::access::Role;
-    if actor.role == Role::Teacher {
-        return Err(ServiceError::Forbidden(
-            "exports are for coordinators and supervisors".into(),
-        ));
-    }
-    let sees = |s: &str| actor.sees_school(s);
-    if let Some(school) = school
-        && !sees(school)
-    {
-        return Err(ServiceError::NotFound {
-            what: "school",
-            id: school.to_string(),
-        });
-    }
+    refuse_teachers(actor)?;
+    let one: Vec<String> = school.map(str::to_string).into_iter().collect();
+    let which = match school {
+        Some(school) if !actor.sees_school(school) => {
+            return Err(ServiceError::not_found("school", school));
+        }
+        Some(_) => Which::OfSchools(&one),
+        None => actor.schools_seen(),
+    };
     let today = now.with_timezone(&settings.time_zone).date_naive();
     let calendar = settings
         .calendar(crate::domain::calendar::SchoolYear::containing(today))
         .map_err(ServiceError::Settings)?;
-    let mut export = year_export(store, settings, &calendar, now).await?;
-    export.only_schools(|s| sees(s) && school.is_none_or(|one| one == s));
+    let mut export = export_of(store, settings, &calendar, now, which).await?;
     if !actor.role.sees_visit_details() {
         for visits in export.by_school.values_mut() {
             *visits = std::mem::take(visits)
@@ -195,18 +183,42 @@ pub async fn export_for(
     Ok(export)
 }
 
+/// The calendar's year of every school the actor sees, as the command line
+/// writes it to files.
 pub async fn year_export(
+    store: &Store,
+    settings: &Settings,
+    actor: &super::Actor,
+    calendar: &SchoolCalendar,
+    now: DateTime<Utc>,
+) -> Result<YearExport, ServiceError> {
+    refuse_teachers(actor)?;
+    export_of(store, settings, calendar, now, actor.schools_seen()).await
+}
+
+fn refuse_teachers(actor: &super::Actor) -> Result<(), ServiceError> {
+    if actor.role == crate::domain::access::Role::Teacher {
+        return Err(ServiceError::Forbidden(
+            "exports are for coordinators and supervisors".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The year of the children `which` selects, read in one transaction.
+async fn export_of(
     store: &Store,
     settings: &Settings,
     calendar: &SchoolCalendar,
     now: DateTime<Utc>,
+    which: Which<'_>,
 ) -> Result<YearExport, ServiceError> {
     let mut tx = store.read().await?;
     let tx = &mut tx;
     let today = now.with_timezone(&settings.time_zone).date_naive();
-    let progress = progress(tx, settings, calendar, now).await?;
-    let plans = plans::active_plans(tx, Some(calendar.year), None).await?;
-    let visits = visits::ledger_visits(tx, calendar.year, None).await?;
+    let progress = progress_of_children(tx, settings, calendar, now, which).await?;
+    let plans = plans::active_plans(tx, Some(calendar.year), which).await?;
+    let visits = visits::ledger_visits(tx, calendar.year, None, which).await?;
     let school_of: BTreeMap<&str, &str> = progress
         .iter()
         .map(|p| (p.student_id.as_str(), p.school.as_str()))

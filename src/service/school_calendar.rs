@@ -17,6 +17,22 @@ use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::calendar_correction::{self, Entry, EntryRef, Problem};
 use crate::store::{Store, Tx, audit, calendars};
 
+pub use crate::store::calendars::StoredCalendar;
+
+/// The year's calendar as corrected on the pages, with who corrected it last;
+/// None while the year's file is what counts.
+pub async fn correction(
+    store: &Store,
+    actor: &Actor,
+    year: crate::domain::calendar::SchoolYear,
+) -> Result<Option<StoredCalendar>, ServiceError> {
+    let _anyone_signed_in_reads_the_calendar = actor;
+    let mut tx = store.read().await?;
+    let stored = calendars::of_year(&mut tx, &year.to_string()).await?;
+    tx.rollback().await?;
+    Ok(stored)
+}
+
 /// Reads every corrected calendar into `settings`, in place of the years' files.
 pub async fn load_corrections(store: &Store, settings: &Settings) -> Result<(), ServiceError> {
     let mut tx = store.read().await?;

@@ -7,7 +7,7 @@ use qrcode::QrCode;
 use qrcode::render::svg;
 use totp_rs::{Builder, Secret, Totp};
 
-use super::accounts::{new_secret, secret_hash};
+use super::secrets::{new_secret, secret_hash};
 use super::{Actor, ServiceError};
 use crate::config::Settings;
 use crate::sealed::Keys;
@@ -176,7 +176,7 @@ pub async fn reseal_all(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<usize, ServiceError> {
-    super::accounts::require_admin(actor)?;
+    actor.admins_only("only an admin manages accounts")?;
     let keys = Keys::of(settings).map_err(ServiceError::Settings)?;
     let mut tx = store.write(&actor.audit(), now).await?;
     let mut resealed = 0;

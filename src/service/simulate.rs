@@ -17,6 +17,7 @@ use crate::domain::visit::Outcome;
 use crate::planner::advice::{Advice, AdviceKind, advise_for};
 use crate::planner::week::{Change, ExistingVisit, monday_of};
 use crate::planner::{self, ProblemError};
+use crate::store::people::Which;
 use crate::store::{Store, visits};
 
 #[derive(Debug, Clone, Copy)]
@@ -210,33 +211,36 @@ impl SimVisit {
 /// The district and the year's recorded and planned visits, as the simulation
 /// starts from them, read in one transaction; the simulation itself touches no
 /// database.
+/// The district's plans, people and recorded visits, for a replay. It reads
+/// every school, so it is for those who plan the district's weeks (admins and
+/// the district's coordinators, the command line and the jobs).
 pub async fn load(
     store: &Store,
     settings: &Settings,
+    actor: &super::Actor,
     calendar: &SchoolCalendar,
 ) -> Result<(District, Vec<visits::LedgerVisit>), ServiceError> {
-    let mut tx = store.read().await?;
-    let district = load_district(&mut tx, settings, calendar).await?;
-    let visits = visits::ledger_visits(&mut tx, calendar.year, None).await?;
-    tx.rollback().await?;
-    Ok((district, visits))
-}
-
-/// The simulation for an account: it reads every school's plans and teachers, so
-/// it is for those who plan the district's weeks (admins and the district's
-/// coordinators). The replay is CPU work, run off the async threads.
-pub async fn simulate_as(
-    store: &Store,
-    settings: &Settings,
-    actor: &super::Actor,
-    options: Options,
-) -> Result<SimulationReport, ServiceError> {
     if !super::week_board::may_plan(actor) {
         return Err(ServiceError::Forbidden(
             "the simulation reads the whole district: it is for admins and the district's coordinators"
                 .into(),
         ));
     }
+    let mut tx = store.read().await?;
+    let district = load_district(&mut tx, settings, calendar).await?;
+    let visits = visits::ledger_visits(&mut tx, calendar.year, None, Which::Everyone).await?;
+    tx.rollback().await?;
+    Ok((district, visits))
+}
+
+/// The simulation for an account (see `load` for who may run it). The replay is
+/// CPU work, run off the async threads.
+pub async fn replay(
+    store: &Store,
+    settings: &Settings,
+    actor: &super::Actor,
+    options: Options,
+) -> Result<SimulationReport, ServiceError> {
     let year = crate::domain::calendar::SchoolYear::containing(options.from);
     // The day is the caller's choice: a year without a calendar is theirs to fix.
     let calendar = settings
@@ -248,7 +252,7 @@ pub async fn simulate_as(
         .acquire()
         .await
         .map_err(|_| ServiceError::Settings("the simulation is shut down".into()))?;
-    let (district, recorded) = load(store, settings, &calendar).await?;
+    let (district, recorded) = load(store, settings, actor, &calendar).await?;
     let report = tokio::task::spawn_blocking(move || {
         simulate(&calendar, &district, &recorded, options, |_, _| {})
     })

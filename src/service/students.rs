@@ -17,7 +17,7 @@ use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::pace::{ChartWeek, Status};
 use crate::domain::student::Disability;
 use crate::domain::visit::Accounts;
-use crate::store::people::{self, Absence, Student};
+use crate::store::people::{self, Absence, Student, Which};
 use crate::store::plans::{self, Plan, Revision};
 use crate::store::visit_files::{self, VisitFile};
 use crate::store::visits::LedgerVisit;
@@ -59,14 +59,12 @@ impl Visible {
 
 /// Whether the actor may see one student, whose current plan (if any) is given.
 pub(crate) fn sees_one(actor: &Actor, student: &Student, plan: Option<&Plan>) -> bool {
-    match &actor.scope {
-        Scope::District => true,
-        Scope::Schools { schools } => schools.contains(&student.school),
-        Scope::Teacher { teacher_id } => plan.is_some_and(|p| {
-            &p.terms.teacher_id == teacher_id
-                || p.terms.backup_teacher_id.as_ref() == Some(teacher_id)
-        }),
-    }
+    actor.scope.covers_student(&student.school, |teacher_id| {
+        plan.is_some_and(|p| {
+            p.terms.teacher_id == teacher_id
+                || p.terms.backup_teacher_id.as_deref() == Some(teacher_id)
+        })
+    })
 }
 
 /// Up to this many children, a list reads each one's pace alone.
@@ -83,7 +81,7 @@ pub struct ListedStudent {
 
 /// What a list of children is searched and filtered by; an empty field keeps all.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ChildSearch<'a> {
+pub struct StudentMatch<'a> {
     /// Part of a name or an id.
     pub text: &'a str,
     pub school: &'a str,
@@ -94,7 +92,7 @@ pub struct ChildSearch<'a> {
 }
 
 impl ListedStudent {
-    pub fn matches(&self, search: &ChildSearch) -> bool {
+    pub fn matches(&self, search: &StudentMatch) -> bool {
         let text = search.text.trim().to_lowercase();
         (text.is_empty()
             || self.student.name.to_lowercase().contains(&text)
@@ -281,7 +279,8 @@ async fn plan_year(
             settings.defaults.max_visits_per_week,
         )
         .target;
-    let mut visits = visits::ledger_visits(tx, calendar.year, Some(plan.plan_id)).await?;
+    let mut visits =
+        visits::ledger_visits(tx, calendar.year, Some(plan.plan_id), Which::Everyone).await?;
     let delivered: Vec<(NaiveDate, u32)> = visits
         .iter()
         .filter(|v| v.outcome.is_some_and(|o| o.delivers()))
@@ -442,7 +441,8 @@ pub async fn ledger(
     )
     .await?;
     tx.commit().await?;
-    let mut ledger = super::reports::ledger(store, settings, &calendar, student_id, now).await?;
+    let mut ledger =
+        super::reports::ledger(store, settings, actor, &calendar, student_id, now).await?;
     if !actor.role.sees_visit_details() {
         ledger.visits = ledger
             .visits

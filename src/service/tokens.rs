@@ -6,9 +6,11 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use super::accounts::{account_by_email, actor_of, new_secret, require_admin, secret_hash};
+use super::accounts::{account_by_email, actor_of, require_admin};
+use super::secrets::{new_secret, secret_hash};
 use super::{Actor, ServiceError};
-use crate::store::tokens::{self, ApiToken};
+use crate::store::tokens;
+pub use crate::store::tokens::ApiToken;
 use crate::store::{Store, accounts, audit};
 
 /// What every token starts with, so that a leaked one is recognised (and found

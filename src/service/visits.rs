@@ -7,8 +7,12 @@ use super::{Actor, ServiceError};
 use crate::config::Settings;
 use crate::domain::slot::SlotTable;
 use crate::domain::visit::{self as rules, MissReason, Mode, Outcome, RecordRequest, VisitStatus};
-use crate::store::visits::{self, RecordInput, RecordWrite, VisitFilter, VisitForRecord};
+use crate::store::visits::{self, RecordWrite};
+pub use crate::store::visits::{RecordInput, VisitFilter, VisitForRecord};
 use crate::store::{Store, Tx};
+
+/// What a door gives to record a visit and to choose visits.
+pub use crate::store::visits::{GoalNote, Location, RecordDetails};
 
 /// A visit as a list shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -51,7 +55,7 @@ pub struct SeenVisit {
 
 /// The planned visits a filter selects that the actor sees: a teacher their own,
 /// a school's coordinator or supervisor their schools', the district all.
-pub async fn list_as(
+pub async fn list(
     store: &Store,
     actor: &Actor,
     filter: &VisitFilter,

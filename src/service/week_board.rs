@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, IsoWeek, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::dashboard::{UnplacedChild, shortfall};
+use super::dashboard::{UnplacedStudent, shortfall};
 use super::my_week::VisitState;
 use super::{Actor, ServiceError};
 use crate::config::Settings;
@@ -55,7 +55,7 @@ pub struct Board {
     pub school: Option<String>,
     pub rows: Vec<BoardRow>,
     pub visits: usize,
-    pub unplaced: Vec<UnplacedChild>,
+    pub unplaced: Vec<UnplacedStudent>,
     pub planned_at: Option<DateTime<Utc>>,
     /// Coordinators and admins may move and cancel here.
     pub may_change: bool,

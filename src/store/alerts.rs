@@ -7,6 +7,7 @@ use super::{StoreResult, Tx, audit};
 use crate::args;
 use crate::domain::access::{Role, Scope};
 use crate::domain::pace::Status;
+use crate::store::people::Which;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct AlertRow {
@@ -22,6 +23,58 @@ pub struct AlertRow {
     pub ack_note: Option<String>,
     /// No supervisor could be told when it opened (the operators were).
     pub nobody_told: bool,
+}
+
+/// An alert with its child's name and school.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct StudentAlert {
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub alert: AlertRow,
+    pub name: String,
+    pub school: String,
+}
+
+/// The alerts of the children `which` selects, with their names and schools.
+pub async fn of_children(
+    tx: &mut Tx,
+    open_only: bool,
+    which: Which<'_>,
+) -> StoreResult<Vec<StudentAlert>> {
+    let (children, mut values) = which.condition(2);
+    values.insert(0, crate::store::Arg::from(i64::from(open_only)));
+    tx.fetch_all(
+        sqlx::AssertSqlSafe(format!(
+            "SELECT a.id, a.plan_id, p.student_id, a.severity, a.opened_at, a.last_notified_at,
+                    a.resolved_at, a.acknowledged_at, a.acknowledged_by, a.ack_note,
+                    a.nobody_told, s.name, sc.name AS school
+             FROM alerts a JOIN plans p ON p.id = a.plan_id
+                  JOIN students s ON s.id = p.student_id
+                  JOIN schools sc ON sc.id = s.school_id
+             WHERE ($1 = 0 OR a.resolved_at IS NULL) AND {children} ORDER BY a.id"
+        )),
+        values,
+    )
+    .await
+}
+
+/// The school of the child an open alert is about.
+pub async fn open_alert_school(tx: &mut Tx, id: i64) -> StoreResult<Option<String>> {
+    #[derive(sqlx::FromRow)]
+    struct School {
+        school: String,
+    }
+    let row: Option<School> = tx
+        .fetch_optional(
+            "SELECT sc.name AS school
+             FROM alerts a JOIN plans p ON p.id = a.plan_id
+                  JOIN students s ON s.id = p.student_id
+                  JOIN schools sc ON sc.id = s.school_id
+             WHERE a.id = $1 AND a.resolved_at IS NULL",
+            args![id],
+        )
+        .await?;
+    Ok(row.map(|r| r.school))
 }
 
 pub async fn list(tx: &mut Tx, open_only: bool) -> StoreResult<Vec<AlertRow>> {

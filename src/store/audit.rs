@@ -48,6 +48,31 @@ pub async fn record_many(tx: &mut Tx, entries: Vec<Entry>) -> StoreResult<()> {
     .await
 }
 
+/// What a week is planned from, besides its visits: people (with their
+/// times), plans, leave, pauses, schools and the calendar.
+const PLANNING_INPUTS: &str =
+    "'student', 'teacher', 'plan', 'teacher_leave', 'student_pause', 'school', 'calendar'";
+
+/// How many changes the audit log holds to what a week is planned from: a
+/// count taken in a snapshot differs from one taken later exactly when such a
+/// change was committed in between (the log is only ever added to). Counted on
+/// the log's index by entity.
+pub async fn planning_changes(tx: &mut Tx) -> StoreResult<i64> {
+    #[derive(sqlx::FromRow)]
+    struct Count {
+        n: i64,
+    }
+    let count: Count = tx
+        .fetch_one(
+            sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) AS n FROM audit_log WHERE entity IN ({PLANNING_INPUTS})"
+            )),
+            args![],
+        )
+        .await?;
+    Ok(count.n)
+}
+
 /// Records one change. `detail` holds what changed (old and new values where both exist).
 pub async fn record(
     tx: &mut Tx,

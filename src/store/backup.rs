@@ -17,6 +17,9 @@ use super::Store;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
+    /// The one asking may not.
+    #[error("{0}")]
+    Refused(String),
     #[error("{0} already exists: choose a new file name (a backup never overwrites a file)")]
     Exists(PathBuf),
     #[error("cannot write {path}: {source}")]

@@ -593,6 +593,24 @@ impl Store {
         Ok(tx)
     }
 
+    /// A transaction that only reads one consistent view of the data for as long
+    /// as it lasts (on PostgreSQL, repeatable read; SQLite's WAL gives every
+    /// reading transaction its snapshot), without holding back any writer.
+    pub async fn snapshot(&self) -> StoreResult<Tx> {
+        let inner = match self {
+            Store::Sqlite(pool) => TxInner::Sqlite(pool.begin().await?),
+            Store::Postgres(pool) => TxInner::Postgres(
+                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            ),
+        };
+        Ok(Tx {
+            inner,
+            actor: Actor("reader".into()),
+            now: DateTime::<Utc>::MIN_UTC,
+        })
+    }
+
     /// A transaction that only reads: one consistent view of the data.
     pub async fn read(&self) -> StoreResult<Tx> {
         let inner = match self {

@@ -121,16 +121,17 @@ async fn availability(
     tx: &mut Tx,
     table: &str,
     owner_column: &str,
-    owner: Option<&str>,
+    people: &str,
+    which: Which<'_>,
 ) -> StoreResult<HashMap<String, Vec<WeeklySlot>>> {
+    let (condition, args) = which.owned_by(owner_column, people, 1);
     let rows: Vec<AvailabilityRow> = tx
         .fetch_all(
             sqlx::AssertSqlSafe(format!(
                 "SELECT {owner_column} AS owner, weekday, slot FROM {table}
-                 WHERE {} ORDER BY {owner_column}, weekday, slot",
-                only_if(owner.is_some(), owner_column, 1)
+                 WHERE {condition} ORDER BY {owner_column}, weekday, slot"
             )),
-            args![owner],
+            args,
         )
         .await?;
     let mut by_owner: HashMap<String, Vec<WeeklySlot>> = HashMap::new();
@@ -142,6 +143,69 @@ async fn availability(
         });
     }
     Ok(by_owner)
+}
+
+/// Which people a read returns, chosen in SQL: everyone, one by id, or those of
+/// some schools (what a reader's scope lets them see).
+#[derive(Debug, Clone, Copy)]
+pub enum Which<'a> {
+    Everyone,
+    One(&'a str),
+    OfSchools(&'a [String]),
+}
+
+impl<'a> From<Option<&'a str>> for Which<'a> {
+    fn from(only: Option<&'a str>) -> Self {
+        only.map_or(Which::Everyone, Which::One)
+    }
+}
+
+impl Which<'_> {
+    /// The condition on a people table aliased `s`, joined to `schools sc`, with
+    /// its values numbered from `$first`.
+    pub(crate) fn condition(self, first: usize) -> (String, Vec<super::Arg>) {
+        match self {
+            Which::Everyone => ("1 = 1".into(), Vec::new()),
+            Which::One(id) => (format!("s.id = ${first}"), args![id]),
+            Which::OfSchools([]) => ("1 = 0".into(), Vec::new()),
+            Which::OfSchools(schools) => {
+                let marks: Vec<String> = (first..first + schools.len())
+                    .map(|n| format!("${n}"))
+                    .collect();
+                (
+                    format!("sc.name IN ({})", marks.join(", ")),
+                    schools
+                        .iter()
+                        .map(|s| super::Arg::from(s.as_str()))
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    /// The condition on a column holding the id of a person of table `people`
+    /// (`students` or `staff`), with its values numbered from `$first`.
+    pub(crate) fn owned_by(
+        self,
+        column: &str,
+        people: &str,
+        first: usize,
+    ) -> (String, Vec<super::Arg>) {
+        match self {
+            Which::Everyone => ("1 = 1".into(), Vec::new()),
+            Which::One(id) => (format!("{column} = ${first}"), args![id]),
+            Which::OfSchools(_) => {
+                let (of_schools, args) = self.condition(first);
+                (
+                    format!(
+                        "{column} IN (SELECT s.id FROM {people} s
+                         LEFT JOIN schools sc ON sc.id = s.school_id WHERE {of_schools})"
+                    ),
+                    args,
+                )
+            }
+        }
+    }
 }
 
 /// The schools' ids by name, creating those mentioned for the first time.
@@ -214,19 +278,20 @@ pub async fn coordinator_emails(tx: &mut Tx) -> StoreResult<Vec<String>> {
     Ok(rows.into_iter().map(|r| r.email).collect())
 }
 
-pub async fn teachers(tx: &mut Tx, only: Option<&str>) -> StoreResult<Vec<Teacher>> {
+pub async fn teachers<'a>(tx: &mut Tx, which: impl Into<Which<'a>>) -> StoreResult<Vec<Teacher>> {
+    let which = which.into();
+    let (condition, args) = which.condition(1);
     let rows: Vec<TeacherRow> = tx
         .fetch_all(
             sqlx::AssertSqlSafe(format!(
                 "SELECT s.id, s.name, s.email, s.phone, sc.name AS school, s.max_visits_per_day
                  FROM staff s LEFT JOIN schools sc ON sc.id = s.school_id
-                 WHERE s.role = 'teacher' AND {} ORDER BY s.id",
-                only_if(only.is_some(), "s.id", 1)
+                 WHERE s.role = 'teacher' AND {condition} ORDER BY s.id"
             )),
-            args![only],
+            args,
         )
         .await?;
-    let mut slots = availability(tx, "teacher_availability", "teacher_id", only).await?;
+    let mut slots = availability(tx, "teacher_availability", "teacher_id", "staff", which).await?;
     Ok(rows
         .into_iter()
         .map(|r| Teacher {
@@ -362,7 +427,9 @@ pub async fn save_teachers(
     Ok(changes)
 }
 
-pub async fn students(tx: &mut Tx, only: Option<&str>) -> StoreResult<Vec<Student>> {
+pub async fn students<'a>(tx: &mut Tx, which: impl Into<Which<'a>>) -> StoreResult<Vec<Student>> {
+    let which = which.into();
+    let (condition, args) = which.condition(1);
     let rows: Vec<StudentRow> = tx
         .fetch_all(
             sqlx::AssertSqlSafe(format!(
@@ -370,13 +437,13 @@ pub async fn students(tx: &mut Tx, only: Option<&str>) -> StoreResult<Vec<Studen
                         s.diagnosis, s.guardian_name,
                         s.guardian_phone, s.address, sc.name AS school, s.status
                  FROM students s JOIN schools sc ON sc.id = s.school_id
-                 WHERE {} ORDER BY s.id",
-                only_if(only.is_some(), "s.id", 1)
+                 WHERE {condition} ORDER BY s.id"
             )),
-            args![only],
+            args,
         )
         .await?;
-    let mut slots = availability(tx, "family_availability", "student_id", only).await?;
+    let mut slots =
+        availability(tx, "family_availability", "student_id", "students", which).await?;
     Ok(rows
         .into_iter()
         .map(|r| Student {

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::{Arg, StoreError, StoreResult, Tx, audit, is_unique_violation, only_if};
+use super::{Arg, StoreError, StoreResult, Tx, audit, is_unique_violation};
 use crate::args;
 use crate::domain::calendar::SchoolYear;
 use crate::domain::plan::PlanTerms;
+use crate::store::people::Which;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Goal {
@@ -119,31 +120,33 @@ fn plan_from_row(row: PlanRow, goals: Vec<GoalRow>) -> Plan {
 }
 
 /// The active plans of a school year (or of every year), optionally of one student.
-pub async fn active_plans(
+pub async fn active_plans<'a>(
     tx: &mut Tx,
     year: Option<SchoolYear>,
-    student_id: Option<&str>,
+    students: impl Into<Which<'a>>,
 ) -> StoreResult<Vec<Plan>> {
-    let filter = args![year.map(|y| y.to_string()), student_id];
+    let students = students.into();
+    let (of_students, more) = students.owned_by("student_id", "students", 2);
+    let mut filter = args![year.map(|y| y.to_string())];
+    filter.extend(more);
     let rows: Vec<PlanRow> = tx
         .fetch_all(
             sqlx::AssertSqlSafe(format!(
                 "SELECT id, student_id, school_year, status, revision, teacher_id, backup_teacher_id,
                         visits_per_week, periods_per_visit, annual_target, start_date, end_date, updated_at
                  FROM plans WHERE status = 'active' AND ($1 IS NULL OR school_year = $1)
-                 AND {} ORDER BY student_id, school_year",
-                only_if(student_id.is_some(), "student_id", 2)
+                 AND {of_students} ORDER BY student_id, school_year"
             )),
             filter.clone(),
         )
         .await?;
+    let (of_students, _) = students.owned_by("p.student_id", "students", 2);
     let goals: Vec<GoalRow> = tx
         .fetch_all(
             sqlx::AssertSqlSafe(format!(
                 "SELECT g.id, g.plan_id, g.text FROM plan_goals g JOIN plans p ON p.id = g.plan_id
-                 WHERE p.status = 'active' AND ($1 IS NULL OR p.school_year = $1) AND {}
-                   AND g.removed_in_revision IS NULL ORDER BY g.plan_id, g.position",
-                only_if(student_id.is_some(), "p.student_id", 2)
+                 WHERE p.status = 'active' AND ($1 IS NULL OR p.school_year = $1) AND {of_students}
+                   AND g.removed_in_revision IS NULL ORDER BY g.plan_id, g.position"
             )),
             filter,
         )

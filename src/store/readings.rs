@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{StoreResult, Tx};
 use crate::args;
 use crate::domain::pace::Status;
+use crate::store::people::Which;
 
 /// A plan's pace as check-pace read it.
 #[derive(Debug, Clone)]
@@ -83,17 +84,27 @@ pub struct Reading {
 }
 
 /// The readings of a school year's active plans.
-pub async fn of_year(tx: &mut Tx, school_year: &str) -> StoreResult<Vec<Reading>> {
+/// The readings of the year's active plans of the children `which` selects.
+pub async fn of_year(
+    tx: &mut Tx,
+    school_year: &str,
+    which: Which<'_>,
+) -> StoreResult<Vec<Reading>> {
+    let (children, mut values) = which.condition(2);
+    values.insert(0, school_year.into());
     tx.fetch_all(
-        "SELECT r.plan_id, p.student_id, s.name, sc.name AS school, p.teacher_id, r.status,
-                r.delivered, r.pending, r.expected, r.target, r.status_since, r.read_at, r.projected
-         FROM plan_readings r
-         JOIN plans p ON p.id = r.plan_id
-         JOIN students s ON s.id = p.student_id
-         JOIN schools sc ON sc.id = s.school_id
-         WHERE p.school_year = $1 AND p.status = 'active'
-         ORDER BY sc.name, s.name",
-        args![school_year],
+        sqlx::AssertSqlSafe(format!(
+            "SELECT r.plan_id, p.student_id, s.name, sc.name AS school, p.teacher_id, r.status,
+                    r.delivered, r.pending, r.expected, r.target, r.status_since, r.read_at,
+                    r.projected
+             FROM plan_readings r
+             JOIN plans p ON p.id = r.plan_id
+             JOIN students s ON s.id = p.student_id
+             JOIN schools sc ON sc.id = s.school_id
+             WHERE p.school_year = $1 AND p.status = 'active' AND {children}
+             ORDER BY sc.name, s.name"
+        )),
+        values,
     )
     .await
 }
@@ -143,16 +154,23 @@ pub async fn unrecorded_before(
     tx: &mut Tx,
     school_year: &str,
     before: NaiveDate,
+    which: Which<'_>,
 ) -> StoreResult<Vec<Unrecorded>> {
+    let (children, mut values) = which.condition(3);
+    values.splice(0..0, args![school_year, before]);
     tx.fetch_all(
-        "SELECT v.id AS visit_id, v.day, v.slot, p.student_id, s.name, sc.name AS school, v.teacher_id
-         FROM visits v
-         JOIN plans p ON p.id = v.plan_id
-         JOIN students s ON s.id = p.student_id
-         JOIN schools sc ON sc.id = s.school_id
-         WHERE p.school_year = $1 AND v.status = 'planned' AND v.outcome IS NULL AND v.day < $2
-         ORDER BY v.day, v.slot",
-        args![school_year, before],
+        sqlx::AssertSqlSafe(format!(
+            "SELECT v.id AS visit_id, v.day, v.slot, p.student_id, s.name, sc.name AS school,
+                    v.teacher_id
+             FROM visits v
+             JOIN plans p ON p.id = v.plan_id
+             JOIN students s ON s.id = p.student_id
+             JOIN schools sc ON sc.id = s.school_id
+             WHERE p.school_year = $1 AND v.status = 'planned' AND v.outcome IS NULL
+                   AND v.day < $2 AND {children}
+             ORDER BY v.day, v.slot"
+        )),
+        values,
     )
     .await
 }

@@ -9,6 +9,7 @@ use super::{StoreResult, Tx, audit, codes, only_if};
 use crate::args;
 use crate::domain::calendar::SchoolYear;
 use crate::domain::visit::{Change, MissReason, Mode, Outcome, VisitStatus};
+use crate::store::people::Which;
 
 /// A planned visit with what has been recorded of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -569,7 +570,7 @@ pub async fn list(tx: &mut Tx, filter: &VisitFilter) -> StoreResult<Vec<VisitRow
 
 /// A visit with its child's name and school.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ChildVisit {
+pub struct StudentVisit {
     #[sqlx(flatten)]
     pub visit: VisitRow,
     pub name: String,
@@ -577,7 +578,10 @@ pub struct ChildVisit {
 }
 
 /// [`list`] with each child's name and school, in one query.
-pub async fn list_with_children(tx: &mut Tx, filter: &VisitFilter) -> StoreResult<Vec<ChildVisit>> {
+pub async fn list_with_children(
+    tx: &mut Tx,
+    filter: &VisitFilter,
+) -> StoreResult<Vec<StudentVisit>> {
     let (clause, args) = filtered(filter);
     tx.fetch_all(
         sqlx::AssertSqlSafe(format!(
@@ -749,30 +753,40 @@ const RESPONSE_MARK: &str = " → ";
 /// Every visit (not cancelled by re-planning) of a school year's active plans, or of
 /// one plan, in day order, with their goal notes as `GOAL_ID: text` (`→ response` when the child's
 /// response was noted).
+/// The year's visits of one plan, or of the active plans of the children
+/// `students` selects.
 pub async fn ledger_visits(
     tx: &mut Tx,
     year: SchoolYear,
     plan_id: Option<i64>,
+    students: Which<'_>,
 ) -> StoreResult<Vec<LedgerVisit>> {
-    let filter = args![year.to_string(), plan_id];
+    let (of_students, more) = students.owned_by("p.student_id", "students", 3);
+    let mut filter = args![year.to_string(), plan_id];
+    filter.extend(more);
     let mut visits: Vec<LedgerVisit> = tx
         .fetch_all(
-            "SELECT v.id AS visit_id, v.plan_id, p.student_id, v.day, v.slot, v.teacher_id,
-                    v.outcome, v.periods, v.mode, v.reason, v.note, v.guardian_confirmed_by,
-                    v.guardian_confirmed_at, v.recorded_by, v.recorded_at, v.unplanned
-             FROM visits v JOIN plans p ON p.id = v.plan_id
-             WHERE p.school_year = $1 AND p.status = 'active' AND v.status = 'planned'
-               AND ($2 IS NULL OR v.plan_id = $2)
-             ORDER BY p.student_id, v.day, v.slot",
+            sqlx::AssertSqlSafe(format!(
+                "SELECT v.id AS visit_id, v.plan_id, p.student_id, v.day, v.slot, v.teacher_id,
+                        v.outcome, v.periods, v.mode, v.reason, v.note, v.guardian_confirmed_by,
+                        v.guardian_confirmed_at, v.recorded_by, v.recorded_at, v.unplanned
+                 FROM visits v JOIN plans p ON p.id = v.plan_id
+                 WHERE p.school_year = $1 AND p.status = 'active' AND v.status = 'planned'
+                   AND ($2 IS NULL OR v.plan_id = $2) AND {of_students}
+                 ORDER BY p.student_id, v.day, v.slot"
+            )),
             filter.clone(),
         )
         .await?;
     let notes: Vec<LedgerNote> = tx
         .fetch_all(
-            "SELECT n.visit_id, n.goal_id, n.text, n.response
-             FROM visit_goal_notes n JOIN visits v ON v.id = n.visit_id JOIN plans p ON p.id = v.plan_id
-             WHERE p.school_year = $1 AND ($2 IS NULL OR v.plan_id = $2)
-             ORDER BY n.visit_id, n.goal_id",
+            sqlx::AssertSqlSafe(format!(
+                "SELECT n.visit_id, n.goal_id, n.text, n.response
+                 FROM visit_goal_notes n JOIN visits v ON v.id = n.visit_id
+                      JOIN plans p ON p.id = v.plan_id
+                 WHERE p.school_year = $1 AND ($2 IS NULL OR v.plan_id = $2) AND {of_students}
+                 ORDER BY n.visit_id, n.goal_id"
+            )),
             filter,
         )
         .await?;

@@ -9,10 +9,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::App;
-use super::pages::{bar, failed, signed_in};
+use super::page::{bar, failed, signed_in};
 use crate::service::ServiceError;
+use crate::service::registry::AbsenceKind;
 use crate::service::registry::{self, PersonKind as Kind};
-use crate::store::people::AbsenceKind;
 
 #[derive(Deserialize)]
 pub struct AbsenceFields {
@@ -65,7 +65,7 @@ async fn add_absence(
         slots,
         reason: fields.reason.trim().to_string(),
     };
-    match registry::add_absence_as(&app.store, &actor, app.now(), &absence).await {
+    match registry::add_absence(&app.store, &actor, app.now(), &absence).await {
         Ok(()) => Redirect::to(&format!("{back}#absences")).into_response(),
         Err(ServiceError::Invalid(_)) => {
             Redirect::to(&format!("{back}?absence_problem=1#absences")).into_response()

@@ -5,18 +5,17 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::App;
-use super::pages::{UserBar, bar, failed, render, signed_in};
+use super::page::{SignedIn, UserBar, bar, failed, render};
 use super::words::{Words, words};
 use crate::service::audit::{self, AuditQuery};
-use crate::store::access_log::AccessRow;
-use crate::store::audit::AuditRow;
+use crate::service::audit::{AccessRow, AuditRow};
 
 #[derive(Template)]
 #[template(path = "web/audit.html")]
@@ -28,7 +27,7 @@ struct AuditPage {
     reads: Vec<AccessRow>,
     changes: Vec<AuditRow>,
     most: usize,
-    speech: crate::reports::words::Speech,
+    speech: crate::speech::Speech,
     /// Accounts' names by email: a person is shown by name.
     names: std::collections::HashMap<String, String>,
 }
@@ -73,13 +72,9 @@ pub struct AuditForm {
 
 pub async fn show(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Query(form): Query<AuditForm>,
-    headers: HeaderMap,
 ) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, "/audit").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let zone = app.settings.time_zone;
     // A day in the district's zone, from its first moment.
     let day_start = |text: &str, days_after: i64| {
@@ -111,7 +106,7 @@ pub async fn show(
                 reads,
                 changes,
                 most: audit::AUDIT_ROWS,
-                speech: crate::reports::words::Speech::of(&app.settings),
+                speech: crate::speech::Speech::of(&app.settings),
                 names,
             },
         ),

@@ -6,16 +6,16 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use super::App;
-use super::pages::{UserBar, bar, failed, render, signed_in, week_name};
+use super::page::{SignedIn, UserBar, bar, failed, render, week_name};
 use super::words::{DashboardWords, Words, words};
-use crate::planner::week::{monday_of, parse_week};
 use crate::service::plan_week::{self, ChangeCounts};
+use crate::service::plan_week::{monday_of, parse_week};
 use crate::service::week_board::{self, Board, MoveForm, MoveTo};
 use crate::service::{Actor, ServiceError};
 
@@ -83,14 +83,10 @@ async fn page(
 
 pub async fn show(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Path(week): Path<String>,
     Query(query): Query<BoardQuery>,
-    headers: HeaderMap,
 ) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, &format!("/weeks/{week}")).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let notice = query
         .planned
         .map(|_| words(app.settings.locale).board.planned);
@@ -106,25 +102,13 @@ pub struct PlanForm {
 /// Plans the week: without `confirm` a dry run shown on the board, with it for real.
 pub async fn plan(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Path(week_text): Path<String>,
-    headers: HeaderMap,
     Form(form): Form<PlanForm>,
 ) -> Response {
-    let here = format!("/weeks/{week_text}");
-    let (actor, _) = match signed_in(&app, &headers, &here).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let Some(week) = parse_week(&week_text) else {
         return page(&app, &actor, &week_text, None, None, None).await;
     };
-    if !week_board::may_plan(&actor) {
-        return failed(
-            &app,
-            bar(&actor),
-            ServiceError::Forbidden("planning is district-wide".into()),
-        );
-    }
     let dry_run = form.confirm.is_none();
     match plan_week::run(&app.store, &app.settings, &actor, app.now(), week, dry_run).await {
         Ok(report) if dry_run => {
@@ -172,13 +156,9 @@ async fn move_page(app: &App, actor: &Actor, visit_id: i64, problem: Option<Stri
 
 pub async fn move_form(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Path(visit_id): Path<i64>,
-    headers: HeaderMap,
 ) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, &format!("/visits/{visit_id}/move")).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     move_page(&app, &actor, visit_id, None).await
 }
 
@@ -202,14 +182,10 @@ fn refused(t: &Words, error: &ServiceError) -> Option<String> {
 
 pub async fn move_visit(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Path(visit_id): Path<i64>,
-    headers: HeaderMap,
     Form(fields): Form<MoveFields>,
 ) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, &format!("/visits/{visit_id}/move")).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let Ok(day) = NaiveDate::parse_from_str(&fields.day, "%Y-%m-%d") else {
         return move_page(&app, &actor, visit_id, Some(fields.day)).await;
     };
@@ -237,14 +213,10 @@ pub struct CancelFields {
 
 pub async fn cancel_visit(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Path(visit_id): Path<i64>,
-    headers: HeaderMap,
     Form(fields): Form<CancelFields>,
 ) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, &format!("/visits/{visit_id}/move")).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let t = words(app.settings.locale);
     let week =
         match week_board::move_form(&app.store, &app.settings, &actor, app.now(), visit_id).await {

@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use super::pages::{UserBar, bar, failed, render, signed_in};
+use super::page::{SignedIn, UserBar, bar, failed, render};
 use super::words::{DashboardWords, Words, words};
 use super::{App, JobHealth, job_health};
 use crate::domain::pace::Status;
@@ -35,7 +35,7 @@ struct DashboardPage {
 impl DashboardPage {
     /// A daemon job as the reader reads it: 每周排课 under zh-CN.
     fn job_word(&self, name: &str) -> String {
-        match crate::reports::words::job_zh(name) {
+        match crate::speech::job_zh(name) {
             Some(word) if self.t.lang == "zh-CN" => word.to_string(),
             _ => name.to_string(),
         }
@@ -59,18 +59,11 @@ pub async fn page(app: &App, actor: &Actor) -> Response {
     };
     let operations = board.failed_messages.is_some();
     let jobs = if operations {
-        match app.store.read().await {
-            Ok(mut tx) => {
-                let jobs = job_health(app, &mut tx).await;
-                let _ = tx.rollback().await;
-                Some(jobs)
-            }
-            Err(_) => None,
-        }
+        Some(job_health(app, actor).await)
     } else {
         None
     };
-    let week = super::pages::week_name(board.week);
+    let week = super::page::week_name(board.week);
     render(
         StatusCode::OK,
         &DashboardPage {
@@ -99,15 +92,19 @@ pub struct AckForm {
 
 pub async fn acknowledge(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Path(alert_id): Path<i64>,
-    headers: HeaderMap,
     Form(form): Form<AckForm>,
 ) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, "/").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
-    match dashboard::acknowledge(&app.store, &actor, app.now(), alert_id, form.note.trim()).await {
+    match crate::service::alerts::acknowledge(
+        &app.store,
+        &actor,
+        app.now(),
+        alert_id,
+        form.note.trim(),
+    )
+    .await
+    {
         Ok(()) => Redirect::to("/#alerts").into_response(),
         Err(error) => failed(&app, bar(&actor), error),
     }

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::App;
-use super::pages::{UserBar, bar, failed, peer, render, signed_in};
+use super::page::{SignedIn, UserBar, bar, failed, peer, render, signed_in};
 use super::words::{Words, words};
 use crate::service::reports;
 
@@ -48,14 +48,10 @@ pub struct ExportQuery {
 
 pub async fn year(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Query(query): Query<ExportQuery>,
     extensions: Extensions,
-    headers: HeaderMap,
 ) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, "/exports").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let address = peer(&extensions);
     let school = query.school.filter(|s| !s.is_empty());
     let export = match reports::export_for(
@@ -75,10 +71,7 @@ pub async fn year(
         Some(school) => format!("year-{}.xlsx", crate::reports::file_safe(school)),
         None => "year.xlsx".to_string(),
     };
-    match crate::reports::xlsx::year_workbook(
-        &export,
-        &crate::reports::words::Speech::of(&app.settings),
-    ) {
+    match crate::reports::xlsx::year_workbook(&export, &crate::speech::Speech::of(&app.settings)) {
         Ok(bytes) => (
             [
                 (

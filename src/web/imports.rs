@@ -15,7 +15,7 @@ use base64::Engine;
 use serde::Deserialize;
 
 use super::App;
-use super::pages::{UserBar, bar, failed, render, signed_in};
+use super::page::{UserBar, bar, failed, render, signed_in};
 use super::words::{Words, words};
 use crate::config::Locale;
 use crate::import::records::Kind;
@@ -287,7 +287,7 @@ pub async fn check(
 /// The changes of a check, a row's fields together, in the district's words.
 fn changes_by_row(app: &App, report: &ImportReport) -> Vec<(String, Vec<String>)> {
     let chinese = app.settings.locale == Locale::ZhCn;
-    let speech = crate::reports::words::Speech::in_language(&app.settings, chinese);
+    let speech = crate::speech::Speech::in_language(&app.settings, chinese);
     let mut rows: Vec<(usize, String, Vec<String>)> = Vec::new();
     for change in &report.changes {
         match rows.last_mut() {

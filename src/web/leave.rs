@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::App;
-use super::pages::{UserBar, bar, failed, render, signed_in};
+use super::page::{SignedIn, UserBar, bar, failed, render, signed_in};
 use super::words::{RecordWords, Words, words};
 use crate::domain::access::Role;
 use crate::domain::leave::LeaveStatus;
@@ -57,7 +57,7 @@ pub(super) fn half_day_choices(app: &App, t: &Words) -> Vec<(String, String)> {
 
 /// A leave's half-days as people read them (周三下午); empty for whole days.
 pub(super) fn half_days_words(app: &App, t: &Words, codes: &str) -> String {
-    crate::reports::words::Speech::in_language(&app.settings, t.lang == "zh-CN").stored_slots(codes)
+    crate::speech::Speech::in_language(&app.settings, t.lang == "zh-CN").stored_slots(codes)
 }
 
 impl LeavePage {
@@ -125,13 +125,9 @@ async fn page(
 
 pub async fn show(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Query(query): Query<LeaveQuery>,
-    headers: HeaderMap,
 ) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, "/leave").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let notice = query
         .sent
         .map(|_| words(app.settings.locale).record.leave_sent);
@@ -149,13 +145,9 @@ pub struct LeaveForm {
 
 pub async fn ask(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    SignedIn { actor, .. }: SignedIn,
     Form(form): Form<LeaveForm>,
 ) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, "/leave").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let r = words(app.settings.locale).record;
     let day = |text: &str| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
     let (Some(from), Some(to)) = (day(&form.from), day(&form.to)) else {

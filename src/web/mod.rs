@@ -14,6 +14,7 @@ mod guard;
 mod imports;
 mod leave;
 mod listen;
+pub(crate) mod page;
 pub(crate) mod pages;
 mod people;
 mod plan_form;
@@ -35,7 +36,7 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::jobs::Job;
 use crate::jobs::schedule::Schedule;
-use crate::store::{Store, job_runs};
+use crate::service::{Actor, Store, job_runs};
 
 pub use crate::clock::Clock;
 
@@ -83,21 +84,21 @@ struct HealthReport {
 }
 
 /// Each daemon job's last run and next time.
-async fn job_health(app: &App, tx: &mut crate::store::Tx) -> Vec<JobHealth> {
+async fn job_health(app: &App, actor: &Actor) -> Vec<JobHealth> {
     let now = app.now();
-    let mut jobs = Vec::new();
-    for (job, schedule) in &app.jobs {
-        let last_run = job_runs::runs(tx, job.name())
-            .await
-            .ok()
-            .and_then(|runs| runs.into_iter().next());
-        jobs.push(JobHealth {
+    let names: Vec<&'static str> = app.jobs.iter().map(|(job, _)| job.name()).collect();
+    let runs = job_runs::last_runs(&app.store, actor, &names)
+        .await
+        .unwrap_or_else(|_| vec![None; names.len()]);
+    app.jobs
+        .iter()
+        .zip(runs)
+        .map(|((job, schedule), last_run)| JobHealth {
             job: job.name(),
             last_run,
             next_run: schedule.next_after(now, app.settings.time_zone),
-        });
-    }
-    jobs
+        })
+        .collect()
 }
 
 async fn healthz(
@@ -128,13 +129,13 @@ async fn healthz(
         Ok(Err(_)) | Err(_) => return unhealthy("cannot write".into()),
     }
     let (database, jobs) = match app.store.read().await {
-        Ok(mut tx) => {
+        Ok(tx) => {
+            let _ = tx.rollback().await;
             let jobs = if detailed {
-                Some(job_health(&app, &mut tx).await)
+                Some(job_health(&app, &Actor::new("healthz")).await)
             } else {
                 None
             };
-            let _ = tx.rollback().await;
             ("ok".to_string(), jobs)
         }
         Err(error) if detailed => (format!("unavailable: {error}"), None),

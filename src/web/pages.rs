@@ -2,167 +2,27 @@
 //! children one may see and a child's page. Each handler reads the session,
 //! calls a service and renders a template.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{Extensions, HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::App;
-use super::session::{self, address, clear_cookie, set_cookie, user_agent};
+use super::page::{
+    SignedIn, UserBar, bar, failed, local_path, message, peer, render, signed_in, to_login,
+    week_name,
+};
+use super::session::{self, clear_cookie, set_cookie, user_agent};
 use super::words::{Words, words};
 use crate::domain::pace::Status;
 use crate::service::accounts::{self, Client, LoginRefused, SessionView};
 use crate::service::students::{self, ListedStudent, ReadFrom, StudentPage};
 use crate::service::{Actor, ServiceError};
 use crate::service::{calendar_feed, my_week, second_factor};
-
-/// The name in the page's bar.
-pub struct UserBar {
-    pub name: String,
-}
-
-pub(super) fn bar(actor: &Actor) -> Option<UserBar> {
-    Some(UserBar {
-        name: actor.display_name.clone(),
-    })
-}
-
-pub(crate) fn render(status: StatusCode, template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(error) => {
-            tracing::error!(%error, "a page did not render");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "web/message.html")]
-struct MessagePage {
-    t: &'static Words,
-    user: Option<UserBar>,
-    title: &'static str,
-    text: String,
-}
-
-pub(super) fn message(
-    app: &App,
-    status: StatusCode,
-    user: Option<UserBar>,
-    text: impl Into<String>,
-) -> Response {
-    let t = words(app.settings.locale);
-    render(
-        status,
-        &MessagePage {
-            t,
-            user,
-            title: t.product,
-            text: text.into(),
-        },
-    )
-}
-
-/// A service's error as a page: not found and forbidden as such; a rule that
-/// refuses (a visit already recorded or past, a conflict, a lock) with its reason
-/// in the reader's words; anything else logged and shown as a server error
-/// (never with its details).
-pub(super) fn failed(app: &App, user: Option<UserBar>, error: ServiceError) -> Response {
-    let t = words(app.settings.locale);
-    let say = |text: &str| super::words::reason(app.settings.locale, text);
-    let reason = || match &error {
-        ServiceError::Invalid(problems) => problems
-            .iter()
-            .map(|p| say(&p.reason))
-            .collect::<Vec<_>>()
-            .join("；"),
-        other => say(&other.to_string()),
-    };
-    match error {
-        ServiceError::NotFound { what, .. } => {
-            message(app, StatusCode::NOT_FOUND, user, t.not_found_of(what))
-        }
-        ServiceError::Forbidden(_) => message(app, StatusCode::FORBIDDEN, user, t.not_for_you),
-        ServiceError::Invalid(_) => message(app, StatusCode::UNPROCESSABLE_ENTITY, user, reason()),
-        ServiceError::Conflict { .. } | ServiceError::Stale { .. } => {
-            message(app, StatusCode::CONFLICT, user, reason())
-        }
-        ServiceError::Locked { .. } => message(app, StatusCode::LOCKED, user, reason()),
-        ServiceError::Storage(e) if crate::store::is_busy(&e) => {
-            let mut page = message(app, StatusCode::SERVICE_UNAVAILABLE, user, t.busy);
-            page.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(5),
-            );
-            page
-        }
-        other => {
-            tracing::error!(error = %other, "a page failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
-}
-
-/// Only a path of this site: never a redirect elsewhere.
-/// Where to go after logging in: a plain path on this site, else `/`. Only
-/// visible ASCII: browsers drop tabs and newlines from a URL, so `/\t/evil.example`
-/// would become `//evil.example`, another site; a newline would break the header.
-fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
-        {
-            path.to_string()
-        }
-        _ => "/".into(),
-    }
-}
-
-fn to_login(next: &str) -> Response {
-    let next: String = url_escape(next);
-    Redirect::to(&format!("/login?next={next}")).into_response()
-}
-
-fn url_escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The logged-in actor and their session id, or the response that sends them to
-/// the login page (or, when they must first change their password or set up a
-/// second factor, to their account page).
-pub(super) async fn signed_in(
-    app: &App,
-    headers: &HeaderMap,
-    here: &str,
-) -> Result<(Actor, String), Response> {
-    let Some(id) = session::session_id(headers) else {
-        return Err(to_login(here));
-    };
-    match accounts::session_actor(&app.store, &app.settings, app.now(), &id).await {
-        Ok(Some(signed)) if signed.must.is_some() && !here.starts_with("/account") => {
-            Err(Redirect::to("/account").into_response())
-        }
-        Ok(Some(signed)) => Ok((signed.actor, id)),
-        Ok(None) => Err(to_login(here)),
-        Err(error) => Err(failed(app, None, error)),
-    }
-}
 
 #[derive(Template)]
 #[template(path = "web/login.html")]
@@ -197,14 +57,6 @@ pub struct LoginForm {
     username: String,
     password: String,
     next: Option<String>,
-}
-
-pub(crate) fn peer(extensions: &Extensions) -> String {
-    address(
-        extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(a)| *a),
-    )
 }
 
 pub async fn login(
@@ -395,10 +247,6 @@ pub struct HomeQuery {
     week: Option<String>,
 }
 
-pub(super) fn week_name(week: chrono::IsoWeek) -> String {
-    format!("{}-W{:02}", week.year(), week.week())
-}
-
 /// A teacher's home: their week.
 async fn teacher_week(
     app: &App,
@@ -406,7 +254,7 @@ async fn teacher_week(
     week: Option<&str>,
     extensions: &Extensions,
 ) -> Response {
-    let week = week.and_then(crate::planner::week::parse_week);
+    let week = week.and_then(crate::service::plan_week::parse_week);
     let address = peer(extensions);
     match my_week::my_week(&app.store, &app.settings, actor, app.now(), week, &address).await {
         Ok(mine) => render(
@@ -415,7 +263,7 @@ async fn teacher_week(
                 t: words(app.settings.locale),
                 user: bar(actor),
                 week_label: {
-                    let monday = crate::planner::week::monday_of(mine.week);
+                    let monday = crate::service::plan_week::monday_of(mine.week);
                     let sunday = monday + chrono::Duration::days(6);
                     let t = words(app.settings.locale);
                     format!("{} – {}", t.date(&monday), t.date(&sunday))
@@ -432,14 +280,10 @@ async fn teacher_week(
 
 pub async fn home(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Query(query): Query<HomeQuery>,
     extensions: Extensions,
-    headers: HeaderMap,
 ) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, "/").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     if actor.role == crate::domain::access::Role::Teacher {
         return teacher_week(&app, &actor, query.week.as_deref(), &extensions).await;
     }
@@ -464,7 +308,7 @@ pub struct StudentSearch {
 
 impl StudentSearch {
     fn keeps(&self, s: &ListedStudent) -> bool {
-        s.matches(&students::ChildSearch {
+        s.matches(&students::StudentMatch {
             text: &self.q,
             school: &self.school,
             pace: &self.status,
@@ -475,13 +319,9 @@ impl StudentSearch {
 
 pub async fn student_list(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Query(search): Query<StudentSearch>,
-    headers: HeaderMap,
 ) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, "/students").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     match students::visible_students(&app.store, &app.settings, &actor, app.now()).await {
         Ok(students) => {
             let mut schools: Vec<String> =
@@ -529,15 +369,10 @@ pub async fn student_list(
 /// A child's ledger as an Excel file.
 pub async fn ledger(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Path(student_id): Path<String>,
     extensions: Extensions,
-    headers: HeaderMap,
 ) -> Response {
-    let here = format!("/students/{student_id}");
-    let (actor, _) = match signed_in(&app, &headers, &here).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let address = peer(&extensions);
     let from = ReadFrom { address: &address };
     let ledger = match students::ledger(
@@ -553,10 +388,8 @@ pub async fn ledger(
         Ok(ledger) => ledger,
         Err(error) => return failed(&app, bar(&actor), error),
     };
-    match crate::reports::xlsx::ledger_workbook(
-        &ledger,
-        &crate::reports::words::Speech::of(&app.settings),
-    ) {
+    match crate::reports::xlsx::ledger_workbook(&ledger, &crate::speech::Speech::of(&app.settings))
+    {
         Ok(bytes) => (
             [
                 (
@@ -594,7 +427,7 @@ struct StudentView {
     today: chrono::NaiveDate,
     /// Coordinators and admins set and revise plans.
     may_plan: bool,
-    speech: crate::reports::words::Speech,
+    speech: crate::speech::Speech,
     /// Accounts' names by email: who recorded or revised is shown by name.
     names: std::collections::HashMap<String, String>,
 }
@@ -621,15 +454,10 @@ impl StudentView {
 
 pub async fn student(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Path(student_id): Path<String>,
     extensions: Extensions,
-    headers: HeaderMap,
 ) -> Response {
-    let here = format!("/students/{student_id}");
-    let (actor, _) = match signed_in(&app, &headers, &here).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let address = peer(&extensions);
     let read = students::student_page(
         &app.store,
@@ -648,7 +476,7 @@ pub async fn student(
         Ok(page) => render(
             StatusCode::OK,
             &StudentView {
-                speech: crate::reports::words::Speech::of(&app.settings),
+                speech: crate::speech::Speech::of(&app.settings),
                 names,
                 t: words(app.settings.locale),
                 user: bar(&actor),
@@ -681,7 +509,7 @@ struct AccountPage {
     teacher: bool,
     has_feed: bool,
     feed_url: Option<String>,
-    tokens: Vec<crate::store::tokens::ApiToken>,
+    tokens: Vec<crate::service::tokens::ApiToken>,
     /// A token just made: shown this once.
     new_token: Option<String>,
     min_length: usize,
@@ -819,13 +647,9 @@ pub struct ConfirmCode {
 
 pub async fn confirm_second_factor(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    SignedIn { actor, .. }: SignedIn,
     Form(form): Form<ConfirmCode>,
 ) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, "/account/totp").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let t = words(app.settings.locale);
     match second_factor::confirm(&app.store, &app.settings, &actor, app.now(), &form.code).await {
         Ok(codes) => render(
@@ -856,13 +680,12 @@ pub struct PasswordChange {
 
 pub async fn change_password(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    SignedIn {
+        actor,
+        session_id: id,
+    }: SignedIn,
     Form(form): Form<PasswordChange>,
 ) -> Response {
-    let (actor, id) = match signed_in(&app, &headers, "/account").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let t = words(app.settings.locale);
     let changed = accounts::change_password(
         &app.store,
@@ -906,13 +729,9 @@ pub async fn change_password(
 
 pub async fn end_session(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Path(handle): Path<String>,
-    headers: HeaderMap,
 ) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, "/account").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     match accounts::end_my_session(&app.store, &actor, app.now(), &handle).await {
         Ok(()) => Redirect::to("/account").into_response(),
         Err(error) => failed(&app, bar(&actor), error),
@@ -1025,13 +844,12 @@ pub struct TokenFields {
 /// A personal API token, made on the account page and shown once.
 pub async fn make_token(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    SignedIn {
+        actor,
+        session_id: id,
+    }: SignedIn,
     Form(fields): Form<TokenFields>,
 ) -> Response {
-    let (actor, id) = match signed_in(&app, &headers, "/account").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let t = words(app.settings.locale);
     let days = fields.expires_days.trim();
     let expires_days = if days.is_empty() {
@@ -1069,13 +887,9 @@ pub async fn make_token(
 
 pub async fn revoke_token(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Path(token_id): Path<i64>,
-    headers: HeaderMap,
 ) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, "/account").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     match crate::service::tokens::revoke_mine(&app.store, &actor, app.now(), token_id).await {
         Ok(()) => Redirect::to("/account#tokens").into_response(),
         Err(error) => failed(&app, bar(&actor), error),

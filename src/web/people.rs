@@ -15,13 +15,13 @@ use chrono::Weekday;
 use serde::Deserialize;
 
 use super::App;
-use super::pages::{UserBar, bar, failed, render, signed_in};
+use super::page::{SignedIn, UserBar, bar, failed, render, signed_in};
 use super::words::{Words, words};
 use crate::domain::slot::format_weekly_slots;
 use crate::domain::student::{Disability, Gender, StudentStatus};
 use crate::service::registry::{self, Changes};
+use crate::service::registry::{Absence, Teacher};
 use crate::service::{Actor, ServiceError};
-use crate::store::people::{Absence, Teacher};
 
 /// How a field is typed in.
 pub enum Input {
@@ -177,7 +177,6 @@ async fn stored(
     kind: Kind,
     id: &str,
 ) -> Result<(Changes, Vec<Absence>), ServiceError> {
-    registry::kept_person(&app.store, actor, kind, id).await?;
     let mut values = Changes::new();
     let absences;
     match kind {
@@ -187,7 +186,7 @@ async fn stored(
                     .with_timezone(&app.settings.time_zone)
                     .date_naive(),
             );
-            let detail = registry::student(&app.store, id, year).await?;
+            let detail = registry::student(&app.store, actor, id, year).await?;
             absences = detail.pauses;
             let s = detail.student;
             values.insert("name", s.name);
@@ -213,7 +212,7 @@ async fn stored(
             values.insert("available", format_weekly_slots(&s.available));
         }
         Kind::Teacher => {
-            let detail = registry::teacher(&app.store, id).await?;
+            let detail = registry::teacher(&app.store, actor, id).await?;
             absences = detail.leave;
             let t: Teacher = detail.teacher;
             values.insert("name", t.name);
@@ -448,7 +447,8 @@ async fn register(app: Arc<App>, headers: HeaderMap, kind: Kind, body: Bytes) ->
         ],
     };
     let changes = changes_from(&body, names);
-    match registry::register_as(&app.store, &app.settings, &actor, app.now(), kind, &changes).await
+    match registry::register_from_form(&app.store, &app.settings, &actor, app.now(), kind, &changes)
+        .await
     {
         Ok(id) => match kind {
             Kind::Student => Redirect::to(&format!("/students/{id}")).into_response(),
@@ -578,7 +578,7 @@ async fn save(app: Arc<App>, headers: HeaderMap, kind: Kind, id: String, body: B
             ];
             let changes = changes_from(&body, &names);
             let result =
-                registry::edit_student_as(&app.store, &app.settings, &actor, now, &id, &changes)
+                registry::edit_student(&app.store, &app.settings, &actor, now, &id, &changes)
                     .await
                     .map(|_| ());
             (result, changes, format!("/students/{id}"))
@@ -587,7 +587,7 @@ async fn save(app: Arc<App>, headers: HeaderMap, kind: Kind, id: String, body: B
             let names = ["name", "email", "phone", "school", "max_visits_per_day"];
             let changes = changes_from(&body, &names);
             let result =
-                registry::edit_teacher_as(&app.store, &app.settings, &actor, now, &id, &changes)
+                registry::edit_teacher(&app.store, &app.settings, &actor, now, &id, &changes)
                     .await
                     .map(|_| ());
             (result, changes, "/teachers".to_string())
@@ -663,29 +663,13 @@ pub struct TeacherSearch {
 /// The teachers of the schools one may see, searched by name, id or school.
 pub async fn teachers(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Query(search): Query<TeacherSearch>,
-    headers: HeaderMap,
 ) -> Response {
-    use crate::domain::access::Role;
-    let (actor, _) = match signed_in(&app, &headers, "/teachers").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
-    if actor.role == Role::Teacher {
-        return failed(
-            &app,
-            bar(&actor),
-            ServiceError::Forbidden("the teachers' list".into()),
-        );
-    }
-    let all = match registry::teachers(&app.store, None).await {
-        Ok(all) => all,
+    let mine = match registry::teachers(&app.store, &actor, None).await {
+        Ok(mine) => mine,
         Err(error) => return failed(&app, bar(&actor), error),
     };
-    let mine: Vec<Teacher> = all
-        .into_iter()
-        .filter(|t| actor.sees_school(&t.school))
-        .collect();
     let total = mine.len();
     let q = search.q.trim().to_lowercase();
     let teachers = mine

@@ -5,18 +5,18 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Form, Path, State};
-use axum::http::{Extensions, HeaderMap, StatusCode};
+use axum::http::{Extensions, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::App;
-use super::pages::{UserBar, bar, failed, peer, render, signed_in};
+use super::page::{SignedIn, UserBar, bar, failed, peer, render};
 use super::words::{Words, words};
 use crate::service::plans::{self, SetPlan};
+use crate::service::registry::Teacher;
 use crate::service::students::{self, ReadFrom};
 use crate::service::{Actor, ServiceError, registry};
-use crate::store::people::Teacher;
 
 /// The form's fields, as shown and as sent.
 #[derive(Deserialize, Default, Clone)]
@@ -100,7 +100,7 @@ async fn page(
         Ok(child) => child,
         Err(error) => return failed(app, bar(actor), error),
     };
-    let teachers = match registry::teachers(&app.store, None).await {
+    let teachers = match registry::teachers(&app.store, actor, None).await {
         Ok(teachers) => teachers,
         Err(error) => return failed(app, bar(actor), error),
     };
@@ -144,15 +144,10 @@ async fn page(
 
 pub async fn form(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Path(student_id): Path<String>,
     extensions: Extensions,
-    headers: HeaderMap,
 ) -> Response {
-    let here = format!("/students/{student_id}/plan");
-    let (actor, _) = match signed_in(&app, &headers, &here).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     page(
         &app,
         &actor,
@@ -198,16 +193,11 @@ fn day(text: &str, field: &str, problems: &mut Vec<(String, String)>) -> Option<
 
 pub async fn save(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Path(student_id): Path<String>,
     extensions: Extensions,
-    headers: HeaderMap,
     Form(fields): Form<PlanFields>,
 ) -> Response {
-    let here = format!("/students/{student_id}/plan");
-    let (actor, _) = match signed_in(&app, &headers, &here).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let address = peer(&extensions);
     let mut problems = Vec::new();
     let filled = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
@@ -241,10 +231,11 @@ pub async fn save(
         return page(&app, &actor, &student_id, &address, Some(fields), problems).await;
     }
     // A plan is revised when the child has one this year; else it is created.
-    let existing = match plans::has_plan(&app.store, &app.settings, app.now(), &student_id).await {
-        Ok(existing) => existing,
-        Err(error) => return failed(&app, bar(&actor), error),
-    };
+    let existing =
+        match plans::has_plan(&app.store, &app.settings, &actor, app.now(), &student_id).await {
+            Ok(existing) => existing,
+            Err(error) => return failed(&app, bar(&actor), error),
+        };
     let input = SetPlan {
         revise: existing,
         ..input
@@ -254,7 +245,7 @@ pub async fn save(
         let problems = vec![("reason".to_string(), t.board.reason_needed.to_string())];
         return page(&app, &actor, &student_id, &address, Some(fields), problems).await;
     }
-    match plans::set_plan_as(&app.store, &app.settings, &actor, app.now(), input).await {
+    match plans::set_plan(&app.store, &app.settings, &actor, app.now(), input).await {
         Ok(_) => Redirect::to(&format!("/students/{student_id}")).into_response(),
         Err(ServiceError::Invalid(found)) => {
             let problems = found.into_iter().map(|p| (p.field, p.reason)).collect();

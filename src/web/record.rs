@@ -15,13 +15,13 @@ use chrono::{Datelike, NaiveTime};
 use serde_json::json;
 
 use super::App;
-use super::pages::{UserBar, bar, failed, peer, render, signed_in, week_name};
+use super::page::{SignedIn, UserBar, bar, failed, peer, render, signed_in, week_name};
 use super::words::{RecordWords, Words, words};
 use crate::domain::visit::{MissReason, Mode, Outcome, VisitStatus};
 use crate::service::photos::{self, ImageProblem, MAX_PHOTO_BYTES, MAX_SIGNATURE_BYTES};
 use crate::service::recording::{self, RecordForm, Seen, Submission, Submitted};
+use crate::service::visits::{GoalNote, Location, RecordDetails, RecordInput, VisitForRecord};
 use crate::service::{Actor, ServiceError};
-use crate::store::visits::{GoalNote, Location, RecordDetails, RecordInput, VisitForRecord};
 
 /// The largest form the record page sends: three photos, a signature, the text.
 pub const MAX_RECORD_BYTES: usize = 3 * MAX_PHOTO_BYTES + MAX_SIGNATURE_BYTES + 256 * 1024;
@@ -183,15 +183,10 @@ fn wants_json(headers: &HeaderMap) -> bool {
 
 pub async fn form(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Path(visit_id): Path<i64>,
     extensions: Extensions,
-    headers: HeaderMap,
 ) -> Response {
-    let here = format!("/visits/{visit_id}/record");
-    let (actor, _) = match signed_in(&app, &headers, &here).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let address = peer(&extensions);
     form_page(&app, &actor, visit_id, &address, None, Vec::new()).await
 }
@@ -552,15 +547,10 @@ fn back_to_week(visit_id: i64, day: chrono::NaiveDate) -> Response {
 
 pub async fn file(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Path((visit_id, file_id)): Path<(i64, i64)>,
     extensions: Extensions,
-    headers: HeaderMap,
 ) -> Response {
-    let here = format!("/visits/{visit_id}/record");
-    let (actor, _) = match signed_in(&app, &headers, &here).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let address = peer(&extensions);
     match recording::file(
         &app.store,

@@ -14,11 +14,11 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::Deserialize;
 
 use super::App;
-use super::pages::{UserBar, bar, failed, render, signed_in};
+use super::page::{SignedIn, UserBar, bar, failed, render, signed_in};
 use super::words::{Words, words};
 use crate::domain::calendar::{Holiday, MakeUpWorkday, SchoolCalendar, SchoolYear, Term};
 use crate::domain::calendar_correction::{self, Entry, EntryKind, EntryRef};
-use crate::planner::week::format_week;
+use crate::service::plan_week::format_week;
 use crate::service::school_calendar::{self, Correction};
 use crate::service::{Actor, ServiceError};
 
@@ -212,13 +212,9 @@ fn school_year(text: &str) -> Option<SchoolYear> {
 
 pub async fn show(
     State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
     Query(query): Query<CalendarQuery>,
-    headers: HeaderMap,
 ) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, "/school-calendar").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
     let today = app
         .now()
         .with_timezone(&app.settings.time_zone)

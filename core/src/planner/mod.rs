@@ -679,7 +679,7 @@ fn spread_and_keep_routines(
         levels: level_of.iter().max().map_or(0, |l| l + 1),
     };
     // Each child's choices, and the candidate each one is.
-    let (mut children, candidate_of): (Vec<soft::Child>, Vec<Vec<usize>>) =
+    let (mut children, candidate_of): (Vec<soft::Student>, Vec<Vec<usize>>) =
         cores::map_in_halves(candidates.len(), TWO_CORES_FROM_STUDENTS, |i| {
             let mut choices = Vec::new();
             let mut chosen = Vec::new();
@@ -708,7 +708,7 @@ fn spread_and_keep_routines(
                     ],
                 });
             }
-            let child = soft::Child {
+            let child = soft::Student {
                 level: level_of[i],
                 needed: problem.students[i].visits_needed as usize,
                 choices,

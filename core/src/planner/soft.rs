@@ -46,7 +46,7 @@ pub(super) struct Choice {
     pub cost: Cost,
 }
 
-pub(super) struct Child {
+pub(super) struct Student {
     pub level: usize,
     pub needed: usize,
     /// The ways an optimal schedule may visit this child.
@@ -76,7 +76,7 @@ fn add(a: Cost, b: Cost) -> Cost {
 }
 
 /// What a child's chosen visits cost.
-pub(super) fn cost_of(week: &Week, child: &Child, picks: &[usize]) -> Cost {
+pub(super) fn cost_of(week: &Week, child: &Student, picks: &[usize]) -> Cost {
     // A child has one visit a day, so a pair is a day whose next day is picked
     // too: a few picks compared pairwise, with nothing to sort or allocate.
     let day = |k: usize| child.choices[k].day;
@@ -108,7 +108,7 @@ impl Board {
         }
     }
 
-    fn place(&mut self, child: &Child, on: bool) {
+    fn place(&mut self, child: &Student, on: bool) {
         for &k in &child.chosen {
             self.mark(&child.choices[k], on);
         }
@@ -120,7 +120,7 @@ impl Board {
 }
 
 /// Improves the children's chosen visits; returns what is proven.
-pub(super) fn optimise(week: &Week, children: &mut [Child]) -> Proof {
+pub(super) fn optimise(week: &Week, children: &mut [Student]) -> Proof {
     let mut board = Board {
         used: vec![false; week.cells],
         load: vec![0; week.limits.len()],
@@ -172,7 +172,7 @@ pub(super) fn optimise(week: &Week, children: &mut [Child]) -> Proof {
 }
 
 /// Children who share no teacher-day with anyone outside their group.
-fn groups(week: &Week, children: &[Child]) -> Vec<Vec<usize>> {
+fn groups(week: &Week, children: &[Student]) -> Vec<Vec<usize>> {
     let mut parent: Vec<usize> = (0..children.len() + week.limits.len()).collect();
     fn root(parent: &mut [usize], mut node: usize) -> usize {
         while parent[node] != node {
@@ -203,7 +203,7 @@ fn groups(week: &Week, children: &[Child]) -> Vec<Vec<usize>> {
 /// could do better alone together with the children holding the teacher-days it
 /// could use. One pass: on a district of schools a second one took 60% more time
 /// for under 1% fewer consecutive-day pairs.
-fn improve_locally(week: &Week, children: &mut [Child], board: &mut Board, group: &[usize]) {
+fn improve_locally(week: &Week, children: &mut [Student], board: &mut Board, group: &[usize]) {
     if group.len() > CROWD {
         for &i in group {
             resolve_alone(week, &mut children[i], board);
@@ -250,7 +250,7 @@ fn improve_locally(week: &Week, children: &mut [Child], board: &mut Board, group
 
 /// Whether the child's visits cost more than the same number could cost with
 /// nobody else in the way.
-fn could_do_better_alone(week: &Week, child: &Child) -> bool {
+fn could_do_better_alone(week: &Week, child: &Student) -> bool {
     let cheapest: Vec<Option<Cost>> = cheapest_each_day(week, child, |_| true)
         .iter()
         .map(|k| k.map(|k| child.choices[k].cost))
@@ -264,7 +264,7 @@ fn could_do_better_alone(week: &Week, child: &Child) -> bool {
 /// first of equals), by index.
 fn cheapest_each_day(
     week: &Week,
-    child: &Child,
+    child: &Student,
     usable: impl Fn(&Choice) -> bool,
 ) -> Vec<Option<usize>> {
     let mut pick: Vec<Option<usize>> = vec![None; week.days];
@@ -284,7 +284,7 @@ fn cheapest_each_day(
 /// of what the days from each one on cost give the optimum without a search
 /// (on a district's tangle of 100,000 children, a fifth of the time). The child
 /// moves only to a schedule that costs strictly less.
-fn resolve_alone(week: &Week, child: &mut Child, board: &mut Board) {
+fn resolve_alone(week: &Week, child: &mut Student, board: &mut Board) {
     board.place(child, false);
     let pick = cheapest_each_day(week, child, |choice| board.free(choice, &week.limits));
     let cheapest: Vec<Option<Cost>> = pick
@@ -329,7 +329,7 @@ struct Outcome {
 /// bound of the group is computed on.
 fn unsearched<'a>(
     week: &'a Week,
-    children: &'a [Child],
+    children: &'a [Student],
     board: &Board,
     group: &[usize],
 ) -> Search<'a> {
@@ -342,7 +342,7 @@ fn unsearched<'a>(
 
 /// The lower bound of a group too large to search whole, as [`Search::new`]
 /// finds it but without its tables: only each day's cheapest free choice counts.
-fn bound_only(week: &Week, children: &[Child], board: &Board, group: &[usize]) -> Outcome {
+fn bound_only(week: &Week, children: &[Student], board: &Board, group: &[usize]) -> Outcome {
     let mut board = board.clone();
     for &i in group {
         board.place(&children[i], false);
@@ -387,7 +387,7 @@ struct Counts {
 
 fn counts(
     week: &Week,
-    children: &[Child],
+    children: &[Student],
     members: &[usize],
     free_days: impl Fn(usize) -> usize,
 ) -> Counts {
@@ -418,7 +418,7 @@ fn counts(
 /// Finds the best schedule of `members` with everyone else held and keeps it.
 fn search(
     week: &Week,
-    children: &mut [Child],
+    children: &mut [Student],
     board: &mut Board,
     members: &[usize],
     budget: usize,
@@ -453,7 +453,7 @@ fn search(
 /// A branch and bound over the members' days, in date order, one child at a time.
 struct Search<'a> {
     week: &'a Week,
-    children: &'a [Child],
+    children: &'a [Student],
     /// The members, least free first.
     order: Vec<usize>,
     /// For each member and day, the choices free of everyone else, cheapest first.
@@ -489,7 +489,7 @@ struct Search<'a> {
 impl<'a> Search<'a> {
     fn new(
         week: &'a Week,
-        children: &'a [Child],
+        children: &'a [Student],
         board: &Board,
         members: &[usize],
         budget: usize,

@@ -14,11 +14,11 @@ use crate::config::Settings;
 use crate::domain::calendar::SchoolCalendar;
 use crate::domain::visit::{MissReason, Outcome};
 use crate::jobs::{Job, run_once};
+use crate::service::Store;
+use crate::service::registry::AbsenceKind;
 use crate::service::registry::{self, NewAbsence};
+use crate::service::visits::{RecordDetails, RecordInput, VisitFilter};
 use crate::service::{Actor, alerts, visits};
-use crate::store::Store;
-use crate::store::people::AbsenceKind;
-use crate::store::visits::{RecordDetails, RecordInput, VisitFilter};
 
 /// Who acts in the demo's year.
 pub struct People {
@@ -210,17 +210,16 @@ pub async fn live(
             .teaching_span()
             .map_or(NaiveDate::MAX, |(_, last)| last + Duration::days(1)),
     );
-    let jobs: Vec<(Job, crate::jobs::schedule::Schedule)> =
-        crate::jobs::daemon::scheduled_jobs(settings)
-            .map_err(anyhow::Error::msg)?
-            .into_iter()
-            .filter(|(job, _)| {
-                matches!(
-                    job,
-                    Job::PlanWeek | Job::CheckPace | Job::Digest | Job::RemindUnrecorded
-                )
-            })
-            .collect();
+    let jobs: Vec<(Job, crate::jobs::schedule::Schedule)> = crate::daemon::scheduled_jobs(settings)
+        .map_err(anyhow::Error::msg)?
+        .into_iter()
+        .filter(|(job, _)| {
+            matches!(
+                job,
+                Job::PlanWeek | Job::CheckPace | Job::Digest | Job::RemindUnrecorded
+            )
+        })
+        .collect();
     let mut events: Vec<(DateTime<Utc>, Event)> = Vec::new();
     for (index, (_, schedule)) in jobs.iter().enumerate() {
         let mut tick = schedule.next_after(from, zone);
@@ -327,7 +326,7 @@ async fn record_evening(
     time: DateTime<Utc>,
     reference: NaiveDate,
 ) -> anyhow::Result<(usize, usize)> {
-    let waiting = visits::list_as(
+    let waiting = visits::list(
         store,
         &people.coordinator,
         &VisitFilter {
@@ -364,7 +363,8 @@ async fn acknowledge_some(
     time: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
     let mut acknowledged = 0;
-    for alert in alerts::list(store, true).await? {
+    for alert in alerts::list(store, &people.coordinator, true).await? {
+        let alert = alert.alert;
         let number: usize = alert.student_id[1..].parse().unwrap_or(0);
         let old_enough = alert.opened_at + Duration::days(1) <= time;
         if alert.acknowledged_at.is_some()

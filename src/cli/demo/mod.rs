@@ -19,12 +19,12 @@ use super::output::print_table;
 use crate::domain::calendar::{SchoolCalendar, SchoolYear};
 use crate::domain::pace::Status;
 use crate::domain::slot::weekday_name_zh;
-use crate::reports::words::Speech;
+use crate::service::Store;
 use crate::service::imports::{self, Upload};
 use crate::service::progress::year_progress;
-use crate::service::{Actor, accounts, visits};
-use crate::store::Store;
-use crate::store::visits::VisitFilter;
+use crate::service::visits::VisitFilter;
+use crate::service::{accounts, visits};
+use crate::speech::Speech;
 use district::{SCHOOLS, TEACHERS};
 use life::{People, at};
 
@@ -195,11 +195,11 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     // Whatever else the daemon owes now (the outbox, the night's backup) is done
     // too, so the first `serve` on this database starts with nothing to catch up.
-    let jobs = crate::jobs::daemon::scheduled_jobs(&demo.settings).map_err(anyhow::Error::msg)?;
-    crate::jobs::daemon::run_due(&store, &demo.settings, &people.daemon, &jobs, demo.now).await;
+    let jobs = crate::daemon::scheduled_jobs(&demo.settings).map_err(anyhow::Error::msg)?;
+    crate::daemon::run_due(&store, &demo.settings, &people.daemon, &jobs, demo.now).await;
 
     let weeks_planned = {
-        let planned = visits::list_as(&store, &people.coordinator, &VisitFilter::default()).await?;
+        let planned = visits::list(&store, &people.coordinator, &VisitFilter::default()).await?;
         let mut weeks: Vec<IsoWeek> = planned.iter().map(|v| v.visit.day.iso_week()).collect();
         weeks.dedup();
         weeks.len()
@@ -313,23 +313,17 @@ async fn demo_accounts(
         };
         accounts::add_user(store, &demo.settings, &demo.actor, setup, user).await?;
     }
-    let mut tx = store.read().await?;
-    let rows = crate::store::accounts::list(&mut tx).await?;
-    tx.rollback().await?;
-    let actor = |email: &str| -> anyhow::Result<Actor> {
-        rows.iter()
-            .find(|a| a.email == email)
-            .map(accounts::actor_of)
-            .ok_or_else(|| anyhow::anyhow!("the demo account {email} was not made"))
-    };
     let mut teachers = HashMap::new();
     for t in 0..TEACHERS.len() {
-        teachers.insert(district::teacher_id(t), actor(&district::teacher_email(t))?);
+        teachers.insert(
+            district::teacher_id(t),
+            accounts::on_behalf_of(store, &demo.actor, &district::teacher_email(t)).await?,
+        );
     }
     Ok(People {
         daemon: demo.actor.clone(),
-        coordinator: actor("center@example.org")?,
-        supervisor: actor("zhao@example.org")?,
+        coordinator: accounts::on_behalf_of(store, &demo.actor, "center@example.org").await?,
+        supervisor: accounts::on_behalf_of(store, &demo.actor, "zhao@example.org").await?,
         teachers,
     })
 }
@@ -351,7 +345,7 @@ async fn shown_week(
         teacher_id: Some(district::teacher_id(0)),
         ..VisitFilter::default()
     };
-    let hers = visits::list_as(store, &people.coordinator, &filter).await?;
+    let hers = visits::list(store, &people.coordinator, &filter).await?;
     let this_week = today.iso_week();
     let weeks: Vec<IsoWeek> = hers.iter().map(|v| v.visit.day.iso_week()).collect();
     Ok(weeks
@@ -371,17 +365,17 @@ async fn print_week(
     week: IsoWeek,
 ) -> anyhow::Result<()> {
     let speech = Speech::of(&demo.settings);
-    let monday = crate::planner::week::monday_of(week);
+    let monday = crate::service::plan_week::monday_of(week);
     let filter = VisitFilter {
         from: Some(monday),
         to: Some(monday + Duration::days(6)),
         ..VisitFilter::default()
     };
-    let week_visits = visits::list_as(store, &people.coordinator, &filter).await?;
+    let week_visits = visits::list(store, &people.coordinator, &filter).await?;
     let today = demo.today();
     let name = speech.week(calendar, week);
     let today_count = week_visits.iter().filter(|v| v.visit.day == today).count();
-    let waiting = visits::list_as(
+    let waiting = visits::list(
         store,
         &people.coordinator,
         &VisitFilter {
@@ -451,7 +445,7 @@ async fn print_behind(
     out: &mut impl std::io::Write,
 ) -> anyhow::Result<()> {
     let speech = Speech::of(&demo.settings);
-    let mut rows = year_progress(store, &demo.settings, calendar, demo.now).await?;
+    let mut rows = year_progress(store, &demo.settings, &demo.actor, calendar, demo.now).await?;
     rows.retain(|r| r.status != Status::OnTrack);
     rows.sort_by_key(|r| (std::cmp::Reverse(severity(r.status)), r.student_id.clone()));
     writeln!(
@@ -468,7 +462,7 @@ async fn print_behind(
             student_id: Some(row.student_id.clone()),
             ..VisitFilter::default()
         };
-        let theirs = visits::list_as(store, &people.coordinator, &filter).await?;
+        let theirs = visits::list(store, &people.coordinator, &filter).await?;
         let last_reason = theirs
             .iter()
             .filter_map(|v| v.visit.reason.map(|r| (v.visit.day, r)))
@@ -547,7 +541,7 @@ fn print_where_to_look(demo: &Context, dir: &Path, year: SchoolYear, week: Optio
     let school = SCHOOLS[1];
     let teacher = TEACHERS[0].0;
     let week_link = week.map_or_else(String::new, |w| {
-        format!("{web}/?week={}", crate::planner::week::format_week(w))
+        format!("{web}/?week={}", crate::service::plan_week::format_week(w))
     });
     let dir = dir.display();
     if demo.chinese() {

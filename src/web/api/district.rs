@@ -152,7 +152,7 @@ pub async fn import(
         "POST /api/v1/imports/{kind}?dry_run={dry_run}&reason={}&allow_off_days={:?} {}",
         query.reason.as_deref().unwrap_or_default(),
         query.allow_off_days,
-        crate::service::accounts::secret_hash_bytes(&bytes)
+        crate::service::secrets::secret_hash_bytes(&bytes)
     );
     let once = key.as_deref().map(|key| Once {
         account_id: account,
@@ -166,7 +166,7 @@ pub async fn import(
     };
     let chinese =
         super::problem::language(&headers, app.settings.locale) == crate::config::Locale::ZhCn;
-    let speech = crate::reports::words::Speech::in_language(&app.settings, chinese);
+    let speech = crate::speech::Speech::in_language(&app.settings, chinese);
     let report = imports::import_once(
         &app.store,
         &app.settings,

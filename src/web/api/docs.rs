@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::problem::{Kind, language};
 use crate::config::Locale;
-use crate::web::pages::render;
+use crate::web::page::render;
 
 pub struct Operation {
     pub method: String,

@@ -53,7 +53,7 @@ impl FromRequestParts<Arc<App>> for Caller {
         }
         Ok(Caller {
             actor: caller.actor,
-            address: crate::web::pages::peer(&parts.extensions),
+            address: crate::web::page::peer(&parts.extensions),
         })
     }
 }

@@ -13,10 +13,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{ApiQuery, Caller};
 use super::problem::{ApiError, Problem};
 use super::{Page, ordered, page_of};
-use crate::planner::week::format_week;
+use crate::service::audit::{AccessRow, AuditRow, Verdict};
+use crate::service::plan_week::format_week;
 use crate::service::{audit, dashboard};
-use crate::store::access_log::{AccessRow, Verdict};
-use crate::store::audit::AuditRow;
 use crate::web::App;
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use super::problem::{ApiError, Problem};
 use super::{Page, ordered, page_of};
-use crate::service::{dashboard, students};
+use crate::service::{alerts, students};
 use crate::web::App;
 
 /// A plan's pace now.
@@ -198,7 +198,7 @@ pub async fn alerts(
     caller: Caller,
     ApiQuery(filter): ApiQuery<AlertFilter>,
 ) -> Result<Json<Page<AlertBody>>, ApiError> {
-    let seen = dashboard::alerts_as(&app.store, &caller.actor, filter.open.unwrap_or(true)).await?;
+    let seen = alerts::list(&app.store, &caller.actor, filter.open.unwrap_or(true)).await?;
     let items = seen
         .into_iter()
         .filter(|a| filter.school.as_ref().is_none_or(|s| &a.school == s))
@@ -251,6 +251,6 @@ pub async fn acknowledge(
     ApiPath(alert_id): ApiPath<i64>,
     ApiJson(ack): ApiJson<Acknowledgement>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    dashboard::acknowledge(&app.store, &caller.actor, app.now(), alert_id, &ack.note).await?;
+    alerts::acknowledge(&app.store, &caller.actor, app.now(), alert_id, &ack.note).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -73,7 +73,7 @@ pub async fn students(
 ) -> Result<Json<Page<StudentItem>>, ApiError> {
     let listed =
         students::visible_students(&app.store, &app.settings, &caller.actor, app.now()).await?;
-    let search = students::ChildSearch {
+    let search = students::StudentMatch {
         text: filter.q.as_deref().unwrap_or_default(),
         school: filter.school.as_deref().unwrap_or_default(),
         pace: filter.pace.as_deref().unwrap_or_default(),
@@ -250,10 +250,9 @@ pub async fn teachers(
         )
         .into());
     }
-    let items = registry::teachers(&app.store, filter.school.as_deref())
+    let items = registry::teachers(&app.store, actor, filter.school.as_deref())
         .await?
         .into_iter()
-        .filter(|t| actor.keeps_school(&t.school))
         .map(|t| TeacherItem {
             available: t.available.iter().map(ToString::to_string).collect(),
             teacher_id: t.teacher_id,

@@ -108,7 +108,7 @@ pub async fn plan(
     caller: Caller,
     ApiPath(plan_id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
-    let view = plans::plan_as(&app.store, &app.settings, &caller.actor, app.now(), plan_id).await?;
+    let view = plans::plan(&app.store, &app.settings, &caller.actor, app.now(), plan_id).await?;
     Ok(answer(view))
 }
 
@@ -162,7 +162,7 @@ pub async fn revise(
     ApiJson(change): ApiJson<PlanChange>,
 ) -> Result<Response, ApiError> {
     let (store, settings, actor, now) = (&app.store, &app.settings, &caller.actor, app.now());
-    let current = plans::plan_as(store, settings, actor, now, plan_id).await?;
+    let current = plans::plan(store, settings, actor, now, plan_id).await?;
     if !actor.role.keeps_registers() {
         return Err(crate::service::ServiceError::Forbidden(
             "plans are revised by coordinators".into(),
@@ -202,8 +202,8 @@ pub async fn revise(
         reason: change.reason.trim().to_string(),
         seen_revision,
     };
-    plans::set_plan_as(store, settings, actor, now, input).await?;
-    let view = plans::plan_as(store, settings, actor, now, plan_id).await?;
+    plans::set_plan(store, settings, actor, now, input).await?;
+    let view = plans::plan(store, settings, actor, now, plan_id).await?;
     Ok(answer(view))
 }
 
@@ -287,12 +287,12 @@ pub async fn create(
         reason: new.reason,
         seen_revision: None,
     };
-    let plan_id = match plans::set_plan_as(store, settings, actor, now, input).await? {
+    let plan_id = match plans::set_plan(store, settings, actor, now, input).await? {
         plans::PlanSet::Created { plan_id, .. }
         | plans::PlanSet::Revised { plan_id, .. }
         | plans::PlanSet::Unchanged { plan_id, .. } => plan_id,
     };
-    let view = plans::plan_as(store, settings, actor, now, plan_id).await?;
+    let view = plans::plan(store, settings, actor, now, plan_id).await?;
     let mut response = answer(view);
     *response.status_mut() = axum::http::StatusCode::CREATED;
     if let Ok(location) = format!("/api/v1/plans/{plan_id}").parse() {
@@ -337,9 +337,8 @@ pub async fn history(
     caller: Caller,
     ApiPath(plan_id): ApiPath<i64>,
 ) -> Result<Json<Vec<RevisionBody>>, ApiError> {
-    let current =
-        plans::plan_as(&app.store, &app.settings, &caller.actor, app.now(), plan_id).await?;
-    let revisions = plans::history(&app.store, &current.plan.student_id).await?;
+    let current = plans::plan(&app.store, &app.settings, &caller.actor, app.now(), plan_id).await?;
+    let revisions = plans::history(&app.store, &caller.actor, &current.plan.student_id).await?;
     Ok(Json(
         revisions
             .into_iter()

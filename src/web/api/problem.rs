@@ -274,7 +274,7 @@ impl From<ServiceError> for ApiError {
                 );
                 ApiError::new(Kind::Stale, text, zh)
             }
-            ServiceError::Storage(e) if crate::store::is_busy(&e) => {
+            ServiceError::Storage(e) if crate::service::is_busy(&e) => {
                 let mut busy = ApiError::new(
                     Kind::Busy,
                     "another task holds the database: try again in a few seconds; nothing was changed",

@@ -130,7 +130,7 @@ pub async fn register_student(
     ApiJson(fields): ApiJson<StudentFields>,
 ) -> Result<Response, ApiError> {
     let changes = fields.changes();
-    let id = registry::register_as(
+    let id = registry::register_from_form(
         &app.store,
         &app.settings,
         &caller.actor,
@@ -161,7 +161,7 @@ pub async fn edit_student(
     ApiJson(fields): ApiJson<StudentFields>,
 ) -> Result<StatusCode, ApiError> {
     let changes = fields.changes();
-    registry::edit_student_as(
+    registry::edit_student(
         &app.store,
         &app.settings,
         &caller.actor,
@@ -191,7 +191,7 @@ pub async fn register_teacher(
     ApiJson(fields): ApiJson<TeacherFields>,
 ) -> Result<Response, ApiError> {
     let changes = fields.changes();
-    let id = registry::register_as(
+    let id = registry::register_from_form(
         &app.store,
         &app.settings,
         &caller.actor,
@@ -219,7 +219,7 @@ pub async fn teacher(
     caller: Caller,
     ApiPath(teacher_id): ApiPath<String>,
 ) -> Result<Json<TeacherItem>, ApiError> {
-    let teacher = registry::teacher_as(&app.store, &caller.actor, &teacher_id)
+    let teacher = registry::teacher(&app.store, &caller.actor, &teacher_id)
         .await?
         .teacher;
     Ok(Json(TeacherItem {
@@ -249,7 +249,7 @@ pub async fn edit_teacher(
     ApiJson(fields): ApiJson<TeacherFields>,
 ) -> Result<StatusCode, ApiError> {
     let changes = fields.changes();
-    registry::edit_teacher_as(
+    registry::edit_teacher(
         &app.store,
         &app.settings,
         &caller.actor,

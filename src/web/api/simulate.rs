@@ -177,7 +177,7 @@ pub async fn simulate(
             .with_timezone(&app.settings.time_zone)
             .date_naive()
     });
-    let report = simulate::simulate_as(
+    let report = simulate::replay(
         &app.store,
         &app.settings,
         &caller.actor,

@@ -15,13 +15,13 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, idempotency_key, if_match};
 use super::problem::{ApiError, Problem};
 use super::{Page, ordered, page_of, with_etag};
-use crate::planner::week::{monday_of, parse_week};
 use crate::service::photos::{
     self, CleanImage, ImageProblem, MAX_PHOTO_BYTES, MAX_SIGNATURE_BYTES,
 };
+use crate::service::plan_week::{monday_of, parse_week};
 use crate::service::recording::{self, RecordForm, Seen, Submission, Submitted};
 use crate::service::visits;
-use crate::store::visits::{GoalNote, RecordDetails, RecordInput, VisitFilter};
+use crate::service::visits::{GoalNote, RecordDetails, RecordInput, VisitFilter};
 use crate::web::App;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -118,7 +118,7 @@ pub async fn page_of_visits(
     cursor: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Json<Page<VisitItem>>, ApiError> {
-    let items = visits::list_as(&app.store, &caller.actor, filter)
+    let items = visits::list(&app.store, &caller.actor, filter)
         .await?
         .into_iter()
         .map(VisitItem::from)

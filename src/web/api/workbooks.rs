@@ -93,9 +93,9 @@ pub async fn ledger(
 }
 
 /// A workbook speaks the request's language (Accept-Language), like its problems.
-fn speech(app: &App, headers: &axum::http::HeaderMap) -> crate::reports::words::Speech {
+fn speech(app: &App, headers: &axum::http::HeaderMap) -> crate::speech::Speech {
     let locale = super::problem::language(headers, app.settings.locale);
-    crate::reports::words::Speech::in_language(&app.settings, locale == crate::config::Locale::ZhCn)
+    crate::speech::Speech::in_language(&app.settings, locale == crate::config::Locale::ZhCn)
 }
 
 fn workbook(bytes: Vec<u8>) -> Response {

@@ -1,17 +1,19 @@
-//! The daemon's scheduler: which runs are due, run each once, stop cleanly.
+//! The daemon: the scheduler (which runs are due, each run once, a clean stop)
+//! and the web server beside it. It sits above `jobs/` and `web/` so that
+//! `jobs/` never depends on `web/`.
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::schedule::Schedule;
-use super::{Job, run_once};
 use crate::config::Settings;
+use crate::jobs::schedule::Schedule;
+use crate::jobs::{Job, run_once};
 use crate::service::Actor;
+use crate::service::Store;
 use crate::service::plan_week;
-use crate::store::Store;
 
 /// The jobs with a schedule, in the order they run when due together.
 pub fn scheduled_jobs(settings: &Settings) -> Result<Vec<(Job, Schedule)>, String> {
-    let parsed = super::schedule::from_settings(&settings.jobs)?;
+    let parsed = crate::jobs::schedule::from_settings(&settings.jobs)?;
     let job = |name: &str| Job::ALL.into_iter().find(|job| job.name() == name);
     Ok(parsed
         .into_iter()
@@ -32,7 +34,7 @@ pub fn owed(
     if job == Job::PlanWeek {
         let tick = schedule.latest_within(now, Duration::days(7), zone)?;
         let week = plan_week::coming_week(tick.with_timezone(&zone).date_naive());
-        let monday = crate::planner::week::monday_of(week)
+        let monday = crate::service::plan_week::monday_of(week)
             .and_hms_opt(0, 0, 0)
             .and_then(|t| t.and_local_timezone(zone).earliest())
             .map(|t| t.with_timezone(&Utc))?;
