@@ -741,6 +741,23 @@ impl Settings {
             .clone()
     }
 
+    /// The year's calendar; None when the district has none for it (no file, none
+    /// built in, none corrected on the pages); an error for one that cannot be read.
+    pub fn calendar_if_any(&self, year: SchoolYear) -> Result<Option<SchoolCalendar>, String> {
+        match self.calendar(year) {
+            Ok(calendar) => Ok(Some(calendar)),
+            Err(_)
+                if !self.calendar.dir.join(format!("{year}.toml")).exists()
+                    && !BUILT_IN_CALENDARS
+                        .iter()
+                        .any(|(name, _)| *name == year.to_string()) =>
+            {
+                Ok(None)
+            }
+            Err(reason) => Err(reason),
+        }
+    }
+
     /// Uses `calendar` for its year from now on, in place of the year's file: a
     /// calendar corrected on the pages (see `service::school_calendar`).
     pub fn use_calendar(&self, calendar: SchoolCalendar) {

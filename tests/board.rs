@@ -456,7 +456,50 @@ on_both_databases!(
     a_plan_is_revised_in_the_browser_with_each_problem_by_its_field,
     a_childs_and_a_teachers_details_are_edited_in_the_browser,
     a_calendar_entry_corrected_on_the_page_is_what_every_process_plans_with,
+    a_year_without_a_calendar_and_a_form_sent_too_late_are_told_in_words,
 );
+
+/// The board and the calendar of a year the district has no calendar for say
+/// so (never an empty server error); a form sent after the session ended comes
+/// back, after logging in, to the page that held it, told it was not saved.
+fn a_year_without_a_calendar_and_a_form_sent_too_late_are_told_in_words(db: &TestDb) {
+    district(db);
+    let settings = settings_for(db);
+    runtime().block_on(async {
+        let server = Server::start(&settings).await;
+        let center = log_in(&server, "center@example.org").await;
+        for path in ["/weeks/2027-W31", "/school-calendar?year=2027-2028"] {
+            let answer = get(&server, Some(&center), path).await;
+            assert_eq!(answer.status(), 404, "{path}");
+            let text = answer.text().await.unwrap();
+            assert!(text.contains("还没有这一学年的校历"), "{path}: {text}");
+        }
+
+        // The alert's note, sent with a session that has ended.
+        let ended = "0".repeat(64);
+        let from_the_home_page = post(&server, &ended, "/alerts/1/ack", &[("note", "已联系家长")])
+            .header("referer", format!("{}/?week=2026-W49", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(from_the_home_page.status(), 303);
+        let location = from_the_home_page.headers()["location"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(location, "/login?next=/%3Fweek%3D2026-W49&unsaved=1");
+        // A browser that does not say where the form was: home.
+        let unsaid = post(&server, &ended, "/alerts/1/ack", &[("note", "已联系家长")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unsaid.headers()["location"], "/login?next=/&unsaved=1");
+        let login = get(&server, None, &location).await.text().await.unwrap();
+        assert!(login.contains("刚才提交的内容没有保存"), "{login}");
+        assert!(login.contains("/?week=2026-W49"), "{login}");
+        server.stop().await;
+    });
+}
 
 fn a_plan_is_revised_in_the_browser_with_each_problem_by_its_field(db: &TestDb) {
     district(db);

@@ -235,3 +235,18 @@ impl ServiceError {
         }
     }
 }
+
+/// The calendar of a year someone asked for (a page's year or week): a year the
+/// district has no calendar for is not found, as any other thing asked for.
+pub(crate) fn calendar_of(
+    settings: &crate::config::Settings,
+    year: crate::domain::calendar::SchoolYear,
+) -> Result<crate::domain::calendar::SchoolCalendar, ServiceError> {
+    settings
+        .calendar_if_any(year)
+        .map_err(ServiceError::Settings)?
+        .ok_or_else(|| ServiceError::NotFound {
+            what: "school calendar",
+            id: year.to_string(),
+        })
+}

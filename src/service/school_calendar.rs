@@ -78,7 +78,7 @@ pub async fn year(
     actor: &Actor,
     year: SchoolYear,
 ) -> Result<YearCalendar, ServiceError> {
-    let calendar = settings.calendar(year).map_err(ServiceError::Settings)?;
+    let calendar = super::calendar_of(settings, year)?;
     let mut tx = store.read().await?;
     let corrected = calendars::of_year(&mut tx, &year.to_string())
         .await?

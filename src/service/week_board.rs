@@ -98,9 +98,10 @@ pub async fn board(
         ));
     }
     let monday = monday_of(week);
-    let calendar = settings
-        .calendar(SchoolYear::containing(monday + chrono::Duration::days(3)))
-        .map_err(ServiceError::Settings)?;
+    let calendar = super::calendar_of(
+        settings,
+        SchoolYear::containing(monday + chrono::Duration::days(3)),
+    )?;
     let days: Vec<NaiveDate> = calendar.week(week).into_iter().map(|(d, _)| d).collect();
     let slot_table = settings.slot_table().map_err(ServiceError::Settings)?;
     let slots: Vec<String> = slot_table.names().into_iter().map(String::from).collect();

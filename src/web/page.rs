@@ -98,7 +98,7 @@ pub(crate) fn failed(app: &App, user: Option<UserBar>, error: ServiceError) -> R
         }
         other => {
             tracing::error!(error = %other, "a page failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            message(app, StatusCode::INTERNAL_SERVER_ERROR, user, t.failed_page)
         }
     }
 }
@@ -121,8 +121,17 @@ pub(crate) fn local_path(next: Option<&str>) -> String {
 }
 
 pub(crate) fn to_login(next: &str) -> Response {
-    let next: String = url_escape(next);
-    Redirect::to(&format!("/login?next={next}")).into_response()
+    Redirect::to(&login_path(next, false)).into_response()
+}
+
+/// The login page, coming back to `next`; `unsaved` when a form sent with an
+/// ended session was not kept, which the page says.
+fn login_path(next: &str, unsaved: bool) -> String {
+    let mut path = format!("/login?next={}", url_escape(next));
+    if unsaved {
+        path.push_str("&unsaved=1");
+    }
+    path
 }
 
 fn url_escape(text: &str) -> String {
@@ -158,15 +167,18 @@ impl axum::extract::FromRequestParts<Arc<App>> for SignedIn {
             parts.method,
             axum::http::Method::GET | axum::http::Method::HEAD
         );
-        let here = if reading {
-            parts
-                .uri
-                .path_and_query()
-                .map_or(path, |p| p.as_str())
-                .to_string()
+        // A form sent is not kept: the person comes back to the page that held it
+        // (or home, when the browser does not say which), told so.
+        let (here, unsaved) = if reading {
+            let here = parts.uri.path_and_query().map_or(path, |p| p.as_str());
+            (here.to_string(), false)
         } else {
-            came_from(&parts.headers).unwrap_or_else(|| path.to_string())
+            (
+                came_from(&parts.headers).unwrap_or_else(|| "/".into()),
+                true,
+            )
         };
+        let to_login = |next: &str| Redirect::to(&login_path(next, unsaved)).into_response();
         let Some(session_id) = session::session_id(&parts.headers) else {
             return Err(to_login(&here));
         };

@@ -37,15 +37,18 @@ struct LoginPage {
 #[derive(Deserialize)]
 pub struct LoginQuery {
     next: Option<String>,
+    /// Set when a form was sent after the session had ended: it was not saved.
+    unsaved: Option<String>,
 }
 
 pub async fn login_form(State(app): State<Arc<App>>, Query(query): Query<LoginQuery>) -> Response {
+    let t = words(app.settings.locale);
     render(
         StatusCode::OK,
         &LoginPage {
-            t: words(app.settings.locale),
+            t,
             user: None,
-            notice: None,
+            notice: query.unsaved.map(|_| t.not_saved_log_in.to_string()),
             next: local_path(query.next.as_deref()),
             username: String::new(),
         },

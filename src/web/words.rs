@@ -48,6 +48,10 @@ pub struct Words {
     pub not_for_you: &'static str,
     /// Another task holds the database for longer than a page may wait.
     pub busy: &'static str,
+    /// Something failed that the reader cannot fix: logged for the operators.
+    pub failed_page: &'static str,
+    /// The login page after a form was sent with a session that had ended.
+    pub not_saved_log_in: &'static str,
     pub back_home: &'static str,
     pub change_password: &'static str,
     pub current_password: &'static str,
@@ -1059,6 +1063,8 @@ pub const ZH_CN: Words = Words {
     no_page: "找不到这个页面。请从上方的菜单进入。",
     not_for_you: "您的账号不能打开这个页面或做这件事。",
     busy: "系统正忙（有其他任务正在写入数据），请过几秒刷新本页。您没有做任何更改。",
+    failed_page: "出错了。这个错误已经记下，请稍后再试，或告诉管理员。",
+    not_saved_log_in: "登录已过期，刚才提交的内容没有保存。请重新登录，然后再提交一次。",
     back_home: "返回首页",
     change_password: "修改密码",
     current_password: "当前密码",
@@ -1168,6 +1174,8 @@ pub const EN: Words = Words {
     no_page: "There is no such page. Start from the menu above.",
     not_for_you: "Your account cannot open this page or do this.",
     busy: "The system is busy (another task is writing data): refresh this page in a few seconds. Nothing was changed.",
+    failed_page: "Something went wrong. It has been logged: try again later, or tell the administrator.",
+    not_saved_log_in: "Your session had ended, so what you just sent was not saved. Log in, then send it again.",
     back_home: "Back home",
     change_password: "Change password",
     current_password: "Current password",
@@ -1253,6 +1261,9 @@ impl Words {
     /// id that the reader may see.
     pub fn not_found_of(&self, what: &str) -> String {
         if self.lang != "zh-CN" {
+            if what == "school calendar" {
+                return "There is no school calendar for that year yet.".into();
+            }
             return format!("There is no such {what}, or not one you may see.");
         }
         let thing = match what {
@@ -1266,6 +1277,7 @@ impl Words {
             "school" => "学校",
             "file" => "附件",
             "pause or leave still running" => "正在进行的请假或暂停",
+            "school calendar" => return "还没有这一学年的校历。".to_string(),
             _ => return self.no_page.to_string(),
         };
         format!("找不到该{thing}，或您无权查看。")
