@@ -497,6 +497,29 @@ fn a_year_without_a_calendar_and_a_form_sent_too_late_are_told_in_words(db: &Tes
         let login = get(&server, None, &location).await.text().await.unwrap();
         assert!(login.contains("刚才提交的内容没有保存"), "{login}");
         assert!(login.contains("/?week=2026-W49"), "{login}");
+
+        // On Wednesday, Monday's visits nobody recorded are the teachers' to
+        // record, not a coordinator's to move; Thursday's may still move.
+        server.advance(chrono::Duration::days(2));
+        let center = log_in(&server, "center@example.org").await;
+        let board = page(&server, &center, "/weeks/2026-W49").await;
+        let on = |day: &str| {
+            rows(
+                db,
+                &format!(
+                    "SELECT CAST(id AS TEXT) FROM visits WHERE day = '{day}' AND status = 'planned'"
+                ),
+            )
+        };
+        let (monday, thursday) = (on("2026-11-30"), on("2026-12-03"));
+        assert!(!monday.is_empty() && !thursday.is_empty());
+        for id in &monday {
+            assert!(!board.contains(&format!("/visits/{id}/move")), "{board}");
+        }
+        assert!(board.contains("待记录"), "{board}");
+        for id in &thursday {
+            assert!(board.contains(&format!("/visits/{id}/move")), "{board}");
+        }
         server.stop().await;
     });
 }

@@ -31,6 +31,11 @@ pub struct BoardVisit {
     pub pinned: bool,
     /// Moved since it was first planned (by planning again or by hand).
     pub moved: bool,
+    /// Its day is over and nobody recorded it: the teacher's to record, not to
+    /// move.
+    pub to_record: bool,
+    /// Not recorded and not past: a coordinator may still move it.
+    pub movable: bool,
 }
 
 /// A teacher's row: one cell per day and slot, in the board's order.
@@ -89,9 +94,11 @@ pub async fn board(
     store: &Store,
     settings: &Settings,
     actor: &Actor,
+    now: DateTime<Utc>,
     week: IsoWeek,
     school: Option<&str>,
 ) -> Result<Board, ServiceError> {
+    let today = now.with_timezone(&settings.time_zone).date_naive();
     if actor.role == Role::Teacher {
         return Err(ServiceError::Forbidden(
             "the board is the coordinators'".into(),
@@ -184,6 +191,9 @@ pub async fn board(
             state: VisitState::of(v.outcome),
             pinned: v.pinned,
             moved: v.sequence > 0,
+            // The rule `changeable` holds a move to.
+            to_record: v.outcome.is_none() && v.day < today,
+            movable: v.outcome.is_none() && v.day >= today,
         });
     }
     let (unplaced, planned_at) = match report {

@@ -59,7 +59,7 @@ async fn page(
             },
         );
     };
-    match week_board::board(&app.store, &app.settings, actor, week, school).await {
+    match week_board::board(&app.store, &app.settings, actor, app.now(), week, school).await {
         Ok(board) => {
             let monday = monday_of(week);
             render(

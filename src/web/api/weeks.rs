@@ -201,7 +201,15 @@ pub async fn board(
     ApiPath(iso_week): ApiPath<String>,
 ) -> Result<Json<BoardSummary>, ApiError> {
     let week = parse_week(&iso_week).ok_or_else(|| ApiError::not_found("week", &iso_week))?;
-    let board = week_board::board(&app.store, &app.settings, &caller.actor, week, None).await?;
+    let board = week_board::board(
+        &app.store,
+        &app.settings,
+        &caller.actor,
+        app.now(),
+        week,
+        None,
+    )
+    .await?;
     Ok(Json(BoardSummary {
         week: crate::service::plan_week::format_week(week),
         planned_at: board.planned_at,
