@@ -219,13 +219,8 @@ async fn measure(database: &str, url: Option<&str>) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    measure("SQLite", None).await?;
-    if let Ok(admin) = std::env::var("SONGJIAO_TEST_POSTGRES_URL") {
-        let url = common::fresh_postgres(&admin).await?;
-        measure("PostgreSQL", Some(&url)).await?;
-        common::drop_postgres(&admin).await?;
-    } else {
-        println!("PostgreSQL: skipped (set SONGJIAO_TEST_POSTGRES_URL to measure it too)");
-    }
-    Ok(())
+    common::on_both_databases(
+        |database, url| async move { measure(database, url.as_deref()).await },
+    )
+    .await
 }

@@ -90,15 +90,10 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let speech = Speech::of(&settings);
+    let bench = songjiao::service::Actor::new("bench");
     let started = Instant::now();
-    let export = songjiao::service::reports::year_export(
-        &store,
-        &settings,
-        &songjiao::service::Actor::new("bench"),
-        &calendar,
-        now,
-    )
-    .await?;
+    let export =
+        songjiao::service::reports::year_export(&store, &settings, &bench, &calendar, now).await?;
     let read = started.elapsed().as_secs_f64();
     let workbook = dir.path().join("year.xlsx");
     xlsx::write_year(&export, &speech, &workbook)?;
@@ -110,14 +105,8 @@ async fn main() -> anyhow::Result<()> {
         std::fs::metadata(&workbook)?.len() as f64 / 1_048_576.0
     );
     let started = Instant::now();
-    let export = songjiao::service::reports::year_export(
-        &store,
-        &settings,
-        &songjiao::service::Actor::new("bench"),
-        &calendar,
-        now,
-    )
-    .await?;
+    let export =
+        songjiao::service::reports::year_export(&store, &settings, &bench, &calendar, now).await?;
     let files = export.write_csv(&dir.path().join("csv"), &speech, CsvEncoding::Utf8)?;
     println!(
         "export --format csv: {} files in {:.2} s",

@@ -129,6 +129,25 @@ pub async fn fresh_postgres(admin: &str) -> anyhow::Result<String> {
     Ok(format!("{base}/songjiao_bench"))
 }
 
+/// Runs `measure` (a database's name and URL; None for a SQLite file of its
+/// own) on SQLite, then on a fresh PostgreSQL database when
+/// `SONGJIAO_TEST_POSTGRES_URL` names a server.
+pub async fn on_both_databases<F, Measured>(measure: F) -> anyhow::Result<()>
+where
+    F: Fn(&'static str, Option<String>) -> Measured,
+    Measured: std::future::Future<Output = anyhow::Result<()>>,
+{
+    measure("SQLite", None).await?;
+    if let Ok(admin) = std::env::var("SONGJIAO_TEST_POSTGRES_URL") {
+        let url = fresh_postgres(&admin).await?;
+        measure("PostgreSQL", Some(url)).await?;
+        drop_postgres(&admin).await?;
+    } else {
+        println!("PostgreSQL: skipped (set SONGJIAO_TEST_POSTGRES_URL to measure it too)");
+    }
+    Ok(())
+}
+
 pub async fn drop_postgres(admin: &str) -> anyhow::Result<()> {
     use sqlx::Connection;
     let mut connection = sqlx::PgConnection::connect(admin).await?;
