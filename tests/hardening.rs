@@ -164,22 +164,54 @@ fn base64_parts(eml: &str) -> String {
 /// memory it held (MB), as the kernel counted it.
 // The child is reaped by wait4, which std's Child does not know of.
 #[allow(clippy::zombie_processes)]
+/// Forks the command and waits for it, then writes its exit status and the
+/// most memory it held (its own `ru_maxrss`, KB) to the file named first.
+/// Through this small process rather than from the test: a process started
+/// from the test binary inherits the test's own high-water mark at exec (Linux
+/// keeps it in `ru_maxrss`), and the test binary runs other tests beside it.
+const MEASURED: &str = r#"
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"#;
+
+/// Runs `command`: whether it succeeded, what it printed, and the most memory
+/// it held (MB).
 fn run_measuring(command: &mut std::process::Command) -> (bool, String, u64) {
     let log = tempfile::NamedTempFile::new().unwrap();
-    let child = command
+    let result = tempfile::NamedTempFile::new().unwrap();
+    let mut measured = std::process::Command::new("python3");
+    measured
+        .args(["-c", MEASURED])
+        .arg(result.path())
+        .arg(command.get_program())
+        .args(command.get_args())
         .stdout(log.reopen().unwrap())
-        .stderr(log.reopen().unwrap())
-        .spawn()
-        .unwrap();
-    let mut status = 0;
-    // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child, writing into the two locals above.
-    let reaped = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    assert_eq!(reaped, child.id() as i32, "wait4");
+        .stderr(log.reopen().unwrap());
+    if let Some(dir) = command.get_current_dir() {
+        measured.current_dir(dir);
+    }
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => measured.env(name, value),
+            None => measured.env_remove(name),
+        };
+    }
+    let finished = measured.status().unwrap();
+    assert!(finished.success(), "the measuring process itself failed");
     let output = std::fs::read_to_string(log.path()).unwrap();
-    let succeeded = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    (succeeded, output, usage.ru_maxrss as u64 / 1024)
+    let result = std::fs::read_to_string(result.path()).unwrap();
+    let (code, kilobytes) = result.split_once(' ').expect("status and memory");
+    let succeeded = code == "0";
+    (
+        succeeded,
+        output,
+        kilobytes.trim().parse::<u64>().unwrap() / 1024,
+    )
 }
 
 /// The most memory a running process has held so far (MB).
