@@ -305,7 +305,7 @@ pub const ROBOT_PLATFORM_HOSTS: [&str; 2] = ["oapi.dingtalk.com", "qyapi.weixin.
 /// Whether a webhook may be posted to: https at a platform's host, or at a host
 /// an operator listed in `notify.robot_hosts` (http allowed there).
 pub fn webhook_allowed(url: &str, listed: &[String]) -> Result<(), String> {
-    check_webhook(url)?;
+    check_webhook(url).map_err(|reason| reason.to_string())?;
     let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
     let host = parsed.host_str().unwrap_or_default();
     let with_port = parsed.port().map(|port| format!("{host}:{port}"));
@@ -391,12 +391,13 @@ pub fn masked_webhook(url: &str) -> String {
 }
 
 /// A robot's webhook must be an http(s) address (the platforms' are https).
-pub fn check_webhook(url: &str) -> Result<(), String> {
+pub fn check_webhook(url: &str) -> Result<(), crate::reason::Reason> {
     let shown = masked_webhook(url);
-    let parsed =
-        url::Url::parse(url).map_err(|e| format!("`{shown}` is not a web address: {e}"))?;
+    let parsed = url::Url::parse(url).map_err(|_| crate::reason::Reason::NotAWebAddress {
+        shown: shown.clone(),
+    })?;
     if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
-        return Err(format!("`{shown}` is not an https:// address"));
+        return Err(crate::reason::Reason::NotHttps { shown });
     }
     Ok(())
 }

@@ -16,7 +16,6 @@ pub mod speech;
 pub mod store;
 pub mod table;
 pub mod web;
-pub mod zh;
 
 /// The pure core (its own crate, `core/`): the domain's rules and the planner.
-pub use songjiao_core::{domain, planner};
+pub use songjiao_core::{domain, planner, reason};

@@ -169,6 +169,23 @@ impl Speech {
             "mode" => text.parse::<Mode>().ok().map(Mode::zh),
             "role" => text.parse::<Role>().ok().map(Role::zh),
             "status" | "severity" | "state" => status_word(text),
+            // What an outbox message is, and how it goes.
+            "kind" => match text {
+                "schedule" => Some("送教安排"),
+                "reminder" => Some("记录提醒"),
+                "alert" => Some("预警"),
+                "digest" => Some("每周汇总"),
+                "account" => Some("账号"),
+                "leave" => Some("请假"),
+                "operator" => Some("给运维人员"),
+                _ => None,
+            },
+            "channel" => match text {
+                "email" => Some("邮件"),
+                "dingtalk" => Some("钉钉群"),
+                "wecom" => Some("企业微信群"),
+                _ => None,
+            },
             "available" | "slot" => return self.slot(text),
             // A leave's half-days, several in one text.
             "slots" if text.contains(' ') => return self.stored_slots(text),
@@ -408,6 +425,7 @@ pub(crate) const HEADERS: &[(&str, &str)] = &[
     ("start_date", "开始日期"),
     ("end_date", "结束日期"),
     ("goals", "目标"),
+    ("file", "文件"),
     ("date", "日期"),
     ("day", "日期"),
     ("slot", "时段"),

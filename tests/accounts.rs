@@ -90,14 +90,14 @@ fn users_are_managed_from_the_command_line(db: &TestDb) {
     for (args, expected) in [
         (
             vec!["--role", "teacher", "--teacher", "T09"],
-            "T09 is not a registered teacher",
+            "T09 不是已登记的教师",
         ),
         (
             vec!["--role", "supervisor", "--school", "火星小学"],
-            "火星小学 is not a school of the district",
+            "“火星小学”不是本区登记的学校",
         ),
-        (vec!["--role", "teacher"], "linked to a registered teacher"),
-        (vec!["--role", "principal"], "is not a role"),
+        (vec!["--role", "teacher"], "教师账号要关联一位已登记的教师"),
+        (vec!["--role", "principal"], "“principal”不是有效的角色"),
     ] {
         let mut command = vec!["user", "add", "x@example.org", "--name", "某某"];
         command.extend(args);
@@ -113,7 +113,7 @@ fn users_are_managed_from_the_command_line(db: &TestDb) {
         "--role",
         "admin",
     ]);
-    assert!(error.contains("already has an account"), "{error}");
+    assert!(error.contains("已有账号"), "{error}");
 
     let users = db.json(&["user", "list", "--format", "json"]);
     let states: Vec<(&str, &str)> = users

@@ -103,10 +103,7 @@ fn calendar_show_gives_teaching_days_and_warns_of_provisional_dates() {
     );
 
     let error = db.fails(&["calendar", "show", "--year", "2031-2032"]);
-    assert!(
-        error.contains("no school calendar for 2031-2032"),
-        "{error}"
-    );
+    assert!(error.contains("还没有 2031-2032 学年的校历"), "{error}");
 }
 
 #[test]
@@ -128,10 +125,7 @@ fn as_of_sets_today() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["year"], "2026-2027");
     let error = db.fails(&["--as-of", "tomorrow", "calendar", "show"]);
-    assert!(
-        error.contains("--as-of `tomorrow` is not a date"),
-        "{error}"
-    );
+    assert!(error.contains("--as-of “tomorrow”不是日期"), "{error}");
 }
 
 #[test]
@@ -379,8 +373,8 @@ fn a_postgres_server_that_refuses_is_named() {
     assert!(!output.status.success());
     let error = stderr(&output);
     assert!(
-        error.contains(&format!("cannot reach PostgreSQL at 127.0.0.1:{port}"))
-            && error.contains("connection refused"),
+        error.contains(&format!("连不上 127.0.0.1:{port} 的 PostgreSQL"))
+            && error.contains("连接被拒绝"),
         "{error}"
     );
 }
@@ -404,7 +398,7 @@ fn a_missing_postgres_database_is_named_with_createdb() {
     assert!(!output.status.success());
     let error = stderr(&output);
     assert!(
-        error.contains("has no database `no_such_district`") && error.contains("createdb"),
+        error.contains("没有数据库 `no_such_district`") && error.contains("createdb"),
         "{error}"
     );
     assert_eq!(

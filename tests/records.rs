@@ -58,7 +58,7 @@ fn recording_follows_the_rules(db: &TestDb) {
     );
     fails(
         record(after, &["--outcome", "completed", "--periods", "4"]),
-        "超过计划每次 3 课时",
+        "超过方案每次 3 课时",
     );
     fails(
         record(after, &["--outcome", "missed"]),
@@ -70,7 +70,7 @@ fn recording_follows_the_rules(db: &TestDb) {
     );
     fails(
         record(after, &["--outcome", "completed", "--goal", "999:x"]),
-        "目标 999 不是 S001 计划中的目标",
+        "目标 999 不是 S001 送教方案中的目标",
     );
     fails(
         record(after, &["--outcome", "completed", "--goal", "abc"]),

@@ -90,7 +90,7 @@ pub async fn supervisor(context: &Context, command: SupervisorCommand) -> anyhow
                                 .map(|p| {
                                     let flag = p.field.replace('_', "-");
                                     if context.chinese() {
-                                        format!("--{flag}：{}", crate::zh::reason(&p.reason))
+                                        format!("--{flag}：{}", p.reason.chinese())
                                     } else {
                                         format!("--{p}")
                                     }
@@ -205,7 +205,9 @@ pub async fn alert(context: &Context, command: AlertCommand) -> anyhow::Result<(
                 .await
                 .map_err(|error| match error {
                     ServiceError::NotFound { .. } => {
-                        anyhow::anyhow!("there is no open alert {id}: see `songjiao alert list`")
+                        anyhow::Error::new(crate::reason::Reason::NoOpenAlert {
+                            id: id.to_string(),
+                        })
                     }
                     other => other.into(),
                 })?;

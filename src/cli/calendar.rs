@@ -53,10 +53,7 @@ pub async fn run(context: &Context, command: CalendarCommand) -> anyhow::Result<
     let CalendarCommand::Show { year, format } = command;
     let year = year.unwrap_or_else(|| SchoolYear::containing(context.today()));
     let corrected = corrected_on_the_pages(context, year).await;
-    let calendar = context
-        .settings
-        .calendar(year)
-        .map_err(anyhow::Error::msg)?;
+    let calendar = context.calendar(year)?;
     let provisional = calendar.provisional();
     let zh = context.chinese();
     let file = format!("{}/{year}.toml", context.settings.calendar.dir.display());
@@ -200,10 +197,7 @@ async fn corrected_on_the_pages(context: &Context, year: SchoolYear) -> Option<S
             eprintln!(
                 "{}",
                 context.say(
-                    format!(
-                        "说明：只显示校历文件（{}）",
-                        crate::zh::reason(&error.to_string())
-                    ),
+                    format!("说明：只显示校历文件（{}）", super::chinese_text(&error)),
                     format!("note: showing the calendar files only ({error})")
                 )
             );

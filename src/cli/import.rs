@@ -124,15 +124,9 @@ pub async fn run(context: &Context, args: ImportArgs) -> anyhow::Result<()> {
     if report.warnings.len() > SHOWN {
         println!("{}", more(report.warnings.len() - SHOWN));
     }
-    for note in report.notes.iter().take(SHOWN) {
-        println!(
-            "  {}",
-            if zh {
-                crate::zh::reason(note)
-            } else {
-                note.clone()
-            }
-        );
+    let notes = if zh { &report.notes_zh } else { &report.notes };
+    for note in notes.iter().take(SHOWN) {
+        println!("  {note}");
     }
     if report.notes.len() > SHOWN {
         println!("{}", more(report.notes.len() - SHOWN));
@@ -174,8 +168,7 @@ fn print_changes(report: &ImportReport, speech: &crate::speech::Speech, dry_run:
 /// Reads the file and hands it to the import service; problems are listed by line.
 pub async fn import_file(context: &Context, args: &ImportArgs) -> anyhow::Result<ImportReport> {
     let file = args.file.display();
-    let bytes =
-        std::fs::read(&args.file).map_err(|e| anyhow::anyhow!("cannot read {file}: {e}"))?;
+    let bytes = std::fs::read(&args.file).map_err(|e| super::cannot_read(&args.file, e))?;
     let name = args.file.to_string_lossy();
     let store = context.store().await?;
     let report = imports::import(

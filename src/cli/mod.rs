@@ -202,6 +202,30 @@ impl Context {
     }
 
     /// Opens the database, which `init` must have created; says what to run when not.
+    /// A year's school calendar; a year without one says where its file goes.
+    pub fn calendar(
+        &self,
+        year: crate::domain::calendar::SchoolYear,
+    ) -> anyhow::Result<crate::domain::calendar::SchoolCalendar> {
+        match self.settings.calendar_if_any(year) {
+            Ok(Some(calendar)) => Ok(calendar),
+            Ok(None) => Err(said(
+                format!(
+                    "no school calendar for {year}: add the year's file {}/{year}.toml or set calendar.dir",
+                    self.settings.calendar.dir.display()
+                ),
+                format!(
+                    "还没有 {year} 学年的校历：请把这一学年的校历文件放在 {}/{year}.toml，或设置 calendar.dir",
+                    self.settings.calendar.dir.display()
+                ),
+            )),
+            Err(detail) => Err(said(
+                detail.clone(),
+                format!("{year} 学年的校历文件有误（请运维人员处理）：{detail}"),
+            )),
+        }
+    }
+
     pub async fn store(&self) -> anyhow::Result<Store> {
         let store = Store::open(&self.settings.database, false)
             .await
@@ -215,9 +239,34 @@ impl Context {
 /// A database that is missing or not set up, with the command that fixes it.
 pub(crate) fn hint(error: StoreError) -> anyhow::Error {
     match error {
-        StoreError::NotInitialised(_) => anyhow::anyhow!("{error}: run `songjiao init` first"),
-        StoreError::Outdated(_) => anyhow::anyhow!("{error}: run `songjiao init` to upgrade it"),
-        StoreError::NoDatabase { .. } => anyhow::anyhow!("{error}, then run `songjiao init`"),
+        StoreError::NotInitialised(ref url) => said(
+            format!("{error}: run `songjiao init` first"),
+            format!("数据库 {url} 还没有建立：请先运行 `songjiao init`"),
+        ),
+        StoreError::Outdated(ref url) => said(
+            format!("{error}: run `songjiao init` to upgrade it"),
+            format!("数据库 {url} 的结构比这个程序旧：请运行 `songjiao init` 升级"),
+        ),
+        StoreError::NoDatabase {
+            ref at,
+            ref host,
+            port,
+            ref user,
+            ref database,
+        } => said(
+            format!("{error}, then run `songjiao init`"),
+            format!(
+                "{at} 的 PostgreSQL 没有数据库 `{database}`：请（用有权限的用户）建立它，例如 `createdb -h {host} -p {port} -U {user} {database}`，再运行 `songjiao init`"
+            ),
+        ),
+        StoreError::Unreachable { ref at, ref reason } => said(
+            error.to_string(),
+            if reason.starts_with("connection refused") {
+                format!("连不上 {at} 的 PostgreSQL：连接被拒绝（服务器在运行吗？端口对吗？）")
+            } else {
+                format!("连不上 {at} 的 PostgreSQL：{reason}")
+            },
+        ),
         other => other.into(),
     }
 }
@@ -247,7 +296,10 @@ fn parse_as_of(text: &str, settings: &Settings) -> anyhow::Result<DateTime<Utc>>
         return Ok(time.with_timezone(&Utc));
     }
     let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-        anyhow::anyhow!("--as-of `{text}` is not a date like 2026-11-30 (or an RFC 3339 time)")
+        said(
+            format!("--as-of `{text}` is not a date like 2026-11-30 (or an RFC 3339 time)"),
+            format!("--as-of “{text}”不是日期，请写成 2026-11-30 这样（或 RFC 3339 时间）"),
+        )
     })?;
     let nine = day.and_time(NaiveTime::from_hms_opt(9, 0, 0).expect("09:00 exists"));
     settings
@@ -271,7 +323,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(url) = cli.database {
         settings.database.url = url;
     }
-    let (now, clock) = resolve_now(cli.as_of.as_deref(), &settings)?;
+    let chinese = settings.locale == crate::config::Locale::ZhCn;
+    let (now, clock) =
+        resolve_now(cli.as_of.as_deref(), &settings).map_err(|e| in_language(e, chinese))?;
     output::speak(crate::speech::Speech::of(&settings));
     let context = Context {
         settings,
@@ -279,7 +333,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         clock,
         actor: actor(),
     };
-    let chinese = context.chinese();
     let done = match cli.command {
         Command::Init => init(&context).await,
         Command::Backup { file } => backup::backup(&context, &file).await,
@@ -310,8 +363,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     done.map_err(|error| in_language(error, chinese))
 }
 
-/// A failure in the reader's language: under zh-CN the message and each cause
-/// through the catalogue of reasons (what it does not know stays as written).
+/// A failure in the reader's language: under zh-CN each typed reason and
+/// service error through the catalogue.
 fn in_language(error: anyhow::Error, chinese: bool) -> anyhow::Error {
     if !chinese
         || error.chain().any(|cause| {
@@ -322,12 +375,97 @@ fn in_language(error: anyhow::Error, chinese: bool) -> anyhow::Error {
     {
         return error;
     }
-    let mut text = crate::zh::reason(&error.to_string());
-    for cause in error.chain().skip(1) {
-        text.push_str("\n  原因：");
-        text.push_str(&crate::zh::reason(&cause.to_string()));
+    anyhow::anyhow!(chinese_text(&error))
+}
+
+/// Arguments clap refuses, then exits. A value our rules refuse (`--year
+/// 2026-2027学年`) is said in the reader's language, with its flag; every other
+/// refusal (and `--help`, which stays English, see the README) is clap's own.
+pub fn refused_arguments(error: clap::Error) -> ! {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let reason = std::error::Error::source(&error)
+        .and_then(|source| source.downcast_ref::<crate::reason::Reason>());
+    let flag = match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(flag)) => flag.split_whitespace().next().map(str::to_string),
+        _ => None,
+    };
+    if let (ErrorKind::ValueValidation, Some(reason), Some(flag)) = (error.kind(), reason, flag) {
+        let config = std::env::args()
+            .skip_while(|a| a != "--config")
+            .nth(1)
+            .or_else(|| {
+                std::env::args().find_map(|a| a.strip_prefix("--config=").map(str::to_string))
+            });
+        let settings = Settings::load(
+            config.as_deref().map(std::path::Path::new),
+            std::env::vars(),
+        );
+        if settings.is_ok_and(|s| s.locale == crate::config::Locale::ZhCn) {
+            eprintln!("错误：{flag}：{}", reason.chinese());
+            std::process::exit(2);
+        }
     }
-    anyhow::anyhow!(text)
+    error.exit()
+}
+
+/// A file the command was given that cannot be read.
+pub(crate) fn cannot_read(path: &std::path::Path, error: std::io::Error) -> anyhow::Error {
+    let shown = path.display();
+    let zh = match error.kind() {
+        std::io::ErrorKind::NotFound => format!("找不到文件 {shown}：请检查文件名和所在的文件夹"),
+        std::io::ErrorKind::PermissionDenied => format!("没有权限读取 {shown}"),
+        _ => format!("读不出 {shown}：{error}"),
+    };
+    said(format!("cannot read {shown}: {error}"), zh)
+}
+
+/// A message the command line words itself, in both languages: shown in the
+/// reader's by [`in_language`].
+#[derive(Debug)]
+pub(crate) struct Said {
+    en: String,
+    zh: String,
+}
+
+impl std::fmt::Display for Said {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+impl std::error::Error for Said {}
+
+pub(crate) fn said(en: impl Into<String>, zh: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Said {
+        en: en.into(),
+        zh: zh.into(),
+    })
+}
+
+/// An error and its causes in Chinese: a typed reason or a service's error
+/// in the catalogue's words; the words the commands wrote themselves (already
+/// in the reader's language) as they are.
+pub(crate) fn chinese_text(error: &anyhow::Error) -> String {
+    let said = |cause: &(dyn std::error::Error + 'static)| {
+        if let Some(said) = cause.downcast_ref::<Said>() {
+            said.zh.clone()
+        } else if let Some(reason) = cause.downcast_ref::<crate::reason::Reason>() {
+            reason.chinese()
+        } else if let Some(error) = cause.downcast_ref::<crate::service::ServiceError>() {
+            error.say(true)
+        } else if let Some(error) = cause.downcast_ref::<crate::service::backup::BackupError>() {
+            error.chinese()
+        } else {
+            cause.to_string()
+        }
+    };
+    let mut causes = error.chain();
+    let mut text = causes.next().map(said).unwrap_or_default();
+    for cause in causes {
+        text.push_str("\n  原因：");
+        text.push_str(&said(cause));
+    }
+    text
 }
 
 /// The daemon's jobs as the command line names them.
@@ -373,8 +511,7 @@ fn solve(path: &std::path::Path) -> anyhow::Result<()> {
     let text = if path.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin())?
     } else {
-        std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?
+        std::fs::read_to_string(path).map_err(|e| cannot_read(path, e))?
     };
     let problem = crate::service::plan_week::Problem::from_json(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;

@@ -42,8 +42,9 @@ pub async fn run(context: &Context, command: OutboxCommand) -> anyhow::Result<()
             outbox::retry(&store, &context.actor, context.now, id)
                 .await
                 .map_err(|e| match e {
-                    ServiceError::NotFound { .. } => anyhow::anyhow!(
-                        "there is no unsent message {id}: see `songjiao outbox list`"
+                    ServiceError::NotFound { .. } => super::said(
+                        format!("there is no unsent message {id}: see `songjiao outbox list`"),
+                        format!("找不到未发送的消息 {id}：见 `songjiao outbox list`"),
                     ),
                     other => other.into(),
                 })?;

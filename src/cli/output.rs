@@ -107,7 +107,12 @@ pub fn print_rows<T: Serialize>(
         Format::Table => {
             let objects = to_objects(rows)?;
             let Some(first) = objects.first() else {
-                writeln!(out, "(none)")?;
+                let none = if speech().chinese {
+                    "（无）"
+                } else {
+                    "(none)"
+                };
+                writeln!(out, "{none}")?;
                 return Ok(());
             };
             let speech = speech();

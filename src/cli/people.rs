@@ -13,6 +13,7 @@ use crate::domain::leave::Away;
 use crate::domain::slot::{WeeklySlot, format_weekly_slots, parse_weekly_slots};
 use crate::domain::student::StudentStatus;
 use crate::import::records::{self, CellError, Fields, parse_day};
+use crate::reason::Reason;
 use crate::service::ServiceError;
 use crate::service::Store;
 use crate::service::leave;
@@ -207,7 +208,7 @@ fn changed_list(changes: &Changes, chinese: bool) -> String {
         (true, false) => "nothing (give the flags to change)".into(),
         (false, true) => changes
             .keys()
-            .map(|c| crate::zh::field(c))
+            .map(|c| crate::speech::Speech::chinese().header(c))
             .collect::<Vec<_>>()
             .join("、"),
         (false, false) => changes
@@ -314,11 +315,19 @@ pub struct StudentArgs {
 
 /// Command-line flags go through the spreadsheet's rules; errors name the flag.
 fn flag_errors(errors: Vec<CellError>) -> anyhow::Error {
-    let lines: Vec<String> = errors
+    let flag = |e: &CellError| e.column.replace('_', "-");
+    let en: Vec<String> = errors
         .iter()
-        .map(|e| format!("  --{}: {}", e.column.replace('_', "-"), e.reason))
+        .map(|e| format!("  --{}: {}", flag(e), e.reason))
         .collect();
-    anyhow::anyhow!("nothing was saved:\n{}", lines.join("\n"))
+    let zh: Vec<String> = errors
+        .iter()
+        .map(|e| format!("  --{}：{}", flag(e), e.reason.chinese()))
+        .collect();
+    super::said(
+        format!("nothing was saved:\n{}", en.join("\n")),
+        format!("没有保存任何内容：\n{}", zh.join("\n")),
+    )
 }
 
 fn fields_from<'a>(pairs: Vec<(&'static str, Option<&'a str>)>) -> Fields<'a> {
@@ -332,18 +341,32 @@ fn fields_from<'a>(pairs: Vec<(&'static str, Option<&'a str>)>) -> Fields<'a> {
 /// Says what went wrong in the words of the command line.
 fn worded(error: ServiceError, what: &str) -> anyhow::Error {
     match error {
-        ServiceError::NotFound { what, id } => {
-            anyhow::anyhow!("no {what} {id} is registered (see `songjiao {what} list`)")
-        }
-        ServiceError::Conflict { .. } => anyhow::anyhow!(
-            "{what} is already registered; to change their details, import a spreadsheet row with the same id"
+        ServiceError::NotFound { what, id } => anyhow::Error::new(Reason::NotRegisteredSee {
+            what,
+            command: what,
+            id,
+        }),
+        ServiceError::Conflict(_) => super::said(
+            format!(
+                "{what} is already registered; to change their details, import a spreadsheet row with the same id"
+            ),
+            format!(
+                "{} 已经登记过；要修改资料，请编辑它，或导入编号相同的一行",
+                what.replacen("teacher", "教师", 1)
+                    .replacen("student", "学生", 1)
+            ),
         ),
         ServiceError::Invalid(problems) => {
-            let lines: Vec<String> = problems
+            let flag = |p: &crate::service::Problem| p.field.replace('_', "-");
+            let en: Vec<String> = problems
                 .iter()
-                .map(|p| format!("--{} {}", p.field.replace('_', "-"), p.reason))
+                .map(|p| format!("--{} {}", flag(p), p.reason))
                 .collect();
-            anyhow::anyhow!("{}", lines.join("; "))
+            let zh: Vec<String> = problems
+                .iter()
+                .map(|p| format!("--{}：{}", flag(p), p.reason.chinese()))
+                .collect();
+            super::said(en.join("; "), zh.join("；"))
         }
         other => other.into(),
     }
@@ -365,8 +388,9 @@ async fn decide_leave(
     )
     .await
     .map_err(|e| match e {
-        ServiceError::NotFound { .. } => anyhow::anyhow!(
-            "there is no leave request {id}: see `songjiao teacher leave list --waiting`"
+        ServiceError::NotFound { .. } => super::said(
+            format!("there is no leave request {id}: see `songjiao teacher leave list --waiting`"),
+            format!("找不到请假申请 {id}：见 `songjiao teacher leave list --waiting`"),
         ),
         other => other.into(),
     })?;
@@ -463,11 +487,7 @@ fn worded_absence(error: ServiceError, absence: &NewAbsence, chinese: bool) -> a
             "{}",
             problems
                 .iter()
-                .map(|p| if chinese {
-                    crate::zh::reason(&p.reason)
-                } else {
-                    p.reason.clone()
-                })
+                .map(|p| p.reason.say(chinese))
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
@@ -529,7 +549,7 @@ fn leave_slots(
             context.say(
                 format!(
                     "--slot {text}：{}（例如 周三下午，或 下午 表示每天下午）",
-                    crate::zh::reason(&reason)
+                    reason.chinese()
                 ),
                 format!("--slot {text}: {reason} (e.g. Wed-PM, or PM for each day)")
             )

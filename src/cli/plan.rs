@@ -1,5 +1,6 @@
 //! `plan set|show|history`: one plan per student per school year (一人一案).
 
+use crate::reason::Reason;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -153,10 +154,7 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
             format,
         } => {
             let year = year.unwrap_or(today_year);
-            let calendar = context
-                .settings
-                .calendar(year)
-                .map_err(anyhow::Error::msg)?;
+            let calendar = context.calendar(year)?;
             let view = service::plans::show(
                 &store,
                 &context.settings,
@@ -167,12 +165,18 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
             )
             .await
             .map_err(|e| match e {
-                ServiceError::NotFound { what: "plan", .. } => anyhow::anyhow!(
-                    "student {student_id} has no plan for {year}; create one with: songjiao plan set {student_id} --year {year} --teacher TEACHER_ID"
+                ServiceError::NotFound { what: "plan", .. } => super::said(
+                    format!(
+                        "student {student_id} has no plan for {year}; create one with: songjiao plan set {student_id} --year {year} --teacher TEACHER_ID"
+                    ),
+                    format!(
+                        "学生 {student_id} 在 {year} 学年还没有送教方案；请先建立：songjiao plan set {student_id} --year {year} --teacher 教师编号"
+                    ),
                 ),
-                ServiceError::NotFound { what, id } => {
-                    anyhow::anyhow!("no {what} {id} is registered")
-                }
+                ServiceError::NotFound { what, id } => super::said(
+                    format!("no {what} {id} is registered"),
+                    format!("没有登记{} {id}", crate::reason::thing_zh(what)),
+                ),
                 other => other.into(),
             })?;
             print_record(&view, format, &mut out)?;
@@ -227,9 +231,10 @@ pub async fn run(context: &Context, command: PlanCommand) -> anyhow::Result<()> 
                 service::plans::history(&store, &context.actor, &student_id)
                     .await
                     .map_err(|e| match e {
-                        ServiceError::NotFound { .. } => {
-                            anyhow::anyhow!("no student {student_id} is registered")
-                        }
+                        ServiceError::NotFound { .. } => super::said(
+                            format!("no student {student_id} is registered"),
+                            format!("没有登记学生 {student_id}"),
+                        ),
                         other => other.into(),
                     })?
                     .into_iter()
@@ -288,7 +293,7 @@ fn set_message(
                 })
                 .map_or(String::new(), |note| {
                     if zh {
-                        format!("\n{}。", crate::zh::reason(&note))
+                        format!("\n{}。", note.chinese())
                     } else {
                         format!("\n{note}.")
                     }
@@ -339,9 +344,9 @@ fn set_error(error: ServiceError, student: &str, year: SchoolYear, zh: bool) -> 
         ServiceError::NotFound { .. } if zh => anyhow::anyhow!(
             "学生 {student} 在 {year} 学年还没有可修订的送教方案；请先建立：songjiao plan set {student} --year {year} --teacher 教师编号"
         ),
-        ServiceError::Conflict { with, .. } if zh => anyhow::anyhow!(
-            "学生 {student} 在 {year} 学年已经有{}（一人一案）。要修改请修订：songjiao plan set {student} --year {year} --revise [--teacher … --goal …]",
-            with.replace("plan #", "送教方案 #")
+        ServiceError::Conflict(Reason::PlanExists { plan, .. }) if zh => anyhow::anyhow!(
+            "学生 {student} 在 {year} 学年已经有送教方案{}（一人一案）。要修改请修订：songjiao plan set {student} --year {year} --revise [--teacher … --goal …]",
+            plan.map(|id| format!(" #{id}")).unwrap_or_default()
         ),
         ServiceError::NotFound {
             what: "student",
@@ -358,8 +363,9 @@ fn set_error(error: ServiceError, student: &str, year: SchoolYear, zh: bool) -> 
         ServiceError::NotFound { .. } => anyhow::anyhow!(
             "student {student} has no plan for {year} to revise; create it with: songjiao plan set {student} --year {year} --teacher TEACHER_ID"
         ),
-        ServiceError::Conflict { with, .. } => anyhow::anyhow!(
-            "student {student} already has {with} for {year} (one student, one plan). To change it, revise it: songjiao plan set {student} --year {year} --revise [--teacher … --goal …]"
+        ServiceError::Conflict(Reason::PlanExists { plan, .. }) => anyhow::anyhow!(
+            "student {student} already has {} for {year} (one student, one plan). To change it, revise it: songjiao plan set {student} --year {year} --revise [--teacher … --goal …]",
+            plan.map_or("a plan".to_string(), |id| format!("plan #{id}"))
         ),
         ServiceError::Invalid(problems) => {
             let words: Vec<String> = problems
@@ -373,11 +379,7 @@ fn set_error(error: ServiceError, student: &str, year: SchoolYear, zh: bool) -> 
                         "end_date" => "end",
                         other => other,
                     };
-                    let reason = if zh {
-                        crate::zh::reason(&p.reason)
-                    } else {
-                        p.reason.clone()
-                    };
+                    let reason = p.reason.say(zh);
                     format!("--{}: {reason}", flag.replace('_', "-"))
                 })
                 .collect();

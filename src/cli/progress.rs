@@ -55,10 +55,7 @@ pub async fn run(context: &Context, args: ProgressArgs) -> anyhow::Result<()> {
     let year = args
         .year
         .unwrap_or_else(|| SchoolYear::containing(context.today()));
-    let calendar = context
-        .settings
-        .calendar(year)
-        .map_err(anyhow::Error::msg)?;
+    let calendar = context.calendar(year)?;
     let store = context.store().await?;
     let rows = year_progress(
         &store,

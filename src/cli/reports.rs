@@ -59,7 +59,7 @@ fn year_and_calendar(
     year: Option<SchoolYear>,
 ) -> anyhow::Result<crate::domain::calendar::SchoolCalendar> {
     let year = year.unwrap_or_else(|| SchoolYear::containing(context.today()));
-    context.settings.calendar(year).map_err(anyhow::Error::msg)
+    context.calendar(year)
 }
 
 pub async fn ledger(context: &Context, args: LedgerArgs) -> anyhow::Result<()> {
@@ -76,13 +76,22 @@ pub async fn ledger(context: &Context, args: LedgerArgs) -> anyhow::Result<()> {
     .await;
     store.close().await;
     let ledger = ledger.map_err(|e| match e {
-        ServiceError::NotFound { what: "plan", .. } => anyhow::anyhow!(
-            "student {} has no plan for {}: see `songjiao plan set`",
-            args.student_id,
-            calendar.year
+        ServiceError::NotFound { what: "plan", .. } => super::said(
+            format!(
+                "student {} has no plan for {}: see `songjiao plan set`",
+                args.student_id, calendar.year
+            ),
+            format!(
+                "学生 {} 在 {} 学年没有送教方案：见 `songjiao plan set`",
+                args.student_id, calendar.year
+            ),
         ),
         ServiceError::NotFound { what, id } => {
-            anyhow::anyhow!("there is no {what} {id}: see `songjiao {what} list`")
+            anyhow::Error::new(crate::reason::Reason::NoSuchSee {
+                what,
+                id,
+                command: what,
+            })
         }
         other => other.into(),
     })?;

@@ -49,10 +49,7 @@ pub async fn run(context: &Context, args: SimulateArgs) -> anyhow::Result<()> {
     }
     let from = args.from.unwrap_or_else(|| context.today());
     let year = args.year.unwrap_or_else(|| SchoolYear::containing(from));
-    let calendar = context
-        .settings
-        .calendar(year)
-        .map_err(anyhow::Error::msg)?;
+    let calendar = context.calendar(year)?;
     let store = context.store().await?;
     let loaded = simulate::load(&store, &context.settings, &context.actor, &calendar).await;
     store.close().await;

@@ -103,15 +103,26 @@ pub struct UserArgs {
 
 fn worded(error: ServiceError, email: &str) -> anyhow::Error {
     match error {
-        ServiceError::NotFound { .. } => {
-            anyhow::anyhow!("there is no account {email}: see `songjiao user list`")
-        }
-        ServiceError::Conflict { .. } => anyhow::anyhow!(
-            "{email} already has an account: `songjiao user reset {email}` sends a new link"
+        ServiceError::NotFound { .. } => super::said(
+            format!("there is no account {email}: see `songjiao user list`"),
+            format!("找不到账号 {email}：见 `songjiao user list`"),
+        ),
+        ServiceError::Conflict(_) => super::said(
+            format!(
+                "{email} already has an account: `songjiao user reset {email}` sends a new link"
+            ),
+            format!("{email} 已有账号：`songjiao user reset {email}` 会发送新的设置密码链接"),
         ),
         ServiceError::Invalid(problems) => {
-            let lines: Vec<String> = problems.iter().map(|p| format!("--{p}")).collect();
-            anyhow::anyhow!("{}; nothing was saved", lines.join("; "))
+            let en: Vec<String> = problems.iter().map(|p| format!("--{p}")).collect();
+            let zh: Vec<String> = problems
+                .iter()
+                .map(|p| format!("--{}：{}", p.field.replace('_', "-"), p.reason.chinese()))
+                .collect();
+            super::said(
+                format!("{}; nothing was saved", en.join("; ")),
+                format!("{}；没有保存任何内容", zh.join("；")),
+            )
         }
         other => other.into(),
     }

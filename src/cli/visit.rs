@@ -127,14 +127,13 @@ async fn record(context: &Context, args: RecordArgs) -> anyhow::Result<()> {
             ServiceError::NotFound { .. } => {
                 anyhow::anyhow!("there is no visit {id}: see `songjiao visit list`")
             }
-            ServiceError::Locked { what, reason } if zh => anyhow::anyhow!(
-                "送教 {id}：{}已锁定（{}）：请用 --reason 说明为什么修改",
-                crate::zh::reason(&what),
-                crate::zh::reason(&reason)
+            ServiceError::Locked(reason) if zh => anyhow::anyhow!(
+                "送教 {id}：{}：请用 --reason 说明为什么修改",
+                reason.chinese()
             ),
-            ServiceError::Locked { what, reason } => anyhow::anyhow!(
-                "visit {id}: {what} is locked ({reason}): give --reason to say why it changes"
-            ),
+            ServiceError::Locked(reason) => {
+                anyhow::anyhow!("visit {id}: {reason}: give --reason to say why it changes")
+            }
             ServiceError::Invalid(problems) if problems.iter().any(|p| p.field == "visit") => {
                 if zh {
                     anyhow::anyhow!(

@@ -39,8 +39,11 @@ pub fn read_week(text: &str, today: chrono::NaiveDate) -> anyhow::Result<chrono:
                 .map(|day| day.iso_week())
         })
         .ok_or_else(|| {
-            anyhow::anyhow!(
-                "--week `{text}` is not a week: give 2026-W49, a day in it (2026-12-01), or 本周/下周 (this/next)"
+            super::said(
+                format!(
+                    "--week `{text}` is not a week: give 2026-W49, a day in it (2026-12-01), or 本周/下周 (this/next)"
+                ),
+                format!("--week “{text}”不是一周：请写 2026-W49、这周里的一天（2026-12-01），或 本周/下周"),
             )
         })
 }
@@ -134,15 +137,7 @@ fn print_report(
     };
     let day_name = |day: chrono::NaiveDate| day_label(day, zh);
     if let Some(why) = &report.nothing_to_plan {
-        writeln!(
-            out,
-            "{}.",
-            if zh {
-                crate::zh::reason(why)
-            } else {
-                why.clone()
-            }
-        )?;
+        writeln!(out, "{}{}", why.say(zh), if zh { "。" } else { "." })?;
     } else {
         let days: Vec<String> = report
             .days

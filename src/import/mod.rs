@@ -5,6 +5,7 @@ pub mod records;
 pub mod sheet;
 mod workbook;
 
+use crate::reason::Reason;
 use records::{CellError, Column};
 
 /// The column each header names (None: not read), and the headers not read.
@@ -109,7 +110,7 @@ pub fn map_headers(
     let mut mapped = Vec::new();
     let mut ignored = Vec::new();
     let mut errors = Vec::new();
-    let header_error = |column: &str, reason: String| CellError {
+    let header_error = |column: &str, reason: Reason| CellError {
         line: header_line,
         column: column.to_string(),
         reason,
@@ -129,11 +130,10 @@ pub fn map_headers(
         match column {
             Some(c) if mapped.contains(&Some(c.name)) => errors.push(header_error(
                 c.name,
-                format!(
-                    "header `{}` names column {} a second time",
-                    header.trim(),
-                    c.name
-                ),
+                Reason::HeaderTwice {
+                    header: header.trim().to_string(),
+                    column: c.name.to_string(),
+                },
             )),
             Some(c) => mapped.push(Some(c.name)),
             None => {
@@ -141,11 +141,10 @@ pub fn map_headers(
                 if let Some((name, likely)) = near_miss(&word, columns) {
                     errors.push(header_error(
                         name,
-                        format!(
-                            "header `{}` is not one we read, but close to `{likely}`: rename it `{likely}` in the sheet (or confirm with --column {}={likely}); its cells are not read until then",
-                            header.trim(),
-                            header.trim()
-                        ),
+                        Reason::HeaderCloseTo {
+                            header: header.trim().to_string(),
+                            likely: likely.to_string(),
+                        },
                     ));
                 } else if !word.is_empty() {
                     ignored.push(header.trim().to_string());
@@ -159,14 +158,12 @@ pub fn map_headers(
         .filter(|c| !errors.iter().any(|e| e.column == c.name))
         .collect();
     for column in missing {
-        let also = if column.aliases.is_empty() {
-            String::new()
-        } else {
-            format!(" (or {})", column.aliases.join(", "))
-        };
         errors.push(header_error(
             column.name,
-            format!("the header row has no column {}{also}", column.name),
+            Reason::NoColumn {
+                column: column.name.to_string(),
+                aliases: column.aliases.iter().map(ToString::to_string).collect(),
+            },
         ));
     }
     if errors.is_empty() {
@@ -211,7 +208,7 @@ mod tests {
             (3, "available")
         );
         assert!(
-            refused[0].reason.contains("`可上门时段`"),
+            refused[0].reason.to_string().contains("`可上门时段`"),
             "{}",
             refused[0].reason
         );

@@ -13,6 +13,7 @@ use crate::domain::plan::PlanTerms;
 use crate::domain::slot::{SlotTable, parse_weekly_slots};
 use crate::domain::student::{StudentStatus, check_email, check_id, check_phone};
 use crate::domain::visit::{Mode, Outcome};
+use crate::reason::Reason;
 use crate::store::alerts::Robots;
 use crate::store::people::{Student, Teacher};
 
@@ -221,12 +222,13 @@ pub fn visit(fields: &mut Fields, slots: &SlotTable, year: SchoolYear) -> Option
     let student_id = fields.parse_required("student_id", check_id);
     let day = fields.parse_required("date", |t| parse_day_in(t, year));
     let slot = fields.parse_required("slot", |t| {
-        slots.resolve(t).map(|s| s.name.clone()).ok_or_else(|| {
-            format!(
-                "`{t}` is not a slot: use one of {}",
-                slots.names().join(", ")
-            )
-        })
+        slots
+            .resolve(t)
+            .map(|s| s.name.clone())
+            .ok_or_else(|| Reason::NotASlot {
+                text: t.to_string(),
+                slots: slots.names().iter().map(ToString::to_string).collect(),
+            })
     });
     let outcome = fields.parse_required("outcome", str::parse::<Outcome>);
     let periods = fields.parse("periods", |t| count(t, 0, 8));
@@ -278,7 +280,7 @@ impl UnknownDisability {
 pub struct CellError {
     pub line: usize,
     pub column: String,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 impl std::fmt::Display for CellError {
@@ -308,14 +310,14 @@ const MULTI_LINE_COLUMNS: [&str; 3] = ["note", "goals", "diagnosis"];
 /// character at all in a one-line column (a line break in a name or an address
 /// breaks every list, email and file it reaches), and none but line breaks and
 /// tabs in a multi-line one.
-fn control_characters(column: &str, text: &str) -> Option<&'static str> {
+fn control_characters(column: &str, text: &str) -> Option<Reason> {
     let multi_line = MULTI_LINE_COLUMNS.contains(&column);
     text.chars()
         .any(|c| c.is_control() && !(multi_line && matches!(c, '\n' | '\r' | '\t')))
         .then_some(if multi_line {
-            "holds an invisible control character: type the text again"
+            Reason::ControlCharacter
         } else {
-            "holds a line break, a tab or an invisible control character: keep it on one line"
+            Reason::LineBreak
         })
 }
 
@@ -327,23 +329,23 @@ impl<'a> Fields<'a> {
             errors: Vec::new(),
             warnings: Vec::new(),
         };
-        let mut refused: Vec<(&'static str, &'static str)> = fields
+        let mut refused: Vec<(&'static str, Reason)> = fields
             .values
             .iter()
             .filter_map(|(column, text)| Some((*column, control_characters(column, text)?)))
             .collect();
-        refused.sort();
+        refused.sort_by_key(|(column, _)| *column);
         for (column, reason) in refused {
             fields.error(column, reason);
         }
         fields
     }
 
-    fn error(&mut self, column: &str, reason: impl Into<String>) {
+    fn error(&mut self, column: &str, reason: Reason) {
         self.errors.push(CellError {
             line: self.line,
             column: column.to_string(),
-            reason: reason.into(),
+            reason,
         });
     }
 
@@ -358,7 +360,7 @@ impl<'a> Fields<'a> {
 
     pub fn required(&mut self, column: &'static str) -> String {
         self.text(column).unwrap_or_else(|| {
-            self.error(column, "is empty but required");
+            self.error(column, Reason::EmptyButRequired);
             String::new()
         })
     }
@@ -367,7 +369,7 @@ impl<'a> Fields<'a> {
     pub fn parse<T>(
         &mut self,
         column: &'static str,
-        parse: impl FnOnce(&str) -> Result<T, String>,
+        parse: impl FnOnce(&str) -> Result<T, Reason>,
     ) -> Option<T> {
         let text = self.text(column)?;
         match parse(&text) {
@@ -382,7 +384,7 @@ impl<'a> Fields<'a> {
     pub fn parse_required<T>(
         &mut self,
         column: &'static str,
-        parse: impl FnOnce(&str) -> Result<T, String>,
+        parse: impl FnOnce(&str) -> Result<T, Reason>,
     ) -> Option<T> {
         if self.text(column).is_none() {
             self.required(column);
@@ -397,7 +399,7 @@ impl<'a> Fields<'a> {
 }
 
 /// Reads dates as written in Chinese offices: 2026-09-01, 2026/9/1, 2026.9.1, 2026年9月1日.
-pub fn parse_day(text: &str) -> Result<NaiveDate, String> {
+pub fn parse_day(text: &str) -> Result<NaiveDate, Reason> {
     let normalized: String = text
         .trim()
         .trim_end_matches('日')
@@ -410,13 +412,14 @@ pub fn parse_day(text: &str) -> Result<NaiveDate, String> {
             }
         })
         .collect();
-    NaiveDate::parse_from_str(&normalized, "%Y-%m-%d")
-        .map_err(|_| format!("`{text}` is not a date like 2026-09-01"))
+    NaiveDate::parse_from_str(&normalized, "%Y-%m-%d").map_err(|_| Reason::NotADate {
+        text: text.to_string(),
+    })
 }
 
 /// [`parse_day`], or a month and day without the year (`9月10日`, `9/10`,
 /// `9-10`), which is the day of that date falling within `year` (August starts it).
-pub fn parse_day_in(text: &str, year: SchoolYear) -> Result<NaiveDate, String> {
+pub fn parse_day_in(text: &str, year: SchoolYear) -> Result<NaiveDate, Reason> {
     if let Ok(day) = parse_day(text) {
         return Ok(day);
     }
@@ -437,22 +440,26 @@ pub fn parse_day_in(text: &str, year: SchoolYear) -> Result<NaiveDate, String> {
             };
             NaiveDate::from_ymd_opt(calendar_year, month, day)
         })
-        .ok_or_else(|| format!("`{text}` is not a date like 2026-09-01"))
+        .ok_or_else(|| Reason::NotADate {
+            text: text.to_string(),
+        })
 }
 
-fn count(text: &str, min: u32, max: u32) -> Result<u32, String> {
+fn count(text: &str, min: u32, max: u32) -> Result<u32, Reason> {
     match text.trim().parse::<u32>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(format!(
-            "`{text}` is not a whole number from {min} to {max}"
-        )),
+        _ => Err(Reason::NotAWholeNumber {
+            text: text.to_string(),
+            min: i64::from(min),
+            max: i64::from(max),
+        }),
     }
 }
 
-fn text_limit(max: usize) -> impl Fn(&str) -> Result<String, String> {
+fn text_limit(max: usize) -> impl Fn(&str) -> Result<String, Reason> {
     move |text: &str| {
         if text.chars().count() > max {
-            Err(format!("is longer than {max} characters"))
+            Err(Reason::TooLong { max })
         } else {
             Ok(text.to_string())
         }
@@ -585,7 +592,7 @@ pub fn split_goals(text: &str) -> Vec<String> {
 pub fn plan(
     fields: &mut Fields,
     defaults: &PlanDefaults,
-    calendar: &mut impl FnMut(SchoolYear) -> Result<Arc<SchoolCalendar>, String>,
+    calendar: &mut impl FnMut(SchoolYear) -> Result<Arc<SchoolCalendar>, Reason>,
     today: NaiveDate,
 ) -> Option<PlanInput> {
     let student_id = fields.parse_required("student_id", check_id);

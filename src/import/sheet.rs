@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::reason::Reason;
 use calamine::Data;
 
 /// A sheet's header and data rows; `line` is the 1-based line (row) in the file.
@@ -24,7 +25,7 @@ pub struct SheetRow {
 
 /// A sheet from a file's bytes; its name's extension says whether it is a
 /// workbook (.xlsx, .xls, .ods) or CSV (anything else).
-pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Sheet> {
+pub fn parse(name: &str, bytes: &[u8]) -> Result<Sheet, Reason> {
     let extension = Path::new(name)
         .extension()
         .and_then(|e| e.to_str())
@@ -34,35 +35,29 @@ pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Sheet> {
     let sheet = match what_it_is(bytes) {
         Contents::Workbook => into_sheet(super::workbook::read(bytes)?)?,
         // Some systems' "export to Excel" writes a web page named .xls.
-        Contents::WebPage => anyhow::bail!(
-            "the file is a web page, not a workbook (some systems' \"export to Excel\" make these): {SAVE_AS}"
-        ),
+        Contents::WebPage => return Err(Reason::FileIsWebPage),
         // A CSV named .xls (another common export) is read as the CSV it is.
         Contents::Text => read_csv(&decode(bytes)?)?,
-        Contents::Other if workbook_named => anyhow::bail!(
-            "the file is named .{extension} but is not a workbook (it may be damaged, or another kind of file renamed): {SAVE_AS}"
-        ),
+        Contents::Other if workbook_named => {
+            return Err(Reason::FileMisnamed {
+                extension: extension.to_string(),
+            });
+        }
         Contents::Other => read_csv(&decode(bytes)?)?,
     };
     // No register keeps a NUL character (PostgreSQL cannot store one in text).
     if sheet.headers.iter().any(|h| h.contains('\0')) {
-        anyhow::bail!("line 1: a heading holds a NUL character: save the sheet again as text");
+        return Err(Reason::NulInHeading);
     }
     if let Some(row) = sheet
         .rows
         .iter()
         .find(|row| row.cells.iter().any(|c| c.contains('\0')))
     {
-        anyhow::bail!(
-            "line {}: a cell holds a NUL character: save the sheet again as text",
-            row.line
-        );
+        return Err(Reason::NulInCell { line: row.line });
     }
     Ok(sheet)
 }
-
-/// How to make a file we can read, in the words of Excel's and WPS's menus.
-pub(super) const SAVE_AS: &str = "open it in Excel or WPS and choose 另存为 (Save As) → Excel 工作簿 (*.xlsx), or CSV UTF-8 (逗号分隔)";
 
 enum Contents {
     /// A zip (xlsx, ods) or an OLE file (xls), as calamine reads them.
@@ -92,32 +87,23 @@ fn what_it_is(bytes: &[u8]) -> Contents {
 
 /// UTF-8 (a BOM is dropped), else GBK/GB18030, the encoding of "CSV" saved by
 /// Excel on Chinese Windows. Any other encoding is named when it can be told.
-pub fn decode(bytes: &[u8]) -> anyhow::Result<String> {
+pub fn decode(bytes: &[u8]) -> Result<String, Reason> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Ok(text) = std::str::from_utf8(bytes) {
         return Ok(text.to_string());
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        anyhow::bail!(
-            "the file is UTF-16 text (Excel's \"Unicode text\"), which is not read here: {SAVE_AS}"
-        );
+        return Err(Reason::FileIsUtf16);
     }
     let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
     if had_errors {
         let big5 = !encoding_rs::BIG5.decode(bytes).2;
-        anyhow::bail!(
-            "the file is neither UTF-8 nor GBK text{}: {SAVE_AS}",
-            if big5 {
-                " (it reads as Big5, the encoding of traditional characters)"
-            } else {
-                ""
-            }
-        );
+        return Err(Reason::FileNotText { big5 });
     }
     Ok(text.into_owned())
 }
 
-fn read_csv(text: &str) -> anyhow::Result<Sheet> {
+fn read_csv(text: &str) -> Result<Sheet, Reason> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -129,7 +115,9 @@ fn read_csv(text: &str) -> anyhow::Result<Sheet> {
     // first bytes, less those inside the record before.
     let (mut counted_to, mut line, mut inside_before) = (0, 0, 0);
     for record in reader.records() {
-        let record = record.map_err(|e| anyhow::anyhow!("the CSV cannot be read: {e}"))?;
+        let record = record.map_err(|e| Reason::CsvUnreadable {
+            detail: e.to_string(),
+        })?;
         let mut start = record
             .position()
             .map(|p| p.byte() as usize)
@@ -179,12 +167,10 @@ pub(super) fn cell_text(data: &Data) -> String {
 /// The header is the first row of two cells or more; title rows above it (one
 /// cell each, such as `2026-2027学年送教上门学生花名册`) are skipped, and so are
 /// empty rows.
-fn into_sheet(records: Vec<SheetRow>) -> anyhow::Result<Sheet> {
+fn into_sheet(records: Vec<SheetRow>) -> Result<Sheet, Reason> {
     let filled = |row: &SheetRow| row.cells.iter().filter(|c| !c.is_empty()).count();
     let mut rows = records.into_iter().filter(|r| filled(r) > 0).peekable();
-    let mut header = rows
-        .next()
-        .ok_or_else(|| anyhow::anyhow!("the file is empty: it needs a header row"))?;
+    let mut header = rows.next().ok_or(Reason::FileEmpty)?;
     let mut titles = Vec::new();
     while filled(&header) == 1 && rows.peek().is_some_and(|next| filled(next) >= 1) {
         let next = rows.next().expect("peeked");

@@ -11,10 +11,10 @@
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 
-use anyhow::{Context, anyhow, bail};
+use crate::reason::Reason;
 use calamine::{Data, Reader};
 
-use super::sheet::{SAVE_AS, SheetRow, cell_text};
+use super::sheet::{SheetRow, cell_text};
 
 /// Columns a sheet may use; the registers have about a dozen.
 pub const MAX_COLUMNS: u32 = 64;
@@ -26,12 +26,18 @@ const MAX_GRID_CELLS: u64 = 4_000_000;
 const MAX_PART_BYTES: u64 = 64 << 20;
 const MAX_UNPACKED_BYTES: u64 = 256 << 20;
 
-fn damaged() -> anyhow::Error {
-    anyhow!("the workbook is damaged, or of a kind not read here (.xlsx and .xls are): {SAVE_AS}")
+fn damaged() -> Reason {
+    Reason::WorkbookDamaged
+}
+
+fn unreadable(error: impl std::fmt::Display) -> Reason {
+    Reason::SheetUnreadable {
+        detail: error.to_string(),
+    }
 }
 
 /// The rows of a workbook's first sheet, each with its 1-based row number.
-pub fn read(bytes: &[u8]) -> anyhow::Result<Vec<SheetRow>> {
+pub fn read(bytes: &[u8]) -> Result<Vec<SheetRow>, Reason> {
     if bytes.starts_with(b"PK\x03\x04") {
         read_xlsx(bytes)
     } else {
@@ -39,11 +45,12 @@ pub fn read(bytes: &[u8]) -> anyhow::Result<Vec<SheetRow>> {
     }
 }
 
-fn too_far(row: u32, column: u32) -> anyhow::Error {
-    anyhow!(
-        "cell {} holds something, past the {MAX_ROWS} rows and {MAX_COLUMNS} columns a sheet may use here: delete what is there, or copy the table into a new sheet",
-        cell_name(row, column)
-    )
+fn too_far(row: u32, column: u32) -> Reason {
+    Reason::CellPastLimits {
+        cell: cell_name(row, column),
+        rows: MAX_ROWS,
+        columns: MAX_COLUMNS,
+    }
 }
 
 /// A 0-based position as Excel names it: (0, 0) is A1.
@@ -58,7 +65,7 @@ fn cell_name(row: u32, column: u32) -> String {
     format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
 }
 
-fn read_xlsx(bytes: &[u8]) -> anyhow::Result<Vec<SheetRow>> {
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<SheetRow>, Reason> {
     check_unpacked_size(bytes)?;
     let mut workbook: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|_| damaged())?;
@@ -66,15 +73,12 @@ fn read_xlsx(bytes: &[u8]) -> anyhow::Result<Vec<SheetRow>> {
         .sheet_names()
         .first()
         .cloned()
-        .ok_or_else(|| anyhow!("the workbook has no sheet"))?;
+        .ok_or(Reason::WorkbookHasNoSheet)?;
     let mut cells = workbook
         .worksheet_cells_reader(&first)
-        .map_err(|e| anyhow!("cannot read the workbook's first sheet: {e}"))?;
+        .map_err(unreadable)?;
     let mut rows: BTreeMap<u32, Vec<String>> = BTreeMap::new();
-    while let Some(cell) = cells
-        .next_cell()
-        .map_err(|e| anyhow!("cannot read the workbook's first sheet: {e}"))?
-    {
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
         let (row, column) = cell.get_position();
         let text = cell_text(&Data::from(cell.get_value().clone()));
         if text.is_empty() {
@@ -100,7 +104,7 @@ fn read_xlsx(bytes: &[u8]) -> anyhow::Result<Vec<SheetRow>> {
 }
 
 /// Unpacks every part into nothing, counting: a zip's own sizes may lie.
-fn check_unpacked_size(bytes: &[u8]) -> anyhow::Result<()> {
+fn check_unpacked_size(bytes: &[u8]) -> Result<(), Reason> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| damaged())?;
     let mut total = 0;
     for index in 0..archive.len() {
@@ -109,23 +113,22 @@ fn check_unpacked_size(bytes: &[u8]) -> anyhow::Result<()> {
             .map_err(|_| damaged())?;
         total += unpacked;
         if unpacked > MAX_PART_BYTES || total > MAX_UNPACKED_BYTES {
-            bail!(
-                "the workbook unpacks to more than {} MB, far more than a register: {SAVE_AS}, keeping only the table",
-                MAX_UNPACKED_BYTES >> 20
-            );
+            return Err(Reason::WorkbookTooLarge {
+                megabytes: MAX_UNPACKED_BYTES >> 20,
+            });
         }
     }
     Ok(())
 }
 
-fn read_xls(bytes: &[u8]) -> anyhow::Result<Vec<SheetRow>> {
+fn read_xls(bytes: &[u8]) -> Result<Vec<SheetRow>, Reason> {
     check_xls_cells(bytes)?;
     let mut workbook: calamine::Xls<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|_| damaged())?;
     let range = workbook
         .worksheet_range_at(0)
-        .ok_or_else(|| anyhow!("the workbook has no sheet"))?
-        .map_err(|e| anyhow!("cannot read the workbook's first sheet: {e}"))?;
+        .ok_or(Reason::WorkbookHasNoSheet)?
+        .map_err(unreadable)?;
     let first_row = range.start().map(|(row, _)| row as usize).unwrap_or(0);
     Ok(range
         .rows()
@@ -152,7 +155,7 @@ const BEGINNING_OF_SHEET: u16 = 0x0809;
 
 /// Scans an .xls workbook's cell records: every position within the bounds,
 /// and the grids its sheets will be laid out in small enough together.
-fn check_xls_cells(bytes: &[u8]) -> anyhow::Result<()> {
+fn check_xls_cells(bytes: &[u8]) -> Result<(), Reason> {
     let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(|_| damaged())?;
     let name = ["/Workbook", "/Book"]
         .into_iter()
@@ -164,7 +167,7 @@ fn check_xls_cells(bytes: &[u8]) -> anyhow::Result<()> {
         // An .xls is not compressed: its stream is no bigger than the file.
         .take(bytes.len() as u64)
         .read_to_end(&mut stream)
-        .context("reading the workbook")?;
+        .map_err(|_| damaged())?;
     let u16_at = |at: usize| u16::from_le_bytes([stream[at], stream[at + 1]]);
     let mut grids = 0u64;
     let mut sheet: Option<(u32, u32, u32, u32)> = None;
@@ -201,9 +204,9 @@ fn check_xls_cells(bytes: &[u8]) -> anyhow::Result<()> {
     }
     grids += sheet.map_or(0, area);
     if grids > MAX_GRID_CELLS {
-        bail!(
-            "the workbook's sheets span more than {MAX_GRID_CELLS} cells together: {SAVE_AS}, keeping only the table"
-        );
+        return Err(Reason::WorkbookTooManyCells {
+            cells: MAX_GRID_CELLS,
+        });
     }
     Ok(())
 }

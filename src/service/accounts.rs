@@ -2,6 +2,7 @@
 //! passwords (argon2id, hashed off the async threads), one-time links, sessions
 //! that end, and failed logins that lock an account and slow an address.
 
+use crate::reason::Reason;
 use std::time::Duration as StdDuration;
 
 use super::secrets::{new_secret, secret_hash};
@@ -26,10 +27,10 @@ pub fn check_password(password: &str, policy: &SecuritySettings) -> Result<(), S
     if length < policy.min_password_length {
         return Err(ServiceError::invalid(
             "password",
-            format!(
-                "a password needs at least {} characters (this one has {length})",
-                policy.min_password_length
-            ),
+            Reason::PasswordTooShort {
+                min: policy.min_password_length,
+                length,
+            },
         ));
     }
     let classes = [
@@ -44,10 +45,9 @@ pub fn check_password(password: &str, policy: &SecuritySettings) -> Result<(), S
     if classes < policy.password_character_classes {
         return Err(ServiceError::invalid(
             "password",
-            format!(
-                "a password mixes at least {} of: lower case, upper case, digits, other characters",
-                policy.password_character_classes
-            ),
+            Reason::PasswordTooPlain {
+                classes: policy.password_character_classes,
+            },
         ));
     }
     Ok(())
@@ -78,7 +78,7 @@ async fn hash_password(password: String) -> Result<String, ServiceError> {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
-            .map_err(|e| ServiceError::invalid("password", e.to_string()))
+            .map_err(|_| ServiceError::invalid("password", Reason::PasswordUnusable))
     })
     .await
     .map_err(|e| ServiceError::Settings(format!("the password hasher stopped: {e}")))?
@@ -205,7 +205,9 @@ async fn check_scope(
             if people::teacher(tx, teacher_id).await?.is_none() {
                 return Err(ServiceError::invalid(
                     "teacher",
-                    format!("{teacher_id} is not a registered teacher"),
+                    Reason::NotARegisteredTeacher {
+                        teacher: teacher_id.clone(),
+                    },
                 ));
             }
         }
@@ -215,7 +217,9 @@ async fn check_scope(
                 if !known.contains(school) {
                     return Err(ServiceError::invalid(
                         "school",
-                        format!("{school} is not a school of the district"),
+                        Reason::NotASchool {
+                            text: school.clone(),
+                        },
                     ));
                 }
             }
@@ -289,7 +293,10 @@ pub async fn add_user(
         .to_lowercase();
     let name = user.name.trim();
     if name.is_empty() {
-        return Err(ServiceError::invalid("name", "an account needs a name"));
+        return Err(ServiceError::invalid(
+            "name",
+            Reason::NameNeeded { what: "account" },
+        ));
     }
     let hash = match user.password {
         Some(password) => {
@@ -301,10 +308,9 @@ pub async fn add_user(
     let mut tx = store.write(&actor.audit(), now).await?;
     check_scope(&mut tx, user.role, &user.scope).await?;
     if accounts::by_email(&mut tx, &email).await?.is_some() {
-        return Err(ServiceError::Conflict {
-            what: format!("a new account {email}"),
-            with: format!("the account {email}"),
-        });
+        return Err(ServiceError::Conflict(Reason::AccountExists {
+            email: email.clone(),
+        }));
     }
     let id = accounts::create(
         &mut tx,
@@ -912,7 +918,7 @@ pub async fn change_password(
     if !verify_password(current, account.password_hash.clone()).await {
         return Err(ServiceError::invalid(
             "current_password",
-            "the current password is not right",
+            Reason::WrongCurrentPassword,
         ));
     }
     let hash = hash_password(new).await?;

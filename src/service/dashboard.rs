@@ -199,8 +199,9 @@ pub(crate) fn shortfall(
         match serde_json::from_value::<crate::planner::Shortfall>(u["why"].clone()) {
             Ok(why) if chinese => why.chinese(teacher),
             Ok(why) => why.english(),
-            // A week planned before reasons were values.
-            Err(_) if chinese => crate::zh::reason(english),
+            // A week planned before reasons were values kept only the
+            // English sentence: under zh-CN it is not shown half-translated.
+            Err(_) if chinese => "（这一周排课较早，没有记下原因；重新排课后可见）".to_string(),
             Err(_) => english.to_string(),
         }
     };

@@ -1,6 +1,7 @@
 //! Loading the spreadsheets districts keep: all or nothing, every problem named
 //! by line and column. One bad row imports no row.
 
+use crate::reason::Reason;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -27,6 +28,9 @@ pub struct ImportReport {
     pub ignored_columns: Vec<String>,
     /// What a person should know about the rows written, one line each.
     pub notes: Vec<String>,
+    /// The same in Chinese.
+    #[serde(default)]
+    pub notes_zh: Vec<String>,
     /// Cells read but worth a look (an unknown disability word), by line.
     #[serde(default)]
     pub warnings: Vec<records::UnknownDisability>,
@@ -105,13 +109,13 @@ pub fn starts_note(
     terms: &PlanTerms,
     calendar: &SchoolCalendar,
     prorate: bool,
-) -> Option<String> {
+) -> Option<Reason> {
     let target = terms.target(calendar, prorate);
-    (target != terms.annual_target).then(|| {
-        format!(
-            "{student_id} starts {}: target pro-rated to {target} periods (of {})",
-            terms.start_date, terms.annual_target
-        )
+    (target != terms.annual_target).then(|| Reason::ProRated {
+        student: student_id.to_string(),
+        start: terms.start_date,
+        target,
+        full: terms.annual_target,
     })
 }
 
@@ -200,7 +204,7 @@ pub async fn import_once(
         ));
     }
     let sheet = sheet::parse(upload.name, upload.bytes)
-        .map_err(|e| ServiceError::invalid("file", e.to_string()))?;
+        .map_err(|reason| ServiceError::invalid("file", reason))?;
     let mut tx = store.write(&actor.audit(), now).await?;
     // Two imports at once would race on the same new rows: one after the other.
     tx.lock("import").await?;
@@ -211,7 +215,7 @@ pub async fn import_once(
         if kept.request != once.request {
             return Err(ServiceError::invalid(
                 "Idempotency-Key",
-                "this key was sent with another request; use a new key for a new request",
+                Reason::KeyUsedForAnotherRequest,
             ));
         }
         return serde_json::from_str(&kept.body).map_err(|e| {
@@ -361,7 +365,7 @@ impl Registered {
 
     /// A teacher's id for a cell that holds an id, or a name only one teacher
     /// has; a name several share is refused naming them.
-    fn teacher_id<'s>(&'s self, cell: &'s str) -> Result<&'s str, String> {
+    fn teacher_id<'s>(&'s self, cell: &'s str) -> Result<&'s str, Reason> {
         let cell = cell.trim();
         if cell.is_empty() || self.teachers.contains_key(cell) {
             return Ok(cell);
@@ -372,15 +376,13 @@ impl Registered {
         match named.as_slice() {
             [] => Ok(cell),
             [one] => Ok(&one.teacher_id),
-            several => Err(format!(
-                "`{cell}` is the name of {} teachers ({}): write the teacher's id",
-                several.len(),
-                several
+            several => Err(Reason::TeacherNameAmbiguous {
+                name: cell.to_string(),
+                ids: several
                     .iter()
                     .map(|t| format!("{} {}", t.teacher_id, t.school))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+                    .collect(),
+            }),
         }
     }
 
@@ -584,16 +586,20 @@ async fn write_sheet(
         upload.confirmed,
     )
     .map_err(invalid)?;
-    let slots = settings
-        .slot_table()
-        .map_err(|e| ServiceError::invalid("slots", e))?;
+    let slots = settings.slot_table().map_err(ServiceError::Settings)?;
     let today = tx.now.with_timezone(&settings.time_zone).date_naive();
     // Each year's calendar is read once, not once per row.
-    let mut calendars: HashMap<SchoolYear, Result<Arc<SchoolCalendar>, String>> = HashMap::new();
+    let mut calendars: HashMap<SchoolYear, Result<Arc<SchoolCalendar>, Reason>> = HashMap::new();
     let mut calendar = |year: SchoolYear| {
         calendars
             .entry(year)
-            .or_insert_with(|| settings.calendar(year).map(Arc::new))
+            .or_insert_with(|| match settings.calendar_if_any(year) {
+                Ok(Some(calendar)) => Ok(Arc::new(calendar)),
+                Ok(None) => Err(Reason::NoCalendar {
+                    year: year.to_string(),
+                }),
+                Err(detail) => Err(Reason::CalendarBroken { detail }),
+            })
             .clone()
     };
 
@@ -696,12 +702,11 @@ async fn write_sheet(
                         errors.push(CellError {
                             line,
                             column: "revision_reason".into(),
-                            reason: format!(
-                                "the plan of {} {} changes ({}): that is a revision and needs its reason (a revision_reason column, or one --reason for the file)",
-                                p.student_id,
-                                p.school_year,
-                                fields.join(", ")
-                            ),
+                            reason: Reason::PlanRevisionNeedsReason {
+                                student: p.student_id.clone(),
+                                year: p.school_year.to_string(),
+                                fields: fields.iter().map(ToString::to_string).collect(),
+                            },
                         });
                     }
                     changes.extend(changed);
@@ -730,7 +735,10 @@ async fn write_sheet(
             errors.push(CellError {
                 line: row.line,
                 column: column.into(),
-                reason: format!("{key} appears a second time (first on line {first})"),
+                reason: Reason::AppearsTwice {
+                    key: key.clone(),
+                    first_line: first,
+                },
             });
         }
     }
@@ -811,7 +819,8 @@ async fn write_sheet(
                                 settings.defaults.prorate_target,
                             )
                         {
-                            report.notes.push(note);
+                            report.notes.push(note.to_string());
+                            report.notes_zh.push(note.chinese());
                         }
                         new_plans.push(plans::NewPlan {
                             student_id: input.student_id.clone(),
@@ -936,11 +945,12 @@ async fn record_visits(
     let mut found: Vec<(&records::VisitInput, visits::VisitForRecord, bool)> = Vec::new();
     // Why an added visit is off (when kept anyway), by line.
     let mut off_days: HashMap<usize, String> = HashMap::new();
+
     // Planned visits a record books to another of the child's teachers, by id:
     // the teacher and the sheet's line.
     let mut rebooked: HashMap<i64, (String, usize)> = HashMap::new();
     for input in inputs {
-        let mut error = |column: &str, reason: String| {
+        let mut error = |column: &str, reason: Reason| {
             errors.push(CellError {
                 line: input.line,
                 column: column.into(),
@@ -951,7 +961,10 @@ async fn record_visits(
         let Some(plan) = active.get(&(input.student_id.clone(), year)) else {
             error(
                 "student_id",
-                format!("{} has no active plan for {year}", input.student_id),
+                Reason::NoActivePlan {
+                    student: input.student_id.clone(),
+                    year: year.to_string(),
+                },
             );
             continue;
         };
@@ -976,7 +989,10 @@ async fn record_visits(
         if input.day > today {
             error(
                 "date",
-                format!("{} has not happened yet (today is {today})", input.day),
+                Reason::NotHappenedYet {
+                    day: input.day,
+                    today,
+                },
             );
             continue;
         }
@@ -984,22 +1000,20 @@ async fn record_visits(
             .entry(year)
             .or_insert_with(|| settings.calendar(year).ok());
         let off = off_day(calendar.as_ref(), plan, input.day);
-        if let Some((en, zh)) = &off {
+        if let Some(why) = &off {
             if !allow_off_days {
-                error(
-                    "date",
-                    format!(
-                        "{en}: no visit can have happened then; check the date (or import with --allow-off-days to keep it, marked)"
-                    ),
-                );
+                error("date", Reason::OffDay(Box::new(why.clone())));
                 continue;
             }
             report.cautions.push(Caution {
                 line: input.line,
                 en: format!(
-                    "{en}: kept as asked (--allow-off-days) and marked in the record's history"
+                    "{why}: kept as asked (--allow-off-days) and marked in the record's history"
                 ),
-                zh: format!("{zh}：已按要求保留（--allow-off-days），并在记录的修改历史中注明"),
+                zh: format!(
+                    "{}：已按要求保留（--allow-off-days），并在记录的修改历史中注明",
+                    why.chinese()
+                ),
             });
         }
         let teacher = match named_teacher(plan, input) {
@@ -1012,15 +1026,16 @@ async fn record_visits(
         if !busy.insert((teacher.clone(), input.day, input.slot.clone())) {
             error(
                 "slot",
-                format!(
-                    "teacher {teacher} already has another visit on {} {}",
-                    input.day, input.slot
-                ),
+                Reason::TeacherBusy {
+                    teacher: teacher.clone(),
+                    day: input.day,
+                    slot: input.slot.clone(),
+                },
             );
             continue;
         }
-        if let Some((_, zh)) = off {
-            off_days.insert(input.line, zh);
+        if let Some(why) = off {
+            off_days.insert(input.line, why.chinese());
         }
         let to_add = visits::VisitForRecord {
             visit_id: 0,
@@ -1052,7 +1067,7 @@ async fn record_visits(
     let mut writes = Vec::new();
     let mut additions = Vec::new();
     for (input, visit, added) in found {
-        let mut error = |column: &str, reason: String| {
+        let mut error = |column: &str, reason: Reason| {
             errors.push(CellError {
                 line: input.line,
                 column: column.into(),
@@ -1088,9 +1103,12 @@ async fn record_visits(
                     error(column, problem.reason);
                 }
             }
-            Err(ServiceError::Locked { what, reason }) => error(
+            Err(ServiceError::Locked(_)) => error(
                 "reason",
-                format!("{what} is locked ({reason}): give the reason in the reason column"),
+                Reason::LockedGiveReason {
+                    day: visit.day,
+                    days: record_rules.lock_after_days,
+                },
             ),
             Err(other) => return Err(other),
         }
@@ -1106,10 +1124,11 @@ async fn record_visits(
                 errors.push(CellError {
                     line: *line,
                     column: "teacher_id".into(),
-                    reason: format!(
-                        "teacher {teacher} already has another visit on {} {}",
-                        visit.day, visit.slot
-                    ),
+                    reason: Reason::TeacherBusy {
+                        teacher: teacher.clone(),
+                        day: visit.day,
+                        slot: visit.slot.clone(),
+                    },
                 });
             }
         }
@@ -1140,62 +1159,50 @@ async fn record_visits(
 fn named_teacher<'a>(
     plan: &plans::Plan,
     input: &'a records::VisitInput,
-) -> Result<Option<&'a String>, String> {
+) -> Result<Option<&'a String>, Reason> {
     match &input.teacher_id {
         Some(named)
             if *named != plan.terms.teacher_id
                 && plan.terms.backup_teacher_id.as_ref() != Some(named) =>
         {
-            Err(format!(
-                "{named} is neither {}'s teacher nor backup",
-                input.student_id
-            ))
+            Err(Reason::NeitherTeacherNorBackup {
+                teacher: named.clone(),
+                student: input.student_id.clone(),
+            })
         }
         named => Ok(named.as_ref()),
     }
 }
 
-/// Why no visit should be on `day` for `plan`, in English and Chinese: a holiday,
-/// a weekend that is no make-up workday, a day outside the terms or the plan.
+/// Why no visit should be on `day` for `plan`: a holiday, a weekend that is no
+/// make-up workday, a day outside the terms or the plan.
 fn off_day(
     calendar: Option<&SchoolCalendar>,
     plan: &plans::Plan,
     day: NaiveDate,
-) -> Option<(String, String)> {
+) -> Option<Reason> {
     use chrono::Datelike;
     let (start, end) = (plan.terms.start_date, plan.terms.end_date);
     if day < start || day > end {
-        return Some((
-            format!(
-                "{day} is outside {}'s plan ({start} to {end})",
-                plan.student_id
-            ),
-            format!(
-                "{day} 不在 {} 的送教方案期内（{start} 至 {end}）",
-                plan.student_id
-            ),
-        ));
+        return Some(Reason::OutsidePlan {
+            date: day,
+            student: plan.student_id.clone(),
+            start,
+            end,
+        });
     }
     let calendar = calendar?;
     if let Some(holiday) = calendar.holiday_on(day) {
-        return Some((
-            format!("{day} is a holiday ({})", holiday.name),
-            format!("{day} 是假期（{}）", holiday.name),
-        ));
+        return Some(Reason::Holiday {
+            date: day,
+            name: holiday.name.clone(),
+        });
     }
     let weekend = matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun);
     if weekend && calendar.make_up_workday(day).is_none() {
-        return Some((
-            format!("{day} is a weekend day and no make-up workday"),
-            format!("{day} 是周末，也不是调休上班日"),
-        ));
+        return Some(Reason::WeekendDay { date: day });
     }
-    (!calendar.in_term(day)).then(|| {
-        (
-            format!("{day} is outside the terms"),
-            format!("{day} 不在学期内"),
-        )
-    })
+    (!calendar.in_term(day)).then_some(Reason::OutsideTerms { date: day })
 }
 
 /// A plan must name a registered student and registered teachers.
@@ -1207,11 +1214,14 @@ async fn check_plan_references(
     let teacher_ids = people::registered_ids(tx, people::Registered::Teachers).await?;
     let student_ids = people::registered_ids(tx, people::Registered::Students).await?;
     for input in inputs {
-        let mut missing = |column: &str, id: &str, what: &str| {
+        let mut missing = |column: &str, id: &str, what: &'static str| {
             errors.push(CellError {
                 line: input.line,
                 column: column.into(),
-                reason: format!("no {what} {id} is registered (import the {what}s first)"),
+                reason: Reason::NotRegisteredImportFirst {
+                    what,
+                    id: id.to_string(),
+                },
             })
         };
         if !student_ids.contains(&input.student_id) {

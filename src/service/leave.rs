@@ -4,6 +4,7 @@
 //! answer the same way. Leave a coordinator enters (`teacher leave add`) is
 //! approved as it is made.
 
+use crate::reason::Reason;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -218,10 +219,10 @@ pub async fn decide(
         LeaveStatus::Declined
     };
     if !people::decide_leave(&mut tx, id, status).await? {
-        return Err(ServiceError::Conflict {
-            what: format!("leave request {id}"),
-            with: format!("its decision: it is {} already", request.status),
-        });
+        return Err(ServiceError::Conflict(Reason::LeaveDecided {
+            id,
+            status: request.status,
+        }));
     }
     let mail = LeaveDecidedMail {
         name: &teacher.name,

@@ -40,6 +40,8 @@ pub mod week_board;
 
 use std::fmt;
 
+pub use crate::reason::Reason;
+
 use crate::domain::access::{Role, Scope};
 
 /// The database a door opens and hands to the services, and whether a failure
@@ -116,15 +118,15 @@ impl Actor {
 pub struct Problem {
     pub field: String,
     pub line: Option<usize>,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 impl Problem {
-    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, reason: Reason) -> Self {
         Self {
             field: field.into(),
             line: None,
-            reason: reason.into(),
+            reason,
         }
     }
 }
@@ -136,8 +138,8 @@ impl Problem {
             return self.to_string();
         }
         let (field, reason) = (
-            crate::zh::field(&self.field),
-            crate::zh::reason(&self.reason),
+            crate::speech::Speech::chinese().header(&self.field),
+            self.reason.chinese(),
         );
         match self.line {
             Some(line) => format!("第 {line} 行，“{field}”列：{reason}"),
@@ -160,13 +162,13 @@ impl fmt::Display for Problem {
 pub enum ServiceError {
     #[error("there is no {what} {id}")]
     NotFound { what: &'static str, id: String },
-    #[error("{what} conflicts with {with}")]
-    Conflict { what: String, with: String },
+    #[error("{0}")]
+    Conflict(Reason),
     #[error("{}", problems_text(.0))]
     Invalid(Vec<Problem>),
     /// A record older than the lock needs a reason (and, with logins, a coordinator).
-    #[error("{what} is locked: {reason}")]
-    Locked { what: String, reason: String },
+    #[error("{0}")]
+    Locked(Reason),
     #[error("not allowed: {0}")]
     Forbidden(String),
     /// The caller saw an older version of what they change: someone changed it
@@ -199,7 +201,10 @@ impl From<sqlx::Error> for ServiceError {
 /// row): the field at fault and why.
 impl From<crate::planner::ProblemError> for ServiceError {
     fn from(error: crate::planner::ProblemError) -> Self {
-        ServiceError::Invalid(vec![Problem::new(error.field, error.reason)])
+        ServiceError::Settings(format!(
+            "the week's problem: {}: {}",
+            error.field, error.reason
+        ))
     }
 }
 
@@ -212,19 +217,47 @@ impl From<crate::store::plans::PlanError> for ServiceError {
                 student_id,
                 school_year,
                 plan_id,
-            } => ServiceError::Conflict {
-                what: format!("a new plan of {student_id} for {school_year}"),
-                with: plan_id.map_or("a plan made at the same moment".into(), |id| {
-                    format!("plan #{id}")
-                }),
-            },
+            } => ServiceError::Conflict(Reason::PlanExists {
+                student: student_id,
+                year: school_year.to_string(),
+                plan: plan_id,
+            }),
             PlanError::Store(e) => e.into(),
         }
     }
 }
 
 impl ServiceError {
-    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    /// The error in the reader's language, for a person: each reason through
+    /// the catalogue; what only the operators can mend says so.
+    pub fn say(&self, chinese: bool) -> String {
+        if !chinese {
+            return self.to_string();
+        }
+        match self {
+            ServiceError::NotFound { what, id } => {
+                format!("找不到{} {id}", crate::reason::thing_zh(what))
+            }
+            ServiceError::Conflict(reason) => format!("与现有数据冲突：{}", reason.chinese()),
+            ServiceError::Invalid(problems) => problems
+                .iter()
+                .map(|p| p.text(true))
+                .collect::<Vec<_>>()
+                .join("；"),
+            ServiceError::Locked(reason) => reason.chinese(),
+            ServiceError::Forbidden(_) => "您的角色或范围不允许此操作".into(),
+            ServiceError::Stale { now, .. } => {
+                format!("您看到的版本已过期，现在是第 {now} 版：请重新读取后再修改，未做任何更改")
+            }
+            ServiceError::Settings(text) => format!("设置有误（请运维人员处理）：{text}"),
+            ServiceError::Storage(e) if is_busy(e) => {
+                "数据库正被其他任务占用：请几秒后再试，未做任何更改".into()
+            }
+            ServiceError::Storage(e) => format!("数据库出错：{e}"),
+        }
+    }
+
+    pub fn invalid(field: impl Into<String>, reason: Reason) -> Self {
         ServiceError::Invalid(vec![Problem::new(field, reason)])
     }
 
@@ -233,6 +266,28 @@ impl ServiceError {
             what,
             id: id.to_string(),
         }
+    }
+}
+
+/// The calendar of the year a field names (a plan's year, a replay's first
+/// day): a year without one is that field's problem.
+pub(crate) fn calendar_for(
+    settings: &crate::config::Settings,
+    year: crate::domain::calendar::SchoolYear,
+    field: &str,
+) -> Result<crate::domain::calendar::SchoolCalendar, ServiceError> {
+    match settings.calendar_if_any(year) {
+        Ok(Some(calendar)) => Ok(calendar),
+        Ok(None) => Err(ServiceError::invalid(
+            field,
+            Reason::NoCalendar {
+                year: year.to_string(),
+            },
+        )),
+        Err(detail) => Err(ServiceError::invalid(
+            field,
+            Reason::CalendarBroken { detail },
+        )),
     }
 }
 

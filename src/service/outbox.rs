@@ -1,5 +1,6 @@
 //! The queue of emails: what is waiting, sent or given up, and sending one again.
 
+use crate::reason::Reason;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -42,7 +43,10 @@ pub async fn list(
     {
         return Err(ServiceError::invalid(
             "status",
-            format!("`{status}` is not one of {}", STATUSES.join(", ")),
+            Reason::NotAStatus {
+                text: status.to_string(),
+                statuses: STATUSES.iter().map(ToString::to_string).collect(),
+            },
         ));
     }
     let mut tx = store.read().await?;

@@ -1,6 +1,7 @@
 //! The plan-week job: loads the week from the database, plans it with the pure
 //! planner and writes the changes in one transaction.
 
+use crate::reason::Reason;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Duration, IsoWeek, NaiveDate, Utc, Weekday};
@@ -58,7 +59,7 @@ pub struct WeekReport {
     /// The days planned (teaching days after today).
     pub days: Vec<NaiveDate>,
     /// Why nothing was planned, when nothing could be.
-    pub nothing_to_plan: Option<String>,
+    pub nothing_to_plan: Option<Reason>,
     pub dry_run: bool,
     pub visits: Vec<WeekVisit>,
     pub unplaced: Vec<Unplaced>,
@@ -391,7 +392,7 @@ fn why_nothing_to_plan(
     week: IsoWeek,
     open_days: &[NaiveDate],
     today: NaiveDate,
-) -> Option<String> {
+) -> Option<Reason> {
     if !open_days.is_empty() {
         return None;
     }
@@ -399,16 +400,16 @@ fn why_nothing_to_plan(
     let monday = monday_of(week);
     let days: Vec<NaiveDate> = (0..7).map(|d| monday + Duration::days(d)).collect();
     Some(if !days.iter().any(|&d| calendar.in_term(d)) {
-        format!(
-            "{name} ({} to {}) is outside every term of {}: no visits are planned",
-            days[0], days[6], calendar.year
-        )
+        Reason::WeekOutsideTerms {
+            week: name,
+            start: days[0],
+            end: days[6],
+            year: calendar.year.to_string(),
+        }
     } else if calendar.week(week).is_empty() {
-        format!("{name} has no teaching day (holidays): no visits are planned")
+        Reason::WeekHasNoTeachingDay { week: name }
     } else {
-        format!(
-            "{name}'s teaching days are all on or before today ({today}): the past is not re-planned"
-        )
+        Reason::WeekIsPast { week: name, today }
     })
 }
 

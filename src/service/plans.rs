@@ -1,6 +1,7 @@
 //! Setting a student's plan for a school year (一人一案): create it, or revise it
 //! into a new revision, history kept.
 
+use crate::reason::Reason;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -67,9 +68,7 @@ pub async fn set_plan(
     let today = now.with_timezone(&settings.time_zone).date_naive();
     let year = input.year.unwrap_or_else(|| SchoolYear::containing(today));
     let defaults = &settings.defaults;
-    let calendar = settings
-        .calendar(year)
-        .map_err(|reason| ServiceError::invalid("year", reason))?;
+    let calendar = super::calendar_for(settings, year, "year")?;
     let mut tx = store.write(&actor.audit(), now).await?;
     let student = &input.student_id;
     // Plans are set by coordinators and admins whose scope holds the child's
@@ -96,10 +95,11 @@ pub async fn set_plan(
     let base = match (&existing, input.revise) {
         (Some(plan), true) => plan.terms.clone(),
         (Some(plan), false) => {
-            return Err(ServiceError::Conflict {
-                what: format!("a new plan of {student} for {year}"),
-                with: format!("plan #{}", plan.plan_id),
-            });
+            return Err(ServiceError::Conflict(Reason::PlanExists {
+                student: student.clone(),
+                year: year.to_string(),
+                plan: Some(plan.plan_id),
+            }));
         }
         (None, true) => {
             return Err(ServiceError::NotFound {
@@ -111,9 +111,9 @@ pub async fn set_plan(
             let teacher = input
                 .teacher
                 .clone()
-                .ok_or_else(|| ServiceError::invalid("teacher_id", "is needed to create a plan"))?;
+                .ok_or_else(|| ServiceError::invalid("teacher_id", Reason::NeededForNewPlan))?;
             let (start, end) = default_dates(&calendar, today)
-                .ok_or_else(|| ServiceError::invalid("year", "has no teaching day"))?;
+                .ok_or_else(|| ServiceError::invalid("year", Reason::YearHasNoTeachingDay))?;
             PlanTerms {
                 teacher_id: teacher,
                 backup_teacher_id: None,
@@ -295,7 +295,9 @@ pub async fn plan(
     let (student_id, year) = plans::plan_owner(&mut tx, plan_id)
         .await?
         .ok_or_else(not_found)?;
-    let year: SchoolYear = year.parse().map_err(ServiceError::Settings)?;
+    let year: SchoolYear = year
+        .parse()
+        .map_err(|reason: Reason| ServiceError::Settings(reason.to_string()))?;
     let student = people::student(&mut tx, &student_id)
         .await?
         .ok_or_else(not_found)?;

@@ -9,6 +9,7 @@
 //! holds the child; a teacher cannot change a locked record (a coordinator can,
 //! with a reason). Anyone else is told the visit does not exist.
 
+use crate::reason::Reason;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -247,10 +248,7 @@ pub async fn submit(
     check_may_record(&mut tx, actor, &visit).await?;
     if let Some(key) = &submission.key {
         if key.is_empty() || key.len() > 100 {
-            return Err(ServiceError::invalid(
-                "key",
-                "a record's key is 1 to 100 characters",
-            ));
+            return Err(ServiceError::invalid("key", Reason::RecordKeyLength));
         }
         let fingerprint = submission.fingerprint();
         if !visit_files::claim_submission(&mut tx, key, visit_id, &fingerprint).await? {
@@ -266,17 +264,14 @@ pub async fn submit(
                 {
                     Err(ServiceError::invalid(
                         "key",
-                        "this key was sent with a different record: a new record needs a new key",
+                        Reason::KeyUsedForAnotherRecord,
                     ))
                 }
                 Some(earlier) if earlier.visit_id == visit_id => Ok(Submitted::Repeated {
                     record_version: earlier.record_version,
                     day: visit.day,
                 }),
-                _ => Err(ServiceError::invalid(
-                    "key",
-                    "this key was sent with another visit's record",
-                )),
+                _ => Err(ServiceError::invalid("key", Reason::KeyUsedForAnotherVisit)),
             };
         }
     }
@@ -285,13 +280,10 @@ pub async fn submit(
         return Ok(Submitted::Changed(Box::new(visit)));
     }
     if actor.role == Role::Teacher && rules.is_locked(&visit) {
-        return Err(ServiceError::Locked {
-            what: format!("the record of {}", visit.day),
-            reason: format!(
-                "older than {} days: a coordinator can change it",
-                rules.lock_after_days
-            ),
-        });
+        return Err(ServiceError::Locked(Reason::LockedForTeachers {
+            day: visit.day,
+            days: rules.lock_after_days,
+        }));
     }
     record_in(&mut tx, &visit, submission.input, &rules).await?;
     store_files(
@@ -357,10 +349,11 @@ async fn store_files(
     if photos_kept + photos.len() > MAX_PHOTOS {
         return Err(ServiceError::invalid(
             "photos",
-            format!(
-                "a record holds at most {MAX_PHOTOS} photos; it has {photos_kept} and {} more were sent",
-                photos.len()
-            ),
+            Reason::TooManyPhotos {
+                most: MAX_PHOTOS,
+                kept: photos_kept,
+                sent: photos.len(),
+            },
         ));
     }
     for photo in photos {

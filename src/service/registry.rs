@@ -3,6 +3,7 @@
 //! (flags, forms, sheet rows) with `import::records`; these functions check the
 //! rest and write, each in its own transaction with its audit rows.
 
+use crate::reason::{AbsenceLine, Reason};
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -44,10 +45,10 @@ pub async fn register_teacher(
         .await?
         .is_some()
     {
-        return Err(ServiceError::Conflict {
-            what: format!("a new teacher {}", teacher.teacher_id),
-            with: format!("the registered teacher {}", teacher.teacher_id),
-        });
+        return Err(ServiceError::Conflict(Reason::AlreadyRegistered {
+            what: "teacher",
+            id: teacher.teacher_id.clone(),
+        }));
     }
     people::save_teachers(&mut tx, std::slice::from_ref(teacher), &HashMap::new()).await?;
     tx.commit().await?;
@@ -68,10 +69,10 @@ pub async fn register_student(
         .await?
         .is_some()
     {
-        return Err(ServiceError::Conflict {
-            what: format!("a new student {}", student.student_id),
-            with: format!("the registered student {}", student.student_id),
-        });
+        return Err(ServiceError::Conflict(Reason::AlreadyRegistered {
+            what: "student",
+            id: student.student_id.clone(),
+        }));
     }
     people::save_students(&mut tx, std::slice::from_ref(student), &HashMap::new()).await?;
     tx.commit().await?;
@@ -175,7 +176,7 @@ pub async fn edit_teacher(
     if changes.contains_key("teacher_id") {
         return Err(ServiceError::invalid(
             "teacher_id",
-            "a teacher's id cannot change",
+            Reason::IdCannotChange { what: "teacher" },
         ));
     }
     require_keeper(actor)?;
@@ -242,7 +243,7 @@ pub async fn edit_student(
     if changes.contains_key("student_id") {
         return Err(ServiceError::invalid(
             "student_id",
-            "a student's id cannot change",
+            Reason::IdCannotChange { what: "student" },
         ));
     }
     require_keeper(actor)?;
@@ -348,7 +349,9 @@ fn kept_school(actor: &Actor, school: &str) -> Result<(), ServiceError> {
     } else {
         Err(ServiceError::invalid(
             "school",
-            format!("{school} is not one of your schools"),
+            Reason::NotYourSchool {
+                school: school.to_string(),
+            },
         ))
     }
 }
@@ -468,10 +471,10 @@ pub fn half_days(
     let slot = table.resolve(half_day).ok_or_else(|| {
         ServiceError::invalid(
             "half_day",
-            format!(
-                "`{half_day}` is not a half-day ({})",
-                table.names().join(", ")
-            ),
+            Reason::NotASlot {
+                text: half_day.to_string(),
+                slots: table.names().iter().map(ToString::to_string).collect(),
+            },
         )
     })?;
     Ok(Away::each_day(from, to, &slot.name))
@@ -496,14 +499,14 @@ pub async fn add_absence(
     if absence.from > absence.to {
         return Err(ServiceError::invalid(
             "to",
-            format!("{} is before the first day {}", absence.to, absence.from),
+            Reason::LastDayBeforeFirst {
+                first: absence.from,
+                last: absence.to,
+            },
         ));
     }
     if absence.kind == AbsenceKind::StudentPause && !absence.slots.is_empty() {
-        return Err(ServiceError::invalid(
-            "slot",
-            "a pause is for whole days: half-days are for a teacher's leave",
-        ));
+        return Err(ServiceError::invalid("slot", Reason::PauseIsWholeDays));
     }
     absence
         .away()
@@ -518,29 +521,25 @@ pub async fn add_absence(
         AbsenceKind::TeacherLeave => people::teacher_leaves(&mut tx, Some(id)).await?,
         AbsenceKind::StudentPause => people::student_pauses(&mut tx, Some(id)).await?,
     };
-    let in_the_way: Vec<String> = existing
+    let in_the_way: Vec<AbsenceLine> = existing
         .iter()
         .filter(|a| away(a).overlaps(&absence.away()))
-        .map(|a| {
-            let mut one = format!("#{} {} to {}", a.id, a.start_date, a.end_date);
-            if !a.slots.is_empty() {
-                one += &format!(" {}", a.slots);
-            }
-            if !a.reason.is_empty() {
-                one += &format!(" ({})", a.reason);
-            }
-            one
+        .map(|a| AbsenceLine {
+            id: a.id,
+            from: a.start_date,
+            to: a.end_date,
+            slots: a.weekly_slots(),
+            why: a.reason.clone(),
         })
         .collect();
     if !in_the_way.is_empty() {
         return Err(ServiceError::invalid(
             "from",
-            format!(
-                "{} to {} overlaps {}: change, end or remove it first",
-                absence.from,
-                absence.to,
-                in_the_way.join("; ")
-            ),
+            Reason::Overlaps {
+                from: absence.from,
+                to: absence.to,
+                others: in_the_way,
+            },
         ));
     }
     people::add_absence(
@@ -682,12 +681,15 @@ pub struct NewSupervisor {
 
 /// Why a school a supervisor is given is refused: not registered, with the
 /// registered one its name is close to.
-pub(super) fn not_a_school(school: &str, known: &std::collections::BTreeSet<String>) -> String {
+pub(super) fn not_a_school(school: &str, known: &std::collections::BTreeSet<String>) -> Reason {
     match crate::store::schools::likely_meant(school, known) {
-        Some(meant) => {
-            format!("`{school}` is not a school of the district; did you mean `{meant}`?")
-        }
-        None => format!("`{school}` is not a school of the district (songjiao school list)"),
+        Some(meant) => Reason::NotASchoolDidYouMean {
+            text: school.to_string(),
+            meant: meant.to_string(),
+        },
+        None => Reason::NotASchool {
+            text: school.to_string(),
+        },
     }
 }
 
@@ -705,7 +707,10 @@ pub async fn add_supervisor(
         .to_lowercase();
     let name = supervisor.name.trim();
     if name.is_empty() {
-        return Err(ServiceError::invalid("name", "a supervisor needs a name"));
+        return Err(ServiceError::invalid(
+            "name",
+            Reason::NameNeeded { what: "supervisor" },
+        ));
     }
     let robot = |field: &'static str, text: &str, secret| {
         Robots::parse_setting(text, secret).map_err(|e| ServiceError::invalid(field, e))
@@ -782,10 +787,10 @@ fn renamed(
             what: "school",
             id: format!("{old} / {new}"),
         }),
-        Renamed::Taken => Err(ServiceError::Conflict {
-            what: format!("school {new}"),
-            with: format!("the school of that name (merge {old} into it instead)"),
-        }),
+        Renamed::Taken => Err(ServiceError::Conflict(Reason::SchoolNameTaken {
+            old: old.to_string(),
+            new: new.to_string(),
+        })),
     }
 }
 
@@ -800,10 +805,7 @@ pub async fn rename_school(
     district_keeper(actor)?;
     let new = new.trim();
     if new.is_empty() || new.chars().count() > 200 || new.chars().any(char::is_control) {
-        return Err(ServiceError::invalid(
-            "new",
-            "a school's name is one line of at most 200 characters",
-        ));
+        return Err(ServiceError::invalid("new", Reason::SchoolNameTooLong));
     }
     let mut tx = store.write(&actor.audit(), now).await?;
     let outcome = crate::store::schools::rename(&mut tx, old.trim(), new).await?;

@@ -8,6 +8,7 @@
 //! year's file is no longer read for that year; `calendar show` and the page say
 //! so, naming who corrected it and when.
 
+use crate::reason::Reason;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
@@ -138,7 +139,7 @@ pub async fn correct(
     if reason.is_empty() {
         return Err(ServiceError::invalid(
             "reason",
-            "a correction needs its reason (the notice it follows)",
+            Reason::CorrectionNeedsReason,
         ));
     }
     let name = year.to_string();

@@ -2,6 +2,7 @@
 //! (TOTP, RFC 6238) from an authenticator app, enrolled from the account page
 //! with a QR code, and ten one-time recovery codes for a lost phone.
 
+use crate::reason::Reason;
 use chrono::{DateTime, Utc};
 use qrcode::QrCode;
 use qrcode::render::svg;
@@ -61,10 +62,7 @@ pub async fn begin(
     let keys = Keys::of(settings).map_err(ServiceError::Settings)?;
     let account = own_account(store, actor).await?;
     if account.totp_enabled_at.is_some() {
-        return Err(ServiceError::Conflict {
-            what: "a new second factor".into(),
-            with: "the one in use".into(),
-        });
+        return Err(ServiceError::Conflict(Reason::SecondFactorInUse));
     }
     let pending = account
         .totp_secret
@@ -126,14 +124,10 @@ pub async fn confirm(
     let keys = Keys::of(settings).map_err(ServiceError::Settings)?;
     let account = own_account(store, actor).await?;
     if account.totp_secret.is_none() || account.totp_enabled_at.is_some() {
-        return Err(ServiceError::Conflict {
-            what: "confirming a second factor".into(),
-            with: "none being set up".into(),
-        });
+        return Err(ServiceError::Conflict(Reason::NoSecondFactorBeingSetUp));
     }
-    let step = matching_step(&keys, &account, code, now).ok_or_else(|| {
-        ServiceError::invalid("code", "the code is not the one the app shows now")
-    })?;
+    let step = matching_step(&keys, &account, code, now)
+        .ok_or_else(|| ServiceError::invalid("code", Reason::WrongSecondFactorCode))?;
     let codes: Vec<String> = (0..RECOVERY_CODES)
         .map(|_| {
             let secret = new_secret();

@@ -243,9 +243,7 @@ pub async fn replay(
 ) -> Result<SimulationReport, ServiceError> {
     let year = crate::domain::calendar::SchoolYear::containing(options.from);
     // The day is the caller's choice: a year without a calendar is theirs to fix.
-    let calendar = settings
-        .calendar(year)
-        .map_err(|reason| ServiceError::invalid("from", reason))?;
+    let calendar = super::calendar_for(settings, year, "from")?;
     // One replay at a time: each takes a core for seconds on a district's year.
     static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
     let _turn = ONE_AT_A_TIME

@@ -3,6 +3,7 @@
 //! label and last use; revocable. A token acts as its account, with its role and
 //! scope, and stops at once when the account is disabled.
 
+use crate::reason::Reason;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
@@ -45,13 +46,13 @@ async fn make_for(
     if label.is_empty() || label.chars().count() > MAX_LABEL {
         return Err(ServiceError::invalid(
             "label",
-            format!("a token's label says what it is for, 1 to {MAX_LABEL} characters"),
+            Reason::TokenLabel { most: MAX_LABEL },
         ));
     }
     if expires_days == Some(0) {
         return Err(ServiceError::invalid(
             "expires_days",
-            "a token lasts at least one day (leave it out for no end)",
+            Reason::TokenAtLeastOneDay,
         ));
     }
     let mut tx = store.write(&actor.audit(), now).await?;

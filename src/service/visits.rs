@@ -1,5 +1,6 @@
 //! Recording what happened at a visit.
 
+use crate::reason::Reason;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
@@ -160,12 +161,11 @@ pub async fn record_in(
                 let ids: Vec<String> = goals.iter().map(|(id, _)| id.to_string()).collect();
                 return Err(ServiceError::invalid(
                     "goal",
-                    format!(
-                        "goal {} is not a goal of {}'s plan (its goals: {})",
-                        note.goal_id,
-                        visit.student_id,
-                        ids.join(", ")
-                    ),
+                    Reason::NotAGoal {
+                        goal: note.goal_id.to_string(),
+                        student: visit.student_id.clone(),
+                        goals: ids,
+                    },
                 ));
             }
         }
@@ -185,10 +185,9 @@ pub(crate) fn checked_write(
     if visit.status != VisitStatus::Planned {
         return Err(ServiceError::invalid(
             "visit",
-            format!(
-                "visit {} was cancelled when its week was planned again",
-                visit.visit_id
-            ),
+            Reason::CancelledWhenReplanned {
+                visit: visit.visit_id,
+            },
         ));
     }
     let needs_code = matches!(input.outcome, Outcome::Missed | Outcome::Cancelled);
@@ -225,10 +224,10 @@ pub(crate) fn checked_write(
     };
     if record_rules.is_locked(visit) && !reason_given && !write.repeats(visit) {
         let days = record_rules.lock_after_days;
-        return Err(ServiceError::Locked {
-            what: format!("the record of {}", visit.day),
-            reason: format!("older than {days} days, a change needs a reason"),
-        });
+        return Err(ServiceError::Locked(Reason::RecordLocked {
+            day: visit.day,
+            days,
+        }));
     }
     Ok(write)
 }

@@ -5,6 +5,7 @@
 //! it was put when the week is planned again (`planner::week`, `pinned`).
 //! Supervisors see their schools' board, read-only.
 
+use crate::reason::Reason;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, IsoWeek, NaiveDate, Utc};
@@ -247,10 +248,7 @@ async fn changeable(
     }
     let today = now.with_timezone(&settings.time_zone).date_naive();
     if visit.outcome.is_some() || visit.day < today {
-        return Err(ServiceError::invalid(
-            "visit",
-            "a recorded or past visit is not moved: correct its record instead",
-        ));
+        return Err(ServiceError::invalid("visit", Reason::PastVisitNotMoved));
     }
     Ok(visit)
 }
@@ -275,13 +273,16 @@ pub async fn move_visit(
 ) -> Result<(), ServiceError> {
     require_changer(actor)?;
     if to.reason.trim().is_empty() {
-        return Err(ServiceError::invalid("reason", "say why the visit moves"));
+        return Err(ServiceError::invalid("reason", Reason::SayWhyMoved));
     }
     let slots = settings.slot_table().map_err(ServiceError::Settings)?;
     if slots.get(&to.slot).is_none() {
         return Err(ServiceError::invalid(
             "slot",
-            format!("{} is not a slot", to.slot),
+            Reason::NotASlot {
+                text: to.slot.clone(),
+                slots: slots.names().iter().map(ToString::to_string).collect(),
+            },
         ));
     }
     let mut tx = store.write(&actor.audit(), now).await?;
@@ -297,17 +298,16 @@ pub async fn move_visit(
     if to.day.iso_week() != visit.day.iso_week() || to.day < today || !teaching {
         return Err(ServiceError::invalid(
             "day",
-            format!(
-                "{} is not a teaching day of the visit's week still to come",
-                to.day
-            ),
+            Reason::NotATeachingDayToCome { day: to.day },
         ));
     }
     let teacher = people::teacher(&mut tx, &to.teacher_id).await?;
     if !teacher.is_some_and(|t| actor.sees_school(&t.school)) {
         return Err(ServiceError::invalid(
             "teacher",
-            format!("there is no teacher {} in your schools", to.teacher_id),
+            Reason::NoTeacherInYourSchools {
+                teacher: to.teacher_id.clone(),
+            },
         ));
     }
     let moved = visits::move_by_hand(
@@ -320,10 +320,12 @@ pub async fn move_visit(
     )
     .await?;
     if !moved {
-        return Err(ServiceError::Conflict {
-            what: format!("moving visit {visit_id}"),
-            with: format!("{}'s other visit on {} {}", to.teacher_id, to.day, to.slot),
-        });
+        return Err(ServiceError::Conflict(Reason::VisitMoveClash {
+            visit: visit_id,
+            teacher: to.teacher_id.clone(),
+            day: to.day,
+            slot: to.slot.clone(),
+        }));
     }
     tx.commit().await?;
     Ok(())
@@ -340,10 +342,7 @@ pub async fn cancel_visit(
 ) -> Result<(), ServiceError> {
     require_changer(actor)?;
     if reason.trim().is_empty() {
-        return Err(ServiceError::invalid(
-            "reason",
-            "say why the visit is cancelled",
-        ));
+        return Err(ServiceError::invalid("reason", Reason::SayWhyCancelled));
     }
     let mut tx = store.write(&actor.audit(), now).await?;
     changeable(&mut tx, settings, actor, now, visit_id).await?;

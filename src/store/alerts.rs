@@ -255,7 +255,10 @@ impl Robots {
     /// what is set, `-` (or 无) removes it, anything else must be a webhook
     /// (`secret` false) or a DingTalk secret. A masked value read back from a
     /// list is refused, never stored.
-    pub fn parse_setting(text: &str, secret: bool) -> Result<Option<String>, String> {
+    pub fn parse_setting(
+        text: &str,
+        secret: bool,
+    ) -> Result<Option<String>, crate::reason::Reason> {
         let text = text.trim();
         if text.is_empty() {
             return Ok(None);
@@ -264,7 +267,7 @@ impl Robots {
             return Ok(Some(String::new()));
         }
         if text.contains(crate::config::MASK) {
-            return Err("is a hidden value (****) as a list shows it: write the real one, or leave it empty to keep what is set".into());
+            return Err(crate::reason::Reason::HiddenValue);
         }
         if !secret {
             crate::config::check_webhook(text)?;
@@ -333,17 +336,25 @@ pub enum SupervisorSaved {
 
 impl SupervisorSaved {
     /// Why nothing was saved, by the field at fault; None when it was.
-    pub fn refusal(&self, email: &str) -> Option<(&'static str, String)> {
+    pub fn refusal(&self, email: &str) -> Option<(&'static str, crate::reason::Reason)> {
+        use crate::reason::Reason;
         match self {
             SupervisorSaved::TeacherAccount => Some((
                 "email",
-                format!("{email} is a teacher's account: a supervisor needs an email of their own"),
+                Reason::TeacherAccountAsSupervisor {
+                    email: email.to_string(),
+                },
             )),
             SupervisorSaved::NotItsScope(role, scope) => Some((
                 "school",
-                format!(
-                    "{email} is a {role} account: it hears of its own scope ({scope}); change that with songjiao user scope"
-                ),
+                Reason::AccountHearsOwnScope {
+                    email: email.to_string(),
+                    role: *role,
+                    schools: match scope {
+                        Scope::Schools { schools } => schools.clone(),
+                        _ => Vec::new(),
+                    },
+                },
             )),
             _ => None,
         }

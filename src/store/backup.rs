@@ -56,6 +56,47 @@ pub enum BackupError {
     Sqlx(#[from] sqlx::Error),
 }
 
+impl BackupError {
+    /// The failure in Chinese: the catalogue's words for what a person can mend.
+    pub fn chinese(&self) -> String {
+        use crate::reason::Reason;
+        let path = |p: &PathBuf| p.display().to_string();
+        match self {
+            BackupError::Refused(_) => "您的角色不允许做备份或恢复".into(),
+            BackupError::Exists(file) => Reason::BackupFileExists { path: path(file) }.chinese(),
+            BackupError::Write { path: file, source } => {
+                format!("无法写入 {}：{source}", path(file))
+            }
+            BackupError::Read { path: file, source } => {
+                format!("无法读取 {}：{source}", path(file))
+            }
+            BackupError::NoTool { tool } => Reason::ToolMissing {
+                tool: tool.to_string(),
+            }
+            .chinese(),
+            BackupError::Tool { tool, message } => format!("{tool} 执行失败：{message}"),
+            BackupError::NotSqliteBackup(file, detail) => Reason::NotASqliteBackup {
+                path: path(file),
+                detail: detail.clone(),
+            }
+            .chinese(),
+            BackupError::NotPostgresBackup(file) => {
+                Reason::NotAPostgresBackup { path: path(file) }.chinese()
+            }
+            BackupError::Damaged(detail) => Reason::IntegrityCheckFailed {
+                detail: detail.clone(),
+            }
+            .chinese(),
+            BackupError::NotEmpty(database) => Reason::DatabaseNotEmpty {
+                database: database.clone(),
+            }
+            .chinese(),
+            BackupError::Store(e) => format!("数据库出错：{e}"),
+            BackupError::Sqlx(e) => format!("数据库出错：{e}"),
+        }
+    }
+}
+
 /// Writes a consistent copy of the database at `url` (the store's) to `file`.
 pub async fn backup(store: &Store, url: &str, file: &Path) -> Result<(), BackupError> {
     if file.exists() {

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use axum::extract::{Form, Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::App;
-use super::page::{bar, failed, signed_in};
+use super::page::SignedIn;
+use super::page::{bar, failed};
 use crate::service::ServiceError;
 use crate::service::registry::AbsenceKind;
 use crate::service::registry::{self, PersonKind as Kind};
@@ -40,16 +40,13 @@ fn absence_kind(kind: Kind) -> AbsenceKind {
 
 async fn add_absence(
     app: Arc<App>,
-    headers: HeaderMap,
+    signed: SignedIn,
     kind: Kind,
     id: String,
     fields: AbsenceFields,
 ) -> Response {
     let back = person_page(kind, &id);
-    let (actor, _) = match signed_in(&app, &headers, &back).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
+    let actor = signed.actor;
     let day = |text: &str| chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
     let (Some(from), Some(to)) = (day(&fields.from), day(&fields.to)) else {
         return Redirect::to(&format!("{back}?absence_problem=1#absences")).into_response();
@@ -76,17 +73,14 @@ async fn add_absence(
 
 async fn change_absence(
     app: Arc<App>,
-    headers: HeaderMap,
+    signed: SignedIn,
     kind: Kind,
     id: String,
     absence_id: i64,
     remove: bool,
 ) -> Response {
     let back = person_page(kind, &id);
-    let (actor, _) = match signed_in(&app, &headers, &back).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
+    let actor = signed.actor;
     let absence = registry::AbsenceRef {
         kind: absence_kind(kind),
         person: &id,
@@ -110,49 +104,49 @@ async fn change_absence(
 pub async fn add_pause(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    signed: SignedIn,
     Form(fields): Form<AbsenceFields>,
 ) -> Response {
-    add_absence(app, headers, Kind::Student, id, fields).await
+    add_absence(app, signed, Kind::Student, id, fields).await
 }
 
 pub async fn add_leave(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    signed: SignedIn,
     Form(fields): Form<AbsenceFields>,
 ) -> Response {
-    add_absence(app, headers, Kind::Teacher, id, fields).await
+    add_absence(app, signed, Kind::Teacher, id, fields).await
 }
 
 pub async fn end_pause(
     State(app): State<Arc<App>>,
     Path((id, absence)): Path<(String, i64)>,
-    headers: HeaderMap,
+    signed: SignedIn,
 ) -> Response {
-    change_absence(app, headers, Kind::Student, id, absence, false).await
+    change_absence(app, signed, Kind::Student, id, absence, false).await
 }
 
 pub async fn remove_pause(
     State(app): State<Arc<App>>,
     Path((id, absence)): Path<(String, i64)>,
-    headers: HeaderMap,
+    signed: SignedIn,
 ) -> Response {
-    change_absence(app, headers, Kind::Student, id, absence, true).await
+    change_absence(app, signed, Kind::Student, id, absence, true).await
 }
 
 pub async fn end_leave(
     State(app): State<Arc<App>>,
     Path((id, absence)): Path<(String, i64)>,
-    headers: HeaderMap,
+    signed: SignedIn,
 ) -> Response {
-    change_absence(app, headers, Kind::Teacher, id, absence, false).await
+    change_absence(app, signed, Kind::Teacher, id, absence, false).await
 }
 
 pub async fn remove_leave(
     State(app): State<Arc<App>>,
     Path((id, absence)): Path<(String, i64)>,
-    headers: HeaderMap,
+    signed: SignedIn,
 ) -> Response {
-    change_absence(app, headers, Kind::Teacher, id, absence, true).await
+    change_absence(app, signed, Kind::Teacher, id, absence, true).await
 }

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{Extensions, HeaderMap, StatusCode, header};
+use axum::http::{Extensions, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::App;
-use super::page::{SignedIn, UserBar, bar, failed, peer, render, signed_in};
+use super::page::{SignedIn, UserBar, bar, failed, peer, render};
 use super::words::{Words, words};
 use crate::service::reports;
 
@@ -23,11 +23,8 @@ struct ExportsPage {
     schools: Vec<String>,
 }
 
-pub async fn show(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, "/exports").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
+pub async fn show(State(app): State<Arc<App>>, signed: SignedIn) -> Response {
+    let actor = signed.actor;
     match reports::export_schools(&app.store, &actor).await {
         Ok(schools) => render(
             StatusCode::OK,

@@ -9,13 +9,13 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Form, Multipart, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use base64::Engine;
 use serde::Deserialize;
 
 use super::App;
-use super::page::{UserBar, bar, failed, render, signed_in};
+use super::page::{SignedIn, UserBar, bar, failed, render};
 use super::words::{Words, words};
 use crate::config::Locale;
 use crate::import::records::Kind;
@@ -37,6 +37,28 @@ fn kind_of(code: &str) -> Option<Kind> {
     KINDS.iter().find(|(_, c)| *c == code).map(|(k, _)| *k)
 }
 
+/// One refused cell as the page lists it.
+struct ProblemLine {
+    line: Option<usize>,
+    field: String,
+    reason: String,
+}
+
+impl ProblemLine {
+    fn of(problem: Problem, chinese: bool) -> Self {
+        let field = if chinese {
+            crate::speech::Speech::chinese().header(&problem.field)
+        } else {
+            problem.field
+        };
+        ProblemLine {
+            line: problem.line,
+            field,
+            reason: problem.reason.say(chinese),
+        }
+    }
+}
+
 /// What the page shows after a check or an import.
 enum Outcome {
     Checked {
@@ -50,7 +72,8 @@ enum Outcome {
         changes: Vec<(String, Vec<String>)>,
     },
     Imported(ImportReport),
-    Refused(Vec<Problem>),
+    /// Each problem's line, field and reason, in the page's language.
+    Refused(Vec<ProblemLine>),
 }
 
 #[derive(Template)]
@@ -69,22 +92,6 @@ fn page(app: &App, actor: &Actor, kind: &str, outcome: Option<Outcome>) -> Respo
         Some(Outcome::Refused(_)) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     };
-    // Each problem in the page's language: the sheet's Chinese column, the reason.
-    let outcome = match outcome {
-        Some(Outcome::Refused(problems)) if app.settings.locale == Locale::ZhCn => {
-            Some(Outcome::Refused(
-                problems
-                    .into_iter()
-                    .map(|p| Problem {
-                        field: crate::zh::field(&p.field),
-                        reason: crate::zh::reason(&p.reason),
-                        ..p
-                    })
-                    .collect(),
-            ))
-        }
-        other => other,
-    };
     render(
         status,
         &ImportsPage {
@@ -101,8 +108,8 @@ fn page(app: &App, actor: &Actor, kind: &str, outcome: Option<Outcome>) -> Respo
     )
 }
 
-async fn signed_importer(app: &App, headers: &HeaderMap) -> Result<Actor, Response> {
-    let (actor, _) = signed_in(app, headers, "/imports").await?;
+async fn signed_importer(app: &App, signed: SignedIn) -> Result<Actor, Response> {
+    let actor = signed.actor;
     if !imports::may_import(&actor) {
         return Err(failed(
             app,
@@ -113,8 +120,8 @@ async fn signed_importer(app: &App, headers: &HeaderMap) -> Result<Actor, Respon
     Ok(actor)
 }
 
-pub async fn show(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    match signed_importer(&app, &headers).await {
+pub async fn show(State(app): State<Arc<App>>, signed: SignedIn) -> Response {
+    match signed_importer(&app, signed).await {
         Ok(actor) => page(&app, &actor, "students", None),
         Err(response) => response,
     }
@@ -182,7 +189,12 @@ async fn run(
                 .iter()
                 .find(|(k, _)| *k == kind)
                 .map_or("", |(_, c)| c),
-            Some(Outcome::Refused(problems)),
+            Some(Outcome::Refused(
+                problems
+                    .into_iter()
+                    .map(|p| ProblemLine::of(p, app.settings.locale == Locale::ZhCn))
+                    .collect(),
+            )),
         )),
         Err(error) => Err(failed(app, bar(actor), error)),
     }
@@ -192,11 +204,11 @@ async fn run(
 pub async fn template(
     State(app): State<Arc<App>>,
     axum::extract::Path(file): axum::extract::Path<String>,
-    headers: HeaderMap,
+    signed: SignedIn,
 ) -> Response {
     use axum::http::header;
     use axum::response::IntoResponse;
-    let actor = match signed_importer(&app, &headers).await {
+    let actor = match signed_importer(&app, signed).await {
         Ok(actor) => actor,
         Err(response) => return response,
     };
@@ -232,10 +244,10 @@ pub async fn template(
 /// The first step: the sheet checked, nothing written.
 pub async fn check(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    signed: SignedIn,
     mut multipart: Multipart,
 ) -> Response {
-    let actor = match signed_importer(&app, &headers).await {
+    let actor = match signed_importer(&app, signed).await {
         Ok(actor) => actor,
         Err(response) => return response,
     };
@@ -265,7 +277,7 @@ pub async fn check(
             let changes = changes_by_row(&app, &report);
             let mut report = report;
             if app.settings.locale == Locale::ZhCn {
-                report.notes = report.notes.iter().map(|n| crate::zh::reason(n)).collect();
+                report.notes = std::mem::take(&mut report.notes_zh);
             }
             page(
                 &app,
@@ -323,10 +335,10 @@ pub struct Confirmed {
 /// The second step: the same sheet, checked again and written, all or nothing.
 pub async fn apply(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    signed: SignedIn,
     Form(form): Form<Confirmed>,
 ) -> Response {
-    let actor = match signed_importer(&app, &headers).await {
+    let actor = match signed_importer(&app, signed).await {
         Ok(actor) => actor,
         Err(response) => return response,
     };

@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::App;
-use super::page::{SignedIn, UserBar, bar, failed, render, signed_in};
+use super::page::{SignedIn, UserBar, bar, failed, render};
 use super::words::{RecordWords, Words, words};
 use crate::domain::access::Role;
 use crate::domain::leave::LeaveStatus;
@@ -180,24 +180,21 @@ pub async fn ask(
 pub async fn approve(
     State(app): State<Arc<App>>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    signed: SignedIn,
 ) -> Response {
-    decide(app, id, headers, true).await
+    decide(app, id, signed, true).await
 }
 
 pub async fn decline(
     State(app): State<Arc<App>>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    signed: SignedIn,
 ) -> Response {
-    decide(app, id, headers, false).await
+    decide(app, id, signed, false).await
 }
 
-async fn decide(app: Arc<App>, id: i64, headers: HeaderMap, approve: bool) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, "/leave").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
+async fn decide(app: Arc<App>, id: i64, signed: SignedIn, approve: bool) -> Response {
+    let actor = signed.actor;
     match leave::decide(&app.store, &app.settings, &actor, app.now(), id, approve).await {
         // Decided already (by another coordinator): the list shows how.
         Ok(_) | Err(ServiceError::Conflict { .. }) => Redirect::to("/leave").into_response(),

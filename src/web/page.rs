@@ -69,25 +69,17 @@ pub(crate) fn message(
 /// (never with its details).
 pub(crate) fn failed(app: &App, user: Option<UserBar>, error: ServiceError) -> Response {
     let t = words(app.settings.locale);
-    let say = |text: &str| super::words::reason(app.settings.locale, text);
-    let reason = || match &error {
-        ServiceError::Invalid(problems) => problems
-            .iter()
-            .map(|p| say(&p.reason))
-            .collect::<Vec<_>>()
-            .join("；"),
-        other => say(&other.to_string()),
-    };
+    let reason = || error.say(app.settings.locale == crate::config::Locale::ZhCn);
     match error {
         ServiceError::NotFound { what, .. } => {
             message(app, StatusCode::NOT_FOUND, user, t.not_found_of(what))
         }
         ServiceError::Forbidden(_) => message(app, StatusCode::FORBIDDEN, user, t.not_for_you),
         ServiceError::Invalid(_) => message(app, StatusCode::UNPROCESSABLE_ENTITY, user, reason()),
-        ServiceError::Conflict { .. } | ServiceError::Stale { .. } => {
+        ServiceError::Conflict(_) | ServiceError::Stale { .. } => {
             message(app, StatusCode::CONFLICT, user, reason())
         }
-        ServiceError::Locked { .. } => message(app, StatusCode::LOCKED, user, reason()),
+        ServiceError::Locked(_) => message(app, StatusCode::LOCKED, user, reason()),
         ServiceError::Storage(e) if crate::service::is_busy(&e) => {
             let mut page = message(app, StatusCode::SERVICE_UNAVAILABLE, user, t.busy);
             page.headers_mut().insert(
@@ -203,27 +195,6 @@ fn came_from(headers: &HeaderMap) -> Option<String> {
     let uri: axum::http::Uri = referer.parse().ok()?;
     let page = uri.path_and_query()?.as_str();
     (local_path(Some(page)) == page).then(|| page.to_string())
-}
-
-/// The logged-in actor and their session id, or the response that sends them to
-/// the login page (or, when they must first change their password or set up a
-/// second factor, to their account page).
-pub(crate) async fn signed_in(
-    app: &App,
-    headers: &HeaderMap,
-    here: &str,
-) -> Result<(Actor, String), Response> {
-    let Some(id) = session::session_id(headers) else {
-        return Err(to_login(here));
-    };
-    match accounts::session_actor(&app.store, &app.settings, app.now(), &id).await {
-        Ok(Some(signed)) if signed.must.is_some() && !here.starts_with("/account") => {
-            Err(Redirect::to("/account").into_response())
-        }
-        Ok(Some(signed)) => Ok((signed.actor, id)),
-        Ok(None) => Err(to_login(here)),
-        Err(error) => Err(failed(app, None, error)),
-    }
 }
 
 pub(crate) fn peer(extensions: &Extensions) -> String {

@@ -13,8 +13,7 @@ use serde::Deserialize;
 
 use super::App;
 use super::page::{
-    SignedIn, UserBar, bar, failed, local_path, message, peer, render, signed_in, to_login,
-    week_name,
+    SignedIn, UserBar, bar, failed, local_path, message, peer, render, to_login, week_name,
 };
 use super::session::{self, clear_cookie, set_cookie, user_agent};
 use super::words::{Words, words};
@@ -592,14 +591,10 @@ async fn must_notice(app: &App, session_id: &str) -> Option<String> {
     })
 }
 
-pub async fn account(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    match signed_in(&app, &headers, "/account").await {
-        Ok((actor, id)) => {
-            let notice = must_notice(&app, &id).await;
-            account_page(&app, &actor, &id, StatusCode::OK, notice).await
-        }
-        Err(response) => response,
-    }
+pub async fn account(State(app): State<Arc<App>>, signed: SignedIn) -> Response {
+    let (actor, id) = (signed.actor, signed.session_id);
+    let notice = must_notice(&app, &id).await;
+    account_page(&app, &actor, &id, StatusCode::OK, notice).await
 }
 
 #[derive(Template)]
@@ -636,11 +631,8 @@ async fn enrolment_page(
     }
 }
 
-pub async fn second_factor_form(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    match signed_in(&app, &headers, "/account/totp").await {
-        Ok((actor, _)) => enrolment_page(&app, &actor, StatusCode::OK, None).await,
-        Err(response) => response,
-    }
+pub async fn second_factor_form(State(app): State<Arc<App>>, signed: SignedIn) -> Response {
+    enrolment_page(&app, &signed.actor, StatusCode::OK, None).await
 }
 
 #[derive(Deserialize)]
@@ -712,11 +704,12 @@ pub async fn change_password(
             .await
         }
         Err(ServiceError::Invalid(problems)) => {
+            let chinese = app.settings.locale == crate::config::Locale::ZhCn;
             let text = problems
                 .iter()
-                .map(|p| p.reason.clone())
+                .map(|p| p.reason.say(chinese))
                 .collect::<Vec<_>>()
-                .join("; ");
+                .join("；");
             account_page(
                 &app,
                 &actor,
@@ -794,9 +787,12 @@ pub async fn set_password(
                 notice: Some(
                     problems
                         .iter()
-                        .map(|p| p.reason.clone())
+                        .map(|p| {
+                            p.reason
+                                .say(app.settings.locale == crate::config::Locale::ZhCn)
+                        })
                         .collect::<Vec<_>>()
-                        .join("; "),
+                        .join("；"),
                 ),
                 min_length: app.settings.security.min_password_length,
             },
@@ -811,11 +807,8 @@ pub async fn not_found(State(app): State<Arc<App>>) -> Response {
 }
 
 /// A new calendar-feed address, shown once on the account page.
-pub async fn renew_feed(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    let (actor, id) = match signed_in(&app, &headers, "/account").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
+pub async fn renew_feed(State(app): State<Arc<App>>, signed: SignedIn) -> Response {
+    let (actor, id) = (signed.actor, signed.session_id);
     match calendar_feed::renew(&app.store, &app.settings, &actor, app.now()).await {
         Ok(url) => {
             let secret = Secret::FeedUrl(url);
@@ -825,11 +818,8 @@ pub async fn renew_feed(State(app): State<Arc<App>>, headers: HeaderMap) -> Resp
     }
 }
 
-pub async fn revoke_feed(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    let (actor, _) = match signed_in(&app, &headers, "/account").await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
+pub async fn revoke_feed(State(app): State<Arc<App>>, signed: SignedIn) -> Response {
+    let actor = signed.actor;
     match calendar_feed::revoke(&app.store, &actor, app.now()).await {
         Ok(()) => Redirect::to("/account").into_response(),
         Err(error) => failed(&app, bar(&actor), error),

@@ -9,13 +9,13 @@ use std::sync::Arc;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Weekday;
 use serde::Deserialize;
 
 use super::App;
-use super::page::{SignedIn, UserBar, bar, failed, render, signed_in};
+use super::page::{SignedIn, UserBar, bar, failed, render};
 use super::words::{Words, words};
 use crate::domain::slot::format_weekly_slots;
 use crate::domain::student::{Disability, Gender, StudentStatus};
@@ -393,15 +393,12 @@ fn new_page(
     )
 }
 
-async fn new_form(app: Arc<App>, headers: HeaderMap, kind: Kind) -> Response {
-    let here = match kind {
+async fn new_form(app: Arc<App>, signed: SignedIn, kind: Kind) -> Response {
+    let _here = match kind {
         Kind::Student => "/students/new",
         Kind::Teacher => "/teachers/new",
     };
-    let (actor, _) = match signed_in(&app, &headers, here).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
+    let actor = signed.actor;
     if !matches!(
         actor.role,
         crate::domain::access::Role::Coordinator | crate::domain::access::Role::Admin
@@ -415,15 +412,12 @@ async fn new_form(app: Arc<App>, headers: HeaderMap, kind: Kind) -> Response {
     new_page(&app, &actor, kind, &Changes::new(), Vec::new())
 }
 
-async fn register(app: Arc<App>, headers: HeaderMap, kind: Kind, body: Bytes) -> Response {
-    let here = match kind {
+async fn register(app: Arc<App>, signed: SignedIn, kind: Kind, body: Bytes) -> Response {
+    let _here = match kind {
         Kind::Student => "/students/new",
         Kind::Teacher => "/teachers/new",
     };
-    let (actor, _) = match signed_in(&app, &headers, here).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
+    let actor = signed.actor;
     let names: &[&'static str] = match kind {
         Kind::Student => &[
             "student_id",
@@ -469,28 +463,28 @@ async fn register(app: Arc<App>, headers: HeaderMap, kind: Kind, body: Bytes) ->
     }
 }
 
-pub async fn new_student(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    new_form(app, headers, Kind::Student).await
+pub async fn new_student(State(app): State<Arc<App>>, signed: SignedIn) -> Response {
+    new_form(app, signed, Kind::Student).await
 }
 
 pub async fn register_student(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    signed: SignedIn,
     body: Bytes,
 ) -> Response {
-    register(app, headers, Kind::Student, body).await
+    register(app, signed, Kind::Student, body).await
 }
 
-pub async fn new_teacher(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    new_form(app, headers, Kind::Teacher).await
+pub async fn new_teacher(State(app): State<Arc<App>>, signed: SignedIn) -> Response {
+    new_form(app, signed, Kind::Teacher).await
 }
 
 pub async fn register_teacher(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    signed: SignedIn,
     body: Bytes,
 ) -> Response {
-    register(app, headers, Kind::Teacher, body).await
+    register(app, signed, Kind::Teacher, body).await
 }
 
 /// After a pause or leave was refused: its dates were not in order.
@@ -501,19 +495,16 @@ pub struct FormQuery {
 
 async fn show(
     app: Arc<App>,
-    headers: HeaderMap,
+    signed: SignedIn,
     kind: Kind,
     id: String,
     query: FormQuery,
 ) -> Response {
-    let here = match kind {
+    let _here = match kind {
         Kind::Student => format!("/students/{id}/edit"),
         Kind::Teacher => format!("/teachers/{id}/edit"),
     };
-    let (actor, _) = match signed_in(&app, &headers, &here).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
+    let actor = signed.actor;
     match stored(&app, &actor, kind, &id).await {
         Ok((values, absences)) => {
             let problems = query
@@ -553,15 +544,12 @@ fn changes_from(body: &[u8], names: &[&'static str]) -> Changes {
     changes
 }
 
-async fn save(app: Arc<App>, headers: HeaderMap, kind: Kind, id: String, body: Bytes) -> Response {
-    let here = match kind {
+async fn save(app: Arc<App>, signed: SignedIn, kind: Kind, id: String, body: Bytes) -> Response {
+    let _here = match kind {
         Kind::Student => format!("/students/{id}/edit"),
         Kind::Teacher => format!("/teachers/{id}/edit"),
     };
-    let (actor, _) = match signed_in(&app, &headers, &here).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
+    let actor = signed.actor;
     let now = app.now();
     let (result, changes, done) = match kind {
         Kind::Student => {
@@ -611,36 +599,36 @@ pub async fn student_form(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     Query(query): Query<FormQuery>,
-    headers: HeaderMap,
+    signed: SignedIn,
 ) -> Response {
-    show(app, headers, Kind::Student, id, query).await
+    show(app, signed, Kind::Student, id, query).await
 }
 
 pub async fn student_save(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    signed: SignedIn,
     body: Bytes,
 ) -> Response {
-    save(app, headers, Kind::Student, id, body).await
+    save(app, signed, Kind::Student, id, body).await
 }
 
 pub async fn teacher_form(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     Query(query): Query<FormQuery>,
-    headers: HeaderMap,
+    signed: SignedIn,
 ) -> Response {
-    show(app, headers, Kind::Teacher, id, query).await
+    show(app, signed, Kind::Teacher, id, query).await
 }
 
 pub async fn teacher_save(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    signed: SignedIn,
     body: Bytes,
 ) -> Response {
-    save(app, headers, Kind::Teacher, id, body).await
+    save(app, signed, Kind::Teacher, id, body).await
 }
 
 #[derive(Template)]

@@ -248,7 +248,11 @@ pub async fn save(
     match plans::set_plan(&app.store, &app.settings, &actor, app.now(), input).await {
         Ok(_) => Redirect::to(&format!("/students/{student_id}")).into_response(),
         Err(ServiceError::Invalid(found)) => {
-            let problems = found.into_iter().map(|p| (p.field, p.reason)).collect();
+            let chinese = app.settings.locale == crate::config::Locale::ZhCn;
+            let problems = found
+                .into_iter()
+                .map(|p| (p.field, p.reason.say(chinese)))
+                .collect();
             page(&app, &actor, &student_id, &address, Some(fields), problems).await
         }
         Err(ServiceError::NotFound {

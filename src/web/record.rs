@@ -15,7 +15,7 @@ use chrono::{Datelike, NaiveTime};
 use serde_json::json;
 
 use super::App;
-use super::page::{SignedIn, UserBar, bar, failed, peer, render, signed_in, week_name};
+use super::page::{SignedIn, UserBar, bar, failed, peer, render, week_name};
 use super::words::{RecordWords, Words, words};
 use crate::domain::visit::{MissReason, Mode, Outcome, VisitStatus};
 use crate::service::photos::{self, ImageProblem, MAX_PHOTO_BYTES, MAX_SIGNATURE_BYTES};
@@ -398,9 +398,9 @@ fn submission(sent: Sent, r: &RecordWords) -> Result<Submission, Vec<String>> {
 }
 
 /// A service's refusal in the reader's words, field by field.
-fn refusal_words(error: &ServiceError, r: &RecordWords) -> Option<Vec<String>> {
+fn refusal_words(error: &ServiceError, r: &RecordWords, chinese: bool) -> Option<Vec<String>> {
     match error {
-        ServiceError::Locked { .. } => Some(vec![r.locked.into()]),
+        ServiceError::Locked(_) => Some(vec![r.locked.into()]),
         ServiceError::Invalid(problems) => Some(
             problems
                 .iter()
@@ -412,7 +412,7 @@ fn refusal_words(error: &ServiceError, r: &RecordWords) -> Option<Vec<String>> {
                     "goal" => r.goal_rule.into(),
                     "photos" => r.too_many_photos.into(),
                     "visit" => r.cancelled_visit.into(),
-                    _ => p.reason.clone(),
+                    _ => p.reason.say(chinese),
                 })
                 .collect(),
         ),
@@ -443,13 +443,14 @@ pub async fn submit(
     State(app): State<Arc<App>>,
     Path(visit_id): Path<i64>,
     headers: HeaderMap,
+    signed: Result<SignedIn, Response>,
     extensions: Extensions,
     multipart: Multipart,
 ) -> Response {
     let json = wants_json(&headers);
-    let here = format!("/visits/{visit_id}/record");
-    let (actor, _) = match signed_in(&app, &headers, &here).await {
-        Ok(signed) => signed,
+    // The offline queue is told to ask for a login; a browser is sent to it.
+    let actor = match signed {
+        Ok(signed) => signed.actor,
         Err(_) if json => {
             return (
                 StatusCode::UNAUTHORIZED,
@@ -478,11 +479,17 @@ pub async fn submit(
             &address,
         )
         .await
-        .map_err(|error| match refusal_words(&error, r) {
-            Some(problems) => {
-                Refused::Problems(matches!(error, ServiceError::Locked { .. }), problems)
+        .map_err(|error| {
+            match refusal_words(
+                &error,
+                r,
+                app.settings.locale == crate::config::Locale::ZhCn,
+            ) {
+                Some(problems) => {
+                    Refused::Problems(matches!(error, ServiceError::Locked(_)), problems)
+                }
+                None => Refused::Failed(error),
             }
-            None => Refused::Failed(error),
         }),
         Err(problems) => Err(Refused::Problems(false, problems)),
     };

@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::Deserialize;
 
 use super::App;
-use super::page::{SignedIn, UserBar, bar, failed, render, signed_in};
+use super::page::{SignedIn, UserBar, bar, failed, render};
 use super::words::{Words, words};
 use crate::domain::calendar::{Holiday, MakeUpWorkday, SchoolCalendar, SchoolYear, Term};
 use crate::domain::calendar_correction::{self, Entry, EntryKind, EntryRef};
@@ -385,12 +385,11 @@ pub struct EntryQuery {
 /// The correctors' way in; others read the calendar, never this form.
 async fn corrector(
     app: &App,
-    headers: &HeaderMap,
+    signed: SignedIn,
     year: &str,
     at: &str,
 ) -> Result<(Actor, SchoolYear, EntryRef), Response> {
-    let here = format!("/school-calendar/{year}/entry?at={at}");
-    let (actor, _) = signed_in(app, headers, &here).await?;
+    let actor = signed.actor;
     let not_found = || {
         failed(
             app,
@@ -418,9 +417,9 @@ pub async fn entry_form(
     State(app): State<Arc<App>>,
     Path(year): Path<String>,
     Query(query): Query<EntryQuery>,
-    headers: HeaderMap,
+    signed: SignedIn,
 ) -> Response {
-    let (actor, year, at) = match corrector(&app, &headers, &year, &query.at).await {
+    let (actor, year, at) = match corrector(&app, signed, &year, &query.at).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -477,10 +476,10 @@ pub async fn save_entry(
     State(app): State<Arc<App>>,
     Path(year): Path<String>,
     Query(query): Query<EntryQuery>,
-    headers: HeaderMap,
+    signed: SignedIn,
     Form(fields): Form<EntryFields>,
 ) -> Response {
-    let (actor, year, at) = match corrector(&app, &headers, &year, &query.at).await {
+    let (actor, year, at) = match corrector(&app, signed, &year, &query.at).await {
         Ok(found) => found,
         Err(response) => return response,
     };

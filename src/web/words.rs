@@ -1284,11 +1284,8 @@ impl Words {
     }
 }
 
-pub fn reason(locale: Locale, text: &str) -> String {
-    match locale {
-        Locale::ZhCn => crate::zh::reason(text),
-        Locale::En => text.to_string(),
-    }
+pub fn reason(locale: Locale, reason: &crate::reason::Reason) -> String {
+    reason.say(locale == Locale::ZhCn)
 }
 
 impl RecordWords {

@@ -112,20 +112,17 @@ impl Role {
     }
 
     /// The scope an account of this role must have, checked when it is made.
-    pub fn check_scope(self, scope: &Scope) -> Result<(), String> {
+    pub fn check_scope(self, scope: &Scope) -> Result<(), crate::reason::Reason> {
+        use crate::reason::Reason;
         match (self, scope) {
             (Role::Admin, Scope::District) => Ok(()),
-            (Role::Admin, _) => Err("an admin sees the whole district".into()),
+            (Role::Admin, _) => Err(Reason::AdminSeesDistrict),
             (Role::Teacher, Scope::Teacher { .. }) => Ok(()),
-            (Role::Teacher, _) => {
-                Err("a teacher account is linked to a registered teacher (--teacher T01)".into())
+            (Role::Teacher, _) => Err(Reason::TeacherAccountNeedsTeacher),
+            (Role::Coordinator | Role::Supervisor, Scope::Teacher { .. }) => {
+                Err(Reason::RoleCoversSchools { role: self })
             }
-            (Role::Coordinator | Role::Supervisor, Scope::Teacher { .. }) => Err(format!(
-                "a {self} account covers schools (--school) or the whole district, not a teacher"
-            )),
-            (_, Scope::Schools { schools }) if schools.is_empty() => {
-                Err("name at least one school, or none for the whole district".into())
-            }
+            (_, Scope::Schools { schools }) if schools.is_empty() => Err(Reason::NameASchool),
             _ => Ok(()),
         }
     }

@@ -50,9 +50,11 @@ impl fmt::Display for SchoolYear {
 }
 
 impl FromStr for SchoolYear {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, String> {
-        let bad = || format!("`{text}` is not a school year like 2026-2027");
+    type Err = crate::reason::Reason;
+    fn from_str(text: &str) -> Result<Self, crate::reason::Reason> {
+        let bad = || crate::reason::Reason::NotASchoolYear {
+            text: text.to_string(),
+        };
         let (a, b) = text.trim().split_once('-').ok_or_else(bad)?;
         let first: i32 = a.parse().map_err(|_| bad())?;
         let second: i32 = b.parse().map_err(|_| bad())?;

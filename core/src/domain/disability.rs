@@ -110,7 +110,7 @@ fn split_grade(text: &str) -> (&str, Option<u8>) {
 }
 
 /// A 残疾等级 cell: 1 to 4, or as the 残疾证 writes it (一级, 二级残疾, 三级).
-pub fn read_grade(text: &str) -> Result<u8, String> {
+pub fn read_grade(text: &str) -> Result<u8, crate::reason::Reason> {
     let text = text.trim();
     let grade = match text.parse::<u8>() {
         Ok(n) => Some(n),
@@ -120,7 +120,9 @@ pub fn read_grade(text: &str) -> Result<u8, String> {
         },
     };
     grade.filter(|g| (1..=4).contains(g)).ok_or_else(|| {
-        format!("`{text}` is not a disability grade: write 一级, 二级, 三级 or 四级 (or 1 to 4)")
+        crate::reason::Reason::NotADisabilityGrade {
+            text: text.to_string(),
+        }
     })
 }
 

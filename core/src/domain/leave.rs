@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::slot::WeeklySlot;
 use super::student::coded;
+use crate::reason::Reason;
 
 coded!(
     /// Leave a coordinator enters is approved as it is made.
@@ -26,23 +27,21 @@ pub fn check_request(
     to: NaiveDate,
     reason: &str,
     today: NaiveDate,
-) -> Result<(), (&'static str, String)> {
+) -> Result<(), (&'static str, Reason)> {
     if to < from {
         return Err((
             "to",
-            format!("the last day {to} is before the first {from}"),
+            Reason::LastDayBeforeFirst {
+                first: from,
+                last: to,
+            },
         ));
     }
     if to < today || (today - from).num_days() > 7 {
-        return Err((
-            "from",
-            format!(
-                "leave from {from} to {to} is over or began more than a week ago (today is {today}): ask a coordinator to enter it"
-            ),
-        ));
+        return Err(("from", Reason::LeaveTooLate { from, to, today }));
     }
     if reason.trim().is_empty() {
-        return Err(("reason", "give a reason for the leave".into()));
+        return Err(("reason", Reason::LeaveNeedsReason));
     }
     Ok(())
 }
@@ -100,11 +99,14 @@ impl Away {
     }
 
     /// Half-days must fall on the leave's days, or the leave would cover nothing.
-    pub fn check(&self) -> Result<(), (&'static str, String)> {
+    pub fn check(&self) -> Result<(), (&'static str, Reason)> {
         if self.to < self.from {
             return Err((
                 "to",
-                format!("the last day {} is before the first {}", self.to, self.from),
+                Reason::LastDayBeforeFirst {
+                    first: self.from,
+                    last: self.to,
+                },
             ));
         }
         let days: Vec<chrono::Weekday> = self
@@ -117,10 +119,11 @@ impl Away {
         match self.slots.iter().find(|w| !days.contains(&w.weekday)) {
             Some(w) => Err((
                 "slot",
-                format!(
-                    "{w} is not among the days from {} to {}",
-                    self.from, self.to
-                ),
+                Reason::HalfDayNotAmongDays {
+                    slot: w.clone(),
+                    from: self.from,
+                    to: self.to,
+                },
             )),
             None => Ok(()),
         }

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::calendar::SchoolCalendar;
 use super::pace::{PlanDays, Rhythm};
+use crate::reason::Reason;
 
 /// What a plan says, as one revision of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -65,45 +66,51 @@ impl PlanTerms {
         &self,
         calendar: &SchoolCalendar,
         max_visits_per_week: u32,
-    ) -> Result<(), (&'static str, String)> {
+    ) -> Result<(), (&'static str, Reason)> {
         let year = calendar.year;
         if self.backup_teacher_id.as_deref() == Some(self.teacher_id.as_str()) {
-            return Err((
-                "backup_teacher_id",
-                "the backup teacher must be someone else than the responsible teacher".into(),
-            ));
+            return Err(("backup_teacher_id", Reason::BackupIsTheTeacher));
         }
         if self.visits_per_week == 0 || self.visits_per_week > max_visits_per_week {
             return Err((
                 "visits_per_week",
-                format!("must be from 1 to {max_visits_per_week}"),
+                Reason::MustBeFrom {
+                    min: 1,
+                    max: i64::from(max_visits_per_week),
+                },
             ));
         }
         if !(1..=8).contains(&self.periods_per_visit) {
-            return Err(("periods_per_visit", "must be from 1 to 8".into()));
+            return Err(("periods_per_visit", Reason::MustBeFrom { min: 1, max: 8 }));
         }
         if self.annual_target == 0 {
-            return Err(("annual_target", "must be at least 1".into()));
+            return Err(("annual_target", Reason::AtLeastOne));
         }
         for (field, date) in [("start_date", self.start_date), ("end_date", self.end_date)] {
             if !year.contains(date) {
-                return Err((field, format!("{date} is outside the school year {year}")));
+                return Err((
+                    field,
+                    Reason::OutsideYear {
+                        date,
+                        year: year.to_string(),
+                    },
+                ));
             }
         }
         if self.start_date > self.end_date {
             return Err((
                 "end_date",
-                format!(
-                    "{} is before the start date {}",
-                    self.end_date, self.start_date
-                ),
+                Reason::EndBeforeStart {
+                    end: self.end_date,
+                    start: self.start_date,
+                },
             ));
         }
         if calendar
             .teaching_days_between(self.start_date, self.end_date)
             .is_empty()
         {
-            return Err(("start_date", "the plan covers no teaching day".into()));
+            return Err(("start_date", Reason::PlanCoversNoTeachingDay));
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::reason::Reason;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use serde::Serialize;
 
@@ -137,15 +138,19 @@ impl Serialize for WeeklySlot {
 /// Reads the form it is written in (`Wed-PM`); the slot is not checked
 /// against the configured ones.
 impl std::str::FromStr for WeeklySlot {
-    type Err = String;
+    type Err = Reason;
 
-    fn from_str(text: &str) -> Result<Self, String> {
+    fn from_str(text: &str) -> Result<Self, Reason> {
         let (day, slot) = text
             .trim()
             .split_once('-')
-            .ok_or_else(|| format!("`{text}` is not a half-day such as Wed-PM"))?;
-        let weekday =
-            parse_weekday(day).ok_or_else(|| format!("`{day}` in `{text}` is not a weekday"))?;
+            .ok_or_else(|| Reason::NotAHalfDay {
+                text: text.to_string(),
+            })?;
+        let weekday = parse_weekday(day).ok_or_else(|| Reason::NotAWeekdayIn {
+            day: day.to_string(),
+            text: text.to_string(),
+        })?;
         Ok(WeeklySlot {
             weekday,
             slot: slot.to_string(),
@@ -220,7 +225,7 @@ fn split_weekday(text: &str) -> Option<(Weekday, &str)> {
 /// and as offices write them: `周二全天` (or `周二` alone), `每天下午` (each
 /// weekday), `除周三下午外均可` (every weekday slot but those). Separators:
 /// spaces, commas, 、 and semicolons. Duplicates are dropped.
-pub fn parse_weekly_slots(text: &str, slots: &SlotTable) -> Result<Vec<WeeklySlot>, String> {
+pub fn parse_weekly_slots(text: &str, slots: &SlotTable) -> Result<Vec<WeeklySlot>, Reason> {
     let text = text.trim();
     let every = |days: &[Weekday]| -> Vec<WeeklySlot> {
         days.iter()
@@ -238,7 +243,9 @@ pub fn parse_weekly_slots(text: &str, slots: &SlotTable) -> Result<Vec<WeeklySlo
         let inner = ["以外", "外"]
             .iter()
             .find_map(|end| inner.split_once(end).map(|(named, _)| named))
-            .ok_or_else(|| format!("`{text}`: write it as 除周三下午外均可"))?;
+            .ok_or_else(|| Reason::WriteAsExcept {
+                text: text.to_string(),
+            })?;
         let but = parse_weekly_slots(inner, slots)?;
         let found: Vec<WeeklySlot> = every(weekdays)
             .into_iter()
@@ -270,9 +277,10 @@ pub fn parse_weekly_slots(text: &str, slots: &SlotTable) -> Result<Vec<WeeklySlo
         let (days, rest): (Vec<Weekday>, &str) = match every_day {
             Some(rest) => (weekdays.to_vec(), rest),
             None => {
-                let (weekday, rest) = split_weekday(token).ok_or_else(|| {
-                    format!("`{token}`: expected a weekday and a slot like Mon-AM or 周一上午")
-                })?;
+                let (weekday, rest) =
+                    split_weekday(token).ok_or_else(|| Reason::NotAWeekdayAndSlot {
+                        token: token.to_string(),
+                    })?;
                 (vec![weekday], rest)
             }
         };
@@ -284,12 +292,15 @@ pub fn parse_weekly_slots(text: &str, slots: &SlotTable) -> Result<Vec<WeeklySlo
         {
             slots.slots().iter().collect()
         } else {
-            vec![slots.resolve(slot_word).ok_or_else(|| {
-                format!(
-                    "`{token}`: unknown slot `{slot_word}` (slots are {})",
-                    slots.names().join(", ")
-                )
-            })?]
+            vec![
+                slots
+                    .resolve(slot_word)
+                    .ok_or_else(|| Reason::UnknownSlot {
+                        token: token.to_string(),
+                        slot: slot_word.to_string(),
+                        slots: slots.names().iter().map(ToString::to_string).collect(),
+                    })?,
+            ]
         };
         for day in &days {
             for slot in &named {
@@ -391,7 +402,8 @@ pub(crate) mod tests {
     fn an_unknown_slot_says_which_slots_exist() {
         let error = parse_weekly_slots("Mon-EVE", &am_pm()).unwrap_err();
         assert!(
-            error.contains("unknown slot `EVE`") && error.contains("AM, PM"),
+            error.to_string().contains("unknown slot `EVE`")
+                && error.to_string().contains("AM, PM"),
             "{error}"
         );
         assert!(parse_weekly_slots("Someday-AM", &am_pm()).is_err());

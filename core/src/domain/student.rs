@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::reason::Reason;
+
 /// Declares a closed list of codes, each with the words accepted for it.
 macro_rules! coded {
     ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident = $code:literal [$($alias:literal),*]),+ $(,)? }) => {
@@ -41,16 +43,18 @@ macro_rules! coded {
         }
 
         impl FromStr for $name {
-            type Err = String;
-            fn from_str(text: &str) -> Result<Self, String> {
+            type Err = $crate::reason::Reason;
+            fn from_str(text: &str) -> Result<Self, $crate::reason::Reason> {
                 let text = text.trim();
                 $(
                     if text.eq_ignore_ascii_case($code) $(|| text.eq_ignore_ascii_case($alias))* {
                         return Ok($name::$variant);
                     }
                 )+
-                let codes: Vec<&str> = Self::ALL.iter().map(|v| v.code()).collect();
-                Err(format!("`{text}` is not a {}: use one of {}", $what, codes.join(", ")))
+                Err($crate::reason::Reason::NotACode {
+                    text: text.to_string(),
+                    kind: $crate::reason::CodeKind::$name,
+                })
             }
         }
     };
@@ -93,12 +97,12 @@ coded!(StaffRole, "role" {
 /// A Chinese mobile or landline number as families write it (spaces, dashes,
 /// brackets, +86), stored one way: a mobile as its 11 digits, a landline as
 /// `区号-号码`.
-pub fn check_phone(text: &str) -> Result<String, String> {
+pub fn check_phone(text: &str) -> Result<String, Reason> {
     let text = text.trim();
     let refused = || {
-        Err(format!(
-            "`{text}` is not a phone number (a mobile of 11 digits, or a landline such as 0931-8123456)"
-        ))
+        Err(Reason::NotAPhone {
+            text: text.to_string(),
+        })
     };
     let allowed = text
         .chars()
@@ -137,7 +141,7 @@ pub fn check_phone(text: &str) -> Result<String, String> {
 }
 
 /// An email address good enough to send to: one @, a local part and a dotted domain.
-pub fn check_email(text: &str) -> Result<String, String> {
+pub fn check_email(text: &str) -> Result<String, Reason> {
     let text = text.trim();
     let valid = match text.split_once('@') {
         Some((local, domain)) => {
@@ -153,20 +157,22 @@ pub fn check_email(text: &str) -> Result<String, String> {
     if valid {
         Ok(text.to_string())
     } else {
-        Err(format!("`{text}` is not an email address"))
+        Err(Reason::NotAnEmail {
+            text: text.to_string(),
+        })
     }
 }
 
 /// An identifier from the district's spreadsheets, e.g. `S0001` or `T01`.
-pub fn check_id(text: &str) -> Result<String, String> {
+pub fn check_id(text: &str) -> Result<String, Reason> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("is empty".into());
+        return Err(Reason::Empty);
     }
     if text.len() > 64 || text.contains(char::is_whitespace) {
-        return Err(format!(
-            "`{text}` is not an id: one word, at most 64 characters"
-        ));
+        return Err(Reason::NotAnId {
+            text: text.to_string(),
+        });
     }
     Ok(text.to_string())
 }
@@ -184,7 +190,7 @@ mod tests {
         );
         assert_eq!("孤独症".parse::<Disability>(), Ok(Disability::Autism));
         let error = "blue".parse::<Disability>().unwrap_err();
-        assert!(error.contains("visual, hearing"), "{error}");
+        assert!(error.to_string().contains("visual, hearing"), "{error}");
     }
 
     #[test]

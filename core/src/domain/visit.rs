@@ -9,6 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::student::coded;
+use crate::reason::Reason;
 
 coded!(Outcome, "visit outcome" {
     Completed = "completed" ["完成", "已完成"],
@@ -94,72 +95,71 @@ pub fn check_record(
     periods_per_visit: u32,
     begins: NaiveDateTime,
     now: NaiveDateTime,
-) -> Result<CheckedRecord, (&'static str, String)> {
+) -> Result<CheckedRecord, (&'static str, Reason)> {
     if begins > now {
         return Err((
             "date",
-            format!(
-                "the visit on {} at {} has not begun yet (it is now {}): record it afterwards",
-                begins.date(),
-                begins.format("%H:%M"),
-                now.format("%Y-%m-%d %H:%M")
-            ),
+            Reason::NotBegunYet {
+                day: begins.date(),
+                begins: begins.format("%H:%M").to_string(),
+                now: now.format("%Y-%m-%d %H:%M").to_string(),
+            },
         ));
     }
+    let most = periods_per_visit.saturating_sub(1);
     let periods = match (request.outcome, request.periods) {
         (Outcome::Completed, None) => periods_per_visit,
         (Outcome::Completed, Some(p)) if p == periods_per_visit => p,
         (Outcome::Completed, Some(p)) if p < periods_per_visit => {
             return Err((
                 "periods",
-                format!(
-                    "{p} is fewer than the plan's {periods_per_visit} periods a visit: record it as partial"
-                ),
+                Reason::FewerThanPlan {
+                    periods: p,
+                    plan: periods_per_visit,
+                },
             ));
         }
         (Outcome::Partial, None) => {
-            return Err((
-                "periods",
-                format!(
-                    "a partial visit needs the periods given (1 to {})",
-                    periods_per_visit.saturating_sub(1)
-                ),
-            ));
+            return Err(("periods", Reason::PartialNeedsPeriods { most }));
         }
         (Outcome::Partial, Some(p)) if p == 0 || p >= periods_per_visit => {
             return Err((
                 "periods",
-                format!(
-                    "a partial visit gives 1 to {} periods (the plan's visit has {periods_per_visit}); {p} is not",
-                    periods_per_visit.saturating_sub(1)
-                ),
+                Reason::PartialOutOfRange {
+                    most,
+                    plan: periods_per_visit,
+                    given: p,
+                },
             ));
         }
         (Outcome::Missed | Outcome::Cancelled, Some(p)) if p > 0 => {
             return Err((
                 "periods",
-                format!("a {} visit delivers no periods; {p} given", request.outcome),
+                Reason::NoPeriodsWhen {
+                    outcome: request.outcome,
+                    given: p,
+                },
             ));
         }
         (Outcome::Missed | Outcome::Cancelled, _) => 0,
         (_, Some(p)) if p > periods_per_visit => {
             return Err((
                 "periods",
-                format!("{p} is more than the plan's {periods_per_visit} periods a visit"),
+                Reason::MoreThanPlan {
+                    periods: p,
+                    plan: periods_per_visit,
+                },
             ));
         }
         (_, Some(p)) => p,
     };
     let needs_reason = matches!(request.outcome, Outcome::Missed | Outcome::Cancelled);
     if needs_reason && request.reason.is_none() {
-        let codes: Vec<&str> = MissReason::ALL.iter().map(|r| r.code()).collect();
         return Err((
             "reason",
-            format!(
-                "a {} visit needs a reason code: {}",
-                request.outcome,
-                codes.join(", ")
-            ),
+            Reason::NeedsReasonCode {
+                outcome: request.outcome,
+            },
         ));
     }
     Ok(CheckedRecord {
@@ -185,20 +185,19 @@ pub fn is_locked(
 pub fn check_times(
     started: Option<NaiveTime>,
     ended: Option<NaiveTime>,
-) -> Result<Option<(NaiveTime, NaiveTime)>, (&'static str, String)> {
+) -> Result<Option<(NaiveTime, NaiveTime)>, (&'static str, Reason)> {
     match (started, ended) {
         (None, None) => Ok(None),
         (Some(start), Some(end)) if start < end => Ok(Some((start, end))),
         (Some(start), Some(end)) => Err((
             "ended_at",
-            format!(
-                "the visit cannot end ({}) before it begins ({})",
-                end.format("%H:%M"),
-                start.format("%H:%M")
-            ),
+            Reason::EndsBeforeBegins {
+                end: end.format("%H:%M").to_string(),
+                start: start.format("%H:%M").to_string(),
+            },
         )),
-        (None, Some(_)) => Err(("started_at", "give the time the visit began too".into())),
-        (Some(_), None) => Err(("ended_at", "give the time the visit ended too".into())),
+        (None, Some(_)) => Err(("started_at", Reason::GiveStartToo)),
+        (Some(_), None) => Err(("ended_at", Reason::GiveEndToo)),
     }
 }
 
@@ -322,7 +321,7 @@ mod tests {
         let completed = request(Outcome::Completed, None, None);
         let error = check_record(&completed, 3, afternoon, at(3)).unwrap_err();
         assert_eq!(error.0, "date", "{}", error.1);
-        assert!(error.1.contains("14:30"), "{}", error.1);
+        assert!(error.1.to_string().contains("14:30"), "{}", error.1);
         let later = day(3).and_hms_opt(14, 35, 0).unwrap();
         assert!(check_record(&completed, 3, afternoon, later).is_ok());
     }
@@ -377,6 +376,7 @@ mod tests {
             "lost"
                 .parse::<Outcome>()
                 .unwrap_err()
+                .to_string()
                 .contains("completed, partial")
         );
     }

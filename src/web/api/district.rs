@@ -205,11 +205,13 @@ pub async fn import(
                 field: "disability".into(),
                 line: Some(w.line),
                 reason: w.text(chinese),
+                reason_zh: None,
             })
             .chain(report.cautions.iter().map(|c| FieldError {
                 field: "available".into(),
                 line: Some(c.line),
                 reason: if chinese { c.zh.clone() } else { c.en.clone() },
+                reason_zh: None,
             }))
             .collect(),
         changes: report

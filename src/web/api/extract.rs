@@ -125,6 +125,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             field: String::new(),
             line: None,
             reason: "expected a JSON object".into(),
+            reason_zh: Some("应为 JSON 对象".into()),
         });
         return Err(problem);
     }
@@ -142,6 +143,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 field: if path == "." { String::new() } else { path },
                 line: None,
                 reason: inner.to_string(),
+                reason_zh: None,
             });
             Err(problem)
         }
@@ -234,6 +236,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
                     field,
                     line: None,
                     reason,
+                    reason_zh: None,
                 });
                 problem
             })

@@ -262,10 +262,10 @@ pub async fn create(
         .into());
     }
     let year = match new.school_year.as_deref() {
-        Some(year) => Some(year.parse().map_err(|reason: String| {
+        Some(year) => Some(year.parse().map_err(|reason: crate::reason::Reason| {
             ApiError::invalid(
                 "school_year",
-                &reason,
+                &reason.to_string(),
                 "school_year 应为如 2026-2027 的学年",
             )
         })?),

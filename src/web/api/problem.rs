@@ -34,6 +34,9 @@ pub struct FieldError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
     pub reason: String,
+    /// The reason in Chinese, when the catalogue has it (answered under zh-CN).
+    #[serde(skip)]
+    pub reason_zh: Option<String>,
 }
 
 /// Every kind of error the API answers, with its status.
@@ -181,6 +184,7 @@ impl ApiError {
             field: field.into(),
             line: None,
             reason: reason_en.into(),
+            reason_zh: Some(reason_zh.into()),
         });
         error
     }
@@ -210,7 +214,7 @@ impl ApiError {
                     .errors
                     .iter()
                     .map(|e| FieldError {
-                        reason: crate::zh::reason(&e.reason),
+                        reason: e.reason_zh.clone().unwrap_or_else(|| e.reason.clone()),
                         ..e.clone()
                     })
                     .collect(),
@@ -222,18 +226,7 @@ impl ApiError {
 
 /// The words services use for what was not found, in Chinese.
 fn chinese(what: &str) -> &str {
-    match what {
-        "student" => "学生",
-        "teacher" => "教师",
-        "plan" | "plan to revise" => "送教方案",
-        "visit" => "送教",
-        "alert" => "提醒",
-        "account" => "账号",
-        "open token" => "有效令牌",
-        "school" => "学校",
-        "calendar entry" => "校历条目",
-        other => other,
-    }
+    crate::reason::thing_zh(what)
 }
 
 impl From<ServiceError> for ApiError {
@@ -252,20 +245,18 @@ impl From<ServiceError> for ApiError {
                     .map(|p| FieldError {
                         field: p.field,
                         line: p.line,
-                        reason: p.reason,
+                        reason: p.reason.to_string(),
+                        reason_zh: Some(p.reason.chinese()),
                     })
                     .collect();
                 error
             }
-            ServiceError::Conflict { .. } => {
-                let zh = format!("与现有数据冲突：{}", crate::zh::reason(&text));
+            ServiceError::Conflict(reason) => {
+                let zh = format!("与现有数据冲突：{}", reason.chinese());
                 ApiError::new(Kind::Conflict, text, zh)
             }
-            ServiceError::Locked { .. } => {
-                let zh = format!(
-                    "记录已锁定，只有特教专干可以修改：{}",
-                    crate::zh::reason(&text)
-                );
+            ServiceError::Locked(reason) => {
+                let zh = format!("记录已锁定，只有特教专干可以修改：{}", reason.chinese());
                 ApiError::new(Kind::Locked, text, zh)
             }
             ServiceError::Stale { now, .. } => {

@@ -365,18 +365,21 @@ pub struct GoalNoteBody {
 }
 
 fn record_input(body: RecordBody) -> Result<RecordInput, ApiError> {
-    let outcome = body.outcome.parse().map_err(|reason: String| {
-        ApiError::invalid(
-            "outcome",
-            &reason,
-            "outcome 须为 completed、partial、missed 或 cancelled",
-        )
-    })?;
+    let outcome = body
+        .outcome
+        .parse()
+        .map_err(|reason: crate::reason::Reason| {
+            ApiError::invalid(
+                "outcome",
+                &reason.to_string(),
+                "outcome 须为 completed、partial、missed 或 cancelled",
+            )
+        })?;
     let mode = match &body.mode {
-        Some(mode) => Some(mode.parse().map_err(|reason: String| {
+        Some(mode) => Some(mode.parse().map_err(|reason: crate::reason::Reason| {
             ApiError::invalid(
                 "mode",
-                &reason,
+                &reason.to_string(),
                 "mode 须为 home、online、school 或 community",
             )
         })?),
