@@ -932,7 +932,7 @@ fn students_and_teachers_are_added_one_by_one(db: &TestDb) {
         "--to",
         "2026-12-01",
     ]);
-    assert!(error.contains("before --from"), "{error}");
+    assert!(error.contains("早于 --from"), "{error}");
     // Leave over days another leave covers names the one in the way.
     let error = db.fails(&[
         "teacher",

@@ -387,10 +387,7 @@ fn the_scheduler_runs_each_job_once_and_catches_up_once(db: &TestDb) {
         "run-job",
         "plan-week",
     ]);
-    assert!(
-        error.contains("no school calendar for 2028-2029"),
-        "{error}"
-    );
+    assert!(error.contains("还没有 2028-2029 学年的校历"), "{error}");
     let outbox = db.json(&["outbox", "list", "--status", "queued", "--format", "json"]);
     let notice = outbox
         .as_array()

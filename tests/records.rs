@@ -74,7 +74,7 @@ fn recording_follows_the_rules(db: &TestDb) {
     );
     fails(
         record(after, &["--outcome", "completed", "--goal", "abc"]),
-        "GOAL_ID:TEXT",
+        "应写成 目标编号:内容",
     );
     fails(
         vec![

@@ -506,6 +506,7 @@ pub enum Reason {
     NotARegisteredTeacher {
         teacher: String,
     },
+    RevisionNeedsReason,
     NoCalendar {
         year: String,
     },
@@ -1061,6 +1062,7 @@ impl fmt::Display for Reason {
             NotARegisteredTeacher { teacher } => {
                 write!(f, "{teacher} is not a registered teacher")
             }
+            RevisionNeedsReason => f.write_str("a plan's revision needs its reason"),
             NoCalendar { year } => write!(f, "there is no school calendar for {year}"),
             HiddenValue => f.write_str(
                 "is a hidden value (****) as a list shows it: write the real one, or leave it empty to keep what is set",
@@ -1433,6 +1435,7 @@ impl Reason {
             PasswordUnusable => "这个密码不能用：请换一个".into(),
             WrongCurrentPassword => "当前密码不对".into(),
             NotARegisteredTeacher { teacher } => format!("{teacher} 不是已登记的教师"),
+            RevisionNeedsReason => "修订送教方案要写明原因".into(),
             NoCalendar { year } => format!("还没有 {year} 学年的校历"),
             HiddenValue => "这是列表里隐藏显示的值（****）：请写真实的值，或留空保持原设置".into(),
             NotAWebAddress { shown } => format!("“{shown}”不是网址"),

@@ -414,6 +414,7 @@ pub(crate) fn cannot_read(path: &std::path::Path, error: std::io::Error) -> anyh
     let zh = match error.kind() {
         std::io::ErrorKind::NotFound => format!("找不到文件 {shown}：请检查文件名和所在的文件夹"),
         std::io::ErrorKind::PermissionDenied => format!("没有权限读取 {shown}"),
+        std::io::ErrorKind::IsADirectory => format!("{shown} 是文件夹，不是文件：请写出文件名"),
         _ => format!("读不出 {shown}：{error}"),
     };
     said(format!("cannot read {shown}: {error}"), zh)

@@ -479,9 +479,10 @@ async fn end_or_remove(
 
 fn worded_absence(error: ServiceError, absence: &NewAbsence, chinese: bool) -> anyhow::Error {
     match error {
-        ServiceError::Invalid(_) if absence.to < absence.from => {
-            anyhow::anyhow!("--to {} is before --from {}", absence.to, absence.from)
-        }
+        ServiceError::Invalid(_) if absence.to < absence.from => super::said(
+            format!("--to {} is before --from {}", absence.to, absence.from),
+            format!("--to {} 早于 --from {}", absence.to, absence.from),
+        ),
         // Another leave or pause over these days: its words name the ones in the way.
         ServiceError::Invalid(problems) => anyhow::anyhow!(
             "{}",
@@ -794,12 +795,18 @@ pub async fn student(context: &Context, command: StudentCommand) -> anyhow::Resu
             let detail = registry::student(&store, &context.actor, &student_id, year)
                 .await
                 .map_err(|e| worded(e, "student"))?;
-            let plan = match detail.plan {
-                Some(p) => format!(
+            // Words for a person; `--format json` keeps the program's.
+            let plan = match (detail.plan, context.chinese() && format == Format::Table) {
+                (Some(p), true) => format!(
+                    "#{} {year} 学年，送教教师 {}，第 {} 版",
+                    p.plan_id, p.terms.teacher_id, p.revision
+                ),
+                (Some(p), false) => format!(
                     "#{} {year}, teacher {}, revision {}",
                     p.plan_id, p.terms.teacher_id, p.revision
                 ),
-                None => format!("none for {year}"),
+                (None, true) => format!("{year} 学年还没有送教方案"),
+                (None, false) => format!("none for {year}"),
             };
             let shown = StudentDetail {
                 student: detail.student,

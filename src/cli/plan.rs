@@ -373,6 +373,7 @@ fn set_error(error: ServiceError, student: &str, year: SchoolYear, zh: bool) -> 
                 .map(|p| {
                     let flag = match p.field.as_str() {
                         "teacher_id" => "teacher",
+                        "backup_teacher_id" if zh => "backup（或 --no-backup）",
                         "backup_teacher_id" => "backup (or --no-backup)",
                         "annual_target" => "target",
                         "start_date" => "start",

@@ -42,10 +42,16 @@ pub struct SimulateArgs {
 
 pub async fn run(context: &Context, args: SimulateArgs) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.miss_rate) {
-        anyhow::bail!(
-            "--miss-rate {} is not a share from 0 to 1 (0.1 means one visit in ten is missed)",
-            args.miss_rate
-        );
+        return Err(super::said(
+            format!(
+                "--miss-rate {} is not a share from 0 to 1 (0.1 means one visit in ten is missed)",
+                args.miss_rate
+            ),
+            format!(
+                "--miss-rate {} 不是 0 到 1 之间的比例（0.1 表示十次送教有一次没去成）",
+                args.miss_rate
+            ),
+        ));
     }
     let from = args.from.unwrap_or_else(|| context.today());
     let year = args.year.unwrap_or_else(|| SchoolYear::containing(from));

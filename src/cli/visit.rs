@@ -70,9 +70,14 @@ pub async fn run(context: &Context, command: VisitCommand) -> anyhow::Result<()>
 }
 
 fn parse_goal_note(text: &str) -> anyhow::Result<GoalNote> {
-    let (id, note) = text
-        .split_once([':', '：'])
-        .ok_or_else(|| anyhow::anyhow!("--goal `{text}` is not GOAL_ID:TEXT, e.g. 37:能点数到8"))?;
+    let (id, note) = text.split_once([':', '：']).ok_or_else(|| {
+        super::said(
+            format!("--goal `{text}` is not GOAL_ID:TEXT, e.g. 37:能点数到8"),
+            format!(
+                "--goal “{text}”应写成 目标编号:内容，如 37:能点数到8（编号见 songjiao plan show）"
+            ),
+        )
+    })?;
     let id = id
         .trim()
         .parse()
@@ -162,7 +167,8 @@ async fn record(context: &Context, args: RecordArgs) -> anyhow::Result<()> {
             "{}",
             context.say(
                 format!(
-                    "已记录送教 {id}（{student} {day} {slot}，{teacher}）：{}，{periods} 课时{}",
+                    "已记录送教 {id}（{student} {day} {}，{teacher}）：{}，{periods} 课时{}",
+                    crate::reason::slot_zh(slot),
                     v.outcome.map(|o| o.zh()).unwrap_or_default(),
                     v.reason.map(|r| format!("，{}", r.zh())).unwrap_or_default()
                 ),

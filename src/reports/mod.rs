@@ -100,7 +100,11 @@ pub fn visit_cells(visit: &LedgerVisit, speech: &Speech) -> Vec<String> {
                 None => name.clone(),
             })
             .unwrap_or_default(),
-        visit.recorded_by.clone().unwrap_or_default(),
+        visit
+            .recorded_by
+            .as_deref()
+            .map(|who| word("recorded_by", who))
+            .unwrap_or_default(),
         speech.cell("unplanned", &serde_json::Value::Bool(visit.unplanned)),
     ]
 }
@@ -214,7 +218,10 @@ impl Ledger {
                     r.start_date.to_string(),
                     r.end_date.to_string(),
                     r.reason.clone(),
-                    r.changed_by.clone(),
+                    speech.cell(
+                        "changed_by",
+                        &serde_json::Value::from(r.changed_by.as_str()),
+                    ),
                     speech.time(r.changed_at),
                 ]
             })

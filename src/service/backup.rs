@@ -15,7 +15,7 @@ const PREFIX: &str = "songjiao-";
 /// The extension of a backup of this store: a SQLite file, or a pg_dump file.
 fn extension(store: &Store) -> &'static str {
     match store {
-        Store::Sqlite(_) => "db",
+        Store::Sqlite(..) => "db",
         Store::Postgres(_) => "pgdump",
     }
 }

@@ -697,7 +697,8 @@ async fn write_sheet(
                         .iter()
                         .filter(|c| records::REVISED_PLAN_FIELDS.contains(&c.column.as_str()))
                         .collect();
-                    if !revised.is_empty() && p.reason.is_none() && upload.reason.is_none() {
+                    let blank = |r: Option<&str>| r.is_none_or(|r| r.trim().is_empty());
+                    if !revised.is_empty() && blank(p.reason.as_deref()) && blank(upload.reason) {
                         let fields: Vec<&str> = revised.iter().map(|c| c.column.as_str()).collect();
                         errors.push(CellError {
                             line,
@@ -786,7 +787,13 @@ async fn write_sheet(
                     .into_iter()
                     .map(|p| ((p.student_id.clone(), p.school_year.clone()), p))
                     .collect();
-            let reason = format!("import {source}");
+            // Kept in the district's language: people read it in the plan's history.
+            let chinese = settings.locale == crate::config::Locale::ZhCn;
+            let reason = if chinese {
+                format!("导入 {source}")
+            } else {
+                format!("import {source}")
+            };
             let mut new_plans = Vec::new();
             for input in &plan_inputs {
                 let key = (input.student_id.clone(), input.school_year.to_string());
@@ -794,7 +801,14 @@ async fn write_sheet(
                     Some(plan) => {
                         let reason = input.reason.as_deref().or(upload.reason).map_or_else(
                             || reason.clone(),
-                            |why| format!("{why} (import {source})"),
+                            |why| {
+                                let why = why.trim();
+                                match (why.is_empty(), chinese) {
+                                    (true, _) => reason.clone(),
+                                    (false, true) => format!("{why}（导入 {source}）"),
+                                    (false, false) => format!("{why} (import {source})"),
+                                }
+                            },
                         );
                         let terms = PlanTerms {
                             start_date: if input.start_given {

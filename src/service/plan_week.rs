@@ -96,14 +96,26 @@ pub fn coming_week(today: NaiveDate) -> IsoWeek {
 /// the write transaction, which nothing can change under, so that it finishes.
 const SNAPSHOT_TRIES: usize = 3;
 
+/// About the most changes one write of a week carries. SQLite has one writer at
+/// a time, and a teacher recording at the door waits for it: 1,500 visits with
+/// their teachers' emails are written in about 100 ms, where a district's whole
+/// week (22,500 visits, 2,500 emails) took 1.5 s.
+const CHANGES_PER_WRITE: usize = 1_500;
+
 /// Plans a week. The district is read from a snapshot and the week solved on a
-/// blocking thread, while teachers go on recording; the changes are written in a
-/// short transaction that first checks that nothing they were planned from
-/// changed meanwhile (the week's visits, and any person, plan, leave, pause or
-/// calendar), as recording checks the version it saw. A record of an earlier
-/// week made meanwhile is no conflict: the week is planned from the pace as it
-/// stood at the snapshot, a moment before. Unless `dry_run`, the changes, the
-/// teachers' emails and the week's report are committed together.
+/// blocking thread, while teachers go on recording; the changes are written in
+/// short transactions, each first checking that nothing they were planned from
+/// changed meanwhile (its teachers' visits of the week, and any person, plan,
+/// leave, pause or calendar), as recording checks the version it saw. A record
+/// of an earlier week made meanwhile is no conflict: the week is planned from the
+/// pace as it stood at the snapshot, a moment before.
+///
+/// Each write holds the changes of some teachers (a visit moved from one teacher
+/// to another joins both) with those teachers' emails, so that a change and the
+/// email it causes are committed together; the week's report comes with the last.
+/// A run stopped between two writes (a crash, or a change found meanwhile) leaves
+/// some teachers' weeks written and told, none half: planning again keeps those
+/// visits and tells only the teachers whose week changes.
 pub async fn run(
     store: &Store,
     settings: &Settings,
@@ -116,7 +128,7 @@ pub async fn run(
         return Err(ServiceError::Forbidden("planning is district-wide".into()));
     }
     let year = school_year_of(week);
-    let calendar = settings.calendar(year).map_err(ServiceError::Settings)?;
+    let calendar = super::calendar_for(settings, year, "week")?;
     let context = Context {
         settings,
         calendar: &calendar,
@@ -134,25 +146,154 @@ pub async fn run(
         if dry_run {
             return Ok(context.report(&loaded, planned, None, true));
         }
-        let mut tx = store.write(&actor.audit(), now).await?;
-        // Several servers may share the database: one writes a week at a time.
-        tx.lock("plan-week").await?;
-        if changed_meanwhile(&mut tx, week, mark, &seen).await? {
-            tx.rollback().await?;
-            continue;
+        let parts = in_parts(&planned.changes, &teachers_of(&loaded), CHANGES_PER_WRITE);
+        let last = parts.len() - 1;
+        let mut written = Written::default();
+        let mut stale = false;
+        for (at, part) in parts.iter().enumerate() {
+            let mut tx = store.write(&actor.audit(), now).await?;
+            // Several servers may share the database: one writes a week at a time.
+            tx.lock("plan-week").await?;
+            if changed_meanwhile(&mut tx, week, mark, &seen, &part.teachers).await? {
+                tx.rollback().await?;
+                stale = true;
+                break;
+            }
+            let one = context
+                .write(&mut tx, &district, &loaded, &part.changes)
+                .await?;
+            written.add(one);
+            if at == last {
+                context.keep_report(&mut tx, &planned).await?;
+            }
+            tx.commit().await?;
         }
-        let written = context.write(&mut tx, &district, &loaded, &planned).await?;
-        tx.commit().await?;
-        return Ok(context.report(&loaded, planned, Some(written), false));
+        if !stale {
+            return Ok(context.report(&loaded, planned, Some(written), false));
+        }
     }
     let mut tx = store.write(&actor.audit(), now).await?;
     tx.lock("plan-week").await?;
     let district = load_district(&mut tx, settings, &calendar).await?;
     let (loaded, _) = load_week(&mut tx, settings, &calendar, &district, week, now).await?;
     let planned = solve_aside(&loaded).await?;
-    let written = context.write(&mut tx, &district, &loaded, &planned).await?;
+    let written = context
+        .write(&mut tx, &district, &loaded, &planned.changes)
+        .await?;
+    context.keep_report(&mut tx, &planned).await?;
     tx.commit().await?;
     Ok(context.report(&loaded, planned, Some(written), false))
+}
+
+/// Some teachers' changes of a week, written together.
+struct Part {
+    teachers: Vec<String>,
+    changes: Vec<Change>,
+}
+
+/// Each stored visit's teacher, by visit id.
+fn teachers_of<'w>(week: &'w Week<'_>) -> HashMap<i64, &'w str> {
+    week.plans
+        .iter()
+        .flat_map(|p| &p.visits)
+        .chain(&week.orphans)
+        .map(|v| (v.visit_id, v.teacher.as_str()))
+        .collect()
+}
+
+/// The week's changes in parts of about `limit`, each holding
+/// every change of its teachers: a move joins the teacher it leaves and the one
+/// it goes to, and a kept visit stays with its teacher's changes (it makes her
+/// email an update). Never empty: a week without changes still keeps its report.
+fn in_parts(changes: &[Change], teacher_of: &HashMap<i64, &str>, limit: usize) -> Vec<Part> {
+    // Teachers joined by the changes, as sets (union-find over their names).
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut parent: Vec<usize> = Vec::new();
+    fn root(parent: &mut [usize], mut at: usize) -> usize {
+        while parent[at] != at {
+            parent[at] = parent[parent[at]];
+            at = parent[at];
+        }
+        at
+    }
+    fn touched<'a>(change: &'a Change, teacher_of: &HashMap<i64, &'a str>) -> Vec<&'a str> {
+        let old = |id: &i64| teacher_of.get(id).copied();
+        match change {
+            Change::Add { teacher, .. } => vec![teacher.as_str()],
+            Change::Move {
+                visit_id, teacher, ..
+            } => std::iter::once(teacher.as_str())
+                .chain(old(visit_id))
+                .collect(),
+            Change::Cancel { visit_id } | Change::Keep { visit_id } => {
+                old(visit_id).into_iter().collect()
+            }
+        }
+    }
+    let mut first_of = Vec::with_capacity(changes.len());
+    for change in changes {
+        let ids: Vec<usize> = touched(change, teacher_of)
+            .into_iter()
+            .map(|teacher| {
+                *index.entry(teacher).or_insert_with(|| {
+                    parent.push(parent.len());
+                    parent.len() - 1
+                })
+            })
+            .collect();
+        for pair in ids.windows(2) {
+            let (a, b) = (root(&mut parent, pair[0]), root(&mut parent, pair[1]));
+            parent[a] = b;
+        }
+        first_of.push(ids.first().copied());
+    }
+    // Each change's set, the sets numbered in the order they first appear.
+    let mut set_at: HashMap<usize, usize> = HashMap::new();
+    let mut sizes: Vec<usize> = Vec::new();
+    let set_of: Vec<usize> = first_of
+        .into_iter()
+        .map(|first| {
+            let key = first.map_or(usize::MAX, |id| root(&mut parent, id));
+            let at = *set_at.entry(key).or_insert_with(|| {
+                sizes.push(0);
+                sizes.len() - 1
+            });
+            sizes[at] += 1;
+            at
+        })
+        .collect();
+    // Whole sets into parts of about `limit`.
+    let mut part_of_set = Vec::with_capacity(sizes.len());
+    let mut parts: Vec<Part> = Vec::new();
+    let mut filled = 0;
+    for size in sizes {
+        if parts.is_empty() || (filled > 0 && filled + size > limit) {
+            parts.push(Part {
+                teachers: Vec::new(),
+                changes: Vec::new(),
+            });
+            filled = 0;
+        }
+        filled += size;
+        part_of_set.push(parts.len() - 1);
+    }
+    // The changes keep their order within a part (a small district's week is
+    // one part, written as it always was).
+    for (change, set) in changes.iter().zip(&set_of) {
+        parts[part_of_set[*set]].changes.push(change.clone());
+    }
+    for (teacher, id) in &index {
+        if let Some(set) = set_at.get(&root(&mut parent, *id)) {
+            parts[part_of_set[*set]].teachers.push(teacher.to_string());
+        }
+    }
+    if parts.is_empty() {
+        parts.push(Part {
+            teachers: Vec::new(),
+            changes: Vec::new(),
+        });
+    }
+    parts
 }
 
 /// What a run plans for.
@@ -173,9 +314,21 @@ struct Planned {
 }
 
 /// What writing a week did.
+#[derive(Default)]
 struct Written {
     applied: visits::Applied,
     schedules_not_sent: Vec<String>,
+}
+
+impl Written {
+    fn add(&mut self, part: Written) {
+        let (mine, theirs) = (&mut self.applied, part.applied);
+        mine.added.extend(theirs.added);
+        mine.moved += theirs.moved;
+        mine.cancelled += theirs.cancelled;
+        mine.kept += theirs.kept;
+        self.schedules_not_sent.extend(part.schedules_not_sent);
+    }
 }
 
 /// Solves the week on a blocking thread: seconds of CPU for a district, which
@@ -199,45 +352,58 @@ async fn solve_aside(loaded: &Week<'_>) -> Result<Planned, ServiceError> {
     })
 }
 
-/// Whether what a week was planned from changed since the snapshot that read
-/// it: the week's visits (moved, cancelled, recorded, added), or a person,
-/// their times, a plan, leave, a pause, a school or the calendar (the audit
-/// log's count of those, `mark`, taken in the snapshot).
+/// Whether what some teachers' week was planned from changed since the
+/// snapshot that read it: their visits of the week (moved, cancelled, recorded,
+/// added), or a person, their times, a plan, leave, a pause, a school or the
+/// calendar (the audit log's count of those, `mark`, taken in the snapshot).
+/// Each teacher's visits are written once, by one part, so what earlier parts
+/// wrote is no change for a later one.
 async fn changed_meanwhile(
     tx: &mut Tx,
     week: IsoWeek,
     mark: i64,
     seen: &[VisitRow],
+    teachers: &[String],
 ) -> Result<bool, ServiceError> {
     if audit::planning_changes(tx).await? != mark {
         return Ok(true);
     }
     let monday = monday_of(week);
-    let now_there = visits::planned_between(tx, monday, monday + Duration::days(6)).await?;
-    Ok(now_there != seen)
+    let days = (monday, monday + Duration::days(6));
+    let now_there = visits::planned_between_of(tx, days, teachers).await?;
+    let theirs: std::collections::HashSet<&str> = teachers.iter().map(String::as_str).collect();
+    let seen_there: Vec<&VisitRow> = seen
+        .iter()
+        .filter(|row| theirs.contains(row.teacher_id.as_str()))
+        .collect();
+    Ok(now_there.len() != seen_there.len()
+        || now_there
+            .iter()
+            .zip(seen_there)
+            .any(|(now, then)| now != then))
 }
 
 impl Context<'_> {
-    /// Writes the changes, the teachers' emails and the week's report.
+    /// Writes some teachers' changes and their emails.
     async fn write(
         &self,
         tx: &mut Tx,
         district: &District,
         loaded: &Week<'_>,
-        planned: &Planned,
+        changes: &[Change],
     ) -> Result<Written, ServiceError> {
-        let applied = visits::apply(tx, &planned.changes).await?;
-        let (messages, schedules_not_sent) = schedules(
-            tx,
-            self.settings,
-            district,
-            loaded,
-            &planned.changes,
-            self.now,
-        )
-        .await?;
+        let applied = visits::apply(tx, changes).await?;
+        let (messages, schedules_not_sent) =
+            schedules(tx, self.settings, district, loaded, changes, self.now).await?;
         outbox::enqueue(tx, messages).await?;
-        // What could not be placed and why, and the advice, for the pages.
+        Ok(Written {
+            applied,
+            schedules_not_sent,
+        })
+    }
+
+    /// What could not be placed and why, and the advice, for the pages.
+    async fn keep_report(&self, tx: &mut Tx, planned: &Planned) -> Result<(), ServiceError> {
         let kept = serde_json::json!({
             "unplaced": &planned.schedule.unplaced,
             "staffing": &planned.staffing,
@@ -245,10 +411,7 @@ impl Context<'_> {
         });
         readings::save_week_report(tx, &format_week(self.week), &kept.to_string()).await?;
         tx.refresh_statistics().await?;
-        Ok(Written {
-            applied,
-            schedules_not_sent,
-        })
+        Ok(())
     }
 
     fn report(
@@ -618,13 +781,7 @@ async fn schedules(
     changes: &[Change],
     now: DateTime<Utc>,
 ) -> Result<(Vec<NewMessage>, Vec<String>), ServiceError> {
-    let teacher_of: HashMap<i64, &str> = week
-        .plans
-        .iter()
-        .flat_map(|p| &p.visits)
-        .chain(&week.orphans)
-        .map(|v| (v.visit_id, v.teacher.as_str()))
-        .collect();
+    let teacher_of = teachers_of(week);
     let mut changed: std::collections::BTreeMap<String, bool> = Default::default();
     let mut cancelled_ids = Vec::new();
     for change in changes {
@@ -662,7 +819,9 @@ async fn schedules(
         return Ok((Vec::new(), Vec::new()));
     }
     let monday = monday_of(week.week);
-    let planned = visits::planned_between(tx, monday, monday + Duration::days(6)).await?;
+    let told: Vec<String> = changed.keys().cloned().collect();
+    let days = (monday, monday + Duration::days(6));
+    let planned = visits::planned_between_of(tx, days, &told).await?;
     let cancelled = visits::rows_by_id(tx, &cancelled_ids).await?;
     let (teachers, students, goals) = (&district.staff, &district.students, &district.goals);
     let scheduled = |row: &VisitRow| {
@@ -741,4 +900,63 @@ async fn schedules(
         }
     }
     Ok((messages, not_sent))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add(teacher: &str, day: u32) -> Change {
+        Change::Add {
+            plan_id: i64::from(day),
+            teacher: teacher.into(),
+            day: NaiveDate::from_ymd_opt(2026, 12, day).unwrap(),
+            slot: "AM".into(),
+        }
+    }
+
+    #[test]
+    fn each_teachers_changes_are_written_in_one_part_of_about_the_limit() {
+        let stored: HashMap<i64, &str> = HashMap::from([(1, "T1"), (2, "T3"), (3, "T5")]);
+        let changes = vec![
+            add("T1", 1),
+            add("T2", 2),
+            add("T3", 3),
+            // T1's visit goes to T4: the two are written together.
+            Change::Move {
+                visit_id: 1,
+                teacher: "T4".into(),
+                day: NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
+                slot: "PM".into(),
+            },
+            add("T4", 5),
+            add("T1", 6),
+            Change::Cancel { visit_id: 2 },
+            Change::Keep { visit_id: 3 },
+            add("T5", 7),
+        ];
+        let parts = in_parts(&changes, &stored, 3);
+        let part_of = |teacher: &str| {
+            let holding: Vec<usize> = (0..parts.len())
+                .filter(|&at| parts[at].teachers.iter().any(|t| t == teacher))
+                .collect();
+            assert_eq!(holding.len(), 1, "{teacher} is in one part");
+            holding[0]
+        };
+        assert_eq!(part_of("T1"), part_of("T4"));
+        let written: usize = parts.iter().map(|p| p.changes.len()).sum();
+        assert_eq!(written, changes.len());
+        // T1 and T4 share four changes: more than the limit, kept whole.
+        assert_eq!(parts[part_of("T1")].changes.len(), 4);
+        assert!(parts.iter().all(|p| p.changes.len() <= 4));
+        let _ = (part_of("T3"), part_of("T5"));
+        assert!(parts.len() >= 2);
+        // One part keeps the changes in their order.
+        assert_eq!(in_parts(&changes, &stored, 100)[0].changes, changes);
+        assert_eq!(
+            in_parts(&[], &stored, 3).len(),
+            1,
+            "a week with no change keeps its report"
+        );
+    }
 }

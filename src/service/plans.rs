@@ -155,6 +155,13 @@ pub async fn set_plan(
             });
         }
     }
+    // 一人一案: a plan's change is a revision, and a revision says why.
+    if let Some(plan) = &existing
+        && plan.terms != terms
+        && input.reason.trim().is_empty()
+    {
+        return Err(ServiceError::invalid("reason", Reason::RevisionNeedsReason));
+    }
     let set = match existing {
         Some(plan) => match plans::revise_plan(&mut tx, &plan, &terms, &input.reason).await? {
             plans::Revised::Revised => PlanSet::Revised {

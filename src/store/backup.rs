@@ -105,7 +105,7 @@ pub async fn backup(store: &Store, url: &str, file: &Path) -> Result<(), BackupE
     let partial = partial_path(file);
     let _ = std::fs::remove_file(&partial);
     match store {
-        Store::Sqlite(pool) => {
+        Store::Sqlite(pool, _) => {
             sqlx::query("VACUUM INTO ?")
                 .bind(partial.to_string_lossy().into_owned())
                 .execute(pool)
@@ -255,7 +255,7 @@ impl Store {
     /// How many tables the database holds (0: a new, empty database).
     pub async fn table_count(&self) -> Result<i64, sqlx::Error> {
         match self {
-            Store::Sqlite(pool) => {
+            Store::Sqlite(pool, _) => {
                 sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'")
                     .fetch_one(pool)
                     .await
@@ -272,7 +272,7 @@ impl Store {
 
     /// The figures `songjiao restore` shows, and the integrity check SQLite keeps.
     pub async fn restored(&self) -> Result<Restored, BackupError> {
-        if let Store::Sqlite(pool) = self {
+        if let Store::Sqlite(pool, _) = self {
             let verdict: String = sqlx::query_scalar("PRAGMA integrity_check")
                 .fetch_one(pool)
                 .await?;

@@ -70,7 +70,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// The database, chosen once from the URL scheme.
 #[derive(Clone)]
 pub enum Store {
-    Sqlite(SqlitePool),
+    /// The pool, and the turn its writers take ([`WriterTurn`]).
+    Sqlite(SqlitePool, WriterTurn),
     Postgres(PgPool),
 }
 
@@ -175,11 +176,22 @@ fn multi_row_statements(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor(pub String);
 
+/// SQLite lets one transaction write at a time, and one that finds the database
+/// taken sleeps and tries again, a little longer each time (up to 100 ms): a
+/// writer that comes straight back, as the parts of a district's week do, can
+/// keep a teacher's record waiting for all of them (1.3 s). This process's
+/// writers queue for their turn here instead, first come first served; a writer
+/// in another process (a command run beside the daemon) still waits as SQLite does.
+pub type WriterTurn = std::sync::Arc<tokio::sync::Mutex<()>>;
+
 /// A transaction on either database, with who acts and when, for audit rows.
 pub struct Tx {
     inner: TxInner,
     pub actor: Actor,
     pub now: DateTime<Utc>,
+    /// A SQLite writer's turn, held until the transaction ends (declared last:
+    /// dropped after the transaction).
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 enum TxInner {
@@ -367,6 +379,37 @@ impl Tx {
     }
 }
 
+/// How often SQLite's write-ahead log is copied back into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
+
+/// Copies SQLite's write-ahead log back into the database every few seconds,
+/// on a connection of its own. Left to SQLite, the commit that takes the log past
+/// 1,000 pages does it, and while a long read holds part of the log (planning a
+/// district's week reads a snapshot for a second) every commit tries again: a
+/// teacher's one-row record waited 0.8 s so. A passive checkpoint waits for no
+/// reader and no writer. The last connection to close checkpoints what is left.
+fn checkpoint_aside(pool: sqlx::SqlitePool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if pool.is_closed() {
+                break;
+            }
+            if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                if pool.is_closed() {
+                    break;
+                }
+                tracing::warn!(%error, "copying SQLite's write-ahead log into the database failed");
+            }
+        }
+    });
+}
+
 /// How long to wait for a PostgreSQL server to answer before saying it cannot be
 /// reached (the pool's own wait, for a busy server, is much longer).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -445,7 +488,9 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(settings.busy_timeout_seconds))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // The log is copied back aside (`checkpoint_aside`), not by a commit.
+            .pragma("wal_autocheckpoint", "0");
         if !create && !options.get_filename().exists() {
             return Err(StoreError::NotInitialised(url.to_string()));
         }
@@ -467,12 +512,13 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(open_error)?;
-        Ok(Store::Sqlite(pool))
+        checkpoint_aside(pool.clone());
+        Ok(Store::Sqlite(pool, WriterTurn::default()))
     }
 
     fn migrator(&self) -> Migrator {
         match self {
-            Store::Sqlite(_) => sqlx::migrate!("migrations/sqlite"),
+            Store::Sqlite(..) => sqlx::migrate!("migrations/sqlite"),
             Store::Postgres(_) => sqlx::migrate!("migrations/postgres"),
         }
     }
@@ -483,7 +529,7 @@ impl Store {
     pub async fn migrate(&self) -> StoreResult<()> {
         let migrator = self.migrator();
         match self {
-            Store::Sqlite(pool) => migrator.run(pool).await?,
+            Store::Sqlite(pool, _) => migrator.run(pool).await?,
             Store::Postgres(pool) => migrator.run(pool).await?,
         }
         Ok(())
@@ -515,7 +561,7 @@ impl Store {
         }
         let expected = self.migrator().iter().count() as i64;
         let url = match self {
-            Store::Sqlite(pool) => pool.connect_options().get_filename().display().to_string(),
+            Store::Sqlite(pool, _) => pool.connect_options().get_filename().display().to_string(),
             Store::Postgres(pool) => pool
                 .connect_options()
                 .get_database()
@@ -541,13 +587,19 @@ impl Store {
     /// failing with "database is locked" when it tries to upgrade a read lock.
     pub async fn write(&self, actor: &Actor, now: DateTime<Utc>) -> StoreResult<Tx> {
         let inner = match self {
-            Store::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Store::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+            Store::Sqlite(pool, turn) => {
+                let mine = turn.clone().lock_owned().await;
+                let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                (TxInner::Sqlite(tx), Some(mine))
+            }
+            Store::Postgres(pool) => (TxInner::Postgres(pool.begin().await?), None),
         };
+        let (inner, turn) = inner;
         Ok(Tx {
             inner,
             actor: actor.clone(),
             now,
+            _turn: turn,
         })
     }
 
@@ -565,13 +617,18 @@ impl Store {
         struct Timeout {
             timeout: i64,
         }
-        let Store::Sqlite(pool) = self else {
+        let Store::Sqlite(pool, turn) = self else {
             return self.write(actor, now).await;
         };
+        // This process's writers first; past `wait`, SQLite's own wait decides.
+        let mine = tokio::time::timeout(wait, turn.clone().lock_owned())
+            .await
+            .ok();
         let mut tx = Tx {
             inner: TxInner::Sqlite(pool.begin().await?),
             actor: actor.clone(),
             now,
+            _turn: mine,
         };
         let usual: Timeout = tx.fetch_one("PRAGMA busy_timeout", args![]).await?;
         tx.execute(
@@ -598,7 +655,7 @@ impl Store {
     /// reading transaction its snapshot), without holding back any writer.
     pub async fn snapshot(&self) -> StoreResult<Tx> {
         let inner = match self {
-            Store::Sqlite(pool) => TxInner::Sqlite(pool.begin().await?),
+            Store::Sqlite(pool, _) => TxInner::Sqlite(pool.begin().await?),
             Store::Postgres(pool) => TxInner::Postgres(
                 pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?,
@@ -608,25 +665,27 @@ impl Store {
             inner,
             actor: Actor("reader".into()),
             now: DateTime::<Utc>::MIN_UTC,
+            _turn: None,
         })
     }
 
     /// A transaction that only reads: one consistent view of the data.
     pub async fn read(&self) -> StoreResult<Tx> {
         let inner = match self {
-            Store::Sqlite(pool) => TxInner::Sqlite(pool.begin().await?),
+            Store::Sqlite(pool, _) => TxInner::Sqlite(pool.begin().await?),
             Store::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
         Ok(Tx {
             inner,
             actor: Actor("reader".into()),
             now: DateTime::<Utc>::MIN_UTC,
+            _turn: None,
         })
     }
 
     pub async fn close(&self) {
         match self {
-            Store::Sqlite(pool) => pool.close().await,
+            Store::Sqlite(pool, _) => pool.close().await,
             Store::Postgres(pool) => pool.close().await,
         }
     }

@@ -51,6 +51,30 @@ pub async fn planned_between(
     .await
 }
 
+/// [`planned_between`], for these teachers only.
+pub async fn planned_between_of(
+    tx: &mut Tx,
+    (from, to): (NaiveDate, NaiveDate),
+    teachers: &[String],
+) -> StoreResult<Vec<VisitRow>> {
+    if teachers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (3..3 + teachers.len()).map(|n| format!("${n}")).collect();
+    let mut values = args![from, to];
+    values.extend(teachers.iter().map(|t| super::Arg::from(t.as_str())));
+    tx.fetch_all(
+        sqlx::AssertSqlSafe(format!(
+            "{VISIT_ROWS} WHERE v.status = 'planned' AND v.day >= $1 AND v.day <= $2
+               AND v.teacher_id IN ({})
+             ORDER BY v.day, v.slot, v.teacher_id",
+            marks.join(", ")
+        )),
+        values,
+    )
+    .await
+}
+
 /// What writing a week's changes did.
 #[derive(Debug, Default)]
 pub struct Applied {
