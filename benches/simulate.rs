@@ -32,6 +32,7 @@ async fn main() -> anyhow::Result<()> {
         miss_rate: 0.1,
         seed: 1,
         advise: std::env::var("SIMULATE_ADVISE").map_or(true, |v| v != "0"),
+        own_record: false,
     };
     let report = simulate::simulate(&calendar, &district, &recorded, options, |_, _| {})?;
     println!(

@@ -288,22 +288,77 @@ impl Speech {
             "export" => "导出",
             other => other,
         };
-        let what = match entity {
-            "student" => "学生",
-            "teacher" => "教师",
-            "plan" => "送教方案",
-            "visit" => "送教记录",
-            "visit_file" => "送教附件",
-            "account" => "账号",
-            "api_token" => "接口令牌",
-            "teacher_leave" => "请假",
-            "student_pause" => "暂停",
-            "supervisor" => "督导",
-            "alert" => "预警",
-            "school" => "学校",
-            other => other,
+        format!("{did}{}", self.entity_word(entity))
+    }
+
+    /// The kind of thing an audit row changed, as people read it.
+    pub fn entity_word(&self, entity: &str) -> String {
+        if !self.chinese {
+            return entity.replace('_', " ");
+        }
+        AUDITED
+            .iter()
+            .find(|(code, _)| *code == entity)
+            .map_or_else(|| entity.to_string(), |(_, word)| (*word).to_string())
+    }
+
+    /// An audit row's detail as lines a reviewer reads: `字段：旧 → 新` for
+    /// what changed, `字段：值` for what was set.
+    pub fn change_lines(&self, detail: &str) -> Vec<String> {
+        let Ok(Value::Object(object)) = serde_json::from_str::<Value>(detail) else {
+            return vec![detail.to_string()];
         };
-        format!("{did}{what}")
+        let empty = if self.chinese { "（空）" } else { "(empty)" };
+        let shown = |key: &str, value: &Value| {
+            let text = match value {
+                // An account's scope and the like: its parts' values.
+                Value::Object(parts) => parts
+                    .iter()
+                    .map(|(k, v)| self.cell(k, v))
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => self.cell(key, other),
+            };
+            if text.is_empty() {
+                empty.to_string()
+            } else {
+                text
+            }
+        };
+        let none = serde_json::Map::new();
+        let old = object.get("old").and_then(Value::as_object);
+        let new = object.get("new").and_then(Value::as_object);
+        let mut lines = Vec::new();
+        if old.is_some() || new.is_some() {
+            let (old_fields, new_fields) = (old.unwrap_or(&none), new.unwrap_or(&none));
+            let mut keys: Vec<&String> = new_fields.keys().collect();
+            keys.extend(old_fields.keys().filter(|k| !new_fields.contains_key(*k)));
+            for key in keys {
+                let (before, after) = (
+                    old_fields.get(key).unwrap_or(&Value::Null),
+                    new_fields.get(key).unwrap_or(&Value::Null),
+                );
+                // Set where nothing was: said as set (a first record's
+                // `结果：完成`, not `（空）→ 完成`); a flag still off is no change.
+                let unset = |v: &Value| v.is_null() || v == &Value::Bool(false) || v == "";
+                if before == after || (unset(before) && unset(after)) {
+                    continue;
+                }
+                let field = self.header(key);
+                lines.push(if unset(before) {
+                    format!("{field}：{}", shown(key, after))
+                } else {
+                    format!("{field}：{} → {}", shown(key, before), shown(key, after))
+                });
+            }
+        }
+        for (key, value) in &object {
+            if key != "old" && key != "new" && !value.is_null() {
+                lines.push(format!("{}：{}", self.header(key), shown(key, value)));
+            }
+        }
+        lines
     }
 
     /// What was read of a child (an access-log row's `what`), as people read it.
@@ -392,6 +447,22 @@ pub fn job_zh(name: &str) -> Option<&'static str> {
 
 /// Column headings under zh-CN: the import's Chinese column name wherever the
 /// column is one the import reads (so a list imports back), else a plain word.
+/// The kinds of things the audit log records changes to, with their words.
+pub const AUDITED: &[(&str, &str)] = &[
+    ("student", "学生"),
+    ("plan", "送教方案"),
+    ("visit", "送教记录"),
+    ("visit_file", "送教附件"),
+    ("alert", "预警"),
+    ("teacher", "教师"),
+    ("teacher_leave", "请假"),
+    ("student_pause", "暂停"),
+    ("account", "账号"),
+    ("api_token", "接口令牌"),
+    ("supervisor", "督导"),
+    ("school", "学校"),
+];
+
 pub(crate) const HEADERS: &[(&str, &str)] = &[
     ("teacher_id", "教师编号"),
     ("student_id", "学生编号"),
@@ -516,6 +587,13 @@ pub(crate) const HEADERS: &[(&str, &str)] = &[
     ("students", "学生数"),
     ("visits×periods", "次数×课时"),
     ("family available", "家庭可用时段"),
+    ("located", "记下了位置"),
+    ("change_reason", "修改原因"),
+    ("family_practice", "家庭练习"),
+    ("person", "对象"),
+    ("start", "开始"),
+    ("end", "结束"),
+    ("follow_up_on", "跟进日期"),
 ];
 
 #[cfg(test)]
@@ -554,7 +632,7 @@ mod tests {
         assert_eq!(cell("gender", "male"), "男");
         assert_eq!(cell("disability", "intellectual"), "智力残疾");
         assert_eq!(cell("status", "on_track"), "按计划");
-        assert_eq!(cell("status", "at_risk"), "有风险");
+        assert_eq!(cell("status", "at_risk"), "严重落后");
         assert_eq!(cell("reason", "student_ill"), "学生生病");
         assert_eq!(cell("reason", "王老师调岗"), "王老师调岗");
         assert_eq!(cell("slot", "AM"), "上午");

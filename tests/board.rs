@@ -70,7 +70,8 @@ fn a_visit_moved_by_hand_stays_where_it_was_put(db: &TestDb) {
         let server = Server::start(&settings).await;
         let center = log_in(&server, "center@example.org").await;
         let board = page(&server, &center, "/weeks/2026-W49").await;
-        for shown in ["排课表", "王芳", "李娜", "赵敏", "李小明", "张子涵", "排本周课"] {
+        // Planned already: offered as planning again, with what that does.
+        for shown in ["排课表", "第14周（11月30日–12月4日）", "王芳", "李娜", "赵敏", "李小明", "张子涵", "重新排课", "已记录的和手动调整过的送教不变"] {
             assert!(board.contains(shown), "{shown} on the district's board: {board}");
         }
 
@@ -81,7 +82,7 @@ fn a_visit_moved_by_hand_stays_where_it_was_put(db: &TestDb) {
         let chengguan = log_in(&server, "chengguan@example.org").await;
         let theirs = page(&server, &chengguan, "/weeks/2026-W49").await;
         assert!(theirs.contains("王芳") && !theirs.contains("赵敏"), "{theirs}");
-        assert!(theirs.contains("/move\"") && !theirs.contains("排本周课"));
+        assert!(theirs.contains("/move\"") && !theirs.contains("重新排课"));
         let refused = post(&server, &chengguan, "/weeks/2026-W49/plan", &[]).send().await.unwrap();
         assert_eq!(refused.status(), 403);
         // A supervisor reads their school's board, and changes nothing.
@@ -127,12 +128,15 @@ fn a_visit_moved_by_hand_stays_where_it_was_put(db: &TestDb) {
         assert_eq!(preview.status(), 200);
         let preview = preview.text().await.unwrap();
         assert!(preview.contains("排课预览") && preview.contains("确认排课"), "{preview}");
-        let planned = post(&server, &center, "/weeks/2026-W49/plan", &[("confirm", "1")])
+        let seen = hidden(&preview, "seen");
+        let planned = post(&server, &center, "/weeks/2026-W49/plan", &[("confirm", "1"), ("seen", &seen)])
             .send()
             .await
             .unwrap();
         assert_eq!(planned.status(), 303);
-        assert_eq!(planned.headers()["location"], "/weeks/2026-W49?planned=1");
+        assert_eq!(planned.headers()["location"], "/weeks/2026-W49");
+        let said = planned.headers()["set-cookie"].to_str().unwrap();
+        assert!(said.starts_with("songjiao_done=planned."), "{said}");
         assert_eq!(
             visit(&wednesday),
             "T01 2026-12-04 AM planned 1 家长周三要带孩子复诊",
@@ -808,7 +812,9 @@ fn a_calendar_entry_corrected_on_the_page_is_what_every_process_plans_with(db: &
         assert_eq!(confirmed.status(), 303);
 
         // Planning the week again from the board takes the closed day out.
-        let planned = post(&server, &center, "/weeks/2026-W49/plan", &[("confirm", "1")]).send().await.unwrap();
+        let preview = post(&server, &center, "/weeks/2026-W49/plan", &[]).send().await.unwrap().text().await.unwrap();
+        let seen = hidden(&preview, "seen");
+        let planned = post(&server, &center, "/weeks/2026-W49/plan", &[("confirm", "1"), ("seen", &seen)]).send().await.unwrap();
         assert_eq!(planned.status(), 303);
         assert_eq!(visits_on("2026-12-02"), "0");
         let calendar = page(&server, &center, "/school-calendar?year=2026-2027").await;

@@ -909,7 +909,12 @@ fn a_coordinators_first_day_in_the_browser() {
         click(&browser, "form[action='/weeks/2026-W49/plan'] button").await;
         until(&browser, "document.body.textContent.includes('排课预览')", "the preview").await;
         click(&browser, "form[action='/weeks/2026-W49/plan'] button").await;
-        until(&browser, "location.search.includes('planned=1')", "the week planned").await;
+        until(
+            &browser,
+            "!document.querySelector('#preview') && document.body.textContent.includes('已排课')",
+            "the week planned, and said so",
+        )
+        .await;
         let cells = browser
             .execute("return document.querySelectorAll('table.board td a').length;", vec![])
             .await
@@ -954,6 +959,7 @@ fn a_coordinators_first_day_in_the_browser() {
         browser.goto(&format!("{base}/students/S001")).await.unwrap();
         assert!(browser.source().await.unwrap().contains("找不到"));
         open(&browser, &format!("{base}/"), "form[action$=\"/ack\"]").await;
+        click(&browser, "form[action$='/ack'] input[name=alert]").await;
         browser
             .find(Locator::Css("form[action$='/ack'] input[name=note]"))
             .await
@@ -968,6 +974,124 @@ fn a_coordinators_first_day_in_the_browser() {
         assert_eq!(acknowledged, ["已和学校商量补课"]);
         browser.close().await.unwrap();
         server.pause().await;
+        server.stop().await;
+    });
+}
+
+/// Issue 37 in a real browser, on a phone and on a laptop: the work list with
+/// the week nobody planned first, alerts acknowledged several at once with the
+/// message after, the week planned from a preview that lists the children not
+/// placed and why, and the audit a page at a time.
+#[test]
+fn the_work_list_plans_acknowledges_and_audits_in_the_browser() {
+    use common::web::{Server, district, settings_for};
+    let db = TestDb::sqlite();
+    district(&db);
+    // 赵敏 away the coming week: 张子涵 cannot be placed.
+    db.ok(&[
+        "teacher",
+        "leave",
+        "add",
+        "T03",
+        "--from",
+        "2026-12-07",
+        "--to",
+        "2026-12-11",
+        "--reason",
+        "培训",
+    ]);
+    db.ok(&[
+        "--as-of",
+        "2026-12-07T07:00:00+08:00",
+        "run-job",
+        "check-pace",
+    ]);
+    let settings = settings_for(&db);
+    let driver = start_driver();
+    let runtime = browser_runtime();
+    runtime.block_on(async {
+        let server = Server::start(&settings).await;
+        // Monday 2026-12-07, 09:00: nobody planned this week.
+        *server.clock.lock().unwrap() = "2026-12-07T01:00:00Z".parse().unwrap();
+        let base = &server.base;
+        let browser = phone_browser(&driver).await;
+        log_in_as(&browser, base, "center@example.org").await;
+        until(&browser, "document.querySelector('#to-plan')", "the week to plan").await;
+        let first = browser
+            .execute("return document.querySelector('.work').id;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(first, "to-plan", "the unplanned week is the first thing to do");
+        let to_plan = browser.find(Locator::Css("#to-plan")).await.unwrap().text().await.unwrap();
+        assert!(to_plan.contains("第15周（12月7日–11日）") && to_plan.contains("去排课"), "{to_plan}");
+        shoot(&browser, "work-list.png").await;
+
+        // Two alerts acknowledged at once, with one note.
+        let boxes = browser
+            .execute("return document.querySelectorAll('input[name=alert]').length;", vec![])
+            .await
+            .unwrap();
+        assert!(boxes.as_u64().unwrap() >= 2, "{boxes} alerts to tick");
+        browser
+            .execute(
+                "var boxes = document.querySelectorAll('input[name=alert]');
+                 boxes[0].click(); boxes[1].click();
+                 document.querySelector('input[name=note]').value = '已电话联系家长，约好补课';",
+                vec![],
+            )
+            .await
+            .unwrap();
+        click(&browser, "#alerts button[type=submit]").await;
+        until(
+            &browser,
+            "document.querySelector('p.notice.ok[role=status]') && document.querySelector('p.notice.ok').textContent.includes('已确认 2 条预警')",
+            "the acknowledgement said",
+        )
+        .await;
+        shoot(&browser, "work-list-acknowledged.png").await;
+
+        // The week planned from its preview: the grid, and who is not placed, why.
+        click(&browser, "#to-plan a.button").await;
+        until(&browser, "location.pathname === '/weeks/2026-W50'", "the week's board").await;
+        click(&browser, "form.actions button[type=submit]").await;
+        until(&browser, "document.querySelector('#preview')", "the preview").await;
+        let preview = browser.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+        for shown in ["排课预览（尚未保存）", "本周未能安排的送教", "张子涵", "赵敏老师", "人手建议", "新增"] {
+            assert!(preview.contains(shown), "{shown} in the preview: {preview}");
+        }
+        shoot(&browser, "plan-preview.png").await;
+        click(&browser, "#preview button[type=submit]").await;
+        until(
+            &browser,
+            "!document.querySelector('#preview') && document.body.textContent.includes('已排课')",
+            "the week planned",
+        )
+        .await;
+
+        // The audit, a page at a time, each change in words.
+        open(&browser, &format!("{base}/audit"), "ul.changes").await;
+        let audit = browser.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+        assert!(audit.contains("第 1/") && audit.contains("确认预警") && audit.contains("备注：已电话联系家长"), "{audit}");
+        shoot(&browser, "audit.png").await;
+
+        // On a laptop: the work list in two columns, within two screens.
+        browser.set_window_size(1366, 768).await.unwrap();
+        for (path, ready, name) in [
+            ("/", ".columns", "work-list-laptop.png"),
+            ("/weeks/2026-W50", "table.board", "board-planned-laptop.png"),
+            ("/audit", "ul.changes", "audit-laptop.png"),
+            ("/teachers", "svg.pace-chart", "teachers-laptop.png"),
+        ] {
+            open(&browser, &format!("{base}{path}"), ready).await;
+            std::fs::write(screenshots().join(name), browser.screenshot().await.unwrap()).unwrap();
+        }
+        browser.goto(&format!("{base}/")).await.unwrap();
+        let height = browser
+            .execute("return document.documentElement.scrollHeight;", vec![])
+            .await
+            .unwrap();
+        assert!(height.as_u64().unwrap() <= 2 * 768, "the work list is {height} px high on a laptop");
+        browser.close().await.unwrap();
         server.stop().await;
     });
 }

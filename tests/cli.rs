@@ -221,7 +221,7 @@ fn the_demo_is_alive_on_the_day_it_is_run() {
     let behind = output.split("今天没跟上进度的孩子").nth(1).unwrap();
     let s005 = behind.lines().find(|l| l.starts_with("S005")).unwrap();
     assert!(
-        s005.contains("有风险") || s005.contains("无法完成"),
+        s005.contains("严重落后") || s005.contains("无法完成"),
         "{s005}"
     );
     assert!(s005.ends_with("家长不在家"), "{s005}");

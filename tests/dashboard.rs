@@ -27,26 +27,36 @@ fn the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements(db: 
         let center = log_in(&server, "center@example.org").await;
         let home = page(&server, &center, "/").await;
         for shown in [
-            "送教概况",
+            "<title>待办 · 送教上门平台</title>",
             "城关小学",
             "东山小学",
             "李小明",
             "张子涵",
-            "预计学年末",
             "<svg class=\"bar-chart\"",
-            "进度预警",
-            "确认已知悉",
-            "发送失败的邮件",
-            "定时任务",
+            "待处理的预警",
+            "确认所选预警",
+            "严重落后",
+            "课时</span>",
         ] {
             assert!(
                 home.contains(shown),
                 "{shown} on the district's page: {home}"
             );
         }
+        assert!(!home.contains("还没有排课"), "the week was planned: {home}");
+        // The operators' matters are on their own page, for admins.
+        for operations in ["发送失败的邮件", "定时任务"] {
+            assert!(!home.contains(operations), "{operations} on the work list");
+        }
+        assert_eq!(
+            get(&server, Some(&center), "/operations").await.status(),
+            403
+        );
+        let admin = log_in(&server, "admin@example.org").await;
+        let operations = page(&server, &admin, "/operations").await;
         assert!(
-            !home.contains("本周尚未排课"),
-            "the week was planned: {home}"
+            operations.contains("发送失败的邮件") && operations.contains("定时任务"),
+            "{operations}"
         );
         let listed = page(&server, &center, "/students").await;
         assert!(listed.contains("王欣怡"), "{listed}");
@@ -215,14 +225,15 @@ fn the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements(db: 
         }
         // The audit: reads and changes of a child, for the district's keepers only.
         let audit = page(&server, &center, "/audit?student=S001").await;
+        let reads = page(&server, &center, "/audit?student=S001&kind=reads").await;
         assert!(
-            audit.contains("审计记录") && audit.contains("课时账目导出"),
-            "{audit}"
+            reads.contains("操作记录") && reads.contains("课时账目导出"),
+            "{reads}"
         );
         assert!(
-            audit.contains("学生页（含联系方式和诊断）")
-                && !audit.contains("student page with contact"),
-            "{audit}"
+            reads.contains("学生页（含联系方式和诊断）")
+                && !reads.contains("student page with contact"),
+            "{reads}"
         );
         assert!(
             audit.contains("新增送教方案") && audit.contains("命令行（"),
@@ -230,15 +241,17 @@ fn the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements(db: 
         );
         let theirs_only = page(&server, &center, "/audit?person=DONGSHAN@example.org").await;
         assert!(
-            theirs_only.contains("<td>dongshan</td><td>确认预警")
-                && !theirs_only.contains("<td>center"),
-            "a person by name, an action in words: {theirs_only}"
+            theirs_only.contains("确认预警")
+                && theirs_only.contains("· dongshan</span>")
+                && theirs_only.contains("备注：已联系家长，下周补课")
+                && !theirs_only.contains("· center"),
+            "a person by name, an action and its change in words: {theirs_only}"
         );
         assert_eq!(get(&server, Some(&dongshan), "/audit").await.status(), 403);
         let after = page(&server, &dongshan, "/").await;
         assert!(
-            after.contains("已确认") && after.contains("已联系家长"),
-            "{after}"
+            after.contains("另有 1 条预警已确认，正在跟进") && !after.contains("name=\"alert\""),
+            "acknowledged, it leaves the list: {after}"
         );
         server.stop().await;
     });
@@ -293,8 +306,10 @@ fn why_a_visit_was_not_placed_reads_in_the_readers_words(db: &TestDb) {
         let missing = get(&server, Some(&center), "/teachers/T99/edit").await;
         assert_eq!(missing.status(), 404);
         let missing = missing.text().await.unwrap();
+        // (The menu names 学生; the message does not.)
+        let said = &missing[missing.find("<main").unwrap()..];
         assert!(
-            missing.contains("找不到该教师") && !missing.contains("学生"),
+            said.contains("找不到该教师") && !said.contains("学生"),
             "{missing}"
         );
         let nowhere = get(&server, Some(&center), "/teachers/T03").await;

@@ -113,7 +113,10 @@ fn schedules_go_out_once_and_updates_only_to_teachers_with_changes(db: &TestDb) 
     let first = messages(&mail);
     assert_eq!(first.len(), 2);
     let t01 = parse(first.iter().find(|m| m.contains("To: wangfang@")).unwrap());
-    assert_eq!(t01["subject"], "2026-W49 送教安排（王芳）");
+    assert_eq!(
+        t01["subject"],
+        "第14周（11月30日–12月4日） 送教安排（王芳）"
+    );
     assert!(t01["text"].as_str().unwrap().contains("李小明"), "{t01:#}");
     assert!(t01["html"].as_bool().unwrap());
     // Each visit leads to its record page (login required, no token in the link).
@@ -962,7 +965,7 @@ fn a_teacher_without_email_gets_the_week_through_the_coordinator(db: &TestDb) {
     assert_eq!(passed_on.len(), 1, "{outbox:#}");
     assert_eq!(
         passed_on[0]["subject"],
-        "请转交：2026-W49 送教安排有变动（赵敏）"
+        "请转交：第14周（11月30日–12月4日） 送教安排有变动（赵敏）"
     );
     let body = db.sql_rows(
         "SELECT body_text FROM outbox WHERE recipient = 'office@example.org' AND kind = 'schedule'",
@@ -997,5 +1000,8 @@ fn schedules_speak_english_when_the_locale_says_so() {
         "2026-W49",
     ]);
     let outbox = db.json(&["outbox", "list", "--format", "json"]);
-    assert_eq!(outbox[0]["subject"], "Home visits, 2026-W49 (王芳)");
+    assert_eq!(
+        outbox[0]["subject"],
+        "Home visits, week 14 (30 Nov–4 Dec) (王芳)"
+    );
 }

@@ -101,6 +101,7 @@ fn every_child_reaches_the_target_in_spite_of_random_misses(db: &TestDb) {
                     miss_rate: 0.1,
                     seed,
                     advise: false,
+                    own_record: false,
                 },
                 |_, _| {},
             )

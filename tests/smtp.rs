@@ -80,7 +80,10 @@ fn messages_wait_while_the_server_is_down_and_go_out_once_when_it_is_back() {
         .expect("T01's schedule");
     let decoded = date_subject_text(t01);
     let (_date, text) = decoded.split_once('\n').unwrap();
-    assert!(text.starts_with("2026-W49 送教安排（王芳）"), "{text}");
+    assert!(
+        text.starts_with("第14周（11月30日–12月4日） 送教安排（王芳）"),
+        "{text}"
+    );
     assert!(
         text.contains("王芳老师您好") && text.contains("李小明"),
         "{text}"

@@ -46,7 +46,7 @@ struct NarrowRow<'a> {
 fn parse_status(text: &str) -> Result<Status, String> {
     Status::parse(text.trim()).ok_or_else(|| {
         format!(
-            "`{text}` is not a status: use on_track, behind, at_risk, unreachable (按计划, 落后, 有风险, 无法完成)"
+            "`{text}` is not a status: use on_track, behind, at_risk, unreachable (按计划, 稍有落后, 严重落后, 无法完成)"
         )
     })
 }

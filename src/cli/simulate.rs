@@ -80,6 +80,7 @@ pub async fn run(context: &Context, args: SimulateArgs) -> anyhow::Result<()> {
             miss_rate: args.miss_rate,
             seed: args.seed,
             advise: args.advise,
+            own_record: false,
         },
         |done, _| bar.set_position(done as u64),
     )?;

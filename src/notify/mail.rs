@@ -365,7 +365,7 @@ mod tests {
     fn alerts_read_in_the_locale_and_escape_html() {
         let zh = &every_mail(Locale::ZhCn, "x")[0];
         assert_eq!(zh.subject, "送教进度预警：1 名学生");
-        assert!(zh.text.contains("情况加重：\n- <b>李小明</b>（城关小学）：有风险（需补课）；已完成 30 课时（另有 3 课时待记录），应完成 60 课时，年度目标 216 课时"), "{}", zh.text);
+        assert!(zh.text.contains("情况加重：\n- <b>李小明</b>（城关小学）：严重落后（需补课）；已完成 30 课时（另有 3 课时待记录），应完成 60 课时，年度目标 216 课时"), "{}", zh.text);
         let html = zh.html.as_deref().unwrap();
         assert!(
             html.contains("&#60;b&#62;李小明") || html.contains("&lt;b&gt;李小明"),

@@ -27,7 +27,10 @@ pub struct ScheduledVisit {
 }
 
 pub struct TeacherWeek<'a> {
+    /// The ISO week (the message's key).
     pub week: &'a str,
+    /// The week as schools name it (第15周（12月7日–11日）): its subject.
+    pub week_title: &'a str,
     pub teacher_id: &'a str,
     pub teacher_name: &'a str,
     /// Who it goes to: the teacher, or for a teacher without email one of

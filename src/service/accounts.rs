@@ -398,6 +398,47 @@ pub async fn reset(
     Ok(until)
 }
 
+/// Someone who forgot their password asks for a link to set a new one (the
+/// login page's 忘记密码). The link goes to the account's own email, for an
+/// account that exists and is not disabled, at most one every
+/// [`FORGOT_EVERY_MINUTES`]; the answer is the same either way, so that the form
+/// tells nobody which emails have accounts. The password stays until the link
+/// is used: someone else asking cannot lock the owner out.
+pub async fn forgot_password(
+    store: &Store,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    email: &str,
+) -> Result<(), ServiceError> {
+    let email = email.trim().to_lowercase();
+    let mut tx = store
+        .write(&Actor::new("forgot-password").audit(), now)
+        .await?;
+    let Some(account) = accounts::by_email(&mut tx, &email).await? else {
+        return Ok(());
+    };
+    let recent = accounts::newest_link(&mut tx, account.id)
+        .await?
+        .is_some_and(|at| now - at < Duration::minutes(FORGOT_EVERY_MINUTES));
+    if account.disabled_at.is_some() || recent {
+        return Ok(());
+    }
+    send_link(
+        &mut tx,
+        settings,
+        account.id,
+        &account.email,
+        &account.name,
+        LinkPurpose::Reset,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A forgotten password's link is sent at most this often per account.
+pub const FORGOT_EVERY_MINUTES: i64 = 10;
+
 /// Changes whose children an account may see: its teacher, or its schools (none:
 /// the whole district), as [`Scope::of_account`] reads them for its role.
 pub async fn set_scope(

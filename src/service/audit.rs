@@ -91,17 +91,35 @@ pub struct AuditQuery {
     pub account: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
+    /// Only changes to this kind of thing (`student`, `plan`, `visit`…).
+    pub entity: Option<String>,
+    /// Rows of each kind skipped, the newest first.
+    pub offset: usize,
 }
 
 /// At most this many rows of each kind, the newest.
 pub const AUDIT_ROWS: usize = 500;
+/// At most this many rows of a kind in the audit's sheet.
+pub const SHEET_ROWS: usize = 50_000;
 
-/// Reads (the access log) and changes (the audit log) a query selects, newest first.
+/// A page of reads and changes a query selects, and how many there are.
+pub struct AuditPage {
+    pub reads: Vec<AccessRow>,
+    pub reads_total: usize,
+    pub changes: Vec<AuditRow>,
+    pub changes_total: usize,
+    /// A visit's or plan's child and day or year, by (entity, id).
+    pub subjects: std::collections::HashMap<(String, String), String>,
+}
+
+/// Reads (the access log) and changes (the audit log) a query selects, newest
+/// first: `rows` of each from the query's offset.
 pub async fn audit_page(
     store: &Store,
     actor: &Actor,
     query: &AuditQuery,
-) -> Result<(Vec<AccessRow>, Vec<AuditRow>), ServiceError> {
+    rows: usize,
+) -> Result<AuditPage, ServiceError> {
     require_district_keeper(actor)?;
     let mut tx = store.read().await?;
     let mut reads = access_log::list(
@@ -114,21 +132,32 @@ pub async fn audit_page(
     )
     .await?;
     reads.retain(|r| query.until.is_none_or(|until| r.at < until));
-    reads.reverse();
-    reads.truncate(AUDIT_ROWS);
-    let changes = crate::store::audit::list(
-        &mut tx,
-        &ChangeFilter {
-            student_id: query.student_id.clone(),
-            actor: query.account.as_ref().map(|email| format!("user:{email}")),
-            since: query.since,
-            until: query.until,
-        },
-        AUDIT_ROWS as i64,
-    )
-    .await?;
+    let reads_total = reads.len();
+    let reads: Vec<AccessRow> = reads
+        .into_iter()
+        .rev()
+        .skip(query.offset)
+        .take(rows)
+        .collect();
+    let filter = ChangeFilter {
+        student_id: query.student_id.clone(),
+        actor: query.account.as_ref().map(|email| format!("user:{email}")),
+        since: query.since,
+        until: query.until,
+        entity: query.entity.clone(),
+    };
+    let changes =
+        crate::store::audit::list(&mut tx, &filter, (rows as i64, query.offset as i64)).await?;
+    let changes_total = crate::store::audit::count(&mut tx, &filter).await? as usize;
+    let subjects = crate::store::audit::subjects(&mut tx, &changes).await?;
     tx.rollback().await?;
-    Ok((reads, changes))
+    Ok(AuditPage {
+        reads,
+        reads_total,
+        changes,
+        changes_total,
+        subjects,
+    })
 }
 
 pub async fn access_list(

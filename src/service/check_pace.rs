@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::domain::alert::{Decision, OpenAlert, decide};
 use crate::domain::calendar::SchoolYear;
+use crate::domain::exception::{self, Exceptions};
 use crate::notify::group::{GroupAlert, GroupStudent, RobotOwner, robot_owners};
 use crate::notify::mail::{AlertChange, AlertGroup, AlertMail, StudentFigures};
 use crate::service::Actor;
@@ -19,6 +20,7 @@ use crate::store::Store;
 use crate::store::alerts::{self, Supervisor};
 use crate::store::outbox::{self, NewMessage};
 use crate::store::readings::{self, NewReading};
+use crate::store::visits;
 
 #[derive(Debug, Default, Serialize)]
 pub struct CheckReport {
@@ -145,6 +147,12 @@ pub async fn run(
     // as they are then (one acknowledged meanwhile stays acknowledged).
     let mut read = store.snapshot().await?;
     let rows = progress(&mut read, settings, &calendar, now).await?;
+    let recent = visits::recent_by_plan(
+        &mut read,
+        today - Duration::days(exception::LOOK_BACK_DAYS),
+        today - Duration::days(1),
+    )
+    .await?;
     read.rollback().await?;
     let mut tx = store.write(&actor.audit(), now).await?;
     let open: BTreeMap<i64, alerts::AlertRow> = alerts::list(&mut tx, true)
@@ -277,6 +285,10 @@ pub async fn run(
             pending: r.pending,
             expected: r.expected,
             target: r.target,
+            exceptions: recent
+                .get(&r.plan_id)
+                .map(|visits| Exceptions::of(visits, today, r.start_date))
+                .unwrap_or_default(),
         })
         .collect();
     tx.commit().await?;
@@ -325,6 +337,7 @@ async fn project_year_end(
         miss_rate,
         seed: 1,
         advise: false,
+        own_record: true,
     };
     // Seconds of CPU on a district's year: off the server's threads.
     let calendar = calendar.clone();

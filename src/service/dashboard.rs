@@ -7,17 +7,19 @@
 //! so it costs a few queries, never a district's year worked out again.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Not;
 
-use chrono::{DateTime, Datelike, Duration, IsoWeek, Utc};
-use serde::Serialize;
+use chrono::{DateTime, Datelike, Duration, IsoWeek, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::{Actor, ServiceError};
 use crate::config::Settings;
 use crate::domain::access::Role;
 use crate::domain::calendar::SchoolYear;
 use crate::domain::pace::Status;
+use crate::service::leave::LeaveView;
 use crate::store::alerts::StudentAlert;
-use crate::store::outbox::{self, FailedMessage};
+use crate::store::outbox;
 use crate::store::readings::{self, Reading, Unrecorded};
 use crate::store::{Store, alerts};
 
@@ -61,15 +63,21 @@ impl SchoolRow {
         .collect()
     }
 
-    /// The share of children in `status`, in percent, for the bar.
-    pub fn share(&self, status: &Status) -> usize {
-        let count = match status {
+    /// How many children are in `status`.
+    pub fn count(&self, status: &Status) -> usize {
+        match status {
             Status::OnTrack => self.on_track,
             Status::Behind => self.behind,
             Status::AtRisk => self.at_risk,
             Status::Unreachable => self.unreachable,
-        };
-        (count * 100).checked_div(self.children()).unwrap_or(0)
+        }
+    }
+
+    /// The share of children in `status`, in percent, for the bar.
+    pub fn share(&self, status: &Status) -> usize {
+        (self.count(status) * 100)
+            .checked_div(self.children())
+            .unwrap_or(0)
     }
 }
 
@@ -93,45 +101,97 @@ pub struct AdviceLine {
     pub visits: u64,
 }
 
-/// An open alert with its child.
+/// An alert on the work list: open and not acknowledged, or acknowledged with
+/// its follow-up day come.
 #[derive(Debug, Clone, Serialize)]
 pub struct AlertLine {
     pub id: i64,
     pub student_id: String,
     pub name: String,
     pub school: String,
+    pub teacher: String,
     pub severity: Status,
+    /// The day the child's trouble began (the alert opened).
     pub opened_at: DateTime<Utc>,
+    /// Periods short of the expected line.
+    pub gap: i64,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub ack_note: Option<String>,
+    /// Acknowledged, and this day (today or before) was set to look again.
+    pub follow_up_on: Option<NaiveDate>,
 }
 
-/// A list on the page shows at most this many (the worst first); the page says
-/// how many more there are.
-pub const SHOWN: usize = 100;
-
-/// The first [`SHOWN`] of a list and how many it had.
+/// The alerts of one school and teacher, as the work list groups them.
 #[derive(Debug, Clone)]
-pub struct Shortlist<T> {
+pub struct AlertGroup {
+    pub school: String,
+    pub teacher: String,
+    pub alerts: Vec<AlertLine>,
+}
+
+/// One teacher's visits unrecorded past the grace.
+#[derive(Debug, Clone)]
+pub struct TeacherUnrecorded {
+    pub teacher: String,
+    pub visits: Vec<Unrecorded>,
+}
+
+/// Delivered visits of the last four weeks recorded without the guardian's
+/// confirmation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unconfirmed {
+    pub records: i64,
+    pub children: usize,
+}
+
+/// A work list's lists show this many a page.
+pub const PAGE: usize = 8;
+
+/// One page of a list, and where it stands in the whole.
+#[derive(Debug, Clone)]
+pub struct Paged<T> {
     pub items: Vec<T>,
+    /// From 1.
+    pub page: usize,
+    pub pages: usize,
     pub total: usize,
 }
 
-impl<T> Shortlist<T> {
-    fn of(mut items: Vec<T>) -> Self {
+impl<T> Paged<T> {
+    /// Page `page` (from 1; past the end: the last) of `items`, [`PAGE`] a page.
+    pub fn of(items: Vec<T>, page: usize) -> Self {
         let total = items.len();
-        items.truncate(SHOWN);
-        Shortlist { items, total }
+        let pages = total.div_ceil(PAGE).max(1);
+        let page = page.clamp(1, pages);
+        let items = items
+            .into_iter()
+            .skip((page - 1) * PAGE)
+            .take(PAGE)
+            .collect();
+        Paged {
+            items,
+            page,
+            pages,
+            total,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.total == 0
     }
+}
 
-    /// How many are not shown.
-    pub fn more(&self) -> usize {
-        self.total - self.items.len()
-    }
+/// Which page of each list the reader asked for (1 when not).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct Pages {
+    #[serde(default)]
+    pub unrecorded: usize,
+    #[serde(default)]
+    pub worse: usize,
+    #[serde(default)]
+    pub alerts: usize,
+    #[serde(default)]
+    pub exceptions: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -139,17 +199,38 @@ pub struct Dashboard {
     /// When check-pace last read the plans (None: it has not run yet).
     pub read_at: Option<DateTime<Utc>>,
     pub schools: Vec<SchoolRow>,
-    /// Behind or worse, the worst first, then the longest so.
-    pub behind: Shortlist<Reading>,
     pub week: IsoWeek,
+    /// This week and the next when they have teaching days and nobody planned
+    /// them: the first thing to do.
+    pub to_plan: Vec<IsoWeek>,
     pub week_planned_at: Option<DateTime<Utc>>,
-    pub unplaced: Shortlist<UnplacedStudent>,
+    pub unplaced: Vec<UnplacedStudent>,
     pub advice: Vec<AdviceLine>,
-    pub unrecorded: Shortlist<Unrecorded>,
-    pub alerts: Shortlist<AlertLine>,
-    /// For coordinators and admins: messages that failed or were given up.
-    pub failed_messages: Option<Vec<FailedMessage>>,
+    /// Visits past the grace nobody recorded, by teacher.
+    pub unrecorded: Paged<TeacherUnrecorded>,
+    pub unrecorded_visits: usize,
+    /// Children whose status got worse since the reader last marked the list
+    /// seen (or in the last week, before they ever did), the worst first.
+    pub worse: Paged<Reading>,
+    pub looked_at: Option<DateTime<Utc>>,
+    /// Alerts to act on, by school and teacher, the worst first in each.
+    pub alerts: Paged<AlertGroup>,
+    pub alerts_to_act: usize,
+    /// Acknowledged alerts waiting for their follow-up day.
+    pub alerts_followed: usize,
+    /// Leave waiting for the reader's decision (None: not theirs to decide).
+    pub leave: Option<Vec<LeaveView>>,
+    /// Children with an exception (misses in a row, weeks without a visit),
+    /// the longest without a visit first.
+    pub exceptions: Paged<Reading>,
+    pub unconfirmed: Unconfirmed,
+    /// For coordinators and admins: how many messages failed or were given up
+    /// (the operations page lists them).
+    pub failed_messages: Option<usize>,
 }
+
+/// Without a last look, changes of the last this many days are new.
+const FIRST_LOOK_DAYS: i64 = 7;
 
 fn texts(value: &serde_json::Value) -> Vec<String> {
     value
@@ -186,6 +267,28 @@ pub(crate) async fn teacher_names(
         .into_iter()
         .map(|t| (t.teacher_id, t.name))
         .collect())
+}
+
+/// A planner's half-day (`{"day": "2026-12-08", "slot": "AM"}`) as people
+/// read it: 12月8日周二上午.
+fn half_day_words(half_day: &serde_json::Value, chinese: bool) -> String {
+    let (day, slot) = (
+        half_day["day"].as_str().unwrap_or_default(),
+        half_day["slot"].as_str().unwrap_or_default(),
+    );
+    match NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+        Ok(date) if chinese => {
+            const WEEKDAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+            format!(
+                "{}月{}日{}{}",
+                date.month(),
+                date.day(),
+                WEEKDAYS[date.weekday().num_days_from_monday() as usize],
+                crate::reason::slot_zh(slot)
+            )
+        }
+        _ => format!("{day} {slot}"),
+    }
 }
 
 pub(crate) fn shortfall(
@@ -227,9 +330,17 @@ pub(crate) fn shortfall(
         .filter(|a| texts(&a["students"]).iter().any(|s| name_of(s).is_some()))
         .map(|a| AdviceLine {
             kind: a["kind"].as_str().unwrap_or_default().to_string(),
-            teachers: texts(&a["teachers"]),
-            changed_for: texts(&a["changed_for"]),
-            half_days: texts(&a["half_days"]),
+            teachers: texts(&a["teachers"]).iter().map(|id| teacher(id)).collect(),
+            changed_for: texts(&a["changed_for"])
+                .into_iter()
+                .filter_map(|student| name_of(&student))
+                .collect(),
+            half_days: a["half_days"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|half_day| half_day_words(half_day, chinese))
+                .collect(),
             visits: a["visits"].as_u64().unwrap_or(0),
         })
         .collect();
@@ -241,6 +352,7 @@ pub async fn dashboard(
     settings: &Settings,
     actor: &Actor,
     now: DateTime<Utc>,
+    pages: Pages,
 ) -> Result<Dashboard, ServiceError> {
     if actor.role == Role::Teacher {
         return Err(ServiceError::Forbidden(
@@ -248,22 +360,62 @@ pub async fn dashboard(
         ));
     }
     let today = now.with_timezone(&settings.time_zone).date_naive();
-    let year = SchoolYear::containing(today).to_string();
+    let school_year = SchoolYear::containing(today);
+    let year = school_year.to_string();
     let week = today.iso_week();
+    let next_week = (today + Duration::days(7)).iso_week();
     let mut tx = store.read().await?;
     let readings: Vec<Reading> = readings::of_year(&mut tx, &year, actor.schools_seen()).await?;
-    let report = readings::week_report(&mut tx, &crate::planner::week::format_week(week)).await?;
+    let format = crate::planner::week::format_week;
+    let report = readings::week_report(&mut tx, &format(week)).await?;
+    let next_planned = readings::week_report(&mut tx, &format(next_week))
+        .await?
+        .is_some();
     let grace = Duration::days(i64::from(settings.records.record_grace_days));
     let unrecorded: Vec<Unrecorded> =
         readings::unrecorded_before(&mut tx, &year, today - grace, actor.schools_seen()).await?;
     let open_alerts = alerts::of_children(&mut tx, true, actor.schools_seen()).await?;
     let failed_messages = if actor.role.keeps_registers() {
-        Some(outbox::failed(&mut tx).await?)
+        Some(outbox::failed(&mut tx).await?.len())
     } else {
         None
     };
+    let looked_at = readings::last_look(&mut tx, &actor.name).await?;
     let teachers = teacher_names(&mut tx).await?;
     tx.rollback().await?;
+    let leave = if actor.role.keeps_registers() {
+        Some(super::leave::requests(store, actor, true).await?)
+    } else {
+        None
+    };
+    let teacher = |id: &str| teachers.get(id).cloned().unwrap_or_else(|| id.to_string());
+
+    // A week is to plan when it has teaching days left and children with plans.
+    let has_teaching_days = |week: IsoWeek| {
+        let monday = crate::planner::week::monday_of(week);
+        let from = monday.max(today);
+        settings
+            .calendar(SchoolYear::containing(from))
+            .is_ok_and(|calendar| {
+                calendar
+                    .teaching_days_between(from, monday + Duration::days(6))
+                    .is_empty()
+                    .not()
+            })
+    };
+    let mut to_plan = Vec::new();
+    if !readings.is_empty() {
+        if report.is_none() && has_teaching_days(week) {
+            to_plan.push(week);
+        }
+        // The daemon plans the coming week on Friday afternoon (README,
+        // "Planning a week"): before the weekend an unplanned next week is only
+        // not planned yet; from Saturday on, it is late.
+        let weekend = today.weekday().number_from_monday() >= 6;
+        if weekend && !next_planned && has_teaching_days(next_week) {
+            to_plan.push(next_week);
+        }
+    }
 
     let mut schools: BTreeMap<String, SchoolRow> = BTreeMap::new();
     for r in &readings {
@@ -288,35 +440,69 @@ pub async fn dashboard(
         .iter()
         .map(|r| (r.student_id.as_str(), r))
         .collect();
-    let mut alerts: Vec<AlertLine> = open_alerts
+
+    let followed = |a: &StudentAlert| {
+        a.alert.acknowledged_at.is_some() && a.alert.follow_up_on.is_none_or(|day| day > today)
+    };
+    let alerts_followed = open_alerts
+        .iter()
+        .filter(|a| by_plan.contains_key(&a.alert.plan_id) && followed(a))
+        .count();
+    let mut alert_lines: Vec<AlertLine> = open_alerts
         .into_iter()
         // An alert of a plan no longer active is not shown.
-        .filter(|a| by_plan.contains_key(&a.alert.plan_id))
-        .map(
-            |StudentAlert {
-                 alert,
-                 name,
-                 school,
-             }| AlertLine {
+        .filter(|a| !followed(a))
+        .filter_map(|a| {
+            let reading = by_plan.get(&a.alert.plan_id)?;
+            let StudentAlert {
+                alert,
+                name,
+                school,
+            } = a;
+            Some(AlertLine {
                 id: alert.id,
                 student_id: alert.student_id,
                 name,
                 school,
+                teacher: teacher(&reading.teacher_id),
                 severity: alert.severity,
                 opened_at: alert.opened_at,
+                gap: reading.gap(),
                 acknowledged_at: alert.acknowledged_at,
                 ack_note: alert.ack_note,
-            },
-        )
+                follow_up_on: alert.follow_up_on,
+            })
+        })
         .collect();
-    // Those nobody acknowledged first, the worst first.
-    alerts.sort_by(|a, b| {
-        (a.acknowledged_at.is_some(), b.severity, a.opened_at).cmp(&(
-            b.acknowledged_at.is_some(),
-            a.severity,
-            b.opened_at,
-        ))
+    // By school and teacher; in each, the worst and the widest gap first.
+    alert_lines.sort_by(|a, b| {
+        (&a.school, &a.teacher, b.severity, b.gap, &a.name)
+            .cmp(&(&b.school, &b.teacher, a.severity, a.gap, &b.name))
     });
+    let alerts_to_act = alert_lines.len();
+    let alerts = {
+        let page = Paged::of(alert_lines, pages.alerts);
+        let mut groups: Vec<AlertGroup> = Vec::new();
+        for line in page.items {
+            match groups.last_mut() {
+                Some(g) if g.school == line.school && g.teacher == line.teacher => {
+                    g.alerts.push(line)
+                }
+                _ => groups.push(AlertGroup {
+                    school: line.school.clone(),
+                    teacher: line.teacher.clone(),
+                    alerts: vec![line],
+                }),
+            }
+        }
+        Paged {
+            items: groups,
+            page: page.page,
+            pages: page.pages,
+            total: page.total,
+        }
+    };
+
     let (unplaced, advice, week_planned_at) = match report {
         Some((text, planned_at)) => {
             let chinese = settings.locale == crate::config::Locale::ZhCn;
@@ -329,27 +515,78 @@ pub async fn dashboard(
         }
         None => (Vec::new(), Vec::new(), None),
     };
-    let mut behind: Vec<Reading> = readings
+
+    let since = looked_at.unwrap_or(now - Duration::days(FIRST_LOOK_DAYS));
+    let mut worse: Vec<Reading> = readings
         .iter()
-        .filter(|r| r.status != Status::OnTrack)
+        .filter(|r| r.got_worse() && r.status_since > since)
         .cloned()
         .collect();
-    behind.sort_by(|a, b| {
-        b.status
-            .cmp(&a.status)
-            .then(a.status_since.cmp(&b.status_since))
-            .then(a.name.cmp(&b.name))
+    worse.sort_by(|a, b| (b.status, b.gap(), &a.name).cmp(&(a.status, a.gap(), &b.name)));
+
+    let mut exceptions: Vec<Reading> = readings
+        .iter()
+        .filter(|r| r.misses_in_row > 0 || r.days_without_delivery > 0)
+        .cloned()
+        .collect();
+    exceptions.sort_by(|a, b| {
+        (b.days_without_delivery, b.misses_in_row, &a.name).cmp(&(
+            a.days_without_delivery,
+            a.misses_in_row,
+            &b.name,
+        ))
     });
+    // Records without the guardian's confirmation are said as one line: a
+    // district that does not ask for it would otherwise list every child.
+    let unconfirmed = Unconfirmed {
+        records: readings.iter().map(|r| r.unconfirmed).sum(),
+        children: readings.iter().filter(|r| r.unconfirmed > 0).count(),
+    };
+
+    let unrecorded_visits = unrecorded.len();
+    let mut by_teacher: BTreeMap<String, Vec<Unrecorded>> = BTreeMap::new();
+    for visit in unrecorded {
+        by_teacher
+            .entry(teacher(&visit.teacher_id))
+            .or_default()
+            .push(visit);
+    }
+    let mut by_teacher: Vec<TeacherUnrecorded> = by_teacher
+        .into_iter()
+        .map(|(teacher, visits)| TeacherUnrecorded { teacher, visits })
+        .collect();
+    by_teacher.sort_by_key(|t| std::cmp::Reverse(t.visits.len()));
+
     Ok(Dashboard {
         read_at: readings.iter().map(|r| r.read_at).max(),
         schools: schools.into_values().collect(),
-        behind: Shortlist::of(behind),
         week,
+        to_plan,
         week_planned_at,
-        unplaced: Shortlist::of(unplaced),
+        unplaced,
         advice,
-        unrecorded: Shortlist::of(unrecorded),
-        alerts: Shortlist::of(alerts),
+        unrecorded: Paged::of(by_teacher, pages.unrecorded),
+        unrecorded_visits,
+        worse: Paged::of(worse, pages.worse),
+        looked_at,
+        alerts,
+        alerts_to_act,
+        alerts_followed,
+        leave,
+        exceptions: Paged::of(exceptions, pages.exceptions),
+        unconfirmed,
         failed_messages,
     })
+}
+
+/// The reader has seen the children who got worse: the list starts again from now.
+pub async fn mark_seen(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let mut tx = store.write(&actor.audit(), now).await?;
+    readings::set_last_look(&mut tx, &actor.name).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -34,6 +34,7 @@ pub mod second_factor;
 pub mod secrets;
 pub mod simulate;
 pub mod students;
+pub mod teacher_loads;
 pub mod tokens;
 pub mod visits;
 pub mod week_board;

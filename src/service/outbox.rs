@@ -68,6 +68,18 @@ pub async fn list(
         .collect())
 }
 
+/// The messages that failed or were given up, the newest first.
+pub async fn failed(
+    store: &Store,
+    actor: &Actor,
+) -> Result<Vec<outbox::FailedMessage>, ServiceError> {
+    require_admin(actor)?;
+    let mut tx = store.read().await?;
+    let rows = outbox::failed(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(rows)
+}
+
 /// Queues an unsent message again now (a dead one, once its address is fixed).
 pub async fn retry(
     store: &Store,

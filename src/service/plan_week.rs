@@ -852,6 +852,7 @@ async fn schedules(
     };
     let (mut planned_of, mut cancelled_of) = (by_teacher(&planned), by_teacher(&cancelled));
     let week_name = format_week(week.week);
+    let week_title = crate::speech::Speech::of(settings).week(week.calendar, week.week);
     let mut messages = Vec::new();
     let mut not_sent = Vec::new();
     // Who passes a week on, read once per school.
@@ -883,6 +884,7 @@ async fn schedules(
             messages.push(schedule::message(
                 &TeacherWeek {
                     week: &week_name,
+                    week_title: &week_title,
                     teacher_id: &teacher_id,
                     teacher_name: &teacher.name,
                     email,

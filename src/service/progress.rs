@@ -33,6 +33,7 @@ pub struct ProgressRow {
     pub name: String,
     pub school: String,
     pub teacher_id: String,
+    pub start_date: NaiveDate,
 }
 
 /// The moment pace is read at, in the district's zone, with what it needs to tell
@@ -290,6 +291,7 @@ async fn progress_of(
                 .map(|(_, school)| school.clone())
                 .unwrap_or_default(),
             teacher_id: terms.teacher_id.clone(),
+            start_date: terms.start_date,
         });
     }
     Ok(rows)

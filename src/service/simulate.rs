@@ -29,6 +29,40 @@ pub struct Options {
     /// Work out, week by week, what would have placed the visits that could not be
     /// placed (staffing advice), and add it up for the year.
     pub advise: bool,
+    /// Each child's visits are missed at the rate of their own last
+    /// [`OWN_RECORD`] recorded visits (when they have at least
+    /// [`OWN_RECORD_FROM`]), not `miss_rate`: a family away for weeks projects to
+    /// what its record gives, not to the district's habits.
+    pub own_record: bool,
+}
+
+/// How many of a child's latest recorded visits their own rate is read from.
+pub const OWN_RECORD: usize = 8;
+/// The fewest recorded visits a child's own rate is read from.
+pub const OWN_RECORD_FROM: usize = 4;
+
+/// Each plan's share of missed visits among its last [`OWN_RECORD`] recorded
+/// up to `until`, for the plans with at least [`OWN_RECORD_FROM`] of them.
+fn own_miss_rates(recorded: &[visits::LedgerVisit], until: NaiveDate) -> HashMap<i64, f64> {
+    let mut by_plan: HashMap<i64, Vec<(NaiveDate, bool)>> = HashMap::new();
+    for visit in recorded.iter().filter(|v| v.day <= until) {
+        if let Some(outcome) = visit.outcome {
+            by_plan
+                .entry(visit.plan_id)
+                .or_default()
+                .push((visit.day, outcome.delivers()));
+        }
+    }
+    by_plan
+        .into_iter()
+        .filter(|(_, outcomes)| outcomes.len() >= OWN_RECORD_FROM)
+        .map(|(plan, mut outcomes)| {
+            outcomes.sort();
+            let recent = &outcomes[outcomes.len().saturating_sub(OWN_RECORD)..];
+            let missed = recent.iter().filter(|(_, delivered)| !delivered).count();
+            (plan, missed as f64 / recent.len() as f64)
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -281,6 +315,11 @@ pub fn simulate(
     mut on_week: impl FnMut(usize, usize),
 ) -> Result<SimulationReport, ProblemError> {
     let mut random = Random(options.seed);
+    let own_rates = if options.own_record {
+        own_miss_rates(recorded, options.from)
+    } else {
+        HashMap::new()
+    };
     let periods_per_visit: HashMap<i64, u32> = district
         .plans
         .iter()
@@ -413,7 +452,11 @@ pub fn simulate(
         // The week happens: each visit still to come is made or missed.
         for visit in this_week.iter_mut() {
             if visit.outcome.is_none() && visit.day > today {
-                if random.unit() < options.miss_rate {
+                let miss_rate = own_rates
+                    .get(&visit.plan_id)
+                    .copied()
+                    .unwrap_or(options.miss_rate);
+                if random.unit() < miss_rate {
                     visit.outcome = Some(Outcome::Missed);
                     totals.visits_missed += 1;
                 } else {

@@ -115,7 +115,16 @@ pub struct ListedPlan {
     pub teacher_id: String,
     pub teacher_name: String,
     pub delivered: u32,
+    pub pending: u32,
+    pub expected: u32,
     pub target: u32,
+}
+
+impl ListedPlan {
+    /// Periods short of the expected line (delivered and pending counted).
+    pub fn gap(&self) -> u32 {
+        self.expected.saturating_sub(self.delivered + self.pending)
+    }
 }
 
 impl From<super::progress::ProgressRow> for ListedPlan {
@@ -125,6 +134,8 @@ impl From<super::progress::ProgressRow> for ListedPlan {
             teacher_id: row.teacher_id,
             teacher_name: String::new(),
             delivered: row.delivered,
+            pending: row.pending,
+            expected: row.expected,
             target: row.target,
         }
     }

@@ -37,6 +37,9 @@ pub struct BoardVisit {
     pub to_record: bool,
     /// Not recorded and not past: a coordinator may still move it.
     pub movable: bool,
+    /// In a planning preview: what planning would do to it (`added`, `moved`,
+    /// `cancelled`; None: kept as it is).
+    pub change: Option<&'static str>,
 }
 
 /// A teacher's row: one cell per day and slot, in the board's order.
@@ -62,7 +65,11 @@ pub struct Board {
     pub rows: Vec<BoardRow>,
     pub visits: usize,
     pub unplaced: Vec<UnplacedStudent>,
+    /// The staffing advice of the week's planning (or of the preview).
+    pub advice: Vec<super::dashboard::AdviceLine>,
     pub planned_at: Option<DateTime<Utc>>,
+    /// Every teaching day of the week is over: nothing is left to plan.
+    pub past: bool,
     /// Coordinators and admins may move and cancel here.
     pub may_change: bool,
     /// Planning is district-wide: for the district's coordinators and admins.
@@ -98,6 +105,7 @@ pub async fn board(
     now: DateTime<Utc>,
     week: IsoWeek,
     school: Option<&str>,
+    preview: Option<&super::plan_week::WeekReport>,
 ) -> Result<Board, ServiceError> {
     let today = now.with_timezone(&settings.time_zone).date_naive();
     if actor.role == Role::Teacher {
@@ -176,39 +184,84 @@ pub async fn board(
         .enumerate()
         .map(|(i, r)| (r.teacher_id.clone(), i))
         .collect();
+    let name_of = |student: &str| {
+        names
+            .get(student)
+            .cloned()
+            .unwrap_or_else(|| student.to_string())
+    };
     let mut shown = 0;
-    for v in week_visits {
+    // A preview shows the week as planning would leave it: its visits, and the
+    // stored ones it would cancel where nothing takes their place.
+    let kept_ids: std::collections::HashSet<i64> = preview
+        .map(|p| p.visits.iter().filter_map(|v| v.visit_id).collect())
+        .unwrap_or_default();
+    for v in &week_visits {
+        let cancelled = preview.is_some() && !kept_ids.contains(&v.visit_id);
+        if preview.is_some() && !cancelled {
+            continue;
+        }
         let (Some(&row), Some(cell)) = (row_of.get(&v.teacher_id), cell_of(v.day, &v.slot)) else {
             continue;
         };
-        shown += 1;
+        shown += usize::from(!cancelled);
         rows[row].cells[cell] = Some(BoardVisit {
             visit_id: v.visit_id,
-            name: names
-                .get(&v.student_id)
-                .cloned()
-                .unwrap_or_else(|| v.student_id.clone()),
-            student_id: v.student_id,
+            name: name_of(&v.student_id),
+            student_id: v.student_id.clone(),
             state: VisitState::of(v.outcome),
             pinned: v.pinned,
             moved: v.sequence > 0,
             // The rule `changeable` holds a move to.
             to_record: v.outcome.is_none() && v.day < today,
-            movable: v.outcome.is_none() && v.day >= today,
+            movable: !cancelled && v.outcome.is_none() && v.day >= today,
+            change: cancelled.then_some("cancelled"),
         });
     }
-    let (unplaced, planned_at) = match report {
-        Some((text, at)) => {
-            let names: HashMap<String, String> = all_names;
-            let (unplaced, _) = shortfall(
+    for v in preview.map_or(&[][..], |p| p.visits.as_slice()) {
+        let (Some(&row), Some(cell)) = (row_of.get(&v.teacher), cell_of(v.day, &v.slot)) else {
+            continue;
+        };
+        shown += 1;
+        let stored = week_visits.iter().find(|s| Some(s.visit_id) == v.visit_id);
+        rows[row].cells[cell] = Some(BoardVisit {
+            visit_id: v.visit_id.unwrap_or(0),
+            name: name_of(&v.student),
+            student_id: v.student.clone(),
+            state: VisitState::of(v.outcome),
+            pinned: stored.is_some_and(|s| s.pinned),
+            moved: stored.is_some_and(|s| s.sequence > 0),
+            to_record: v.outcome.is_none() && v.day < today,
+            movable: false,
+            change: match v.change {
+                "added" => Some("added"),
+                "moved" => Some("moved"),
+                _ => None,
+            },
+        });
+    }
+    let names: HashMap<String, String> = all_names;
+    let preview_text = preview.and_then(|p| serde_json::to_string(p).ok());
+    let (unplaced, advice, planned_at) = match (preview_text, report) {
+        (Some(text), report) => {
+            let (unplaced, advice) = shortfall(
                 &text,
                 |student| visible.get(student).cloned(),
                 (chinese, &names),
             );
-            (unplaced, Some(at))
+            (unplaced, advice, report.map(|(_, at)| at))
         }
-        None => (Vec::new(), None),
+        (None, Some((text, at))) => {
+            let (unplaced, advice) = shortfall(
+                &text,
+                |student| visible.get(student).cloned(),
+                (chinese, &names),
+            );
+            (unplaced, advice, Some(at))
+        }
+        (None, None) => (Vec::new(), Vec::new(), None),
     };
+    let past = days.last().is_none_or(|&last| last < today);
     Ok(Board {
         week,
         days,
@@ -219,7 +272,9 @@ pub async fn board(
         rows,
         visits: shown,
         unplaced,
+        advice,
         planned_at,
+        past,
         may_change: may_change(actor),
         may_plan: may_plan(actor),
     })

@@ -451,6 +451,22 @@ pub async fn link_account(tx: &mut Tx, token_hash: &str) -> StoreResult<Option<i
     Ok(link.map(|l| l.account_id))
 }
 
+/// When the account's newest link was made, if it has one.
+pub async fn newest_link(tx: &mut Tx, account_id: i64) -> StoreResult<Option<DateTime<Utc>>> {
+    #[derive(sqlx::FromRow)]
+    struct Link {
+        created_at: DateTime<Utc>,
+    }
+    let links: Vec<Link> = tx
+        .fetch_all(
+            "SELECT created_at FROM account_links WHERE account_id = $1
+             ORDER BY created_at DESC LIMIT 1",
+            args![account_id],
+        )
+        .await?;
+    Ok(links.first().map(|l| l.created_at))
+}
+
 /// Uses a link up, with every other open link of its account.
 pub async fn use_links(tx: &mut Tx, account_id: i64) -> StoreResult<()> {
     let now = tx.now;

@@ -1,6 +1,6 @@
 //! Alert states and the supervisors they go to.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::{StoreResult, Tx, audit};
@@ -23,6 +23,8 @@ pub struct AlertRow {
     pub ack_note: Option<String>,
     /// No supervisor could be told when it opened (the operators were).
     pub nobody_told: bool,
+    /// Acknowledged until this day, when it comes back to the work list.
+    pub follow_up_on: Option<NaiveDate>,
 }
 
 /// An alert with its child's name and school.
@@ -47,7 +49,7 @@ pub async fn of_children(
         sqlx::AssertSqlSafe(format!(
             "SELECT a.id, a.plan_id, p.student_id, a.severity, a.opened_at, a.last_notified_at,
                     a.resolved_at, a.acknowledged_at, a.acknowledged_by, a.ack_note,
-                    a.nobody_told, s.name, sc.name AS school
+                    a.nobody_told, a.follow_up_on, s.name, sc.name AS school
              FROM alerts a JOIN plans p ON p.id = a.plan_id
                   JOIN students s ON s.id = p.student_id
                   JOIN schools sc ON sc.id = s.school_id
@@ -80,7 +82,8 @@ pub async fn open_alert_school(tx: &mut Tx, id: i64) -> StoreResult<Option<Strin
 pub async fn list(tx: &mut Tx, open_only: bool) -> StoreResult<Vec<AlertRow>> {
     tx.fetch_all(
         "SELECT a.id, a.plan_id, p.student_id, a.severity, a.opened_at, a.last_notified_at,
-                a.resolved_at, a.acknowledged_at, a.acknowledged_by, a.ack_note, a.nobody_told
+                a.resolved_at, a.acknowledged_at, a.acknowledged_by, a.ack_note, a.nobody_told,
+                a.follow_up_on
          FROM alerts a JOIN plans p ON p.id = a.plan_id
          WHERE ($1 = 0 OR a.resolved_at IS NULL) ORDER BY a.id",
         args![i64::from(open_only)],
@@ -154,25 +157,29 @@ pub async fn resolve(tx: &mut Tx, id: i64) -> StoreResult<()> {
     Ok(())
 }
 
-/// A supervisor has seen the alert: reminders stop until its severity rises.
-pub async fn acknowledge(tx: &mut Tx, id: i64, note: &str) -> StoreResult<bool> {
+/// A supervisor has seen the alert: reminders stop until its severity rises,
+/// and the work list shows it again on `follow_up_on`.
+pub async fn acknowledge(
+    tx: &mut Tx,
+    id: i64,
+    note: &str,
+    follow_up_on: Option<NaiveDate>,
+) -> StoreResult<bool> {
     let (now, actor) = (tx.now, tx.actor.0.clone());
     let changed = tx
         .execute(
-            "UPDATE alerts SET acknowledged_at = $2, acknowledged_by = $3, ack_note = $4
+            "UPDATE alerts SET acknowledged_at = $2, acknowledged_by = $3, ack_note = $4,
+                               follow_up_on = $5
              WHERE id = $1 AND resolved_at IS NULL",
-            args![id, now, actor, note],
+            args![id, now, actor, note, follow_up_on],
         )
         .await?;
     if changed > 0 {
-        audit::record(
-            tx,
-            "acknowledge",
-            "alert",
-            &id.to_string(),
-            serde_json::json!({ "note": note }),
-        )
-        .await?;
+        let mut change = serde_json::json!({ "note": note });
+        if let Some(day) = follow_up_on {
+            change["follow_up_on"] = serde_json::json!(day);
+        }
+        audit::record(tx, "acknowledge", "alert", &id.to_string(), change).await?;
     }
     Ok(changed > 0)
 }

@@ -108,13 +108,12 @@ pub struct ChangeFilter {
     pub actor: Option<String>,
     pub since: Option<chrono::DateTime<chrono::Utc>>,
     pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// What was changed: `student`, `plan`, `visit`, `alert`…
+    pub entity: Option<String>,
 }
 
-/// The newest `limit` changes a filter selects, newest first.
-pub async fn list(tx: &mut Tx, filter: &ChangeFilter, limit: i64) -> StoreResult<Vec<AuditRow>> {
-    tx.fetch_all(
-        "SELECT at, actor, action, entity, entity_id, detail FROM audit_log
-         WHERE ($1 IS NULL
+/// The changes a filter selects.
+const CHANGES_WHERE: &str = "WHERE ($1 IS NULL
                 OR (entity = 'student' AND entity_id = $1)
                 OR (entity = 'plan' AND entity_id IN
                     (SELECT CAST(id AS TEXT) FROM plans WHERE student_id = $1))
@@ -123,14 +122,101 @@ pub async fn list(tx: &mut Tx, filter: &ChangeFilter, limit: i64) -> StoreResult
                      WHERE p.student_id = $1)))
            AND ($2 IS NULL OR actor = $2)
            AND ($3 IS NULL OR at >= $3) AND ($4 IS NULL OR at < $4)
-         ORDER BY id DESC LIMIT $5",
-        args![
-            filter.student_id.clone(),
-            filter.actor.clone(),
-            filter.since,
-            filter.until,
-            limit
-        ],
+           AND ($5 IS NULL OR entity = $5)";
+
+fn change_args(filter: &ChangeFilter) -> Vec<super::Arg> {
+    args![
+        filter.student_id.clone(),
+        filter.actor.clone(),
+        filter.since,
+        filter.until,
+        filter.entity.clone()
+    ]
+}
+
+/// `limit` changes a filter selects, newest first, after the newest `offset`.
+pub async fn list(
+    tx: &mut Tx,
+    filter: &ChangeFilter,
+    (limit, offset): (i64, i64),
+) -> StoreResult<Vec<AuditRow>> {
+    let mut values = change_args(filter);
+    values.extend(args![limit, offset]);
+    tx.fetch_all(
+        sqlx::AssertSqlSafe(format!(
+            "SELECT at, actor, action, entity, entity_id, detail FROM audit_log
+             {CHANGES_WHERE} ORDER BY id DESC LIMIT $6 OFFSET $7"
+        )),
+        values,
     )
     .await
+}
+
+/// Who the changes to children's records are about, as a reader names them:
+/// a visit as its child and day, a plan as its child and year (by entity id).
+pub async fn subjects(
+    tx: &mut Tx,
+    rows: &[AuditRow],
+) -> StoreResult<std::collections::HashMap<(String, String), String>> {
+    #[derive(sqlx::FromRow)]
+    struct Subject {
+        id: String,
+        name: String,
+        detail: String,
+    }
+    let mut subjects = std::collections::HashMap::new();
+    for (entity, query) in [
+        (
+            "visit",
+            "SELECT CAST(v.id AS TEXT) AS id, s.name, CAST(v.day AS TEXT) AS detail
+             FROM visits v JOIN plans p ON p.id = v.plan_id JOIN students s ON s.id = p.student_id
+             WHERE CAST(v.id AS TEXT) IN",
+        ),
+        (
+            "plan",
+            "SELECT CAST(p.id AS TEXT) AS id, s.name, p.school_year AS detail
+             FROM plans p JOIN students s ON s.id = p.student_id
+             WHERE CAST(p.id AS TEXT) IN",
+        ),
+    ] {
+        let ids: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.entity == entity)
+            .map(|r| r.entity_id.as_str())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let marks: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        let found: Vec<Subject> = tx
+            .fetch_all(
+                sqlx::AssertSqlSafe(format!("{query} ({})", marks.join(", "))),
+                ids.iter().map(|id| super::Arg::from(*id)).collect(),
+            )
+            .await?;
+        for subject in found {
+            subjects.insert(
+                (entity.to_string(), subject.id),
+                format!("{} {}", subject.name, subject.detail),
+            );
+        }
+    }
+    Ok(subjects)
+}
+
+/// How many changes a filter selects.
+pub async fn count(tx: &mut Tx, filter: &ChangeFilter) -> StoreResult<i64> {
+    #[derive(sqlx::FromRow)]
+    struct Count {
+        n: i64,
+    }
+    let row: Count = tx
+        .fetch_one(
+            sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) AS n FROM audit_log {CHANGES_WHERE}"
+            )),
+            change_args(filter),
+        )
+        .await?;
+    Ok(row.n)
 }

@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use super::{StoreResult, Tx};
 use crate::args;
+use crate::domain::exception::Exceptions;
 use crate::domain::pace::Status;
+use crate::domain::visit::MissReason;
 use crate::store::people::Which;
 
 /// A plan's pace as check-pace read it.
@@ -19,9 +21,11 @@ pub struct NewReading {
     pub pending: u32,
     pub expected: u32,
     pub target: u32,
+    pub exceptions: Exceptions,
 }
 
-/// Keeps each plan's reading; `status_since` moves only when the status changes.
+/// Keeps each plan's reading; `status_since` moves only when the status changes,
+/// and `previous_status` keeps the one before.
 pub async fn save(tx: &mut Tx, readings: &[NewReading]) -> StoreResult<()> {
     let now = tx.now;
     let rows = readings
@@ -35,17 +39,27 @@ pub async fn save(tx: &mut Tx, readings: &[NewReading]) -> StoreResult<()> {
                 r.expected,
                 r.target,
                 now,
-                now
+                now,
+                r.exceptions.misses_in_row,
+                r.exceptions.miss_reason.map(MissReason::code),
+                r.exceptions.days_without_delivery,
+                r.exceptions.unconfirmed
             ]
         })
         .collect();
     tx.insert_many(
-        "INSERT INTO plan_readings (plan_id, status, delivered, pending, expected, target, status_since, read_at)",
-        8,
+        "INSERT INTO plan_readings (plan_id, status, delivered, pending, expected, target, status_since, read_at,
+                                    misses_in_row, miss_reason, days_without_delivery, unconfirmed)",
+        12,
         rows,
         "ON CONFLICT (plan_id) DO UPDATE SET
             status_since = CASE WHEN plan_readings.status = excluded.status
                                 THEN plan_readings.status_since ELSE excluded.status_since END,
+            previous_status = CASE WHEN plan_readings.status = excluded.status
+                                THEN plan_readings.previous_status ELSE plan_readings.status END,
+            misses_in_row = excluded.misses_in_row, miss_reason = excluded.miss_reason,
+            days_without_delivery = excluded.days_without_delivery,
+            unconfirmed = excluded.unconfirmed,
             status = excluded.status, delivered = excluded.delivered, pending = excluded.pending,
             expected = excluded.expected, target = excluded.target, read_at = excluded.read_at",
     )
@@ -81,6 +95,24 @@ pub struct Reading {
     pub status_since: DateTime<Utc>,
     pub read_at: DateTime<Utc>,
     pub projected: Option<i64>,
+    /// The status before this one (None: it has had only this one).
+    pub previous_status: Option<Status>,
+    pub misses_in_row: i64,
+    pub miss_reason: Option<MissReason>,
+    pub days_without_delivery: i64,
+    pub unconfirmed: i64,
+}
+
+impl Reading {
+    /// Periods short of the expected line (delivered and pending counted).
+    pub fn gap(&self) -> i64 {
+        (self.expected - self.delivered - self.pending).max(0)
+    }
+
+    /// Its status is worse than the one before.
+    pub fn got_worse(&self) -> bool {
+        self.status > self.previous_status.unwrap_or(Status::OnTrack)
+    }
 }
 
 /// The readings of a school year's active plans.
@@ -96,7 +128,8 @@ pub async fn of_year(
         sqlx::AssertSqlSafe(format!(
             "SELECT r.plan_id, p.student_id, s.name, sc.name AS school, p.teacher_id, r.status,
                     r.delivered, r.pending, r.expected, r.target, r.status_since, r.read_at,
-                    r.projected
+                    r.projected, r.previous_status, r.misses_in_row, r.miss_reason,
+                    r.days_without_delivery, r.unconfirmed
              FROM plan_readings r
              JOIN plans p ON p.id = r.plan_id
              JOIN students s ON s.id = p.student_id
@@ -107,6 +140,33 @@ pub async fn of_year(
         values,
     )
     .await
+}
+
+/// When the account last marked its work list seen.
+pub async fn last_look(tx: &mut Tx, account: &str) -> StoreResult<Option<DateTime<Utc>>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        looked_at: DateTime<Utc>,
+    }
+    let row: Option<Row> = tx
+        .fetch_optional(
+            "SELECT looked_at FROM work_list_looks WHERE account = $1",
+            args![account],
+        )
+        .await?;
+    Ok(row.map(|r| r.looked_at))
+}
+
+/// The account has seen its work list now.
+pub async fn set_last_look(tx: &mut Tx, account: &str) -> StoreResult<()> {
+    let now = tx.now;
+    tx.execute(
+        "INSERT INTO work_list_looks (account, looked_at) VALUES ($1, $2)
+         ON CONFLICT (account) DO UPDATE SET looked_at = excluded.looked_at",
+        args![account, now],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Keeps a week's planning report (JSON), replacing the one before.

@@ -51,6 +51,44 @@ pub async fn planned_between(
     .await
 }
 
+/// The planned visits from `from` to `to` (both included) with what the work
+/// list's exceptions read of them, by plan.
+pub async fn recent_by_plan(
+    tx: &mut Tx,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> StoreResult<HashMap<i64, Vec<crate::domain::exception::RecentVisit>>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        plan_id: i64,
+        day: NaiveDate,
+        outcome: Option<Outcome>,
+        reason: Option<MissReason>,
+        confirmed: bool,
+    }
+    let rows: Vec<Row> = tx
+        .fetch_all(
+            "SELECT plan_id, day, outcome, reason,
+                    (guardian_confirmed_by IS NOT NULL) AS confirmed
+             FROM visits WHERE status = 'planned' AND day >= $1 AND day <= $2",
+            args![from, to],
+        )
+        .await?;
+    let mut by_plan: HashMap<i64, Vec<_>> = HashMap::new();
+    for row in rows {
+        by_plan
+            .entry(row.plan_id)
+            .or_default()
+            .push(crate::domain::exception::RecentVisit {
+                day: row.day,
+                outcome: row.outcome,
+                reason: row.reason,
+                guardian_confirmed: row.confirmed,
+            });
+    }
+    Ok(by_plan)
+}
+
 /// [`planned_between`], for these teachers only.
 pub async fn planned_between_of(
     tx: &mut Tx,

@@ -7,11 +7,12 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use super::App;
+use super::flash::done_to;
 use super::page::{SignedIn, UserBar, bar, failed, render, week_name};
 use super::words::{DashboardWords, Words, words};
 use crate::service::plan_week::{self, ChangeCounts};
@@ -26,11 +27,76 @@ struct BoardPage {
     d: &'static DashboardWords,
     user: Option<UserBar>,
     board: Board,
+    /// The ISO week, for addresses.
     name: String,
+    /// The week as schools name it: 第15周（12月7日–11日）.
+    title: String,
     previous: String,
     next: String,
     notice: Option<&'static str>,
-    preview: Option<(ChangeCounts, usize)>,
+    preview: Option<Preview>,
+}
+
+impl BoardPage {
+    fn advice_kind(&self, kind: &str) -> &'static str {
+        let at = match kind {
+            "teacher_half_days" => 0,
+            "backup_teacher" => 1,
+            _ => 2,
+        };
+        self.d.advice_kinds[at]
+    }
+
+    /// A preview's mark on a visit: 新增, 调整, 取消.
+    fn change_word(&self, change: &str) -> &'static str {
+        match change {
+            "added" => self.d.changes[0],
+            "moved" => self.d.changes[1],
+            _ => self.d.changes[2],
+        }
+    }
+}
+
+/// What a dry run of the week's planning would do, and its fingerprint: the
+/// confirmation applies it only if planning again gives the same.
+struct Preview {
+    changes: ChangeCounts,
+    unplaced: usize,
+    fingerprint: String,
+    /// Planned again on confirmation, it came out otherwise.
+    changed_meanwhile: bool,
+}
+
+impl Preview {
+    fn of(report: &plan_week::WeekReport, changed_meanwhile: bool) -> Self {
+        Preview {
+            changes: report.changes.clone(),
+            unplaced: report.unplaced.len(),
+            fingerprint: fingerprint(report),
+            changed_meanwhile,
+        }
+    }
+}
+
+/// What a week's planning would leave, as a short hash: the visits with their
+/// changes, and the children short.
+fn fingerprint(report: &plan_week::WeekReport) -> String {
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
+    for v in &report.visits {
+        hash.update(format!(
+            "{:?}|{}|{}|{}|{}|{};",
+            v.visit_id, v.student, v.teacher, v.day, v.slot, v.change
+        ));
+    }
+    for u in &report.unplaced {
+        hash.update(format!("{}|{};", u.student, u.missing));
+    }
+    hash.update(format!("{:?}", report.changes));
+    hash.finalize()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -46,7 +112,7 @@ async fn page(
     week_text: &str,
     school: Option<&str>,
     notice: Option<&'static str>,
-    preview: Option<(ChangeCounts, usize)>,
+    preview: Option<(&plan_week::WeekReport, bool)>,
 ) -> Response {
     let t = words(app.settings.locale);
     let Some(week) = parse_week(week_text) else {
@@ -59,9 +125,27 @@ async fn page(
             },
         );
     };
-    match week_board::board(&app.store, &app.settings, actor, app.now(), week, school).await {
+    let report = preview.map(|(report, _)| report);
+    match week_board::board(
+        &app.store,
+        &app.settings,
+        actor,
+        app.now(),
+        week,
+        school,
+        report,
+    )
+    .await
+    {
         Ok(board) => {
             let monday = monday_of(week);
+            let title = match app
+                .settings
+                .calendar(crate::domain::calendar::SchoolYear::containing(monday))
+            {
+                Ok(calendar) => crate::speech::Speech::of(&app.settings).week(&calendar, week),
+                Err(_) => week_name(week),
+            };
             render(
                 StatusCode::OK,
                 &BoardPage {
@@ -69,11 +153,12 @@ async fn page(
                     d: t.board,
                     user: bar(actor),
                     name: week_name(week),
+                    title,
                     previous: week_name((monday - chrono::Duration::days(7)).iso_week()),
                     next: week_name((monday + chrono::Duration::days(7)).iso_week()),
                     board,
                     notice,
-                    preview,
+                    preview: preview.map(|(report, changed)| Preview::of(report, changed)),
                 },
             )
         }
@@ -97,9 +182,13 @@ pub async fn show(
 #[derive(Deserialize)]
 pub struct PlanForm {
     confirm: Option<String>,
+    /// The fingerprint of the preview the person confirms.
+    seen: Option<String>,
 }
 
-/// Plans the week: without `confirm` a dry run shown on the board, with it for real.
+/// Plans the week: without `confirm` a dry run shown on the board; with it,
+/// planned again as a dry run, and written only when that gives what the person
+/// saw (else the new preview, said to have changed meanwhile).
 pub async fn plan(
     State(app): State<Arc<App>>,
     SignedIn { actor, .. }: SignedIn,
@@ -109,14 +198,33 @@ pub async fn plan(
     let Some(week) = parse_week(&week_text) else {
         return page(&app, &actor, &week_text, None, None, None).await;
     };
-    let dry_run = form.confirm.is_none();
-    match plan_week::run(&app.store, &app.settings, &actor, app.now(), week, dry_run).await {
-        Ok(report) if dry_run => {
-            let unplaced = report.unplaced.len();
-            let preview = Some((report.changes, unplaced));
-            page(&app, &actor, &week_text, None, None, preview).await
+    let dry = plan_week::run(&app.store, &app.settings, &actor, app.now(), week, true).await;
+    let report = match dry {
+        Ok(report) => report,
+        Err(error) => return failed(&app, bar(&actor), error),
+    };
+    let confirmed = form.confirm.is_some();
+    let as_seen = form.seen.as_deref() == Some(fingerprint(&report).as_str());
+    if !confirmed || !as_seen {
+        return page(
+            &app,
+            &actor,
+            &week_text,
+            None,
+            None,
+            Some((&report, confirmed)),
+        )
+        .await;
+    }
+    match plan_week::run(&app.store, &app.settings, &actor, app.now(), week, false).await {
+        Ok(report) => {
+            let c = &report.changes;
+            done_to(
+                &format!("/weeks/{week_text}"),
+                "planned",
+                (c.added + c.moved + c.cancelled) as u32,
+            )
         }
-        Ok(_) => Redirect::to(&format!("/weeks/{week_text}?planned=1")).into_response(),
         Err(error) => failed(&app, bar(&actor), error),
     }
 }
@@ -198,7 +306,7 @@ pub async fn move_visit(
     let t = words(app.settings.locale);
     match week_board::move_visit(&app.store, &app.settings, &actor, app.now(), visit_id, &to).await
     {
-        Ok(()) => Redirect::to(&format!("/weeks/{}", week_name(day.iso_week()))).into_response(),
+        Ok(()) => done_to(&format!("/weeks/{}", week_name(day.iso_week())), "moved", 1),
         Err(error) => match refused(t, &error) {
             Some(problem) => move_page(&app, &actor, visit_id, Some(problem)).await,
             None => failed(&app, bar(&actor), error),
@@ -233,7 +341,7 @@ pub async fn cancel_visit(
     )
     .await
     {
-        Ok(()) => Redirect::to(&format!("/weeks/{week}")).into_response(),
+        Ok(()) => done_to(&format!("/weeks/{week}"), "cancelled", 1),
         Err(error) => match refused(t, &error) {
             Some(problem) => move_page(&app, &actor, visit_id, Some(problem)).await,
             None => failed(&app, bar(&actor), error),

@@ -10,7 +10,9 @@ mod board;
 mod chart;
 mod dashboard;
 mod exports;
+mod flash;
 mod guard;
+mod home_words;
 mod imports;
 mod leave;
 mod listen;
@@ -188,6 +190,11 @@ async fn admin(app: &App, headers: &axum::http::HeaderMap) -> bool {
 /// The pages' assets, in the binary: no CDN, nothing fetched elsewhere.
 const ASSETS: &[(&str, &str, &str)] = &[
     (
+        "/assets/icon.svg",
+        "image/svg+xml",
+        include_str!("assets/icon.svg"),
+    ),
+    (
         "/assets/app.css",
         "text/css; charset=utf-8",
         include_str!("assets/app.css"),
@@ -267,6 +274,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(healthz))
         .route("/assets/{file}", get(asset))
         .route("/sw.js", get(asset))
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::response::Redirect::permanent("/assets/icon.svg") }),
+        )
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/login/code", post(pages::login_code))
         .route("/logout", post(pages::logout))
@@ -283,6 +294,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/calendar/{file}", get(pages::feed))
         .route("/account/totp/confirm", post(pages::confirm_second_factor))
         .route("/account/sessions/{handle}/end", post(pages::end_session))
+        .route(
+            "/password/forgot",
+            get(pages::forgot_form).post(pages::forgot),
+        )
         .route(
             "/password/{token}",
             get(pages::password_form).post(pages::set_password),
@@ -330,7 +345,12 @@ pub fn router(app: Arc<App>) -> Router {
             "/students/{student_id}/plan",
             get(plan_form::form).post(plan_form::save),
         )
+        .route("/alerts/ack", post(dashboard::acknowledge_many))
         .route("/alerts/{alert_id}/ack", post(dashboard::acknowledge))
+        .route("/work/seen", post(dashboard::mark_seen))
+        .route("/work/remind", post(dashboard::remind))
+        .route("/plan", get(dashboard::this_week))
+        .route("/operations", get(dashboard::operations))
         .route(
             "/visits/{visit_id}/record",
             get(record::form)
@@ -348,6 +368,7 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/visits/{visit_id}/cancel", post(board::cancel_visit))
         .route("/audit", get(audit::show))
+        .route("/audit.xlsx", get(audit::sheet))
         .route("/exports", get(exports::show))
         .route("/school-calendar", get(school_calendar::show))
         .route(
@@ -378,6 +399,7 @@ pub fn router(app: Arc<App>) -> Router {
             app.clone(),
             guard::same_origin_only,
         ))
+        .layer(axum::middleware::from_fn(flash::carry))
         .layer(axum::middleware::from_fn(guard::no_nul_characters))
         .layer(axum::middleware::from_fn(guard::security_headers))
         .layer(axum::middleware::from_fn(guard::request_log))

@@ -15,14 +15,31 @@ use super::session::{self, address};
 use super::words::{Words, words};
 use crate::service::{Actor, ServiceError, accounts};
 
-/// The name in the page's bar.
+/// The bar of a signed-in person's page: their name, their role's menu, and
+/// what they just did.
 pub struct UserBar {
     pub name: String,
+    pub role: crate::domain::access::Role,
+    /// They see the whole district (their menu's 学生, not 本校学生).
+    pub district: bool,
+    /// The code and count an action left (`flash`).
+    pub done: Option<(String, u32)>,
+}
+
+impl UserBar {
+    /// The message after an action, in the page's words.
+    pub fn done_message(&self, t: &Words) -> Option<String> {
+        let (code, n) = self.done.as_ref()?;
+        t.home.done(code, *n)
+    }
 }
 
 pub(crate) fn bar(actor: &Actor) -> Option<UserBar> {
     Some(UserBar {
         name: actor.display_name.clone(),
+        role: actor.role,
+        district: matches!(actor.scope, crate::domain::access::Scope::District),
+        done: super::flash::just_done(),
     })
 }
 
@@ -57,7 +74,7 @@ pub(crate) fn message(
         &MessagePage {
             t,
             user,
-            title: t.product,
+            title: t.home.title_of(status),
             text: text.into(),
         },
     )

@@ -230,6 +230,8 @@ struct HomePage {
     search: StudentSearch,
     /// Coordinators and admins register children.
     may_register: bool,
+    /// 我的学生, 本校学生 or 学生, as the reader's menu names the page.
+    title: &'static str,
 }
 
 #[derive(Template)]
@@ -247,6 +249,8 @@ struct WeekPage {
 #[derive(Deserialize)]
 pub struct HomeQuery {
     week: Option<String>,
+    #[serde(flatten)]
+    pages: crate::service::dashboard::Pages,
 }
 
 /// A teacher's home: their week.
@@ -289,7 +293,34 @@ pub async fn home(
     if actor.role == crate::domain::access::Role::Teacher {
         return teacher_week(&app, &actor, query.week.as_deref(), &extensions).await;
     }
-    super::dashboard::page(&app, &actor).await
+    super::dashboard::page(&app, &actor, query.pages).await
+}
+
+#[derive(Template)]
+#[template(path = "web/forgot.html")]
+struct ForgotPage {
+    t: &'static Words,
+    user: Option<UserBar>,
+}
+
+pub async fn forgot_form(State(app): State<Arc<App>>) -> Response {
+    let t = words(app.settings.locale);
+    render(StatusCode::OK, &ForgotPage { t, user: None })
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    email: String,
+}
+
+/// Mails a link to set a new password; says the same whether the email has an
+/// account or not.
+pub async fn forgot(State(app): State<Arc<App>>, Form(form): Form<ForgotForm>) -> Response {
+    let t = words(app.settings.locale);
+    match accounts::forgot_password(&app.store, &app.settings, app.now(), &form.email).await {
+        Ok(()) => message(&app, StatusCode::OK, None, t.home.link_sent),
+        Err(error) => failed(&app, None, error),
+    }
 }
 
 /// What the children's list is searched and filtered by.
@@ -306,9 +337,24 @@ pub struct StudentSearch {
     /// The plan's teacher (id).
     #[serde(default)]
     teacher: String,
+    /// `gap`: the widest gap first (else by school and name).
+    #[serde(default)]
+    sort: String,
 }
 
 impl StudentSearch {
+    /// This search's address, sorted by the widest gap.
+    fn by_gap(&self) -> String {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", &self.q)
+            .append_pair("school", &self.school)
+            .append_pair("status", &self.status)
+            .append_pair("teacher", &self.teacher)
+            .append_pair("sort", "gap")
+            .finish();
+        format!("/students?{query}")
+    }
+
     fn keeps(&self, s: &ListedStudent) -> bool {
         s.matches(&students::StudentMatch {
             text: &self.q,
@@ -338,8 +384,30 @@ pub async fn student_list(
             teachers.sort();
             teachers.dedup();
             let total = students.len();
-            let students: Vec<ListedStudent> =
+            let mut students: Vec<ListedStudent> =
                 students.into_iter().filter(|s| search.keeps(s)).collect();
+            if search.sort == "gap" {
+                students.sort_by_key(|s| std::cmp::Reverse(s.plan.as_ref().map(|p| p.gap())));
+            }
+            let t = words(app.settings.locale);
+            let zh = t.lang == "zh-CN";
+            let title = match (&actor.role, &actor.scope) {
+                (crate::domain::access::Role::Teacher, _) => t.my_students,
+                (_, crate::domain::access::Scope::District) => {
+                    if zh {
+                        "学生"
+                    } else {
+                        "Students"
+                    }
+                }
+                _ => {
+                    if zh {
+                        "本校学生"
+                    } else {
+                        "Our schools' students"
+                    }
+                }
+            };
             render(
                 StatusCode::OK,
                 &HomePage {
@@ -361,6 +429,7 @@ pub async fn student_list(
                         crate::domain::access::Role::Coordinator
                             | crate::domain::access::Role::Admin
                     ),
+                    title,
                 },
             )
         }

@@ -636,10 +636,12 @@ pub async fn teacher_save(
 struct TeachersPage {
     t: &'static Words,
     user: Option<UserBar>,
-    teachers: Vec<Teacher>,
+    teachers: Vec<crate::service::teacher_loads::TeacherLoad>,
     total: usize,
     q: String,
     may_edit: bool,
+    /// The term so far, delivered against expected, as SVG.
+    trend: String,
 }
 
 #[derive(Deserialize)]
@@ -654,13 +656,21 @@ pub async fn teachers(
     SignedIn { actor, .. }: SignedIn,
     Query(search): Query<TeacherSearch>,
 ) -> Response {
-    let mine = match registry::teachers(&app.store, &actor, None).await {
-        Ok(mine) => mine,
-        Err(error) => return failed(&app, bar(&actor), error),
-    };
-    let total = mine.len();
+    // The register says who may see whom (a teacher is refused here).
+    if let Err(error) = registry::teachers(&app.store, &actor, None).await {
+        return failed(&app, bar(&actor), error);
+    }
+    let loads =
+        match crate::service::teacher_loads::loads(&app.store, &app.settings, &actor, app.now())
+            .await
+        {
+            Ok(loads) => loads,
+            Err(error) => return failed(&app, bar(&actor), error),
+        };
+    let total = loads.teachers.len();
     let q = search.q.trim().to_lowercase();
-    let teachers = mine
+    let teachers = loads
+        .teachers
         .into_iter()
         .filter(|t| {
             q.is_empty()
@@ -669,15 +679,25 @@ pub async fn teachers(
                 || t.school.to_lowercase().contains(&q)
         })
         .collect();
+    let t = words(app.settings.locale);
+    let trend = super::chart::pace_svg(
+        &crate::service::students::PaceChart {
+            weeks: loads.trend,
+            target: loads.term_expected,
+            projected: None,
+        },
+        t,
+    );
     render(
         StatusCode::OK,
         &TeachersPage {
-            t: words(app.settings.locale),
+            t,
             user: bar(&actor),
             teachers,
             total,
             q: search.q,
             may_edit: actor.role.keeps_registers(),
+            trend,
         },
     )
 }

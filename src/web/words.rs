@@ -118,6 +118,7 @@ pub struct Words {
     pub record: &'static RecordWords,
     pub board: &'static DashboardWords,
     pub calendar: &'static CalendarWords,
+    pub home: &'static super::home_words::HomeWords,
     pub chart_title: &'static str,
     pub chart_expected: &'static str,
     pub chart_delivered: &'static str,
@@ -309,6 +310,7 @@ pub struct DashboardWords {
     /// unrecorded, still to come, target, still owed, beyond the target
     pub account_lines: [&'static str; 10],
     pub pauses_title: &'static str,
+    pub pause_reason: &'static str,
     pub leave_title: &'static str,
     pub none: &'static str,
     pub ledger_download: &'static str,
@@ -371,6 +373,12 @@ pub struct DashboardWords {
     pub audit_at: &'static str,
     pub audit_who: &'static str,
     pub audit_what: &'static str,
+    pub audit_detail: &'static str,
+    pub audit_kind: &'static str,
+    pub audit_every: &'static str,
+    pub audit_reads: &'static str,
+    pub audit_sheet: &'static str,
+    pub audit_total: &'static str,
     pub nothing_found: &'static str,
     pub newest: &'static str,
     pub exports_title: &'static str,
@@ -480,6 +488,7 @@ pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
         "超出目标",
     ],
     pauses_title: "暂停送教",
+    pause_reason: "暂停原因",
     leave_title: "送教教师请假",
     none: "无",
     ledger_download: "下载课时台账（Excel）",
@@ -524,7 +533,7 @@ pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
     line: "行号",
     column: "列",
     problem: "问题",
-    audit_title: "审计记录",
+    audit_title: "操作记录",
     audit_hint: "谁在何时查看了哪个学生的信息，谁修改了什么。可按学生、人员和日期筛选。",
     audit_student: "学生编号",
     audit_person: "人员邮箱",
@@ -536,6 +545,12 @@ pub const BOARD_ZH_CN: DashboardWords = DashboardWords {
     audit_at: "时间",
     audit_who: "人员",
     audit_what: "内容",
+    audit_detail: "改动",
+    audit_kind: "类别",
+    audit_every: "全部改动",
+    audit_reads: "查看学生信息的记录",
+    audit_sheet: "导出为表格",
+    audit_total: "共",
     nothing_found: "没有符合条件的记录。",
     newest: "最多显示最近的",
     exports_title: "导出",
@@ -647,6 +662,7 @@ pub const BOARD_EN: DashboardWords = DashboardWords {
         "Beyond the target",
     ],
     pauses_title: "Pauses",
+    pause_reason: "Why the visits pause",
     leave_title: "The teacher's leave",
     none: "None",
     ledger_download: "Download the ledger (Excel)",
@@ -709,6 +725,12 @@ pub const BOARD_EN: DashboardWords = DashboardWords {
     audit_at: "When",
     audit_who: "Who",
     audit_what: "What",
+    audit_detail: "Changes",
+    audit_kind: "Kind",
+    audit_every: "Every change",
+    audit_reads: "Reads of children's details",
+    audit_sheet: "Download as a sheet",
+    audit_total: "Rows:",
     nothing_found: "Nothing matches.",
     newest: "Showing at most the newest",
     exports_title: "Exports",
@@ -1131,6 +1153,7 @@ pub const ZH_CN: Words = Words {
     record: &RECORD_ZH_CN,
     board: &BOARD_ZH_CN,
     calendar: &CALENDAR_ZH_CN,
+    home: &super::home_words::HOME_ZH_CN,
     chart_title: "课时进度图",
     chart_expected: "应完成",
     chart_delivered: "已完成",
@@ -1242,6 +1265,7 @@ pub const EN: Words = Words {
     record: &RECORD_EN,
     board: &BOARD_EN,
     calendar: &CALENDAR_EN,
+    home: &super::home_words::HOME_EN,
     chart_title: "Periods week by week",
     chart_expected: "expected",
     chart_delivered: "delivered",
@@ -1385,13 +1409,20 @@ impl Words {
     pub fn status(&self, status: &Status) -> &'static str {
         match (self.lang, status) {
             ("zh-CN", Status::OnTrack) => "按计划",
-            ("zh-CN", Status::Behind) => "落后",
-            ("zh-CN", Status::AtRisk) => "有风险",
-            ("zh-CN", Status::Unreachable) => "无法完成",
+            ("zh-CN", status) => status.zh(),
             (_, Status::OnTrack) => "on track",
-            (_, Status::Behind) => "behind",
-            (_, Status::AtRisk) => "at risk",
+            (_, Status::Behind) => "a little behind",
+            (_, Status::AtRisk) => "far behind",
             (_, Status::Unreachable) => "cannot reach the target",
+        }
+    }
+
+    /// What a status means, in one line: the pill's title and the legend.
+    pub fn status_hint(&self, status: &Status) -> &'static str {
+        if self.lang == "zh-CN" {
+            status.explain_zh()
+        } else {
+            status.explain_en()
         }
     }
 }

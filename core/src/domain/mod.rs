@@ -5,6 +5,7 @@ pub mod alert;
 pub mod calendar;
 pub mod calendar_correction;
 pub mod disability;
+pub mod exception;
 pub mod leave;
 pub mod pace;
 pub mod plan;

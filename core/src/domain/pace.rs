@@ -30,9 +30,32 @@ impl Status {
     pub fn zh(self) -> &'static str {
         match self {
             Status::OnTrack => "按计划",
-            Status::Behind => "落后",
-            Status::AtRisk => "有风险",
+            Status::Behind => "稍有落后",
+            Status::AtRisk => "严重落后",
             Status::Unreachable => "无法完成",
+        }
+    }
+
+    /// The one line beside the word that says what it means (README, "Pace").
+    pub fn explain_zh(self) -> &'static str {
+        match self {
+            Status::OnTrack => "已上课时跟得上进度（差距不到一次送教）",
+            Status::Behind => "比进度少一次送教以上，照常每周送教仍能在学年末达到目标",
+            Status::AtRisk => "照常每周送教已达不到目标，必须加排补课",
+            Status::Unreachable => "每周排满补课，学年末也达不到目标课时",
+        }
+    }
+
+    pub fn explain_en(self) -> &'static str {
+        match self {
+            Status::OnTrack => "keeping up with the expected periods (less than one visit behind)",
+            Status::Behind => {
+                "more than one visit behind; the regular visits still reach the target"
+            }
+            Status::AtRisk => "the regular visits no longer reach the target: make-ups are needed",
+            Status::Unreachable => {
+                "even a full week of make-ups every week cannot reach the target"
+            }
         }
     }
 
@@ -54,6 +77,12 @@ impl Status {
         ]
         .into_iter()
         .find(|s| s.as_str() == text || s.zh() == text)
+        // The words before 稍有落后 and 严重落后, still typed by habit.
+        .or(match text {
+            "落后" => Some(Status::Behind),
+            "有风险" => Some(Status::AtRisk),
+            _ => None,
+        })
     }
 }
 

@@ -69,16 +69,27 @@ pub async fn summary(
     State(app): State<Arc<App>>,
     caller: Caller,
 ) -> Result<Json<Summary>, ApiError> {
-    let board = dashboard::dashboard(&app.store, &app.settings, &caller.actor, app.now()).await?;
+    let board = dashboard::dashboard(
+        &app.store,
+        &app.settings,
+        &caller.actor,
+        app.now(),
+        Default::default(),
+    )
+    .await?;
     Ok(Json(Summary {
         read_at: board.read_at,
         week: format_week(board.week),
         week_planned_at: board.week_planned_at,
-        children_behind: board.behind.total,
-        children_not_placed: board.unplaced.total,
-        visits_unrecorded: board.unrecorded.total,
-        alerts_open: board.alerts.total,
-        messages_failed: board.failed_messages.map(|failed| failed.len()),
+        children_behind: board
+            .schools
+            .iter()
+            .map(|s| s.children() - s.on_track)
+            .sum(),
+        children_not_placed: board.unplaced.len(),
+        visits_unrecorded: board.unrecorded_visits,
+        alerts_open: board.alerts_to_act + board.alerts_followed,
+        messages_failed: board.failed_messages,
         schools: board
             .schools
             .into_iter()
@@ -193,11 +204,12 @@ pub async fn audit_log(
         account: filter.account,
         since: filter.since,
         until: filter.until,
+        ..Default::default()
     };
-    let (reads, changes) = audit::audit_page(&app.store, &caller.actor, &query).await?;
+    let page = audit::audit_page(&app.store, &caller.actor, &query, audit::AUDIT_ROWS).await?;
     Ok(Json(Audit {
-        reads: reads.into_iter().map(Read::from).collect(),
-        changes: changes.into_iter().map(Change::from).collect(),
+        reads: page.reads.into_iter().map(Read::from).collect(),
+        changes: page.changes.into_iter().map(Change::from).collect(),
     }))
 }
 

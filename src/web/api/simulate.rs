@@ -186,6 +186,7 @@ pub async fn simulate(
             miss_rate,
             seed: u64::from(what_if.seed.unwrap_or(1)),
             advise: what_if.advise,
+            own_record: false,
         },
     )
     .await?;

@@ -208,6 +208,7 @@ pub async fn board(
         app.now(),
         week,
         None,
+        None,
     )
     .await?;
     Ok(Json(BoardSummary {

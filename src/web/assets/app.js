@@ -102,7 +102,7 @@
 // (numbers as numbers, Chinese names in pinyin order), again to reverse.
 document.addEventListener("click", function (event) {
   var th = event.target.closest("table.sortable thead th");
-  if (!th) return;
+  if (!th || event.target.closest("a")) return;
   var table = th.closest("table");
   var column = Array.prototype.indexOf.call(th.parentNode.children, th);
   var ascending = th.getAttribute("aria-sort") !== "ascending";
@@ -114,4 +114,37 @@ document.addEventListener("click", function (event) {
   var collator = new Intl.Collator(document.documentElement.lang || "zh-CN", { numeric: true });
   rows.sort(function (a, b) { return (ascending ? 1 : -1) * collator.compare(text(a), text(b)); });
   rows.forEach(function (row) { body.appendChild(row); });
+});
+
+// The menu marks the section the reader is on (/students/S001 is 学生's).
+(function () {
+  var path = location.pathname, best = null;
+  document.querySelectorAll(".menu a").forEach(function (a) {
+    var href = a.getAttribute("href");
+    var here = href === "/" ? path === "/"
+      : path === href || path.indexOf(href + "/") === 0 || (href === "/plan" && path.indexOf("/weeks/") === 0);
+    if (here && (!best || href.length > best.getAttribute("href").length)) best = a;
+  });
+  if (best) best.setAttribute("aria-current", "page");
+  // A menu wider than the phone scrolls sideways: its edge fades to say so,
+  // and the reader's section is in view.
+  var menu = document.querySelector(".menu");
+  if (menu && menu.scrollWidth > menu.clientWidth) {
+    menu.classList.add("more");
+    if (best) best.scrollIntoView({ block: "nearest", inline: "center" });
+  }
+})();
+
+// A status's explanation is its title (shown on hover); a tap shows it too,
+// beside the word, and a second tap hides it.
+document.addEventListener("click", function (event) {
+  var word = event.target.closest(".pill[title], .hint[title]");
+  if (!word) return;
+  var next = word.nextElementSibling;
+  if (next && next.classList.contains("tip")) { next.remove(); return; }
+  var tip = document.createElement("span");
+  tip.className = "tip";
+  tip.setAttribute("role", "note");
+  tip.textContent = word.getAttribute("title");
+  word.insertAdjacentElement("afterend", tip);
 });
