@@ -303,14 +303,22 @@ impl Speech {
     }
 
     /// An audit row's detail as lines a reviewer reads: `字段：旧 → 新` for
-    /// what changed, `字段：值` for what was set.
-    pub fn change_lines(&self, detail: &str) -> Vec<String> {
+    /// what changed, `字段：值` for what was set; teachers by name
+    /// (`teachers`: names by id), ids of rows left out (the row's subject says
+    /// whose it is).
+    pub fn change_lines(
+        &self,
+        detail: &str,
+        teachers: &std::collections::HashMap<String, String>,
+    ) -> Vec<String> {
         let Ok(Value::Object(object)) = serde_json::from_str::<Value>(detail) else {
             return vec![detail.to_string()];
         };
         let empty = if self.chinese { "（空）" } else { "(empty)" };
         let shown = |key: &str, value: &Value| {
+            let teacher = matches!(key, "teacher_id" | "backup_teacher_id" | "person");
             let text = match value {
+                Value::String(id) if teacher && teachers.contains_key(id) => teachers[id].clone(),
                 // An account's scope and the like: its parts' values.
                 Value::Object(parts) => parts
                     .iter()
@@ -342,10 +350,16 @@ impl Speech {
                 // Set where nothing was: said as set (a first record's
                 // `结果：完成`, not `（空）→ 完成`); a flag still off is no change.
                 let unset = |v: &Value| v.is_null() || v == &Value::Bool(false) || v == "";
-                if before == after || (unset(before) && unset(after)) {
+                if before == after
+                    || (unset(before) && unset(after))
+                    || ROW_IDS.contains(&key.as_str())
+                {
                     continue;
                 }
-                let field = self.header(key);
+                let field = match key.as_str() {
+                    "teacher_id" if self.chinese => "送教教师".to_string(),
+                    _ => self.header(key),
+                };
                 lines.push(if unset(before) {
                     format!("{field}：{}", shown(key, after))
                 } else {
@@ -354,7 +368,8 @@ impl Speech {
             }
         }
         for (key, value) in &object {
-            if key != "old" && key != "new" && !value.is_null() {
+            if key != "old" && key != "new" && !value.is_null() && !ROW_IDS.contains(&key.as_str())
+            {
                 lines.push(format!("{}：{}", self.header(key), shown(key, value)));
             }
         }
@@ -447,6 +462,9 @@ pub fn job_zh(name: &str) -> Option<&'static str> {
 
 /// Column headings under zh-CN: the import's Chinese column name wherever the
 /// column is one the import reads (so a list imports back), else a plain word.
+/// Keys of audit details that hold a row's id: no reader's word.
+const ROW_IDS: &[&str] = &["plan", "plan_id", "visit_id", "id", "student_id"];
+
 /// The kinds of things the audit log records changes to, with their words.
 pub const AUDITED: &[(&str, &str)] = &[
     ("student", "学生"),

@@ -250,7 +250,9 @@ fn the_dashboard_shows_each_reader_their_schools_and_takes_acknowledgements(db: 
         assert_eq!(get(&server, Some(&dongshan), "/audit").await.status(), 403);
         let after = page(&server, &dongshan, "/").await;
         assert!(
-            after.contains("另有 1 条预警已确认，正在跟进") && !after.contains("name=\"alert\""),
+            after.contains("已确认、正在跟进的预警 1 条")
+                && after.contains("已联系家长，下周补课")
+                && !after.contains("name=\"alert\""),
             "acknowledged, it leaves the list: {after}"
         );
         server.stop().await;

@@ -216,7 +216,9 @@ fn the_home_is_a_work_list_with_an_action_for_each_item(db: &TestDb) {
         let said = page_after(&server, &center, &done, "/").await;
         assert!(said.contains("已确认 2 条预警"), "{said}");
         assert!(
-            said.contains("另有 2 条预警已确认，正在跟进")
+            said.contains("已确认、正在跟进的预警 2 条")
+                && said.contains("已电话联系家长，约好补课")
+                && said.contains("跟进日期 2026-12-14")
                 && said.contains(&format!("value=\"{s003}\"")),
             "the two wait for their day, the third is still to handle: {said}"
         );
@@ -272,10 +274,11 @@ fn the_week_is_planned_from_a_preview_applied_as_shown(db: &TestDb) {
         let center = log_in(&server, "center@example.org").await;
         let board = page(&server, &center, "/weeks/2026-W50").await;
         assert!(
-            board.contains("第15周（12月7日–11日）") && board.contains("排本周课") && board.contains("先看预览"),
+            board.contains("第15周（12月7日–11日）") && board.contains("排这一周的课") && board.contains("先看预览"),
             "{board}"
         );
-        let preview = post(&server, &center, "/weeks/2026-W50/plan", &[]).send().await.unwrap();
+        // A preview is read (GET): going back to it, or reloading it, plans nothing.
+        let preview = get(&server, Some(&center), "/weeks/2026-W50/plan").await;
         assert_eq!(preview.status(), 200);
         let preview = preview.text().await.unwrap();
         for shown in [
@@ -318,7 +321,7 @@ fn the_week_is_planned_from_a_preview_applied_as_shown(db: &TestDb) {
         assert_ne!(planned(), ["0"]);
         // A week gone by is not offered for planning.
         let past = page(&server, &center, "/weeks/2026-W47").await;
-        assert!(past.contains("这一周的送教日都已过去") && !past.contains("排本周课"), "{past}");
+        assert!(past.contains("这一周的送教日都已过去") && !past.contains("排这一周的课"), "{past}");
         server.stop().await;
     });
 }
@@ -350,7 +353,7 @@ fn the_audit_is_paged_filtered_and_exported(db: &TestDb) {
         let plans = page(&server, &center, "/audit?kind=plan").await;
         assert!(
             plans.contains("新增送教方案 李小明 2026-2027")
-                && plans.contains("教师编号：T01；备用教师：T02；每周次数：2")
+                && plans.contains("送教教师：王芳；备用教师：李娜；每周次数：2")
                 && !plans.contains("新增学生"),
             "{plans}"
         );
@@ -376,10 +379,34 @@ fn the_audit_is_paged_filtered_and_exported(db: &TestDb) {
 
 fn every_page_has_its_menu_its_words_and_its_way_out(db: &TestDb) {
     district(db);
+    // 王芳's Monday visit made; 赵敏's missed.
+    for (student, outcome) in [("S001", "completed"), ("S003", "missed")] {
+        let monday = rows(
+            db,
+            &format!(
+                "SELECT CAST(v.id AS TEXT) FROM visits v JOIN plans p ON p.id = v.plan_id
+                 WHERE p.student_id = '{student}' AND v.day = '2026-11-30'"
+            ),
+        );
+        let mut record = vec![
+            "--as-of",
+            "2026-11-30T20:00:00+08:00",
+            "visit",
+            "record",
+            &monday[0],
+            "--outcome",
+            outcome,
+        ];
+        if outcome == "missed" {
+            record.extend(["--reason", "student_ill"]);
+        }
+        db.ok(&record);
+    }
     db.ok(&["--as-of", "2026-11-30", "run-job", "check-pace"]);
     let settings = settings_for(db);
     runtime().block_on(async {
         let server = Server::start(&settings).await;
+        set_clock(&server, "2026-12-01T02:00:00Z");
         let center = log_in(&server, "center@example.org").await;
         let dongshan = log_in(&server, "dongshan@example.org").await;
         let teacher = log_in(&server, "t01@example.org").await;
@@ -436,6 +463,7 @@ fn every_page_has_its_menu_its_words_and_its_way_out(db: &TestDb) {
         assert!(
             nowhere.contains("<title>找不到 · ")
                 && nowhere.contains("找不到这个页面")
+                && nowhere.contains("<nav class=\"menu\"")
                 && !nowhere.contains("学生，"),
             "{nowhere}"
         );
@@ -466,6 +494,12 @@ fn every_page_has_its_menu_its_words_and_its_way_out(db: &TestDb) {
         ] {
             assert!(teachers.contains(shown), "{shown}: {teachers}");
         }
+        let row = |name: &str| {
+            let from = teachers.find(&format!(">{name}</a>")).expect(name);
+            teachers[from..from + teachers[from..].find("</tr>").unwrap()].to_string()
+        };
+        assert!(row("王芳").contains("<td>100%</td>"), "{}", row("王芳"));
+        assert!(row("赵敏").contains("<td>0%</td>"), "{}", row("赵敏"));
         // A favicon, from the binary.
         let icon = get(&server, None, "/assets/icon.svg").await;
         assert_eq!(icon.status(), 200);
@@ -506,6 +540,16 @@ fn a_forgotten_password_is_mailed_a_link(db: &TestDb) {
         let after = mails();
         assert_eq!(after.len(), before + 1);
         assert_eq!(after.last().unwrap(), "t01@example.org");
+        let body = rows(
+            db,
+            "SELECT body_text FROM outbox WHERE kind = 'account' ORDER BY id DESC LIMIT 1",
+        );
+        assert!(
+            body[0].contains("忘记密码")
+                && body[0].contains("原来的密码仍然有效")
+                && !body[0].contains("管理员重置"),
+            "{body:?}"
+        );
         // Asked again at once, or for an email without an account: the same
         // answer, and no mail.
         for email in ["t01@example.org", "nobody@example.org"] {

@@ -201,6 +201,8 @@ text_mail!(
 pub struct AccountLinkMail<'a> {
     pub name: &'a str,
     pub invite: bool,
+    /// Asked for by the person (忘记密码): their password still works.
+    pub asked: bool,
     pub link: &'a str,
     /// When the link stops working, in the district's time.
     pub until: &'a str,

@@ -238,6 +238,7 @@ async fn send_link(
     email: &str,
     name: &str,
     purpose: LinkPurpose,
+    asked: bool,
 ) -> Result<DateTime<Utc>, ServiceError> {
     let token = new_secret();
     let until = tx.now + Duration::hours(i64::from(settings.security.invitation_hours));
@@ -258,6 +259,7 @@ async fn send_link(
     let mail = AccountLinkMail {
         name,
         invite: purpose == LinkPurpose::Invite,
+        asked,
         link: &link,
         until: &until_local,
     }
@@ -324,7 +326,16 @@ pub async fn add_user(
     let added = match hash {
         Some(_) => UserAdded::WithPassword,
         None => UserAdded::Invited {
-            until: send_link(&mut tx, settings, id, &email, name, LinkPurpose::Invite).await?,
+            until: send_link(
+                &mut tx,
+                settings,
+                id,
+                &email,
+                name,
+                LinkPurpose::Invite,
+                false,
+            )
+            .await?,
         },
     };
     tx.commit().await?;
@@ -392,6 +403,7 @@ pub async fn reset(
         &account.email,
         &account.name,
         LinkPurpose::Reset,
+        false,
     )
     .await?;
     tx.commit().await?;
@@ -430,6 +442,7 @@ pub async fn forgot_password(
         &account.email,
         &account.name,
         LinkPurpose::Reset,
+        true,
     )
     .await?;
     tx.commit().await?;

@@ -110,6 +110,8 @@ pub struct AuditPage {
     pub changes_total: usize,
     /// A visit's or plan's child and day or year, by (entity, id).
     pub subjects: std::collections::HashMap<(String, String), String>,
+    /// Teachers' names by id, for the changes that name a teacher.
+    pub teachers: std::collections::HashMap<String, String>,
 }
 
 /// Reads (the access log) and changes (the audit log) a query selects, newest
@@ -150,6 +152,11 @@ pub async fn audit_page(
         crate::store::audit::list(&mut tx, &filter, (rows as i64, query.offset as i64)).await?;
     let changes_total = crate::store::audit::count(&mut tx, &filter).await? as usize;
     let subjects = crate::store::audit::subjects(&mut tx, &changes).await?;
+    let teachers = crate::store::people::teachers(&mut tx, None)
+        .await?
+        .into_iter()
+        .map(|t| (t.teacher_id, t.name))
+        .collect();
     tx.rollback().await?;
     Ok(AuditPage {
         reads,
@@ -157,6 +164,7 @@ pub async fn audit_page(
         changes,
         changes_total,
         subjects,
+        teachers,
     })
 }
 

@@ -116,8 +116,10 @@ pub struct AlertLine {
     /// Periods short of the expected line.
     pub gap: i64,
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// Who acknowledged it, as audit rows name people (`user:EMAIL`).
+    pub acknowledged_by: Option<String>,
     pub ack_note: Option<String>,
-    /// Acknowledged, and this day (today or before) was set to look again.
+    /// The day set to look again (on the list: today or before).
     pub follow_up_on: Option<NaiveDate>,
 }
 
@@ -192,6 +194,8 @@ pub struct Pages {
     pub alerts: usize,
     #[serde(default)]
     pub exceptions: usize,
+    #[serde(default)]
+    pub schools: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -216,12 +220,14 @@ pub struct Dashboard {
     /// Alerts to act on, by school and teacher, the worst first in each.
     pub alerts: Paged<AlertGroup>,
     pub alerts_to_act: usize,
-    /// Acknowledged alerts waiting for their follow-up day.
-    pub alerts_followed: usize,
+    /// Acknowledged alerts waiting for their follow-up day (or none set), the
+    /// nearest day first.
+    pub alerts_followed: Vec<AlertLine>,
     /// Leave waiting for the reader's decision (None: not theirs to decide).
     pub leave: Option<Vec<LeaveView>>,
-    /// Children with an exception (misses in a row, weeks without a visit),
-    /// the longest without a visit first.
+    /// Children with an exception (misses in a row, weeks without a visit, a
+    /// year's end projected short of the target even while on pace), the
+    /// longest without a visit first.
     pub exceptions: Paged<Reading>,
     pub unconfirmed: Unconfirmed,
     /// For coordinators and admins: how many messages failed or were given up
@@ -368,7 +374,7 @@ pub async fn dashboard(
     let readings: Vec<Reading> = readings::of_year(&mut tx, &year, actor.schools_seen()).await?;
     let format = crate::planner::week::format_week;
     let report = readings::week_report(&mut tx, &format(week)).await?;
-    let next_planned = readings::week_report(&mut tx, &format(next_week))
+    let next_planned = readings::week_planned_at(&mut tx, &format(next_week))
         .await?
         .is_some();
     let grace = Duration::days(i64::from(settings.records.record_grace_days));
@@ -444,36 +450,34 @@ pub async fn dashboard(
     let followed = |a: &StudentAlert| {
         a.alert.acknowledged_at.is_some() && a.alert.follow_up_on.is_none_or(|day| day > today)
     };
-    let alerts_followed = open_alerts
-        .iter()
-        .filter(|a| by_plan.contains_key(&a.alert.plan_id) && followed(a))
-        .count();
-    let mut alert_lines: Vec<AlertLine> = open_alerts
-        .into_iter()
-        // An alert of a plan no longer active is not shown.
-        .filter(|a| !followed(a))
-        .filter_map(|a| {
-            let reading = by_plan.get(&a.alert.plan_id)?;
-            let StudentAlert {
-                alert,
-                name,
-                school,
-            } = a;
-            Some(AlertLine {
-                id: alert.id,
-                student_id: alert.student_id,
-                name,
-                school,
-                teacher: teacher(&reading.teacher_id),
-                severity: alert.severity,
-                opened_at: alert.opened_at,
-                gap: reading.gap(),
-                acknowledged_at: alert.acknowledged_at,
-                ack_note: alert.ack_note,
-                follow_up_on: alert.follow_up_on,
-            })
+    let (waiting, to_act): (Vec<StudentAlert>, Vec<StudentAlert>) =
+        open_alerts.into_iter().partition(followed);
+    let line = |a: StudentAlert| {
+        let reading = by_plan.get(&a.alert.plan_id)?;
+        let StudentAlert {
+            alert,
+            name,
+            school,
+        } = a;
+        Some(AlertLine {
+            id: alert.id,
+            student_id: alert.student_id,
+            name,
+            school,
+            teacher: teacher(&reading.teacher_id),
+            severity: alert.severity,
+            opened_at: alert.opened_at,
+            gap: reading.gap(),
+            acknowledged_at: alert.acknowledged_at,
+            acknowledged_by: alert.acknowledged_by,
+            ack_note: alert.ack_note,
+            follow_up_on: alert.follow_up_on,
         })
-        .collect();
+    };
+    // An alert of a plan no longer active is not shown.
+    let mut alerts_followed: Vec<AlertLine> = waiting.into_iter().filter_map(&line).collect();
+    alerts_followed.sort_by_key(|a| (a.follow_up_on.is_none(), a.follow_up_on, a.opened_at));
+    let mut alert_lines: Vec<AlertLine> = to_act.into_iter().filter_map(&line).collect();
     // By school and teacher; in each, the worst and the widest gap first.
     alert_lines.sort_by(|a, b| {
         (&a.school, &a.teacher, b.severity, b.gap, &a.name)
@@ -526,7 +530,7 @@ pub async fn dashboard(
 
     let mut exceptions: Vec<Reading> = readings
         .iter()
-        .filter(|r| r.misses_in_row > 0 || r.days_without_delivery > 0)
+        .filter(|r| r.misses_in_row > 0 || r.days_without_delivery > 0 || r.projected_short())
         .cloned()
         .collect();
     exceptions.sort_by(|a, b| {
@@ -589,4 +593,21 @@ pub async fn mark_seen(
     readings::set_last_look(&mut tx, &actor.name).await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_is_shown_a_page_at_a_time() {
+        let items: Vec<u32> = (1..=20).collect();
+        let first = Paged::of(items.clone(), 0);
+        assert_eq!((first.page, first.pages, first.total), (1, 3, 20));
+        assert_eq!(first.items, (1..=8).collect::<Vec<_>>());
+        let last = Paged::of(items.clone(), 9);
+        assert_eq!((last.page, last.items), (3, vec![17, 18, 19, 20]));
+        let none = Paged::of(Vec::<u32>::new(), 2);
+        assert!(none.is_empty() && none.pages == 1 && none.items.is_empty());
+    }
 }

@@ -528,3 +528,54 @@ fn week_before(week: IsoWeek) -> Option<IsoWeek> {
         .checked_sub_signed(Duration::days(7))
         .map(|d| d.iso_week())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn visit(plan_id: i64, day: u32, outcome: Outcome) -> visits::LedgerVisit {
+        visits::LedgerVisit {
+            visit_id: i64::from(day),
+            plan_id,
+            student_id: format!("S{plan_id}"),
+            day: NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
+            slot: "AM".into(),
+            teacher_id: "T01".into(),
+            outcome: Some(outcome),
+            periods: Some(if outcome.delivers() { 3 } else { 0 }),
+            mode: crate::domain::visit::Mode::Home,
+            reason: None,
+            note: None,
+            goal_notes: Vec::new(),
+            guardian_confirmed_by: None,
+            guardian_confirmed_at: None,
+            recorded_by: None,
+            recorded_at: None,
+            unplanned: false,
+        }
+    }
+
+    #[test]
+    fn a_child_is_projected_from_their_own_last_visits() {
+        use Outcome::*;
+        let mut recorded: Vec<_> = (2..6).map(|d| visit(1, d, Completed)).collect();
+        // Plan 1: four made long ago, then eleven missed in a row.
+        recorded.extend((6..17).map(|d| visit(1, d, Missed)));
+        // Plan 2: one missed of the last eight.
+        recorded.extend((2..9).map(|d| visit(2, d, Completed)));
+        recorded.push(visit(2, 9, Missed));
+        // Plan 3: too few records to say.
+        recorded.extend((2..5).map(|d| visit(3, d, Missed)));
+        let until = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let rates = own_miss_rates(&recorded, until);
+        assert_eq!(rates[&1], 1.0, "the last eight all missed");
+        assert_eq!(rates[&2], 1.0 / 8.0);
+        assert!(
+            !rates.contains_key(&3),
+            "under four records: the district's rate"
+        );
+        // Visits after the day the projection starts from are not its record.
+        let early = own_miss_rates(&recorded, NaiveDate::from_ymd_opt(2026, 11, 5).unwrap());
+        assert_eq!(early[&1], 0.0);
+    }
+}

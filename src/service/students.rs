@@ -239,6 +239,8 @@ pub struct StudentPage {
     /// The plan's teacher and backup, by name.
     pub teacher_name: Option<String>,
     pub backup_name: Option<String>,
+    /// Every teacher's name by id: the visits and revisions name them so.
+    pub teacher_names: std::collections::HashMap<String, String>,
     pub pace: Option<ProgressRow>,
     /// The plan's year: its chart, revisions, visits and accounts.
     pub year: Option<PlanYear>,
@@ -388,6 +390,11 @@ pub async fn student_page(
             backup_name = people::teacher(&mut tx, backup).await?.map(|t| t.name);
         }
     }
+    let teacher_names = people::teachers(&mut tx, None)
+        .await?
+        .into_iter()
+        .map(|t| (t.teacher_id, t.name))
+        .collect();
     let pace = student_progress(&mut tx, settings, &calendar, now, student_id).await?;
     let plan_year = match &plan {
         Some(plan) => Some(plan_year(&mut tx, settings, &calendar, now, plan, actor.role).await?),
@@ -422,6 +429,7 @@ pub async fn student_page(
         plan,
         teacher_name,
         backup_name,
+        teacher_names,
         pace,
         year: plan_year,
     })

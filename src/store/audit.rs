@@ -178,6 +178,12 @@ pub async fn subjects(
              FROM plans p JOIN students s ON s.id = p.student_id
              WHERE CAST(p.id AS TEXT) IN",
         ),
+        (
+            "alert",
+            "SELECT CAST(a.id AS TEXT) AS id, s.name, p.school_year AS detail
+             FROM alerts a JOIN plans p ON p.id = a.plan_id JOIN students s ON s.id = p.student_id
+             WHERE CAST(a.id AS TEXT) IN",
+        ),
     ] {
         let ids: Vec<&str> = rows
             .iter()

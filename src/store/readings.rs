@@ -109,6 +109,11 @@ impl Reading {
         (self.expected - self.delivered - self.pending).max(0)
     }
 
+    /// Its own record projects the year's end short of the target.
+    pub fn projected_short(&self) -> bool {
+        self.projected.is_some_and(|p| p < self.target)
+    }
+
     /// Its status is worse than the one before.
     pub fn got_worse(&self) -> bool {
         self.status > self.previous_status.unwrap_or(Status::OnTrack)
@@ -179,6 +184,22 @@ pub async fn save_week_report(tx: &mut Tx, week: &str, report: &str) -> StoreRes
     )
     .await?;
     Ok(())
+}
+
+/// When a week was last planned, if it was (without reading its report,
+/// which for a district is large).
+pub async fn week_planned_at(tx: &mut Tx, week: &str) -> StoreResult<Option<DateTime<Utc>>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        planned_at: DateTime<Utc>,
+    }
+    let row: Option<Row> = tx
+        .fetch_optional(
+            "SELECT planned_at FROM week_reports WHERE week = $1",
+            args![week],
+        )
+        .await?;
+    Ok(row.map(|r| r.planned_at))
 }
 
 /// A week's last planning report, with when it was made.

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::App;
+use super::flash::done_to;
 use super::page::SignedIn;
 use super::page::{bar, failed};
 use crate::service::ServiceError;
@@ -63,7 +64,7 @@ async fn add_absence(
         reason: fields.reason.trim().to_string(),
     };
     match registry::add_absence(&app.store, &actor, app.now(), &absence).await {
-        Ok(()) => Redirect::to(&format!("{back}#absences")).into_response(),
+        Ok(()) => done_to(&format!("{back}#absences"), "saved", 1),
         Err(ServiceError::Invalid(_)) => {
             Redirect::to(&format!("{back}?absence_problem=1#absences")).into_response()
         }
@@ -96,7 +97,7 @@ async fn change_absence(
     )
     .await
     {
-        Ok(()) => Redirect::to(&format!("{back}#absences")).into_response(),
+        Ok(()) => done_to(&format!("{back}#absences"), "saved", 1),
         Err(error) => failed(&app, bar(&actor), error),
     }
 }

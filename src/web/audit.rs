@@ -29,6 +29,8 @@ struct AuditPage {
     reads: Vec<AccessRow>,
     changes: Vec<AuditRow>,
     subjects: std::collections::HashMap<(String, String), String>,
+    /// Teachers' names by id.
+    teachers: std::collections::HashMap<String, String>,
     /// Rows the filters select (of the kind shown).
     total: usize,
     pages: usize,
@@ -63,7 +65,7 @@ impl AuditPage {
     }
 
     fn lines(&self, detail: &str) -> String {
-        self.speech.change_lines(detail).join("；")
+        self.speech.change_lines(detail, &self.teachers).join("；")
     }
 
     /// What a change was made to: a child and day for a visit, else its id.
@@ -173,6 +175,7 @@ pub async fn show(
                     reads: page.reads,
                     changes: page.changes,
                     subjects: page.subjects,
+                    teachers: page.teachers,
                     total,
                     pages: total.div_ceil(PER_PAGE).max(1),
                     kinds,
@@ -202,6 +205,7 @@ pub async fn sheet(
         Err(error) => return failed(&app, bar(&actor), error),
     };
     let speech = crate::speech::Speech::of(&app.settings);
+    let teachers = page.teachers.clone();
     let t = words(app.settings.locale);
     let time = |at: chrono::DateTime<chrono::Utc>| speech.time(at);
     let (headers, rows): (Vec<&str>, Vec<Vec<String>>) = if form.reads() {
@@ -250,7 +254,7 @@ pub async fn sheet(
                                 .get(&(c.entity.clone(), c.entity_id.clone()))
                                 .unwrap_or(&c.entity_id)
                         ),
-                        speech.change_lines(&c.detail).join("\n"),
+                        speech.change_lines(&c.detail, &teachers).join("\n"),
                     ]
                 })
                 .collect(),

@@ -35,6 +35,9 @@ struct BoardPage {
     next: String,
     notice: Option<&'static str>,
     preview: Option<Preview>,
+    /// When the daemon plans this week by itself (it is not planned yet and
+    /// its planning run is still to come), as people read a time.
+    auto_plan: Option<String>,
 }
 
 impl BoardPage {
@@ -139,6 +142,18 @@ async fn page(
     {
         Ok(board) => {
             let monday = monday_of(week);
+            // The daemon's next planning run plans the week after it.
+            let auto_plan = app
+                .jobs
+                .iter()
+                .find(|(job, _)| *job == crate::jobs::Job::PlanWeek)
+                .and_then(|(_, schedule)| schedule.next_after(app.now(), app.settings.time_zone))
+                .filter(|next| {
+                    board.planned_at.is_none()
+                        && !board.past
+                        && next.with_timezone(&app.settings.time_zone).date_naive() < monday
+                })
+                .map(|next| crate::speech::Speech::of(&app.settings).time(next));
             let title = match app
                 .settings
                 .calendar(crate::domain::calendar::SchoolYear::containing(monday))
@@ -159,6 +174,7 @@ async fn page(
                     board,
                     notice,
                     preview: preview.map(|(report, changed)| Preview::of(report, changed)),
+                    auto_plan,
                 },
             )
         }
@@ -177,6 +193,22 @@ pub async fn show(
         .map(|_| words(app.settings.locale).board.planned);
     let school = query.school.filter(|s| !s.is_empty());
     page(&app, &actor, &week, school.as_deref(), notice, None).await
+}
+
+/// What planning the week would do, shown on its board (`GET`: reading it
+/// again or going back to it plans nothing).
+pub async fn preview(
+    State(app): State<Arc<App>>,
+    SignedIn { actor, .. }: SignedIn,
+    Path(week_text): Path<String>,
+) -> Response {
+    let Some(week) = parse_week(&week_text) else {
+        return page(&app, &actor, &week_text, None, None, None).await;
+    };
+    match plan_week::run(&app.store, &app.settings, &actor, app.now(), week, true).await {
+        Ok(report) => page(&app, &actor, &week_text, None, None, Some((&report, false))).await,
+        Err(error) => failed(&app, bar(&actor), error),
+    }
 }
 
 #[derive(Deserialize)]
@@ -237,7 +269,28 @@ struct MovePage {
     user: Option<UserBar>,
     form: MoveForm,
     week: String,
+    /// The week as schools name it.
+    week_title: String,
     problem: Option<String>,
+    /// The slots as the reader's language names them, by code.
+    slot_labels: std::collections::HashMap<String, String>,
+}
+
+impl MovePage {
+    fn slot(&self, code: &str) -> String {
+        self.slot_labels
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    fn teacher(&self, id: &str) -> String {
+        self.form
+            .teachers
+            .iter()
+            .find(|t| t.teacher_id == id)
+            .map_or_else(|| id.to_string(), |t| t.name.clone())
+    }
 }
 
 async fn move_page(app: &App, actor: &Actor, visit_id: i64, problem: Option<String>) -> Response {
@@ -254,6 +307,29 @@ async fn move_page(app: &App, actor: &Actor, visit_id: i64, problem: Option<Stri
                 d: t.board,
                 user: bar(actor),
                 week: week_name(form.visit.day.iso_week()),
+                week_title: app
+                    .settings
+                    .calendar(crate::domain::calendar::SchoolYear::containing(
+                        form.visit.day,
+                    ))
+                    .map_or_else(
+                        |_| week_name(form.visit.day.iso_week()),
+                        |calendar| {
+                            crate::speech::Speech::of(&app.settings)
+                                .week(&calendar, form.visit.day.iso_week())
+                        },
+                    ),
+                slot_labels: app
+                    .settings
+                    .slot_table()
+                    .map(|table| {
+                        let chinese = app.settings.locale == crate::config::Locale::ZhCn;
+                        form.slots
+                            .iter()
+                            .map(|s| (s.clone(), table.label(s, chinese)))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 form,
                 problem,
             },

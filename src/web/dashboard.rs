@@ -23,6 +23,9 @@ use crate::service::dashboard::{self, Dashboard, Pages};
 use crate::service::{ServiceError, alerts};
 use crate::store::outbox::FailedMessage;
 
+/// The figures show this many schools a page (a district may have hundreds).
+const SCHOOLS_A_PAGE: usize = 10;
+
 const STATUSES: [Status; 4] = [
     Status::OnTrack,
     Status::Behind,
@@ -45,11 +48,18 @@ struct WorkListPage {
     week: String,
     district: bool,
     admin: bool,
+    speech: crate::speech::Speech,
+    /// Accounts' names by email: who acknowledged is shown by name.
+    names: std::collections::HashMap<String, String>,
     today: NaiveDate,
     pages: Pages,
 }
 
 impl WorkListPage {
+    fn who(&self, actor: &str) -> String {
+        self.speech.who(actor, &self.names)
+    }
+
     fn advice_kind(&self, kind: &str) -> &'static str {
         let at = match kind {
             "teacher_half_days" => 0,
@@ -64,12 +74,50 @@ impl WorkListPage {
         let (p, page) = (self.pages, *page.borrow());
         let of = |name: &str, current: usize| if name == list { page } else { current.max(1) };
         format!(
-            "/?unrecorded={}&worse={}&alerts={}&exceptions={}#{list}",
+            "/?unrecorded={}&worse={}&alerts={}&exceptions={}&schools={}#{list}",
             of("unrecorded", p.unrecorded),
             of("worse", p.worse),
             of("alerts", p.alerts),
             of("exceptions", p.exceptions),
+            of("figures", p.schools),
         )
+    }
+
+    /// The schools of this page of the figures.
+    fn schools_shown(&self) -> &[crate::service::dashboard::SchoolRow] {
+        let from = (self.schools_page() - 1) * SCHOOLS_A_PAGE;
+        let rows = &self.board.schools;
+        &rows[from.min(rows.len())..(from + SCHOOLS_A_PAGE).min(rows.len())]
+    }
+
+    fn schools_page(&self) -> usize {
+        self.pages.schools.clamp(1, self.schools_pages())
+    }
+
+    fn schools_pages(&self) -> usize {
+        self.board.schools.len().div_ceil(SCHOOLS_A_PAGE).max(1)
+    }
+
+    /// Every school's figures added up (shown when there are several).
+    fn total(&self) -> crate::service::dashboard::SchoolRow {
+        let mut total = crate::service::dashboard::SchoolRow {
+            school: if self.t.lang == "zh-CN" {
+                "合计".into()
+            } else {
+                "All".into()
+            },
+            ..Default::default()
+        };
+        for s in &self.board.schools {
+            total.on_track += s.on_track;
+            total.behind += s.behind;
+            total.at_risk += s.at_risk;
+            total.unreachable += s.unreachable;
+            total.delivered += s.delivered;
+            total.expected += s.expected;
+            total.target += s.target;
+        }
+        total
     }
 
     fn nothing_to_do(&self) -> bool {
@@ -80,6 +128,7 @@ impl WorkListPage {
             && b.worse.is_empty()
             && b.alerts.is_empty()
             && b.leave.as_ref().is_none_or(Vec::is_empty)
+            && b.alerts_followed.is_empty()
             && b.exceptions.is_empty()
             && b.unconfirmed.records == 0
     }
@@ -108,6 +157,9 @@ pub async fn page(app: &App, actor: &Actor, pages: Pages) -> Response {
         })
         .collect();
     let week = super::page::week_name(board.week);
+    let names = crate::service::accounts::names(&app.store, actor)
+        .await
+        .unwrap_or_default();
     render(
         StatusCode::OK,
         &WorkListPage {
@@ -117,6 +169,8 @@ pub async fn page(app: &App, actor: &Actor, pages: Pages) -> Response {
             zone: app.settings.time_zone,
             district: matches!(actor.scope, crate::domain::access::Scope::District),
             admin: actor.role.is_admin(),
+            speech,
+            names,
             board,
             statuses: STATUSES,
             to_plan,

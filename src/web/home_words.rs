@@ -63,6 +63,8 @@ pub struct HomeWords {
     pub leave_col: &'static str,
     pub teachers_hint: &'static str,
     pub forgot: &'static str,
+    pub auto_plan: &'static str,
+    pub follow_up_on_short: &'static str,
     pub forgot_hint: &'static str,
     pub send_link: &'static str,
     pub link_sent: &'static str,
@@ -123,6 +125,20 @@ impl HomeWords {
         }
     }
 
+    pub fn projected_short(
+        &self,
+        projected: impl std::fmt::Display,
+        target: impl std::fmt::Display,
+    ) -> String {
+        if self.lang == "zh-CN" {
+            format!("按最近的送教情况，预计学年末只有 {projected} 课时，达不到 {target} 课时")
+        } else {
+            format!(
+                "at its recent record, {projected} periods by the year's end, short of {target}"
+            )
+        }
+    }
+
     pub fn visits_of(&self, n: impl std::fmt::Display) -> String {
         if self.lang == "zh-CN" {
             format!("{n} 次送教")
@@ -133,11 +149,9 @@ impl HomeWords {
 
     pub fn followed(&self, n: impl std::fmt::Display) -> String {
         if self.lang == "zh-CN" {
-            format!("另有 {n} 条预警已确认，正在跟进（到跟进日期会回到这里）。")
+            format!("已确认、正在跟进的预警 {n} 条（到跟进日期会回到待处理）")
         } else {
-            format!(
-                "{n} more alerts are acknowledged and followed (they come back on their follow-up day)."
-            )
+            format!("{n} alerts acknowledged and followed (back to handle on their follow-up day)")
         }
     }
 
@@ -260,6 +274,7 @@ impl HomeWords {
                 item("/", "待办", "To do"),
                 students,
                 item("/teachers", "教师", "Teachers"),
+                item("/plan", "排课表", "The week's board"),
                 item("/exports", "导出", "Exports"),
                 item("/school-calendar", "校历", "School calendar"),
                 item("/account", "我的账号", "My account"),
@@ -314,7 +329,7 @@ pub const HOME_ZH_CN: HomeWords = HomeWords {
     leave_title: "待审批的请假",
     decide: "去审批",
     exceptions_title: "需要留意的情况",
-    exceptions_hint: "连续三次因同一原因没送成、三周没有送成一次、记录没有家长确认。",
+    exceptions_hint: "连续三次因同一原因没送成、三周没有送成一次、按最近的送教情况学年末达不到目标、记录没有家长确认。",
     figures_district: "全区情况",
     figures_schools: "本校情况",
     status_legend: "进度的四种说法",
@@ -343,9 +358,11 @@ pub const HOME_ZH_CN: HomeWords = HomeWords {
     completion_col: "本学期完成率",
     leave_col: "请假",
     forgot: "忘记密码",
+    auto_plan: "这一周还没有排课，会自动排好（也可以现在先看预览、提前排）。自动排课时间：",
+    follow_up_on_short: "跟进日期",
     forgot_hint: "填写登录用的邮箱，我们会给这个邮箱发一封邮件，点邮件里的链接就能设置新密码。原来的密码在设置新密码之前仍然有效。",
     send_link: "发送设置密码的邮件",
-    link_sent: "如果这个邮箱有账号，设置新密码的邮件已经发出，请查收（也看看垃圾邮件）。几分钟内没收到，可以再试一次，或请管理员帮您重设。",
+    link_sent: "如果这个邮箱有账号，设置新密码的邮件已经发出，请查收（也看看垃圾邮件）。为防止打扰，十分钟内只发一封；仍然没有收到，请管理员帮您重设。",
     teachers_hint: "完成率：本学期已过去的送教中送成的比例（未记录且过了补记期限的算没送成）。空闲时段：本周还没到、教师可送教且没有安排的半天。",
     preview_hint: "下面是排课后的样子，标着“新增”“调整”“取消”的是将要做的改动。确认后才保存并通知教师。",
 };
@@ -378,7 +395,7 @@ pub const HOME_EN: HomeWords = HomeWords {
     leave_title: "Leave waiting for a decision",
     decide: "Decide",
     exceptions_title: "Worth a look",
-    exceptions_hint: "Three misses in a row for one reason, three weeks without a visit delivered, records the guardian did not confirm.",
+    exceptions_hint: "Three misses in a row for one reason, three weeks without a visit delivered, a year's end projected short of the target, records the guardian did not confirm.",
     figures_district: "The district",
     figures_schools: "Your schools",
     status_legend: "The four paces",
@@ -407,9 +424,11 @@ pub const HOME_EN: HomeWords = HomeWords {
     completion_col: "Delivered this term",
     leave_col: "Leave",
     forgot: "Forgot your password",
+    auto_plan: "Not planned yet: the daemon plans this week by itself (you may preview and plan it now). It plans at",
+    follow_up_on_short: "follow up on",
     forgot_hint: "Type the email you log in with: we send it a link to set a new password. Your password keeps working until you set a new one.",
     send_link: "Send me the link",
-    link_sent: "If that email has an account, the email with the link is on its way (look in spam too). Nothing after a few minutes? Try again, or ask an admin to reset it.",
+    link_sent: "If that email has an account, the email with the link is on its way (look in spam too). One is sent at most every ten minutes; nothing then? Ask an admin to reset it.",
     teachers_hint: "Delivered this term: the share of this term's past visits that took place (unrecorded past the grace counts as not). Free half-days: this week's half-days still to come the teacher is available and has no visit.",
     preview_hint: "Below is the week as planning would leave it; the visits marked added, moved or cancelled are the changes. Nothing is saved before you confirm.",
 };

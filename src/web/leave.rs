@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::App;
+use super::flash::done_to;
 use super::page::{SignedIn, UserBar, bar, failed, render};
 use super::words::{RecordWords, Words, words};
 use crate::domain::access::Role;
@@ -197,7 +198,8 @@ async fn decide(app: Arc<App>, id: i64, signed: SignedIn, approve: bool) -> Resp
     let actor = signed.actor;
     match leave::decide(&app.store, &app.settings, &actor, app.now(), id, approve).await {
         // Decided already (by another coordinator): the list shows how.
-        Ok(_) | Err(ServiceError::Conflict { .. }) => Redirect::to("/leave").into_response(),
+        Ok(_) => done_to("/leave", "leave", 1),
+        Err(ServiceError::Conflict { .. }) => Redirect::to("/leave").into_response(),
         Err(error) => failed(&app, bar(&actor), error),
     }
 }

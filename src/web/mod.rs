@@ -345,10 +345,20 @@ pub fn router(app: Arc<App>) -> Router {
             "/students/{student_id}/plan",
             get(plan_form::form).post(plan_form::save),
         )
-        .route("/alerts/ack", post(dashboard::acknowledge_many))
+        // Forms' addresses opened by hand (from the history): back to the list.
+        .route(
+            "/alerts/ack",
+            get(|| async { axum::response::Redirect::to("/") }).post(dashboard::acknowledge_many),
+        )
         .route("/alerts/{alert_id}/ack", post(dashboard::acknowledge))
-        .route("/work/seen", post(dashboard::mark_seen))
-        .route("/work/remind", post(dashboard::remind))
+        .route(
+            "/work/seen",
+            get(|| async { axum::response::Redirect::to("/") }).post(dashboard::mark_seen),
+        )
+        .route(
+            "/work/remind",
+            get(|| async { axum::response::Redirect::to("/") }).post(dashboard::remind),
+        )
         .route("/plan", get(dashboard::this_week))
         .route("/operations", get(dashboard::operations))
         .route(
@@ -361,7 +371,7 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/visits/{visit_id}/files/{file_id}", get(record::file))
         .route("/weeks/{week}", get(board::show))
-        .route("/weeks/{week}/plan", post(board::plan))
+        .route("/weeks/{week}/plan", get(board::preview).post(board::plan))
         .route(
             "/visits/{visit_id}/move",
             get(board::move_form).post(board::move_visit),

@@ -12,6 +12,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::App;
+use super::flash::done_to;
 use super::page::{
     SignedIn, UserBar, bar, failed, local_path, message, peer, render, to_login, week_name,
 };
@@ -508,6 +509,15 @@ impl StudentView {
         self.speech.who(actor, &self.names)
     }
 
+    /// A teacher by name (their id only when unknown).
+    fn teacher(&self, id: &str) -> String {
+        self.page
+            .teacher_names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
+    }
+
     /// A slot as people say it (下午), not its code.
     fn slot(&self, slot: &str) -> String {
         self.speech.cell("slot", &serde_json::json!(slot))
@@ -798,7 +808,7 @@ pub async fn end_session(
     Path(handle): Path<String>,
 ) -> Response {
     match accounts::end_my_session(&app.store, &actor, app.now(), &handle).await {
-        Ok(()) => Redirect::to("/account").into_response(),
+        Ok(()) => done_to("/account", "saved", 1),
         Err(error) => failed(&app, bar(&actor), error),
     }
 }
@@ -870,9 +880,14 @@ pub async fn set_password(
     }
 }
 
-pub async fn not_found(State(app): State<Arc<App>>) -> Response {
+/// No page at that address: said with the reader's menu when signed in.
+pub async fn not_found(
+    State(app): State<Arc<App>>,
+    signed: Result<SignedIn, Response>,
+) -> Response {
     let t = words(app.settings.locale);
-    message(&app, StatusCode::NOT_FOUND, None, t.no_page)
+    let user = signed.ok().and_then(|s| bar(&s.actor));
+    message(&app, StatusCode::NOT_FOUND, user, t.no_page)
 }
 
 /// A new calendar-feed address, shown once on the account page.
@@ -890,7 +905,7 @@ pub async fn renew_feed(State(app): State<Arc<App>>, signed: SignedIn) -> Respon
 pub async fn revoke_feed(State(app): State<Arc<App>>, signed: SignedIn) -> Response {
     let actor = signed.actor;
     match calendar_feed::revoke(&app.store, &actor, app.now()).await {
-        Ok(()) => Redirect::to("/account").into_response(),
+        Ok(()) => done_to("/account", "saved", 1),
         Err(error) => failed(&app, bar(&actor), error),
     }
 }

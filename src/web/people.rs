@@ -10,11 +10,12 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::Weekday;
 use serde::Deserialize;
 
 use super::App;
+use super::flash::done_to;
 use super::page::{SignedIn, UserBar, bar, failed, render};
 use super::words::{Words, words};
 use crate::domain::slot::format_weekly_slots;
@@ -246,16 +247,21 @@ fn page(
         Kind::Student => (t.board.pauses_title, format!("/students/{id}/pauses")),
         Kind::Teacher => (t.board.leave_title, format!("/teachers/{id}/leave")),
     };
+    // Named as people know them: by name (the id only while it has none).
+    let known = values
+        .get("name")
+        .filter(|n| !n.is_empty())
+        .map_or(id, String::as_str);
     let (mut fields, title, back, action) = match kind {
         Kind::Student => (
             student_fields(t, values),
-            format!("{} · {id}", t.board.edit_student),
+            format!("{} · {known}", t.board.edit_student),
             format!("/students/{id}"),
             format!("/students/{id}/edit"),
         ),
         Kind::Teacher => (
             teacher_fields(t, values),
-            format!("{} · {id}", t.board.edit_teacher),
+            format!("{} · {known}", t.board.edit_teacher),
             "/teachers".to_string(),
             format!("/teachers/{id}/edit"),
         ),
@@ -445,8 +451,8 @@ async fn register(app: Arc<App>, signed: SignedIn, kind: Kind, body: Bytes) -> R
         .await
     {
         Ok(id) => match kind {
-            Kind::Student => Redirect::to(&format!("/students/{id}")).into_response(),
-            Kind::Teacher => Redirect::to("/teachers").into_response(),
+            Kind::Student => done_to(&format!("/students/{id}"), "saved", 1),
+            Kind::Teacher => done_to("/teachers", "saved", 1),
         },
         Err(ServiceError::Invalid(problems)) => {
             let problems = in_words(&app, problems);
@@ -582,7 +588,7 @@ async fn save(app: Arc<App>, signed: SignedIn, kind: Kind, id: String, body: Byt
         }
     };
     match result {
-        Ok(()) => Redirect::to(&done).into_response(),
+        Ok(()) => done_to(&done, "saved", 1),
         Err(ServiceError::Invalid(problems)) => {
             let problems = in_words(&app, problems);
             let absences = stored(&app, &actor, kind, &id)

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::{Extensions, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::App;
+use super::flash::done_to;
 use super::page::{SignedIn, UserBar, bar, failed, peer, render};
 use super::words::{Words, words};
 use crate::service::plans::{self, SetPlan};
@@ -246,7 +247,7 @@ pub async fn save(
         return page(&app, &actor, &student_id, &address, Some(fields), problems).await;
     }
     match plans::set_plan(&app.store, &app.settings, &actor, app.now(), input).await {
-        Ok(_) => Redirect::to(&format!("/students/{student_id}")).into_response(),
+        Ok(_) => done_to(&format!("/students/{student_id}"), "saved", 1),
         Err(ServiceError::Invalid(found)) => {
             let chinese = app.settings.locale == crate::config::Locale::ZhCn;
             let problems = found

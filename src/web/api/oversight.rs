@@ -88,7 +88,7 @@ pub async fn summary(
             .sum(),
         children_not_placed: board.unplaced.len(),
         visits_unrecorded: board.unrecorded_visits,
-        alerts_open: board.alerts_to_act + board.alerts_followed,
+        alerts_open: board.alerts_to_act + board.alerts_followed.len(),
         messages_failed: board.failed_messages,
         schools: board
             .schools

@@ -116,6 +116,23 @@ document.addEventListener("click", function (event) {
   rows.forEach(function (row) { body.appendChild(row); });
 });
 
+// Acknowledging alerts with none ticked is said here, the note kept (the
+// server refuses it too, for pages without JavaScript).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.getAttribute("action") !== "/alerts/ack") return;
+  if (form.querySelector("input[name=alert]:checked")) return;
+  event.preventDefault();
+  var said = form.querySelector(".none-ticked");
+  if (!said) {
+    said = document.createElement("p");
+    said.className = "notice none-ticked";
+    said.setAttribute("role", "alert");
+    said.textContent = form.getAttribute("data-none");
+    form.querySelector(".actions").insertAdjacentElement("beforebegin", said);
+  }
+});
+
 // The menu marks the section the reader is on (/students/S001 is 学生's).
 (function () {
   var path = location.pathname, best = null;
