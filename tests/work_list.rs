@@ -362,6 +362,23 @@ fn the_audit_is_paged_filtered_and_exported(db: &TestDb) {
             students.contains("新增学生") && entries(&students) == 1,
             "{students}"
         );
+        // A child and a person found by name as well; a child read, by name.
+        let by_name = page(
+            &server,
+            &center,
+            "/audit?kind=plan&student=%E6%9D%8E%E5%B0%8F%E6%98%8E",
+        )
+        .await;
+        assert!(
+            by_name.contains("新增送教方案 李小明") && entries(&by_name) == 1,
+            "{by_name}"
+        );
+        page(&server, &center, "/students/S002").await;
+        let reads = page(&server, &center, "/audit?kind=reads&person=center").await;
+        assert!(
+            reads.contains(">王欣怡</a>") && !reads.contains(">S002</a>"),
+            "{reads}"
+        );
         // The same as a sheet: every row the filters select.
         let response = get(&server, Some(&center), "/audit.xlsx?kind=student").await;
         assert_eq!(response.status(), 200);

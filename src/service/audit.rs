@@ -112,6 +112,8 @@ pub struct AuditPage {
     pub subjects: std::collections::HashMap<(String, String), String>,
     /// Teachers' names by id, for the changes that name a teacher.
     pub teachers: std::collections::HashMap<String, String>,
+    /// The read children's names by id.
+    pub student_names: std::collections::HashMap<String, String>,
 }
 
 /// Reads (the access log) and changes (the audit log) a query selects, newest
@@ -124,10 +126,19 @@ pub async fn audit_page(
 ) -> Result<AuditPage, ServiceError> {
     require_district_keeper(actor)?;
     let mut tx = store.read().await?;
+    // A child typed by name is found by it.
+    let student_id = match &query.student_id {
+        Some(typed) => Some(
+            crate::store::audit::student_typed(&mut tx, typed)
+                .await?
+                .unwrap_or_else(|| typed.clone()),
+        ),
+        None => None,
+    };
     let mut reads = access_log::list(
         &mut tx,
         &AccessFilter {
-            student_id: query.student_id.clone(),
+            student_id: student_id.clone(),
             account: query.account.clone(),
             since: query.since,
         },
@@ -142,7 +153,7 @@ pub async fn audit_page(
         .take(rows)
         .collect();
     let filter = ChangeFilter {
-        student_id: query.student_id.clone(),
+        student_id,
         actor: query.account.as_ref().map(|email| format!("user:{email}")),
         since: query.since,
         until: query.until,
@@ -152,6 +163,8 @@ pub async fn audit_page(
         crate::store::audit::list(&mut tx, &filter, (rows as i64, query.offset as i64)).await?;
     let changes_total = crate::store::audit::count(&mut tx, &filter).await? as usize;
     let subjects = crate::store::audit::subjects(&mut tx, &changes).await?;
+    let read_ids: Vec<&str> = reads.iter().map(|r| r.student_id.as_str()).collect();
+    let student_names = crate::store::audit::student_names(&mut tx, &read_ids).await?;
     let teachers = crate::store::people::teachers(&mut tx, None)
         .await?
         .into_iter()
@@ -165,6 +178,7 @@ pub async fn audit_page(
         changes_total,
         subjects,
         teachers,
+        student_names,
     })
 }
 

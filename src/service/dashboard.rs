@@ -18,10 +18,9 @@ use crate::domain::access::Role;
 use crate::domain::calendar::SchoolYear;
 use crate::domain::pace::Status;
 use crate::service::leave::LeaveView;
-use crate::store::alerts::StudentAlert;
+use crate::store::Store;
 use crate::store::outbox;
 use crate::store::readings::{self, Reading, Unrecorded};
-use crate::store::{Store, alerts};
 
 /// One school's children by status and its periods against the expected.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -146,6 +145,18 @@ pub struct Unconfirmed {
     pub children: usize,
 }
 
+/// An open alert as the work list reads it with its plan's reading.
+struct OpenAlert {
+    id: i64,
+    plan_id: i64,
+    severity: Status,
+    opened_at: DateTime<Utc>,
+    acknowledged_at: Option<DateTime<Utc>>,
+    acknowledged_by: Option<String>,
+    ack_note: Option<String>,
+    follow_up_on: Option<NaiveDate>,
+}
+
 /// A work list's lists show this many a page.
 pub const PAGE: usize = 8;
 
@@ -180,6 +191,16 @@ impl<T> Paged<T> {
 
     pub fn is_empty(&self) -> bool {
         self.total == 0
+    }
+
+    /// The same page with each item made into another.
+    fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
+        Paged {
+            items: self.items.into_iter().map(f).collect(),
+            page: self.page,
+            pages: self.pages,
+            total: self.total,
+        }
     }
 }
 
@@ -268,11 +289,7 @@ fn texts(value: &serde_json::Value) -> Vec<String> {
 pub(crate) async fn teacher_names(
     tx: &mut crate::store::Tx,
 ) -> Result<HashMap<String, String>, ServiceError> {
-    Ok(crate::store::people::teachers(tx, None)
-        .await?
-        .into_iter()
-        .map(|t| (t.teacher_id, t.name))
-        .collect())
+    Ok(crate::store::people::teacher_names(tx).await?)
 }
 
 /// A planner's half-day (`{"day": "2026-12-08", "slot": "AM"}`) as people
@@ -314,7 +331,16 @@ pub(crate) fn shortfall(
             Err(_) => english.to_string(),
         }
     };
-    let report: serde_json::Value = serde_json::from_str(report).unwrap_or_default();
+    // Only the parts read: a district's report also holds every plan's need.
+    #[derive(Deserialize, Default)]
+    struct Parts {
+        #[serde(default)]
+        unplaced: serde_json::Value,
+        #[serde(default)]
+        advice: serde_json::Value,
+    }
+    let parts: Parts = serde_json::from_str(report).unwrap_or_default();
+    let report = serde_json::json!({ "unplaced": parts.unplaced, "advice": parts.advice });
     let unplaced = report["unplaced"]
         .as_array()
         .into_iter()
@@ -370,29 +396,77 @@ pub async fn dashboard(
     let year = school_year.to_string();
     let week = today.iso_week();
     let next_week = (today + Duration::days(7)).iso_week();
-    let mut tx = store.read().await?;
-    let readings: Vec<Reading> = readings::of_year(&mut tx, &year, actor.schools_seen()).await?;
     let format = crate::planner::week::format_week;
-    let report = readings::week_report(&mut tx, &format(week)).await?;
-    let next_planned = readings::week_planned_at(&mut tx, &format(next_week))
-        .await?
-        .is_some();
     let grace = Duration::days(i64::from(settings.records.record_grace_days));
-    let unrecorded: Vec<Unrecorded> =
-        readings::unrecorded_before(&mut tx, &year, today - grace, actor.schools_seen()).await?;
-    let open_alerts = alerts::of_children(&mut tx, true, actor.schools_seen()).await?;
-    let failed_messages = if actor.role.keeps_registers() {
-        Some(outbox::failed(&mut tx).await?.len())
-    } else {
-        None
+    // Two reads at once, each in its own transaction (a district's readings
+    // are 10,000 rows): the page waits for the longer only.
+    let read_readings = async {
+        let mut tx = store.read().await?;
+        let rows = readings::of_year_with_alerts(&mut tx, &year, actor.schools_seen()).await?;
+        tx.rollback().await?;
+        Ok::<_, ServiceError>(rows)
     };
-    let looked_at = readings::last_look(&mut tx, &actor.name).await?;
-    let teachers = teacher_names(&mut tx).await?;
-    tx.rollback().await?;
-    let leave = if actor.role.keeps_registers() {
-        Some(super::leave::requests(store, actor, true).await?)
-    } else {
-        None
+    let read_rest = async {
+        let mut tx = store.read().await?;
+        let report = readings::week_report(&mut tx, &format(week)).await?;
+        let next_planned = readings::week_planned_at(&mut tx, &format(next_week))
+            .await?
+            .is_some();
+        let unrecorded: Vec<Unrecorded> =
+            readings::unrecorded_before(&mut tx, &year, today - grace, actor.schools_seen())
+                .await?;
+        let leave_waiting = !crate::store::people::leave_requests(
+            &mut tx,
+            None,
+            Some(crate::domain::leave::LeaveStatus::Requested),
+        )
+        .await?
+        .is_empty();
+        let failed_messages = if actor.role.keeps_registers() {
+            Some(outbox::failed(&mut tx).await?.len())
+        } else {
+            None
+        };
+        let looked_at = readings::last_look(&mut tx, &actor.name).await?;
+        let teachers = teacher_names(&mut tx).await?;
+        tx.rollback().await?;
+        Ok::<_, ServiceError>((
+            report,
+            next_planned,
+            unrecorded,
+            leave_waiting,
+            failed_messages,
+            looked_at,
+            teachers,
+        ))
+    };
+    let (
+        rows,
+        (report, next_planned, unrecorded, leave_waiting, failed_messages, looked_at, teachers),
+    ) = tokio::try_join!(read_readings, read_rest)?;
+    let mut open_alerts = Vec::new();
+    let mut readings: Vec<Reading> = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let (Some(id), Some(severity), Some(opened_at)) =
+            (row.alert_id, row.severity, row.opened_at)
+        {
+            open_alerts.push(OpenAlert {
+                id,
+                plan_id: row.reading.plan_id,
+                severity,
+                opened_at,
+                acknowledged_at: row.acknowledged_at,
+                acknowledged_by: row.acknowledged_by,
+                ack_note: row.ack_note,
+                follow_up_on: row.follow_up_on,
+            });
+        }
+        readings.push(row.reading);
+    }
+    let leave = match (actor.role.keeps_registers(), leave_waiting) {
+        (true, true) => Some(super::leave::requests(store, actor, true).await?),
+        (true, false) => Some(Vec::new()),
+        (false, _) => None,
     };
     let teacher = |id: &str| teachers.get(id).cloned().unwrap_or_else(|| id.to_string());
 
@@ -447,23 +521,17 @@ pub async fn dashboard(
         .map(|r| (r.student_id.as_str(), r))
         .collect();
 
-    let followed = |a: &StudentAlert| {
-        a.alert.acknowledged_at.is_some() && a.alert.follow_up_on.is_none_or(|day| day > today)
-    };
-    let (waiting, to_act): (Vec<StudentAlert>, Vec<StudentAlert>) =
+    let followed =
+        |a: &OpenAlert| a.acknowledged_at.is_some() && a.follow_up_on.is_none_or(|day| day > today);
+    let (waiting, to_act): (Vec<OpenAlert>, Vec<OpenAlert>) =
         open_alerts.into_iter().partition(followed);
-    let line = |a: StudentAlert| {
-        let reading = by_plan.get(&a.alert.plan_id)?;
-        let StudentAlert {
-            alert,
-            name,
-            school,
-        } = a;
+    let line = |alert: OpenAlert| {
+        let reading = by_plan.get(&alert.plan_id)?;
         Some(AlertLine {
             id: alert.id,
-            student_id: alert.student_id,
-            name,
-            school,
+            student_id: reading.student_id.clone(),
+            name: reading.name.clone(),
+            school: reading.school.clone(),
             teacher: teacher(&reading.teacher_id),
             severity: alert.severity,
             opened_at: alert.opened_at,
@@ -521,17 +589,16 @@ pub async fn dashboard(
     };
 
     let since = looked_at.unwrap_or(now - Duration::days(FIRST_LOOK_DAYS));
-    let mut worse: Vec<Reading> = readings
+    // Sorted by reference: only a page's items are copied (a district has 10,000).
+    let mut worse: Vec<&Reading> = readings
         .iter()
         .filter(|r| r.got_worse() && r.status_since > since)
-        .cloned()
         .collect();
     worse.sort_by(|a, b| (b.status, b.gap(), &a.name).cmp(&(a.status, a.gap(), &b.name)));
 
-    let mut exceptions: Vec<Reading> = readings
+    let mut exceptions: Vec<&Reading> = readings
         .iter()
         .filter(|r| r.misses_in_row > 0 || r.days_without_delivery > 0 || r.projected_short())
-        .cloned()
         .collect();
     exceptions.sort_by(|a, b| {
         (b.days_without_delivery, b.misses_in_row, &a.name).cmp(&(
@@ -571,13 +638,13 @@ pub async fn dashboard(
         advice,
         unrecorded: Paged::of(by_teacher, pages.unrecorded),
         unrecorded_visits,
-        worse: Paged::of(worse, pages.worse),
+        worse: Paged::of(worse, pages.worse).map(Reading::clone),
         looked_at,
         alerts,
         alerts_to_act,
         alerts_followed,
         leave,
-        exceptions: Paged::of(exceptions, pages.exceptions),
+        exceptions: Paged::of(exceptions, pages.exceptions).map(Reading::clone),
         unconfirmed,
         failed_messages,
     })

@@ -390,16 +390,27 @@ pub async fn student_page(
             backup_name = people::teacher(&mut tx, backup).await?.map(|t| t.name);
         }
     }
-    let teacher_names = people::teachers(&mut tx, None)
-        .await?
-        .into_iter()
-        .map(|t| (t.teacher_id, t.name))
-        .collect();
     let pace = student_progress(&mut tx, settings, &calendar, now, student_id).await?;
     let plan_year = match &plan {
         Some(plan) => Some(plan_year(&mut tx, settings, &calendar, now, plan, actor.role).await?),
         None => None,
     };
+    // The few teachers the child's visits and revisions name (a district has
+    // thousands).
+    let mut named: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    if let Some(year) = &plan_year {
+        named.extend(year.visits.iter().map(|v| v.teacher_id.as_str()));
+        for r in &year.revisions {
+            named.insert(&r.teacher_id);
+            named.extend(r.backup_teacher_id.as_deref());
+        }
+    }
+    let mut teacher_names = std::collections::HashMap::new();
+    for id in named {
+        if let Some(teacher) = people::teacher(&mut tx, id).await? {
+            teacher_names.insert(teacher.teacher_id, teacher.name);
+        }
+    }
     let contact = actor.role.sees_contact_and_diagnosis().then(|| Contact {
         guardian_name: student.guardian_name.clone(),
         guardian_phone: student.guardian_phone.clone(),

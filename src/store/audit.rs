@@ -210,6 +210,51 @@ pub async fn subjects(
     Ok(subjects)
 }
 
+/// The child a reviewer typed, by id or by name (the id typed wins).
+pub async fn student_typed(tx: &mut Tx, typed: &str) -> StoreResult<Option<String>> {
+    #[derive(sqlx::FromRow)]
+    struct Found {
+        id: String,
+    }
+    let found: Vec<Found> = tx
+        .fetch_all(
+            "SELECT id FROM students WHERE id = $1 OR name = $1 ORDER BY id",
+            args![typed],
+        )
+        .await?;
+    Ok(found
+        .iter()
+        .find(|f| f.id == typed)
+        .or(found.first())
+        .map(|f| f.id.clone()))
+}
+
+/// The names of these children, by id.
+pub async fn student_names(
+    tx: &mut Tx,
+    ids: &[&str],
+) -> StoreResult<std::collections::HashMap<String, String>> {
+    #[derive(sqlx::FromRow)]
+    struct Named {
+        id: String,
+        name: String,
+    }
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+    let named: Vec<Named> = tx
+        .fetch_all(
+            sqlx::AssertSqlSafe(format!(
+                "SELECT id, name FROM students WHERE id IN ({})",
+                marks.join(", ")
+            )),
+            ids.iter().map(|id| super::Arg::from(*id)).collect(),
+        )
+        .await?;
+    Ok(named.into_iter().map(|n| (n.id, n.name)).collect())
+}
+
 /// How many changes a filter selects.
 pub async fn count(tx: &mut Tx, filter: &ChangeFilter) -> StoreResult<i64> {
     #[derive(sqlx::FromRow)]

@@ -278,6 +278,23 @@ pub async fn coordinator_emails(tx: &mut Tx) -> StoreResult<Vec<String>> {
     Ok(rows.into_iter().map(|r| r.email).collect())
 }
 
+/// Every teacher's name by id, without the rest of their record (a page that
+/// only names teachers; a district has thousands).
+pub async fn teacher_names(tx: &mut Tx) -> StoreResult<HashMap<String, String>> {
+    #[derive(sqlx::FromRow)]
+    struct Named {
+        id: String,
+        name: String,
+    }
+    let named: Vec<Named> = tx
+        .fetch_all(
+            "SELECT id, name FROM staff WHERE role = 'teacher'",
+            crate::args![],
+        )
+        .await?;
+    Ok(named.into_iter().map(|n| (n.id, n.name)).collect())
+}
+
 pub async fn teachers<'a>(tx: &mut Tx, which: impl Into<Which<'a>>) -> StoreResult<Vec<Teacher>> {
     let which = which.into();
     let (condition, args) = which.condition(1);

@@ -31,6 +31,8 @@ struct AuditPage {
     subjects: std::collections::HashMap<(String, String), String>,
     /// Teachers' names by id.
     teachers: std::collections::HashMap<String, String>,
+    /// The read children's names by id.
+    student_names: std::collections::HashMap<String, String>,
     /// Rows the filters select (of the kind shown).
     total: usize,
     pages: usize,
@@ -66,6 +68,14 @@ impl AuditPage {
 
     fn lines(&self, detail: &str) -> String {
         self.speech.change_lines(detail, &self.teachers).join("；")
+    }
+
+    /// A child read, by name.
+    fn child(&self, id: &str) -> String {
+        self.student_names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
     }
 
     /// What a change was made to: a child and day for a visit, else its id.
@@ -141,6 +151,19 @@ fn audit_query(form: &AuditForm, zone: Tz, offset: usize) -> AuditQuery {
     }
 }
 
+/// A person typed by name (not an email) is found by it among the accounts.
+fn person_by_name(
+    mut query: AuditQuery,
+    names: &std::collections::HashMap<String, String>,
+) -> AuditQuery {
+    if let Some(typed) = query.account.as_ref().filter(|t| !t.contains('@'))
+        && let Some((email, _)) = names.iter().find(|(_, name)| name.to_lowercase() == *typed)
+    {
+        query.account = Some(email.clone());
+    }
+    query
+}
+
 pub async fn show(
     State(app): State<Arc<App>>,
     SignedIn { actor, .. }: SignedIn,
@@ -153,6 +176,7 @@ pub async fn show(
         Ok(names) => names,
         Err(error) => return failed(&app, bar(&actor), error),
     };
+    let query = person_by_name(query, &names);
     let speech = crate::speech::Speech::of(&app.settings);
     let kinds = crate::speech::AUDITED
         .iter()
@@ -176,6 +200,7 @@ pub async fn show(
                     changes: page.changes,
                     subjects: page.subjects,
                     teachers: page.teachers,
+                    student_names: page.student_names,
                     total,
                     pages: total.div_ceil(PER_PAGE).max(1),
                     kinds,
@@ -200,6 +225,7 @@ pub async fn sheet(
         Ok(names) => names,
         Err(error) => return failed(&app, bar(&actor), error),
     };
+    let query = person_by_name(query, &names);
     let page = match audit::audit_page(&app.store, &actor, &query, audit::SHEET_ROWS).await {
         Ok(page) => page,
         Err(error) => return failed(&app, bar(&actor), error),
