@@ -120,7 +120,18 @@ impl Reading {
     }
 }
 
-/// The readings of a school year's active plans.
+/// The columns of a [`Reading`], from [`READINGS_OF_PLANS`].
+const READING_COLUMNS: &str =
+    "r.plan_id, p.student_id, s.name, sc.name AS school, p.teacher_id, r.status, r.delivered,
+     r.pending, r.expected, r.target, r.status_since, r.read_at, r.projected, r.previous_status,
+     r.misses_in_row, r.miss_reason, r.days_without_delivery, r.unconfirmed";
+
+/// Each reading with its plan, child and school.
+const READINGS_OF_PLANS: &str = "plan_readings r
+     JOIN plans p ON p.id = r.plan_id
+     JOIN students s ON s.id = p.student_id
+     JOIN schools sc ON sc.id = s.school_id";
+
 /// The readings of the year's active plans of the children `which` selects.
 pub async fn of_year(
     tx: &mut Tx,
@@ -131,14 +142,7 @@ pub async fn of_year(
     values.insert(0, school_year.into());
     tx.fetch_all(
         sqlx::AssertSqlSafe(format!(
-            "SELECT r.plan_id, p.student_id, s.name, sc.name AS school, p.teacher_id, r.status,
-                    r.delivered, r.pending, r.expected, r.target, r.status_since, r.read_at,
-                    r.projected, r.previous_status, r.misses_in_row, r.miss_reason,
-                    r.days_without_delivery, r.unconfirmed
-             FROM plan_readings r
-             JOIN plans p ON p.id = r.plan_id
-             JOIN students s ON s.id = p.student_id
-             JOIN schools sc ON sc.id = s.school_id
+            "SELECT {READING_COLUMNS} FROM {READINGS_OF_PLANS}
              WHERE p.school_year = $1 AND p.status = 'active' AND {children}
              ORDER BY sc.name, s.name"
         )),
@@ -172,16 +176,9 @@ pub async fn of_year_with_alerts(
     values.insert(0, school_year.into());
     tx.fetch_all(
         sqlx::AssertSqlSafe(format!(
-            "SELECT r.plan_id, p.student_id, s.name, sc.name AS school, p.teacher_id, r.status,
-                    r.delivered, r.pending, r.expected, r.target, r.status_since, r.read_at,
-                    r.projected, r.previous_status, r.misses_in_row, r.miss_reason,
-                    r.days_without_delivery, r.unconfirmed,
-                    a.id AS alert_id, a.severity, a.opened_at, a.acknowledged_at,
+            "SELECT {READING_COLUMNS}, a.id AS alert_id, a.severity, a.opened_at, a.acknowledged_at,
                     a.acknowledged_by, a.ack_note, a.follow_up_on
-             FROM plan_readings r
-             JOIN plans p ON p.id = r.plan_id
-             JOIN students s ON s.id = p.student_id
-             JOIN schools sc ON sc.id = s.school_id
+             FROM {READINGS_OF_PLANS}
              LEFT JOIN alerts a ON a.plan_id = r.plan_id AND a.resolved_at IS NULL
              WHERE p.school_year = $1 AND p.status = 'active' AND {children}"
         )),
