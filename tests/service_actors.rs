@@ -18,6 +18,10 @@ const WITHOUT_ACTOR: &[(&str, &str)] = &[
         "the link is the proof of who asks",
     ),
     ("accounts::login", "it finds out who asks"),
+    (
+        "accounts::forgot_password",
+        "nobody is known; the link goes only to the account's own email",
+    ),
     ("accounts::login_code", "it finds out who asks"),
     ("accounts::session_actor", "it finds out who asks"),
     ("accounts::logout", "the session is the proof of who asks"),

@@ -1,10 +1,11 @@
-//! The district at a glance, for coordinators, supervisors and admins, scoped to
-//! the schools they may see: the children by status per school, those behind or
-//! worse (since when, the figures, the year's end as projected), the week's
-//! visits that could not be placed and the staffing advice, visits unrecorded
-//! past the grace, and the open alerts. It reads what the daemon last computed
-//! (`store::readings`: check-pace's reading and projection, plan-week's report),
-//! so it costs a few queries, never a district's year worked out again.
+//! The work list, the home of coordinators, supervisors and admins, scoped to
+//! the schools they may see: weeks nobody planned, children not placed, visits
+//! unrecorded past the grace, open alerts by school and teacher (and those
+//! acknowledged and followed), who got worse since the reader's last look,
+//! leave waiting, exceptions, and the figures per school. It reads what the
+//! daemon last computed (`store::readings`: check-pace's reading, exceptions
+//! and projection; plan-week's report), so it costs a few queries, never a
+//! district's year worked out again.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Not;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Actor, ServiceError};
-pub use crate::store::outbox::Channel;
+pub use crate::store::outbox::{Channel, FailedMessage};
 use crate::store::{Store, outbox};
 
 /// The states a queued message goes through.

@@ -20,8 +20,8 @@ use super::{App, JobHealth, job_health};
 use crate::domain::pace::Status;
 use crate::service::Actor;
 use crate::service::dashboard::{self, Dashboard, Pages};
+use crate::service::outbox::FailedMessage;
 use crate::service::{ServiceError, alerts};
-use crate::store::outbox::FailedMessage;
 
 /// The figures show this many schools a page (a district may have hundreds).
 const SCHOOLS_A_PAGE: usize = 10;
@@ -147,7 +147,7 @@ pub async fn page(app: &App, actor: &Actor, pages: Pages) -> Response {
         .to_plan
         .iter()
         .map(|&week| {
-            let monday = crate::planner::week::monday_of(week);
+            let monday = crate::service::plan_week::monday_of(week);
             let year = crate::domain::calendar::SchoolYear::containing(monday);
             let name = match app.settings.calendar(year) {
                 Ok(calendar) => speech.week(&calendar, week),
